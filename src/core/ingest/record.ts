@@ -1,0 +1,28 @@
+/**
+ * One log event after format parsing. A multi-line event (a stack trace) is one record spanning
+ * `lineCount` physical lines starting at `lineId`.
+ */
+export interface LogRecord {
+  /** 1-based line number of the record's first physical line in the input. */
+  lineId: number
+  /** Number of physical lines this record spans (1 unless continuation lines were joined). */
+  lineCount: number
+  /** Epoch milliseconds, when the format carries a timestamp that could be read. */
+  timestamp?: number
+  /** The timestamp text as it appeared in the line. */
+  rawTimestamp?: string
+  /** Upper-case level word (INFO, WARN, ERROR, ...), when present. */
+  level?: string
+  /** Emitting component / program / logger, when present. */
+  component?: string
+  /** The free-text message that templates are mined from. */
+  content: string
+  /** Session identifiers this record belongs to (HDFS block ids, request/trace ids, pids). */
+  sessionKeys: string[]
+  /** Kind of the session keys: 'block' | 'request' | 'pid' | ... (empty keys => none). */
+  sessionKind?: SessionKind
+  /** Name of the format that parsed this record. */
+  format: string
+}
+
+export type SessionKind = 'block' | 'request' | 'pid'

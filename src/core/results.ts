@@ -1,0 +1,95 @@
+import {z} from 'zod'
+
+/**
+ * The results document of `flare detect`: written by `-o`, printed by `--json`, read by
+ * `flare summarize` and the server. This schema is the single source of truth for its shape.
+ */
+export const Severity = z.enum(['low', 'medium', 'high', 'critical'])
+export type Severity = z.infer<typeof Severity>
+
+export const IncidentTemplate = z.object({
+  id: z.string(),
+  template: z.string(),
+  count: z.number().int().nonnegative(),
+  /** Mean count of this template per normal session (0 when never seen in normal sessions). */
+  normal_mean: z.number().nonnegative(),
+  level: z.string().optional(),
+})
+
+export const SampleLine = z.object({
+  line: z.number().int().positive(),
+  text: z.string(),
+  template_id: z.string(),
+  session_id: z.string(),
+  /** Why this line was chosen: error level, rare template, first of session, ... */
+  reason: z.string(),
+})
+
+export const FeatureReason = z.object({
+  feature: z.string(),
+  value: z.number(),
+  normal: z.number(),
+  note: z.string(),
+})
+
+export const Incident = z.object({
+  id: z.string(),
+  session_ids: z.array(z.string()),
+  size: z.number().int().positive(),
+  severity: Severity,
+  severity_reason: z.string(),
+  score: z.number(),
+  time_range: z.object({start: z.string().nullable(), end: z.string().nullable()}),
+  templates: z.array(IncidentTemplate),
+  sample_lines: z.array(SampleLine),
+  reasons: z.array(FeatureReason),
+  components: z.array(z.object({name: z.string(), count: z.number().int()})),
+  levels: z.record(z.string(), z.number().int()),
+})
+export type Incident = z.infer<typeof Incident>
+
+export const Anomaly = z.object({
+  session_id: z.string(),
+  score: z.number(),
+  is_anomaly: z.boolean(),
+  event_count: z.number().int().nonnegative(),
+})
+
+export const Evaluation = z.object({
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  tp: z.number().int(),
+  fp: z.number().int(),
+  fn: z.number().int(),
+  tn: z.number().int(),
+  labelled_sessions: z.number().int(),
+  unlabelled_sessions: z.number().int(),
+  labels_without_session: z.number().int(),
+})
+export type Evaluation = z.infer<typeof Evaluation>
+
+export const Summary = z.object({
+  input: z.string(),
+  lines: z.number().int(),
+  parsed: z.number().int(),
+  skipped: z.number().int(),
+  sessions: z.number().int(),
+  anomalies: z.number().int(),
+  incidents: z.number().int(),
+  templates: z.number().int(),
+  format: z.string(),
+  session_key: z.string(),
+  detector: z.string(),
+  threshold: z.number(),
+  elapsed_ms: z.number(),
+})
+
+export const Results = z.object({
+  version: z.literal(1),
+  summary: Summary,
+  incidents: z.array(Incident),
+  anomalies: z.array(Anomaly),
+  evaluation: Evaluation.optional(),
+})
+export type Results = z.infer<typeof Results>
