@@ -1,0 +1,24 @@
+import {Command} from '@oclif/core'
+import {FlareError} from '../core/errors.js'
+import {err} from '../ui/style.js'
+
+/**
+ * Every Flare command extends this: user errors (FlareError) print as one clear message with what
+ * to do next and a non-zero exit code, never a stack trace unless DEBUG=flare* is set.
+ */
+export abstract class FlareCommand extends Command {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error instanceof FlareError) {
+      if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
+      process.stderr.write(`${err.red('Error:')} ${error.message}\n`)
+      if (error.hint) process.stderr.write(`${err.dim('→ ' + error.hint)}\n`)
+      process.exitCode = error.exitCode
+      this.exit(error.exitCode)
+    }
+    // oclif's own parse errors (unknown flag, missing required flag) already read well.
+    if (error.oclif?.exit !== undefined) return super.catch(error)
+    if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
+    process.stderr.write(`${err.red('Error:')} ${error.message}\n${err.dim('→ this is a bug in Flare; rerun with DEBUG=flare* for the stack and report it')}\n`)
+    this.exit(1)
+  }
+}

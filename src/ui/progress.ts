@@ -1,0 +1,49 @@
+import ora, {type Ora} from 'ora'
+import {colorEnabled, err} from './style.js'
+
+/**
+ * Progress on stderr: a spinner with a bar when the total is known. Silent when stderr is not a
+ * terminal (CI, pipes), so machine output on stdout stays clean.
+ */
+export class Progress {
+  private spinner?: Ora
+  private lastRender = 0
+
+  constructor(private readonly label: string, private readonly enabled = Boolean(process.stderr.isTTY)) {}
+
+  start(): this {
+    if (this.enabled) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
+    return this
+  }
+
+  /** Update with `done` of `total` (total may be 0 when unknown); throttled to 10 renders a second. */
+  update(done: number, total = 0, detail = ''): void {
+    if (!this.spinner) return
+    const now = Date.now()
+    if (now - this.lastRender < 100) return
+    this.lastRender = now
+    this.spinner.text = `${this.label} ${total > 0 ? bar(done / total) + ' ' : ''}${detail}`
+  }
+
+  succeed(text?: string): void {
+    this.spinner?.succeed(text ?? this.label)
+    this.spinner = undefined
+  }
+
+  fail(text?: string): void {
+    this.spinner?.fail(text ?? this.label)
+    this.spinner = undefined
+  }
+
+  stop(): void {
+    this.spinner?.stop()
+    this.spinner = undefined
+  }
+}
+
+export function bar(fraction: number, width = 24): string {
+  const f = Math.max(0, Math.min(1, fraction))
+  const full = Math.round(f * width)
+  const text = '█'.repeat(full) + '░'.repeat(width - full)
+  return `${colorEnabled(process.stderr) ? err.yellow(text) : text} ${(f * 100).toFixed(0).padStart(3)}%`
+}
