@@ -1,0 +1,121 @@
+import {z} from 'zod'
+import type {Session} from '../sessions/store.js'
+import {createMatrix, type FeatureMatrix} from './matrix.js'
+import type {Vocabulary} from './vocabulary.js'
+
+/**
+ * Feature sets, selectable by name:
+ * - counts:   per-template event counts (one column per vocabulary template)
+ * - tfidf:    the same counts weighted by the template's inverse session frequency
+ * - presence: 1 when the session contains the template at all
+ * - extras:   what counts alone miss: events, distinct templates, events and distinct templates
+ *             never seen in training, error and warning counts, duration and inter-arrival stats
+ * - bigrams:  counts of the most common template → template transitions seen in training
+ */
+export const FeatureSetName = z.enum(['counts', 'tfidf', 'presence', 'extras', 'bigrams'])
+export type FeatureSetName = z.infer<typeof FeatureSetName>
+
+export const FeatureConfig = z.object({
+  sets: z.array(FeatureSetName).min(1),
+  /** log1p damps long sessions so one busy block does not look like an outlier by size alone. */
+  transform: z.enum(['none', 'log1p']),
+  maxBigrams: z.number().int().nonnegative(),
+})
+export type FeatureConfig = z.infer<typeof FeatureConfig>
+
+export const DEFAULT_FEATURES: FeatureConfig = {sets: ['counts', 'extras'], transform: 'log1p', maxBigrams: 64}
+
+export const EXTRA_COLUMNS = [
+  'events',
+  'distinct_templates',
+  'unseen_events',
+  'unseen_templates',
+  'error_events',
+  'warn_events',
+  'duration_s',
+  'gap_mean_s',
+  'gap_max_s',
+] as const
+
+export function featureColumns(vocab: Vocabulary, config: FeatureConfig): string[] {
+  const cols: string[] = []
+  for (const set of config.sets) {
+    if (set === 'counts') cols.push(...vocab.templateIds.map((id) => `count:${id}`))
+    else if (set === 'tfidf') cols.push(...vocab.templateIds.map((id) => `tfidf:${id}`))
+    else if (set === 'presence') cols.push(...vocab.templateIds.map((id) => `has:${id}`))
+    else if (set === 'extras') cols.push(...EXTRA_COLUMNS)
+    else cols.push(...vocab.bigrams.slice(0, config.maxBigrams).map(([a, b]) => `next:${a}>${b}`))
+  }
+  return cols
+}
+
+/** Session → feature vectors, with the vocabulary's columns. `idOf` resolves template indices. */
+export function buildFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): FeatureMatrix {
+  const columns = featureColumns(vocab, config)
+  const m = createMatrix(sessions.length, columns.length, columns)
+  const V = vocab.size
+  // template index (pipeline-local) → vocabulary column, resolved once per index
+  const colOf = new Map<number, number>()
+  const column = (templateIndex: number): number => {
+    let c = colOf.get(templateIndex)
+    if (c === undefined) {
+      c = vocab.index.get(idOf(templateIndex)) ?? -1
+      colOf.set(templateIndex, c)
+    }
+    return c
+  }
+  const bigramCol = new Map<string, number>()
+  vocab.bigrams.slice(0, config.maxBigrams).forEach(([a, b], k) => bigramCol.set(`${a}>${b}`, k))
+  const log = config.transform === 'log1p'
+  const f = (x: number): number => (log ? Math.log1p(x) : x)
+
+  for (let i = 0; i < sessions.length; i++) {
+    const s = sessions[i]
+    let offset = i * m.cols
+    for (const set of config.sets) {
+      if (set === 'counts' || set === 'tfidf' || set === 'presence') {
+        const t = s.templates
+        for (let k = 0; k < t.length; k += 3) {
+          const c = column(t[k])
+          if (c < 0) continue
+          const count = t[k + 1]
+          m.data[offset + c] = set === 'presence' ? 1 : set === 'tfidf' ? f(count) * vocab.idf[c] : f(count)
+        }
+        offset += V
+      } else if (set === 'extras') {
+        let unseenEvents = 0
+        let unseenTemplates = 0
+        const t = s.templates
+        for (let k = 0; k < t.length; k += 3) {
+          if (column(t[k]) < 0) {
+            unseenEvents += t[k + 1]
+            unseenTemplates++
+          }
+        }
+        const values = [
+          f(s.events),
+          f(t.length / 3),
+          f(unseenEvents),
+          unseenTemplates,
+          f(s.errors),
+          f(s.warnings),
+          f(s.durationMs / 1000),
+          f(s.gaps === 0 ? 0 : s.gapSum / s.gaps / 1000),
+          f(s.gapMax / 1000),
+        ]
+        m.data.set(values, offset)
+        offset += EXTRA_COLUMNS.length
+      } else {
+        const tr = s.transitions
+        for (let k = 0; k < tr.length; k += 2) {
+          const key = tr[k]
+          const name = `${idOf(Math.floor(key / 1_048_576))}>${idOf(key % 1_048_576)}`
+          const c = bigramCol.get(name)
+          if (c !== undefined) m.data[offset + c] = f(tr[k + 1])
+        }
+        offset += bigramCol.size
+      }
+    }
+  }
+  return m
+}
