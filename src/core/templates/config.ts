@@ -1,0 +1,69 @@
+/**
+ * Template-mining configuration with named defaults, and the per-format defaults the pipeline
+ * picks from the ingest format name.
+ */
+import {type DrainConfig, defaultDrainConfig} from './drain.js'
+import {type MaskingConfig, defaultMaskingConfig} from './masking.js'
+
+export interface TemplateMinerConfig {
+  drain: DrainConfig
+  masking: MaskingConfig
+  /** Make add() return typed parameters (a second scan and some allocation per line). */
+  extractParams: boolean
+  /** Entries in the masked-line → template cache that skips the tree for repeated shapes. */
+  cacheSize: number
+}
+
+export interface TemplateMinerOptions {
+  drain?: Partial<DrainConfig>
+  masking?: Partial<MaskingConfig>
+  extractParams?: boolean
+  cacheSize?: number
+}
+
+export const defaultTemplateMinerConfig: Readonly<TemplateMinerConfig> = Object.freeze({
+  drain: defaultDrainConfig,
+  masking: defaultMaskingConfig,
+  extractParams: false,
+  cacheSize: 50_000,
+})
+
+export type FormatName = 'hdfs' | 'syslog' | 'openssh' | 'bgl' | 'jsonl' | 'generic'
+
+/**
+ * Per-format overrides on top of the defaults. They are deliberately few: the masking and the
+ * similarity are generic, and the formats only differ where their messages do.
+ */
+export const formatDefaults: Readonly<Record<FormatName, TemplateMinerOptions>> = Object.freeze({
+  hdfs: {},
+  syslog: {},
+  openssh: {},
+  bgl: {},
+  jsonl: {},
+  generic: {},
+})
+
+/** Full config for a format name (unknown names get the generic defaults), with overrides on top. */
+export function configForFormat(format: string | undefined, overrides: TemplateMinerOptions = {}): TemplateMinerConfig {
+  const base = (format && (formatDefaults as Record<string, TemplateMinerOptions>)[format]) || formatDefaults.generic
+  return resolveConfig(mergeOptions(base, overrides))
+}
+
+export function mergeOptions(a: TemplateMinerOptions, b: TemplateMinerOptions): TemplateMinerOptions {
+  return {
+    drain: {...a.drain, ...b.drain},
+    masking: {...a.masking, ...b.masking},
+    extractParams: b.extractParams ?? a.extractParams,
+    cacheSize: b.cacheSize ?? a.cacheSize,
+  }
+}
+
+export function resolveConfig(options: TemplateMinerOptions = {}): TemplateMinerConfig {
+  const d = defaultTemplateMinerConfig
+  return {
+    drain: {...d.drain, ...options.drain},
+    masking: {...d.masking, ...options.masking},
+    extractParams: options.extractParams ?? d.extractParams,
+    cacheSize: options.cacheSize ?? d.cacheSize,
+  }
+}

@@ -1,0 +1,13 @@
+export {TemplateMiner, type AddResult, type MatchResult, type TemplateInfo, type TemplateChange} from './miner.js'
+export {
+  type TemplateMinerConfig,
+  type TemplateMinerOptions,
+  type FormatName,
+  defaultTemplateMinerConfig,
+  formatDefaults,
+  configForFormat,
+  resolveConfig,
+} from './config.js'
+export {type DrainConfig, defaultDrainConfig, DrainTree, Cluster, similarity} from './drain.js'
+export {type MaskingConfig, type Param, type ParamType, defaultMaskingConfig, Masker, classifySegment, WILDCARD} from './masking.js'
+export {type TemplateState, TEMPLATE_STATE_VERSION, templateStateSchema, parseTemplateState} from './state.js'

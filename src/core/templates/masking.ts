@@ -1,0 +1,396 @@
+/**
+ * Masking: turns a message into the token sequence Drain mines, with variable-looking pieces
+ * replaced by `<*>`. One character scan per token classifies it (number, ip, hex, uuid, path,
+ * block, ...) instead of running a list of regexes over every line, which is what keeps the
+ * parse path fast.
+ */
+
+export const WILDCARD = '<*>'
+
+export type ParamType = 'ip' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
+
+export interface Param {
+  value: string
+  type: ParamType
+}
+
+export interface MaskingConfig {
+  ip: boolean
+  number: boolean
+  hex: boolean
+  uuid: boolean
+  path: boolean
+  /** HDFS block ids: blk_123, blk_-123. */
+  block: boolean
+  url: boolean
+  email: boolean
+  /** Times and dates inside messages: 12:04:33, 2017-12-31, 2017-12-31T10:00:00.123Z. */
+  time: boolean
+  /** Any other segment containing a digit is a parameter (type 'other'), e.g. host names like node-17. */
+  digitSegments: boolean
+  /**
+   * Characters that split a whitespace token into segments that are masked on their own, so
+   * `size=42,` becomes `size=<*>,`. A token made only of parameters and these characters collapses
+   * to a single `<*>`.
+   */
+  delimiters: string
+}
+
+export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
+  ip: true,
+  number: true,
+  hex: true,
+  uuid: true,
+  path: true,
+  block: true,
+  url: true,
+  email: true,
+  time: true,
+  digitSegments: true,
+  delimiters: '=,;()[]{}"\'<>|#',
+})
+
+// Character classes, indexed by char code (< 128).
+const C_DIGIT = 1
+const C_HEXLETTER = 2
+const C_LETTER = 4
+const C_SPACE = 8
+const charClass = new Uint8Array(128)
+for (let c = 48; c <= 57; c++) charClass[c] = C_DIGIT
+for (let c = 65; c <= 90; c++) charClass[c] = C_LETTER
+for (let c = 97; c <= 122; c++) charClass[c] = C_LETTER
+for (const ch of 'abcdefABCDEF') charClass[ch.charCodeAt(0)] = C_LETTER | C_HEXLETTER
+charClass[32] = C_SPACE
+charClass[9] = C_SPACE
+charClass[10] = C_SPACE
+charClass[13] = C_SPACE
+charClass[11] = C_SPACE
+charClass[12] = C_SPACE
+
+const DOT = 46
+const COLON = 58
+const DASH = 45
+const PLUS = 43
+const SLASH = 47
+const AT = 64
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
+function isHex(c: number): boolean {
+  return c < 128 && (charClass[c] & (C_DIGIT | C_HEXLETTER)) !== 0
+}
+
+/** Dotted quad with every part 0..255, optionally followed by :port. */
+function isIp(s: string, a: number, b: number): boolean {
+  let parts = 0
+  let i = a
+  while (i < b) {
+    let v = 0
+    let n = 0
+    while (i < b && isDigit(s.charCodeAt(i))) {
+      v = v * 10 + s.charCodeAt(i) - 48
+      n++
+      i++
+    }
+    if (n === 0 || n > 3 || v > 255) return false
+    parts++
+    if (parts === 4) break
+    if (i >= b || s.charCodeAt(i) !== DOT) return false
+    i++
+  }
+  if (parts !== 4) return false
+  if (i === b) return true
+  if (s.charCodeAt(i) !== COLON || i + 1 >= b) return false
+  for (i++; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  return true
+}
+
+function isUuid(s: string, a: number, b: number): boolean {
+  if (b - a !== 36) return false
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(a + i)
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== DASH) return false
+    } else if (!isHex(c)) return false
+  }
+  return true
+}
+
+/** [+-]digits[.digits][eE[+-]digits], optionally followed by a short unit (ms, KB, s, %). */
+function isNumber(s: string, a: number, b: number): boolean {
+  let i = a
+  let c = s.charCodeAt(i)
+  if (c === DASH || c === PLUS) i++
+  const start = i
+  while (i < b && isDigit(s.charCodeAt(i))) i++
+  if (i === start) return false
+  if (i < b && s.charCodeAt(i) === DOT) {
+    const f = ++i
+    while (i < b && isDigit(s.charCodeAt(i))) i++
+    if (i === f) return false
+  }
+  if (i === b) return true
+  // Unit suffix: up to 3 letters or '%'.
+  const u = i
+  while (i < b) {
+    c = s.charCodeAt(i)
+    if (!(c < 128 && charClass[c] & C_LETTER) && c !== 37) return false
+    i++
+  }
+  return i - u <= 3
+}
+
+/** hh:mm[:ss[.fff]], yyyy-mm-dd, yyyy/mm/dd and yyyy-mm-ddThh:mm:ss[.fff][Z|+hh:mm]. */
+function isTime(s: string, a: number, b: number): boolean {
+  let groups = 0
+  let seps = 0
+  let i = a
+  let sawT = false
+  while (i < b) {
+    const c = s.charCodeAt(i)
+    if (isDigit(c)) {
+      const g = i
+      while (i < b && isDigit(s.charCodeAt(i))) i++
+      if (i - g > 4 && !(seps > 0 && i - g <= 9)) return false
+      groups++
+      continue
+    }
+    if (c === COLON || c === DASH || c === SLASH || c === DOT || c === PLUS) {
+      if (i === a) return false
+      seps++
+    } else if ((c === 84 || c === 90) && !sawT) {
+      sawT = c === 84
+    } else return false
+    i++
+  }
+  return groups >= 2 && seps >= 1 && hasTimeShape(s, a, b)
+}
+
+function hasTimeShape(s: string, a: number, b: number): boolean {
+  // Require a ':' (clock) or two '-' / '/' (calendar date) to tell times from version numbers.
+  let colons = 0
+  let dashes = 0
+  let slashes = 0
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i)
+    if (c === COLON) colons++
+    else if (c === DASH) dashes++
+    else if (c === SLASH) slashes++
+  }
+  return colons >= 1 || dashes === 2 || slashes === 2
+}
+
+/**
+ * Classifies s[a, b). Returns the parameter type, or null when the segment is literal text.
+ */
+export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig): ParamType | null {
+  const n = b - a
+  if (n <= 0) return null
+  let digits = 0
+  let letters = 0
+  let hexLetters = 0
+  let colons = 0
+  let slashes = 0
+  let ats = 0
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 128) {
+      const k = charClass[c]
+      if (k & C_DIGIT) digits++
+      else if (k & C_LETTER) {
+        letters++
+        if (k & C_HEXLETTER) hexLetters++
+      } else if (c === COLON) colons++
+      else if (c === SLASH) slashes++
+      else if (c === AT) ats++
+    } else letters++
+  }
+  const c0 = s.charCodeAt(a)
+  if (cfg.block && n > 4 && c0 === 98 && s.startsWith('blk_', a)) {
+    let i = a + 4
+    if (s.charCodeAt(i) === DASH) i++
+    if (i < b) {
+      while (i < b && isDigit(s.charCodeAt(i))) i++
+      if (i === b) return 'block'
+    }
+  }
+  if (cfg.url && colons > 0 && slashes >= 2) {
+    const p = s.indexOf('://', a)
+    if (p > a && p + 3 < b) return 'url'
+  }
+  if (cfg.path && slashes > 0 && (c0 === SLASH || (c0 === 126 && s.charCodeAt(a + 1) === SLASH)) && n > 1) {
+    if (cfg.ip && c0 === SLASH && isIp(s, a + 1, b)) return 'ip'
+    return 'path'
+  }
+  if (cfg.email && ats === 1 && letters > 0 && c0 !== AT) {
+    const p = s.indexOf('@', a)
+    const d = s.indexOf('.', p)
+    if (p < b - 1 && d > p + 1 && d < b - 1) return 'email'
+  }
+  if (digits === 0) return null
+  if (cfg.number && letters - hexLetters <= 3 && isNumber(s, a, b)) return 'number'
+  if (cfg.ip && letters === 0 && isIp(s, a, b)) return 'ip'
+  if (cfg.uuid && n === 36 && isUuid(s, a, b)) return 'uuid'
+  if (cfg.time && letters <= 2 && isTime(s, a, b)) return 'time'
+  if (cfg.hex) {
+    if (n > 2 && c0 === 48 && (s.charCodeAt(a + 1) | 32) === 120) {
+      let i = a + 2
+      while (i < b && isHex(s.charCodeAt(i))) i++
+      if (i === b) return 'hex'
+    }
+    if (n >= 8 && letters === hexLetters && digits + hexLetters === n) return 'hex'
+  }
+  if (cfg.digitSegments) return 'other'
+  return null
+}
+
+/**
+ * Splits messages into masked tokens. Reuses its output buffers, so one instance serves one
+ * caller at a time.
+ */
+export class Masker {
+  readonly config: Readonly<MaskingConfig>
+  private readonly delim = new Uint8Array(128)
+
+  constructor(config: Partial<MaskingConfig> = {}) {
+    this.config = Object.freeze({...defaultMaskingConfig, ...config})
+    for (const ch of this.config.delimiters) {
+      const c = ch.charCodeAt(0)
+      if (c < 128) this.delim[c] = 1
+    }
+  }
+
+  /**
+   * Fills `out` with the masked tokens of `content` and returns their number (out.length is set).
+   * When `params` is given, it receives, per token, the parameters masked inside it (or null);
+   * `raw` receives the unmasked tokens.
+   */
+  tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
+    let count = 0
+    const len = content.length
+    let i = 0
+    while (i < len) {
+      let c = content.charCodeAt(i)
+      if (c < 128 && charClass[c] & C_SPACE) {
+        i++
+        continue
+      }
+      const start = i
+      while (i < len) {
+        c = content.charCodeAt(i)
+        if (c < 128 && charClass[c] & C_SPACE) break
+        i++
+      }
+      out[count] = this.maskToken(content, start, i, params, count)
+      if (raw) raw[count] = content.slice(start, i)
+      count++
+    }
+    out.length = count
+    if (params) params.length = count
+    if (raw) raw.length = count
+    return count
+  }
+
+  /** Masks the token s[a, b); records its parameters at params[index] when params is given. */
+  private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string {
+    const cfg = this.config
+    const whole = classifySegment(s, a, b, cfg)
+    if (whole !== null) {
+      if (params) params[index] = [{value: s.slice(a, b), type: whole}]
+      return WILDCARD
+    }
+    // Trim leading and trailing delimiters/punctuation, then split on delimiters.
+    const delim = this.delim
+    let hasDelim = false
+    for (let i = a; i < b; i++) {
+      const c = s.charCodeAt(i)
+      if ((c < 128 && delim[c]) || c === COLON || c === DOT) {
+        hasDelim = true
+        break
+      }
+    }
+    if (!hasDelim) {
+      if (params) params[index] = null
+      return s.slice(a, b)
+    }
+    let masked = ''
+    let literalText = false
+    let found: Param[] | null = null
+    let anyParam = false
+    let i = a
+    while (i < b) {
+      const c = s.charCodeAt(i)
+      if (c < 128 && delim[c]) {
+        masked += s[i]
+        i++
+        continue
+      }
+      const g = i
+      while (i < b) {
+        const d = s.charCodeAt(i)
+        if (d < 128 && delim[d]) break
+        i++
+      }
+      // Segment s[g, i); a trailing '.' or ':' (end of sentence, "from 1.2.3.4:") is punctuation.
+      let e = i
+      while (e > g + 1 && (s.charCodeAt(e - 1) === DOT || s.charCodeAt(e - 1) === COLON)) e--
+      let type = classifySegment(s, g, e, cfg)
+      if (type !== null) {
+        masked += WILDCARD
+        if (e < i) masked += s.slice(e, i)
+        anyParam = true
+        if (params) (found ??= []).push({value: s.slice(g, e), type})
+        continue
+      }
+      // key:value — mask the parts after the first colon on their own.
+      let p = s.indexOf(':', g)
+      if (p >= 0 && p < e) {
+        let q = g
+        while (q < e) {
+          p = s.indexOf(':', q)
+          if (p < 0 || p >= e) p = e
+          type = q < p ? classifySegment(s, q, p, cfg) : null
+          if (type !== null) {
+            masked += WILDCARD
+            anyParam = true
+            if (params) (found ??= []).push({value: s.slice(q, p), type})
+          } else if (q < p) {
+            masked += s.slice(q, p)
+            if (hasLetter(s, q, p)) literalText = true
+          }
+          if (p < e) masked += ':'
+          q = p + 1
+        }
+        if (e < i) masked += s.slice(e, i)
+        continue
+      }
+      masked += s.slice(g, i)
+      if (hasLetter(s, g, i)) literalText = true
+    }
+    if (anyParam && !literalText) {
+      if (params) params[index] = [{value: s.slice(a, b), type: found && found.length === 1 ? found[0].type : 'other'}]
+      return WILDCARD
+    }
+    if (params) params[index] = found
+    return masked
+  }
+}
+
+function hasLetter(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 128 || charClass[c] & C_LETTER) return true
+  }
+  return false
+}
+
+/** True when the token holds a digit: Drain sends such tokens down the wildcard branch. */
+export function hasDigit(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i)
+    if (c >= 48 && c <= 57) return true
+  }
+  return false
+}
