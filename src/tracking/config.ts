@@ -1,0 +1,83 @@
+import {ExitCode, FlareError} from '../core/errors.js'
+
+/** How often and how patiently to retry a request that failed for a reason that may pass. */
+export interface RetryPolicy {
+  /** Total tries, the first included. 1 means no retry. */
+  attempts: number
+  /** Delay before the first retry; doubles each time, with full jitter. */
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export interface TrackingConfig {
+  /** Base URL of the MLflow server, e.g. http://127.0.0.1:5000 (a path prefix is kept). */
+  trackingUri: string
+  username?: string
+  password?: string
+  token?: string
+  experimentName?: string
+  retry: RetryPolicy
+  /** Connect timeout, and the longest wait for response headers or body data, per try. */
+  timeoutMs: number
+}
+
+export const defaultRetryPolicy: RetryPolicy = {attempts: 5, baseDelayMs: 250, maxDelayMs: 8000}
+export const defaultTimeoutMs = 30_000
+
+type Env = Record<string, string | undefined>
+
+/**
+ * Reads the variables MLflow's own clients read, so one shell setup serves both:
+ * MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (basic auth),
+ * MLFLOW_TRACKING_TOKEN (bearer), MLFLOW_EXPERIMENT_NAME.
+ */
+export function trackingConfigFromEnv(
+  env: Env = process.env,
+  overrides: Partial<Omit<TrackingConfig, 'retry'>> & {retry?: Partial<RetryPolicy>} = {},
+): TrackingConfig {
+  const trackingUri = overrides.trackingUri ?? env.MLFLOW_TRACKING_URI
+  if (!trackingUri) {
+    throw new FlareError('No MLflow server configured.', {
+      exitCode: ExitCode.usage,
+      hint: 'Set MLFLOW_TRACKING_URI, e.g. export MLFLOW_TRACKING_URI=http://127.0.0.1:5000',
+    })
+  }
+  return resolveTrackingConfig({
+    trackingUri,
+    username: env.MLFLOW_TRACKING_USERNAME || undefined,
+    password: env.MLFLOW_TRACKING_PASSWORD || undefined,
+    token: env.MLFLOW_TRACKING_TOKEN || undefined,
+    experimentName: env.MLFLOW_EXPERIMENT_NAME || undefined,
+    ...overrides,
+  })
+}
+
+/** Fills defaults and checks that the URI is one this client can talk to. */
+export type TrackingOptions = Partial<Omit<TrackingConfig, 'retry'>> & {trackingUri: string; retry?: Partial<RetryPolicy>}
+
+export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
+  let url: URL
+  try {
+    url = new URL(config.trackingUri)
+  } catch {
+    url = new URL('invalid:')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FlareError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow server, got "${config.trackingUri}".`, {
+      exitCode: ExitCode.usage,
+      hint: 'Flare talks to MLflow over REST only; run `mlflow server` and point MLFLOW_TRACKING_URI at it.',
+    })
+  }
+  if (config.username !== undefined && config.password === undefined) {
+    throw new FlareError('MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not.', {
+      exitCode: ExitCode.usage,
+      hint: 'Set both for basic auth, or MLFLOW_TRACKING_TOKEN for a bearer token.',
+    })
+  }
+  return {
+    ...config,
+    trackingUri: config.trackingUri.replace(/\/+$/, ''),
+    retry: {...defaultRetryPolicy, ...config.retry},
+    timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
+  }
+}
