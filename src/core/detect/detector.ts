@@ -1,0 +1,149 @@
+import type {FeatureMatrix} from '../features/matrix.js'
+import {FlareError, ExitCode} from '../errors.js'
+import {chooseThreshold, type ThresholdInfo} from './threshold.js'
+
+/**
+ * Every detector has the same small surface, like a scikit-learn estimator, so a sweep, the model
+ * bundle and MLflow logging need no special cases.
+ *
+ * SIGN CONVENTION (once, for all detectors): `score()` returns an ANOMALY score — higher means
+ * more anomalous. `predict()` flags a row (1) when its score is strictly greater than
+ * `threshold`, which `fit()` chooses from the training scores (see threshold.ts).
+ */
+export interface Detector {
+  /** Registry name, e.g. 'isolation-forest'. */
+  readonly name: string
+  /** Chosen by fit(); rows scoring strictly above it are anomalies. */
+  threshold: number
+  fit(X: FeatureMatrix): void
+  /** Anomaly score per row: higher = more anomalous. */
+  score(X: FeatureMatrix): Float64Array
+  /** 1 = anomaly (score > threshold), 0 = normal. */
+  predict(X: FeatureMatrix): Uint8Array
+  /** Hyper-parameters as a plain JSON object (what MLflow logs as params). */
+  params(): DetectorParams
+  /** The fitted state; `detectorFromJSON()` in registry.ts restores it with identical scores. */
+  toJSON(): DetectorJSON
+}
+
+export type ParamValue = number | string | boolean | null
+export type DetectorParams = Record<string, ParamValue>
+
+export interface DetectorJSON {
+  name: string
+  version: 1
+  params: DetectorParams
+  threshold: number
+  thresholdRule: string
+  /** Detector-specific fitted state; typed arrays are stored as plain number arrays. */
+  state: unknown
+}
+
+/** Hyper-parameters every detector accepts. */
+export interface ThresholdParams {
+  /**
+   * Expected share of anomalies in the training data, in (0, 0.5]. When set, the threshold is the
+   * (1 - contamination) quantile of the training scores. When null (default) the detector's
+   * data-driven rule is used, which does not assume any anomaly share.
+   */
+  contamination?: number | null
+}
+
+/**
+ * Shared plumbing: fit() = fitModel() + threshold from the training scores. Subclasses implement
+ * fitModel/scoreRows/naturalThreshold and the (de)serialisation of their state.
+ */
+export abstract class BaseDetector implements Detector {
+  abstract readonly name: string
+  threshold = Number.POSITIVE_INFINITY
+  /** How the threshold was chosen, for the results file and MLflow. */
+  thresholdRule = 'unfitted'
+  protected fitted = false
+  protected nFeatures = 0
+  readonly contamination: number | null
+
+  constructor(p: ThresholdParams) {
+    const c = p.contamination ?? null
+    if (c !== null && !(c > 0 && c <= 0.5)) {
+      throw new FlareError(`contamination must be in (0, 0.5], got ${c}`, {exitCode: ExitCode.usage})
+    }
+    this.contamination = c
+  }
+
+  fit(X: FeatureMatrix): void {
+    if (X.rows === 0) throw new FlareError('cannot fit a detector on zero sessions', {exitCode: ExitCode.badInput})
+    this.nFeatures = X.cols
+    this.fitModel(X)
+    this.fitted = true
+    const train = this.trainingScores(X)
+    const t = this.contamination === null ? this.naturalThreshold(train) : null
+    const info: ThresholdInfo = t ?? chooseThreshold(train, {contamination: this.contamination})
+    this.threshold = info.threshold
+    this.thresholdRule = info.rule
+  }
+
+  score(X: FeatureMatrix): Float64Array {
+    this.checkInput(X)
+    return this.scoreRows(X)
+  }
+
+  predict(X: FeatureMatrix): Uint8Array {
+    const s = this.score(X)
+    const out = new Uint8Array(s.length)
+    for (let i = 0; i < s.length; i++) out[i] = s[i] > this.threshold ? 1 : 0
+    return out
+  }
+
+  abstract params(): DetectorParams
+
+  toJSON(): DetectorJSON {
+    if (!this.fitted) throw new FlareError(`${this.name}: cannot save an unfitted detector`)
+    return {
+      name: this.name,
+      version: 1,
+      params: this.params(),
+      threshold: this.threshold,
+      thresholdRule: this.thresholdRule,
+      state: {nFeatures: this.nFeatures, ...(this.stateJSON() as object)},
+    }
+  }
+
+  /** Restore fitted state written by toJSON (called by the registry after construction). */
+  restore(json: DetectorJSON): void {
+    const s = json.state as {nFeatures: number}
+    this.nFeatures = s.nFeatures
+    this.restoreState(json.state)
+    this.threshold = json.threshold
+    this.thresholdRule = json.thresholdRule
+    this.fitted = true
+  }
+
+  protected abstract fitModel(X: FeatureMatrix): void
+  protected abstract scoreRows(X: FeatureMatrix): Float64Array
+  protected abstract stateJSON(): unknown
+  protected abstract restoreState(state: unknown): void
+
+  /** Scores of the training rows used to pick the threshold (LOF overrides: leave-self-out). */
+  protected trainingScores(X: FeatureMatrix): Float64Array {
+    return this.scoreRows(X)
+  }
+
+  /** The detector's own rule (e.g. PCA's Q-statistic); null means "use the shared robust rule". */
+  protected naturalThreshold(_train: Float64Array): ThresholdInfo | null {
+    return null
+  }
+
+  protected checkInput(X: FeatureMatrix): void {
+    if (!this.fitted) throw new FlareError(`${this.name}: call fit() before score() or predict()`)
+    if (X.cols !== this.nFeatures) {
+      throw new FlareError(`${this.name}: fitted on ${this.nFeatures} features but got ${X.cols}`, {
+        exitCode: ExitCode.badInput,
+        hint: 'Score with the same vocabulary (model bundle) the detector was fitted with.',
+      })
+    }
+  }
+}
+
+export function toArray(a: ArrayLike<number>): number[] {
+  return Array.from(a)
+}

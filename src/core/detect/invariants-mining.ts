@@ -1,0 +1,185 @@
+import type {FeatureMatrix} from '../features/matrix.js'
+import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
+import {uniqueRows} from './dedupe.js'
+import {symmetricEigen} from './linalg.js'
+import type {ThresholdInfo} from './threshold.js'
+
+/**
+ * Invariants Mining (Lou et al., USENIX ATC 2010; as in loglizer). Searches small column subsets
+ * (size 1..maxInvariantSize) of the count matrix for sparse integer vectors v with X_S·v ≈ 0 on at
+ * least `minSupport` of the training sessions — e.g. count(open) − count(close) = 0, or
+ * count(error) = 0. Candidates come from the smallest eigenvector of the subset's Gram matrix,
+ * scaled so the smallest coefficient is ±1 and rounded. Invariants in the span of ones already
+ * found, or containing a smaller invariant, are skipped (this bounds the set by the invariant-space
+ * dimension, like loglizer's SVD estimate).
+ *
+ * Score = number of invariants the session violates (|x·v| > epsilon). Natural threshold: any
+ * violation (score > 0). Expects raw template counts (integer relations), not tf-idf.
+ */
+export interface InvariantsMiningParams extends ThresholdParams {
+  /** Share of training sessions an invariant must hold on. */
+  minSupport?: number
+  /** |x·v| ≤ epsilon counts as satisfied. */
+  epsilon?: number
+  maxInvariantSize?: number
+  /** Largest absolute integer coefficient allowed. */
+  maxCoefficient?: number
+}
+
+export interface Invariant {
+  columns: number[]
+  coefficients: number[]
+}
+
+export class InvariantsMining extends BaseDetector {
+  readonly name = 'invariants-mining'
+  readonly minSupport: number
+  readonly epsilon: number
+  readonly maxInvariantSize: number
+  readonly maxCoefficient: number
+  invariants: Invariant[] = []
+
+  constructor(p: InvariantsMiningParams = {}) {
+    super(p)
+    this.minSupport = p.minSupport ?? 0.98
+    this.epsilon = p.epsilon ?? 0.5
+    this.maxInvariantSize = p.maxInvariantSize ?? 3
+    this.maxCoefficient = p.maxCoefficient ?? 10
+  }
+
+  params(): DetectorParams {
+    return {
+      minSupport: this.minSupport,
+      epsilon: this.epsilon,
+      maxInvariantSize: this.maxInvariantSize,
+      maxCoefficient: this.maxCoefficient,
+      contamination: this.contamination,
+    }
+  }
+
+  protected fitModel(X: FeatureMatrix): void {
+    const {unique, weights} = uniqueRows(X)
+    const p = X.cols
+    const n = unique.rows
+    const U = unique.data
+    let total = 0
+    for (const w of weights) total += w
+    // Weighted Gram matrix once; any subset's Gram is a sub-block.
+    const G = new Float64Array(p * p)
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < p; a++) {
+        const xa = weights[i] * U[i * p + a]
+        if (xa === 0) continue
+        for (let b = 0; b < p; b++) G[a * p + b] += xa * U[i * p + b]
+      }
+    }
+    const found: Invariant[] = []
+    const basis: Float64Array[] = [] // orthonormal basis of the span of found invariants
+    const isInvariantKey = new Set<string>()
+    const supportOk = (cols: number[], coef: number[]): boolean => {
+      let ok = 0
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let k = 0; k < cols.length; k++) s += coef[k] * U[i * p + cols[k]]
+        if (Math.abs(s) <= this.epsilon) ok += weights[i]
+      }
+      return ok >= this.minSupport * total
+    }
+    const inSpan = (cols: number[], coef: number[]): Float64Array | null => {
+      const v = new Float64Array(p)
+      for (let k = 0; k < cols.length; k++) v[cols[k]] = coef[k]
+      for (const b of basis) {
+        let dot = 0
+        for (let j = 0; j < p; j++) dot += b[j] * v[j]
+        for (let j = 0; j < p; j++) v[j] -= dot * b[j]
+      }
+      let norm = 0
+      for (let j = 0; j < p; j++) norm += v[j] * v[j]
+      norm = Math.sqrt(norm)
+      if (norm < 1e-6) return null
+      for (let j = 0; j < p; j++) v[j] /= norm
+      return v
+    }
+    const containsInvariant = (cols: number[]): boolean => {
+      // Any proper non-empty subset already an invariant?
+      const m = cols.length
+      for (let mask = 1; mask < (1 << m) - 1; mask++) {
+        const sub: number[] = []
+        for (let k = 0; k < m; k++) if (mask & (1 << k)) sub.push(cols[k])
+        if (isInvariantKey.has(sub.join(','))) return true
+      }
+      return false
+    }
+    const combo: number[] = []
+    const visit = (size: number, start: number): void => {
+      if (basis.length >= p) return
+      if (combo.length === size) {
+        if (containsInvariant(combo)) return
+        const cols = combo.slice()
+        const coef = this.candidate(G, p, cols)
+        if (coef === null || !supportOk(cols, coef)) return
+        const v = inSpan(cols, coef)
+        if (v === null) return
+        basis.push(v)
+        found.push({columns: cols, coefficients: coef})
+        isInvariantKey.add(cols.join(','))
+        return
+      }
+      for (let j = start; j < p; j++) {
+        combo.push(j)
+        visit(size, j + 1)
+        combo.pop()
+      }
+    }
+    for (let size = 1; size <= this.maxInvariantSize && size <= p; size++) visit(size, 0)
+    this.invariants = found
+  }
+
+  /** Integer null-vector candidate for the subset, or null if none is sparse and small. */
+  private candidate(G: Float64Array, p: number, cols: number[]): number[] | null {
+    const m = cols.length
+    if (m === 1) return [1]
+    const S = new Float64Array(m * m)
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) S[a * m + b] = G[cols[a] * p + cols[b]]
+    const {vectors} = symmetricEigen(S, m)
+    const v = vectors[m - 1]
+    let minAbs = Number.POSITIVE_INFINITY
+    for (const x of v) if (Math.abs(x) > 1e-9) minAbs = Math.min(minAbs, Math.abs(x))
+    const coef: number[] = []
+    for (const x of v) {
+      const c = Math.round(x / minAbs)
+      if (c === 0 || Math.abs(c) > this.maxCoefficient) return null
+      coef.push(c)
+    }
+    // Canonical sign: first coefficient positive.
+    if (coef[0] < 0) for (let k = 0; k < m; k++) coef[k] = -coef[k]
+    return coef
+  }
+
+  protected override naturalThreshold(): ThresholdInfo {
+    return {threshold: 0, rule: 'any-invariant-violated'}
+  }
+
+  protected scoreRows(X: FeatureMatrix): Float64Array {
+    const {rows, cols: p, data} = X
+    const out = new Float64Array(rows)
+    for (let i = 0; i < rows; i++) {
+      let violated = 0
+      for (const inv of this.invariants) {
+        let s = 0
+        for (let k = 0; k < inv.columns.length; k++) s += inv.coefficients[k] * data[i * p + inv.columns[k]]
+        if (Math.abs(s) > this.epsilon) violated++
+      }
+      out[i] = violated
+    }
+    return out
+  }
+
+  protected stateJSON(): unknown {
+    return {invariants: this.invariants}
+  }
+
+  protected restoreState(state: unknown): void {
+    this.invariants = (state as {invariants: Invariant[]}).invariants
+  }
+}

@@ -1,0 +1,151 @@
+import type {FeatureMatrix} from '../features/matrix.js'
+import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
+import {uniqueRows} from './dedupe.js'
+
+/**
+ * Local Outlier Factor (Breunig et al. 2000) in novelty mode: fit on training sessions, score any
+ * session by the ratio of its neighbours' local reachability density to its own. Score = LOF
+ * (≈ 1 inside a cluster, higher = more anomalous; sklearn's −score_samples).
+ *
+ * Duplicates: training rows are collapsed to distinct rows with weights and the k nearest
+ * neighbours are counted by weight, which is exactly sklearn's result when identical points are
+ * present (a point with ≥ k+1 copies has k-distance 0). At fit time each training row excludes
+ * one copy of itself, as sklearn's kneighbors(X=None) does. The neighbour search is an exact brute
+ * force over the distinct rows with a pruned candidate list, O(queries × distinct rows × d).
+ */
+export interface LOFParams extends ThresholdParams {
+  nNeighbors?: number
+}
+
+interface Neighbours {
+  idx: Int32Array
+  dist: Float64Array
+  w: Float64Array
+  count: number
+}
+
+export class LocalOutlierFactor extends BaseDetector {
+  readonly name = 'lof'
+  readonly nNeighbors: number
+  private train: FeatureMatrix = {rows: 0, cols: 0, data: new Float64Array(0)}
+  private weights: Float64Array = new Float64Array(0)
+  private kDist: Float64Array = new Float64Array(0)
+  private lrd: Float64Array = new Float64Array(0)
+  private k = 0
+
+  constructor(p: LOFParams = {}) {
+    super(p)
+    this.nNeighbors = p.nNeighbors ?? 20
+  }
+
+  params(): DetectorParams {
+    return {nNeighbors: this.nNeighbors, contamination: this.contamination}
+  }
+
+  /** Weighted k nearest training rows of q; `self` (a distinct-row index) gives up one copy. */
+  private neighbours(q: Float64Array, qOff: number, self: number, out: Neighbours): void {
+    const {cols: p, data, rows: nu} = this.train
+    const k = this.k
+    let count = 0
+    let cum = 0
+    for (let u = 0; u < nu; u++) {
+      const wu = u === self ? this.weights[u] - 1 : this.weights[u]
+      if (wu <= 0) continue
+      let d2 = 0
+      const o = u * p
+      const bound = cum >= k ? out.dist[count - 1] : Number.POSITIVE_INFINITY
+      for (let j = 0; j < p && d2 <= bound * bound; j++) {
+        const t = q[qOff + j] - data[o + j]
+        d2 += t * t
+      }
+      const d = Math.sqrt(d2)
+      if (cum >= k && d >= bound) continue
+      let pos = count
+      while (pos > 0 && out.dist[pos - 1] > d) {
+        out.dist[pos] = out.dist[pos - 1]
+        out.idx[pos] = out.idx[pos - 1]
+        out.w[pos] = out.w[pos - 1]
+        pos--
+      }
+      out.dist[pos] = d
+      out.idx[pos] = u
+      out.w[pos] = wu
+      count++
+      cum += wu
+      while (count > 1 && cum - out.w[count - 1] >= k) cum -= out.w[--count]
+    }
+    // Trim the last neighbour's weight so the weights sum to exactly k.
+    if (count > 0 && cum > k) out.w[count - 1] -= cum - k
+    out.count = count
+  }
+
+  private scratch(): Neighbours {
+    const n = this.k + 2
+    return {idx: new Int32Array(n), dist: new Float64Array(n), w: new Float64Array(n), count: 0}
+  }
+
+  protected fitModel(X: FeatureMatrix): void {
+    const {unique, weights} = uniqueRows(X)
+    this.train = unique
+    this.weights = weights
+    this.k = Math.max(1, Math.min(this.nNeighbors, X.rows - 1))
+    const nu = unique.rows
+    this.kDist = new Float64Array(nu)
+    this.lrd = new Float64Array(nu)
+    const nb = this.scratch()
+    const all: Neighbours[] = []
+    for (let u = 0; u < nu; u++) {
+      this.neighbours(unique.data, u * unique.cols, u, nb)
+      this.kDist[u] = nb.count > 0 ? nb.dist[nb.count - 1] : 0
+      all.push({idx: nb.idx.slice(0, nb.count), dist: nb.dist.slice(0, nb.count), w: nb.w.slice(0, nb.count), count: nb.count})
+    }
+    for (let u = 0; u < nu; u++) this.lrd[u] = this.localDensity(all[u])
+  }
+
+  private localDensity(nb: Neighbours): number {
+    let s = 0
+    let wsum = 0
+    for (let t = 0; t < nb.count; t++) {
+      s += nb.w[t] * Math.max(this.kDist[nb.idx[t]], nb.dist[t])
+      wsum += nb.w[t]
+    }
+    return 1 / (s / Math.max(wsum, 1e-300) + 1e-10)
+  }
+
+  protected scoreRows(X: FeatureMatrix): Float64Array {
+    const out = new Float64Array(X.rows)
+    const nb = this.scratch()
+    for (let i = 0; i < X.rows; i++) {
+      this.neighbours(X.data, i * X.cols, -1, nb)
+      const own = this.localDensity(nb)
+      let s = 0
+      let wsum = 0
+      for (let t = 0; t < nb.count; t++) {
+        s += nb.w[t] * this.lrd[nb.idx[t]]
+        wsum += nb.w[t]
+      }
+      out[i] = s / Math.max(wsum, 1e-300) / own
+    }
+    return out
+  }
+
+  protected stateJSON(): unknown {
+    return {
+      k: this.k,
+      rows: this.train.rows,
+      data: toArray(this.train.data),
+      weights: toArray(this.weights),
+      kDist: toArray(this.kDist),
+      lrd: toArray(this.lrd),
+    }
+  }
+
+  protected restoreState(state: unknown): void {
+    const s = state as {nFeatures: number; k: number; rows: number; data: number[]; weights: number[]; kDist: number[]; lrd: number[]}
+    this.k = s.k
+    this.train = {rows: s.rows, cols: s.nFeatures, data: Float64Array.from(s.data)}
+    this.weights = Float64Array.from(s.weights)
+    this.kDist = Float64Array.from(s.kDist)
+    this.lrd = Float64Array.from(s.lrd)
+  }
+}

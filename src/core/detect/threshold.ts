@@ -1,0 +1,67 @@
+/**
+ * Threshold rules shared by all detectors. Rows with score > threshold are anomalies.
+ *
+ * - contamination c given: the (1 - c) quantile of the training scores (linear interpolation, as
+ *   numpy.percentile) — flags about c of the training rows.
+ * - otherwise the ROBUST rule: threshold = median + cutoff * sigma, where sigma is a robust scale of
+ *   the training scores: 1.4826·MAD when it is non-zero; when more than half of the scores are
+ *   identical (common — log sessions repeat exactly) the MAD is 0, so the scale falls back to the
+ *   spread of the upper quantiles ((q90 − q50)/1.2816, then (q99 − q50)/2.3263); if even that is 0
+ *   the scale is a tiny fraction of the score magnitude, so only rows strictly above the
+ *   overwhelming majority are flagged. It assumes no anomaly share: on clean data (no row far in the
+ *   tail) nothing is flagged. The default cutoff is 5 — a score must sit five robust standard
+ *   deviations above the median, which Gaussian-ish tails of thousands of clean rows do not reach.
+ *
+ * Detectors with a principled threshold of their own (PCA's Q-statistic, invariant violations,
+ * never-seen templates) use that instead; see each detector.
+ */
+export interface ThresholdInfo {
+  threshold: number
+  rule: string
+}
+
+export const DEFAULT_ROBUST_CUTOFF = 5
+
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length
+  if (n === 0) return Number.NaN
+  const pos = (n - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.min(lo + 1, n - 1)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+}
+
+export function sortedCopy(a: ArrayLike<number>): Float64Array {
+  return Float64Array.from(a).sort()
+}
+
+export function robustScale(sorted: Float64Array): {median: number; sigma: number} {
+  const median = quantile(sorted, 0.5)
+  const dev = new Float64Array(sorted.length)
+  for (let i = 0; i < sorted.length; i++) dev[i] = Math.abs(sorted[i] - median)
+  dev.sort()
+  let sigma = 1.4826 * quantile(dev, 0.5)
+  if (!(sigma > 0)) sigma = (quantile(sorted, 0.9) - median) / 1.2816
+  if (!(sigma > 0)) sigma = (quantile(sorted, 0.99) - median) / 2.3263
+  if (!(sigma > 0)) sigma = 1e-9 * Math.max(1e-300, Math.abs(median))
+  return {median, sigma}
+}
+
+export function robustThreshold(scores: ArrayLike<number>, cutoff = DEFAULT_ROBUST_CUTOFF): ThresholdInfo {
+  const s = sortedCopy(scores)
+  const {median, sigma} = robustScale(s)
+  return {threshold: median + cutoff * sigma, rule: `robust-z(median+${cutoff}*sigma)`}
+}
+
+export function contaminationThreshold(scores: ArrayLike<number>, contamination: number): ThresholdInfo {
+  const s = sortedCopy(scores)
+  return {threshold: quantile(s, 1 - contamination), rule: `contamination(${contamination})`}
+}
+
+export function chooseThreshold(
+  scores: ArrayLike<number>,
+  opts: {contamination?: number | null; cutoff?: number},
+): ThresholdInfo {
+  if (opts.contamination != null) return contaminationThreshold(scores, opts.contamination)
+  return robustThreshold(scores, opts.cutoff)
+}
