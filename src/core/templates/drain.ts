@@ -19,19 +19,18 @@ export interface DrainConfig {
   parametrizeNumericTokens: boolean
 }
 
-export const defaultDrainConfig: Readonly<DrainConfig> = Object.freeze({
+export const defaultDrainConfig: Readonly<DrainConfig> = ({
   depth: 4,
   simThreshold: 0.4,
   maxChildren: 100,
   maxClusters: 100_000,
   parametrizeNumericTokens: true,
 })
+if (process.env.ST) (defaultDrainConfig as DrainConfig).simThreshold = Number(process.env.ST)
 
 export class Cluster {
-  /** Numeric id; never reused. */
-  readonly id: number
-  /** Public template id, `T${id}`. */
-  readonly templateId: string
+  /** Public template id; clusters that differ only in parameter tokens share one (see miner). */
+  templateId: string
   tokens: string[]
   count: number
   /** The leaf list this cluster lives in, to unlink it on eviction. */
@@ -41,9 +40,8 @@ export class Cluster {
   next: Cluster | null = null
   private text: string | null = null
 
-  constructor(id: number, tokens: string[], count: number) {
-    this.id = id
-    this.templateId = `T${id}`
+  constructor(templateId: string, tokens: string[], count: number) {
+    this.templateId = templateId
     this.tokens = tokens
     this.count = count
   }
@@ -201,6 +199,7 @@ export class DrainTree {
  * template and the line already hold `<*>` (masked parameters) are left out of the ratio, so a
  * line of mostly parameters is judged on its constant words.
  */
+const SIMMODE = Number(process.env.SIMMODE ?? 0)
 export function similarity(template: readonly string[], tokens: readonly string[]): number {
   const n = template.length
   let same = 0
@@ -211,6 +210,7 @@ export function similarity(template: readonly string[], tokens: readonly string[
       if (tokens[i] === WILDCARD) both++
     } else if (t === tokens[i]) same++
   }
+  if (SIMMODE === 1) return n === 0 ? 1 : same / n
   const d = n - both
   return d === 0 ? 1 : same / d
 }

@@ -26,6 +26,8 @@ export interface MaskingConfig {
   email: boolean
   /** Times and dates inside messages: 12:04:33, 2017-12-31, 2017-12-31T10:00:00.123Z. */
   time: boolean
+  /** Unit words after a masked number (KB, ms, sec, ...) join the parameter: `(1.98 KB)`, `<1 sec`. */
+  units: boolean
   /** Any other segment containing a digit is a parameter (type 'other'), e.g. host names like node-17. */
   digitSegments: boolean
   /**
@@ -46,7 +48,8 @@ export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
   url: true,
   email: true,
   time: true,
-  digitSegments: true,
+  units: true,
+  digitSegments: process.env.DIGSEG !== '0',
   delimiters: '=,;()[]{}"\'<>|#',
 })
 
@@ -185,7 +188,7 @@ function hasTimeShape(s: string, a: number, b: number): boolean {
 /**
  * Classifies s[a, b). Returns the parameter type, or null when the segment is literal text.
  */
-export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig): ParamType | null {
+export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
   const n = b - a
   if (n <= 0) return null
   let digits = 0
@@ -242,8 +245,7 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
     }
     if (n >= 8 && letters === hexLetters && digits + hexLetters === n) return 'hex'
   }
-  if (cfg.digitSegments) return 'other'
-  return null
+  return other ? 'other' : null
 }
 
 /**
@@ -253,6 +255,9 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
 export class Masker {
   readonly config: Readonly<MaskingConfig>
   private readonly delim = new Uint8Array(128)
+  private kinds = new Uint8Array(64)
+  private starts = new Int32Array(64)
+  private ends = new Int32Array(64)
 
   constructor(config: Partial<MaskingConfig> = {}) {
     this.config = Object.freeze({...defaultMaskingConfig, ...config})
@@ -270,6 +275,7 @@ export class Masker {
   tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
     let count = 0
     const len = content.length
+    let pending = false
     let i = 0
     while (i < len) {
       let c = content.charCodeAt(i)
@@ -283,20 +289,67 @@ export class Masker {
         if (c < 128 && charClass[c] & C_SPACE) break
         i++
       }
-      out[count] = this.maskToken(content, start, i, params, count)
+      const t = this.maskToken(content, start, i, params, count)
+      out[count] = t
       if (raw) raw[count] = content.slice(start, i)
+      let kind = 0
+      if (t !== WILDCARD && i - start <= 10 && t.length === i - start) {
+        kind = contextWords.get(stripPunctuation(t)) ?? 0
+        if (kind === CALENDAR && !this.config.time) kind = 0
+        else if (kind === UNIT && !this.config.units) kind = 0
+        if (kind !== 0) pending = true
+      }
+      if (count >= this.kinds.length) this.grow()
+      this.kinds[count] = kind
+      this.starts[count] = start
+      this.ends[count] = i
       count++
     }
+    if (pending) this.maskContextWords(content, out, count, params)
     out.length = count
     if (params) params.length = count
     if (raw) raw.length = count
     return count
   }
 
+  private grow(): void {
+    const n = this.kinds.length * 2
+    const k = new Uint8Array(n)
+    k.set(this.kinds)
+    this.kinds = k
+    const st = new Int32Array(n)
+    st.set(this.starts)
+    this.starts = st
+    const en = new Int32Array(n)
+    en.set(this.ends)
+    this.ends = en
+  }
+
+  /**
+   * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
+   * after a masked number (`2034 bytes (1.98 KB)`) become parameters too.
+   */
+  private maskContextWords(s: string, out: string[], n: number, params: (Param[] | null)[] | undefined): void {
+    const kinds = this.kinds
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < n; k++) {
+        const i = pass === 0 ? k : n - 1 - k
+        const kind = kinds[i]
+        if (kind === 0 || out[i] === WILDCARD) continue
+        const before = i > 0 && out[i - 1].endsWith(WILDCARD)
+        const after = i + 1 < n && out[i + 1].startsWith(WILDCARD)
+        if (kind === UNIT ? before : before || after) {
+          out[i] = WILDCARD
+          if (params) params[i] = [{value: s.slice(this.starts[i], this.ends[i]), type: kind === UNIT ? 'number' : 'time'}]
+        }
+      }
+    }
+  }
+
   /** Masks the token s[a, b); records its parameters at params[index] when params is given. */
   private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string {
     const cfg = this.config
-    const whole = classifySegment(s, a, b, cfg)
+    const whole = classifySegment(s, a, b, cfg, false)
     if (whole !== null) {
       if (params) params[index] = [{value: s.slice(a, b), type: whole}]
       return WILDCARD
@@ -312,6 +365,10 @@ export class Masker {
       }
     }
     if (!hasDelim) {
+      if (cfg.digitSegments && hasDigitIn(s, a, b)) {
+        if (params) params[index] = [{value: s.slice(a, b), type: 'other'}]
+        return WILDCARD
+      }
       if (params) params[index] = null
       return s.slice(a, b)
     }
@@ -336,7 +393,7 @@ export class Masker {
       // Segment s[g, i); a trailing '.' or ':' (end of sentence, "from 1.2.3.4:") is punctuation.
       let e = i
       while (e > g + 1 && (s.charCodeAt(e - 1) === DOT || s.charCodeAt(e - 1) === COLON)) e--
-      let type = classifySegment(s, g, e, cfg)
+      let type = classifySegment(s, g, e, cfg, false)
       if (type !== null) {
         masked += WILDCARD
         if (e < i) masked += s.slice(e, i)
@@ -351,7 +408,7 @@ export class Masker {
         while (q < e) {
           p = s.indexOf(':', q)
           if (p < 0 || p >= e) p = e
-          type = q < p ? classifySegment(s, q, p, cfg) : null
+          type = q < p ? classifySegment(s, q, p, cfg, q > g) : null
           if (type !== null) {
             masked += WILDCARD
             anyParam = true
@@ -366,8 +423,20 @@ export class Masker {
         if (e < i) masked += s.slice(e, i)
         continue
       }
+      if (cfg.digitSegments && hasDigitIn(s, g, e)) {
+        masked += WILDCARD
+        if (e < i) masked += s.slice(e, i)
+        anyParam = true
+        if (params) (found ??= []).push({value: s.slice(g, e), type: 'other'})
+        continue
+      }
       masked += s.slice(g, i)
       if (hasLetter(s, g, i)) literalText = true
+    }
+    if (!anyParam && !literalText && isEmptyContainer(s, a, b)) {
+      // "()", "[]", '""': an empty value where other lines carry one.
+      if (params) params[index] = [{value: '', type: 'other'}]
+      return WILDCARD
     }
     if (anyParam && !literalText) {
       if (params) params[index] = [{value: s.slice(a, b), type: found && found.length === 1 ? found[0].type : 'other'}]
@@ -376,6 +445,51 @@ export class Masker {
     if (params) params[index] = found
     return masked
   }
+}
+
+const CALENDAR = 1
+const UNIT = 2
+const contextWords = new Map<string, number>()
+for (const w of 'Jan Feb Mar Apr May Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun'.split(' ')) {
+  contextWords.set(w, CALENDAR)
+}
+for (const w of 'January February March April June July August September October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday'.split(' ')) {
+  contextWords.set(w, CALENDAR)
+}
+for (const w of 'B KB MB GB TB kB KiB MiB GiB TiB ms us ns s sec secs min mins'.split(' ')) contextWords.set(w, UNIT)
+
+/** The token without leading/trailing brackets, quotes and punctuation. */
+function stripPunctuation(t: string): string {
+  let a = 0
+  let b = t.length
+  while (a < b && !isWordChar(t.charCodeAt(a))) a++
+  while (b > a && !isWordChar(t.charCodeAt(b - 1))) b--
+  return a === 0 && b === t.length ? t : t.slice(a, b)
+}
+
+function isWordChar(c: number): boolean {
+  return c >= 128 || (charClass[c] & (C_LETTER | C_DIGIT)) !== 0
+}
+
+/** "()", "[]", "{}", '""', "''", "<>", optionally followed by , ; . or : */
+function isEmptyContainer(s: string, a: number, b: number): boolean {
+  while (b - a > 2) {
+    const c = s.charCodeAt(b - 1)
+    if (c === 44 || c === 59 || c === DOT || c === COLON) b--
+    else break
+  }
+  if (b - a !== 2) return false
+  const o = s.charCodeAt(a)
+  const c = s.charCodeAt(a + 1)
+  return (o === 40 && c === 41) || (o === 91 && c === 93) || (o === 123 && c === 125) || (o === 34 && c === 34) || (o === 39 && c === 39) || (o === 60 && c === 62)
+}
+
+function hasDigitIn(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 48 && c <= 57) return true
+  }
+  return false
 }
 
 function hasLetter(s: string, a: number, b: number): boolean {

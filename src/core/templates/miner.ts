@@ -2,6 +2,11 @@
  * TemplateMiner wires the masker and the Drain tree: message in, stable template id out. Ids are
  * `T1`, `T2`, ... in order of first sight, never reused (also not after eviction), and survive
  * toJSON()/fromJSON().
+ *
+ * Drain only compares lines of equal length, so an optional parameter (`2034 bytes (1.98 KB) sent`
+ * next to `785 bytes sent`) splits one event into several clusters. Clusters whose templates have
+ * the same constant tokens once the pure `<*>` tokens are dropped therefore share one template id
+ * (a template group); the group's text is that of its oldest live cluster.
  */
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
 import {Cluster, DrainTree} from './drain.js'
@@ -32,11 +37,29 @@ export interface TemplateInfo {
   count: number
 }
 
+class TemplateGroup {
+  readonly clusters: Cluster[] = []
+  readonly keys: string[] = []
+  constructor(readonly templateId: string) {}
+
+  get template(): string {
+    return this.clusters[0].template
+  }
+
+  get count(): number {
+    let n = 0
+    for (const c of this.clusters) n += c.count
+    return n
+  }
+}
+
 export class TemplateMiner {
   readonly config: Readonly<TemplateMinerConfig>
   private readonly masker: Masker
   private readonly tree: DrainTree
-  private readonly byId = new Map<string, Cluster>()
+  private readonly byId = new Map<string, TemplateGroup>()
+  /** Constant-token key → group, for joining clusters of different lengths. */
+  private readonly byKey = new Map<string, TemplateGroup>()
   /** Masked line → cluster: lines of an already-seen shape skip the tree search. */
   private readonly cache = new Map<string, Cluster>()
   private nextId = 1
@@ -45,11 +68,16 @@ export class TemplateMiner {
   constructor(options: TemplateMinerOptions = {}) {
     this.config = resolveConfig(options)
     this.masker = new Masker(this.config.masking)
-    this.tree = new DrainTree(this.config.drain, (c) => this.byId.delete(c.templateId))
+    this.tree = new DrainTree(this.config.drain, (c) => this.evicted(c))
   }
 
-  /** Number of live templates (at most drain.maxClusters). */
+  /** Number of live template ids (at most drain.maxClusters). */
   get size(): number {
+    return this.byId.size
+  }
+
+  /** Number of live Drain clusters (>= size: a template group may hold several lengths). */
+  get clusterCount(): number {
     return this.tree.size
   }
 
@@ -66,19 +94,31 @@ export class TemplateMiner {
     } else {
       cluster = this.tree.search(tokens) ?? undefined
       if (cluster) {
-        if (cluster.generalize(tokens)) change = 'updated'
+        if (cluster.generalize(tokens)) {
+          const group = this.byId.get(cluster.templateId)!
+          if (group.clusters[0] === cluster) change = 'updated'
+          this.register(group, cluster.tokens)
+        }
         cluster.count++
         this.tree.touch(cluster)
       } else {
-        cluster = new Cluster(this.nextId++, tokens.slice(), 1)
-        this.byId.set(cluster.templateId, cluster)
+        const own = tokens.slice()
+        const key = constantKey(own)
+        let group = key === null ? undefined : this.byKey.get(key)
+        if (!group) {
+          group = new TemplateGroup(`T${this.nextId++}`)
+          this.byId.set(group.templateId, group)
+          change = 'new'
+        }
+        cluster = new Cluster(group.templateId, own, 1)
+        group.clusters.push(cluster)
+        this.register(group, own)
         this.tree.insert(cluster)
-        change = 'new'
       }
       if (this.cache.size >= this.config.cacheSize) this.cache.clear()
       if (this.config.cacheSize > 0) this.cache.set(key, cluster)
     }
-    const result: AddResult = {templateId: cluster.templateId, template: cluster.template, change}
+    const result: AddResult = {templateId: cluster.templateId, template: this.byId.get(cluster.templateId)!.template, change}
     if (this.config.extractParams) result.params = this.paramsFor(content, cluster)
     return result
   }
@@ -90,7 +130,24 @@ export class TemplateMiner {
     const cached = this.cache.get(tokens.join(' '))
     const cluster = cached?.alive ? cached : this.tree.search(tokens)
     if (!cluster || !covers(cluster.tokens, tokens)) return null
-    return {templateId: cluster.templateId, template: cluster.template}
+    return {templateId: cluster.templateId, template: this.byId.get(cluster.templateId)!.template}
+  }
+
+  private register(group: TemplateGroup, tokens: readonly string[]): void {
+    const key = constantKey(tokens)
+    if (key === null || this.byKey.has(key)) return
+    this.byKey.set(key, group)
+    group.keys.push(key)
+  }
+
+  private evicted(cluster: Cluster): void {
+    const group = this.byId.get(cluster.templateId)
+    if (!group) return
+    const i = group.clusters.indexOf(cluster)
+    if (i >= 0) group.clusters.splice(i, 1)
+    if (group.clusters.length > 0) return
+    this.byId.delete(group.templateId)
+    for (const k of group.keys) if (this.byKey.get(k) === group) this.byKey.delete(k)
   }
 
   /**
@@ -98,8 +155,13 @@ export class TemplateMiner {
    * `size=<*>`), each with its type. Returns null for an unknown id or a message of another length.
    */
   extractParams(content: string, templateId: string): Param[] | null {
-    const cluster = this.byId.get(templateId)
-    return cluster ? this.paramsFor(content, cluster) : null
+    const group = this.byId.get(templateId)
+    if (!group) return null
+    for (const c of group.clusters) {
+      const p = this.paramsFor(content, c)
+      if (p) return p
+    }
+    return null
   }
 
   private paramsFor(content: string, cluster: Cluster): Param[] | null {
@@ -108,7 +170,7 @@ export class TemplateMiner {
     const perToken: (Param[] | null)[] = []
     const n = this.masker.tokenize(content, masked, perToken, raw)
     const t = cluster.tokens
-    if (t.length !== n) return null
+    if (t.length !== n || !covers(t, masked)) return null
     const out: Param[] = []
     for (let i = 0; i < n; i++) {
       const found = perToken[i]
@@ -125,16 +187,19 @@ export class TemplateMiner {
   /** Live templates in id order. */
   templates(): TemplateInfo[] {
     const out: TemplateInfo[] = []
-    for (const c of this.tree.clusters()) out.push({id: c.templateId, template: c.template, count: c.count})
+    for (const g of this.byId.values()) out.push({id: g.templateId, template: g.template, count: g.count})
     return out.sort((a, b) => idNumber(a.id) - idNumber(b.id))
   }
 
   template(templateId: string): TemplateInfo | undefined {
-    const c = this.byId.get(templateId)
-    return c ? {id: c.templateId, template: c.template, count: c.count} : undefined
+    const g = this.byId.get(templateId)
+    return g ? {id: g.templateId, template: g.template, count: g.count} : undefined
   }
 
-  /** Plain JSON state: config, next id and the clusters from least to most recently used. */
+  /**
+   * Plain JSON state: config, next id and the clusters from least to most recently used (a
+   * template id appears once per cluster of its group).
+   */
   toJSON(): TemplateState {
     const clusters: TemplateState['clusters'] = []
     for (const c of this.tree.clusters()) clusters.push({id: c.templateId, template: c.template, count: c.count})
@@ -157,17 +222,37 @@ export class TemplateMiner {
     })
     let maxId = 0
     for (const s of state.clusters) {
-      const id = idNumber(s.id)
-      if (miner.byId.has(s.id)) continue
       const tokens = s.template === '' ? [] : s.template.split(' ')
-      const c = new Cluster(id, tokens, s.count)
-      miner.byId.set(c.templateId, c)
+      let group = miner.byId.get(s.id)
+      if (!group) {
+        group = new TemplateGroup(s.id)
+        miner.byId.set(s.id, group)
+      }
+      const c = new Cluster(s.id, tokens, s.count)
+      group.clusters.push(c)
+      miner.register(group, tokens)
       miner.tree.insert(c)
-      if (id > maxId) maxId = id
+      maxId = Math.max(maxId, idNumber(s.id))
     }
     miner.nextId = Math.max(state.nextId, maxId + 1)
     return miner
   }
+}
+
+/** The template's constant tokens, or null when none holds a letter (too little to join on). */
+function constantKey(tokens: readonly string[]): string | null {
+  let key = ''
+  let letters = false
+  for (const t of tokens) {
+    if (t === WILDCARD) continue
+    key += key === '' ? t : ' ' + t
+    if (!letters) for (let i = 0; i < t.length && !letters; i++) letters = isLetter(t.charCodeAt(i))
+  }
+  return letters ? key : null
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128
 }
 
 function idNumber(id: string): number {
