@@ -1,0 +1,46 @@
+import {inject} from 'vitest'
+import {MlflowClient} from '../../src/tracking/mlflow-client.js'
+import {mlflowBinary, type MlflowServer, startMlflowServer, waitForMlflow} from '../helpers/mlflow-server.js'
+
+export {mlflowMissingMessage} from '../helpers/mlflow-server.js'
+
+/** True when some MLflow server can be had: the shared one from globalSetup, or a binary to start one. */
+export const mlflowAvailable = inject('mlflowUri') !== undefined || (process.env.FLARE_MLFLOW_TESTS !== 'off' && mlflowBinary() !== undefined)
+
+export interface MlflowTestServer {
+  uri: string
+  client: MlflowClient
+  close(): Promise<void>
+}
+
+/**
+ * The server for this test file: the shared one when globalSetup provided it (waiting until it
+ * is healthy), else one started for this file alone, so the tests also run without the config line.
+ */
+export async function useMlflowServer(): Promise<MlflowTestServer> {
+  const shared = inject('mlflowUri')
+  let own: MlflowServer | undefined
+  let uri: string
+  if (shared) {
+    await waitForMlflow(shared, {logFile: inject('mlflowLogFile')})
+    uri = shared
+  } else {
+    own = await startMlflowServer()
+    uri = own.uri
+  }
+  // Real servers answer quickly; a short retry keeps a failing test from hanging.
+  const client = new MlflowClient({trackingUri: uri, retry: {attempts: 3, baseDelayMs: 100}, timeoutMs: 30_000})
+  return {
+    uri,
+    client,
+    async close() {
+      await client.close()
+      await own?.stop()
+    },
+  }
+}
+
+/** A name no other test (or earlier run against the same server) has used. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+}
