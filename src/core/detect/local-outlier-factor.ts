@@ -1,6 +1,7 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import {uniqueRows} from './dedupe.js'
+import {robustThreshold, type ThresholdInfo} from './threshold.js'
 
 /**
  * Local Outlier Factor (Breunig et al. 2000) in novelty mode: fit on training sessions, score any
@@ -12,6 +13,7 @@ import {uniqueRows} from './dedupe.js'
  * present (a point with ≥ k+1 copies has k-distance 0). At fit time each training row excludes
  * one copy of itself, as sklearn's kneighbors(X=None) does. The neighbour search is an exact brute
  * force over the distinct rows with a pruned candidate list, O(queries × distinct rows × d).
+ * Default threshold: the shared robust rule with cutoff 6, floored at LOF = 3 (see naturalThreshold).
  */
 export interface LOFParams extends ThresholdParams {
   nNeighbors?: number
@@ -100,6 +102,16 @@ export class LocalOutlierFactor extends BaseDetector {
       all.push({idx: nb.idx.slice(0, nb.count), dist: nb.dist.slice(0, nb.count), w: nb.w.slice(0, nb.count), count: nb.count})
     }
     for (let u = 0; u < nu; u++) this.lrd[u] = this.localDensity(all[u])
+  }
+
+  /**
+   * LOF ratios are heavy-tailed: the tail of clean Gaussian data reaches LOF ≈ 2.7 (robust z up to
+   * 8), so the default is the shared robust rule with cutoff 6 AND at least LOF 3 (a row at least
+   * three times sparser than its neighbourhood).
+   */
+  protected override naturalThreshold(train: Float64Array): ThresholdInfo {
+    const r = robustThreshold(train, 6)
+    return {threshold: Math.max(r.threshold, 3), rule: `max(${r.rule}, lof=3)`}
   }
 
   private localDensity(nb: Neighbours): number {

@@ -12,8 +12,10 @@ import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
  * `maxSamples` rows (seeded subsample) because the kernel matrix is held in memory
  * (m² doubles for m distinct rows). gamma 'scale' = 1 / (p · Var(X)) as sklearn.
  *
- * Score = (ρ − Σ α_i K(x_i, x)) / Σα: higher = more anomalous; 0 is the SVM boundary (which would
+ * Score = ln(ρ / Σ α_i K(x_i, x)): higher = more anomalous; 0 is the SVM boundary (which would
  * flag ≈ ν of the training rows, so the shared robust rule sets the default threshold instead).
+ * The log keeps far-away rows apart (the kernel sum decays like exp(−γ·d²), so the score grows like
+ * a squared distance) instead of saturating at ρ, which the robust rule needs.
  */
 export interface OneClassSVMParams extends ThresholdParams {
   nu?: number
@@ -194,7 +196,7 @@ export class OneClassSVM extends BaseDetector {
         }
         f += this.alpha[s] * Math.exp(-g * d2)
       }
-      out[i] = (this.rho - f) / this.alphaSum
+      out[i] = Math.log(Math.max(this.rho, 1e-300) / Math.max(f, 1e-300))
     }
     return out
   }

@@ -6,11 +6,13 @@
  * - otherwise the ROBUST rule: threshold = median + cutoff * sigma, where sigma is a robust scale of
  *   the training scores: 1.4826·MAD when it is non-zero; when more than half of the scores are
  *   identical (common — log sessions repeat exactly) the MAD is 0, so the scale falls back to the
- *   spread of the upper quantiles ((q90 − q50)/1.2816, then (q99 − q50)/2.3263); if even that is 0
+ *   spread of the upper quantiles ((q95 − q50)/1.6449, then (q99 − q50)/2.3263); if even that is 0
  *   the scale is a tiny fraction of the score magnitude, so only rows strictly above the
  *   overwhelming majority are flagged. It assumes no anomaly share: on clean data (no row far in the
- *   tail) nothing is flagged. The default cutoff is 5 — a score must sit five robust standard
+ *   tail) nothing is flagged. The default cutoff is 4.5 — a score must sit 4.5 robust standard
  *   deviations above the median, which Gaussian-ish tails of thousands of clean rows do not reach.
+ *   The scale is the larger of 1.4826·MAD and (q95 − median)/1.6449, so right-skewed score
+ *   distributions get a wider band (anomalies beyond the 5% tail do not inflate it).
  *
  * Detectors with a principled threshold of their own (PCA's Q-statistic, invariant violations,
  * never-seen templates) use that instead; see each detector.
@@ -20,7 +22,7 @@ export interface ThresholdInfo {
   rule: string
 }
 
-export const DEFAULT_ROBUST_CUTOFF = 5
+export const DEFAULT_ROBUST_CUTOFF = 4.5
 
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length
@@ -40,8 +42,9 @@ export function robustScale(sorted: Float64Array): {median: number; sigma: numbe
   const dev = new Float64Array(sorted.length)
   for (let i = 0; i < sorted.length; i++) dev[i] = Math.abs(sorted[i] - median)
   dev.sort()
-  let sigma = 1.4826 * quantile(dev, 0.5)
-  if (!(sigma > 0)) sigma = (quantile(sorted, 0.9) - median) / 1.2816
+  // The larger of the MAD and the upper-tail spread: anomaly scores are right-skewed (LOF ratios,
+  // Mahalanobis distances), and a symmetric MAD under-estimates how far clean rows reach.
+  let sigma = Math.max(1.4826 * quantile(dev, 0.5), (quantile(sorted, 0.95) - median) / 1.6449)
   if (!(sigma > 0)) sigma = (quantile(sorted, 0.99) - median) / 2.3263
   if (!(sigma > 0)) sigma = 1e-9 * Math.max(1e-300, Math.abs(median))
   return {median, sigma}
