@@ -7,7 +7,7 @@
 
 export const WILDCARD = '<*>'
 
-export type ParamType = 'ip' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
+export type ParamType = 'ip' | 'host' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
 
 export interface Param {
   value: string
@@ -16,6 +16,8 @@ export interface Param {
 
 export interface MaskingConfig {
   ip: boolean
+  /** host.name:port (a dotted host name with a numeric port). */
+  host: boolean
   number: boolean
   hex: boolean
   uuid: boolean
@@ -40,6 +42,7 @@ export interface MaskingConfig {
 
 export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
   ip: true,
+  host: true,
   number: true,
   hex: true,
   uuid: true,
@@ -49,7 +52,7 @@ export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
   email: true,
   time: true,
   units: true,
-  digitSegments: process.env.DIGSEG !== '0',
+  digitSegments: true,
   delimiters: '=,;()[]{}"\'<>|#',
 })
 
@@ -108,6 +111,24 @@ function isIp(s: string, a: number, b: number): boolean {
   if (s.charCodeAt(i) !== COLON || i + 1 >= b) return false
   for (i++; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
   return true
+}
+
+/** name.name[.name...]:port, names of letters, digits and '-'. */
+function isHostPort(s: string, a: number, b: number): boolean {
+  const p = s.indexOf(':', a)
+  if (p <= a || p >= b - 1) return false
+  for (let i = p + 1; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  let dots = 0
+  let prev = DOT
+  for (let i = a; i < p; i++) {
+    const c = s.charCodeAt(i)
+    if (c === DOT) {
+      if (prev === DOT) return false
+      dots++
+    } else if (!(c === DASH || (c < 128 && charClass[c] & (C_LETTER | C_DIGIT)))) return false
+    prev = c
+  }
+  return dots >= 1 && prev !== DOT
 }
 
 function isUuid(s: string, a: number, b: number): boolean {
@@ -237,6 +258,7 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
   if (cfg.ip && letters === 0 && isIp(s, a, b)) return 'ip'
   if (cfg.uuid && n === 36 && isUuid(s, a, b)) return 'uuid'
   if (cfg.time && letters <= 2 && isTime(s, a, b)) return 'time'
+  if (cfg.host && colons === 1 && isHostPort(s, a, b)) return 'host'
   if (cfg.hex) {
     if (n > 2 && c0 === 48 && (s.charCodeAt(a + 1) | 32) === 120) {
       let i = a + 2
@@ -245,7 +267,18 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
     }
     if (n >= 8 && letters === hexLetters && digits + hexLetters === n) return 'hex'
   }
-  return other ? 'other' : null
+  // Identifier-like mixes (node-17, 30546173_4261722401, 220-135-151-1.hinet.net) vary; a word
+  // with a trailing digit or two (SOCKS5, awdl0, ipv4) usually names a constant thing.
+  if (!other) return null
+  return digits >= letters || isDigit(c0) || hasSeparator(s, a, b) ? 'other' : null
+}
+
+function hasSeparator(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i)
+    if (c === DASH || c === 95 || c === DOT) return true
+  }
+  return false
 }
 
 /**
@@ -365,7 +398,7 @@ export class Masker {
       }
     }
     if (!hasDelim) {
-      if (cfg.digitSegments && hasDigitIn(s, a, b)) {
+      if (cfg.digitSegments && hasDigitIn(s, a, b) && classifySegment(s, a, b, cfg, true) !== null) {
         if (params) params[index] = [{value: s.slice(a, b), type: 'other'}]
         return WILDCARD
       }
@@ -423,7 +456,7 @@ export class Masker {
         if (e < i) masked += s.slice(e, i)
         continue
       }
-      if (cfg.digitSegments && hasDigitIn(s, g, e)) {
+      if (cfg.digitSegments && hasDigitIn(s, g, e) && classifySegment(s, g, e, cfg, true) !== null) {
         masked += WILDCARD
         if (e < i) masked += s.slice(e, i)
         anyParam = true

@@ -18,6 +18,7 @@ const drainSchema = z.object({
 
 const maskingSchema = z.object({
   ip: z.boolean(),
+  host: z.boolean(),
   number: z.boolean(),
   hex: z.boolean(),
   uuid: z.boolean(),
@@ -26,6 +27,7 @@ const maskingSchema = z.object({
   url: z.boolean(),
   email: z.boolean(),
   time: z.boolean(),
+  units: z.boolean(),
   digitSegments: z.boolean(),
   delimiters: z.string().max(64),
 })
