@@ -12,6 +12,8 @@
  */
 
 export interface RedactionOptions {
+  /** Replace nothing (an explicit opt-out: `restore` still works and is a no-op). */
+  disabled?: boolean
   /** Replace IPv4/IPv6 addresses (off by default: they are usually what an on-call engineer needs). */
   ips?: boolean
   /** Replace fully-qualified host names. */
@@ -68,7 +70,7 @@ export class Redactor {
   private readonly rules: Rule[]
 
   constructor(readonly options: RedactionOptions = {}) {
-    this.rules = RULES.filter((rule) => !rule.optional || options[rule.optional])
+    this.rules = options.disabled ? [] : RULES.filter((rule) => rule.optional === undefined || options[rule.optional] === true)
   }
 
   /** Replace every sensitive value in `text` by its pseudonym. */

@@ -47,7 +47,7 @@ export class AnthropicProvider extends RemoteProvider {
   private readonly baseURL: string
   private readonly usesBearer: boolean
 
-  constructor(options: AnthropicProviderOptions & {model: string; timeoutMs: number; retry: RemoteSettings['retry']}) {
+  constructor(private readonly options: AnthropicProviderOptions & {model: string; timeoutMs: number; retry: RemoteSettings['retry']}) {
     const forceTool = options.forceToolChoice ?? acceptsForcedToolChoice(options.model)
     super({
       model: options.model,
@@ -75,6 +75,10 @@ export class AnthropicProvider extends RemoteProvider {
 
   cost(usage: Usage): number | null {
     return costOf(this.price, usage)
+  }
+
+  withModel(model: string): AnthropicProvider {
+    return new AnthropicProvider({...this.options, model, forceToolChoice: undefined, maxOutputTokens: undefined})
   }
 
   protected target(): {url: string; headers: Record<string, string>} {

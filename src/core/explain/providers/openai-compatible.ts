@@ -55,6 +55,11 @@ export class OpenAICompatibleProvider extends RemoteProvider {
     return costOf(this.options.price, usage)
   }
 
+  /** Same endpoint and credentials; the price stays only if it was given for this model. */
+  withModel(model: string): OpenAICompatibleProvider {
+    return new OpenAICompatibleProvider({...this.options, model, price: model === this.options.model ? this.options.price : undefined})
+  }
+
   protected target(): {url: string; headers: Record<string, string>} {
     return {
       url: `${this.baseURL}/chat/completions`,

@@ -74,8 +74,12 @@ export interface ExplainProvider {
   complete?<T>(call: StructuredCall<T>): Promise<StructuredResult<T>>
   /** The request `explain` would send, after redaction; sends nothing. */
   preview?(incident: Incident, context: ExplainContext): RequestPreview
+  /** The request `complete` would send for this call; sends nothing. */
+  previewCall?<T>(call: StructuredCall<T>): RequestPreview
   /** Cost of a call with this usage, null when unknown. */
   cost(usage: Usage): number | null
+  /** The same provider (endpoint, credentials, settings) with another model: how the judge gets a second model. */
+  withModel?(model: string): ExplainProvider
   /** Typical output tokens of one explanation, for budget estimates before a call. */
   readonly expectedOutputTokens: number
 }

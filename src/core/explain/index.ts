@@ -1,0 +1,11 @@
+/** Public surface of incident explanation: what commands and the server import. */
+export {summarizeIncidents, planSummaries, type SummarizeOptions, type DryRunReport, type DryRunRequest} from './summarize.js'
+export {createProvider, type ProviderOptions} from './providers/index.js'
+export * from './providers/index.js'
+export * from './schema.js'
+export {judgeSummary, judgeTotals, deterministicChecks, defaultJudgeModel, DEFAULT_JUDGE_MODEL} from './judge.js'
+export {Redactor, type RedactionOptions} from './redact.js'
+export {incidentPrompt, systemPrompt, logFamily, type LogFamily} from './prompts.js'
+export {FAILURE_SIGNATURES, matchSignatures, type FailureSignature} from './signatures.js'
+export {MODEL_PRICES, priceFor, costOf, estimateTokens, type ModelPrice} from './pricing.js'
+export {Semaphore} from './concurrency.js'
