@@ -108,7 +108,7 @@ export const FAILURE_SIGNATURES: readonly FailureSignature[] = [
   {
     id: 'hdfs_block_transfer',
     name: 'HDFS block transfer failure',
-    pattern: /receiveBlock|writeBlock .*(?:exception|interrupt)|PacketResponder .*(?:exception|interrupt|terminating)|DataXceiver|Got exception while serving|transferBlock|Exception in receiveBlock|Broken pipe.*blk_/i,
+    pattern: /Exception in receiveBlock|receiveBlock .*(?:exception|interrupt)|writeBlock .*(?:exception|interrupt)|PacketResponder .*(?:exception|interrupt)|Got exception while serving|transferBlock .*(?:exception|fail)|Broken pipe.*blk_/i,
     severity: 'medium',
     cause: 'block transfers between a client and DataNodes (or between DataNodes in the write pipeline) failed mid-stream',
     remediation: [

@@ -113,7 +113,7 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   )
   if (incident.components.length > 0) {
     const components = [...incident.components].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
-    parts.push(`Components involved: ${list(components.map((c) => `${c.name} (${c.count} lines)`), 4)}.`)
+    parts.push(`Components involved: ${list(components.map((c) => `${c.name} (${c.count} line${c.count === 1 ? '' : 's'})`), 4)}.`)
   }
   const levels = Object.entries(incident.levels).sort(([, a], [, b]) => b - a)
   if (levels.length > 0) parts.push(`Levels: ${levels.map(([level, n]) => `${level} ${n}`).join(', ')}.`)
