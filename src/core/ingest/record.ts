@@ -23,6 +23,12 @@ export interface LogRecord {
   sessionKind?: SessionKind
   /** Name of the format that parsed this record. */
   format: string
+  /** Host name, when the format carries one (syslog, OpenSSH, Thunderbird). */
+  host?: string
+  /** Process id as written in the line (syslog `prog[pid]`, HDFS, Android), when present. */
+  pid?: string
+  /** BGL-family per-line alert category (`-` = not an alert), kept for evaluation. */
+  alertLabel?: string
 }
 
 export type SessionKind = 'block' | 'request' | 'pid'

@@ -1,0 +1,204 @@
+import type {LogRecord} from './record.js'
+import type {LogFormat} from './formats/format.js'
+import {parseGeneric} from './formats/generic.js'
+import {DETECTION_SAMPLE, detectFormat, detectLineFormat, FORMATS, getFormat, type FormatDetection} from './formats/registry.js'
+import type {IngestWarning} from './warning.js'
+
+export interface AssemblerOptions {
+  /** A format, a format name, or 'auto' (detect from the first `sampleSize` non-empty lines). */
+  format?: LogFormat | string
+  /** Non-empty lines used for auto-detection. Default 200. */
+  sampleSize?: number
+  /** Formats considered by auto-detection and per-line re-detection. Default: all built-ins. */
+  formats?: readonly LogFormat[]
+  /** Continuation lines joined into one record at most; further lines start new records. Default 500. */
+  maxRecordLines?: number
+  /** Content length (UTF-16 units) beyond which continuation lines start new records. Default 1 Mi. */
+  maxRecordChars?: number
+  /** Called once the format is known (immediately for an explicit format). */
+  onFormat?: (detection: FormatDetection) => void
+  onWarning?: (warning: IngestWarning) => void
+}
+
+export interface AssemblerStats {
+  /** Records emitted. */
+  records: number
+  /** Empty or blank lines skipped. */
+  emptyLines: number
+  /** Continuation lines joined to the record before them. */
+  joinedLines: number
+  /** Lines that did not fit the file's format and were parsed by another (re-detected) format. */
+  reparsedLines: number
+  /** Lines no format recognised, kept as generic records with the whole line as content. */
+  unrecognizedLines: number
+}
+
+/**
+ * Whether a line that does not start a record of the file's format continues the previous record:
+ * indented lines, Java frames (`at com.foo.Bar(Bar.java:12)`), `Caused by:` / `Suppressed:`,
+ * `... 12 more`, exception headers (`java.lang.IllegalStateException: boom`, `ValueError: x`) and
+ * Python's `Traceback (most recent call last):`.
+ */
+export function isContinuationLine(line: string): boolean {
+  const c = line.charCodeAt(0)
+  if (c === 32 || c === 9) return true
+  if (line.startsWith('at ') && line.includes('(')) return true
+  if (line.startsWith('Caused by:') || line.startsWith('Suppressed:') || line.startsWith('Traceback (')) return true
+  if (line.startsWith('...') && line.endsWith(' more')) return true
+  return exceptionHeader(line)
+}
+
+/** `pkg.Name(Exception|Error|Throwable)` or `NameError` followed by `:` or the end of the line. */
+function exceptionHeader(line: string): boolean {
+  let i = 0
+  const n = Math.min(line.length, 200)
+  while (i < n) {
+    const c = line.charCodeAt(i)
+    const ok = (c | 32) >= 97 && (c | 32) <= 122 ? true : i > 0 && ((c >= 48 && c <= 57) || c === 46 || c === 95 || c === 36)
+    if (!ok) break
+    i++
+  }
+  if (i === 0 || (i < line.length && line.charCodeAt(i) !== 58)) return false
+  const name = line.slice(0, i)
+  return name.endsWith('Exception') || name.endsWith('Error') || name.endsWith('Throwable') || name.endsWith('Warning')
+}
+
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i)
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false
+  }
+  return true
+}
+
+/**
+ * Turns physical lines into complete records. A line that starts a record of the file's format
+ * opens a new record; a continuation line (see isContinuationLine) is joined to the open record
+ * with "\n"; any other line is parsed by the first format that matches it, or kept whole as a
+ * generic record, so nothing is dropped. Blank lines are counted and skipped. The last record is
+ * held until the next record starts or `finish()` is called.
+ */
+export class RecordAssembler {
+  readonly stats: AssemblerStats = {records: 0, emptyLines: 0, joinedLines: 0, reparsedLines: 0, unrecognizedLines: 0}
+  private formatValue?: LogFormat
+  private detectionValue?: FormatDetection
+  private readonly formats: readonly LogFormat[]
+  private readonly sampleSize: number
+  private readonly maxRecordLines: number
+  private readonly maxRecordChars: number
+  private pending: LogRecord | null = null
+  private sample: Array<{line: string; lineId: number}> | null = null
+
+  constructor(private readonly options: AssemblerOptions = {}) {
+    this.formats = options.formats ?? FORMATS
+    this.sampleSize = Math.max(1, options.sampleSize ?? DETECTION_SAMPLE)
+    this.maxRecordLines = Math.max(1, options.maxRecordLines ?? 500)
+    this.maxRecordChars = Math.max(1, options.maxRecordChars ?? 1024 * 1024)
+    const f = options.format ?? 'auto'
+    if (f === 'auto') this.sample = []
+    else {
+      const format = typeof f === 'string' ? getFormat(f) : f
+      this.setFormat({format, confidence: 1, matched: 0, sampled: 0, source: 'explicit', scores: []})
+    }
+  }
+
+  /** The file's format once known (after the sample in auto mode). */
+  get format(): LogFormat | undefined {
+    return this.formatValue
+  }
+
+  get detection(): FormatDetection | undefined {
+    return this.detectionValue
+  }
+
+  /** Feeds consecutive lines, the first being line `firstLineId`; completed records go to `out`. */
+  push(lines: readonly string[], firstLineId: number, out: LogRecord[] = []): LogRecord[] {
+    for (let i = 0; i < lines.length; i++) this.pushLine(lines[i], firstLineId + i, out)
+    return out
+  }
+
+  pushLine(line: string, lineId: number, out: LogRecord[]): void {
+    if (isBlank(line)) {
+      this.stats.emptyLines++
+      return
+    }
+    if (this.sample) {
+      this.sample.push({line, lineId})
+      if (this.sample.length >= this.sampleSize) this.detect(out)
+      return
+    }
+    this.accept(line, lineId, this.formatValue!, out)
+  }
+
+  /** Flushes the open record (and, in auto mode with a short input, detects from what was seen). */
+  finish(out: LogRecord[] = []): LogRecord[] {
+    if (this.sample) this.detect(out)
+    if (this.pending) this.emit(out)
+    return out
+  }
+
+  private setFormat(detection: FormatDetection): void {
+    this.formatValue = detection.format
+    this.detectionValue = detection
+    this.options.onFormat?.(detection)
+  }
+
+  private detect(out: LogRecord[]): void {
+    const sample = this.sample!
+    this.sample = null
+    this.setFormat(detectFormat(sample.map((s) => s.line), this.formats))
+    for (const s of sample) this.accept(s.line, s.lineId, this.formatValue!, out)
+  }
+
+  private accept(line: string, lineId: number, format: LogFormat, out: LogRecord[]): void {
+    if (format.matches(line)) {
+      const record = format.parse(line, lineId)
+      if (record) {
+        this.open(record, out)
+        return
+      }
+    }
+    const pending = this.pending
+    if (pending && isContinuationLine(line)) {
+      if (pending.lineCount < this.maxRecordLines && pending.content.length + line.length < this.maxRecordChars) {
+        pending.content += '\n' + trimEnd(line)
+        pending.lineCount = lineId - pending.lineId + 1
+        this.stats.joinedLines++
+        return
+      }
+      this.options.onWarning?.({
+        code: 'record-too-long',
+        lineId,
+        message: `Record starting at line ${pending.lineId} exceeds ${this.maxRecordLines} lines or ${this.maxRecordChars} characters; line ${lineId} starts a new record.`,
+      })
+    }
+    const other = detectLineFormat(line, format, this.formats)
+    if (other.specificity > 0 || other.matches(line)) {
+      const record = other.parse(line, lineId)
+      if (record) {
+        this.stats.reparsedLines++
+        this.open(record, out)
+        return
+      }
+    }
+    this.stats.unrecognizedLines++
+    this.open(parseGeneric(line, lineId), out)
+  }
+
+  private open(record: LogRecord, out: LogRecord[]): void {
+    if (this.pending) this.emit(out)
+    this.pending = record
+  }
+
+  private emit(out: LogRecord[]): void {
+    out.push(this.pending!)
+    this.pending = null
+    this.stats.records++
+  }
+}
+
+function trimEnd(line: string): string {
+  let e = line.length
+  while (e > 0 && line.charCodeAt(e - 1) <= 32) e--
+  return e === line.length ? line : line.slice(0, e)
+}

@@ -1,0 +1,137 @@
+import type {LogRecord} from '../record.js'
+
+/**
+ * One log line format. Formats are stateless per line and never throw on odd input: `matches`
+ * answers "does this line start a new record of this format", `parse` returns null when the line
+ * does not fit (the caller then tries another format).
+ */
+export interface LogFormat {
+  /** Short name used on the command line (`--format hdfs`). */
+  readonly name: string
+  /** One line for `--help` and `flare parse --list-formats`. */
+  readonly description: string
+  /**
+   * How specific the format's shape is. Detection prefers the more specific of formats that match
+   * a sample about equally well (openssh over syslog over generic). generic is 0.
+   */
+  readonly specificity: number
+  /** True when the line starts a new record of this format. */
+  matches(line: string): boolean
+  /** The record for one physical line, or null when the line does not fit the format. */
+  parse(line: string, lineId: number): LogRecord | null
+}
+
+const LEVELS: Record<string, string> = {
+  TRACE: 'TRACE',
+  FINEST: 'TRACE',
+  FINER: 'TRACE',
+  VERBOSE: 'TRACE',
+  DEBUG: 'DEBUG',
+  DBG: 'DEBUG',
+  FINE: 'DEBUG',
+  CONFIG: 'DEBUG',
+  INFO: 'INFO',
+  INFORMATION: 'INFO',
+  INFORMATIONAL: 'INFO',
+  NOTICE: 'NOTICE',
+  WARN: 'WARN',
+  WARNING: 'WARN',
+  ERROR: 'ERROR',
+  ERR: 'ERROR',
+  SEVERE: 'ERROR',
+  FAILURE: 'ERROR',
+  CRIT: 'CRITICAL',
+  CRITICAL: 'CRITICAL',
+  ALERT: 'ALERT',
+  EMERG: 'EMERGENCY',
+  EMERGENCY: 'EMERGENCY',
+  PANIC: 'EMERGENCY',
+  FATAL: 'FATAL',
+}
+
+/** Android logcat single-letter priorities. */
+const LETTER_LEVELS: Record<string, string> = {V: 'TRACE', D: 'DEBUG', I: 'INFO', W: 'WARN', E: 'ERROR', F: 'FATAL', A: 'FATAL'}
+
+/** Syslog severities 0..7. */
+export const SYSLOG_SEVERITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARN', 'NOTICE', 'INFO', 'DEBUG'] as const
+
+/**
+ * The canonical upper-case level for a level word (any case), or undefined when the word is not
+ * a level. Canonical levels: TRACE DEBUG INFO NOTICE WARN ERROR CRITICAL ALERT EMERGENCY FATAL.
+ */
+export function normalizeLevel(word: string): string | undefined {
+  if (word.length < 3 || word.length > 13) return undefined
+  return LEVELS[word] ?? LEVELS[word.toUpperCase()]
+}
+
+export function letterLevel(word: string): string | undefined {
+  return word.length === 1 ? LETTER_LEVELS[word] : undefined
+}
+
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
+export function isSpace(c: number): boolean {
+  return c === 32 || c === 9
+}
+
+/** Index of the first non-blank character at or after i. */
+export function skipSpaces(s: string, i: number): number {
+  const n = s.length
+  while (i < n && isSpace(s.charCodeAt(i))) i++
+  return i
+}
+
+/** Index of the next blank (or the end) at or after i. */
+export function tokenEnd(s: string, i: number): number {
+  const n = s.length
+  while (i < n) {
+    const c = s.charCodeAt(i)
+    if (c === 32 || c === 9) return i
+    i++
+  }
+  return n
+}
+
+/** Length of s without trailing blanks, CR and LF. */
+export function trimmedEnd(s: string): number {
+  let end = s.length
+  while (end > 0) {
+    const c = s.charCodeAt(end - 1)
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break
+    end--
+  }
+  return end
+}
+
+/** s[start, end) without surrounding blanks; avoids a copy when nothing needs trimming. */
+export function sliceTrim(s: string, start: number, end: number): string {
+  while (start < end && isSpace(s.charCodeAt(start))) start++
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--
+  return start === 0 && end === s.length ? s : s.slice(start, end)
+}
+
+/** Index just past the `]` closing the `[` at i (nesting allowed), or -1. */
+export function closeBracket(s: string, i: number, open = 91, close = 93): number {
+  let depth = 0
+  const n = s.length
+  for (let j = i; j < n; j++) {
+    const c = s.charCodeAt(j)
+    if (c === open) depth++
+    else if (c === close && --depth === 0) return j + 1
+  }
+  return -1
+}
+
+/** Parses a run of decimal digits s[i, end) (no sign); -1 when a non-digit is present. */
+export function digitsValue(s: string, i: number, end: number): number {
+  if (end <= i) return -1
+  let v = 0
+  for (let j = i; j < end; j++) {
+    const c = s.charCodeAt(j)
+    if (c < 48 || c > 57) return -1
+    v = v * 10 + (c - 48)
+  }
+  return v
+}

@@ -1,0 +1,85 @@
+import {ExitCode, FlareError} from '../../errors.js'
+import {bglFormat} from './bgl.js'
+import type {LogFormat} from './format.js'
+import {genericFormat} from './generic.js'
+import {hdfsFormat} from './hdfs.js'
+import {jsonlFormat} from './jsonl.js'
+import {opensshFormat} from './openssh.js'
+import {syslogFormat} from './syslog.js'
+
+/** Every built-in format, most specific first; generic (which accepts anything) last. */
+export const FORMATS: readonly LogFormat[] = [jsonlFormat, hdfsFormat, bglFormat, opensshFormat, syslogFormat, genericFormat]
+
+export const FORMAT_NAMES: readonly string[] = FORMATS.map((f) => f.name)
+
+/** The format called `name`, or a FlareError listing the valid names. */
+export function getFormat(name: string): LogFormat {
+  const format = FORMATS.find((f) => f.name === name.toLowerCase())
+  if (!format)
+    throw new FlareError(`Unknown log format "${name}".`, {
+      exitCode: ExitCode.usage,
+      hint: `Use one of: auto, ${FORMAT_NAMES.join(', ')}.`,
+    })
+  return format
+}
+
+export interface FormatDetection {
+  format: LogFormat
+  /** Share of the sample's non-empty lines that the chosen format matched, 0..1. */
+  confidence: number
+  /** Number of sample lines it matched. */
+  matched: number
+  /** Non-empty lines in the sample. */
+  sampled: number
+  /** 'explicit' when the caller named the format, 'detected' when a sample chose it. */
+  source: 'explicit' | 'detected'
+  /** Per-format match counts, for `--verbose` output and debugging. */
+  scores: Array<{name: string; matched: number}>
+}
+
+/** Default number of non-empty lines inspected by detection. */
+export const DETECTION_SAMPLE = 200
+
+/** How far behind the best match rate a more specific format may be and still win. */
+const SPECIFICITY_MARGIN = 0.02
+
+/**
+ * Picks the format that best explains a sample (the first DETECTION_SAMPLE non-empty lines are
+ * used). A specific format wins over a less specific one that matches about as many lines (within
+ * 2 points), so OpenSSH beats syslog on sshd-only logs and anything beats generic; a specific
+ * format that matches fewer than half the lines never wins. With no usable lines, generic with
+ * confidence 0.
+ */
+export function detectFormat(sampleLines: readonly string[], formats: readonly LogFormat[] = FORMATS): FormatDetection {
+  const lines: string[] = []
+  for (const line of sampleLines) {
+    if (line.trim().length === 0) continue
+    lines.push(line)
+    if (lines.length >= DETECTION_SAMPLE) break
+  }
+  const scores = formats.map((f) => {
+    let matched = 0
+    for (const line of lines) if (f.matches(line)) matched++
+    return {format: f, matched}
+  })
+  const n = lines.length
+  const fallback = formats.find((f) => f.specificity === 0) ?? genericFormat
+  const summary = scores.map((s) => ({name: s.format.name, matched: s.matched}))
+  if (n === 0) return {format: fallback, confidence: 0, matched: 0, sampled: 0, source: 'detected', scores: summary}
+
+  const best = Math.max(...scores.map((s) => s.matched)) / n
+  const qualifying = scores
+    .filter((s) => s.matched / n >= best - SPECIFICITY_MARGIN && (s.format.specificity === 0 || s.matched / n >= 0.5))
+    .sort((a, b) => b.format.specificity - a.format.specificity || b.matched - a.matched)
+  const chosen = qualifying[0] ?? scores.find((s) => s.format === fallback) ?? {format: fallback, matched: 0}
+  return {format: chosen.format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
+}
+
+/**
+ * The format for one line that does not fit the file's format (a file that switches format part
+ * way): the first specific format that matches it, else generic.
+ */
+export function detectLineFormat(line: string, exclude?: LogFormat, formats: readonly LogFormat[] = FORMATS): LogFormat {
+  for (const f of formats) if (f !== exclude && f.specificity > 0 && f.matches(line)) return f
+  return formats.find((f) => f.specificity === 0) ?? genericFormat
+}

@@ -1,0 +1,164 @@
+import type {SessionKind} from './record.js'
+
+/** Session identifiers found in one line, all of one kind. */
+export interface SessionKeys {
+  keys: string[]
+  kind: SessionKind
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102)
+}
+
+function isWord(c: number): boolean {
+  return isHex(c) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95
+}
+
+/**
+ * HDFS block ids (`blk_123`, `blk_-123`), distinct, in order of appearance; null when none.
+ * A line naming several blocks belongs to each of their sessions.
+ */
+export function blockIds(text: string): string[] | null {
+  let i = text.indexOf('blk_')
+  if (i < 0) return null
+  let out: string[] | null = null
+  while (i >= 0) {
+    let j = i + 4
+    if (text.charCodeAt(j) === 45) j++
+    let k = j
+    while (k < text.length && isDigitCode(text.charCodeAt(k))) k++
+    if (k > j) {
+      const id = text.slice(i, k)
+      if (out === null) out = [id]
+      else if (!out.includes(id)) out.push(id)
+    }
+    i = text.indexOf('blk_', k > i + 4 ? k : i + 4)
+  }
+  return out
+}
+
+/** True when text[i, i+36) is a UUID (8-4-4-4-12 hex digits) not glued to other word characters. */
+function uuidAt(text: string, i: number): boolean {
+  if (i < 0 || i + 36 > text.length) return false
+  for (let k = 0; k < 36; k++) {
+    const c = text.charCodeAt(i + k)
+    if (k === 8 || k === 13 || k === 18 || k === 23) {
+      if (c !== 45) return false
+    } else if (!isHex(c)) return false
+  }
+  return !(i > 0 && isWord(text.charCodeAt(i - 1))) && !(i + 36 < text.length && isWord(text.charCodeAt(i + 36)))
+}
+
+/** Key names that carry request, trace or session ids, lower-cased, without separators. */
+const ID_KEYS = new Map<string, number>([
+  // lower rank wins when several appear in one line: a trace id groups better than a span id.
+  ['traceid', 0],
+  ['xrequestid', 1],
+  ['requestid', 1],
+  ['reqid', 1],
+  ['req', 1],
+  ['correlationid', 1],
+  ['sessionid', 2],
+  ['spanid', 3],
+])
+
+/** Key names worth a look, found by cheap substring probes before any scanning. */
+const PROBES = ['eq', 'EQ', 'race', 'RACE', 'ession', 'ESSION', 'pan', 'PAN', 'orrelation']
+
+/**
+ * `key=value`, `key: value`, `"key":"value"` pairs whose key names a request / trace / session /
+ * span id (request_id, requestId, X-Request-ID, trace_id, traceId, req, ...). Returns the values
+ * of the best-ranked key present.
+ */
+function keyedIds(text: string): string[] | null {
+  let probe = false
+  for (const p of PROBES)
+    if (text.includes(p)) {
+      probe = true
+      break
+    }
+  if (!probe) return null
+  let best = 99
+  let out: string[] | null = null
+  const n = text.length
+  let i = 0
+  while (i < n) {
+    // find the next key: a run of letters, digits, _ - .
+    const c = text.charCodeAt(i)
+    if (!(isWord(c) || c === 45)) {
+      i++
+      continue
+    }
+    const start = i
+    while (i < n) {
+      const d = text.charCodeAt(i)
+      if (!(isWord(d) || d === 45 || d === 46)) break
+      i++
+    }
+    const len = i - start
+    if (len < 3 || len > 16) continue
+    let j = i
+    if (text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39) j++ // closing quote of a JSON key
+    const sep = text.charCodeAt(j)
+    if (sep !== 61 && sep !== 58) continue
+    j++
+    while (j < n && text.charCodeAt(j) === 32) j++
+    if (text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39) j++
+    const name = text.slice(start, i).toLowerCase().replace(/[-_.]/g, '')
+    const rank = ID_KEYS.get(name)
+    if (rank === undefined || rank > best) continue
+    let k = j
+    while (k < n) {
+      const d = text.charCodeAt(k)
+      if (!(isWord(d) || d === 45 || d === 46 || d === 58 || d === 47 || d === 43)) break
+      k++
+    }
+    // `req-<uuid>` style values keep their prefix; very short values are not ids.
+    if (k - j < 4) continue
+    let value = text.slice(j, k)
+    while (value.endsWith('.') || value.endsWith(':')) value = value.slice(0, -1)
+    if (rank < best) {
+      best = rank
+      out = [value]
+    } else if (out && !out.includes(value)) out.push(value)
+    i = k
+  }
+  return out
+}
+
+/**
+ * Request-like ids: keyed ids (trace_id=..., X-Request-ID: ...), OpenStack `req-<uuid>`, and bare
+ * UUIDs (instance ids and the like). The record belongs to each distinct id, like HDFS blocks.
+ */
+export function requestIds(text: string): string[] | null {
+  let out = keyedIds(text)
+  let dash = text.indexOf('-')
+  while (dash >= 0) {
+    // a UUID's first dash is at offset 8
+    const start = dash - 8
+    if (uuidAt(text, start)) {
+      let id = text.slice(start, start + 36).toLowerCase()
+      if (start >= 4 && text.startsWith('req-', start - 4)) id = 'req-' + id
+      if (out === null) out = [id]
+      else if (!out.includes(id) && !out.includes(id.startsWith('req-') ? id.slice(4) : 'req-' + id)) out.push(id)
+      dash = text.indexOf('-', start + 36)
+    } else dash = text.indexOf('-', dash + 1)
+  }
+  return out
+}
+
+/**
+ * Session keys of one line: block ids when any (kind 'block'), else request ids ('request'), else
+ * null. Formats add pid keys themselves (OpenSSH).
+ */
+export function findSessionKeys(text: string): SessionKeys | null {
+  const blocks = blockIds(text)
+  if (blocks) return {keys: blocks, kind: 'block'}
+  const requests = requestIds(text)
+  if (requests) return {keys: requests, kind: 'request'}
+  return null
+}

@@ -1,0 +1,36 @@
+/** A problem in the input that ingest worked around; counted in the stats and reported, never fatal. */
+export interface IngestWarning {
+  code: IngestWarningCode
+  /** Plain-words description, ready to print. */
+  message: string
+  /** 1-based physical line the warning is about, when it is about one line. */
+  lineId?: number
+}
+
+export type IngestWarningCode =
+  | 'line-truncated'
+  | 'invalid-utf8'
+  | 'warnings-suppressed'
+  | 'record-too-long'
+
+export type WarningSink = (warning: IngestWarning) => void
+
+/**
+ * Forwards the first `limit` warnings of each code, then one 'warnings-suppressed' note per code,
+ * so a file with 50,000 Latin-1 lines produces five messages, not 50,000. Exact counts live in
+ * the stats objects.
+ */
+export function limitWarnings(sink: WarningSink | undefined, limit = 5): WarningSink {
+  if (!sink) return () => {}
+  const seen = new Map<IngestWarningCode, number>()
+  return (warning) => {
+    const n = (seen.get(warning.code) ?? 0) + 1
+    seen.set(warning.code, n)
+    if (n <= limit) sink(warning)
+    else if (n === limit + 1)
+      sink({
+        code: 'warnings-suppressed',
+        message: `More '${warning.code}' warnings suppressed; the final counts are in the ingest stats.`,
+      })
+  }
+}
