@@ -45,7 +45,6 @@ export class AnthropicProvider extends RemoteProvider {
   private readonly price: ModelPrice | undefined
   private readonly forceTool: boolean
   private readonly baseURL: string
-  private readonly usesBearer: boolean
 
   constructor(private readonly options: AnthropicProviderOptions & {model: string; timeoutMs: number; retry: RemoteSettings['retry']}) {
     const forceTool = options.forceToolChoice ?? acceptsForcedToolChoice(options.model)
@@ -61,7 +60,6 @@ export class AnthropicProvider extends RemoteProvider {
     this.forceTool = forceTool
     this.price = priceFor(options.model, options.prices ?? MODEL_PRICES)
     this.baseURL = (options.baseURL ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '')
-    this.usesBearer = !options.apiKey && Boolean(options.authToken)
     this.client = new Anthropic({
       apiKey: options.apiKey ?? null,
       authToken: options.authToken ?? null,
@@ -82,14 +80,9 @@ export class AnthropicProvider extends RemoteProvider {
   }
 
   protected target(): {url: string; headers: Record<string, string>} {
-    return {
-      url: `${this.baseURL}/v1/messages`,
-      headers: {
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        ...(this.usesBearer ? {authorization: 'Bearer <redacted>'} : {'x-api-key': '<redacted>'}),
-      },
-    }
+    // SDK 1.x sends API keys and auth tokens alike as `Authorization: Bearer`; it also adds
+    // `anthropic-version` and its own x-stainless-* headers, not shown here.
+    return {url: `${this.baseURL}/v1/messages`, headers: {'content-type': 'application/json', authorization: 'Bearer <redacted>'}}
   }
 
   protected buildBody<T>(call: StructuredCall<T>, extraTurns: unknown[]): Record<string, unknown> {
