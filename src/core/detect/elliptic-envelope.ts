@@ -3,6 +3,7 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {uniqueRows} from './dedupe.js'
 import {cholesky, mahalanobisSq, weightedMeanCov} from './linalg.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
+import {robustThreshold, type ThresholdInfo} from './threshold.js'
 
 /**
  * Elliptic envelope: robust location/scatter by the Minimum Covariance Determinant (FastMCD,
@@ -12,6 +13,8 @@ import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
  * λ = regularization · trace(S)/p (+1e-12), which turns a never-seen direction into a very large
  * distance rather than an error.
  *
+ * After the C-steps the estimate is reweighted as sklearn does (rows within the 0.975 chi-square
+ * quantile, median-consistency-scaled, re-estimated). Default threshold: robust rule, cutoff 5.
  * Work is on distinct rows with weights; the C-step search runs on at most `maxSamples` training
  * rows (seeded subsample) and the final estimate on its best h-subset.
  */
@@ -39,7 +42,7 @@ export class EllipticEnvelope extends BaseDetector {
     super(p)
     this.supportFraction = p.supportFraction ?? null
     this.regularization = p.regularization ?? 1e-3
-    this.nStarts = p.nStarts ?? 10
+    this.nStarts = p.nStarts ?? 30
     this.maxSamples = p.maxSamples ?? 5000
     this.seed = p.seed ?? DEFAULT_SEED
   }
@@ -124,8 +127,33 @@ export class EllipticEnvelope extends BaseDetector {
       }
       if (best === null || est.logDet < best.logDet) best = est
     }
-    this.location = best!.mean
-    this.chol = best!.L
+    // Reweighting step (as sklearn): keep rows whose squared distance is within the 0.975 chi-square
+    // quantile after consistency-scaling by the median, then re-estimate from all of them.
+    const d2 = this.cstepDistances(U, best!)
+    const sorted = Float64Array.from(d2).sort()
+    const med = sorted[Math.floor(sorted.length / 2)] || 1e-300
+    const cut = (med * chiSquareQuantile(p, 1.96)) / chiSquareQuantile(p, 0)
+    const keep = Float64Array.from(weights, (w, i) => (d2[i] <= cut ? w : 0))
+    const final = keep.some((w) => w > 0) ? this.estimate(U, keep) : best!
+    this.location = final.mean
+    this.chol = final.L
+  }
+
+  private cstepDistances(U: FeatureMatrix, est: {mean: Float64Array; L: Float64Array}): Float64Array {
+    const p = U.cols
+    const d = new Float64Array(p)
+    const y = new Float64Array(p)
+    const out = new Float64Array(U.rows)
+    for (let i = 0; i < U.rows; i++) {
+      for (let j = 0; j < p; j++) d[j] = U.data[i * p + j] - est.mean[j]
+      out[i] = mahalanobisSq(est.L, p, d, y)
+    }
+    return out
+  }
+
+  /** Distances of clean Gaussian rows reach robust z ≈ 4.8 (chi tails), so the cutoff is 5. */
+  protected override naturalThreshold(train: Float64Array): ThresholdInfo {
+    return robustThreshold(train, 5)
   }
 
   protected scoreRows(X: FeatureMatrix): Float64Array {
@@ -149,4 +177,10 @@ export class EllipticEnvelope extends BaseDetector {
     this.location = Float64Array.from(s.location)
     this.chol = Float64Array.from(s.chol)
   }
+}
+
+/** Wilson–Hilferty approximation of the chi-square quantile with p degrees of freedom at normal deviate z. */
+function chiSquareQuantile(p: number, z: number): number {
+  const a = 2 / (9 * p)
+  return p * Math.pow(1 - a + z * Math.sqrt(a), 3)
 }
