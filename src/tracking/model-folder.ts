@@ -1,0 +1,158 @@
+import {randomUUID} from 'node:crypto'
+import {cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {ExitCode, FlareError} from '../core/errors.js'
+import {joinArtifactPath} from './artifacts.js'
+import type {ArtifactRoot, MlflowClient} from './mlflow-client.js'
+
+/** An MLflow column spec type (mlflow.types.DataType). */
+export type ColumnType = 'boolean' | 'integer' | 'long' | 'float' | 'double' | 'string' | 'binary' | 'datetime'
+
+export interface ColumnSpec {
+  name: string
+  type: ColumnType
+}
+
+export interface ModelFolderOptions {
+  /** A saved Flare model bundle (bundle.json, templates.json, ...), copied into `<folder>/bundle`. */
+  bundleDir: string
+  detector: string
+  flareVersion: string
+  /** Feature columns the detector reads, in order: the signature's inputs (all double). */
+  featureColumns: readonly string[]
+  outputs?: readonly ColumnSpec[]
+  /** Extra scalar fields for the `flare` flavor block, e.g. threshold or session_key. */
+  flavorExtras?: Record<string, string | number | boolean>
+  runId?: string
+  /** Where the folder sits in the run's artifacts; recorded in MLmodel. */
+  artifactPath?: string
+  mlflowVersion?: string
+  modelUuid?: string
+  createdAt?: Date
+}
+
+export const defaultModelOutputs: readonly ColumnSpec[] = [
+  {name: 'score', type: 'double'},
+  {name: 'anomaly', type: 'boolean'},
+]
+
+/** Column specs as MLflow serializes them: a JSON string with Python's separators. */
+export function columnSpecJson(columns: readonly ColumnSpec[]): string {
+  return `[${columns.map((c) => `{"type": "${c.type}", "name": ${JSON.stringify(c.name)}, "required": true}`).join(', ')}]`
+}
+
+type YamlValue = string | number | boolean | null | {[key: string]: YamlValue}
+
+function yamlScalar(value: string | number | boolean | null): string {
+  if (value === null) return 'null'
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `'${value}'`
+  if (typeof value === 'boolean') return String(value)
+  const plain = /^[A-Za-z_][\w./-]*$/.test(value) && !/^(true|false|yes|no|on|off|null|y|n)$/i.test(value)
+  return plain ? value : `'${value.replaceAll("'", "''")}'`
+}
+
+/** Block-style YAML for nested maps of scalars, keys sorted as PyYAML's safe_dump sorts them. */
+export function toYaml(map: {[key: string]: YamlValue}, indent = ''): string {
+  let out = ''
+  for (const key of Object.keys(map).sort()) {
+    const value = map[key]!
+    if (value !== null && typeof value === 'object') out += `${indent}${yamlScalar(key)}:\n${toYaml(value, `${indent}  `)}`
+    else out += `${indent}${yamlScalar(key)}: ${yamlScalar(value)}\n`
+  }
+  return out
+}
+
+/** MLflow prints utc_time_created as Python's str(datetime): `2024-01-02 03:04:05.123000`. */
+function pythonUtcTime(date: Date): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000`
+}
+
+/** The MLmodel file for a Flare model folder. */
+export function mlmodelYaml(options: Omit<ModelFolderOptions, 'bundleDir'> & {modelSizeBytes?: number}): string {
+  const doc: {[key: string]: YamlValue} = {
+    artifact_path: options.artifactPath ?? 'model',
+    flavors: {
+      flare: {
+        ...options.flavorExtras,
+        bundle: 'bundle',
+        detector: options.detector,
+        version: options.flareVersion,
+      },
+    },
+    model_uuid: options.modelUuid ?? randomUUID().replaceAll('-', ''),
+    signature: {
+      inputs: columnSpecJson(options.featureColumns.map((name) => ({name, type: 'double'}))),
+      outputs: columnSpecJson(options.outputs ?? defaultModelOutputs),
+      params: null,
+    },
+    utc_time_created: pythonUtcTime(options.createdAt ?? new Date()),
+  }
+  if (options.runId) doc.run_id = options.runId
+  if (options.mlflowVersion) doc.mlflow_version = options.mlflowVersion
+  if (options.modelSizeBytes !== undefined) doc.model_size_bytes = options.modelSizeBytes
+  return toYaml(doc)
+}
+
+/** Every file below `dir`, as paths relative to it with forward slashes, sorted. */
+export async function listFilesRecursive(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, {recursive: true, withFileTypes: true})
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort()
+}
+
+/**
+ * Writes an MLflow model folder: `MLmodel` plus the bundle under `bundle/`. Returns the model uuid
+ * and the files written, relative to `outDir`.
+ */
+export async function writeModelFolder(outDir: string, options: ModelFolderOptions): Promise<{modelUuid: string; files: string[]}> {
+  const bundleFiles = await listFilesRecursive(options.bundleDir).catch((error: unknown) => {
+    throw new FlareError(`Cannot read the model bundle at ${options.bundleDir}.`, {exitCode: ExitCode.badInput, cause: error})
+  })
+  if (bundleFiles.length === 0) {
+    throw new FlareError(`The model bundle at ${options.bundleDir} is empty.`, {exitCode: ExitCode.badInput})
+  }
+  await mkdir(outDir, {recursive: true})
+  await cp(options.bundleDir, path.join(outDir, 'bundle'), {recursive: true})
+  let size = 0
+  for (const file of bundleFiles) size += (await stat(path.join(options.bundleDir, file))).size
+  const modelUuid = options.modelUuid ?? randomUUID().replaceAll('-', '')
+  await writeFile(path.join(outDir, 'MLmodel'), mlmodelYaml({...options, modelUuid, modelSizeBytes: size}))
+  return {modelUuid, files: ['MLmodel', ...bundleFiles.map((f) => `bundle/${f}`)]}
+}
+
+/** Uploads every file below `localDir` to `<root>/<artifactPrefix>/...`; returns the artifact paths. */
+export async function uploadFolder(client: MlflowClient, root: ArtifactRoot, localDir: string, artifactPrefix = ''): Promise<string[]> {
+  const uri = await client.artifactUriOf(root)
+  const uploaded: string[] = []
+  for (const file of await listFilesRecursive(localDir)) {
+    const artifactPath = joinArtifactPath(artifactPrefix, file)
+    await client.uploadArtifact({artifactUri: uri}, artifactPath, await readFile(path.join(localDir, file)))
+    uploaded.push(artifactPath)
+  }
+  return uploaded
+}
+
+/**
+ * Logs a Flare bundle to a run as an MLflow model folder at `artifactPath` (default "model").
+ * Returns the folder's artifact URI, ready for createModelVersion(name, source, runId).
+ */
+export async function logModelFolder(
+  client: MlflowClient,
+  runId: string,
+  options: Omit<ModelFolderOptions, 'runId'>,
+): Promise<{source: string; modelUuid: string; files: string[]}> {
+  const artifactPath = options.artifactPath ?? 'model'
+  const staging = await mkdtemp(path.join(tmpdir(), 'flare-model-'))
+  try {
+    const mlflowVersion = options.mlflowVersion ?? (await client.serverVersion())
+    const {modelUuid} = await writeModelFolder(staging, {...options, runId, artifactPath, mlflowVersion})
+    const files = await uploadFolder(client, runId, staging, artifactPath)
+    const root = await client.artifactUriOf(runId)
+    return {source: `${root}/${joinArtifactPath(artifactPath)}`, modelUuid, files}
+  } finally {
+    await rm(staging, {recursive: true, force: true})
+  }
+}
