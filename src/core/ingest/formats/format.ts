@@ -64,6 +64,27 @@ export function normalizeLevel(word: string): string | undefined {
   return LEVELS[word] ?? LEVELS[word.toUpperCase()]
 }
 
+/** Upper-case level words grouped by length, for allocation-free matching on hot paths. */
+const BY_LENGTH: Array<Array<[string, string]>> = []
+for (const [word, canonical] of Object.entries(LEVELS)) (BY_LENGTH[word.length] ??= []).push([word, canonical])
+
+/**
+ * normalizeLevel for s[start, end) without allocating in the common upper-case case (INFO, WARN).
+ * Other spellings (Info, warning) fall back to a lookup on the upper-cased slice.
+ */
+export function levelAt(s: string, start: number, end: number): string | undefined {
+  const len = end - start
+  if (len < 3 || len > 13) return undefined
+  const list = BY_LENGTH[len]
+  if (list === undefined) return undefined
+  const c = s.charCodeAt(start)
+  if (c >= 65 && c <= 90) {
+    for (let i = 0; i < list.length; i++) if (s.startsWith(list[i][0], start)) return list[i][1]
+    if (s.charCodeAt(start + 1) >= 65 && s.charCodeAt(start + 1) <= 90) return undefined
+  } else if (c < 97 || c > 122) return undefined
+  return LEVELS[s.slice(start, end).toUpperCase()]
+}
+
 export function letterLevel(word: string): string | undefined {
   return word.length === 1 ? LETTER_LEVELS[word] : undefined
 }

@@ -321,7 +321,8 @@ export function parseGeneric(line: string, lineId: number, format = 'generic'): 
     h = parseHeader(line, tsEnd, end, true)
   } else h = parseHeader(line, start, end, false)
   const content = sliceTrim(line, h.contentStart, end)
-  const keys = findSessionKeys(content)
+  // Ids often sit in the header ("[req-<uuid> ...]"), so look at the whole line.
+  const keys = findSessionKeys(line)
   return {
     lineId,
     lineCount: 1,

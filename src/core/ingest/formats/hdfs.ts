@@ -1,6 +1,6 @@
 import type {LogRecord} from '../record.js'
 import {blockIds} from '../session-keys.js'
-import {isDigit, normalizeLevel, type LogFormat} from './format.js'
+import {levelAt, type LogFormat} from './format.js'
 
 /**
  * HDFS (Hadoop 0.x DataNode / NameNode, the HDFS_v1 benchmark):
@@ -16,58 +16,46 @@ export const hdfsFormat: LogFormat = {
   parse,
 }
 
-function sixDigits(s: string, i: number): boolean {
-  for (let k = i; k < i + 6; k++) if (!isDigit(s.charCodeAt(k))) return false
-  return true
+/** Value of the six digits at i, or -1. */
+function six(s: string, i: number): number {
+  let v = 0
+  for (let k = i; k < i + 6; k++) {
+    const c = s.charCodeAt(k) - 48
+    if (c < 0 || c > 9) return -1
+    v = v * 10 + c
+  }
+  return v
 }
 
 function matches(line: string): boolean {
-  return (
-    line.length > 18 &&
-    line.charCodeAt(6) === 32 &&
-    line.charCodeAt(13) === 32 &&
-    isDigit(line.charCodeAt(14)) &&
-    sixDigits(line, 0) &&
-    sixDigits(line, 7) &&
-    levelAfterPid(line) > 0
-  )
-}
-
-/** Index where the level ends, or -1 when the word after the pid is not a level. */
-function levelAfterPid(line: string): number {
+  if (line.length < 19 || line.charCodeAt(6) !== 32 || line.charCodeAt(13) !== 32 || six(line, 0) < 0 || six(line, 7) < 0) return false
   const pidEnd = line.indexOf(' ', 14)
-  if (pidEnd < 0) return -1
+  if (pidEnd < 0) return false
   const levelEnd = line.indexOf(' ', pidEnd + 1)
-  if (levelEnd < 0) return -1
-  return normalizeLevel(line.slice(pidEnd + 1, levelEnd)) ? levelEnd : -1
+  return levelEnd > 0 && levelAt(line, pidEnd + 1, levelEnd) !== undefined
 }
 
 // One-entry cache: consecutive lines nearly always share the date.
 let cachedDate = -1
 let cachedDayMs = 0
 
-function num(s: string, i: number, n: number): number {
-  let v = 0
-  for (let k = i; k < i + n; k++) v = v * 10 + (s.charCodeAt(k) - 48)
-  return v
-}
-
 function parse(line: string, lineId: number): LogRecord | null {
-  if (line.length < 19 || line.charCodeAt(6) !== 32 || line.charCodeAt(13) !== 32 || !sixDigits(line, 0) || !sixDigits(line, 7)) return null
+  if (line.length < 19 || line.charCodeAt(6) !== 32 || line.charCodeAt(13) !== 32) return null
+  const date = six(line, 0)
+  const time = six(line, 7)
+  if (date < 0 || time < 0) return null
   const pidEnd = line.indexOf(' ', 14)
   if (pidEnd < 0) return null
   const levelEnd = line.indexOf(' ', pidEnd + 1)
   if (levelEnd < 0) return null
-  const levelWord = line.slice(pidEnd + 1, levelEnd)
-  const level = normalizeLevel(levelWord)
-  if (!level) return null
+  const level = levelAt(line, pidEnd + 1, levelEnd)
+  if (level === undefined) return null
 
-  const date = num(line, 0, 6)
   if (date !== cachedDate) {
     cachedDate = date
     cachedDayMs = Date.UTC(2000 + ((date / 10000) | 0), (((date / 100) | 0) % 100) - 1, date % 100)
   }
-  const timestamp = cachedDayMs + ((num(line, 7, 2) * 60 + num(line, 9, 2)) * 60 + num(line, 11, 2)) * 1000
+  const timestamp = cachedDayMs + (((time / 10000) | 0) * 3600 + (((time / 100) | 0) % 100) * 60 + (time % 100)) * 1000
 
   let end = line.length
   while (end > levelEnd && line.charCodeAt(end - 1) <= 32) end--

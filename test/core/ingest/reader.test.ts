@@ -1,0 +1,245 @@
+import {gzipSync} from 'node:zlib'
+import {Readable} from 'node:stream'
+import {chmodSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+import {createLineReader, readLineBatches, type IngestWarning} from '../../../src/core/ingest/index.js'
+import {FlareError, ExitCode} from '../../../src/core/errors.js'
+import {readAllLines, tempDir, writeTemp} from './helpers.js'
+
+const dir = tempDir()
+
+async function expectFlareError(promise: Promise<unknown>, message: RegExp): Promise<FlareError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(FlareError)
+  expect((error as FlareError).message).toMatch(message)
+  expect((error as FlareError).hint).toBeTruthy()
+  return error as FlareError
+}
+
+describe('line splitting', () => {
+  it('splits LF and CRLF, keeps empty lines, reads a final line without newline', async () => {
+    const file = writeTemp(dir, 'mixed.log', 'a\r\nb\n\r\n\nlast')
+    const {lines, stats} = await readAllLines(file)
+    expect(lines).toEqual(['a', 'b', '', '', 'last'])
+    expect(stats.lines).toBe(5)
+    expect(stats.bytesRead).toBe(12)
+    expect(stats.totalBytes).toBe(12)
+    expect(stats.done).toBe(true)
+  })
+
+  it('does not invent a line after a trailing newline', async () => {
+    const {lines} = await readAllLines(writeTemp(dir, 'trail.log', 'x\ny\n'))
+    expect(lines).toEqual(['x', 'y'])
+  })
+
+  it('gives the same lines whatever the chunk size (carry across chunks, CR at a boundary)', async () => {
+    const text = Array.from({length: 300}, (_, i) => `line ${i} ${'é'.repeat(i % 7)} 日本 ${'x'.repeat(i % 50)}`).join('\r\n')
+    const file = writeTemp(dir, 'chunks.log', text)
+    const expected = text.split('\r\n')
+    for (const chunkBytes of [1, 2, 3, 7, 64, 1000]) {
+      const {lines, stats} = await readAllLines(file, {chunkBytes})
+      expect(lines, `chunkBytes ${chunkBytes}`).toEqual(expected)
+      expect(stats.invalidUtf8Lines).toBe(0)
+    }
+  })
+
+  it('yields batches of batchSize lines', async () => {
+    const file = writeTemp(dir, 'batches.log', Array.from({length: 1000}, (_, i) => `l${i}`).join('\n'))
+    const {lines, batchSizes} = await readAllLines(file, {batchSize: 128, chunkBytes: 333})
+    expect(lines).toHaveLength(1000)
+    expect(lines[999]).toBe('l999')
+    expect(batchSizes.slice(0, -1).every((n) => n === 128)).toBe(true)
+    expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(1000)
+  })
+
+  it('strips a UTF-8 byte-order mark', async () => {
+    const {lines} = await readAllLines(writeTemp(dir, 'bom.log', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first\nsecond')])))
+    expect(lines).toEqual(['first', 'second'])
+  })
+
+  it('reads an empty file as zero lines without error', async () => {
+    const {lines, stats} = await readAllLines(writeTemp(dir, 'empty.log', ''))
+    expect(lines).toEqual([])
+    expect(stats.lines).toBe(0)
+    expect(stats.done).toBe(true)
+  })
+})
+
+describe('encoding and size guards', () => {
+  it('replaces invalid UTF-8 with U+FFFD and counts the lines', async () => {
+    const data = Buffer.concat([Buffer.from('ok\nbad '), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('\nalso ok\nlatin1 caf'), Buffer.from([0xe9]), Buffer.from('\n')])
+    const warnings: IngestWarning[] = []
+    const {lines, stats} = await readAllLines(writeTemp(dir, 'bad-utf8.log', data), {onWarning: (w) => warnings.push(w)})
+    expect(lines).toEqual(['ok', 'bad \uFFFD\uFFFDA', 'also ok', 'latin1 caf\uFFFD'])
+    expect(stats.invalidUtf8Lines).toBe(2)
+    expect(warnings.map((w) => [w.code, w.lineId])).toEqual([
+      ['invalid-utf8', 2],
+      ['invalid-utf8', 4],
+    ])
+  })
+
+  it('keeps a genuine U+FFFD in valid input uncounted', async () => {
+    const {stats, lines} = await readAllLines(writeTemp(dir, 'fffd.log', 'a \uFFFD b\n'))
+    expect(lines).toEqual(['a \uFFFD b'])
+    expect(stats.invalidUtf8Lines).toBe(0)
+  })
+
+  it('summarises repeated warnings after maxWarningsPerKind', async () => {
+    const data = Buffer.concat(Array.from({length: 20}, () => Buffer.from([0x61, 0xff, 0x0a])))
+    const warnings: IngestWarning[] = []
+    const {stats} = await readAllLines(writeTemp(dir, 'many-bad.log', data), {onWarning: (w) => warnings.push(w), maxWarningsPerKind: 3})
+    expect(stats.invalidUtf8Lines).toBe(20)
+    expect(warnings).toHaveLength(4)
+    expect(warnings[3].code).toBe('warnings-suppressed')
+  })
+
+  it('truncates a line over 1 MiB to 1 MiB, counts it, and keeps the next line intact', async () => {
+    const huge = 'x'.repeat(3 * 1024 * 1024 + 17)
+    const warnings: IngestWarning[] = []
+    const {lines, stats} = await readAllLines(writeTemp(dir, 'huge.log', `before\n${huge}\nafter\n`), {onWarning: (w) => warnings.push(w)})
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toBe('before')
+    expect(lines[1].length).toBe(1024 * 1024)
+    expect(lines[2]).toBe('after')
+    expect(stats.truncatedLines).toBe(1)
+    expect(warnings).toEqual([expect.objectContaining({code: 'line-truncated', lineId: 2})])
+  })
+
+  it('truncates on a character boundary and inside one chunk when maxLineBytes is small', async () => {
+    const {lines, stats} = await readAllLines(writeTemp(dir, 'small-max.log', `${'é'.repeat(20)}\nshort\n${'ab'.repeat(40)}`), {maxLineBytes: 25})
+    expect(lines[0]).toBe('é'.repeat(12)) // 24 bytes: the 13th é would straddle the cut
+    expect(lines[1]).toBe('short')
+    expect(lines[2]).toBe('ab'.repeat(40).slice(0, 25))
+    expect(stats.truncatedLines).toBe(2)
+  })
+
+  it('reads a 40 MB single line without buffering it', async () => {
+    const size = 40 * 1024 * 1024
+    const file = writeTemp(dir, 'one-line.log', Buffer.alloc(size, 0x61))
+    const before = process.memoryUsage().arrayBuffers
+    let peak = 0
+    const reader = createLineReader(file)
+    const lengths: number[] = []
+    for await (const batch of reader.batches()) {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)
+      for (const l of batch) lengths.push(l.length)
+    }
+    expect(lengths).toEqual([1024 * 1024])
+    expect(reader.stats.truncatedLines).toBe(1)
+    expect(reader.stats.bytesRead).toBe(size)
+    expect(peak).toBeLessThan(16 * 1024 * 1024)
+  })
+})
+
+describe('binary and unsupported input', () => {
+  it('refuses binary data with NUL bytes', async () => {
+    const file = writeTemp(dir, 'blob.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x41, 0x42]))
+    const error = await expectFlareError(readAllLines(file), /blob\.bin looks like binary data/)
+    expect(error.exitCode).toBe(ExitCode.badInput)
+  })
+
+  it('refuses input that is mostly control characters', async () => {
+    const bytes = Buffer.from(Array.from({length: 200}, (_, i) => (i % 3 === 0 ? 0x01 : 0x41)))
+    await expectFlareError(readAllLines(writeTemp(dir, 'ctl.bin', bytes)), /binary data.*control characters/)
+  })
+
+  it('accepts ANSI colour escapes and tabs', async () => {
+    const {lines} = await readAllLines(writeTemp(dir, 'ansi.log', '\x1b[32mINFO\x1b[0m\tready\n'.repeat(20)))
+    expect(lines).toHaveLength(20)
+  })
+
+  it('names other archive formats and UTF-16 with a way out', async () => {
+    const zip = await expectFlareError(readAllLines(writeTemp(dir, 'logs.zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00]))), /zip archive/)
+    expect(zip.hint).toMatch(/unzip -p/)
+    const utf16 = await expectFlareError(readAllLines(writeTemp(dir, 'u16.log', Buffer.from('\uFEFFhello\n', 'utf16le'))), /UTF-16/)
+    expect(utf16.hint).toMatch(/iconv/)
+  })
+})
+
+describe('gzip', () => {
+  const text = Array.from({length: 5000}, (_, i) => `081109 2036${String(i % 60).padStart(2, '0')} 148 INFO dfs.DataNode: line ${i}`).join('\n') + '\n'
+
+  it('detects gzip by magic bytes, not the extension', async () => {
+    const file = writeTemp(dir, 'compressed.log', gzipSync(text))
+    const {lines, stats} = await readAllLines(file, {chunkBytes: 4096})
+    expect(lines).toHaveLength(5000)
+    expect(lines[4999]).toBe('081109 203619 148 INFO dfs.DataNode: line 4999')
+    expect(stats.compressed).toBe(true)
+    expect(stats.bytesRead).toBe(stats.totalBytes)
+    expect(stats.decodedBytes).toBe(Buffer.byteLength(text))
+  })
+
+  it('reads concatenated gzip members', async () => {
+    const file = writeTemp(dir, 'multi.gz', Buffer.concat([gzipSync('a\nb\n'), gzipSync('c\n')]))
+    expect((await readAllLines(file)).lines).toEqual(['a', 'b', 'c'])
+  })
+
+  it('checks the decompressed bytes for binary content', async () => {
+    const file = writeTemp(dir, 'binary.gz', gzipSync(Buffer.from([0, 1, 2, 3, 0, 0, 65])))
+    await expectFlareError(readAllLines(file), /after gunzip\) looks like binary data/)
+  })
+
+  it('reports a corrupt gzip file', async () => {
+    const good = gzipSync(text)
+    const corrupt = Buffer.concat([good.subarray(0, 20), Buffer.alloc(200, 0x55)])
+    const error = await expectFlareError(readAllLines(writeTemp(dir, 'corrupt.gz', corrupt)), /could not be decompressed/)
+    expect(error.hint).toMatch(/gzip -t/)
+  })
+})
+
+describe('sources', () => {
+  it('reads a stream with a multi-byte character split across chunks', async () => {
+    const bytes = Buffer.from('héllo wörld\nsecond ✓ line\n')
+    const chunks = Array.from({length: bytes.length}, (_, i) => bytes.subarray(i, i + 1))
+    const {lines, stats} = await readAllLines(Readable.from(chunks))
+    expect(lines).toEqual(['héllo wörld', 'second ✓ line'])
+    expect(stats.invalidUtf8Lines).toBe(0)
+    expect(stats.source).toBe('<stream>')
+    expect(stats.totalBytes).toBeUndefined()
+  })
+
+  it('reads `-` from the stdin option, gzip included', async () => {
+    const {lines, stats} = await readAllLines('-', {stdin: Readable.from([gzipSync('one\ntwo\n')])})
+    expect(lines).toEqual(['one', 'two'])
+    expect(stats.source).toBe('<stdin>')
+    expect(stats.compressed).toBe(true)
+  })
+
+  it('names a missing file in the error', async () => {
+    const error = await expectFlareError(readAllLines(`${dir}/nope.log`), /No such file: .*nope\.log/)
+    expect(error.exitCode).toBe(ExitCode.badInput)
+  })
+
+  it('refuses a directory', async () => {
+    await expectFlareError(readAllLines(dir), /is a directory/)
+  })
+
+  it.skipIf(process.getuid?.() === 0)('reports an unreadable file (skipped as root: root reads anything)', async () => {
+    const file = writeTemp(dir, 'secret.log', 'x\n')
+    chmodSync(file, 0o000)
+    await expectFlareError(readAllLines(file), /Permission denied reading .*secret\.log/)
+  })
+
+  it('stops when the signal aborts', async () => {
+    const file = writeTemp(dir, 'abort.log', 'x\n'.repeat(100_000))
+    const controller = new AbortController()
+    let batches = 0
+    const run = async () => {
+      for await (const _ of readLineBatches(file, {signal: controller.signal, batchSize: 100, chunkBytes: 1024})) {
+        batches++
+        if (batches === 3) controller.abort()
+      }
+    }
+    await expect(run()).rejects.toThrow(/abort/i)
+    expect(batches).toBeLessThan(20)
+  })
+
+  it('can be iterated once', () => {
+    const reader = createLineReader('-', {stdin: Readable.from([])})
+    reader.batches()
+    expect(() => reader.batches()).toThrow(/once/)
+  })
+})
