@@ -116,6 +116,19 @@ export abstract class MlflowRegistry extends MlflowApiBase {
     return res.model_version
   }
 
+  /**
+   * The version an alias points at, or undefined when the alias is not set. MLflow answers a
+   * missing alias with INVALID_PARAMETER_VALUE ("Registered model alias X not found"), not 404.
+   */
+  async findModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      return await this.getModelVersionByAlias(name, alias)
+    } catch (error) {
+      if (isMlflowErrorCode(error, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test((error as Error).message)) return undefined
+      throw error
+    }
+  }
+
   /** Stage transitions, for servers older than aliases (deprecated in MLflow 2.9+, still served by 3.x). */
   async transitionStage(name: string, version: string | number, stage: ModelStage, archiveExistingVersions = false): Promise<ModelVersion> {
     const body = {name, version: String(version), stage, archive_existing_versions: archiveExistingVersions}

@@ -96,6 +96,10 @@ describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real 
     await client.deleteAlias(name, 'champion')
     const gone = (await client.getModelVersionByAlias(name, 'champion').catch((e: unknown) => e)) as MlflowApiError
     expect(gone.errorCode).toBe('INVALID_PARAMETER_VALUE')
+    expect(gone.message).toMatch(/alias champion not found/)
+    expect(await client.findModelVersionByAlias(name, 'champion')).toBeUndefined()
+    const noModel = (await client.findModelVersionByAlias(uniqueName('no-such-model'), 'champion').catch((e: unknown) => e)) as MlflowApiError
+    expect(noModel.errorCode).toBe('RESOURCE_DOES_NOT_EXIST')
 
     const staged = await client.transitionStage(name, 1, 'Staging')
     expect(staged.current_stage).toBe('Staging')
