@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../../errors.js'
+import {isContinuationLine} from '../continuation.js'
 import {bglFormat} from './bgl.js'
 import type {LogFormat} from './format.js'
 import {genericFormat} from './generic.js'
@@ -25,9 +26,9 @@ export function getFormat(name: string): LogFormat {
 
 export interface FormatDetection {
   format: LogFormat
-  /** Share of the sample's non-empty lines that the chosen format matched, 0..1. */
+  /** Share of the sample's non-empty lines the chosen format explains (matched, or continuation lines of a matched record), 0..1. */
   confidence: number
-  /** Number of sample lines it matched. */
+  /** Number of sample lines it explains. */
   matched: number
   /** Non-empty lines in the sample. */
   sampled: number
@@ -57,9 +58,17 @@ export function detectFormat(sampleLines: readonly string[], formats: readonly L
     lines.push(line)
     if (lines.length >= DETECTION_SAMPLE) break
   }
+  // A continuation line (stack frame, indented text) after a matched line counts as explained.
   const scores = formats.map((f) => {
     let matched = 0
-    for (const line of lines) if (f.matches(line)) matched++
+    let open = false
+    for (const line of lines) {
+      if (f.matches(line)) {
+        matched++
+        open = true
+      } else if (open && isContinuationLine(line)) matched++
+      else open = false
+    }
     return {format: f, matched}
   })
   const n = lines.length

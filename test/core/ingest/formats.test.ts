@@ -1,0 +1,235 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {bglFormat, genericFormat, hdfsFormat, jsonlFormat, opensshFormat, syslogFormat, type LogFormat, type LogRecord} from '../../../src/core/ingest/index.js'
+import {ASSUMED_YEAR} from '../../../src/core/ingest/formats/timestamp.js'
+import {fixtures} from './helpers.js'
+
+function fixtureLines(name: string): string[] {
+  return readFileSync(path.join(fixtures, name), 'utf8').split('\n').filter((l) => l.length > 0)
+}
+
+function parseAll(format: LogFormat, name: string): LogRecord[] {
+  return fixtureLines(name).map((line, i) => {
+    expect(format.matches(line), `${format.name} should match: ${line}`).toBe(true)
+    const record = format.parse(line, i + 1)
+    expect(record, line).not.toBeNull()
+    return record!
+  })
+}
+
+const iso = (r: LogRecord) => (r.timestamp === undefined ? undefined : new Date(r.timestamp).toISOString())
+
+describe('hdfs', () => {
+  const records = parseAll(hdfsFormat, 'hdfs.log')
+
+  it('splits date, time, pid, level, component and content', () => {
+    expect(records[0]).toEqual({
+      lineId: 1,
+      lineCount: 1,
+      timestamp: Date.UTC(2008, 10, 9, 20, 36, 15),
+      rawTimestamp: '081109 203615',
+      level: 'INFO',
+      component: 'dfs.DataNode$PacketResponder',
+      content: 'PacketResponder 1 for block blk_38865049064139660 terminating',
+      sessionKeys: ['blk_38865049064139660'],
+      sessionKind: 'block',
+      format: 'hdfs',
+      pid: '148',
+    })
+    expect(records[3].level).toBe('WARN')
+    expect(records[3].content).toBe('10.251.71.193:50010:Got exception while serving blk_-5031433426541025155 to /10.251.71.193:')
+  })
+
+  it('keeps the content after the first ": " only', () => {
+    expect(records[2].component).toBe('dfs.FSNamesystem')
+    expect(records[2].content).toMatch(/^BLOCK\* NameSystem\.addStoredBlock: blockMap updated/)
+  })
+
+  it('puts a line naming several blocks in each, once', () => {
+    expect(records[4].sessionKeys).toEqual(['blk_1', 'blk_2'])
+    expect(records[1].sessionKeys).toEqual(['blk_-6952295868487656571'])
+  })
+
+  it('rejects other shapes', () => {
+    for (const line of ['081109 203615 148 HELLO dfs.X: y', '2015-10-18 18:01:47,978 INFO x', '08110 203615 148 INFO a: b', ''])
+      expect(hdfsFormat.matches(line), line).toBe(false)
+    expect(hdfsFormat.parse('not hdfs at all', 1)).toBeNull()
+  })
+})
+
+describe('syslog', () => {
+  const records = parseAll(syslogFormat, 'syslog.log')
+
+  it('parses RFC 3164 with prog(sub)[pid], trimming trailing blanks', () => {
+    expect(records[0]).toMatchObject({
+      host: 'combo',
+      component: 'sshd(pam_unix)',
+      pid: '19939',
+      content: 'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4',
+      rawTimestamp: 'Jun 14 15:16:01',
+      format: 'syslog',
+    })
+    expect(iso(records[0])).toBe(`${ASSUMED_YEAR}-06-14T15:16:01.000Z`)
+    expect(records[2]).toMatchObject({rawTimestamp: 'Jun  9 06:06:20', component: 'kernel', pid: undefined})
+  })
+
+  it('handles Mac tags with spaces and (address) suffixes', () => {
+    expect(records[4]).toMatchObject({component: 'com.apple.xpc.launchd', pid: '1', content: 'Service exited with abnormal code: 1'})
+    expect(records[5]).toMatchObject({component: 'Microsoft Word', pid: '14463'})
+  })
+
+  it('reads the severity from <PRI>', () => {
+    expect(records[6]).toMatchObject({level: 'CRITICAL', component: 'su', host: 'mymachine', content: "'su root' failed for lonvick on /dev/pts/8"})
+  })
+
+  it('parses RFC 5424 with and without structured data', () => {
+    expect(records[7]).toMatchObject({
+      level: 'NOTICE',
+      host: 'mymachine.example.com',
+      component: 'evntslog',
+      content: 'An application event log entry',
+      timestamp: Date.UTC(2003, 9, 11, 22, 14, 15, 3),
+    })
+    expect(records[8]).toMatchObject({level: 'CRITICAL', component: 'su', content: "'su root' failed for lonvick on /dev/pts/8"})
+  })
+
+  it('does not claim other formats', () => {
+    expect(syslogFormat.matches('081109 203615 148 INFO dfs.DataNode: x')).toBe(false)
+    expect(syslogFormat.matches('2015-10-18 18:01:47,978 INFO [main] a: b')).toBe(false)
+  })
+})
+
+describe('openssh', () => {
+  const records = parseAll(opensshFormat, 'openssh.log')
+
+  it('uses the sshd pid as the session key', () => {
+    expect(records[0]).toMatchObject({host: 'LabSZ', component: 'sshd', sessionKeys: ['24200'], sessionKind: 'pid', format: 'openssh'})
+    expect(records[3].sessionKeys).toEqual(['24203'])
+    expect(records[1].content).toBe('Invalid user webmaster from 173.234.31.186')
+    expect(records[4].content).toBe('pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=52.80.34.196  user=root')
+  })
+
+  it('only matches sshd lines', () => {
+    expect(opensshFormat.matches('Jun 14 15:16:01 combo su(pam_unix)[19939]: session opened')).toBe(false)
+  })
+})
+
+describe('bgl', () => {
+  const records = parseAll(bglFormat, 'bgl.log')
+
+  it('parses Blue Gene/L lines', () => {
+    expect(records[0]).toMatchObject({
+      alertLabel: '-',
+      timestamp: 1117838570000,
+      host: 'R02-M1-N0-C:J12-U11',
+      component: 'KERNEL',
+      level: 'INFO',
+      content: 'instruction cache parity error corrected',
+    })
+    expect(records[1]).toMatchObject({alertLabel: 'KERNDTLB', level: 'FATAL', content: 'data TLB error interrupt'})
+  })
+
+  it('parses the Thunderbird syslog tail', () => {
+    expect(records[2]).toMatchObject({alertLabel: '-', host: 'dn228', component: 'crond(pam_unix)', pid: '2915', content: 'session closed for user root'})
+    expect(records[3].content).toBe('(root) CMD (run-parts /etc/cron.hourly)')
+  })
+})
+
+describe('jsonl', () => {
+  const records = parseAll(jsonlFormat, 'app.jsonl')
+
+  it('reads pino-style objects (numeric level, epoch ms, trace id preferred over span id)', () => {
+    expect(records[0]).toMatchObject({level: 'INFO', timestamp: 1700000000000, component: 'checkout', content: 'order placed', sessionKeys: ['4bf92f3577b34da6a3ce929d0e0e4736'], sessionKind: 'request'})
+  })
+
+  it('reads ECS dotted and nested fields', () => {
+    expect(records[1]).toMatchObject({level: 'WARN', component: 'db-proxy', content: 'slow query', sessionKeys: ['abc123def456'], timestamp: Date.parse('2023-11-14T22:13:20.123Z')})
+  })
+
+  it('reads epoch seconds, lvl, logger and requestId', () => {
+    expect(records[2]).toMatchObject({level: 'ERROR', component: 'payments.gateway', timestamp: 1700000001500, sessionKeys: ['req-7f3c']})
+  })
+
+  it('builds key=value content when there is no message field', () => {
+    expect(records[3].content).toBe('event=cache miss key=user:17 region=eu')
+    expect(records[3].level).toBe('INFO')
+  })
+
+  it('strips the newline Docker keeps in "log"', () => {
+    expect(records[4].content).toBe('GET /healthz 200')
+  })
+
+  it('rejects non-objects and broken JSON', () => {
+    for (const line of ['[1,2]', '{"a": 1', 'plain text', '"string"']) expect(jsonlFormat.matches(line), line).toBe(false)
+    expect(jsonlFormat.parse('{"a": ', 1)).toBeNull()
+  })
+})
+
+describe('generic', () => {
+  const lines = fixtureLines('generic-shapes.log')
+  const records = lines.map((line, i) => genericFormat.parse(line, i + 1)!)
+  const pick = (r: LogRecord) => ({level: r.level, component: r.component, content: r.content})
+
+  it.each([
+    [0, {level: 'INFO', component: 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster', content: 'Created MRAppMaster for application appattempt_1445144423722_0020_000001'}],
+    [1, {level: 'INFO', component: 'spark.SecurityManager', content: 'Changing view acls to: yarn,curi'}],
+    [2, {level: 'NOTICE', component: undefined, content: 'workerEnv.init() ok /etc/httpd/conf/workers2.properties'}],
+    [3, {level: 'ERROR', component: undefined, content: '[client 207.203.80.15] Directory index forbidden by rule: /var/www/html/'}],
+    [4, {level: 'DEBUG', component: 'PowerManagerService', content: 'acquire lock=233570404, flags=0x1, tag="View Lock"'}],
+    [5, {level: undefined, component: 'Step_LSC', content: 'onStandStepChanged 3579'}],
+    [6, {level: undefined, component: 'chrome.exe', content: 'proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS'}],
+    [7, {level: undefined, component: 'chrome.exe *64', content: 'dj1.baidu.com:80 close, 1369 bytes (1.33 KB) sent, 289 bytes received, lifetime 00:30'}],
+    [8, {level: 'INFO', component: 'CBS', content: 'Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\cbscore.dll'}],
+    [9, {level: 'INFO', component: 'QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774', content: 'Notification time out: 3200'}],
+    [10, {level: 'INFO', component: 'nova.osapi_compute.wsgi.server', content: '10.11.10.1 "GET /v2/servers/detail HTTP/1.1" status: 200'}],
+    [11, {level: undefined, component: undefined, content: 'Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=1973)'}],
+    [12, {level: undefined, component: undefined, content: 'warning'}],
+    [13, {level: 'WARN', component: 'c.e.Cache', content: 'eviction storm, 1200 keys'}],
+    [14, {level: 'ERROR', component: 'myapp.db', content: 'connection lost'}],
+    [15, {level: undefined, component: undefined, content: 'service restarted'}],
+    [16, {level: undefined, component: undefined, content: 'GET /apache_pb.gif 200'}],
+  ])('line %i: level, component and content', (index, expected) => {
+    expect(pick(records[index])).toEqual(expected)
+    expect(genericFormat.matches(lines[index])).toBe(true)
+  })
+
+  it('reads the timestamps', () => {
+    expect(iso(records[0])).toBe('2015-10-18T18:01:47.978Z')
+    expect(iso(records[1])).toBe('2017-06-09T20:10:40.000Z')
+    expect(iso(records[2])).toBe('2005-12-04T04:47:44.000Z')
+    expect(iso(records[4])).toBe(`${ASSUMED_YEAR}-03-17T16:13:38.819Z`)
+    expect(iso(records[5])).toBe('2017-12-23T22:15:29.606Z')
+    expect(records[6].rawTimestamp).toBe('10.30 16:49:06')
+    expect(iso(records[10])).toBe('2017-05-16T00:00:00.008Z')
+    expect(iso(records[11])).toBe('2004-02-26T14:12:22.000Z')
+    expect(iso(records[13])).toBe('2024-01-02T01:04:05.678Z')
+    expect(iso(records[16])).toBe('2000-10-10T20:55:36.000Z')
+  })
+
+  it('finds request ids in the header and pids', () => {
+    expect(records[10]).toMatchObject({sessionKeys: ['req-38101a0b-2096-447d-96ea-a692162415ae'], sessionKind: 'request', pid: '25746'})
+    expect(records[4].pid).toBe('1702')
+  })
+
+  it('takes a level only from the header, never from the message', () => {
+    const r = genericFormat.parse('2024-01-01 10:00:00 INFO app.Main: ERROR count is 0, WARN none', 1)!
+    expect(r.level).toBe('INFO')
+    expect(r.content).toBe('ERROR count is 0, WARN none')
+    const noLevel = genericFormat.parse('2024-01-01 10:00:00 user logged in with error code 0', 1)!
+    expect(noLevel.level).toBeUndefined()
+    expect(noLevel.content).toBe('user logged in with error code 0')
+  })
+
+  it('parses untimed lines as whole content, with a leading level when present', () => {
+    expect(genericFormat.matches('just some text')).toBe(false)
+    expect(genericFormat.parse('just some text  ', 7)).toMatchObject({lineId: 7, content: 'just some text', level: undefined, timestamp: undefined})
+    expect(genericFormat.parse('ERROR: disk full on /var', 1)).toMatchObject({level: 'ERROR', content: 'disk full on /var'})
+    expect(genericFormat.parse('[WARN] low memory', 1)).toMatchObject({level: 'WARN', content: 'low memory'})
+  })
+
+  it('does not take ids or counters for epoch timestamps', () => {
+    expect(genericFormat.matches('12345 things happened')).toBe(false)
+    expect(genericFormat.matches('99999999999 bytes')).toBe(false)
+  })
+})
