@@ -9,10 +9,10 @@ export class Progress {
   private spinner?: Ora
   private lastRender = 0
 
-  constructor(private readonly label: string, private readonly enabled = Boolean(process.stderr.isTTY)) {}
+  constructor(public label: string, private readonly enabled = Boolean(process.stderr.isTTY)) {}
 
   start(): this {
-    if (this.enabled) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
+    if (this.enabled && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
     return this
   }
 

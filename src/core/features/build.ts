@@ -25,6 +25,18 @@ export type FeatureConfig = z.infer<typeof FeatureConfig>
 
 export const DEFAULT_FEATURES: FeatureConfig = {sets: ['counts', 'extras'], transform: 'log1p', maxBigrams: 64}
 
+/**
+ * Features each detector works best with, measured on HDFS_2percent (bench/detectors.mjs):
+ * invariants mining needs raw integer counts (its invariants are integer relations such as
+ * count(Receiving) = 3 × count(allocateBlock)); the geometric detectors prefer damped counts
+ * plus the extra columns.
+ */
+export function recommendedFeatures(detector: string): FeatureConfig {
+  if (detector === 'invariants-mining') return {sets: ['counts'], transform: 'none', maxBigrams: 64}
+  if (detector === 'rare-template') return {sets: ['counts'], transform: 'none', maxBigrams: 64}
+  return DEFAULT_FEATURES
+}
+
 export const EXTRA_COLUMNS = [
   'events',
   'distinct_templates',

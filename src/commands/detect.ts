@@ -1,0 +1,148 @@
+import {Flags} from '@oclif/core'
+import {writeFile} from 'node:fs/promises'
+import {detectorNames, DEFAULT_DETECTOR} from '../core/detect/registry.js'
+import {ExitCode, FlareError} from '../core/errors.js'
+import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/features/build.js'
+import {FORMAT_NAMES} from '../core/ingest/index.js'
+import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
+import type {Results} from '../core/results.js'
+import {parseDuration} from '../core/sessions/window.js'
+import {int, ms, pct, truncate} from '../ui/format.js'
+import {Progress} from '../ui/progress.js'
+import {out, severityColor} from '../ui/style.js'
+import {table} from '../ui/table.js'
+import {printWarning} from '../ui/warnings.js'
+import {FlareCommand} from './base.js'
+
+const STAGE_LABEL: Record<Stage, string> = {
+  read: 'Reading and mining templates',
+  features: 'Building session features',
+  fit: 'Fitting detector',
+  score: 'Scoring sessions',
+  incidents: 'Clustering incidents',
+  samples: 'Collecting sample lines',
+  evaluate: 'Evaluating against labels',
+}
+
+export default class Detect extends FlareCommand {
+  static override description = 'Find anomalous sessions in a log, group them into incidents and (with labels) measure accuracy'
+  static override examples = [
+    '<%= config.bin %> detect -i data/hdfs_sample.log --labels data/hdfs_sample_labels.csv',
+    '<%= config.bin %> detect -i app.jsonl --session-key request -o results.json',
+    '<%= config.bin %> detect -i /var/log/syslog --window 10m --step 5m',
+    '<%= config.bin %> detect -i today.log --model ./model --json',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
+    labels: Flags.string({description: 'CSV of session ids and a Label column (Normal/Anomaly, 0/1, true/false): prints precision/recall/F1'}),
+    detector: Flags.string({char: 'd', description: 'anomaly detector', options: detectorNames(), default: DEFAULT_DETECTOR}),
+    format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
+    'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
+    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s)', default: '5m'}),
+    step: Flags.string({description: 'slide between windows (default: the window length)'}),
+    contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
+    features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
+    transform: Flags.string({description: "count transform [default: the detector's recommendation]", options: ['none', 'log1p']}),
+    output: Flags.string({char: 'o', description: 'write the results document (JSON) here'}),
+    'save-model': Flags.string({description: 'save the fitted model bundle to this folder'}),
+    model: Flags.string({description: 'score with a saved model folder instead of fitting'}),
+  }
+
+  async run(): Promise<Results> {
+    const {flags} = await this.parse(Detect)
+    const windowMs = parseDuration(flags.window, '--window')
+    const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
+    const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination)
+    if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
+      throw new FlareError(`--contamination must be a number in (0, 0.5], got "${flags.contamination}"`, {exitCode: ExitCode.usage})
+    }
+    const recommended = recommendedFeatures(flags.detector)
+    const sets = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : recommended.sets
+    for (const s of sets) if (!FeatureSetName.safeParse(s).success) throw new FlareError(`unknown feature set "${s}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}`})
+    if (sets.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
+    const features: FeatureConfig = {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
+
+    let model: ModelBundle | undefined
+    if (flags.model) model = await loadBundle(flags.model)
+
+    const progress = new Progress(STAGE_LABEL.read).start()
+    let output: DetectOutput
+    try {
+      output = await detect({
+        input: flags.input,
+        format: model && flags.format === 'auto' ? undefined : flags.format,
+        sessionKey: model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
+        windowMs,
+        stepMs,
+        detector: flags.detector,
+        contamination,
+        features,
+        labelsPath: flags.labels,
+        model,
+        onStage: (stage, detail) => {
+          progress.succeed()
+          progress.label = `${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`
+          progress.start()
+        },
+        onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
+        onWarning: (w) => {
+          progress.stop()
+          printWarning(w)
+          progress.start()
+        },
+      })
+    } catch (error) {
+      progress.fail()
+      throw error
+    }
+    progress.succeed()
+
+    // Write what was computed before anything else can fail.
+    if (flags.output) {
+      try {
+        await writeFile(flags.output, JSON.stringify(output.results, null, 2) + '\n')
+      } catch (error) {
+        throw new FlareError(`cannot write results to ${flags.output}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})
+      }
+    }
+    if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
+    if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
+    return output.results
+  }
+
+  private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {
+    const {summary, incidents, evaluation} = output.results
+    this.log('')
+    this.log(`${out.bold('Flare')} ${out.dim('·')} ${summary.input} ${out.dim('·')} format ${out.cyan(summary.format)} ${out.dim('·')} sessions by ${out.cyan(summary.session_key)} ${out.dim('·')} detector ${out.cyan(summary.detector)}`)
+    const counts = table(['lines', 'templates', 'sessions', 'anomalous', 'incidents', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right']})
+    counts.push([int(summary.lines), int(summary.templates), int(summary.sessions), `${int(summary.anomalies)} (${pct(summary.sessions ? summary.anomalies / summary.sessions : 0)})`, int(summary.incidents), ms(summary.elapsed_ms)])
+    this.log(counts.toString())
+
+    if (incidents.length === 0) {
+      this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
+    } else {
+      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left']})
+      const shown = incidents.slice(0, 15)
+      for (const inc of shown) {
+        const {start, end} = inc.time_range
+        const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
+        const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
+        const top = inc.templates[0]
+        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 60) : ''])
+      }
+      this.log(t.toString())
+      if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))
+    }
+
+    if (evaluation) {
+      const e = table(['precision', 'recall', 'F1', 'TP', 'FP', 'FN', 'TN', 'labelled'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})
+      e.push([evaluation.precision.toFixed(3), evaluation.recall.toFixed(3), out.bold(evaluation.f1.toFixed(3)), evaluation.tp, evaluation.fp, evaluation.fn, evaluation.tn, int(evaluation.labelled_sessions)])
+      this.log(e.toString())
+      if (evaluation.unlabelled_sessions > 0) this.log(out.dim(`${int(evaluation.unlabelled_sessions)} sessions had no label and were not counted`))
+    }
+    if (resultsPath) this.log(`${out.green('✔')} results written to ${out.bold(resultsPath)} ${out.dim(`— explain them with: flare summarize -i ${resultsPath}`)}`)
+    if (modelPath) this.log(`${out.green('✔')} model saved to ${out.bold(modelPath)} ${out.dim(`— reuse it with: flare detect --model ${modelPath}`)}`)
+  }
+}

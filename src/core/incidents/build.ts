@@ -1,0 +1,241 @@
+import type {FeatureMatrix} from '../features/matrix.js'
+import type {TemplateMeta} from '../mine.js'
+import type {Incident, Severity} from '../results.js'
+import {levelClass, type Session} from '../sessions/store.js'
+import {dbscan} from './dbscan.js'
+
+export interface IncidentOptions {
+  /**
+   * DBSCAN radius in scaled feature space (each column: (x - normal mean) / (normal sd + 0.25)).
+   * 2.0 keeps apart sessions that differ in a template normal sessions never show, and joins
+   * sessions that differ only in a routine, optional template or two.
+   */
+  eps: number
+  minPts: number
+  /** Representative lines kept per incident. */
+  sampleLines: number
+}
+
+export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = {eps: 4.0, minPts: 2, sampleLines: 8}
+
+/** Added to each column's normal standard deviation before scaling, so constant columns stay finite. */
+const SCALE_FLOOR = 0.25
+
+/** Words that mark a template as describing a failure even when logged at INFO (HDFS does that). */
+const FAILURE = /exception|error|fail|refused|timed? ?out|timeout|killed|denied|corrupt|no space|out of memory|broken pipe|reset by peer|unreachable|interrupted|not found|invalid|panic|fatal/i
+const CRITICAL_LEVELS = new Set(['FATAL', 'EMERGENCY', 'ALERT', 'CRITICAL'])
+
+export interface IncidentInput {
+  sessions: Session[]
+  scores: Float64Array
+  anomalous: Uint8Array
+  X: FeatureMatrix
+  templates: TemplateMeta[]
+  /** Template index → template text (current, after generalisation). */
+  templateText: (index: number) => string
+  options?: Partial<IncidentOptions>
+}
+
+/** Line ids an incident wants the text of; filled in by the pipeline's second pass. */
+export interface PendingSample {
+  line: number
+  template_id: string
+  session_id: string
+  reason: string
+}
+
+export interface DraftIncident extends Omit<Incident, 'sample_lines'> {
+  pending: PendingSample[]
+}
+
+/**
+ * Cluster anomalous sessions into incidents and describe each: what templates it holds against
+ * normal sessions, which features stood out, where it is in the input, and how bad it looks.
+ *
+ * Severity rule (documented in the README):
+ * - critical: a FATAL/EMERGENCY/ALERT/CRITICAL line, or error lines in ≥ 5% of all sessions (≥ 5 sessions);
+ * - high: any ERROR-level line, or a template never seen in normal sessions whose text names a failure
+ *   (exception, refused, timeout, killed, no space, ...);
+ * - medium: a template never seen in normal sessions, any WARN line, or ≥ 10 sessions;
+ * - low: otherwise (counts off from normal, nothing failing by its own words).
+ */
+export function buildIncidents(input: IncidentInput): DraftIncident[] {
+  const options = {...DEFAULT_INCIDENT_OPTIONS, ...input.options}
+  const {sessions, scores, anomalous, X, templates} = input
+  const anomalies: number[] = []
+  for (let i = 0; i < sessions.length; i++) if (anomalous[i]) anomalies.push(i)
+  if (anomalies.length === 0) return []
+
+  // Normal profile: mean count per template and per feature column over the sessions not flagged.
+  const T = templates.length
+  const normalSum = new Float64Array(T)
+  const inNormal = new Uint8Array(T)
+  const colSum = new Float64Array(X.cols)
+  const colSq = new Float64Array(X.cols)
+  let normals = 0
+  for (let i = 0; i < sessions.length; i++) {
+    if (anomalous[i]) continue
+    normals++
+    const t = sessions[i].templates
+    for (let k = 0; k < t.length; k += 3) {
+      normalSum[t[k]] += t[k + 1]
+      inNormal[t[k]] = 1
+    }
+    for (let j = 0; j < X.cols; j++) {
+      const v = X.data[i * X.cols + j]
+      colSum[j] += v
+      colSq[j] += v * v
+    }
+  }
+  const colMean = colSum.map((s) => (normals ? s / normals : 0))
+  const colStd = colSq.map((s, j) => Math.sqrt(Math.max(0, (normals ? s / normals : 0) - colMean[j] ** 2)))
+
+  // Cluster the anomalous rows, each column scaled by how much it varies among normal sessions:
+  // a template normal sessions never show weighs a lot, an optional everyday one little, so
+  // sessions that fail the same way land together whatever their routine lines did.
+  const dims = X.cols
+  const data = new Float64Array(anomalies.length * dims)
+  anomalies.forEach((row, k) => {
+    for (let j = 0; j < dims; j++) data[k * dims + j] = (X.data[row * dims + j] - colMean[j]) / (colStd[j] + SCALE_FLOOR)
+  })
+  const labels = dbscan(data, dims, anomalies.length, {eps: options.eps, minPts: options.minPts})
+  const groups = new Map<number, number[]>()
+  let noise = -1
+  anomalies.forEach((row, k) => {
+    // Noise points are incidents of their own: an odd session is still worth a look.
+    const label = labels[k] >= 0 ? labels[k] : noise--
+    let g = groups.get(label)
+    if (!g) groups.set(label, (g = []))
+    g.push(row)
+  })
+
+  const totalCount = templates.map((t) => t.count)
+  const drafts: DraftIncident[] = []
+  for (const members of groups.values()) {
+    const counts = new Map<number, number>()
+    let first = Number.POSITIVE_INFINITY
+    let last = Number.NEGATIVE_INFINITY
+    let maxScore = Number.NEGATIVE_INFINITY
+    for (const i of members) {
+      const s = sessions[i]
+      const t = s.templates
+      for (let k = 0; k < t.length; k += 3) counts.set(t[k], (counts.get(t[k]) ?? 0) + t[k + 1])
+      if (!Number.isNaN(s.firstTime)) first = Math.min(first, s.firstTime)
+      if (!Number.isNaN(s.lastTime)) last = Math.max(last, s.lastTime)
+      maxScore = Math.max(maxScore, scores[i])
+    }
+    const tmpl = [...counts.entries()]
+      .map(([index, count]) => ({index, count, unseen: !inNormal[index], cls: levelClass(templates[index].level), failure: FAILURE.test(input.templateText(index))}))
+      .sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || totalCount[a.index] - totalCount[b.index] || b.count - a.count)
+
+    const levels: Record<string, number> = {}
+    const components = new Map<string, number>()
+    for (const {index, count} of tmpl) {
+      const meta = templates[index]
+      const level = meta.level ?? 'NONE'
+      levels[level] = (levels[level] ?? 0) + count
+      if (meta.component) components.set(meta.component, (components.get(meta.component) ?? 0) + count)
+    }
+
+    const severity = severityOf(tmpl, levels, members.length, sessions.length)
+    drafts.push({
+      id: '',
+      session_ids: members.map((i) => sessions[i].id),
+      size: members.length,
+      severity: severity.severity,
+      severity_reason: severity.reason,
+      score: round(maxScore),
+      time_range: {start: Number.isFinite(first) ? new Date(first).toISOString() : null, end: Number.isFinite(last) ? new Date(last).toISOString() : null},
+      templates: tmpl.map(({index, count}) => ({
+        id: templates[index].id,
+        template: input.templateText(index),
+        count,
+        normal_mean: round(normals ? normalSum[index] / normals : 0),
+        ...(templates[index].level ? {level: templates[index].level} : {}),
+      })),
+      reasons: reasonsFor(members, X, colMean, colStd, tmpl.filter((t) => t.unseen).map((t) => templates[t.index].id)),
+      components: [...components.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({name, count})),
+      levels,
+      pending: pickSamples(members, sessions, templates, totalCount, inNormal, options.sampleLines),
+    })
+  }
+  // Most severe first, then by score; ids follow that order.
+  const rank: Record<Severity, number> = {critical: 3, high: 2, medium: 1, low: 0}
+  drafts.sort((a, b) => rank[b.severity] - rank[a.severity] || b.score - a.score || b.size - a.size || (a.session_ids[0] < b.session_ids[0] ? -1 : 1))
+  drafts.forEach((d, k) => (d.id = `INC-${String(k + 1).padStart(3, '0')}`))
+  return drafts
+}
+
+function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
+  const criticalLevel = Object.keys(levels).find((l) => CRITICAL_LEVELS.has(l))
+  const errorEvents = tmpl.filter((t) => t.cls === 2).reduce((s, t) => s + t.count, 0)
+  if (criticalLevel) return {severity: 'critical', reason: `contains ${criticalLevel} lines`}
+  if (errorEvents > 0 && size >= 5 && size / total >= 0.05) return {severity: 'critical', reason: `error lines in ${size} sessions (${((size / total) * 100).toFixed(1)}% of all)`}
+  if (errorEvents > 0) return {severity: 'high', reason: `${errorEvents} error-level line${errorEvents === 1 ? '' : 's'}`}
+  const unseenFailure = tmpl.filter((t) => t.unseen && t.failure)
+  if (unseenFailure.length > 0) return {severity: 'high', reason: `${unseenFailure.length} failure template${unseenFailure.length === 1 ? '' : 's'} never seen in normal sessions`}
+  const unseen = tmpl.filter((t) => t.unseen).length
+  if (unseen > 0) return {severity: 'medium', reason: `${unseen} template${unseen === 1 ? '' : 's'} never seen in normal sessions`}
+  const warnings = tmpl.filter((t) => t.cls === 1).reduce((s, t) => s + t.count, 0)
+  if (warnings > 0) return {severity: 'medium', reason: `${warnings} warning line${warnings === 1 ? '' : 's'}`}
+  if (size >= 10) return {severity: 'medium', reason: `${size} sessions share the same unusual pattern`}
+  return {severity: 'low', reason: 'template counts differ from normal sessions; no failure lines'}
+}
+
+function reasonsFor(members: number[], X: FeatureMatrix, mean: Float64Array, std: Float64Array, unseen: string[]): Incident['reasons'] {
+  const reasons: Incident['reasons'] = unseen.slice(0, 3).map((id) => ({feature: `template ${id}`, value: 1, normal: 0, note: `template ${id} never appears in normal sessions`}))
+  const cols = X.columns ?? []
+  const scored: Array<{j: number; z: number; value: number}> = []
+  for (let j = 0; j < X.cols; j++) {
+    let sum = 0
+    for (const i of members) sum += X.data[i * X.cols + j]
+    const value = sum / members.length
+    const z = (value - mean[j]) / (std[j] + 0.05)
+    if (Math.abs(z) >= 2 && Math.abs(value - mean[j]) > 1e-9) scored.push({j, z, value})
+  }
+  scored.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.j - b.j)
+  for (const {j, z, value} of scored.slice(0, 5)) {
+    const name = cols[j] ?? `f${j}`
+    reasons.push({feature: name, value: round(value), normal: round(mean[j]), note: `${name} is ${Math.abs(z).toFixed(1)} sd ${z > 0 ? 'above' : 'below'} normal sessions`})
+  }
+  return reasons
+}
+
+function pickSamples(members: number[], sessions: Session[], templates: TemplateMeta[], totalCount: number[], inNormal: Uint8Array, limit: number): PendingSample[] {
+  const candidates: Array<PendingSample & {rank: number; index: number}> = []
+  const seen = new Set<number>()
+  for (const i of members) {
+    const s = sessions[i]
+    const t = s.templates
+    for (let k = 0; k < t.length; k += 3) {
+      const index = t[k]
+      const cls = levelClass(templates[index].level)
+      const unseen = !inNormal[index]
+      const reason = cls === 2 ? `${templates[index].level} line` : cls === 1 ? 'warning' : unseen ? 'template never seen in normal sessions' : `template seen ${totalCount[index]} times in the log`
+      // errors, then warnings, then templates normal sessions never show, then rarest first
+      const rank = cls * 1e12 + (unseen ? 1e11 : 0) + (1e10 - Math.min(totalCount[index], 1e10 - 1))
+      candidates.push({line: t[k + 2], template_id: templates[index].id, session_id: s.id, reason, rank, index})
+    }
+  }
+  candidates.sort((a, b) => b.rank - a.rank || a.line - b.line)
+  const picked: PendingSample[] = []
+  // One line per template first, so the sample covers the incident; then more of the top ones.
+  for (const c of candidates) {
+    if (picked.length >= limit) break
+    if (seen.has(c.index)) continue
+    seen.add(c.index)
+    picked.push({line: c.line, template_id: c.template_id, session_id: c.session_id, reason: c.reason})
+  }
+  const lines = new Set(picked.map((p) => p.line))
+  for (const c of candidates) {
+    if (picked.length >= limit) break
+    if (lines.has(c.line)) continue
+    lines.add(c.line)
+    picked.push({line: c.line, template_id: c.template_id, session_id: c.session_id, reason: c.reason})
+  }
+  return picked.sort((a, b) => a.line - b.line)
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6
+}

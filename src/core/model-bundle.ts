@@ -1,0 +1,85 @@
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {z} from 'zod'
+import type {Detector} from './detect/detector.js'
+import {detectorFromJSON} from './detect/registry.js'
+import {ExitCode, FlareError} from './errors.js'
+import {FeatureConfig} from './features/build.js'
+import {Vocabulary} from './features/vocabulary.js'
+import {TemplateMiner, parseTemplateState} from './templates/index.js'
+
+/**
+ * A fitted pipeline on disk: everything needed to score new logs without refitting.
+ *   bundle.json     manifest (this schema)
+ *   templates.json  template miner state (stable template ids)
+ *   vocab.json      vocabulary: template id → feature column, idf, normal profile
+ *   detector.json   fitted detector with its threshold
+ * All plain JSON: loading a bundle never executes anything.
+ */
+export const BundleManifest = z.object({
+  kind: z.literal('flare-model'),
+  version: z.literal(1),
+  flare_version: z.string(),
+  created: z.string(),
+  format: z.string(),
+  session_key: z.string(),
+  window_ms: z.number(),
+  step_ms: z.number(),
+  features: FeatureConfig,
+  detector: z.string(),
+  threshold: z.number(),
+  feature_columns: z.array(z.string()),
+  training: z.object({input: z.string(), sessions: z.number().int(), lines: z.number().int()}),
+})
+export type BundleManifest = z.infer<typeof BundleManifest>
+
+export interface ModelBundle {
+  manifest: BundleManifest
+  miner: TemplateMiner
+  vocabulary: Vocabulary
+  detector: Detector
+}
+
+export const BUNDLE_FILES = ['bundle.json', 'templates.json', 'vocab.json', 'detector.json'] as const
+
+export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void> {
+  await mkdir(dir, {recursive: true})
+  const files: Record<string, unknown> = {
+    'templates.json': bundle.miner.toJSON(),
+    'vocab.json': bundle.vocabulary.toJSON(),
+    'detector.json': bundle.detector.toJSON(),
+    // manifest last: a folder with a manifest is complete
+    'bundle.json': bundle.manifest,
+  }
+  for (const [name, value] of Object.entries(files)) {
+    const tmp = join(dir, `.${name}.tmp`)
+    await writeFile(tmp, JSON.stringify(value, null, name === 'bundle.json' ? 2 : 0))
+    await rename(tmp, join(dir, name))
+  }
+}
+
+export async function loadBundle(dir: string): Promise<ModelBundle> {
+  const read = async (name: string): Promise<unknown> => {
+    let text: string
+    try {
+      text = await readFile(join(dir, name), 'utf8')
+    } catch {
+      throw new FlareError(`model folder ${dir} has no ${name}`, {exitCode: ExitCode.badInput, hint: 'point --model at a folder written by flare detect --save-model'})
+    }
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new FlareError(`model file ${join(dir, name)} is not valid JSON`, {exitCode: ExitCode.badInput})
+    }
+  }
+  const parsed = BundleManifest.safeParse(await read('bundle.json'))
+  if (!parsed.success) throw new FlareError(`model folder ${dir} has an invalid bundle.json: ${parsed.error.issues[0]?.message}`, {exitCode: ExitCode.badInput})
+  let miner: TemplateMiner
+  try {
+    miner = TemplateMiner.fromJSON(parseTemplateState(await read('templates.json')))
+  } catch (error) {
+    if (error instanceof FlareError) throw error
+    throw new FlareError(`model folder ${dir} has an invalid templates.json: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
+  }
+  return {manifest: parsed.data, miner, vocabulary: Vocabulary.fromJSON(await read('vocab.json')), detector: detectorFromJSON((await read('detector.json')) as never)}
+}

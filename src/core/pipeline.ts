@@ -1,0 +1,208 @@
+import type {Detector} from './detect/detector.js'
+import {createDetector, DEFAULT_DETECTOR} from './detect/registry.js'
+import {ExitCode, FlareError} from './errors.js'
+import {readLabels} from './evaluate/labels.js'
+import {evaluate} from './evaluate/metrics.js'
+import {buildFeatures, featureColumns, recommendedFeatures, type FeatureConfig} from './features/build.js'
+import type {FeatureMatrix} from './features/matrix.js'
+import {Vocabulary} from './features/vocabulary.js'
+import {buildIncidents, type IncidentOptions} from './incidents/build.js'
+import type {IngestWarning} from './ingest/index.js'
+import {fetchLines, spoolToFile} from './ingest/spool.js'
+import {mine, type MineResult} from './mine.js'
+import type {BundleManifest, ModelBundle} from './model-bundle.js'
+import {Results, type Incident} from './results.js'
+import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
+import {FLARE_VERSION} from './version.js'
+
+export type Stage = 'read' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
+
+export interface DetectOptions {
+  /** Path, .gz path, or `-` for stdin. */
+  input: string
+  format?: string
+  sessionKey?: SessionKeyMode
+  windowMs?: number
+  stepMs?: number
+  detector?: string
+  detectorParams?: Record<string, unknown>
+  contamination?: number
+  features?: FeatureConfig
+  labelsPath?: string
+  /** Score with a fitted bundle instead of fitting (template state, vocabulary, detector). */
+  model?: ModelBundle
+  incidents?: Partial<IncidentOptions>
+  onStage?: (stage: Stage, detail?: string) => void
+  onProgress?: (lines: number, bytesRead: number, totalBytes?: number) => void
+  onWarning?: (warning: IngestWarning) => void
+  signal?: AbortSignal
+}
+
+export interface DetectOutput {
+  results: Results
+  bundle: ModelBundle
+  mined: MineResult
+  sessions: Session[]
+  matrix: FeatureMatrix
+  scores: Float64Array
+  predicted: Uint8Array
+  /** Per session: true/false when labelled, undefined otherwise. */
+  labels?: Array<boolean | undefined>
+  /** How the session key was chosen. */
+  sessionReason: string
+  timings: Record<string, number>
+}
+
+export const DEFAULT_WINDOW_MS = 5 * 60_000
+
+/**
+ * The one detection pipeline: read → templates → sessions → features → detector → incidents →
+ * (evaluation). Commands, the server and the sweep all call this.
+ */
+export async function detect(options: DetectOptions): Promise<DetectOutput> {
+  const started = performance.now()
+  const timings: Record<string, number> = {}
+  const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
+
+  // Labels first: a malformed label file should fail before minutes of parsing.
+  const labelSet = options.labelsPath ? await readLabels(options.labelsPath) : undefined
+
+  let path = options.input
+  let cleanup: (() => Promise<void>) | undefined
+  if (path === '-') {
+    const spooled = await spoolToFile(process.stdin)
+    path = spooled.path
+    cleanup = spooled.cleanup
+  }
+  try {
+    const model = options.model
+    const windowMs = options.windowMs ?? model?.manifest.window_ms ?? DEFAULT_WINDOW_MS
+    const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs: options.stepMs ?? model?.manifest.step_ms ?? windowMs})
+
+    options.onStage?.('read')
+    let t0 = performance.now()
+    const mined = await mine(
+      {input: path, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
+      (record, index) => store.add(record, index),
+    )
+    lap('read_ms', t0)
+    const sessions = store.finish()
+    if (mined.records === 0) {
+      throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
+    }
+    if (sessions.length === 0) {
+      throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint: 'try --session-key auto or --session-key window'})
+    }
+    const idOf = (index: number): string => mined.templates[index].id
+
+    options.onStage?.('features', `${sessions.length} sessions`)
+    t0 = performance.now()
+    const features = model?.manifest.features ?? options.features ?? recommendedFeatures(options.detector ?? DEFAULT_DETECTOR)
+    const vocabulary = model?.vocabulary ?? Vocabulary.fit(sessions, idOf, features.maxBigrams)
+    const X = buildFeatures(sessions, vocabulary, features, idOf)
+    lap('features_ms', t0)
+
+    let detector: Detector
+    if (model) {
+      detector = model.detector
+    } else {
+      options.onStage?.('fit')
+      t0 = performance.now()
+      const params = {...options.detectorParams}
+      if (options.contamination !== undefined) params.contamination = options.contamination
+      detector = createDetector(options.detector ?? DEFAULT_DETECTOR, params)
+      detector.fit(X)
+      lap('fit_ms', t0)
+    }
+    options.onStage?.('score')
+    t0 = performance.now()
+    const scores = detector.score(X)
+    const predicted = new Uint8Array(scores.length)
+    for (let i = 0; i < scores.length; i++) predicted[i] = scores[i] > detector.threshold ? 1 : 0
+    lap('score_ms', t0)
+
+    options.onStage?.('incidents')
+    t0 = performance.now()
+    const templateText = (index: number): string => mined.miner.template(idOf(index))?.template ?? idOf(index)
+    const drafts = buildIncidents({sessions, scores, anomalous: predicted, X, templates: mined.templates, templateText, options: options.incidents})
+    lap('incidents_ms', t0)
+
+    options.onStage?.('samples')
+    t0 = performance.now()
+    const texts = await fetchLines(path, drafts.flatMap((d) => d.pending.map((p) => p.line)))
+    const incidents: Incident[] = drafts.map(({pending, ...d}) => ({...d, sample_lines: pending.map((p) => ({...p, text: texts.get(p.line) ?? ''}))}))
+    lap('samples_ms', t0)
+
+    let evaluation
+    let labels: Array<boolean | undefined> | undefined
+    if (labelSet) {
+      options.onStage?.('evaluate')
+      const ids = sessions.map((s) => s.id)
+      evaluation = evaluate(ids, predicted, labelSet.labels)
+      labels = ids.map((id) => labelSet.labels.get(id))
+      if (evaluation.labelled_sessions === 0) {
+        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${ids[0]}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
+      }
+    }
+
+    const anomalies = sessions.map((s, i) => ({session_id: s.id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: s.events}))
+    const anomalyCount = predicted.reduce((a, b) => a + b, 0)
+    const results = Results.parse({
+      version: 1,
+      summary: {
+        input: options.input === '-' ? '<stdin>' : options.input,
+        lines: mined.lines,
+        parsed: mined.records,
+        skipped: mined.skipped,
+        sessions: sessions.length,
+        anomalies: anomalyCount,
+        incidents: incidents.length,
+        templates: mined.miner.size,
+        format: mined.format,
+        session_key: store.describe(),
+        detector: detector.name,
+        threshold: round(detector.threshold),
+        elapsed_ms: Math.round(performance.now() - started),
+      },
+      incidents,
+      anomalies,
+      ...(evaluation ? {evaluation} : {}),
+    })
+
+    const manifest: BundleManifest = model?.manifest ?? {
+      kind: 'flare-model',
+      version: 1,
+      flare_version: FLARE_VERSION,
+      created: new Date().toISOString(),
+      format: mined.format,
+      session_key: store.resolved ?? 'auto',
+      window_ms: windowMs,
+      step_ms: options.stepMs ?? windowMs,
+      features,
+      detector: detector.name,
+      threshold: detector.threshold,
+      feature_columns: featureColumns(vocabulary, features),
+      training: {input: results.summary.input, sessions: sessions.length, lines: mined.lines},
+    }
+    return {
+      results,
+      bundle: {manifest, miner: mined.miner, vocabulary, detector},
+      mined,
+      sessions,
+      matrix: X,
+      scores,
+      predicted,
+      labels,
+      sessionReason: store.reason,
+      timings,
+    }
+  } finally {
+    await cleanup?.()
+  }
+}
+
+function round(x: number): number {
+  if (!Number.isFinite(x)) return x > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE
+  return Math.round(x * 1e6) / 1e6
+}
