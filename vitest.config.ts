@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    globalSetup: [],
+    // One real `mlflow server` on 127.0.0.1 for the whole run (started lazily, stopped after).
+    globalSetup: ['test/helpers/mlflow-global-setup.ts'],
   },
 })

@@ -1,0 +1,128 @@
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {gzipSync} from 'node:zlib'
+import {parse as parseCsv} from 'csv-parse/sync'
+import {describe, expect, it} from 'vitest'
+import {datasets, repoRoot, runCli} from '../helpers/cli.js'
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-cli-'))
+const file = (name: string, content: string | Buffer): string => {
+  const p = path.join(tmp, name)
+  writeFileSync(p, content)
+  return p
+}
+const rows = (csv: string): Array<Record<string, string>> => parseCsv(csv, {columns: true})
+
+describe('flare parse (built CLI)', () => {
+  it('writes a loghub-style CSV for the HDFS sample, one row per line', async () => {
+    const out = path.join(tmp, 'hdfs.csv')
+    const r = await runCli(['parse', '-i', 'data/hdfs_sample.log', '-o', out, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout)
+    const lines = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n')
+    expect(summary).toMatchObject({format: 'hdfs', lines: lines.length, records: lines.length})
+    const table = rows(readFileSync(out, 'utf8'))
+    expect(table).toHaveLength(lines.length)
+    expect(Object.keys(table[0])).toEqual(['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'])
+    expect(table.map((t) => Number(t.LineId))).toEqual(lines.map((_, i) => i + 1))
+    // every "Receiving block" line shares one template, and its block id is a typed parameter
+    const receiving = table.filter((t) => t.Content.startsWith('Receiving block'))
+    expect(new Set(receiving.map((t) => t.EventId)).size).toBe(1)
+    expect(JSON.parse(receiving[0].ParameterTypes)).toContain('block')
+    expect(receiving[0].SessionId).toMatch(/^blk_-?\d+$/)
+    expect(summary.templates).toBeGreaterThan(10)
+    expect(summary.templates).toBeLessThan(30)
+    const templates = rows(readFileSync(path.join(tmp, 'hdfs_templates.csv'), 'utf8'))
+    expect(templates.length).toBe(summary.templates)
+  })
+
+  it('keeps template ids stable across runs with --state and only adds new ones', async () => {
+    const state = path.join(tmp, 'state.json')
+    const a = file('a.log', 'Jun 14 15:16:01 combo sshd[100]: session opened for user root\nJun 14 15:16:02 combo sshd[101]: session opened for user bob\n')
+    const b = file('b.log', 'Jun 14 15:17:01 combo kernel[1]: disk sda1 is full\nJun 14 15:18:01 combo sshd[102]: session opened for user eve\n')
+    const r1 = await runCli(['parse', '-i', a, '--state', state, '-o', path.join(tmp, 'a.csv')])
+    expect(r1.code, r1.stderr).toBe(0)
+    expect(existsSync(state)).toBe(true)
+    const r2 = await runCli(['parse', '-i', b, '--state', state, '-o', path.join(tmp, 'b.csv')])
+    expect(r2.code, r2.stderr).toBe(0)
+    const first = rows(readFileSync(path.join(tmp, 'a.csv'), 'utf8'))
+    const second = rows(readFileSync(path.join(tmp, 'b.csv'), 'utf8'))
+    const sessionTemplate = first[0].EventId
+    expect(second[1].EventId).toBe(sessionTemplate)
+    expect(second[0].EventId).not.toBe(sessionTemplate)
+    expect(Number(second[0].EventId.replace(/\D/g, ''))).toBeGreaterThan(Number(sessionTemplate.replace(/\D/g, '')))
+  })
+
+  it('writes CSV to stdout with -o - and reads stdin, gzip and CRLF', async () => {
+    const text = '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating\r\n081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating\r\n'
+    const gz = file('crlf.log.gz', gzipSync(text))
+    const viaGz = await runCli(['parse', '-i', gz, '-o', '-'])
+    expect(viaGz.code, viaGz.stderr).toBe(0)
+    const t = rows(viaGz.stdout)
+    expect(t).toHaveLength(2)
+    expect(t[1].Content).toBe('PacketResponder 0 for block blk_-6952295868487656571 terminating')
+    expect(t[0].EventId).toBe(t[1].EventId)
+    const viaStdin = await runCli(['parse', '-i', '-', '-o', '-'], {input: text})
+    expect(viaStdin.code, viaStdin.stderr).toBe(0)
+    expect(rows(viaStdin.stdout)).toEqual(t)
+  })
+
+  it('gives every line of a multi-line record its own LineId and the record\'s EventId', async () => {
+    const log = file('trace.log', [
+      '2024-01-02 10:00:00,001 INFO  [main] com.acme.App: starting',
+      '2024-01-02 10:00:01,002 ERROR [main] com.acme.App: request failed',
+      'java.lang.IllegalStateException: boom',
+      '\tat com.acme.App.run(App.java:12)',
+      '\tat com.acme.App.main(App.java:5)',
+      '2024-01-02 10:00:02,003 INFO  [main] com.acme.App: done',
+    ].join('\n') + '\n')
+    const r = await runCli(['parse', '-i', log, '-o', '-'])
+    expect(r.code, r.stderr).toBe(0)
+    const t = rows(r.stdout)
+    expect(t.map((x) => x.LineId)).toEqual(['1', '2', '3', '4', '5', '6'])
+    expect(new Set(t.slice(1, 5).map((x) => x.EventId)).size).toBe(1)
+    expect(t[3].Content).toContain('at com.acme.App.run')
+    expect(t[5].EventId).not.toBe(t[1].EventId)
+  })
+
+  it.each([
+    ['a missing file', () => path.join(tmp, 'nope.log'), /not found|no such|does not exist/i],
+    ['binary garbage', () => file('garbage.bin', Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7919) % 256))), /binary/i],
+    ['a directory', () => tmp, /directory/i],
+  ])('refuses %s with a clear message and no stack trace', async (_name, make, message) => {
+    const r = await runCli(['parse', '-i', make(), '-o', path.join(tmp, 'x.csv')])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(message)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('treats an empty file as zero lines, not an error', async () => {
+    const r = await runCli(['parse', '-i', file('empty.log', ''), '-o', path.join(tmp, 'empty.csv'), '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({lines: 0, records: 0, templates: 0})
+  })
+
+  it('reports truncated huge lines and replaced invalid UTF-8 without failing', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 5000)
+    const bad = Buffer.concat([Buffer.from('Jun 14 15:16:01 combo app[1]: caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' ok\n')])
+    const p = file('odd.log', Buffer.concat([Buffer.from(`Jun 14 15:16:00 combo app[1]: ${huge}\n`), bad]))
+    const r = await runCli(['parse', '-i', p, '-o', path.join(tmp, 'odd.csv'), '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const s = JSON.parse(r.stdout)
+    expect(s).toMatchObject({lines: 2, truncated: 1, invalidUtf8: 1})
+    expect(r.stderr).toMatch(/truncat/i)
+  })
+
+  it('rejects an unknown format with the list of formats', async () => {
+    const r = await runCli(['parse', '-i', 'data/hdfs_sample.log', '--format', 'klingon'])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/hdfs/)
+  })
+
+  it.skipIf(!existsSync(path.join(datasets, 'hdfs/HDFS_head2k.log')))('parses the real HDFS head into the 2,000 lines it has', async () => {
+    const r = await runCli(['parse', '-i', path.join(datasets, 'hdfs/HDFS_head2k.log'), '-o', path.join(tmp, 'head.csv'), '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({format: 'hdfs', lines: 2000, records: 2000})
+  })
+})
