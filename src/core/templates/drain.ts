@@ -37,6 +37,8 @@ export class Cluster {
   /** The leaf list this cluster lives in, to unlink it on eviction. */
   leaf: Cluster[] | null = null
   alive = true
+  /** Owner slot for the miner (its template group). */
+  group: unknown = null
   prev: Cluster | null = null
   next: Cluster | null = null
   private text: string | null = null

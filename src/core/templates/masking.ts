@@ -288,9 +288,15 @@ function hasSeparator(s: string, a: number, b: number): boolean {
 export class Masker {
   readonly config: Readonly<MaskingConfig>
   private readonly delim = new Uint8Array(128)
+  // Buffers of the last scan, per token.
   private kinds = new Uint8Array(64)
   private starts = new Int32Array(64)
   private ends = new Int32Array(64)
+  private tokenHash = new Int32Array(64)
+  private masks: (string | null)[] = []
+  private count = 0
+  /** Hash of the last scan's masked token sequence. */
+  hash = 0
 
   constructor(config: Partial<MaskingConfig> = {}) {
     this.config = Object.freeze({...defaultMaskingConfig, ...config})
@@ -301,14 +307,15 @@ export class Masker {
   }
 
   /**
-   * Fills `out` with the masked tokens of `content` and returns their number (out.length is set).
-   * When `params` is given, it receives, per token, the parameters masked inside it (or null);
-   * `raw` receives the unmasked tokens.
+   * Hot path: masks the tokens of `content` into internal buffers without materialising literal
+   * tokens, and computes `hash` over the masked token sequence. Returns the token count. Use
+   * matches() to compare with a token array and materialize() to get one.
    */
-  tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
-    let count = 0
+  scan(content: string): number {
     const len = content.length
-    let pending = false
+    const delim = this.delim
+    let count = 0
+    let maskedAny = false
     let i = 0
     while (i < len) {
       let c = content.charCodeAt(i)
@@ -317,32 +324,97 @@ export class Masker {
         continue
       }
       const start = i
+      let flags = 0
+      let th = FNV_OFFSET
       while (i < len) {
         c = content.charCodeAt(i)
-        if (c < 128 && charClass[c] & C_SPACE) break
+        if (c < 128) {
+          const k = charClass[c]
+          if (k & C_SPACE) break
+          if (k & C_DIGIT) flags |= F_DIGIT
+          else {
+            flags |= F_NONDIGIT
+            if (!(k & C_LETTER) && (delim[c] || c === SLASH || c === AT)) flags |= F_SPECIAL
+          }
+        } else flags |= F_NONDIGIT
+        th = Math.imul(th ^ c, FNV_PRIME)
         i++
       }
-      const t = this.maskToken(content, start, i, params, count)
-      out[count] = t
-      if (raw) raw[count] = content.slice(start, i)
-      let kind = 0
-      if (t !== WILDCARD && i - start <= 10 && t.length === i - start) {
-        kind = contextWords.get(stripPunctuation(t)) ?? 0
-        if (kind === CALENDAR && !this.config.time) kind = 0
-        else if (kind === UNIT && !this.config.units) kind = 0
-        if (kind !== 0) pending = true
-      }
       if (count >= this.kinds.length) this.grow()
-      this.kinds[count] = kind
+      let m: string | null = null
+      if (flags & F_DIGIT) m = flags & F_NONDIGIT ? this.maskToken(content, start, i, undefined, count) : WILDCARD
+      else if (flags & F_SPECIAL) m = this.maskToken(content, start, i, undefined, count)
+      if (m !== null) maskedAny = true
+      this.masks[count] = m
+      this.kinds[count] = 0
       this.starts[count] = start
       this.ends[count] = i
+      this.tokenHash[count] = th
       count++
     }
-    if (pending) this.maskContextWords(content, out, count, params)
-    out.length = count
-    if (params) params.length = count
-    if (raw) raw.length = count
+    this.masks.length = count
+    this.count = count
+    if (maskedAny && (this.config.time || this.config.units)) this.maskContextWords(content, count)
+    let h = FNV_OFFSET ^ count
+    for (let k = 0; k < count; k++) {
+      const m = this.masks[k]
+      h = Math.imul(h ^ (m === null ? this.tokenHash[k] : m === WILDCARD ? WILDCARD_HASH : stringHash(m)), FNV_PRIME)
+      h ^= h >>> 15
+    }
+    this.hash = h
     return count
+  }
+
+  /** True when the last scan's masked tokens equal `tokens` (content must be the scanned string). */
+  matches(content: string, tokens: readonly string[]): boolean {
+    const n = this.count
+    if (tokens.length !== n) return false
+    for (let k = 0; k < n; k++) {
+      const m = this.masks[k]
+      const t = tokens[k]
+      if (m !== null) {
+        if (m !== t) return false
+        continue
+      }
+      const a = this.starts[k]
+      if (t.length !== this.ends[k] - a) return false
+      for (let j = 0; j < t.length; j++) if (t.charCodeAt(j) !== content.charCodeAt(a + j)) return false
+    }
+    return true
+  }
+
+  /** The last scan's masked tokens as a new array. */
+  materialize(content: string, out: string[] = []): string[] {
+    const n = this.count
+    for (let k = 0; k < n; k++) out[k] = this.masks[k] ?? content.slice(this.starts[k], this.ends[k])
+    out.length = n
+    return out
+  }
+
+  /**
+   * Fills `out` with the masked tokens of `content` and returns their number (out.length is set).
+   * When `params` is given, it receives, per token, the parameters masked inside it (or null);
+   * `raw` receives the unmasked tokens.
+   */
+  tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
+    const n = this.scan(content)
+    this.materialize(content, out)
+    if (raw) {
+      for (let k = 0; k < n; k++) raw[k] = content.slice(this.starts[k], this.ends[k])
+      raw.length = n
+    }
+    if (params) {
+      for (let k = 0; k < n; k++) {
+        const a = this.starts[k]
+        const b = this.ends[k]
+        if (this.masks[k] === null) params[k] = null
+        else if (this.kinds[k] !== 0) params[k] = [{value: content.slice(a, b), type: this.kinds[k] === UNIT ? 'number' : 'time'}]
+        else if (this.masks[k] === WILDCARD && allDigits(content, a, b)) params[k] = [{value: content.slice(a, b), type: 'number'}]
+        else this.maskToken(content, a, b, params, k)
+      }
+      params.length = n
+    }
+    return n
   }
 
   private grow(): void {
@@ -356,31 +428,41 @@ export class Masker {
     const en = new Int32Array(n)
     en.set(this.ends)
     this.ends = en
+    const th = new Int32Array(n)
+    th.set(this.tokenHash)
+    this.tokenHash = th
   }
 
   /**
    * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
    * after a masked number (`2034 bytes (1.98 KB)`) become parameters too.
    */
-  private maskContextWords(s: string, out: string[], n: number, params: (Param[] | null)[] | undefined): void {
-    const kinds = this.kinds
+  private maskContextWords(s: string, n: number): void {
+    const masks = this.masks
     for (let pass = 0; pass < 2; pass++) {
       for (let k = 0; k < n; k++) {
         const i = pass === 0 ? k : n - 1 - k
-        const kind = kinds[i]
-        if (kind === 0 || out[i] === WILDCARD) continue
-        const before = i > 0 && out[i - 1].endsWith(WILDCARD)
-        const after = i + 1 < n && out[i + 1].startsWith(WILDCARD)
-        if (kind === UNIT ? before : before || after) {
-          out[i] = WILDCARD
-          if (params) params[i] = [{value: s.slice(this.starts[i], this.ends[i]), type: kind === UNIT ? 'number' : 'time'}]
+        if (masks[i] !== null) continue
+        const a = this.starts[i]
+        const b = this.ends[i]
+        if (b - a > 10) continue
+        const prev = i > 0 ? masks[i - 1] : null
+        const next = i + 1 < n ? masks[i + 1] : null
+        const before = prev !== null && prev.endsWith(WILDCARD)
+        const after = next !== null && next.startsWith(WILDCARD)
+        if (!before && !after) continue
+        if (!mayBeContextWord(s, a, b)) continue
+        const kind = contextWords.get(stripPunctuation(s.slice(a, b))) ?? 0
+        if (kind === UNIT ? before && this.config.units : kind === CALENDAR && this.config.time) {
+          masks[i] = WILDCARD
+          this.kinds[i] = kind
         }
       }
     }
   }
 
   /** Masks the token s[a, b); records its parameters at params[index] when params is given. */
-  private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string {
+  private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string | null {
     const cfg = this.config
     const whole = classifySegment(s, a, b, cfg, false)
     if (whole !== null) {
@@ -403,7 +485,7 @@ export class Masker {
         return WILDCARD
       }
       if (params) params[index] = null
-      return s.slice(a, b)
+      return null
     }
     let masked = ''
     let literalText = false
@@ -476,8 +558,27 @@ export class Masker {
       return WILDCARD
     }
     if (params) params[index] = found
-    return masked
+    return anyParam ? masked : null
   }
+}
+
+const F_DIGIT = 1
+const F_NONDIGIT = 2
+const F_SPECIAL = 4
+const FNV_OFFSET = 0x811c9dc5 | 0
+const FNV_PRIME = 16777619
+
+function stringHash(t: string): number {
+  let h = FNV_OFFSET
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME)
+  return h
+}
+
+const WILDCARD_HASH = stringHash(WILDCARD)
+
+function allDigits(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  return true
 }
 
 const CALENDAR = 1
@@ -490,6 +591,17 @@ for (const w of 'January February March April June July August September October
   contextWords.set(w, CALENDAR)
 }
 for (const w of 'B KB MB GB TB kB KiB MiB GiB TiB ms us ns s sec secs min mins'.split(' ')) contextWords.set(w, UNIT)
+
+// First two characters of every context word, to skip the slice and lookup for other words.
+const contextBigrams = new Uint8Array(65536)
+for (const w of contextWords.keys()) contextBigrams[((w.charCodeAt(0) & 0xff) << 8) | (w.length > 1 ? w.charCodeAt(1) & 0xff : 0)] = 1
+
+function mayBeContextWord(s: string, a: number, b: number): boolean {
+  while (a < b && !isWordChar(s.charCodeAt(a))) a++
+  if (a >= b) return false
+  const c1 = a + 1 < b && isWordChar(s.charCodeAt(a + 1)) ? s.charCodeAt(a + 1) & 0xff : 0
+  return contextBigrams[((s.charCodeAt(a) & 0xff) << 8) | c1] === 1
+}
 
 /** The token without leading/trailing brackets, quotes and punctuation. */
 function stripPunctuation(t: string): string {

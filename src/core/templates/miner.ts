@@ -37,6 +37,12 @@ export interface TemplateInfo {
   count: number
 }
 
+interface CacheEntry {
+  tokens: string[]
+  cluster: Cluster
+  next: CacheEntry | undefined
+}
+
 class TemplateGroup {
   readonly clusters: Cluster[] = []
   readonly keys: string[] = []
@@ -60,10 +66,10 @@ export class TemplateMiner {
   private readonly byId = new Map<string, TemplateGroup>()
   /** Constant-token key → group, for joining clusters of different lengths. */
   private readonly byKey = new Map<string, TemplateGroup>()
-  /** Masked line → cluster: lines of an already-seen shape skip the tree search. */
-  private readonly cache = new Map<string, Cluster>()
+  /** Masked-line hash → cluster: lines of an already-seen shape skip the tree search. */
+  private readonly cache = new Map<number, CacheEntry>()
+  private cacheEntries = 0
   private nextId = 1
-  private readonly buf: string[] = []
 
   constructor(options: TemplateMinerOptions = {}) {
     this.config = resolveConfig(options)
@@ -83,54 +89,69 @@ export class TemplateMiner {
 
   /** Mines one message: assigns it to a template, creating or generalising one as needed. */
   add(content: string): AddResult {
-    const tokens = this.buf
-    this.masker.tokenize(content, tokens)
-    const key = tokens.join(' ')
-    let cluster = this.cache.get(key)
+    const masker = this.masker
+    masker.scan(content)
+    const hash = masker.hash
+    const head = this.cache.get(hash)
+    let entry = head
+    while (entry !== undefined && !masker.matches(content, entry.tokens)) entry = entry.next
+    let cluster: Cluster
     let change: TemplateChange = 'none'
-    if (cluster !== undefined && cluster.alive) {
+    if (entry !== undefined && entry.cluster.alive) {
+      cluster = entry.cluster
       cluster.count++
       this.tree.touch(cluster)
     } else {
-      cluster = this.tree.search(tokens) ?? undefined
-      if (cluster) {
+      const tokens = masker.materialize(content)
+      const found = this.tree.search(tokens)
+      if (found) {
+        cluster = found
         if (cluster.generalize(tokens)) {
-          const group = this.byId.get(cluster.templateId)!
+          const group = cluster.group as TemplateGroup
           if (group.clusters[0] === cluster) change = 'updated'
           this.register(group, cluster.tokens)
         }
         cluster.count++
         this.tree.touch(cluster)
       } else {
-        const own = tokens.slice()
-        const key = constantKey(own)
+        const key = constantKey(tokens)
         let group = key === null ? undefined : this.byKey.get(key)
         if (!group) {
           group = new TemplateGroup(`T${this.nextId++}`)
           this.byId.set(group.templateId, group)
           change = 'new'
         }
-        cluster = new Cluster(group.templateId, own, 1)
+        cluster = new Cluster(group.templateId, tokens.slice(), 1)
+        cluster.group = group
         group.clusters.push(cluster)
-        this.register(group, own)
+        this.register(group, cluster.tokens)
         this.tree.insert(cluster)
       }
-      if (this.cache.size >= this.config.cacheSize) this.cache.clear()
-      if (this.config.cacheSize > 0) this.cache.set(key, cluster)
+      if (entry !== undefined) entry.cluster = cluster
+      else if (this.config.cacheSize > 0) {
+        if (this.cacheEntries >= this.config.cacheSize) {
+          this.cache.clear()
+          this.cacheEntries = 0
+        }
+        this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash)})
+        this.cacheEntries++
+      }
     }
-    const result: AddResult = {templateId: cluster.templateId, template: this.byId.get(cluster.templateId)!.template, change}
+    const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change}
     if (this.config.extractParams) result.params = this.paramsFor(content, cluster)
     return result
   }
 
   /** The template a message would join, without changing any state; null when none fits. */
   match(content: string): MatchResult | null {
-    const tokens: string[] = []
-    this.masker.tokenize(content, tokens)
-    const cached = this.cache.get(tokens.join(' '))
-    const cluster = cached?.alive ? cached : this.tree.search(tokens)
+    const masker = this.masker
+    masker.scan(content)
+    let entry = this.cache.get(masker.hash)
+    while (entry !== undefined && !masker.matches(content, entry.tokens)) entry = entry.next
+    const tokens = entry?.tokens ?? masker.materialize(content)
+    const cluster = entry?.cluster.alive ? entry.cluster : this.tree.search(tokens)
     if (!cluster || !covers(cluster.tokens, tokens)) return null
-    return {templateId: cluster.templateId, template: this.byId.get(cluster.templateId)!.template}
+    return {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template}
   }
 
   private register(group: TemplateGroup, tokens: readonly string[]): void {
@@ -229,6 +250,7 @@ export class TemplateMiner {
         miner.byId.set(s.id, group)
       }
       const c = new Cluster(s.id, tokens, s.count)
+      c.group = group
       group.clusters.push(c)
       miner.register(group, tokens)
       miner.tree.insert(c)
