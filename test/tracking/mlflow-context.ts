@@ -1,11 +1,27 @@
-import {inject} from 'vitest'
+import {inject, it} from 'vitest'
 import {MlflowClient} from '../../src/tracking/mlflow-client.js'
 import {mlflowBinary, type MlflowServer, startMlflowServer, waitForMlflow} from '../helpers/mlflow-server.js'
 
-export {mlflowMissingMessage} from '../helpers/mlflow-server.js'
+import {mlflowMissingMessage as missing} from '../helpers/mlflow-server.js'
 
 /** True when some MLflow server can be had: the shared one from globalSetup, or a binary to start one. */
-export const mlflowAvailable = inject('mlflowUri') !== undefined || (process.env.FLARE_MLFLOW_TESTS !== 'off' && mlflowBinary() !== undefined)
+export const mlflowAvailable =
+  inject('mlflowUri') !== undefined || (process.env.FLARE_MLFLOW_TESTS !== 'off' && mlflowBinary() !== undefined)
+
+/** Why the MLflow tests did not run; under FLARE_MLFLOW_TESTS=required (CI) that is a failure. */
+export const mlflowMissingMessage = missing
+
+/** Registers the placeholder for a file whose MLflow tests cannot run: skipped, or failed when required. */
+export function reportMlflowMissing(): void {
+  if (mlflowAvailable) return
+  if (process.env.FLARE_MLFLOW_TESTS === 'required') {
+    it('has an MLflow server (FLARE_MLFLOW_TESTS=required)', () => {
+      throw new Error(missing)
+    })
+  } else {
+    it.skip(missing, () => {})
+  }
+}
 
 export interface MlflowTestServer {
   uri: string

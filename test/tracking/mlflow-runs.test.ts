@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {datasetDigest} from '../../src/tracking/datasets.js'
 import {MlflowApiError} from '../../src/tracking/http.js'
 import type {MlflowClient} from '../../src/tracking/mlflow-client.js'
-import {mlflowAvailable, mlflowMissingMessage, type MlflowTestServer, uniqueName, useMlflowServer} from './mlflow-context.js'
+import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from './mlflow-context.js'
 
 describe.skipIf(!mlflowAvailable)('MLflow runs against a real server', () => {
   let server: MlflowTestServer
@@ -16,6 +16,11 @@ describe.skipIf(!mlflowAvailable)('MLflow runs against a real server', () => {
   })
   afterAll(async () => {
     await server?.close()
+  })
+
+  it('reaches the server: health and version', async () => {
+    await client.health()
+    expect(await client.serverVersion()).toMatch(/^3\.\d+\.\d+/)
   })
 
   it('gets or creates an experiment by name, once', async () => {
@@ -147,4 +152,4 @@ describe.skipIf(!mlflowAvailable)('MLflow runs against a real server', () => {
   })
 })
 
-if (!mlflowAvailable) it.skip(mlflowMissingMessage, () => {})
+reportMlflowMissing()

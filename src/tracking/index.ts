@@ -1,0 +1,11 @@
+// The tracking package's public surface: the MLflow REST client and what it logs.
+export {MlflowClient, type ArtifactRoot, type CreateRunOptions, type DatasetInputOptions, type SearchRunsOptions} from './mlflow-client.js'
+export {type ModelStage, type RegistrySearchOptions} from './registry-api.js'
+export {MlflowApiError, isMlflowErrorCode} from './http.js'
+export {trackingConfigFromEnv, type RetryPolicy, type TrackingConfig} from './config.js'
+export {chunkBatch, logBatchLimits, type BatchInput, type KeyValues, type MetricInput} from './batch.js'
+export {datasetDigest, localFileDataset} from './datasets.js'
+export {artifactProxyPath, contentTypeFor} from './artifacts.js'
+export {renderConfusionMatrix, renderScoreHistogram, type ConfusionCounts, type ScoreHistogramInput} from './charts.js'
+export {logModelFolder, mlmodelYaml, uploadFolder, writeModelFolder, type ModelFolderOptions} from './model-folder.js'
+export type {Dataset, Experiment, FileInfo, Metric, ModelVersion, Page, RegisteredModel, Run, RunInfo, RunStatus} from './types.js'
