@@ -2,7 +2,7 @@ import type {LogRecord} from './record.js'
 import type {LogFormat} from './formats/format.js'
 import {parseGeneric} from './formats/generic.js'
 import {DETECTION_SAMPLE, detectFormat, detectLineFormat, FORMATS, getFormat, type FormatDetection} from './formats/registry.js'
-import type {IngestWarning} from './warning.js'
+import {limitWarnings, type IngestWarning} from './warning.js'
 import {isContinuationLine} from './continuation.js'
 
 export {isContinuationLine}
@@ -21,6 +21,8 @@ export interface AssemblerOptions {
   /** Called once the format is known (immediately for an explicit format). */
   onFormat?: (detection: FormatDetection) => void
   onWarning?: (warning: IngestWarning) => void
+  /** Warnings forwarded per kind before they are summarised. Default 5. */
+  maxWarningsPerKind?: number
 }
 
 export interface AssemblerStats {
@@ -61,12 +63,14 @@ export class RecordAssembler {
   private readonly maxRecordChars: number
   private pending: LogRecord | null = null
   private sample: Array<{line: string; lineId: number}> | null = null
+  private readonly warn: (w: IngestWarning) => void
 
   constructor(private readonly options: AssemblerOptions = {}) {
     this.formats = options.formats ?? FORMATS
     this.sampleSize = Math.max(1, options.sampleSize ?? DETECTION_SAMPLE)
     this.maxRecordLines = Math.max(1, options.maxRecordLines ?? 500)
     this.maxRecordChars = Math.max(1, options.maxRecordChars ?? 1024 * 1024)
+    this.warn = limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5)
     const f = options.format ?? 'auto'
     if (f === 'auto') this.sample = []
     else {
@@ -124,7 +128,7 @@ export class RecordAssembler {
   }
 
   private accept(line: string, lineId: number, format: LogFormat, out: LogRecord[]): void {
-    if (format.matches(line)) {
+    if (format.parseChecksMatch || format.matches(line)) {
       const record = format.parse(line, lineId)
       if (record) {
         this.open(record, out)
@@ -139,7 +143,7 @@ export class RecordAssembler {
         this.stats.joinedLines++
         return
       }
-      this.options.onWarning?.({
+      this.warn({
         code: 'record-too-long',
         lineId,
         message: `Record starting at line ${pending.lineId} exceeds ${this.maxRecordLines} lines or ${this.maxRecordChars} characters; line ${lineId} starts a new record.`,

@@ -122,7 +122,15 @@ async function* readBatches(input: string | Readable, options: LineReaderOptions
 
 async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats): Promise<Readable> {
   if (typeof input !== 'string') return input
-  if (input === '-') return options.stdin ?? process.stdin
+  if (input === '-') {
+    if (options.stdin) return options.stdin
+    if (process.stdin.isTTY)
+      throw new FlareError('Nothing to read: standard input is a terminal, not a pipe.', {
+        exitCode: ExitCode.badInput,
+        hint: 'Pipe a log in (cat app.log | flare ... -, or kubectl logs pod | flare ... -), or pass a file path instead of -.',
+      })
+    return process.stdin
+  }
   let info
   try {
     info = await stat(input)
@@ -187,16 +195,9 @@ async function* decodedChunks(raw: Readable, stats: ReaderStats): AsyncGenerator
     const gunzip = createGunzip()
     const rest = ended ? undefined : it
     pipeline(Readable.from(prepend(first, rest)), gunzip, () => {})
-    let sniffed = false
+    const sniffer = new TextSniffer(stats.source + ' (after gunzip)')
     try {
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-        let out = chunk
-        if (!sniffed) {
-          sniffed = true
-          out = checkText(out, stats.source + ' (after gunzip)')
-        }
-        yield out
-      }
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) yield sniffer.check(chunk)
     } catch (error) {
       if (error instanceof FlareError) throw error
       const code = (error as NodeJS.ErrnoException)?.code
@@ -213,13 +214,13 @@ async function* decodedChunks(raw: Readable, stats: ReaderStats): AsyncGenerator
     return
   }
 
-  first = checkText(first, stats.source)
-  yield first
+  const sniffer = new TextSniffer(stats.source)
+  yield sniffer.check(first)
   if (ended) return
   for (;;) {
     const next = await it.next()
     if (next.done) return
-    yield next.value
+    yield sniffer.check(next.value)
   }
 }
 
@@ -272,29 +273,42 @@ function refuseArchives(head: Buffer, source: string): void {
 }
 
 /**
- * Refuses binary input from its first bytes: any NUL, or more than 10% control characters other
- * than tab, CR, LF, FF, VT and ESC (ANSI colours are fine). Strips a UTF-8 byte-order mark.
+ * Refuses binary input from its first 8 KiB (gathered across chunks: a pipe may deliver a few
+ * bytes at a time): any NUL, or more than 10% control characters other than tab, CR, LF, FF, VT
+ * and ESC (ANSI colours are fine). Strips a UTF-8 byte-order mark from the first chunk.
  */
-function checkText(head: Buffer, source: string): Buffer {
-  refuseArchives(head, source)
-  const n = Math.min(head.length, SNIFF_BYTES)
-  let control = 0
-  for (let i = 0; i < n; i++) {
-    const b = head[i]
-    if (b === 0)
-      throw new FlareError(`${source} looks like binary data, not a text log (it contains NUL bytes).`, {
-        exitCode: ExitCode.badInput,
-        hint: 'Pass a plain-text or gzip-compressed log file. For UTF-16 logs, convert with iconv -f UTF-16 -t UTF-8.',
-      })
-    if ((b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 11 && b !== 0x1b) || b === 0x7f) control++
+class TextSniffer {
+  private seen = 0
+  private control = 0
+
+  constructor(private readonly source: string) {}
+
+  check(chunk: Buffer): Buffer {
+    if (this.seen >= SNIFF_BYTES) return chunk
+    const first = this.seen === 0
+    if (first) refuseArchives(chunk, this.source)
+    const n = Math.min(chunk.length, SNIFF_BYTES - this.seen)
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i]
+      if (b === 0)
+        throw new FlareError(`${this.source} looks like binary data, not a text log (it contains NUL bytes).`, {
+          exitCode: ExitCode.badInput,
+          hint: 'Pass a plain-text or gzip-compressed log file. For UTF-16 logs, convert with iconv -f UTF-16 -t UTF-8.',
+        })
+      if ((b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 11 && b !== 0x1b) || b === 0x7f) this.control++
+    }
+    this.seen += n
+    // Judge the ratio once enough bytes are in (or at the first chunk of a short input).
+    if (this.seen >= 64 || this.seen >= SNIFF_BYTES || first) {
+      if (this.seen >= 16 && this.control / this.seen > 0.1)
+        throw new FlareError(`${this.source} looks like binary data, not a text log (${Math.round((100 * this.control) / this.seen)}% control characters).`, {
+          exitCode: ExitCode.badInput,
+          hint: 'Pass a plain-text or gzip-compressed log file.',
+        })
+    }
+    if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3)
+    return chunk
   }
-  if (n >= 16 && control / n > 0.1)
-    throw new FlareError(`${source} looks like binary data, not a text log (${Math.round((100 * control) / n)}% control characters).`, {
-      exitCode: ExitCode.badInput,
-      hint: 'Pass a plain-text or gzip-compressed log file.',
-    })
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return head.subarray(3)
-  return head
 }
 
 /**

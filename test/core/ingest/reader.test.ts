@@ -146,6 +146,11 @@ describe('binary and unsupported input', () => {
     await expectFlareError(readAllLines(writeTemp(dir, 'ctl.bin', bytes)), /binary data.*control characters/)
   })
 
+  it('checks the first 8 KiB even when a pipe delivers it in small pieces', async () => {
+    const chunks = [Buffer.from('looks like text\n'), Buffer.from([0x41, 0x00, 0x42])]
+    await expectFlareError(readAllLines(Readable.from(chunks)), /<stream> looks like binary data/)
+  })
+
   it('accepts ANSI colour escapes and tabs', async () => {
     const {lines} = await readAllLines(writeTemp(dir, 'ansi.log', '\x1b[32mINFO\x1b[0m\tready\n'.repeat(20)))
     expect(lines).toHaveLength(20)

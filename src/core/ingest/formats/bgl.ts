@@ -16,6 +16,7 @@ export const bglFormat: LogFormat = {
   name: 'bgl',
   description: 'Blue Gene/L and other supercomputer logs (Thunderbird, Spirit, Liberty): "- 1117838570 2005.06.03 NODE ..."',
   specificity: 3,
+  parseChecksMatch: true,
   matches(line) {
     return prefixEnd(line) > 0
   },

@@ -15,6 +15,11 @@ export interface LogFormat {
    * a sample about equally well (openssh over syslog over generic). generic is 0.
    */
   readonly specificity: number
+  /**
+   * True when `parse` returns null exactly for the lines `matches` rejects, so a caller may skip
+   * `matches` and save a second scan of every line (hdfs, bgl, jsonl).
+   */
+  readonly parseChecksMatch?: boolean
   /** True when the line starts a new record of this format. */
   matches(line: string): boolean
   /** The record for one physical line, or null when the line does not fit the format. */

@@ -12,6 +12,7 @@ export const hdfsFormat: LogFormat = {
   name: 'hdfs',
   description: 'HDFS / Hadoop 0.x: "081109 203615 148 INFO dfs.DataNode$PacketResponder: msg", sessions by block id',
   specificity: 3,
+  parseChecksMatch: true,
   matches,
   parse,
 }

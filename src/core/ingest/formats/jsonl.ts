@@ -106,6 +106,7 @@ export const jsonlFormat: LogFormat = {
   name: 'jsonl',
   description: 'JSON Lines: one JSON object per line (msg/message, level, time, logger, trace_id, ...)',
   specificity: 3,
+  parseChecksMatch: true,
   matches(line) {
     return parseObject(line) !== null
   },
