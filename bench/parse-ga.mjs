@@ -39,25 +39,18 @@ let ingest = null
 if (!flag('--content-column')) {
   const p = join(root, 'dist/core/ingest/index.js')
   if (existsSync(p)) ingest = await import(pathToFileURL(p).href).catch(() => null)
-  if (!ingest) console.error('note: dist/core/ingest/index.js not available; falling back to --content-column mode')
+  if (!ingest?.readRecords) {
+    ingest = null
+    console.error('note: dist/core/ingest/index.js (readRecords) not available; falling back to --content-column mode')
+  }
 }
 
-/** Content strings of the raw log via Flare's ingest, or null when the ingest API is not recognised. */
+/** Records of the raw log via Flare's ingest (readRecords, format auto-detection). */
 async function ingestContents(file) {
-  const text = readFileSync(file, 'utf8')
-  const candidates = ['parseText', 'parseLines', 'parseString', 'readRecords', 'readLog', 'ingestText', 'parseLog']
-  for (const name of candidates) {
-    const fn = ingest[name]
-    if (typeof fn !== 'function') continue
-    let out = fn.length >= 1 && /Text|String/.test(name) ? fn(text) : fn(name === 'parseLines' ? text.split(/\r?\n/) : file)
-    if (out && typeof out.then === 'function') out = await out
-    const records = []
-    if (out && typeof out[Symbol.asyncIterator] === 'function') for await (const r of out) records.push(r)
-    else if (out && typeof out[Symbol.iterator] === 'function') for (const r of out) records.push(r)
-    else if (Array.isArray(out?.records)) records.push(...out.records)
-    if (records.length > 0 && typeof records[0].content === 'string') return {api: name, records}
-  }
-  return null
+  const stream = ingest.readRecords(file, {format: 'auto'})
+  const records = []
+  for await (const batch of stream.records) for (const r of batch) records.push(r)
+  return {records, format: stream.detection ? ingest.describeDetection(stream.detection) : '?'}
 }
 
 function readCsv(file) {
@@ -98,11 +91,12 @@ for (const sys of systems) {
   let format = FORMAT_OF[sys] ?? 'generic'
   if (ingest) {
     const got = await ingestContents(join(dir1, `${sys}_2k.log`))
-    if (got && got.records.length === gt1.length) {
+    if (got.records.length === gt1.length) {
       contents = got.records.map((r) => r.content)
       format = got.records[0].format ?? format
     } else {
-      mode = 'mixed: ingest where its record count matched the ground truth, else CSV Content (marked *)'
+      console.error(`${sys}: ingest gave ${got.records.length} records for ${gt1.length} ground-truth lines (${got.format}); using the CSV Content`)
+      mode = 'ingest (raw .log, auto-detected format); * = record count differed, CSV Content used'
       format += '*'
     }
   }

@@ -288,6 +288,7 @@ function hasSeparator(s: string, a: number, b: number): boolean {
 export class Masker {
   readonly config: Readonly<MaskingConfig>
   private readonly delim = new Uint8Array(128)
+  private readonly flags: Uint8Array
   // Buffers of the last scan, per token.
   private kinds = new Uint8Array(64)
   private starts = new Int32Array(64)
@@ -297,12 +298,19 @@ export class Masker {
   private count = 0
   /** Hash of the last scan's masked token sequence. */
   hash = 0
+  /** What an all-digits token becomes. */
+  private readonly wholeNumber: string | null
 
   constructor(config: Partial<MaskingConfig> = {}) {
     this.config = Object.freeze({...defaultMaskingConfig, ...config})
+    this.wholeNumber = this.config.number || this.config.digitSegments ? WILDCARD : null
+    this.flags = scanFlagsBase.slice()
     for (const ch of this.config.delimiters) {
       const c = ch.charCodeAt(0)
-      if (c < 128) this.delim[c] = 1
+      if (c < 128) {
+        this.delim[c] = 1
+        if (this.flags[c] & (S_OTHER | S_NUMPUNCT | S_SLASH)) this.flags[c] = S_DELIM
+      }
     }
   }
 
@@ -313,9 +321,10 @@ export class Masker {
    */
   scan(content: string): number {
     const len = content.length
-    const delim = this.delim
+    const scanFlags = this.flags
     let count = 0
     let maskedAny = false
+    let contextCandidate = false
     let i = 0
     while (i < len) {
       let c = content.charCodeAt(i)
@@ -325,26 +334,29 @@ export class Masker {
       }
       const start = i
       let flags = 0
-      let th = FNV_OFFSET
       while (i < len) {
         c = content.charCodeAt(i)
-        if (c < 128) {
-          const k = charClass[c]
-          if (k & C_SPACE) break
-          if (k & C_DIGIT) flags |= F_DIGIT
-          else {
-            flags |= F_NONDIGIT
-            if (!(k & C_LETTER) && (delim[c] || c === SLASH || c === AT)) flags |= F_SPECIAL
-          }
-        } else flags |= F_NONDIGIT
-        th = Math.imul(th ^ c, FNV_PRIME)
+        const f = c < 128 ? scanFlags[c] : S_LETTER
+        if (f & S_SPACE) break
+        flags |= f
         i++
       }
+      // A cheap signature of a literal token (length, first, middle and last characters): the
+      // cache verifies candidates with matches(), so collisions cost a comparison, not a mistake.
+      const th = Math.imul(((i - start) << 16) ^ content.charCodeAt(start) ^ (content.charCodeAt(i - 1) << 8), FNV_PRIME) ^ content.charCodeAt((start + i) >> 1)
       if (count >= this.kinds.length) this.grow()
       let m: string | null = null
-      if (flags & F_DIGIT) m = flags & F_NONDIGIT ? this.maskToken(content, start, i, undefined, count) : WILDCARD
-      else if (flags & F_SPECIAL) m = this.maskToken(content, start, i, undefined, count)
-      if (m !== null) maskedAny = true
+      if (flags & S_DIGIT) {
+        if (flags === S_DIGIT) m = this.wholeNumber
+        else {
+          const fast = (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & S_SPECIAL) === S_SLASH_ONLY ? this.numericShape(content, start, i) : null
+          m = fast ?? this.maskToken(content, start, i, undefined, count)
+        }
+      } else if (flags & S_SPECIAL) m = this.maskToken(content, start, i, undefined, count)
+      if (m === null) {
+        // A literal that may be a month, weekday or unit word next to a masked value.
+        if (i - start <= 10 && !contextCandidate && mayBeContextWord(content, start, i)) contextCandidate = true
+      } else maskedAny = true
       this.masks[count] = m
       this.kinds[count] = 0
       this.starts[count] = start
@@ -354,7 +366,7 @@ export class Masker {
     }
     this.masks.length = count
     this.count = count
-    if (maskedAny && (this.config.time || this.config.units)) this.maskContextWords(content, count)
+    if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(content, count)
     let h = FNV_OFFSET ^ count
     for (let k = 0; k < count; k++) {
       const m = this.masks[k]
@@ -363,6 +375,19 @@ export class Masker {
     }
     this.hash = h
     return count
+  }
+
+  /**
+   * Shortcut for the common numeric shapes (decimals, IPs, ip:port, /ip:port): `<*>` when the
+   * token is one, null to fall back to maskToken (which would give the same `<*>`).
+   */
+  private numericShape(s: string, a: number, b: number): string | null {
+    const cfg = this.config
+    const c0 = s.charCodeAt(a)
+    if (c0 === SLASH) return cfg.path && cfg.ip && isIp(s, a + 1, b) ? WILDCARD : null
+    if (cfg.number && isNumber(s, a, b)) return WILDCARD
+    if (cfg.ip && isIp(s, a, b)) return WILDCARD
+    return null
   }
 
   /** True when the last scan's masked tokens equal `tokens` (content must be the scanned string). */
@@ -448,8 +473,8 @@ export class Masker {
         if (b - a > 10) continue
         const prev = i > 0 ? masks[i - 1] : null
         const next = i + 1 < n ? masks[i + 1] : null
-        const before = prev !== null && prev.endsWith(WILDCARD)
-        const after = next !== null && next.startsWith(WILDCARD)
+        const before = prev !== null && (prev === WILDCARD || prev.endsWith(WILDCARD))
+        const after = next !== null && (next === WILDCARD || next.startsWith(WILDCARD))
         if (!before && !after) continue
         if (!mayBeContextWord(s, a, b)) continue
         const kind = contextWords.get(stripPunctuation(s.slice(a, b))) ?? 0
@@ -562,9 +587,21 @@ export class Masker {
   }
 }
 
-const F_DIGIT = 1
-const F_NONDIGIT = 2
-const F_SPECIAL = 4
+// Per-character flags of the token scan.
+const S_DIGIT = 1
+const S_LETTER = 2
+const S_NUMPUNCT = 4 // . :
+const S_SLASH = 8
+const S_OTHER = 16 // - _ * $ and other punctuation
+const S_DELIM = 32 // delimiters and '@'
+const S_SPACE = 64
+const S_SPECIAL = S_SLASH | S_DELIM
+const S_SLASH_ONLY = S_SLASH
+const scanFlagsBase = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const k = charClass[c]
+  scanFlagsBase[c] = k & C_SPACE ? S_SPACE : k & C_DIGIT ? S_DIGIT : k & C_LETTER ? S_LETTER : c === DOT || c === COLON ? S_NUMPUNCT : c === SLASH ? S_SLASH : c === AT ? S_DELIM : S_OTHER
+}
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 16777619
 
