@@ -6,6 +6,7 @@ import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/f
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
+import type {SummariesDocument} from '../core/explain/schema.js'
 import type {Results} from '../core/results.js'
 import {parseDuration} from '../core/sessions/window.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
@@ -14,6 +15,7 @@ import {out, severityColor} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {FlareCommand} from './base.js'
+import {detectSummaryFlags, summarizeAfterDetect} from './summarize.js'
 
 const STAGE_LABEL: Record<Stage, string> = {
   read: 'Reading and mining templates',
@@ -48,9 +50,10 @@ export default class Detect extends FlareCommand {
     output: Flags.string({char: 'o', description: 'write the results document (JSON) here'}),
     'save-model': Flags.string({description: 'save the fitted model bundle to this folder'}),
     model: Flags.string({description: 'score with a saved model folder instead of fitting'}),
+    ...detectSummaryFlags,
   }
 
-  async run(): Promise<Results> {
+  async run(): Promise<Results & {summaries?: SummariesDocument}> {
     const {flags} = await this.parse(Detect)
     const windowMs = parseDuration(flags.window, '--window')
     const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
@@ -109,6 +112,10 @@ export default class Detect extends FlareCommand {
     }
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
+    if (flags.summarize) {
+      const summaries = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text)})
+      return {...output.results, summaries}
+    }
     return output.results
   }
 
