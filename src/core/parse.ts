@@ -63,7 +63,7 @@ async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<
 }
 
 export function defaultTemplatesPath(output: string): string | undefined {
-  if (output === '-') return undefined
+  if (output === '-' || output.startsWith('/dev/')) return undefined
   return output.replace(/(\.csv)?$/i, '_templates.csv')
 }
 

@@ -1,0 +1,35 @@
+"""Python peer for bench/parse-speed.mjs: Drain3 (default config, no persistence) over a log file.
+
+Reads the file line by line, takes each HDFS line's content (the text after the `component: `
+header, as Flare's hdfs format does), mines it, and prints one JSON line with the timing.
+Usage: python drain3_peer.py FILE
+"""
+import json
+import logging
+import sys
+import time
+
+logging.disable(logging.CRITICAL)
+from drain3 import TemplateMiner  # noqa: E402
+from drain3.template_miner_config import TemplateMinerConfig  # noqa: E402
+
+
+def main() -> None:
+    path = sys.argv[1]
+    config = TemplateMinerConfig()
+    miner = TemplateMiner(config=config)
+    lines = 0
+    t0 = time.perf_counter()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            cut = line.find(": ")
+            content = line[cut + 2:] if cut >= 0 else line
+            miner.add_log_message(content)
+            lines += 1
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"lines": lines, "seconds": seconds, "lines_per_s": lines / seconds, "clusters": len(miner.drain.clusters)}))
+
+
+if __name__ == "__main__":
+    main()

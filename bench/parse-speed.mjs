@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `flare parse` end to end — speed against Python Drain3 on the same file in the same run, and
+// peak RSS on a 10x larger file (memory must not grow with input size).
+//   node bench/parse-speed.mjs [--copies 10] [--scale 10] [--no-python]
+// Files: HDFS_2percent.log repeated (block ids re-keyed per copy), cached in .bench/.
+// Prints a table; asserts nothing timed.
+import {existsSync, statSync} from 'node:fs'
+import {ensurePeers} from './lib/python.mjs'
+import {machine, rssMethod, runMeasured} from './lib/measure.mjs'
+import {CLI, DATASETS, ROOT, datasetsPresent, requireBuild} from './lib/paths.mjs'
+import {buildScaledHdfs} from './lib/scale.mjs'
+import {header, int, mb, printTable, secs} from './lib/table.mjs'
+
+const args = process.argv.slice(2)
+const opt = (name, def) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : def
+}
+const copies = opt('--copies', 10)
+const scale = opt('--scale', 10)
+
+header('flare parse: speed vs Drain3, and memory vs input size')
+if (!datasetsPresent() || !existsSync(`${DATASETS}/hdfs/HDFS_2percent.log`)) {
+  console.log(`skipped: ${DATASETS}/hdfs/HDFS_2percent.log is absent`)
+  process.exit(0)
+}
+requireBuild()
+console.log(machine())
+
+const base = buildScaledHdfs(copies)
+const big = buildScaledHdfs(Math.min(100, copies * scale))
+
+async function flareParse(file) {
+  const r = await runMeasured(process.execPath, [CLI, 'parse', '-i', file, '-o', '/dev/null', '--json'], {cwd: ROOT})
+  if (r.code !== 0) throw new Error(`flare parse failed: ${r.stderr.slice(-2000)}`)
+  const summary = JSON.parse(r.stdout)
+  return {...r, summary}
+}
+
+const small = await flareParse(base.log)
+const large = await flareParse(big.log)
+let drain3
+if (!args.includes('--no-python')) {
+  const peers = ensurePeers()
+  if (peers.have.drain3) {
+    const r = await runMeasured(peers.python, [`${ROOT}/bench/drain3_peer.py`, base.log], {cwd: ROOT})
+    if (r.code === 0) drain3 = {...r, result: JSON.parse(r.stdout.trim().split('\n').pop())}
+    else console.log(`Drain3 peer failed: ${r.stderr.slice(-500)}`)
+  } else console.log('Drain3 not available: peer skipped')
+}
+
+const rows = [
+  ['flare parse (CSV to /dev/null)', `x${copies}`, int(small.summary.lines), secs(small.wallMs), int(small.summary.lines / (small.wallMs / 1000)), int(small.summary.linesPerSecond), mb(small.peakRssKb), int(small.summary.templates)],
+]
+if (drain3) rows.push(['Python Drain3 0.9.11 (mining only)', `x${copies}`, int(drain3.result.lines), secs(drain3.wallMs), int(drain3.result.lines / (drain3.wallMs / 1000)), int(drain3.result.lines_per_s), mb(drain3.peakRssKb), int(drain3.result.clusters)])
+rows.push(['flare parse (CSV to /dev/null)', `x${copies * scale > 100 ? 100 : copies * scale}`, int(large.summary.lines), secs(large.wallMs), int(large.summary.lines / (large.wallMs / 1000)), int(large.summary.linesPerSecond), mb(large.peakRssKb), int(large.summary.templates)])
+printTable(`HDFS_2percent.log repeated (${(statSync(base.log).size / 2 ** 20).toFixed(0)} MB and ${(statSync(big.log).size / 2 ** 20).toFixed(0)} MB)`, ['run', 'file', 'lines', 'wall', 'lines/s (wall, incl. start)', 'lines/s (in loop)', 'peak RSS', 'templates'], rows, {note: `peak RSS by ${rssMethod()}`})
+if (drain3) console.log(`speed-up vs Drain3 (wall, same ${int(small.summary.lines)}-line file): ${(drain3.wallMs / small.wallMs).toFixed(2)}x   target ≥ 5x`)
+console.log(`memory: peak RSS ${mb(large.peakRssKb)} on the ${(large.summary.lines / small.summary.lines).toFixed(0)}x larger file vs ${mb(small.peakRssKb)}: ratio ${(large.peakRssKb / small.peakRssKb).toFixed(2)}   target ≤ 1.5`)
