@@ -579,7 +579,7 @@ export class Masker {
       return WILDCARD
     }
     if (anyParam && !literalText) {
-      if (params) params[index] = [{value: s.slice(a, b), type: found && found.length === 1 ? found[0].type : 'other'}]
+      if (params) params[index] = found && found.length === 1 ? found : [{value: s.slice(a, b), type: 'other'}]
       return WILDCARD
     }
     if (params) params[index] = found
