@@ -194,6 +194,20 @@ describe('generic', () => {
     expect(genericFormat.matches(lines[index])).toBe(true)
   })
 
+  it.each([
+    [0, {level: 'INFO', component: 'controller.go:123', content: 'Starting controller name=foo', pid: '1234', rawTimestamp: 'I0102 15:04:05.123456'}],
+    [1, {level: 'INFO', component: undefined, content: 'database system is ready to accept connections', pid: '1234', rawTimestamp: '2024-01-02 15:04:05.123 UTC'}],
+    [2, {level: 'INFO', component: 'o.s.b.w.embedded.tomcat.TomcatWebServer', content: 'Tomcat started on port(s): 8080 (http)', pid: '1', rawTimestamp: '2024-01-02T15:04:05.123Z'}],
+    [3, {level: 'INFO', component: 'com.foo.Bar', content: 'Started in 3.2s', pid: undefined, rawTimestamp: '2024-01-02 15:04:05.123'}],
+    [4, {level: 'ERROR', component: '1234#0', content: '*5 open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory)', pid: undefined, rawTimestamp: '2024/01/02 15:04:05'}],
+    [5, {level: undefined, component: undefined, content: '"GET /apache_pb.gif HTTP/1.0" 200 2326', pid: undefined, rawTimestamp: '10/Oct/2000:13:55:36 -0700'}],
+    [6, {level: 'DEBUG', component: 'com.foo', content: 'hello', pid: undefined, rawTimestamp: '15:04:05.123'}],
+  ])('more shapes (klog, PostgreSQL, Spring Boot, logback, nginx, access log, bare time) %i', (index, expected) => {
+    const line = fixtureLines('generic-more.log')[index]
+    const r = genericFormat.parse(line, 1)!
+    expect({level: r.level, component: r.component, content: r.content, pid: r.pid, rawTimestamp: r.rawTimestamp}).toEqual(expected)
+  })
+
   it('reads the timestamps', () => {
     expect(iso(records[0])).toBe('2015-10-18T18:01:47.978Z')
     expect(iso(records[1])).toBe('2017-06-09T20:10:40.000Z')

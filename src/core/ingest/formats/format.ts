@@ -39,6 +39,8 @@ const LEVELS: Record<string, string> = {
   INFORMATION: 'INFO',
   INFORMATIONAL: 'INFO',
   NOTICE: 'NOTICE',
+  // PostgreSQL's routine level
+  LOG: 'INFO',
   WARN: 'WARN',
   WARNING: 'WARN',
   ERROR: 'ERROR',

@@ -26,6 +26,24 @@ export const genericFormat: LogFormat = {
 const ts: TimestampMatch = {end: 0, ms: NaN}
 let tsStart = 0
 
+/** Level letter of a klog header (`I0102 15:04:05.123456`), set by findTimestamp. */
+let klogLevel: string | undefined
+
+/** Kubernetes klog / glog: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`, L in IWEF. */
+function klogAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i)
+  if (c !== 73 && c !== 87 && c !== 69 && c !== 70) return false
+  for (let k = i + 1; k < i + 5; k++) if (!isDigit(s.charCodeAt(k))) return false
+  if (s.charCodeAt(i + 5) !== 32) return false
+  // reuse the MM-DD hh:mm:ss shape on a rewritten copy of the date: "01-02 15:04:05.123456"
+  const probe = `${s.slice(i + 1, i + 3)}-${s.slice(i + 3, i + 5)}${s.slice(i + 5, i + 40)}`
+  if (!scanLeadingTimestamp(probe, 0, ts)) return false
+  ts.end = i + ts.end
+  tsStart = i
+  klogLevel = letterLevel(s[i])
+  return true
+}
+
 /** A short token that may precede a timestamp: a file name, record number, host, facility. */
 function plainToken(s: string, start: number, end: number): boolean {
   if (end - start > 64) return false
@@ -39,10 +57,12 @@ function plainToken(s: string, start: number, end: number): boolean {
 /** Finds a timestamp at i or after up to five prefix tokens; sets ts and tsStart. */
 function findTimestamp(s: string, i: number): boolean {
   if (i >= s.length) return false
+  klogLevel = undefined
   if (scanLeadingTimestamp(s, i, ts)) {
     tsStart = i
     return true
   }
+  if (klogAt(s, i)) return true
   let j = i
   for (let k = 0; k < 5; k++) {
     const e = tokenEnd(s, j)
@@ -57,6 +77,13 @@ function findTimestamp(s: string, i: number): boolean {
     j = next
   }
   return false
+}
+
+/** `-`, `--` or `---` standing alone: a separator (Spring Boot writes `---`). */
+function isDashRun(s: string, p: number, e: number): boolean {
+  if (e - p > 3) return false
+  for (let i = p; i < e; i++) if (s.charCodeAt(i) !== 45) return false
+  return true
 }
 
 function isLoneDash(s: string, i: number): boolean {
@@ -114,6 +141,7 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
   const h: Header = {contentStart: p}
   if (timed && s.charCodeAt(p) === 124 /* | */) return pipeHeader(s, p + 1, h)
   if (timed && (s.charCodeAt(p) === 44 || s.charCodeAt(p) === 58)) p++ // "04:30:30, Info" / "12:00:00: msg"
+  if (timed && klogLevel !== undefined) h.level = klogLevel
   let last = timed ? Last.timestamp : Last.none
   let ints = 0
   let rollback = -1
@@ -129,9 +157,9 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
     levelBeforeTok = h.level
     const c = s.charCodeAt(p)
     const e = tokenEnd(s, p)
-    if (isLoneDash(s, p)) {
+    if (isDashRun(s, p, e)) {
       p = e
-      if (last === Last.timestamp || last === Last.none) continue
+      if (last === Last.timestamp || last === Last.none || last === Last.int) continue
       terminal = true
       p = levelAfterDash(s, p, h)
       break
@@ -148,6 +176,13 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
         continue
       }
       if (h.thread !== undefined) break
+      if (h.pid === undefined && allDigits(s, p + 1, close - 1)) {
+        // `[1234]` right in the header is a pid (PostgreSQL, many daemons)
+        h.pid = inner
+        last = Last.int
+        p = close
+        continue
+      }
       h.thread = inner
       rollback = p
       last = Last.bracket
@@ -178,7 +213,18 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
         continue
       }
     }
-    if (timed && ints < 2 && h.level === undefined && h.component === undefined && h.thread === undefined && headerInt(s, p, e)) {
+    // a pid right after the level only when a separator follows ("INFO 1 --- [main] ...")
+    if (timed && ints === 0 && last === Last.level && h.thread === undefined && headerInt(s, p, e)) {
+      const q = skipSpaces(s, e)
+      if (isDashRun(s, q, tokenEnd(s, q))) {
+        h.pid = s.slice(p, e)
+        ints++
+        last = Last.int
+        p = e
+        continue
+      }
+    }
+    if (timed && ints < 2 && (h.level === undefined || klogLevel !== undefined) && h.component === undefined && h.thread === undefined && headerInt(s, p, e)) {
       if (h.pid === undefined) h.pid = s.slice(p, e)
       ints++
       last = Last.int
@@ -187,6 +233,23 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
     }
     // `Foo.bar:` after a level or [thread]
     if ((h.level !== undefined || h.thread !== undefined) && e - p > 1 && s.charCodeAt(e - 1) === 58 && componentChars(s, p, e - 1)) {
+      h.component = s.slice(p, e - 1)
+      p = e
+      terminal = true
+      break
+    }
+    // `Foo.bar  : message` (Spring Boot pads the logger column before the colon)
+    if ((h.level !== undefined || h.thread !== undefined) && componentChars(s, p, e)) {
+      const q = skipSpaces(s, e)
+      if (q > e && s.charCodeAt(q) === 58 && (q + 1 >= end || s.charCodeAt(q + 1) === 32)) {
+        h.component = s.slice(p, e)
+        p = q + 1
+        terminal = true
+        break
+      }
+    }
+    // klog / glog `file.go:123]`
+    if (klogLevel !== undefined && e - p > 3 && s.charCodeAt(e - 1) === 93 && s.indexOf('[', p) < 0) {
       h.component = s.slice(p, e - 1)
       p = e
       terminal = true

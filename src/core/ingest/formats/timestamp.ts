@@ -103,6 +103,7 @@ function time(s: string, i: number, sep: number, allowZone: boolean): boolean {
   if (allowZone) {
     const z = s.charCodeAt(j)
     if (z === 90 /* Z */) j++
+    else if (z === 32 && (s.startsWith('UTC', j + 1) || s.startsWith('GMT', j + 1)) && boundary(s, j + 4)) j += 4 // PostgreSQL, Java
     else if ((z === 43 || z === 45) && isDigit(s.charCodeAt(j + 1)) && isDigit(s.charCodeAt(j + 2))) {
       const zh = (s.charCodeAt(j + 1) - 48) * 10 + (s.charCodeAt(j + 2) - 48)
       let k = j + 3
