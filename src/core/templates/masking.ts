@@ -131,6 +131,16 @@ function isHostPort(s: string, a: number, b: number): boolean {
   return dots >= 1 && prev !== DOT
 }
 
+/** blk_123 / blk_-123 (HDFS block ids). */
+function isBlockId(s: string, a: number, b: number): boolean {
+  if (b - a < 5 || !s.startsWith('blk_', a)) return false
+  let i = a + 4
+  if (s.charCodeAt(i) === DASH) i++
+  if (i >= b) return false
+  for (; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  return true
+}
+
 function isUuid(s: string, a: number, b: number): boolean {
   if (b - a !== 36) return false
   for (let i = 0; i < 36; i++) {
@@ -232,14 +242,7 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
     } else letters++
   }
   const c0 = s.charCodeAt(a)
-  if (cfg.block && n > 4 && c0 === 98 && s.startsWith('blk_', a)) {
-    let i = a + 4
-    if (s.charCodeAt(i) === DASH) i++
-    if (i < b) {
-      while (i < b && isDigit(s.charCodeAt(i))) i++
-      if (i === b) return 'block'
-    }
-  }
+  if (cfg.block && c0 === 98 && isBlockId(s, a, b)) return 'block'
   if (cfg.url && colons > 0 && slashes >= 2) {
     const p = s.indexOf('://', a)
     if (p > a && p + 3 < b) return 'url'
@@ -349,7 +352,12 @@ export class Masker {
       if (flags & S_DIGIT) {
         if (flags === S_DIGIT) m = this.wholeNumber
         else {
-          const fast = (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & S_SPECIAL) === S_SLASH_ONLY ? this.numericShape(content, start, i) : null
+          const fast =
+            (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
+              ? this.numericShape(content, start, i)
+              : content.charCodeAt(start) === 98 && this.config.block && isBlockId(content, start, i)
+                ? WILDCARD
+                : null
           m = fast ?? this.maskToken(content, start, i, undefined, count)
         }
       } else if (flags & S_SPECIAL) m = this.maskToken(content, start, i, undefined, count)
