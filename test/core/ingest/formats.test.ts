@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {bglFormat, genericFormat, hdfsFormat, jsonlFormat, opensshFormat, syslogFormat, type LogFormat, type LogRecord} from '../../../src/core/ingest/index.js'
+import {bglFormat, genericFormat, hdfsFormat, jsonlFormat, logfmtFormat, opensshFormat, syslogFormat, type LogFormat, type LogRecord} from '../../../src/core/ingest/index.js'
 import {ASSUMED_YEAR} from '../../../src/core/ingest/formats/timestamp.js'
 import {fixtures} from './helpers.js'
 
@@ -245,5 +245,23 @@ describe('generic', () => {
   it('does not take ids or counters for epoch timestamps', () => {
     expect(genericFormat.matches('12345 things happened')).toBe(false)
     expect(genericFormat.matches('99999999999 bytes')).toBe(false)
+  })
+})
+
+describe('logfmt', () => {
+  const records = parseAll(logfmtFormat, 'app.logfmt')
+
+  it('reads quoted and bare values with the structured field names', () => {
+    expect(records[0]).toMatchObject({level: 'INFO', content: 'server started', timestamp: Date.parse('2024-01-02T15:04:05Z'), format: 'logfmt'})
+    expect(records[1]).toMatchObject({level: 'WARN', content: 'slow request "GET /"', sessionKeys: ['9f8e7d6c'], sessionKind: 'request'})
+  })
+
+  it('builds content from the other pairs when there is no msg', () => {
+    expect(records[2]).toMatchObject({level: 'ERROR', component: 'store', content: 'caller=db.go:42 err=connection refused'})
+  })
+
+  it('needs the whole line to be pairs, with a well-known key', () => {
+    for (const line of ['a=1 b=2', 'level=info and then free text', 'msg="unterminated', '2024-01-01 10:00:00 INFO a=b c=d'])
+      expect(logfmtFormat.matches(line), line).toBe(false)
   })
 })

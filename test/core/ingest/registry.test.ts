@@ -9,13 +9,13 @@ const lines = (name: string) => readFileSync(path.join(fixtures, name), 'utf8').
 
 describe('format registry', () => {
   it('lists formats by name and refuses unknown ones with the valid names', () => {
-    expect(FORMAT_NAMES).toEqual(['jsonl', 'hdfs', 'bgl', 'openssh', 'syslog', 'generic'])
+    expect(FORMAT_NAMES).toEqual(['jsonl', 'logfmt', 'hdfs', 'bgl', 'openssh', 'syslog', 'generic'])
     expect(getFormat('HDFS').name).toBe('hdfs')
     expect(() => getFormat('log4j')).toThrow(FlareError)
     try {
       getFormat('log4j')
     } catch (e) {
-      expect((e as FlareError).hint).toMatch(/auto, jsonl, hdfs/)
+      expect((e as FlareError).hint).toMatch(/auto, jsonl, logfmt, hdfs/)
     }
   })
 
@@ -25,6 +25,7 @@ describe('format registry', () => {
     ['openssh.log', 'openssh'],
     ['bgl.log', 'bgl'],
     ['app.jsonl', 'jsonl'],
+    ['app.logfmt', 'logfmt'],
     ['generic-shapes.log', 'generic'],
     ['java-stack.log', 'generic'],
   ])('detects %s as %s', (file, name) => {

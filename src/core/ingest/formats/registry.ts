@@ -5,11 +5,12 @@ import type {LogFormat} from './format.js'
 import {genericFormat} from './generic.js'
 import {hdfsFormat} from './hdfs.js'
 import {jsonlFormat} from './jsonl.js'
+import {logfmtFormat} from './logfmt.js'
 import {opensshFormat} from './openssh.js'
 import {syslogFormat} from './syslog.js'
 
 /** Every built-in format, most specific first; generic (which accepts anything) last. */
-export const FORMATS: readonly LogFormat[] = [jsonlFormat, hdfsFormat, bglFormat, opensshFormat, syslogFormat, genericFormat]
+export const FORMATS: readonly LogFormat[] = [jsonlFormat, logfmtFormat, hdfsFormat, bglFormat, opensshFormat, syslogFormat, genericFormat]
 
 export const FORMAT_NAMES: readonly string[] = FORMATS.map((f) => f.name)
 

@@ -1,0 +1,138 @@
+import type {LogRecord} from '../record.js'
+import {findSessionKeys} from '../session-keys.js'
+import {normalizeLevel} from './format.js'
+
+export type Json = Record<string, unknown>
+
+const MESSAGE = ['msg', 'message', 'log', 'text', 'body', 'event.original', 'error.message']
+const LEVEL = ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'levelname', 'log.level', 'severity_text', 'severityText']
+const TIME = ['time', 'timestamp', '@timestamp', 'ts', 't', 'datetime', 'date', 'eventTime']
+const COMPONENT = ['logger', 'component', 'service', 'logger_name', 'loggerName', 'name', 'module', 'app', 'source', 'service.name', 'log.logger']
+/** In preference order: a trace groups a whole request, a span only one operation. */
+const SESSION = [
+  'trace_id',
+  'traceId',
+  'trace.id',
+  'traceid',
+  'request_id',
+  'requestId',
+  'req_id',
+  'reqId',
+  'x-request-id',
+  'http.request.id',
+  'correlation_id',
+  'correlationId',
+  'session_id',
+  'sessionId',
+  'span_id',
+  'spanId',
+  'span.id',
+]
+
+/** pino / bunyan numeric levels. */
+const NUMERIC_LEVELS: Record<number, string> = {10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL'}
+
+/** A field by name: a literal key (`log.level`) or a dotted path into nested objects. */
+function pick(obj: Json, names: readonly string[]): {name: string; value: unknown} | undefined {
+  for (const name of names) {
+    if (name in obj) {
+      const value = obj[name]
+      if (value !== null && value !== undefined && value !== '' && typeof value !== 'object') return {name, value}
+      continue
+    }
+    const dot = name.indexOf('.')
+    if (dot < 0) continue
+    let cur: unknown = obj
+    for (const part of name.split('.')) {
+      cur = cur !== null && typeof cur === 'object' ? (cur as Json)[part] : undefined
+      if (cur === undefined) break
+    }
+    if (cur !== undefined && cur !== null && cur !== '' && typeof cur !== 'object') return {name, value: cur}
+  }
+  return undefined
+}
+
+function toMillis(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    if (value > 1e17) return Math.floor(value / 1e6) // ns
+    if (value > 1e14) return Math.floor(value / 1e3) // µs
+    if (value > 1e11) return Math.floor(value) // ms
+    return Math.floor(value * 1000) // s
+  }
+  if (typeof value === 'string') {
+    const ms = Date.parse(value)
+    if (!Number.isNaN(ms)) return ms
+    if (/^\d+(\.\d+)?$/.test(value)) return toMillis(Number(value))
+  }
+  return undefined
+}
+
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/**
+ * A record from a structured event (a JSON object, logfmt pairs): the message from msg / message /
+ * log / ..., the level from level / severity / lvl (names or pino numbers), the time from time /
+ * timestamp / @timestamp / ts, the component from logger / component / service, and session ids
+ * from trace_id / request_id / session_id / span_id (nested objects and dotted ECS keys both
+ * work). Without a message field the remaining scalar fields become `key=value` content so
+ * templates can still be mined.
+ */
+export function structuredRecord(obj: Json, lineId: number, format: string): LogRecord {
+  const used = new Set<string>()
+  const msg = pick(obj, MESSAGE)
+  const level = pick(obj, LEVEL)
+  const time = pick(obj, TIME)
+  const component = pick(obj, COMPONENT)
+  const session = pick(obj, SESSION)
+  for (const f of [msg, level, time, component]) if (f) used.add(f.name.split('.')[0])
+
+  let content: string
+  if (msg && typeof msg.value === 'string') content = msg.value.replace(/\r?\n$/, '')
+  else if (msg) content = scalarText(msg.value)
+  else {
+    const parts: string[] = []
+    for (const [k, v] of Object.entries(obj)) {
+      if (used.has(k) || v === null || v === undefined) continue
+      parts.push(`${k}=${scalarText(v)}`)
+    }
+    content = parts.join(' ')
+  }
+
+  let levelName: string | undefined
+  if (level) {
+    if (typeof level.value === 'number' || /^\d{2}$/.test(String(level.value))) levelName = NUMERIC_LEVELS[Number(level.value)]
+    else {
+      const text = String(level.value)
+      levelName = normalizeLevel(text) ?? text.toUpperCase()
+    }
+  }
+
+  let sessionKeys: string[] = []
+  let sessionKind: LogRecord['sessionKind']
+  const found = findSessionKeys(content)
+  if (found?.kind === 'block') {
+    sessionKeys = found.keys
+    sessionKind = 'block'
+  } else if (session) {
+    sessionKeys = [scalarText(session.value)]
+    sessionKind = 'request'
+  } else if (found) {
+    sessionKeys = found.keys
+    sessionKind = found.kind
+  }
+
+  return {
+    lineId,
+    lineCount: 1,
+    timestamp: time ? toMillis(time.value) : undefined,
+    rawTimestamp: time ? scalarText(time.value) : undefined,
+    level: levelName,
+    component: component ? scalarText(component.value) : undefined,
+    content,
+    sessionKeys,
+    sessionKind,
+    format,
+  }
+}
