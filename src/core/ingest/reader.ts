@@ -1,10 +1,11 @@
 import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
-import {isUtf8} from 'node:buffer'
 import {Readable, pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {ExitCode, FlareError} from '../errors.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
+import {LineSplitter} from './line-splitter.js'
+import {refuseArchives, TextSniffer} from './sniff.js'
 
 export interface LineReaderOptions {
   /** Lines per yielded batch (the last batch may be shorter). Default 4096. */
@@ -53,7 +54,6 @@ export interface LineReader {
 const DEFAULT_BATCH = 4096
 const DEFAULT_MAX_LINE = 1024 * 1024
 const DEFAULT_CHUNK = 1024 * 1024
-const SNIFF_BYTES = 8192
 const MAGIC_BYTES = 6
 
 /** Streams lines from a path, a gzip file (detected by its magic bytes), `-` (stdin) or a Readable. */
@@ -251,199 +251,4 @@ function wrapStreamError(error: unknown, source: string): unknown {
   if ((error as Error)?.name === 'AbortError') return error
   if (typeof (error as NodeJS.ErrnoException)?.code === 'string' && (error as NodeJS.ErrnoException).syscall) return fileError(error, source)
   return error
-}
-
-const ARCHIVES: Array<[number[], string, string]> = [
-  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive', 'unzip -p FILE | flare ... -'],
-  [[0x42, 0x5a, 0x68], 'a bzip2 file', 'bzcat FILE | flare ... -'],
-  [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'an xz file', 'xzcat FILE | flare ... -'],
-  [[0x28, 0xb5, 0x2f, 0xfd], 'a zstd file', 'zstdcat FILE | flare ... -'],
-]
-
-function refuseArchives(head: Buffer, source: string): void {
-  for (const [magic, what, how] of ARCHIVES) {
-    if (head.length >= magic.length && magic.every((b, i) => head[i] === b))
-      throw new FlareError(`${source} is ${what}; Flare reads plain text and gzip only.`, {exitCode: ExitCode.badInput, hint: `Decompress it on the fly: ${how}`})
-  }
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
-    throw new FlareError(`${source} is UTF-16 text; Flare reads UTF-8.`, {
-      exitCode: ExitCode.badInput,
-      hint: 'Convert it first: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8',
-    })
-}
-
-/**
- * Refuses binary input from its first 8 KiB (gathered across chunks: a pipe may deliver a few
- * bytes at a time): any NUL, or more than 10% control characters other than tab, CR, LF, FF, VT
- * and ESC (ANSI colours are fine). Strips a UTF-8 byte-order mark from the first chunk.
- */
-class TextSniffer {
-  private seen = 0
-  private control = 0
-
-  constructor(private readonly source: string) {}
-
-  check(chunk: Buffer): Buffer {
-    if (this.seen >= SNIFF_BYTES) return chunk
-    const first = this.seen === 0
-    if (first) refuseArchives(chunk, this.source)
-    const n = Math.min(chunk.length, SNIFF_BYTES - this.seen)
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]
-      if (b === 0)
-        throw new FlareError(`${this.source} looks like binary data, not a text log (it contains NUL bytes).`, {
-          exitCode: ExitCode.badInput,
-          hint: 'Pass a plain-text or gzip-compressed log file. For UTF-16 logs, convert with iconv -f UTF-16 -t UTF-8.',
-        })
-      if ((b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 11 && b !== 0x1b) || b === 0x7f) this.control++
-    }
-    this.seen += n
-    // Judge the ratio once enough bytes are in (or at the first chunk of a short input).
-    if (this.seen >= 64 || this.seen >= SNIFF_BYTES || first) {
-      if (this.seen >= 16 && this.control / this.seen > 0.1)
-        throw new FlareError(`${this.source} looks like binary data, not a text log (${Math.round((100 * this.control) / this.seen)}% control characters).`, {
-          exitCode: ExitCode.badInput,
-          hint: 'Pass a plain-text or gzip-compressed log file.',
-        })
-    }
-    if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3)
-    return chunk
-  }
-}
-
-/**
- * Splits byte chunks into lines. Newlines are found on bytes and each chunk's run of complete
- * lines is decoded in one call: a newline byte never occurs inside a UTF-8 sequence, so chunk
- * boundaries can't split a character. A partial line is carried over, capped at maxLine bytes.
- */
-class LineSplitter {
-  private carry: Buffer[] = []
-  private carryBytes = 0
-  private carryTruncated = false
-  private readonly maxChars: number
-
-  constructor(
-    private readonly maxLine: number,
-    private readonly stats: ReaderStats,
-    private readonly warn: (w: IngestWarning) => void,
-  ) {
-    // A string of n UTF-16 units encodes to at most 3n bytes; only longer ones need measuring.
-    this.maxChars = Math.floor(maxLine / 3)
-  }
-
-  push(chunk: Buffer, out: string[]): void {
-    let start = 0
-    if (this.carryBytes > 0 || this.carryTruncated) {
-      const nl = chunk.indexOf(10)
-      if (nl < 0) {
-        this.appendCarry(chunk)
-        return
-      }
-      this.appendCarry(chunk.subarray(0, nl))
-      this.emitCarry(out)
-      start = nl + 1
-    }
-    const last = chunk.lastIndexOf(10)
-    if (last >= start) {
-      this.emitRegion(chunk, start, last, out)
-      start = last + 1
-    }
-    if (start < chunk.length) this.appendCarry(chunk.subarray(start))
-  }
-
-  end(out: string[]): void {
-    if (this.carryBytes > 0 || this.carryTruncated) this.emitCarry(out)
-  }
-
-  private appendCarry(piece: Buffer): void {
-    if (this.carryTruncated) return
-    const room = this.maxLine - this.carryBytes
-    if (piece.length <= room) {
-      // Copy: the chunk it points into is otherwise retained until the line completes.
-      if (piece.length > 0) {
-        this.carry.push(Buffer.from(piece))
-        this.carryBytes += piece.length
-      }
-      return
-    }
-    const cut = charBoundary(piece, room)
-    if (cut > 0) {
-      this.carry.push(Buffer.from(piece.subarray(0, cut)))
-      this.carryBytes += cut
-    }
-    this.carryTruncated = true
-  }
-
-  private emitCarry(out: string[]): void {
-    const buf = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes)
-    const truncated = this.carryTruncated
-    this.carry = []
-    this.carryBytes = 0
-    this.carryTruncated = false
-    const lineId = this.stats.lines + 1
-    let end = buf.length
-    if (!truncated && end > 0 && buf[end - 1] === 13) end--
-    const view = buf.subarray(0, end)
-    if (!isUtf8(view)) this.invalid(lineId)
-    if (truncated) this.truncated(lineId)
-    out.push(view.toString('utf8'))
-    this.stats.lines++
-  }
-
-  private emitRegion(chunk: Buffer, start: number, end: number, out: string[]): void {
-    const lines = chunk.toString('utf8', start, end).split('\n')
-    const firstId = this.stats.lines + 1
-    const n = lines.length
-    const maxChars = this.maxChars
-    for (let i = 0; i < n; i++) {
-      let line = lines[i]
-      const len = line.length
-      if (len > 0 && line.charCodeAt(len - 1) === 13) line = line.slice(0, len - 1)
-      if (len > maxChars) line = this.limit(line, firstId + i)
-      out.push(line)
-    }
-    this.stats.lines += n
-    const region = chunk.subarray(start, end)
-    if (!isUtf8(region)) this.countInvalid(region, firstId)
-  }
-
-  /** Cuts a line decoded from one chunk (possible only when maxLine is below the chunk size). */
-  private limit(line: string, lineId: number): string {
-    const bytes = Buffer.from(line, 'utf8')
-    if (bytes.length <= this.maxLine) return line
-    this.truncated(lineId)
-    return bytes.toString('utf8', 0, charBoundary(bytes, this.maxLine))
-  }
-
-  private countInvalid(region: Buffer, firstId: number): void {
-    let start = 0
-    let id = firstId
-    for (;;) {
-      const nl = region.indexOf(10, start)
-      const end = nl < 0 ? region.length : nl
-      if (!isUtf8(region.subarray(start, end))) this.invalid(id)
-      if (nl < 0) return
-      start = nl + 1
-      id++
-    }
-  }
-
-  private invalid(lineId: number): void {
-    this.stats.invalidUtf8Lines++
-    this.warn({code: 'invalid-utf8', lineId, message: `Line ${lineId} is not valid UTF-8; bad bytes were replaced with U+FFFD.`})
-  }
-
-  private truncated(lineId: number): void {
-    this.stats.truncatedLines++
-    this.warn({code: 'line-truncated', lineId, message: `Line ${lineId} is longer than ${this.maxLine} bytes and was truncated.`})
-  }
-}
-
-/** The largest cut <= max that does not split a UTF-8 sequence. */
-function charBoundary(buf: Buffer, max: number): number {
-  if (max >= buf.length) return buf.length
-  let cut = max
-  // Step back over continuation bytes (10xxxxxx) to the start of the character.
-  while (cut > 0 && cut > max - 4 && (buf[cut] & 0xc0) === 0x80) cut--
-  return cut
 }

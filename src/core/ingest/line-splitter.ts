@@ -1,0 +1,146 @@
+import {isUtf8} from 'node:buffer'
+import type {IngestWarning} from './warning.js'
+
+/** The counters LineSplitter updates (a subset of ReaderStats). */
+export interface SplitterStats {
+  lines: number
+  truncatedLines: number
+  invalidUtf8Lines: number
+}
+
+/**
+ * Splits byte chunks into lines. Newlines are found on bytes and each chunk's run of complete
+ * lines is decoded in one call: a newline byte never occurs inside a UTF-8 sequence, so chunk
+ * boundaries can't split a character. A partial line is carried over, capped at maxLine bytes.
+ */
+export class LineSplitter {
+  private carry: Buffer[] = []
+  private carryBytes = 0
+  private carryTruncated = false
+  private readonly maxChars: number
+
+  constructor(
+    private readonly maxLine: number,
+    private readonly stats: SplitterStats,
+    private readonly warn: (w: IngestWarning) => void,
+  ) {
+    // A string of n UTF-16 units encodes to at most 3n bytes; only longer ones need measuring.
+    this.maxChars = Math.floor(maxLine / 3)
+  }
+
+  push(chunk: Buffer, out: string[]): void {
+    let start = 0
+    if (this.carryBytes > 0 || this.carryTruncated) {
+      const nl = chunk.indexOf(10)
+      if (nl < 0) {
+        this.appendCarry(chunk)
+        return
+      }
+      this.appendCarry(chunk.subarray(0, nl))
+      this.emitCarry(out)
+      start = nl + 1
+    }
+    const last = chunk.lastIndexOf(10)
+    if (last >= start) {
+      this.emitRegion(chunk, start, last, out)
+      start = last + 1
+    }
+    if (start < chunk.length) this.appendCarry(chunk.subarray(start))
+  }
+
+  end(out: string[]): void {
+    if (this.carryBytes > 0 || this.carryTruncated) this.emitCarry(out)
+  }
+
+  private appendCarry(piece: Buffer): void {
+    if (this.carryTruncated) return
+    const room = this.maxLine - this.carryBytes
+    if (piece.length <= room) {
+      // Copy: the chunk it points into is otherwise retained until the line completes.
+      if (piece.length > 0) {
+        this.carry.push(Buffer.from(piece))
+        this.carryBytes += piece.length
+      }
+      return
+    }
+    const cut = charBoundary(piece, room)
+    if (cut > 0) {
+      this.carry.push(Buffer.from(piece.subarray(0, cut)))
+      this.carryBytes += cut
+    }
+    this.carryTruncated = true
+  }
+
+  private emitCarry(out: string[]): void {
+    const buf = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes)
+    const truncated = this.carryTruncated
+    this.carry = []
+    this.carryBytes = 0
+    this.carryTruncated = false
+    const lineId = this.stats.lines + 1
+    let end = buf.length
+    if (!truncated && end > 0 && buf[end - 1] === 13) end--
+    const view = buf.subarray(0, end)
+    if (!isUtf8(view)) this.invalid(lineId)
+    if (truncated) this.truncated(lineId)
+    out.push(view.toString('utf8'))
+    this.stats.lines++
+  }
+
+  private emitRegion(chunk: Buffer, start: number, end: number, out: string[]): void {
+    const lines = chunk.toString('utf8', start, end).split('\n')
+    const firstId = this.stats.lines + 1
+    const n = lines.length
+    const maxChars = this.maxChars
+    for (let i = 0; i < n; i++) {
+      let line = lines[i]
+      const len = line.length
+      if (len > 0 && line.charCodeAt(len - 1) === 13) line = line.slice(0, len - 1)
+      if (len > maxChars) line = this.limit(line, firstId + i)
+      out.push(line)
+    }
+    this.stats.lines += n
+    const region = chunk.subarray(start, end)
+    if (!isUtf8(region)) this.countInvalid(region, firstId)
+  }
+
+  /** Cuts a line decoded from one chunk (possible only when maxLine is below the chunk size). */
+  private limit(line: string, lineId: number): string {
+    const bytes = Buffer.from(line, 'utf8')
+    if (bytes.length <= this.maxLine) return line
+    this.truncated(lineId)
+    return bytes.toString('utf8', 0, charBoundary(bytes, this.maxLine))
+  }
+
+  private countInvalid(region: Buffer, firstId: number): void {
+    let start = 0
+    let id = firstId
+    for (;;) {
+      const nl = region.indexOf(10, start)
+      const end = nl < 0 ? region.length : nl
+      if (!isUtf8(region.subarray(start, end))) this.invalid(id)
+      if (nl < 0) return
+      start = nl + 1
+      id++
+    }
+  }
+
+  private invalid(lineId: number): void {
+    this.stats.invalidUtf8Lines++
+    this.warn({code: 'invalid-utf8', lineId, message: `Line ${lineId} is not valid UTF-8; bad bytes were replaced with U+FFFD.`})
+  }
+
+  private truncated(lineId: number): void {
+    this.stats.truncatedLines++
+    this.warn({code: 'line-truncated', lineId, message: `Line ${lineId} is longer than ${this.maxLine} bytes and was truncated.`})
+  }
+}
+
+/** The largest cut <= max that does not split a UTF-8 sequence. */
+function charBoundary(buf: Buffer, max: number): number {
+  if (max >= buf.length) return buf.length
+  let cut = max
+  // Step back over continuation bytes (10xxxxxx) to the start of the character.
+  while (cut > 0 && cut > max - 4 && (buf[cut] & 0xc0) === 0x80) cut--
+  return cut
+}
