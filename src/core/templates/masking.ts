@@ -257,6 +257,8 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
     if (p < b - 1 && d > p + 1 && d < b - 1) return 'email'
   }
   if (digits === 0) return null
+  // @0x7fed806eb5d (addresses in stack traces), @1234: a sigil before a value.
+  if (c0 === AT && n > 1) return classifySegment(s, a + 1, b, cfg, other)
   if (cfg.number && letters - hexLetters <= 3 && isNumber(s, a, b)) return 'number'
   if (cfg.ip && letters === 0 && isIp(s, a, b)) return 'ip'
   if (cfg.uuid && n === 36 && isUuid(s, a, b)) return 'uuid'
