@@ -93,7 +93,16 @@ async function* readBatches(input: string | Readable, options: LineReaderOptions
   signal?.throwIfAborted()
 
   const raw = await openSource(input, options, stats)
-  const splitter = new LineSplitter(maxLine, stats, warn)
+  try {
+    yield* splitBatches(raw, stats, new LineSplitter(maxLine, stats, warn), batchSize, signal)
+    stats.done = true
+  } finally {
+    // Stopped early (break, abort, error): release the file descriptor now, not at GC.
+    if (!stats.done && raw !== process.stdin) raw.destroy()
+  }
+}
+
+async function* splitBatches(raw: Readable, stats: ReaderStats, splitter: LineSplitter, batchSize: number, signal: AbortSignal | undefined): AsyncGenerator<string[], void, undefined> {
   let batch: string[] = []
   for await (const chunk of decodedChunks(raw, stats)) {
     signal?.throwIfAborted()
@@ -117,7 +126,6 @@ async function* readBatches(input: string | Readable, options: LineReaderOptions
     batch = batch.length > batchSize ? batch.slice(batchSize) : []
     yield out
   }
-  stats.done = true
 }
 
 async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats): Promise<Readable> {

@@ -242,6 +242,17 @@ describe('sources', () => {
     expect(batches).toBeLessThan(20)
   })
 
+  it('releases the source when the consumer stops early', async () => {
+    const source = Readable.from(Array.from({length: 100}, (_, i) => Buffer.from(`line ${i}\n`)))
+    const reader = createLineReader(source, {batchSize: 5})
+    for await (const batch of reader.batches()) {
+      expect(batch).toHaveLength(5)
+      break
+    }
+    expect(source.destroyed).toBe(true)
+    expect(reader.stats.done).toBe(false)
+  })
+
   it('can be iterated once', () => {
     const reader = createLineReader('-', {stdin: Readable.from([])})
     reader.batches()
