@@ -6,10 +6,6 @@ export interface SessionKeys {
   kind: SessionKind
 }
 
-function isDigitCode(c: number): boolean {
-  return c >= 48 && c <= 57
-}
-
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102)
 }
@@ -17,6 +13,9 @@ function isHex(c: number): boolean {
 function isWord(c: number): boolean {
   return isHex(c) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95
 }
+
+/** The digits of a block id, matched natively: a sticky test allocates nothing. */
+const BLOCK_DIGITS = /-?\d+/y
 
 /**
  * HDFS block ids (`blk_123`, `blk_-123`), distinct, in order of appearance; null when none.
@@ -27,16 +26,15 @@ export function blockIds(text: string): string[] | null {
   if (i < 0) return null
   let out: string[] | null = null
   while (i >= 0) {
-    let j = i + 4
-    if (text.charCodeAt(j) === 45) j++
-    let k = j
-    while (k < text.length && isDigitCode(text.charCodeAt(k))) k++
-    if (k > j) {
-      const id = text.slice(i, k)
+    let next = i + 4
+    BLOCK_DIGITS.lastIndex = next
+    if (BLOCK_DIGITS.test(text)) {
+      next = BLOCK_DIGITS.lastIndex
+      const id = text.slice(i, next)
       if (out === null) out = [id]
       else if (!out.includes(id)) out.push(id)
     }
-    i = text.indexOf('blk_', k > i + 4 ? k : i + 4)
+    i = text.indexOf('blk_', next)
   }
   return out
 }
