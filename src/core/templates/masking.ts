@@ -301,6 +301,10 @@ export class Masker {
   private tokenHash = new Int32Array(64)
   private masks: (string | null)[] = []
   private count = 0
+  private lastContent: string | null = null
+  /** Per token of the last scan: the type of a token masked whole, when known without a rescan. */
+  private types: (ParamType | null)[] = []
+  private wholeType: ParamType | null = null
   /** Hash of the last scan's masked token sequence. */
   hash = 0
   /** What an all-digits token becomes. */
@@ -351,14 +355,17 @@ export class Masker {
       const th = Math.imul(((i - start) << 16) ^ content.charCodeAt(start) ^ (content.charCodeAt(i - 1) << 8), FNV_PRIME) ^ content.charCodeAt((start + i) >> 1)
       if (count >= this.kinds.length) this.grow()
       let m: string | null = null
+      this.wholeType = null
       if (flags & S_DIGIT) {
-        if (flags === S_DIGIT) m = this.wholeNumber
-        else {
+        if (flags === S_DIGIT) {
+          m = this.wholeNumber
+          this.wholeType = 'number'
+        } else {
           const fast =
             (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
               ? this.numericShape(content, start, i)
               : content.charCodeAt(start) === 98 && this.config.block && isBlockId(content, start, i)
-                ? WILDCARD
+                ? ((this.wholeType = 'block'), WILDCARD)
                 : null
           m = fast ?? this.maskToken(content, start, i, undefined, count)
         }
@@ -368,6 +375,7 @@ export class Masker {
         if (i - start <= 10 && !contextCandidate && mayBeContextWord(content, start, i)) contextCandidate = true
       } else maskedAny = true
       this.masks[count] = m
+      this.types[count] = m === WILDCARD ? this.wholeType : null
       this.kinds[count] = 0
       this.starts[count] = start
       this.ends[count] = i
@@ -376,6 +384,7 @@ export class Masker {
     }
     this.masks.length = count
     this.count = count
+    this.lastContent = content
     if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(content, count)
     let h = FNV_OFFSET ^ count
     for (let k = 0; k < count; k++) {
@@ -394,10 +403,60 @@ export class Masker {
   private numericShape(s: string, a: number, b: number): string | null {
     const cfg = this.config
     const c0 = s.charCodeAt(a)
-    if (c0 === SLASH) return cfg.path && cfg.ip && isIp(s, a + 1, b) ? WILDCARD : null
-    if (cfg.number && isNumber(s, a, b)) return WILDCARD
-    if (cfg.ip && isIp(s, a, b)) return WILDCARD
-    return null
+    if (c0 === SLASH) {
+      this.wholeType = 'ip'
+      return cfg.path && cfg.ip && isIp(s, a + 1, b) ? WILDCARD : null
+    }
+    if (cfg.number && isNumber(s, a, b)) {
+      this.wholeType = 'number'
+      return WILDCARD
+    }
+    this.wholeType = 'ip'
+    return cfg.ip && isIp(s, a, b) ? WILDCARD : null
+  }
+
+  /**
+   * Typed parameters of `content` against a template of masked tokens: the values at its `<*>`
+   * positions and those masked inside partly masked tokens (`size=<*>`). Null when the content
+   * does not fit the template. Reuses the last scan when it was of this same string.
+   */
+  params(content: string, template: readonly string[]): Param[] | null {
+    if (this.lastContent !== content) this.scan(content)
+    const n = this.count
+    if (template.length !== n) return null
+    const out: Param[] = []
+    for (let k = 0; k < n; k++) {
+      const m = this.masks[k]
+      const t = template[k]
+      const a = this.starts[k]
+      const b = this.ends[k]
+      if (t === WILDCARD) {
+        if (m === WILDCARD) out.push(this.wholeParam(content, k))
+        else out.push({value: content.slice(a, b), type: 'other'})
+      } else if (m === null) {
+        if (t.length !== b - a || !content.startsWith(t, a)) return null
+      } else {
+        if (m !== t) return null
+        const found: (Param[] | null)[] = [null]
+        this.maskToken(content, a, b, found, 0)
+        if (found[0]) for (const p of found[0]) out.push(p)
+      }
+    }
+    return out
+  }
+
+  /** The parameter of a token the last scan masked whole. */
+  private wholeParam(content: string, k: number): Param {
+    const a = this.starts[k]
+    const b = this.ends[k]
+    const value = content.slice(a, b)
+    const kind = this.kinds[k]
+    if (kind !== 0) return {value, type: kind === UNIT ? 'number' : 'time'}
+    const type = this.types[k]
+    if (type) return {value, type}
+    const found: (Param[] | null)[] = [null]
+    this.maskToken(content, a, b, found, 0)
+    return found[0]?.[0] ?? {value, type: 'other'}
   }
 
   /** True when the last scan's masked tokens equal `tokens` (content must be the scanned string). */
@@ -412,8 +471,7 @@ export class Masker {
         continue
       }
       const a = this.starts[k]
-      if (t.length !== this.ends[k] - a) return false
-      for (let j = 0; j < t.length; j++) if (t.charCodeAt(j) !== content.charCodeAt(a + j)) return false
+      if (t.length !== this.ends[k] - a || !content.startsWith(t, a)) return false
     }
     return true
   }
@@ -499,9 +557,11 @@ export class Masker {
   /** Masks the token s[a, b); records its parameters at params[index] when params is given. */
   private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string | null {
     const cfg = this.config
+    this.wholeType = null
     const whole = classifySegment(s, a, b, cfg, false)
     if (whole !== null) {
       if (params) params[index] = [{value: s.slice(a, b), type: whole}]
+      this.wholeType = whole
       return WILDCARD
     }
     // Trim leading and trailing delimiters/punctuation, then split on delimiters.
@@ -517,6 +577,7 @@ export class Masker {
     if (!hasDelim) {
       if (cfg.digitSegments && hasDigitIn(s, a, b) && classifySegment(s, a, b, cfg, true) !== null) {
         if (params) params[index] = [{value: s.slice(a, b), type: 'other'}]
+        this.wholeType = 'other'
         return WILDCARD
       }
       if (params) params[index] = null

@@ -186,23 +186,7 @@ export class TemplateMiner {
   }
 
   private paramsFor(content: string, cluster: Cluster): Param[] | null {
-    const masked: string[] = []
-    const raw: string[] = []
-    const perToken: (Param[] | null)[] = []
-    const n = this.masker.tokenize(content, masked, perToken, raw)
-    const t = cluster.tokens
-    if (t.length !== n || !covers(t, masked)) return null
-    const out: Param[] = []
-    for (let i = 0; i < n; i++) {
-      const found = perToken[i]
-      if (t[i] === WILDCARD) {
-        if (masked[i] === WILDCARD && found) out.push(found[0])
-        else out.push({value: raw[i], type: 'other'})
-      } else if (found) {
-        for (const p of found) out.push(p)
-      }
-    }
-    return out
+    return this.masker.params(content, cluster.tokens)
   }
 
   /** Live templates in id order. */
