@@ -74,7 +74,7 @@ describe.skipIf(!hasLoghub)('content agreement with loghub-2k Content column', (
     if (process.env.FLARE_SHOW_MISMATCHES) for (const r of rows) if (r.examples.length) console.log(`${r.system}\n${r.examples.join('\n')}`)
     for (const r of rows) expect(r.agreement, r.system).toBeGreaterThanOrEqual(FLOOR)
     expect(mean).toBeGreaterThanOrEqual(MEAN_FLOOR)
-  })
+  }, 180_000)
 })
 
 describe.runIf(!hasLoghub)('content agreement (datasets absent)', () => {

@@ -50,7 +50,7 @@ describe.skipIf(!hasLoghub)('loghub-2k (real data)', () => {
     expect(records.some((r) => r.content.includes('\r'))).toBe(false)
     const timed = records.filter((r) => r.timestamp !== undefined).length
     expect(timed).toBeGreaterThan(1900)
-  })
+  }, 120_000)
 
   it('OpenStack: request sessions from req-<uuid>', async () => {
     const {records} = await readAllRecords(path.join(loghubDir, 'OpenStack', 'OpenStack_2k.log'))

@@ -131,7 +131,7 @@ describe('encoding and size guards', () => {
     expect(reader.stats.truncatedLines).toBe(1)
     expect(reader.stats.bytesRead).toBe(size)
     expect(peak).toBeLessThan(16 * 1024 * 1024)
-  })
+  }, 120_000)
 })
 
 describe('binary and unsupported input', () => {
