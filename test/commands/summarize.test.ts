@@ -6,7 +6,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {SummariesDocument} from '../../src/core/explain/schema.js'
 import {Results} from '../../src/core/results.js'
 import {groundedSummaryFromPrompt, userPrompt} from '../core/explain/fixtures.js'
-import {anthropicError, anthropicToolUse, startFakeLlmServer, type FakeLlmServer} from '../helpers/fake-llm-servers.js'
+import {anthropicError, anthropicToolUse, openaiCompletion, startFakeLlmServer, type FakeLlmServer} from '../helpers/fake-llm-servers.js'
 
 /**
  * `flare summarize` and `flare detect --summarize` through the built CLI (node bin/run.js), as a
@@ -272,6 +272,22 @@ describe('flare summarize with Claude (stand-in Messages API)', () => {
     expect(doc.incidents.map((r) => r.status)).toEqual(['ok', 'error', 'ok'])
     expect(doc.incidents[1]!.error).toMatch(/400|rejected/)
     expect(readFileSync(out, 'utf8')).not.toContain(API_KEY)
+  })
+
+  it('--llm-base-url means an OpenAI-compatible server; with no price the cost is "unknown" with the reason', async () => {
+    server = await startFakeLlmServer('openai', (req) => openaiCompletion(JSON.stringify(groundedSummaryFromPrompt(userPrompt(req.body)))))
+    const run = await cli(['summarize', '-i', serviceResults, '--llm-base-url', server.openaiBaseURL, '--model', 'llama3.1:8b', '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(server.requests.length).toBeGreaterThan(0)
+    expect(server.requests[0]!.body.model).toBe('llama3.1:8b')
+    const doc = SummariesDocument.parse(JSON.parse(run.stdout))
+    expect(doc.provider).toBe('openai-compatible')
+    expect(doc.totals.cost_usd).toBeNull()
+
+    const shown = await cli(['summarize', '-i', serviceResults, '--llm-base-url', server.openaiBaseURL, '--model', 'llama3.1:8b'])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toMatch(/│ +unknown │/)
+    expect(shown.stdout).toContain('cost unknown: no price is known for openai-compatible model llama3.1:8b')
   })
 
   it('asking for Claude without a key says how to fix it', async () => {
