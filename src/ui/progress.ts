@@ -9,7 +9,8 @@ export class Progress {
   private spinner?: Ora
   private lastRender = 0
 
-  constructor(public label: string, private readonly enabled = Boolean(process.stderr.isTTY)) {}
+  // ora redraws forever on a pseudo-terminal that reports 0 columns, so such a terminal gets none.
+  constructor(public label: string, private readonly enabled = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0) {}
 
   start(): this {
     if (this.enabled && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
