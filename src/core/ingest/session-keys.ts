@@ -64,13 +64,28 @@ const ID_KEYS = new Map<string, number>([
   ['spanid', 3],
 ])
 
-/** Key names worth a look, found by cheap substring probes before any scanning. */
-const PROBES = ['eq', 'EQ', 'race', 'RACE', 'ession', 'ESSION', 'pan', 'PAN', 'orrelation']
+/** Substrings one of which every id key contains; most lines have none and are skipped at once. */
+const PROBES = ['req', 'Req', 'REQ', 'race', 'RACE', 'ession', 'ESSION', 'pan', 'PAN', 'orrelation']
+
+function isKeyChar(c: number): boolean {
+  return isWord(c) || c === 45 || c === 46
+}
+
+/** Rank of the key text[start, end) in ID_KEYS, ignoring case and - _ . separators. */
+function keyRank(text: string, start: number, end: number): number | undefined {
+  let name = ''
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 45 || c === 95 || c === 46) continue
+    name += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c)
+  }
+  return ID_KEYS.get(name)
+}
 
 /**
  * `key=value`, `key: value`, `"key":"value"` pairs whose key names a request / trace / session /
  * span id (request_id, requestId, X-Request-ID, trace_id, traceId, req, ...). Returns the values
- * of the best-ranked key present.
+ * of the best-ranked key present. Only the word before each `=` or `:` is examined.
  */
 function keyedIds(text: string): string[] | null {
   let probe = false
@@ -83,32 +98,32 @@ function keyedIds(text: string): string[] | null {
   let best = 99
   let out: string[] | null = null
   const n = text.length
-  let i = 0
-  while (i < n) {
-    // find the next key: a run of letters, digits, _ - .
-    const c = text.charCodeAt(i)
-    if (!(isWord(c) || c === 45)) {
-      i++
-      continue
+  let eq = text.indexOf('=')
+  let colon = text.indexOf(':')
+  while (eq >= 0 || colon >= 0) {
+    let sep: number
+    if (colon < 0 || (eq >= 0 && eq < colon)) {
+      sep = eq
+      eq = text.indexOf('=', eq + 1)
+    } else {
+      sep = colon
+      colon = text.indexOf(':', colon + 1)
     }
-    const start = i
-    while (i < n) {
-      const d = text.charCodeAt(i)
-      if (!(isWord(d) || d === 45 || d === 46)) break
-      i++
-    }
-    const len = i - start
+    let keyEnd = sep
+    const q = text.charCodeAt(keyEnd - 1)
+    if (q === 34 || q === 39) keyEnd-- // closing quote of a JSON key
+    let keyStart = keyEnd
+    while (keyStart > 0 && keyEnd - keyStart <= 16 && isKeyChar(text.charCodeAt(keyStart - 1))) keyStart--
+    const len = keyEnd - keyStart
     if (len < 3 || len > 16) continue
-    let j = i
-    if (text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39) j++ // closing quote of a JSON key
-    const sep = text.charCodeAt(j)
-    if (sep !== 61 && sep !== 58) continue
-    j++
+    // every id key ends in "id" or "req": skip the rest without building the name
+    const last = text.charCodeAt(keyEnd - 1) | 32
+    if (last !== 100 && last !== 113) continue
+    const rank = keyRank(text, keyStart, keyEnd)
+    if (rank === undefined || rank > best) continue
+    let j = sep + 1
     while (j < n && text.charCodeAt(j) === 32) j++
     if (text.charCodeAt(j) === 34 || text.charCodeAt(j) === 39) j++
-    const name = text.slice(start, i).toLowerCase().replace(/[-_.]/g, '')
-    const rank = ID_KEYS.get(name)
-    if (rank === undefined || rank > best) continue
     let k = j
     while (k < n) {
       const d = text.charCodeAt(k)
@@ -123,7 +138,9 @@ function keyedIds(text: string): string[] | null {
       best = rank
       out = [value]
     } else if (out && !out.includes(value)) out.push(value)
-    i = k
+    // the value may contain ':' or '=' (urls, base64): skip separators inside it
+    while (eq >= 0 && eq < k) eq = text.indexOf('=', eq + 1)
+    while (colon >= 0 && colon < k) colon = text.indexOf(':', colon + 1)
   }
   return out
 }
