@@ -15,6 +15,7 @@ import {out, severityColor} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {FlareCommand} from './base.js'
+import {detectTrackingClient, detectTrackingFlags, resolveModelOption, trackDetection} from '../ui/mlflow.js'
 import {detectSummaryFlags, summarizeAfterDetect} from './summarize.js'
 
 const STAGE_LABEL: Record<Stage, string> = {
@@ -49,7 +50,8 @@ export default class Detect extends FlareCommand {
     transform: Flags.string({description: "count transform [default: the detector's recommendation]", options: ['none', 'log1p']}),
     output: Flags.string({char: 'o', description: 'write the results document (JSON) here'}),
     'save-model': Flags.string({description: 'save the fitted model bundle to this folder'}),
-    model: Flags.string({description: 'score with a saved model folder instead of fitting'}),
+    model: Flags.string({description: 'score with a saved model folder, or a registered one (models:/flare-detector@champion, models:/NAME/VERSION), instead of fitting'}),
+    ...detectTrackingFlags,
     ...detectSummaryFlags,
   }
 
@@ -68,7 +70,8 @@ export default class Detect extends FlareCommand {
     const features: FeatureConfig = {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
 
     let model: ModelBundle | undefined
-    if (flags.model) model = await loadBundle(flags.model)
+    const tracking = detectTrackingClient(flags)
+    if (flags.model) model = await loadBundle(await resolveModelOption(flags.model, (line) => process.stderr.write(`${line}\n`)))
 
     const progress = new Progress(STAGE_LABEL.read).start()
     let output: DetectOutput
@@ -112,6 +115,7 @@ export default class Detect extends FlareCommand {
     }
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
+    await trackDetection(tracking, flags, output, {log: (line) => this.log(line), json: this.jsonEnabled()})
     if (flags.summarize) {
       const summaries = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text)})
       return {...output.results, summaries}

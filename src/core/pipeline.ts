@@ -1,7 +1,7 @@
 import type {Detector} from './detect/detector.js'
 import {createDetector, DEFAULT_DETECTOR} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
-import {readLabels} from './evaluate/labels.js'
+import {readLabels, type LabelSet} from './evaluate/labels.js'
 import {evaluate} from './evaluate/metrics.js'
 import {buildFeatures, featureColumns, recommendedFeatures, type FeatureConfig} from './features/build.js'
 import type {FeatureMatrix} from './features/matrix.js'
@@ -11,7 +11,7 @@ import type {IngestWarning} from './ingest/index.js'
 import {fetchLines, spoolToFile} from './ingest/spool.js'
 import {mine, type MineResult} from './mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
-import {Results, type Incident} from './results.js'
+import {Results, type Evaluation, type Incident} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import {FLARE_VERSION} from './version.js'
 
@@ -55,16 +55,37 @@ export interface DetectOutput {
 
 export const DEFAULT_WINDOW_MS = 5 * 60_000
 
-/**
- * The one detection pipeline: read → templates → sessions → features → detector → incidents →
- * (evaluation). Commands, the server and the sweep all call this.
- */
-export async function detect(options: DetectOptions): Promise<DetectOutput> {
-  const started = performance.now()
-  const timings: Record<string, number> = {}
-  const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
+/** What every consumer of one input shares: the mined templates, the sessions and the labels. */
+export interface PreparedInput {
+  /** As given (`-` for stdin). */
+  input: string
+  /** Display name: the path, or <stdin>. */
+  inputName: string
+  /** A readable file holding the input (stdin is spooled to a temporary file). */
+  path: string
+  mined: MineResult
+  sessions: Session[]
+  /** The session key actually used (auto resolved), and how it reads in a summary. */
+  sessionKey: string
+  sessionDescription: string
+  sessionReason: string
+  windowMs: number
+  stepMs: number
+  labelSet?: LabelSet
+  labelsPath?: string
+  /** Template index (pipeline-local) → stable template id. */
+  idOf: (templateIndex: number) => string
+  /** Removes the stdin spool file, if any; call once when done. */
+  cleanup?: () => Promise<void>
+}
 
-  // Labels first: a malformed label file should fail before minutes of parsing.
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
+
+/**
+ * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
+ * mine templates and group sessions. A sweep calls this once and fits every detector on the result.
+ */
+export async function prepareInput(options: PrepareOptions): Promise<PreparedInput & {timings: Record<string, number>}> {
   const labelSet = options.labelsPath ? await readLabels(options.labelsPath) : undefined
 
   let path = options.input
@@ -77,16 +98,17 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   try {
     const model = options.model
     const windowMs = options.windowMs ?? model?.manifest.window_ms ?? DEFAULT_WINDOW_MS
+    const stepMs = options.stepMs ?? model?.manifest.step_ms ?? windowMs
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs: options.stepMs ?? model?.manifest.step_ms ?? windowMs})
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs})
 
     options.onStage?.('read')
-    let t0 = performance.now()
+    const t0 = performance.now()
     const mined = await mine(
       {input: path, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
       (record, index) => store.add(record, index),
     )
-    lap('read_ms', t0)
+    const readMs = Math.round(performance.now() - t0)
     const sessions = store.finish()
     if (mined.records === 0) {
       throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
@@ -94,13 +116,91 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     if (sessions.length === 0) {
       throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint: 'try --session-key auto or --session-key window'})
     }
-    const idOf = (index: number): string => mined.templates[index].id
+    return {
+      input: options.input,
+      inputName: options.input === '-' ? '<stdin>' : options.input,
+      path,
+      mined,
+      sessions,
+      sessionKey: store.resolved ?? 'auto',
+      sessionDescription: store.describe(),
+      sessionReason: store.reason,
+      windowMs,
+      stepMs,
+      labelSet,
+      labelsPath: options.labelsPath,
+      idOf: (index: number): string => mined.templates[index].id,
+      cleanup,
+      timings: {read_ms: readMs},
+    }
+  } catch (error) {
+    await cleanup?.()
+    throw error
+  }
+}
+
+/** Session feature vectors; the vocabulary is fitted on these sessions unless one is given (a model's). */
+export function sessionFeatures(prepared: PreparedInput, features: FeatureConfig, vocabulary?: Vocabulary): {vocabulary: Vocabulary; matrix: FeatureMatrix} {
+  const vocab = vocabulary ?? Vocabulary.fit(prepared.sessions, prepared.idOf, features.maxBigrams)
+  return {vocabulary: vocab, matrix: buildFeatures(prepared.sessions, vocab, features, prepared.idOf)}
+}
+
+/** Precision/recall/F1 of per-session predictions against the prepared labels (none without labels). */
+export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Array): {evaluation?: Evaluation; labels?: Array<boolean | undefined>} {
+  const labelSet = prepared.labelSet
+  if (!labelSet) return {}
+  const ids = prepared.sessions.map((s) => s.id)
+  const evaluation = evaluate(ids, predicted, labelSet.labels)
+  if (evaluation.labelled_sessions === 0) {
+    throw new FlareError(`none of the ${prepared.sessions.length} session ids (${prepared.sessionDescription}, e.g. ${ids[0]}) appears in ${prepared.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
+  }
+  return {evaluation, labels: ids.map((id) => labelSet.labels.get(id))}
+}
+
+/** Scores and the 0/1 prediction (score strictly above the fitted threshold) for every row. */
+export function scoreSessions(detector: Detector, X: FeatureMatrix): {scores: Float64Array; predicted: Uint8Array} {
+  const scores = detector.score(X)
+  const predicted = new Uint8Array(scores.length)
+  for (let i = 0; i < scores.length; i++) predicted[i] = scores[i] > detector.threshold ? 1 : 0
+  return {scores, predicted}
+}
+
+/** The manifest of a bundle fitted on `prepared`. */
+export function bundleManifest(prepared: PreparedInput, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+  return {
+    kind: 'flare-model',
+    version: 1,
+    flare_version: FLARE_VERSION,
+    created: new Date().toISOString(),
+    format: prepared.mined.format,
+    session_key: prepared.sessionKey,
+    window_ms: prepared.windowMs,
+    step_ms: prepared.stepMs,
+    features: fitted.features,
+    detector: fitted.detector.name,
+    threshold: fitted.detector.threshold,
+    feature_columns: featureColumns(fitted.vocabulary, fitted.features),
+    training: {input: prepared.inputName, sessions: prepared.sessions.length, lines: prepared.mined.lines},
+  }
+}
+
+/**
+ * The one detection pipeline: read → templates → sessions → features → detector → incidents →
+ * (evaluation). Commands, the server and the sweep all call this (the sweep through its stages).
+ */
+export async function detect(options: DetectOptions): Promise<DetectOutput> {
+  const started = performance.now()
+  const prepared = await prepareInput(options)
+  const timings: Record<string, number> = {...prepared.timings}
+  const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
+  try {
+    const {mined, sessions, idOf} = prepared
+    const model = options.model
 
     options.onStage?.('features', `${sessions.length} sessions`)
-    t0 = performance.now()
+    let t0 = performance.now()
     const features = model?.manifest.features ?? options.features ?? recommendedFeatures(options.detector ?? DEFAULT_DETECTOR)
-    const vocabulary = model?.vocabulary ?? Vocabulary.fit(sessions, idOf, features.maxBigrams)
-    const X = buildFeatures(sessions, vocabulary, features, idOf)
+    const {vocabulary, matrix: X} = sessionFeatures(prepared, features, model?.vocabulary)
     lap('features_ms', t0)
 
     let detector: Detector
@@ -117,9 +217,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     }
     options.onStage?.('score')
     t0 = performance.now()
-    const scores = detector.score(X)
-    const predicted = new Uint8Array(scores.length)
-    for (let i = 0; i < scores.length; i++) predicted[i] = scores[i] > detector.threshold ? 1 : 0
+    const {scores, predicted} = scoreSessions(detector, X)
     lap('score_ms', t0)
 
     options.onStage?.('incidents')
@@ -130,28 +228,19 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
 
     options.onStage?.('samples')
     t0 = performance.now()
-    const texts = await fetchLines(path, drafts.flatMap((d) => d.pending.map((p) => p.line)))
+    const texts = await fetchLines(prepared.path, drafts.flatMap((d) => d.pending.map((p) => p.line)))
     const incidents: Incident[] = drafts.map(({pending, ...d}) => ({...d, sample_lines: pending.map((p) => ({...p, text: texts.get(p.line) ?? ''}))}))
     lap('samples_ms', t0)
 
-    let evaluation
-    let labels: Array<boolean | undefined> | undefined
-    if (labelSet) {
-      options.onStage?.('evaluate')
-      const ids = sessions.map((s) => s.id)
-      evaluation = evaluate(ids, predicted, labelSet.labels)
-      labels = ids.map((id) => labelSet.labels.get(id))
-      if (evaluation.labelled_sessions === 0) {
-        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${ids[0]}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
-      }
-    }
+    if (prepared.labelSet) options.onStage?.('evaluate')
+    const {evaluation, labels} = evaluatePredictions(prepared, predicted)
 
     const anomalies = sessions.map((s, i) => ({session_id: s.id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: s.events}))
     const anomalyCount = predicted.reduce((a, b) => a + b, 0)
     const results = Results.parse({
       version: 1,
       summary: {
-        input: options.input === '-' ? '<stdin>' : options.input,
+        input: prepared.inputName,
         lines: mined.lines,
         parsed: mined.records,
         skipped: mined.skipped,
@@ -160,7 +249,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
         incidents: incidents.length,
         templates: mined.miner.size,
         format: mined.format,
-        session_key: store.describe(),
+        session_key: prepared.sessionDescription,
         detector: detector.name,
         threshold: round(detector.threshold),
         elapsed_ms: Math.round(performance.now() - started),
@@ -170,21 +259,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       ...(evaluation ? {evaluation} : {}),
     })
 
-    const manifest: BundleManifest = model?.manifest ?? {
-      kind: 'flare-model',
-      version: 1,
-      flare_version: FLARE_VERSION,
-      created: new Date().toISOString(),
-      format: mined.format,
-      session_key: store.resolved ?? 'auto',
-      window_ms: windowMs,
-      step_ms: options.stepMs ?? windowMs,
-      features,
-      detector: detector.name,
-      threshold: detector.threshold,
-      feature_columns: featureColumns(vocabulary, features),
-      training: {input: results.summary.input, sessions: sessions.length, lines: mined.lines},
-    }
+    const manifest: BundleManifest = model?.manifest ?? bundleManifest(prepared, {features, vocabulary, detector})
     return {
       results,
       bundle: {manifest, miner: mined.miner, vocabulary, detector},
@@ -194,11 +269,11 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       scores,
       predicted,
       labels,
-      sessionReason: store.reason,
+      sessionReason: prepared.sessionReason,
       timings,
     }
   } finally {
-    await cleanup?.()
+    await prepared.cleanup?.()
   }
 }
 

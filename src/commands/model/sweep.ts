@@ -1,0 +1,183 @@
+import {Flags} from '@oclif/core'
+import {detectorNames} from '../../core/detect/registry.js'
+import {ExitCode, FlareError} from '../../core/errors.js'
+import {FORMAT_NAMES} from '../../core/ingest/index.js'
+import {parseDuration} from '../../core/sessions/window.js'
+import {DEFAULT_GRIDS, expandGrid, readGridFile, runSweep, SWEEP_METRICS, type SweepChild, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {SweepRun} from '../../tracking/sweep-run.js'
+import {Tracker} from '../../tracking/tracker.js'
+import {int, ms} from '../../ui/format.js'
+import {Progress} from '../../ui/progress.js'
+import {err, out} from '../../ui/style.js'
+import {table} from '../../ui/table.js'
+import {printWarning} from '../../ui/warnings.js'
+import {FlareCommand} from '../base.js'
+import {requireMlflowClient} from '../../ui/mlflow.js'
+
+export interface SweepReport {
+  experiment: {id: string; name: string}
+  parent_run_id?: string
+  url?: string
+  metric: SweepMetric
+  best: SweepRow
+  children: SweepRow[]
+  promoted?: {name: string; version: string; alias: string}
+  not_logged: string[]
+  timings: Record<string, number>
+}
+
+interface SweepRow {
+  rank: number
+  index: number
+  detector: string
+  params: Record<string, unknown>
+  run_id?: string
+  precision: number
+  recall: number
+  f1: number
+  anomalies: number
+  fit_ms: number
+}
+
+export default class ModelSweep extends FlareCommand {
+  static override description = 'Fit every detector × hyper-parameter combination on one parse of a labelled log, log each as a nested MLflow run, rank them, and optionally register the best'
+  static override examples = [
+    '<%= config.bin %> model sweep -i data/hdfs_sample.log --labels data/hdfs_sample_labels.csv',
+    '<%= config.bin %> model sweep -i data/hdfs_sample.log --labels data/hdfs_sample_labels.csv --detectors pca,invariants-mining --promote',
+    '<%= config.bin %> model sweep -i app.log --labels labels.csv --grid grid.json --metric recall --json',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
+    labels: Flags.string({description: 'CSV of session ids and a Label column: every child is scored against it', required: true}),
+    detectors: Flags.string({description: `detectors to sweep, comma separated [default: those in --grid, else all: ${detectorNames().join(', ')}]`}),
+    grid: Flags.string({description: 'JSON file: {"<detector>": {"<param>": [values]}}; replaces the default grid of each detector it names'}),
+    metric: Flags.string({description: 'metric that ranks the children (higher is better)', options: [...SWEEP_METRICS], default: 'f1'}),
+    experiment: Flags.string({description: 'MLflow experiment for the sweep', default: 'flare-sweep'}),
+    promote: Flags.boolean({description: "register the best child's model as a new version and point the alias at it"}),
+    name: Flags.string({description: 'registered model name for --promote', default: 'flare-detector'}),
+    alias: Flags.string({description: 'alias --promote points at the new version', default: 'champion'}),
+    format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
+    'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
+    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s)', default: '5m'}),
+  }
+
+  async run(): Promise<SweepReport> {
+    const {flags} = await this.parse(ModelSweep)
+    const windowMs = parseDuration(flags.window, '--window')
+    const fileGrid: SweepGrid = flags.grid ? await readGridFile(flags.grid) : {}
+    const detectors = flags.detectors
+      ? flags.detectors.split(',').map((s) => s.trim()).filter(Boolean)
+      : flags.grid
+        ? Object.keys(fileGrid)
+        : detectorNames()
+    if (detectors.length === 0) throw new FlareError('no detectors to sweep', {exitCode: ExitCode.usage, hint: '--detectors takes a comma-separated list, e.g. pca,invariants-mining'})
+    const candidates = expandGrid(detectors, {...DEFAULT_GRIDS, ...fileGrid})
+    const metric = flags.metric as SweepMetric
+
+    const client = requireMlflowClient('flare model sweep')
+    try {
+      // The sweep exists to be logged: with the server down there is nothing worth computing.
+      const experiment = await client.getOrCreateExperiment(flags.experiment)
+      const tracker = new Tracker(client)
+      const sweepRun = new SweepRun(tracker, {experiment, input: flags.input, detectors, metric, candidates: candidates.length})
+      await sweepRun.start()
+
+      const progress = new Progress('Reading and mining templates').start()
+      let result: SweepResult
+      try {
+        result = await runSweep({
+          input: flags.input,
+          labelsPath: flags.labels,
+          format: flags.format,
+          sessionKey: flags['session-key'] as never,
+          windowMs,
+          candidates,
+          metric,
+          onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
+          onWarning: (w) => {
+            progress.stop()
+            printWarning(w)
+            progress.start()
+          },
+          onChild: async (child, total, shared) => {
+            if (child.index === 1) {
+              progress.succeed()
+              progress.label = `Sweeping ${total} runs`
+              progress.start()
+            }
+            progress.update(child.index - 0.5, total, `${child.index}/${total} ${child.detector} · logging`)
+            await sweepRun.logChild(child, shared)
+            progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`)
+          },
+        })
+      } catch (error) {
+        progress.fail()
+        throw error
+      }
+      progress.succeed(`Swept ${candidates.length} runs`)
+      await sweepRun.finish(result)
+      const promoted = flags.promote ? await sweepRun.promoteBest(result, flags.name, flags.alias) : undefined
+
+      const runIds = new Map(sweepRun.children.map((c) => [c.index, c.runId]))
+      const rows = result.ranked.map((child, i) => row(child, i + 1, runIds.get(child.index)))
+      const report: SweepReport = {
+        experiment: {id: experiment.experiment_id, name: experiment.name},
+        parent_run_id: sweepRun.parentRunId,
+        url: sweepRun.parentRunId ? sweepRun.url(sweepRun.parentRunId) : undefined,
+        metric,
+        best: rows[0]!,
+        children: rows,
+        promoted: promoted ? {name: flags.name, ...promoted} : undefined,
+        not_logged: tracker.failures.map((f) => f.what),
+        timings: result.timings,
+      }
+      if (!this.jsonEnabled()) this.render(report, result)
+      const problems = tracker.report()
+      if (problems) {
+        // The ranking above is intact, but the sweep's purpose (runs in MLflow) was not met.
+        process.stderr.write(`${err.yellow('warning:')} ${problems}\n`)
+        process.exitCode = ExitCode.dependency
+      }
+      return report
+    } finally {
+      await client.close()
+    }
+  }
+
+  private render(report: SweepReport, result: SweepResult): void {
+    const {prepared} = result
+    this.log('')
+    this.log(`${out.bold('Flare sweep')} ${out.dim('·')} ${prepared.inputName} ${out.dim('·')} ${int(prepared.sessions.length)} sessions by ${out.cyan(prepared.sessionDescription)} ${out.dim('·')} parsed once, ${report.children.length} runs ranked by ${out.cyan(report.metric)}`)
+    const t = table(['#', 'detector', 'params', 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run'], {colAligns: ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']})
+    for (const r of report.children) {
+      const best = r.rank === 1
+      const mark = (s: string): string => (best ? out.green.bold(s) : s)
+      const params = Object.entries(r.params).map(([k, v]) => `${k}=${v === null ? 'default' : String(v)}`).join(' ') || out.dim('defaults')
+      t.push([mark(best ? `★ ${r.rank}` : String(r.rank)), mark(r.detector), params, mark(r.precision.toFixed(3)), mark(r.recall.toFixed(3)), mark(r.f1.toFixed(3)), int(r.anomalies), ms(r.fit_ms), r.run_id ? r.run_id.slice(0, 8) : out.dim('not logged')])
+    }
+    this.log(t.toString())
+    const b = report.best
+    this.log(`${out.green('★')} best: ${out.bold(b.detector)} ${out.dim(JSON.stringify(b.params))} ${report.metric} ${out.bold(String(b[report.metric].toFixed(3)))}${b.run_id ? out.dim(` (run ${b.run_id})`) : ''}`)
+    if (report.url) this.log(`${out.green('✔')} logged to MLflow: ${out.bold(report.url)}`)
+    if (report.promoted) {
+      const p = report.promoted
+      this.log(`${out.green('✔')} registered ${out.bold(`${p.name} version ${p.version}`)} and pointed ${out.bold(`@${p.alias}`)} at it ${out.dim(`— use it: flare detect -i LOG --model models:/${p.name}@${p.alias}`)}`)
+    }
+  }
+}
+
+function row(child: SweepChild, rank: number, runId: string | undefined): SweepRow {
+  return {
+    rank,
+    index: child.index,
+    detector: child.detector,
+    params: child.overrides,
+    run_id: runId,
+    precision: child.metrics.precision!,
+    recall: child.metrics.recall!,
+    f1: child.metrics.f1!,
+    anomalies: child.metrics.anomalies!,
+    fit_ms: child.metrics.fit_ms!,
+  }
+}
