@@ -2,7 +2,7 @@ import {readFile, writeFile, rename} from 'node:fs/promises'
 import {ExitCode, FlareError} from './errors.js'
 import type {LogRecord} from './ingest/record.js'
 import {describeDetection, readRecords, type IngestWarning} from './ingest/index.js'
-import {TemplateMiner, configForFormat, parseTemplateState} from './templates/index.js'
+import {TemplateMiner, configForFormat, parseTemplateState, type AddResult} from './templates/index.js'
 
 /**
  * Stage one of every command: stream records out of the input and give each a stable template id.
@@ -80,7 +80,7 @@ export async function saveTemplateState(path: string, miner: TemplateMiner): Pro
   await rename(tmp, path)
 }
 
-export async function mine(options: MineOptions, visit?: (record: LogRecord, templateIndex: number, templateId: string, miner: TemplateMiner) => void): Promise<MineResult> {
+export async function mine(options: MineOptions, visit?: (record: LogRecord, templateIndex: number, mined: AddResult, miner: TemplateMiner) => void): Promise<MineResult> {
   const started = performance.now()
   const source = readRecords(options.input, {format: options.format ?? 'auto', onWarning: options.onWarning, signal: options.signal})
   let miner = options.miner
@@ -94,7 +94,8 @@ export async function mine(options: MineOptions, visit?: (record: LogRecord, tem
       miner = options.statePath ? await loadTemplateState(options.statePath, source.detection?.format.name) : new TemplateMiner(configForFormat(source.detection?.format.name))
     }
     for (const record of batch) {
-      const {templateId} = miner.add(record.content)
+      const added = miner.add(record.content)
+      const templateId = added.templateId
       let index = indexOf.get(templateId)
       let meta: TemplateMeta
       if (index === undefined) {
@@ -108,7 +109,7 @@ export async function mine(options: MineOptions, visit?: (record: LogRecord, tem
       }
       meta.count++
       records++
-      visit?.(record, index, templateId, miner)
+      visit?.(record, index, added, miner)
     }
     if (options.afterBatch) await options.afterBatch()
     if (options.onProgress && records - lastProgress >= 50_000) {

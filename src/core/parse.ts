@@ -27,10 +27,11 @@ export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
   templatesOutput?: string
 }
 
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/
-
+/** RFC 4180 quoting: only fields holding a quote, comma or line break are quoted. */
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+  if (value.indexOf('"') >= 0) return `"${value.replaceAll('"', '""')}"`
+  if (value.indexOf(',') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) return `"${value}"`
+  return value
 }
 
 /** Buffered writer honouring backpressure, so a slow pipe never makes us hold the whole CSV. */
@@ -76,17 +77,27 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     await sink.push(rows.join(''))
     rows = []
   }
-  const result = await mine({...options, afterBatch}, (record, _index, templateId, miner) => {
-    const template = miner.template(templateId)?.template ?? ''
+  // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
+  const escaped = new Map<string, string>()
+  const result = await mine({...options, afterBatch}, (record, _index, added, miner) => {
+    const templateId = added.templateId
+    let template = escaped.get(added.template)
+    if (template === undefined) {
+      if (escaped.size > 10_000) escaped.clear()
+      escaped.set(added.template, (template = csvField(added.template)))
+    }
     const params = miner.extractParams(record.content, templateId) ?? []
-    const ts = record.rawTimestamp ?? ''
-    const level = record.level ?? ''
-    const component = record.component ?? ''
-    const session = record.sessionKeys.join(' ')
-    const values = csvField(JSON.stringify(params.map((p) => p.value)))
-    const types = csvField(JSON.stringify(params.map((p) => p.type)))
-    const head = `,${templateId},${csvField(template)},${csvField(ts)},${csvField(level)},${csvField(component)},`
-    const tail = `,${csvField(session)},${values},${types}\n`
+    let values = '[]'
+    let types = '[]'
+    if (params.length > 0) {
+      values = JSON.stringify(params.map((p) => p.value))
+      types = JSON.stringify(params.map((p) => p.type))
+      values = `"${values.replaceAll('"', '""')}"`
+      types = `"${types.replaceAll('"', '""')}"`
+    }
+    const session = record.sessionKeys.length === 0 ? '' : record.sessionKeys.length === 1 ? record.sessionKeys[0] : csvField(record.sessionKeys.join(' '))
+    const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
+    const tail = `,${session},${values},${types}\n`
     if (record.lineCount === 1) {
       rows.push(record.lineId + head + csvField(record.content) + tail)
     } else {
