@@ -1,0 +1,131 @@
+// Run a child process and measure wall time and peak RSS.
+// Peak RSS comes from GNU time (`/usr/bin/time -v`, "Maximum resident set size") when installed
+// (`apt-get install -y time`), else from polling /proc/<pid>/status VmHWM (the kernel's own
+// high-water mark, so polling only has to catch the last value before exit).
+import {spawn} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const GNU_TIME = '/usr/bin/time'
+let timeChecked
+function gnuTimeAvailable() {
+  if (timeChecked === undefined) {
+    timeChecked = false
+    try {
+      fs.accessSync(GNU_TIME, fs.constants.X_OK)
+      timeChecked = true
+    } catch {}
+  }
+  return timeChecked
+}
+
+export function rssMethod() {
+  return gnuTimeAvailable() ? '/usr/bin/time -v' : '/proc/<pid>/status VmHWM polling'
+}
+
+function readHwmKb(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function readRssKb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Run `cmd args` to completion (or until `timeoutMs`, then SIGKILL).
+ * stdout goes to `stdoutFile` when given (large JSON never passes through this process), else is
+ * collected. stderr is collected and, with `echoStderr`, echoed live (stage traces).
+ * Returns {code, signal, timedOut, wallMs, cpuMs (user+sys, GNU time only), peakRssKb, lastRssKb,
+ * stdout, stderr}.
+ */
+export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStderr = false} = {}) {
+  const useTime = gnuTimeAvailable()
+  const timeFile = path.join(os.tmpdir(), `flare-bench-time-${process.pid}-${Date.now()}.txt`)
+  const argv = useTime ? [GNU_TIME, '-v', '-o', timeFile, cmd, ...args] : [cmd, ...args]
+  const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'pipe'
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    const child = spawn(argv[0], argv.slice(1), {cwd, env, stdio: ['ignore', out, 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    let peak = 0
+    let lastRss
+    let timedOut = false
+    if (child.stdout) child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000)
+      if (echoStderr) process.stderr.write(d)
+    })
+    // The measured process is the child itself without GNU time, or GNU time's only child with it.
+    const poll = setInterval(() => {
+      let pid = child.pid
+      if (useTime) {
+        try {
+          pid = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined
+        } catch {
+          pid = undefined
+        }
+      }
+      if (!pid) return
+      const hwm = readHwmKb(pid)
+      if (hwm) peak = Math.max(peak, hwm)
+      lastRss = readRssKb(pid) ?? lastRss
+    }, 250)
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          timedOut = true
+          try {
+            process.kill(child.pid, 'SIGKILL')
+          } catch {}
+          // GNU time's child survives its parent's SIGKILL: kill it too.
+          try {
+            const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+            for (const k of kids) process.kill(Number(k), 'SIGKILL')
+          } catch {}
+        }, timeoutMs)
+      : undefined
+    child.on('close', (code, signal) => {
+      const wallMs = performance.now() - t0
+      clearInterval(poll)
+      if (timer) clearTimeout(timer)
+      if (typeof out === 'number') fs.closeSync(out)
+      let peakRssKb = peak || undefined
+      let cpuMs
+      let exit = code
+      if (useTime) {
+        try {
+          const text = fs.readFileSync(timeFile, 'utf8')
+          const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(text)
+          if (m) peakRssKb = Number(m[1])
+          const u = /User time \(seconds\): ([\d.]+)/.exec(text)
+          const k = /System time \(seconds\): ([\d.]+)/.exec(text)
+          if (u && k) cpuMs = (Number(u[1]) + Number(k[1])) * 1000
+          const e = /Exit status: (\d+)/.exec(text)
+          if (e) exit = Number(e[1])
+          const s = /Command terminated by signal (\d+)/.exec(text)
+          if (s) signal = `signal ${s[1]}`
+          fs.rmSync(timeFile, {force: true})
+        } catch {}
+      }
+      resolve({code: exit, signal, timedOut, wallMs, cpuMs, peakRssKb, lastRssKb: lastRss, stdout, stderr})
+    })
+  })
+}
+
+/** One-line description of the machine, for the tables and the README. */
+export function machine() {
+  const cpus = os.cpus()
+  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
+}
