@@ -108,10 +108,14 @@ export function compareRuns(experiment: string, runs: readonly Run[], metric: st
   const differing = runs.length < 2 ? keys : keys.filter((k) => new Set(paramsOf.map((p) => p[k] ?? '\u0000missing')).size > 1)
   const present = new Set(metricsOf.flatMap((m) => Object.keys(m)))
   const metrics = [metric, ...STANDARD_METRICS.filter((m) => m !== metric)].filter((m) => present.has(m))
+  // Ties go to the run that got there first (as in a sweep, where the earlier child wins).
+  const started = (i: number): number => runs[i]!.info.start_time ?? 0
   let bestIndex = -1
   metricsOf.forEach((m, i) => {
     const v = m[metric]
-    if (v !== undefined && Number.isFinite(v) && (bestIndex < 0 || v > metricsOf[bestIndex]![metric]!)) bestIndex = i
+    if (v === undefined || !Number.isFinite(v)) return
+    const current = bestIndex < 0 ? undefined : metricsOf[bestIndex]![metric]!
+    if (current === undefined || v > current || (v === current && started(i) < started(bestIndex))) bestIndex = i
   })
   return {
     experiment,

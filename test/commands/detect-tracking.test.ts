@@ -1,0 +1,189 @@
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {createServer, request, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Results} from '../../src/core/results.js'
+import type {MlflowClient} from '../../src/tracking/mlflow-client.js'
+import type {Run} from '../../src/tracking/types.js'
+import {runCli} from '../helpers/cli.js'
+import {freePort} from '../helpers/mlflow-server.js'
+import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
+import {pngInfo} from '../tracking/png.js'
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'flare-detect-tracking-'))
+const detectArgs = ['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv']
+
+const param = (run: Run, key: string) => run.data.params.find((p) => p.key === key)?.value
+const metric = (run: Run, key: string) => run.data.metrics.find((m) => m.key === key)?.value
+const tag = (run: Run, key: string) => run.data.tags.find((t) => t.key === key)?.value
+
+const servers: Server[] = []
+async function listen(handler: Parameters<typeof createServer>[0]): Promise<string> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections()
+    await new Promise((resolve) => s.close(resolve))
+  }
+})
+
+/** Results on disk, exit 0, and exactly one warning, at the end, saying what was not logged. */
+function expectWorkKept(r: {code: number; stdout: string; stderr: string}, out: string): string {
+  expect(r.code, r.stderr).toBe(0)
+  const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')))
+  expect(results.summary.sessions).toBe(360)
+  expect(results.evaluation!.f1).toBeGreaterThan(0.9)
+  const warnings = r.stderr.split('\n').filter((l) => /warning/i.test(l))
+  expect(warnings, r.stderr).toHaveLength(1)
+  expect(r.stderr.trimEnd().endsWith(warnings[0]!)).toBe(true)
+  expect(r.stderr).not.toMatch(/\n\s+at /)
+  return warnings[0]!
+}
+
+describe('flare detect without an MLflow server', () => {
+  it('says once, dimly, that tracking is off and how to turn it on; --no-track silences it', async () => {
+    const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json'], {env: {FORCE_COLOR: '1'}})
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stderr.split('\n').filter((l) => /MLflow/.test(l))
+    expect(lines).toEqual(['\u001B[2mMLflow tracking is off: set MLFLOW_TRACKING_URI (e.g. http://127.0.0.1:5000) to log this run, or pass --no-track to hide this line.\u001B[22m'])
+    const quiet = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json', '--no-track'])
+    expect(quiet.stderr).not.toMatch(/MLflow/)
+    const register = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--register', 'x'])
+    expect(register.code).toBe(2)
+    expect(register.stderr).toMatch(/--register x needs an MLflow server/)
+  })
+
+  it('keeps its results when the tracking URI points at a closed port: exit 0, one warning naming what was not logged', async () => {
+    const uri = `http://127.0.0.1:${await freePort()}`
+    const out = path.join(tmp, 'closed.json')
+    const r = await runCli([...detectArgs, '-o', out], {env: {MLFLOW_TRACKING_URI: uri}})
+    const warning = expectWorkKept(r, out)
+    expect(warning).toContain(`MLflow at ${uri}: not logged: the whole run (params, metrics, tags, dataset, artifacts, model)`)
+    expect(warning).toContain('connection refused')
+    expect(warning).toContain('mlflow server --host 127.0.0.1 --port 5000')
+  })
+
+  it('keeps its results when the server answers 500 to everything', async () => {
+    let calls = 0
+    const uri = await listen((_req, res) => {
+      calls++
+      res.writeHead(500, {'content-type': 'application/json'})
+      res.end(JSON.stringify({error_code: 'INTERNAL_ERROR', message: 'database is locked'}))
+    })
+    const out = path.join(tmp, 'http500.json')
+    const r = await runCli([...detectArgs, '-o', out], {env: {MLFLOW_TRACKING_URI: uri}})
+    const warning = expectWorkKept(r, out)
+    expect(warning).toContain('not logged: the whole run')
+    expect(warning).toContain('database is locked (HTTP 500 after 5 tries)')
+    // retried with backoff, then nothing more was tried against a failing server
+    expect(calls).toBe(5)
+  })
+})
+
+describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real server)', () => {
+  let server: MlflowTestServer
+  let client: MlflowClient
+  const experiment = uniqueName('flare-detection')
+  const model = uniqueName('flare-detect-model')
+
+  beforeAll(async () => {
+    server = await useMlflowServer()
+    client = server.client
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('logs one run with params, metrics, tags, the dataset, artifacts and the model folder; --register adds a version', async () => {
+    const out = path.join(tmp, 'tracked.json')
+    const r = await runCli([...detectArgs, '-d', 'pca', '-o', out, '--experiment', experiment, '--register', model], {env: {MLFLOW_TRACKING_URI: server.uri}})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toMatch(/warning/i)
+    expect(r.stdout).toMatch(/logged to MLflow: http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}/)
+    expect(r.stdout).toContain(`registered ${model} version 1`)
+    const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')))
+
+    const exp = (await client.getExperimentByName(experiment))!
+    const runs = await client.searchAllRuns({experimentIds: [exp.experiment_id]})
+    expect(runs).toHaveLength(1)
+    const run = runs[0]!
+    expect(run.info.status).toBe('FINISHED')
+    expect(param(run, 'detector')).toBe('pca')
+    expect(param(run, 'varianceRatio')).toBe('0.95')
+    expect(param(run, 'features')).toBe('counts,extras')
+    expect(param(run, 'transform')).toBe('log1p')
+    expect(param(run, 'format')).toBe('hdfs')
+    expect(param(run, 'session_key')).toBe('block')
+    expect(param(run, 'total_sessions')).toBe('360')
+    expect(Number(param(run, 'vocabulary_size'))).toBe(results.summary.templates)
+    expect(metric(run, 'anomalies')).toBe(results.summary.anomalies)
+    expect(metric(run, 'f1')).toBeCloseTo(results.evaluation!.f1, 12)
+    expect(metric(run, 'tp')).toBe(results.evaluation!.tp)
+    expect(metric(run, 'elapsed_ms')).toBe(results.summary.elapsed_ms)
+    for (const key of ['anomaly_rate', 'score_mean', 'score_std', 'score_min', 'score_max', 'score_p50', 'score_p95', 'score_p99', 'precision', 'recall', 'fp', 'fn', 'tn', 'lines_per_second', 'read_ms', 'features_ms', 'fit_ms', 'score_ms']) {
+      expect(metric(run, key), key).toBeTypeOf('number')
+    }
+    expect(tag(run, 'mlflow.source.name')).toBe('flare detect')
+    expect(tag(run, 'mlflow.source.type')).toBe('LOCAL')
+    expect(tag(run, 'mlflow.runName')).toBe('pca-hdfs_sample.log')
+    expect(tag(run, 'dataset')).toBe('hdfs_sample.log')
+    expect(tag(run, 'flare.version')).toMatch(/^\d+\.\d+\.\d+/)
+    expect(tag(run, 'node.version')).toBe(process.version)
+    if (existsSync(path.join(process.cwd(), '.git'))) expect(tag(run, 'mlflow.source.git.commit')).toMatch(/^[0-9a-f]{40}$/)
+    const input = run.inputs.dataset_inputs[0]!
+    expect(input.dataset).toMatchObject({name: 'hdfs_sample.log', source_type: 'local'})
+    expect(input.dataset.digest.length).toBeLessThanOrEqual(36)
+    expect(JSON.parse(input.dataset.source).uri).toMatch(/^file:\/\/.*\/data\/hdfs_sample\.log$/)
+    expect(JSON.parse(input.dataset.profile!)).toMatchObject({rows: 360})
+
+    const files = (await client.listArtifactsRecursive(run.info.run_id)).map((f) => f.path)
+    expect(files).toEqual(expect.arrayContaining(['results.json', 'vocab.json', 'confusion_matrix.png', 'score_histogram.png', 'model/MLmodel', 'model/bundle/bundle.json']))
+    expect(Results.parse(JSON.parse((await client.downloadArtifact(run.info.run_id, 'results.json')).toString())).anomalies).toEqual(results.anomalies)
+    expect(pngInfo(await client.downloadArtifact(run.info.run_id, 'confusion_matrix.png')).width).toBeGreaterThan(100)
+    expect(pngInfo(await client.downloadArtifact(run.info.run_id, 'score_histogram.png')).width).toBeGreaterThan(100)
+    expect((await client.downloadArtifact(run.info.run_id, 'model/MLmodel')).toString()).toMatch(/^ {2}flare:\n(?: {4}.*\n)* {4}detector: pca$/m)
+
+    const version = await client.getModelVersion(model, 1)
+    expect(version.run_id).toBe(run.info.run_id)
+  })
+
+  it('logs what it can when only artifact uploads fail, and names the rest once', async () => {
+    // A proxy in front of the real server that fails every artifact upload with a 500.
+    const target = new URL(server.uri)
+    const uri = await listen((req, res) => {
+      if (req.method === 'PUT' && req.url?.includes('/mlflow-artifacts/')) {
+        req.resume()
+        res.writeHead(500, {'content-type': 'text/html'})
+        res.end('<html><title>502 Bad Gateway</title></html>')
+        return
+      }
+      const upstream = request({host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers}, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers)
+        up.pipe(res)
+      })
+      req.pipe(upstream)
+    })
+    const out = path.join(tmp, 'partial.json')
+    const r = await runCli([...detectArgs, '-o', out, '--experiment', experiment], {env: {MLFLOW_TRACKING_URI: uri}})
+    const warning = expectWorkKept(r, out)
+    expect(warning).toContain('not logged: results.json')
+    expect(warning).toContain('model folder')
+    expect(warning).toContain('502 Bad Gateway')
+    expect(warning).not.toContain('params, metrics and tags')
+
+    const exp = (await client.getExperimentByName(experiment))!
+    const runs = await client.searchAllRuns({experimentIds: [exp.experiment_id], orderBy: ['attributes.start_time DESC']})
+    const run = runs[0]!
+    expect(param(run, 'detector')).toBe('invariants-mining')
+    expect(metric(run, 'f1')).toBe(1)
+    expect(await client.listArtifacts(run.info.run_id)).toEqual([])
+  })
+})
+
+reportMlflowMissing()
