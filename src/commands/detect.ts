@@ -43,7 +43,7 @@ export default class Detect extends FlareCommand {
     detector: Flags.string({char: 'd', description: 'anomaly detector', options: detectorNames(), default: DEFAULT_DETECTOR}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
-    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s)', default: '5m'}),
+    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
     step: Flags.string({description: 'slide between windows (default: the window length)'}),
     contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
     features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
@@ -57,7 +57,7 @@ export default class Detect extends FlareCommand {
 
   async run(): Promise<Results & {summaries?: SummariesDocument}> {
     const {flags} = await this.parse(Detect)
-    const windowMs = parseDuration(flags.window, '--window')
+    const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
     const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination)
     if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {

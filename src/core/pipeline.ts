@@ -53,7 +53,7 @@ export interface DetectOutput {
   timings: Record<string, number>
 }
 
-export const DEFAULT_WINDOW_MS = 5 * 60_000
+export {DEFAULT_WINDOW_MS} from './sessions/store.js'
 
 /** What every consumer of one input shares: the mined templates, the sessions and the labels. */
 export interface PreparedInput {
@@ -97,8 +97,9 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
   }
   try {
     const model = options.model
-    const windowMs = options.windowMs ?? model?.manifest.window_ms ?? DEFAULT_WINDOW_MS
-    const stepMs = options.stepMs ?? model?.manifest.step_ms ?? windowMs
+    // No window given: the session store picks one from the timestamps (window mode only).
+    const windowMs = options.windowMs ?? model?.manifest.window_ms
+    const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
     const store = new SessionStore({mode: sessionKey, windowMs, stepMs})
 
@@ -125,8 +126,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionKey: store.resolved ?? 'auto',
       sessionDescription: store.describe(),
       sessionReason: store.reason,
-      windowMs,
-      stepMs,
+      windowMs: store.windowMs,
+      stepMs: store.stepMs,
       labelSet,
       labelsPath: options.labelsPath,
       idOf: (index: number): string => mined.templates[index].id,

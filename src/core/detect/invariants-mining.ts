@@ -2,7 +2,7 @@ import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import {uniqueRows} from './dedupe.js'
 import {symmetricEigen} from './linalg.js'
-import type {ThresholdInfo} from './threshold.js'
+import {chooseThreshold, type ThresholdInfo} from './threshold.js'
 
 /**
  * Invariants Mining (Lou et al., USENIX ATC 2010; as in loglizer). Searches small column subsets
@@ -26,6 +26,10 @@ export interface InvariantsMiningParams extends ThresholdParams {
   /** |x·v| ≤ epsilon counts as satisfied. */
   epsilon?: number
   maxInvariantSize?: number
+  /** Columns (most frequent first) that multi-column invariants are searched among. */
+  maxColumns?: number
+  /** Above this share of training sessions breaking some invariant, the threshold turns robust (see naturalThreshold). */
+  maxViolatingShare?: number
   /** Largest absolute integer coefficient allowed. */
   maxCoefficient?: number
 }
@@ -41,6 +45,8 @@ export class InvariantsMining extends BaseDetector {
   readonly epsilon: number
   readonly maxInvariantSize: number
   readonly maxCoefficient: number
+  readonly maxColumns: number
+  readonly maxViolatingShare: number
   invariants: Invariant[] = []
 
   constructor(p: InvariantsMiningParams = {}) {
@@ -49,6 +55,8 @@ export class InvariantsMining extends BaseDetector {
     this.epsilon = p.epsilon ?? 0.5
     this.maxInvariantSize = p.maxInvariantSize ?? 3
     this.maxCoefficient = p.maxCoefficient ?? 10
+    this.maxColumns = p.maxColumns ?? 48
+    this.maxViolatingShare = p.maxViolatingShare ?? 0.1
   }
 
   params(): DetectorParams {
@@ -57,6 +65,8 @@ export class InvariantsMining extends BaseDetector {
       epsilon: this.epsilon,
       maxInvariantSize: this.maxInvariantSize,
       maxCoefficient: this.maxCoefficient,
+      maxColumns: this.maxColumns,
+      maxViolatingShare: this.maxViolatingShare,
       contamination: this.contamination,
     }
   }
@@ -114,7 +124,12 @@ export class InvariantsMining extends BaseDetector {
       }
       return false
     }
+    // Single-column invariants ("template E never occurs") come first over every column. Larger
+    // subsets only draw from the columns that are not already such an invariant, capped to the
+    // most frequent `maxColumns`: C(p, 3) over a few hundred templates would take minutes, and a
+    // relation between two rare templates holds on too few sessions to matter.
     const combo: number[] = []
+    let pool: number[] = []
     const visit = (size: number, start: number): void => {
       if (basis.length >= p) return
       if (combo.length === size) {
@@ -129,13 +144,22 @@ export class InvariantsMining extends BaseDetector {
         isInvariantKey.add(cols.join(','))
         return
       }
-      for (let j = start; j < p; j++) {
-        combo.push(j)
+      for (let j = start; j < pool.length; j++) {
+        combo.push(pool[j])
         visit(size, j + 1)
         combo.pop()
       }
     }
-    for (let size = 1; size <= this.maxInvariantSize && size <= p; size++) visit(size, 0)
+    pool = Array.from({length: p}, (_, j) => j)
+    visit(1, 0)
+    const presence = new Float64Array(p)
+    for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) if (U[i * p + j] !== 0) presence[j] += weights[i]
+    pool = pool
+      .filter((j) => !isInvariantKey.has(String(j)))
+      .sort((a, b) => presence[b] - presence[a] || a - b)
+      .slice(0, this.maxColumns)
+      .sort((a, b) => a - b)
+    for (let size = 2; size <= this.maxInvariantSize && size <= pool.length; size++) visit(size, 0)
     this.invariants = found
   }
 
@@ -160,8 +184,18 @@ export class InvariantsMining extends BaseDetector {
     return coef
   }
 
-  protected override naturalThreshold(): ThresholdInfo {
-    return {threshold: 0, rule: 'any-invariant-violated'}
+  /**
+   * Any violated invariant flags a session — unless that flags more than `maxViolatingShare` of
+   * the training sessions: then the invariants describe the log's variety (small, heterogeneous
+   * windows where most templates are rare) rather than failures, and only sessions breaking an
+   * unusual number of them are flagged (the shared robust rule on the violation counts).
+   */
+  protected override naturalThreshold(train: Float64Array): ThresholdInfo {
+    let violating = 0
+    for (const s of train) if (s > 0) violating++
+    if (violating <= this.maxViolatingShare * train.length) return {threshold: 0, rule: 'any-invariant-violated'}
+    const robust = chooseThreshold(train, {})
+    return {threshold: Math.max(0, robust.threshold), rule: `${robust.rule} (${((violating / train.length) * 100).toFixed(0)}% of sessions break an invariant)`}
   }
 
   protected scoreRows(X: FeatureMatrix): Float64Array {

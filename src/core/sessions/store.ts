@@ -98,10 +98,42 @@ export class Session {
   }
 }
 
+export const DEFAULT_WINDOW_MS = 5 * 60_000
+
+const WINDOW_CHOICES = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400].map((s) => s * 1000)
+
+/**
+ * Window length for a log without session ids, from its timestamps: the shortest window whose
+ * non-empty windows hold a median of at least 10 events (enough for counts to mean something),
+ * unless that leaves fewer than 20 windows (too few to tell normal from odd), in which case the
+ * longest shorter window that still gives 20. An 8-hour syslog at a few lines a minute gets 10m;
+ * two busy minutes of Android logcat get seconds; a year of sparse BGL alerts gets hours.
+ */
+export function chooseWindow(times: number[]): number {
+  if (times.length === 0) return DEFAULT_WINDOW_MS
+  const stats = WINDOW_CHOICES.map((w) => {
+    const counts = new Map<number, number>()
+    for (const t of times) {
+      const k = Math.floor(t / w)
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
+    const sizes = [...counts.values()].sort((a, b) => a - b)
+    return {w, windows: sizes.length, median: sizes[Math.floor(sizes.length / 2)]}
+  })
+  const dense = stats.findIndex((s) => s.median >= 10)
+  if (dense < 0) return stats[stats.length - 1].w
+  if (stats[dense].windows >= 20) return stats[dense].w
+  for (let i = dense - 1; i >= 0; i--) if (stats[i].windows >= 20) return stats[i].w
+  return stats[dense].w
+}
+
 export interface SessionStoreOptions {
   mode: SessionKeyMode
-  /** Window length for `window` mode, in ms. */
-  windowMs: number
+  /**
+   * Window length for `window` mode, in ms. Undefined: chosen from the data once all records are
+   * in (see chooseWindow), which means window-mode records are held until finish().
+   */
+  windowMs?: number
   /** Slide between windows, in ms (defaults to windowMs: tumbling windows). */
   stepMs?: number
   /** Records examined before `auto` decides between an id key and windows. */
@@ -130,12 +162,16 @@ export class SessionStore {
   lineWindows = false
   private pending: Pending[] = []
   private lastTime = Number.NaN
-  private readonly stepMs: number
+  private windowSize: number | undefined
+  private stepSize: number | undefined
+  /** Window mode with an automatic size: records held as (template, line, level, time) until finish(). */
+  private readonly held: {template: number[]; line: number[]; level: Array<string | undefined>; time: number[]} = {template: [], line: [], level: [], time: []}
   private readonly autoSample: number
   private readonly linesPerWindow: number
 
   constructor(private readonly options: SessionStoreOptions) {
-    this.stepMs = options.stepMs ?? options.windowMs
+    this.windowSize = options.windowMs
+    this.stepSize = options.stepMs ?? options.windowMs
     this.autoSample = options.autoSample ?? 2000
     this.linesPerWindow = options.linesPerWindow ?? 200
     if (options.mode !== 'auto') {
@@ -156,14 +192,32 @@ export class SessionStore {
   /** Call once after the last record. Returns sessions in order of first appearance. */
   finish(): Session[] {
     if (this.resolved === undefined) this.resolve()
+    if (this.held.time.length > 0) this.flushHeld()
     return [...this.sessions.values()]
+  }
+
+  /** The window length in force (chosen by finish() when it was automatic). */
+  get windowMs(): number {
+    return this.windowSize ?? DEFAULT_WINDOW_MS
+  }
+
+  get stepMs(): number {
+    return this.stepSize ?? this.windowMs
   }
 
   describe(): string {
     if (this.resolved !== 'window') return this.resolved ?? 'auto'
     if (this.lineWindows) return `window (${this.linesPerWindow} lines; no timestamps)`
-    const step = this.stepMs === this.options.windowMs ? '' : `, step ${formatDuration(this.stepMs)}`
-    return `window (${formatDuration(this.options.windowMs)}${step})`
+    const step = this.stepMs === this.windowMs ? '' : `, step ${formatDuration(this.stepMs)}`
+    return `window (${this.options.windowMs === undefined ? 'auto: ' : ''}${formatDuration(this.windowMs)}${step})`
+  }
+
+  private flushHeld(): void {
+    const h = this.held
+    this.windowSize = chooseWindow(h.time)
+    this.stepSize ??= this.windowSize
+    for (let i = 0; i < h.time.length; i++) this.addToWindows(h.template[i], h.line[i], h.level[i], h.time[i])
+    h.template.length = h.line.length = h.level.length = h.time.length = 0
   }
 
   private resolve(): void {
@@ -220,10 +274,21 @@ export class SessionStore {
       this.session(id).add(templateIndex, record.lineId, record.level, undefined)
       return
     }
-    const {first, last} = windowsContaining(t, this.options.windowMs, this.stepMs)
+    if (this.windowSize === undefined) {
+      this.held.template.push(templateIndex)
+      this.held.line.push(record.lineId)
+      this.held.level.push(record.level)
+      this.held.time.push(t)
+      return
+    }
+    this.addToWindows(templateIndex, record.lineId, record.level, t)
+  }
+
+  private addToWindows(templateIndex: number, lineId: number, level: string | undefined, t: number): void {
+    const {first, last} = windowsContaining(t, this.windowMs, this.stepMs)
     for (let k = first; k <= last; k++) {
       const id = new Date(k * this.stepMs).toISOString()
-      this.session(id).add(templateIndex, record.lineId, record.level, t)
+      this.session(id).add(templateIndex, lineId, level, t)
     }
   }
 

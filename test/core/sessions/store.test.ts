@@ -1,0 +1,86 @@
+import {describe, expect, it} from 'vitest'
+import type {LogRecord} from '../../../src/core/ingest/record.js'
+import {chooseWindow, SessionStore} from '../../../src/core/sessions/store.js'
+import {parseDuration, windowsContaining} from '../../../src/core/sessions/window.js'
+
+const rec = (lineId: number, extra: Partial<LogRecord> = {}): LogRecord => ({lineId, lineCount: 1, content: 'x', sessionKeys: [], format: 'test', ...extra})
+
+describe('SessionStore', () => {
+  it('auto picks the id kind most records carry and ignores lines without one', () => {
+    const store = new SessionStore({mode: 'auto', autoSample: 10})
+    for (let i = 1; i <= 30; i++) store.add(rec(i, i % 3 === 0 ? {} : {sessionKeys: [`blk_${i % 4}`], sessionKind: 'block'}), i % 5)
+    const sessions = store.finish()
+    expect(store.resolved).toBe('block')
+    expect(sessions.map((s) => s.id).sort()).toEqual(['blk_0', 'blk_1', 'blk_2', 'blk_3'])
+    expect(store.unassigned).toBe(10)
+    expect(sessions.reduce((n, s) => n + s.events, 0)).toBe(20)
+  })
+
+  it('a line naming two blocks counts in both sessions', () => {
+    const store = new SessionStore({mode: 'block'})
+    store.add(rec(1, {sessionKeys: ['blk_1', 'blk_2'], sessionKind: 'block'}), 0)
+    const [a, b] = store.finish()
+    expect([a.id, b.id]).toEqual(['blk_1', 'blk_2'])
+    expect(a.count(0)).toBe(1)
+    expect(b.count(0)).toBe(1)
+  })
+
+  it('falls back to time windows when few records carry ids, with sliding steps', () => {
+    const store = new SessionStore({mode: 'auto', windowMs: 60_000, stepMs: 30_000, autoSample: 5})
+    const t0 = Date.UTC(2026, 0, 1, 0, 0, 0)
+    for (let i = 0; i < 10; i++) store.add(rec(i + 1, {timestamp: t0 + i * 20_000, level: i === 9 ? 'ERROR' : 'INFO'}), 0)
+    const sessions = store.finish()
+    expect(store.resolved).toBe('window')
+    expect(store.describe()).toBe('window (1m, step 30s)')
+    // every record is in two overlapping windows
+    expect(sessions.reduce((n, s) => n + s.events, 0)).toBe(20)
+    const last = sessions.find((s) => s.id === new Date(t0 + 150_000).toISOString())!
+    expect(last.errors).toBe(1)
+  })
+
+  it('chooses a window from the timestamps when none is given', () => {
+    const t0 = Date.UTC(2026, 0, 1)
+    // 8 hours at 3 events a minute → 10-minute windows hold ~30 events
+    const times = Array.from({length: 8 * 60 * 3}, (_, i) => t0 + i * 20_000)
+    expect(chooseWindow(times)).toBe(300_000)
+    const store = new SessionStore({mode: 'window'})
+    times.forEach((t, i) => store.add(rec(i + 1, {timestamp: t}), 0))
+    const sessions = store.finish()
+    expect(store.windowMs).toBe(300_000)
+    expect(sessions).toHaveLength(96)
+    expect(store.describe()).toBe('window (auto: 5m)')
+  })
+
+  it('counts lines when there are no timestamps at all', () => {
+    const store = new SessionStore({mode: 'window', windowMs: 60_000, linesPerWindow: 4})
+    for (let i = 1; i <= 10; i++) store.add(rec(i), 0)
+    expect(store.finish().map((s) => s.id)).toEqual(['lines 1-4', 'lines 5-8', 'lines 9-12'])
+    expect(store.describe()).toMatch(/no timestamps/)
+  })
+
+  it('tracks per-template counts, first lines, transitions and timing', () => {
+    const store = new SessionStore({mode: 'request'})
+    const t0 = 1_000_000
+    ;[0, 1, 1, 2].forEach((tpl, i) => store.add(rec(10 + i, {sessionKeys: ['r1'], sessionKind: 'request', timestamp: t0 + i * 1000, level: tpl === 2 ? 'WARN' : 'INFO'}), tpl))
+    const [s] = store.finish()
+    expect(s.templates).toEqual([0, 1, 10, 1, 2, 11, 2, 1, 13])
+    expect(s.transitions.length / 2).toBe(3) // 0→1, 1→1, 1→2
+    expect(s.durationMs).toBe(3000)
+    expect(s.gapMax).toBe(1000)
+    expect(s.warnings).toBe(1)
+  })
+})
+
+describe('durations and windows', () => {
+  it('parses durations with units', () => {
+    expect(parseDuration('5m')).toBe(300_000)
+    expect(parseDuration('250ms')).toBe(250)
+    expect(parseDuration('1.5h')).toBe(5_400_000)
+    expect(parseDuration('30')).toBe(30_000)
+    expect(() => parseDuration('soon')).toThrow(/invalid duration/)
+  })
+  it('finds every sliding window containing a time', () => {
+    expect(windowsContaining(125, 100, 50)).toEqual({first: 1, last: 2})
+    expect(windowsContaining(125, 100, 100)).toEqual({first: 1, last: 1})
+  })
+})
