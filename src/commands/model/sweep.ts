@@ -59,12 +59,12 @@ export default class ModelSweep extends FlareCommand {
     alias: Flags.string({description: 'alias --promote points at the new version', default: 'champion'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
-    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s)', default: '5m'}),
+    window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: as flare detect]'}),
   }
 
   async run(): Promise<SweepReport> {
     const {flags} = await this.parse(ModelSweep)
-    const windowMs = parseDuration(flags.window, '--window')
+    const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const fileGrid: SweepGrid = flags.grid ? await readGridFile(flags.grid) : {}
     const detectors = flags.detectors
       ? flags.detectors.split(',').map((s) => s.trim()).filter(Boolean)
