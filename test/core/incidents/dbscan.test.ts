@@ -1,16 +1,6 @@
 import {describe, expect, it} from 'vitest'
+import {mulberry32 as rng} from '../../../src/core/detect/random.js'
 import {dbscan, dbscanBruteForce} from '../../../src/core/incidents/dbscan.js'
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Same clusters up to renumbering. */
 function samePartition(a: Int32Array, b: Int32Array): boolean {
