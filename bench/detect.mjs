@@ -8,7 +8,7 @@
 //                         [--detectors a,b] [--repeat 3] [--timeout-min 15] [--trace] [--no-python]
 import fs from 'node:fs'
 import path from 'node:path'
-import {machine, rssMethod, runMeasured} from './lib/measure.mjs'
+import {codeVersion, machine, rssMethod, runMeasured} from './lib/measure.mjs'
 import {prf} from './lib/metrics.mjs'
 import {BENCH_OUT, benchOut, CLI, DATASETS, datasetsPresent, requireBuild, ROOT} from './lib/paths.mjs'
 import {ensurePeers, runPeer, sklearnEnv} from './lib/python.mjs'
@@ -29,7 +29,7 @@ const usePython = !args.includes('--no-python')
 requireBuild()
 const {detectorNames, DEFAULT_DETECTOR} = await import(path.join(ROOT, 'dist/core/detect/registry.js'))
 const {recommendedFeatures} = await import(path.join(ROOT, 'dist/core/features/build.js'))
-const {detect, DEFAULT_WINDOW_MS} = await import(path.join(ROOT, 'dist/core/pipeline.js'))
+const {detect} = await import(path.join(ROOT, 'dist/core/pipeline.js'))
 
 const HDFS_LOG = `${DATASETS}/hdfs/HDFS_2percent.log`
 const HDFS_LABELS = `${DATASETS}/hdfs/HDFS_2percent_anomaly_label.csv`
@@ -143,8 +143,9 @@ function bglLines(file) {
 }
 
 function windowMsOf(sessionKey) {
-  const m = /window \((\d+)(ms|s|m|h|d)/.exec(sessionKey)
-  if (!m) return DEFAULT_WINDOW_MS
+  // "window (5m)", "window (5m, step 1m)", "window (auto: 1d)" (the length Flare picked itself).
+  const m = /window \((?:auto: )?(\d+(?:\.\d+)?)(ms|s|m|h|d)\b/.exec(sessionKey)
+  if (!m) throw new Error(`cannot read the window length from session_key "${sessionKey}"`)
   return Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2]]
 }
 
@@ -283,7 +284,7 @@ if (!datasetsPresent()) {
   console.log(`${DATASETS} is absent: bench/detect.mjs needs the shared HDFS and loghub datasets; skipped.`)
   process.exit(0)
 }
-console.log(`flare detect bench — ${new Date().toISOString()} — ${machine()}`)
+console.log(`flare detect bench — ${new Date().toISOString()} — ${machine()} — ${codeVersion(ROOT)}; dist/ built ${fs.statSync(path.join(ROOT, 'dist/core/pipeline.js')).mtime.toISOString()}`)
 console.log(`detectors: ${DETECTORS.join(', ')} (default ${DEFAULT_DETECTOR}); outputs in ${rel(BENCH_OUT)}/`)
 if (SECTIONS.includes('accuracy')) await accuracy()
 if (SECTIONS.includes('generalisation')) await generalisation()

@@ -2,7 +2,7 @@
 // Peak RSS comes from GNU time (`/usr/bin/time -v`, "Maximum resident set size") when installed
 // (`apt-get install -y time`), else from polling /proc/<pid>/status VmHWM (the kernel's own
 // high-water mark, so polling only has to catch the last value before exit).
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -128,4 +128,15 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
 export function machine() {
   const cpus = os.cpus()
   return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
+}
+
+/** Commit and whether src/ has uncommitted edits: dist/ is built from the working tree. */
+export function codeVersion(cwd) {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd, encoding: 'utf8'}).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {cwd, encoding: 'utf8'}).trim()
+    return `git ${head}${dirty ? ` + uncommitted src/ edits (${dirty.split('\n').length} files)` : ''}`
+  } catch {
+    return 'git version unknown'
+  }
 }
