@@ -7,6 +7,14 @@ import {err} from '../ui/style.js'
  * to do next and a non-zero exit code, never a stack trace unless DEBUG=flare* is set.
  */
 export abstract class FlareCommand extends Command {
+  /**
+   * `--json` output: plain JSON.stringify. oclif's default colourises with regexes, which costs
+   * seconds and gigabytes on a results document with half a million sessions.
+   */
+  override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof FlareError) {
       if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
