@@ -11,12 +11,17 @@ import type {Results} from '../core/results.js'
 import {parseDuration} from '../core/sessions/window.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
-import {out, severityColor} from '../ui/style.js'
+import {err, out, severityColor} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {FlareCommand} from './base.js'
-import {detectTrackingClient, detectTrackingFlags, resolveModelOption, trackDetection} from '../ui/mlflow.js'
-import {detectSummaryFlags, summarizeAfterDetect} from './summarize.js'
+import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
+import {detectSummaryFlags} from '../ui/summary-flags.js'
+
+/** The MLflow client and the explain engine load only when a run uses them (start-up time). */
+const tracking = (): Promise<typeof import('../ui/mlflow.js')> => import('../ui/mlflow.js')
+const needsTracking = (flags: {track: boolean; register?: string; model?: string}): boolean =>
+  Boolean(flags.register || flags.model?.startsWith('models:/') || (flags.track && process.env.MLFLOW_TRACKING_URI))
 
 const STAGE_LABEL: Record<Stage, string> = {
   read: 'Reading and mining templates',
@@ -70,8 +75,9 @@ export default class Detect extends FlareCommand {
     const features: FeatureConfig = {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
 
     let model: ModelBundle | undefined
-    const tracking = detectTrackingClient(flags)
-    if (flags.model) model = await loadBundle(await resolveModelOption(flags.model, (line) => process.stderr.write(`${line}\n`)))
+    const mlflow = needsTracking(flags) ? await tracking() : undefined
+    const client = mlflow?.detectTrackingClient(flags)
+    if (flags.model) model = await loadBundle(mlflow ? await mlflow.resolveModelOption(flags.model, (line) => process.stderr.write(`${line}\n`)) : flags.model)
 
     const progress = new Progress(STAGE_LABEL.read).start()
     let output: DetectOutput
@@ -115,8 +121,10 @@ export default class Detect extends FlareCommand {
     }
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
-    await trackDetection(tracking, flags, output, {log: (line) => this.log(line), json: this.jsonEnabled()})
+    if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), json: this.jsonEnabled()})
+    else if (flags.track) process.stderr.write(`${err.dim(TRACKING_OFF_LINE)}\n`)
     if (flags.summarize) {
+      const {summarizeAfterDetect} = await import('./summarize.js')
       const summaries = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text)})
       return {...output.results, summaries}
     }

@@ -18,17 +18,11 @@ import {err, out} from '../ui/style.js'
 import {providerLabel, renderDryRun, renderHeader, renderJudgeTotals, renderRecord, renderTotals} from '../ui/summaries.js'
 import {FlareCommand} from './base.js'
 
-const PROVIDERS = ['auto', 'anthropic', 'openai-compatible', 'offline'] as const
+import {detectSummaryFlags, PROVIDERS} from '../ui/summary-flags.js'
+
+export {detectSummaryFlags}
 
 /** `--summarize` and its options on `flare detect`, named so they cannot clash with detect's own `--model` (a model folder). */
-export const detectSummaryFlags = {
-  summarize: Flags.boolean({
-    description: 'after detection, explain every incident (Claude when ANTHROPIC_API_KEY is set, else the offline explainer); with -o results.json the summaries are written to results.summaries.json',
-  }),
-  'llm-provider': Flags.string({description: 'who writes the summaries with --summarize [default: auto]', options: [...PROVIDERS], dependsOn: ['summarize']}),
-  'llm-model': Flags.string({description: "LLM model for --summarize [default: the provider's]", dependsOn: ['summarize']}),
-  'max-cost': Flags.string({description: 'with --summarize: stop before the summaries would cost more than this many USD', dependsOn: ['summarize']}),
-}
 
 export default class Summarize extends FlareCommand {
   static override description = 'Explain the incidents of a results file in plain English: root cause, remediation and the evidence lines (Claude, an OpenAI-compatible server, or offline)'

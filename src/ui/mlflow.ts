@@ -10,18 +10,8 @@ import {err, out} from './style.js'
 
 /** What the commands that talk to MLflow share: flags, client set-up, and the end-of-run tracking report. */
 
-export const DEFAULT_DETECT_EXPERIMENT = 'flare-detection'
-
-/** `flare detect`'s tracking flags. */
-export const detectTrackingFlags = {
-  track: Flags.boolean({
-    description: 'log the run to MLflow when MLFLOW_TRACKING_URI is set; --no-track turns that off',
-    default: true,
-    allowNo: true,
-  }),
-  experiment: Flags.string({description: `MLflow experiment for the run [default: $MLFLOW_EXPERIMENT_NAME or ${DEFAULT_DETECT_EXPERIMENT}]`}),
-  register: Flags.string({description: 'register the logged model as a new version of this registered model (e.g. flare-detector)'}),
-}
+export {DEFAULT_DETECT_EXPERIMENT, detectTrackingFlags} from './mlflow-flags.js'
+import {DEFAULT_DETECT_EXPERIMENT, TRACKING_OFF_LINE} from './mlflow-flags.js'
 
 /** A client for $MLFLOW_TRACKING_URI, or undefined when it is not set. */
 export function optionalMlflowClient(env: Record<string, string | undefined> = process.env): MlflowClient | undefined {
@@ -102,7 +92,7 @@ export async function trackDetection(
 ): Promise<TrackedRun | undefined> {
   if (!flags.track) return undefined
   if (!client) {
-    process.stderr.write(`${err.dim('MLflow tracking is off: set MLFLOW_TRACKING_URI (e.g. http://127.0.0.1:5000) to log this run, or pass --no-track to hide this line.')}\n`)
+    process.stderr.write(`${err.dim(TRACKING_OFF_LINE)}\n`)
     return undefined
   }
   const tracker = new Tracker(client)
