@@ -15,7 +15,9 @@ export abstract class FlareCommand extends Command {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(error: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+    // stdout closed by the reader (`| head`): stop quietly, like any Unix filter
+    if (error.code === 'EPIPE') this.exit(0)
     if (error instanceof FlareError) {
       if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
       process.stderr.write(`${err.red('Error:')} ${error.message}\n`)

@@ -34,24 +34,39 @@ export function csvField(value: string): string {
   return value
 }
 
-/** Buffered writer honouring backpressure, so a slow pipe never makes us hold the whole CSV. */
+/**
+ * CSV bytes written straight into 1 MiB buffers, one row at a time: joining row strings into
+ * chunks cost more than mining the line. Full buffers are handed to the stream in
+ * `drain()`, which honours backpressure, so a slow pipe never makes us hold the whole CSV.
+ */
 class CsvSink {
-  private buffer: string[] = []
-  private size = 0
+  private buf = Buffer.allocUnsafe(CHUNK)
+  private off = 0
+  private full: Buffer[] = []
   constructor(private readonly stream: NodeJS.WritableStream) {}
-  async push(text: string): Promise<void> {
-    this.buffer.push(text)
-    this.size += text.length
-    if (this.size >= 1 << 20) await this.flush()
+
+  /** Appends text as-is (the caller quotes it when needed). */
+  text(s: string): void {
+    if (this.off + s.length * 3 > this.buf.length) this.rotate(s.length * 3)
+    this.off += this.buf.write(s, this.off, 'utf8')
   }
-  async flush(): Promise<void> {
-    if (this.size === 0) return
-    const chunk = this.buffer.join('')
-    this.buffer = []
-    this.size = 0
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain')
+
+  private rotate(need: number): void {
+    if (this.off > 0) this.full.push(this.buf.subarray(0, this.off))
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, need))
+    this.off = 0
+  }
+
+  /** Writes every full buffer (and, with `all`, the partial one), waiting when the stream is full. */
+  async drain(all = false): Promise<void> {
+    if (all) this.rotate(0)
+    const chunks = this.full
+    this.full = []
+    for (const chunk of chunks) if (!this.stream.write(chunk)) await once(this.stream, 'drain')
   }
 }
+
+const CHUNK = 1 << 20
 
 async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<{stream: NodeJS.WritableStream; close: () => Promise<void>}> {
   if (path === '-') return {stream: stdout, close: async () => {}}
@@ -63,6 +78,25 @@ async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<
   return {stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))}
 }
 
+const PLAIN = /^[^"\\\u0000-\u001f]*$/
+
+/**
+ * `,"[""v1"",""v2""]","[""ip"",""number""]"`: the ParameterList and ParameterTypes cells, JSON
+ * arrays quoted for CSV. Values without quotes, backslashes or control characters (nearly all)
+ * skip JSON.stringify.
+ */
+function paramLists(params: ReadonlyArray<{value: string; type: string}>): string {
+  let values = ''
+  let types = ''
+  for (let i = 0; i < params.length; i++) {
+    const {value, type} = params[i]
+    const json = PLAIN.test(value) ? `""${value}""` : JSON.stringify(value).replaceAll('"', '""')
+    values += i === 0 ? json : `,${json}`
+    types += i === 0 ? `""${type}""` : `,""${type}""`
+  }
+  return `,"[${values}]","[${types}]"\n`
+}
+
 export function defaultTemplatesPath(output: string): string | undefined {
   if (output === '-' || output.startsWith('/dev/')) return undefined
   return output.replace(/(\.csv)?$/i, '_templates.csv')
@@ -71,12 +105,8 @@ export function defaultTemplatesPath(output: string): string | undefined {
 export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const out = await openOutput(options.output, options.stdout ?? process.stdout)
   const sink = new CsvSink(out.stream)
-  await sink.push(PARSE_COLUMNS.join(',') + '\n')
-  let rows: string[] = []
-  const afterBatch = async (): Promise<void> => {
-    await sink.push(rows.join(''))
-    rows = []
-  }
+  sink.text(PARSE_COLUMNS.join(',') + '\n')
+  const afterBatch = (): Promise<void> => sink.drain()
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
   const escaped = new Map<string, string>()
   const result = await mine({...options, afterBatch}, (record, _index, added, miner) => {
@@ -86,36 +116,25 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
       if (escaped.size > 10_000) escaped.clear()
       escaped.set(added.template, (template = csvField(added.template)))
     }
-    const params = miner.extractParams(record.content, templateId) ?? []
-    let values = '[]'
-    let types = '[]'
-    if (params.length > 0) {
-      values = JSON.stringify(params.map((p) => p.value))
-      types = JSON.stringify(params.map((p) => p.type))
-      values = `"${values.replaceAll('"', '""')}"`
-      types = `"${types.replaceAll('"', '""')}"`
-    }
-    const session = record.sessionKeys.length === 0 ? '' : record.sessionKeys.length === 1 ? record.sessionKeys[0] : csvField(record.sessionKeys.join(' '))
+    const params = miner.extractParams(record.content, templateId)
+    const lists = params === null || params.length === 0 ? ',[],[]\n' : paramLists(params)
+    const keys = record.sessionKeys
+    const parts = record.lineCount === 1 ? undefined : record.content.split('\n')
     const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
-    const tail = `,${session},${values},${types}\n`
-    if (record.lineCount === 1) {
-      rows.push(record.lineId + head + csvField(record.content) + tail)
-    } else {
-      const parts = record.content.split('\n')
-      for (let k = 0; k < record.lineCount; k++) rows.push(record.lineId + k + head + csvField(parts[k] ?? '') + tail)
-    }
+    const tail = `,${keys.length === 0 ? '' : keys.length === 1 ? keys[0] : csvField(keys.join(' '))}${lists}`
+    // one write per row: each Buffer#write is a native call, cheaper than joining row strings
+    for (let k = 0; k < record.lineCount; k++) sink.text(`${record.lineId + k}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
   })
-  await afterBatch()
-  await sink.flush()
+  await sink.drain(true)
   await out.close()
 
   const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
   if (templatesOutput) {
     const t = await openOutput(templatesOutput, options.stdout ?? process.stdout)
     const tsink = new CsvSink(t.stream)
-    await tsink.push('EventId,EventTemplate,Occurrences\n')
-    for (const info of result.miner.templates()) await tsink.push(`${info.id},${csvField(info.template)},${info.count}\n`)
-    await tsink.flush()
+    tsink.text('EventId,EventTemplate,Occurrences\n')
+    for (const info of result.miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+    await tsink.drain(true)
     await t.close()
   }
   if (options.statePath) await saveTemplateState(options.statePath, result.miner)

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {parse as parseCsv} from 'csv-parse/sync'
+import {spawn} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {datasets, repoRoot, runCli} from '../helpers/cli.js'
 
@@ -112,6 +113,16 @@ describe('flare parse (built CLI)', () => {
     const s = JSON.parse(r.stdout)
     expect(s).toMatchObject({lines: 2, truncated: 1, invalidUtf8: 1})
     expect(r.stderr).toMatch(/truncat/i)
+  })
+
+  it('stops quietly when the reader of -o - goes away (| head)', async () => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'parse', '-i', 'data/hdfs_sample.log', '-o', '-'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    expect(stderr).not.toMatch(/Error|bug/)
   })
 
   it('rejects an unknown format with the list of formats', async () => {
