@@ -53,7 +53,6 @@ export interface DetectOutput {
   timings: Record<string, number>
 }
 
-export {DEFAULT_WINDOW_MS} from './sessions/store.js'
 
 /** What every consumer of one input shares: the mined templates, the sessions and the labels. */
 export interface PreparedInput {
