@@ -2,6 +2,7 @@ import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import {uniqueRows} from './dedupe.js'
 import {robustThreshold, type ThresholdInfo} from './threshold.js'
+import {VPTree} from '../incidents/vptree.js'
 
 /**
  * Local Outlier Factor (Breunig et al. 2000) in novelty mode: fit on training sessions, score any
@@ -11,8 +12,8 @@ import {robustThreshold, type ThresholdInfo} from './threshold.js'
  * Duplicates: training rows are collapsed to distinct rows with weights and the k nearest
  * neighbours are counted by weight, which is exactly sklearn's result when identical points are
  * present (a point with ≥ k+1 copies has k-distance 0). At fit time each training row excludes
- * one copy of itself, as sklearn's kneighbors(X=None) does. The neighbour search is an exact brute
- * force over the distinct rows with a pruned candidate list, O(queries × distinct rows × d).
+ * one copy of itself, as sklearn's kneighbors(X=None) does. The neighbour search is exact, over a
+ * vantage-point tree of the distinct rows (ties broken by row index, as a scan would).
  * Default threshold: the shared robust rule with cutoff 6, floored at LOF = 3 (see naturalThreshold).
  */
 export interface LOFParams extends ThresholdParams {
@@ -34,6 +35,8 @@ export class LocalOutlierFactor extends BaseDetector {
   private kDist: Float64Array = new Float64Array(0)
   private lrd: Float64Array = new Float64Array(0)
   private k = 0
+  /** Index over the distinct training rows for the neighbour search (rebuilt after a load). */
+  private tree?: VPTree
 
   constructor(p: LOFParams = {}) {
     super(p)
@@ -46,24 +49,17 @@ export class LocalOutlierFactor extends BaseDetector {
 
   /** Weighted k nearest training rows of q; `self` (a distinct-row index) gives up one copy. */
   private neighbours(q: Float64Array, qOff: number, self: number, out: Neighbours): void {
-    const {cols: p, data, rows: nu} = this.train
     const k = this.k
     let count = 0
     let cum = 0
-    for (let u = 0; u < nu; u++) {
+    this.tree ??= new VPTree(this.train.data, this.train.cols, this.train.rows)
+    this.tree.search(q, qOff, (u, d) => {
       const wu = u === self ? this.weights[u] - 1 : this.weights[u]
-      if (wu <= 0) continue
-      let d2 = 0
-      const o = u * p
       const bound = cum >= k ? out.dist[count - 1] : Number.POSITIVE_INFINITY
-      for (let j = 0; j < p && d2 <= bound * bound; j++) {
-        const t = q[qOff + j] - data[o + j]
-        d2 += t * t
-      }
-      const d = Math.sqrt(d2)
-      if (cum >= k && d >= bound) continue
+      if (wu <= 0 || (cum >= k && d >= bound)) return bound
       let pos = count
-      while (pos > 0 && out.dist[pos - 1] > d) {
+      // equal distances keep the lower row index first, as a scan in row order would
+      while (pos > 0 && (out.dist[pos - 1] > d || (out.dist[pos - 1] === d && out.idx[pos - 1] > u))) {
         out.dist[pos] = out.dist[pos - 1]
         out.idx[pos] = out.idx[pos - 1]
         out.w[pos] = out.w[pos - 1]
@@ -75,7 +71,8 @@ export class LocalOutlierFactor extends BaseDetector {
       count++
       cum += wu
       while (count > 1 && cum - out.w[count - 1] >= k) cum -= out.w[--count]
-    }
+      return cum >= k ? out.dist[count - 1] : Number.POSITIVE_INFINITY
+    })
     // Trim the last neighbour's weight so the weights sum to exactly k.
     if (count > 0 && cum > k) out.w[count - 1] -= cum - k
     out.count = count
@@ -90,6 +87,7 @@ export class LocalOutlierFactor extends BaseDetector {
     const {unique, weights} = uniqueRows(X)
     this.train = unique
     this.weights = weights
+    this.tree = undefined
     this.k = Math.max(1, Math.min(this.nNeighbors, X.rows - 1))
     const nu = unique.rows
     this.kDist = new Float64Array(nu)
@@ -159,5 +157,6 @@ export class LocalOutlierFactor extends BaseDetector {
     this.weights = Float64Array.from(s.weights)
     this.kDist = Float64Array.from(s.kDist)
     this.lrd = Float64Array.from(s.lrd)
+    this.tree = undefined
   }
 }

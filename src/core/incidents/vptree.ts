@@ -29,6 +29,46 @@ export class VPTree {
     return Math.sqrt(s)
   }
 
+  /**
+   * Nearest-first search from an outside point (`query` at offset `qOff`): `visit(index, distance)`
+   * sees candidate points and returns the radius still of interest (Infinity to keep looking
+   * everywhere); subtrees that cannot hold a point within that radius are skipped. This is how a
+   * k-nearest-neighbour search runs in about O(log n) instead of comparing every point.
+   */
+  search(query: Float64Array, qOff: number, visit: (index: number, distance: number) => number): void {
+    if (this.root < 0) return
+    const d = this.dims
+    const nodes: number[] = [this.root]
+    const bounds: number[] = [0]
+    let tau = Number.POSITIVE_INFINITY
+    while (nodes.length > 0) {
+      const node = nodes.pop()!
+      if (bounds.pop()! > tau) continue
+      const p = this.order[node]
+      let s = 0
+      for (let k = 0; k < d; k++) {
+        const x = query[qOff + k] - this.data[p * d + k]
+        s += x * x
+      }
+      const dist = Math.sqrt(s)
+      tau = visit(p, dist)
+      const r = this.radius[node]
+      const left = this.left[node]
+      const right = this.right[node]
+      // push the far side first so the near side is explored (and tau shrinks) first
+      const nearLeft = dist <= r
+      const pushLeft = (): void => void (left >= 0 && dist - r <= tau && (nodes.push(left), bounds.push(Math.max(0, dist - r))))
+      const pushRight = (): void => void (right >= 0 && r - dist <= tau && (nodes.push(right), bounds.push(Math.max(0, r - dist))))
+      if (nearLeft) {
+        pushRight()
+        pushLeft()
+      } else {
+        pushLeft()
+        pushRight()
+      }
+    }
+  }
+
   /** Indices of all points within `eps` of point `q` (q included). */
   within(q: number, eps: number, out: number[] = []): number[] {
     out.length = 0
