@@ -19,6 +19,7 @@ export function reportMlflowMissing(): void {
       throw new Error(missing)
     })
   } else {
+    // Reason: no mlflow binary on this machine; the skipped test's title says how to get one.
     it.skip(missing, () => {})
   }
 }
