@@ -15,17 +15,8 @@ export interface ExplainContext {
   maxPromptTokens?: number
 }
 
-export interface ExplainResult {
-  summary: IncidentSummary
-  usage: Usage
-  /** Null when the model has no known price. */
-  cost_usd: number | null
-  latency_ms: number
-  /** Provider calls made (2 when a repair was needed). */
-  attempts: number
-  repaired: boolean
-  raw?: unknown
-}
+/** One incident's explanation: a structured result whose value is the summary. */
+export type ExplainResult = Omit<StructuredResult<IncidentSummary>, 'value'> & {summary: IncidentSummary}
 
 /** A structured-output request: the provider must return a value satisfying `schema` (and `check`). */
 export interface StructuredCall<T> {
@@ -44,8 +35,10 @@ export interface StructuredCall<T> {
 export interface StructuredResult<T> {
   value: T
   usage: Usage
+  /** Null when the model has no known price. */
   cost_usd: number | null
   latency_ms: number
+  /** Provider calls made (2 when a repair was needed). */
   attempts: number
   repaired: boolean
   raw?: unknown
