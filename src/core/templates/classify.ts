@@ -5,6 +5,9 @@
  */
 import type {MaskingConfig, ParamType} from './masking.js'
 
+/** UTF-8 bytes of a message: the masker works on bytes, so no string is made for a token it masks. */
+export type Bytes = Uint8Array
+
 /** The wildcard token of templates. */
 export const WILDCARD = '<*>'
 
@@ -32,6 +35,18 @@ export const PLUS = 43
 export const SLASH = 47
 export const AT = 64
 
+/** First index of byte c in s[from, to), or -1 (a typed array's indexOf would search past `to`). */
+export function indexOfByte(s: Bytes, c: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (s[i] === c) return i
+  return -1
+}
+
+/** Index of `://` in s[from, to), or -1. */
+function indexOfScheme(s: Bytes, from: number, to: number): number {
+  for (let i = from; i + 2 < to; i++) if (s[i] === COLON && s[i + 1] === SLASH && s[i + 2] === SLASH) return i
+  return -1
+}
+
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57
 }
@@ -41,39 +56,39 @@ export function isHex(c: number): boolean {
 }
 
 /** Dotted quad with every part 0..255, optionally followed by :port. */
-export function isIp(s: string, a: number, b: number): boolean {
+export function isIp(s: Bytes, a: number, b: number): boolean {
   let parts = 0
   let i = a
   while (i < b) {
     let v = 0
     let n = 0
-    while (i < b && isDigit(s.charCodeAt(i))) {
-      v = v * 10 + s.charCodeAt(i) - 48
+    while (i < b && isDigit(s[i])) {
+      v = v * 10 + s[i] - 48
       n++
       i++
     }
     if (n === 0 || n > 3 || v > 255) return false
     parts++
     if (parts === 4) break
-    if (i >= b || s.charCodeAt(i) !== DOT) return false
+    if (i >= b || s[i] !== DOT) return false
     i++
   }
   if (parts !== 4) return false
   if (i === b) return true
-  if (s.charCodeAt(i) !== COLON || i + 1 >= b) return false
-  for (i++; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  if (s[i] !== COLON || i + 1 >= b) return false
+  for (i++; i < b; i++) if (!isDigit(s[i])) return false
   return true
 }
 
 /** name.name[.name...]:port, names of letters, digits and '-'. */
-export function isHostPort(s: string, a: number, b: number): boolean {
-  const p = s.indexOf(':', a)
+export function isHostPort(s: Bytes, a: number, b: number): boolean {
+  const p = indexOfByte(s, COLON, a, b)
   if (p <= a || p >= b - 1) return false
-  for (let i = p + 1; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  for (let i = p + 1; i < b; i++) if (!isDigit(s[i])) return false
   let dots = 0
   let prev = DOT
   for (let i = a; i < p; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c === DOT) {
       if (prev === DOT) return false
       dots++
@@ -84,19 +99,19 @@ export function isHostPort(s: string, a: number, b: number): boolean {
 }
 
 /** blk_123 / blk_-123 (HDFS block ids). */
-export function isBlockId(s: string, a: number, b: number): boolean {
-  if (b - a < 5 || !s.startsWith('blk_', a)) return false
+export function isBlockId(s: Bytes, a: number, b: number): boolean {
+  if (b - a < 5 || s[a] !== 98 || s[a + 1] !== 108 || s[a + 2] !== 107 || s[a + 3] !== 95) return false
   let i = a + 4
-  if (s.charCodeAt(i) === DASH) i++
+  if (s[i] === DASH) i++
   if (i >= b) return false
-  for (; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+  for (; i < b; i++) if (!isDigit(s[i])) return false
   return true
 }
 
-export function isUuid(s: string, a: number, b: number): boolean {
+export function isUuid(s: Bytes, a: number, b: number): boolean {
   if (b - a !== 36) return false
   for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(a + i)
+    const c = s[a + i]
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (c !== DASH) return false
     } else if (!isHex(c)) return false
@@ -105,23 +120,23 @@ export function isUuid(s: string, a: number, b: number): boolean {
 }
 
 /** [+-]digits[.digits][eE[+-]digits], optionally followed by a short unit (ms, KB, s, %). */
-export function isNumber(s: string, a: number, b: number): boolean {
+export function isNumber(s: Bytes, a: number, b: number): boolean {
   let i = a
-  let c = s.charCodeAt(i)
+  let c = s[i]
   if (c === DASH || c === PLUS) i++
   const start = i
-  while (i < b && isDigit(s.charCodeAt(i))) i++
+  while (i < b && isDigit(s[i])) i++
   if (i === start) return false
-  if (i < b && s.charCodeAt(i) === DOT) {
+  if (i < b && s[i] === DOT) {
     const f = ++i
-    while (i < b && isDigit(s.charCodeAt(i))) i++
+    while (i < b && isDigit(s[i])) i++
     if (i === f) return false
   }
   if (i === b) return true
   // Unit suffix: up to 3 letters or '%'.
   const u = i
   while (i < b) {
-    c = s.charCodeAt(i)
+    c = s[i]
     if (!(c < 128 && charClass[c] & C_LETTER) && c !== 37) return false
     i++
   }
@@ -129,16 +144,16 @@ export function isNumber(s: string, a: number, b: number): boolean {
 }
 
 /** hh:mm[:ss[.fff]], yyyy-mm-dd, yyyy/mm/dd and yyyy-mm-ddThh:mm:ss[.fff][Z|+hh:mm]. */
-export function isTime(s: string, a: number, b: number): boolean {
+export function isTime(s: Bytes, a: number, b: number): boolean {
   let groups = 0
   let seps = 0
   let i = a
   let sawT = false
   while (i < b) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (isDigit(c)) {
       const g = i
-      while (i < b && isDigit(s.charCodeAt(i))) i++
+      while (i < b && isDigit(s[i])) i++
       if (i - g > 4 && !(seps > 0 && i - g <= 9)) return false
       groups++
       continue
@@ -154,13 +169,13 @@ export function isTime(s: string, a: number, b: number): boolean {
   return groups >= 2 && seps >= 1 && hasTimeShape(s, a, b)
 }
 
-export function hasTimeShape(s: string, a: number, b: number): boolean {
+export function hasTimeShape(s: Bytes, a: number, b: number): boolean {
   // Require a ':' (clock) or two '-' / '/' (calendar date) to tell times from version numbers.
   let colons = 0
   let dashes = 0
   let slashes = 0
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c === COLON) colons++
     else if (c === DASH) dashes++
     else if (c === SLASH) slashes++
@@ -169,9 +184,9 @@ export function hasTimeShape(s: string, a: number, b: number): boolean {
 }
 
 /**
- * Classifies s[a, b). Returns the parameter type, or null when the segment is literal text.
+ * Classifies s[a, b]. Returns the parameter type, or null when the segment is literal text.
  */
-export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
+export function classifyBytes(s: Bytes, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
   const n = b - a
   if (n <= 0) return null
   let digits = 0
@@ -181,7 +196,7 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
   let slashes = 0
   let ats = 0
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c < 128) {
       const k = charClass[c]
       if (k & C_DIGIT) digits++
@@ -193,33 +208,33 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
       else if (c === AT) ats++
     } else letters++
   }
-  const c0 = s.charCodeAt(a)
+  const c0 = s[a]
   if (cfg.block && c0 === 98 && isBlockId(s, a, b)) return 'block'
   if (cfg.url && colons > 0 && slashes >= 2) {
-    const p = s.indexOf('://', a)
+    const p = indexOfScheme(s, a, b)
     if (p > a && p + 3 < b) return 'url'
   }
-  if (cfg.path && slashes > 0 && (c0 === SLASH || (c0 === 126 && s.charCodeAt(a + 1) === SLASH)) && n > 1) {
+  if (cfg.path && slashes > 0 && (c0 === SLASH || (c0 === 126 && s[a + 1] === SLASH)) && n > 1) {
     if (cfg.ip && c0 === SLASH && isIp(s, a + 1, b)) return 'ip'
     return 'path'
   }
   if (cfg.email && ats === 1 && letters > 0 && c0 !== AT) {
-    const p = s.indexOf('@', a)
-    const d = s.indexOf('.', p)
+    const p = indexOfByte(s, AT, a, b)
+    const d = indexOfByte(s, DOT, p, b)
     if (p < b - 1 && d > p + 1 && d < b - 1) return 'email'
   }
   if (digits === 0) return null
   // @0x7fed806eb5d (addresses in stack traces), @1234: a sigil before a value.
-  if (c0 === AT && n > 1) return classifySegment(s, a + 1, b, cfg, other)
+  if (c0 === AT && n > 1) return classifyBytes(s, a + 1, b, cfg, other)
   if (cfg.number && letters - hexLetters <= 3 && isNumber(s, a, b)) return 'number'
   if (cfg.ip && letters === 0 && isIp(s, a, b)) return 'ip'
   if (cfg.uuid && n === 36 && isUuid(s, a, b)) return 'uuid'
   if (cfg.time && letters <= 2 && isTime(s, a, b)) return 'time'
   if (cfg.host && colons === 1 && isHostPort(s, a, b)) return 'host'
   if (cfg.hex) {
-    if (n > 2 && c0 === 48 && (s.charCodeAt(a + 1) | 32) === 120) {
+    if (n > 2 && c0 === 48 && (s[a + 1] | 32) === 120) {
       let i = a + 2
-      while (i < b && isHex(s.charCodeAt(i))) i++
+      while (i < b && isHex(s[i])) i++
       if (i === b) return 'hex'
     }
     if (n >= 8 && letters === hexLetters && digits + hexLetters === n) return 'hex'
@@ -230,9 +245,9 @@ export function classifySegment(s: string, a: number, b: number, cfg: MaskingCon
   return digits >= letters || isDigit(c0) || hasSeparator(s, a, b) ? 'other' : null
 }
 
-export function hasSeparator(s: string, a: number, b: number): boolean {
+export function hasSeparator(s: Bytes, a: number, b: number): boolean {
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c === DASH || c === 95 || c === DOT) return true
   }
   return false
@@ -265,8 +280,8 @@ export function stringHash(t: string): number {
 
 export const WILDCARD_HASH = stringHash(WILDCARD)
 
-export function allDigits(s: string, a: number, b: number): boolean {
-  for (let i = a; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false
+export function allDigits(s: Bytes, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isDigit(s[i])) return false
   return true
 }
 
@@ -285,11 +300,11 @@ for (const w of 'B KB MB GB TB kB KiB MiB GiB TiB ms us ns s sec secs min mins'.
 export const contextBigrams = new Uint8Array(65536)
 for (const w of contextWords.keys()) contextBigrams[((w.charCodeAt(0) & 0xff) << 8) | (w.length > 1 ? w.charCodeAt(1) & 0xff : 0)] = 1
 
-export function mayBeContextWord(s: string, a: number, b: number): boolean {
-  while (a < b && !isWordChar(s.charCodeAt(a))) a++
+export function mayBeContextWord(s: Bytes, a: number, b: number): boolean {
+  while (a < b && !isWordChar(s[a])) a++
   if (a >= b) return false
-  const c1 = a + 1 < b && isWordChar(s.charCodeAt(a + 1)) ? s.charCodeAt(a + 1) & 0xff : 0
-  return contextBigrams[((s.charCodeAt(a) & 0xff) << 8) | c1] === 1
+  const c1 = a + 1 < b && isWordChar(s[a + 1]) ? s[a + 1] & 0xff : 0
+  return contextBigrams[((s[a] & 0xff) << 8) | c1] === 1
 }
 
 /** The token without leading/trailing brackets, quotes and punctuation. */
@@ -306,29 +321,29 @@ export function isWordChar(c: number): boolean {
 }
 
 /** "()", "[]", "{}", '""', "''", "<>", optionally followed by , ; . or : */
-export function isEmptyContainer(s: string, a: number, b: number): boolean {
+export function isEmptyContainer(s: Bytes, a: number, b: number): boolean {
   while (b - a > 2) {
-    const c = s.charCodeAt(b - 1)
+    const c = s[b - 1]
     if (c === 44 || c === 59 || c === DOT || c === COLON) b--
     else break
   }
   if (b - a !== 2) return false
-  const o = s.charCodeAt(a)
-  const c = s.charCodeAt(a + 1)
+  const o = s[a]
+  const c = s[a + 1]
   return (o === 40 && c === 41) || (o === 91 && c === 93) || (o === 123 && c === 125) || (o === 34 && c === 34) || (o === 39 && c === 39) || (o === 60 && c === 62)
 }
 
-export function hasDigitIn(s: string, a: number, b: number): boolean {
+export function hasDigitIn(s: Bytes, a: number, b: number): boolean {
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c >= 48 && c <= 57) return true
   }
   return false
 }
 
-export function hasLetter(s: string, a: number, b: number): boolean {
+export function hasLetter(s: Bytes, a: number, b: number): boolean {
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i)
+    const c = s[i]
     if (c >= 128 || charClass[c] & C_LETTER) return true
   }
   return false

@@ -1,8 +1,10 @@
 /**
  * Masking: turns a message into the token sequence Drain mines, with variable-looking pieces
- * replaced by `<*>`. One character scan per token classifies it (number, ip, hex, uuid, path,
- * block, ...) instead of running a list of regexes over every line, which is what keeps the
- * parse path fast.
+ * replaced by `<*>`. One scan over the message's UTF-8 bytes classifies each token (number, ip,
+ * hex, uuid, path, block, ...) instead of running a list of regexes over every line, and no string
+ * is made for a token unless a caller asks for it: that is what keeps the parse path fast. The
+ * byte API (scanBytes, paramRanges) lets `flare parse` mask a line straight out of the read
+ * buffer; the string API (scan, materialize, params) encodes into a scratch buffer first.
  */
 
 import {
@@ -27,7 +29,8 @@ import {
   WILDCARD_HASH,
   allDigits,
   charClass,
-  classifySegment,
+  classifyBytes,
+  type Bytes,
   contextWords,
   hasDigitIn,
   hasLetter,
@@ -41,7 +44,7 @@ import {
   stripPunctuation,
 } from './classify.js'
 
-export {WILDCARD, classifySegment, hasDigit} from './classify.js'
+export {WILDCARD, hasDigit} from './classify.js'
 
 
 export type ParamType = 'ip' | 'host' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
@@ -93,15 +96,27 @@ export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
   delimiters: '=,;()[]{}"\'<>|#',
 })
 
+/** classifyBytes for a string (char offsets; tests and callers that hold text). */
+export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
+  const bytes = Buffer.from(s.slice(a, b), 'utf8')
+  return classifyBytes(bytes, 0, bytes.length, cfg, other)
+}
+
+const EMPTY = Buffer.alloc(0)
+
 /**
  * Splits messages into masked tokens. Reuses its output buffers, so one instance serves one
- * caller at a time.
+ * caller at a time. Offsets (starts, ends, parameter ranges) are byte offsets into the buffer of
+ * the last scan.
  */
 export class Masker {
   readonly config: Readonly<MaskingConfig>
   private readonly delim = new Uint8Array(128)
   private readonly flags: Uint8Array
-  // Buffers of the last scan, per token.
+  // The last scan: its buffer and, per token, kind, byte range, signature and mask.
+  private buf: Buffer = EMPTY
+  private ascii = true
+  private scratch = Buffer.allocUnsafe(1024)
   private kinds = new Uint8Array(64)
   private starts = new Int32Array(64)
   private ends = new Int32Array(64)
@@ -112,6 +127,15 @@ export class Masker {
   /** Per token of the last scan: the type of a token masked whole, when known without a rescan. */
   private types: (ParamType | null)[] = []
   private wholeType: ParamType | null = null
+  /** Parameters found inside the token maskToken() last looked at, when it was asked to record. */
+  private tpStart = new Int32Array(16)
+  private tpEnd = new Int32Array(16)
+  private tpType: ParamType[] = []
+  private tpCount = 0
+  /** Parameters of the last paramRanges() call: byte ranges into the scanned buffer, and types. */
+  paramStart = new Int32Array(64)
+  paramEnd = new Int32Array(64)
+  paramType: ParamType[] = []
   /** Hash of the last scan's masked token sequence. */
   hash = 0
   /** What an all-digits token becomes. */
@@ -130,36 +154,51 @@ export class Masker {
     }
   }
 
-  /**
-   * Hot path: masks the tokens of `content` into internal buffers without materialising literal
-   * tokens, and computes `hash` over the masked token sequence. Returns the token count. Use
-   * matches() to compare with a token array and materialize() to get one.
-   */
+  /** Masks `content` (see scanBytes); the string is encoded into a reused scratch buffer. */
   scan(content: string): number {
-    const len = content.length
+    const max = content.length * 3
+    if (max > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(max, this.scratch.length * 2))
+    const n = this.scratch.write(content, 0, 'utf8')
+    const count = this.scanBytes(this.scratch, 0, n)
+    this.lastContent = content
+    return count
+  }
+
+  /**
+   * Hot path: masks the tokens of buf[from, to) into internal buffers without making strings for
+   * literal tokens, and computes `hash` over the masked token sequence. Returns the token count.
+   * Use matches() to compare with a token array and materialize() to get one.
+   */
+  scanBytes(buf: Buffer, from: number, to: number): number {
     const scanFlags = this.flags
+    this.buf = buf
+    this.lastContent = null
+    // Until the scan knows the line is ASCII, token text is decoded as UTF-8 (always correct).
+    this.ascii = false
     let count = 0
     let maskedAny = false
     let contextCandidate = false
-    let i = 0
-    while (i < len) {
-      let c = content.charCodeAt(i)
+    let high = 0
+    let i = from
+    while (i < to) {
+      let c = buf[i]
       if (c < 128 && charClass[c] & C_SPACE) {
         i++
         continue
       }
       const start = i
       let flags = 0
-      while (i < len) {
-        c = content.charCodeAt(i)
+      while (i < to) {
+        c = buf[i]
+        high |= c
         const f = c < 128 ? scanFlags[c] : S_LETTER
         if (f & S_SPACE) break
         flags |= f
         i++
       }
-      // A cheap signature of a literal token (length, first, middle and last characters): the
-      // cache verifies candidates with matches(), so collisions cost a comparison, not a mistake.
-      const th = Math.imul(((i - start) << 16) ^ content.charCodeAt(start) ^ (content.charCodeAt(i - 1) << 8), FNV_PRIME) ^ content.charCodeAt((start + i) >> 1)
+      // A cheap signature of a literal token (length, first, middle and last bytes): the cache
+      // verifies candidates with matches(), so collisions cost a comparison, not a mistake.
+      const th = Math.imul(((i - start) << 16) ^ buf[start] ^ (buf[i - 1] << 8), FNV_PRIME) ^ buf[(start + i) >> 1]
       if (count >= this.kinds.length) this.grow()
       let m: string | null = null
       this.wholeType = null
@@ -170,16 +209,16 @@ export class Masker {
         } else {
           const fast =
             (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
-              ? this.numericShape(content, start, i)
-              : content.charCodeAt(start) === 98 && this.config.block && isBlockId(content, start, i)
+              ? this.numericShape(buf, start, i)
+              : buf[start] === 98 && this.config.block && isBlockId(buf, start, i)
                 ? ((this.wholeType = 'block'), WILDCARD)
                 : null
-          m = fast ?? this.maskToken(content, start, i, undefined, count)
+          m = fast ?? this.maskToken(buf, start, i, false)
         }
-      } else if (flags & S_SPECIAL) m = this.maskToken(content, start, i, undefined, count)
+      } else if (flags & S_SPECIAL) m = this.maskToken(buf, start, i, false)
       if (m === null) {
         // A literal that may be a month, weekday or unit word next to a masked value.
-        if (i - start <= 10 && !contextCandidate && mayBeContextWord(content, start, i)) contextCandidate = true
+        if (i - start <= 10 && !contextCandidate && mayBeContextWord(buf, start, i)) contextCandidate = true
       } else maskedAny = true
       this.masks[count] = m
       this.types[count] = m === WILDCARD ? this.wholeType : null
@@ -189,13 +228,13 @@ export class Masker {
       this.tokenHash[count] = th
       count++
     }
-    this.masks.length = count
     this.count = count
-    this.lastContent = content
-    if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(content, count)
+    this.ascii = high < 128
+    if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(buf, count)
     let h = FNV_OFFSET ^ count
+    const masks = this.masks
     for (let k = 0; k < count; k++) {
-      const m = this.masks[k]
+      const m = masks[k]
       h = Math.imul(h ^ (m === null ? this.tokenHash[k] : m === WILDCARD ? WILDCARD_HASH : stringHash(m)), FNV_PRIME)
       h ^= h >>> 15
     }
@@ -203,13 +242,18 @@ export class Masker {
     return count
   }
 
+  /** The bytes buf[a, b) as a string. */
+  private text(a: number, b: number): string {
+    return this.ascii ? this.buf.latin1Slice(a, b) : this.buf.utf8Slice(a, b)
+  }
+
   /**
    * Shortcut for the common numeric shapes (decimals, IPs, ip:port, /ip:port): `<*>` when the
    * token is one, null to fall back to maskToken (which would give the same `<*>`).
    */
-  private numericShape(s: string, a: number, b: number): string | null {
+  private numericShape(s: Bytes, a: number, b: number): string | null {
     const cfg = this.config
-    const c0 = s.charCodeAt(a)
+    const c0 = s[a]
     if (c0 === SLASH) {
       this.wholeType = 'ip'
       return cfg.path && cfg.ip && isIp(s, a + 1, b) ? WILDCARD : null
@@ -229,64 +273,109 @@ export class Masker {
    */
   params(content: string, template: readonly string[]): Param[] | null {
     if (this.lastContent !== content) this.scan(content)
+    const n = this.paramRanges(template)
+    if (n < 0) return null
+    const out: Param[] = new Array(n)
+    for (let k = 0; k < n; k++) out[k] = {value: this.text(this.paramStart[k], this.paramEnd[k]), type: this.paramType[k]}
+    return out
+  }
+
+  /**
+   * The last scan's parameters against `template`, as byte ranges in paramStart / paramEnd with
+   * their paramType. Returns their number, or -1 when the scanned line does not fit the template.
+   */
+  paramRanges(template: readonly string[]): number {
     const n = this.count
-    if (template.length !== n) return null
-    const out: Param[] = []
+    if (template.length !== n) return -1
+    const buf = this.buf
+    let np = 0
     for (let k = 0; k < n; k++) {
       const m = this.masks[k]
       const t = template[k]
       const a = this.starts[k]
       const b = this.ends[k]
       if (t === WILDCARD) {
-        if (m === WILDCARD) out.push(this.wholeParam(content, k))
-        else out.push({value: content.slice(a, b), type: 'other'})
+        if (np + 1 > this.paramStart.length) this.growParams(np + 1)
+        this.paramStart[np] = a
+        this.paramEnd[np] = b
+        this.paramType[np] = m === WILDCARD ? this.wholeParam(k, np) : 'other'
+        np++
       } else if (m === null) {
-        if (t.length !== b - a || !content.startsWith(t, a)) return null
+        if (!this.literalEquals(k, t)) return -1
       } else {
-        if (m !== t) return null
-        const found: (Param[] | null)[] = [null]
-        this.maskToken(content, a, b, found, 0)
-        if (found[0]) for (const p of found[0]) out.push(p)
+        if (m !== t) return -1
+        this.maskToken(buf, a, b, true)
+        const found = this.tpCount
+        if (np + found > this.paramStart.length) this.growParams(np + found)
+        for (let j = 0; j < found; j++) {
+          this.paramStart[np] = this.tpStart[j]
+          this.paramEnd[np] = this.tpEnd[j]
+          this.paramType[np] = this.tpType[j]
+          np++
+        }
       }
     }
-    return out
+    return np
   }
 
-  /** The parameter of a token the last scan masked whole. */
-  private wholeParam(content: string, k: number): Param {
-    const a = this.starts[k]
-    const b = this.ends[k]
-    const value = content.slice(a, b)
+  /**
+   * The type of a token the last scan masked whole, from the scan when it knows it; otherwise the
+   * token is classified again and its parameter (e.g. `jk2_init` of `jk2_init()`) replaces range np.
+   */
+  private wholeParam(k: number, np: number): ParamType {
     const kind = this.kinds[k]
-    if (kind !== 0) return {value, type: kind === UNIT ? 'number' : 'time'}
+    if (kind !== 0) return kind === UNIT ? 'number' : 'time'
     const type = this.types[k]
-    if (type) return {value, type}
-    const found: (Param[] | null)[] = [null]
-    this.maskToken(content, a, b, found, 0)
-    return found[0]?.[0] ?? {value, type: 'other'}
+    if (type) return type
+    this.maskToken(this.buf, this.starts[k], this.ends[k], true)
+    if (this.tpCount === 0) return 'other'
+    this.paramStart[np] = this.tpStart[0]
+    this.paramEnd[np] = this.tpEnd[0]
+    return this.tpType[0]
   }
 
-  /** True when the last scan's masked tokens equal `tokens` (content must be the scanned string). */
-  matches(content: string, tokens: readonly string[]): boolean {
+  private growParams(need: number): void {
+    const n = Math.max(need, this.paramStart.length * 2)
+    const s = new Int32Array(n)
+    s.set(this.paramStart)
+    this.paramStart = s
+    const e = new Int32Array(n)
+    e.set(this.paramEnd)
+    this.paramEnd = e
+  }
+
+  /** True when literal token k of the last scan is exactly `t`. */
+  private literalEquals(k: number, t: string): boolean {
+    const a = this.starts[k]
+    const len = this.ends[k] - a
+    if (!this.ascii) return this.text(a, a + len) === t
+    if (t.length !== len) return false
+    const buf = this.buf
+    for (let j = 0; j < len; j++) if (buf[a + j] !== t.charCodeAt(j)) return false
+    return true
+  }
+
+  /** True when the last scan's masked tokens equal `tokens`. */
+  matches(tokens: readonly string[]): boolean {
     const n = this.count
     if (tokens.length !== n) return false
+    const masks = this.masks
     for (let k = 0; k < n; k++) {
-      const m = this.masks[k]
+      const m = masks[k]
       const t = tokens[k]
       if (m !== null) {
         if (m !== t) return false
         continue
       }
-      const a = this.starts[k]
-      if (t.length !== this.ends[k] - a || !content.startsWith(t, a)) return false
+      if (!this.literalEquals(k, t)) return false
     }
     return true
   }
 
   /** The last scan's masked tokens as a new array. */
-  materialize(content: string, out: string[] = []): string[] {
+  materialize(out: string[] = []): string[] {
     const n = this.count
-    for (let k = 0; k < n; k++) out[k] = this.masks[k] ?? content.slice(this.starts[k], this.ends[k])
+    for (let k = 0; k < n; k++) out[k] = this.masks[k] ?? this.text(this.starts[k], this.ends[k])
     out.length = n
     return out
   }
@@ -298,9 +387,9 @@ export class Masker {
    */
   tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
     const n = this.scan(content)
-    this.materialize(content, out)
+    this.materialize(out)
     if (raw) {
-      for (let k = 0; k < n; k++) raw[k] = content.slice(this.starts[k], this.ends[k])
+      for (let k = 0; k < n; k++) raw[k] = this.text(this.starts[k], this.ends[k])
       raw.length = n
     }
     if (params) {
@@ -308,9 +397,14 @@ export class Masker {
         const a = this.starts[k]
         const b = this.ends[k]
         if (this.masks[k] === null) params[k] = null
-        else if (this.kinds[k] !== 0) params[k] = [{value: content.slice(a, b), type: this.kinds[k] === UNIT ? 'number' : 'time'}]
-        else if (this.masks[k] === WILDCARD && allDigits(content, a, b)) params[k] = [{value: content.slice(a, b), type: 'number'}]
-        else this.maskToken(content, a, b, params, k)
+        else if (this.kinds[k] !== 0) params[k] = [{value: this.text(a, b), type: this.kinds[k] === UNIT ? 'number' : 'time'}]
+        else if (this.masks[k] === WILDCARD && allDigits(this.buf, a, b)) params[k] = [{value: this.text(a, b), type: 'number'}]
+        else {
+          this.maskToken(this.buf, a, b, true)
+          const found: Param[] = []
+          for (let j = 0; j < this.tpCount; j++) found.push({value: this.text(this.tpStart[j], this.tpEnd[j]), type: this.tpType[j]})
+          params[k] = found.length > 0 ? found : null
+        }
       }
       params.length = n
     }
@@ -337,7 +431,7 @@ export class Masker {
    * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
    * after a masked number (`2034 bytes (1.98 KB)`) become parameters too.
    */
-  private maskContextWords(s: string, n: number): void {
+  private maskContextWords(s: Bytes, n: number): void {
     const masks = this.masks
     for (let pass = 0; pass < 2; pass++) {
       for (let k = 0; k < n; k++) {
@@ -352,7 +446,7 @@ export class Masker {
         const after = next !== null && (next === WILDCARD || next.startsWith(WILDCARD))
         if (!before && !after) continue
         if (!mayBeContextWord(s, a, b)) continue
-        const kind = contextWords.get(stripPunctuation(s.slice(a, b))) ?? 0
+        const kind = contextWords.get(stripPunctuation(this.text(a, b))) ?? 0
         if (kind === UNIT ? before && this.config.units : kind === CALENDAR && this.config.time) {
           masks[i] = WILDCARD
           this.kinds[i] = kind
@@ -361,13 +455,34 @@ export class Masker {
     }
   }
 
-  /** Masks the token s[a, b); records its parameters at params[index] when params is given. */
-  private maskToken(s: string, a: number, b: number, params: (Param[] | null)[] | undefined, index: number): string | null {
+  /** Records a parameter found inside the token being masked. */
+  private found(a: number, b: number, type: ParamType): void {
+    const n = this.tpCount
+    if (n >= this.tpStart.length) {
+      const s = new Int32Array(n * 2)
+      s.set(this.tpStart)
+      this.tpStart = s
+      const e = new Int32Array(n * 2)
+      e.set(this.tpEnd)
+      this.tpEnd = e
+    }
+    this.tpStart[n] = a
+    this.tpEnd[n] = b
+    this.tpType[n] = type
+    this.tpCount = n + 1
+  }
+
+  /**
+   * Masks the token s[a, b). With `record`, the parameters inside it are left in tpStart / tpEnd
+   * / tpType (tpCount of them).
+   */
+  private maskToken(s: Bytes, a: number, b: number, record: boolean): string | null {
     const cfg = this.config
     this.wholeType = null
-    const whole = classifySegment(s, a, b, cfg, false)
+    this.tpCount = 0
+    const whole = classifyBytes(s, a, b, cfg, false)
     if (whole !== null) {
-      if (params) params[index] = [{value: s.slice(a, b), type: whole}]
+      if (record) this.found(a, b, whole)
       this.wholeType = whole
       return WILDCARD
     }
@@ -375,92 +490,108 @@ export class Masker {
     const delim = this.delim
     let hasDelim = false
     for (let i = a; i < b; i++) {
-      const c = s.charCodeAt(i)
+      const c = s[i]
       if ((c < 128 && delim[c]) || c === COLON || c === DOT) {
         hasDelim = true
         break
       }
     }
     if (!hasDelim) {
-      if (cfg.digitSegments && hasDigitIn(s, a, b) && classifySegment(s, a, b, cfg, true) !== null) {
-        if (params) params[index] = [{value: s.slice(a, b), type: 'other'}]
+      if (cfg.digitSegments && hasDigitIn(s, a, b) && classifyBytes(s, a, b, cfg, true) !== null) {
+        if (record) this.found(a, b, 'other')
         this.wholeType = 'other'
         return WILDCARD
       }
-      if (params) params[index] = null
       return null
     }
     let masked = ''
     let literalText = false
-    let found: Param[] | null = null
     let anyParam = false
     let i = a
     while (i < b) {
-      const c = s.charCodeAt(i)
+      const c = s[i]
       if (c < 128 && delim[c]) {
-        masked += s[i]
+        masked += String.fromCharCode(c)
         i++
         continue
       }
       const g = i
       while (i < b) {
-        const d = s.charCodeAt(i)
+        const d = s[i]
         if (d < 128 && delim[d]) break
         i++
       }
       // Segment s[g, i); a trailing '.' or ':' (end of sentence, "from 1.2.3.4:") is punctuation.
       let e = i
-      while (e > g + 1 && (s.charCodeAt(e - 1) === DOT || s.charCodeAt(e - 1) === COLON)) e--
-      let type = classifySegment(s, g, e, cfg, false)
+      while (e > g + 1 && (s[e - 1] === DOT || s[e - 1] === COLON)) e--
+      let type = classifyBytes(s, g, e, cfg, false)
       if (type !== null) {
         masked += WILDCARD
-        if (e < i) masked += s.slice(e, i)
+        if (e < i) masked += this.text(e, i)
         anyParam = true
-        if (params) (found ??= []).push({value: s.slice(g, e), type})
+        if (record) this.found(g, e, type)
         continue
       }
       // key:value — mask the parts after the first colon on their own.
-      let p = s.indexOf(':', g)
-      if (p >= 0 && p < e) {
+      let p = indexOfColon(s, g, e)
+      if (p >= 0) {
         let q = g
         while (q < e) {
-          p = s.indexOf(':', q)
-          if (p < 0 || p >= e) p = e
-          type = q < p ? classifySegment(s, q, p, cfg, q > g) : null
+          p = indexOfColon(s, q, e)
+          if (p < 0) p = e
+          type = q < p ? classifyBytes(s, q, p, cfg, q > g) : null
           if (type !== null) {
             masked += WILDCARD
             anyParam = true
-            if (params) (found ??= []).push({value: s.slice(q, p), type})
+            if (record) this.found(q, p, type)
           } else if (q < p) {
-            masked += s.slice(q, p)
+            masked += this.text(q, p)
             if (hasLetter(s, q, p)) literalText = true
           }
           if (p < e) masked += ':'
           q = p + 1
         }
-        if (e < i) masked += s.slice(e, i)
+        if (e < i) masked += this.text(e, i)
         continue
       }
-      if (cfg.digitSegments && hasDigitIn(s, g, e) && classifySegment(s, g, e, cfg, true) !== null) {
+      if (cfg.digitSegments && hasDigitIn(s, g, e) && classifyBytes(s, g, e, cfg, true) !== null) {
         masked += WILDCARD
-        if (e < i) masked += s.slice(e, i)
+        if (e < i) masked += this.text(e, i)
         anyParam = true
-        if (params) (found ??= []).push({value: s.slice(g, e), type: 'other'})
+        if (record) this.found(g, e, 'other')
         continue
       }
-      masked += s.slice(g, i)
+      masked += this.text(g, i)
       if (hasLetter(s, g, i)) literalText = true
     }
     if (!anyParam && !literalText && isEmptyContainer(s, a, b)) {
       // "()", "[]", '""': an empty value where other lines carry one.
-      if (params) params[index] = [{value: '', type: 'other'}]
+      if (record) {
+        this.tpCount = 0
+        this.found(a, a, 'other')
+      }
       return WILDCARD
     }
     if (anyParam && !literalText) {
-      if (params) params[index] = found && found.length === 1 ? found : [{value: s.slice(a, b), type: 'other'}]
+      if (record && this.tpCount !== 1) {
+        this.tpCount = 0
+        this.found(a, b, 'other')
+      }
       return WILDCARD
     }
-    if (params) params[index] = found
     return anyParam ? masked : null
+  }
+}
+
+function indexOfColon(s: Bytes, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (s[i] === COLON) return i
+  return -1
+}
+
+declare module 'node:buffer' {
+  interface Buffer {
+    /** Node's internal fast decoders (present on every Buffer; not in @types/node). */
+    latin1Slice(start: number, end: number): string
+    utf8Slice(start: number, end: number): string
   }
 }

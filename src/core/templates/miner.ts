@@ -94,7 +94,7 @@ export class TemplateMiner {
     const hash = masker.hash
     const head = this.cache.get(hash)
     let entry = head
-    while (entry !== undefined && !masker.matches(content, entry.tokens)) entry = entry.next
+    while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
     let cluster: Cluster
     let change: TemplateChange = 'none'
     if (entry !== undefined && entry.cluster.alive) {
@@ -102,7 +102,7 @@ export class TemplateMiner {
       cluster.count++
       this.tree.touch(cluster)
     } else {
-      const tokens = masker.materialize(content)
+      const tokens = masker.materialize()
       const found = this.tree.search(tokens)
       if (found) {
         cluster = found
@@ -147,8 +147,8 @@ export class TemplateMiner {
     const masker = this.masker
     masker.scan(content)
     let entry = this.cache.get(masker.hash)
-    while (entry !== undefined && !masker.matches(content, entry.tokens)) entry = entry.next
-    const tokens = entry?.tokens ?? masker.materialize(content)
+    while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
+    const tokens = entry?.tokens ?? masker.materialize()
     const cluster = entry?.cluster.alive ? entry.cluster : this.tree.search(tokens)
     if (!cluster || !covers(cluster.tokens, tokens)) return null
     return {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template}
