@@ -1,7 +1,14 @@
+import {isUtf8} from 'node:buffer'
 import {createWriteStream, type WriteStream} from 'node:fs'
 import {once} from 'node:events'
-import {mine, saveTemplateState, type MineOptions, type MineResult} from './mine.js'
+import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult} from './mine.js'
 import {ExitCode, FlareError} from './errors.js'
+import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
+import type {ByteRegion} from './ingest/line-splitter.js'
+import {ByteOut, HdfsFastPath, csvField, paramLists, type FastStats} from './parse-bytes.js'
+import {TemplateMiner, configForFormat} from './templates/index.js'
+
+export {csvField} from './parse-bytes.js'
 
 /**
  * `flare parse`: every input line → one row of a loghub-compatible structured CSV.
@@ -13,7 +20,7 @@ import {ExitCode, FlareError} from './errors.js'
  */
 export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
 
-export interface ParseOptions extends Omit<MineOptions, 'miner'> {
+export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
   /** CSV destination: a path, or `-` for stdout. */
   output: string
   /** Where the final templates go; default derived from output (none when output is stdout). */
@@ -27,45 +34,6 @@ export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
   templatesOutput?: string
 }
 
-/** RFC 4180 quoting: only fields holding a quote, comma or line break are quoted. */
-export function csvField(value: string): string {
-  if (value.indexOf('"') >= 0) return `"${value.replaceAll('"', '""')}"`
-  if (value.indexOf(',') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) return `"${value}"`
-  return value
-}
-
-/**
- * CSV bytes written straight into 1 MiB buffers, one row at a time: joining row strings into
- * chunks cost more than mining the line. Full buffers are handed to the stream in
- * `drain()`, which honours backpressure, so a slow pipe never makes us hold the whole CSV.
- */
-class CsvSink {
-  private buf = Buffer.allocUnsafe(CHUNK)
-  private off = 0
-  private full: Buffer[] = []
-  constructor(private readonly stream: NodeJS.WritableStream) {}
-
-  /** Appends text as-is (the caller quotes it when needed). */
-  text(s: string): void {
-    if (this.off + s.length * 3 > this.buf.length) this.rotate(s.length * 3)
-    this.off += this.buf.write(s, this.off, 'utf8')
-  }
-
-  private rotate(need: number): void {
-    if (this.off > 0) this.full.push(this.buf.subarray(0, this.off))
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, need))
-    this.off = 0
-  }
-
-  /** Writes every full buffer (and, with `all`, the partial one), waiting when the stream is full. */
-  async drain(all = false): Promise<void> {
-    if (all) this.rotate(0)
-    const chunks = this.full
-    this.full = []
-    for (const chunk of chunks) if (!this.stream.write(chunk)) await once(this.stream, 'drain')
-  }
-}
-
 const CHUNK = 1 << 20
 
 async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<{stream: NodeJS.WritableStream; close: () => Promise<void>}> {
@@ -73,28 +41,14 @@ async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<
   const stream: WriteStream = createWriteStream(path)
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve())
-    stream.once('error', (error) => reject(new FlareError(`cannot write ${path}: ${error.message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})))
+    stream.once('error', (error) => reject(new FlareError(`cannot write ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})))
   })
   return {stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))}
 }
 
-const PLAIN = /^[^"\\\u0000-\u001f]*$/
-
-/**
- * `,"[""v1"",""v2""]","[""ip"",""number""]"`: the ParameterList and ParameterTypes cells, JSON
- * arrays quoted for CSV. Values without quotes, backslashes or control characters (nearly all)
- * skip JSON.stringify.
- */
-function paramLists(params: ReadonlyArray<{value: string; type: string}>): string {
-  let values = ''
-  let types = ''
-  for (let i = 0; i < params.length; i++) {
-    const {value, type} = params[i]
-    const json = PLAIN.test(value) ? `""${value}""` : JSON.stringify(value).replaceAll('"', '""')
-    values += i === 0 ? json : `,${json}`
-    types += i === 0 ? `""${type}""` : `,""${type}""`
-  }
-  return `,"[${values}]","[${types}]"\n`
+/** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
+async function flush(out: ByteOut, stream: NodeJS.WritableStream, all = false): Promise<void> {
+  for (const chunk of out.take(all)) if (!stream.write(chunk)) await once(stream, 'drain')
 }
 
 export function defaultTemplatesPath(output: string): string | undefined {
@@ -102,42 +56,122 @@ export function defaultTemplatesPath(output: string): string | undefined {
   return output.replace(/(\.csv)?$/i, '_templates.csv')
 }
 
+/**
+ * Streams the input into CSV rows. Regions of complete lines (a read buffer's worth) of an HDFS
+ * log take the byte-level fast path (parse-bytes.ts) when every line in them is a plain HDFS
+ * line and the next region does not open with a continuation line; everything else (the
+ * detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes through
+ * the record assembler and the string miner. Both paths feed one miner, in input order, so the
+ * rows and template ids do not depend on which path a line took.
+ */
 export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
+  const started = performance.now()
   const out = await openOutput(options.output, options.stdout ?? process.stdout)
-  const sink = new CsvSink(out.stream)
+  const sink = new ByteOut(CHUNK)
   sink.text(PARSE_COLUMNS.join(',') + '\n')
-  const afterBatch = (): Promise<void> => sink.drain()
+  const reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal})
+  const assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
+  const fast = new HdfsFastPath(reader.splitter.maxLineBytes)
+  const fastStats: FastStats = {lines: 0, records: 0, blank: 0}
+  let miner = options.miner
+  const formatName = (): string | undefined => assembler.detection?.format.name
+  const ensureMiner = async (): Promise<TemplateMiner> =>
+    (miner ??= options.statePath ? await loadTemplateState(options.statePath, formatName()) : new TemplateMiner(configForFormat(formatName())))
+
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
   const escaped = new Map<string, string>()
-  const result = await mine({...options, afterBatch}, (record, _index, added, miner) => {
-    const templateId = added.templateId
-    let template = escaped.get(added.template)
-    if (template === undefined) {
-      if (escaped.size > 10_000) escaped.clear()
-      escaped.set(added.template, (template = csvField(added.template)))
+  const writeRecords = async (records: LogRecord[]): Promise<void> => {
+    if (records.length === 0) return
+    const m = await ensureMiner()
+    for (const record of records) {
+      const added = m.add(record.content)
+      const templateId = added.templateId
+      let template = escaped.get(added.template)
+      if (template === undefined) {
+        if (escaped.size > 10_000) escaped.clear()
+        escaped.set(added.template, (template = csvField(added.template)))
+      }
+      const lists = paramLists(m.extractParams(record.content, templateId))
+      const keys = record.sessionKeys
+      const parts = record.lineCount === 1 ? undefined : record.content.split('\n')
+      const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
+      const tail = `,${keys.length === 0 ? '' : keys.length === 1 ? keys[0] : csvField(keys.join(' '))}${lists}`
+      for (let k = 0; k < record.lineCount; k++) sink.text(`${record.lineId + k}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
     }
-    const params = miner.extractParams(record.content, templateId)
-    const lists = params === null || params.length === 0 ? ',[],[]\n' : paramLists(params)
-    const keys = record.sessionKeys
-    const parts = record.lineCount === 1 ? undefined : record.content.split('\n')
-    const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
-    const tail = `,${keys.length === 0 ? '' : keys.length === 1 ? keys[0] : csvField(keys.join(' '))}${lists}`
-    // one write per row: each Buffer#write is a native call, cheaper than joining row strings
-    for (let k = 0; k < record.lineCount; k++) sink.text(`${record.lineId + k}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
-  })
-  await sink.drain(true)
+  }
+
+  let nextLineId = 1
+  let lastProgress = 0
+  const lines: string[] = []
+  const handle = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
+    const {buf, start, end} = region
+    if (
+      nextStartsRecord &&
+      !region.truncated &&
+      formatName() === 'hdfs' &&
+      isUtf8(buf.subarray(start, end)) &&
+      fast.validate(buf, start, end)
+    ) {
+      await writeRecords(assembler.finish())
+      const before = fastStats.lines
+      fast.write(buf, nextLineId, await ensureMiner(), sink, fastStats)
+      const n = fastStats.lines - before
+      reader.splitter.countLines(n)
+      nextLineId += n
+    } else {
+      lines.length = 0
+      reader.splitter.decode(region, lines)
+      await writeRecords(assembler.push(lines, nextLineId))
+      nextLineId += lines.length
+    }
+    await flush(sink, out.stream)
+    if (options.onProgress && reader.stats.lines - lastProgress >= 50_000) {
+      lastProgress = reader.stats.lines
+      options.onProgress({lines: reader.stats.lines, bytesRead: reader.stats.bytesRead, totalBytes: reader.stats.totalBytes})
+    }
+  }
+
+  // One region is held back until the next one shows whether it opens with a new record: if it
+  // opens with a continuation line instead, the held region's last record must stay open.
+  let held: ByteRegion | null = null
+  for await (const regions of reader.regions()) {
+    for (const region of regions) {
+      if (held) await handle(held, fast.startsWithRecord(region.buf, region.start, region.end))
+      held = region
+    }
+  }
+  if (held) await handle(held, true)
+  await writeRecords(assembler.finish())
+  await flush(sink, out.stream, true)
   await out.close()
+  const finalMiner = await ensureMiner()
 
   const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
   if (templatesOutput) {
     const t = await openOutput(templatesOutput, options.stdout ?? process.stdout)
-    const tsink = new CsvSink(t.stream)
+    const tsink = new ByteOut(CHUNK)
     tsink.text('EventId,EventTemplate,Occurrences\n')
-    for (const info of result.miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
-    await tsink.drain(true)
+    for (const info of finalMiner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+    await flush(tsink, t.stream, true)
     await t.close()
   }
-  if (options.statePath) await saveTemplateState(options.statePath, result.miner)
-  const {miner, templates, ...rest} = result
-  return {...rest, templates: miner.size, output: options.output, templatesOutput}
+  if (options.statePath) await saveTemplateState(options.statePath, finalMiner)
+  const elapsedMs = performance.now() - started
+  const detection = assembler.detection
+  const lineCount = reader.stats.lines
+  return {
+    format: detection?.format.name ?? 'none',
+    formatReason: detection ? describeDetection(detection) : 'empty input',
+    lines: lineCount,
+    records: assembler.stats.records + fastStats.records,
+    skipped: assembler.stats.emptyLines + fastStats.blank,
+    joined: assembler.stats.joinedLines,
+    truncated: reader.stats.truncatedLines,
+    invalidUtf8: reader.stats.invalidUtf8Lines,
+    elapsedMs,
+    linesPerSecond: elapsedMs > 0 ? (lineCount / elapsedMs) * 1000 : 0,
+    templates: finalMiner.size,
+    output: options.output,
+    templatesOutput,
+  }
 }

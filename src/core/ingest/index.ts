@@ -6,7 +6,7 @@ import type {LogRecord} from './record.js'
 
 export type {LogRecord, SessionKind} from './record.js'
 export type {IngestWarning, IngestWarningCode} from './warning.js'
-export {createLineReader, readLineBatches, type LineReader, type LineReaderOptions, type ReaderStats} from './reader.js'
+export {createLineReader, createRegionReader, readLineBatches, type RegionReader, type LineReader, type LineReaderOptions, type ReaderStats} from './reader.js'
 export type {LogFormat} from './formats/format.js'
 export {normalizeLevel} from './formats/format.js'
 export {FORMATS, FORMAT_NAMES, DETECTION_SAMPLE, detectFormat, detectLineFormat, getFormat, type FormatDetection} from './formats/registry.js'

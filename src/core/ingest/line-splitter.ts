@@ -1,6 +1,18 @@
 import {isUtf8} from 'node:buffer'
 import type {IngestWarning} from './warning.js'
 
+/**
+ * Complete lines buf[start, end) (the final newline excluded). `carried`: one line assembled from
+ * several chunks, already cut to the line limit when `truncated`.
+ */
+export interface ByteRegion {
+  buf: Buffer
+  start: number
+  end: number
+  carried: boolean
+  truncated: boolean
+}
+
 /** The counters LineSplitter updates (a subset of ReaderStats). */
 export interface SplitterStats {
   lines: number
@@ -50,6 +62,64 @@ export class LineSplitter {
 
   end(out: string[]): void {
     if (this.carryBytes > 0 || this.carryTruncated) this.emitCarry(out)
+  }
+
+  /**
+   * Byte mode: like push(), but hands out regions of complete lines without decoding them. The
+   * consumer either decodes a region with decode() (which counts its lines and warns exactly as
+   * push() would) or handles the bytes itself and reports its line count with countLines().
+   */
+  pushRegions(chunk: Buffer, out: ByteRegion[]): void {
+    let start = 0
+    if (this.carryBytes > 0 || this.carryTruncated) {
+      const nl = chunk.indexOf(10)
+      if (nl < 0) {
+        this.appendCarry(chunk)
+        return
+      }
+      this.appendCarry(chunk.subarray(0, nl))
+      out.push(this.carryRegion())
+      start = nl + 1
+    }
+    const last = chunk.lastIndexOf(10)
+    if (last >= start) {
+      out.push({buf: chunk, start, end: last, carried: false, truncated: false})
+      start = last + 1
+    }
+    if (start < chunk.length) this.appendCarry(chunk.subarray(start))
+  }
+
+  endRegions(out: ByteRegion[]): void {
+    if (this.carryBytes > 0 || this.carryTruncated) out.push(this.carryRegion())
+  }
+
+  private carryRegion(): ByteRegion {
+    const buf = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes)
+    const truncated = this.carryTruncated
+    this.carry = []
+    this.carryBytes = 0
+    this.carryTruncated = false
+    return {buf, start: 0, end: buf.length, carried: true, truncated}
+  }
+
+  /** Decodes a region from pushRegions() into lines, as push() would have. */
+  decode(region: ByteRegion, out: string[]): void {
+    if (region.carried) {
+      this.carry = [region.buf.subarray(region.start, region.end)]
+      this.carryBytes = region.end - region.start
+      this.carryTruncated = region.truncated
+      this.emitCarry(out)
+    } else this.emitRegion(region.buf, region.start, region.end, out)
+  }
+
+  /** Counts lines the consumer handled itself from a region. */
+  countLines(n: number): void {
+    this.stats.lines += n
+  }
+
+  /** Longest line (bytes) a region handled outside decode() may hold without truncation. */
+  get maxLineBytes(): number {
+    return this.maxLine
   }
 
   private appendCarry(piece: Buffer): void {

@@ -4,7 +4,7 @@ import {Readable, pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {ExitCode, FlareError} from '../errors.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
-import {LineSplitter} from './line-splitter.js'
+import {LineSplitter, type ByteRegion} from './line-splitter.js'
 import {refuseArchives, TextSniffer} from './sniff.js'
 
 export interface LineReaderOptions {
@@ -78,6 +78,44 @@ export function createLineReader(input: string | Readable, options: LineReaderOp
       return readBatches(input, options, stats)
     },
   }
+}
+
+/**
+ * Byte-mode reader: regions of complete lines straight from the read buffers (see
+ * LineSplitter.pushRegions), for consumers that parse bytes. Same sources, checks and errors as
+ * createLineReader; `splitter` decodes the regions the consumer does not handle itself.
+ */
+export interface RegionReader {
+  readonly stats: Readonly<ReaderStats>
+  readonly splitter: LineSplitter
+  regions(): AsyncGenerator<ByteRegion[], void, undefined>
+}
+
+export function createRegionReader(input: string | Readable, options: LineReaderOptions = {}): RegionReader {
+  const source = typeof input === 'string' ? (input === '-' ? '<stdin>' : input) : '<stream>'
+  const stats: ReaderStats = {source, lines: 0, bytesRead: 0, decodedBytes: 0, truncatedLines: 0, invalidUtf8Lines: 0, compressed: false, done: false}
+  const maxLine = Math.max(16, options.maxLineBytes ?? DEFAULT_MAX_LINE)
+  const splitter = new LineSplitter(maxLine, stats, limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5))
+  async function* regions(): AsyncGenerator<ByteRegion[], void, undefined> {
+    options.signal?.throwIfAborted()
+    const raw = await openSource(input, options, stats)
+    try {
+      for await (const chunk of decodedChunks(raw, stats)) {
+        options.signal?.throwIfAborted()
+        stats.decodedBytes += chunk.length
+        const out: ByteRegion[] = []
+        splitter.pushRegions(chunk, out)
+        if (out.length > 0) yield out
+      }
+      const out: ByteRegion[] = []
+      splitter.endRegions(out)
+      if (out.length > 0) yield out
+      stats.done = true
+    } finally {
+      if (!stats.done && raw !== process.stdin) raw.destroy()
+    }
+  }
+  return {stats, splitter, regions}
 }
 
 /** Shorthand for `createLineReader(input, options).batches()` when the stats are not needed. */

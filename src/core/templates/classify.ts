@@ -269,6 +269,12 @@ for (let c = 0; c < 128; c++) {
   const k = charClass[c]
   scanFlagsBase[c] = k & C_SPACE ? S_SPACE : k & C_DIGIT ? S_DIGIT : k & C_LETTER ? S_LETTER : c === DOT || c === COLON ? S_NUMPUNCT : c === SLASH ? S_SLASH : c === AT ? S_DELIM : S_OTHER
 }
+/**
+ * Extra bit on `"`, `,`, backslash and control characters: a message without any needs no CSV
+ * quoting and its parameters no JSON escaping. Only tested through Masker.needsCare.
+ */
+export const S_CARE = 128
+for (let c = 0; c < 128; c++) if (c === 34 || c === 44 || c === 92 || (c < 32 && !(charClass[c] & C_SPACE))) scanFlagsBase[c] |= S_CARE
 export const FNV_OFFSET = 0x811c9dc5 | 0
 export const FNV_PRIME = 16777619
 

@@ -25,6 +25,7 @@ import {
   S_SLASH_ONLY,
   S_SPACE,
   S_SPECIAL,
+  S_CARE,
   UNIT,
   WILDCARD_HASH,
   allDigits,
@@ -138,6 +139,11 @@ export class Masker {
   paramType: ParamType[] = []
   /** Hash of the last scan's masked token sequence. */
   hash = 0
+  /**
+   * The last scan met a `"`, `,`, backslash, CR or another control character: its text needs
+   * CSV quoting or JSON escaping. False means it can be copied into CSV and JSON as it is.
+   */
+  needsCare = false
   /** What an all-digits token becomes. */
   private readonly wholeNumber: string | null
 
@@ -149,7 +155,7 @@ export class Masker {
       const c = ch.charCodeAt(0)
       if (c < 128) {
         this.delim[c] = 1
-        if (this.flags[c] & (S_OTHER | S_NUMPUNCT | S_SLASH)) this.flags[c] = S_DELIM
+        if (this.flags[c] & (S_OTHER | S_NUMPUNCT | S_SLASH)) this.flags[c] = S_DELIM | (this.flags[c] & S_CARE)
       }
     }
   }
@@ -179,10 +185,12 @@ export class Masker {
     let maskedAny = false
     let contextCandidate = false
     let high = 0
+    let care = 0
     let i = from
     while (i < to) {
       let c = buf[i]
       if (c < 128 && charClass[c] & C_SPACE) {
+        if (c !== 32) care |= S_CARE
         i++
         continue
       }
@@ -199,6 +207,7 @@ export class Masker {
       // A cheap signature of a literal token (length, first, middle and last bytes): the cache
       // verifies candidates with matches(), so collisions cost a comparison, not a mistake.
       const th = Math.imul(((i - start) << 16) ^ buf[start] ^ (buf[i - 1] << 8), FNV_PRIME) ^ buf[(start + i) >> 1]
+      care |= flags
       if (count >= this.kinds.length) this.grow()
       let m: string | null = null
       this.wholeType = null
@@ -230,6 +239,7 @@ export class Masker {
     }
     this.count = count
     this.ascii = high < 128
+    this.needsCare = (care & S_CARE) !== 0
     if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(buf, count)
     let h = FNV_OFFSET ^ count
     const masks = this.masks

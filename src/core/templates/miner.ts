@@ -89,57 +89,153 @@ export class TemplateMiner {
 
   /** Mines one message: assigns it to a template, creating or generalising one as needed. */
   add(content: string): AddResult {
+    this.masker.scan(content)
+    const cluster = this.assign()
+    const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change: this.lastChange}
+    if (this.config.extractParams) result.params = this.paramsFor(content, cluster)
+    return result
+  }
+
+  /**
+   * Mines the UTF-8 message buf[from, to) as add() does a string, without making strings for it.
+   * Returns the cluster; its templateId is the line's template id, templateOf() its text, and
+   * lastParamRanges() its parameters. `lastChange` tells whether a template was created or changed.
+   */
+  addBytes(buf: Buffer, from: number, to: number): Cluster {
+    this.masker.scanBytes(buf, from, to)
+    return this.assign()
+  }
+
+  /** What the last add() / addBytes() did to the templates. */
+  lastChange: TemplateChange = 'none'
+
+  /**
+   * When set, every message that missed the cache (the only ones that can change the tree) is
+   * appended as its masked tokens and hash. Replaying the log in order with replay() on a miner
+   * that started from the same state gives an identical miner: how `flare parse` keeps the
+   * read-only replicas in its worker threads in step.
+   */
+  missLog: Array<{tokens: string[]; hash: number}> | null = null
+
+  /** Clusters evicted at the cap so far (replicas are only exact while this is 0). */
+  evictions = 0
+
+  /** Applies one entry of another miner's missLog (see there). */
+  replay(tokens: string[], hash: number): void {
+    this.assignTokens(tokens, hash, undefined)
+  }
+
+  /**
+   * The cluster the UTF-8 message buf[from, to) maps to through the masked-line cache, without
+   * changing anything; null when the line's shape was never seen (it would need the tree).
+   * lastParamRanges() then describes its parameters.
+   */
+  lookupBytes(buf: Buffer, from: number, to: number): Cluster | null {
     const masker = this.masker
-    masker.scan(content)
-    const hash = masker.hash
-    const head = this.cache.get(hash)
-    let entry = head
+    masker.scanBytes(buf, from, to)
+    let entry = this.cache.get(masker.hash)
     while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
+    return entry !== undefined && entry.cluster.alive ? entry.cluster : null
+  }
+
+  /** Adds occurrences counted elsewhere (a replica's) to cluster `index` of template `templateId`. */
+  addCount(templateId: string, index: number, count: number): void {
+    const cluster = this.byId.get(templateId)?.clusters[index]
+    if (!cluster) return
+    cluster.count += count
+    this.tree.touch(cluster)
+  }
+
+  /** Position of a cluster within its template's clusters (for addCount). */
+  clusterIndex(cluster: Cluster): number {
+    return (cluster.group as TemplateGroup).clusters.indexOf(cluster)
+  }
+
+  /** The current text of a cluster's template (its group's, see the class comment). */
+  templateOf(cluster: Cluster): string {
+    return (cluster.group as TemplateGroup).template
+  }
+
+  /**
+   * Parameters of the last addBytes() message against the template of `cluster`, the cluster
+   * addBytes() returned (picked among the template's clusters as extractParams() does): their number, with byte ranges and types in the masker's paramStart / paramEnd /
+   * paramType, or -1 when the message fits none of the template's clusters.
+   */
+  lastParamRanges(cluster: Cluster): number {
+    const group = cluster.group as TemplateGroup
+    for (const c of group.clusters) {
+      const n = this.masker.paramRanges(c.tokens)
+      if (n >= 0) return n
+    }
+    return -1
+  }
+
+  /** The masker whose last scan lastParamRanges() describes (read its param arrays only). */
+  get scanner(): Masker {
+    return this.masker
+  }
+
+  /** Assigns the masker's last scan to a cluster (the shared body of add and addBytes). */
+  private assign(): Cluster {
+    const masker = this.masker
+    const hash = masker.hash
+    let entry = this.cache.get(hash)
+    while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
+    if (entry !== undefined && entry.cluster.alive) {
+      const cluster = entry.cluster
+      cluster.count++
+      this.tree.touch(cluster)
+      this.lastChange = 'none'
+      return cluster
+    }
+    const tokens = masker.materialize()
+    if (this.missLog) this.missLog.push({tokens: tokens.slice(), hash})
+    return this.assignTokens(tokens, hash, entry)
+  }
+
+  /** The cache-miss path of assign(): the Drain tree decides, and the cache learns the shape. */
+  private assignTokens(tokens: string[], hash: number, entry: CacheEntry | undefined): Cluster {
+    if (entry === undefined) {
+      entry = this.cache.get(hash)
+      while (entry !== undefined && !sameTokens(entry.tokens, tokens)) entry = entry.next
+    }
     let cluster: Cluster
     let change: TemplateChange = 'none'
-    if (entry !== undefined && entry.cluster.alive) {
-      cluster = entry.cluster
+    const found = this.tree.search(tokens)
+    if (found) {
+      cluster = found
+      if (cluster.generalize(tokens)) {
+        const group = cluster.group as TemplateGroup
+        if (group.clusters[0] === cluster) change = 'updated'
+        this.register(group, cluster.tokens)
+      }
       cluster.count++
       this.tree.touch(cluster)
     } else {
-      const tokens = masker.materialize()
-      const found = this.tree.search(tokens)
-      if (found) {
-        cluster = found
-        if (cluster.generalize(tokens)) {
-          const group = cluster.group as TemplateGroup
-          if (group.clusters[0] === cluster) change = 'updated'
-          this.register(group, cluster.tokens)
-        }
-        cluster.count++
-        this.tree.touch(cluster)
-      } else {
-        const key = constantKey(tokens)
-        let group = key === null ? undefined : this.byKey.get(key)
-        if (!group) {
-          group = new TemplateGroup(`T${this.nextId++}`)
-          this.byId.set(group.templateId, group)
-          change = 'new'
-        }
-        cluster = new Cluster(group.templateId, tokens.slice(), 1)
-        cluster.group = group
-        group.clusters.push(cluster)
-        this.register(group, cluster.tokens)
-        this.tree.insert(cluster)
+      const key = constantKey(tokens)
+      let group = key === null ? undefined : this.byKey.get(key)
+      if (!group) {
+        group = new TemplateGroup(`T${this.nextId++}`)
+        this.byId.set(group.templateId, group)
+        change = 'new'
       }
-      if (entry !== undefined) entry.cluster = cluster
-      else if (this.config.cacheSize > 0) {
-        if (this.cacheEntries >= this.config.cacheSize) {
-          this.cache.clear()
-          this.cacheEntries = 0
-        }
-        this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash)})
-        this.cacheEntries++
-      }
+      cluster = new Cluster(group.templateId, tokens.slice(), 1)
+      cluster.group = group
+      group.clusters.push(cluster)
+      this.register(group, cluster.tokens)
+      this.tree.insert(cluster)
     }
-    const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change}
-    if (this.config.extractParams) result.params = this.paramsFor(content, cluster)
-    return result
+    if (entry !== undefined) entry.cluster = cluster
+    else if (this.config.cacheSize > 0) {
+      if (this.cacheEntries >= this.config.cacheSize) {
+        this.cache.clear()
+        this.cacheEntries = 0
+      }
+      this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash)})
+      this.cacheEntries++
+    }
+    this.lastChange = change
+    return cluster
   }
 
   /** The template a message would join, without changing any state; null when none fits. */
@@ -162,6 +258,7 @@ export class TemplateMiner {
   }
 
   private evicted(cluster: Cluster): void {
+    this.evictions++
     const group = this.byId.get(cluster.templateId)
     if (!group) return
     const i = group.clusters.indexOf(cluster)
@@ -259,6 +356,12 @@ function constantKey(tokens: readonly string[]): string | null {
 
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128
+}
+
+function sameTokens(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function idNumber(id: string): number {

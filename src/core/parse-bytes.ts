@@ -1,0 +1,379 @@
+/**
+ * The byte-level fast path of `flare parse` (HDFS lines): regions of complete lines go from the
+ * read buffer through masking and Drain to CSV bytes without a string per line or per field.
+ * Only lines whose bytes can be vouched for take it (see parseHdfsBytes); the caller sends
+ * every other region through the string pipeline, so the output is the same either way.
+ */
+import {levelAt} from './ingest/formats/format.js'
+import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
+import type {Cluster, TemplateMiner} from './templates/index.js'
+import type {ParamType} from './templates/masking.js'
+
+/** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
+export class ByteOut {
+  buf: Buffer
+  off = 0
+  private full: Buffer[] = []
+  constructor(private readonly chunk: number) {
+    this.buf = Buffer.allocUnsafe(chunk)
+  }
+
+  /** Makes room for n more bytes. */
+  ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return
+    if (this.off > 0) this.full.push(this.buf.subarray(0, this.off))
+    this.buf = Buffer.allocUnsafe(Math.max(this.chunk, n))
+    this.off = 0
+  }
+
+  text(s: string): void {
+    this.ensure(s.length * 3)
+    this.off += this.buf.write(s, this.off, 'utf8')
+  }
+
+  /** Full buffers (and, with `all`, the partial one), oldest first. */
+  take(all: boolean): Buffer[] {
+    if (all && this.off > 0) {
+      this.full.push(this.buf.subarray(0, this.off))
+      this.buf = Buffer.allocUnsafe(this.chunk)
+      this.off = 0
+    }
+    const out = this.full
+    this.full = []
+    return out
+  }
+}
+
+/** RFC 4180 quoting: only fields holding a quote, comma or line break are quoted. */
+export function csvField(value: string): string {
+  if (value.indexOf('"') >= 0) return `"${value.replaceAll('"', '""')}"`
+  if (value.indexOf(',') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) return `"${value}"`
+  return value
+}
+
+const PLAIN = /^[^"\\\u0000-\u001f]*$/
+
+/** A parameter value as it goes inside the quoted JSON array of a CSV cell. */
+export function paramJson(value: string): string {
+  return PLAIN.test(value) ? `""${value}""` : JSON.stringify(value).replaceAll('"', '""')
+}
+
+/**
+ * `,"[""v1"",""v2""]","[""ip"",""number""]"` + newline: the ParameterList and ParameterTypes
+ * cells, JSON arrays quoted for CSV.
+ */
+export function paramLists(params: ReadonlyArray<{value: string; type: string}> | null): string {
+  if (params === null || params.length === 0) return ',[],[]\n'
+  let values = ''
+  let types = ''
+  for (let i = 0; i < params.length; i++) {
+    const {value, type} = params[i]
+    values += i === 0 ? paramJson(value) : `,${paramJson(value)}`
+    types += i === 0 ? `""${type}""` : `,""${type}""`
+  }
+  return `,"[${values}]","[${types}]"\n`
+}
+
+const TYPE_BYTES = new Map<ParamType, Buffer>()
+function typeBytes(type: ParamType): Buffer {
+  let b = TYPE_BYTES.get(type)
+  if (b === undefined) TYPE_BYTES.set(type, (b = Buffer.from(`""${type}""`)))
+  return b
+}
+
+const EMPTY_LISTS = Buffer.from(',[],[]\n')
+const BLK = Buffer.from('blk_')
+
+interface TemplateBytes {
+  text: string
+  /** `,T12,<template as a CSV field>,` */
+  bytes: Buffer
+}
+
+/** Level words seen so far: their bytes and normalised names (a handful per file). */
+interface LevelEntry {
+  word: Buffer
+  level: string
+  /** `,LEVEL,` */
+  cell: Buffer
+}
+
+/**
+ * Per-line offsets of a region that passed validate(), reused from region to region.
+ * Blank lines have lineEnd = -1.
+ */
+class RegionLines {
+  n = 0
+  lineStart = new Int32Array(8192)
+  lineEnd = new Int32Array(8192)
+  compStart = new Int32Array(8192)
+  compEnd = new Int32Array(8192)
+  contStart = new Int32Array(8192)
+  contEnd = new Int32Array(8192)
+  level: LevelEntry[] = []
+
+  grow(): void {
+    const n = this.lineStart.length * 2
+    for (const k of ['lineStart', 'lineEnd', 'compStart', 'compEnd', 'contStart', 'contEnd'] as const) {
+      const a = new Int32Array(n)
+      a.set(this[k])
+      this[k] = a
+    }
+  }
+}
+
+export interface FastStats {
+  /** Physical lines, blank ones included. */
+  lines: number
+  records: number
+  blank: number
+}
+
+/** True for lines made only of spaces, tabs, CR, VT and FF (the assembler skips them). */
+function isBlankBytes(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false
+  }
+  return true
+}
+
+export class HdfsFastPath {
+  private readonly lines = new RegionLines()
+  private readonly fields: HdfsByteFields = {levelStart: 0, levelEnd: 0, componentStart: -1, componentEnd: -1, contentStart: 0, contentEnd: 0}
+  private readonly levels: LevelEntry[] = []
+  private readonly templates = new Map<Cluster, TemplateBytes>()
+  private blockStart = new Int32Array(16)
+  private blockEnd = new Int32Array(16)
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** The first non-blank line of buf[start, end): true when it is an HDFS line the fast path takes. */
+  startsWithRecord(buf: Buffer, start: number, end: number): boolean {
+    let ls = start
+    while (ls < end) {
+      let le = buf.indexOf(10, ls)
+      if (le < 0 || le > end) le = end
+      const next = le + 1
+      if (le > ls && buf[le - 1] === 13) le--
+      if (!isBlankBytes(buf, ls, le)) return this.parseLine(buf, ls, le) !== null
+      ls = next
+    }
+    return false
+  }
+
+  private parseLine(buf: Buffer, ls: number, le: number): LevelEntry | null {
+    if (le - ls > this.maxLineBytes || !parseHdfsBytes(buf, ls, le, this.fields)) return null
+    return this.levelEntry(buf, this.fields.levelStart, this.fields.levelEnd)
+  }
+
+  private levelEntry(buf: Buffer, a: number, b: number): LevelEntry | null {
+    const levels = this.levels
+    outer: for (let k = 0; k < levels.length; k++) {
+      const w = levels[k].word
+      if (w.length !== b - a) continue
+      for (let j = 0; j < w.length; j++) if (w[j] !== buf[a + j]) continue outer
+      return levels[k]
+    }
+    const word = buf.latin1Slice(a, b)
+    const level = levelAt(word, 0, word.length)
+    if (level === undefined || levels.length >= 64) return null
+    const entry = {word: Buffer.from(buf.subarray(a, b)), level, cell: Buffer.from(`,${level},`)}
+    levels.push(entry)
+    return entry
+  }
+
+  /**
+   * Splits buf[start, end) into lines and parses each; false (and nothing done) when any
+   * non-blank line is not an HDFS line the fast path can take.
+   */
+  validate(buf: Buffer, start: number, end: number): boolean {
+    const L = this.lines
+    const f = this.fields
+    let n = 0
+    let ls = start
+    for (;;) {
+      let le = buf.indexOf(10, ls)
+      if (le < 0 || le > end) le = end
+      const next = le + 1
+      if (le > ls && buf[le - 1] === 13) le--
+      if (n >= L.lineStart.length) L.grow()
+      L.lineStart[n] = ls
+      if (isBlankBytes(buf, ls, le)) L.lineEnd[n] = -1
+      else {
+        const level = this.parseLine(buf, ls, le)
+        if (level === null) return false
+        L.lineEnd[n] = le
+        L.compStart[n] = f.componentStart
+        L.compEnd[n] = f.componentEnd
+        L.contStart[n] = f.contentStart
+        L.contEnd[n] = f.contentEnd
+        L.level[n] = level
+      }
+      n++
+      if (next > end) break
+      ls = next
+    }
+    L.n = n
+    return true
+  }
+
+  /** Mines the lines of the last validate() and writes their CSV rows, LineIds from firstLineId. */
+  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats): void {
+    const L = this.lines
+    const masker = miner.scanner
+    const n = L.n
+    // Block ids in order of appearance: one native search per occurrence, none per line.
+    let nextBlk = n > 0 ? buf.indexOf(BLK, L.lineStart[0]) : -1
+    for (let k = 0; k < n; k++) {
+      const le = L.lineEnd[k]
+      if (le < 0) {
+        stats.blank++
+        continue
+      }
+      const ls = L.lineStart[k]
+      const cs = L.contStart[k]
+      const ce = L.contEnd[k]
+      const cluster = miner.addBytes(buf, cs, ce)
+      stats.records++
+      const np = miner.lastParamRanges(cluster)
+      let tb = this.templates.get(cluster)
+      const text = miner.templateOf(cluster)
+      if (tb === undefined || tb.text !== text) {
+        if (this.templates.size > 10_000) this.templates.clear()
+        this.templates.set(cluster, (tb = {text, bytes: Buffer.from(`,${cluster.templateId},${csvField(text)},`)}))
+      }
+      // Session ids: distinct blk_ ids of the content, as blockIds() finds them.
+      while (nextBlk >= 0 && nextBlk < cs) nextBlk = buf.indexOf(BLK, nextBlk + 4)
+      let nb = 0
+      while (nextBlk >= 0 && nextBlk < ce) {
+        let j = nextBlk + 4
+        if (j < ce && buf[j] === 45) j++
+        const d = j
+        while (j < ce && buf[j] >= 48 && buf[j] <= 57) j++
+        if (j > d) {
+          if (!this.seenBlock(buf, nextBlk, j, nb)) {
+            if (nb >= this.blockStart.length) this.growBlocks()
+            this.blockStart[nb] = nextBlk
+            this.blockEnd[nb] = j
+            nb++
+          }
+          nextBlk = buf.indexOf(BLK, j)
+        } else nextBlk = buf.indexOf(BLK, nextBlk + 4)
+      }
+      const lineId = firstLineId + k
+      if (masker.needsCare || (L.compStart[k] >= 0 && needsQuoting(buf, L.compStart[k], L.compEnd[k]))) {
+        // Quotes, commas or control characters: quoted and escaped through strings.
+        const comp = L.compStart[k] >= 0 ? csvField(buf.utf8Slice(L.compStart[k], L.compEnd[k])) : ''
+        let sessions = ''
+        for (let b = 0; b < nb; b++) sessions += (b > 0 ? ' ' : '') + buf.latin1Slice(this.blockStart[b], this.blockEnd[b])
+        const params: {value: string; type: string}[] = []
+        for (let j = 0; j < np; j++) params.push({value: buf.utf8Slice(masker.paramStart[j], masker.paramEnd[j]), type: masker.paramType[j]})
+        out.text(`${lineId}${tb.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(cs, ce))},${sessions}${paramLists(params)}`)
+        continue
+      }
+      const tbytes = tb.bytes
+      const level = L.level[k].cell
+      out.ensure(3 * (le - ls) + tbytes.length + level.length + 32 * np + 64)
+      const o = out.buf
+      let p = writeInt(o, out.off, lineId)
+      p = putAll(o, p, tbytes)
+      p = put(o, p, buf, ls, ls + 13)
+      p = putAll(o, p, level)
+      if (L.compStart[k] >= 0) p = put(o, p, buf, L.compStart[k], L.compEnd[k])
+      o[p++] = 44
+      p = put(o, p, buf, cs, ce)
+      o[p++] = 44
+      for (let b = 0; b < nb; b++) {
+        if (b > 0) o[p++] = 32
+        p = put(o, p, buf, this.blockStart[b], this.blockEnd[b])
+      }
+      if (np <= 0) p = putAll(o, p, EMPTY_LISTS)
+      else {
+        o[p++] = 44
+        o[p++] = 34
+        o[p++] = 91
+        for (let j = 0; j < np; j++) {
+          if (j > 0) o[p++] = 44
+          o[p++] = 34
+          o[p++] = 34
+          p = put(o, p, buf, masker.paramStart[j], masker.paramEnd[j])
+          o[p++] = 34
+          o[p++] = 34
+        }
+        o[p++] = 93
+        o[p++] = 34
+        o[p++] = 44
+        o[p++] = 34
+        o[p++] = 91
+        for (let j = 0; j < np; j++) {
+          if (j > 0) o[p++] = 44
+          p = putAll(o, p, typeBytes(masker.paramType[j]))
+        }
+        o[p++] = 93
+        o[p++] = 34
+        o[p++] = 10
+      }
+      out.off = p
+    }
+    stats.lines += n
+  }
+
+  private seenBlock(buf: Buffer, a: number, b: number, nb: number): boolean {
+    outer: for (let k = 0; k < nb; k++) {
+      const s = this.blockStart[k]
+      if (this.blockEnd[k] - s !== b - a) continue
+      for (let j = 0; j < b - a; j++) if (buf[s + j] !== buf[a + j]) continue outer
+      return true
+    }
+    return false
+  }
+
+  private growBlocks(): void {
+    const s = new Int32Array(this.blockStart.length * 2)
+    s.set(this.blockStart)
+    this.blockStart = s
+    const e = new Int32Array(this.blockEnd.length * 2)
+    e.set(this.blockEnd)
+    this.blockEnd = e
+  }
+}
+
+function needsQuoting(b: Uint8Array, a: number, e: number): boolean {
+  for (let i = a; i < e; i++) {
+    const c = b[i]
+    if (c === 34 || c === 44 || c === 10 || c === 13) return true
+  }
+  return false
+}
+
+/**
+ * Copies src[a, b) to o[p] and returns the new position. A plain loop: Buffer#copy's argument
+ * handling costs more than the copy for the short fields of a row.
+ */
+function put(o: Buffer, p: number, src: Buffer, a: number, b: number): number {
+  if (b - a > 256) {
+    o.set(src.subarray(a, b), p)
+    return p + b - a
+  }
+  for (let i = a; i < b; i++) o[p++] = src[i]
+  return p
+}
+
+function putAll(o: Buffer, p: number, src: Buffer): number {
+  for (let i = 0; i < src.length; i++) o[p++] = src[i]
+  return p
+}
+
+/** Writes n's decimal digits at o[p] and returns the new position. */
+function writeInt(o: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    o[p] = 48 + n
+    return p + 1
+  }
+  let digits = 1
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++
+  let q = p + digits
+  for (let v = n; q > p; v = Math.floor(v / 10)) o[--q] = 48 + (v % 10)
+  return p + digits
+}
