@@ -13,17 +13,30 @@ import type {ParamType} from './templates/masking.js'
 export class ByteOut {
   buf: Buffer
   off = 0
+  /** True once a second buffer was needed (a `standalone` writer's output is then not in buf). */
+  spilled = false
   private full: Buffer[] = []
-  constructor(private readonly chunk: number) {
-    this.buf = Buffer.allocUnsafe(chunk)
+  /** With `standalone`, buf owns its whole ArrayBuffer (so it can be transferred). */
+  constructor(
+    private readonly chunk: number,
+    standalone = false,
+  ) {
+    this.buf = standalone ? Buffer.from(new ArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk)
   }
 
   /** Makes room for n more bytes. */
   ensure(n: number): void {
     if (this.off + n <= this.buf.length) return
+    this.spilled = true
     if (this.off > 0) this.full.push(this.buf.subarray(0, this.off))
     this.buf = Buffer.allocUnsafe(Math.max(this.chunk, n))
     this.off = 0
+  }
+
+  bytes(b: Buffer): void {
+    this.ensure(b.length)
+    this.buf.set(b, this.off)
+    this.off += b.length
   }
 
   text(s: string): void {
@@ -218,8 +231,12 @@ export class HdfsFastPath {
     return true
   }
 
-  /** Mines the lines of the last validate() and writes their CSV rows, LineIds from firstLineId. */
-  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats): void {
+  /**
+   * Mines the lines of the last validate() and writes their CSV rows, LineIds from firstLineId.
+   * With `counts` (a worker's read-only replica), lines are only looked up and counted per
+   * cluster; the first line of a shape the replica has not seen stops the region: false.
+   */
+  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Map<Cluster, number>): boolean {
     const L = this.lines
     const masker = miner.scanner
     const n = L.n
@@ -234,7 +251,14 @@ export class HdfsFastPath {
       const ls = L.lineStart[k]
       const cs = L.contStart[k]
       const ce = L.contEnd[k]
-      const cluster = miner.addBytes(buf, cs, ce)
+      let cluster: Cluster
+      if (counts === undefined) cluster = miner.addBytes(buf, cs, ce)
+      else {
+        const found = miner.lookupBytes(buf, cs, ce)
+        if (found === null) return false
+        cluster = found
+        counts.set(cluster, (counts.get(cluster) ?? 0) + 1)
+      }
       stats.records++
       const np = miner.lastParamRanges(cluster)
       let tb = this.templates.get(cluster)
@@ -317,6 +341,7 @@ export class HdfsFastPath {
       out.off = p
     }
     stats.lines += n
+    return true
   }
 
   private seenBlock(buf: Buffer, a: number, b: number, nb: number): boolean {

@@ -1,11 +1,13 @@
 import {isUtf8} from 'node:buffer'
 import {createWriteStream, type WriteStream} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {once} from 'node:events'
 import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult} from './mine.js'
 import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import type {ByteRegion} from './ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, type FastStats} from './parse-bytes.js'
+import {ParsePool, poolSize, type RegionResult, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
 
 export {csvField} from './parse-bytes.js'
@@ -26,6 +28,8 @@ export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
   /** Where the final templates go; default derived from output (none when output is stdout). */
   templatesOutput?: string
   stdout?: NodeJS.WritableStream
+  /** Threads for the HDFS fast path: 0 or undefined = one per core, 1 = none. */
+  jobs?: number
 }
 
 export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
@@ -44,6 +48,41 @@ async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<
     stream.once('error', (error) => reject(new FlareError(`cannot write ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})))
   })
   return {stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))}
+}
+
+/** Size of a regular input file, or undefined (stdin, pipes, missing files: the reader reports those). */
+async function inputSize(input: string): Promise<number | undefined> {
+  if (input === '-') return undefined
+  try {
+    const info = await stat(input)
+    return info.isFile() ? info.size : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The region's bytes for postMessage's transfer list: the read buffer itself when the region owns
+ * all of it (a file read's chunk usually does), else a copy. The region must not be read again
+ * until the worker hands the bytes back.
+ */
+function transferable(region: ByteRegion): {buffer: ArrayBuffer; offset: number; length: number} {
+  const b = region.buf
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && b.buffer instanceof ArrayBuffer) return {buffer: b.buffer, offset: region.start, length: region.end - region.start}
+  const copy = new ArrayBuffer(region.end - region.start)
+  new Uint8Array(copy).set(b.subarray(region.start, region.end))
+  return {buffer: copy, offset: 0, length: copy.byteLength}
+}
+
+/** Lines in a region minus one (its newlines). */
+function countNewlines(region: ByteRegion): number {
+  let n = 0
+  let p = region.buf.indexOf(10, region.start)
+  while (p >= 0 && p < region.end) {
+    n++
+    p = region.buf.indexOf(10, p + 1)
+  }
+  return n
 }
 
 /** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
@@ -75,8 +114,19 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const fastStats: FastStats = {lines: 0, records: 0, blank: 0}
   let miner = options.miner
   const formatName = (): string | undefined => assembler.detection?.format.name
-  const ensureMiner = async (): Promise<TemplateMiner> =>
-    (miner ??= options.statePath ? await loadTemplateState(options.statePath, formatName()) : new TemplateMiner(configForFormat(formatName())))
+  const threads = poolSize(options.jobs, await inputSize(options.input))
+  let setup: WorkerSetup | undefined
+  const ensureMiner = async (): Promise<TemplateMiner> => {
+    if (miner) return miner
+    miner = options.statePath ? await loadTemplateState(options.statePath, formatName()) : new TemplateMiner(configForFormat(formatName()))
+    if (threads > 0) {
+      // Workers replay this miner's misses from its starting state.
+      setup = {state: options.statePath ? miner.toJSON() : null, config: miner.config, maxLineBytes: reader.splitter.maxLineBytes}
+      miner.missLog = []
+    }
+    return miner
+  }
+  let pool: ParsePool | undefined
 
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
   const escaped = new Map<string, string>()
@@ -105,25 +155,24 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const lines: string[] = []
   const handle = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const {buf, start, end} = region
-    if (
-      nextStartsRecord &&
-      !region.truncated &&
-      formatName() === 'hdfs' &&
-      isUtf8(buf.subarray(start, end)) &&
-      fast.validate(buf, start, end)
-    ) {
+    if (nextStartsRecord && !region.truncated && formatName() === 'hdfs' && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
       await writeRecords(assembler.finish())
       const before = fastStats.lines
       fast.write(buf, nextLineId, await ensureMiner(), sink, fastStats)
-      const n = fastStats.lines - before
-      reader.splitter.countLines(n)
-      nextLineId += n
+      countLines(fastStats.lines - before)
     } else {
       lines.length = 0
       reader.splitter.decode(region, lines)
       await writeRecords(assembler.push(lines, nextLineId))
       nextLineId += lines.length
     }
+    await afterRegion()
+  }
+  const countLines = (n: number): void => {
+    reader.splitter.countLines(n)
+    nextLineId += n
+  }
+  const afterRegion = async (): Promise<void> => {
     await flush(sink, out.stream)
     if (options.onProgress && reader.stats.lines - lastProgress >= 50_000) {
       lastProgress = reader.stats.lines
@@ -131,16 +180,60 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     }
   }
 
-  // One region is held back until the next one shows whether it opens with a new record: if it
-  // opens with a continuation line instead, the held region's last record must stay open.
-  let held: ByteRegion | null = null
-  for await (const regions of reader.regions()) {
-    for (const region of regions) {
-      if (held) await handle(held, fast.startsWithRecord(region.buf, region.start, region.end))
-      held = region
-    }
+  // Regions in input order; a worker's result is taken at its turn if still current (ParsePool).
+  interface Job {
+    region: ByteRegion
+    nextStartsRecord: boolean
+    remote?: {version: number; result: Promise<RegionResult>}
   }
-  if (held) await handle(held, true)
+  const queue: Job[] = []
+  let dispatchedLines = 0
+  const settle = async (job: Job): Promise<void> => {
+    if (!job.remote) return handle(job.region, job.nextStartsRecord)
+    const r = await job.remote.result
+    // The bytes went to the worker and came back with the result.
+    const region: ByteRegion = {...job.region, buf: Buffer.from(r.bytes.buffer, r.bytes.offset, r.bytes.length), start: 0, end: r.bytes.length}
+    if (r.status === 'ok' && job.remote.version === pool!.version && miner!.evictions === 0) {
+      await writeRecords(assembler.finish())
+      // The worker's rows go straight to the output, after what is buffered before them.
+      await flush(sink, out.stream, true)
+      if (!out.stream.write(Buffer.from(r.csv!, 0, r.csvLength))) await once(out.stream, 'drain')
+      for (const [id, index, n] of r.counts!) miner!.addCount(id, index, n)
+      fastStats.records += r.stats!.records
+      fastStats.blank += r.stats!.blank
+      fastStats.lines += r.stats!.lines
+      countLines(r.stats!.lines)
+      await afterRegion()
+    } else await handle(region, job.nextStartsRecord)
+  }
+  const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
+    const job: Job = {region, nextStartsRecord}
+    const lineCount = countNewlines(region) + 1
+    if (threads > 0 && nextStartsRecord && !region.truncated && formatName() === 'hdfs' && miner && miner.evictions === 0) {
+      pool ??= new ParsePool(threads, setup!, miner)
+      job.remote = pool.run(transferable(region), dispatchedLines + 1)
+    }
+    dispatchedLines += lineCount
+    queue.push(job)
+    // Local jobs run as soon as everything before them is done; at most 3 regions per worker wait.
+    while (queue.length > 0 && (!queue[0].remote || queue.length > 3 * Math.max(1, threads))) await settle(queue.shift()!)
+  }
+
+  try {
+    // One region is held back until the next one shows whether it opens with a new record: if it
+    // opens with a continuation line instead, the held region's last record must stay open.
+    let held: ByteRegion | null = null
+    for await (const regions of reader.regions()) {
+      for (const region of regions) {
+        if (held) await enqueue(held, fast.startsWithRecord(region.buf, region.start, region.end))
+        held = region
+      }
+    }
+    if (held) await enqueue(held, true)
+    while (queue.length > 0) await settle(queue.shift()!)
+  } finally {
+    await pool?.close()
+  }
   await writeRecords(assembler.finish())
   await flush(sink, out.stream, true)
   await out.close()
