@@ -264,7 +264,8 @@ export const S_DELIM = 32 // delimiters and '@'
 export const S_SPACE = 64
 export const S_SPECIAL = S_SLASH | S_DELIM
 export const S_SLASH_ONLY = S_SLASH
-export const scanFlagsBase = new Uint8Array(128)
+/** Per byte value: bytes >= 128 (parts of UTF-8 sequences) are letters and S_HIGH. */
+export const scanFlagsBase = new Uint16Array(256)
 for (let c = 0; c < 128; c++) {
   const k = charClass[c]
   scanFlagsBase[c] = k & C_SPACE ? S_SPACE : k & C_DIGIT ? S_DIGIT : k & C_LETTER ? S_LETTER : c === DOT || c === COLON ? S_NUMPUNCT : c === SLASH ? S_SLASH : c === AT ? S_DELIM : S_OTHER
@@ -274,6 +275,9 @@ for (let c = 0; c < 128; c++) {
  * quoting and its parameters no JSON escaping. Only tested through Masker.needsCare.
  */
 export const S_CARE = 128
+/** A byte >= 128: the message is not plain ASCII. */
+export const S_HIGH = 256
+for (let c = 128; c < 256; c++) scanFlagsBase[c] = S_LETTER | S_HIGH
 for (let c = 0; c < 128; c++) if (c === 34 || c === 44 || c === 92 || (c < 32 && !(charClass[c] & C_SPACE))) scanFlagsBase[c] |= S_CARE
 export const FNV_OFFSET = 0x811c9dc5 | 0
 export const FNV_PRIME = 16777619

@@ -39,6 +39,8 @@ export class Cluster {
   alive = true
   /** Owner slot for the miner (its template group). */
   group: unknown = null
+  /** Free slot for a consumer's per-cluster cache (flare parse keeps the template's CSV bytes). */
+  memo: unknown = null
   prev: Cluster | null = null
   next: Cluster | null = null
   private text: string | null = null

@@ -26,6 +26,7 @@ import {
   S_SPACE,
   S_SPECIAL,
   S_CARE,
+  S_HIGH,
   UNIT,
   WILDCARD_HASH,
   allDigits,
@@ -113,7 +114,7 @@ const EMPTY = Buffer.alloc(0)
 export class Masker {
   readonly config: Readonly<MaskingConfig>
   private readonly delim = new Uint8Array(128)
-  private readonly flags: Uint8Array
+  private readonly flags: Uint16Array
   // The last scan: its buffer and, per token, kind, byte range, signature and mask.
   private buf: Buffer = EMPTY
   private ascii = true
@@ -181,32 +182,27 @@ export class Masker {
     this.lastContent = null
     // Until the scan knows the line is ASCII, token text is decoded as UTF-8 (always correct).
     this.ascii = false
+    const masks = this.masks
     let count = 0
     let maskedAny = false
     let contextCandidate = false
-    let high = 0
     let care = 0
+    let h = FNV_OFFSET
     let i = from
     while (i < to) {
-      let c = buf[i]
-      if (c < 128 && charClass[c] & C_SPACE) {
-        if (c !== 32) care |= S_CARE
+      let f = scanFlags[buf[i]]
+      if (f & S_SPACE) {
+        if (buf[i] !== 32) care |= S_CARE
         i++
         continue
       }
       const start = i
-      let flags = 0
-      while (i < to) {
-        c = buf[i]
-        high |= c
-        const f = c < 128 ? scanFlags[c] : S_LETTER
+      let flags = f
+      for (i++; i < to; i++) {
+        f = scanFlags[buf[i]]
         if (f & S_SPACE) break
         flags |= f
-        i++
       }
-      // A cheap signature of a literal token (length, first, middle and last bytes): the cache
-      // verifies candidates with matches(), so collisions cost a comparison, not a mistake.
-      const th = Math.imul(((i - start) << 16) ^ buf[start] ^ (buf[i - 1] << 8), FNV_PRIME) ^ buf[(start + i) >> 1]
       care |= flags
       if (count >= this.kinds.length) this.grow()
       let m: string | null = null
@@ -225,11 +221,20 @@ export class Masker {
           m = fast ?? this.maskToken(buf, start, i, false)
         }
       } else if (flags & S_SPECIAL) m = this.maskToken(buf, start, i, false)
+      let th: number
       if (m === null) {
+        // A cheap signature of a literal token (length, first, middle and last bytes): the cache
+        // verifies candidates with matches(), so collisions cost a comparison, not a mistake.
+        th = Math.imul(((i - start) << 16) ^ buf[start] ^ (buf[i - 1] << 8), FNV_PRIME) ^ buf[(start + i) >> 1]
         // A literal that may be a month, weekday or unit word next to a masked value.
         if (i - start <= 10 && !contextCandidate && mayBeContextWord(buf, start, i)) contextCandidate = true
-      } else maskedAny = true
-      this.masks[count] = m
+      } else {
+        th = m === WILDCARD ? WILDCARD_HASH : stringHash(m)
+        maskedAny = true
+      }
+      h = Math.imul(h ^ th, FNV_PRIME)
+      h ^= h >>> 15
+      masks[count] = m
       this.types[count] = m === WILDCARD ? this.wholeType : null
       this.kinds[count] = 0
       this.starts[count] = start
@@ -238,17 +243,18 @@ export class Masker {
       count++
     }
     this.count = count
-    this.ascii = high < 128
+    this.ascii = (care & S_HIGH) === 0
     this.needsCare = (care & S_CARE) !== 0
-    if (maskedAny && contextCandidate && (this.config.time || this.config.units)) this.maskContextWords(buf, count)
-    let h = FNV_OFFSET ^ count
-    const masks = this.masks
-    for (let k = 0; k < count; k++) {
-      const m = masks[k]
-      h = Math.imul(h ^ (m === null ? this.tokenHash[k] : m === WILDCARD ? WILDCARD_HASH : stringHash(m)), FNV_PRIME)
-      h ^= h >>> 15
+    if (maskedAny && contextCandidate && (this.config.time || this.config.units) && this.maskContextWords(buf, count)) {
+      // Context words became wildcards: hash the final token sequence again.
+      h = FNV_OFFSET
+      for (let k = 0; k < count; k++) {
+        const m = masks[k]
+        h = Math.imul(h ^ (m === null ? this.tokenHash[k] : m === WILDCARD ? WILDCARD_HASH : stringHash(m)), FNV_PRIME)
+        h ^= h >>> 15
+      }
     }
-    this.hash = h
+    this.hash = Math.imul(h ^ count, FNV_PRIME)
     return count
   }
 
@@ -293,8 +299,10 @@ export class Masker {
   /**
    * The last scan's parameters against `template`, as byte ranges in paramStart / paramEnd with
    * their paramType. Returns their number, or -1 when the scanned line does not fit the template.
+   * `covers`: the caller knows the template's literal tokens equal the line's (its own cluster),
+   * so they are not compared again.
    */
-  paramRanges(template: readonly string[]): number {
+  paramRanges(template: readonly string[], covers = false): number {
     const n = this.count
     if (template.length !== n) return -1
     const buf = this.buf
@@ -311,7 +319,7 @@ export class Masker {
         this.paramType[np] = m === WILDCARD ? this.wholeParam(k, np) : 'other'
         np++
       } else if (m === null) {
-        if (!this.literalEquals(k, t)) return -1
+        if (!covers && !this.literalEquals(k, t)) return -1
       } else {
         if (m !== t) return -1
         this.maskToken(buf, a, b, true)
@@ -441,8 +449,9 @@ export class Masker {
    * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
    * after a masked number (`2034 bytes (1.98 KB)`) become parameters too.
    */
-  private maskContextWords(s: Bytes, n: number): void {
+  private maskContextWords(s: Bytes, n: number): boolean {
     const masks = this.masks
+    let changed = false
     for (let pass = 0; pass < 2; pass++) {
       for (let k = 0; k < n; k++) {
         const i = pass === 0 ? k : n - 1 - k
@@ -460,9 +469,11 @@ export class Masker {
         if (kind === UNIT ? before && this.config.units : kind === CALENDAR && this.config.time) {
           masks[i] = WILDCARD
           this.kinds[i] = kind
+          changed = true
         }
       }
     }
+    return changed
   }
 
   /** Records a parameter found inside the token being masked. */

@@ -164,7 +164,9 @@ export class TemplateMiner {
   lastParamRanges(cluster: Cluster): number {
     const group = cluster.group as TemplateGroup
     for (const c of group.clusters) {
-      const n = this.masker.paramRanges(c.tokens)
+      // The line's own cluster covers it: it generalised to the line's shape when the shape was
+      // first seen, and templates only ever gain wildcards.
+      const n = this.masker.paramRanges(c.tokens, c === cluster)
       if (n >= 0) return n
     }
     return -1

@@ -96,6 +96,8 @@ export interface HdfsByteFields {
   /** Component range, or componentStart = -1 when the line has none. */
   componentStart: number
   componentEnd: number
+  /** The component holds a `"`, `,` or CR (it needs CSV quoting). */
+  componentCare: boolean
   contentStart: number
   contentEnd: number
 }
@@ -129,20 +131,25 @@ export function parseHdfsBytes(b: Uint8Array, start: number, end: number, out: H
   while (e > levelEnd && b[e - 1] <= 32) e--
   // ": " after the level word, searched to the end of the line as parse() does.
   let colon = -1
+  let care = false
   for (let i = levelEnd + 1; i + 1 < end; i++) {
-    if (b[i] === 58 && b[i + 1] === 32) {
+    const c = b[i]
+    if (c === 58 && b[i + 1] === 32) {
       colon = i
       break
     }
+    if (c === 34 || c === 44 || c === 13) care = true
   }
   let contentStart: number
   if (colon >= 0 && colon < e) {
     out.componentStart = levelEnd + 1
     out.componentEnd = colon
+    out.componentCare = care
     contentStart = colon + 2
   } else {
     out.componentStart = -1
     out.componentEnd = -1
+    out.componentCare = false
     contentStart = levelEnd + 1
   }
   while (contentStart < e && b[contentStart] === 32) contentStart++
