@@ -16,12 +16,13 @@ export class ByteOut {
   /** True once a second buffer was needed (a `standalone` writer's output is then not in buf). */
   spilled = false
   private full: Buffer[] = []
-  /** With `standalone`, buf owns its whole ArrayBuffer (so it can be transferred). */
+  /** With `standalone`, buf owns its whole ArrayBuffer (so it can be transferred); `into`: the buffer to write into first. */
   constructor(
     private readonly chunk: number,
     standalone = false,
+    into?: Buffer,
   ) {
-    this.buf = standalone ? Buffer.from(new ArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk)
+    this.buf = into ?? (standalone ? Buffer.from(new ArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk))
   }
 
   /** Makes room for n more bytes. */
@@ -239,10 +240,11 @@ export class HdfsFastPath {
 
   /**
    * Mines the lines of the last validate() and writes their CSV rows, LineIds from firstLineId.
-   * With `counts` (a worker's read-only replica), lines are only looked up and counted per
-   * cluster; the first line of a shape the replica has not seen stops the region: false.
+   * With `counts` (a worker's read-only replica), lines are only looked up and counted: each
+   * cluster met is pushed to `counts` once and its `tally` counts the lines (the caller reads and
+   * resets it). The first line of a shape the replica has not seen stops the region: false.
    */
-  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Map<Cluster, number>): boolean {
+  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Cluster[]): boolean {
     const L = this.lines
     const masker = miner.scanner
     const n = L.n
@@ -264,7 +266,7 @@ export class HdfsFastPath {
         const found = miner.lookupBytes(buf, cs, ce)
         if (found === null) return false
         cluster = found
-        counts.set(cluster, (counts.get(cluster) ?? 0) + 1)
+        if (cluster.tally++ === 0) counts.push(cluster)
       }
       stats.records++
       const np = miner.lastParamRanges(cluster)
@@ -274,22 +276,26 @@ export class HdfsFastPath {
         const bytes = Buffer.from(`,${cluster.templateId},${csvField(text)},`)
         cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length)}
       }
-      // Session ids: distinct blk_ ids of the content, as blockIds() finds them.
+      // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
+      // one token, which holds a `_` and a digit, so only those tokens are searched.
       let nb = 0
-      for (let i = cs; i + 4 <= ce; i++) {
-        if (buf[i] !== 98 || buf[i + 1] !== 108 || buf[i + 2] !== 107 || buf[i + 3] !== 95) continue
-        let j = i + 4
-        if (j < ce && buf[j] === 45) j++
-        const d = j
-        while (j < ce && buf[j] >= 48 && buf[j] <= 57) j++
-        if (j === d) continue
-        if (!this.seenBlock(buf, i, j, nb)) {
-          if (nb >= this.blockStart.length) this.growBlocks()
-          this.blockStart[nb] = i
-          this.blockEnd[nb] = j
-          nb++
+      for (let t = 0, tn = masker.blockTokens; t < tn; t++) {
+        const te = masker.blockTokenEnd(t)
+        for (let i = masker.blockTokenStart(t); i + 4 <= te; i++) {
+          if (buf[i] !== 98 || buf[i + 1] !== 108 || buf[i + 2] !== 107 || buf[i + 3] !== 95) continue
+          let j = i + 4
+          if (j < te && buf[j] === 45) j++
+          const d = j
+          while (j < te && buf[j] >= 48 && buf[j] <= 57) j++
+          if (j === d) continue
+          if (!this.seenBlock(buf, i, j, nb)) {
+            if (nb >= this.blockStart.length) this.growBlocks()
+            this.blockStart[nb] = i
+            this.blockEnd[nb] = j
+            nb++
+          }
+          i = j - 1
         }
-        i = j - 1
       }
       const lineId = firstLineId + k
       if (masker.needsCare || L.compCare[k] === 1) {

@@ -5,6 +5,11 @@
  * main miner's miss log (the masked shapes that went through the Drain tree, in order). A result
  * is used only when no new shape appeared between its dispatch and its turn; otherwise the main
  * thread does the region again itself, so the output never depends on timing.
+ *
+ * Bytes move through shared memory: each job slot has an input area the main thread copies a
+ * region into and an output area the worker writes rows into, which the main thread hands to
+ * the output stream as they are. Messages carry only offsets, so nothing is allocated per region
+ * and neither side's garbage collector is kept busy by megabytes of transferred buffers.
  */
 import {existsSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
@@ -20,10 +25,18 @@ export interface WorkerSetup {
   maxLineBytes: number
 }
 
+interface SharedSetup extends WorkerSetup {
+  input: SharedArrayBuffer
+  output: SharedArrayBuffer
+  inSize: number
+  outSize: number
+}
+
 export interface RegionJob {
   id: number
-  /** The region's bytes (complete lines, the last newline excluded) within a transferred buffer. */
-  bytes: {buffer: ArrayBuffer; offset: number; length: number}
+  /** Job slot: the region is input[slot * inSize, + length); rows go to output[slot * outSize, ...). */
+  slot: number
+  length: number
   firstLineId: number
   /** Miss-log entries the worker has not replayed yet. */
   misses: Array<{tokens: string[]; hash: number}>
@@ -31,16 +44,21 @@ export interface RegionJob {
 
 export interface RegionResult {
   id: number
-  /** ok: rows written; slow: not plain HDFS (the string pipeline must do it); miss: a new shape. */
+  /** ok: rows written; slow: not plain HDFS (the string pipeline must do it); miss: a new shape or no room. */
   status: 'ok' | 'slow' | 'miss'
-  /** The region's bytes, handed back. */
-  bytes: {buffer: ArrayBuffer; offset: number; length: number}
-  /** The rows: csv[0, csvLength). */
-  csv?: ArrayBuffer
+  /** Bytes of rows in the slot's output area. */
   csvLength?: number
   /** [templateId, cluster index within the template, lines] */
   counts?: Array<[string, number, number]>
   stats?: FastStats
+}
+
+/** A dispatched region: its result, the output it points into, and what the miner looked like. */
+export interface RemoteRegion {
+  version: number
+  clears: number
+  slot: number
+  result: Promise<RegionResult>
 }
 
 /** The compiled worker script next to this module, or null when running from sources (tests). */
@@ -49,7 +67,7 @@ function workerUrl(): URL | null {
   return existsSync(fileURLToPath(url)) ? url : null
 }
 
-/** Workers worth starting for `jobs` (0 = one per core) on an input of `bytes` (unknown: undefined). */
+/** Threads worth using for `jobs` (0 = one per core) on an input of `bytes` (unknown: undefined). */
 export function poolSize(jobs: number | undefined, bytes: number | undefined): number {
   const cores = availableParallelism()
   const n = jobs === undefined || jobs <= 0 ? Math.min(cores, 8) : jobs
@@ -58,70 +76,111 @@ export function poolSize(jobs: number | undefined, bytes: number | undefined): n
   return n
 }
 
-interface Slot {
+/** Largest region a slot takes; bigger ones (a long carried line) are done on the main thread. */
+export const SLOT_INPUT = 2 << 20
+
+interface Thread {
   worker: Worker
-  /** Miss-log entries (absolute index) already sent to this worker. */
+  /** Miss-log entries (absolute count) already sent to this worker. */
   sent: number
   inflight: number
 }
 
 export class ParsePool {
-  private readonly slots: Slot[] = []
-  private readonly waiting = new Map<number, {resolve: (r: RegionResult) => void; reject: (e: unknown) => void; slot: Slot}>()
+  private readonly threads: Thread[] = []
+  private readonly waiting = new Map<number, {resolve: (r: RegionResult) => void; reject: (e: unknown) => void; thread: Thread}>()
   private nextId = 0
   /** Absolute index of missLog[0]: entries every worker has are dropped from the log. */
   private base = 0
+  private readonly input: SharedArrayBuffer
+  private readonly output: SharedArrayBuffer
+  private readonly outSize: number
+  private readonly free: number[] = []
+  private readonly slotWaiters: Array<() => void> = []
 
   constructor(
     size: number,
     setup: WorkerSetup,
     private readonly miner: TemplateMiner,
+    slots = 3 * size + 2,
   ) {
     const url = workerUrl()
     if (!url) throw new Error('parse worker script not built')
     miner.missLog ??= []
+    // Rows take about twice the bytes of their lines; three times leaves room for odd ones.
+    this.outSize = 3 * SLOT_INPUT + (1 << 16)
+    this.input = new SharedArrayBuffer(slots * SLOT_INPUT)
+    this.output = new SharedArrayBuffer(slots * this.outSize)
+    for (let i = 0; i < slots; i++) this.free.push(i)
+    const shared: SharedSetup = {...setup, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
     for (let i = 0; i < size; i++) {
-      const slot: Slot = {worker: new Worker(url, {workerData: setup}), sent: 0, inflight: 0}
-      slot.worker.on('message', (r: RegionResult) => {
+      const thread: Thread = {worker: new Worker(url, {workerData: shared}), sent: 0, inflight: 0}
+      thread.worker.on('message', (r: RegionResult) => {
         const w = this.waiting.get(r.id)
         if (!w) return
         this.waiting.delete(r.id)
-        slot.inflight--
+        thread.inflight--
         w.resolve(r)
       })
-      slot.worker.on('error', (error) => this.fail(slot, error))
-      slot.worker.on('exit', (code) => {
-        if (code !== 0) this.fail(slot, new Error(`parse worker exited with code ${code}`))
+      thread.worker.on('error', (error) => this.fail(thread, error))
+      thread.worker.on('exit', (code) => {
+        if (code !== 0) this.fail(thread, new Error(`parse worker exited with code ${code}`))
       })
-      this.slots.push(slot)
+      this.threads.push(thread)
     }
   }
 
-  /** Shapes the main miner has sent through its tree so far: a result is current iff it saw them all. */
+  /** Shapes the main miner has sent through its tree so far. */
   get version(): number {
-    return this.base + this.miner.missLog!.length
+    return this.miner.missCount
   }
 
-  /** Sends a region to the least busy worker; resolves with its result and the version it used. */
-  run(bytes: RegionJob['bytes'], firstLineId: number): {version: number; result: Promise<RegionResult>} {
-    let slot = this.slots[0]
-    for (const s of this.slots) if (s.inflight < slot.inflight) slot = s
+  /**
+   * True when a result produced at `version` is what the main miner would write now: no cache
+   * clear or eviction since, and none of the templates its rows used changed after `version`.
+   */
+  current(result: RegionResult, version: number, clears: number): boolean {
+    const m = this.miner
+    if (result.status !== 'ok' || m.evictions > 0 || m.cacheClears !== clears) return false
+    if (version === m.missCount) return true
+    for (const [templateId] of result.counts!) if (m.changedSince(templateId, version)) return false
+    return true
+  }
+
+  /** The rows of a finished job (a view of shared memory: release the slot once written). */
+  rows(remote: RemoteRegion, length: number): Buffer {
+    return Buffer.from(this.output, remote.slot * this.outSize, length)
+  }
+
+  /** Makes a job slot free again. */
+  release(slot: number): void {
+    this.free.push(slot)
+    this.slotWaiters.shift()?.()
+  }
+
+  /** Copies a region (at most SLOT_INPUT bytes) into a free slot and sends it to the least busy worker. */
+  async run(bytes: Uint8Array, firstLineId: number): Promise<RemoteRegion> {
+    while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
+    const slot = this.free.pop()!
+    new Uint8Array(this.input, slot * SLOT_INPUT, bytes.length).set(bytes)
+    let thread = this.threads[0]
+    for (const t of this.threads) if (t.inflight < thread.inflight) thread = t
     const log = this.miner.missLog!
-    const misses = log.slice(slot.sent - this.base)
-    slot.sent = this.version
-    slot.inflight++
+    const misses = log.slice(thread.sent - this.base)
+    thread.sent = this.version
+    thread.inflight++
     const id = this.nextId++
     const version = this.version
-    const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, slot}))
-    slot.worker.postMessage({id, bytes, firstLineId, misses} satisfies RegionJob, [bytes.buffer])
+    const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread}))
+    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses} satisfies RegionJob)
     this.trim()
-    return {version, result}
+    return {version, clears: this.miner.cacheClears, slot, result}
   }
 
   /** Drops the miss-log entries every worker has replayed, so the log stays small. */
   private trim(): void {
     let min = Infinity
-    for (const s of this.slots) min = Math.min(min, s.sent)
+    for (const t of this.threads) min = Math.min(min, t.sent)
     const drop = min - this.base
     if (drop > 1024) {
       this.miner.missLog!.splice(0, drop)
@@ -129,15 +188,15 @@ export class ParsePool {
     }
   }
 
-  private fail(slot: Slot, error: unknown): void {
+  private fail(thread: Thread, error: unknown): void {
     for (const [id, w] of this.waiting) {
-      if (w.slot !== slot) continue
+      if (w.thread !== thread) continue
       this.waiting.delete(id)
       w.reject(error)
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+    await Promise.all(this.threads.map((t) => t.worker.terminate()))
   }
 }

@@ -10,23 +10,25 @@ import {ByteOut, HdfsFastPath, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
 import type {RegionJob, RegionResult, WorkerSetup} from './parse-pool.js'
 
-const setup = workerData as WorkerSetup
+const setup = workerData as WorkerSetup & {input: SharedArrayBuffer; output: SharedArrayBuffer; inSize: number; outSize: number}
 const miner = setup.state ? TemplateMiner.fromJSON(setup.state as TemplateState) : new TemplateMiner(setup.config as TemplateMinerConfig)
 const fast = new HdfsFastPath(setup.maxLineBytes)
 
 parentPort!.on('message', (job: RegionJob) => {
   for (const m of job.misses) miner.replay(m.tokens, m.hash)
-  const {buffer, offset, length} = job.bytes
-  const buf = Buffer.from(buffer, offset, length)
-  const back = (status: RegionResult['status']): void => parentPort!.postMessage({id: job.id, status, bytes: job.bytes} satisfies RegionResult, [buffer])
-  if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return back('slow')
-  // Rows go into one buffer that is transferred as it is: no copy on either side.
-  const out = new ByteOut(Math.max(1 << 16, buf.length * 3), true)
+  const buf = Buffer.from(setup.input, job.slot * setup.inSize, job.length)
+  const reply = (result: RegionResult): void => parentPort!.postMessage(result)
+  if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
+  // Rows go straight into the slot's output area: nothing is allocated or copied per region.
+  const out = new ByteOut(setup.outSize, false, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}
-  const counts = new Map<Cluster, number>()
-  if (!fast.write(buf, job.firstLineId, miner, out, stats, counts) || out.spilled) return back('miss')
+  const counts: Cluster[] = []
+  const complete = fast.write(buf, job.firstLineId, miner, out, stats, counts)
   const list: NonNullable<RegionResult['counts']> = []
-  for (const [cluster, n] of counts) list.push([cluster.templateId, miner.clusterIndex(cluster), n])
-  const csv = out.buf.buffer as ArrayBuffer
-  parentPort!.postMessage({id: job.id, status: 'ok', bytes: job.bytes, csv, csvLength: out.off, counts: list, stats} satisfies RegionResult, [buffer, csv])
+  for (const cluster of counts) {
+    list.push([cluster.templateId, miner.clusterIndex(cluster), cluster.tally])
+    cluster.tally = 0
+  }
+  if (!complete || out.spilled) return reply({id: job.id, status: 'miss'})
+  reply({id: job.id, status: 'ok', csvLength: out.off, counts: list, stats})
 })

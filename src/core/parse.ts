@@ -7,7 +7,7 @@ import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import type {ByteRegion} from './ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, type FastStats} from './parse-bytes.js'
-import {ParsePool, poolSize, type RegionResult, type WorkerSetup} from './parse-pool.js'
+import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
 
 export {csvField} from './parse-bytes.js'
@@ -59,19 +59,6 @@ async function inputSize(input: string): Promise<number | undefined> {
   } catch {
     return undefined
   }
-}
-
-/**
- * The region's bytes for postMessage's transfer list: the read buffer itself when the region owns
- * all of it (a file read's chunk usually does), else a copy. The region must not be read again
- * until the worker hands the bytes back.
- */
-function transferable(region: ByteRegion): {buffer: ArrayBuffer; offset: number; length: number} {
-  const b = region.buf
-  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && b.buffer instanceof ArrayBuffer) return {buffer: b.buffer, offset: region.start, length: region.end - region.start}
-  const copy = new ArrayBuffer(region.end - region.start)
-  new Uint8Array(copy).set(b.subarray(region.start, region.end))
-  return {buffer: copy, offset: 0, length: copy.byteLength}
 }
 
 /** Lines in a region minus one (its newlines). */
@@ -184,34 +171,36 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   interface Job {
     region: ByteRegion
     nextStartsRecord: boolean
-    remote?: {version: number; result: Promise<RegionResult>}
+    remote?: RemoteRegion
   }
   const queue: Job[] = []
   let dispatchedLines = 0
   const settle = async (job: Job): Promise<void> => {
     if (!job.remote) return handle(job.region, job.nextStartsRecord)
-    const r = await job.remote.result
-    // The bytes went to the worker and came back with the result.
-    const region: ByteRegion = {...job.region, buf: Buffer.from(r.bytes.buffer, r.bytes.offset, r.bytes.length), start: 0, end: r.bytes.length}
-    if (r.status === 'ok' && job.remote.version === pool!.version && miner!.evictions === 0) {
+    const remote = job.remote
+    const r = await remote.result
+    if (pool!.current(r, remote.version, remote.clears)) {
       await writeRecords(assembler.finish())
-      // The worker's rows go straight to the output, after what is buffered before them.
+      // The worker's rows go from shared memory to the output, after what is buffered before them.
       await flush(sink, out.stream, true)
-      if (!out.stream.write(Buffer.from(r.csv!, 0, r.csvLength))) await once(out.stream, 'drain')
+      if (!out.stream.write(pool!.rows(remote, r.csvLength!), () => pool!.release(remote.slot))) await once(out.stream, 'drain')
       for (const [id, index, n] of r.counts!) miner!.addCount(id, index, n)
       fastStats.records += r.stats!.records
       fastStats.blank += r.stats!.blank
       fastStats.lines += r.stats!.lines
       countLines(r.stats!.lines)
       await afterRegion()
-    } else await handle(region, job.nextStartsRecord)
+    } else {
+      pool!.release(remote.slot)
+      await handle(job.region, job.nextStartsRecord)
+    }
   }
   const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const job: Job = {region, nextStartsRecord}
     const lineCount = countNewlines(region) + 1
-    if (threads > 0 && nextStartsRecord && !region.truncated && formatName() === 'hdfs' && miner && miner.evictions === 0) {
+    if (threads > 0 && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
       pool ??= new ParsePool(threads, setup!, miner)
-      job.remote = pool.run(transferable(region), dispatchedLines + 1)
+      job.remote = await pool.run(region.buf.subarray(region.start, region.end), dispatchedLines + 1)
     }
     dispatchedLines += lineCount
     queue.push(job)

@@ -39,6 +39,8 @@ export class Cluster {
   alive = true
   /** Owner slot for the miner (its template group). */
   group: unknown = null
+  /** Scratch counter for a consumer (flare parse's workers count lines per cluster in it). */
+  tally = 0
   /** Free slot for a consumer's per-cluster cache (flare parse keeps the template's CSV bytes). */
   memo: unknown = null
   prev: Cluster | null = null

@@ -123,6 +123,13 @@ export class Masker {
   private starts = new Int32Array(64)
   private ends = new Int32Array(64)
   private tokenHash = new Int32Array(64)
+  /**
+   * Index of the first token of the last scan that may hold an HDFS block id (`blk_` + digits:
+   * a `_` and a digit), or -1; nextBlockToken() walks the others. Lets a caller look for block
+   * ids in a few tokens instead of every byte.
+   */
+  private blockish = new Int32Array(64)
+  private blockishCount = 0
   private masks: (string | null)[] = []
   private count = 0
   private lastContent: string | null = null
@@ -187,6 +194,7 @@ export class Masker {
     let maskedAny = false
     let contextCandidate = false
     let care = 0
+    let blockish = 0
     let h = FNV_OFFSET
     let i = from
     while (i < to) {
@@ -205,6 +213,7 @@ export class Masker {
       }
       care |= flags
       if (count >= this.kinds.length) this.grow()
+      if (flags & S_DIGIT && flags & (S_OTHER | S_DELIM)) this.blockish[blockish++] = count
       let m: string | null = null
       this.wholeType = null
       if (flags & S_DIGIT) {
@@ -243,6 +252,7 @@ export class Masker {
       count++
     }
     this.count = count
+    this.blockishCount = blockish
     this.ascii = (care & S_HIGH) === 0
     this.needsCare = (care & S_CARE) !== 0
     if (maskedAny && contextCandidate && (this.config.time || this.config.units) && this.maskContextWords(buf, count)) {
@@ -256,6 +266,20 @@ export class Masker {
     }
     this.hash = Math.imul(h ^ count, FNV_PRIME)
     return count
+  }
+
+  /** Tokens of the last scan that may hold a block id (a `_` and a digit): how many. */
+  get blockTokens(): number {
+    return this.blockishCount
+  }
+
+  /** Byte range of the i-th such token (i < blockTokens): its start; tokenEnd(i) its end. */
+  blockTokenStart(i: number): number {
+    return this.starts[this.blockish[i]]
+  }
+
+  blockTokenEnd(i: number): number {
+    return this.ends[this.blockish[i]]
   }
 
   /** The bytes buf[a, b) as a string. */
@@ -443,6 +467,9 @@ export class Masker {
     const th = new Int32Array(n)
     th.set(this.tokenHash)
     this.tokenHash = th
+    const bl = new Int32Array(n)
+    bl.set(this.blockish)
+    this.blockish = bl
   }
 
   /**

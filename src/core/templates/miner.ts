@@ -46,6 +46,8 @@ interface CacheEntry {
 class TemplateGroup {
   readonly clusters: Cluster[] = []
   readonly keys: string[] = []
+  /** missCount when a cluster of this template last generalised or joined it. */
+  changedAt = 0
   constructor(readonly templateId: string) {}
 
   get template(): string {
@@ -120,8 +122,25 @@ export class TemplateMiner {
   /** Clusters evicted at the cap so far (replicas are only exact while this is 0). */
   evictions = 0
 
+  /** Messages that missed the cache so far (= entries ever appended to missLog). */
+  missCount = 0
+
+  /** Times the masked-line cache was emptied at its cap (which remaps shapes seen before it). */
+  cacheClears = 0
+
+  /**
+   * True when template `templateId` was created or changed (a cluster generalised or joined it)
+   * by a miss after the first `version` misses: rows a replica wrote for it at that version may
+   * differ from this miner's.
+   */
+  changedSince(templateId: string, version: number): boolean {
+    const group = this.byId.get(templateId)
+    return !group || group.changedAt > version
+  }
+
   /** Applies one entry of another miner's missLog (see there). */
   replay(tokens: string[], hash: number): void {
+    this.missCount++
     this.assignTokens(tokens, hash, undefined)
   }
 
@@ -191,6 +210,7 @@ export class TemplateMiner {
       return cluster
     }
     const tokens = masker.materialize()
+    this.missCount++
     if (this.missLog) this.missLog.push({tokens: tokens.slice(), hash})
     return this.assignTokens(tokens, hash, entry)
   }
@@ -209,6 +229,7 @@ export class TemplateMiner {
       if (cluster.generalize(tokens)) {
         const group = cluster.group as TemplateGroup
         if (group.clusters[0] === cluster) change = 'updated'
+        group.changedAt = this.missCount
         this.register(group, cluster.tokens)
       }
       cluster.count++
@@ -223,6 +244,7 @@ export class TemplateMiner {
       }
       cluster = new Cluster(group.templateId, tokens.slice(), 1)
       cluster.group = group
+      group.changedAt = this.missCount
       group.clusters.push(cluster)
       this.register(group, cluster.tokens)
       this.tree.insert(cluster)
@@ -232,6 +254,7 @@ export class TemplateMiner {
       if (this.cacheEntries >= this.config.cacheSize) {
         this.cache.clear()
         this.cacheEntries = 0
+        this.cacheClears++
       }
       this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash)})
       this.cacheEntries++
