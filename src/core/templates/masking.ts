@@ -189,7 +189,16 @@ export class Masker {
     this.lastContent = null
     // Until the scan knows the line is ASCII, token text is decoded as UTF-8 (always correct).
     this.ascii = false
+    // Room for the most tokens the message can hold, so the loop never checks.
+    const most = ((to - from + 1) >> 1) + 1
+    while (this.kinds.length < most) this.grow()
     const masks = this.masks
+    const types = this.types
+    const kinds = this.kinds
+    const starts = this.starts
+    const ends = this.ends
+    const tokenHash = this.tokenHash
+    const blockTokens = this.blockish
     let count = 0
     let maskedAny = false
     let contextCandidate = false
@@ -212,15 +221,15 @@ export class Masker {
         flags |= f
       }
       care |= flags
-      if (count >= this.kinds.length) this.grow()
-      if (flags & S_DIGIT && flags & (S_OTHER | S_DELIM)) this.blockish[blockish++] = count
       let m: string | null = null
-      this.wholeType = null
+      let type: ParamType | null = null
       if (flags & S_DIGIT) {
+        if (flags & (S_OTHER | S_DELIM)) blockTokens[blockish++] = count
         if (flags === S_DIGIT) {
           m = this.wholeNumber
-          this.wholeType = 'number'
+          type = 'number'
         } else {
+          this.wholeType = null
           const fast =
             (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
               ? this.numericShape(buf, start, i)
@@ -228,15 +237,19 @@ export class Masker {
                 ? ((this.wholeType = 'block'), WILDCARD)
                 : null
           m = fast ?? this.maskToken(buf, start, i, false)
+          type = this.wholeType
         }
-      } else if (flags & S_SPECIAL) m = this.maskToken(buf, start, i, false)
+      } else if (flags & S_SPECIAL) {
+        m = this.maskToken(buf, start, i, false)
+        type = this.wholeType
+      }
       let th: number
       if (m === null) {
         // A cheap signature of a literal token (length, first, middle and last bytes): the cache
         // verifies candidates with matches(), so collisions cost a comparison, not a mistake.
         th = Math.imul(((i - start) << 16) ^ buf[start] ^ (buf[i - 1] << 8), FNV_PRIME) ^ buf[(start + i) >> 1]
         // A literal that may be a month, weekday or unit word next to a masked value.
-        if (i - start <= 10 && !contextCandidate && mayBeContextWord(buf, start, i)) contextCandidate = true
+        if (!contextCandidate && i - start <= 10 && mayBeContextWord(buf, start, i)) contextCandidate = true
       } else {
         th = m === WILDCARD ? WILDCARD_HASH : stringHash(m)
         maskedAny = true
@@ -244,11 +257,11 @@ export class Masker {
       h = Math.imul(h ^ th, FNV_PRIME)
       h ^= h >>> 15
       masks[count] = m
-      this.types[count] = m === WILDCARD ? this.wholeType : null
-      this.kinds[count] = 0
-      this.starts[count] = start
-      this.ends[count] = i
-      this.tokenHash[count] = th
+      types[count] = m === WILDCARD ? type : null
+      kinds[count] = 0
+      starts[count] = start
+      ends[count] = i
+      tokenHash[count] = th
       count++
     }
     this.count = count
