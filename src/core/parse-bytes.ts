@@ -248,6 +248,7 @@ export class HdfsFastPath {
     const L = this.lines
     const masker = miner.scanner
     const n = L.n
+    this.setId(firstLineId)
     const sv = new DataView(buf.buffer, buf.byteOffset, buf.length)
     let ovFor: Buffer | null = null
     let ov = sv
@@ -316,7 +317,9 @@ export class HdfsFastPath {
         ovFor = o
         ov = new DataView(o.buffer, o.byteOffset, o.length)
       }
-      let p = writeInt(o, out.off, lineId)
+      while (this.idValue < lineId) this.nextId()
+      let p = out.off
+      for (let d = 16 - this.idLength; d < 16; d++) o[p++] = this.idDigits[d]
       p = put(o, ov, p, tbytes, tb.view, 0, tbytes.length)
       p = put(o, ov, p, buf, sv, ls, ls + 13)
       p = putAll(o, p, level)
@@ -360,6 +363,29 @@ export class HdfsFastPath {
     return true
   }
 
+  /** The current LineId as ASCII digits, right-aligned in idDigits (incremented, not divided). */
+  private readonly idDigits = new Uint8Array(16)
+  private idLength = 1
+  private idValue = 0
+
+  private setId(value: number): void {
+    const text = String(value)
+    this.idLength = text.length
+    for (let i = 0; i < text.length; i++) this.idDigits[16 - text.length + i] = text.charCodeAt(i)
+    this.idValue = value
+  }
+
+  private nextId(): void {
+    const d = this.idDigits
+    let i = 15
+    while (i >= 16 - this.idLength && d[i] === 57) d[i--] = 48
+    if (i < 16 - this.idLength) {
+      d[i] = 49
+      this.idLength++
+    } else d[i]++
+    this.idValue++
+  }
+
   private seenBlock(buf: Buffer, a: number, b: number, nb: number): boolean {
     outer: for (let k = 0; k < nb; k++) {
       const s = this.blockStart[k]
@@ -401,15 +427,3 @@ function putAll(o: Buffer, p: number, src: Buffer): number {
   return p
 }
 
-/** Writes n's decimal digits at o[p] and returns the new position. */
-function writeInt(o: Buffer, p: number, n: number): number {
-  if (n < 10) {
-    o[p] = 48 + n
-    return p + 1
-  }
-  let digits = 1
-  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++
-  let q = p + digits
-  for (let v = n; q > p; v = Math.floor(v / 10)) o[--q] = 48 + (v % 10)
-  return p + digits
-}
