@@ -15,6 +15,7 @@ export default class Parse extends FlareCommand {
     '<%= config.bin %> parse -i data/hdfs_sample.log -o parsed.csv',
     '<%= config.bin %> parse -i app.log.gz --state templates.json -o -',
     'cat /var/log/syslog | <%= config.bin %> parse -i - --format syslog -o syslog.csv --json',
+    '<%= config.bin %> parse -i HDFS.log -o HDFS.csv --jobs 1',
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -22,6 +23,7 @@ export default class Parse extends FlareCommand {
     output: Flags.string({char: 'o', description: 'CSV to write, or - for stdout [default: <input>_structured.csv in the current folder]'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     state: Flags.string({description: 'template state JSON: loaded if it exists, saved after the run (stable template ids across runs)'}),
+    jobs: Flags.integer({char: 'j', description: 'threads for large HDFS files (0 = one per core, 1 = none); the output does not depend on it', default: 0, min: 0, max: 64}),
   }
 
   async run(): Promise<ParseSummary> {
@@ -35,6 +37,7 @@ export default class Parse extends FlareCommand {
         output,
         format: flags.format,
         statePath: flags.state,
+        jobs: flags.jobs,
         onWarning: (w) => {
           progress.stop()
           printWarning(w)

@@ -30,6 +30,11 @@ export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
   stdout?: NodeJS.WritableStream
   /** Threads for the HDFS fast path: 0 or undefined = one per core, 1 = none. */
   jobs?: number
+  /**
+   * false: every line goes through the record assembler and the string miner (the reference the
+   * byte-level fast path is tested against; also an escape hatch). Default true.
+   */
+  fast?: boolean
 }
 
 export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
@@ -101,7 +106,8 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const fastStats: FastStats = {lines: 0, records: 0, blank: 0}
   let miner = options.miner
   const formatName = (): string | undefined => assembler.detection?.format.name
-  const threads = poolSize(options.jobs, await inputSize(options.input))
+  const useFast = options.fast !== false
+  const threads = useFast ? poolSize(options.jobs, await inputSize(options.input)) : 0
   let setup: WorkerSetup | undefined
   const ensureMiner = async (): Promise<TemplateMiner> => {
     if (miner) return miner
@@ -142,7 +148,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const lines: string[] = []
   const handle = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const {buf, start, end} = region
-    if (nextStartsRecord && !region.truncated && formatName() === 'hdfs' && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
+    if (useFast && nextStartsRecord && !region.truncated && formatName() === 'hdfs' && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
       await writeRecords(assembler.finish())
       const before = fastStats.lines
       fast.write(buf, nextLineId, await ensureMiner(), sink, fastStats)

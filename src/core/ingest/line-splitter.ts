@@ -104,12 +104,9 @@ export class LineSplitter {
 
   /** Decodes a region from pushRegions() into lines, as push() would have. */
   decode(region: ByteRegion, out: string[]): void {
-    if (region.carried) {
-      this.carry = [region.buf.subarray(region.start, region.end)]
-      this.carryBytes = region.end - region.start
-      this.carryTruncated = region.truncated
-      this.emitCarry(out)
-    } else this.emitRegion(region.buf, region.start, region.end, out)
+    // Not through the carry: by now it may hold the start of a later line.
+    if (region.carried) this.emitLine(region.buf.subarray(region.start, region.end), region.truncated, out)
+    else this.emitRegion(region.buf, region.start, region.end, out)
   }
 
   /** Counts lines the consumer handled itself from a region. */
@@ -147,6 +144,11 @@ export class LineSplitter {
     this.carry = []
     this.carryBytes = 0
     this.carryTruncated = false
+    this.emitLine(buf, truncated, out)
+  }
+
+  /** Decodes one line assembled from several chunks (the carry), with its warnings. */
+  private emitLine(buf: Buffer, truncated: boolean, out: string[]): void {
     const lineId = this.stats.lines + 1
     let end = buf.length
     if (!truncated && end > 0 && buf[end - 1] === 13) end--
