@@ -68,7 +68,7 @@ export default class Parse extends FlareCommand {
       ['truncated lines (>1 MiB)', int(s.truncated)],
       ['lines with invalid UTF-8', int(s.invalidUtf8)],
       ['time', ms(s.elapsedMs)],
-      ['throughput', `${rate(s.linesPerSecond)} lines/s`],
+      ['throughput', `${rate(s.linesPerSecond)} lines/s${s.threads > 0 ? ` (${s.threads} worker threads)` : ''}`],
     )
     write(t.toString())
     if (s.output !== '-') write(`${out.green('✔')} wrote ${out.bold(s.output)}${s.templatesOutput ? ` and ${out.bold(s.templatesOutput)}` : ''}`)

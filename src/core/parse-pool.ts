@@ -130,6 +130,10 @@ export class ParsePool {
     }
   }
 
+  get size(): number {
+    return this.threads.length
+  }
+
   /** Shapes the main miner has sent through its tree so far. */
   get version(): number {
     return this.miner.missCount

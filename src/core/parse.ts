@@ -39,6 +39,8 @@ export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
 
 export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
   templates: number
+  /** Worker threads that took part (0: the main thread did everything). */
+  threads: number
   output: string
   templatesOutput?: string
 }
@@ -259,6 +261,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     elapsedMs,
     linesPerSecond: elapsedMs > 0 ? (lineCount / elapsedMs) * 1000 : 0,
     templates: finalMiner.size,
+    threads: pool?.size ?? 0,
     output: options.output,
     templatesOutput,
   }

@@ -125,6 +125,32 @@ describe('flare parse (built CLI)', () => {
     expect(stderr).not.toMatch(/Error|bug/)
   })
 
+  it('writes the same CSV with worker threads as without, on a large HDFS log with surprises late in it', async () => {
+    const sample = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n')
+    const parts: string[] = []
+    for (let copy = 0; copy < 12; copy++) {
+      for (let i = 0; i < sample.length; i++) {
+        parts.push(sample[i].replace(/blk_(-?\d+)/g, `blk_$1${copy}`))
+        // New shapes, a stack trace, another format and bad bytes appear while the workers run.
+        if (copy >= 6 && i % 997 === copy) parts.push(`081110 010203 77 WARN dfs.DataNode$DataXceiver: Slow BlockReceiver write took ${i}ms (threshold ${copy}00ms) on blk_${i}`)
+        if (copy === 8 && i === 500) parts.push('081110 010203 77 ERROR dfs.DataNode: java.io.IOException: Connection reset by peer', '\tat sun.nio.ch.FileDispatcher.read0(Native Method)')
+        if (copy === 9 && i === 700) parts.push('Nov 10 01:02:03 namenode sshd[42]: Accepted password for hdfs from 10.0.0.1 port 22 ssh2')
+        if (copy === 10 && i === 900) parts.push('081110 010203 77 INFO dfs.DataNode: bad bytes \ufffd here')
+      }
+    }
+    const input = file('big-hdfs.log', parts.join('\n') + '\n')
+    const outputs: string[] = []
+    for (const jobs of ['1', '3']) {
+      const out = path.join(tmp, `big-hdfs-j${jobs}.csv`)
+      const r = await runCli(['parse', '-i', input, '-o', out, '--jobs', jobs, '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({format: 'hdfs', lines: parts.length, joined: 1, threads: jobs === '1' ? 0 : 3})
+      outputs.push(readFileSync(out, 'utf8'))
+    }
+    expect(outputs[0].length).toBeGreaterThan(8 * 2 ** 20)
+    expect(outputs[1] === outputs[0]).toBe(true)
+  }, 120_000)
+
   it('rejects an unknown format with the list of formats', async () => {
     const r = await runCli(['parse', '-i', 'data/hdfs_sample.log', '--format', 'klingon'])
     expect(r.code).not.toBe(0)
