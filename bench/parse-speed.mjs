@@ -30,14 +30,15 @@ console.log(machine())
 const base = buildScaledHdfs(copies)
 const big = buildScaledHdfs(Math.min(100, copies * scale))
 
-async function flareParse(file) {
-  const r = await runMeasured(process.execPath, [CLI, 'parse', '-i', file, '-o', '/dev/null', '--json'], {cwd: ROOT})
+async function flareParse(file, jobs = 0) {
+  const r = await runMeasured(process.execPath, [CLI, 'parse', '-i', file, '-o', '/dev/null', '--json', '--jobs', String(jobs)], {cwd: ROOT})
   if (r.code !== 0) throw new Error(`flare parse failed: ${r.stderr.slice(-2000)}`)
   const summary = JSON.parse(r.stdout)
   return {...r, summary}
 }
 
 const small = await flareParse(base.log)
+const single = await flareParse(base.log, 1)
 const large = await flareParse(big.log)
 let drain3
 if (!args.includes('--no-python')) {
@@ -49,11 +50,13 @@ if (!args.includes('--no-python')) {
   } else console.log('Drain3 not available: peer skipped')
 }
 
+const threads = (r) => (r.summary.threads > 0 ? `, ${r.summary.threads} worker threads` : ', one thread')
 const rows = [
-  ['flare parse (CSV to /dev/null)', `x${copies}`, int(small.summary.lines), secs(small.wallMs), int(small.summary.lines / (small.wallMs / 1000)), int(small.summary.linesPerSecond), mb(small.peakRssKb), int(small.summary.templates)],
+  [`flare parse (CSV to /dev/null${threads(small)})`, `x${copies}`, int(small.summary.lines), secs(small.wallMs), int(small.summary.lines / (small.wallMs / 1000)), int(small.summary.linesPerSecond), mb(small.peakRssKb), int(small.summary.templates)],
+  [`flare parse --jobs 1 (CSV to /dev/null${threads(single)})`, `x${copies}`, int(single.summary.lines), secs(single.wallMs), int(single.summary.lines / (single.wallMs / 1000)), int(single.summary.linesPerSecond), mb(single.peakRssKb), int(single.summary.templates)],
 ]
 if (drain3) rows.push(['Python Drain3 0.9.11 (mining only)', `x${copies}`, int(drain3.result.lines), secs(drain3.wallMs), int(drain3.result.lines / (drain3.wallMs / 1000)), int(drain3.result.lines_per_s), mb(drain3.peakRssKb), int(drain3.result.clusters)])
-rows.push(['flare parse (CSV to /dev/null)', `x${copies * scale > 100 ? 100 : copies * scale}`, int(large.summary.lines), secs(large.wallMs), int(large.summary.lines / (large.wallMs / 1000)), int(large.summary.linesPerSecond), mb(large.peakRssKb), int(large.summary.templates)])
+rows.push([`flare parse (CSV to /dev/null${threads(large)})`, `x${copies * scale > 100 ? 100 : copies * scale}`, int(large.summary.lines), secs(large.wallMs), int(large.summary.lines / (large.wallMs / 1000)), int(large.summary.linesPerSecond), mb(large.peakRssKb), int(large.summary.templates)])
 printTable(`HDFS_2percent.log repeated (${(statSync(base.log).size / 2 ** 20).toFixed(0)} MB and ${(statSync(big.log).size / 2 ** 20).toFixed(0)} MB)`, ['run', 'file', 'lines', 'wall', 'lines/s (wall, incl. start)', 'lines/s (in loop)', 'peak RSS', 'templates'], rows, {note: `peak RSS by ${rssMethod()}`})
-if (drain3) console.log(`speed-up vs Drain3 (wall, same ${int(small.summary.lines)}-line file): ${(drain3.wallMs / small.wallMs).toFixed(2)}x   target ≥ 5x`)
+if (drain3) console.log(`speed-up vs Drain3 (wall, same ${int(small.summary.lines)}-line file): ${(drain3.wallMs / small.wallMs).toFixed(2)}x (one thread: ${(drain3.wallMs / single.wallMs).toFixed(2)}x)   target ≥ 5x`)
 console.log(`memory: peak RSS ${mb(large.peakRssKb)} on the ${(large.summary.lines / small.summary.lines).toFixed(0)}x larger file vs ${mb(small.peakRssKb)}: ratio ${(large.peakRssKb / small.peakRssKb).toFixed(2)}   target ≤ 1.5`)

@@ -141,6 +141,9 @@ export class TemplateMiner {
   /** Applies one entry of another miner's missLog (see there). */
   replay(tokens: string[], hash: number): void {
     this.missCount++
+    // Tokens that crossed a thread boundary are copies: make wildcards the one shared string
+    // again, so the hot paths compare them by reference rather than by content.
+    for (let i = 0; i < tokens.length; i++) if (tokens[i] === WILDCARD) tokens[i] = WILDCARD
     this.assignTokens(tokens, hash, undefined)
   }
 
