@@ -240,11 +240,11 @@ export class HdfsFastPath {
 
   /**
    * Mines the lines of the last validate() and writes their CSV rows, LineIds from firstLineId.
-   * With `counts` (a worker's read-only replica), lines are only looked up and counted: each
-   * cluster met is pushed to `counts` once and its `tally` counts the lines (the caller reads and
-   * resets it). The first line of a shape the replica has not seen stops the region: false.
+   * With `counts`, each cluster met is pushed to `counts` once and its `tally` counts the lines
+   * (the caller reads and resets it). With `mine` false (a worker's read-only replica), lines are
+   * only looked up: the first line of a shape the replica has not seen stops the region: false.
    */
-  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Cluster[]): boolean {
+  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Cluster[], mine = counts === undefined): boolean {
     const L = this.lines
     const masker = miner.scanner
     const n = L.n
@@ -262,13 +262,13 @@ export class HdfsFastPath {
       const cs = L.contStart[k]
       const ce = L.contEnd[k]
       let cluster: Cluster
-      if (counts === undefined) cluster = miner.addBytes(buf, cs, ce)
+      if (mine) cluster = miner.addBytes(buf, cs, ce)
       else {
         const found = miner.lookupBytes(buf, cs, ce)
         if (found === null) return false
         cluster = found
-        if (cluster.tally++ === 0) counts.push(cluster)
       }
+      if (counts !== undefined && cluster.tally++ === 0) counts.push(cluster)
       stats.records++
       const np = miner.lastParamRanges(cluster)
       let tb = cluster.memo as TemplateBytes | null

@@ -40,6 +40,11 @@ export interface RegionJob {
   firstLineId: number
   /** Miss-log entries the worker has not replayed yet. */
   misses: Array<{tokens: string[]; hash: number}>
+  /**
+   * The worker's replica is the main miner's state at this region's turn: mine for real (new
+   * shapes included) and return the misses for the main miner to replay.
+   */
+  exact?: boolean
 }
 
 export interface RegionResult {
@@ -48,6 +53,10 @@ export interface RegionResult {
   status: 'ok' | 'slow' | 'miss'
   /** Bytes of rows in the slot's output area. */
   csvLength?: number
+  /** Rows that did not fit the slot (exact jobs only), after those in it. */
+  extra?: ArrayBuffer
+  /** Exact jobs: the shapes the replica sent through its tree, in order. */
+  misses?: Array<{tokens: string[]; hash: number}>
   /** [templateId, cluster index within the template, lines] */
   counts?: Array<[string, number, number]>
   stats?: FastStats
@@ -58,6 +67,8 @@ export interface RemoteRegion {
   version: number
   clears: number
   slot: number
+  exact: boolean
+  thread: number
   result: Promise<RegionResult>
 }
 
@@ -146,6 +157,7 @@ export class ParsePool {
   current(result: RegionResult, version: number, clears: number): boolean {
     const m = this.miner
     if (result.status !== 'ok' || m.evictions > 0 || m.cacheClears !== clears) return false
+    if (result.misses) return true
     if (version === m.missCount) return true
     for (const [templateId] of result.counts!) if (m.changedSince(templateId, version)) return false
     return true
@@ -162,8 +174,25 @@ export class ParsePool {
     this.slotWaiters.shift()?.()
   }
 
-  /** Copies a region (at most SLOT_INPUT bytes) into a free slot and sends it to the least busy worker. */
-  async run(bytes: Uint8Array, firstLineId: number): Promise<RemoteRegion> {
+  /**
+   * The main miner takes over what an exact job's replica mined (without counting its lines: the
+   * result's counts do that); that worker already has these misses.
+   */
+  adopt(remote: RemoteRegion, misses: Array<{tokens: string[]; hash: number}>): void {
+    const log = this.miner.missLog!
+    for (const m of misses) {
+      this.miner.replay(m.tokens, m.hash, false)
+      log.push(m)
+    }
+    this.threads[remote.thread].sent = this.version
+  }
+
+  /**
+   * Copies a region (at most SLOT_INPUT bytes) into a free slot and sends it to the least busy
+   * worker. `exact`: the region's turn has come (nothing before it is pending), so the worker
+   * mines it for real (see RegionJob.exact).
+   */
+  async run(bytes: Uint8Array, firstLineId: number, exact = false): Promise<RemoteRegion> {
     while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
     const slot = this.free.pop()!
     new Uint8Array(this.input, slot * SLOT_INPUT, bytes.length).set(bytes)
@@ -176,9 +205,9 @@ export class ParsePool {
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread}))
-    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses, exact} satisfies RegionJob)
     this.trim()
-    return {version, clears: this.miner.cacheClears, slot, result}
+    return {version, clears: this.miner.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
   }
 
   /** Drops the miss-log entries every worker has replayed, so the log stays small. */

@@ -23,12 +23,28 @@ parentPort!.on('message', (job: RegionJob) => {
   const out = new ByteOut(setup.outSize, false, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}
   const counts: Cluster[] = []
-  const complete = fast.write(buf, job.firstLineId, miner, out, stats, counts)
+  // Exact mode: this replica is the main miner's state at the region's turn, so it mines for
+  // real and hands back the shapes it sent through the tree, for the main miner to replay.
+  if (job.exact) miner.missLog = []
+  const complete = fast.write(buf, job.firstLineId, miner, out, stats, counts, job.exact)
+  const misses = miner.missLog ?? undefined
+  miner.missLog = null
   const list: NonNullable<RegionResult['counts']> = []
   for (const cluster of counts) {
     list.push([cluster.templateId, miner.clusterIndex(cluster), cluster.tally])
     cluster.tally = 0
   }
-  if (!complete || out.spilled) return reply({id: job.id, status: 'miss'})
-  reply({id: job.id, status: 'ok', csvLength: out.off, counts: list, stats})
+  if (!complete || (out.spilled && !job.exact)) return reply({id: job.id, status: 'miss'})
+  if (!out.spilled) return reply({id: job.id, status: 'ok', csvLength: out.off, counts: list, stats, misses})
+  // Rows outgrew the slot (very many short parameters). An exact job cannot be undone, so the
+  // rest travels in a transferred buffer.
+  const parts = out.take(true)
+  const inSlot = parts.length > 0 && parts[0].buffer === setup.output ? parts.shift()!.length : 0
+  const extra = new ArrayBuffer(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    new Uint8Array(extra, at, p.length).set(p)
+    at += p.length
+  }
+  parentPort!.postMessage({id: job.id, status: 'ok', csvLength: inSlot, extra, counts: list, stats, misses} satisfies RegionResult, [extra])
 })

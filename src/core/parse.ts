@@ -179,19 +179,30 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   interface Job {
     region: ByteRegion
     nextStartsRecord: boolean
+    firstLineId: number
     remote?: RemoteRegion
   }
   const queue: Job[] = []
   let dispatchedLines = 0
   const settle = async (job: Job): Promise<void> => {
     if (!job.remote) return handle(job.region, job.nextStartsRecord)
-    const remote = job.remote
-    const r = await remote.result
-    if (pool!.current(r, remote.version, remote.clears)) {
+    let remote = job.remote
+    let r = await remote.result
+    if ((r.status === 'miss' || (r.status === 'ok' && !pool!.current(r, remote.version, remote.clears))) && miner!.evictions === 0) {
+      // A new shape, or templates it used changed since: now that it is this region's turn, a
+      // worker does it again in exact mode (so the main thread stays free to read and write).
+      pool!.release(remote.slot)
+      remote = await pool!.run(job.region.buf.subarray(job.region.start, job.region.end), job.firstLineId, true)
+      r = await remote.result
+    }
+    if (r.status === 'ok' && (remote.exact || pool!.current(r, remote.version, remote.clears))) {
+      if (r.misses) pool!.adopt(remote, r.misses)
       await writeRecords(assembler.finish())
       // The worker's rows go from shared memory to the output, after what is buffered before them.
       await flush(sink, out.stream, true)
-      if (!out.stream.write(pool!.rows(remote, r.csvLength!), () => pool!.release(remote.slot))) await once(out.stream, 'drain')
+      const slot = remote.slot
+      if (!out.stream.write(pool!.rows(remote, r.csvLength!), () => pool!.release(slot))) await once(out.stream, 'drain')
+      if (r.extra && !out.stream.write(Buffer.from(r.extra))) await once(out.stream, 'drain')
       for (const [id, index, n] of r.counts!) miner!.addCount(id, index, n)
       fastStats.records += r.stats!.records
       fastStats.blank += r.stats!.blank
@@ -204,7 +215,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     }
   }
   const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
-    const job: Job = {region, nextStartsRecord}
+    const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1}
     const lineCount = countNewlines(region) + 1
     if (threads > 0 && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
       pool ??= new ParsePool(threads, setup!, miner)

@@ -138,13 +138,14 @@ export class TemplateMiner {
     return !group || group.changedAt > version
   }
 
-  /** Applies one entry of another miner's missLog (see there). */
-  replay(tokens: string[], hash: number): void {
+  /** Applies one entry of another miner's missLog (see there); `count` false: the line is counted elsewhere. */
+  replay(tokens: string[], hash: number, count = true): void {
     this.missCount++
     // Tokens that crossed a thread boundary are copies: make wildcards the one shared string
     // again, so the hot paths compare them by reference rather than by content.
     for (let i = 0; i < tokens.length; i++) if (tokens[i] === WILDCARD) tokens[i] = WILDCARD
-    this.assignTokens(tokens, hash, undefined)
+    const cluster = this.assignTokens(tokens, hash, undefined)
+    if (!count) cluster.count--
   }
 
   /**
