@@ -13,16 +13,15 @@ import type {ParamType} from './templates/masking.js'
 export class ByteOut {
   buf: Buffer
   off = 0
-  /** True once a second buffer was needed (a `standalone` writer's output is then not in buf). */
+  /** True once a second buffer was needed (a writer given `into` then holds rows elsewhere too). */
   spilled = false
   private full: Buffer[] = []
-  /** With `standalone`, buf owns its whole ArrayBuffer (so it can be transferred); `into`: the buffer to write into first. */
+  /** `into`: the buffer to write into first (a worker's slot of shared memory). */
   constructor(
     private readonly chunk: number,
-    standalone = false,
     into?: Buffer,
   ) {
-    this.buf = into ?? (standalone ? Buffer.from(new ArrayBuffer(chunk)) : Buffer.allocUnsafe(chunk))
+    this.buf = into ?? Buffer.allocUnsafe(chunk)
   }
 
   /** Makes room for n more bytes. */

@@ -20,7 +20,7 @@ parentPort!.on('message', (job: RegionJob) => {
   const reply = (result: RegionResult): void => parentPort!.postMessage(result)
   if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
   // Rows go straight into the slot's output area: nothing is allocated or copied per region.
-  const out = new ByteOut(setup.outSize, false, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
+  const out = new ByteOut(setup.outSize, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}
   const counts: Cluster[] = []
   // Exact mode: this replica is the main miner's state at the region's turn, so it mines for
