@@ -18,14 +18,15 @@ import {Worker} from 'node:worker_threads'
 import type {FastStats} from './parse-bytes.js'
 import type {TemplateMiner} from './templates/index.js'
 
+/** How a worker builds its replica: sent with its first job (workers start before the format is known). */
 export interface WorkerSetup {
   /** The miner's state before anything was mined (a `--state` file), or null to start empty. */
   state: unknown
   config: unknown
-  maxLineBytes: number
 }
 
-interface SharedSetup extends WorkerSetup {
+export interface SharedSetup {
+  maxLineBytes: number
   input: SharedArrayBuffer
   output: SharedArrayBuffer
   inSize: number
@@ -40,6 +41,8 @@ export interface RegionJob {
   firstLineId: number
   /** Miss-log entries the worker has not replayed yet. */
   misses: Array<{tokens: string[]; hash: number}>
+  /** With the worker's first job: how to build its replica. */
+  init?: WorkerSetup
   /**
    * The worker's replica is the main miner's state at this region's turn: mine for real (new
    * shapes included) and return the misses for the main miner to replay.
@@ -92,6 +95,7 @@ export const SLOT_INPUT = 2 << 20
 
 interface Thread {
   worker: Worker
+  initialized: boolean
   /** Miss-log entries (absolute count) already sent to this worker. */
   sent: number
   inflight: number
@@ -109,23 +113,24 @@ export class ParsePool {
   private readonly free: number[] = []
   private readonly slotWaiters: Array<() => void> = []
 
-  constructor(
-    size: number,
-    setup: WorkerSetup,
-    private readonly miner: TemplateMiner,
-    slots = 3 * size + 2,
-  ) {
+  private miner: TemplateMiner | undefined
+  private setup: WorkerSetup | undefined
+
+  /**
+   * Starts the threads at once (they load while the first lines are read and the format is
+   * detected); start() hands them the miner before the first job.
+   */
+  constructor(size: number, maxLineBytes: number, slots = 3 * size + 2) {
     const url = workerUrl()
     if (!url) throw new Error('parse worker script not built')
-    miner.missLog ??= []
     // Rows take about twice the bytes of their lines; three times leaves room for odd ones.
     this.outSize = 3 * SLOT_INPUT + (1 << 16)
     this.input = new SharedArrayBuffer(slots * SLOT_INPUT)
     this.output = new SharedArrayBuffer(slots * this.outSize)
     for (let i = 0; i < slots; i++) this.free.push(i)
-    const shared: SharedSetup = {...setup, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
+    const shared: SharedSetup = {maxLineBytes, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
     for (let i = 0; i < size; i++) {
-      const thread: Thread = {worker: new Worker(url, {workerData: shared}), sent: 0, inflight: 0}
+      const thread: Thread = {worker: new Worker(url, {workerData: shared}), initialized: false, sent: 0, inflight: 0}
       thread.worker.on('message', (r: RegionResult) => {
         const w = this.waiting.get(r.id)
         if (!w) return
@@ -141,13 +146,25 @@ export class ParsePool {
     }
   }
 
+  /** True once start() gave the threads a miner to follow. */
+  get started(): boolean {
+    return this.miner !== undefined
+  }
+
+  /** The miner the replicas follow; it must not have mined anything yet (its misses are the log). */
+  start(miner: TemplateMiner, setup: WorkerSetup): void {
+    this.miner = miner
+    this.setup = setup
+    miner.missLog ??= []
+  }
+
   get size(): number {
     return this.threads.length
   }
 
   /** Shapes the main miner has sent through its tree so far. */
   get version(): number {
-    return this.miner.missCount
+    return this.miner!.missCount
   }
 
   /**
@@ -155,7 +172,7 @@ export class ParsePool {
    * clear or eviction since, and none of the templates its rows used changed after `version`.
    */
   current(result: RegionResult, version: number, clears: number): boolean {
-    const m = this.miner
+    const m = this.miner!
     if (result.status !== 'ok' || m.evictions > 0 || m.cacheClears !== clears) return false
     if (result.misses) return true
     if (version === m.missCount) return true
@@ -179,9 +196,9 @@ export class ParsePool {
    * result's counts do that); that worker already has these misses.
    */
   adopt(remote: RemoteRegion, misses: Array<{tokens: string[]; hash: number}>): void {
-    const log = this.miner.missLog!
+    const log = this.miner!.missLog!
     for (const m of misses) {
-      this.miner.replay(m.tokens, m.hash, false)
+      this.miner!.replay(m.tokens, m.hash, false)
       log.push(m)
     }
     this.threads[remote.thread].sent = this.version
@@ -198,16 +215,18 @@ export class ParsePool {
     new Uint8Array(this.input, slot * SLOT_INPUT, bytes.length).set(bytes)
     let thread = this.threads[0]
     for (const t of this.threads) if (t.inflight < thread.inflight) thread = t
-    const log = this.miner.missLog!
+    const log = this.miner!.missLog!
     const misses = log.slice(thread.sent - this.base)
+    const init = thread.initialized ? undefined : this.setup
+    thread.initialized = true
     thread.sent = this.version
     thread.inflight++
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread}))
-    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses, exact} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses, init, exact} satisfies RegionJob)
     this.trim()
-    return {version, clears: this.miner.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
+    return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
   }
 
   /** Drops the miss-log entries every worker has replayed, so the log stays small. */
@@ -216,7 +235,7 @@ export class ParsePool {
     for (const t of this.threads) min = Math.min(min, t.sent)
     const drop = min - this.base
     if (drop > 1024) {
-      this.miner.missLog!.splice(0, drop)
+      this.miner!.missLog!.splice(0, drop)
       this.base = min
     }
   }

@@ -8,13 +8,19 @@ import {isUtf8} from 'node:buffer'
 import {parentPort, workerData} from 'node:worker_threads'
 import {ByteOut, HdfsFastPath, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
-import type {RegionJob, RegionResult, WorkerSetup} from './parse-pool.js'
+import type {RegionJob, RegionResult, SharedSetup, WorkerSetup} from './parse-pool.js'
 
-const setup = workerData as WorkerSetup & {input: SharedArrayBuffer; output: SharedArrayBuffer; inSize: number; outSize: number}
-const miner = setup.state ? TemplateMiner.fromJSON(setup.state as TemplateState) : new TemplateMiner(setup.config as TemplateMinerConfig)
+const setup = workerData as SharedSetup
 const fast = new HdfsFastPath(setup.maxLineBytes)
+let replica: TemplateMiner | undefined
+
+function build(init: WorkerSetup): TemplateMiner {
+  return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)
+}
 
 parentPort!.on('message', (job: RegionJob) => {
+  if (job.init) replica = build(job.init)
+  const miner = replica!
   for (const m of job.misses) miner.replay(m.tokens, m.hash)
   const buf = Buffer.from(setup.input, job.slot * setup.inSize, job.length)
   const reply = (result: RegionResult): void => parentPort!.postMessage(result)

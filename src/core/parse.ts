@@ -116,12 +116,13 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     miner = options.statePath ? await loadTemplateState(options.statePath, formatName()) : new TemplateMiner(configForFormat(formatName()))
     if (threads > 0) {
       // Workers replay this miner's misses from its starting state.
-      setup = {state: options.statePath ? miner.toJSON() : null, config: miner.config, maxLineBytes: reader.splitter.maxLineBytes}
+      setup = {state: options.statePath ? miner.toJSON() : null, config: miner.config}
       miner.missLog = []
     }
     return miner
   }
-  let pool: ParsePool | undefined
+  // The threads load while the first lines are read and the format is detected.
+  const pool = threads > 0 ? new ParsePool(threads, reader.splitter.maxLineBytes) : undefined
 
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
   const escaped = new Map<string, string>()
@@ -217,8 +218,8 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1}
     const lineCount = countNewlines(region) + 1
-    if (threads > 0 && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
-      pool ??= new ParsePool(threads, setup!, miner)
+    if (pool && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
+      if (!pool.started) pool.start(miner, setup!)
       job.remote = await pool.run(region.buf.subarray(region.start, region.end), dispatchedLines + 1)
     }
     dispatchedLines += lineCount
@@ -272,7 +273,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     elapsedMs,
     linesPerSecond: elapsedMs > 0 ? (lineCount / elapsedMs) * 1000 : 0,
     templates: finalMiner.size,
-    threads: pool?.size ?? 0,
+    threads: pool?.started ? pool.size : 0,
     output: options.output,
     templatesOutput,
   }
