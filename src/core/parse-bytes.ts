@@ -426,3 +426,37 @@ function putAll(o: Buffer, p: number, src: Buffer): number {
   return p
 }
 
+
+/**
+ * A few hundred HDFS lines of every token shape the fast path meets (numbers, ip:port, /ip, block
+ * ids, paths, key=value, units, quotes and commas, non-ASCII, blank lines, multi-block lines), for
+ * warming up a fresh thread: V8 then optimises the hot functions once with complete type
+ * feedback, instead of compiling them again each time a new branch shows up mid-file.
+ */
+export function warmUpSample(): Buffer {
+  const shapes = [
+    (i: number) => `INFO dfs.DataNode$DataXceiver: Receiving block blk_${i * 7919} src: /10.250.${i % 250}.${i % 7}:${40000 + i} dest: /10.250.${i % 250}.${i % 7}:50010`,
+    (i: number) => `INFO dfs.DataNode$PacketResponder: Received block blk_-${i * 104729} of size ${67108864 - i} from /10.251.${i % 250}.${i % 9}`,
+    (i: number) => `INFO dfs.DataNode$PacketResponder: PacketResponder ${i % 3} for block blk_${i * 31} terminating`,
+    (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.${i % 250}.${i % 5}:50010 is added to blk_${i} size ${i * 1000}`,
+    (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/root/rand${i % 3}/_temporary/_task_200811092030_0001_m_${i}_0/part-${i}. blk_-${i}`,
+    (i: number) => `INFO dfs.FSDataset: Deleting block blk_${i} file /mnt/hadoop/dfs/data/current/subdir${i % 60}/blk_${i}`,
+    (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.delete: blk_-${i} is added to invalidSet of 10.250.${i % 250}.1:50010`,
+    (i: number) => `INFO dfs.DataNode: 10.250.${i % 250}.2:50010 Served block blk_${i} to /10.250.${i % 99}.3`,
+    (i: number) => `WARN dfs.DataNode: 10.250.${i % 250}.2:50010:Got exception while serving blk_${i} to /10.250.1.${i % 9}:`,
+    (i: number) => `INFO dfs.DataBlockScanner: Verification succeeded for blk_${i}`,
+    (i: number) => `ERROR dfs.DataNode: Exception in receiveBlock for block blk_${i} java.io.IOException: Connection reset by peer`,
+    (i: number) => `INFO dfs.DataNode: Slow write took ${i}ms (threshold 300ms), size=${i * 3}, path="/data/${i}", ok=true; uuid 70c1714b-c11b-4c88-b300-${String(100000000000 + i)}`,
+    (i: number) => `WARN dfs.DataNode: "quoted" value, with commas, \\back\\slash ${i} and café nœud ${i % 4}`,
+    (i: number) => `INFO dfs.Data,Node: odd component ${i} at Fri Jun 17 07:07:${String(i % 60).padStart(2, '0')} 2005 took 1.5 KB in ${i} sec`,
+    (i: number) => `INFO dfs.DataNode: counters ${Array.from({length: 12}, (_, j) => (i + j) % 10).join(' ')} 0x${(i * 2654435761).toString(16)}`,
+    (i: number) => `INFO dfs.DataNode: transfer blk_${i} blk_${i + 1} blk_${i} to host-${i}.example.com:${8000 + i} via http://h${i}.example.com/x?y=${i}`,
+  ]
+  const lines: string[] = []
+  for (let i = 1; i <= 400; i++) {
+    const line = `0811${String(10 + (i % 18)).padStart(2, '0')} ${String(100000 + i * 37).slice(-6)} ${i % 500} ${shapes[i % shapes.length](i)}`
+    lines.push(i % 3 === 0 ? line + '\r' : line)
+    if (i % 97 === 0) lines.push('   ')
+  }
+  return Buffer.from(lines.join('\n'))
+}

@@ -141,10 +141,12 @@ export class TemplateMiner {
   /** Applies one entry of another miner's missLog (see there); `count` false: the line is counted elsewhere. */
   replay(tokens: string[], hash: number, count = true): void {
     this.missCount++
-    // Tokens that crossed a thread boundary are copies: make wildcards the one shared string
-    // again, so the hot paths compare them by reference rather than by content.
-    for (let i = 0; i < tokens.length; i++) if (tokens[i] === WILDCARD) tokens[i] = WILDCARD
-    const cluster = this.assignTokens(tokens, hash, undefined)
+    // Tokens that crossed a thread boundary are copies in an array of another kind: rebuild the
+    // array as materialize() does and make wildcards the one shared string again, so the hot
+    // paths see one array shape and compare wildcards by reference.
+    const own: string[] = []
+    for (let i = 0; i < tokens.length; i++) own.push(tokens[i] === WILDCARD ? WILDCARD : tokens[i])
+    const cluster = this.assignTokens(own, hash, undefined)
     if (!count) cluster.count--
   }
 
