@@ -299,13 +299,7 @@ export class HdfsFastPath {
       }
       const lineId = firstLineId + k
       if (masker.needsCare || L.compCare[k] === 1) {
-        // Quotes, commas or control characters: quoted and escaped through strings.
-        const comp = L.compStart[k] >= 0 ? csvField(buf.utf8Slice(L.compStart[k], L.compEnd[k])) : ''
-        let sessions = ''
-        for (let b = 0; b < nb; b++) sessions += (b > 0 ? ' ' : '') + buf.latin1Slice(this.blockStart[b], this.blockEnd[b])
-        const params: {value: string; type: string}[] = []
-        for (let j = 0; j < np; j++) params.push({value: buf.utf8Slice(masker.paramStart[j], masker.paramEnd[j]), type: masker.paramType[j]})
-        out.text(`${lineId}${tb.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(cs, ce))},${sessions}${paramLists(params)}`)
+        this.writeQuoted(buf, k, lineId, tb, nb, np, masker, out)
         continue
       }
       const tbytes = tb.bytes
@@ -360,6 +354,21 @@ export class HdfsFastPath {
     }
     stats.lines += n
     return true
+  }
+
+  /**
+   * A row whose text holds quotes, commas or control characters: quoted and escaped through
+   * strings. Kept out of write() so its rare branches never disturb the hot loop's optimisation.
+   */
+  private writeQuoted(buf: Buffer, k: number, lineId: number, tb: TemplateBytes, nb: number, np: number, masker: TemplateMiner['scanner'], out: ByteOut): void {
+    const L = this.lines
+    const comp = L.compStart[k] >= 0 ? csvField(buf.utf8Slice(L.compStart[k], L.compEnd[k])) : ''
+    let sessions = ''
+    for (let b = 0; b < nb; b++) sessions += (b > 0 ? ' ' : '') + buf.latin1Slice(this.blockStart[b], this.blockEnd[b])
+    const params: {value: string; type: string}[] = []
+    for (let j = 0; j < np; j++) params.push({value: buf.utf8Slice(masker.paramStart[j], masker.paramEnd[j]), type: masker.paramType[j]})
+    const ls = L.lineStart[k]
+    out.text(`${lineId}${tb.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(L.contStart[k], L.contEnd[k]))},${sessions}${paramLists(params)}`)
   }
 
   /** The current LineId as ASCII digits, right-aligned in idDigits (incremented, not divided). */

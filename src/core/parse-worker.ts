@@ -13,13 +13,14 @@ import type {RegionJob, RegionResult, SharedSetup, WorkerSetup} from './parse-po
 const setup = workerData as SharedSetup
 const fast = new HdfsFastPath(setup.maxLineBytes)
 let replica: TemplateMiner | undefined
+/** Clusters a region's lines used (one array for every job: its shape stays the one V8 optimised for). */
+const counts: Cluster[] = []
 
 // Until the first job arrives: run the hot paths, both modes, on a sample of every token shape.
 {
   const sample = warmUpSample()
   const warm = new TemplateMiner()
   const scratch = new ByteOut(sample.length * 4)
-  const counts: Cluster[] = []
   for (let round = 0; round < 40; round++) {
     if (!fast.validate(sample, 0, sample.length)) break
     fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, round % 2 === 0)
@@ -43,7 +44,7 @@ parentPort!.on('message', (job: RegionJob) => {
   // Rows go straight into the slot's output area: nothing is allocated or copied per region.
   const out = new ByteOut(setup.outSize, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}
-  const counts: Cluster[] = []
+  counts.length = 0
   // Exact mode: this replica is the main miner's state at the region's turn, so it mines for
   // real and hands back the shapes it sent through the tree, for the main miner to replay.
   if (job.exact) miner.missLog = []
@@ -55,6 +56,7 @@ parentPort!.on('message', (job: RegionJob) => {
     list.push([cluster.templateId, miner.clusterIndex(cluster), cluster.tally])
     cluster.tally = 0
   }
+  counts.length = 0
   if (!complete || (out.spilled && !job.exact)) return reply({id: job.id, status: 'miss'})
   if (!out.spilled) return reply({id: job.id, status: 'ok', csvLength: out.off, counts: list, stats, misses})
   // Rows outgrew the slot (very many short parameters). An exact job cannot be undone, so the
