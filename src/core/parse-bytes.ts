@@ -460,6 +460,7 @@ export function warmUpSample(): Buffer {
     (i: number) => `INFO dfs.Data,Node: odd component ${i} at Fri Jun 17 07:07:${String(i % 60).padStart(2, '0')} 2005 took 1.5 KB in ${i} sec`,
     (i: number) => `INFO dfs.DataNode: counters ${Array.from({length: 12}, (_, j) => (i + j) % 10).join(' ')} 0x${(i * 2654435761).toString(16)}`,
     (i: number) => `INFO dfs.DataNode: transfer blk_${i} blk_${i + 1} blk_${i} to host-${i}.example.com:${8000 + i} via http://h${i}.example.com/x?y=${i}`,
+    (i: number) => `INFO dfs.DataNode: peer (from 10.0.${i % 250}.1:) state=${i}. mode=[up:${i % 7}:] ok`,
   ]
   const lines: string[] = []
   for (let i = 1; i <= 400; i++) {

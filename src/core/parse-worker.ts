@@ -18,7 +18,11 @@ const counts: Cluster[] = []
 
 // Until the first job arrives: run the hot paths, both modes, on a sample of every token shape.
 {
-  const sample = warmUpSample()
+  // In shared memory like every job's region: typed arrays over a SharedArrayBuffer have maps of
+  // their own, and code optimised for the other kind would be thrown away at the first job.
+  const plain = warmUpSample()
+  const sample = Buffer.from(new SharedArrayBuffer(plain.length))
+  sample.set(plain)
   const warm = new TemplateMiner()
   const scratch = new ByteOut(sample.length * 4)
   for (let round = 0; round < 40; round++) {
