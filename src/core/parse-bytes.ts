@@ -461,6 +461,7 @@ export function warmUpSample(): Buffer {
     (i: number) => `INFO dfs.DataNode: counters ${Array.from({length: 12}, (_, j) => (i + j) % 10).join(' ')} 0x${(i * 2654435761).toString(16)}`,
     (i: number) => `INFO dfs.DataNode: transfer blk_${i} blk_${i + 1} blk_${i} to host-${i}.example.com:${8000 + i} via http://h${i}.example.com/x?y=${i}`,
     (i: number) => `INFO dfs.DataNode: peer (from 10.0.${i % 250}.1:) state=${i}. mode=[up:${i % 7}:] ok`,
+    (i: number) => `INFO dfs.DataNode: at 2008-11-${String(10 + (i % 18)).padStart(2, '0')}T10:00:${String(i % 60).padStart(2, '0')}.123Z and ${String(i % 24).padStart(2, '0')}:04:33 id:abc${i}:x user${i}@example.com addr @0x7fed${i}eb5d v1.${i % 9}.2`,
   ]
   const lines: string[] = []
   for (let i = 1; i <= 400; i++) {

@@ -23,11 +23,13 @@ const counts: Cluster[] = []
   const plain = warmUpSample()
   const sample = Buffer.from(new SharedArrayBuffer(plain.length))
   sample.set(plain)
-  const warm = new TemplateMiner()
+  let warm = new TemplateMiner()
   const scratch = new ByteOut(sample.length * 4)
   for (let round = 0; round < 40; round++) {
     if (!fast.validate(sample, 0, sample.length)) break
-    fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, round % 2 === 0)
+    // Now and then a fresh miner, so the tree's insert and search paths run too (exact mode).
+    if (round % 10 === 9) warm = new TemplateMiner()
+    fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, round % 2 === 0 || round % 10 === 9)
     for (const c of counts) c.tally = 0
     counts.length = 0
     scratch.take(true)

@@ -139,12 +139,13 @@ export class Masker {
   /** Parameters found inside the token maskToken() last looked at, when it was asked to record. */
   private tpStart = new Int32Array(16)
   private tpEnd = new Int32Array(16)
-  private tpType: ParamType[] = []
+  private tpType: ParamType[] = new Array<ParamType>(16).fill('other')
   private tpCount = 0
   /** Parameters of the last paramRanges() call: byte ranges into the scanned buffer, and types. */
   paramStart = new Int32Array(64)
   paramEnd = new Int32Array(64)
-  paramType: ParamType[] = []
+  // Filled up front (and on growth): optimised code that stores past an array's end deopts.
+  paramType: ParamType[] = new Array<ParamType>(64).fill('other')
   /** Hash of the last scan's masked token sequence. */
   hash = 0
   /**
@@ -397,6 +398,7 @@ export class Masker {
     const e = new Int32Array(n)
     e.set(this.paramEnd)
     this.paramEnd = e
+    while (this.paramType.length < n) this.paramType.push('other')
   }
 
   /** True when literal token k of the last scan is exactly `t`. */
@@ -526,6 +528,7 @@ export class Masker {
       const e = new Int32Array(n * 2)
       e.set(this.tpEnd)
       this.tpEnd = e
+      while (this.tpType.length < n * 2) this.tpType.push('other')
     }
     this.tpStart[n] = a
     this.tpEnd[n] = b
