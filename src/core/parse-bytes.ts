@@ -6,7 +6,7 @@
  */
 import {levelAt} from './ingest/formats/format.js'
 import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
-import type {Cluster, TemplateMiner} from './templates/index.js'
+import {TemplateMiner, type Cluster} from './templates/index.js'
 import type {ParamType} from './templates/masking.js'
 
 /** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
@@ -470,4 +470,32 @@ export function warmUpSample(): Buffer {
     if (i % 97 === 0) lines.push('   ')
   }
   return Buffer.from(lines.join('\n'))
+}
+
+/**
+ * Runs `fast` over warmUpSample() 40 times, looking lines up and mining them (now and then with a
+ * fresh miner, so the tree's insert and search paths run too), before real regions arrive.
+ * `shared`: the sample lives in a SharedArrayBuffer, as a worker's regions do. `counts` must be
+ * the array the real calls will pass (its shape is part of what V8 optimises for).
+ */
+export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]): void {
+  const plain = warmUpSample()
+  let sample = plain
+  if (shared) {
+    sample = Buffer.from(new SharedArrayBuffer(plain.length))
+    sample.set(plain)
+  }
+  let warm = new TemplateMiner()
+  const scratch = new ByteOut(sample.length * 4)
+  for (let round = 0; round < 40; round++) {
+    if (!fast.validate(sample, 0, sample.length)) break
+    if (round % 10 === 9) warm = new TemplateMiner()
+    const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
+    fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, mine)
+    if (counts) {
+      for (const c of counts) c.tally = 0
+      counts.length = 0
+    }
+    scratch.take(true)
+  }
 }

@@ -6,7 +6,7 @@
  */
 import {isUtf8} from 'node:buffer'
 import {parentPort, workerData} from 'node:worker_threads'
-import {ByteOut, HdfsFastPath, warmUpSample, type FastStats} from './parse-bytes.js'
+import {ByteOut, HdfsFastPath, warmUp, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
 import type {RegionJob, RegionResult, SharedSetup, WorkerSetup} from './parse-pool.js'
 
@@ -16,25 +16,10 @@ let replica: TemplateMiner | undefined
 /** Clusters a region's lines used (one array for every job: its shape stays the one V8 optimised for). */
 const counts: Cluster[] = []
 
-// Until the first job arrives: run the hot paths, both modes, on a sample of every token shape.
-{
-  // In shared memory like every job's region: typed arrays over a SharedArrayBuffer have maps of
-  // their own, and code optimised for the other kind would be thrown away at the first job.
-  const plain = warmUpSample()
-  const sample = Buffer.from(new SharedArrayBuffer(plain.length))
-  sample.set(plain)
-  let warm = new TemplateMiner()
-  const scratch = new ByteOut(sample.length * 4)
-  for (let round = 0; round < 40; round++) {
-    if (!fast.validate(sample, 0, sample.length)) break
-    // Now and then a fresh miner, so the tree's insert and search paths run too (exact mode).
-    if (round % 10 === 9) warm = new TemplateMiner()
-    fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, round % 2 === 0 || round % 10 === 9)
-    for (const c of counts) c.tally = 0
-    counts.length = 0
-    scratch.take(true)
-  }
-}
+// Until the first job arrives: run the hot paths, both modes, on a sample of every token shape,
+// in shared memory like every job's region (typed arrays over a SharedArrayBuffer have maps of
+// their own, and code optimised for the other kind would be thrown away at the first job).
+warmUp(fast, true, counts)
 
 function build(init: WorkerSetup): TemplateMiner {
   return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)

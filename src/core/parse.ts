@@ -6,7 +6,7 @@ import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult}
 import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import type {ByteRegion} from './ingest/line-splitter.js'
-import {ByteOut, HdfsFastPath, csvField, paramLists, type FastStats} from './parse-bytes.js'
+import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, type FastStats} from './parse-bytes.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
 
@@ -109,7 +109,9 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   let miner = options.miner
   const formatName = (): string | undefined => assembler.detection?.format.name
   const useFast = options.fast !== false
-  const threads = useFast ? poolSize(options.jobs, await inputSize(options.input)) : 0
+  const inputBytes = await inputSize(options.input)
+  const threads = useFast ? poolSize(options.jobs, inputBytes) : 0
+  let warmed = false
   let setup: WorkerSetup | undefined
   const ensureMiner = async (): Promise<TemplateMiner> => {
     if (miner) return miner
@@ -151,7 +153,14 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const lines: string[] = []
   const handle = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const {buf, start, end} = region
-    if (useFast && nextStartsRecord && !region.truncated && formatName() === 'hdfs' && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
+    const candidate = useFast && nextStartsRecord && !region.truncated && formatName() === 'hdfs'
+    if (candidate && !warmed && !pool?.started && (inputBytes ?? 0) >= 8 * 2 ** 20) {
+      // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
+      // feedback of every token shape, instead of again each time a new branch turns up.
+      warmUp(fast, false)
+      warmed = true
+    }
+    if (candidate && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
       await writeRecords(assembler.finish())
       const before = fastStats.lines
       fast.write(buf, nextLineId, await ensureMiner(), sink, fastStats)
