@@ -41,33 +41,21 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, out: string[]): void {
-    let start = 0
-    if (this.carryBytes > 0 || this.carryTruncated) {
-      const nl = chunk.indexOf(10)
-      if (nl < 0) {
-        this.appendCarry(chunk)
-        return
-      }
-      this.appendCarry(chunk.subarray(0, nl))
-      this.emitCarry(out)
-      start = nl + 1
-    }
-    const last = chunk.lastIndexOf(10)
-    if (last >= start) {
-      this.emitRegion(chunk, start, last, out)
-      start = last + 1
-    }
-    if (start < chunk.length) this.appendCarry(chunk.subarray(start))
+    const regions: ByteRegion[] = []
+    this.pushRegions(chunk, regions)
+    for (const region of regions) this.decode(region, out)
   }
 
   end(out: string[]): void {
-    if (this.carryBytes > 0 || this.carryTruncated) this.emitCarry(out)
+    const regions: ByteRegion[] = []
+    this.endRegions(regions)
+    for (const region of regions) this.decode(region, out)
   }
 
   /**
-   * Byte mode: like push(), but hands out regions of complete lines without decoding them. The
-   * consumer either decodes a region with decode() (which counts its lines and warns exactly as
-   * push() would) or handles the bytes itself and reports its line count with countLines().
+   * Byte mode: hands out regions of complete lines without decoding them (push() is this plus
+   * decode()). The consumer either decodes a region with decode() (which counts its lines and
+   * warns) or handles the bytes itself and reports its line count with countLines().
    */
   pushRegions(chunk: Buffer, out: ByteRegion[]): void {
     let start = 0
@@ -136,15 +124,6 @@ export class LineSplitter {
       this.carryBytes += cut
     }
     this.carryTruncated = true
-  }
-
-  private emitCarry(out: string[]): void {
-    const buf = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes)
-    const truncated = this.carryTruncated
-    this.carry = []
-    this.carryBytes = 0
-    this.carryTruncated = false
-    this.emitLine(buf, truncated, out)
   }
 
   /** Decodes one line assembled from several chunks (the carry), with its warnings. */
