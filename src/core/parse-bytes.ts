@@ -33,12 +33,6 @@ export class ByteOut {
     this.off = 0
   }
 
-  bytes(b: Buffer): void {
-    this.ensure(b.length)
-    this.buf.set(b, this.off)
-    this.off += b.length
-  }
-
   text(s: string): void {
     this.ensure(s.length * 3)
     this.off += this.buf.write(s, this.off, 'utf8')
@@ -67,7 +61,7 @@ export function csvField(value: string): string {
 const PLAIN = /^[^"\\\u0000-\u001f]*$/
 
 /** A parameter value as it goes inside the quoted JSON array of a CSV cell. */
-export function paramJson(value: string): string {
+function paramJson(value: string): string {
   return PLAIN.test(value) ? `""${value}""` : JSON.stringify(value).replaceAll('"', '""')
 }
 
