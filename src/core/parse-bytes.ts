@@ -7,6 +7,7 @@
 import {levelAt} from './ingest/formats/format.js'
 import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
 import {TemplateMiner, type Cluster} from './templates/index.js'
+import {widened} from './templates/classify.js'
 import type {ParamType} from './templates/masking.js'
 
 /** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
@@ -124,15 +125,15 @@ class RegionLines {
 
   grow(): void {
     const n = this.lineStart.length * 2
-    for (const k of ['lineStart', 'lineEnd', 'compStart', 'compEnd', 'contStart', 'contEnd'] as const) {
-      const a = new Int32Array(n)
-      a.set(this[k])
-      this[k] = a
-    }
-    const care = new Uint8Array(n)
-    care.set(this.compCare)
-    this.compCare = care
+    this.lineStart = widened(this.lineStart, n)
+    this.lineEnd = widened(this.lineEnd, n)
+    this.compStart = widened(this.compStart, n)
+    this.compEnd = widened(this.compEnd, n)
+    this.contStart = widened(this.contStart, n)
+    this.contEnd = widened(this.contEnd, n)
+    this.compCare = widened(this.compCare, n)
   }
+
 }
 
 export interface FastStats {
@@ -399,13 +400,10 @@ export class HdfsFastPath {
   }
 
   private growBlocks(): void {
-    const s = new Int32Array(this.blockStart.length * 2)
-    s.set(this.blockStart)
-    this.blockStart = s
-    const e = new Int32Array(this.blockEnd.length * 2)
-    e.set(this.blockEnd)
-    this.blockEnd = e
+    this.blockStart = widened(this.blockStart, this.blockStart.length * 2)
+    this.blockEnd = widened(this.blockEnd, this.blockEnd.length * 2)
   }
+
 }
 
 /**

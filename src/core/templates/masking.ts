@@ -44,6 +44,7 @@ import {
   scanFlagsBase,
   stringHash,
   stripPunctuation,
+  widened,
 } from './classify.js'
 
 export {WILDCARD, hasDigit} from './classify.js'
@@ -392,12 +393,8 @@ export class Masker {
 
   private growParams(need: number): void {
     const n = Math.max(need, this.paramStart.length * 2)
-    const s = new Int32Array(n)
-    s.set(this.paramStart)
-    this.paramStart = s
-    const e = new Int32Array(n)
-    e.set(this.paramEnd)
-    this.paramEnd = e
+    this.paramStart = widened(this.paramStart, n)
+    this.paramEnd = widened(this.paramEnd, n)
     while (this.paramType.length < n) this.paramType.push('other')
   }
 
@@ -470,22 +467,13 @@ export class Masker {
 
   private grow(): void {
     const n = this.kinds.length * 2
-    const k = new Uint8Array(n)
-    k.set(this.kinds)
-    this.kinds = k
-    const st = new Int32Array(n)
-    st.set(this.starts)
-    this.starts = st
-    const en = new Int32Array(n)
-    en.set(this.ends)
-    this.ends = en
-    const th = new Int32Array(n)
-    th.set(this.tokenHash)
-    this.tokenHash = th
-    const bl = new Int32Array(n)
-    bl.set(this.blockish)
-    this.blockish = bl
+    this.kinds = widened(this.kinds, n)
+    this.starts = widened(this.starts, n)
+    this.ends = widened(this.ends, n)
+    this.tokenHash = widened(this.tokenHash, n)
+    this.blockish = widened(this.blockish, n)
   }
+
 
   /**
    * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
@@ -522,12 +510,8 @@ export class Masker {
   private found(a: number, b: number, type: ParamType): void {
     const n = this.tpCount
     if (n >= this.tpStart.length) {
-      const s = new Int32Array(n * 2)
-      s.set(this.tpStart)
-      this.tpStart = s
-      const e = new Int32Array(n * 2)
-      e.set(this.tpEnd)
-      this.tpEnd = e
+      this.tpStart = widened(this.tpStart, n * 2)
+      this.tpEnd = widened(this.tpEnd, n * 2)
       while (this.tpType.length < n * 2) this.tpType.push('other')
     }
     this.tpStart[n] = a
