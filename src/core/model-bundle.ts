@@ -6,7 +6,8 @@ import {detectorFromJSON} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
 import {FeatureConfig} from './features/build.js'
 import {Vocabulary} from './features/vocabulary.js'
-import {TemplateMiner, parseTemplateState} from './templates/index.js'
+import {TemplateMiner} from './templates/index.js'
+import {parseTemplateState} from './templates/state-schema.js'
 
 /**
  * A fitted pipeline on disk: everything needed to score new logs without refitting.

@@ -1,5 +1,8 @@
-import ora, {type Ora} from 'ora'
+import type {Ora} from 'ora'
 import {colorEnabled, err} from './style.js'
+
+// A spinner is drawn only on a terminal: elsewhere (pipes, CI, benchmarks) ora is not even loaded.
+const ora = process.stderr.isTTY ? (await import('ora')).default : undefined
 
 /**
  * Progress on stderr: a spinner with a bar when the total is known. Silent when stderr is not a
@@ -10,10 +13,10 @@ export class Progress {
   private lastRender = 0
 
   // ora redraws forever on a pseudo-terminal that reports 0 columns, so such a terminal gets none.
-  constructor(public label: string, private readonly enabled = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0) {}
+  constructor(public label: string, private readonly enabled = ora !== undefined && (process.stderr.columns ?? 0) > 0) {}
 
   start(): this {
-    if (this.enabled && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
+    if (this.enabled && ora && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
     return this
   }
 

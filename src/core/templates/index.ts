@@ -10,4 +10,5 @@ export {
 } from './config.js'
 export {type DrainConfig, defaultDrainConfig, DrainTree, Cluster, similarity} from './drain.js'
 export {type MaskingConfig, type Param, type ParamType, defaultMaskingConfig, Masker, classifySegment, WILDCARD} from './masking.js'
-export {type TemplateState, TEMPLATE_STATE_VERSION, templateStateSchema, parseTemplateState} from './state.js'
+export {type TemplateState, TEMPLATE_STATE_VERSION} from './state.js'
+// Validation (zod) is in './state-schema.js', imported by the callers that read state files.

@@ -11,7 +11,7 @@
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
 import {Cluster, DrainTree} from './drain.js'
 import {Masker, type Param, WILDCARD} from './masking.js'
-import {TEMPLATE_STATE_VERSION, type TemplateState, parseTemplateState} from './state.js'
+import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
 
@@ -344,9 +344,11 @@ export class TemplateMiner {
     }
   }
 
-  /** Rebuilds a miner from toJSON() output; throws FlareError when the object is not valid state. */
-  static fromJSON(input: unknown, overrides: TemplateMinerOptions = {}): TemplateMiner {
-    const state = parseTemplateState(input)
+  /**
+   * Rebuilds a miner from toJSON() output. `state` must be valid: state read from a file goes
+   * through parseTemplateState (state-schema.ts) first, which throws FlareError when it is not.
+   */
+  static fromJSON(state: TemplateState, overrides: TemplateMinerOptions = {}): TemplateMiner {
     const miner = new TemplateMiner({
       drain: {...state.config.drain, ...overrides.drain},
       masking: {...state.config.masking, ...overrides.masking},

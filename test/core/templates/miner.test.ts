@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {isFlareError} from '../../../src/core/errors.js'
 import {DrainTree, Cluster, TemplateMiner, similarity} from '../../../src/core/templates/index.js'
+import {parseTemplateState} from '../../../src/core/templates/state-schema.js'
 
 describe('TemplateMiner', () => {
   it('puts wildcards where tokens vary and reports new / updated / none', () => {
@@ -72,7 +73,7 @@ describe('TemplateMiner', () => {
     const state = JSON.parse(JSON.stringify(m.toJSON()))
     expect(state.version).toBe(1)
 
-    const loaded = TemplateMiner.fromJSON(state)
+    const loaded = TemplateMiner.fromJSON(parseTemplateState(state))
     expect(loaded.templates()).toEqual(m.templates())
     expect(loaded.add('Verification succeeded for blk_99')).toMatchObject({templateId: 'T1', change: 'none'})
     expect(loaded.add('Deleting block blk_4 file /z')).toMatchObject({templateId: 'T3', change: 'none'})
@@ -105,9 +106,9 @@ describe('TemplateMiner', () => {
   })
 
   it('rejects state that is not valid with a FlareError', () => {
-    expect(() => TemplateMiner.fromJSON({version: 99})).toThrow(/version 99/)
+    expect(() => TemplateMiner.fromJSON(parseTemplateState({version: 99}))).toThrow(/version 99/)
     try {
-      TemplateMiner.fromJSON({version: 1, nextId: 1, clusters: 'nope'})
+      TemplateMiner.fromJSON(parseTemplateState({version: 1, nextId: 1, clusters: 'nope'}))
       expect.unreachable()
     } catch (error) {
       expect(isFlareError(error)).toBe(true)
