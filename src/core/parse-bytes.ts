@@ -82,13 +82,6 @@ export function paramLists(params: ReadonlyArray<{value: string; type: string}> 
   return `,"[${values}]","[${types}]"\n`
 }
 
-const TYPE_BYTES = new Map<ParamType, Buffer>()
-function typeBytes(type: ParamType): Buffer {
-  let b = TYPE_BYTES.get(type)
-  if (b === undefined) TYPE_BYTES.set(type, (b = Buffer.from(`""${type}""`)))
-  return b
-}
-
 const EMPTY_LISTS = Buffer.from(',[],[]\n')
 
 /** Kept on each cluster (Cluster.memo) while its template text stays the same. */
@@ -97,6 +90,18 @@ interface TemplateBytes {
   /** `,T12,<template as a CSV field>,` */
   bytes: Buffer
   view: DataView
+  /**
+   * The parameter types of the last line written with this template, and the row's tail they
+   * make: `]","[""block"",""ip""]"` + newline. Lines of one template nearly always repeat them.
+   */
+  types: ParamType[]
+  typesCell: Buffer
+  typesView: DataView
+}
+
+/** `]","[` + the types as a quoted JSON array + `]"` + newline: the end of a row with parameters. */
+function typesCell(types: readonly ParamType[]): Buffer {
+  return Buffer.from(`]","[${types.map((t) => `""${t}""`).join(',')}]"\n`)
 }
 
 /** Level words seen so far: their bytes and normalised names (a handful per file). */
@@ -269,13 +274,24 @@ export class HdfsFastPath {
       const text = miner.templateOf(cluster)
       if (tb === null || tb.text !== text) {
         const bytes = Buffer.from(`,${cluster.templateId},${csvField(text)},`)
-        cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length)}
+        const cell = typesCell([])
+        cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), types: [], typesCell: cell, typesView: new DataView(cell.buffer, cell.byteOffset, cell.length)}
       }
       // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
       // one token, which holds a `_` and a digit, so only those tokens are searched.
       let nb = 0
       for (let t = 0, tn = masker.blockTokens; t < tn; t++) {
         const te = masker.blockTokenEnd(t)
+        if (masker.blockTokenWhole(t)) {
+          const ts = masker.blockTokenStart(t)
+          if (!this.seenBlock(buf, ts, te, nb)) {
+            if (nb >= this.blockStart.length) this.growBlocks()
+            this.blockStart[nb] = ts
+            this.blockEnd[nb] = te
+            nb++
+          }
+          continue
+        }
         for (let i = masker.blockTokenStart(t); i + 4 <= te; i++) {
           if (buf[i] !== 98 || buf[i + 1] !== 108 || buf[i + 2] !== 107 || buf[i + 3] !== 95) continue
           let j = i + 4
@@ -332,18 +348,15 @@ export class HdfsFastPath {
           o[p++] = 34
           o[p++] = 34
         }
-        o[p++] = 93
-        o[p++] = 34
-        o[p++] = 44
-        o[p++] = 34
-        o[p++] = 91
-        for (let j = 0; j < np; j++) {
-          if (j > 0) o[p++] = 44
-          p = putAll(o, p, typeBytes(masker.paramType[j]))
+        const types = masker.paramType
+        let same = tb.types.length === np
+        for (let j = 0; same && j < np; j++) same = tb.types[j] === types[j]
+        if (!same) {
+          tb.types = types.slice(0, np)
+          tb.typesCell = typesCell(tb.types)
+          tb.typesView = new DataView(tb.typesCell.buffer, tb.typesCell.byteOffset, tb.typesCell.length)
         }
-        o[p++] = 93
-        o[p++] = 34
-        o[p++] = 10
+        p = put(o, ov, p, tb.typesCell, tb.typesView, 0, tb.typesCell.length)
       }
       out.off = p
     }

@@ -297,6 +297,11 @@ export class Masker {
     return this.ends[this.blockish[i]]
   }
 
+  /** True when the i-th such token is a block id as a whole (`blk_-123`). */
+  blockTokenWhole(i: number): boolean {
+    return this.types[this.blockish[i]] === 'block'
+  }
+
   /** The bytes buf[a, b) as a string. */
   private text(a: number, b: number): string {
     return this.ascii ? this.buf.latin1Slice(a, b) : this.buf.utf8Slice(a, b)
