@@ -473,6 +473,8 @@ export function warmUpSample(): Buffer {
     const line = `0811${String(10 + (i % 18)).padStart(2, '0')} ${String(100000 + i * 37).slice(-6)} ${i % 500} ${shapes[i % shapes.length](i)}`
     lines.push(i % 3 === 0 ? line + '\r' : line)
     if (i % 97 === 0) lines.push('   ')
+    // A line longer than the masker's first buffers, so they grow here rather than mid-file.
+    if (i === 200) lines.push(`081110 000000 1 INFO dfs.DataNode: long ${Array.from({length: 700}, (_, j) => `k${j}=${j}`).join(' ')}`)
   }
   return Buffer.from(lines.join('\n'))
 }

@@ -120,16 +120,18 @@ export class Masker {
   private buf: Buffer = EMPTY
   private ascii = true
   private scratch = Buffer.allocUnsafe(1024)
-  private kinds = new Uint8Array(64)
-  private starts = new Int32Array(64)
-  private ends = new Int32Array(64)
-  private tokenHash = new Int32Array(64)
+  // Room for a 1 KB message's tokens from the start: growing them mid-file (a first long line)
+  // would throw away the scan's optimised code.
+  private kinds = new Uint8Array(512)
+  private starts = new Int32Array(512)
+  private ends = new Int32Array(512)
+  private tokenHash = new Int32Array(512)
   /**
    * Index of the first token of the last scan that may hold an HDFS block id (`blk_` + digits:
    * a `_` and a digit), or -1; nextBlockToken() walks the others. Lets a caller look for block
    * ids in a few tokens instead of every byte.
    */
-  private blockish = new Int32Array(64)
+  private blockish = new Int32Array(512)
   private blockishCount = 0
   private masks: (string | null)[] = []
   private count = 0
