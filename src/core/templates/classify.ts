@@ -189,6 +189,16 @@ export function hasTimeShape(s: Bytes, a: number, b: number): boolean {
 export function classifyBytes(s: Bytes, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
   const n = b - a
   if (n <= 0) return null
+  const c0 = s[a]
+  if (c0 === SLASH && cfg.path && n > 1) {
+    // A token opening with '/' is a URL (a scheme after its start), an /ip[:port] or a path; the
+    // character counts below would not change that (most tokens masked whole in HDFS are paths).
+    if (cfg.url) {
+      const p = indexOfScheme(s, a, b)
+      if (p > a && p + 3 < b) return 'url'
+    }
+    return cfg.ip && isIp(s, a + 1, b) ? 'ip' : 'path'
+  }
   let digits = 0
   let letters = 0
   let hexLetters = 0
@@ -208,7 +218,6 @@ export function classifyBytes(s: Bytes, a: number, b: number, cfg: MaskingConfig
       else if (c === AT) ats++
     } else letters++
   }
-  const c0 = s[a]
   if (cfg.block && c0 === 98 && isBlockId(s, a, b)) return 'block'
   if (cfg.url && colons > 0 && slashes >= 2) {
     const p = indexOfScheme(s, a, b)
