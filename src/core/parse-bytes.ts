@@ -480,7 +480,14 @@ export function warmUpSample(): Buffer {
 }
 
 /**
- * Runs `fast` over warmUpSample() 40 times, looking lines up and mining them (now and then with a
+ * Rounds of the warm-up: enough for V8 to optimise the hot path with both modes' feedback. More
+ * only delay the first region (40 rounds kept the workers busy for about 0.8 s on a loaded
+ * machine, 10 for about 0.5 s, and the runs after them were no slower).
+ */
+const WARM_ROUNDS = 10
+
+/**
+ * Runs `fast` over warmUpSample() WARM_ROUNDS times, looking lines up and mining them (now and then with a
  * fresh miner, so the tree's insert and search paths run too), before real regions arrive.
  * `shared`: the sample lives in a SharedArrayBuffer, as a worker's regions do. `counts` must be
  * the array the real calls will pass (its shape is part of what V8 optimises for).
@@ -494,7 +501,7 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]):
   }
   let warm = new TemplateMiner()
   const scratch = new ByteOut(sample.length * 4)
-  for (let round = 0; round < 40; round++) {
+  for (let round = 0; round < WARM_ROUNDS; round++) {
     if (!fast.validate(sample, 0, sample.length)) break
     if (round % 10 === 9) warm = new TemplateMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
