@@ -474,7 +474,7 @@ export function warmUpSample(): Buffer {
     lines.push(i % 3 === 0 ? line + '\r' : line)
     if (i % 97 === 0) lines.push('   ')
     // A line longer than the masker's first buffers, so they grow here rather than mid-file.
-    if (i === 200) lines.push(`081110 000000 1 INFO dfs.DataNode: long ${Array.from({length: 700}, (_, j) => `k${j}=${j}`).join(' ')}`)
+    if (i === 200) lines.push(`081110 000000 1 INFO dfs.DataNode: long ${Array.from({length: 600}, (_, j) => j % 10).join(' ')}`)
   }
   return Buffer.from(lines.join('\n'))
 }
