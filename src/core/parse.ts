@@ -5,6 +5,7 @@ import {once} from 'node:events'
 import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult} from './mine.js'
 import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
+import {DETECTION_SAMPLE} from './ingest/formats/registry.js'
 import type {ByteRegion} from './ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, type FastStats} from './parse-bytes.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
@@ -77,6 +78,16 @@ function countNewlines(region: ByteRegion): number {
     p = region.buf.indexOf(10, p + 1)
   }
   return n
+}
+
+/** Offset of the n-th newline of a region (n >= 1), or -1 when it has fewer. */
+function nthNewline(region: ByteRegion, n: number): number {
+  let p = region.start - 1
+  for (let k = 0; k < n; k++) {
+    p = region.buf.indexOf(10, p + 1)
+    if (p < 0 || p >= region.end) return -1
+  }
+  return p
 }
 
 /** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
@@ -242,8 +253,19 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     // opens with a continuation line instead, the held region's last record must stay open.
     let held: ByteRegion | null = null
     for await (const regions of reader.regions()) {
-      for (const region of regions) {
+      for (let region of regions) {
         if (held) await enqueue(held, fast.startsWithRecord(region.buf, region.start, region.end))
+        if (useFast && formatName() === undefined && !region.carried && !region.truncated) {
+          // Until the format is known, lines take the string path. Only the detection sample
+          // needs to: it goes first, on its own, so the rest of the first region can already
+          // take the fast path (and the workers).
+          const cut = nthNewline(region, DETECTION_SAMPLE + 56)
+          if (cut >= 0) {
+            const head: ByteRegion = {buf: region.buf, start: region.start, end: cut, carried: false, truncated: false}
+            region = {buf: region.buf, start: cut + 1, end: region.end, carried: false, truncated: false}
+            await enqueue(head, fast.startsWithRecord(region.buf, region.start, region.end))
+          }
+        }
         held = region
       }
     }
