@@ -63,6 +63,22 @@ describe('flare parse fast path', () => {
     expect(r.fastTemplates).toBe(r.slowTemplates)
   })
 
+  it('keeps records whole where the detection sample is cut off the first region', async () => {
+    // The first region's first 256 lines go through the string path on their own (format
+    // detection); a stack trace across that cut, or blank lines in the sample, must not matter.
+    for (const at of [254, 255, 256, 257]) {
+      const lines: string[] = []
+      for (let i = 0; lines.length < 3000; i++) {
+        if (lines.length === at) lines.push(hdfs(i, 'Exception while serving blk_1 java.io.IOException: reset', 'WARN'), '\tat org.apache.Foo.bar(Foo.java:12)', '\tat org.apache.Foo.baz(Foo.java:34)')
+        else if (i % 61 === 5) lines.push('')
+        else lines.push(hdfs(i, `Receiving block blk_${i} src: /10.0.${i % 200}.1:50010 dest: /10.0.0.2:50010`))
+      }
+      const r = await both(`cut-${at}.log`, lines.join('\n') + '\n')
+      expect(r.fast).toBe(r.slow)
+      expect(r.summary.joined).toBe(2)
+    }
+  })
+
   it('keeps a stack trace whole when its first continuation line starts the next read buffer', async () => {
     // The reader hands out 1 MiB buffers: fill the first exactly, so the continuation line opens
     // the second, and the last record of the first must stay open for it.
