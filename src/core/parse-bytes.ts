@@ -201,6 +201,11 @@ export class HdfsFastPath {
     return entry
   }
 
+  /** Lines (blank ones included) of the last validate() that returned true. */
+  get validatedLines(): number {
+    return this.lines.n
+  }
+
   /**
    * Splits buf[start, end) into lines and parses each; false (and nothing done) when any
    * non-blank line is not an HDFS line the fast path can take.

@@ -15,6 +15,7 @@ import {existsSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
+import type {ByteRegion} from './ingest/line-splitter.js'
 import type {FastStats} from './parse-bytes.js'
 import type {TemplateMiner} from './templates/index.js'
 
@@ -27,6 +28,8 @@ export interface WorkerSetup {
 
 export interface SharedSetup {
   maxLineBytes: number
+  /** The input file, when regions may be read from it by offset (RegionJob.offset). */
+  path?: string
   input: SharedArrayBuffer
   output: SharedArrayBuffer
   inSize: number
@@ -38,6 +41,15 @@ export interface RegionJob {
   /** Job slot: the region is input[slot * inSize, + length); rows go to output[slot * outSize, ...). */
   slot: number
   length: number
+  /**
+   * When set, the region is not in the slot yet: the worker reads `length` bytes of the input
+   * file at this offset into it, and takes them only if they hold `lines` lines and begin and end
+   * with the bytes `head` / `tail` as the main thread read them (else: status 'slow').
+   */
+  offset?: number
+  lines?: number
+  head?: number
+  tail?: number
   firstLineId: number
   /** Miss-log entries the worker has not replayed yet. */
   misses: Array<{tokens: string[]; hash: number}>
@@ -115,20 +127,23 @@ export class ParsePool {
 
   private miner: TemplateMiner | undefined
   private setup: WorkerSetup | undefined
+  private readonly path: string | undefined
 
   /**
    * Starts the threads at once (they load while the first lines are read and the format is
    * detected); start() hands them the miner before the first job.
    */
-  constructor(size: number, maxLineBytes: number, slots = 3 * size + 2) {
+  /** `path`: the input file, when regions that carry an offset may be read from it by the workers. */
+  constructor(size: number, maxLineBytes: number, path?: string, slots = 3 * size + 2) {
     const url = workerUrl()
     if (!url) throw new Error('parse worker script not built')
+    this.path = path
     // Rows take about twice the bytes of their lines; three times leaves room for odd ones.
     this.outSize = 3 * SLOT_INPUT + (1 << 16)
     this.input = new SharedArrayBuffer(slots * SLOT_INPUT)
     this.output = new SharedArrayBuffer(slots * this.outSize)
     for (let i = 0; i < slots; i++) this.free.push(i)
-    const shared: SharedSetup = {maxLineBytes, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
+    const shared: SharedSetup = {maxLineBytes, path, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
     for (let i = 0; i < size; i++) {
       const thread: Thread = {worker: new Worker(url, {workerData: shared}), initialized: false, sent: 0, inflight: 0}
       thread.worker.on('message', (r: RegionResult) => {
@@ -205,14 +220,20 @@ export class ParsePool {
   }
 
   /**
-   * Copies a region (at most SLOT_INPUT bytes) into a free slot and sends it to the least busy
-   * worker. `exact`: the region's turn has come (nothing before it is pending), so the worker
-   * mines it for real (see RegionJob.exact).
+   * Sends a region of `lines` lines (at most SLOT_INPUT bytes) to the least busy worker, in a free
+   * slot: a region that says where it lies in the input file is read there by the worker (a
+   * kernel copy, off this thread), any other is copied in here. `exact`: the region's turn has
+   * come (nothing before it is pending), so the worker mines it for real (see RegionJob.exact).
    */
-  async run(bytes: Uint8Array, firstLineId: number, exact = false): Promise<RemoteRegion> {
+  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false): Promise<RemoteRegion> {
     while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
     const slot = this.free.pop()!
-    new Uint8Array(this.input, slot * SLOT_INPUT, bytes.length).set(bytes)
+    const length = region.end - region.start
+    let file: Pick<RegionJob, 'offset' | 'lines' | 'head' | 'tail'> = {}
+    if (this.path !== undefined && region.offset !== undefined && length >= 4) {
+      const {buf, start, end} = region
+      file = {offset: region.offset, lines, head: buf.readUInt32LE(start), tail: buf.readUInt32LE(end - 4)}
+    } else new Uint8Array(this.input, slot * SLOT_INPUT, length).set(region.buf.subarray(region.start, region.end))
     let thread = this.threads[0]
     for (const t of this.threads) if (t.inflight < thread.inflight) thread = t
     const log = this.miner!.missLog!
@@ -224,7 +245,7 @@ export class ParsePool {
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread}))
-    thread.worker.postMessage({id, slot, length: bytes.length, firstLineId, misses, init, exact} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact} satisfies RegionJob)
     this.trim()
     return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
   }

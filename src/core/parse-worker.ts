@@ -5,6 +5,7 @@
  * a line of a shape it has not seen sends the region back to the main thread.
  */
 import {isUtf8} from 'node:buffer'
+import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 import {ByteOut, HdfsFastPath, warmUp, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
@@ -21,6 +22,24 @@ const counts: Cluster[] = []
 // their own, and code optimised for the other kind would be thrown away at the first job).
 warmUp(fast, true, counts)
 
+let fd: number | undefined
+
+/** Reads a job's region from the input file into its slot; false when the bytes are not the main thread's. */
+function readRegion(job: RegionJob, buf: Buffer): boolean {
+  try {
+    fd ??= openSync(setup.path!, 'r')
+    let got = 0
+    while (got < job.length) {
+      const n = readSync(fd, buf, got, job.length - got, job.offset! + got)
+      if (n === 0) return false
+      got += n
+    }
+  } catch {
+    return false
+  }
+  return buf.readUInt32LE(0) === job.head && buf.readUInt32LE(job.length - 4) === job.tail
+}
+
 function build(init: WorkerSetup): TemplateMiner {
   return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)
 }
@@ -31,7 +50,10 @@ parentPort!.on('message', (job: RegionJob) => {
   for (const m of job.misses) miner.replay(m.tokens, m.hash)
   const buf = Buffer.from(setup.input, job.slot * setup.inSize, job.length)
   const reply = (result: RegionResult): void => parentPort!.postMessage(result)
+  if (job.offset !== undefined && !readRegion(job, buf)) return reply({id: job.id, status: 'slow'})
   if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
+  // What the main thread counted and saw must be what was read (a file rewritten meanwhile is not).
+  if (job.lines !== undefined && fast.validatedLines !== job.lines) return reply({id: job.id, status: 'slow'})
   // Rows go straight into the slot's output area: nothing is allocated or copied per region.
   const out = new ByteOut(setup.outSize, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}

@@ -135,7 +135,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     return miner
   }
   // The threads load while the first lines are read and the format is detected.
-  const pool = threads > 0 ? new ParsePool(threads, reader.splitter.maxLineBytes) : undefined
+  const pool = threads > 0 ? new ParsePool(threads, reader.splitter.maxLineBytes, inputBytes !== undefined ? options.input : undefined) : undefined
 
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
   const escaped = new Map<string, string>()
@@ -201,6 +201,8 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     region: ByteRegion
     nextStartsRecord: boolean
     firstLineId: number
+    /** Lines in the region. */
+    lines: number
     remote?: RemoteRegion
   }
   const queue: Job[] = []
@@ -213,7 +215,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
       // A new shape, or templates it used changed since: now that it is this region's turn, a
       // worker does it again in exact mode (so the main thread stays free to read and write).
       pool!.release(remote.slot)
-      remote = await pool!.run(job.region.buf.subarray(job.region.start, job.region.end), job.firstLineId, true)
+      remote = await pool!.run(job.region, job.firstLineId, job.lines, true)
       r = await remote.result
     }
     if (r.status === 'ok' && (remote.exact || pool!.current(r, remote.version, remote.clears))) {
@@ -236,11 +238,11 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     }
   }
   const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
-    const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1}
     const lineCount = countNewlines(region) + 1
+    const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1, lines: lineCount}
     if (pool && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
       if (!pool.started) pool.start(miner, setup!)
-      job.remote = await pool.run(region.buf.subarray(region.start, region.end), dispatchedLines + 1)
+      job.remote = await pool.run(region, dispatchedLines + 1, lineCount)
     }
     dispatchedLines += lineCount
     queue.push(job)
@@ -261,8 +263,9 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
           // take the fast path (and the workers).
           const cut = nthNewline(region, DETECTION_SAMPLE + 56)
           if (cut >= 0) {
-            const head: ByteRegion = {buf: region.buf, start: region.start, end: cut, carried: false, truncated: false}
-            region = {buf: region.buf, start: cut + 1, end: region.end, carried: false, truncated: false}
+            const {buf, start, end, offset} = region
+            const head: ByteRegion = {buf, start, end: cut, carried: false, truncated: false, offset}
+            region = {buf, start: cut + 1, end, carried: false, truncated: false, offset: offset === undefined ? undefined : offset + cut + 1 - start}
             await enqueue(head, fast.startsWithRecord(region.buf, region.start, region.end))
           }
         }

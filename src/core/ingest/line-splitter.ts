@@ -11,6 +11,11 @@ export interface ByteRegion {
   end: number
   carried: boolean
   truncated: boolean
+  /**
+   * Where buf[start] lies in the input file, when these bytes are the file's own bytes there (a
+   * plain file read as it is, not a carried line): another thread can then read them itself.
+   */
+  offset?: number
 }
 
 /** The counters LineSplitter updates (a subset of ReaderStats). */
@@ -57,7 +62,7 @@ export class LineSplitter {
    * decode()). The consumer either decodes a region with decode() (which counts its lines and
    * warns) or handles the bytes itself and reports its line count with countLines().
    */
-  pushRegions(chunk: Buffer, out: ByteRegion[]): void {
+  pushRegions(chunk: Buffer, out: ByteRegion[], chunkOffset?: number): void {
     let start = 0
     if (this.carryBytes > 0 || this.carryTruncated) {
       const nl = chunk.indexOf(10)
@@ -71,7 +76,7 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(10)
     if (last >= start) {
-      out.push({buf: chunk, start, end: last, carried: false, truncated: false})
+      out.push({buf: chunk, start, end: last, carried: false, truncated: false, offset: chunkOffset === undefined ? undefined : chunkOffset + start})
       start = last + 1
     }
     if (start < chunk.length) this.appendCarry(chunk.subarray(start))

@@ -100,11 +100,14 @@ export function createRegionReader(input: string | Readable, options: LineReader
     options.signal?.throwIfAborted()
     const raw = await openSource(input, options, stats)
     try {
+      // A plain file's chunks are its bytes as they are: regions can say where they lie in it.
+      const file = typeof input === 'string' && input !== '-'
       for await (const chunk of decodedChunks(raw, stats)) {
         options.signal?.throwIfAborted()
+        const chunkOffset = file && !stats.compressed ? stats.decodedBytes : undefined
         stats.decodedBytes += chunk.length
         const out: ByteRegion[] = []
-        splitter.pushRegions(chunk, out)
+        splitter.pushRegions(chunk, out, chunkOffset)
         if (out.length > 0) yield out
       }
       const out: ByteRegion[] = []

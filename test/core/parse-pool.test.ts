@@ -1,0 +1,68 @@
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {afterAll, describe, expect, it} from 'vitest'
+import type {ParsePool as Pool} from '../../src/core/parse-pool.js'
+import type {ByteRegion} from '../../src/core/ingest/line-splitter.js'
+import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
+import {repoRoot} from '../helpers/cli.js'
+
+/**
+ * The worker pool of `flare parse` as built (the worker script exists only in dist/, which
+ * `npm test` builds first). Regions that say where they lie in the input file are read there by
+ * the worker; it must refuse bytes that are not what the main thread read.
+ */
+const built = path.join(repoRoot, 'dist/core/parse-pool.js')
+const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-pool-'))
+const pools: Pool[] = []
+afterAll(async () => {
+  for (const p of pools) await p.close()
+})
+
+const line = (i: number): string => `081109 2035${String(i % 60).padStart(2, '0')} 14${i % 10} INFO dfs.DataNode$PacketResponder: PacketResponder ${i % 3} for block blk_${1000 + i} terminating`
+
+// `npm test` builds first; a bare `vitest run` without a build skips this file's suite.
+describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
+  it('reads a region from the file by offset, and refuses bytes that differ from what the main thread read', async () => {
+    const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
+    const text = Array.from({length: 500}, (_, i) => line(i)).join('\n') + '\n'
+    const file = path.join(tmp, 'hdfs.log')
+    writeFileSync(file, text)
+    const buf = Buffer.from(text)
+    const pool = new ParsePool(1, 1 << 20, file)
+    pools.push(pool)
+    const miner = new TemplateMiner(configForFormat('hdfs'))
+    pool.start(miner, {state: null, config: miner.config})
+    const end = buf.lastIndexOf(10)
+    const region = (start: number, offset: number | undefined): ByteRegion => ({buf, start, end, carried: false, truncated: false, offset})
+    const lines = text.slice(0, end).split('\n').length
+
+    // Read by offset: the worker mines the region (exact) and writes every row.
+    const ok = await pool.run(region(0, 0), 1, lines, true)
+    const r = await ok.result
+    expect(r.status).toBe('ok')
+    expect(r.stats!.lines).toBe(lines)
+    const rows = pool.rows(ok, r.csvLength!).toString('utf8').trimEnd().split('\n')
+    expect(rows).toHaveLength(lines)
+    expect(rows[0]).toMatch(/^1,T1,PacketResponder <\*> for block <\*> terminating,081109 203500,INFO,dfs\.DataNode\$PacketResponder,/)
+    pool.release(ok.slot)
+
+    // The same region said to lie one byte later in the file: other bytes, so the worker refuses it.
+    const shifted = await pool.run(region(0, 1), 1, lines)
+    expect((await shifted.result).status).toBe('slow')
+    pool.release(shifted.slot)
+
+    // A line count that does not match what the worker finds is refused too.
+    const miscounted = await pool.run(region(0, 0), 1, lines + 1)
+    expect((await miscounted.result).status).toBe('slow')
+    pool.release(miscounted.slot)
+
+    // Without an offset the region is copied in by the main thread, as for stdin or gzip input.
+    const copied = await pool.run(region(0, undefined), 1, lines)
+    const c = await copied.result
+    expect(c.status).toBe('ok')
+    expect(pool.rows(copied, c.csvLength!).toString('utf8')).toBe(rows.join('\n') + '\n')
+    pool.release(copied.slot)
+  })
+})
