@@ -463,6 +463,8 @@ export function warmUpSample(): Buffer {
     (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.${i % 250}.${i % 5}:50010 is added to blk_${i} size ${i * 1000}`,
     (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/root/rand${i % 3}/_temporary/_task_200811092030_0001_m_${i}_0/part-${i}. blk_-${i}`,
     (i: number) => `INFO dfs.FSDataset: Deleting block blk_${i} file /mnt/hadoop/dfs/data/current/subdir${i % 60}/blk_${i}`,
+    // Block ids inside other tokens, negative ones and one of them not seen before on the line.
+    (i: number) => `INFO dfs.FSDataset: Deleting block blk_-${i} file /mnt/hadoop/dfs/data/current/subdir${i % 60}/blk_-${i}.meta and (blk_-${i + 5})`,
     (i: number) => `INFO dfs.FSNamesystem: BLOCK* NameSystem.delete: blk_-${i} is added to invalidSet of 10.250.${i % 250}.1:50010`,
     (i: number) => `INFO dfs.DataNode: 10.250.${i % 250}.2:50010 Served block blk_${i} to /10.250.${i % 99}.3`,
     (i: number) => `WARN dfs.DataNode: 10.250.${i % 250}.2:50010:Got exception while serving blk_${i} to /10.250.1.${i % 9}:`,
