@@ -6,7 +6,8 @@
  */
 import {levelAt} from './ingest/formats/format.js'
 import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
-import {TemplateMiner, type Cluster} from './templates/index.js'
+import {isUtf8} from 'node:buffer'
+import {TemplateMiner, configForFormat, type Cluster} from './templates/index.js'
 import {widened} from './templates/classify.js'
 import type {ParamType} from './templates/masking.js'
 
@@ -516,6 +517,34 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]):
     if (round % 10 === 9) warm = new TemplateMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
     fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, mine)
+    if (counts) {
+      for (const c of counts) c.tally = 0
+      counts.length = 0
+    }
+    scratch.take(true)
+  }
+}
+
+/**
+ * Before a thread's first real region: the region's first `lines` lines (or fewer) are mined into
+ * a scratch miner and looked up again, their rows thrown away. The synthetic sample cannot know
+ * every branch a real log takes; these lines give V8 the real ones too while the hot functions
+ * are not optimised yet. `buf[start, end)` must be complete lines, in the memory the real regions
+ * use; the caller validates the region again afterwards.
+ */
+export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: Cluster[]): void {
+  let cut = start - 1
+  for (let k = 0; k < lines; k++) {
+    const next = buf.indexOf(10, cut + 1)
+    if (next < 0 || next >= end) break
+    cut = next
+  }
+  if (cut <= start || !isUtf8(buf.subarray(start, cut)) || !fast.validate(buf, start, cut)) return
+  const warm = new TemplateMiner(configForFormat('hdfs'))
+  const scratch = new ByteOut(4 * (cut - start) + (1 << 16))
+  for (const mine of [true, false]) {
+    if (!fast.validate(buf, start, cut)) return
+    fast.write(buf, 1, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, mine || counts === undefined)
     if (counts) {
       for (const c of counts) c.tally = 0
       counts.length = 0

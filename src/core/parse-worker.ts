@@ -7,7 +7,7 @@
 import {isUtf8} from 'node:buffer'
 import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
-import {ByteOut, HdfsFastPath, warmUp, type FastStats} from './parse-bytes.js'
+import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
 import type {RegionJob, RegionResult, SharedSetup, WorkerSetup} from './parse-pool.js'
 
@@ -23,6 +23,8 @@ const counts: Cluster[] = []
 warmUp(fast, true, counts)
 
 let fd: number | undefined
+/** Whether the first real region's lines have warmed the fast path up (warmUpOn). */
+let warmedOnReal = false
 
 /** Reads a job's region from the input file into its slot; false when the bytes are not the main thread's. */
 function readRegion(job: RegionJob, buf: Buffer): boolean {
@@ -51,6 +53,10 @@ parentPort!.on('message', (job: RegionJob) => {
   const buf = Buffer.from(setup.input, job.slot * setup.inSize, job.length)
   const reply = (result: RegionResult): void => parentPort!.postMessage(result)
   if (job.offset !== undefined && !readRegion(job, buf)) return reply({id: job.id, status: 'slow'})
+  if (!warmedOnReal) {
+    warmedOnReal = true
+    warmUpOn(fast, buf, 0, buf.length, 300, counts)
+  }
   if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
   // What the main thread counted and saw must be what was read (a file rewritten meanwhile is not).
   if (job.lines !== undefined && fast.validatedLines !== job.lines) return reply({id: job.id, status: 'slow'})

@@ -7,7 +7,7 @@ import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import {DETECTION_SAMPLE} from './ingest/formats/registry.js'
 import type {ByteRegion} from './ingest/line-splitter.js'
-import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, type FastStats} from './parse-bytes.js'
+import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
 
@@ -171,6 +171,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
       // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
       // feedback of every token shape, instead of again each time a new branch turns up.
       warmUp(fast, false)
+      warmUpOn(fast, buf, start, end, 300)
       warmed = true
     }
     if (candidate && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
