@@ -3,13 +3,17 @@
  * core while the main thread reads, keeps the one true miner, and writes the results in input
  * order. Each worker holds a read-only replica of the miner that is kept in step by replaying the
  * main miner's miss log (the masked shapes that went through the Drain tree, in order). A result
- * is used only when no new shape appeared between its dispatch and its turn; otherwise the main
- * thread does the region again itself, so the output never depends on timing.
+ * is used only when none of the templates it used changed between its dispatch and its turn;
+ * otherwise a worker does the region again in exact mode at its turn, so the output never depends
+ * on timing.
  *
- * Bytes move through shared memory: each job slot has an input area the main thread copies a
- * region into and an output area the worker writes rows into, which the main thread hands to
- * the output stream as they are. Messages carry only offsets, so nothing is allocated per region
- * and neither side's garbage collector is kept busy by megabytes of transferred buffers.
+ * Bytes move through shared memory: each job slot has an input area and an output area the worker
+ * writes rows into, which the main thread hands to the output stream as they are. The worker
+ * reads a region of a plain input file into its slot itself, by offset (checked against the line
+ * count and edge bytes the main thread saw); other regions (stdin, gzip, a line carried across
+ * read buffers) are copied in by the main thread. Messages carry only offsets, so nothing is
+ * allocated per region and neither side's garbage collector is kept busy by megabytes of
+ * transferred buffers.
  */
 import {existsSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
