@@ -170,7 +170,10 @@ async function* splitBatches(raw: Readable, stats: ReaderStats, splitter: LineSp
 }
 
 async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats): Promise<Readable> {
-  if (typeof input !== 'string') return input
+  if (typeof input !== 'string') {
+    if (input instanceof Readable) return input
+    throw new FlareError('Nothing to read: no input was given.', {exitCode: ExitCode.usage, hint: 'Pass -i FILE, or -i - to read standard input.'})
+  }
   if (input === '-') {
     if (options.stdin) return options.stdin
     if (process.stdin.isTTY)

@@ -222,6 +222,14 @@ describe('sources', () => {
     await expectFlareError(readAllLines(dir), /is a directory/)
   })
 
+  it('says so when a caller passes no input at all (API use; the CLI requires -i)', async () => {
+    const error = await expectFlareError(readAllLines(undefined as unknown as string), /no input was given/)
+    expect(error.exitCode).toBe(ExitCode.usage)
+    const {createRegionReader} = await import('../../../src/core/ingest/reader.js')
+    const regions = createRegionReader(undefined as unknown as string).regions()
+    await expectFlareError(regions.next(), /no input was given/)
+  })
+
   it.skipIf(process.getuid?.() === 0)('reports an unreadable file (skipped as root: root reads anything)', async () => {
     const file = writeTemp(dir, 'secret.log', 'x\n')
     chmodSync(file, 0o000)
