@@ -513,16 +513,22 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]):
   let warm = new TemplateMiner()
   const scratch = new ByteOut(sample.length * 4)
   for (let round = 0; round < WARM_ROUNDS; round++) {
-    if (!fast.validate(sample, 0, sample.length)) break
     if (round % 10 === 9) warm = new TemplateMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
-    fast.write(sample, 1 + round * 1000, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, mine)
-    if (counts) {
-      for (const c of counts) c.tally = 0
-      counts.length = 0
-    }
-    scratch.take(true)
+    if (!warmRound(fast, sample, 0, sample.length, warm, scratch, counts, mine)) break
   }
+}
+
+/** One warm-up pass over buf[start, end), its rows and counts thrown away; false if it does not validate. */
+function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: TemplateMiner, scratch: ByteOut, counts: Cluster[] | undefined, mine: boolean): boolean {
+  if (!fast.validate(buf, start, end)) return false
+  fast.write(buf, 1, miner, scratch, {lines: 0, records: 0, blank: 0}, counts, mine)
+  if (counts) {
+    for (const c of counts) c.tally = 0
+    counts.length = 0
+  }
+  scratch.take(true)
+  return true
 }
 
 /**
@@ -539,16 +545,8 @@ export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: nu
     if (next < 0 || next >= end) break
     cut = next
   }
-  if (cut <= start || !isUtf8(buf.subarray(start, cut)) || !fast.validate(buf, start, cut)) return
+  if (cut <= start || !isUtf8(buf.subarray(start, cut))) return
   const warm = new TemplateMiner(configForFormat('hdfs'))
   const scratch = new ByteOut(4 * (cut - start) + (1 << 16))
-  for (const mine of [true, false]) {
-    if (!fast.validate(buf, start, cut)) return
-    fast.write(buf, 1, warm, scratch, {lines: 0, records: 0, blank: 0}, counts, mine || counts === undefined)
-    if (counts) {
-      for (const c of counts) c.tally = 0
-      counts.length = 0
-    }
-    scratch.take(true)
-  }
+  for (const mine of [true, false]) if (!warmRound(fast, buf, start, cut, warm, scratch, counts, mine || counts === undefined)) return
 }
