@@ -6,6 +6,7 @@
  */
 import {levelAt} from './ingest/formats/format.js'
 import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
+import {nthNewline} from './ingest/line-splitter.js'
 import {isUtf8} from 'node:buffer'
 import {TemplateMiner, configForFormat, type Cluster} from './templates/index.js'
 import {widened} from './templates/classify.js'
@@ -539,12 +540,8 @@ function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, 
  * use; the caller validates the region again afterwards.
  */
 export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: Cluster[]): void {
-  let cut = start - 1
-  for (let k = 0; k < lines; k++) {
-    const next = buf.indexOf(10, cut + 1)
-    if (next < 0 || next >= end) break
-    cut = next
-  }
+  let cut = nthNewline(buf, start, end, lines)
+  if (cut < 0) cut = buf.lastIndexOf(10, end - 1)
   if (cut <= start || !isUtf8(buf.subarray(start, cut))) return
   const warm = new TemplateMiner(configForFormat('hdfs'))
   const scratch = new ByteOut(4 * (cut - start) + (1 << 16))

@@ -6,7 +6,7 @@ import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult}
 import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import {DETECTION_SAMPLE} from './ingest/formats/registry.js'
-import type {ByteRegion} from './ingest/line-splitter.js'
+import {nthNewline, type ByteRegion} from './ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
@@ -80,16 +80,6 @@ function countNewlines(region: ByteRegion): number {
     p = region.buf.indexOf(10, p + 1)
   }
   return n
-}
-
-/** Offset of the n-th newline of a region (n >= 1), or -1 when it has fewer. */
-function nthNewline(region: ByteRegion, n: number): number {
-  let p = region.start - 1
-  for (let k = 0; k < n; k++) {
-    p = region.buf.indexOf(10, p + 1)
-    if (p < 0 || p >= region.end) return -1
-  }
-  return p
 }
 
 /** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
@@ -264,7 +254,8 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
           // Until the format is known, lines take the string path. Only the detection sample
           // needs to: it goes first, on its own, so the rest of the first region can already
           // take the fast path (and the workers).
-          const cut = nthNewline(region, DETECTION_SAMPLE + 56)
+          // (+ 56: room for blank lines, which the sample does not count.)
+          const cut = nthNewline(region.buf, region.start, region.end, DETECTION_SAMPLE + 56)
           if (cut >= 0) {
             const {buf, start, end, offset} = region
             const head: ByteRegion = {buf, start, end: cut, carried: false, truncated: false, offset}

@@ -18,6 +18,16 @@ export interface ByteRegion {
   offset?: number
 }
 
+/** Offset of the n-th newline in buf[start, end) (n >= 1), or -1 when there are fewer. */
+export function nthNewline(buf: Buffer, start: number, end: number, n: number): number {
+  let p = start - 1
+  for (let k = 0; k < n; k++) {
+    p = buf.indexOf(10, p + 1)
+    if (p < 0 || p >= end) return -1
+  }
+  return p
+}
+
 /** The counters LineSplitter updates (a subset of ReaderStats). */
 export interface SplitterStats {
   lines: number
