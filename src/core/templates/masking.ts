@@ -46,8 +46,17 @@ import {
   stripPunctuation,
   widened,
 } from './classify.js'
+import {P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './plan.js'
 
 export {WILDCARD, hasDigit} from './classify.js'
+
+/** shapeKey() of a message whose first token could be masked. */
+export const PLAN_MASKABLE = 0x20000000
+
+/** A small-integer key of a literal token's bytes (length, first, middle and last byte). */
+function literalKey(buf: Bytes, a: number, b: number): number {
+  return (Math.imul(((b - a) << 16) ^ buf[a] ^ (buf[b - 1] << 8), FNV_PRIME) ^ buf[(a + b) >> 1]) & 0x1fffffff
+}
 
 
 export type ParamType = 'ip' | 'host' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
@@ -225,28 +234,8 @@ export class Masker {
         flags |= f
       }
       care |= flags
-      let m: string | null = null
-      let type: ParamType | null = null
-      if (flags & S_DIGIT) {
-        if (flags & (S_OTHER | S_DELIM)) blockTokens[blockish++] = count
-        if (flags === S_DIGIT) {
-          m = this.wholeNumber
-          type = 'number'
-        } else {
-          this.wholeType = null
-          const fast =
-            (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
-              ? this.numericShape(buf, start, i)
-              : buf[start] === 98 && this.config.block && isBlockId(buf, start, i)
-                ? ((this.wholeType = 'block'), WILDCARD)
-                : null
-          m = fast ?? this.maskToken(buf, start, i, false)
-          type = this.wholeType
-        }
-      } else if (flags & S_SPECIAL) {
-        m = this.maskToken(buf, start, i, false)
-        type = this.wholeType
-      }
+      if (flags & S_DIGIT && flags & (S_OTHER | S_DELIM)) blockTokens[blockish++] = count
+      const m = this.maskScanned(buf, start, i, flags)
       let th: number
       if (m === null) {
         // A cheap signature of a literal token (length, first, middle and last bytes): the cache
@@ -261,7 +250,7 @@ export class Masker {
       h = Math.imul(h ^ th, FNV_PRIME)
       h ^= h >>> 15
       masks[count] = m
-      types[count] = m === WILDCARD ? type : null
+      types[count] = m === WILDCARD ? this.wholeType : null
       kinds[count] = 0
       starts[count] = start
       ends[count] = i
@@ -283,6 +272,204 @@ export class Masker {
     }
     this.hash = Math.imul(h ^ count, FNV_PRIME)
     return count
+  }
+
+  /**
+   * The mask of token buf[a, b), whose scan flags OR to `flags`: null for a literal, `<*>` or a
+   * partly masked token otherwise; the type of a whole `<*>` is left in wholeType (null when only
+   * a rescan can tell, see wholeParam).
+   */
+  private maskScanned(buf: Buffer, a: number, b: number, flags: number): string | null {
+    if (flags & S_DIGIT) {
+      if (flags === S_DIGIT) {
+        this.wholeType = 'number'
+        return this.wholeNumber
+      }
+      this.wholeType = null
+      const fast =
+        (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === 0 || (flags & (S_LETTER | S_OTHER | S_SPECIAL)) === S_SLASH_ONLY
+          ? this.numericShape(buf, a, b)
+          : buf[a] === 98 && this.config.block && isBlockId(buf, a, b)
+            ? ((this.wholeType = 'block'), WILDCARD)
+            : null
+      return fast ?? this.maskToken(buf, a, b, false)
+    }
+    if (flags & S_SPECIAL) return this.maskToken(buf, a, b, false)
+    return null
+  }
+
+  /**
+   * The plan bucket of the message buf[from, to) (see TemplateMiner's plan cache): a key of its
+   * first token's bytes when that token can only be a literal, PLAN_MASKABLE when it could be
+   * masked, -1 when the message has no token. Lines of one shape always get the same key.
+   */
+  shapeKey(buf: Buffer, from: number, to: number): number {
+    const flags = this.flags
+    let i = from
+    while (i < to && flags[buf[i]] & S_SPACE) i++
+    if (i >= to) return -1
+    const a = i
+    let fl = 0
+    for (; i < to; i++) {
+      const f = flags[buf[i]]
+      if (f & S_SPACE) break
+      fl |= f
+    }
+    return fl & (S_DIGIT | S_SPECIAL) ? PLAN_MASKABLE : literalKey(buf, a, i)
+  }
+
+  /**
+   * Fills `plan` from the last byte scan, whose parameters are read against `template` (the
+   * template lastParamRanges() picked): false when the shape cannot be planned (a month or unit
+   * word was masked for its neighbours, which depends on more than the token itself).
+   */
+  planFrom(template: readonly string[], plan: ShapePlan): boolean {
+    const n = this.count
+    if (template.length !== n) return false
+    for (let k = 0; k < n; k++) if (this.kinds[k] !== 0) return false
+    plan.reserve(n)
+    let bytes = 0
+    for (let k = 0; k < n; k++) if (this.masks[k] === null) bytes += this.ends[k] - this.starts[k]
+    if (plan.lits.length < bytes) plan.lits = Buffer.allocUnsafe(bytes)
+    const buf = this.buf
+    let p = 0
+    for (let k = 0; k < n; k++) {
+      const m = this.masks[k]
+      const t = template[k]
+      plan.masks[k] = m
+      if (m === null) {
+        const a = this.starts[k]
+        const b = this.ends[k]
+        let fl = 0
+        for (let i = a; i < b; i++) fl |= this.flags[buf[i]]
+        buf.copy(plan.lits, p, a, b)
+        plan.litStart[k] = p
+        plan.litEnd[k] = p += b - a
+        plan.litFlags[k] = fl
+        plan.ops[k] = t === WILDCARD ? P_LIT_PARAM : P_LIT
+      } else if (m === WILDCARD) plan.ops[k] = P_WHOLE
+      else plan.ops[k] = t === WILDCARD ? P_PARTIAL_WILD : P_PARTIAL
+    }
+    plan.masks.length = n
+    plan.n = n
+    plan.hash = this.hash
+    return true
+  }
+
+  /**
+   * Checks buf[from, to) against `plan`: when every literal token has the plan's bytes and every
+   * other token masks as the plan says, the message has the plan's masked shape. Then the masker
+   * is left as scanBytes() and paramRanges(template of the plan) would leave it, and the number of
+   * parameters is returned; otherwise -1 (the masker's state is then undefined: scan again).
+   */
+  fitPlan(buf: Buffer, from: number, to: number, plan: ShapePlan): number {
+    const flags = this.flags
+    const n = plan.n
+    const ops = plan.ops
+    const lits = plan.lits
+    const masks = this.masks
+    const types = this.types
+    const starts = this.starts
+    const ends = this.ends
+    const blockTokens = this.blockish
+    // As in scanBytes: maskToken decodes pieces of partly masked tokens from this.buf, as UTF-8
+    // until the line is known to be ASCII.
+    this.buf = buf
+    this.lastContent = null
+    this.ascii = false
+    let care = 0
+    let blockish = 0
+    let np = 0
+    let i = from
+    for (let k = 0; k < n; k++) {
+      for (; i < to; i++) {
+        const c = buf[i]
+        if ((flags[c] & S_SPACE) === 0) break
+        if (c !== 32) care |= S_CARE
+      }
+      if (i >= to) return -1
+      const start = i
+      const op = ops[k]
+      if (op <= P_LIT_PARAM) {
+        const a = plan.litStart[k]
+        const len = plan.litEnd[k] - a
+        if (to - start < len) return -1
+        for (let j = 0; j < len; j++) if (buf[start + j] !== lits[a + j]) return -1
+        i = start + len
+        if (i < to && (flags[buf[i]] & S_SPACE) === 0) return -1
+        const fl = plan.litFlags[k]
+        care |= fl
+        if (fl & S_DIGIT && fl & (S_OTHER | S_DELIM)) blockTokens[blockish++] = k
+        masks[k] = null
+        types[k] = null
+        if (op === P_LIT_PARAM) np = this.wholeRange(np, start, i, 'other')
+      } else {
+        let fl = flags[buf[i]]
+        for (i++; i < to; i++) {
+          const f = flags[buf[i]]
+          if (f & S_SPACE) break
+          fl |= f
+        }
+        care |= fl
+        if (fl & S_DIGIT && fl & (S_OTHER | S_DELIM)) blockTokens[blockish++] = k
+        const m = this.maskScanned(buf, start, i, fl)
+        if (op === P_WHOLE) {
+          if (m !== WILDCARD) return -1
+          const type = this.wholeType
+          masks[k] = WILDCARD
+          types[k] = type
+          np = this.wholeRange(np, start, i, type ?? 'other')
+          if (type === null) {
+            // As wholeParam: the token's one inner parameter (jk2_init of `jk2_init()`), if any.
+            this.maskToken(buf, start, i, true)
+            if (this.tpCount > 0) {
+              this.paramStart[np - 1] = this.tpStart[0]
+              this.paramEnd[np - 1] = this.tpEnd[0]
+              this.paramType[np - 1] = this.tpType[0]
+            }
+          }
+        } else {
+          if (m !== plan.masks[k]) return -1
+          masks[k] = m
+          types[k] = null
+          if (op === P_PARTIAL_WILD) np = this.wholeRange(np, start, i, 'other')
+          else {
+            this.maskToken(buf, start, i, true)
+            const found = this.tpCount
+            if (np + found > this.paramStart.length) this.growParams(np + found)
+            for (let j = 0; j < found; j++) {
+              this.paramStart[np] = this.tpStart[j]
+              this.paramEnd[np] = this.tpEnd[j]
+              this.paramType[np] = this.tpType[j]
+              np++
+            }
+          }
+        }
+      }
+      this.kinds[k] = 0
+      starts[k] = start
+      ends[k] = i
+    }
+    for (; i < to; i++) {
+      const c = buf[i]
+      if ((flags[c] & S_SPACE) === 0) return -1
+      if (c !== 32) care |= S_CARE
+    }
+    this.count = n
+    this.blockishCount = blockish
+    this.ascii = (care & S_HIGH) === 0
+    this.needsCare = (care & S_CARE) !== 0
+    this.hash = plan.hash
+    return np
+  }
+
+  /** Records buf[a, b) as parameter np with `type`; returns np + 1. */
+  private wholeRange(np: number, a: number, b: number, type: ParamType): number {
+    if (np + 1 > this.paramStart.length) this.growParams(np + 1)
+    this.paramStart[np] = a
+    this.paramEnd[np] = b
+    this.paramType[np] = type
+    return np + 1
   }
 
   /** Tokens of the last scan that may hold a block id (a `_` and a digit): how many. */

@@ -10,7 +10,8 @@
  */
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
 import {Cluster, DrainTree} from './drain.js'
-import {Masker, type Param, WILDCARD} from './masking.js'
+import {Masker, PLAN_MASKABLE, type Param, WILDCARD} from './masking.js'
+import {P_LIT_PARAM, ShapePlan} from './plan.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
@@ -41,7 +42,14 @@ interface CacheEntry {
   tokens: string[]
   cluster: Cluster
   next: CacheEntry | undefined
+  /** The shape's plan, once a byte-path line hit this entry (see the plan cache). */
+  plan: ShapePlan | null
 }
+
+/** Plans at most (they are made for shapes seen twice; HDFS has a few dozen). */
+const MAX_PLANS = 4096
+/** Plans per bucket at most: a line tries each of its bucket's plans before it is masked. */
+const MAX_BUCKET = 16
 
 class TemplateGroup {
   readonly clusters: Cluster[] = []
@@ -72,6 +80,21 @@ export class TemplateMiner {
   private readonly cache = new Map<number, CacheEntry>()
   private cacheEntries = 0
   private nextId = 1
+  /**
+   * The plan cache of the byte path: shape plans by the key of their first token (see
+   * Masker.shapeKey). A line that fits a valid plan of its bucket maps to the plan's cluster
+   * without being masked, hashed and looked up; Masker.fitPlan leaves its parameters ready.
+   */
+  private readonly plans = new Map<number, ShapePlan[]>()
+  private planCount = 0
+  /** False: no plans are made (every line is masked); for comparing the two paths. */
+  usePlans = true
+  /** Byte-path lines a plan served. */
+  planHits = 0
+  /** Parameters of the last addBytes() / lookupBytes() when a plan served it; -2 when not. */
+  private planParams = -2
+  /** The cache entry the last byte-path scan hit, for lastParamRanges() to make its plan. */
+  private planFor: CacheEntry | null = null
 
   constructor(options: TemplateMinerOptions = {}) {
     this.config = resolveConfig(options)
@@ -91,6 +114,8 @@ export class TemplateMiner {
 
   /** Mines one message: assigns it to a template, creating or generalising one as needed. */
   add(content: string): AddResult {
+    this.planParams = -2
+    this.planFor = null
     this.masker.scan(content)
     const cluster = this.assign()
     const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change: this.lastChange}
@@ -104,8 +129,69 @@ export class TemplateMiner {
    * lastParamRanges() its parameters. `lastChange` tells whether a template was created or changed.
    */
   addBytes(buf: Buffer, from: number, to: number): Cluster {
+    const planned = this.fromPlan(buf, from, to)
+    if (planned !== null) {
+      planned.count++
+      this.tree.touch(planned)
+      this.lastChange = 'none'
+      return planned
+    }
     this.masker.scanBytes(buf, from, to)
-    return this.assign()
+    return this.assign(true)
+  }
+
+  /** The cluster of the first valid plan of the line's bucket that the line fits, or null. */
+  private fromPlan(buf: Buffer, from: number, to: number): Cluster | null {
+    this.planParams = -2
+    this.planFor = null
+    if (this.planCount === 0) return null
+    const key = this.masker.shapeKey(buf, from, to)
+    const bucket = key < 0 ? undefined : this.plans.get(key)
+    if (bucket === undefined) return null
+    for (let j = 0; j < bucket.length; j++) {
+      const plan = bucket[j]
+      if (!this.planValid(plan)) continue
+      const np = this.masker.fitPlan(buf, from, to, plan)
+      if (np < 0) continue
+      // One step towards the front: the bucket's common shapes end up tried first.
+      if (j > 0) {
+        bucket[j] = bucket[j - 1]
+        bucket[j - 1] = plan
+      }
+      this.planParams = np
+      this.planHits++
+      return plan.cluster
+    }
+    return null
+  }
+
+  /**
+   * A plan stays valid while its cluster lives, its template group is unchanged (no cluster of it
+   * generalised, joined or left since: the parameters are read against the group's clusters).
+   * Emptying the cache, which can remap a shape, drops every plan.
+   */
+  private planValid(plan: ShapePlan): boolean {
+    const cluster = plan.cluster as Cluster
+    return cluster.alive && (cluster.group as TemplateGroup).changedAt <= plan.epoch
+  }
+
+  /** Makes (or renews) the plan of cache entry `entry`, whose line's parameters fit `template`. */
+  private makePlan(entry: CacheEntry, template: readonly string[]): void {
+    const masker = this.masker
+    const renew = entry.plan !== null
+    const plan = entry.plan ?? new ShapePlan()
+    if (!masker.planFrom(template, plan) || plan.n === 0) return
+    plan.cluster = entry.cluster
+    plan.epoch = this.missCount
+    if (renew || this.planCount >= MAX_PLANS) return
+    // The bucket a line of this shape looks in: its first token decides, as in shapeKey.
+    const key = plan.ops[0] <= P_LIT_PARAM ? masker.shapeKey(plan.lits, plan.litStart[0], plan.litEnd[0]) : PLAN_MASKABLE
+    let bucket = this.plans.get(key)
+    if (bucket === undefined) this.plans.set(key, (bucket = []))
+    if (bucket.length >= MAX_BUCKET) return
+    bucket.push(plan)
+    entry.plan = plan
+    this.planCount++
   }
 
   /** What the last add() / addBytes() did to the templates. */
@@ -156,11 +242,15 @@ export class TemplateMiner {
    * lastParamRanges() then describes its parameters.
    */
   lookupBytes(buf: Buffer, from: number, to: number): Cluster | null {
+    const planned = this.fromPlan(buf, from, to)
+    if (planned !== null) return planned
     const masker = this.masker
     masker.scanBytes(buf, from, to)
     let entry = this.cache.get(masker.hash)
     while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
-    return entry !== undefined && entry.cluster.alive ? entry.cluster : null
+    if (entry === undefined || !entry.cluster.alive) return null
+    this.planFor = entry
+    return entry.cluster
   }
 
   /** Adds occurrences counted elsewhere (a replica's) to cluster `index` of template `templateId`. */
@@ -187,12 +277,18 @@ export class TemplateMiner {
    * paramType, or -1 when the message fits none of the template's clusters.
    */
   lastParamRanges(cluster: Cluster): number {
+    if (this.planParams !== -2) return this.planParams
     const group = cluster.group as TemplateGroup
     for (const c of group.clusters) {
       // The line's own cluster covers it: it generalised to the line's shape when the shape was
       // first seen, and templates only ever gain wildcards.
       const n = this.masker.paramRanges(c.tokens, c === cluster)
-      if (n >= 0) return n
+      if (n >= 0) {
+        const entry = this.planFor
+        if (entry !== null && this.usePlans && (entry.plan === null || !this.planValid(entry.plan))) this.makePlan(entry, c.tokens)
+        this.planFor = null
+        return n
+      }
     }
     return -1
   }
@@ -202,8 +298,11 @@ export class TemplateMiner {
     return this.masker
   }
 
-  /** Assigns the masker's last scan to a cluster (the shared body of add and addBytes). */
-  private assign(): Cluster {
+  /**
+   * Assigns the masker's last scan to a cluster (the shared body of add and addBytes); `bytes`:
+   * a byte-path scan, whose cache hit may get a plan.
+   */
+  private assign(bytes = false): Cluster {
     const masker = this.masker
     const hash = masker.hash
     let entry = this.cache.get(hash)
@@ -213,6 +312,7 @@ export class TemplateMiner {
       cluster.count++
       this.tree.touch(cluster)
       this.lastChange = 'none'
+      if (bytes) this.planFor = entry
       return cluster
     }
     const tokens = masker.materialize()
@@ -261,8 +361,10 @@ export class TemplateMiner {
         this.cache.clear()
         this.cacheEntries = 0
         this.cacheClears++
+        this.plans.clear()
+        this.planCount = 0
       }
-      this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash)})
+      this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash), plan: null})
       this.cacheEntries++
     }
     this.lastChange = change
@@ -271,6 +373,8 @@ export class TemplateMiner {
 
   /** The template a message would join, without changing any state; null when none fits. */
   match(content: string): MatchResult | null {
+    this.planParams = -2
+    this.planFor = null
     const masker = this.masker
     masker.scan(content)
     let entry = this.cache.get(masker.hash)
@@ -292,6 +396,8 @@ export class TemplateMiner {
     this.evictions++
     const group = this.byId.get(cluster.templateId)
     if (!group) return
+    // Plans read parameters against the group's clusters: one leaving changes the group.
+    group.changedAt = this.missCount
     const i = group.clusters.indexOf(cluster)
     if (i >= 0) group.clusters.splice(i, 1)
     if (group.clusters.length > 0) return
