@@ -96,15 +96,25 @@ interface TemplateBytes {
    * The parameter types of the last line written with this template, and the row's tail they
    * make: `]","[""block"",""ip""]"` + newline. Lines of one template nearly always repeat them.
    */
-  types: ParamType[]
+  types: readonly ParamType[]
   typesCell: Buffer
   typesView: DataView
 }
 
 /** `]","[` + the types as a quoted JSON array + `]"` + newline: the end of a row with parameters. */
 function typesCell(types: readonly ParamType[]): Buffer {
-  return Buffer.from(`]","[${types.map((t) => `""${t}""`).join(',')}]"\n`)
+  let cell = ']","['
+  for (let j = 0; j < types.length; j++) cell += j === 0 ? `""${types[j]}""` : `,""${types[j]}""`
+  return Buffer.from(cell + ']"\n')
 }
+
+/**
+ * A new template's types until its first row: an empty array of the kind `types.slice()` makes (a
+ * `[]` literal has another, and optimised code meeting both kinds is thrown away).
+ */
+const NO_TYPES: readonly ParamType[] = (['other'] as ParamType[]).slice(1)
+const NO_TYPES_CELL = typesCell(NO_TYPES)
+const NO_TYPES_VIEW = new DataView(NO_TYPES_CELL.buffer, NO_TYPES_CELL.byteOffset, NO_TYPES_CELL.length)
 
 /** Level words seen so far: their bytes and normalised names (a handful per file). */
 interface LevelEntry {
@@ -281,8 +291,7 @@ export class HdfsFastPath {
       const text = miner.templateOf(cluster)
       if (tb === null || tb.text !== text) {
         const bytes = Buffer.from(`,${cluster.templateId},${csvField(text)},`)
-        const cell = typesCell([])
-        cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), types: [], typesCell: cell, typesView: new DataView(cell.buffer, cell.byteOffset, cell.length)}
+        cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), types: NO_TYPES, typesCell: NO_TYPES_CELL, typesView: NO_TYPES_VIEW}
       }
       // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
       // one token, which holds a `_` and a digit, so only those tokens are searched.
@@ -478,7 +487,9 @@ export function warmUpSample(): Buffer {
     (i: number) => `INFO dfs.DataNode: counters ${Array.from({length: 12}, (_, j) => (i + j) % 10).join(' ')} 0x${(i * 2654435761).toString(16)}`,
     (i: number) => `INFO dfs.DataNode: transfer blk_${i} blk_${i + 1} blk_${i} to host-${i}.example.com:${8000 + i} via http://h${i}.example.com/x?y=${i}`,
     (i: number) => `INFO dfs.DataNode: peer (from 10.0.${i % 250}.1:) state=${i}. mode=[up:${i % 7}:] ok`,
-    (i: number) => `INFO dfs.DataNode: at 2008-11-${String(10 + (i % 18)).padStart(2, '0')}T10:00:${String(i % 60).padStart(2, '0')}.123Z and ${String(i % 24).padStart(2, '0')}:04:33 id:abc${i}:x user${i}@example.com addr @0x7fed${i}eb5d v1.${i % 9}.2`,
+    (i: number) => `INFO dfs.DataNode: at 2008-11-${String(10 + (i % 18)).padStart(2, '0')}T10:00:${String(i % 60).padStart(2, '0')}.123Z and ${String(i % 24).padStart(2, '0')}:04:33.${123456 + i} id:abc${i}:x user${i}@example.com addr @0x7fed${i}eb5d v1.${i % 9}.2 opts=-fast,_xy`,
+    // A template that gains a wildcard after its shape's plan was made (the plan is renewed).
+    (i: number) => `INFO dfs.DataNode: epoch ${i} checkpoint ${i < 40 ? 'alpha' : 'beta'} done`,
   ]
   const lines: string[] = []
   for (let i = 1; i <= 3 * shapes.length; i++) {
@@ -512,23 +523,34 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]):
     sample.set(plain)
   }
   let warm = new TemplateMiner()
-  const scratch = new ByteOut(sample.length * 4)
+  const into = scratchOut(sample.length * 4, shared)
   for (let round = 0; round < WARM_ROUNDS; round++) {
     if (round % 10 === 9) warm = new TemplateMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
-    if (!warmRound(fast, sample, 0, sample.length, warm, scratch, counts, mine)) break
+    if (!warmRound(fast, sample, 0, sample.length, warm, into, counts, mine)) break
   }
 }
 
-/** One warm-up pass over buf[start, end), its rows and counts thrown away; false if it does not validate. */
-function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: TemplateMiner, scratch: ByteOut, counts: Cluster[] | undefined, mine: boolean): boolean {
+/**
+ * Room for a warm-up's rows, in the kind of memory the real rows go to: a worker writes into
+ * shared memory, and typed arrays over a SharedArrayBuffer have maps of their own (code optimised
+ * for one kind is thrown away when the other shows up).
+ */
+function scratchOut(size: number, shared: boolean): Buffer {
+  return shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size)
+}
+
+/**
+ * One warm-up pass over buf[start, end), its rows and counts thrown away; false if it does not
+ * validate. The rows go to a fresh ByteOut over `into`, as a worker's job does into its slot.
+ */
+function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: TemplateMiner, into: Buffer, counts: Cluster[] | undefined, mine: boolean): boolean {
   if (!fast.validate(buf, start, end)) return false
-  fast.write(buf, 1, miner, scratch, {lines: 0, records: 0, blank: 0}, counts, mine)
+  fast.write(buf, 1, miner, new ByteOut(into.length, into), {lines: 0, records: 0, blank: 0}, counts, mine)
   if (counts) {
     for (const c of counts) c.tally = 0
     counts.length = 0
   }
-  scratch.take(true)
   return true
 }
 
@@ -544,6 +566,6 @@ export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: nu
   if (cut < 0) cut = buf.lastIndexOf(10, end - 1)
   if (cut <= start || !isUtf8(buf.subarray(start, cut))) return
   const warm = new TemplateMiner(configForFormat('hdfs'))
-  const scratch = new ByteOut(4 * (cut - start) + (1 << 16))
-  for (const mine of [true, false]) if (!warmRound(fast, buf, start, cut, warm, scratch, counts, mine || counts === undefined)) return
+  const into = scratchOut(4 * (cut - start) + (1 << 16), buf.buffer instanceof SharedArrayBuffer)
+  for (const mine of [true, false]) if (!warmRound(fast, buf, start, cut, warm, into, counts, mine || counts === undefined)) return
 }

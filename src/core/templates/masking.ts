@@ -50,6 +50,15 @@ import {P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} 
 
 export {WILDCARD, hasDigit} from './classify.js'
 
+/**
+ * An array of n copies of `value` with packed elements (`new Array(n)` makes a holey one): the
+ * hot paths, and the slices taken of these arrays, then always meet one array kind, and optimised
+ * code is not thrown away when a second kind shows up.
+ */
+function packed<T>(n: number, value: T): T[] {
+  return Array.from({length: n}, () => value)
+}
+
 /** shapeKey() of a message whose first token could be masked. */
 export const PLAN_MASKABLE = 0x20000000
 
@@ -142,22 +151,22 @@ export class Masker {
    */
   private blockish = new Int32Array(512)
   private blockishCount = 0
-  private masks: (string | null)[] = []
+  private masks: (string | null)[] = packed<string | null>(512, null)
   private count = 0
   private lastContent: string | null = null
   /** Per token of the last scan: the type of a token masked whole, when known without a rescan. */
-  private types: (ParamType | null)[] = []
+  private types: (ParamType | null)[] = packed<ParamType | null>(512, null)
   private wholeType: ParamType | null = null
   /** Parameters found inside the token maskToken() last looked at, when it was asked to record. */
   private tpStart = new Int32Array(16)
   private tpEnd = new Int32Array(16)
-  private tpType: ParamType[] = new Array<ParamType>(16).fill('other')
+  private tpType: ParamType[] = packed<ParamType>(16, 'other')
   private tpCount = 0
   /** Parameters of the last paramRanges() call: byte ranges into the scanned buffer, and types. */
   paramStart = new Int32Array(64)
   paramEnd = new Int32Array(64)
   // Filled up front (and on growth): optimised code that stores past an array's end deopts.
-  paramType: ParamType[] = new Array<ParamType>(64).fill('other')
+  paramType: ParamType[] = packed<ParamType>(64, 'other')
   /** Hash of the last scan's masked token sequence. */
   hash = 0
   /**

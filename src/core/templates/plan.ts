@@ -31,7 +31,7 @@ export class ShapePlan {
   /** Scan flags of each literal token, OR-ed over its bytes (for needsCare, ascii, block tokens). */
   litFlags = new Uint16Array(16)
   /** The shape's mask at each token (null for a literal). */
-  masks: (string | null)[] = []
+  masks: (string | null)[] = [null]
   /** The shape's masked-sequence hash (what scanBytes would leave in Masker.hash). */
   hash = 0
 
