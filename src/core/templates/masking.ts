@@ -46,7 +46,7 @@ import {
   stripPunctuation,
   widened,
 } from './classify.js'
-import {P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './plan.js'
+import {H_BLOCK, H_DIGITS, H_GENERIC, H_SLASH_IP, P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './plan.js'
 
 export {WILDCARD, hasDigit} from './classify.js'
 
@@ -176,6 +176,9 @@ export class Masker {
   needsCare = false
   /** What an all-digits token becomes. */
   private readonly wholeNumber: string | null
+  /** Scan flags of a block id token (`blk_123`, `blk_-123`). */
+  private readonly blockFlags: number
+  private readonly blockFlagsNegative: number
 
   constructor(config: Partial<MaskingConfig> = {}) {
     this.config = Object.freeze({...defaultMaskingConfig, ...config})
@@ -188,6 +191,9 @@ export class Masker {
         if (this.flags[c] & (S_OTHER | S_NUMPUNCT | S_SLASH)) this.flags[c] = S_DELIM | (this.flags[c] & S_CARE)
       }
     }
+    const f = this.flags
+    this.blockFlags = f[98] | f[108] | f[107] | f[95] | S_DIGIT
+    this.blockFlagsNegative = this.blockFlags | f[45]
   }
 
   /** Masks `content` (see scanBytes); the string is encoded into a reused scratch buffer. */
@@ -356,8 +362,10 @@ export class Masker {
         plan.litEnd[k] = p += b - a
         plan.litFlags[k] = fl
         plan.ops[k] = t === WILDCARD ? P_LIT_PARAM : P_LIT
-      } else if (m === WILDCARD) plan.ops[k] = P_WHOLE
-      else plan.ops[k] = t === WILDCARD ? P_PARTIAL_WILD : P_PARTIAL
+      } else if (m === WILDCARD) {
+        plan.ops[k] = P_WHOLE
+        plan.hints[k] = this.hintFor(k)
+      } else plan.ops[k] = t === WILDCARD ? P_PARTIAL_WILD : P_PARTIAL
     }
     plan.masks.length = n
     plan.n = n
@@ -412,6 +420,16 @@ export class Masker {
         masks[k] = null
         types[k] = null
         if (op === P_LIT_PARAM) np = this.wholeRange(np, start, i, 'other')
+      } else if (op === P_WHOLE && plan.hints[k] !== H_GENERIC && this.fused(buf, start, to, plan.hints[k]) > 0) {
+        // A digits / block id / slash-ip token checked in one pass (what maskScanned would say).
+        i = this.fusedEnd
+        const fl = this.fusedFlags
+        care |= fl
+        if (fl & S_DIGIT && fl & (S_OTHER | S_DELIM)) blockTokens[blockish++] = k
+        const type = this.fusedType
+        masks[k] = WILDCARD
+        types[k] = type
+        np = this.wholeRange(np, start, i, type)
       } else {
         let fl = flags[buf[i]]
         for (i++; i < to; i++) {
@@ -470,6 +488,62 @@ export class Masker {
     this.needsCare = (care & S_CARE) !== 0
     this.hash = plan.hash
     return np
+  }
+
+  // fused(): where the token ended, its scan flags and its type.
+  private fusedEnd = 0
+  private fusedFlags = 0
+  private fusedType: ParamType = 'other'
+
+  /**
+   * The one-pass check a whole `<*>` token of the last scan, buf[a, b), can get in a plan: only
+   * when its pass decides exactly what scanBytes would (same mask, type and flags).
+   */
+  private hintFor(k: number): number {
+    const s = this.buf
+    const f = this.flags
+    const a = this.starts[k]
+    const b = this.ends[k]
+    const type = this.types[k]
+    if (allDigits(s, a, b) && this.wholeNumber === WILDCARD) return H_DIGITS
+    if (type === 'block' && this.config.block && isBlockId(s, a, b)) return H_BLOCK
+    const plain = f[SLASH] === S_SLASH && f[DOT] === S_NUMPUNCT && f[COLON] === S_NUMPUNCT
+    if (type === 'ip' && s[a] === SLASH && plain && this.config.path && this.config.ip && isIp(s, a + 1, b)) return H_SLASH_IP
+    return H_GENERIC
+  }
+
+  /**
+   * Checks the token at buf[a, ...) against `hint` in one pass: it must be what the hint says and
+   * end at a space or `to`. Returns its end (also in fusedEnd, with fusedFlags and fusedType), or
+   * -1 to take the general path.
+   */
+  private fused(buf: Buffer, a: number, to: number, hint: number): number {
+    let j = a
+    if (hint === H_DIGITS) {
+      while (j < to && buf[j] >= 48 && buf[j] <= 57) j++
+      this.fusedFlags = S_DIGIT
+      this.fusedType = 'number'
+    } else if (hint === H_BLOCK) {
+      if (to - a < 5 || buf[a] !== 98 || buf[a + 1] !== 108 || buf[a + 2] !== 107 || buf[a + 3] !== 95) return -1
+      j = a + 4
+      const negative = buf[j] === 45
+      if (negative) j++
+      const d = j
+      while (j < to && buf[j] >= 48 && buf[j] <= 57) j++
+      if (j === d) return -1
+      this.fusedFlags = negative ? this.blockFlagsNegative : this.blockFlags
+      this.fusedType = 'block'
+    } else {
+      if (buf[a] !== SLASH) return -1
+      j = a + 1
+      while (j < to && ((buf[j] >= 48 && buf[j] <= 57) || buf[j] === DOT || buf[j] === COLON)) j++
+      if (!isIp(buf, a + 1, j)) return -1
+      this.fusedFlags = S_SLASH | S_DIGIT | S_NUMPUNCT
+      this.fusedType = 'ip'
+    }
+    if (j === a || (j < to && (this.flags[buf[j]] & S_SPACE) === 0)) return -1
+    this.fusedEnd = j
+    return j
   }
 
   /** Records buf[a, b) as parameter np with `type`; returns np + 1. */

@@ -20,6 +20,13 @@ export const P_PARTIAL = 3
 /** A partly masked token the template turned into `<*>`: the whole token is a parameter. */
 export const P_PARTIAL_WILD = 4
 
+/** How a whole `<*>` token of the plan is checked: by the masker's general path ... */
+export const H_GENERIC = 0
+/** ... or, when the shape had it so, as all digits, a whole block id or a /ip[:port] in one pass. */
+export const H_DIGITS = 1
+export const H_BLOCK = 2
+export const H_SLASH_IP = 3
+
 export class ShapePlan {
   /** Tokens of the shape. */
   n = 0
@@ -30,6 +37,8 @@ export class ShapePlan {
   litEnd = new Int32Array(16)
   /** Scan flags of each literal token, OR-ed over its bytes (for needsCare, ascii, block tokens). */
   litFlags = new Uint16Array(16)
+  /** Per P_WHOLE token: H_GENERIC, or the one-pass check its token in the shape passed. */
+  hints = new Uint8Array(16)
   /** The shape's mask at each token (null for a literal). */
   masks: (string | null)[] = [null]
   /** The shape's masked-sequence hash (what scanBytes would leave in Masker.hash). */
@@ -48,5 +57,6 @@ export class ShapePlan {
     this.litStart = new Int32Array(size)
     this.litEnd = new Int32Array(size)
     this.litFlags = new Uint16Array(size)
+    this.hints = new Uint8Array(size)
   }
 }

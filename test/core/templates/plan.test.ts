@@ -50,6 +50,13 @@ function corpus(n: number, seed: number): string[] {
     () => `peer (from ${ip()}:) state=${int(9)}. mode=[up:${int(7)}:] ok`,
     () => `transfer ${blk()} ${blk()} to host-${int(9)}.example.com:${8000 + int(99)}`,
     () => `checkpoint ${pick(['started', 'finished', 'aborted'])} for epoch ${int(99)}`,
+    // A token kind the plan checks in one pass (digits, block id, /ip), now and then replaced by a
+    // near miss that masks the same way by the general path: the one-pass check must refuse it.
+    () => `count ${r() < 0.8 ? String(int(999)) : pick(['12a', '0x1f', '1.5', '-3'])} ok`,
+    () => `drop ${r() < 0.8 ? blk() : pick(['blk_12x', 'blk_-', 'blk_', `${blk()}.meta`, `${blk()}:`])} ok`,
+    () => `peer ${r() < 0.8 ? `/${ip()}` : pick(['/10.300.1.1', `/${ip()}x`, `/${ip()}:`, `/${ip()}:${int(9)}`, '/1.2.3'])} ok`,
+    // Two tokens that the one-pass checks could read as one (no space between them).
+    () => `pair ${pick([`${blk()} /${ip()}`, `${blk()}/${ip()}`, `${int(99)} /${ip()}`, `${int(99)}/${ip()}`])}`,
   ]
   const out: string[] = []
   for (let i = 0; i < n; i++) {
