@@ -6,7 +6,7 @@ import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult}
 import {ExitCode, FlareError} from './errors.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
 import {DETECTION_SAMPLE} from './ingest/formats/registry.js'
-import {nthNewline, type ByteRegion} from './ingest/line-splitter.js'
+import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from './ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
 import {TemplateMiner, configForFormat} from './templates/index.js'
@@ -201,6 +201,14 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const queue: Job[] = []
   let dispatchedLines = 0
   const settle = async (job: Job): Promise<void> => {
+    try {
+      await settleJob(job)
+    } finally {
+      // Nothing refers to the region's bytes any more: its read buffer may be read into again.
+      releaseRegion(job.region)
+    }
+  }
+  const settleJob = async (job: Job): Promise<void> => {
     if (!job.remote) return handle(job.region, job.nextStartsRecord)
     let remote = job.remote
     let r = await remote.result
@@ -257,10 +265,11 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
           // (+ 56: room for blank lines, which the sample does not count.)
           const cut = nthNewline(region.buf, region.start, region.end, DETECTION_SAMPLE + 56)
           if (cut >= 0) {
-            const {buf, start, end, offset} = region
-            const head: ByteRegion = {buf, start, end: cut, carried: false, truncated: false, offset}
-            region = {buf, start: cut + 1, end, carried: false, truncated: false, offset: offset === undefined ? undefined : offset + cut + 1 - start}
-            await enqueue(head, fast.startsWithRecord(region.buf, region.start, region.end))
+            const {start, end, offset} = region
+            const head = sharedRegion(region, start, cut, offset)
+            region.start = cut + 1
+            region.offset = offset === undefined ? undefined : offset + cut + 1 - start
+            await enqueue(head, fast.startsWithRecord(region.buf, region.start, end))
           }
         }
         held = region

@@ -16,6 +16,25 @@ export interface ByteRegion {
    * plain file read as it is, not a carried line): another thread can then read them itself.
    */
   offset?: number
+  /**
+   * Set when buf is a reusable read buffer (see ChunkRing in reader.ts): the buffer is not read
+   * into again until every region on it was released with releaseRegion().
+   */
+  lease?: {count: number}
+}
+
+/** The consumer is done with a region's bytes (see ByteRegion.lease); a no-op for other regions. */
+export function releaseRegion(region: ByteRegion): void {
+  if (region.lease !== undefined) {
+    region.lease.count--
+    region.lease = undefined
+  }
+}
+
+/** A second region on the same bytes as `region` (a split): it holds a lease of its own. */
+export function sharedRegion(region: ByteRegion, start: number, end: number, offset: number | undefined): ByteRegion {
+  if (region.lease !== undefined) region.lease.count++
+  return {buf: region.buf, start, end, carried: region.carried, truncated: region.truncated, offset, lease: region.lease}
 }
 
 /** Offset of the n-th newline in buf[start, end) (n >= 1), or -1 when there are fewer. */

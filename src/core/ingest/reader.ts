@@ -1,5 +1,5 @@
 import {createReadStream} from 'node:fs'
-import {stat} from 'node:fs/promises'
+import {open, stat} from 'node:fs/promises'
 import {Readable, pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {ExitCode, FlareError} from '../errors.js'
@@ -98,7 +98,11 @@ export function createRegionReader(input: string | Readable, options: LineReader
   const splitter = new LineSplitter(maxLine, stats, limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5))
   async function* regions(): AsyncGenerator<ByteRegion[], void, undefined> {
     options.signal?.throwIfAborted()
-    const raw = await openSource(input, options, stats)
+    // A plain file is read into reusable buffers: the consumer releases the regions it is done
+    // with (releaseRegion), so the reads allocate nothing, and the garbage collector is not set
+    // off by hundreds of megabytes of short-lived buffers.
+    const ring = new ChunkRing(options.chunkBytes ?? DEFAULT_CHUNK)
+    const raw = await openSource(input, options, stats, ring)
     try {
       // A plain file's chunks are its bytes as they are: regions can say where they lie in it.
       const file = typeof input === 'string' && input !== '-'
@@ -108,6 +112,7 @@ export function createRegionReader(input: string | Readable, options: LineReader
         stats.decodedBytes += chunk.length
         const out: ByteRegion[] = []
         splitter.pushRegions(chunk, out, chunkOffset)
+        ring.lend(chunk, out)
         if (out.length > 0) yield out
       }
       const out: ByteRegion[] = []
@@ -169,7 +174,64 @@ async function* splitBatches(raw: Readable, stats: ReaderStats, splitter: LineSp
   }
 }
 
-async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats): Promise<Readable> {
+/**
+ * Read buffers for a plain file, reused once every region on them is released. A buffer that is
+ * still leased is never read into: the ring then reads into a fresh one, so a consumer that keeps
+ * regions (or never releases them) only costs allocations, never bytes.
+ */
+class ChunkRing {
+  private readonly slots: Array<{buf: Buffer; lease: {count: number}}> = []
+  private next = 0
+
+  constructor(
+    private readonly size: number,
+    private readonly most = 16,
+  ) {}
+
+  /** A buffer to read into, leased to the reader until lend() hands it to its regions. */
+  take(): Buffer {
+    for (let tries = 0; tries < this.most; tries++) {
+      const i = this.next
+      this.next = (this.next + 1) % this.most
+      if (i >= this.slots.length) this.slots.push({buf: Buffer.allocUnsafeSlow(this.size), lease: {count: 0}})
+      const slot = this.slots[i]
+      if (slot.lease.count === 0) {
+        slot.lease.count = 1
+        return slot.buf
+      }
+    }
+    return Buffer.allocUnsafeSlow(this.size)
+  }
+
+  /** The regions cut from `chunk` take over the reader's lease on its buffer (if it is one of ours). */
+  lend(chunk: Buffer, regions: ByteRegion[]): void {
+    const slot = this.slots.find((s) => s.buf.buffer === chunk.buffer)
+    if (slot === undefined) return
+    for (const r of regions) {
+      if (r.buf.buffer !== chunk.buffer) continue
+      r.lease = slot.lease
+      slot.lease.count++
+    }
+    slot.lease.count--
+  }
+}
+
+/** A file's bytes in chunks read into the ring's buffers (each chunk is a view of one). */
+async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
+  const handle = await open(path, 'r')
+  try {
+    for (;;) {
+      const buf = ring.take()
+      const {bytesRead} = await handle.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) return
+      yield buf.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats, ring?: ChunkRing): Promise<Readable> {
   if (typeof input !== 'string') {
     if (input instanceof Readable) return input
     throw new FlareError('Nothing to read: no input was given.', {exitCode: ExitCode.usage, hint: 'Pass -i FILE, or -i - to read standard input.'})
@@ -195,6 +257,8 @@ async function openSource(input: string | Readable, options: LineReaderOptions, 
       hint: `Pass one file inside it (for example ${input.replace(/\/$/, '')}/app.log), or concatenate several: cat ${input.replace(/\/$/, '')}/*.log | flare ... -`,
     })
   if (info.isFile()) stats.totalBytes = info.size
+  // One chunk read ahead at most: every chunk in flight holds a buffer of the ring.
+  if (ring && info.isFile()) return Readable.from(fileChunks(input, ring), {objectMode: true, highWaterMark: 1})
   return createReadStream(input, {highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK})
 }
 

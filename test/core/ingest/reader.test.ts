@@ -2,7 +2,8 @@ import {gzipSync} from 'node:zlib'
 import {Readable} from 'node:stream'
 import {chmodSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {createLineReader, readLineBatches, type IngestWarning} from '../../../src/core/ingest/index.js'
+import {createLineReader, createRegionReader, readLineBatches, type IngestWarning} from '../../../src/core/ingest/index.js'
+import {releaseRegion, sharedRegion, type ByteRegion} from '../../../src/core/ingest/line-splitter.js'
 import {FlareError, ExitCode} from '../../../src/core/errors.js'
 import {readAllLines, tempDir, writeTemp} from './helpers.js'
 
@@ -265,5 +266,63 @@ describe('sources', () => {
     const reader = createLineReader('-', {stdin: Readable.from([])})
     reader.batches()
     expect(() => reader.batches()).toThrow(/once/)
+  })
+})
+
+describe('region reader read buffers', () => {
+  const text = Array.from({length: 4000}, (_, i) => `line ${i} ${'x'.repeat(i % 37)}`).join('\n') + '\n'
+  const bytes = Buffer.from(text)
+
+  async function regionsOf(file: string, keep: boolean): Promise<{held: ByteRegion[]; buffers: Set<ArrayBufferLike>; chunks: number}> {
+    const reader = createRegionReader(file, {chunkBytes: 256})
+    const held: ByteRegion[] = []
+    const buffers = new Set<ArrayBufferLike>()
+    let chunks = 0
+    for await (const regions of reader.regions()) {
+      chunks++
+      for (const r of regions) {
+        if (!r.carried) buffers.add(r.buf.buffer)
+        // A region's bytes are the file's bytes at its offset, while the consumer holds it.
+        if (r.offset !== undefined) expect(r.buf.subarray(r.start, r.end).equals(bytes.subarray(r.offset, r.offset + r.end - r.start))).toBe(true)
+        if (keep) held.push(r)
+        else releaseRegion(r)
+      }
+    }
+    return {held, buffers, chunks}
+  }
+
+  it('never reads into a buffer whose regions the consumer still holds', async () => {
+    const file = writeTemp(dir, 'ring-held.log', text)
+    const {held, chunks} = await regionsOf(file, true)
+    expect(chunks).toBeGreaterThan(100)
+    // Long after they were read (and hundreds of reads later), the held regions are intact.
+    for (const r of held) if (r.offset !== undefined) expect(r.buf.subarray(r.start, r.end).equals(bytes.subarray(r.offset, r.offset + r.end - r.start))).toBe(true)
+    expect(held.filter((r) => r.offset !== undefined).length).toBeGreaterThan(100)
+  })
+
+  it('reads into the same few buffers again once their regions are released', async () => {
+    const file = writeTemp(dir, 'ring-released.log', text)
+    const {buffers, chunks} = await regionsOf(file, false)
+    expect(chunks).toBeGreaterThan(100)
+    // The chunks (carried lines aside: those are copies) went into a handful of buffers, where a
+    // consumer that holds its regions makes the reader take a new buffer for nearly every chunk.
+    expect(buffers.size).toBeLessThanOrEqual(16)
+    const {buffers: heldBuffers} = await regionsOf(file, true)
+    expect(heldBuffers.size).toBeGreaterThan(chunks / 2)
+  })
+
+  it('a region split in two stays leased until both halves are released', async () => {
+    const file = writeTemp(dir, 'ring-split.log', text)
+    const reader = createRegionReader(file, {chunkBytes: 256})
+    const it = reader.regions()[Symbol.asyncIterator]()
+    const first = (await it.next()).value![0]
+    const half = sharedRegion(first, first.start, first.start + 4, first.offset)
+    const copy = Buffer.from(first.buf.subarray(first.start, first.end))
+    releaseRegion(first)
+    // The other half still holds the buffer: however much is read now, its bytes stay.
+    for (let i = 0; i < 40; i++) for (const r of (await it.next()).value ?? []) releaseRegion(r)
+    expect(first.buf.subarray(first.start, first.end).equals(copy)).toBe(true)
+    releaseRegion(half)
+    await it.return?.(undefined)
   })
 })
