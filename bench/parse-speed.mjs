@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `flare parse` end to end — speed against Python Drain3 on the same file in the same run, and
 // peak RSS on a 10x larger file (memory must not grow with input size).
-//   node bench/parse-speed.mjs [--copies 10] [--scale 10] [--pairs 3] [--no-python]
+//   node bench/parse-speed.mjs [--copies 10] [--scale 10] [--pairs 5] [--no-python]
 // Files: HDFS_2percent.log repeated (block ids re-keyed per copy), cached in .bench/.
 // Flare and Drain3 run in turn, --pairs times: a shared machine's speed drifts by tens of percent
 // within minutes, so each pair's ratio is taken back to back and the median pair is reported.
@@ -20,7 +20,7 @@ const opt = (name, def) => {
 }
 const copies = opt('--copies', 10)
 const scale = opt('--scale', 10)
-const pairs = Math.max(1, opt('--pairs', 3))
+const pairs = Math.max(1, opt('--pairs', 5))
 
 header('flare parse: speed vs Drain3, and memory vs input size')
 if (!datasetsPresent() || !existsSync(`${DATASETS}/hdfs/HDFS_2percent.log`)) {

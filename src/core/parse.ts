@@ -243,7 +243,10 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1, lines: lineCount}
     if (pool && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
       if (!pool.started) pool.start(miner, setup!)
-      job.remote = await pool.run(region, dispatchedLines + 1, lineCount)
+      // With nothing before it pending, the region's turn has come: the worker mines it for real
+      // at once, instead of looking it up and (at the start of a log, when most regions still
+      // bring new shapes) doing it again at its turn.
+      job.remote = await pool.run(region, dispatchedLines + 1, lineCount, queue.length === 0)
     }
     dispatchedLines += lineCount
     queue.push(job)

@@ -185,6 +185,20 @@ describe('TemplateMiner replicas', () => {
     expect(changed).toMatchObject({templateId: id, change: 'updated'})
     expect(m.changedSince(id, v)).toBe(true)
   })
+
+  it('does not count another length of a template joining it as a change (its lines are written the same)', () => {
+    const m = new TemplateMiner(configForFormat('hdfs'))
+    const line = (extra: string) => `10.0.0.1:50010 Starting thread to transfer block blk_1 to 10.0.0.2:50010${extra}`
+    const id = m.add(line('')).templateId
+    const before = m.extractParams(line(''), id)
+    const v = m.missCount
+    // Same constant tokens, one more target: a second cluster of the same template.
+    expect(m.add(line(' 10.0.0.3:50010')).templateId).toBe(id)
+    expect(m.missCount).toBeGreaterThan(v)
+    expect(m.changedSince(id, v)).toBe(false)
+    expect(m.add(line('')).template).toBe(m.template(id)!.template)
+    expect(m.extractParams(line(''), id)).toEqual(before)
+  })
 })
 
 describe('LineSplitter byte regions', () => {

@@ -54,7 +54,7 @@ const MAX_BUCKET = 16
 class TemplateGroup {
   readonly clusters: Cluster[] = []
   readonly keys: string[] = []
-  /** missCount when a cluster of this template last generalised or joined it. */
+  /** missCount when the template was created, or a cluster of it last generalised or was evicted. */
   changedAt = 0
   constructor(readonly templateId: string) {}
 
@@ -215,8 +215,8 @@ export class TemplateMiner {
   cacheClears = 0
 
   /**
-   * True when template `templateId` was created or changed (a cluster generalised or joined it)
-   * by a miss after the first `version` misses: rows a replica wrote for it at that version may
+   * True when template `templateId` was created or changed (a cluster of it generalised or was
+   * evicted) by a miss after the first `version` misses: rows a replica wrote for it at that version may
    * differ from this miner's.
    */
   changedSince(templateId: string, version: number): boolean {
@@ -346,11 +346,14 @@ export class TemplateMiner {
       if (!group) {
         group = new TemplateGroup(`T${this.nextId++}`)
         this.byId.set(group.templateId, group)
+        group.changedAt = this.missCount
         change = 'new'
       }
+      // A cluster joining a template (another length of it) changes nothing its lines wrote: the
+      // text is the first cluster's, and their parameters are read against the first cluster that
+      // fits them, which comes before the newcomer. So changedAt stays.
       cluster = new Cluster(group.templateId, tokens.slice(), 1)
       cluster.group = group
-      group.changedAt = this.missCount
       group.clusters.push(cluster)
       this.register(group, cluster.tokens)
       this.tree.insert(cluster)
