@@ -114,12 +114,13 @@ interface Thread {
   initialized: boolean
   /** Miss-log entries (absolute count) already sent to this worker. */
   sent: number
+  /** Bytes of the regions sent to it and not answered yet (a carried line weighs next to nothing). */
   inflight: number
 }
 
 export class ParsePool {
   private readonly threads: Thread[] = []
-  private readonly waiting = new Map<number, {resolve: (r: RegionResult) => void; reject: (e: unknown) => void; thread: Thread}>()
+  private readonly waiting = new Map<number, {resolve: (r: RegionResult) => void; reject: (e: unknown) => void; thread: Thread; bytes: number}>()
   private nextId = 0
   /** Absolute index of missLog[0]: entries every worker has are dropped from the log. */
   private base = 0
@@ -154,7 +155,7 @@ export class ParsePool {
         const w = this.waiting.get(r.id)
         if (!w) return
         this.waiting.delete(r.id)
-        thread.inflight--
+        thread.inflight -= w.bytes
         w.resolve(r)
       })
       thread.worker.on('error', (error) => this.fail(thread, error))
@@ -245,10 +246,10 @@ export class ParsePool {
     const init = thread.initialized ? undefined : this.setup
     thread.initialized = true
     thread.sent = this.version
-    thread.inflight++
+    thread.inflight += length
     const id = this.nextId++
     const version = this.version
-    const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread}))
+    const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread, bytes: length}))
     thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact} satisfies RegionJob)
     this.trim()
     return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}

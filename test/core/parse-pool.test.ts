@@ -65,4 +65,30 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
     expect(pool.rows(copied, c.csvLength!).toString('utf8')).toBe(rows.join('\n') + '\n')
     pool.release(copied.slot)
   })
+
+  it('spreads the bytes, not the jobs: big regions alternating with one-line ones go to both threads', async () => {
+    const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
+    const text = Array.from({length: 400}, (_, i) => line(i)).join('\n') + '\n'
+    const buf = Buffer.from(text)
+    const pool = new ParsePool(2, 1 << 20, undefined, 8)
+    pools.push(pool)
+    const miner = new TemplateMiner(configForFormat('hdfs'))
+    pool.start(miner, {state: null, config: miner.config})
+    const end = buf.lastIndexOf(10)
+    const big: ByteRegion = {buf, start: 0, end, carried: false, truncated: false}
+    const small: ByteRegion = {buf, start: 0, end: buf.indexOf(10), carried: true, truncated: false}
+    const lines = text.slice(0, end).split('\n').length
+    // As a file's regions come: a big one, then the line carried across the next read, and so on.
+    const remotes = []
+    for (let i = 0; i < 3; i++) {
+      remotes.push({big: true, remote: await pool.run(big, 1, lines)})
+      remotes.push({big: false, remote: await pool.run(small, 1, 1)})
+    }
+    const threadsOfBig = new Set(remotes.filter((r) => r.big).map((r) => r.remote.thread))
+    expect(threadsOfBig.size).toBe(2)
+    for (const {remote} of remotes) {
+      await remote.result
+      pool.release(remote.slot)
+    }
+  })
 })

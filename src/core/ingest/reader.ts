@@ -216,13 +216,23 @@ class ChunkRing {
   }
 }
 
-/** A file's bytes in chunks read into the ring's buffers (each chunk is a view of one). */
+/** Reads at the start of a file taken in small pieces (see fileChunks). */
+const FIRST_READS = 16
+const FIRST_READ_BYTES = 128 * 1024
+
+/**
+ * A file's bytes in chunks read into the ring's buffers (each chunk is a view of one). The first
+ * FIRST_READS reads are small: the first lines reach the consumer sooner, and a consumer that
+ * learns from them (flare parse's workers, which redo a region that brought shapes they had not
+ * seen) has less to redo while most shapes are still new.
+ */
 async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
   const handle = await open(path, 'r')
   try {
-    for (;;) {
+    for (let reads = 0; ; reads++) {
       const buf = ring.take()
-      const {bytesRead} = await handle.read(buf, 0, buf.length, null)
+      const size = reads < FIRST_READS ? Math.min(buf.length, FIRST_READ_BYTES) : buf.length
+      const {bytesRead} = await handle.read(buf, 0, size, null)
       if (bytesRead === 0) return
       yield buf.subarray(0, bytesRead)
     }
