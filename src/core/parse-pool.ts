@@ -116,6 +116,10 @@ interface Thread {
   sent: number
   /** Bytes of the regions sent to it and not answered yet (a carried line weighs next to nothing). */
   inflight: number
+  /** The worker has warmed up and takes jobs at once (it says so with a {ready} message). */
+  ready: boolean
+  /** The worker failed or exited: it gets no more jobs. */
+  dead: boolean
 }
 
 export class ParsePool {
@@ -129,6 +133,8 @@ export class ParsePool {
   private readonly outSize: number
   private readonly free: number[] = []
   private readonly slotWaiters: Array<() => void> = []
+  /** run() calls waiting for a first worker to be ready (or for every one to have failed). */
+  private readonly readyWaiters: Array<() => void> = []
 
   private miner: TemplateMiner | undefined
   private setup: WorkerSetup | undefined
@@ -150,20 +156,38 @@ export class ParsePool {
     for (let i = 0; i < slots; i++) this.free.push(i)
     const shared: SharedSetup = {maxLineBytes, path, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
     for (let i = 0; i < size; i++) {
-      const thread: Thread = {worker: new Worker(url, {workerData: shared}), initialized: false, sent: 0, inflight: 0}
-      thread.worker.on('message', (r: RegionResult) => {
+      const thread: Thread = {worker: new Worker(url, {workerData: shared}), initialized: false, sent: 0, inflight: 0, ready: false, dead: false}
+      const wake = (): void => {
+        for (const resolve of this.readyWaiters.splice(0)) resolve()
+      }
+      thread.worker.on('message', (r: RegionResult | {ready: true}) => {
+        if ('ready' in r) {
+          thread.ready = true
+          return wake()
+        }
         const w = this.waiting.get(r.id)
         if (!w) return
         this.waiting.delete(r.id)
         thread.inflight -= w.bytes
         w.resolve(r)
       })
-      thread.worker.on('error', (error) => this.fail(thread, error))
+      thread.worker.on('error', (error) => {
+        thread.dead = true
+        wake()
+        this.fail(thread, error)
+      })
       thread.worker.on('exit', (code) => {
+        thread.dead = true
+        wake()
         if (code !== 0) this.fail(thread, new Error(`parse worker exited with code ${code}`))
       })
       this.threads.push(thread)
     }
+  }
+
+  /** Resolves once every worker that has not failed is warmed up. */
+  async allReady(): Promise<void> {
+    while (this.threads.some((t) => !t.ready && !t.dead)) await new Promise<void>((resolve) => this.readyWaiters.push(resolve))
   }
 
   /** True once start() gave the threads a miner to follow. */
@@ -239,8 +263,19 @@ export class ParsePool {
       const {buf, start, end} = region
       file = {offset: region.offset, lines, head: buf.readUInt32LE(start), tail: buf.readUInt32LE(end - 4)}
     } else new Uint8Array(this.input, slot * SLOT_INPUT, length).set(region.buf.subarray(region.start, region.end))
-    let thread = this.threads[0]
-    for (const t of this.threads) if (t.inflight < thread.inflight) thread = t
+    // The first jobs wait for a worker that has warmed up, rather than queue behind the warm-up
+    // of whichever worker comes first in the list (the first job is mined exactly, and every
+    // region after it waits for it).
+    while (!this.threads.some((t) => t.ready || t.dead)) await new Promise<void>((resolve) => this.readyWaiters.push(resolve))
+    // The least loaded worker takes it; one still warming up counts as a quarter slot loaded (it
+    // will be ready soon, and jobs should not all pile up on the first one that is).
+    const load = (t: Thread): number => t.inflight + (t.ready ? 0 : SLOT_INPUT / 4)
+    let thread: Thread | undefined
+    for (const t of this.threads) if (!t.dead && (thread === undefined || load(t) < load(thread))) thread = t
+    if (thread === undefined) {
+      this.release(slot)
+      throw new Error('every parse worker failed')
+    }
     const log = this.miner!.missLog!
     const misses = log.slice(thread.sent - this.base)
     const init = thread.initialized ? undefined : this.setup

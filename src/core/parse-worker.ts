@@ -21,6 +21,8 @@ const counts: Cluster[] = []
 // in shared memory like every job's region (typed arrays over a SharedArrayBuffer have maps of
 // their own, and code optimised for the other kind would be thrown away at the first job).
 warmUp(fast, true, counts)
+// Warmed up: the pool may send this thread jobs without them waiting behind the warm-up.
+parentPort!.postMessage({ready: true})
 
 let fd: number | undefined
 /** Whether the first real region's lines have warmed the fast path up (warmUpOn). */

@@ -78,6 +78,8 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
     const big: ByteRegion = {buf, start: 0, end, carried: false, truncated: false}
     const small: ByteRegion = {buf, start: 0, end: buf.indexOf(10), carried: true, truncated: false}
     const lines = text.slice(0, end).split('\n').length
+    // (Until both have warmed up, the one that has gets more: see the next test.)
+    await pool.allReady()
     // As a file's regions come: a big one, then the line carried across the next read, and so on.
     const remotes = []
     for (let i = 0; i < 3; i++) {
@@ -90,5 +92,22 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
       await remote.result
       pool.release(remote.slot)
     }
+  })
+
+  it('sends the first job to a worker that has warmed up, not to the first one in the list', async () => {
+    const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
+    const text = Array.from({length: 50}, (_, i) => line(i)).join('\n') + '\n'
+    const buf = Buffer.from(text)
+    const pool = new ParsePool(2, 1 << 20, undefined, 8)
+    pools.push(pool)
+    const miner = new TemplateMiner(configForFormat('hdfs'))
+    pool.start(miner, {state: null, config: miner.config})
+    const end = buf.lastIndexOf(10)
+    const threads = (pool as unknown as {threads: Array<{ready: boolean}>}).threads
+    const first = await pool.run({buf, start: 0, end, carried: false, truncated: false}, 1, 50, true)
+    // run() waited for a ready worker, and that is the one it chose.
+    expect(threads[first.thread].ready).toBe(true)
+    expect((await first.result).status).toBe('ok')
+    pool.release(first.slot)
   })
 })
