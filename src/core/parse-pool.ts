@@ -185,6 +185,11 @@ export class ParsePool {
     }
   }
 
+  /** True once some worker has warmed up (or every one has failed: run() then says so). */
+  get anyReady(): boolean {
+    return this.threads.some((t) => t.ready || t.dead)
+  }
+
   /** Resolves once every worker that has not failed is warmed up. */
   async allReady(): Promise<void> {
     while (this.threads.some((t) => !t.ready && !t.dead)) await new Promise<void>((resolve) => this.readyWaiters.push(resolve))

@@ -157,7 +157,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const handle = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const {buf, start, end} = region
     const candidate = useFast && nextStartsRecord && !region.truncated && formatName() === 'hdfs'
-    if (candidate && !warmed && !pool?.started && (inputBytes ?? 0) >= 8 * 2 ** 20) {
+    if (candidate && !warmed && !pool && (inputBytes ?? 0) >= 8 * 2 ** 20) {
       // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
       // feedback of every token shape, instead of again each time a new branch turns up.
       warmUp(fast, false)
@@ -241,7 +241,10 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const enqueue = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     const lineCount = countNewlines(region) + 1
     const job: Job = {region, nextStartsRecord, firstLineId: dispatchedLines + 1, lines: lineCount}
-    if (pool && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
+    // Until a worker has warmed up, this thread does the regions itself (in order, mining them
+    // for real): the shapes the first regions bring are then known to the workers when they
+    // start, instead of each of them making a worker's result be redone.
+    if (pool?.anyReady && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && formatName() === 'hdfs' && miner && miner.evictions === 0) {
       if (!pool.started) pool.start(miner, setup!)
       // With nothing before it pending, the region's turn has come: the worker mines it for real
       // at once, instead of looking it up and (at the start of a log, when most regions still
