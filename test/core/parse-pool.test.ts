@@ -22,6 +22,18 @@ afterAll(async () => {
 
 const line = (i: number): string => `081109 2035${String(i % 60).padStart(2, '0')} 14${i % 10} INFO dfs.DataNode$PacketResponder: PacketResponder ${i % 3} for block blk_${1000 + i} terminating`
 
+/** A started two-thread pool (no input file: regions are copied in) and `n` HDFS lines. */
+async function twoThreads(n: number): Promise<{pool: Pool; text: string; buf: Buffer; end: number}> {
+  const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
+  const text = Array.from({length: n}, (_, i) => line(i)).join('\n') + '\n'
+  const buf = Buffer.from(text)
+  const pool = new ParsePool(2, 1 << 20, undefined, 8)
+  pools.push(pool)
+  const miner = new TemplateMiner(configForFormat('hdfs'))
+  pool.start(miner, {state: null, config: miner.config})
+  return {pool, text, buf, end: buf.lastIndexOf(10)}
+}
+
 // `npm test` builds first; a bare `vitest run` without a build skips this file's suite.
 describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
   it('reads a region from the file by offset, and refuses bytes that differ from what the main thread read', async () => {
@@ -67,14 +79,7 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
   })
 
   it('spreads the bytes, not the jobs: big regions alternating with one-line ones go to both threads', async () => {
-    const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
-    const text = Array.from({length: 400}, (_, i) => line(i)).join('\n') + '\n'
-    const buf = Buffer.from(text)
-    const pool = new ParsePool(2, 1 << 20, undefined, 8)
-    pools.push(pool)
-    const miner = new TemplateMiner(configForFormat('hdfs'))
-    pool.start(miner, {state: null, config: miner.config})
-    const end = buf.lastIndexOf(10)
+    const {pool, text, buf, end} = await twoThreads(400)
     const big: ByteRegion = {buf, start: 0, end, carried: false, truncated: false}
     const small: ByteRegion = {buf, start: 0, end: buf.indexOf(10), carried: true, truncated: false}
     const lines = text.slice(0, end).split('\n').length
@@ -95,14 +100,7 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
   })
 
   it('sends the first job to a worker that has warmed up, not to the first one in the list', async () => {
-    const {ParsePool} = (await import(pathToFileURL(built).href)) as {ParsePool: typeof Pool}
-    const text = Array.from({length: 50}, (_, i) => line(i)).join('\n') + '\n'
-    const buf = Buffer.from(text)
-    const pool = new ParsePool(2, 1 << 20, undefined, 8)
-    pools.push(pool)
-    const miner = new TemplateMiner(configForFormat('hdfs'))
-    pool.start(miner, {state: null, config: miner.config})
-    const end = buf.lastIndexOf(10)
+    const {pool, buf, end} = await twoThreads(50)
     const threads = (pool as unknown as {threads: Array<{ready: boolean}>}).threads
     const first = await pool.run({buf, start: 0, end, carried: false, truncated: false}, 1, 50, true)
     // run() waited for a ready worker, and that is the one it chose.

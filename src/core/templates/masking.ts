@@ -459,18 +459,7 @@ export class Masker {
           if (m !== plan.masks[k]) return -1
           masks[k] = m
           types[k] = null
-          if (op === P_PARTIAL_WILD) np = this.wholeRange(np, start, i, 'other')
-          else {
-            this.maskToken(buf, start, i, true)
-            const found = this.tpCount
-            if (np + found > this.paramStart.length) this.growParams(np + found)
-            for (let j = 0; j < found; j++) {
-              this.paramStart[np] = this.tpStart[j]
-              this.paramEnd[np] = this.tpEnd[j]
-              this.paramType[np] = this.tpType[j]
-              np++
-            }
-          }
+          np = op === P_PARTIAL_WILD ? this.wholeRange(np, start, i, 'other') : this.innerParams(buf, start, i, np)
         }
       }
       this.kinds[k] = 0
@@ -544,6 +533,23 @@ export class Masker {
     if (j === a || (j < to && (this.flags[buf[j]] & S_SPACE) === 0)) return -1
     this.fusedEnd = j
     return j
+  }
+
+  /**
+   * Records the parameters masked inside the partly masked token buf[a, b) (`size=<*>`) from
+   * parameter np on; returns the next free index.
+   */
+  private innerParams(buf: Buffer, a: number, b: number, np: number): number {
+    this.maskToken(buf, a, b, true)
+    const found = this.tpCount
+    if (np + found > this.paramStart.length) this.growParams(np + found)
+    for (let j = 0; j < found; j++) {
+      this.paramStart[np] = this.tpStart[j]
+      this.paramEnd[np] = this.tpEnd[j]
+      this.paramType[np] = this.tpType[j]
+      np++
+    }
+    return np
   }
 
   /** Records buf[a, b) as parameter np with `type`; returns np + 1. */
@@ -638,15 +644,7 @@ export class Masker {
         if (!covers && !this.literalEquals(k, t)) return -1
       } else {
         if (m !== t) return -1
-        this.maskToken(buf, a, b, true)
-        const found = this.tpCount
-        if (np + found > this.paramStart.length) this.growParams(np + found)
-        for (let j = 0; j < found; j++) {
-          this.paramStart[np] = this.tpStart[j]
-          this.paramEnd[np] = this.tpEnd[j]
-          this.paramType[np] = this.tpType[j]
-          np++
-        }
+        np = this.innerParams(buf, a, b, np)
       }
     }
     return np

@@ -5,19 +5,11 @@
  */
 import {describe, expect, it} from 'vitest'
 
+import {mulberry32} from '../../../src/core/detect/random.js'
 import {TemplateMiner, configForFormat, type Cluster, type TemplateMinerOptions} from '../../../src/core/templates/index.js'
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic random numbers for the generated corpus. */
+const rng = mulberry32
 
 /** Lines of many shapes: HDFS ones, partly masked tokens, month and unit words, odd spacing, ... */
 function corpus(n: number, seed: number): string[] {
