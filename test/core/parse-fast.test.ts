@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseToCsv} from '../../src/core/parse.js'
+import {wideCopiesExact} from '../../src/core/parse-bytes.js'
 import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
 import {datasets, repoRoot} from '../helpers/cli.js'
 
@@ -59,6 +60,17 @@ describe('flare parse fast path', () => {
     expect(r.summary.joined).toBeGreaterThan(0)
     expect(r.summary.invalidUtf8).toBeGreaterThan(0)
     expect(r.summary.skipped).toBeGreaterThan(0)
+    expect(r.fast).toBe(r.slow)
+    expect(r.fastTemplates).toBe(r.slowTemplates)
+  })
+
+  it('writes the same CSV with eight-byte field copies (as after a warm-up) as the string path', async () => {
+    // The check a warm-up runs; it turns the eight-byte steps on for the rest of this file.
+    expect(wideCopiesExact(false)).toBe(true)
+    const lines = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').split('\n').slice(0, 3000)
+    // Fields of every length around the step sizes, and 4-byte UTF-8 characters.
+    for (let i = 0; i < 400; i++) lines.push(hdfs(i, `Served block blk_${i} to ${'x'.repeat(i % 23)} 😀${'é'.repeat(i % 9)} /10.0.${i % 250}.${i % 7}:${i}`))
+    const r = await both('wide.log', lines.join('\n') + '\n')
     expect(r.fast).toBe(r.slow)
     expect(r.fastTemplates).toBe(r.slowTemplates)
   })
