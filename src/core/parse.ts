@@ -262,7 +262,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
     // opens with a continuation line instead, the held region's last record must stay open.
     let held: ByteRegion | null = null
     for await (const regions of reader.regions()) {
-      for (let region of regions) {
+      for (const region of regions) {
         if (held) await enqueue(held, fast.startsWithRecord(region.buf, region.start, region.end))
         if (useFast && formatName() === undefined && !region.carried && !region.truncated) {
           // Until the format is known, lines take the string path. Only the detection sample

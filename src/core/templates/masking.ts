@@ -407,6 +407,7 @@ export class Masker {
       if (i >= to) return -1
       const start = i
       const op = ops[k]
+      let end = -1
       if (op <= P_LIT_PARAM) {
         const a = plan.litStart[k]
         const len = plan.litEnd[k] - a
@@ -420,9 +421,9 @@ export class Masker {
         masks[k] = null
         types[k] = null
         if (op === P_LIT_PARAM) np = this.wholeRange(np, start, i, 'other')
-      } else if (op === P_WHOLE && plan.hints[k] !== H_GENERIC && this.fused(buf, start, to, plan.hints[k]) > 0) {
+      } else if (op === P_WHOLE && plan.hints[k] !== H_GENERIC && (end = this.fused(buf, start, to, plan.hints[k])) >= 0) {
         // A digits / block id / slash-ip token checked in one pass (what maskScanned would say).
-        i = this.fusedEnd
+        i = end
         const fl = this.fusedFlags
         care |= fl
         if (fl & S_DIGIT && fl & (S_OTHER | S_DELIM)) blockTokens[blockish++] = k
@@ -479,8 +480,7 @@ export class Masker {
     return np
   }
 
-  // fused(): where the token ended, its scan flags and its type.
-  private fusedEnd = 0
+  // fused(): the scan flags and the type of the token it checked.
   private fusedFlags = 0
   private fusedType: ParamType = 'other'
 
@@ -503,8 +503,8 @@ export class Masker {
 
   /**
    * Checks the token at buf[a, ...) against `hint` in one pass: it must be what the hint says and
-   * end at a space or `to`. Returns its end (also in fusedEnd, with fusedFlags and fusedType), or
-   * -1 to take the general path.
+   * end at a space or `to`. Returns its end, with its flags and type left in fusedFlags and
+   * fusedType; or -1 to take the general path.
    */
   private fused(buf: Buffer, a: number, to: number, hint: number): number {
     let j = a
@@ -531,7 +531,6 @@ export class Masker {
       this.fusedType = 'ip'
     }
     if (j === a || (j < to && (this.flags[buf[j]] & S_SPACE) === 0)) return -1
-    this.fusedEnd = j
     return j
   }
 
