@@ -221,20 +221,31 @@ const FIRST_READS = 16
 const FIRST_READ_BYTES = 128 * 1024
 
 /**
- * A file's bytes in chunks read into the ring's buffers (each chunk is a view of one). The first
- * FIRST_READS reads are small: the first lines reach the consumer sooner, and a consumer that
- * learns from them (flare parse's workers, which redo a region that brought shapes they had not
- * seen) has less to redo while most shapes are still new.
+ * A file's bytes in chunks read into the ring's buffers (each chunk is a view of one), each cut
+ * after its last newline unless a line is longer than a read. The first FIRST_READS reads are
+ * small: the first lines reach the consumer sooner, and a consumer that learns from them (flare
+ * parse's workers, which redo a region that brought shapes they had not seen) has less to redo
+ * while most shapes are still new.
  */
 async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
   const handle = await open(path, 'r')
   try {
+    let position = 0
     for (let reads = 0; ; reads++) {
       const buf = ring.take()
       const size = reads < FIRST_READS ? Math.min(buf.length, FIRST_READ_BYTES) : buf.length
-      const {bytesRead} = await handle.read(buf, 0, size, null)
+      const {bytesRead} = await handle.read(buf, 0, size, position)
       if (bytesRead === 0) return
-      yield buf.subarray(0, bytesRead)
+      // A full read ends at its last newline: the partial line after it is read again as the
+      // start of the next chunk. Every chunk then holds whole lines, and no line has to be
+      // assembled from two chunks (the splitter would hand it out as a region of its own).
+      let length = bytesRead
+      if (bytesRead === size) {
+        const last = buf.lastIndexOf(10, bytesRead - 1)
+        if (last >= 0) length = last + 1
+      }
+      position += length
+      yield buf.subarray(0, length)
     }
   } finally {
     await handle.close()

@@ -328,6 +328,45 @@ describe('region reader read buffers', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(big.length - 40_000)
   })
 
+  it('cuts a plain file at newlines: one region per read, none of them a carried line', async () => {
+    // Lines never end at a read's end here (4000 lines of 7 to 50 bytes, reads of 256 bytes).
+    const file = writeTemp(dir, 'ring-whole.log', text)
+    const reader = createRegionReader(file, {chunkBytes: 256})
+    const got: Buffer[] = []
+    let carried = 0
+    let yields = 0
+    for await (const regions of reader.regions()) {
+      yields++
+      expect(regions).toHaveLength(1)
+      for (const r of regions) {
+        if (r.carried) carried++
+        got.push(Buffer.from(r.buf.subarray(r.start, r.end)))
+        releaseRegion(r)
+      }
+    }
+    expect(yields).toBeGreaterThan(100)
+    expect(carried).toBe(0)
+    expect(Buffer.concat(got.flatMap((b) => [b, Buffer.from('\n')])).equals(bytes)).toBe(true)
+    expect(reader.stats.bytesRead).toBe(bytes.length)
+    // A line longer than a read still comes whole, as a carried line; the lines around it do not.
+    const long = `before\n${'z'.repeat(1000)}\nafter one\nafter two`
+    const lines: string[] = []
+    const flags: boolean[] = []
+    const longReader = createRegionReader(writeTemp(dir, 'ring-long.log', long), {chunkBytes: 256})
+    for await (const regions of longReader.regions())
+      for (const r of regions) {
+        for (const line of r.buf.subarray(r.start, r.end).toString().split('\n')) {
+          lines.push(line)
+          flags.push(r.carried)
+        }
+        releaseRegion(r)
+      }
+    expect(lines).toEqual(long.split('\n'))
+    expect(flags[1]).toBe(true)
+    expect(flags[0]).toBe(false)
+    expect(longReader.stats.bytesRead).toBe(long.length)
+  })
+
   it('a region split in two stays leased until both halves are released', async () => {
     const file = writeTemp(dir, 'ring-split.log', text)
     const reader = createRegionReader(file, {chunkBytes: 256})
