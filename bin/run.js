@@ -1,10 +1,20 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
-
 // `flare parse -o - | head`: the reader going away is a normal end, not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0)
   throw error
 })
 
+// A big `flare parse` starts its worker threads first, so that they warm up while oclif loads
+// (oclif is imported after this on purpose).
+if (process.argv[2] === 'parse') {
+  try {
+    const {prestartParse} = await import('../dist/core/parse-prestart.js')
+    prestartParse(process.argv.slice(3))
+  } catch {
+    // Not built, or threads cannot start: the run starts its workers itself, as usual.
+  }
+}
+
+const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

@@ -30,8 +30,12 @@ export interface WorkerSetup {
   config: unknown
 }
 
-export interface SharedSetup {
+/** What a worker is started with (the rest comes in its first message, a SharedSetup). */
+export interface WorkerData {
   maxLineBytes: number
+}
+
+export interface SharedSetup {
   /** The input file, when regions may be read from it by offset (RegionJob.offset). */
   path?: string
   input: SharedArrayBuffer
@@ -109,6 +113,57 @@ export function poolSize(jobs: number | undefined, bytes: number | undefined): n
 /** Largest region a slot takes; bigger ones (a long carried line) are done on the main thread. */
 export const SLOT_INPUT = 2 << 20
 
+/**
+ * Workers started ahead of a pool (prestartWorkers): they load and warm up while the caller is
+ * still getting ready (the CLI loading its framework), and the next ParsePool takes them.
+ */
+interface Standby {
+  worker: Worker
+  maxLineBytes: number
+  ready: boolean
+  dead: boolean
+  /** Removes the listeners that track the worker until a pool takes it. */
+  detach: () => void
+}
+
+const standby: Standby[] = []
+
+/**
+ * Starts `count` parse workers now for a ParsePool of lines up to `maxLineBytes` made later in
+ * this process, which takes them over instead of starting its own. They do not keep the process
+ * alive: a run that makes no pool exits as it would have, and a pool that needs fewer (or other)
+ * workers stops the rest.
+ */
+export function prestartWorkers(count: number, maxLineBytes: number): Worker[] {
+  const url = workerUrl()
+  if (!url) return []
+  const started: Worker[] = []
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(url, {workerData: {maxLineBytes} satisfies WorkerData})
+    const entry: Standby = {worker, maxLineBytes, ready: false, dead: false, detach: () => {}}
+    const onMessage = (m: unknown): void => {
+      if (typeof m === 'object' && m !== null && 'ready' in m) entry.ready = true
+    }
+    // Failures are the pool's to report once it takes the worker; until then it is just not taken.
+    const onGone = (): void => {
+      entry.dead = true
+    }
+    worker.on('message', onMessage)
+    worker.on('error', onGone)
+    worker.on('exit', onGone)
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref()
+    entry.detach = () => {
+      worker.off('message', onMessage)
+      worker.off('error', onGone)
+      worker.off('exit', onGone)
+    }
+    standby.push(entry)
+    started.push(worker)
+  }
+  return started
+}
+
 interface Thread {
   worker: Worker
   initialized: boolean
@@ -154,9 +209,21 @@ export class ParsePool {
     this.input = new SharedArrayBuffer(slots * SLOT_INPUT)
     this.output = new SharedArrayBuffer(slots * this.outSize)
     for (let i = 0; i < slots; i++) this.free.push(i)
-    const shared: SharedSetup = {maxLineBytes, path, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
+    const shared: SharedSetup = {path, input: this.input, output: this.output, inSize: SLOT_INPUT, outSize: this.outSize}
+    // Workers started ahead for this run, as many as fit; any others are of no use now.
+    const ahead = standby.splice(0).filter((s) => {
+      s.detach()
+      if (!s.dead && s.maxLineBytes === maxLineBytes) return true
+      void s.worker.terminate()
+      return false
+    })
+    for (const s of ahead.splice(size)) void s.worker.terminate()
     for (let i = 0; i < size; i++) {
-      const thread: Thread = {worker: new Worker(url, {workerData: shared}), initialized: false, sent: 0, inflight: 0, ready: false, dead: false}
+      const early = ahead[i]
+      const worker = early?.worker ?? new Worker(url, {workerData: {maxLineBytes} satisfies WorkerData})
+      worker.ref()
+      worker.postMessage({setup: shared})
+      const thread: Thread = {worker, initialized: false, sent: 0, inflight: 0, ready: early?.ready ?? false, dead: false}
       const wake = (): void => {
         for (const resolve of this.readyWaiters.splice(0)) resolve()
       }

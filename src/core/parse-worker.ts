@@ -9,10 +9,12 @@ import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
-import type {RegionJob, RegionResult, SharedSetup, WorkerSetup} from './parse-pool.js'
+import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './parse-pool.js'
 
-const setup = workerData as SharedSetup
-const fast = new HdfsFastPath(setup.maxLineBytes)
+// The shared memory and the input path come in the first message: a worker may be started before
+// the run it will serve is known (see prestartWorkers), and warm up meanwhile.
+const fast = new HdfsFastPath((workerData as WorkerData).maxLineBytes)
+let setup: SharedSetup
 let replica: TemplateMiner | undefined
 /** Clusters a region's lines used (one array for every job: its shape stays the one V8 optimised for). */
 const counts: Cluster[] = []
@@ -48,7 +50,11 @@ function build(init: WorkerSetup): TemplateMiner {
   return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)
 }
 
-parentPort!.on('message', (job: RegionJob) => {
+parentPort!.on('message', (job: RegionJob | {setup: SharedSetup}) => {
+  if ('setup' in job) {
+    setup = job.setup
+    return
+  }
   if (job.init) replica = build(job.init)
   const miner = replica!
   for (const m of job.misses) miner.replay(m.tokens, m.hash)

@@ -1,7 +1,9 @@
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
+import type {Worker} from 'node:worker_threads'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {ParsePool as Pool} from '../../src/core/parse-pool.js'
 import type {ByteRegion} from '../../src/core/ingest/line-splitter.js'
@@ -107,5 +109,61 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
     expect(threads[first.thread].ready).toBe(true)
     expect((await first.result).status).toBe('ok')
     pool.release(first.slot)
+  })
+})
+
+describe.runIf(existsSync(built))('parse workers started ahead (dist)', () => {
+  type Module = {ParsePool: typeof Pool; prestartWorkers: (count: number, maxLineBytes: number) => Worker[]}
+  const load = async (): Promise<Module> => (await import(pathToFileURL(built).href)) as Module
+  const threadsOf = (pool: Pool): Array<{worker: Worker; ready: boolean}> => (pool as unknown as {threads: Array<{worker: Worker; ready: boolean}>}).threads
+
+  it('a pool takes the workers started ahead for its line limit, stops the ones it has no use for, and runs jobs on them', async () => {
+    const {ParsePool, prestartWorkers} = await load()
+    const ahead = prestartWorkers(2, 1 << 20)
+    expect(ahead).toHaveLength(2)
+    const exits = ahead.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)))
+    const pool = new ParsePool(1, 1 << 20, undefined, 4)
+    pools.push(pool)
+    expect(threadsOf(pool)[0].worker).toBe(ahead[0])
+    // One pool thread: the second worker started ahead is stopped.
+    expect(typeof (await exits[1])).toBe('number')
+    const miner = new TemplateMiner(configForFormat('hdfs'))
+    pool.start(miner, {state: null, config: miner.config})
+    const text = Array.from({length: 50}, (_, i) => line(i)).join('\n') + '\n'
+    const buf = Buffer.from(text)
+    const done = await pool.run({buf, start: 0, end: buf.lastIndexOf(10), carried: false, truncated: false}, 1, 50, true)
+    const r = await done.result
+    expect(r.status).toBe('ok')
+    expect(pool.rows(done, r.csvLength!).toString('utf8').trimEnd().split('\n')).toHaveLength(50)
+    pool.release(done.slot)
+  })
+
+  it('workers started for another line limit are not taken; a pool after that one starts its own', async () => {
+    const {ParsePool, prestartWorkers} = await load()
+    const ahead = prestartWorkers(1, 4096)
+    const exit = new Promise<number>((resolve) => ahead[0].once('exit', resolve))
+    const pool = new ParsePool(1, 1 << 20, undefined, 4)
+    pools.push(pool)
+    expect(threadsOf(pool)[0].worker).not.toBe(ahead[0])
+    expect(typeof (await exit)).toBe('number')
+    const again = new ParsePool(1, 1 << 20, undefined, 4)
+    pools.push(again)
+    expect(threadsOf(again)[0].worker).not.toBe(threadsOf(pool)[0].worker)
+  })
+
+  it('workers started ahead never keep the process alive when no pool takes them', async () => {
+    // (A listener added to a worker refs it again: the script adds none.)
+    const script = path.join(tmp, 'ahead.mjs')
+    writeFileSync(
+      script,
+      `const m = await import(${JSON.stringify(pathToFileURL(built).href)})
+console.log('started', m.prestartWorkers(2, 1 << 20).length)
+setTimeout(() => console.log('done'), 1500)
+`,
+    )
+    const r = spawnSync(process.execPath, [script], {encoding: 'utf8', timeout: 15_000})
+    expect(r.stdout.trim().split('\n')).toEqual(['started 2', 'done'])
+    expect(r.signal).toBeNull()
+    expect(r.status).toBe(0)
   })
 })

@@ -52,7 +52,7 @@ export interface LineReader {
 }
 
 const DEFAULT_BATCH = 4096
-const DEFAULT_MAX_LINE = 1024 * 1024
+export const DEFAULT_MAX_LINE = 1024 * 1024
 const DEFAULT_CHUNK = 1024 * 1024
 const MAGIC_BYTES = 6
 
