@@ -41,6 +41,12 @@ export function indexOfByte(s: Bytes, c: number, from: number, to: number): numb
   return -1
 }
 
+/** True when s[a, b) is what classifyBytes takes for a URL: a `://` after its first byte, with more after it. */
+export function hasScheme(s: Bytes, a: number, b: number): boolean {
+  const p = indexOfScheme(s, a, b)
+  return p > a && p + 3 < b
+}
+
 /** Index of `://` in s[from, to), or -1. */
 function indexOfScheme(s: Bytes, from: number, to: number): number {
   for (let i = from; i + 2 < to; i++) if (s[i] === COLON && s[i + 1] === SLASH && s[i + 2] === SLASH) return i

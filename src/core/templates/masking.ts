@@ -35,6 +35,7 @@ import {
   type Bytes,
   contextWords,
   hasDigitIn,
+  hasScheme,
   hasLetter,
   isBlockId,
   isEmptyContainer,
@@ -46,7 +47,7 @@ import {
   stripPunctuation,
   widened,
 } from './classify.js'
-import {H_BLOCK, H_DIGITS, H_GENERIC, H_SLASH_IP, P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './plan.js'
+import {H_BLOCK, H_DIGITS, H_GENERIC, H_IP, H_PATH, H_SLASH_IP, P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './plan.js'
 
 export {WILDCARD, hasDigit} from './classify.js'
 
@@ -498,6 +499,10 @@ export class Masker {
     if (type === 'block' && this.config.block && isBlockId(s, a, b)) return H_BLOCK
     const plain = f[SLASH] === S_SLASH && f[DOT] === S_NUMPUNCT && f[COLON] === S_NUMPUNCT
     if (type === 'ip' && s[a] === SLASH && plain && this.config.path && this.config.ip && isIp(s, a + 1, b)) return H_SLASH_IP
+    // A bare dotted quad: numericShape's 'ip' (four parts are never a number).
+    if (type === 'ip' && plain && this.config.ip && isIp(s, a, b)) return H_IP
+    // What classifyBytes calls a path: '/' and more, no URL scheme, not an /ip.
+    if (type === 'path' && s[a] === SLASH && b - a > 1 && plain && this.config.path) return H_PATH
     return H_GENERIC
   }
 
@@ -522,13 +527,30 @@ export class Masker {
       if (j === d) return -1
       this.fusedFlags = negative ? this.blockFlagsNegative : this.blockFlags
       this.fusedType = 'block'
-    } else {
-      if (buf[a] !== SLASH) return -1
-      j = a + 1
+    } else if (hint === H_SLASH_IP || hint === H_IP) {
+      const slash = hint === H_SLASH_IP
+      if (slash && buf[a] !== SLASH) return -1
+      const d = slash ? a + 1 : a
+      j = d
       while (j < to && ((buf[j] >= 48 && buf[j] <= 57) || buf[j] === DOT || buf[j] === COLON)) j++
-      if (!isIp(buf, a + 1, j)) return -1
-      this.fusedFlags = S_SLASH | S_DIGIT | S_NUMPUNCT
+      if (!isIp(buf, d, j)) return -1
+      // (An ip has dots; `plain` in hintFor: '.' and ':' are S_NUMPUNCT, '/' is S_SLASH.)
+      this.fusedFlags = slash ? S_SLASH | S_DIGIT | S_NUMPUNCT : S_DIGIT | S_NUMPUNCT
       this.fusedType = 'ip'
+    } else {
+      // H_PATH: the token's flags as the scan ORs them; it is a path unless it is a URL or an /ip.
+      if (buf[a] !== SLASH) return -1
+      const flags = this.flags
+      let fl = S_SLASH
+      for (j = a + 1; j < to; j++) {
+        const f = flags[buf[j]]
+        if (f & S_SPACE) break
+        fl |= f
+      }
+      if (j - a < 2) return -1
+      if (fl & S_NUMPUNCT && ((this.config.url && hasScheme(buf, a, j)) || (this.config.ip && isIp(buf, a + 1, j)))) return -1
+      this.fusedFlags = fl
+      this.fusedType = 'path'
     }
     if (j === a || (j < to && (this.flags[buf[j]] & S_SPACE) === 0)) return -1
     return j

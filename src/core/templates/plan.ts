@@ -22,10 +22,13 @@ export const P_PARTIAL_WILD = 4
 
 /** How a whole `<*>` token of the plan is checked: by the masker's general path ... */
 export const H_GENERIC = 0
-/** ... or, when the shape had it so, as all digits, a whole block id or a /ip[:port] in one pass. */
+/** ... or, when the shape had it so, in one pass: as all digits, a whole block id, a /ip[:port], ... */
 export const H_DIGITS = 1
 export const H_BLOCK = 2
 export const H_SLASH_IP = 3
+/** ... a bare ip[:port], or a path (a token opening with '/' that is neither a URL nor an /ip). */
+export const H_IP = 4
+export const H_PATH = 5
 
 export class ShapePlan {
   /** Tokens of the shape. */

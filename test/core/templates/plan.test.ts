@@ -47,6 +47,8 @@ function corpus(n: number, seed: number): string[] {
     () => `count ${r() < 0.8 ? String(int(999)) : pick(['12a', '0x1f', '1.5', '-3'])} ok`,
     () => `drop ${r() < 0.8 ? blk() : pick(['blk_12x', 'blk_-', 'blk_', `${blk()}.meta`, `${blk()}:`])} ok`,
     () => `peer ${r() < 0.8 ? `/${ip()}` : pick(['/10.300.1.1', `/${ip()}x`, `/${ip()}:`, `/${ip()}:${int(9)}`, '/1.2.3'])} ok`,
+    () => `addr ${r() < 0.75 ? pick([`${ip()}:${int(60000)}`, ip()]) : pick(['10.300.1.1:5', `${ip()}:`, `${ip()}x`, `${ip()}:5x`, '1.2.3', `${ip()}:${int(9)}:Got`, `${ip()}.`, `${int(99)}`])} ok`,
+    () => `file ${r() < 0.7 ? `/data/d${int(99)}/f${int(999)}.log` : pick(['/', '//', '/x://y/z', '/x://', 'http://h/x', `/${ip()}`, `/${ip()}:${int(9)}`, '/a,b', '/café/x', '/a"b', `/data/${int(9)}`, '/_tmp-1', `/${int(99)}/${int(9)}`])} ok`,
     // Two tokens that the one-pass checks could read as one (no space between them).
     () => `pair ${pick([`${blk()} /${ip()}`, `${blk()}/${ip()}`, `${int(99)} /${ip()}`, `${int(99)}/${ip()}`])}`,
   ]
