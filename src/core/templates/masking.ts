@@ -293,9 +293,10 @@ export class Masker {
   /**
    * The mask of token buf[a, b), whose scan flags OR to `flags`: null for a literal, `<*>` or a
    * partly masked token otherwise; the type of a whole `<*>` is left in wholeType (null when only
-   * a rescan can tell, see wholeParam).
+   * a rescan can tell, see wholeParam). `record`: a partly masked token's inner parameters are
+   * left in tpStart / tpEnd / tpType (see innerParams), as maskToken records them.
    */
-  private maskScanned(buf: Buffer, a: number, b: number, flags: number): string | null {
+  private maskScanned(buf: Buffer, a: number, b: number, flags: number, record = false): string | null {
     if (flags & S_DIGIT) {
       if (flags === S_DIGIT) {
         this.wholeType = 'number'
@@ -308,9 +309,9 @@ export class Masker {
           : buf[a] === 98 && this.config.block && isBlockId(buf, a, b)
             ? ((this.wholeType = 'block'), WILDCARD)
             : null
-      return fast ?? this.maskToken(buf, a, b, false)
+      return fast ?? this.maskToken(buf, a, b, record)
     }
-    if (flags & S_SPECIAL) return this.maskToken(buf, a, b, false)
+    if (flags & S_SPECIAL) return this.maskToken(buf, a, b, record)
     return null
   }
 
@@ -441,7 +442,9 @@ export class Masker {
         }
         care |= fl
         if (fl & S_DIGIT && fl & (S_OTHER | S_DELIM)) blockTokens[blockish++] = k
-        const m = this.maskScanned(buf, start, i, fl)
+        // A partly masked token records its inner parameters as it is masked (only maskToken
+        // makes a partial mask, so a token that matches the plan's had them recorded).
+        const m = this.maskScanned(buf, start, i, fl, op === P_PARTIAL)
         if (op === P_WHOLE) {
           if (m !== WILDCARD) return -1
           const type = this.wholeType
@@ -461,7 +464,7 @@ export class Masker {
           if (m !== plan.masks[k]) return -1
           masks[k] = m
           types[k] = null
-          np = op === P_PARTIAL_WILD ? this.wholeRange(np, start, i, 'other') : this.innerParams(buf, start, i, np)
+          np = op === P_PARTIAL_WILD ? this.wholeRange(np, start, i, 'other') : this.recordedParams(np)
         }
       }
       this.kinds[k] = 0
@@ -562,6 +565,11 @@ export class Masker {
    */
   private innerParams(buf: Buffer, a: number, b: number, np: number): number {
     this.maskToken(buf, a, b, true)
+    return this.recordedParams(np)
+  }
+
+  /** innerParams() for a token masked with its parameters recorded just now. */
+  private recordedParams(np: number): number {
     const found = this.tpCount
     if (np + found > this.paramStart.length) this.growParams(np + found)
     for (let j = 0; j < found; j++) {
