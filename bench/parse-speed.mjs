@@ -59,6 +59,9 @@ async function runDrain3() {
 const runs = []
 for (let i = 0; i < pairs; i++) runs.push({flare: await flareParse(base.log), drain3: await runDrain3()})
 const ratio = (r) => (r.drain3 ? r.drain3.wallMs / r.flare.wallMs : 0)
+// Shown beside it, not judged: lines/s inside each tool's own loop, without Node's, oclif's and
+// Python's start-up (Flare's loop still includes its worker threads' warm-up).
+const loopRatio = (r) => (r.drain3 ? r.flare.summary.linesPerSecond / r.drain3.result.lines_per_s : 0)
 const byRatio = [...runs].sort((a, b) => ratio(a) - ratio(b))
 const median = byRatio[(byRatio.length - 1) >> 1]
 const small = median.flare
@@ -68,8 +71,8 @@ const large = await flareParse(big.log)
 if (runs.length > 1) {
   printTable(
     `flare parse and Drain3 in turn on the x${copies} file (${pairs} pairs)`,
-    ['pair', 'flare parse wall', 'Drain3 wall', 'Drain3 lines/s', 'speed-up'],
-    runs.map((r, i) => [String(i + 1), secs(r.flare.wallMs), r.drain3 ? secs(r.drain3.wallMs) : '-', r.drain3 ? int(r.drain3.result.lines_per_s) : '-', r.drain3 ? `${ratio(r).toFixed(2)}x` : '-']),
+    ['pair', 'flare parse wall', 'Drain3 wall', 'Drain3 lines/s', 'speed-up (wall)', 'in loop (no start-up)'],
+    runs.map((r, i) => [String(i + 1), secs(r.flare.wallMs), r.drain3 ? secs(r.drain3.wallMs) : '-', r.drain3 ? int(r.drain3.result.lines_per_s) : '-', r.drain3 ? `${ratio(r).toFixed(2)}x` : '-', r.drain3 ? `${loopRatio(r).toFixed(2)}x` : '-']),
   )
 }
 
@@ -84,5 +87,7 @@ printTable(`HDFS_2percent.log repeated (${(statSync(base.log).size / 2 ** 20).to
 if (drain3) {
   const all = runs.map(ratio)
   console.log(`speed-up vs Drain3 (wall, same ${int(small.summary.lines)}-line file): ${(drain3.wallMs / small.wallMs).toFixed(2)}x, the median of ${runs.length} back-to-back pairs (${Math.min(...all).toFixed(2)}x – ${Math.max(...all).toFixed(2)}x; one thread: ${(drain3.wallMs / single.wallMs).toFixed(2)}x)   target ≥ 5x`)
+  const loops = runs.map(loopRatio).sort((a, b) => a - b)
+  console.log(`  (in-loop lines/s, start-up left out on both sides, not the target's measure: median ${loops[(loops.length - 1) >> 1].toFixed(2)}x)`)
 }
 console.log(`memory: peak RSS ${mb(large.peakRssKb)} on the ${(large.summary.lines / small.summary.lines).toFixed(0)}x larger file vs ${mb(small.peakRssKb)}: ratio ${(large.peakRssKb / small.peakRssKb).toFixed(2)}   target ≤ 1.5`)
