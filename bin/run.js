@@ -7,14 +7,17 @@ process.stdout.on('error', (error) => {
 
 // A big `flare parse` starts its worker threads first, so that they warm up while oclif loads
 // (oclif is imported after this on purpose).
+let prestart
 if (process.argv[2] === 'parse') {
   try {
-    const {prestartParse} = await import('../dist/core/parse-prestart.js')
-    prestartParse(process.argv.slice(3))
+    prestart = await import('../dist/core/parse-prestart.js')
+    prestart.prestartParse(process.argv.slice(3))
   } catch {
     // Not built, or threads cannot start: the run starts its workers itself, as usual.
   }
 }
 
 const {execute} = await import('@oclif/core')
+// The workers warm up from here on (on two cores their warm-up would slow the import above down).
+prestart?.warmStandby()
 await execute({dir: import.meta.url})

@@ -130,7 +130,8 @@ const standby: Standby[] = []
 
 /**
  * Starts `count` parse workers now for a ParsePool of lines up to `maxLineBytes` made later in
- * this process, which takes them over instead of starting its own. They do not keep the process
+ * this process, which takes them over instead of starting its own. They load their code and wait;
+ * warmStandby() or the pool sets their warm-up off. They do not keep the process
  * alive: a run that makes no pool exits as it would have, and a pool that needs fewer (or other)
  * workers stops the rest.
  */
@@ -162,6 +163,14 @@ export function prestartWorkers(count: number, maxLineBytes: number): Worker[] {
     started.push(worker)
   }
   return started
+}
+
+/**
+ * Tells the workers started ahead to warm up now (they wait for this, or for their pool, so that
+ * their warm-up does not compete with the loading the caller does right after starting them).
+ */
+export function warmStandby(): void {
+  for (const s of standby) if (!s.dead) s.worker.postMessage({warm: true})
 }
 
 interface Thread {

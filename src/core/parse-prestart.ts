@@ -1,13 +1,16 @@
 /**
  * `flare parse` on a big file starts its worker threads before the CLI framework loads (a few
- * hundred milliseconds on a cold start): they load and warm up meanwhile, and the run's ParsePool
- * takes them over. Only the input and --jobs are peeked at, the way the parse command reads them;
- * when anything is unclear (help, a flag it cannot follow), nothing is started and the pool starts
- * its workers itself as usual.
+ * hundred milliseconds on a cold start): they load their code meanwhile, bin/run.js sets their
+ * warm-up off with warmStandby() once oclif is imported (earlier, on two cores, the warm-up would
+ * slow that import down), and the run's ParsePool takes them over. Only the input and --jobs are
+ * peeked at, the way the parse command reads them; when anything is unclear (help, a flag it
+ * cannot follow), nothing is started and the pool starts its workers itself as usual.
  */
 import {statSync} from 'node:fs'
 import {DEFAULT_MAX_LINE} from './ingest/reader.js'
 import {poolSize, prestartWorkers} from './parse-pool.js'
+
+export {warmStandby} from './parse-pool.js'
 
 /** The input path and --jobs of `flare parse` arguments (after `parse`), or null when unsure. */
 export function peekParseArgs(argv: readonly string[]): {input: string; jobs: number} | null {

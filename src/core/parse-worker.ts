@@ -19,12 +19,19 @@ let replica: TemplateMiner | undefined
 /** Clusters a region's lines used (one array for every job: its shape stays the one V8 optimised for). */
 const counts: Cluster[] = []
 
-// Until the first job arrives: run the hot paths, both modes, on a sample of every token shape,
-// in shared memory like every job's region (typed arrays over a SharedArrayBuffer have maps of
-// their own, and code optimised for the other kind would be thrown away at the first job).
-warmUp(fast, true, counts)
-// Warmed up: the pool may send this thread jobs without them waiting behind the warm-up.
-parentPort!.postMessage({ready: true})
+// Before the first job: run the hot paths, both modes, on a sample of every token shape, in
+// shared memory like every job's region (typed arrays over a SharedArrayBuffer have maps of their
+// own, and code optimised for the other kind would be thrown away at the first job). It starts at
+// the first message: the setup, or a {warm} sent to a worker started ahead once the CLI has loaded
+// what it needs most (the warm-up would otherwise slow that down on a machine with few cores).
+let warmed = false
+function warm(): void {
+  if (warmed) return
+  warmed = true
+  warmUp(fast, true, counts)
+  // Warmed up: the pool may send this thread jobs without them waiting behind the warm-up.
+  parentPort!.postMessage({ready: true})
+}
 
 let fd: number | undefined
 /** Whether the first real region's lines have warmed the fast path up (warmUpOn). */
@@ -50,10 +57,11 @@ function build(init: WorkerSetup): TemplateMiner {
   return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)
 }
 
-parentPort!.on('message', (job: RegionJob | {setup: SharedSetup}) => {
+parentPort!.on('message', (job: RegionJob | {setup: SharedSetup} | {warm: true}) => {
+  if ('warm' in job) return warm()
   if ('setup' in job) {
     setup = job.setup
-    return
+    return warm()
   }
   if (job.init) replica = build(job.init)
   const miner = replica!

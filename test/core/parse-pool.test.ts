@@ -113,7 +113,7 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
 })
 
 describe.runIf(existsSync(built))('parse workers started ahead (dist)', () => {
-  type Module = {ParsePool: typeof Pool; prestartWorkers: (count: number, maxLineBytes: number) => Worker[]}
+  type Module = {ParsePool: typeof Pool; prestartWorkers: (count: number, maxLineBytes: number) => Worker[]; warmStandby: () => void}
   const load = async (): Promise<Module> => (await import(pathToFileURL(built).href)) as Module
   const threadsOf = (pool: Pool): Array<{worker: Worker; ready: boolean}> => (pool as unknown as {threads: Array<{worker: Worker; ready: boolean}>}).threads
 
@@ -136,6 +136,29 @@ describe.runIf(existsSync(built))('parse workers started ahead (dist)', () => {
     expect(r.status).toBe('ok')
     expect(pool.rows(done, r.csvLength!).toString('utf8').trimEnd().split('\n')).toHaveLength(50)
     pool.release(done.slot)
+  })
+
+  it('a worker started ahead waits for warmStandby() (or its pool) before it warms up, and a pool takes it as ready', async () => {
+    const {ParsePool, prestartWorkers, warmStandby} = await load()
+    const [worker] = prestartWorkers(1, 1 << 20)
+    let ready = false
+    const warmed = new Promise<void>((resolve) =>
+      worker.on('message', (m: {ready?: boolean}) => {
+        if (m.ready) {
+          ready = true
+          resolve()
+        }
+      }),
+    )
+    // Long enough to load its code and, if it did not wait, to warm up (a few hundred ms).
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(ready).toBe(false)
+    warmStandby()
+    await warmed
+    const pool = new ParsePool(1, 1 << 20, undefined, 4)
+    pools.push(pool)
+    expect(threadsOf(pool)[0].worker).toBe(worker)
+    expect(threadsOf(pool)[0].ready).toBe(true)
   })
 
   it('workers started for another line limit are not taken; a pool after that one starts its own', async () => {
