@@ -339,7 +339,13 @@ export class HdfsFastPath {
       }
       while (this.idValue < lineId) this.nextId()
       let p = out.off
-      for (let d = 16 - this.idLength; d < 16; d++) o[p++] = this.idDigits[d]
+      const idStart = 16 - this.idLength
+      if (wide && p + 24 <= o.length) {
+        // Eight digits per step, as put() does: what a step writes past the id is written over
+        // by the row's next bytes.
+        for (let d = idStart; d < 16; d += 8) ov.setFloat64(p + d - idStart, this.idView.getFloat64(d, true), true)
+        p += this.idLength
+      } else for (let d = idStart; d < 16; d++) o[p++] = this.idDigits[d]
       p = put(o, ov, p, tbytes, tb.view, 0, tbytes.length)
       p = put(o, ov, p, buf, sv, ls, ls + 13)
       p = putAll(o, p, level)
@@ -396,7 +402,9 @@ export class HdfsFastPath {
   }
 
   /** The current LineId as ASCII digits, right-aligned in idDigits (incremented, not divided). */
-  private readonly idDigits = new Uint8Array(16)
+  private readonly idDigits = new Uint8Array(24)
+  /** idDigits as a DataView (eight bytes per read; the 8 bytes after the digits are room for that). */
+  private readonly idView = new DataView(this.idDigits.buffer)
   private idLength = 1
   private idValue = 0
 
@@ -454,6 +462,15 @@ function put(o: Buffer, ov: DataView, p: number, src: Buffer, sv: DataView, a: n
   if (b - a > 512) {
     o.set(src.subarray(a, b), p)
     return p + b - a
+  }
+  const end = p + b - a
+  if (wide && b + 8 <= src.length && end + 8 <= o.length) {
+    // Whole steps only: the last one reads up to 7 bytes past the field and writes them past its
+    // end, where the row's next bytes go (every caller writes on from the returned position; the
+    // bytes after a region's last row are not part of its output). One step instead of a tail of
+    // up to seven single bytes.
+    for (let i = a; i < b; i += 8, p += 8) ov.setFloat64(p, sv.getFloat64(i, true), true)
+    return end
   }
   let i = a
   if (wide) for (; i + 8 <= b; i += 8, p += 8) ov.setFloat64(p, sv.getFloat64(i, true), true)

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseToCsv} from '../../src/core/parse.js'
-import {wideCopiesExact} from '../../src/core/parse-bytes.js'
+import {ByteOut, HdfsFastPath, wideCopiesExact} from '../../src/core/parse-bytes.js'
 import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
 import {datasets, repoRoot} from '../helpers/cli.js'
 
@@ -73,6 +73,20 @@ describe('flare parse fast path', () => {
     const r = await both('wide.log', lines.join('\n') + '\n')
     expect(r.fast).toBe(r.slow)
     expect(r.fastTemplates).toBe(r.slowTemplates)
+  })
+
+  it('writes LineIds of any length, across 8 digits and up to 16, with eight-byte steps on', () => {
+    expect(wideCopiesExact(false)).toBe(true)
+    const text = Buffer.from(Array.from({length: 24}, (_, i) => hdfs(i, `Served block blk_${i} to /10.0.0.${i}`)).join('\n'))
+    for (const first of [1, 99_999_990, 999_999_999_999_990]) {
+      const fast = new HdfsFastPath(1 << 20)
+      expect(fast.validate(text, 0, text.length)).toBe(true)
+      const out = new ByteOut(1 << 16)
+      fast.write(text, first, new TemplateMiner(configForFormat('hdfs')), out, {lines: 0, records: 0, blank: 0})
+      const rows = Buffer.concat(out.take(true)).toString('utf8').trimEnd().split('\n')
+      expect(rows.map((r) => r.slice(0, r.indexOf(',')))).toEqual(Array.from({length: 24}, (_, i) => String(first + i)))
+      expect(rows.every((r) => r.includes(',T1,Served block <*> to <*>,081109 '))).toBe(true)
+    }
   })
 
   it('keeps records whole where the detection sample is cut off the first region', async () => {
