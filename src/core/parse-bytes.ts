@@ -84,28 +84,46 @@ export function paramLists(params: ReadonlyArray<{value: string; type: string}> 
   return `,"[${values}]","[${types}]"\n`
 }
 
-const EMPTY_LISTS = Buffer.from(',[],[]\n')
+/**
+ * A constant piece of a row: its bytes followed by eight spare ones, so that put() can copy it in
+ * whole eight-byte steps (see there).
+ */
+interface Piece {
+  /** The piece's bytes (a view of `pad`). */
+  bytes: Buffer
+  n: number
+  pad: Buffer
+  /** A DataView over `pad`. */
+  view: DataView
+}
+
+function piece(text: string): Piece {
+  const n = Buffer.byteLength(text)
+  const pad = Buffer.alloc(n + 8)
+  pad.write(text)
+  return {bytes: pad.subarray(0, n), n, pad, view: new DataView(pad.buffer, pad.byteOffset, pad.length)}
+}
+
+const EMPTY_LISTS = piece(',[],[]\n')
 
 /** Kept on each cluster (Cluster.memo) while its template text stays the same. */
 interface TemplateBytes {
   text: string
   /** `,T12,<template as a CSV field>,` */
-  bytes: Buffer
-  view: DataView
+  head: Piece
   /**
    * The parameter types of the last line written with this template, and the row's tail they
    * make: `]","[""block"",""ip""]"` + newline. Lines of one template nearly always repeat them.
    */
   types: readonly ParamType[]
-  typesCell: Buffer
-  typesView: DataView
+  typesCell: Piece
 }
 
 /** `]","[` + the types as a quoted JSON array + `]"` + newline: the end of a row with parameters. */
-function typesCell(types: readonly ParamType[]): Buffer {
+function typesCell(types: readonly ParamType[]): Piece {
   let cell = ']","['
   for (let j = 0; j < types.length; j++) cell += j === 0 ? `""${types[j]}""` : `,""${types[j]}""`
-  return Buffer.from(cell + ']"\n')
+  return piece(cell + ']"\n')
 }
 
 /**
@@ -114,14 +132,13 @@ function typesCell(types: readonly ParamType[]): Buffer {
  */
 const NO_TYPES: readonly ParamType[] = (['other'] as ParamType[]).slice(1)
 const NO_TYPES_CELL = typesCell(NO_TYPES)
-const NO_TYPES_VIEW = new DataView(NO_TYPES_CELL.buffer, NO_TYPES_CELL.byteOffset, NO_TYPES_CELL.length)
 
 /** Level words seen so far: their bytes and normalised names (a handful per file). */
 interface LevelEntry {
   word: Buffer
   level: string
   /** `,LEVEL,` */
-  cell: Buffer
+  cell: Piece
 }
 
 /**
@@ -208,7 +225,7 @@ export class HdfsFastPath {
     const word = buf.latin1Slice(a, b)
     const level = levelAt(word, 0, word.length)
     if (level === undefined || levels.length >= 64) return null
-    const entry = {word: Buffer.from(buf.subarray(a, b)), level, cell: Buffer.from(`,${level},`)}
+    const entry = {word: Buffer.from(buf.subarray(a, b)), level, cell: piece(`,${level},`)}
     levels.push(entry)
     return entry
   }
@@ -290,8 +307,7 @@ export class HdfsFastPath {
       let tb = cluster.memo as TemplateBytes | null
       const text = miner.templateOf(cluster)
       if (tb === null || tb.text !== text) {
-        const bytes = Buffer.from(`,${cluster.templateId},${csvField(text)},`)
-        cluster.memo = tb = {text, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), types: NO_TYPES, typesCell: NO_TYPES_CELL, typesView: NO_TYPES_VIEW}
+        cluster.memo = tb = {text, head: piece(`,${cluster.templateId},${csvField(text)},`), types: NO_TYPES, typesCell: NO_TYPES_CELL}
       }
       // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
       // one token, which holds a `_` and a digit, so only those tokens are searched.
@@ -329,9 +345,9 @@ export class HdfsFastPath {
         this.writeQuoted(buf, k, lineId, tb, nb, np, masker, out)
         continue
       }
-      const tbytes = tb.bytes
+      const head = tb.head
       const level = L.level[k].cell
-      out.ensure(3 * (le - ls) + tbytes.length + level.length + 32 * np + 64)
+      out.ensure(3 * (le - ls) + head.n + level.n + 32 * np + 64)
       const o = out.buf
       if (o !== ovFor) {
         ovFor = o
@@ -346,9 +362,9 @@ export class HdfsFastPath {
         for (let d = idStart; d < 16; d += 8) ov.setFloat64(p + d - idStart, this.idView.getFloat64(d, true), true)
         p += this.idLength
       } else for (let d = idStart; d < 16; d++) o[p++] = this.idDigits[d]
-      p = put(o, ov, p, tbytes, tb.view, 0, tbytes.length)
+      p = put(o, ov, p, head.pad, head.view, 0, head.n)
       p = put(o, ov, p, buf, sv, ls, ls + 13)
-      p = putAll(o, p, level)
+      p = put(o, ov, p, level.pad, level.view, 0, level.n)
       if (L.compStart[k] >= 0) p = put(o, ov, p, buf, sv, L.compStart[k], L.compEnd[k])
       o[p++] = 44
       p = put(o, ov, p, buf, sv, cs, ce)
@@ -357,7 +373,7 @@ export class HdfsFastPath {
         if (b > 0) o[p++] = 32
         p = put(o, ov, p, buf, sv, this.blockStart[b], this.blockEnd[b])
       }
-      if (np <= 0) p = putAll(o, p, EMPTY_LISTS)
+      if (np <= 0) p = put(o, ov, p, EMPTY_LISTS.pad, EMPTY_LISTS.view, 0, EMPTY_LISTS.n)
       else {
         o[p++] = 44
         o[p++] = 34
@@ -376,9 +392,9 @@ export class HdfsFastPath {
         if (!same) {
           tb.types = types.slice(0, np)
           tb.typesCell = typesCell(tb.types)
-          tb.typesView = new DataView(tb.typesCell.buffer, tb.typesCell.byteOffset, tb.typesCell.length)
         }
-        p = put(o, ov, p, tb.typesCell, tb.typesView, 0, tb.typesCell.length)
+        const cell = tb.typesCell
+        p = put(o, ov, p, cell.pad, cell.view, 0, cell.n)
       }
       out.off = p
     }
@@ -398,7 +414,7 @@ export class HdfsFastPath {
     const params: {value: string; type: string}[] = []
     for (let j = 0; j < np; j++) params.push({value: buf.utf8Slice(masker.paramStart[j], masker.paramEnd[j]), type: masker.paramType[j]})
     const ls = L.lineStart[k]
-    out.text(`${lineId}${tb.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(L.contStart[k], L.contEnd[k]))},${sessions}${paramLists(params)}`)
+    out.text(`${lineId}${tb.head.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(L.contStart[k], L.contEnd[k]))},${sessions}${paramLists(params)}`)
   }
 
   /** The current LineId as ASCII digits, right-aligned in idDigits (incremented, not divided). */
@@ -502,12 +518,6 @@ export function wideCopiesExact(shared: boolean): boolean {
   wide = exact
   return exact
 }
-
-function putAll(o: Buffer, p: number, src: Buffer): number {
-  for (let i = 0; i < src.length; i++) o[p++] = src[i]
-  return p
-}
-
 
 /**
  * Three HDFS lines of every token shape the fast path meets (numbers, ip:port, /ip, block ids,
