@@ -502,9 +502,13 @@ function put(o: Buffer, ov: DataView, p: number, src: Buffer, sv: DataView, a: n
  */
 export function wideCopiesExact(shared: boolean): boolean {
   const words = [0x7ff0000000000001n, 0x7ff4000000000abcn, 0x7ff8000000000000n, 0x7fffffffffffffffn, 0xfff0000000000001n, 0xfffc0000dead0000n, 0x7ff0000000000000n, 0x8000000000000000n, 0x0000000000000001n, 0x000fffffffffffffn, 0x3ff0000000000000n]
-  // In the kind of memory the rows use (see scratchOut), so put() runs as it does for them.
-  const src = scratchOut(words.length * 8 + 3, shared)
+  // In the kind of memory the rows use (see scratchOut), so put() runs as it does for them. Seven
+  // bytes after the words, and no spare bytes after them: the copy takes put()'s exact path, with
+  // its four-byte and one-byte steps (a row takes it at the end of a region; left out here, they
+  // would have no type feedback when that first happens, and put() would be thrown away).
+  const src = scratchOut(words.length * 8 + 3 + 7, shared)
   for (let k = 0; k < words.length; k++) src.writeBigUInt64LE(words[k], 3 + 8 * k)
+  for (let k = src.length - 7; k < src.length; k++) src[k] = 0xa0 + k
   const out = scratchOut(src.length + 5, shared)
   const sv = new DataView(src.buffer, src.byteOffset, src.length)
   const ov = new DataView(out.buffer, out.byteOffset, out.length)
