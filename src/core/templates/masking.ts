@@ -533,10 +533,8 @@ export class Masker {
     } else if (hint === H_SLASH_IP || hint === H_IP) {
       const slash = hint === H_SLASH_IP
       if (slash && buf[a] !== SLASH) return -1
-      const d = slash ? a + 1 : a
-      j = d
-      while (j < to && ((buf[j] >= 48 && buf[j] <= 57) || buf[j] === DOT || buf[j] === COLON)) j++
-      if (!isIp(buf, d, j)) return -1
+      j = ipEnd(buf, slash ? a + 1 : a, to)
+      if (j < 0) return -1
       // (An ip has dots; `plain` in hintFor: '.' and ':' are S_NUMPUNCT, '/' is S_SLASH.)
       this.fusedFlags = slash ? S_SLASH | S_DIGIT | S_NUMPUNCT : S_DIGIT | S_NUMPUNCT
       this.fusedType = 'ip'
@@ -933,6 +931,32 @@ export class Masker {
     }
     return anyParam ? masked : null
   }
+}
+
+/**
+ * The end of the run of digits, dots and colons that starts at s[a] (before `to`) when that run is
+ * what isIp() takes (a dotted quad, every part 0..255, optionally :port), in one pass; else -1.
+ */
+export function ipEnd(s: Bytes, a: number, to: number): number {
+  let i = a
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (i >= to || s[i] !== DOT) return -1
+      i++
+    }
+    let v = 0
+    const d = i
+    while (i < to && i - d < 4 && s[i] >= 48 && s[i] <= 57) v = v * 10 + s[i++] - 48
+    if (i === d || i - d > 3 || v > 255) return -1
+  }
+  if (i < to && s[i] === COLON) {
+    const d = ++i
+    while (i < to && s[i] >= 48 && s[i] <= 57) i++
+    if (i === d) return -1
+  }
+  // The run must end here, as isIp() needs its range to end after the quad or the port.
+  if (i < to && ((s[i] >= 48 && s[i] <= 57) || s[i] === DOT || s[i] === COLON)) return -1
+  return i
 }
 
 function indexOfColon(s: Bytes, from: number, to: number): number {

@@ -1,6 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {Masker, type Param, classifySegment, defaultMaskingConfig} from '../../../src/core/templates/index.js'
+import {isIp} from '../../../src/core/templates/classify.js'
+import {ipEnd} from '../../../src/core/templates/masking.js'
+import {mulberry32} from '../../../src/core/detect/random.js'
 
 function mask(content: string, config = {}): {tokens: string[]; params: (Param[] | null)[]} {
   const m = new Masker(config)
@@ -100,5 +103,35 @@ describe('Masker', () => {
     expect(m.hash).toBe(h)
     m.scan('PacketResponder 2 for block blk_-5 terminated')
     expect(m.hash).not.toBe(h)
+  })
+})
+
+describe('ipEnd (the one-pass ip check of shape plans)', () => {
+  // What the plans did before: find the run of digits, dots and colons, then ask isIp about it.
+  const twoPass = (s: Buffer, a: number, to: number): number => {
+    let j = a
+    while (j < to && ((s[j] >= 48 && s[j] <= 57) || s[j] === 46 || s[j] === 58)) j++
+    return isIp(s, a, j) ? j : -1
+  }
+
+  it('agrees with isIp over its run on every string of a small alphabet, and on real addresses', () => {
+    const rng = mulberry32(7)
+    const alphabet = '0123456789....::: /a'
+    let ips = 0
+    for (let n = 0; n < 200_000; n++) {
+      const length = 1 + Math.floor(rng() * 24)
+      let text = ''
+      for (let k = 0; k < length; k++) text += alphabet[Math.floor(rng() * alphabet.length)]
+      // Many near-addresses too: a valid quad, then something.
+      if (n % 2 === 0) text = `${Math.floor(rng() * 300)}.${Math.floor(rng() * 300)}.${Math.floor(rng() * 300)}.${Math.floor(rng() * 300)}${text.slice(0, Math.floor(rng() * 6))}`
+      const s = Buffer.from(text)
+      const to = Math.floor(rng() * (s.length + 1))
+      const expected = twoPass(s, 0, to)
+      if (expected >= 0) ips++
+      expect(ipEnd(s, 0, to), `${JSON.stringify(text)} to ${to}`).toBe(expected)
+    }
+    expect(ips).toBeGreaterThan(5_000)
+    for (const text of ['10.251.73.220:50010', '10.251.73.220', '0.0.0.0:0', '255.255.255.255', '256.1.1.1', '1.2.3', '1.2.3.4.', '1.2.3.4:', '01.002.3.4:5x'])
+      expect(ipEnd(Buffer.from(text), 0, text.length), text).toBe(twoPass(Buffer.from(text), 0, text.length))
   })
 })
