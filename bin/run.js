@@ -5,8 +5,8 @@ process.stdout.on('error', (error) => {
   throw error
 })
 
-// A big `flare parse` starts its worker threads first, so that they warm up while oclif loads
-// (oclif is imported after this on purpose).
+// A big `flare parse` starts its worker threads first, so that they load their code while oclif
+// loads (oclif is imported after this on purpose); their warm-up starts once oclif is imported.
 let prestart
 if (process.argv[2] === 'parse') {
   try {

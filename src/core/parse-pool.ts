@@ -114,8 +114,9 @@ export function poolSize(jobs: number | undefined, bytes: number | undefined): n
 export const SLOT_INPUT = 2 << 20
 
 /**
- * Workers started ahead of a pool (prestartWorkers): they load and warm up while the caller is
- * still getting ready (the CLI loading its framework), and the next ParsePool takes them.
+ * Workers started ahead of a pool (prestartWorkers): they load their code (and, after
+ * warmStandby(), warm up) while the caller is still getting ready (the CLI loading its framework),
+ * and the next ParsePool takes them.
  */
 interface Standby {
   worker: Worker
@@ -131,9 +132,9 @@ const standby: Standby[] = []
 /**
  * Starts `count` parse workers now for a ParsePool of lines up to `maxLineBytes` made later in
  * this process, which takes them over instead of starting its own. They load their code and wait;
- * warmStandby() or the pool sets their warm-up off. They do not keep the process
- * alive: a run that makes no pool exits as it would have, and a pool that needs fewer (or other)
- * workers stops the rest.
+ * warmStandby() or the pool sets their warm-up off. They do not keep the process alive: a run
+ * that makes no pool exits as it would have, and a pool that needs fewer (or other) workers stops
+ * the rest.
  */
 export function prestartWorkers(count: number, maxLineBytes: number): Worker[] {
   const url = workerUrl()

@@ -11,8 +11,8 @@ import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './parse-b
 import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
 import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './parse-pool.js'
 
-// The shared memory and the input path come in the first message: a worker may be started before
-// the run it will serve is known (see prestartWorkers), and warm up meanwhile.
+// The shared memory and the input path come in a message: a worker may be started before the run
+// it will serve is known (see prestartWorkers), and load its code meanwhile.
 const fast = new HdfsFastPath((workerData as WorkerData).maxLineBytes)
 let setup: SharedSetup
 let replica: TemplateMiner | undefined
