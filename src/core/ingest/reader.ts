@@ -216,24 +216,17 @@ class ChunkRing {
   }
 }
 
-/** Reads at the start of a file taken in small pieces (see fileChunks). */
-const FIRST_READS = 16
-const FIRST_READ_BYTES = 128 * 1024
-
 /**
  * A file's bytes in chunks read into the ring's buffers (each chunk is a view of one), each cut
- * after its last newline unless a line is longer than a read. The first FIRST_READS reads are
- * small: the first lines reach the consumer sooner, and a consumer that learns from them (flare
- * parse's workers, which redo a region that brought shapes they had not seen) has less to redo
- * while most shapes are still new.
+ * after its last newline unless a line is longer than a read.
  */
 async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
   const handle = await open(path, 'r')
   try {
     let position = 0
-    for (let reads = 0; ; reads++) {
+    for (;;) {
       const buf = ring.take()
-      const size = reads < FIRST_READS ? Math.min(buf.length, FIRST_READ_BYTES) : buf.length
+      const size = buf.length
       const {bytesRead} = await handle.read(buf, 0, size, position)
       if (bytesRead === 0) return
       // A full read ends at its last newline: the partial line after it is read again as the

@@ -311,23 +311,6 @@ describe('region reader read buffers', () => {
     expect(heldBuffers.size).toBeGreaterThan(chunks / 2)
   })
 
-  it('reads the start of a big file in small pieces, then in full chunks', async () => {
-    const big = Array.from({length: 40_000}, (_, i) => `line ${i} ${'y'.repeat(60)}`).join('\n') + '\n'
-    const file = writeTemp(dir, 'ring-start.log', big)
-    const sizes: number[] = []
-    const reader = createRegionReader(file)
-    for await (const regions of reader.regions()) {
-      for (const r of regions) {
-        if (!r.carried) sizes.push(r.end - r.start)
-        releaseRegion(r)
-      }
-    }
-    // 16 reads of 128 KiB first (the first lines reach the consumer sooner), then 1 MiB ones.
-    expect(sizes.slice(0, 16).every((n) => n <= 128 * 1024)).toBe(true)
-    expect(Math.max(...sizes.slice(16))).toBeGreaterThan(512 * 1024)
-    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(big.length - 40_000)
-  })
-
   it('cuts a plain file at newlines: one region per read, none of them a carried line', async () => {
     // Lines never end at a read's end here (4000 lines of 7 to 50 bytes, reads of 256 bytes).
     const file = writeTemp(dir, 'ring-whole.log', text)
