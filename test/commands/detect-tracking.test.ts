@@ -86,6 +86,7 @@ describe('flare detect without an MLflow server', () => {
   })
 })
 
+// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() registers a placeholder naming the fix.
 describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real server)', () => {
   let server: MlflowTestServer
   let client: MlflowClient

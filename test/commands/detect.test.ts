@@ -117,6 +117,7 @@ describe('flare detect (built CLI)', () => {
     expect(e.stderr).toMatch(/no log records/)
   })
 
+  // Reason: reads ../shared/datasets by path (never copied into the repo); skipped only when it is absent.
   it.skipIf(!existsSync(path.join(datasets, 'hdfs/HDFS_head2k.log')))('scores the real HDFS head against its labels', async () => {
     const r = await detectJson(['-i', path.join(datasets, 'hdfs/HDFS_head2k.log'), '--labels', path.join(datasets, 'hdfs/HDFS_head2k_anomaly_label.csv')])
     // The head cuts most blocks off mid-life, so this checks the wiring (all 390 blocks found and

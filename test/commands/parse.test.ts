@@ -159,6 +159,7 @@ describe('flare parse (built CLI)', () => {
     expect(r.stderr).toMatch(/hdfs/)
   })
 
+  // Reason: reads ../shared/datasets by path (never copied into the repo); skipped only when it is absent.
   it.skipIf(!existsSync(path.join(datasets, 'hdfs/HDFS_head2k.log')))('parses the real HDFS head into the 2,000 lines it has', async () => {
     const r = await runCli(['parse', '-i', path.join(datasets, 'hdfs/HDFS_head2k.log'), '-o', path.join(tmp, 'head.csv'), '--json'])
     expect(r.code, r.stderr).toBe(0)

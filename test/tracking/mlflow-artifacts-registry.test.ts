@@ -11,6 +11,7 @@ import {mlflowBinary} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from './mlflow-context.js'
 import {pngInfo} from './png.js'
 
+// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() registers a placeholder naming the fix.
 describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real server', () => {
   let server: MlflowTestServer
   let client: MlflowClient
@@ -123,6 +124,7 @@ describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real 
   })
 
   const python = path.resolve(path.dirname(mlflowBinary() ?? '/nonexistent'), 'python')
+  // Reason: loading the model back needs the python of the mlflow venv; skipped when mlflow came without one.
   it.skipIf(!existsSync(python))('writes an MLmodel that MLflow itself loads, signature included', async () => {
     const run = await client.createRun({experimentId})
     await logModelFolder(client, run.info.run_id, {bundleDir, detector: 'iforest', flareVersion: '0.1.0', featureColumns: ['E1', "it's E2"]})

@@ -61,6 +61,8 @@ async function agreement(system: string): Promise<Row> {
   return {system, format: stream.detection?.format.name ?? '?', agreement: same / expected.size, exact: exact / expected.size, corrected, records: byLine.size, examples}
 }
 
+// Reason: skipped only when ../shared/datasets is absent (read by path, never copied here);
+// the placeholder test below then names the missing path.
 describe.skipIf(!hasLoghub)('content agreement with loghub-2k Content column', () => {
   it('matches loghub content on every system', async () => {
     const rows: Row[] = []

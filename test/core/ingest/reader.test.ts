@@ -231,6 +231,7 @@ describe('sources', () => {
     await expectFlareError(regions.next(), /no input was given/)
   })
 
+  // Reason: root can read a file without read permission, so the case cannot be made as root.
   it.skipIf(process.getuid?.() === 0)('reports an unreadable file (skipped as root: root reads anything)', async () => {
     const file = writeTemp(dir, 'secret.log', 'x\n')
     chmodSync(file, 0o000)

@@ -30,6 +30,7 @@ function groupingAccuracy(predicted: string[], truth: string[]): number {
   return correct / predicted.length
 }
 
+// Reason: reads ../shared/datasets by path (never copied into the repo); skipped only when it is absent.
 describe.skipIf(!present)('loghub-2k HDFS (CSV Content column)', () => {
   it('reaches grouping accuracy >= 0.998 with the hdfs defaults', () => {
     const rows = parse(readFileSync(csv), {columns: true}) as {Content: string; EventId: string}[]
