@@ -3,7 +3,7 @@
 // (issue 14). Same seed and options, same bytes.
 //
 //   node data/generate-multihost.mjs [--seed 1] [--hours 24] [--hosts 5] [--incidents N]
-//        [--start YYYY-MM-DD] [--out data/multihost_sample.log] [--truth FILE]
+//        [--start YYYY-MM-DD[THH:MM]] [--out data/multihost_sample.log] [--truth FILE]
 //
 // Writes RFC 3164 lines (`Mar  4 09:05:17 web-01 sshd[4121]: ...`, UTC, no year) and a truth JSON
 // (default: the output name with .truth.json) listing each incident: id, kind, hosts, component,
@@ -22,11 +22,11 @@ import {prng} from './multihost/util.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** A date from the seed (day 1-28 of March to November 2026) unless one is given. */
+/** Midnight of a date from the seed (day 1-28 of March to November 2026) unless a start is given. */
 function startOf(seed, start) {
   if (start) {
-    const ms = Date.parse(`${start}T00:00:00Z`)
-    if (Number.isNaN(ms)) throw new Error(`--start ${start}: expected YYYY-MM-DD`)
+    const ms = Date.parse(start.includes('T') ? (start.endsWith('Z') ? start : `${start}Z`) : `${start}T00:00:00Z`)
+    if (Number.isNaN(ms)) throw new Error(`--start ${start}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`)
     return ms
   }
   const r = prng(seed ^ 0x5eed)
@@ -53,7 +53,8 @@ export function generate({seed = 1, hours = 24, hosts = 5, incidents, start} = {
     s.n++
     byInc.set(e.inc, s)
   }
-  const iso = (ms) => new Date(ms).toISOString()
+  // whole seconds, as the log shows them
+  const iso = (ms) => new Date(ms - (ms % 1000)).toISOString()
   const truth = []
   for (const {slot, info} of injected) {
     const seen = byInc.get(slot.id)
@@ -61,7 +62,7 @@ export function generate({seed = 1, hours = 24, hosts = 5, incidents, start} = {
     let last = seen?.last
     if (info.silent) {
       first = slot.start
-      last = Math.max(slot.start + slot.dur, last ?? 0)
+      last = Math.max(world.silences.find((x) => x.inc === slot.id).end, last ?? 0)
     } else if (!seen) continue // e.g. a failing job whose span held no run: nothing happened
     const {id, kind, variant, title, hosts: hs, component, marker, silent, rate_multiplier} = info
     truth.push({id, kind, ...(variant ? {variant} : {}), title, hosts: hs, component, start: iso(first), end: iso(Math.min(last, world.T1 - 1000)), marker, ...(silent ? {silent} : {}), ...(rate_multiplier ? {rate_multiplier} : {}), lines: seen?.n ?? 0})
@@ -98,7 +99,7 @@ function parseArgs(argv) {
     else if (a === '--out') opts.out = v
     else if (a === '--truth') opts.truth = v
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node data/generate-multihost.mjs [--seed N] [--hours H] [--hosts K] [--incidents N] [--start YYYY-MM-DD] [--out FILE] [--truth FILE]')
+      console.log('usage: node data/generate-multihost.mjs [--seed N] [--hours H] [--hosts K] [--incidents N] [--start YYYY-MM-DD[THH:MM]] [--out FILE] [--truth FILE]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
     i++

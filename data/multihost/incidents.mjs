@@ -184,9 +184,9 @@ const inject = {
     const host = candidates.length > 0 ? tools.pick(candidates) : tools.pick(world.hosts)
     const wholeHost = host.role !== 'worker' || tools.r() < 0.4
     const prog = wholeHost ? null : 'worker'
-    world.silences.push({host: host.name, prog, start, end: start + dur, inc})
+    // a stuck consumer stays silent until someone restarts it (the ordinary lines that end it)
+    world.silences.push({host: host.name, prog, start, end: start + dur + (wholeHost ? 0 : 4000), inc})
     if (!wholeHost) {
-      // someone notices the stuck consumer and restarts it: ordinary lines ending the silence
       const t = start + dur + 1000
       world.emit(t, host.name, 'systemd', 1, 'Stopping Job worker...', inc)
       world.emit(t + 3000, host.name, 'systemd', 1, 'worker.service: State \'stop-sigterm\' timed out. Killing.', inc)
