@@ -104,7 +104,16 @@ try {
   for (const job of jobs) {
     if (job.seed !== undefined) Object.assign(job, generate(tmp, job.seed, opts.hours, opts.hosts))
     const truth = JSON.parse(fs.readFileSync(job.truth, 'utf8'))
-    const {doc, wall} = job.results ? {doc: JSON.parse(fs.readFileSync(job.results, 'utf8')), wall: undefined} : detect(job.log, opts.extra)
+    let run
+    try {
+      run = job.results ? {doc: JSON.parse(fs.readFileSync(job.results, 'utf8')), wall: undefined} : detect(job.log, opts.extra)
+    } catch (e) {
+      // one failing run (e.g. a session key the log cannot give) should not hide the others
+      console.error(`${job.name}: ${e.message}`)
+      process.exitCode = 1
+      continue
+    }
+    const {doc, wall} = run
     const year = new Date(truth.start).getUTCFullYear()
     const m = matchIncidents(truth.incidents, doc.incidents ?? [], {slackMs: opts.slackMs, strictHost: opts.strictHost, year})
     results.push({log: job.name, set: job.set, lines: doc.summary?.lines, session_key: doc.summary?.session_key, sessions: doc.summary?.sessions, detect_ms: wall, ...m})
