@@ -3,15 +3,17 @@
 // (issue 14). Same seed and options, same bytes.
 //
 //   node data/generate-multihost.mjs [--seed 1] [--hours 24] [--hosts 5] [--incidents N]
-//        [--start YYYY-MM-DD[THH:MM]] [--out data/multihost_sample.log] [--truth FILE]
+//        [--start YYYY-MM-DD[THH:MM]] [--out data/multihost_sample.log] [--truth FILE] [--check]
 //
 // Writes RFC 3164 lines (`Mar  4 09:05:17 web-01 sshd[4121]: ...`, UTC, no year) and a truth JSON
 // (default: the output name with .truth.json) listing each incident: id, kind, hosts, component,
 // start, end (ISO, UTC) and a marker string found in its lines ("quiet" incidents have none: their
 // evidence is the silence). An output ending in .gz is gzipped. Without --incidents a day holds
 // ten, one of each kind in data/multihost/incidents.mjs, at times that differ with the seed.
-// Seeds used by bench/incidents.mjs: 1 = "dev" (tune here), 2 = "check" (confirm here).
-import {mkdirSync, writeFileSync} from 'node:fs'
+// --check writes nothing and exits 1 when the files differ from a fresh run (the committed
+// data/multihost_sample.* is seed 1 with the defaults).
+// Seeds used by bench/incidents.mjs: 1 = "dev" (tune here), 2 and 3 = "check" (confirm there).
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {gzipSync} from 'node:zlib'
@@ -98,8 +100,12 @@ function parseArgs(argv) {
     else if (a === '--start') opts.start = v
     else if (a === '--out') opts.out = v
     else if (a === '--truth') opts.truth = v
+    else if (a === '--check') {
+      opts.check = true
+      continue
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node data/generate-multihost.mjs [--seed N] [--hours H] [--hosts K] [--incidents N] [--start YYYY-MM-DD[THH:MM]] [--out FILE] [--truth FILE]')
+      console.log('usage: node data/generate-multihost.mjs [--seed N] [--hours H] [--hosts K] [--incidents N] [--start YYYY-MM-DD[THH:MM]] [--out FILE] [--truth FILE] [--check]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
     i++
@@ -118,6 +124,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const out = opts.out ?? join(here, 'multihost_sample.log')
   const truthPath = opts.truth ?? out.replace(/(\.log)?(\.gz)?$/, '') + '.truth.json'
   const {text, truth} = generate(opts)
+  if (opts.check) {
+    const same = (f, want) => existsSync(f) && readFileSync(f).equals(want)
+    const bad = [[out, out.endsWith('.gz') ? gzipSync(Buffer.from(text)) : Buffer.from(text)], [truthPath, Buffer.from(JSON.stringify(truth, null, 2) + '\n')]].filter(([f, want]) => !same(f, want))
+    for (const [f] of bad) console.error(`${f} differs from a fresh run: regenerate it`)
+    process.exit(bad.length > 0 ? 1 : 0)
+  }
   mkdirSync(dirname(out), {recursive: true})
   writeFileSync(out, out.endsWith('.gz') ? gzipSync(Buffer.from(text)) : text)
   writeFileSync(truthPath, JSON.stringify(truth, null, 2) + '\n')

@@ -120,7 +120,7 @@ const inject = {
     const pid = (t) => (prog === 'nginx' ? null : world.daemons.pid(host, prog, t))
     // the message's normal rate at this time of day, times the multiplier; at least 2 a minute so the spike is there
     for (let m = start; m < start + dur; m += MINUTE) {
-      const n = tools.poisson(Math.max(2, mult * perMinute * (prog === 'postgres' || prog === 'worker' || prog === 'api' || prog === 'nginx' ? dayCurve(m) : 1)))
+      const n = tools.poisson(Math.max(2, mult * perMinute * (prog === 'sshd' ? 1 : dayCurve(m))))
       for (let i = 0; i < n; i++) {
         const t = m + tools.r() * Math.min(MINUTE, start + dur - m)
         emit(t, host, prog, pid(t), line(t), inc)

@@ -40,14 +40,13 @@ function failingJob(world, host, job, t) {
   return world.jobFailures.find((f) => f.host === host && f.job === job && t >= f.start && t <= f.end)
 }
 
-function uptime(world, host, t) {
+export function uptime(world, host, t) {
   // seconds since an imaginary boot 40-ish days before the log, as the kernel prints it
   const boot = world.T0 - (38 + (host.charCodeAt(host.length - 1) % 7)) * 86_400_000
   // microseconds from the time itself, so that the same line always gets the same stamp
   const us = String(Math.floor(t - boot) * 1000 + ((t * 7919) % 997)).padStart(7, '0')
   return `[${`${us.slice(0, -6)}.${us.slice(-6)}`.padStart(14, ' ')}]`
 }
-export {uptime}
 
 function ufwLine(world, host, t, src, dpt) {
   const {int, pick} = world.tools
