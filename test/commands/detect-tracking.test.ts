@@ -52,6 +52,19 @@ function expectWorkKept(r: {code: number; stdout: string; stderr: string}, out: 
   return warnings[0]!
 }
 
+/** `flare detect --labels` on the HDFS sample, computed once, in-process. */
+let labelledOutput: Promise<Awaited<ReturnType<typeof detect>>> | undefined
+const labelledDetection = () => (labelledOutput ??= detect({input: path.join(repoRoot, 'data/hdfs_sample.log'), labelsPath: path.join(repoRoot, 'data/hdfs_sample_labels.csv')}))
+
+/** trackDetection as `flare detect` calls it, against `uri`, with 1 ms retry delays: the lines it prints. */
+async function track(uri: string, flags: {experiment?: string} = {}): Promise<{logged: string[]; warned: string[]}> {
+  const logged: string[] = []
+  const warned: string[] = []
+  const client = MlflowClient.fromEnv({MLFLOW_TRACKING_URI: uri, FLARE_MLFLOW_RETRY_DELAY_MS: '1'})
+  await trackDetection(client, {track: true, input: 'data/hdfs_sample.log', ...flags}, await labelledDetection(), {log: (l) => logged.push(l), warn: (l) => warned.push(l), json: false})
+  return {logged, warned}
+}
+
 describe('flare detect without an MLflow server', () => {
   it('says once, dimly, that tracking is off and how to turn it on (built CLI)', async () => {
     const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json'], {env: {FORCE_COLOR: '1'}})
@@ -89,9 +102,10 @@ describe('flare detect without an MLflow server', () => {
       res.writeHead(500, {'content-type': 'application/json'})
       res.end(JSON.stringify({error_code: 'INTERNAL_ERROR', message: 'database is locked'}))
     })
-    const out = path.join(tmp, 'http500.json')
-    const r = await runCli([...detectArgs, '-o', out], {env: {MLFLOW_TRACKING_URI: uri}})
-    const warning = expectWorkKept(r, out)
+    const {logged, warned} = await track(uri)
+    expect(logged).toEqual([])
+    expect(warned).toHaveLength(1)
+    const warning = warned[0]!
     expect(warning).toContain('not logged: the whole run')
     expect(warning).toContain('database is locked (HTTP 500 after 5 tries)')
     // retried with backoff, then nothing more was tried against a failing server
@@ -170,7 +184,7 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(version.run_id).toBe(run.info.run_id)
   })
 
-  it('logs what it can when only artifact uploads fail, and names the rest once (built CLI)', async () => {
+  it('logs what it can when only artifact uploads fail, and names the rest once', async () => {
     // A proxy in front of the real server that fails every artifact upload with a 500.
     const target = new URL(server.uri)
     const uri = await listen((req, res) => {
@@ -186,9 +200,9 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
       })
       req.pipe(upstream)
     })
-    const out = path.join(tmp, 'partial.json')
-    const r = await runCli([...detectArgs, '-o', out, '--experiment', experiment], {env: {MLFLOW_TRACKING_URI: uri}})
-    const warning = expectWorkKept(r, out)
+    const {warned} = await track(uri, {experiment})
+    expect(warned).toHaveLength(1)
+    const warning = warned[0]!
     expect(warning).toContain('not logged: results.json')
     expect(warning).toContain('model folder')
     expect(warning).toContain('502 Bad Gateway')
