@@ -6,7 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    // One real `mlflow server` on 127.0.0.1 for the whole run (started lazily, stopped after).
-    globalSetup: ['test/helpers/mlflow-global-setup.ts'],
+    // The CLI built once for the end-to-end tests (skipped when dist is current), then one real
+    // `mlflow server` on 127.0.0.1 for the whole run (started lazily, stopped after).
+    globalSetup: ['test/helpers/build-global-setup.ts', 'test/helpers/mlflow-global-setup.ts'],
   },
 })

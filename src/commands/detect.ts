@@ -13,13 +13,17 @@ import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
 import {table} from '../ui/table.js'
+import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
-import {FlareCommand} from './base.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
 
 /** The MLflow client and the explain engine load only when a run uses them (start-up time). */
-const tracking = (): Promise<typeof import('../ui/mlflow.js')> => import('../ui/mlflow.js')
+const tracking = async (): Promise<typeof import('../tracking/env-client.js') & typeof import('../ui/detect-tracking.js')> => ({
+  ...(await import('../tracking/env-client.js')),
+  ...(await import('../ui/detect-tracking.js')),
+})
+const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`)
 const needsTracking = (flags: {track: boolean; register?: string; model?: string}): boolean =>
   Boolean(flags.register || flags.model?.startsWith('models:/') || (flags.track && process.env.MLFLOW_TRACKING_URI))
 
@@ -77,7 +81,7 @@ export default class Detect extends FlareCommand {
     let model: ModelBundle | undefined
     const mlflow = needsTracking(flags) ? await tracking() : undefined
     const client = mlflow?.detectTrackingClient(flags)
-    if (flags.model) model = await loadBundle(mlflow ? await mlflow.resolveModelOption(flags.model, (line) => process.stderr.write(`${line}\n`)) : flags.model)
+    if (flags.model) model = await loadBundle(mlflow ? await mlflow.resolveModelOption(flags.model, (line) => stderrLine(err.dim(line))) : flags.model)
 
     const progress = new Progress(STAGE_LABEL.read).start()
     let output: DetectOutput
@@ -121,12 +125,13 @@ export default class Detect extends FlareCommand {
     }
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
-    if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), json: this.jsonEnabled()})
-    else if (flags.track) process.stderr.write(`${err.dim(TRACKING_OFF_LINE)}\n`)
+    if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    else if (flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
     if (flags.summarize) {
-      const {summarizeAfterDetect} = await import('./summarize.js')
-      const summaries = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text)})
-      return {...output.results, summaries}
+      const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
+      const {document, exitCode} = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
+      if (exitCode) process.exitCode = exitCode
+      return {...output.results, summaries: document}
     }
     return output.results
   }

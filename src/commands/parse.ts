@@ -6,8 +6,8 @@ import {int, ms, rate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {out} from '../ui/style.js'
 import {table} from '../ui/table.js'
+import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
-import {FlareCommand} from './base.js'
 
 export default class Parse extends FlareCommand {
   static override description = 'Mine log templates with Drain and write a loghub-compatible structured CSV'

@@ -24,12 +24,16 @@ export interface TrackingConfig {
 export const defaultRetryPolicy: RetryPolicy = {attempts: 5, baseDelayMs: 250, maxDelayMs: 8000}
 export const defaultTimeoutMs = 30_000
 
+/** The experiment `flare detect` logs to when neither --experiment nor MLFLOW_EXPERIMENT_NAME names one. */
+export const DEFAULT_DETECT_EXPERIMENT = 'flare-detection'
+
 type Env = Record<string, string | undefined>
 
 /**
  * Reads the variables MLflow's own clients read, so one shell setup serves both:
  * MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (basic auth),
- * MLFLOW_TRACKING_TOKEN (bearer), MLFLOW_EXPERIMENT_NAME.
+ * MLFLOW_TRACKING_TOKEN (bearer), MLFLOW_EXPERIMENT_NAME. FLARE_MLFLOW_RETRY_DELAY_MS replaces the
+ * first retry's delay (250 ms), so tests of a failing server need not wait out the real back-off.
  */
 export function trackingConfigFromEnv(
   env: Env = process.env,
@@ -49,7 +53,18 @@ export function trackingConfigFromEnv(
     token: env.MLFLOW_TRACKING_TOKEN || undefined,
     experimentName: env.MLFLOW_EXPERIMENT_NAME || undefined,
     ...overrides,
+    retry: {...retryFromEnv(env), ...overrides.retry},
   })
+}
+
+function retryFromEnv(env: Env): Partial<RetryPolicy> {
+  const text = env.FLARE_MLFLOW_RETRY_DELAY_MS
+  if (text === undefined || text.trim() === '') return {}
+  const baseDelayMs = Number(text)
+  if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
+    throw new FlareError(`FLARE_MLFLOW_RETRY_DELAY_MS must be a number of milliseconds, got "${text}".`, {exitCode: ExitCode.usage})
+  }
+  return {baseDelayMs}
 }
 
 /** Fills defaults and checks that the URI is one this client can talk to. */

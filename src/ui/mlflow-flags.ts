@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
+import {DEFAULT_DETECT_EXPERIMENT} from '../tracking/config.js'
 
 // Flag definitions only, so `flare detect` can declare them without loading the MLflow client
-// (which it imports lazily, only when a run is actually tracked).
-export const DEFAULT_DETECT_EXPERIMENT = 'flare-detection'
+// (which it imports lazily, only when a run is actually tracked); tracking/config.js is light.
 
 /** `flare detect`'s tracking flags. */
 export const detectTrackingFlags = {

@@ -4,10 +4,16 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {FlareError} from '../../src/core/errors.js'
+import {detect} from '../../src/core/pipeline.js'
 import {Results} from '../../src/core/results.js'
-import type {MlflowClient} from '../../src/tracking/mlflow-client.js'
+import {detectMetrics} from '../../src/tracking/detect-run.js'
+import {detectTrackingClient} from '../../src/tracking/env-client.js'
+import {MlflowClient} from '../../src/tracking/mlflow-client.js'
 import type {Run} from '../../src/tracking/types.js'
-import {runCli} from '../helpers/cli.js'
+import {trackDetection} from '../../src/ui/detect-tracking.js'
+import {TRACKING_OFF_LINE} from '../../src/ui/mlflow-flags.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
 import {freePort} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 import {pngInfo} from '../tracking/png.js'
@@ -46,17 +52,37 @@ function expectWorkKept(r: {code: number; stdout: string; stderr: string}, out: 
   return warnings[0]!
 }
 
+/** `flare detect --labels` on the HDFS sample, computed once, in-process. */
+let labelledOutput: Promise<Awaited<ReturnType<typeof detect>>> | undefined
+const labelledDetection = () => (labelledOutput ??= detect({input: path.join(repoRoot, 'data/hdfs_sample.log'), labelsPath: path.join(repoRoot, 'data/hdfs_sample_labels.csv')}))
+
+/** trackDetection as `flare detect` calls it, against `uri`, with 1 ms retry delays: the lines it prints. */
+async function track(uri: string, flags: {experiment?: string} = {}): Promise<{logged: string[]; warned: string[]}> {
+  const logged: string[] = []
+  const warned: string[] = []
+  const client = MlflowClient.fromEnv({MLFLOW_TRACKING_URI: uri, FLARE_MLFLOW_RETRY_DELAY_MS: '1'})
+  await trackDetection(client, {track: true, input: 'data/hdfs_sample.log', ...flags}, await labelledDetection(), {log: (l) => logged.push(l), warn: (l) => warned.push(l), json: false})
+  return {logged, warned}
+}
+
 describe('flare detect without an MLflow server', () => {
-  it('says once, dimly, that tracking is off and how to turn it on; --no-track silences it', async () => {
+  it('says once, dimly, that tracking is off and how to turn it on (built CLI)', async () => {
     const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json'], {env: {FORCE_COLOR: '1'}})
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stderr.split('\n').filter((l) => /MLflow/.test(l))
     expect(lines).toEqual(['\u001B[2mMLflow tracking is off: set MLFLOW_TRACKING_URI (e.g. http://127.0.0.1:5000) to log this run, or pass --no-track to hide this line.\u001B[22m'])
-    const quiet = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json', '--no-track'])
-    expect(quiet.stderr).not.toMatch(/MLflow/)
-    const register = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--register', 'x'])
-    expect(register.code).toBe(2)
-    expect(register.stderr).toMatch(/--register x needs an MLflow server/)
+  })
+
+  it('--no-track silences the line; --register without a server or with --no-track is a usage error', async () => {
+    const output = await detect({input: path.join(repoRoot, 'data/hdfs_sample.log')})
+    const warned: string[] = []
+    const io = {log: () => {}, warn: (line: string) => warned.push(line), json: true}
+    expect(await trackDetection(undefined, {track: false, input: 'x'}, output, io)).toBeUndefined()
+    expect(warned).toEqual([])
+    await trackDetection(detectTrackingClient({track: true}, {}), {track: true, input: 'x'}, output, io)
+    expect(warned.map((w) => w.replace(/\u001B\[\d+m/g, ''))).toEqual([TRACKING_OFF_LINE])
+    expect(() => detectTrackingClient({track: true, register: 'x'}, {})).toThrow(/--register x needs an MLflow server/)
+    expect(() => detectTrackingClient({track: false, register: 'x'}, {})).toThrow(FlareError)
   })
 
   it('keeps its results when the tracking URI points at a closed port: exit 0, one warning naming what was not logged', async () => {
@@ -76,9 +102,10 @@ describe('flare detect without an MLflow server', () => {
       res.writeHead(500, {'content-type': 'application/json'})
       res.end(JSON.stringify({error_code: 'INTERNAL_ERROR', message: 'database is locked'}))
     })
-    const out = path.join(tmp, 'http500.json')
-    const r = await runCli([...detectArgs, '-o', out], {env: {MLFLOW_TRACKING_URI: uri}})
-    const warning = expectWorkKept(r, out)
+    const {logged, warned} = await track(uri)
+    expect(logged).toEqual([])
+    expect(warned).toHaveLength(1)
+    const warning = warned[0]!
     expect(warning).toContain('not logged: the whole run')
     expect(warning).toContain('database is locked (HTTP 500 after 5 tries)')
     // retried with backoff, then nothing more was tried against a failing server
@@ -102,13 +129,15 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
   })
 
   it('logs one run with params, metrics, tags, the dataset, artifacts and the model folder; --register adds a version', async () => {
-    const out = path.join(tmp, 'tracked.json')
-    const r = await runCli([...detectArgs, '-d', 'pca', '-o', out, '--experiment', experiment, '--register', model], {env: {MLFLOW_TRACKING_URI: server.uri}})
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).not.toMatch(/warning/i)
-    expect(r.stdout).toMatch(/logged to MLflow: http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}/)
-    expect(r.stdout).toContain(`registered ${model} version 1`)
-    const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')))
+    const output = await detect({input: path.join(repoRoot, 'data/hdfs_sample.log'), labelsPath: path.join(repoRoot, 'data/hdfs_sample_labels.csv'), detector: 'pca'})
+    const results = output.results
+    const logged: string[] = []
+    const warned: string[] = []
+    const fresh = MlflowClient.fromEnv({MLFLOW_TRACKING_URI: server.uri})
+    await trackDetection(fresh, {track: true, input: 'data/hdfs_sample.log', experiment, register: model}, output, {log: (l) => logged.push(l), warn: (l) => warned.push(l), json: false})
+    expect(warned).toEqual([])
+    expect(logged.join('\n')).toMatch(/logged to MLflow: http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}/)
+    expect(logged.join('\n')).toContain(`registered ${model} version 1`)
 
     const exp = (await client.getExperimentByName(experiment))!
     const runs = await client.searchAllRuns({experimentIds: [exp.experiment_id]})
@@ -127,8 +156,9 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(metric(run, 'f1')).toBeCloseTo(results.evaluation!.f1, 12)
     expect(metric(run, 'tp')).toBe(results.evaluation!.tp)
     expect(metric(run, 'elapsed_ms')).toBe(results.summary.elapsed_ms)
+    const expected = detectMetrics(output)
     for (const key of ['anomaly_rate', 'score_mean', 'score_std', 'score_min', 'score_max', 'score_p50', 'score_p95', 'score_p99', 'precision', 'recall', 'fp', 'fn', 'tn', 'lines_per_second', 'read_ms', 'features_ms', 'fit_ms', 'score_ms']) {
-      expect(metric(run, key), key).toBeTypeOf('number')
+      expect(metric(run, key), key).toBeCloseTo(expected[key]!, 9)
     }
     expect(tag(run, 'mlflow.source.name')).toBe('flare detect')
     expect(tag(run, 'mlflow.source.type')).toBe('LOCAL')
@@ -170,9 +200,9 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
       })
       req.pipe(upstream)
     })
-    const out = path.join(tmp, 'partial.json')
-    const r = await runCli([...detectArgs, '-o', out, '--experiment', experiment], {env: {MLFLOW_TRACKING_URI: uri}})
-    const warning = expectWorkKept(r, out)
+    const {warned} = await track(uri, {experiment})
+    expect(warned).toHaveLength(1)
+    const warning = warned[0]!
     expect(warning).toContain('not logged: results.json')
     expect(warning).toContain('model folder')
     expect(warning).toContain('502 Bad Gateway')

@@ -2,10 +2,16 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {FlareError} from '../../src/core/errors.js'
+import {expandGrid, readGridFile} from '../../src/core/sweep.js'
 import {Results} from '../../src/core/results.js'
-import type {MlflowClient} from '../../src/tracking/mlflow-client.js'
+import {compareRecentRuns} from '../../src/tracking/compare-runs.js'
+import {resolveModelOption} from '../../src/tracking/env-client.js'
+import {runLoggedSweep} from '../../src/tracking/logged-sweep.js'
+import {MlflowClient} from '../../src/tracking/mlflow-client.js'
+import {listModelVersions, promoteVersion} from '../../src/tracking/model-versions.js'
 import type {Run} from '../../src/tracking/types.js'
-import {runCli} from '../helpers/cli.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
 import {freePort} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 import {pngInfo} from '../tracking/png.js'
@@ -31,9 +37,19 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     server = await useMlflowServer()
     client = server.client
     env = {MLFLOW_TRACKING_URI: server.uri, FLARE_CACHE_DIR: path.join(tmp, 'cache')}
-    const r = await runCli(['model', 'sweep', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--grid', gridFile, '--experiment', experiment, '--promote', '--name', model, '--json'], {env})
-    expect(r.code, r.stderr).toBe(0)
-    sweep = JSON.parse(r.stdout)
+    // What `flare model sweep --grid g.json --promote --json` does and prints, in-process.
+    const grid = await readGridFile(gridFile)
+    const {report, problems} = await runLoggedSweep(client, {
+      experiment,
+      detectors: Object.keys(grid),
+      candidates: expandGrid(Object.keys(grid), grid),
+      metric: 'f1',
+      promote: {name: model, alias: 'champion'},
+      input: path.join(repoRoot, 'data/hdfs_sample.log'),
+      labelsPath: path.join(repoRoot, 'data/hdfs_sample_labels.csv'),
+    })
+    expect(problems).toBeUndefined()
+    sweep = JSON.parse(JSON.stringify(report))
   })
   afterAll(async () => {
     await server?.close()
@@ -61,7 +77,15 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     // a child: params, metrics, tags, dataset input
     expect(best.data.params.map((p) => p.key)).toEqual(expect.arrayContaining(['detector', 'minSupport', 'epsilon', 'contamination', 'features', 'transform', 'format', 'session_key', 'vocabulary_size', 'total_sessions']))
     expect(param(best, 'total_sessions')).toBe('360')
-    for (const key of ['precision', 'recall', 'f1', 'tp', 'fp', 'fn', 'tn', 'anomalies', 'anomaly_rate', 'score_mean', 'score_p99', 'fit_ms']) expect(metric(best, key), key).toBeTypeOf('number')
+    const reported = sweep.children.find((c) => c.run_id === best.info.run_id)!
+    expect(metric(best, 'f1')).toBe(reported.f1)
+    expect(metric(best, 'anomalies')).toBe(metric(best, 'tp')! + metric(best, 'fp')!)
+    expect(metric(best, 'anomaly_rate')).toBeCloseTo(metric(best, 'anomalies')! / 360, 12)
+    expect(metric(best, 'precision')).toBeCloseTo(metric(best, 'tp')! / metric(best, 'anomalies')!, 12)
+    expect(metric(best, 'recall')).toBeCloseTo(metric(best, 'tp')! / (metric(best, 'tp')! + metric(best, 'fn')!), 12)
+    expect(metric(best, 'score_p99')).toBeGreaterThanOrEqual(metric(best, 'score_min')!)
+    expect(metric(best, 'score_p99')).toBeLessThanOrEqual(metric(best, 'score_max')!)
+    expect(metric(best, 'fit_ms')).toBeGreaterThanOrEqual(0)
     expect(metric(best, 'tp')! + metric(best, 'fp')! + metric(best, 'fn')! + metric(best, 'tn')!).toBe(360)
     expect(tag(best, 'mlflow.source.type')).toBe('LOCAL')
     expect(tag(best, 'mlflow.user')).toBeTruthy()
@@ -94,14 +118,16 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     expect(version.source).toMatch(/\/model$/)
   })
 
-  it('flare model list shows the version with its alias and its run metrics', async () => {
+  it('flare model list shows the version with its alias and its run metrics (built CLI)', async () => {
+    const [listed] = await listModelVersions(client, model)
+    expect(listed).toMatchObject({version: '1', aliases: ['champion'], stage: 'None', detector: 'invariants-mining', run_id: sweep.best.run_id, metrics: {f1: sweep.best.f1}})
     const r = await runCli(['model', 'list', '--name', model], {env})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/│\s+1 │ @champion │ None\s+│ invariants-mining │ 1\.000 │/)
     expect(r.stdout).toContain(sweep.best.run_id)
   })
 
-  it('flare detect --model models:/NAME@champion downloads the registered bundle and scores the sample', async () => {
+  it('flare detect --model models:/NAME@champion downloads the registered bundle and scores the sample (built CLI)', async () => {
     const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--model', `models:/${model}@champion`, '--no-track', '--json'], {env})
     expect(r.code, r.stderr).toBe(0)
     const results = Results.parse(JSON.parse(r.stdout))
@@ -109,9 +135,10 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     expect(results.evaluation!.f1).toBe(sweep.best.f1)
     expect(r.stderr).toMatch(/→ version 1 in /)
     // a bad reference fails clearly
-    const missing = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--model', `models:/${model}@nope`, '--no-track'], {env})
-    expect(missing.code).toBe(3)
-    expect(missing.stderr).toContain(`registered model "${model}" has no alias "nope"`)
+    const missing = (await resolveModelOption(`models:/${model}@nope`, () => {}, env).catch((e: unknown) => e)) as FlareError
+    expect(missing).toBeInstanceOf(FlareError)
+    expect(missing.exitCode).toBe(3)
+    expect(missing.message).toContain(`registered model "${model}" has no alias "nope"`)
   })
 
   it('flare model promote moves the alias and sets a stage; compare shows the runs side by side', async () => {
@@ -123,14 +150,13 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     expect(moved.stdout).toContain(`${model}@champion → version 2 (was version 1)`)
     expect((await client.getModelVersionByAlias(model, 'champion')).version).toBe('2')
 
-    const staged = await runCli(['model', 'promote', '1', '--name', model, '--stage', 'Production', '--json'], {env})
-    expect(staged.code, staged.stderr).toBe(0)
-    expect(JSON.parse(staged.stdout)).toEqual({name: model, version: '1', stage: 'Production'})
+    expect(await promoteVersion(client, {name: model, version: '1', stage: 'Production'})).toEqual({name: model, version: '1', stage: 'Production'})
     expect((await client.getModelVersion(model, 1)).current_stage).toBe('Production')
+    const missing = await promoteVersion(client, {name: model, version: '9'}).catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(FlareError)
+    expect((missing as FlareError).message).toBe(`"${model}" has no version 9`)
 
-    const compare = await runCli(['model', 'compare', '--experiment', experiment, '--n', '10', '--metric', 'f1', '--json'], {env})
-    expect(compare.code, compare.stderr).toBe(0)
-    const result = JSON.parse(compare.stdout)
+    const result = await compareRecentRuns(client, {experiment, n: 10, metric: 'f1'})
     expect(result.runs.map((r: {run_id: string}) => r.run_id).sort()).toEqual(sweep.children.map((c) => c.run_id).sort())
     expect(result.best_run_id).toBe(sweep.best.run_id)
     expect(result.differing_params).toEqual(expect.arrayContaining(['detector', 'minSupport', 'varianceRatio']))
@@ -147,11 +173,14 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
   it('a bad --grid key is named; a server that is down fails with exit 4 and how to start MLflow', async () => {
     const bad = path.join(tmp, 'bad-grid.json')
     writeFileSync(bad, JSON.stringify({'isolation-forest': {nEstimator: [50]}}))
-    const badGrid = await runCli(['model', 'sweep', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--grid', bad], {env})
-    expect(badGrid.code).toBe(2)
-    expect(badGrid.stderr).toContain('detector "isolation-forest" has no parameter "nEstimator" (at "isolation-forest.nEstimator")')
+    const badGrid = await readGridFile(bad).catch((e: unknown) => e)
+    expect(badGrid).toBeInstanceOf(FlareError)
+    expect((badGrid as FlareError).exitCode).toBe(2)
+    expect((badGrid as FlareError).message).toContain('detector "isolation-forest" has no parameter "nEstimator" (at "isolation-forest.nEstimator")')
 
     const down = `http://127.0.0.1:${await freePort()}`
+    const unreachable = await listModelVersions(new MlflowClient({trackingUri: down, retry: {attempts: 2, baseDelayMs: 1}}), model).catch((e: unknown) => e)
+    expect((unreachable as FlareError).exitCode).toBe(4)
     const r = await runCli(['model', 'list'], {env: {MLFLOW_TRACKING_URI: down}})
     expect(r.code).toBe(4)
     expect(r.stderr).toContain(`Cannot reach the MLflow server at ${down}`)

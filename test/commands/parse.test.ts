@@ -5,6 +5,8 @@ import {gzipSync} from 'node:zlib'
 import {parse as parseCsv} from 'csv-parse/sync'
 import {spawn} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
+import {FlareError} from '../../src/core/errors.js'
+import {parseToCsv, type ParseOptions, type ParseSummary} from '../../src/core/parse.js'
 import {datasets, repoRoot, runCli} from '../helpers/cli.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-cli-'))
@@ -15,12 +17,17 @@ const file = (name: string, content: string | Buffer): string => {
 }
 const rows = (csv: string): Array<Record<string, string>> => parseCsv(csv, {columns: true})
 
-describe('flare parse (built CLI)', () => {
+/** `flare parse` in-process: the function the command calls, with the warnings it would print. */
+async function parse(options: Partial<ParseOptions> & {input: string; output: string}): Promise<ParseSummary & {warnings: string[]}> {
+  const warnings: string[] = []
+  const summary = await parseToCsv({...options, input: path.resolve(repoRoot, options.input), onWarning: (w) => warnings.push(w.message)})
+  return {...summary, warnings}
+}
+
+describe('flare parse', () => {
   it('writes a loghub-style CSV for the HDFS sample, one row per line', async () => {
     const out = path.join(tmp, 'hdfs.csv')
-    const r = await runCli(['parse', '-i', 'data/hdfs_sample.log', '-o', out, '--json'])
-    expect(r.code, r.stderr).toBe(0)
-    const summary = JSON.parse(r.stdout)
+    const summary = await parse({input: 'data/hdfs_sample.log', output: out})
     const lines = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n')
     expect(summary).toMatchObject({format: 'hdfs', lines: lines.length, records: lines.length})
     const table = rows(readFileSync(out, 'utf8'))
@@ -42,11 +49,9 @@ describe('flare parse (built CLI)', () => {
     const state = path.join(tmp, 'state.json')
     const a = file('a.log', 'Jun 14 15:16:01 combo sshd[100]: session opened for user root\nJun 14 15:16:02 combo sshd[101]: session opened for user bob\n')
     const b = file('b.log', 'Jun 14 15:17:01 combo kernel[1]: disk sda1 is full\nJun 14 15:18:01 combo sshd[102]: session opened for user eve\n')
-    const r1 = await runCli(['parse', '-i', a, '--state', state, '-o', path.join(tmp, 'a.csv')])
-    expect(r1.code, r1.stderr).toBe(0)
+    await parse({input: a, statePath: state, output: path.join(tmp, 'a.csv')})
     expect(existsSync(state)).toBe(true)
-    const r2 = await runCli(['parse', '-i', b, '--state', state, '-o', path.join(tmp, 'b.csv')])
-    expect(r2.code, r2.stderr).toBe(0)
+    await parse({input: b, statePath: state, output: path.join(tmp, 'b.csv')})
     const first = rows(readFileSync(path.join(tmp, 'a.csv'), 'utf8'))
     const second = rows(readFileSync(path.join(tmp, 'b.csv'), 'utf8'))
     const sessionTemplate = first[0].EventId
@@ -55,12 +60,11 @@ describe('flare parse (built CLI)', () => {
     expect(Number(second[0].EventId.replace(/\D/g, ''))).toBeGreaterThan(Number(sessionTemplate.replace(/\D/g, '')))
   })
 
-  it('writes CSV to stdout with -o - and reads stdin, gzip and CRLF', async () => {
+  it('reads gzip and CRLF; writes CSV to stdout with -o - and reads stdin (built CLI)', async () => {
     const text = '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating\r\n081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating\r\n'
     const gz = file('crlf.log.gz', gzipSync(text))
-    const viaGz = await runCli(['parse', '-i', gz, '-o', '-'])
-    expect(viaGz.code, viaGz.stderr).toBe(0)
-    const t = rows(viaGz.stdout)
+    await parse({input: gz, output: path.join(tmp, 'crlf.csv')})
+    const t = rows(readFileSync(path.join(tmp, 'crlf.csv'), 'utf8'))
     expect(t).toHaveLength(2)
     expect(t[1].Content).toBe('PacketResponder 0 for block blk_-6952295868487656571 terminating')
     expect(t[0].EventId).toBe(t[1].EventId)
@@ -78,9 +82,8 @@ describe('flare parse (built CLI)', () => {
       '\tat com.acme.App.main(App.java:5)',
       '2024-01-02 10:00:02,003 INFO  [main] com.acme.App: done',
     ].join('\n') + '\n')
-    const r = await runCli(['parse', '-i', log, '-o', '-'])
-    expect(r.code, r.stderr).toBe(0)
-    const t = rows(r.stdout)
+    await parse({input: log, output: path.join(tmp, 'trace.csv')})
+    const t = rows(readFileSync(path.join(tmp, 'trace.csv'), 'utf8'))
     expect(t.map((x) => x.LineId)).toEqual(['1', '2', '3', '4', '5', '6'])
     expect(new Set(t.slice(1, 5).map((x) => x.EventId)).size).toBe(1)
     expect(t[3].Content).toContain('at com.acme.App.run')
@@ -91,31 +94,27 @@ describe('flare parse (built CLI)', () => {
     ['a missing file', () => path.join(tmp, 'nope.log'), /not found|no such|does not exist/i],
     ['binary garbage', () => file('garbage.bin', Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7919) % 256))), /binary/i],
     ['a directory', () => tmp, /directory/i],
-  ])('refuses %s with a clear message and no stack trace', async (_name, make, message) => {
-    const r = await runCli(['parse', '-i', make(), '-o', path.join(tmp, 'x.csv')])
-    expect(r.code).not.toBe(0)
-    expect(r.stderr).toMatch(message)
-    expect(r.stderr).not.toMatch(/\n\s+at /)
+  ])('refuses %s with a clear message', async (_name, make, message) => {
+    const error = await parse({input: make(), output: path.join(tmp, 'x.csv')}).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(FlareError)
+    expect((error as FlareError).exitCode).toBeGreaterThan(0)
+    expect((error as FlareError).message).toMatch(message)
   })
 
   it('treats an empty file as zero lines, not an error', async () => {
-    const r = await runCli(['parse', '-i', file('empty.log', ''), '-o', path.join(tmp, 'empty.csv'), '--json'])
-    expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({lines: 0, records: 0, templates: 0})
+    expect(await parse({input: file('empty.log', ''), output: path.join(tmp, 'empty.csv')})).toMatchObject({lines: 0, records: 0, templates: 0})
   })
 
   it('reports truncated huge lines and replaced invalid UTF-8 without failing', async () => {
     const huge = 'x'.repeat(1024 * 1024 + 5000)
     const bad = Buffer.concat([Buffer.from('Jun 14 15:16:01 combo app[1]: caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' ok\n')])
     const p = file('odd.log', Buffer.concat([Buffer.from(`Jun 14 15:16:00 combo app[1]: ${huge}\n`), bad]))
-    const r = await runCli(['parse', '-i', p, '-o', path.join(tmp, 'odd.csv'), '--json'])
-    expect(r.code, r.stderr).toBe(0)
-    const s = JSON.parse(r.stdout)
+    const s = await parse({input: p, output: path.join(tmp, 'odd.csv')})
     expect(s).toMatchObject({lines: 2, truncated: 1, invalidUtf8: 1})
-    expect(r.stderr).toMatch(/truncat/i)
+    expect(s.warnings.join('\n')).toMatch(/truncat/i)
   })
 
-  it('stops quietly when the reader of -o - goes away (| head)', async () => {
+  it('stops quietly when the reader of -o - goes away (| head) (built CLI)', async () => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'parse', '-i', 'data/hdfs_sample.log', '-o', '-'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
@@ -125,7 +124,8 @@ describe('flare parse (built CLI)', () => {
     expect(stderr).not.toMatch(/Error|bug/)
   })
 
-  it('writes the same CSV with worker threads as without, on a large HDFS log with surprises late in it', async () => {
+  // The worker threads run only from the build (dist/core/parse-worker.js), hence the CLI here.
+  it('writes the same CSV with worker threads as without, on a large HDFS log with surprises late in it (built CLI)', async () => {
     const sample = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n')
     const parts: string[] = []
     for (let copy = 0; copy < 12; copy++) {
@@ -153,16 +153,18 @@ describe('flare parse (built CLI)', () => {
     expect(outputs[1] === outputs[0]).toBe(true)
   }, 120_000)
 
-  it('rejects an unknown format with the list of formats', async () => {
+  it('rejects an unknown format with the list of formats, and a missing file with no stack trace (built CLI)', async () => {
     const r = await runCli(['parse', '-i', 'data/hdfs_sample.log', '--format', 'klingon'])
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/hdfs/)
+    const missing = await runCli(['parse', '-i', path.join(tmp, 'nope.log'), '-o', path.join(tmp, 'x.csv')])
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toMatch(/not found|no such|does not exist/i)
+    expect(missing.stderr).not.toMatch(/\n\s+at /)
   })
 
   // Reason: reads ../shared/datasets by path (never copied into the repo); skipped only when it is absent.
   it.skipIf(!existsSync(path.join(datasets, 'hdfs/HDFS_head2k.log')))('parses the real HDFS head into the 2,000 lines it has', async () => {
-    const r = await runCli(['parse', '-i', path.join(datasets, 'hdfs/HDFS_head2k.log'), '-o', path.join(tmp, 'head.csv'), '--json'])
-    expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({format: 'hdfs', lines: 2000, records: 2000})
+    expect(await parse({input: path.join(datasets, 'hdfs/HDFS_head2k.log'), output: path.join(tmp, 'head.csv')})).toMatchObject({format: 'hdfs', lines: 2000, records: 2000})
   })
 })

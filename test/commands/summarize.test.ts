@@ -1,47 +1,38 @@
-import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {loadResults, writeSummaries} from '../../src/core/explain/documents.js'
+import {summarizeIncidents} from '../../src/core/explain/index.js'
+import {parseMaxCost, resolveProvider} from '../../src/core/explain/provider-choice.js'
 import {SummariesDocument} from '../../src/core/explain/schema.js'
+import {FlareError} from '../../src/core/errors.js'
+import {detect} from '../../src/core/pipeline.js'
 import {Results} from '../../src/core/results.js'
+import {renderDryRun} from '../../src/ui/summaries.js'
+import {reportFailures, runSummaries} from '../../src/ui/summarize-run.js'
 import {groundedSummaryFromPrompt, userPrompt} from '../core/explain/fixtures.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
 import {anthropicError, anthropicToolUse, openaiCompletion, startFakeLlmServer, type FakeLlmServer} from '../helpers/fake-llm-servers.js'
 
 /**
- * `flare summarize` and `flare detect --summarize` through the built CLI (node bin/run.js), as a
- * user runs them: real results files from `flare detect`, the stand-in Messages API for Claude.
+ * `flare summarize` and `flare detect --summarize`: most behaviour in-process through the functions
+ * the command calls (load the results, choose the provider, run and render, write, report
+ * failures), with the stand-in Messages API for Claude; a few runs of the built CLI for the wiring.
  */
 
-const ROOT = resolve(import.meta.dirname, '../..')
 const API_KEY = 'sk-ant-api03-CLI-TESTKEY-must-never-leak-9876543210fedcba'
 const SUMMARY_TOOL = 'record_incident_summary'
 const JUDGE_TOOL = 'record_judgement'
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Async on purpose: the stand-in server runs in this process and must answer while the CLI waits. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const base: Record<string, string | undefined> = {...process.env}
-  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'FLARE_PROVIDER', 'FLARE_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'FORCE_COLOR', 'DEBUG']) delete base[key]
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['bin/run.js', ...args], {cwd: ROOT, env: {...base, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', fail)
-    child.on('close', (code) => done({code, stdout, stderr}))
-  })
-}
+/** What the in-process runs see instead of process.env: no real keys, no retry waits. */
+const CLEAN_ENV = {FLARE_LLM_RETRY_DELAY_MS: '1'}
 
 function readJson(path: string): any {
   return JSON.parse(readFileSync(path, 'utf8'))
 }
+
+// eslint-disable-next-line no-control-regex
+const plain = (text: string): string => text.replace(/\u001B\[[0-9;]*m/g, '')
 
 /** Stdout split into the per-incident blocks (each starts with the incident id at column 0). */
 function blocks(stdout: string): Map<string, string> {
@@ -75,28 +66,54 @@ function claude(failFor: string[] = []) {
   }
 }
 
+interface SummarizeRun {
+  document: SummariesDocument
+  stdout: string
+  stderr: string
+  exitCode?: number
+}
+
+/**
+ * `flare summarize` in-process, composed as the command composes it: the rendered stdout and
+ * stderr lines (colour stripped), the document, and the exit code failures make.
+ */
+async function summarize(
+  input: string,
+  options: {provider?: string; model?: string; baseURL?: string; env?: Record<string, string>; eval?: boolean; incidents?: string[]; maxCost?: string; concurrency?: number; output?: string} = {},
+): Promise<SummarizeRun> {
+  const results = await loadResults(input)
+  const choice = resolveProvider({provider: options.provider, model: options.model, baseURL: options.baseURL}, {...CLEAN_ENV, ...options.env})
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const document = await runSummaries(
+    results,
+    {provider: choice.provider, concurrency: options.concurrency ?? 4, maxCostUsd: parseMaxCost(options.maxCost), eval: options.eval ? {} : false, incidentIds: options.incidents},
+    {source: input, autoOffline: choice.autoOffline, render: true, log: (text) => stdout.push(plain(text))},
+  )
+  if (options.output) await writeSummaries(options.output, document)
+  const exitCode = reportFailures(document, options.output, (text) => stderr.push(plain(text)))
+  return {document, stdout: stdout.join('\n') + '\n', stderr: stderr.join('\n'), exitCode}
+}
+
+async function rejection(promise: Promise<unknown>): Promise<FlareError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(FlareError)
+  return error as FlareError
+}
+
 let dir: string
 let hdfsResults: string
 let serviceResults: string
 let server: FakeLlmServer | undefined
 
 beforeAll(async () => {
-  // `npm test` builds first; rebuild when run alone against sources newer than dist.
-  const built = join(ROOT, 'dist/commands/summarize.js')
-  const sources = ['src/commands/summarize.ts', 'src/ui/summaries.ts', 'src/commands/detect.ts'].map((p) => statSync(join(ROOT, p)).mtimeMs)
-  if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources)) {
-    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {cwd: ROOT, encoding: 'utf8'})
-    if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`)
-  }
   dir = mkdtempSync(join(tmpdir(), 'flare-summarize-'))
   hdfsResults = join(dir, 'r.json')
   serviceResults = join(dir, 's.json')
-  const [hdfs, service] = await Promise.all([
-    cli(['detect', '-i', 'data/hdfs_sample.log', '-o', hdfsResults]),
-    cli(['detect', '-i', 'data/service_sample.jsonl', '-o', serviceResults]),
-  ])
-  expect(hdfs.code, hdfs.stderr).toBe(0)
-  expect(service.code, service.stderr).toBe(0)
+  for (const [input, path] of [['data/hdfs_sample.log', hdfsResults], ['data/service_sample.jsonl', serviceResults]] as const) {
+    const {results} = await detect({input: join(repoRoot, input)})
+    writeFileSync(path, JSON.stringify(results, null, 2) + '\n')
+  }
   // The scenarios below need several incidents to explain, skip and fail.
   expect(Results.parse(readJson(hdfsResults)).incidents.length).toBeGreaterThanOrEqual(3)
   expect(Results.parse(readJson(serviceResults)).summary.session_key).toBe('request')
@@ -111,14 +128,13 @@ afterAll(() => {
   if (dir) rmSync(dir, {recursive: true, force: true})
 })
 
-describe('flare summarize (offline, through the built CLI)', () => {
+describe('flare summarize (offline)', () => {
   it('explains every incident with its own templates and line numbers, writes a valid document, and is deterministic', async () => {
     const first = join(dir, 'offline-1.json')
     const second = join(dir, 'offline-2.json')
-    const a = await cli(['summarize', '-i', hdfsResults, '-o', first])
-    const b = await cli(['summarize', '-i', hdfsResults, '-o', second])
-    expect(a.code, a.stderr).toBe(0)
-    expect(b.code, b.stderr).toBe(0)
+    const a = await summarize(hdfsResults, {output: first})
+    const b = await summarize(hdfsResults, {output: second})
+    expect(a.exitCode).toBeUndefined()
     expect(a.stdout).toContain('offline explainer (no API key set)')
     expect(a.stdout).toContain('set ANTHROPIC_API_KEY')
 
@@ -149,10 +165,8 @@ describe('flare summarize (offline, through the built CLI)', () => {
     expect(b.stdout.split('\n┌')[0]).toBe(a.stdout.split('\n┌')[0])
   })
 
-  it('prints the summaries document as pure JSON with --json for a request-keyed log, and --eval adds the checks', async () => {
-    const run = await cli(['summarize', '-i', serviceResults, '--json', '--eval'])
-    expect(run.code, run.stderr).toBe(0)
-    const doc = SummariesDocument.parse(JSON.parse(run.stdout))
+  it('explains a request-keyed log in its own words, and --eval adds the checks', async () => {
+    const {document: doc} = await summarize(serviceResults, {eval: true})
     const results = Results.parse(readJson(serviceResults))
     expect(doc.source.format).toBe('jsonl')
     expect(doc.incidents).toHaveLength(results.incidents.length)
@@ -164,15 +178,13 @@ describe('flare summarize (offline, through the built CLI)', () => {
   })
 
   it('--incident picks incidents; an unknown id is a usage error listing the known ones', async () => {
-    const one = await cli(['summarize', '-i', hdfsResults, '--incident', 'INC-002', '--json'])
-    expect(one.code, one.stderr).toBe(0)
-    expect(JSON.parse(one.stdout).incidents.map((r: any) => r.incident_id)).toEqual(['INC-002'])
+    const one = await summarize(hdfsResults, {incidents: ['INC-002']})
+    expect(one.document.incidents.map((r) => r.incident_id)).toEqual(['INC-002'])
 
-    const unknown = await cli(['summarize', '-i', hdfsResults, '--incident', 'INC-999'])
-    expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toContain('Unknown incident id: INC-999')
-    expect(unknown.stderr).toContain('INC-001')
-    expect(unknown.stderr).not.toContain('    at ')
+    const unknown = await rejection(summarize(hdfsResults, {incidents: ['INC-999']}))
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.message).toContain('Unknown incident id: INC-999')
+    expect(unknown.hint).toContain('INC-001')
   })
 })
 
@@ -180,8 +192,8 @@ describe('flare summarize with Claude (stand-in Messages API)', () => {
   it('explains through the API with cost and judge scores, and the key never leaves the request header', async () => {
     server = await startFakeLlmServer('anthropic', claude())
     const out = join(dir, 'claude.json')
-    const run = await cli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', '--incident', 'INC-003', '--eval', '-o', out], {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url})
-    expect(run.code, run.stderr).toBe(0)
+    const run = await summarize(hdfsResults, {incidents: ['INC-001', 'INC-003'], eval: true, output: out, env: {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url}})
+    expect(run.exitCode).toBeUndefined()
 
     const summaryCalls = server.requests.filter((r) => r.body.tools[0].name === SUMMARY_TOOL)
     const judgeCalls = server.requests.filter((r) => r.body.tools[0].name === JUDGE_TOOL)
@@ -211,35 +223,34 @@ describe('flare summarize with Claude (stand-in Messages API)', () => {
 
   it('--dry-run sends nothing and prints each request body with the credential redacted', async () => {
     server = await startFakeLlmServer('anthropic', claude())
-    const env = {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url}
-    const run = await cli(['summarize', '-i', hdfsResults, '--dry-run', '--incident', 'INC-002'], env)
-    expect(run.code, run.stderr).toBe(0)
+    const {provider} = resolveProvider({}, {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url})
+    const results = await loadResults(hdfsResults)
+    const one = await summarizeIncidents(results, {provider, incidentIds: ['INC-002'], dryRun: true})
+    const text = plain(renderDryRun(one, hdfsResults, 'API key: <redacted> — credentials are never printed'))
     expect(server.requests).toHaveLength(0)
-    expect(run.stdout).toContain(`POST ${server.url}/v1/messages`)
-    expect(run.stdout).toMatch(/authorization: Bearer <redacted>/)
-    expect(run.stdout).toContain(`"name": "${SUMMARY_TOOL}"`)
+    expect(text).toContain(`POST ${server.url}/v1/messages`)
+    expect(text).toMatch(/authorization: Bearer <redacted>/)
+    expect(text).toContain(`"name": "${SUMMARY_TOOL}"`)
     // The body is the real prompt: it carries the incident's own sample lines.
-    const incident = Results.parse(readJson(hdfsResults)).incidents.find((i) => i.id === 'INC-002')!
-    expect(run.stdout).toContain(`line ${incident.sample_lines[0]!.line}`)
-    expect(run.stdout).toMatch(/est\. tokens in/)
-    expect(run.stdout + run.stderr).not.toContain(API_KEY)
+    const incident = results.incidents.find((i) => i.id === 'INC-002')!
+    expect(text).toContain(`line ${incident.sample_lines[0]!.line}`)
+    expect(text).toMatch(/est\. tokens in/)
+    expect(text).not.toContain(API_KEY)
 
-    const json = await cli(['summarize', '-i', hdfsResults, '--dry-run', '--json'], env)
-    expect(json.code, json.stderr).toBe(0)
-    const report = JSON.parse(json.stdout)
-    expect(report.dry_run).toBe(true)
-    expect(report.requests).toHaveLength(Results.parse(readJson(hdfsResults)).incidents.length)
-    expect(report.totals.estimated_input_tokens).toBeGreaterThan(0)
-    expect(json.stdout).not.toContain(API_KEY)
+    const all = await summarizeIncidents(results, {provider, dryRun: true})
+    expect(all.dry_run).toBe(true)
+    expect(all.requests).toHaveLength(results.incidents.length)
+    expect(all.totals.estimated_input_tokens).toBeGreaterThan(0)
+    expect(JSON.stringify(all)).not.toContain(API_KEY)
     expect(server.requests).toHaveLength(0)
   })
 
   it('--max-cost stops before the budget is exceeded, names what it skipped and keeps what was done', async () => {
     server = await startFakeLlmServer('anthropic', claude())
     const out = join(dir, 'budget.json')
-    const run = await cli(['summarize', '-i', hdfsResults, '--max-cost', '0.02', '--concurrency', '1', '-o', out], {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url})
+    const run = await summarize(hdfsResults, {maxCost: '0.02', concurrency: 1, output: out, env: {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url}})
     // A budget stop is the limit the user asked for, not a failure.
-    expect(run.code, run.stderr).toBe(0)
+    expect(run.exitCode).toBeUndefined()
     const doc = SummariesDocument.parse(readJson(out))
     const ok = doc.incidents.filter((r) => r.status === 'ok')
     const skipped = doc.incidents.filter((r) => r.status === 'skipped_budget')
@@ -256,13 +267,10 @@ describe('flare summarize with Claude (stand-in Messages API)', () => {
   it('one failing incident is shown, the others still render, the file keeps them, exit code 4', async () => {
     server = await startFakeLlmServer('anthropic', claude(['INC-002']))
     const out = join(dir, 'partial.json')
-    const run = await cli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', '--incident', 'INC-002', '--incident', 'INC-003', '-o', out], {
-      ANTHROPIC_API_KEY: API_KEY,
-      ANTHROPIC_BASE_URL: server.url,
-    })
-    expect(run.code).toBe(4)
+    const run = await summarize(hdfsResults, {incidents: ['INC-001', 'INC-002', 'INC-003'], output: out, env: {ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url}})
+    expect(run.exitCode).toBe(4)
     expect(run.stderr).toContain('1 of 3 incidents could not be explained (INC-002)')
-    expect(run.stderr).not.toContain('    at ')
+    expect(run.stderr).toContain(`the others are in ${out}; rerun those with --incident INC-002`)
     const shown = blocks(run.stdout)
     expect([...shown.keys()]).toEqual(['INC-001', 'INC-002', 'INC-003'])
     expect(shown.get('INC-002')).toMatch(/failed/)
@@ -276,62 +284,66 @@ describe('flare summarize with Claude (stand-in Messages API)', () => {
 
   it('--llm-base-url means an OpenAI-compatible server; with no price the cost is "unknown" with the reason', async () => {
     server = await startFakeLlmServer('openai', (req) => openaiCompletion(JSON.stringify(groundedSummaryFromPrompt(userPrompt(req.body)))))
-    const run = await cli(['summarize', '-i', serviceResults, '--llm-base-url', server.openaiBaseURL, '--model', 'llama3.1:8b', '--json'])
-    expect(run.code, run.stderr).toBe(0)
+    const run = await summarize(serviceResults, {baseURL: server.openaiBaseURL, model: 'llama3.1:8b'})
+    expect(run.exitCode).toBeUndefined()
     expect(server.requests.length).toBeGreaterThan(0)
     expect(server.requests[0]!.body.model).toBe('llama3.1:8b')
-    const doc = SummariesDocument.parse(JSON.parse(run.stdout))
-    expect(doc.provider).toBe('openai-compatible')
-    expect(doc.totals.cost_usd).toBeNull()
-
-    const shown = await cli(['summarize', '-i', serviceResults, '--llm-base-url', server.openaiBaseURL, '--model', 'llama3.1:8b'])
-    expect(shown.code, shown.stderr).toBe(0)
-    expect(shown.stdout).toMatch(/│ +unknown │/)
-    expect(shown.stdout).toContain('cost unknown: no price is known for openai-compatible model llama3.1:8b')
+    expect(run.document.provider).toBe('openai-compatible')
+    expect(run.document.totals.cost_usd).toBeNull()
+    expect(run.stdout).toMatch(/│ +unknown │/)
+    expect(run.stdout).toContain('cost unknown: no price is known for openai-compatible model llama3.1:8b')
   })
 
   it('asking for Claude without a key says how to fix it', async () => {
-    const run = await cli(['summarize', '-i', hdfsResults, '--provider', 'anthropic'])
-    expect(run.code).toBe(2)
-    expect(run.stderr).toContain('needs an API key')
-    expect(run.stderr).toContain('ANTHROPIC_API_KEY')
-    expect(run.stderr).not.toContain('    at ')
+    const error = await rejection(Promise.resolve().then(() => resolveProvider({provider: 'anthropic'}, {})))
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toContain('needs an API key')
+    expect(error.hint).toContain('ANTHROPIC_API_KEY')
   })
 })
 
 describe('flare summarize: bad results files', () => {
-  const cases: Array<[string, (path: string) => void, RegExp]> = [
-    ['a missing file', () => {}, /cannot read results file .*missing\.json: no such file/],
-    ['invalid JSON', (p) => writeFileSync(p, '{"version": 1, "summary": '), /invalid\.json is not valid JSON/],
-    ['a JSON that is not a results document', (p) => writeFileSync(p, JSON.stringify({version: 1, summary: {input: 'x.log'}, incidents: []})), /wrong\.json is not a Flare results document: summary\.\w+/],
+  const cases: Array<[string, string, (path: string) => void, RegExp]> = [
+    ['a missing file', 'missing.json', () => {}, /cannot read results file .*missing\.json: no such file/],
+    ['invalid JSON', 'invalid.json', (p) => writeFileSync(p, '{"version": 1, "summary": '), /invalid\.json is not valid JSON/],
+    ['a JSON that is not a results document', 'wrong.json', (p) => writeFileSync(p, JSON.stringify({version: 1, summary: {input: 'x.log'}, incidents: []})), /wrong\.json is not a Flare results document: summary\.\w+/],
   ]
-  const names = ['missing.json', 'invalid.json', 'wrong.json']
 
-  it.each(cases.map((c, i) => [c[0], names[i]!, c[1], c[2]] as const))('%s → exit 3, the file named, a hint, no stack trace', async (_label, name, make, message) => {
+  it.each(cases)('%s → exit 3, the file named, a hint', async (_label, name, make, message) => {
     const path = join(dir, name)
     make(path)
-    const run = await cli(['summarize', '-i', path])
-    expect(run.code).toBe(3)
-    expect(run.stderr).toMatch(message)
-    expect(run.stderr).toContain('flare detect -i LOG -o')
-    expect(run.stderr).not.toContain('    at ')
-    expect(run.stdout).toBe('')
+    const error = await rejection(loadResults(path))
+    expect(error.exitCode).toBe(3)
+    expect(error.message).toMatch(message)
+    expect(error.hint).toContain('flare detect -i LOG -o')
   })
 
-  it('a summaries document passed as results is recognised; DEBUG=flare* shows the stack', async () => {
-    const summaries = join(dir, 'offline-for-debug.json')
-    expect((await cli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', '-o', summaries])).code).toBe(0)
-    const run = await cli(['summarize', '-i', summaries], {DEBUG: 'flare*'})
-    expect(run.code).toBe(3)
-    expect(run.stderr).toContain('that is a summaries document')
-    expect(run.stderr).toContain('    at ')
+  it('a summaries document passed as results is recognised', async () => {
+    const summaries = join(dir, 'offline-for-hint.json')
+    await summarize(hdfsResults, {incidents: ['INC-001'], output: summaries})
+    const error = await rejection(loadResults(summaries))
+    expect(error.exitCode).toBe(3)
+    expect(error.hint).toContain('that is a summaries document')
   })
 })
 
-describe('flare detect --summarize', () => {
-  it('detects, prints the incident table then the summaries, and writes <output>.summaries.json', async () => {
+describe('flare summarize and detect --summarize (built CLI)', () => {
+  it('summarize writes the document; with DEBUG=flare* a bad results file (exit 3) shows the stack', async () => {
+    const out = join(dir, 'cli.json')
+    const run = await runCli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', '-o', out])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(`summaries written to ${out}`)
+    expect(SummariesDocument.parse(readJson(out)).incidents.map((r) => r.incident_id)).toEqual(['INC-001'])
+
+    const debug = await runCli(['summarize', '-i', out], {env: {DEBUG: 'flare*'}})
+    expect(debug.code).toBe(3)
+    expect(debug.stderr).toContain('that is a summaries document')
+    expect(debug.stderr).toContain('    at ')
+  })
+
+  it('detect --summarize prints the incident table then the summaries, and writes <output>.summaries.json', async () => {
     const out = join(dir, 'detect.json')
-    const run = await cli(['detect', '-i', 'data/hdfs_sample.log', '--summarize', '-o', out])
+    const run = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--summarize', '-o', out])
     expect(run.code, run.stderr).toBe(0)
     const table = run.stdout.indexOf('top template')
     const summaries = run.stdout.indexOf('Flare summaries')
@@ -347,14 +359,14 @@ describe('flare detect --summarize', () => {
     expect([...blocks(run.stdout).keys()]).toEqual(results.incidents.map((i) => i.id))
   })
 
-  it('--json returns the results with the summaries attached; --llm-model needs --summarize', async () => {
-    const run = await cli(['detect', '-i', 'data/service_sample.jsonl', '--summarize', '--json'])
+  it('detect --json returns the results with the summaries attached; --llm-model needs --summarize', async () => {
+    const run = await runCli(['detect', '-i', 'data/service_sample.jsonl', '--summarize', '--json'])
     expect(run.code, run.stderr).toBe(0)
     const parsed = JSON.parse(run.stdout)
     expect(Results.safeParse(parsed).success).toBe(true)
     expect(SummariesDocument.parse(parsed.summaries).incidents).toHaveLength(parsed.incidents.length)
 
-    const orphan = await cli(['detect', '-i', 'data/service_sample.jsonl', '--llm-model', 'claude-haiku-4-5'])
+    const orphan = await runCli(['detect', '-i', 'data/service_sample.jsonl', '--llm-model', 'claude-haiku-4-5'])
     expect(orphan.code).toBe(2)
     expect(orphan.stderr).toMatch(/summarize/)
   })

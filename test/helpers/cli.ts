@@ -11,10 +11,16 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the built CLI (`npm test` builds first) as a user would, colour off unless asked. */
+/** Variables of the user's shell that would change what the CLI does; tests set what they need. */
+const CLEARED = ['FORCE_COLOR', 'DEBUG', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_NAME', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'FLARE_PROVIDER', 'FLARE_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']
+
+/**
+ * Runs the built CLI (vitest's global setup builds it) as a user would, colour off unless asked.
+ * Retries of a failing MLflow server or LLM endpoint wait 1 ms instead of the real back-off.
+ */
 export function runCli(args: string[], options: {input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, MLFLOW_TRACKING_URI: undefined, ANTHROPIC_API_KEY: undefined, ...options.env}
+    const env: Record<string, string | undefined> = {...process.env, ...Object.fromEntries(CLEARED.map((k) => [k, undefined])), NO_COLOR: '1', FLARE_MLFLOW_RETRY_DELAY_MS: '1', FLARE_LLM_RETRY_DELAY_MS: '1', ...options.env}
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], {cwd: options.cwd ?? repoRoot, env: env as NodeJS.ProcessEnv})
     let stdout = ''

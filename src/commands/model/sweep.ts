@@ -3,41 +3,15 @@ import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
-import {DEFAULT_GRIDS, expandGrid, readGridFile, runSweep, SWEEP_METRICS, type SweepChild, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
-import {SweepRun} from '../../tracking/sweep-run.js'
-import {Tracker} from '../../tracking/tracker.js'
+import {DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {requireMlflowClient} from '../../tracking/env-client.js'
+import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
+import {FlareCommand} from '../../ui/flare-command.js'
 import {int, ms} from '../../ui/format.js'
 import {Progress} from '../../ui/progress.js'
 import {err, out} from '../../ui/style.js'
 import {table} from '../../ui/table.js'
 import {printWarning} from '../../ui/warnings.js'
-import {FlareCommand} from '../base.js'
-import {requireMlflowClient} from '../../ui/mlflow.js'
-
-export interface SweepReport {
-  experiment: {id: string; name: string}
-  parent_run_id?: string
-  url?: string
-  metric: SweepMetric
-  best: SweepRow
-  children: SweepRow[]
-  promoted?: {name: string; version: string; alias: string}
-  not_logged: string[]
-  timings: Record<string, number>
-}
-
-interface SweepRow {
-  rank: number
-  index: number
-  detector: string
-  params: Record<string, unknown>
-  run_id?: string
-  precision: number
-  recall: number
-  f1: number
-  anomalies: number
-  fit_ms: number
-}
 
 export default class ModelSweep extends FlareCommand {
   static override description = 'Fit every detector × hyper-parameter combination on one parse of a labelled log, log each as a nested MLflow run, rank them, and optionally register the best'
@@ -76,70 +50,47 @@ export default class ModelSweep extends FlareCommand {
     const metric = flags.metric as SweepMetric
 
     const client = requireMlflowClient('flare model sweep')
+    const progress = new Progress('Reading and mining templates')
     try {
-      // The sweep exists to be logged: with the server down there is nothing worth computing.
-      const experiment = await client.getOrCreateExperiment(flags.experiment)
-      const tracker = new Tracker(client)
-      const sweepRun = new SweepRun(tracker, {experiment, input: flags.input, detectors, metric, candidates: candidates.length})
-      await sweepRun.start()
-
-      const progress = new Progress('Reading and mining templates').start()
-      let result: SweepResult
-      try {
-        result = await runSweep({
-          input: flags.input,
-          labelsPath: flags.labels,
-          format: flags.format,
-          sessionKey: flags['session-key'] as never,
-          windowMs,
-          candidates,
-          metric,
-          onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
-          onWarning: (w) => {
-            progress.stop()
-            printWarning(w)
-            progress.start()
-          },
-          onChild: async (child, total, shared) => {
-            if (child.index === 1) {
-              progress.succeed()
-              progress.label = `Sweeping ${total} runs`
-              progress.start()
-            }
-            progress.update(child.index - 0.5, total, `${child.index}/${total} ${child.detector} · logging`)
-            await sweepRun.logChild(child, shared)
-            progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`)
-          },
-        })
-      } catch (error) {
-        progress.fail()
-        throw error
-      }
-      progress.succeed(`Swept ${candidates.length} runs`)
-      await sweepRun.finish(result)
-      const promoted = flags.promote ? await sweepRun.promoteBest(result, flags.name, flags.alias) : undefined
-
-      const runIds = new Map(sweepRun.children.map((c) => [c.index, c.runId]))
-      const rows = result.ranked.map((child, i) => row(child, i + 1, runIds.get(child.index)))
-      const report: SweepReport = {
-        experiment: {id: experiment.experiment_id, name: experiment.name},
-        parent_run_id: sweepRun.parentRunId,
-        url: sweepRun.parentRunId ? sweepRun.url(sweepRun.parentRunId) : undefined,
+      const {report, result, problems} = await runLoggedSweep(client, {
+        experiment: flags.experiment,
+        detectors,
+        promote: flags.promote ? {name: flags.name, alias: flags.alias} : undefined,
+        input: flags.input,
+        labelsPath: flags.labels,
+        format: flags.format,
+        sessionKey: flags['session-key'] as never,
+        windowMs,
+        candidates,
         metric,
-        best: rows[0]!,
-        children: rows,
-        promoted: promoted ? {name: flags.name, ...promoted} : undefined,
-        not_logged: tracker.failures.map((f) => f.what),
-        timings: result.timings,
-      }
+        onStart: () => progress.start(),
+        onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
+        onWarning: (w) => {
+          progress.stop()
+          printWarning(w)
+          progress.start()
+        },
+        onChildFitted: (child, total) => {
+          if (child.index === 1) {
+            progress.succeed()
+            progress.label = `Sweeping ${total} runs`
+            progress.start()
+          }
+          progress.update(child.index - 0.5, total, `${child.index}/${total} ${child.detector} · logging`)
+        },
+        onChildLogged: (child, total) => progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`),
+        onSwept: () => progress.succeed(`Swept ${candidates.length} runs`),
+      })
       if (!this.jsonEnabled()) this.render(report, result)
-      const problems = tracker.report()
       if (problems) {
         // The ranking above is intact, but the sweep's purpose (runs in MLflow) was not met.
         process.stderr.write(`${err.yellow('warning:')} ${problems}\n`)
         process.exitCode = ExitCode.dependency
       }
       return report
+    } catch (error) {
+      progress.fail()
+      throw error
     } finally {
       await client.close()
     }
@@ -164,20 +115,5 @@ export default class ModelSweep extends FlareCommand {
       const p = report.promoted
       this.log(`${out.green('✔')} registered ${out.bold(`${p.name} version ${p.version}`)} and pointed ${out.bold(`@${p.alias}`)} at it ${out.dim(`— use it: flare detect -i LOG --model models:/${p.name}@${p.alias}`)}`)
     }
-  }
-}
-
-function row(child: SweepChild, rank: number, runId: string | undefined): SweepRow {
-  return {
-    rank,
-    index: child.index,
-    detector: child.detector,
-    params: child.overrides,
-    run_id: runId,
-    precision: child.metrics.precision!,
-    recall: child.metrics.recall!,
-    f1: child.metrics.f1!,
-    anomalies: child.metrics.anomalies!,
-    fit_ms: child.metrics.fit_ms!,
   }
 }

@@ -1,6 +1,8 @@
 /** Public surface of incident explanation: what commands and the server import. */
 export {summarizeIncidents, planSummaries, type SummarizeOptions, type DryRunReport, type DryRunRequest} from './summarize.js'
 export {createProvider, type ProviderOptions} from './providers/index.js'
+export {resolveProvider, parseMaxCost} from './provider-choice.js'
+export {loadResults, writeSummaries, summariesPathFor} from './documents.js'
 export * from './providers/index.js'
 export * from './schema.js'
 export {judgeSummary, judgeTotals, deterministicChecks, defaultJudgeModel, DEFAULT_JUDGE_MODEL} from './judge.js'

@@ -36,14 +36,25 @@ export interface ProviderOptions {
   /** openai-compatible: USD per million tokens, when the endpoint charges per token. */
   price?: ModelPrice
   onRetry?: (event: RetryEvent) => void
+  /** Also read: FLARE_LLM_RETRY_DELAY_MS, the first retry's delay (default 500 ms; tests set it low). */
   env?: Record<string, string | undefined>
+}
+
+function retryFromEnv(env: Record<string, string | undefined>): Partial<RetryPolicy> {
+  const text = env.FLARE_LLM_RETRY_DELAY_MS
+  if (text === undefined || text.trim() === '') return {}
+  const baseDelayMs = Number(text)
+  if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
+    throw new FlareError(`FLARE_LLM_RETRY_DELAY_MS must be a number of milliseconds, got "${text}".`, {exitCode: ExitCode.usage})
+  }
+  return {baseDelayMs}
 }
 
 /** Resolve options and environment into a provider. Never logs or returns the key. */
 export function createProvider(options: ProviderOptions = {}): ExplainProvider {
   const env = options.env ?? process.env
   const requested = options.provider ?? (env.FLARE_PROVIDER as ProviderName | 'auto' | undefined) ?? 'auto'
-  const retry: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...options.retry, ...(options.maxRetries === undefined ? {} : {maxRetries: options.maxRetries})}
+  const retry: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...retryFromEnv(env), ...options.retry, ...(options.maxRetries === undefined ? {} : {maxRetries: options.maxRetries})}
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const anthropicKey = options.apiKey ?? env.ANTHROPIC_API_KEY
   const anthropicToken = options.authToken ?? env.ANTHROPIC_AUTH_TOKEN

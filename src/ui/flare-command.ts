@@ -1,6 +1,6 @@
 import {Command} from '@oclif/core'
 import {FlareError} from '../core/errors.js'
-import {err} from '../ui/style.js'
+import {err} from './style.js'
 
 /**
  * Every Flare command extends this: user errors (FlareError) print as one clear message with what
