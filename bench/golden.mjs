@@ -11,7 +11,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const datasets = path.resolve(root, '..', 'shared', 'datasets')
+const datasets = fs.realpathSync.native(fs.existsSync(path.resolve(root, '..', 'shared', 'datasets')) ? path.resolve(root, '..', 'shared', 'datasets') : root)
 const [mode, dir] = process.argv.slice(2)
 if (!['save', 'check'].includes(mode) || !dir) {
   console.error('usage: node bench/golden.mjs save|check DIR')
@@ -45,7 +45,8 @@ const strip = (json) => {
     }
   }
   drop(doc)
-  return JSON.stringify(doc, null, 1)
+  // Paths differ between checkouts (worktrees, CI): compare them relative to the repository.
+  return JSON.stringify(doc, null, 1).split(root + path.sep).join('<repo>/').split(datasets + path.sep).join('<datasets>/')
 }
 const out = {}
 for (const [name, file] of inputs) {
