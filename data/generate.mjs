@@ -3,6 +3,7 @@
 //   node data/generate.mjs            writes the files next to this script
 //   node data/generate.mjs --check    exits 1 if the committed files differ from a fresh run
 // The shapes follow real HDFS DataNode/NameNode, JSON service and syslog lines; the values are made up.
+// Multi-host syslog with injected incidents and a truth file: data/generate-multihost.mjs (bench/INCIDENTS.md).
 import {readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'

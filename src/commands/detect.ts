@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {writeFile} from 'node:fs/promises'
-import {detectorNames, DEFAULT_DETECTOR} from '../core/detect/registry.js'
+import {detectorHelp, detectorNames, DEFAULT_DETECTOR} from '../core/detect/registry.js'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
@@ -45,7 +45,7 @@ export default class Detect extends FlareCommand {
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
     labels: Flags.string({description: 'CSV of session ids and a Label column (Normal/Anomaly, 0/1, true/false): prints precision/recall/F1'}),
-    detector: Flags.string({char: 'd', description: 'anomaly detector', options: detectorNames(), default: DEFAULT_DETECTOR}),
+    detector: Flags.string({char: 'd', description: `anomaly detector:\n${detectorHelp()}`, options: detectorNames(), default: DEFAULT_DETECTOR}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),

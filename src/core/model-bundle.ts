@@ -1,10 +1,11 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {z} from 'zod'
-import type {Detector} from './detect/detector.js'
+import type {Detector, DetectorJSON} from './detect/detector.js'
 import {detectorFromJSON} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
-import {FeatureConfig} from './features/build.js'
+import {featureColumns} from './features/build.js'
+import {FeatureConfig} from './features/config.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {TemplateMiner} from './templates/index.js'
 import {parseTemplateState} from './templates/state-schema.js'
@@ -82,5 +83,29 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
     if (error instanceof FlareError) throw error
     throw new FlareError(`model folder ${dir} has an invalid templates.json: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
   }
-  return {manifest: parsed.data, miner, vocabulary: Vocabulary.fromJSON(await read('vocab.json')), detector: detectorFromJSON((await read('detector.json')) as never)}
+  const manifest = parsed.data
+  const vocabulary = Vocabulary.fromJSON(await read('vocab.json'))
+  const detectorJSON = (await read('detector.json')) as DetectorJSON
+  checkConsistent(dir, manifest, vocabulary, detectorJSON)
+  return {manifest, miner, vocabulary, detector: detectorFromJSON(detectorJSON)}
+}
+
+/**
+ * The files of a bundle must come from one fit: the vocabulary must give the feature columns the
+ * manifest lists, and the detector must have been fitted on that many. A folder whose files were
+ * mixed from two fits would otherwise score garbage, or fail deep inside a detector.
+ */
+function checkConsistent(dir: string, manifest: BundleManifest, vocabulary: Vocabulary, detector: DetectorJSON): void {
+  const hint = 'the files of a model folder belong together; refit with flare detect --save-model DIR'
+  const columns = featureColumns(vocabulary, manifest.features)
+  const listed = manifest.feature_columns
+  if (columns.length !== listed.length || columns.some((c, j) => c !== listed[j])) {
+    const j = columns.findIndex((c, k) => c !== listed[k])
+    const at = j < 0 ? `${columns.length} columns, bundle.json lists ${listed.length}` : `column ${j + 1} is ${columns[j] ?? 'missing'}, bundle.json says ${listed[j] ?? 'nothing'}`
+    throw new FlareError(`model folder ${dir}: vocab.json does not match bundle.json (${at})`, {exitCode: ExitCode.badInput, hint})
+  }
+  const fitted = (detector?.state as {nFeatures?: unknown} | undefined)?.nFeatures
+  if (typeof fitted === 'number' && fitted !== listed.length) {
+    throw new FlareError(`model folder ${dir}: detector.json was fitted on ${fitted} features, bundle.json lists ${listed.length}`, {exitCode: ExitCode.badInput, hint})
+  }
 }

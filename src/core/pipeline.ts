@@ -1,10 +1,11 @@
 import type {Detector} from './detect/detector.js'
-import {createDetector, DEFAULT_DETECTOR} from './detect/registry.js'
+import {createDetector, DEFAULT_DETECTOR, detectorFeatures} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
 import {readLabels, type LabelSet} from './evaluate/labels.js'
 import {evaluate} from './evaluate/metrics.js'
-import {buildFeatures, featureColumns, recommendedFeatures, type FeatureConfig} from './features/build.js'
-import type {FeatureMatrix} from './features/matrix.js'
+import {buildFeatures, featureColumns} from './features/build.js'
+import {resolveFeatures, type FeatureConfig} from './features/config.js'
+import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {buildIncidents, type IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
@@ -200,7 +201,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
 
     options.onStage?.('features', `${sessions.length} sessions`)
     let t0 = performance.now()
-    const features = model?.manifest.features ?? options.features ?? recommendedFeatures(options.detector ?? DEFAULT_DETECTOR)
+    const features = model?.manifest.features ?? resolveFeatures(options.features ?? detectorFeatures(options.detector ?? DEFAULT_DETECTOR, options.detectorParams))
     const {vocabulary, matrix: X} = sessionFeatures(prepared, features, model?.vocabulary)
     lap('features_ms', t0)
 
@@ -224,7 +225,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     options.onStage?.('incidents')
     t0 = performance.now()
     const templateText = (index: number): string => mined.miner.template(idOf(index))?.template ?? idOf(index)
-    const drafts = buildIncidents({sessions, scores, anomalous: predicted, X, templates: mined.templates, templateText, options: options.incidents})
+    const drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
     lap('incidents_ms', t0)
 
     options.onStage?.('samples')
@@ -277,6 +278,22 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   } finally {
     await prepared.cleanup()
   }
+}
+
+/**
+ * The columns incidents are clustered and explained on: for an ensemble's side-by-side member
+ * blocks, the widest one (names without the member prefix), so no column counts twice.
+ */
+function incidentFeatures(X: FeatureMatrix): FeatureMatrix {
+  if (!X.blocks) return X
+  let start = 0
+  let best = {start: 0, width: 0}
+  for (const width of X.blocks) {
+    if (width > best.width) best = {start, width}
+    start += width
+  }
+  const view = columnSlice(X, best.start, best.width)
+  return {...view, columns: view.columns?.map((c) => c.slice(c.indexOf('/') + 1))}
 }
 
 function round(x: number): number {

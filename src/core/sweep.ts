@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import type {Detector, ParamValue} from './detect/detector.js'
-import {createDetector, detectorNames} from './detect/registry.js'
+import {createDetector, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
-import {recommendedFeatures, type FeatureConfig} from './features/build.js'
+import type {FeatureConfig} from './features/config.js'
 import type {FeatureMatrix} from './features/matrix.js'
 import type {Vocabulary} from './features/vocabulary.js'
 import type {ModelBundle} from './model-bundle.js'
@@ -21,17 +21,8 @@ import type {Evaluation} from './results.js'
 /** detector → parameter → values to try. */
 export type SweepGrid = Record<string, Record<string, ParamValue[]>>
 
-/** What a small grid should try per detector: the knobs that move results most, a few values each. */
-export const DEFAULT_GRIDS: SweepGrid = {
-  'isolation-forest': {nEstimators: [100, 200], contamination: [null, 0.03]},
-  lof: {nNeighbors: [10, 20, 35]},
-  'one-class-svm': {nu: [0.05, 0.1]},
-  'elliptic-envelope': {supportFraction: [null, 0.9]},
-  pca: {varianceRatio: [0.9, 0.95, 0.99]},
-  'invariants-mining': {minSupport: [0.9, 0.95, 0.98]},
-  'rare-template': {maxRareShare: [0.01, 0.02, 0.05]},
-  ensemble: {members: ['invariants-mining,pca', 'invariants-mining,rare-template', 'isolation-forest,pca']},
-}
+/** What a small grid tries per detector: each registry entry's `grid`. */
+export const DEFAULT_GRIDS: SweepGrid = detectorGrids()
 
 export const SWEEP_METRICS = ['f1', 'precision', 'recall'] as const
 export type SweepMetric = (typeof SWEEP_METRICS)[number]
@@ -189,7 +180,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     let best: SweepChild | undefined
     for (const [i, candidate] of options.candidates.entries()) {
       options.signal?.throwIfAborted()
-      const features = recommendedFeatures(candidate.detector)
+      const features = detectorFeatures(candidate.detector, candidate.overrides)
       const X = matrixFor(features)
       let t0 = performance.now()
       const detector: Detector = createDetector(candidate.detector, candidate.overrides)

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {detectorNames} from '../../core/detect/registry.js'
+import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
@@ -50,7 +50,7 @@ export default class ModelSweep extends FlareCommand {
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
     labels: Flags.string({description: 'CSV of session ids and a Label column: every child is scored against it', required: true}),
-    detectors: Flags.string({description: `detectors to sweep, comma separated [default: those in --grid, else all: ${detectorNames().join(', ')}]`}),
+    detectors: Flags.string({description: `detectors to sweep, comma separated [default: those in --grid, else all]:\n${detectorHelp()}`}),
     grid: Flags.string({description: 'JSON file: {"<detector>": {"<param>": [values]}}; replaces the default grid of each detector it names'}),
     metric: Flags.string({description: 'metric that ranks the children (higher is better)', options: [...SWEEP_METRICS], default: 'f1'}),
     experiment: Flags.string({description: 'MLflow experiment for the sweep', default: 'flare-sweep'}),

@@ -4,6 +4,8 @@ import {uniqueRows} from './dedupe.js'
 import {cholesky, mahalanobisSq, weightedMeanCov} from './linalg.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {robustThreshold, type ThresholdInfo} from './threshold.js'
+import {DEFAULT_FEATURES} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * Elliptic envelope: robust location/scatter by the Minimum Covariance Determinant (FastMCD,
@@ -183,4 +185,12 @@ export class EllipticEnvelope extends BaseDetector {
 function chiSquareQuantile(p: number, z: number): number {
   const a = 2 / (9 * p)
   return p * Math.pow(1 - a + z * Math.sqrt(a), 3)
+}
+
+export const ellipticEnvelope: DetectorEntry = {
+  name: 'elliptic-envelope',
+  description: 'robust Mahalanobis distance (FastMCD)',
+  create: (p) => new EllipticEnvelope(p),
+  features: DEFAULT_FEATURES,
+  grid: {supportFraction: [null, 0.9]},
 }

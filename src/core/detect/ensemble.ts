@@ -1,5 +1,8 @@
-import type {FeatureMatrix} from '../features/matrix.js'
+import {FlareError, ExitCode} from '../errors.js'
+import {combineMemberFeatures} from '../features/config.js'
+import {columnSlice, type FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, type Detector, type DetectorJSON, type DetectorParams, type ThresholdParams} from './detector.js'
+import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
 import {quantile, sortedCopy, type ThresholdInfo} from './threshold.js'
 
 /**
@@ -7,6 +10,9 @@ import {quantile, sortedCopy, type ThresholdInfo} from './threshold.js'
  * z = (s − median_train) / (threshold − median_train), so z > 1 exactly when the member flags the
  * row. Combined score = max over members (`combine: 'max'`, "any member flags") or mean
  * (`'mean'`). Natural threshold: 1.
+ *
+ * Each member reads its own features: when the matrix comes in blocks (FeatureConfig.members, one
+ * per member) member k is fitted and scored on block k; otherwise every member reads all columns.
  */
 export interface EnsembleParams extends ThresholdParams {
   /** Comma-separated registry names, e.g. 'invariants-mining,isolation-forest'. */
@@ -15,8 +21,16 @@ export interface EnsembleParams extends ThresholdParams {
   seed?: number
 }
 
-export type DetectorFactory = (name: string, params: Record<string, unknown>) => Detector
-export type DetectorLoader = (json: DetectorJSON) => Detector
+/**
+ * Rare-template agrees with invariants-mining on HDFS and adds what invariants miss (templates
+ * no normal session shows), so "any member flags" keeps the best member's recall at little
+ * precision cost; PCA on damped counts flags many normal blocks (bench/README.md).
+ */
+export const DEFAULT_MEMBERS = 'invariants-mining,rare-template'
+
+export function memberNames(members: string): string[] {
+  return members.split(',').map((s) => s.trim()).filter(Boolean)
+}
 
 export class Ensemble extends BaseDetector {
   readonly name = 'ensemble'
@@ -26,16 +40,21 @@ export class Ensemble extends BaseDetector {
   detectors: Detector[] = []
   private centre: Float64Array = new Float64Array(0)
   private scale: Float64Array = new Float64Array(0)
+  /** Member k reads columns [start, start + width) of the matrix. */
+  private slices: Array<[number, number]> = []
 
   constructor(
     p: EnsembleParams,
-    private readonly create: DetectorFactory,
-    private readonly load: DetectorLoader,
+    private readonly registry: Pick<DetectorRegistry, 'create' | 'load'>,
   ) {
     super(p)
-    this.members = p.members ?? 'invariants-mining,pca'
+    this.members = p.members ?? DEFAULT_MEMBERS
     this.combine = p.combine ?? 'max'
+    if (this.combine !== 'max' && this.combine !== 'mean') throw new FlareError(`ensemble combine must be max or mean, got "${this.combine}"`, {exitCode: ExitCode.usage})
     this.seed = p.seed ?? null
+    const names = memberNames(this.members)
+    if (names.length === 0) throw new FlareError('an ensemble needs at least one member', {exitCode: ExitCode.usage})
+    if (names.includes('ensemble')) throw new FlareError('an ensemble cannot have an ensemble as a member', {exitCode: ExitCode.usage})
   }
 
   params(): DetectorParams {
@@ -43,16 +62,24 @@ export class Ensemble extends BaseDetector {
   }
 
   protected fitModel(X: FeatureMatrix): void {
-    const names = this.members.split(',').map((s) => s.trim()).filter(Boolean)
+    const names = memberNames(this.members)
     this.detectors = names.map((n) => {
-      const plain = this.create(n, {})
-      return this.seed !== null && 'seed' in plain.params() ? this.create(n, {seed: this.seed}) : plain
+      const plain = this.registry.create(n, {})
+      return this.seed !== null && 'seed' in plain.params() ? this.registry.create(n, {seed: this.seed}) : plain
+    })
+    const blocks = X.blocks?.length === names.length ? X.blocks : names.map(() => X.cols)
+    let start = 0
+    this.slices = blocks.map((width) => {
+      const slice: [number, number] = [X.blocks ? start : 0, width]
+      if (X.blocks) start += width
+      return slice
     })
     this.centre = new Float64Array(names.length)
     this.scale = new Float64Array(names.length)
     this.detectors.forEach((d, k) => {
-      d.fit(X)
-      const med = quantile(sortedCopy(d.score(X)), 0.5)
+      const Xk = this.memberInput(X, k)
+      d.fit(Xk)
+      const med = quantile(sortedCopy(d.score(Xk)), 0.5)
       this.centre[k] = med
       const gap = d.threshold - med
       this.scale[k] = Number.isFinite(gap) && gap > 0 ? gap : 1e-12
@@ -66,7 +93,7 @@ export class Ensemble extends BaseDetector {
   protected scoreRows(X: FeatureMatrix): Float64Array {
     const out = new Float64Array(X.rows).fill(this.combine === 'max' ? Number.NEGATIVE_INFINITY : 0)
     this.detectors.forEach((d, k) => {
-      const s = d.score(X)
+      const s = d.score(this.memberInput(X, k))
       for (let i = 0; i < X.rows; i++) {
         const z = (s[i] - this.centre[k]) / this.scale[k]
         if (this.combine === 'max') out[i] = Math.max(out[i], z)
@@ -76,14 +103,30 @@ export class Ensemble extends BaseDetector {
     return out
   }
 
+  private memberInput(X: FeatureMatrix, k: number): FeatureMatrix {
+    const [start, width] = this.slices[k]
+    return columnSlice(X, start, width)
+  }
+
   protected stateJSON(): unknown {
-    return {detectors: this.detectors.map((d) => d.toJSON()), centre: Array.from(this.centre), scale: Array.from(this.scale)}
+    return {detectors: this.detectors.map((d) => d.toJSON()), centre: Array.from(this.centre), scale: Array.from(this.scale), slices: this.slices}
   }
 
   protected restoreState(state: unknown): void {
-    const s = state as {detectors: DetectorJSON[]; centre: number[]; scale: number[]}
-    this.detectors = s.detectors.map((j) => this.load(j))
+    const s = state as {detectors: DetectorJSON[]; centre: number[]; scale: number[]; slices?: Array<[number, number]>}
+    this.detectors = s.detectors.map((j) => this.registry.load(j))
     this.centre = Float64Array.from(s.centre)
     this.scale = Float64Array.from(s.scale)
+    // Saved before members had features of their own: every member read every column.
+    this.slices = s.slices ?? this.detectors.map(() => [0, this.nFeatures])
   }
+}
+
+export const ensemble: DetectorEntry = {
+  name: 'ensemble',
+  description: 'any member flags, each member on its own features',
+  create: (p, registry) => new Ensemble(p, registry),
+  features: (p: DetectorArgs, registry) =>
+    combineMemberFeatures(memberNames(String(p.members ?? DEFAULT_MEMBERS)).map((detector) => ({detector, features: registry.features(detector)}))),
+  grid: {members: ['invariants-mining,pca', 'invariants-mining,rare-template', 'isolation-forest,pca']},
 }

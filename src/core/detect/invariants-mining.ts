@@ -3,6 +3,8 @@ import {BaseDetector, type DetectorParams, type ThresholdParams} from './detecto
 import {uniqueRows} from './dedupe.js'
 import {symmetricEigen} from './linalg.js'
 import {chooseThreshold, type ThresholdInfo} from './threshold.js'
+import {RAW_COUNTS} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * Invariants Mining (Lou et al., USENIX ATC 2010; as in loglizer). Searches small column subsets
@@ -220,4 +222,12 @@ export class InvariantsMining extends BaseDetector {
   protected restoreState(state: unknown): void {
     this.invariants = (state as {invariants: Invariant[]}).invariants
   }
+}
+
+export const invariantsMining: DetectorEntry = {
+  name: 'invariants-mining',
+  description: 'breaks integer relations between template counts',
+  create: (p) => new InvariantsMining(p),
+  features: RAW_COUNTS,
+  grid: {minSupport: [0.9, 0.95, 0.98]},
 }

@@ -1,6 +1,8 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
+import {DEFAULT_FEATURES} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * Isolation Forest (Liu, Ting & Zhou 2008). Each tree isolates a random subsample with random
@@ -188,4 +190,12 @@ export class IsolationForest extends BaseDetector {
     this.right = Int32Array.from(s.right)
     this.leafValue = Float64Array.from(s.leafValue)
   }
+}
+
+export const isolationForest: DetectorEntry = {
+  name: 'isolation-forest',
+  description: 'Isolation Forest: isolated quickly by random splits',
+  create: (p) => new IsolationForest(p),
+  features: DEFAULT_FEATURES,
+  grid: {nEstimators: [100, 200], contamination: [null, 0.03]},
 }

@@ -3,6 +3,8 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {uniqueRows} from './dedupe.js'
 import {robustThreshold, type ThresholdInfo} from './threshold.js'
 import {VPTree} from '../incidents/vptree.js'
+import {DEFAULT_FEATURES} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * Local Outlier Factor (Breunig et al. 2000) in novelty mode: fit on training sessions, score any
@@ -159,4 +161,12 @@ export class LocalOutlierFactor extends BaseDetector {
     this.lrd = Float64Array.from(s.lrd)
     this.tree = undefined
   }
+}
+
+export const localOutlierFactor: DetectorEntry = {
+  name: 'lof',
+  description: 'Local Outlier Factor: sparser than its neighbours',
+  create: (p) => new LocalOutlierFactor(p),
+  features: DEFAULT_FEATURES,
+  grid: {nNeighbors: [10, 20, 35]},
 }

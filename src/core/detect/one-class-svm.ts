@@ -2,6 +2,8 @@ import {selectRows, type FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import {uniqueRows} from './dedupe.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
+import {DEFAULT_FEATURES} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * One-class SVM (Schölkopf et al. 2001) with an RBF kernel, solved by SMO with libsvm's
@@ -213,4 +215,12 @@ export class OneClassSVM extends BaseDetector {
     this.rho = s.rho
     this.alphaSum = s.alphaSum
   }
+}
+
+export const oneClassSvm: DetectorEntry = {
+  name: 'one-class-svm',
+  description: 'one-class SVM (RBF): outside the boundary of normal',
+  create: (p) => new OneClassSVM(p),
+  features: DEFAULT_FEATURES,
+  grid: {nu: [0.05, 0.1]},
 }

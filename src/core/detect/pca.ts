@@ -3,6 +3,8 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {uniqueRows} from './dedupe.js'
 import {symmetricEigen, weightedMeanCov} from './linalg.js'
 import type {ThresholdInfo} from './threshold.js'
+import {DEFAULT_FEATURES} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * PCA subspace detector (Xu et al. 2009; loglizer's PCA). The normal subspace is spanned by the
@@ -102,4 +104,12 @@ export class PCADetector extends BaseDetector {
     this.components = s.components.map((c) => Float64Array.from(c))
     this.qThreshold = s.qThreshold
   }
+}
+
+export const pca: DetectorEntry = {
+  name: 'pca',
+  description: 'PCA residual above the Q-statistic',
+  create: (p) => new PCADetector(p),
+  features: DEFAULT_FEATURES,
+  grid: {varianceRatio: [0.9, 0.95, 0.99]},
 }

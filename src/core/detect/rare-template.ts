@@ -1,6 +1,8 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {ThresholdInfo} from './threshold.js'
+import {RAW_COUNTS} from '../features/config.js'
+import type {DetectorEntry} from './entry.js'
 
 /**
  * Rare / never-seen template detector. A column (template) is "present" in a session when its
@@ -60,4 +62,12 @@ export class RareTemplate extends BaseDetector {
     this.surprisal = Float64Array.from(s.surprisal)
     this.nTrain = s.nTrain
   }
+}
+
+export const rareTemplate: DetectorEntry = {
+  name: 'rare-template',
+  description: 'holds a template rare or unseen in training',
+  create: (p) => new RareTemplate(p),
+  features: RAW_COUNTS,
+  grid: {maxRareShare: [0.01, 0.02, 0.05]},
 }

@@ -1,45 +1,61 @@
 import {FlareError, ExitCode} from '../errors.js'
-import type {BaseDetector, Detector, DetectorJSON} from './detector.js'
-import {EllipticEnvelope} from './elliptic-envelope.js'
-import {Ensemble} from './ensemble.js'
-import {InvariantsMining} from './invariants-mining.js'
-import {IsolationForest} from './isolation-forest.js'
-import {LocalOutlierFactor} from './local-outlier-factor.js'
-import {OneClassSVM} from './one-class-svm.js'
-import {PCADetector} from './pca.js'
-import {RareTemplate} from './rare-template.js'
+import type {FeatureConfig} from '../features/config.js'
+import type {BaseDetector, Detector, DetectorJSON, ParamValue} from './detector.js'
+import {ellipticEnvelope} from './elliptic-envelope.js'
+import {ensemble} from './ensemble.js'
+import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
+import {invariantsMining} from './invariants-mining.js'
+import {isolationForest} from './isolation-forest.js'
+import {localOutlierFactor} from './local-outlier-factor.js'
+import {oneClassSvm} from './one-class-svm.js'
+import {pca} from './pca.js'
+import {rareTemplate} from './rare-template.js'
 
-type Params = Record<string, unknown>
+/** Every detector, in `--help` order. Adding one: its file exports a DetectorEntry; list it here. */
+const ENTRIES: readonly DetectorEntry[] = [isolationForest, localOutlierFactor, oneClassSvm, ellipticEnvelope, pca, invariantsMining, rareTemplate, ensemble]
 
-const constructors: Record<string, (p: Params) => BaseDetector> = {
-  'isolation-forest': (p) => new IsolationForest(p),
-  lof: (p) => new LocalOutlierFactor(p),
-  'one-class-svm': (p) => new OneClassSVM(p),
-  'elliptic-envelope': (p) => new EllipticEnvelope(p),
-  pca: (p) => new PCADetector(p),
-  'invariants-mining': (p) => new InvariantsMining(p),
-  'rare-template': (p) => new RareTemplate(p),
-  ensemble: (p) => new Ensemble(p, createDetector, detectorFromJSON),
-}
+const byName = new Map(ENTRIES.map((e) => [e.name, e]))
 
 /** The detector `flare detect` uses when none is named. */
 export const DEFAULT_DETECTOR = 'invariants-mining'
 
 export function detectorNames(): string[] {
-  return Object.keys(constructors)
+  return ENTRIES.map((e) => e.name)
+}
+
+/** The entry of a detector; unknown names are a usage error listing the known ones. */
+export function detectorEntry(name: string): DetectorEntry {
+  const entry = byName.get(name)
+  if (entry === undefined) {
+    throw new FlareError(`unknown detector "${name}"`, {exitCode: ExitCode.usage, hint: `Choose one of: ${detectorNames().join(', ')}`})
+  }
+  return entry
+}
+
+/** One line per detector, `name  description`, for a `--detector` flag's help. */
+export function detectorHelp(): string {
+  const width = Math.max(...ENTRIES.map((e) => e.name.length))
+  return ENTRIES.map((e) => `${e.name.padEnd(width)}  ${e.description}`).join('\n')
+}
+
+/** The features a detector is fitted on unless told otherwise (an ensemble's depend on its members). */
+export function detectorFeatures(name: string, params: DetectorArgs = {}): FeatureConfig {
+  const {features} = detectorEntry(name)
+  return typeof features === 'function' ? features(params, registry) : features
+}
+
+/** Each detector's default sweep grid: detector → parameter → values. */
+export function detectorGrids(): Record<string, Record<string, ParamValue[]>> {
+  return Object.fromEntries(ENTRIES.map((e) => [e.name, Object.fromEntries(Object.entries(e.grid).map(([k, v]) => [k, [...v]]))]))
 }
 
 /** A new, unfitted detector; unknown hyper-parameter names are rejected so typos do not pass silently. */
-export function createDetector(name: string, params: Params = {}): Detector {
+export function createDetector(name: string, params: DetectorArgs = {}): Detector {
   return build(name, params)
 }
 
-function build(name: string, params: Params): BaseDetector {
-  const make = constructors[name]
-  if (make === undefined) {
-    throw new FlareError(`unknown detector "${name}"`, {exitCode: ExitCode.usage, hint: `Choose one of: ${detectorNames().join(', ')}`})
-  }
-  const d = make(params)
+function build(name: string, params: DetectorArgs): BaseDetector {
+  const d = detectorEntry(name).create(params, registry)
   const known = new Set(Object.keys(d.params()))
   for (const k of Object.keys(params)) {
     if (!known.has(k)) {
@@ -55,7 +71,9 @@ export function detectorFromJSON(json: DetectorJSON | string): Detector {
   if (obj?.version !== 1 || typeof obj.name !== 'string') {
     throw new FlareError('not a saved Flare detector (missing name/version)', {exitCode: ExitCode.badInput})
   }
-  const d = build(obj.name, obj.params as Params)
+  const d = build(obj.name, obj.params as DetectorArgs)
   d.restore(obj)
   return d
 }
+
+const registry: DetectorRegistry = {create: createDetector, load: detectorFromJSON, features: detectorFeatures}

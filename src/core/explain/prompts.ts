@@ -1,4 +1,5 @@
 import type {Incident} from '../results.js'
+import {isErrorLevel, levelClass, mentionsFailure} from '../severity.js'
 import {estimateTokens} from './pricing.js'
 
 /**
@@ -66,8 +67,6 @@ export interface IncidentPrompt {
 
 export const DEFAULT_MAX_PROMPT_TOKENS = 6000
 
-const ERROR_LEVEL = /^(?:err|error|fatal|crit|critical|alert|emerg|severe|failure|panic)/i
-const WARN_LEVEL = /^(?:warn|warning)/i
 
 function clip(text: string, max: number): string {
   if (text.length <= max) return text
@@ -86,8 +85,9 @@ function ratioNote(count: number, normalMean: number): string {
 /** How interesting a template is: error level, never seen in normal sessions, far from its normal mean. */
 export function templatePriority(template: Incident['templates'][number]): number {
   let score = 0
-  if (template.level && ERROR_LEVEL.test(template.level)) score += 100
-  else if (template.level && WARN_LEVEL.test(template.level)) score += 40
+  const cls = levelClass(template.level)
+  if (cls === 2) score += 100
+  else if (cls === 1) score += 40
   if (template.normal_mean === 0 && template.count > 0) score += 60
   else if (template.normal_mean > 0) score += Math.min(50, Math.abs(Math.log2((template.count + 0.1) / template.normal_mean)) * 10)
   return score
@@ -96,7 +96,8 @@ export function templatePriority(template: Incident['templates'][number]): numbe
 function linePriority(line: Incident['sample_lines'][number], templateLevels: Map<string, number>): number {
   const reason = line.reason.toLowerCase()
   let score = templateLevels.get(line.template_id) ?? 0
-  if (/error|fatal|exception|fail/.test(reason)) score += 80
+  // the reason names the line's level ("CRITICAL line") or what it shows
+  if (isErrorLevel(reason.split(' ')[0]) || mentionsFailure(reason)) score += 80
   if (/rare|unseen|new|never/.test(reason)) score += 50
   if (/first|last/.test(reason)) score += 5
   return score

@@ -1,41 +1,11 @@
-import {z} from 'zod'
 import type {Session} from '../sessions/store.js'
+import {featureBlocks, type FeatureBlock, type FeatureConfig} from './config.js'
 import {createMatrix, type FeatureMatrix} from './matrix.js'
 import type {Vocabulary} from './vocabulary.js'
 
-/**
- * Feature sets, selectable by name:
- * - counts:   per-template event counts (one column per vocabulary template)
- * - tfidf:    the same counts weighted by the template's inverse session frequency
- * - presence: 1 when the session contains the template at all
- * - extras:   what counts alone miss: events, distinct templates, events and distinct templates
- *             never seen in training, error and warning counts, duration and inter-arrival stats
- * - bigrams:  counts of the most common template → template transitions seen in training
- */
-export const FeatureSetName = z.enum(['counts', 'tfidf', 'presence', 'extras', 'bigrams'])
-export type FeatureSetName = z.infer<typeof FeatureSetName>
-
-export const FeatureConfig = z.object({
-  sets: z.array(FeatureSetName).min(1),
-  /** log1p damps long sessions so one busy block does not look like an outlier by size alone. */
-  transform: z.enum(['none', 'log1p']),
-  maxBigrams: z.number().int().nonnegative(),
-})
-export type FeatureConfig = z.infer<typeof FeatureConfig>
-
-export const DEFAULT_FEATURES: FeatureConfig = {sets: ['counts', 'extras'], transform: 'log1p', maxBigrams: 64}
-
-/**
- * Features each detector works best with, measured on HDFS_2percent (bench/detectors.mjs):
- * invariants mining needs raw integer counts (its invariants are integer relations such as
- * count(Receiving) = 3 × count(allocateBlock)); the geometric detectors prefer damped counts
- * plus the extra columns.
- */
-export function recommendedFeatures(detector: string): FeatureConfig {
-  if (detector === 'invariants-mining') return {sets: ['counts'], transform: 'none', maxBigrams: 64}
-  if (detector === 'rare-template') return {sets: ['counts'], transform: 'none', maxBigrams: 64}
-  return DEFAULT_FEATURES
-}
+export {DEFAULT_FEATURES, FeatureConfig, FeatureSetName, resolveFeatures} from './config.js'
+// Each detector's registry entry says what it is fitted on; this name stays for existing callers.
+export {detectorFeatures as recommendedFeatures} from '../detect/registry.js'
 
 export const EXTRA_COLUMNS = [
   'events',
@@ -50,6 +20,10 @@ export const EXTRA_COLUMNS = [
 ] as const
 
 export function featureColumns(vocab: Vocabulary, config: FeatureConfig): string[] {
+  return featureBlocks(config).flatMap(({prefix, block}) => blockColumns(vocab, block).map((c) => prefix + c))
+}
+
+function blockColumns(vocab: Vocabulary, config: FeatureBlock): string[] {
   const cols: string[] = []
   for (const set of config.sets) {
     if (set === 'counts') cols.push(...vocab.templateIds.map((id) => `count:${id}`))
@@ -61,9 +35,26 @@ export function featureColumns(vocab: Vocabulary, config: FeatureConfig): string
   return cols
 }
 
-/** Session → feature vectors, with the vocabulary's columns. `idOf` resolves template indices. */
+/**
+ * Session → feature vectors, with the vocabulary's columns. `idOf` resolves template indices.
+ * A per-member config gives each member's block side by side, their widths in `blocks`.
+ */
 export function buildFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): FeatureMatrix {
-  const columns = featureColumns(vocab, config)
+  const parts = featureBlocks(config)
+  if (parts.length === 1) return buildBlock(sessions, vocab, parts[0].block, idOf)
+  const built = parts.map(({block}) => buildBlock(sessions, vocab, block, idOf))
+  const m = createMatrix(sessions.length, built.reduce((n, b) => n + b.cols, 0), featureColumns(vocab, config))
+  m.blocks = built.map((b) => b.cols)
+  let start = 0
+  for (const b of built) {
+    for (let i = 0; i < b.rows; i++) m.data.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * m.cols + start)
+    start += b.cols
+  }
+  return m
+}
+
+function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock, idOf: (templateIndex: number) => string): FeatureMatrix {
+  const columns = blockColumns(vocab, config)
   const m = createMatrix(sessions.length, columns.length, columns)
   const V = vocab.size
   // template index (pipeline-local) → vocabulary column, resolved once per index

@@ -9,6 +9,11 @@ export interface FeatureMatrix {
   data: Float64Array
   /** Optional column names, for explanations and the MLflow signature. */
   columns?: string[]
+  /**
+   * Widths of side-by-side column blocks, when the matrix holds one block per ensemble member
+   * (see FeatureConfig.members); they sum to cols.
+   */
+  blocks?: number[]
 }
 
 export function createMatrix(rows: number, cols: number, columns?: string[]): FeatureMatrix {
@@ -35,5 +40,13 @@ export function row(m: FeatureMatrix, i: number): Float64Array {
 export function selectRows(m: FeatureMatrix, indices: ArrayLike<number>): FeatureMatrix {
   const out = createMatrix(indices.length, m.cols, m.columns)
   for (let k = 0; k < indices.length; k++) out.data.set(row(m, indices[k]), k * m.cols)
+  return out
+}
+
+/** Columns [start, start + width) as a new matrix (the matrix itself when that is all of it). */
+export function columnSlice(m: FeatureMatrix, start: number, width: number): FeatureMatrix {
+  if (start === 0 && width === m.cols) return m
+  const out = createMatrix(m.rows, width, m.columns?.slice(start, start + width))
+  for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols + start, i * m.cols + start + width), i * width)
   return out
 }

@@ -1,7 +1,8 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import type {TemplateMeta} from '../mine.js'
 import type {Incident, Severity} from '../results.js'
-import {levelClass, type Session} from '../sessions/store.js'
+import {isCriticalLevel, levelClass, mentionsFailure} from '../severity.js'
+import type {Session} from '../sessions/store.js'
 import {dbscan} from './dbscan.js'
 
 export interface IncidentOptions {
@@ -21,9 +22,6 @@ export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = {eps: 4.0, minPts: 2, s
 /** Added to each column's normal standard deviation before scaling, so constant columns stay finite. */
 const SCALE_FLOOR = 0.25
 
-/** Words that mark a template as describing a failure even when logged at INFO (HDFS does that). */
-const FAILURE = /exception|error|fail|refused|timed? ?out|timeout|killed|denied|corrupt|no space|out of memory|broken pipe|reset by peer|unreachable|interrupted|not found|invalid|panic|fatal/i
-const CRITICAL_LEVELS = new Set(['FATAL', 'EMERGENCY', 'ALERT', 'CRITICAL'])
 
 export interface IncidentInput {
   sessions: Session[]
@@ -55,7 +53,7 @@ export interface DraftIncident extends Omit<Incident, 'sample_lines'> {
  * Severity rule (documented in the README):
  * - critical: a FATAL/EMERGENCY/ALERT/CRITICAL line, or error lines in ≥ 5% of all sessions (≥ 5 sessions);
  * - high: any ERROR-level line, or a template never seen in normal sessions whose text names a failure
- *   (exception, refused, timeout, killed, no space, ...);
+ *   (exception, refused, timeout, killed, no space, ...: FAILURE_WORDS in core/severity.ts);
  * - medium: a template never seen in normal sessions, any WARN line, or ≥ 10 sessions;
  * - low: otherwise (counts off from normal, nothing failing by its own words).
  */
@@ -125,7 +123,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
       maxScore = Math.max(maxScore, scores[i])
     }
     const tmpl = [...counts.entries()]
-      .map(([index, count]) => ({index, count, unseen: !inNormal[index], cls: levelClass(templates[index].level), failure: FAILURE.test(input.templateText(index))}))
+      .map(([index, count]) => ({index, count, unseen: !inNormal[index], cls: levelClass(templates[index].level), failure: mentionsFailure(input.templateText(index))}))
       .sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || totalCount[a.index] - totalCount[b.index] || b.count - a.count)
 
     const levels: Record<string, number> = {}
@@ -167,7 +165,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
 }
 
 function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
-  const criticalLevel = Object.keys(levels).find((l) => CRITICAL_LEVELS.has(l))
+  const criticalLevel = Object.keys(levels).find(isCriticalLevel)
   const errorEvents = tmpl.filter((t) => t.cls === 2).reduce((s, t) => s + t.count, 0)
   if (criticalLevel) return {severity: 'critical', reason: `contains ${criticalLevel} lines`}
   if (errorEvents > 0 && size >= 5 && size / total >= 0.05) return {severity: 'critical', reason: `error lines in ${size} sessions (${((size / total) * 100).toFixed(1)}% of all)`}

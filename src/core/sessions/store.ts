@@ -1,16 +1,8 @@
 import type {LogRecord} from '../ingest/record.js'
+import {levelClass} from '../severity.js'
 import {formatDuration, windowsContaining} from './window.js'
 
-const ERROR_LEVELS = new Set(['ERROR', 'ERR', 'FATAL', 'CRITICAL', 'CRIT', 'SEVERE', 'EMERG', 'EMERGENCY', 'ALERT', 'FAILURE', 'PANIC'])
-const WARN_LEVELS = new Set(['WARN', 'WARNING'])
-
-/** 2 for error-like levels, 1 for warnings, 0 otherwise. */
-export function levelClass(level: string | undefined): 0 | 1 | 2 {
-  if (!level) return 0
-  const u = level.toUpperCase()
-  if (ERROR_LEVELS.has(u)) return 2
-  return WARN_LEVELS.has(u) ? 1 : 0
-}
+export {levelClass} from '../severity.js'
 
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>

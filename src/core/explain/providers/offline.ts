@@ -1,4 +1,5 @@
 import type {Incident, Severity} from '../../results.js'
+import {isCriticalLevel, isErrorLevel, mentionsFailure} from '../../severity.js'
 import {severityRank} from '../evidence.js'
 import {ZERO_USAGE} from '../pricing.js'
 import {logFamily, rankLines, rankTemplates, type LogFamily} from '../prompts.js'
@@ -35,9 +36,6 @@ export class OfflineProvider implements ExplainProvider {
 }
 
 const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical']
-const ERROR_LEVEL = /^(?:err|error|fatal|crit|critical|alert|emerg|severe|failure|panic)/i
-const FATAL_LEVEL = /^(?:fatal|crit|critical|emerg|panic|failure)/i
-const ERROR_WORDS = /\b(?:error|exception|fail(?:ed|ure)?|fatal|refused|denied|timeout|timed out|unable|cannot|invalid)\b/i
 
 /** Signatures worth saying "ruled out" about, per log family, in this order. */
 const RULE_OUT_CANDIDATES: Record<LogFamily, string[]> = {
@@ -68,7 +66,7 @@ function list(items: string[], max: number): string {
 }
 
 function isErrorTemplate(t: Template): boolean {
-  return (t.level !== undefined && ERROR_LEVEL.test(t.level)) || ERROR_WORDS.test(t.template)
+  return isErrorLevel(t.level) || mentionsFailure(t.template)
 }
 
 /** Evidence text: the full line/template, or a prefix of it (still a verbatim excerpt) when long. */
@@ -91,10 +89,10 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const missing = templates.filter((t) => t.normal_mean > 0 && t.count <= 0.5 * t.normal_mean)
   const errorTemplates = templates.filter(isErrorTemplate)
   const errorLevelCount = Object.entries(incident.levels)
-    .filter(([level]) => ERROR_LEVEL.test(level))
+    .filter(([level]) => isErrorLevel(level))
     .reduce((sum, [, n]) => sum + n, 0)
   const fatalCount = Object.entries(incident.levels)
-    .filter(([level]) => FATAL_LEVEL.test(level))
+    .filter(([level]) => isCriticalLevel(level))
     .reduce((sum, [, n]) => sum + n, 0)
 
   const inconclusive = matches.length === 0

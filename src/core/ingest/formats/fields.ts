@@ -1,5 +1,6 @@
 import type {LogRecord} from '../record.js'
 import {findSessionKeys} from '../session-keys.js'
+import {NUMERIC_LEVELS} from '../../severity.js'
 import {normalizeLevel} from './format.js'
 
 export type Json = Record<string, unknown>
@@ -30,7 +31,6 @@ const SESSION = [
 ]
 
 /** pino / bunyan numeric levels. */
-const NUMERIC_LEVELS: Record<number, string> = {10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL'}
 
 /** A field by name: a literal key (`log.level`) or a dotted path into nested objects. */
 function pick(obj: Json, names: readonly string[]): {name: string; value: unknown} | undefined {

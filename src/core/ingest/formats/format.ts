@@ -1,3 +1,4 @@
+import {LETTER_LEVELS, LEVEL_WORDS} from '../../severity.js'
 import type {LogRecord} from '../record.js'
 
 /**
@@ -26,54 +27,12 @@ export interface LogFormat {
   parse(line: string, lineId: number): LogRecord | null
 }
 
-const LEVELS: Record<string, string> = {
-  TRACE: 'TRACE',
-  FINEST: 'TRACE',
-  FINER: 'TRACE',
-  VERBOSE: 'TRACE',
-  DEBUG: 'DEBUG',
-  DBG: 'DEBUG',
-  FINE: 'DEBUG',
-  CONFIG: 'DEBUG',
-  INFO: 'INFO',
-  INFORMATION: 'INFO',
-  INFORMATIONAL: 'INFO',
-  NOTICE: 'NOTICE',
-  // PostgreSQL's routine level
-  LOG: 'INFO',
-  WARN: 'WARN',
-  WARNING: 'WARN',
-  ERROR: 'ERROR',
-  ERR: 'ERROR',
-  SEVERE: 'ERROR',
-  FAILURE: 'ERROR',
-  CRIT: 'CRITICAL',
-  CRITICAL: 'CRITICAL',
-  ALERT: 'ALERT',
-  EMERG: 'EMERGENCY',
-  EMERGENCY: 'EMERGENCY',
-  PANIC: 'EMERGENCY',
-  FATAL: 'FATAL',
-}
-
-/** Android logcat single-letter priorities. */
-const LETTER_LEVELS: Record<string, string> = {V: 'TRACE', D: 'DEBUG', I: 'INFO', W: 'WARN', E: 'ERROR', F: 'FATAL', A: 'FATAL'}
-
-/** Syslog severities 0..7. */
-export const SYSLOG_SEVERITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARN', 'NOTICE', 'INFO', 'DEBUG'] as const
-
-/**
- * The canonical upper-case level for a level word (any case), or undefined when the word is not
- * a level. Canonical levels: TRACE DEBUG INFO NOTICE WARN ERROR CRITICAL ALERT EMERGENCY FATAL.
- */
-export function normalizeLevel(word: string): string | undefined {
-  if (word.length < 3 || word.length > 13) return undefined
-  return LEVELS[word] ?? LEVELS[word.toUpperCase()]
-}
+// Level vocabulary lives in core/severity.ts; formats read it from here as before.
+export {normalizeLevel, SYSLOG_SEVERITIES} from '../../severity.js'
 
 /** Upper-case level words grouped by length, for allocation-free matching on hot paths. */
 const BY_LENGTH: Array<Array<[string, string]>> = []
-for (const [word, canonical] of Object.entries(LEVELS)) (BY_LENGTH[word.length] ??= []).push([word, canonical])
+for (const [word, canonical] of Object.entries(LEVEL_WORDS)) (BY_LENGTH[word.length] ??= []).push([word, canonical])
 
 /**
  * normalizeLevel for s[start, end) without allocating in the common upper-case case (INFO, WARN).
@@ -89,7 +48,7 @@ export function levelAt(s: string, start: number, end: number): string | undefin
     for (let i = 0; i < list.length; i++) if (s.startsWith(list[i][0], start)) return list[i][1]
     if (s.charCodeAt(start + 1) >= 65 && s.charCodeAt(start + 1) <= 90) return undefined
   } else if (c < 97 || c > 122) return undefined
-  return LEVELS[s.slice(start, end).toUpperCase()]
+  return LEVEL_WORDS[s.slice(start, end).toUpperCase()]
 }
 
 export function letterLevel(word: string): string | undefined {
