@@ -68,6 +68,7 @@ export async function openInput(input: string, options: OpenInputOptions = {}): 
     throw inputError(error, input)
   }
   const opened = await handle.stat()
+  const head = await readHead(handle, HEAD_BYTES)
   return {
     name: input,
     path: input,
@@ -78,6 +79,8 @@ export async function openInput(input: string, options: OpenInputOptions = {}): 
       const out: string[] = []
       const now = await handle.stat()
       if (now.size < opened.size) out.push(`${input} was truncated while Flare read it (${opened.size} → ${now.size} bytes): the results cover only the part read before.`)
+      // Rewritten in place: an appended log keeps its first bytes, a rewritten one does not.
+      else if (now.mtimeMs !== opened.mtimeMs && !(await readHead(handle, head.length)).equals(head)) out.push(`${input} was modified while Flare read it: sample lines may not match what was mined.`)
       try {
         const named = await stat(input)
         if (named.ino !== opened.ino || named.dev !== opened.dev) out.push(`${input} was replaced (rotated?) during the run: the results are for the file as it was when Flare opened it.`)
@@ -88,6 +91,14 @@ export async function openInput(input: string, options: OpenInputOptions = {}): 
     },
     close: () => handle.close(),
   }
+}
+
+const HEAD_BYTES = 4096
+
+async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length)
+  const {bytesRead} = await handle.read(buf, 0, length, 0)
+  return buf.subarray(0, bytesRead)
 }
 
 async function spool(stream: Readable, name: string, signal?: AbortSignal): Promise<OpenedInput> {
