@@ -1,7 +1,7 @@
 import {readFile, writeFile, rename} from 'node:fs/promises'
 import {ExitCode, FlareError} from './errors.js'
 import type {LogRecord} from './ingest/record.js'
-import {describeDetection, readRecords, type IngestWarning} from './ingest/index.js'
+import {describeDetection, readRecords, type IngestWarning, type ReaderInput} from './ingest/index.js'
 import {TemplateMiner, configForFormat, type AddResult} from './templates/index.js'
 
 /**
@@ -10,7 +10,7 @@ import {TemplateMiner, configForFormat, type AddResult} from './templates/index.
  * input in memory.
  */
 export interface MineOptions {
-  input: string
+  input: ReaderInput
   format?: string
   /** Template state to start from (ids stay stable) — a plain JSON file. */
   statePath?: string

@@ -23,7 +23,8 @@ export {csvField} from './parse-bytes.js'
  */
 export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
 
-export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
+export interface ParseOptions extends Omit<MineOptions, 'afterBatch' | 'input'> {
+  input: string
   /** CSV destination: a path, or `-` for stdout. */
   output: string
   /** Where the final templates go; default derived from output (none when output is stdout). */

@@ -9,7 +9,8 @@ import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {buildIncidents, type IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
-import {fetchLines, spoolToFile} from './ingest/spool.js'
+import {openInput, type OpenedInput} from './ingest/input.js'
+import {fetchLines} from './ingest/spool.js'
 import {mine, type MineResult} from './mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {Results, type Evaluation, type Incident} from './results.js'
@@ -61,8 +62,8 @@ export interface PreparedInput {
   input: string
   /** Display name: the path, or <stdin>. */
   inputName: string
-  /** A readable file holding the input (stdin is spooled to a temporary file). */
-  path: string
+  /** The input, opened once for the run: every pass reads through it (streams are spooled). */
+  source: OpenedInput
   mined: MineResult
   sessions: Session[]
   /** The session key actually used (auto resolved), and how it reads in a summary. */
@@ -75,8 +76,8 @@ export interface PreparedInput {
   labelsPath?: string
   /** Template index (pipeline-local) → stable template id. */
   idOf: (templateIndex: number) => string
-  /** Removes the stdin spool file, if any; call once when done. */
-  cleanup?: () => Promise<void>
+  /** Closes the input (and removes a spool file); call once when done. */
+  cleanup: () => Promise<void>
 }
 
 export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
@@ -88,13 +89,8 @@ export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKe
 export async function prepareInput(options: PrepareOptions): Promise<PreparedInput & {timings: Record<string, number>}> {
   const labelSet = options.labelsPath ? await readLabels(options.labelsPath) : undefined
 
-  let path = options.input
-  let cleanup: (() => Promise<void>) | undefined
-  if (path === '-') {
-    const spooled = await spoolToFile(process.stdin)
-    path = spooled.path
-    cleanup = spooled.cleanup
-  }
+  const source = await openInput(options.input, {signal: options.signal})
+  const cleanup = () => source.close()
   try {
     const model = options.model
     // No window given: the session store picks one from the timestamps (window mode only).
@@ -106,7 +102,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     options.onStage?.('read')
     const t0 = performance.now()
     const mined = await mine(
-      {input: path, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
+      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
       (record, index) => store.add(record, index),
     )
     const readMs = Math.round(performance.now() - t0)
@@ -120,7 +116,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     return {
       input: options.input,
       inputName: options.input === '-' ? '<stdin>' : options.input,
-      path,
+      source,
       mined,
       sessions,
       sessionKey: store.resolved ?? 'auto',
@@ -135,9 +131,14 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       timings: {read_ms: readMs},
     }
   } catch (error) {
-    await cleanup?.()
+    await cleanup()
     throw error
   }
+}
+
+/** Warns when the input changed under the run (truncated, rotated, deleted): the results stand, for the file as opened. */
+export async function reportInputChanges(prepared: Pick<PreparedInput, 'source'>, onWarning?: (warning: IngestWarning) => void): Promise<void> {
+  for (const message of await prepared.source.changes()) onWarning?.({code: 'input-changed', message})
 }
 
 /** Session feature vectors; the vocabulary is fitted on these sessions unless one is given (a model's). */
@@ -229,7 +230,8 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
 
     options.onStage?.('samples')
     t0 = performance.now()
-    const texts = await fetchLines(prepared.path, drafts.flatMap((d) => d.pending.map((p) => p.line)))
+    const texts = await fetchLines(prepared.source, drafts.flatMap((d) => d.pending.map((p) => p.line)))
+    await reportInputChanges(prepared, options.onWarning)
     const incidents: Incident[] = drafts.map(({pending, ...d}) => ({...d, sample_lines: pending.map((p) => ({...p, text: texts.get(p.line) ?? ''}))}))
     lap('samples_ms', t0)
 
@@ -274,7 +276,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       timings,
     }
   } finally {
-    await prepared.cleanup?.()
+    await prepared.cleanup()
   }
 }
 

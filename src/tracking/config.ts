@@ -78,12 +78,23 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
     url = new URL('invalid:')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FlareError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow server, got "${config.trackingUri}".`, {
+    throw new FlareError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow server, got "${redactUrl(config.trackingUri)}".`, {
       exitCode: ExitCode.usage,
       hint: 'Flare talks to MLflow over REST only; run `mlflow server` and point MLFLOW_TRACKING_URI at it.',
     })
   }
-  if (config.username !== undefined && config.password === undefined) {
+  // Credentials in the URL (http://alice:SECRET@host) are basic auth, as MLflow's own client takes
+  // them; they are cut out of the URI so that nothing Flare prints or logs carries them.
+  let trackingUri = config.trackingUri
+  let {username, password} = config
+  if (url.username || url.password) {
+    username ??= decodeURIComponent(url.username)
+    password ??= decodeURIComponent(url.password)
+    url.username = ''
+    url.password = ''
+    trackingUri = url.toString()
+  }
+  if (username !== undefined && password === undefined) {
     throw new FlareError('MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not.', {
       exitCode: ExitCode.usage,
       hint: 'Set both for basic auth, or MLFLOW_TRACKING_TOKEN for a bearer token.',
@@ -91,8 +102,15 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
   }
   return {
     ...config,
-    trackingUri: config.trackingUri.replace(/\/+$/, ''),
+    username,
+    password,
+    trackingUri: trackingUri.replace(/\/+$/, ''),
     retry: {...defaultRetryPolicy, ...config.retry},
     timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
   }
+}
+
+/** A URL fit to print: user and password replaced, whatever the scheme. */
+export function redactUrl(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@')
 }

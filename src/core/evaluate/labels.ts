@@ -47,11 +47,21 @@ export async function readLabels(path: string): Promise<LabelSet> {
         if (labelCol === 0) throw new FlareError(`label file ${path}: the first column must be the session id, not Label`, {exitCode: ExitCode.badInput, hint: 'reorder the columns as SessionId,Label'})
         continue
       }
-      if (record.length <= labelCol) throw new FlareError(`label file ${path}, line ${line}: expected ${header.length} columns, found ${record.length}`, {exitCode: ExitCode.badInput})
+      // A row with more or fewer fields than the header is a shifted or mis-joined row: its label
+      // would be read from the wrong column, so it is refused rather than guessed at.
+      if (record.length !== header.length) {
+        throw new FlareError(`label file ${path}, line ${line}: expected ${header.length} columns (${header.join(',')}), found ${record.length}: ${record.join(',').slice(0, 120)}`, {exitCode: ExitCode.badInput, hint: 'every row needs exactly the header\'s columns; quote values that contain commas'})
+      }
       const id = record[0]
       if (!id) throw new FlareError(`label file ${path}, line ${line}: empty session id`, {exitCode: ExitCode.badInput})
       const value = parseLabelValue(record[labelCol])
       if (value === undefined) throw new FlareError(`label file ${path}, line ${line}: unknown label "${record[labelCol]}"`, {exitCode: ExitCode.badInput, hint: 'labels must be Normal/Anomaly, 0/1 or true/false'})
+      const earlier = labels.get(id)
+      if (earlier !== undefined) {
+        // The same label twice is harmless; two different ones make every metric meaningless.
+        if (earlier !== value) throw new FlareError(`label file ${path}, line ${line}: session ${id} is labelled ${value ? 'anomalous' : 'normal'} here and ${earlier ? 'anomalous' : 'normal'} on an earlier row`, {exitCode: ExitCode.badInput, hint: 'keep one label per session id'})
+        continue
+      }
       if (value) anomalies++
       labels.set(id, value)
     }

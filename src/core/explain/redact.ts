@@ -14,7 +14,10 @@
 export interface RedactionOptions {
   /** Replace nothing (an explicit opt-out: `restore` still works and is a no-op). */
   disabled?: boolean
-  /** Replace IPv4/IPv6 addresses (off by default: they are usually what an on-call engineer needs). */
+  /**
+   * Replace IPv4/IPv6 addresses. On unless set to false: an address can identify a customer, and
+   * the pseudonym still lets the model see that two lines share one (`--keep-ips` turns it off).
+   */
   ips?: boolean
   /** Replace fully-qualified host names. */
   hostnames?: boolean
@@ -26,11 +29,55 @@ interface Rule {
   /** Index of the capture group holding the value to replace; 0 = whole match. */
   group: number
   optional?: keyof RedactionOptions
+  /** A check the value must pass to be replaced (a checksum), so look-alike numbers stay. */
+  accept?: (value: string) => boolean
+}
+
+/** Luhn checksum of the digits in `value` (separators ignored), 13-19 digits, a card network's prefix. */
+export function isPaymentCard(value: string): boolean {
+  const digits = value.replace(/[ -]/g, '')
+  if (digits.length < 13 || digits.length > 19 || !/^\d+$/.test(digits)) return false
+  // Visa 4, Mastercard 51-55 / 2221-2720, Amex 34/37, Discover 6011/65/644-649, JCB 35, Diners 30/36/38, UnionPay 62.
+  if (!/^(?:4|5[1-5]|2[2-7]|3[47]|3[0568]|6)/.test(digits)) return false
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48
+    if (i % 2 === 1) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
+/** ISO 13616 IBAN: country, check digits, 11-30 alphanumerics, mod 97 of the rearranged number is 1. */
+export function isIban(value: string): boolean {
+  const iban = value.replace(/ /g, '').toUpperCase()
+  if (iban.length < 15 || iban.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban)) return false
+  const rearranged = iban.slice(4) + iban.slice(0, 4)
+  let remainder = 0
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0)
+    const chunk = code >= 65 ? String(code - 55) : ch
+    for (const digit of chunk) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97
+  }
+  return remainder === 1
+}
+
+/** 8-15 digits (E.164), so dates, versions and counters written with dashes are not phone numbers. */
+function isPhone(value: string): boolean {
+  const digits = value.replace(/\D/g, '').length
+  return digits >= 8 && digits <= 15
 }
 
 const SECRET_KEYS = String.raw`(?:password|passwd|pwd|pass|secret|client_secret|token|access_token|refresh_token|api[_-]?key|apikey|auth)`
 
+const SESSION_KEYS = String.raw`(?:session[_-]?(?:id|token|key)|sessid|jsessionid|phpsessid|asp\.net_sessionid|sid|csrf[_-]?token|xsrf[_-]?token)`
+
 const RULES: Rule[] = [
+  // PEM private keys, whole or (in a line-per-record log) from their first line to the line's end.
+  {kind: 'PRIVATE_KEY', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|[^\n]*)/g, group: 0},
   // JSON Web Tokens: three base64url segments, the first a JSON header starting with {" (eyJ).
   {kind: 'JWT', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, group: 0},
   // Anthropic (sk-ant-...), OpenAI (sk-..., sk-proj-...) and similar provider keys.
@@ -43,8 +90,15 @@ const RULES: Rule[] = [
   {kind: 'TOKEN', pattern: /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi, group: 1},
   // key=value / key: value / "key": "value" for secret-looking keys.
   {kind: 'SECRET', pattern: new RegExp(String.raw`\b${SECRET_KEYS}["']?\s*[=:]\s*["']?([^\s"',;&}]+)`, 'gi'), group: 1},
-  // Credentials embedded in URLs: scheme://user:password@host
-  {kind: 'SECRET', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:([^\s@/]+)@/gi, group: 1},
+  // Credentials embedded in URLs and connection strings: scheme://user:password@host
+  {kind: 'SECRET', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi, group: 1},
+  // Cookie and Set-Cookie headers: the whole value (names and values alike can identify a session).
+  {kind: 'COOKIE', pattern: /\b(?:set-)?cookie["']?\s*[=:]\s*["']?([^\r\n"']+)/gi, group: 1},
+  {kind: 'SESSION', pattern: new RegExp(String.raw`\b${SESSION_KEYS}["']?\s*[=:]\s*["']?([^\s"',;&}<]+)`, 'gi'), group: 1},
+  // Payment cards: 13-19 digits in one run, or in groups of four (Amex 4-6-5) with one kind of
+  // separator; only numbers that pass the Luhn check with a card network's prefix.
+  {kind: 'CARD', pattern: /(?<![\w.-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|3[47]\d{2}([ -])\d{6}\2\d{5}|\d{13,19})(?![\w-]|\.\d)/g, group: 0, accept: isPaymentCard},
+  {kind: 'IBAN', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g, group: 0, accept: isIban},
   {kind: 'EMAIL', pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, group: 0},
   // user=alice, uid=1000, username: bob, "user_id": "u-123"
   {kind: 'USER', pattern: /\b(?:user(?:name|_?id)?|uid|login|account)["']?\s*[=:]\s*["']?([^\s"',;&}<]+)/gi, group: 1},
@@ -52,6 +106,12 @@ const RULES: Rule[] = [
   {kind: 'USER', pattern: /\bfor (?:invalid user |illegal user )?([A-Za-z0-9._-]+) from\b/g, group: 1},
   {kind: 'IP', pattern: /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, group: 0, optional: 'ips'},
   {kind: 'IP', pattern: /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b/gi, group: 0, optional: 'ips'},
+  // Compressed IPv6 (fe80::1, 2001:db8::8a2e:370:7334): a `::` with hex groups around it.
+  {kind: 'IP', pattern: /(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}(?![\w:])/gi, group: 0, optional: 'ips'},
+  // Phone numbers: a key that names one, an international +CC number, or (NNN) NNN-NNNN.
+  {kind: 'PHONE', pattern: /\b(?:phone|tel|telephone|mobile|msisdn)(?:[_-]?(?:number|no))?["']?\s*[=:]\s*["']?(\+?[\d ().-]{7,20}\d)/gi, group: 1, accept: isPhone},
+  {kind: 'PHONE', pattern: /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])/g, group: 0, accept: isPhone},
+  {kind: 'PHONE', pattern: /(?<![\w)])\(\d{3}\) ?\d{3}[ .-]\d{4}\b/g, group: 0},
   {
     kind: 'HOST',
     pattern: /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|cloud|internal|local|lan|corp|intra|svc|cluster)\b/gi,
@@ -70,7 +130,8 @@ export class Redactor {
   private readonly rules: Rule[]
 
   constructor(readonly options: RedactionOptions = {}) {
-    this.rules = options.disabled ? [] : RULES.filter((rule) => rule.optional === undefined || options[rule.optional] === true)
+    const enabled: Record<string, boolean> = {ips: options.ips !== false, hostnames: options.hostnames === true}
+    this.rules = options.disabled ? [] : RULES.filter((rule) => rule.optional === undefined || enabled[rule.optional])
   }
 
   /** Replace every sensitive value in `text` by its pseudonym. */
@@ -81,6 +142,7 @@ export class Redactor {
       out = out.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
         const value = rule.group === 0 ? match : (rest[rule.group - 1] as string | undefined)
         if (!value || IS_PSEUDONYM.test(value)) return match
+        if (rule.accept && !rule.accept(value)) return match
         const pseudonym = this.pseudonymFor(rule.kind, value)
         if (rule.group === 0) return pseudonym
         // Replace only the captured value, keeping the key and separator.

@@ -1,12 +1,13 @@
 import type {Readable} from 'node:stream'
 import {RecordAssembler, type AssemblerOptions, type AssemblerStats} from './assembler.js'
 import type {FormatDetection} from './formats/registry.js'
-import {createLineReader, type LineReaderOptions, type ReaderStats} from './reader.js'
+import {createLineReader, type LineReaderOptions, type ReaderInput, type ReaderStats} from './reader.js'
 import type {LogRecord} from './record.js'
 
 export type {LogRecord, SessionKind} from './record.js'
 export type {IngestWarning, IngestWarningCode} from './warning.js'
-export {createLineReader, createRegionReader, readLineBatches, type RegionReader, type LineReader, type LineReaderOptions, type ReaderStats} from './reader.js'
+export {createLineReader, createRegionReader, readLineBatches, type RegionReader, type LineReader, type LineReaderOptions, type ReaderInput, type ReaderStats} from './reader.js'
+export {openInput, type OpenedInput} from './input.js'
 export type {LogFormat} from './formats/format.js'
 export {normalizeLevel} from './formats/format.js'
 export {FORMATS, FORMAT_NAMES, DETECTION_SAMPLE, detectFormat, detectLineFormat, getFormat, type FormatDetection} from './formats/registry.js'
@@ -44,7 +45,7 @@ export interface RecordStream {
  * `format: 'auto'` (the default) the format is detected from the first 200 non-empty lines;
  * `onFormat` then reports it, e.g. "detected format: hdfs (98% of sample)".
  */
-export function readRecords(input: string | Readable, options: ReadRecordsOptions = {}): RecordStream {
+export function readRecords(input: ReaderInput, options: ReadRecordsOptions = {}): RecordStream {
   const reader = createLineReader(input, options)
   const assembler = new RecordAssembler({...options, onWarning: options.onWarning})
   const stats: IngestStats = {reader: reader.stats, assembler: assembler.stats}

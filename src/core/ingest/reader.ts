@@ -1,11 +1,24 @@
 import {createReadStream} from 'node:fs'
-import {open, stat} from 'node:fs/promises'
+import {open, stat, type FileHandle} from 'node:fs/promises'
 import {Readable, pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {ExitCode, FlareError} from '../errors.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
 import {LineSplitter, type ByteRegion} from './line-splitter.js'
 import {refuseArchives, TextSniffer} from './sniff.js'
+import type {OpenedInput} from './input.js'
+
+/** A path, `-` (stdin), a stream, or an input opened once for the whole run (see input.ts). */
+export type ReaderInput = string | Readable | OpenedInput
+
+function isOpened(input: ReaderInput): input is OpenedInput {
+  return typeof input === 'object' && !(input instanceof Readable) && 'handle' in input
+}
+
+function sourceName(input: ReaderInput): string {
+  if (typeof input === 'string') return input === '-' ? '<stdin>' : input
+  return isOpened(input) ? input.name : '<stream>'
+}
 
 export interface LineReaderOptions {
   /** Lines per yielded batch (the last batch may be shorter). Default 4096. */
@@ -57,8 +70,8 @@ const DEFAULT_CHUNK = 1024 * 1024
 const MAGIC_BYTES = 6
 
 /** Streams lines from a path, a gzip file (detected by its magic bytes), `-` (stdin) or a Readable. */
-export function createLineReader(input: string | Readable, options: LineReaderOptions = {}): LineReader {
-  const source = typeof input === 'string' ? (input === '-' ? '<stdin>' : input) : '<stream>'
+export function createLineReader(input: ReaderInput, options: LineReaderOptions = {}): LineReader {
+  const source = sourceName(input)
   const stats: ReaderStats = {
     source,
     lines: 0,
@@ -91,8 +104,8 @@ export interface RegionReader {
   regions(): AsyncGenerator<ByteRegion[], void, undefined>
 }
 
-export function createRegionReader(input: string | Readable, options: LineReaderOptions = {}): RegionReader {
-  const source = typeof input === 'string' ? (input === '-' ? '<stdin>' : input) : '<stream>'
+export function createRegionReader(input: ReaderInput, options: LineReaderOptions = {}): RegionReader {
+  const source = sourceName(input)
   const stats: ReaderStats = {source, lines: 0, bytesRead: 0, decodedBytes: 0, truncatedLines: 0, invalidUtf8Lines: 0, compressed: false, done: false}
   const maxLine = Math.max(16, options.maxLineBytes ?? DEFAULT_MAX_LINE)
   const splitter = new LineSplitter(maxLine, stats, limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5))
@@ -105,7 +118,7 @@ export function createRegionReader(input: string | Readable, options: LineReader
     const raw = await openSource(input, options, stats, ring)
     try {
       // A plain file's chunks are its bytes as they are: regions can say where they lie in it.
-      const file = typeof input === 'string' && input !== '-'
+      const file = (typeof input === 'string' && input !== '-') || isOpened(input)
       for await (const chunk of decodedChunks(raw, stats)) {
         options.signal?.throwIfAborted()
         const chunkOffset = file && !stats.compressed ? stats.decodedBytes : undefined
@@ -127,11 +140,11 @@ export function createRegionReader(input: string | Readable, options: LineReader
 }
 
 /** Shorthand for `createLineReader(input, options).batches()` when the stats are not needed. */
-export function readLineBatches(input: string | Readable, options: LineReaderOptions = {}): AsyncGenerator<string[], void, undefined> {
+export function readLineBatches(input: ReaderInput, options: LineReaderOptions = {}): AsyncGenerator<string[], void, undefined> {
   return createLineReader(input, options).batches()
 }
 
-async function* readBatches(input: string | Readable, options: LineReaderOptions, stats: ReaderStats): AsyncGenerator<string[], void, undefined> {
+async function* readBatches(input: ReaderInput, options: LineReaderOptions, stats: ReaderStats): AsyncGenerator<string[], void, undefined> {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH)
   const maxLine = Math.max(16, options.maxLineBytes ?? DEFAULT_MAX_LINE)
   const warn = limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5)
@@ -223,6 +236,27 @@ class ChunkRing {
 async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
   const handle = await open(path, 'r')
   try {
+    yield* handleChunks(handle, ring)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The bytes behind an open handle from its first byte, in fresh buffers; the handle stays open. */
+async function* handleReads(handle: FileHandle, size: number): AsyncGenerator<Buffer, void, undefined> {
+  let position = 0
+  for (;;) {
+    const buf = Buffer.allocUnsafe(size)
+    const {bytesRead} = await handle.read(buf, 0, size, position)
+    if (bytesRead === 0) return
+    position += bytesRead
+    yield bytesRead === size ? buf : buf.subarray(0, bytesRead)
+  }
+}
+
+/** The chunks of fileChunks, read from an open handle from its first byte; the handle stays open. */
+async function* handleChunks(handle: FileHandle, ring: ChunkRing): AsyncGenerator<Buffer, void, undefined> {
+  {
     let position = 0
     for (;;) {
       const buf = ring.take()
@@ -240,12 +274,17 @@ async function* fileChunks(path: string, ring: ChunkRing): AsyncGenerator<Buffer
       position += length
       yield buf.subarray(0, length)
     }
-  } finally {
-    await handle.close()
   }
 }
 
-async function openSource(input: string | Readable, options: LineReaderOptions, stats: ReaderStats, ring?: ChunkRing): Promise<Readable> {
+async function openSource(input: ReaderInput, options: LineReaderOptions, stats: ReaderStats, ring?: ChunkRing): Promise<Readable> {
+  if (isOpened(input)) {
+    stats.totalBytes = input.size
+    if (ring) return Readable.from(handleChunks(input.handle, ring), {objectMode: true, highWaterMark: 1})
+    // Not handle.createReadStream: destroying that stream (a reader stopped early) closes the
+    // handle, and the run still needs it for its later passes.
+    return Readable.from(handleReads(input.handle, options.chunkBytes ?? DEFAULT_CHUNK), {objectMode: true, highWaterMark: 1})
+  }
   if (typeof input !== 'string') {
     if (input instanceof Readable) return input
     throw new FlareError('Nothing to read: no input was given.', {exitCode: ExitCode.usage, hint: 'Pass -i FILE, or -i - to read standard input.'})

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import {createLineReader} from './reader.js'
+import {createLineReader, type ReaderInput} from './reader.js'
 
 /**
  * Copies a stream (stdin) to a temporary file so that later passes can re-read it: detection
@@ -18,7 +18,7 @@ export async function spoolToFile(stream: Readable): Promise<{path: string; clea
 }
 
 /** The text of the given 1-based physical lines, read in one streaming pass that stops early. */
-export async function fetchLines(path: string, wanted: Iterable<number>): Promise<Map<number, string>> {
+export async function fetchLines(path: ReaderInput, wanted: Iterable<number>): Promise<Map<number, string>> {
   const want = new Set(wanted)
   const found = new Map<number, string>()
   if (want.size === 0) return found

@@ -12,6 +12,8 @@ export type IngestWarningCode =
   | 'invalid-utf8'
   | 'warnings-suppressed'
   | 'record-too-long'
+  /** The input file was truncated, replaced or deleted while Flare read it. */
+  | 'input-changed'
 
 export type WarningSink = (warning: IngestWarning) => void
 

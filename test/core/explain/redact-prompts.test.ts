@@ -24,13 +24,14 @@ describe('Redactor', () => {
     }
     expect(red.match(/<EMAIL_1>/g)).toHaveLength(2)
     expect(red).toContain('password=<SECRET_1>')
-    expect(red).toContain('10.0.0.5') // IPs kept unless asked
+    expect(red).not.toContain('10.0.0.5') // IPs are replaced unless kept with ips: false
+    expect(new Redactor({ips: false}).redact('from 10.0.0.5')).toBe('from 10.0.0.5')
     expect(r.restore(red)).toBe(text)
     expect(r.restoreDeep({a: ['<EMAIL_1>', '<NOPE_9>']})).toEqual({a: ['bob@corp.example.org', '<NOPE_9>']})
   })
 
-  it('optionally replaces IPs and host names; disabled replaces nothing', () => {
-    const r = new Redactor({ips: true, hostnames: true})
+  it('replaces IPs by default and host names when asked; disabled replaces nothing', () => {
+    const r = new Redactor({hostnames: true})
     expect(r.redact('from 10.0.0.5 to db1.prod.internal')).toBe('from <IP_1> to <HOST_1>')
     expect(new Redactor({disabled: true}).redact('password=x a@b.co')).toBe('password=x a@b.co')
   })

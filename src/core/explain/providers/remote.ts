@@ -5,6 +5,7 @@ import {evidenceProblems} from '../evidence.js'
 import {addUsage, estimateTokens, ZERO_USAGE} from '../pricing.js'
 import {incidentPrompt} from '../prompts.js'
 import {Redactor} from '../redact.js'
+import {scrubDeep} from '../../secrets.js'
 import {IncidentSummary, type Usage} from '../schema.js'
 import {DEFAULT_RETRY_POLICY, ProviderCallError, withRetries, type RetryEvent, type RetryPolicy} from './retry.js'
 import type {ExplainContext, ExplainProvider, ExplainResult, ProviderName, RequestPreview, StructuredCall, StructuredResult} from './types.js'
@@ -104,14 +105,16 @@ export abstract class RemoteProvider implements ExplainProvider {
   async explain(incident: Incident, context: ExplainContext): Promise<ExplainResult> {
     const {call, redactor} = this.summaryCall(incident, context)
     const result = await this.complete(call)
+    // A server may echo the key it was sent: it must not reach the stored summary or the screen.
+    const secrets = this.settings.secrets
     return {
-      summary: redactor.restoreDeep(result.value),
+      summary: scrubDeep(redactor.restoreDeep(result.value), secrets),
       usage: result.usage,
       cost_usd: result.cost_usd,
       latency_ms: result.latency_ms,
       attempts: result.attempts,
       repaired: result.repaired,
-      raw: result.raw === undefined ? undefined : redactor.restoreDeep(result.raw),
+      raw: result.raw === undefined ? undefined : scrubDeep(redactor.restoreDeep(result.raw), secrets),
     }
   }
 
@@ -158,13 +161,13 @@ export abstract class RemoteProvider implements ExplainProvider {
       const acceptable = verdict.value !== undefined && (verdict.problems.length === 0 || round === 1)
       if (acceptable) {
         return {
-          value: verdict.value as T,
+          value: scrubDeep(verdict.value as T, this.settings.secrets),
           usage,
           cost_usd: this.cost(usage),
           latency_ms: Math.round(performance.now() - started),
           attempts,
           repaired: round > 0,
-          raw: reply.raw,
+          raw: scrubDeep(reply.raw, this.settings.secrets),
         }
       }
       lastProblems = verdict.problems
