@@ -1,8 +1,20 @@
 #!/usr/bin/env node
-// `flare parse -o - | head`: the reader going away is a normal end, not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0)
-  throw error
+// `flare parse -o - | head`: the reader going away is a normal end, not an error. Any other
+// failure to write stdout (a full disk: `> /dev/full`) is one line and exit code 3, no stack.
+function stdoutFailed(error) {
+  if (error?.code === 'EPIPE') process.exit(0)
+  const why = error?.code === 'ENOSPC' ? 'no space left on the device' : (error?.message ?? String(error))
+  try {
+    process.stderr.write(`Error: cannot write standard output: ${why}\n→ free some space, or redirect the output elsewhere\n`)
+  } catch {}
+  process.exit(3)
+}
+process.stdout.on('error', stdoutFailed)
+// A file or device as stdout is written synchronously: its errors are thrown, not emitted.
+process.on('uncaughtException', (error) => {
+  if (error?.syscall === 'write' && (error.code === 'ENOSPC' || error.code === 'EPIPE' || error.code === 'EIO')) stdoutFailed(error)
+  process.stderr.write(`${error?.stack ?? error}\n`)
+  process.exit(1)
 })
 
 // A big `flare parse` starts its worker threads first, so that they load their code while oclif

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {writeFile} from 'node:fs/promises'
 import {detectorHelp, detectorNames, DEFAULT_DETECTOR} from '../core/detect/registry.js'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
+import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
 import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
@@ -78,6 +78,15 @@ export default class Detect extends FlareCommand {
     if (sets.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
     const features: FeatureConfig = {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
 
+    // Before minutes of work: an output that is an input, a directory or in a missing folder.
+    await checkOutputs(
+      [
+        ...(flags.output ? [{path: flags.output, flag: '-o'}] : []),
+        ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+      ],
+      [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : ''],
+    )
+
     let model: ModelBundle | undefined
     const mlflow = needsTracking(flags) ? await tracking() : undefined
     const client = mlflow?.detectTrackingClient(flags)
@@ -116,13 +125,7 @@ export default class Detect extends FlareCommand {
     progress.succeed()
 
     // Write what was computed before anything else can fail.
-    if (flags.output) {
-      try {
-        await writeFile(flags.output, JSON.stringify(output.results, null, 2) + '\n')
-      } catch (error) {
-        throw new FlareError(`cannot write results to ${flags.output}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})
-      }
-    }
+    if (flags.output) await writeFileAtomic(flags.output, JSON.stringify(output.results, null, 2) + '\n', {flag: '-o'})
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
     if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {loadResults, writeSummaries} from '../core/explain/documents.js'
+import {checkOutputs} from '../core/io/output.js'
 import {summarizeIncidents, SummariesDocument, type DryRunReport, type SummarizeOptions} from '../core/explain/index.js'
 import {parseMaxCost, resolveProvider} from '../core/explain/provider-choice.js'
 import {FlareCommand} from '../ui/flare-command.js'
@@ -20,7 +21,7 @@ export default class Summarize extends FlareCommand {
   ]
   static override enableJsonFlag = true
   static override flags = {
-    input: Flags.string({char: 'i', description: 'results document written by `flare detect -o`', required: true}),
+    input: Flags.string({char: 'i', description: 'results document written by `flare detect -o`, or - to read it from stdin', required: true}),
     output: Flags.string({char: 'o', description: 'write the summaries document (JSON) here; written even when some incidents fail or the budget stops the run'}),
     provider: Flags.string({
       description: 'who writes the summaries [default: auto — anthropic when ANTHROPIC_API_KEY is set, else offline; openai-compatible with --llm-base-url]',
@@ -34,12 +35,14 @@ export default class Summarize extends FlareCommand {
     concurrency: Flags.integer({description: 'incidents explained at once', default: 4, min: 1, max: 32}),
     'dry-run': Flags.boolean({description: 'print exactly what would be sent (credentials redacted) with token and cost estimates; send nothing'}),
     incident: Flags.string({description: 'only this incident id (repeatable)', multiple: true}),
-    'redact-ips': Flags.boolean({description: 'also pseudonymise IP addresses before prompts leave the machine'}),
+    'keep-ips': Flags.boolean({description: 'send IP addresses as they are (by default they are pseudonymised before prompts leave the machine)'}),
+    'redact-ips': Flags.boolean({hidden: true, description: 'IP addresses are pseudonymised by default now; kept so older scripts still run'}),
     'redact-hosts': Flags.boolean({description: 'also pseudonymise host names before prompts leave the machine'}),
   }
 
   async run(): Promise<SummariesDocument | DryRunReport> {
     const {flags} = await this.parse(Summarize)
+    if (flags.output) await checkOutputs([{path: flags.output, flag: '-o'}], [flags.input])
     const results = await loadResults(flags.input)
     const choice = resolveProvider({provider: flags.provider, model: flags.model, baseURL: flags['llm-base-url']})
     const options: SummarizeOptions = {
@@ -47,7 +50,7 @@ export default class Summarize extends FlareCommand {
       concurrency: flags.concurrency,
       maxCostUsd: parseMaxCost(flags['max-cost']),
       eval: flags.eval ? {model: flags['judge-model']} : false,
-      redaction: {ips: flags['redact-ips'], hostnames: flags['redact-hosts']},
+      redaction: {ips: !flags['keep-ips'], hostnames: flags['redact-hosts']},
       incidentIds: flags.incident,
     }
     if (flags['judge-model'] && !flags.eval) throw new FlareError('--judge-model only applies with --eval', {exitCode: ExitCode.usage, hint: 'add --eval, or drop --judge-model'})
@@ -65,7 +68,11 @@ export default class Summarize extends FlareCommand {
       render: !this.jsonEnabled(),
       log: (text) => this.log(text),
     })
-    if (flags.output) await writeSummaries(flags.output, document)
+    // Merged into an existing summaries file of the same results: earlier good summaries stay.
+    const written = flags.output ? await writeSummaries(flags.output, document) : undefined
+    if (written && written.incidents.length > document.incidents.length && !this.jsonEnabled()) {
+      this.log(out.dim(`${written.incidents.length - document.incidents.length} earlier summaries in ${flags.output} kept`))
+    }
     if (!this.jsonEnabled() && flags.output) this.log(`${out.green('✔')} summaries written to ${flags.output}`)
     const exitCode = reportFailures(document, flags.output, (line) => process.stderr.write(`${line}\n`))
     if (exitCode) process.exitCode = exitCode

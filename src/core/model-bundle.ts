@@ -1,4 +1,5 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {readFile, rename, writeFile} from 'node:fs/promises'
+import {writeFolderAtomic} from './io/output.js'
 import {join} from 'node:path'
 import {z} from 'zod'
 import type {Detector, DetectorJSON} from './detect/detector.js'
@@ -44,8 +45,12 @@ export interface ModelBundle {
 
 export const BUNDLE_FILES = ['bundle.json', 'templates.json', 'vocab.json', 'detector.json'] as const
 
+/** Written whole into a staging folder that then replaces `dir`: an interrupted save leaves the old model. */
 export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void> {
-  await mkdir(dir, {recursive: true})
+  await writeFolderAtomic(dir, (staging) => writeBundleFiles(staging, bundle), {flag: '--save-model'})
+}
+
+async function writeBundleFiles(dir: string, bundle: ModelBundle): Promise<void> {
   const files: Record<string, unknown> = {
     'templates.json': bundle.miner.toJSON(),
     'vocab.json': bundle.vocabulary.toJSON(),

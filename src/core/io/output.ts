@@ -1,0 +1,171 @@
+import {createWriteStream, type WriteStream} from 'node:fs'
+import {mkdtemp, open, rename, rm, stat} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {ExitCode, FlareError} from '../errors.js'
+import {trackTemporary} from './temp-files.js'
+
+/**
+ * Every file Flare writes goes through here, so that nothing a user had is ever lost:
+ * - an output that is one of the inputs (same file, also through links) is refused before any work;
+ * - a regular file is written to a temporary file beside it and renamed into place only when the
+ *   whole of it is written, so a failure or an interrupt leaves the previous file as it was;
+ * - a device or pipe (/dev/stdout, /dev/full, a FIFO) is written directly — it cannot be renamed over;
+ * - a full disk or a read-only folder is one clear line with exit code 3.
+ */
+export interface OutputSpec {
+  path: string
+  /** The flag that named it, for messages (`-o`, `--save-model`). */
+  flag: string
+  kind?: 'file' | 'folder'
+}
+
+/** Refuses outputs that would overwrite an input or cannot be written; call before the work starts. */
+export async function checkOutputs(outputs: readonly OutputSpec[], inputs: readonly string[]): Promise<void> {
+  const inputIds = new Map<string, string>()
+  for (const input of inputs) {
+    if (!input || input === '-') continue
+    const info = await stat(input).catch(() => undefined)
+    if (info) inputIds.set(`${info.dev}:${info.ino}`, input)
+  }
+  for (const output of outputs) {
+    if (output.path === '-') continue
+    const info = await stat(output.path).catch(() => undefined)
+    if (info) {
+      const same = inputIds.get(`${info.dev}:${info.ino}`)
+      if (same !== undefined && (info.isFile() || info.isDirectory())) {
+        throw new FlareError(`${output.flag} ${output.path} is the input ${same}: writing it would destroy the input`, {exitCode: ExitCode.usage, hint: `choose another path for ${output.flag}`})
+      }
+      if ((output.kind ?? 'file') === 'file' && info.isDirectory()) {
+        throw new FlareError(`${output.flag} ${output.path} is a directory`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a file path, e.g. ${join(output.path, 'results.json')}`})
+      }
+      if (output.kind === 'folder' && !info.isDirectory()) {
+        throw new FlareError(`${output.flag} ${output.path} exists and is not a folder`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new folder path, or the folder of an earlier model`})
+      }
+    }
+    const parent = dirname(output.path)
+    const parentInfo = await stat(parent).catch(() => undefined)
+    if (!parentInfo?.isDirectory()) {
+      throw new FlareError(`cannot write ${output.path}: the folder ${parent} does not exist`, {exitCode: ExitCode.usage, hint: `create it first (mkdir -p ${parent}) or choose another path for ${output.flag}`})
+    }
+  }
+}
+
+export function writeError(error: unknown, path: string, flag?: string): FlareError {
+  if (error instanceof FlareError) return error
+  const code = (error as NodeJS.ErrnoException)?.code
+  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error)?.message ?? String(error)
+  return new FlareError(`cannot write ${path}: ${why}`, {exitCode: ExitCode.badInput, hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space, or write elsewhere' : `choose a writable path${flag ? ` with ${flag}` : ''}`, cause: error})
+}
+
+/** A file being written: bytes go to `stream`; `commit()` puts the whole file in place, `abort()` leaves the old one. */
+export interface PendingOutput {
+  readonly path: string
+  readonly stream: NodeJS.WritableStream
+  commit(): Promise<void>
+  abort(): Promise<void>
+}
+
+export async function openOutput(path: string, options: {flag?: string; highWaterMark?: number} = {}): Promise<PendingOutput> {
+  const info = await stat(path).catch(() => undefined)
+  // Devices, FIFOs and /dev/stdout are written as they are: there is nothing to keep, and
+  // renaming a file over /dev/full would replace the device.
+  const direct = info !== undefined && !info.isFile()
+  const target = direct ? path : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  const forget = direct ? () => {} : trackTemporary(target)
+  let failure: unknown
+  const stream: WriteStream = createWriteStream(target, {highWaterMark: options.highWaterMark})
+  stream.on('error', (error) => (failure ??= error))
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve())
+    stream.once('error', (error) => reject(writeError(error, path, options.flag)))
+  }).catch(async (error) => {
+    forget()
+    if (!direct) await rm(target, {force: true})
+    throw error
+  })
+  const close = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (stream.closed) return failure ? reject(failure) : resolve()
+      stream.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve()))
+    })
+  return {
+    path,
+    stream,
+    async commit() {
+      try {
+        await close()
+        if (!direct) {
+          await syncFile(target)
+          await rename(target, path)
+        }
+      } catch (error) {
+        if (!direct) await rm(target, {force: true})
+        throw writeError(error, path, options.flag)
+      } finally {
+        forget()
+      }
+    },
+    async abort() {
+      stream.destroy()
+      forget()
+      if (!direct) await rm(target, {force: true})
+    },
+  }
+}
+
+/** The whole of `data` in place at `path`, or nothing changed there. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: {flag?: string} = {}): Promise<void> {
+  const out = await openOutput(path, options)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      out.stream.write(data, (error) => (error ? reject(error) : resolve()))
+    })
+  } catch (error) {
+    await out.abort()
+    throw writeError(error, path, options.flag)
+  }
+  await out.commit()
+}
+
+/**
+ * A folder written whole: `fill` writes into a staging folder beside `dir`, which then takes its
+ * place (an earlier folder there is removed only after the new one is complete).
+ */
+export async function writeFolderAtomic(dir: string, fill: (staging: string) => Promise<void>, options: {flag?: string} = {}): Promise<void> {
+  const parent = dirname(dir)
+  let staging: string
+  try {
+    staging = await mkdtemp(join(parent, `.${basename(dir)}.staging-`))
+  } catch (error) {
+    throw writeError(error, dir, options.flag)
+  }
+  const forgetStaging = trackTemporary(staging)
+  // Not tracked for removal at exit: for a moment it is the user's only copy of the old folder.
+  const old = join(parent, `.${basename(dir)}.old-${process.pid}`)
+  try {
+    await fill(staging)
+    const existing = await stat(dir).catch(() => undefined)
+    if (existing) await rename(dir, old)
+    try {
+      await rename(staging, dir)
+    } catch (error) {
+      if (existing) await rename(old, dir)
+      throw error
+    }
+    await rm(old, {recursive: true, force: true})
+  } catch (error) {
+    await rm(staging, {recursive: true, force: true})
+    throw writeError(error, dir, options.flag)
+  } finally {
+    forgetStaging()
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
