@@ -10,7 +10,7 @@ process.stdout.on('error', (error) => {
 let prestart
 if (process.argv[2] === 'parse') {
   try {
-    prestart = await import('../dist/core/parse-prestart.js')
+    prestart = await import('../dist/core/mining/prestart.js')
     prestart.prestartParse(process.argv.slice(3))
   } catch {
     // Not built, or threads cannot start: the run starts its workers itself, as usual.

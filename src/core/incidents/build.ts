@@ -1,5 +1,5 @@
 import type {FeatureMatrix} from '../features/matrix.js'
-import type {TemplateMeta} from '../mine.js'
+import type {TemplateMeta} from '../mining/mine.js'
 import type {Incident, Severity} from '../results.js'
 import {levelClass, type Session} from '../sessions/store.js'
 import {dbscan} from './dbscan.js'

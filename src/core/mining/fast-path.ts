@@ -4,13 +4,13 @@
  * Only lines whose bytes can be vouched for take it (see parseHdfsBytes); the caller sends
  * every other region through the string pipeline, so the output is the same either way.
  */
-import {levelAt} from './ingest/formats/format.js'
-import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
-import {nthNewline} from './ingest/line-splitter.js'
+import {levelAt} from '../ingest/formats/format.js'
+import {parseHdfsBytes, type HdfsByteFields} from '../ingest/formats/hdfs.js'
+import {nthNewline} from '../ingest/line-splitter.js'
 import {isUtf8} from 'node:buffer'
-import {TemplateMiner, configForFormat, type Cluster} from './templates/index.js'
-import {widened} from './templates/classify.js'
-import type {ParamType} from './templates/masking.js'
+import {TemplateMiner, configForFormat, type Cluster} from '../templates/index.js'
+import {widened} from '../templates/classify.js'
+import type {ParamType} from '../templates/masking.js'
 
 /** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
 export class ByteOut {

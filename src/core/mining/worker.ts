@@ -1,5 +1,5 @@
 /**
- * Worker thread of `flare parse` (see parse-pool.ts): turns HDFS regions into CSV bytes with a
+ * Worker thread of `flare parse` (see worker-pool.ts): turns HDFS regions into CSV bytes with a
  * read-only replica of the main thread's miner. The replica learns new shapes only from the
  * main miner's miss log, so every row it writes is the row the main thread would have written;
  * a line of a shape it has not seen sends the region back to the main thread.
@@ -7,9 +7,9 @@
 import {isUtf8} from 'node:buffer'
 import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
-import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
-import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
-import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './parse-pool.js'
+import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './fast-path.js'
+import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from '../templates/index.js'
+import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './worker-pool.js'
 
 // The shared memory and the input path come in a message: a worker may be started before the run
 // it will serve is known (see prestartWorkers), and load its code meanwhile.

@@ -5,17 +5,17 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import type {Worker} from 'node:worker_threads'
 import {afterAll, describe, expect, it} from 'vitest'
-import type {ParsePool as Pool} from '../../src/core/parse-pool.js'
-import type {ByteRegion} from '../../src/core/ingest/line-splitter.js'
-import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
-import {repoRoot} from '../helpers/cli.js'
+import type {ParsePool as Pool} from '../../../src/core/mining/worker-pool.js'
+import type {ByteRegion} from '../../../src/core/ingest/line-splitter.js'
+import {TemplateMiner, configForFormat} from '../../../src/core/templates/index.js'
+import {repoRoot} from '../../helpers/cli.js'
 
 /**
  * The worker pool of `flare parse` as built (the worker script exists only in dist/, which
  * `npm test` builds first). Regions that say where they lie in the input file are read there by
  * the worker; it must refuse bytes that are not what the main thread read.
  */
-const built = path.join(repoRoot, 'dist/core/parse-pool.js')
+const built = path.join(repoRoot, 'dist/core/mining/worker-pool.js')
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-pool-'))
 const pools: Pool[] = []
 afterAll(async () => {

@@ -7,10 +7,10 @@
  * cannot follow), nothing is started and the pool starts its workers itself as usual.
  */
 import {statSync} from 'node:fs'
-import {DEFAULT_MAX_LINE} from './ingest/reader.js'
-import {poolSize, prestartWorkers} from './parse-pool.js'
+import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
+import {poolSize, prestartWorkers} from './worker-pool.js'
 
-export {warmStandby} from './parse-pool.js'
+export {warmStandby} from './worker-pool.js'
 
 /** The input path and --jobs of `flare parse` arguments (after `parse`), or null when unsure. */
 export function peekParseArgs(argv: readonly string[]): {input: string; jobs: number} | null {

@@ -19,9 +19,9 @@ import {existsSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
-import type {ByteRegion} from './ingest/line-splitter.js'
-import type {FastStats} from './parse-bytes.js'
-import type {TemplateMiner} from './templates/index.js'
+import type {ByteRegion} from '../ingest/line-splitter.js'
+import type {FastStats} from './fast-path.js'
+import type {TemplateMiner} from '../templates/index.js'
 
 /** How a worker builds its replica: sent with its first job (workers start before the format is known). */
 export interface WorkerSetup {
@@ -97,7 +97,7 @@ export interface RemoteRegion {
 
 /** The compiled worker script next to this module, or null when running from sources (tests). */
 function workerUrl(): URL | null {
-  const url = new URL('./parse-worker.js', import.meta.url)
+  const url = new URL('./worker.js', import.meta.url)
   return existsSync(fileURLToPath(url)) ? url : null
 }
 

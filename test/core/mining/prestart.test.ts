@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {peekParseArgs} from '../../src/core/parse-prestart.js'
+import {peekParseArgs} from '../../../src/core/mining/prestart.js'
 
 // bin/run.js starts `flare parse`'s worker threads before oclif loads, from these peeked
 // arguments; whatever it cannot follow must give null (the run then starts its workers itself).

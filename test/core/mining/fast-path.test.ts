@@ -2,10 +2,10 @@ import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseToCsv} from '../../src/core/parse.js'
-import {ByteOut, HdfsFastPath, wideCopiesExact} from '../../src/core/parse-bytes.js'
-import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
-import {datasets, repoRoot} from '../helpers/cli.js'
+import {parseToCsv} from '../../../src/core/mining/csv-export.js'
+import {ByteOut, HdfsFastPath, wideCopiesExact} from '../../../src/core/mining/fast-path.js'
+import {TemplateMiner, configForFormat} from '../../../src/core/templates/index.js'
+import {datasets, repoRoot} from '../../helpers/cli.js'
 
 /**
  * The byte-level fast path of `flare parse` must write exactly what the record assembler and the
@@ -229,10 +229,10 @@ describe('TemplateMiner replicas', () => {
 
 describe('LineSplitter byte regions', () => {
   it('decoding a carried line late does not disturb the line being carried now', async () => {
-    const {LineSplitter} = await import('../../src/core/ingest/line-splitter.js')
+    const {LineSplitter} = await import('../../../src/core/ingest/line-splitter.js')
     const stats = {lines: 0, truncatedLines: 0, invalidUtf8Lines: 0}
     const s = new LineSplitter(1 << 20, stats, () => {})
-    const regions: import('../../src/core/ingest/line-splitter.js').ByteRegion[] = []
+    const regions: import('../../../src/core/ingest/line-splitter.js').ByteRegion[] = []
     s.pushRegions(Buffer.from('one\ntw'), regions)
     s.pushRegions(Buffer.from('o\nthree\nfo'), regions) // carries "fo"
     const lines: string[] = []

@@ -1,8 +1,8 @@
 import {readFile, writeFile, rename} from 'node:fs/promises'
-import {ExitCode, FlareError} from './errors.js'
-import type {LogRecord} from './ingest/record.js'
-import {describeDetection, readRecords, type IngestWarning} from './ingest/index.js'
-import {TemplateMiner, configForFormat, type AddResult} from './templates/index.js'
+import {ExitCode, FlareError} from '../errors.js'
+import type {LogRecord} from '../ingest/record.js'
+import {describeDetection, readRecords, type IngestWarning} from '../ingest/index.js'
+import {TemplateMiner, configForFormat, type AddResult} from '../templates/index.js'
 
 /**
  * Stage one of every command: stream records out of the input and give each a stable template id.
@@ -67,7 +67,7 @@ export async function loadTemplateState(path: string, format?: string): Promise<
     throw new FlareError(`cannot read template state ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
   }
   // The validator (zod) loads only when there is a state file to check.
-  const {parseTemplateState} = await import('./templates/state-schema.js')
+  const {parseTemplateState} = await import('../templates/state-schema.js')
   try {
     return TemplateMiner.fromJSON(parseTemplateState(JSON.parse(text)))
   } catch (error) {

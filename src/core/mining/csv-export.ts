@@ -3,15 +3,15 @@ import {createWriteStream, type WriteStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {once} from 'node:events'
 import {loadTemplateState, saveTemplateState, type MineOptions, type MineResult} from './mine.js'
-import {ExitCode, FlareError} from './errors.js'
-import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from './ingest/index.js'
-import {DETECTION_SAMPLE} from './ingest/formats/registry.js'
-import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from './ingest/line-splitter.js'
-import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
-import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './parse-pool.js'
-import {TemplateMiner, configForFormat} from './templates/index.js'
+import {ExitCode, FlareError} from '../errors.js'
+import {RecordAssembler, createRegionReader, describeDetection, type LogRecord} from '../ingest/index.js'
+import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
+import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
+import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './fast-path.js'
+import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
+import {TemplateMiner, configForFormat} from '../templates/index.js'
 
-export {csvField} from './parse-bytes.js'
+export {csvField} from './fast-path.js'
 
 /**
  * `flare parse`: every input line → one row of a loghub-compatible structured CSV.
@@ -94,7 +94,7 @@ export function defaultTemplatesPath(output: string): string | undefined {
 
 /**
  * Streams the input into CSV rows. Regions of complete lines (a read buffer's worth) of an HDFS
- * log take the byte-level fast path (parse-bytes.ts) when every line in them is a plain HDFS
+ * log take the byte-level fast path (fast-path.ts) when every line in them is a plain HDFS
  * line and the next region does not open with a continuation line; everything else (the
  * detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes through
  * the record assembler and the string miner. Both paths feed one miner, in input order, so the
