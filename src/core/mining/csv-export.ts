@@ -9,7 +9,8 @@ import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
 import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
 import {ByteOut, HdfsFastPath, csvField, paramLists, warmUp, warmUpOn, type FastStats} from './fast-path.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
-import {TemplateMiner, configForFormat} from '../templates/index.js'
+import {configForFormat} from '../templates/index.js'
+import {FastMiner} from './fast-miner.js'
 
 export {csvField} from './fast-path.js'
 
@@ -23,7 +24,7 @@ export {csvField} from './fast-path.js'
  */
 export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
 
-export interface ParseOptions extends Omit<MineOptions, 'afterBatch'> {
+export interface ParseOptions extends Omit<MineOptions, 'afterBatch' | 'miner'> {
   /** CSV destination: a path, or `-` for stdout. */
   output: string
   /** Where the final templates go; default derived from output (none when output is stdout). */
@@ -109,16 +110,16 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   const assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
   const fast = new HdfsFastPath(reader.splitter.maxLineBytes)
   const fastStats: FastStats = {lines: 0, records: 0, blank: 0}
-  let miner = options.miner
+  let miner: FastMiner | undefined
   const formatName = (): string | undefined => assembler.detection?.format.name
   const useFast = options.fast !== false
   const inputBytes = await inputSize(options.input)
   const threads = useFast ? poolSize(options.jobs, inputBytes) : 0
   let warmed = false
   let setup: WorkerSetup | undefined
-  const ensureMiner = async (): Promise<TemplateMiner> => {
+  const ensureMiner = async (): Promise<FastMiner> => {
     if (miner) return miner
-    miner = options.statePath ? await loadTemplateState(options.statePath, formatName()) : new TemplateMiner(configForFormat(formatName()))
+    miner = options.statePath ? await loadTemplateState(options.statePath, formatName(), FastMiner) : new FastMiner(configForFormat(formatName()))
     if (threads > 0) {
       // Workers replay this miner's misses from its starting state.
       setup = {state: options.statePath ? miner.toJSON() : null, config: miner.config}

@@ -2,7 +2,7 @@ import {readFile, writeFile, rename} from 'node:fs/promises'
 import {ExitCode, FlareError} from '../errors.js'
 import type {LogRecord} from '../ingest/record.js'
 import {describeDetection, readRecords, type IngestWarning} from '../ingest/index.js'
-import {TemplateMiner, configForFormat, type AddResult} from '../templates/index.js'
+import {TemplateMiner, configForFormat, type AddResult, type TemplateMinerOptions} from '../templates/index.js'
 
 /**
  * Stage one of every command: stream records out of the input and give each a stable template id.
@@ -58,18 +58,19 @@ export interface MineResult {
 /** Severity rank used to remember the worst level per template. */
 const LEVEL_RANK: Record<string, number> = {TRACE: 0, DEBUG: 1, INFO: 2, NOTICE: 3, WARN: 4, ERROR: 5, CRITICAL: 6, ALERT: 7, EMERGENCY: 8, FATAL: 8}
 
-export async function loadTemplateState(path: string, format?: string): Promise<TemplateMiner> {
+/** The miner saved at `path` (of class `kind`), or a fresh one for `format` when there is no file. */
+export async function loadTemplateState<M extends TemplateMiner = TemplateMiner>(path: string, format?: string, kind: (new (options?: TemplateMinerOptions) => M) & {fromJSON: typeof TemplateMiner.fromJSON} = TemplateMiner as never): Promise<M> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new TemplateMiner(configForFormat(format))
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new kind(configForFormat(format))
     throw new FlareError(`cannot read template state ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
   }
   // The validator (zod) loads only when there is a state file to check.
   const {parseTemplateState} = await import('../templates/state-schema.js')
   try {
-    return TemplateMiner.fromJSON(parseTemplateState(JSON.parse(text)))
+    return kind.fromJSON(parseTemplateState(JSON.parse(text)))
   } catch (error) {
     throw new FlareError(`template state ${path} is not a valid Flare state file: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'delete it to start fresh, or point --state at another file'})
   }

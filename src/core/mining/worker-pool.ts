@@ -21,7 +21,7 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import type {ByteRegion} from '../ingest/line-splitter.js'
 import type {FastStats} from './fast-path.js'
-import type {TemplateMiner} from '../templates/index.js'
+import type {FastMiner} from './fast-miner.js'
 
 /** How a worker builds its replica: sent with its first job (workers start before the format is known). */
 export interface WorkerSetup {
@@ -201,7 +201,7 @@ export class ParsePool {
   /** run() calls waiting for a first worker to be ready (or for every one to have failed). */
   private readonly readyWaiters: Array<() => void> = []
 
-  private miner: TemplateMiner | undefined
+  private miner: FastMiner | undefined
   private setup: WorkerSetup | undefined
   private readonly path: string | undefined
 
@@ -278,7 +278,7 @@ export class ParsePool {
   }
 
   /** The miner the replicas follow; it must not have mined anything yet (its misses are the log). */
-  start(miner: TemplateMiner, setup: WorkerSetup): void {
+  start(miner: FastMiner, setup: WorkerSetup): void {
     this.miner = miner
     this.setup = setup
     miner.missLog ??= []
