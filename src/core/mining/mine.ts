@@ -1,14 +1,20 @@
-import {readFile, writeFile, rename} from 'node:fs/promises'
-import {ExitCode, FlareError} from '../errors.js'
-import type {LogRecord} from '../ingest/record.js'
-import {describeDetection, readRecords, type IngestWarning} from '../ingest/index.js'
-import {TemplateMiner, configForFormat, type AddResult, type TemplateMinerOptions} from '../templates/index.js'
-
 /**
  * Stage one of every command: stream records out of the input and give each a stable template id.
- * Everything after (CSV rows, sessions) happens in the `visit` callback, so nothing here holds the
- * input in memory.
+ * Everything after (sessions for `flare detect`, CSV rows for `flare parse`) happens in a visitor,
+ * so nothing here holds the input in memory.
+ *
+ * There is one loop for every consumer (MiningRun). A visitor that takes CSV rows (`csv`) also
+ * lets plain HDFS regions skip records altogether: the byte fast path (fast-path.ts) and the
+ * worker threads (worker-pool.ts) write their rows straight into it. Both paths feed one miner,
+ * in input order, so the rows and template ids do not depend on which path a line took.
  */
+import {stat} from 'node:fs/promises'
+import type {LogRecord} from '../ingest/record.js'
+import {type IngestWarning} from '../ingest/index.js'
+import {TemplateMiner, type AddResult} from '../templates/index.js'
+import type {ByteOut} from './fast-path.js'
+import {MiningRun} from './run.js'
+
 export interface MineOptions {
   input: string
   format?: string
@@ -19,8 +25,15 @@ export interface MineOptions {
   onWarning?: (warning: IngestWarning) => void
   onProgress?: (progress: MineProgress) => void
   signal?: AbortSignal
-  /** Awaited after each batch of records: where a consumer applies backpressure (a slow pipe). */
+  /** Awaited after each region of records: where a consumer applies backpressure (a slow pipe). */
   afterBatch?: () => Promise<void>
+  /** Threads for the HDFS fast path: 0 or undefined = one per core, 1 = none. */
+  jobs?: number
+  /**
+   * false: every line goes through the record assembler and the string miner (the reference the
+   * byte-level fast path is tested against; also an escape hatch). Default true.
+   */
+  fast?: boolean
 }
 
 export interface MineProgress {
@@ -39,7 +52,7 @@ export interface TemplateMeta {
 
 export interface MineResult {
   miner: TemplateMiner
-  /** Template index (dense, in order of first sight this run) → template id and what was seen. */
+  /** Template index (dense, in order of first sight this run) → template id and what was seen (records that took the string path). */
   templates: TemplateMeta[]
   format: string
   formatReason: string
@@ -53,88 +66,39 @@ export interface MineResult {
   invalidUtf8: number
   elapsedMs: number
   linesPerSecond: number
+  /** Worker threads that took part (0: the main thread did everything). */
+  threads: number
 }
 
-/** Severity rank used to remember the worst level per template. */
-const LEVEL_RANK: Record<string, number> = {TRACE: 0, DEBUG: 1, INFO: 2, NOTICE: 3, WARN: 4, ERROR: 5, CRITICAL: 6, ALERT: 7, EMERGENCY: 8, FATAL: 8}
+/** Called with every record that went through the record assembler and the string miner. */
+export type RecordVisit = (record: LogRecord, templateIndex: number, mined: AddResult, miner: TemplateMiner) => void
 
-/** The miner saved at `path` (of class `kind`), or a fresh one for `format` when there is no file. */
-export async function loadTemplateState<M extends TemplateMiner = TemplateMiner>(path: string, format?: string, kind: (new (options?: TemplateMinerOptions) => M) & {fromJSON: typeof TemplateMiner.fromJSON} = TemplateMiner as never): Promise<M> {
-  let text: string
+/** CSV rows: the fast path and the workers write theirs here, in input order with the visitor's. */
+export interface CsvRows {
+  /** The main thread's rows, buffered; the run hands full buffers to `stream`. */
+  sink: ByteOut
+  stream: NodeJS.WritableStream
+}
+
+export interface MineVisitor {
+  record?: RecordVisit
+  /** Given: plain HDFS regions may take the byte fast path and the workers (see the module comment). */
+  csv?: CsvRows
+}
+
+/** Size of a regular input file, or undefined (stdin, pipes, missing files: the reader reports those). */
+async function inputSize(input: string): Promise<number | undefined> {
+  if (input === '-') return undefined
   try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new kind(configForFormat(format))
-    throw new FlareError(`cannot read template state ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
-  }
-  // The validator (zod) loads only when there is a state file to check.
-  const {parseTemplateState} = await import('../templates/state-schema.js')
-  try {
-    return kind.fromJSON(parseTemplateState(JSON.parse(text)))
-  } catch (error) {
-    throw new FlareError(`template state ${path} is not a valid Flare state file: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'delete it to start fresh, or point --state at another file'})
+    const info = await stat(input)
+    return info.isFile() ? info.size : undefined
+  } catch {
+    return undefined
   }
 }
 
-/** Written next to the target then renamed, so an interrupted run never leaves half a file. */
-export async function saveTemplateState(path: string, miner: TemplateMiner): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(miner.toJSON()))
-  await rename(tmp, path)
-}
-
-export async function mine(options: MineOptions, visit?: (record: LogRecord, templateIndex: number, mined: AddResult, miner: TemplateMiner) => void): Promise<MineResult> {
-  const started = performance.now()
-  const source = readRecords(options.input, {format: options.format ?? 'auto', onWarning: options.onWarning, signal: options.signal})
-  let miner = options.miner
-  const indexOf = new Map<string, number>()
-  const templates: TemplateMeta[] = []
-  let records = 0
-  let lastProgress = 0
-  for await (const batch of source.records) {
-    if (!miner) {
-      // The format is known once the first batch is out; its masking defaults apply from here on.
-      miner = options.statePath ? await loadTemplateState(options.statePath, source.detection?.format.name) : new TemplateMiner(configForFormat(source.detection?.format.name))
-    }
-    for (const record of batch) {
-      const added = miner.add(record.content)
-      const templateId = added.templateId
-      let index = indexOf.get(templateId)
-      let meta: TemplateMeta
-      if (index === undefined) {
-        index = templates.length
-        indexOf.set(templateId, index)
-        meta = {id: templateId, level: record.level, component: record.component, count: 0}
-        templates.push(meta)
-      } else {
-        meta = templates[index]
-        if (record.level !== undefined && (meta.level === undefined || (LEVEL_RANK[record.level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = record.level
-      }
-      meta.count++
-      records++
-      visit?.(record, index, added, miner)
-    }
-    if (options.afterBatch) await options.afterBatch()
-    if (options.onProgress && records - lastProgress >= 50_000) {
-      lastProgress = records
-      options.onProgress({lines: source.stats.reader.lines, bytesRead: source.stats.reader.bytesRead, totalBytes: source.stats.reader.totalBytes})
-    }
-  }
-  miner ??= options.statePath ? await loadTemplateState(options.statePath, source.detection?.format.name) : new TemplateMiner(configForFormat(source.detection?.format.name))
-  const elapsedMs = performance.now() - started
-  const lines = source.stats.reader.lines
-  return {
-    miner,
-    templates,
-    format: source.detection?.format.name ?? 'none',
-    formatReason: source.detection ? describeDetection(source.detection) : 'empty input',
-    lines,
-    records,
-    skipped: source.stats.assembler.emptyLines,
-    joined: source.stats.assembler.joinedLines,
-    truncated: source.stats.reader.truncatedLines,
-    invalidUtf8: source.stats.reader.invalidUtf8Lines,
-    elapsedMs,
-    linesPerSecond: elapsedMs > 0 ? (lines / elapsedMs) * 1000 : 0,
-  }
+export async function mine(options: MineOptions, visit?: RecordVisit | MineVisitor): Promise<MineResult> {
+  const visitor: MineVisitor = typeof visit === 'function' ? {record: visit} : (visit ?? {})
+  const inputBytes = visitor.csv ? await inputSize(options.input) : undefined
+  return new MiningRun(options, visitor, inputBytes).run()
 }
