@@ -10,10 +10,13 @@ process.stdout.on('error', (error) => {
 let prestart
 if (process.argv[2] === 'parse') {
   try {
+    const {readFileSync} = await import('node:fs')
+    // The command's own flags, as the build wrote them down for oclif.
+    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8'))
     prestart = await import('../dist/core/mining/prestart.js')
-    prestart.prestartParse(process.argv.slice(3))
+    prestart.prestartParse(process.argv.slice(3), manifest.commands.parse.flags)
   } catch {
-    // Not built, or threads cannot start: the run starts its workers itself, as usual.
+    // Not built (no manifest), or threads cannot start: the run starts its workers itself, as usual.
   }
 }
 
