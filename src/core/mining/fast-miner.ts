@@ -11,8 +11,8 @@
  */
 import {Cluster} from '../templates/index.js'
 import {TemplateMiner, type AddResult, type CacheEntry, type MatchResult, type TemplateGroup} from '../templates/miner.js'
-import type {MaskingConfig} from '../templates/masking.js'
-import {WILDCARD} from '../templates/classify.js'
+import type {MaskingConfig} from '../templates/masking/index.js'
+import {WILDCARD} from '../templates/masking/classify.js'
 import {PLAN_MASKABLE, PlanMasker} from './plan-masker.js'
 import {P_LIT_PARAM, ShapePlan} from './shape-plan.js'
 

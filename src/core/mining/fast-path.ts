@@ -10,8 +10,8 @@ import {nthNewline} from '../ingest/line-splitter.js'
 import {isUtf8} from 'node:buffer'
 import {configForFormat} from '../templates/index.js'
 import {FastMiner, type FastCluster} from './fast-miner.js'
-import {widened} from '../templates/classify.js'
-import type {ParamType} from '../templates/masking.js'
+import {widened} from '../templates/masking/classify.js'
+import type {ParamType} from '../templates/masking/index.js'
 
 /** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
 export class ByteOut {

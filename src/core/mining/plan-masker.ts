@@ -4,7 +4,7 @@
  * plan without masking it from scratch, and leaves the masker as scanBytes() and paramRanges()
  * would. FastMiner keeps the plans; `flare detect` and the string path never touch this.
  */
-import {Masker} from '../templates/masking.js'
+import {Masker} from '../templates/masking/index.js'
 import {
   COLON,
   DOT,
@@ -26,8 +26,8 @@ import {
   isBlockId,
   isIp,
   type Bytes,
-} from '../templates/classify.js'
-import type {ParamType} from '../templates/masking.js'
+} from '../templates/masking/classify.js'
+import type {ParamType} from '../templates/masking/index.js'
 import {H_BLOCK, H_DIGITS, H_GENERIC, H_IP, H_PATH, H_SLASH_IP, P_LIT, P_LIT_PARAM, P_PARTIAL, P_PARTIAL_WILD, P_WHOLE, type ShapePlan} from './shape-plan.js'
 
 /** shapeKey() of a message whose first token could be masked. */

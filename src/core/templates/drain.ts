@@ -4,7 +4,7 @@
  * leaves hold clusters compared by token similarity. Clusters sit on an intrusive doubly linked
  * list ordered by last use, so the least recently used one is evicted in O(1) at the cap.
  */
-import {WILDCARD, hasDigit} from './classify.js'
+import {WILDCARD, hasDigit} from './masking/classify.js'
 
 export interface DrainConfig {
   /** Tree depth counting the root and the length level: depth 4 routes on the first 2 tokens. */

@@ -10,7 +10,7 @@
  */
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
 import {Cluster, DrainTree} from './drain.js'
-import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking.js'
+import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking/index.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'

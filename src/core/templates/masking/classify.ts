@@ -3,7 +3,7 @@
  * (number, ip, hex, uuid, path, block, ...), decided by scanning its characters rather than by
  * running regexes, plus the small tables the token scan uses.
  */
-import type {MaskingConfig, ParamType} from './masking.js'
+import type {MaskingConfig, ParamType} from './config.js'
 
 /** UTF-8 bytes of a message: the masker works on bytes, so no string is made for a token it masks. */
 export type Bytes = Uint8Array
@@ -414,4 +414,10 @@ export function ipEnd(s: Bytes, a: number, to: number): number {
   // The run must end here, as isIp() needs its range to end after the quad or the port.
   if (i < to && ((s[i] >= 48 && s[i] <= 57) || s[i] === DOT || s[i] === COLON)) return -1
   return i
+}
+
+/** classifyBytes for a string (char offsets; tests and callers that hold text). */
+export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
+  const bytes = Buffer.from(s.slice(a, b), 'utf8')
+  return classifyBytes(bytes, 0, bytes.length, cfg, other)
 }

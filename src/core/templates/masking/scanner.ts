@@ -1,17 +1,14 @@
 /**
- * Masking: turns a message into the token sequence Drain mines, with variable-looking pieces
- * replaced by `<*>`. One scan over the message's UTF-8 bytes classifies each token (number, ip,
- * hex, uuid, path, block, ...) instead of running a list of regexes over every line, and no string
- * is made for a token unless a caller asks for it: that is what keeps the parse path fast. The
- * byte API (scanBytes, paramRanges) lets `flare parse` mask a line straight out of the read
- * buffer; the string API (scan, materialize, params) encodes into a scratch buffer first.
+ * Scanning: one pass over a message's UTF-8 bytes splits it into tokens and masks the
+ * variable-looking ones (number, ip, hex, uuid, path, block, ...; classify.ts types them) instead
+ * of running a list of regexes over every line, and no string is made for a token unless a caller
+ * asks for it. scanBytes() masks a line straight out of a buffer; scan() encodes a string into a
+ * scratch buffer first. The parameters of a scan are Masker's (masker.ts).
  */
-
 import {
   WILDCARD,
   CALENDAR,
   COLON,
-  C_SPACE,
   DOT,
   FNV_OFFSET,
   FNV_PRIME,
@@ -29,13 +26,10 @@ import {
   S_HIGH,
   UNIT,
   WILDCARD_HASH,
-  allDigits,
-  charClass,
   classifyBytes,
   type Bytes,
   contextWords,
   hasDigitIn,
-  hasScheme,
   hasLetter,
   isBlockId,
   isEmptyContainer,
@@ -47,72 +41,15 @@ import {
   stripPunctuation,
   widened,
 } from './classify.js'
-
-export {WILDCARD, hasDigit} from './classify.js'
+import {defaultMaskingConfig, type MaskingConfig, type ParamType} from './config.js'
 
 /**
  * An array of n copies of `value` with packed elements (`new Array(n)` makes a holey one): the
  * hot paths, and the slices taken of these arrays, then always meet one array kind, and optimised
  * code is not thrown away when a second kind shows up.
  */
-function packed<T>(n: number, value: T): T[] {
+export function packed<T>(n: number, value: T): T[] {
   return Array.from({length: n}, () => value)
-}
-
-
-export type ParamType = 'ip' | 'host' | 'number' | 'hex' | 'uuid' | 'path' | 'block' | 'url' | 'email' | 'time' | 'other'
-
-export interface Param {
-  value: string
-  type: ParamType
-}
-
-export interface MaskingConfig {
-  ip: boolean
-  /** host.name:port (a dotted host name with a numeric port). */
-  host: boolean
-  number: boolean
-  hex: boolean
-  uuid: boolean
-  path: boolean
-  /** HDFS block ids: blk_123, blk_-123. */
-  block: boolean
-  url: boolean
-  email: boolean
-  /** Times and dates inside messages: 12:04:33, 2017-12-31, 2017-12-31T10:00:00.123Z. */
-  time: boolean
-  /** Unit words after a masked number (KB, ms, sec, ...) join the parameter: `(1.98 KB)`, `<1 sec`. */
-  units: boolean
-  /** Any other segment containing a digit is a parameter (type 'other'), e.g. host names like node-17. */
-  digitSegments: boolean
-  /**
-   * Characters that split a whitespace token into segments that are masked on their own, so
-   * `size=42,` becomes `size=<*>,`. A token made only of parameters and these characters collapses
-   * to a single `<*>`.
-   */
-  delimiters: string
-}
-
-export const defaultMaskingConfig: Readonly<MaskingConfig> = Object.freeze({
-  ip: true,
-  host: true,
-  number: true,
-  hex: true,
-  uuid: true,
-  path: true,
-  block: true,
-  url: true,
-  email: true,
-  time: true,
-  units: true,
-  digitSegments: true,
-  delimiters: '=,;()[]{}"\'<>|#',
-})
-
-/** classifyBytes for a string (char offsets; tests and callers that hold text). */
-export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
-  const bytes = Buffer.from(s.slice(a, b), 'utf8')
-  return classifyBytes(bytes, 0, bytes.length, cfg, other)
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -122,20 +59,20 @@ const EMPTY = Buffer.alloc(0)
  * caller at a time. Offsets (starts, ends, parameter ranges) are byte offsets into the buffer of
  * the last scan.
  */
-export class Masker {
+export class TokenScanner {
   readonly config: Readonly<MaskingConfig>
-  private readonly delim = new Uint8Array(128)
+  protected readonly delim = new Uint8Array(128)
   protected readonly flags: Uint16Array
   // The last scan: its buffer and, per token, kind, byte range, signature and mask.
   protected buf: Buffer = EMPTY
   protected ascii = true
-  private scratch = Buffer.allocUnsafe(1024)
+  protected scratch = Buffer.allocUnsafe(1024)
   // Room for a 1 KB message's tokens from the start: growing them mid-file (a first long line)
   // would throw away the scan's optimised code.
   protected kinds = new Uint8Array(512)
   protected starts = new Int32Array(512)
   protected ends = new Int32Array(512)
-  private tokenHash = new Int32Array(512)
+  protected tokenHash = new Int32Array(512)
   /**
    * Index of the first token of the last scan that may hold an HDFS block id (`blk_` + digits:
    * a `_` and a digit), or -1; nextBlockToken() walks the others. Lets a caller look for block
@@ -154,11 +91,6 @@ export class Masker {
   protected tpEnd = new Int32Array(16)
   protected tpType: ParamType[] = packed<ParamType>(16, 'other')
   protected tpCount = 0
-  /** Parameters of the last paramRanges() call: byte ranges into the scanned buffer, and types. */
-  paramStart = new Int32Array(64)
-  paramEnd = new Int32Array(64)
-  // Filled up front (and on growth): optimised code that stores past an array's end deopts.
-  paramType: ParamType[] = packed<ParamType>(64, 'other')
   /** Hash of the last scan's masked token sequence. */
   hash = 0
   /**
@@ -306,37 +238,6 @@ export class Masker {
     return null
   }
 
-  /**
-   * Records the parameters masked inside the partly masked token buf[a, b) (`size=<*>`) from
-   * parameter np on; returns the next free index.
-   */
-  private innerParams(buf: Buffer, a: number, b: number, np: number): number {
-    this.maskToken(buf, a, b, true)
-    return this.recordedParams(np)
-  }
-
-  /** innerParams() for a token masked with its parameters recorded just now. */
-  protected recordedParams(np: number): number {
-    const found = this.tpCount
-    if (np + found > this.paramStart.length) this.growParams(np + found)
-    for (let j = 0; j < found; j++) {
-      this.paramStart[np] = this.tpStart[j]
-      this.paramEnd[np] = this.tpEnd[j]
-      this.paramType[np] = this.tpType[j]
-      np++
-    }
-    return np
-  }
-
-  /** Records buf[a, b) as parameter np with `type`; returns np + 1. */
-  protected wholeRange(np: number, a: number, b: number, type: ParamType): number {
-    if (np + 1 > this.paramStart.length) this.growParams(np + 1)
-    this.paramStart[np] = a
-    this.paramEnd[np] = b
-    this.paramType[np] = type
-    return np + 1
-  }
-
   /** Tokens of the last scan that may hold a block id (a `_` and a digit): how many. */
   get blockTokens(): number {
     return this.blockishCount
@@ -357,7 +258,7 @@ export class Masker {
   }
 
   /** The bytes buf[a, b) as a string. */
-  private text(a: number, b: number): string {
+  protected text(a: number, b: number): string {
     return this.ascii ? this.buf.latin1Slice(a, b) : this.buf.utf8Slice(a, b)
   }
 
@@ -365,7 +266,7 @@ export class Masker {
    * Shortcut for the common numeric shapes (decimals, IPs, ip:port, /ip:port): `<*>` when the
    * token is one, null to fall back to maskToken (which would give the same `<*>`).
    */
-  private numericShape(s: Bytes, a: number, b: number): string | null {
+  protected numericShape(s: Bytes, a: number, b: number): string | null {
     const cfg = this.config
     const c0 = s[a]
     if (c0 === SLASH) {
@@ -380,77 +281,8 @@ export class Masker {
     return cfg.ip && isIp(s, a, b) ? WILDCARD : null
   }
 
-  /**
-   * Typed parameters of `content` against a template of masked tokens: the values at its `<*>`
-   * positions and those masked inside partly masked tokens (`size=<*>`). Null when the content
-   * does not fit the template. Reuses the last scan when it was of this same string.
-   */
-  params(content: string, template: readonly string[]): Param[] | null {
-    if (this.lastContent !== content) this.scan(content)
-    const n = this.paramRanges(template)
-    if (n < 0) return null
-    const out: Param[] = new Array(n)
-    for (let k = 0; k < n; k++) out[k] = {value: this.text(this.paramStart[k], this.paramEnd[k]), type: this.paramType[k]}
-    return out
-  }
-
-  /**
-   * The last scan's parameters against `template`, as byte ranges in paramStart / paramEnd with
-   * their paramType. Returns their number, or -1 when the scanned line does not fit the template.
-   * `covers`: the caller knows the template's literal tokens equal the line's (its own cluster),
-   * so they are not compared again.
-   */
-  paramRanges(template: readonly string[], covers = false): number {
-    const n = this.count
-    if (template.length !== n) return -1
-    const buf = this.buf
-    let np = 0
-    for (let k = 0; k < n; k++) {
-      const m = this.masks[k]
-      const t = template[k]
-      const a = this.starts[k]
-      const b = this.ends[k]
-      if (t === WILDCARD) {
-        if (np + 1 > this.paramStart.length) this.growParams(np + 1)
-        this.paramStart[np] = a
-        this.paramEnd[np] = b
-        this.paramType[np] = m === WILDCARD ? this.wholeParam(k, np) : 'other'
-        np++
-      } else if (m === null) {
-        if (!covers && !this.literalEquals(k, t)) return -1
-      } else {
-        if (m !== t) return -1
-        np = this.innerParams(buf, a, b, np)
-      }
-    }
-    return np
-  }
-
-  /**
-   * The type of a token the last scan masked whole, from the scan when it knows it; otherwise the
-   * token is classified again and its parameter (e.g. `jk2_init` of `jk2_init()`) replaces range np.
-   */
-  private wholeParam(k: number, np: number): ParamType {
-    const kind = this.kinds[k]
-    if (kind !== 0) return kind === UNIT ? 'number' : 'time'
-    const type = this.types[k]
-    if (type) return type
-    this.maskToken(this.buf, this.starts[k], this.ends[k], true)
-    if (this.tpCount === 0) return 'other'
-    this.paramStart[np] = this.tpStart[0]
-    this.paramEnd[np] = this.tpEnd[0]
-    return this.tpType[0]
-  }
-
-  private growParams(need: number): void {
-    const n = Math.max(need, this.paramStart.length * 2)
-    this.paramStart = widened(this.paramStart, n)
-    this.paramEnd = widened(this.paramEnd, n)
-    while (this.paramType.length < n) this.paramType.push('other')
-  }
-
   /** True when literal token k of the last scan is exactly `t`. */
-  private literalEquals(k: number, t: string): boolean {
+  protected literalEquals(k: number, t: string): boolean {
     const a = this.starts[k]
     const len = this.ends[k] - a
     if (!this.ascii) return this.text(a, a + len) === t
@@ -485,38 +317,7 @@ export class Masker {
     return out
   }
 
-  /**
-   * Fills `out` with the masked tokens of `content` and returns their number (out.length is set).
-   * When `params` is given, it receives, per token, the parameters masked inside it (or null);
-   * `raw` receives the unmasked tokens.
-   */
-  tokenize(content: string, out: string[], params?: (Param[] | null)[], raw?: string[]): number {
-    const n = this.scan(content)
-    this.materialize(out)
-    if (raw) {
-      for (let k = 0; k < n; k++) raw[k] = this.text(this.starts[k], this.ends[k])
-      raw.length = n
-    }
-    if (params) {
-      for (let k = 0; k < n; k++) {
-        const a = this.starts[k]
-        const b = this.ends[k]
-        if (this.masks[k] === null) params[k] = null
-        else if (this.kinds[k] !== 0) params[k] = [{value: this.text(a, b), type: this.kinds[k] === UNIT ? 'number' : 'time'}]
-        else if (this.masks[k] === WILDCARD && allDigits(this.buf, a, b)) params[k] = [{value: this.text(a, b), type: 'number'}]
-        else {
-          this.maskToken(this.buf, a, b, true)
-          const found: Param[] = []
-          for (let j = 0; j < this.tpCount; j++) found.push({value: this.text(this.tpStart[j], this.tpEnd[j]), type: this.tpType[j]})
-          params[k] = found.length > 0 ? found : null
-        }
-      }
-      params.length = n
-    }
-    return n
-  }
-
-  private grow(): void {
+  protected grow(): void {
     const n = this.kinds.length * 2
     this.kinds = widened(this.kinds, n)
     this.starts = widened(this.starts, n)
@@ -525,12 +326,11 @@ export class Masker {
     this.blockish = widened(this.blockish, n)
   }
 
-
   /**
    * Month and weekday names next to a masked date part (`Fri Jun 17 07:07:00 2005`) and unit words
    * after a masked number (`2034 bytes (1.98 KB)`) become parameters too.
    */
-  private maskContextWords(s: Bytes, n: number): boolean {
+  protected maskContextWords(s: Bytes, n: number): boolean {
     const masks = this.masks
     let changed = false
     for (let pass = 0; pass < 2; pass++) {
@@ -558,7 +358,7 @@ export class Masker {
   }
 
   /** Records a parameter found inside the token being masked. */
-  private found(a: number, b: number, type: ParamType): void {
+  protected found(a: number, b: number, type: ParamType): void {
     const n = this.tpCount
     if (n >= this.tpStart.length) {
       this.tpStart = widened(this.tpStart, n * 2)
