@@ -7,6 +7,7 @@
  * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes
  * through the record assembler and the string miner.
  */
+import {LEVEL_RANK} from '../severity.js'
 import {isUtf8} from 'node:buffer'
 import {once} from 'node:events'
 import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
@@ -19,8 +20,6 @@ import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from '
 import {loadTemplateState} from './state-file.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
 
-/** Severity rank used to remember the worst level per template. */
-const LEVEL_RANK: Record<string, number> = {TRACE: 0, DEBUG: 1, INFO: 2, NOTICE: 3, WARN: 4, ERROR: 5, CRITICAL: 6, ALERT: 7, EMERGENCY: 8, FATAL: 8}
 
 /** A region in input order; a worker's result is taken at its turn if still current (ParsePool). */
 interface Job {
