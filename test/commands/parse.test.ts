@@ -6,7 +6,7 @@ import {parse as parseCsv} from 'csv-parse/sync'
 import {spawn} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {FlareError} from '../../src/core/errors.js'
-import {parseToCsv, type ParseOptions, type ParseSummary} from '../../src/core/parse.js'
+import {parseToCsv, type ParseOptions, type ParseSummary} from '../../src/core/mining/csv-export.js'
 import {datasets, repoRoot, runCli} from '../helpers/cli.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-cli-'))
@@ -124,7 +124,7 @@ describe('flare parse', () => {
     expect(stderr).not.toMatch(/Error|bug/)
   })
 
-  // The worker threads run only from the build (dist/core/parse-worker.js), hence the CLI here.
+  // The worker threads run only from the build (dist/core/mining/worker.js), hence the CLI here.
   it('writes the same CSV with worker threads as without, on a large HDFS log with surprises late in it (built CLI)', async () => {
     const sample = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n')
     const parts: string[] = []

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {fromRows} from '../../../src/core/features/matrix.js'
 import {buildIncidents, type DraftIncident} from '../../../src/core/incidents/build.js'
-import type {TemplateMeta} from '../../../src/core/mine.js'
+import type {TemplateMeta} from '../../../src/core/mining/mine.js'
 import {Session} from '../../../src/core/sessions/store.js'
 
 /** Template index → [text, level, count in the whole log]. */
