@@ -22,10 +22,13 @@ process.on('uncaughtException', (error) => {
 let prestart
 if (process.argv[2] === 'parse') {
   try {
-    prestart = await import('../dist/core/parse-prestart.js')
-    prestart.prestartParse(process.argv.slice(3))
+    const {readFileSync} = await import('node:fs')
+    // The command's own flags, as the build wrote them down for oclif.
+    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8'))
+    prestart = await import('../dist/core/mining/prestart.js')
+    prestart.prestartParse(process.argv.slice(3), manifest.commands.parse.flags)
   } catch {
-    // Not built, or threads cannot start: the run starts its workers itself, as usual.
+    // Not built (no manifest), or threads cannot start: the run starts its workers itself, as usual.
   }
 }
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {basename} from 'node:path'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
-import {parseToCsv, type ParseSummary} from '../core/parse.js'
+import {parseToCsv, type ParseSummary} from '../core/mining/csv-export.js'
 import {int, ms, rate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {out} from '../ui/style.js'

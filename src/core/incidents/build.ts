@@ -1,5 +1,5 @@
 import type {FeatureMatrix} from '../features/matrix.js'
-import type {TemplateMeta} from '../mine.js'
+import type {TemplateMeta} from '../mining/mine.js'
 import type {Incident, Severity} from '../results.js'
 import {isCriticalLevel, levelClass, mentionsFailure} from '../severity.js'
 import type {Session} from '../sessions/store.js'

@@ -3,7 +3,7 @@
  * picks from the ingest format name.
  */
 import {type DrainConfig, defaultDrainConfig} from './drain.js'
-import {type MaskingConfig, defaultMaskingConfig} from './masking.js'
+import {type MaskingConfig, defaultMaskingConfig} from './masking/index.js'
 
 export interface TemplateMinerConfig {
   drain: DrainConfig

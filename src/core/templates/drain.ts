@@ -4,7 +4,7 @@
  * leaves hold clusters compared by token similarity. Clusters sit on an intrusive doubly linked
  * list ordered by last use, so the least recently used one is evicted in O(1) at the cap.
  */
-import {WILDCARD, hasDigit} from './masking.js'
+import {WILDCARD, hasDigit} from './masking/classify.js'
 
 export interface DrainConfig {
   /** Tree depth counting the root and the length level: depth 4 routes on the first 2 tokens. */
@@ -39,10 +39,6 @@ export class Cluster {
   alive = true
   /** Owner slot for the miner (its template group). */
   group: unknown = null
-  /** Scratch counter for a consumer (flare parse's workers count lines per cluster in it). */
-  tally = 0
-  /** Free slot for a consumer's per-cluster cache (flare parse keeps the template's CSV bytes). */
-  memo: unknown = null
   prev: Cluster | null = null
   next: Cluster | null = null
   private text: string | null = null

@@ -9,6 +9,6 @@ export {
   resolveConfig,
 } from './config.js'
 export {type DrainConfig, defaultDrainConfig, DrainTree, Cluster, similarity} from './drain.js'
-export {type MaskingConfig, type Param, type ParamType, defaultMaskingConfig, Masker, classifySegment, WILDCARD} from './masking.js'
+export {type MaskingConfig, type Param, type ParamType, defaultMaskingConfig, Masker, classifySegment, WILDCARD} from './masking/index.js'
 export {type TemplateState, TEMPLATE_STATE_VERSION} from './state.js'
 // Validation (zod) is in './state-schema.js', imported by the callers that read state files.

@@ -10,8 +10,7 @@
  */
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
 import {Cluster, DrainTree} from './drain.js'
-import {Masker, PLAN_MASKABLE, type Param, WILDCARD} from './masking.js'
-import {P_LIT_PARAM, ShapePlan} from './plan.js'
+import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking/index.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
@@ -38,23 +37,20 @@ export interface TemplateInfo {
   count: number
 }
 
-interface CacheEntry {
+/** An entry of the masked-line cache (a chain per hash). */
+export interface CacheEntry {
   tokens: string[]
   cluster: Cluster
   next: CacheEntry | undefined
-  /** The shape's plan, once a byte-path line hit this entry (see the plan cache). */
-  plan: ShapePlan | null
+  /** Free for a subclass's per-shape data (FastMiner keeps the shape's plan here). */
+  plan: unknown
 }
 
-/** Plans at most (they are made for shapes seen twice; HDFS has a few dozen). */
-const MAX_PLANS = 4096
-/** Plans per bucket at most: a line tries each of its bucket's plans before it is masked. */
-const MAX_BUCKET = 16
-
-class TemplateGroup {
+/** The clusters that share one template id (see the module comment). */
+export class TemplateGroup {
   readonly clusters: Cluster[] = []
   readonly keys: string[] = []
-  /** missCount when the template was created, or a cluster of it last generalised or was evicted. */
+  /** The miner's miss count when the template was created, or a cluster of it last generalised or was evicted. */
   changedAt = 0
   constructor(readonly templateId: string) {}
 
@@ -69,38 +65,46 @@ class TemplateGroup {
   }
 }
 
+/**
+ * The miner's public surface is what every command needs (add, match, parameters, templates,
+ * state). The protected members and hooks are for FastMiner (src/core/mining/fast-miner.ts),
+ * which adds the byte path, shape plans and the replication of its decisions to worker threads.
+ */
 export class TemplateMiner {
   readonly config: Readonly<TemplateMinerConfig>
-  private readonly masker: Masker
-  private readonly tree: DrainTree
-  private readonly byId = new Map<string, TemplateGroup>()
+  protected readonly masker: Masker
+  protected readonly tree: DrainTree
+  protected readonly byId = new Map<string, TemplateGroup>()
   /** Constant-token key → group, for joining clusters of different lengths. */
   private readonly byKey = new Map<string, TemplateGroup>()
   /** Masked-line hash → cluster: lines of an already-seen shape skip the tree search. */
-  private readonly cache = new Map<number, CacheEntry>()
+  protected readonly cache = new Map<number, CacheEntry>()
   private cacheEntries = 0
   private nextId = 1
-  /**
-   * The plan cache of the byte path: shape plans by the key of their first token (see
-   * Masker.shapeKey). A line that fits a valid plan of its bucket maps to the plan's cluster
-   * without being masked, hashed and looked up; Masker.fitPlan leaves its parameters ready.
-   */
-  private readonly plans = new Map<number, ShapePlan[]>()
-  private planCount = 0
-  /** False: no plans are made (every line is masked); for comparing the two paths. */
-  usePlans = true
-  /** Byte-path lines a plan served. */
-  planHits = 0
-  /** Parameters of the last addBytes() / lookupBytes() when a plan served it; -2 when not. */
-  private planParams = -2
-  /** The cache entry the last byte-path scan hit, for lastParamRanges() to make its plan. */
-  private planFor: CacheEntry | null = null
+  /** Messages that missed the cache so far (the only ones that can change the tree). */
+  protected misses = 0
+  /** The cache entry the last assign() hit; null when it missed. */
+  protected hit: CacheEntry | null = null
 
   constructor(options: TemplateMinerOptions = {}) {
     this.config = resolveConfig(options)
-    this.masker = new Masker(this.config.masking)
+    this.masker = this.createMasker(this.config.masking)
     this.tree = new DrainTree(this.config.drain, (c) => this.evicted(c))
   }
+
+  protected createMasker(config: Readonly<MaskingConfig>): Masker {
+    return new Masker(config)
+  }
+
+  protected newCluster(templateId: string, tokens: string[], count: number): Cluster {
+    return new Cluster(templateId, tokens, count)
+  }
+
+  /** Called on every cache miss of add(), with the masked tokens (not to be kept) and their hash. */
+  protected missed(_tokens: readonly string[], _hash: number): void {}
+
+  /** Called when the masked-line cache is emptied at its cap (which remaps shapes seen before). */
+  protected cacheCleared(): void {}
 
   /** Number of live template ids (at most drain.maxClusters). */
   get size(): number {
@@ -114,8 +118,6 @@ export class TemplateMiner {
 
   /** Mines one message: assigns it to a template, creating or generalising one as needed. */
   add(content: string): AddResult {
-    this.planParams = -2
-    this.planFor = null
     this.masker.scan(content)
     const cluster = this.assign()
     const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change: this.lastChange}
@@ -123,186 +125,11 @@ export class TemplateMiner {
     return result
   }
 
-  /**
-   * Mines the UTF-8 message buf[from, to) as add() does a string, without making strings for it.
-   * Returns the cluster; its templateId is the line's template id, templateOf() its text, and
-   * lastParamRanges() its parameters. `lastChange` tells whether a template was created or changed.
-   */
-  addBytes(buf: Buffer, from: number, to: number): Cluster {
-    const planned = this.fromPlan(buf, from, to)
-    if (planned !== null) {
-      planned.count++
-      this.tree.touch(planned)
-      this.lastChange = 'none'
-      return planned
-    }
-    this.masker.scanBytes(buf, from, to)
-    return this.assign(true)
-  }
-
-  /** The cluster of the first valid plan of the line's bucket that the line fits, or null. */
-  private fromPlan(buf: Buffer, from: number, to: number): Cluster | null {
-    this.planParams = -2
-    this.planFor = null
-    if (this.planCount === 0) return null
-    const key = this.masker.shapeKey(buf, from, to)
-    const bucket = key < 0 ? undefined : this.plans.get(key)
-    if (bucket === undefined) return null
-    for (let j = 0; j < bucket.length; j++) {
-      const plan = bucket[j]
-      if (!this.planValid(plan)) continue
-      const np = this.masker.fitPlan(buf, from, to, plan)
-      if (np < 0) continue
-      // One step towards the front: the bucket's common shapes end up tried first.
-      if (j > 0) {
-        bucket[j] = bucket[j - 1]
-        bucket[j - 1] = plan
-      }
-      this.planParams = np
-      this.planHits++
-      return plan.cluster
-    }
-    return null
-  }
-
-  /**
-   * A plan stays valid while its cluster lives, its template group is unchanged (no cluster of it
-   * generalised, joined or left since: the parameters are read against the group's clusters).
-   * Emptying the cache, which can remap a shape, drops every plan.
-   */
-  private planValid(plan: ShapePlan): boolean {
-    const cluster = plan.cluster as Cluster
-    return cluster.alive && (cluster.group as TemplateGroup).changedAt <= plan.epoch
-  }
-
-  /** Makes (or renews) the plan of cache entry `entry`, whose line's parameters fit `template`. */
-  private makePlan(entry: CacheEntry, template: readonly string[]): void {
-    const masker = this.masker
-    const renew = entry.plan !== null
-    const plan = entry.plan ?? new ShapePlan()
-    if (!masker.planFrom(template, plan) || plan.n === 0) return
-    plan.cluster = entry.cluster
-    plan.epoch = this.missCount
-    if (renew || this.planCount >= MAX_PLANS) return
-    // The bucket a line of this shape looks in: its first token decides, as in shapeKey.
-    const key = plan.ops[0] <= P_LIT_PARAM ? masker.shapeKey(plan.lits, plan.litStart[0], plan.litEnd[0]) : PLAN_MASKABLE
-    let bucket = this.plans.get(key)
-    if (bucket === undefined) this.plans.set(key, (bucket = []))
-    if (bucket.length >= MAX_BUCKET) return
-    bucket.push(plan)
-    entry.plan = plan
-    this.planCount++
-  }
-
   /** What the last add() / addBytes() did to the templates. */
   lastChange: TemplateChange = 'none'
 
-  /**
-   * When set, every message that missed the cache (the only ones that can change the tree) is
-   * appended as its masked tokens and hash. Replaying the log in order with replay() on a miner
-   * that started from the same state gives an identical miner: how `flare parse` keeps the
-   * read-only replicas in its worker threads in step.
-   */
-  missLog: Array<{tokens: string[]; hash: number}> | null = null
-
-  /** Clusters evicted at the cap so far (replicas are only exact while this is 0). */
-  evictions = 0
-
-  /** Messages that missed the cache so far (= entries ever appended to missLog). */
-  missCount = 0
-
-  /** Times the masked-line cache was emptied at its cap (which remaps shapes seen before it). */
-  cacheClears = 0
-
-  /**
-   * True when template `templateId` was created or changed (a cluster of it generalised or was
-   * evicted) by a miss after the first `version` misses: rows a replica wrote for it at that version may
-   * differ from this miner's.
-   */
-  changedSince(templateId: string, version: number): boolean {
-    const group = this.byId.get(templateId)
-    return !group || group.changedAt > version
-  }
-
-  /** Applies one entry of another miner's missLog (see there); `count` false: the line is counted elsewhere. */
-  replay(tokens: string[], hash: number, count = true): void {
-    this.missCount++
-    // Tokens that crossed a thread boundary are copies in an array of another kind: rebuild the
-    // array as materialize() does and make wildcards the one shared string again, so the hot
-    // paths see one array shape and compare wildcards by reference.
-    const own: string[] = []
-    for (let i = 0; i < tokens.length; i++) own.push(tokens[i] === WILDCARD ? WILDCARD : tokens[i])
-    const cluster = this.assignTokens(own, hash, undefined)
-    if (!count) cluster.count--
-  }
-
-  /**
-   * The cluster the UTF-8 message buf[from, to) maps to through the masked-line cache, without
-   * changing anything; null when the line's shape was never seen (it would need the tree).
-   * lastParamRanges() then describes its parameters.
-   */
-  lookupBytes(buf: Buffer, from: number, to: number): Cluster | null {
-    const planned = this.fromPlan(buf, from, to)
-    if (planned !== null) return planned
-    const masker = this.masker
-    masker.scanBytes(buf, from, to)
-    let entry = this.cache.get(masker.hash)
-    while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
-    if (entry === undefined || !entry.cluster.alive) return null
-    this.planFor = entry
-    return entry.cluster
-  }
-
-  /** Adds occurrences counted elsewhere (a replica's) to cluster `index` of template `templateId`. */
-  addCount(templateId: string, index: number, count: number): void {
-    const cluster = this.byId.get(templateId)?.clusters[index]
-    if (!cluster) return
-    cluster.count += count
-    this.tree.touch(cluster)
-  }
-
-  /** Position of a cluster within its template's clusters (for addCount). */
-  clusterIndex(cluster: Cluster): number {
-    return (cluster.group as TemplateGroup).clusters.indexOf(cluster)
-  }
-
-  /** The current text of a cluster's template (its group's, see the class comment). */
-  templateOf(cluster: Cluster): string {
-    return (cluster.group as TemplateGroup).template
-  }
-
-  /**
-   * Parameters of the last addBytes() message against the template of `cluster`, the cluster
-   * addBytes() returned (picked among the template's clusters as extractParams() does): their number, with byte ranges and types in the masker's paramStart / paramEnd /
-   * paramType, or -1 when the message fits none of the template's clusters.
-   */
-  lastParamRanges(cluster: Cluster): number {
-    if (this.planParams !== -2) return this.planParams
-    const group = cluster.group as TemplateGroup
-    for (const c of group.clusters) {
-      // The line's own cluster covers it: it generalised to the line's shape when the shape was
-      // first seen, and templates only ever gain wildcards.
-      const n = this.masker.paramRanges(c.tokens, c === cluster)
-      if (n >= 0) {
-        const entry = this.planFor
-        if (entry !== null && this.usePlans && (entry.plan === null || !this.planValid(entry.plan))) this.makePlan(entry, c.tokens)
-        this.planFor = null
-        return n
-      }
-    }
-    return -1
-  }
-
-  /** The masker whose last scan lastParamRanges() describes (read its param arrays only). */
-  get scanner(): Masker {
-    return this.masker
-  }
-
-  /**
-   * Assigns the masker's last scan to a cluster (the shared body of add and addBytes); `bytes`:
-   * a byte-path scan, whose cache hit may get a plan.
-   */
-  private assign(bytes = false): Cluster {
+  /** Assigns the masker's last scan to a cluster (the shared body of add and FastMiner.addBytes). */
+  protected assign(): Cluster {
     const masker = this.masker
     const hash = masker.hash
     let entry = this.cache.get(hash)
@@ -312,17 +139,18 @@ export class TemplateMiner {
       cluster.count++
       this.tree.touch(cluster)
       this.lastChange = 'none'
-      if (bytes) this.planFor = entry
+      this.hit = entry
       return cluster
     }
+    this.hit = null
     const tokens = masker.materialize()
-    this.missCount++
-    if (this.missLog) this.missLog.push({tokens: tokens.slice(), hash})
+    this.misses++
+    this.missed(tokens, hash)
     return this.assignTokens(tokens, hash, entry)
   }
 
   /** The cache-miss path of assign(): the Drain tree decides, and the cache learns the shape. */
-  private assignTokens(tokens: string[], hash: number, entry: CacheEntry | undefined): Cluster {
+  protected assignTokens(tokens: string[], hash: number, entry: CacheEntry | undefined): Cluster {
     if (entry === undefined) {
       entry = this.cache.get(hash)
       while (entry !== undefined && !sameTokens(entry.tokens, tokens)) entry = entry.next
@@ -335,7 +163,7 @@ export class TemplateMiner {
       if (cluster.generalize(tokens)) {
         const group = cluster.group as TemplateGroup
         if (group.clusters[0] === cluster) change = 'updated'
-        group.changedAt = this.missCount
+        group.changedAt = this.misses
         this.register(group, cluster.tokens)
       }
       cluster.count++
@@ -346,13 +174,13 @@ export class TemplateMiner {
       if (!group) {
         group = new TemplateGroup(`T${this.nextId++}`)
         this.byId.set(group.templateId, group)
-        group.changedAt = this.missCount
+        group.changedAt = this.misses
         change = 'new'
       }
       // A cluster joining a template (another length of it) changes nothing its lines wrote: the
       // text is the first cluster's, and their parameters are read against the first cluster that
       // fits them, which comes before the newcomer. So changedAt stays.
-      cluster = new Cluster(group.templateId, tokens.slice(), 1)
+      cluster = this.newCluster(group.templateId, tokens.slice(), 1)
       cluster.group = group
       group.clusters.push(cluster)
       this.register(group, cluster.tokens)
@@ -363,9 +191,7 @@ export class TemplateMiner {
       if (this.cacheEntries >= this.config.cacheSize) {
         this.cache.clear()
         this.cacheEntries = 0
-        this.cacheClears++
-        this.plans.clear()
-        this.planCount = 0
+        this.cacheCleared()
       }
       this.cache.set(hash, {tokens, cluster, next: this.cache.get(hash), plan: null})
       this.cacheEntries++
@@ -376,8 +202,6 @@ export class TemplateMiner {
 
   /** The template a message would join, without changing any state; null when none fits. */
   match(content: string): MatchResult | null {
-    this.planParams = -2
-    this.planFor = null
     const masker = this.masker
     masker.scan(content)
     let entry = this.cache.get(masker.hash)
@@ -395,12 +219,11 @@ export class TemplateMiner {
     group.keys.push(key)
   }
 
-  private evicted(cluster: Cluster): void {
-    this.evictions++
+  protected evicted(cluster: Cluster): void {
     const group = this.byId.get(cluster.templateId)
     if (!group) return
-    // Plans read parameters against the group's clusters: one leaving changes the group.
-    group.changedAt = this.missCount
+    // Parameters are read against the group's clusters: one leaving changes the group.
+    group.changedAt = this.misses
     const i = group.clusters.indexOf(cluster)
     if (i >= 0) group.clusters.splice(i, 1)
     if (group.clusters.length > 0) return
@@ -457,8 +280,8 @@ export class TemplateMiner {
    * Rebuilds a miner from toJSON() output. `state` must be valid: state read from a file goes
    * through parseTemplateState (state-schema.ts) first, which throws FlareError when it is not.
    */
-  static fromJSON(state: TemplateState, overrides: TemplateMinerOptions = {}): TemplateMiner {
-    const miner = new TemplateMiner({
+  static fromJSON<M extends TemplateMiner>(this: new (options?: TemplateMinerOptions) => M, state: TemplateState, overrides: TemplateMinerOptions = {}): M {
+    const miner = new this({
       drain: {...state.config.drain, ...overrides.drain},
       masking: {...state.config.masking, ...overrides.masking},
       extractParams: overrides.extractParams ?? state.config.extractParams,
@@ -472,7 +295,7 @@ export class TemplateMiner {
         group = new TemplateGroup(s.id)
         miner.byId.set(s.id, group)
       }
-      const c = new Cluster(s.id, tokens, s.count)
+      const c = miner.newCluster(s.id, tokens, s.count)
       c.group = group
       group.clusters.push(c)
       miner.register(group, tokens)

@@ -48,7 +48,7 @@ export const templateStateSchema = z.object({
       count: z.number().int().min(0),
     }),
   ),
-})
+}) satisfies z.ZodType<TemplateState>
 
 export function parseTemplateState(input: unknown): TemplateState {
   const version = (input as {version?: unknown} | null)?.version

@@ -1,8 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {Masker, type Param, classifySegment, defaultMaskingConfig} from '../../../src/core/templates/index.js'
-import {isIp} from '../../../src/core/templates/classify.js'
-import {ipEnd} from '../../../src/core/templates/masking.js'
+import {ipEnd, isIp} from '../../../src/core/templates/masking/classify.js'
 import {mulberry32} from '../../../src/core/detect/random.js'
 
 function mask(content: string, config = {}): {tokens: string[]; params: (Param[] | null)[]} {

@@ -2,10 +2,11 @@ import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseToCsv} from '../../src/core/parse.js'
-import {ByteOut, HdfsFastPath, wideCopiesExact} from '../../src/core/parse-bytes.js'
-import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
-import {datasets, repoRoot} from '../helpers/cli.js'
+import {parseToCsv} from '../../../src/core/mining/csv-export.js'
+import {ByteOut, HdfsFastPath, wideCopiesExact} from '../../../src/core/mining/fast-path.js'
+import {configForFormat} from '../../../src/core/templates/index.js'
+import {FastMiner} from '../../../src/core/mining/fast-miner.js'
+import {datasets, repoRoot} from '../../helpers/cli.js'
 
 /**
  * The byte-level fast path of `flare parse` must write exactly what the record assembler and the
@@ -82,7 +83,7 @@ describe('flare parse fast path', () => {
       const fast = new HdfsFastPath(1 << 20)
       expect(fast.validate(text, 0, text.length)).toBe(true)
       const out = new ByteOut(1 << 16)
-      fast.write(text, first, new TemplateMiner(configForFormat('hdfs')), out, {lines: 0, records: 0, blank: 0})
+      fast.write(text, first, new FastMiner(configForFormat('hdfs')), out, {lines: 0, records: 0, blank: 0})
       const rows = Buffer.concat(out.take(true)).toString('utf8').trimEnd().split('\n')
       expect(rows.map((r) => r.slice(0, r.indexOf(',')))).toEqual(Array.from({length: 24}, (_, i) => String(first + i)))
       expect(rows.every((r) => r.includes(',T1,Served block <*> to <*>,081109 '))).toBe(true)
@@ -172,15 +173,15 @@ describe('flare parse string path on large files', () => {
   }, 60_000)
 })
 
-describe('TemplateMiner replicas', () => {
+describe('FastMiner replicas', () => {
   it('replaying the miss log gives a miner that maps and describes every line the same way', () => {
     const lines = readFileSync(path.join(repoRoot, 'data/hdfs_sample.log'), 'utf8').trimEnd().split('\n').map((l) => l.slice(l.indexOf(': ') + 2))
-    const main = new TemplateMiner(configForFormat('hdfs'))
+    const main = new FastMiner(configForFormat('hdfs'))
     main.missLog = []
     for (const l of lines) main.add(l)
     expect(main.missCount).toBe(main.missLog.length)
     expect(main.missCount).toBeLessThan(lines.length / 5)
-    const replica = new TemplateMiner(configForFormat('hdfs'))
+    const replica = new FastMiner(configForFormat('hdfs'))
     for (const m of main.missLog) replica.replay(m.tokens, m.hash)
     expect(replica.templates().map((t) => [t.id, t.template])).toEqual(main.templates().map((t) => [t.id, t.template]))
     for (const l of lines.slice(0, 2000)) {
@@ -200,7 +201,7 @@ describe('TemplateMiner replicas', () => {
   })
 
   it('records which templates a miss changed, for deciding whether a worker result is still current', () => {
-    const m = new TemplateMiner(configForFormat('hdfs'))
+    const m = new FastMiner(configForFormat('hdfs'))
     const id = m.add('Verification succeeded for blk_1 at node alpha').templateId
     m.add('Verification succeeded for blk_2 at node alpha')
     const v = m.missCount
@@ -213,7 +214,7 @@ describe('TemplateMiner replicas', () => {
   })
 
   it('does not count another length of a template joining it as a change (its lines are written the same)', () => {
-    const m = new TemplateMiner(configForFormat('hdfs'))
+    const m = new FastMiner(configForFormat('hdfs'))
     const line = (extra: string) => `10.0.0.1:50010 Starting thread to transfer block blk_1 to 10.0.0.2:50010${extra}`
     const id = m.add(line('')).templateId
     const before = m.extractParams(line(''), id)
@@ -229,10 +230,10 @@ describe('TemplateMiner replicas', () => {
 
 describe('LineSplitter byte regions', () => {
   it('decoding a carried line late does not disturb the line being carried now', async () => {
-    const {LineSplitter} = await import('../../src/core/ingest/line-splitter.js')
+    const {LineSplitter} = await import('../../../src/core/ingest/line-splitter.js')
     const stats = {lines: 0, truncatedLines: 0, invalidUtf8Lines: 0}
     const s = new LineSplitter(1 << 20, stats, () => {})
-    const regions: import('../../src/core/ingest/line-splitter.js').ByteRegion[] = []
+    const regions: import('../../../src/core/ingest/line-splitter.js').ByteRegion[] = []
     s.pushRegions(Buffer.from('one\ntw'), regions)
     s.pushRegions(Buffer.from('o\nthree\nfo'), regions) // carries "fo"
     const lines: string[] = []

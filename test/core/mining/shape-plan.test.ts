@@ -1,12 +1,13 @@
 /**
- * Shape plans (templates/plan.ts): a line a plan serves must come out exactly as if it had been
+ * Shape plans (mining/shape-plan.ts): a line a plan serves must come out exactly as if it had been
  * masked, hashed and looked up — same cluster, template, parameters and types, same masker state
  * for the row writer, same miner state afterwards. The reference is the same miner with plans off.
  */
 import {describe, expect, it} from 'vitest'
 
 import {mulberry32} from '../../../src/core/detect/random.js'
-import {TemplateMiner, configForFormat, type Cluster, type TemplateMinerOptions} from '../../../src/core/templates/index.js'
+import {configForFormat, type TemplateMinerOptions} from '../../../src/core/templates/index.js'
+import {FastMiner, type FastCluster} from '../../../src/core/mining/fast-miner.js'
 
 /** Deterministic random numbers for the generated corpus. */
 const rng = mulberry32
@@ -75,7 +76,7 @@ interface Seen {
 }
 
 /** What the row writer reads after a byte-path call (cluster and masker state). */
-function seen(miner: TemplateMiner, cluster: Cluster, bytes: Buffer, from = 0): Seen {
+function seen(miner: FastMiner, cluster: FastCluster, bytes: Buffer, from = 0): Seen {
   const m = miner.scanner
   const n = miner.lastParamRanges(cluster)
   const params: string[] = []
@@ -95,9 +96,9 @@ function embedded(line: string, r: () => number): {bytes: Buffer; from: number; 
   return {bytes, from: pad, to: pad + body.length}
 }
 
-function compare(options: TemplateMinerOptions, lines: string[], seed: number): {planned: TemplateMiner; plain: TemplateMiner} {
-  const planned = new TemplateMiner(options)
-  const plain = new TemplateMiner(options)
+function compare(options: TemplateMinerOptions, lines: string[], seed: number): {planned: FastMiner; plain: FastMiner} {
+  const planned = new FastMiner(options)
+  const plain = new FastMiner(options)
   plain.usePlans = false
   const r = rng(seed)
   for (let i = 0; i < lines.length; i++) {
@@ -134,11 +135,11 @@ describe('shape plans', () => {
 
   it('give a read-only replica the same answers as a replica without plans', () => {
     const lines = corpus(8_000, 21)
-    const main = new TemplateMiner(configForFormat('hdfs'))
+    const main = new FastMiner(configForFormat('hdfs'))
     main.missLog = []
     for (const l of lines.slice(0, 4_000)) main.add(l)
-    const replica = new TemplateMiner(configForFormat('hdfs'))
-    const plain = new TemplateMiner(configForFormat('hdfs'))
+    const replica = new FastMiner(configForFormat('hdfs'))
+    const plain = new FastMiner(configForFormat('hdfs'))
     plain.usePlans = false
     for (const m of main.missLog) {
       replica.replay(m.tokens, m.hash)
@@ -156,7 +157,7 @@ describe('shape plans', () => {
   })
 
   it('are dropped when their template changes, so parameters follow the new template', () => {
-    const m = new TemplateMiner(configForFormat('hdfs'))
+    const m = new FastMiner(configForFormat('hdfs'))
     const add = (line: string) => {
       const bytes = Buffer.from(line)
       return seen(m, m.addBytes(bytes, 0, bytes.length), bytes)

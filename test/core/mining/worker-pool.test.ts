@@ -5,17 +5,18 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import type {Worker} from 'node:worker_threads'
 import {afterAll, describe, expect, it} from 'vitest'
-import type {ParsePool as Pool} from '../../src/core/parse-pool.js'
-import type {ByteRegion} from '../../src/core/ingest/line-splitter.js'
-import {TemplateMiner, configForFormat} from '../../src/core/templates/index.js'
-import {repoRoot} from '../helpers/cli.js'
+import type {ParsePool as Pool} from '../../../src/core/mining/worker-pool.js'
+import type {ByteRegion} from '../../../src/core/ingest/line-splitter.js'
+import {configForFormat} from '../../../src/core/templates/index.js'
+import {FastMiner} from '../../../src/core/mining/fast-miner.js'
+import {repoRoot} from '../../helpers/cli.js'
 
 /**
  * The worker pool of `flare parse` as built (the worker script exists only in dist/, which
  * `npm test` builds first). Regions that say where they lie in the input file are read there by
  * the worker; it must refuse bytes that are not what the main thread read.
  */
-const built = path.join(repoRoot, 'dist/core/parse-pool.js')
+const built = path.join(repoRoot, 'dist/core/mining/worker-pool.js')
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-parse-pool-'))
 const pools: Pool[] = []
 afterAll(async () => {
@@ -31,7 +32,7 @@ async function twoThreads(n: number): Promise<{pool: Pool; text: string; buf: Bu
   const buf = Buffer.from(text)
   const pool = new ParsePool(2, 1 << 20, undefined, 8)
   pools.push(pool)
-  const miner = new TemplateMiner(configForFormat('hdfs'))
+  const miner = new FastMiner(configForFormat('hdfs'))
   pool.start(miner, {state: null, config: miner.config})
   return {pool, text, buf, end: buf.lastIndexOf(10)}
 }
@@ -46,7 +47,7 @@ describe.runIf(existsSync(built))('parse worker pool (dist)', () => {
     const buf = Buffer.from(text)
     const pool = new ParsePool(1, 1 << 20, file)
     pools.push(pool)
-    const miner = new TemplateMiner(configForFormat('hdfs'))
+    const miner = new FastMiner(configForFormat('hdfs'))
     pool.start(miner, {state: null, config: miner.config})
     const end = buf.lastIndexOf(10)
     const region = (start: number, offset: number | undefined): ByteRegion => ({buf, start, end, carried: false, truncated: false, offset})
@@ -127,7 +128,7 @@ describe.runIf(existsSync(built))('parse workers started ahead (dist)', () => {
     expect(threadsOf(pool)[0].worker).toBe(ahead[0])
     // One pool thread: the second worker started ahead is stopped.
     expect(typeof (await exits[1])).toBe('number')
-    const miner = new TemplateMiner(configForFormat('hdfs'))
+    const miner = new FastMiner(configForFormat('hdfs'))
     pool.start(miner, {state: null, config: miner.config})
     const text = Array.from({length: 50}, (_, i) => line(i)).join('\n') + '\n'
     const buf = Buffer.from(text)

@@ -4,13 +4,14 @@
  * Only lines whose bytes can be vouched for take it (see parseHdfsBytes); the caller sends
  * every other region through the string pipeline, so the output is the same either way.
  */
-import {levelAt} from './ingest/formats/format.js'
-import {parseHdfsBytes, type HdfsByteFields} from './ingest/formats/hdfs.js'
-import {nthNewline} from './ingest/line-splitter.js'
+import {levelAt} from '../ingest/formats/format.js'
+import {parseHdfsBytes, type HdfsByteFields} from '../ingest/formats/hdfs.js'
+import {nthNewline} from '../ingest/line-splitter.js'
 import {isUtf8} from 'node:buffer'
-import {TemplateMiner, configForFormat, type Cluster} from './templates/index.js'
-import {widened} from './templates/classify.js'
-import type {ParamType} from './templates/masking.js'
+import {configForFormat} from '../templates/index.js'
+import {FastMiner, type FastCluster} from './fast-miner.js'
+import {widened} from '../templates/masking/classify.js'
+import type {ParamType} from '../templates/masking/index.js'
 
 /** A growable output buffer the fast path writes rows into; `take()` hands out what is full. */
 export class ByteOut {
@@ -106,7 +107,7 @@ function piece(text: string): Piece {
 
 const EMPTY_LISTS = piece(',[],[]\n')
 
-/** Kept on each cluster (Cluster.memo) while its template text stays the same. */
+/** Kept on each cluster (FastCluster.rowCache) while its template text stays the same. */
 interface TemplateBytes {
   text: string
   /** `,T12,<template as a CSV field>,` */
@@ -277,7 +278,7 @@ export class HdfsFastPath {
    * (the caller reads and resets it). With `mine` false (a worker's read-only replica), lines are
    * only looked up: the first line of a shape the replica has not seen stops the region: false.
    */
-  write(buf: Buffer, firstLineId: number, miner: TemplateMiner, out: ByteOut, stats: FastStats, counts?: Cluster[], mine = counts === undefined): boolean {
+  write(buf: Buffer, firstLineId: number, miner: FastMiner, out: ByteOut, stats: FastStats, counts?: FastCluster[], mine = counts === undefined): boolean {
     const L = this.lines
     const masker = miner.scanner
     const n = L.n
@@ -294,7 +295,7 @@ export class HdfsFastPath {
       const ls = L.lineStart[k]
       const cs = L.contStart[k]
       const ce = L.contEnd[k]
-      let cluster: Cluster
+      let cluster: FastCluster
       if (mine) cluster = miner.addBytes(buf, cs, ce)
       else {
         const found = miner.lookupBytes(buf, cs, ce)
@@ -304,10 +305,10 @@ export class HdfsFastPath {
       if (counts !== undefined && cluster.tally++ === 0) counts.push(cluster)
       stats.records++
       const np = miner.lastParamRanges(cluster)
-      let tb = cluster.memo as TemplateBytes | null
+      let tb = cluster.rowCache as TemplateBytes | null
       const text = miner.templateOf(cluster)
       if (tb === null || tb.text !== text) {
-        cluster.memo = tb = {text, head: piece(`,${cluster.templateId},${csvField(text)},`), types: NO_TYPES, typesCell: NO_TYPES_CELL}
+        cluster.rowCache = tb = {text, head: piece(`,${cluster.templateId},${csvField(text)},`), types: NO_TYPES, typesCell: NO_TYPES_CELL}
       }
       // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
       // one token, which holds a `_` and a digit, so only those tokens are searched.
@@ -406,7 +407,7 @@ export class HdfsFastPath {
    * A row whose text holds quotes, commas or control characters: quoted and escaped through
    * strings. Kept out of write() so its rare branches never disturb the hot loop's optimisation.
    */
-  private writeQuoted(buf: Buffer, k: number, lineId: number, tb: TemplateBytes, nb: number, np: number, masker: TemplateMiner['scanner'], out: ByteOut): void {
+  private writeQuoted(buf: Buffer, k: number, lineId: number, tb: TemplateBytes, nb: number, np: number, masker: FastMiner['scanner'], out: ByteOut): void {
     const L = this.lines
     const comp = L.compStart[k] >= 0 ? csvField(buf.utf8Slice(L.compStart[k], L.compEnd[k])) : ''
     let sessions = ''
@@ -581,7 +582,7 @@ const WARM_ROUNDS = 10
  * `shared`: the sample lives in a SharedArrayBuffer, as a worker's regions do. `counts` must be
  * the array the real calls will pass (its shape is part of what V8 optimises for).
  */
-export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]): void {
+export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: FastCluster[]): void {
   const plain = warmUpSample()
   let sample = plain
   if (shared) {
@@ -591,10 +592,10 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: Cluster[]):
   // Checked before the rounds too, so that they run the eight-byte steps the rows will take (code
   // optimised without them would be thrown away at the first real row), and again once optimised.
   wideCopiesExact(shared)
-  let warm = new TemplateMiner()
+  let warm = new FastMiner()
   const into = scratchOut(sample.length * 4, shared)
   for (let round = 0; round < WARM_ROUNDS; round++) {
-    if (round % 10 === 9) warm = new TemplateMiner()
+    if (round % 10 === 9) warm = new FastMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
     if (!warmRound(fast, sample, 0, sample.length, warm, into, counts, mine)) break
   }
@@ -614,7 +615,7 @@ function scratchOut(size: number, shared: boolean): Buffer {
  * One warm-up pass over buf[start, end), its rows and counts thrown away; false if it does not
  * validate. The rows go to a fresh ByteOut over `into`, as a worker's job does into its slot.
  */
-function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: TemplateMiner, into: Buffer, counts: Cluster[] | undefined, mine: boolean): boolean {
+function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: FastMiner, into: Buffer, counts: FastCluster[] | undefined, mine: boolean): boolean {
   if (!fast.validate(buf, start, end)) return false
   fast.write(buf, 1, miner, new ByteOut(into.length, into), {lines: 0, records: 0, blank: 0}, counts, mine)
   if (counts) {
@@ -631,11 +632,11 @@ function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, 
  * are not optimised yet. `buf[start, end)` must be complete lines, in the memory the real regions
  * use; the caller validates the region again afterwards.
  */
-export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: Cluster[]): void {
+export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: FastCluster[]): void {
   let cut = nthNewline(buf, start, end, lines)
   if (cut < 0) cut = buf.lastIndexOf(10, end - 1)
   if (cut <= start || !isUtf8(buf.subarray(start, cut))) return
-  const warm = new TemplateMiner(configForFormat('hdfs'))
+  const warm = new FastMiner(configForFormat('hdfs'))
   const into = scratchOut(4 * (cut - start) + (1 << 16), buf.buffer instanceof SharedArrayBuffer)
   for (const mine of [true, false]) if (!warmRound(fast, buf, start, cut, warm, into, counts, mine || counts === undefined)) return
 }

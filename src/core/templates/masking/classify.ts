@@ -3,7 +3,7 @@
  * (number, ip, hex, uuid, path, block, ...), decided by scanning its characters rather than by
  * running regexes, plus the small tables the token scan uses.
  */
-import type {MaskingConfig, ParamType} from './masking.js'
+import type {MaskingConfig, ParamType} from './config.js'
 
 /** UTF-8 bytes of a message: the masker works on bytes, so no string is made for a token it masks. */
 export type Bytes = Uint8Array
@@ -388,4 +388,36 @@ export function widened<A extends Int32Array | Uint8Array>(a: A, n: number): A {
   const b = new (a.constructor as new (n: number) => A)(n)
   b.set(a)
   return b
+}
+
+/**
+ * The end of the run of digits, dots and colons that starts at s[a] (before `to`) when that run is
+ * what isIp() takes (a dotted quad, every part 0..255, optionally :port), in one pass; else -1.
+ */
+export function ipEnd(s: Bytes, a: number, to: number): number {
+  let i = a
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (i >= to || s[i] !== DOT) return -1
+      i++
+    }
+    let v = 0
+    const d = i
+    while (i < to && i - d < 4 && s[i] >= 48 && s[i] <= 57) v = v * 10 + s[i++] - 48
+    if (i === d || i - d > 3 || v > 255) return -1
+  }
+  if (i < to && s[i] === COLON) {
+    const d = ++i
+    while (i < to && s[i] >= 48 && s[i] <= 57) i++
+    if (i === d) return -1
+  }
+  // The run must end here, as isIp() needs its range to end after the quad or the port.
+  if (i < to && ((s[i] >= 48 && s[i] <= 57) || s[i] === DOT || s[i] === COLON)) return -1
+  return i
+}
+
+/** classifyBytes for a string (char offsets; tests and callers that hold text). */
+export function classifySegment(s: string, a: number, b: number, cfg: MaskingConfig, other = cfg.digitSegments): ParamType | null {
+  const bytes = Buffer.from(s.slice(a, b), 'utf8')
+  return classifyBytes(bytes, 0, bytes.length, cfg, other)
 }

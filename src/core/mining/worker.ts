@@ -1,5 +1,5 @@
 /**
- * Worker thread of `flare parse` (see parse-pool.ts): turns HDFS regions into CSV bytes with a
+ * Worker thread of `flare parse` (see worker-pool.ts): turns HDFS regions into CSV bytes with a
  * read-only replica of the main thread's miner. The replica learns new shapes only from the
  * main miner's miss log, so every row it writes is the row the main thread would have written;
  * a line of a shape it has not seen sends the region back to the main thread.
@@ -7,17 +7,18 @@
 import {isUtf8} from 'node:buffer'
 import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
-import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './parse-bytes.js'
-import {TemplateMiner, type Cluster, type TemplateMinerConfig, type TemplateState} from './templates/index.js'
-import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './parse-pool.js'
+import {ByteOut, HdfsFastPath, warmUp, warmUpOn, type FastStats} from './fast-path.js'
+import type {TemplateMinerConfig, TemplateState} from '../templates/index.js'
+import {FastMiner, type FastCluster} from './fast-miner.js'
+import type {RegionJob, RegionResult, SharedSetup, WorkerData, WorkerSetup} from './worker-pool.js'
 
 // The shared memory and the input path come in a message: a worker may be started before the run
 // it will serve is known (see prestartWorkers), and load its code meanwhile.
 const fast = new HdfsFastPath((workerData as WorkerData).maxLineBytes)
 let setup: SharedSetup
-let replica: TemplateMiner | undefined
+let replica: FastMiner | undefined
 /** Clusters a region's lines used (one array for every job: its shape stays the one V8 optimised for). */
-const counts: Cluster[] = []
+const counts: FastCluster[] = []
 
 // Before the first job: run the hot paths, both modes, on a sample of every token shape, in
 // shared memory like every job's region (typed arrays over a SharedArrayBuffer have maps of their
@@ -53,8 +54,8 @@ function readRegion(job: RegionJob, buf: Buffer): boolean {
   return buf.readUInt32LE(0) === job.head && buf.readUInt32LE(job.length - 4) === job.tail
 }
 
-function build(init: WorkerSetup): TemplateMiner {
-  return init.state ? TemplateMiner.fromJSON(init.state as TemplateState) : new TemplateMiner(init.config as TemplateMinerConfig)
+function build(init: WorkerSetup): FastMiner {
+  return init.state ? FastMiner.fromJSON(init.state as TemplateState) : new FastMiner(init.config as TemplateMinerConfig)
 }
 
 parentPort!.on('message', (job: RegionJob | {setup: SharedSetup} | {warm: true}) => {

@@ -19,9 +19,9 @@ import {existsSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
-import type {ByteRegion} from './ingest/line-splitter.js'
-import type {FastStats} from './parse-bytes.js'
-import type {TemplateMiner} from './templates/index.js'
+import type {ByteRegion} from '../ingest/line-splitter.js'
+import type {FastStats} from './fast-path.js'
+import type {FastMiner} from './fast-miner.js'
 
 /** How a worker builds its replica: sent with its first job (workers start before the format is known). */
 export interface WorkerSetup {
@@ -97,7 +97,7 @@ export interface RemoteRegion {
 
 /** The compiled worker script next to this module, or null when running from sources (tests). */
 function workerUrl(): URL | null {
-  const url = new URL('./parse-worker.js', import.meta.url)
+  const url = new URL('./worker.js', import.meta.url)
   return existsSync(fileURLToPath(url)) ? url : null
 }
 
@@ -201,7 +201,7 @@ export class ParsePool {
   /** run() calls waiting for a first worker to be ready (or for every one to have failed). */
   private readonly readyWaiters: Array<() => void> = []
 
-  private miner: TemplateMiner | undefined
+  private miner: FastMiner | undefined
   private setup: WorkerSetup | undefined
   private readonly path: string | undefined
 
@@ -278,7 +278,7 @@ export class ParsePool {
   }
 
   /** The miner the replicas follow; it must not have mined anything yet (its misses are the log). */
-  start(miner: TemplateMiner, setup: WorkerSetup): void {
+  start(miner: FastMiner, setup: WorkerSetup): void {
     this.miner = miner
     this.setup = setup
     miner.missLog ??= []

@@ -4,10 +4,10 @@
  * (compared as bytes), as a whole `<*>` or as a partly masked token (classified as the scan
  * would), and where the template the line's parameters are read against has its `<*>`s. A line
  * that fits the plan has exactly the shape's masked tokens, so it maps to the shape's cache
- * entry; a line that does not fit is masked the usual way. See Masker.fitPlan / planFrom and
- * TemplateMiner's plan cache.
+ * entry; a line that does not fit is masked the usual way. See PlanMasker.fitPlan / planFrom and
+ * FastMiner's plan cache.
  */
-import type {Cluster} from './drain.js'
+import type {FastCluster} from './fast-miner.js'
 
 /** The shape has a literal token here; so has the template. */
 export const P_LIT = 0
@@ -47,9 +47,9 @@ export class ShapePlan {
   /** The shape's masked-sequence hash (what scanBytes would leave in Masker.hash). */
   hash = 0
 
-  // Owner bookkeeping (TemplateMiner): what the plan maps to, and when that was true.
-  cluster: Cluster | null = null
-  /** The miner's missCount when the plan was made; see TemplateMiner.planValid. */
+  // Owner bookkeeping (FastMiner): what the plan maps to, and when that was true.
+  cluster: FastCluster | null = null
+  /** The miner's missCount when the plan was made; see FastMiner.planValid. */
   epoch = -1
 
   /** Makes room for n tokens. */

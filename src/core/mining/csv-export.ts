@@ -1,0 +1,97 @@
+import {createWriteStream, type WriteStream} from 'node:fs'
+import {ExitCode, FlareError} from '../errors.js'
+import type {LogRecord} from '../ingest/index.js'
+import type {AddResult, TemplateMiner} from '../templates/index.js'
+import {ByteOut, csvField, paramLists} from './fast-path.js'
+import {mine, type MineOptions, type MineResult} from './mine.js'
+import {flushRows} from './run.js'
+import {saveTemplateState} from './state-file.js'
+
+export {csvField} from './fast-path.js'
+
+/**
+ * `flare parse`: every input line → one row of a loghub-compatible structured CSV.
+ * Columns: LineId (1-based physical line), EventId, EventTemplate (the template as it stood when
+ * the line was mined), Timestamp, Level, Component, Content, SessionId, ParameterList,
+ * ParameterTypes. A multi-line record gives each of its lines its own row with the record's
+ * EventId. The final templates go to a companion `<out>_templates.csv` (EventId, EventTemplate,
+ * Occurrences), since streaming rows cannot wait for later lines to generalise a template.
+ */
+export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
+
+export interface ParseOptions extends Omit<MineOptions, 'afterBatch' | 'miner' | 'input'> {
+  input: string
+  /** CSV destination: a path, or `-` for stdout. */
+  output: string
+  /** Where the final templates go; default derived from output (none when output is stdout). */
+  templatesOutput?: string
+  stdout?: NodeJS.WritableStream
+}
+
+export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
+  templates: number
+  output: string
+  templatesOutput?: string
+}
+
+const CHUNK = 1 << 20
+
+async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<{stream: NodeJS.WritableStream; close: () => Promise<void>}> {
+  if (path === '-') return {stream: stdout, close: async () => {}}
+  // Rows come in buffers of megabytes (a worker's slot): with the default 16 KB mark every write
+  // would wait for 'drain' before the next region can be sent out.
+  const stream: WriteStream = createWriteStream(path, {highWaterMark: 8 * CHUNK})
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve())
+    stream.once('error', (error) => reject(new FlareError(`cannot write ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})))
+  })
+  return {stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))}
+}
+
+export function defaultTemplatesPath(output: string): string | undefined {
+  if (output === '-' || output.startsWith('/dev/')) return undefined
+  return output.replace(/(\.csv)?$/i, '_templates.csv')
+}
+
+/**
+ * Streams the input into CSV rows: the CSV visitor of stage 1 (mine.ts). Records of the string
+ * path become rows here; regions the fast path or a worker takes arrive as rows already.
+ */
+export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
+  const out = await openOutput(options.output, options.stdout ?? process.stdout)
+  const sink = new ByteOut(CHUNK)
+  sink.text(PARSE_COLUMNS.join(',') + '\n')
+  // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
+  const escaped = new Map<string, string>()
+  const row = (record: LogRecord, _index: number, added: AddResult, miner: TemplateMiner): void => {
+    const templateId = added.templateId
+    let template = escaped.get(added.template)
+    if (template === undefined) {
+      if (escaped.size > 10_000) escaped.clear()
+      escaped.set(added.template, (template = csvField(added.template)))
+    }
+    const lists = paramLists(miner.extractParams(record.content, templateId))
+    const keys = record.sessionKeys
+    const parts = record.lineCount === 1 ? undefined : record.content.split('\n')
+    const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
+    const tail = `,${keys.length === 0 ? '' : keys.length === 1 ? keys[0] : csvField(keys.join(' '))}${lists}`
+    for (let k = 0; k < record.lineCount; k++) sink.text(`${record.lineId + k}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
+  }
+  const mined = await mine(options, {record: row, csv: {sink, stream: out.stream}})
+  const miner = mined.miner
+  await flushRows(sink, out.stream, true)
+  await out.close()
+
+  const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
+  if (templatesOutput) {
+    const t = await openOutput(templatesOutput, options.stdout ?? process.stdout)
+    const tsink = new ByteOut(CHUNK)
+    tsink.text('EventId,EventTemplate,Occurrences\n')
+    for (const info of miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+    await flushRows(tsink, t.stream, true)
+    await t.close()
+  }
+  if (options.statePath) await saveTemplateState(options.statePath, miner)
+  const {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, threads} = mined
+  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: miner.size, threads, output: options.output, templatesOutput}
+}

@@ -1,0 +1,80 @@
+/**
+ * `flare parse` on a big file starts its worker threads before the CLI framework loads (a few
+ * hundred milliseconds on a cold start): they load their code meanwhile, bin/run.js sets their
+ * warm-up off with warmStandby() once oclif is imported (earlier, on two cores, the warm-up would
+ * slow that import down), and the run's ParsePool takes them over. Only the input and --jobs are
+ * peeked at, with the command's flags as oclif's manifest lists them; when anything is unclear
+ * (help, a flag the command does not have, no manifest), nothing is started and the pool starts
+ * its workers itself as usual.
+ */
+import {statSync} from 'node:fs'
+import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
+import {poolSize, prestartWorkers} from './worker-pool.js'
+
+export {warmStandby} from './worker-pool.js'
+
+/** A flag as oclif's manifest describes it (oclif.manifest.json, written by `npm run build`). */
+export interface FlagSpec {
+  char?: string
+  type: 'boolean' | 'option'
+  allowNo?: boolean
+}
+
+/**
+ * The input path and --jobs of `flare parse` arguments (after `parse`), or null when unsure.
+ * `flags` are the command's own flags (from the manifest), so every flag it has is followed.
+ */
+export function peekParseArgs(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): {input: string; jobs: number} | null {
+  const byChar = new Map<string, string>()
+  for (const [name, spec] of Object.entries(flags)) if (spec.char) byChar.set(spec.char, name)
+  let input: string | undefined
+  let jobs = 0
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') return null
+    if (arg === '-h' || arg === '--help') return null
+    let name: string | undefined
+    let value: string | undefined
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=')
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq)
+      if (eq >= 0) value = arg.slice(eq + 1)
+    } else if (arg.startsWith('-') && arg.length >= 2) {
+      name = byChar.get(arg[1])
+      if (arg.length > 2) value = arg[2] === '=' ? arg.slice(3) : arg.slice(2)
+    } else return null
+    if (name === undefined) return null
+    let spec = flags[name]
+    if (spec === undefined && name.startsWith('no-') && flags[name.slice(3)]?.allowNo) spec = flags[name.slice(3)]
+    if (spec === undefined) return null
+    if (spec.type === 'boolean') {
+      if (value !== undefined) return null
+      continue
+    }
+    if (value === undefined) value = argv[++i]
+    if (value === undefined) return null
+    if (name === 'input') input = value
+    else if (name === 'jobs') {
+      if (!/^\d+$/.test(value)) return null
+      jobs = Number(value)
+    }
+  }
+  return input === undefined ? null : {input, jobs}
+}
+
+/** Starts the workers a `flare parse` run with these arguments will use; see the module comment. */
+export function prestartParse(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): number {
+  const args = peekParseArgs(argv, flags)
+  if (args === null || args.input === '-') return 0
+  let bytes: number
+  try {
+    const info = statSync(args.input)
+    if (!info.isFile()) return 0
+    bytes = info.size
+  } catch {
+    return 0
+  }
+  const n = poolSize(args.jobs, bytes)
+  if (n > 0) prestartWorkers(n, DEFAULT_MAX_LINE)
+  return n
+}

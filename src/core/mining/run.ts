@@ -1,0 +1,307 @@
+/**
+ * One stage-1 run (see mine.ts). Without CSV rows to write, it is the plain loop: regions are
+ * decoded into lines, the record assembler makes records, the miner mines them, the visitor sees
+ * them. With CSV rows, regions of complete lines (a read buffer's worth) of an HDFS log take the
+ * byte-level fast path when every line in them is a plain HDFS line and the next region does not
+ * open with a continuation line, and go to worker threads when there are any; everything else
+ * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes
+ * through the record assembler and the string miner.
+ */
+import {isUtf8} from 'node:buffer'
+import {once} from 'node:events'
+import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
+import {RecordAssembler, createRegionReader, describeDetection, type LogRecord, type RegionReader} from '../ingest/index.js'
+import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
+import {TemplateMiner, configForFormat} from '../templates/index.js'
+import {FastMiner} from './fast-miner.js'
+import {HdfsFastPath, warmUp, warmUpOn, type ByteOut, type FastStats} from './fast-path.js'
+import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from './mine.js'
+import {loadTemplateState} from './state-file.js'
+import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
+
+/** Severity rank used to remember the worst level per template. */
+const LEVEL_RANK: Record<string, number> = {TRACE: 0, DEBUG: 1, INFO: 2, NOTICE: 3, WARN: 4, ERROR: 5, CRITICAL: 6, ALERT: 7, EMERGENCY: 8, FATAL: 8}
+
+/** A region in input order; a worker's result is taken at its turn if still current (ParsePool). */
+interface Job {
+  region: ByteRegion
+  nextStartsRecord: boolean
+  firstLineId: number
+  /** Lines in the region. */
+  lines: number
+  remote?: RemoteRegion
+}
+
+/** Lines in a region minus one (its newlines). */
+function countNewlines(region: ByteRegion): number {
+  let n = 0
+  let p = region.buf.indexOf(10, region.start)
+  while (p >= 0 && p < region.end) {
+    n++
+    p = region.buf.indexOf(10, p + 1)
+  }
+  return n
+}
+
+/** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
+export async function flushRows(out: ByteOut, stream: NodeJS.WritableStream, all = false): Promise<void> {
+  for (const chunk of out.take(all)) if (!stream.write(chunk)) await once(stream, 'drain')
+}
+
+export class MiningRun {
+  private readonly started = performance.now()
+  private readonly reader: RegionReader
+  private readonly assembler: RecordAssembler
+  private readonly csv: CsvRows | undefined
+  /** The byte fast path; undefined when every line takes the string path. */
+  private readonly fast: HdfsFastPath | undefined
+  private readonly fastStats: FastStats = {lines: 0, records: 0, blank: 0}
+  private readonly threads: number
+  /** The threads load while the first lines are read and the format is detected. */
+  private readonly pool: ParsePool | undefined
+  private miner: TemplateMiner | undefined
+  private setup: WorkerSetup | undefined
+  private warmed = false
+  private records = 0
+  private nextLineId = 1
+  private lastProgress = 0
+  private readonly lines: string[] = []
+  private readonly queue: Job[] = []
+  private dispatchedLines = 0
+  private readonly indexOf = new Map<string, number>()
+  private readonly templates: TemplateMeta[] = []
+
+  constructor(
+    private readonly options: MineOptions,
+    private readonly visitor: MineVisitor,
+    private readonly inputBytes: number | undefined,
+  ) {
+    this.reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal})
+    this.assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
+    this.csv = visitor.csv
+    const useFast = this.csv !== undefined && options.fast !== false && (options.miner === undefined || options.miner instanceof FastMiner)
+    this.fast = useFast ? new HdfsFastPath(this.reader.splitter.maxLineBytes) : undefined
+    this.threads = useFast ? poolSize(options.jobs, inputBytes) : 0
+    this.pool = this.threads > 0 ? new ParsePool(this.threads, this.reader.splitter.maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined) : undefined
+  }
+
+  private get formatName(): string | undefined {
+    return this.assembler.detection?.format.name
+  }
+
+  /** The miner, made (or loaded) once the format is known: its masking defaults apply from then on. */
+  private async startMiner(): Promise<TemplateMiner> {
+    if (this.miner) return this.miner
+    const {options} = this
+    const kind = this.fast ? FastMiner : TemplateMiner
+    const miner = options.miner ?? (options.statePath ? await loadTemplateState(options.statePath, this.formatName, kind) : new kind(configForFormat(this.formatName)))
+    this.miner = miner
+    if (this.threads > 0 && miner instanceof FastMiner) {
+      // Workers replay this miner's misses from its starting state.
+      this.setup = {state: options.statePath || options.miner ? miner.toJSON() : null, config: miner.config}
+      miner.missLog = []
+    }
+    return miner
+  }
+
+  /** The one add loop: every record of the string path is mined here, in input order. */
+  private async mineRecords(records: LogRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const miner = this.miner ?? (await this.startMiner())
+    const visit = this.visitor.record
+    const {indexOf, templates} = this
+    for (const record of records) {
+      const added = miner.add(record.content)
+      const templateId = added.templateId
+      let index = indexOf.get(templateId)
+      let meta: TemplateMeta
+      if (index === undefined) {
+        index = templates.length
+        indexOf.set(templateId, index)
+        meta = {id: templateId, level: record.level, component: record.component, count: 0}
+        templates.push(meta)
+      } else {
+        meta = templates[index]
+        if (record.level !== undefined && (meta.level === undefined || (LEVEL_RANK[record.level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = record.level
+      }
+      meta.count++
+      this.records++
+      visit?.(record, index, added, miner)
+    }
+  }
+
+  async run(): Promise<MineResult> {
+    try {
+      if (this.fast) await this.regionsWithFastPath(this.fast)
+      else {
+        for await (const regions of this.reader.regions()) {
+          for (const region of regions) {
+            await this.decodeAndMine(region)
+            releaseRegion(region)
+          }
+        }
+      }
+    } finally {
+      await this.pool?.close()
+    }
+    await this.mineRecords(this.assembler.finish())
+    const miner = this.miner ?? (await this.startMiner())
+    const elapsedMs = performance.now() - this.started
+    const detection = this.assembler.detection
+    const {stats} = this.reader
+    return {
+      miner,
+      templates: this.templates,
+      format: detection?.format.name ?? 'none',
+      formatReason: detection ? describeDetection(detection) : 'empty input',
+      lines: stats.lines,
+      records: this.records + this.fastStats.records,
+      skipped: this.assembler.stats.emptyLines + this.fastStats.blank,
+      joined: this.assembler.stats.joinedLines,
+      truncated: stats.truncatedLines,
+      invalidUtf8: stats.invalidUtf8Lines,
+      elapsedMs,
+      linesPerSecond: elapsedMs > 0 ? (stats.lines / elapsedMs) * 1000 : 0,
+      threads: this.pool?.started ? this.pool.size : 0,
+    }
+  }
+
+  /** The string path for one region. */
+  private async decodeAndMine(region: ByteRegion): Promise<void> {
+    const lines = this.lines
+    lines.length = 0
+    this.reader.splitter.decode(region, lines)
+    await this.mineRecords(this.assembler.push(lines, this.nextLineId))
+    this.nextLineId += lines.length
+    await this.afterRegion()
+  }
+
+  private async afterRegion(): Promise<void> {
+    const {options, csv} = this
+    if (csv) await flushRows(csv.sink, csv.stream)
+    if (options.afterBatch) await options.afterBatch()
+    const stats = this.reader.stats
+    if (options.onProgress && stats.lines - this.lastProgress >= 50_000) {
+      this.lastProgress = stats.lines
+      options.onProgress({lines: stats.lines, bytesRead: stats.bytesRead, totalBytes: stats.totalBytes})
+    }
+  }
+
+  private countLines(n: number): void {
+    this.reader.splitter.countLines(n)
+    this.nextLineId += n
+  }
+
+  private async regionsWithFastPath(fast: HdfsFastPath): Promise<void> {
+    // One region is held back until the next one shows whether it opens with a new record: if it
+    // opens with a continuation line instead, the held region's last record must stay open.
+    let held: ByteRegion | null = null
+    for await (const regions of this.reader.regions()) {
+      for (const region of regions) {
+        if (held) await this.enqueue(held, fast.startsWithRecord(region.buf, region.start, region.end))
+        if (this.formatName === undefined && !region.carried && !region.truncated) {
+          // Until the format is known, lines take the string path. Only the detection sample
+          // needs to: it goes first, on its own, so the rest of the first region can already
+          // take the fast path (and the workers).
+          // (+ 56: room for blank lines, which the sample does not count.)
+          const cut = nthNewline(region.buf, region.start, region.end, DETECTION_SAMPLE + 56)
+          if (cut >= 0) {
+            const {start, end, offset} = region
+            const head = sharedRegion(region, start, cut, offset)
+            region.start = cut + 1
+            region.offset = offset === undefined ? undefined : offset + cut + 1 - start
+            await this.enqueue(head, fast.startsWithRecord(region.buf, region.start, end))
+          }
+        }
+        held = region
+      }
+    }
+    if (held) await this.enqueue(held, true)
+    while (this.queue.length > 0) await this.settle(this.queue.shift()!)
+  }
+
+  /** A region whose turn has come, on this thread: the fast path when it can, else the string path. */
+  private async handle(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
+    const fast = this.fast!
+    const {buf, start, end} = region
+    const candidate = nextStartsRecord && !region.truncated && this.formatName === 'hdfs'
+    if (candidate && !this.warmed && !this.pool && (this.inputBytes ?? 0) >= 8 * 2 ** 20) {
+      // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
+      // feedback of every token shape, instead of again each time a new branch turns up.
+      warmUp(fast, false)
+      warmUpOn(fast, buf, start, end, 300)
+      this.warmed = true
+    }
+    if (candidate && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
+      await this.mineRecords(this.assembler.finish())
+      const before = this.fastStats.lines
+      fast.write(buf, this.nextLineId, (await this.startMiner()) as FastMiner, this.csv!.sink, this.fastStats)
+      this.countLines(this.fastStats.lines - before)
+      await this.afterRegion()
+    } else await this.decodeAndMine(region)
+  }
+
+  private async settle(job: Job): Promise<void> {
+    try {
+      await this.settleJob(job)
+    } finally {
+      // Nothing refers to the region's bytes any more: its read buffer may be read into again.
+      releaseRegion(job.region)
+    }
+  }
+
+  private async settleJob(job: Job): Promise<void> {
+    if (!job.remote) return this.handle(job.region, job.nextStartsRecord)
+    const pool = this.pool!
+    const miner = this.miner as FastMiner
+    const {sink, stream} = this.csv!
+    let remote = job.remote
+    let r = await remote.result
+    if ((r.status === 'miss' || (r.status === 'ok' && !pool.current(r, remote.version, remote.clears))) && miner.evictions === 0) {
+      // A new shape, or templates it used changed since: now that it is this region's turn, a
+      // worker does it again in exact mode (so the main thread stays free to read and write).
+      pool.release(remote.slot)
+      remote = await pool.run(job.region, job.firstLineId, job.lines, true)
+      r = await remote.result
+    }
+    if (r.status === 'ok' && (remote.exact || pool.current(r, remote.version, remote.clears))) {
+      if (r.misses) pool.adopt(remote, r.misses)
+      await this.mineRecords(this.assembler.finish())
+      // The worker's rows go from shared memory to the output, after what is buffered before them.
+      await flushRows(sink, stream, true)
+      const slot = remote.slot
+      if (!stream.write(pool.rows(remote, r.csvLength!), () => pool.release(slot))) await once(stream, 'drain')
+      if (r.extra && !stream.write(Buffer.from(r.extra))) await once(stream, 'drain')
+      for (const [id, index, n] of r.counts!) miner.addCount(id, index, n)
+      this.fastStats.records += r.stats!.records
+      this.fastStats.blank += r.stats!.blank
+      this.fastStats.lines += r.stats!.lines
+      this.countLines(r.stats!.lines)
+      await this.afterRegion()
+    } else {
+      pool.release(remote.slot)
+      await this.handle(job.region, job.nextStartsRecord)
+    }
+  }
+
+  private async enqueue(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
+    const {pool, queue} = this
+    const lineCount = countNewlines(region) + 1
+    const job: Job = {region, nextStartsRecord, firstLineId: this.dispatchedLines + 1, lines: lineCount}
+    const miner = this.miner
+    // Until a worker has warmed up, this thread does the regions itself (in order, mining them
+    // for real): the shapes the first regions bring are then known to the workers when they
+    // start, instead of each of them making a worker's result be redone.
+    if (pool?.anyReady && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && this.formatName === 'hdfs' && miner instanceof FastMiner && miner.evictions === 0) {
+      if (!pool.started) pool.start(miner, this.setup!)
+      // With nothing before it pending, the region's turn has come: the worker mines it for real
+      // at once, instead of looking it up and (at the start of a log, when most regions still
+      // bring new shapes) doing it again at its turn.
+      job.remote = await pool.run(region, this.dispatchedLines + 1, lineCount, queue.length === 0)
+    }
+    this.dispatchedLines += lineCount
+    queue.push(job)
+    // Local jobs run as soon as everything before them is done; at most 3 regions per worker wait.
+    while (queue.length > 0 && (!queue[0].remote || queue.length > 3 * Math.max(1, this.threads))) await this.settle(queue.shift()!)
+  }
+}
