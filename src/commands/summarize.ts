@@ -4,6 +4,7 @@ import {loadResults, writeSummaries} from '../core/explain/documents.js'
 import {checkOutputs} from '../core/io/output.js'
 import {summarizeIncidents, SummariesDocument, type DryRunReport, type SummarizeOptions} from '../core/explain/index.js'
 import {parseMaxCost, resolveProvider} from '../core/explain/provider-choice.js'
+import {parseTimeoutSeconds} from '../core/explain/providers/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {err, out} from '../ui/style.js'
 import {renderDryRun} from '../ui/summaries.js'
@@ -32,6 +33,7 @@ export default class Summarize extends FlareCommand {
     eval: Flags.boolean({description: 'grade every summary: deterministic checks, plus an LLM judge on a different model when the writer is remote'}),
     'judge-model': Flags.string({description: 'model of the LLM judge with --eval [default: a different model from the writer]'}),
     'max-cost': Flags.string({description: 'stop before the run (summaries and judge) would cost more than this many USD; finished summaries are kept'}),
+    timeout: Flags.string({description: 'seconds one incident may take, retries included [default: $FLARE_LLM_TIMEOUT or 120]'}),
     concurrency: Flags.integer({description: 'incidents explained at once', default: 4, min: 1, max: 32}),
     'dry-run': Flags.boolean({description: 'print exactly what would be sent (credentials redacted) with token and cost estimates; send nothing'}),
     incident: Flags.string({description: 'only this incident id (repeatable)', multiple: true}),
@@ -44,7 +46,7 @@ export default class Summarize extends FlareCommand {
     const {flags} = await this.parse(Summarize)
     if (flags.output) await checkOutputs([{path: flags.output, flag: '-o'}], [flags.input])
     const results = await loadResults(flags.input)
-    const choice = resolveProvider({provider: flags.provider, model: flags.model, baseURL: flags['llm-base-url']})
+    const choice = resolveProvider({provider: flags.provider, model: flags.model, baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags.timeout)})
     const options: SummarizeOptions = {
       provider: choice.provider,
       concurrency: flags.concurrency,

@@ -19,10 +19,17 @@ export interface TrackingConfig {
   retry: RetryPolicy
   /** Connect timeout, and the longest wait for response headers or body data, per try. */
   timeoutMs: number
+  /**
+   * The longest one request may take, its retries included (FLARE_MLFLOW_TIMEOUT, seconds). Once a
+   * request has run out of it or could not connect, the client's later requests fail at once:
+   * a server that is down or hanging costs one deadline per run, not one per call.
+   */
+  deadlineMs: number
 }
 
 export const defaultRetryPolicy: RetryPolicy = {attempts: 5, baseDelayMs: 250, maxDelayMs: 8000}
 export const defaultTimeoutMs = 30_000
+export const defaultDeadlineMs = 30_000
 
 /** The experiment `flare detect` logs to when neither --experiment nor MLFLOW_EXPERIMENT_NAME names one. */
 export const DEFAULT_DETECT_EXPERIMENT = 'flare-detection'
@@ -52,9 +59,20 @@ export function trackingConfigFromEnv(
     password: env.MLFLOW_TRACKING_PASSWORD || undefined,
     token: env.MLFLOW_TRACKING_TOKEN || undefined,
     experimentName: env.MLFLOW_EXPERIMENT_NAME || undefined,
+    deadlineMs: deadlineFromEnv(env),
     ...overrides,
     retry: {...retryFromEnv(env), ...overrides.retry},
   })
+}
+
+function deadlineFromEnv(env: Env): number | undefined {
+  const text = env.FLARE_MLFLOW_TIMEOUT
+  if (text === undefined || text.trim() === '') return undefined
+  const seconds = Number(text)
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new FlareError(`FLARE_MLFLOW_TIMEOUT must be a number of seconds in (0, 3600], got "${text}".`, {exitCode: ExitCode.usage})
+  }
+  return Math.round(seconds * 1000)
 }
 
 function retryFromEnv(env: Env): Partial<RetryPolicy> {
@@ -106,7 +124,8 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
     password,
     trackingUri: trackingUri.replace(/\/+$/, ''),
     retry: {...defaultRetryPolicy, ...config.retry},
-    timeoutMs: config.timeoutMs ?? defaultTimeoutMs,
+    timeoutMs: Math.min(config.timeoutMs ?? defaultTimeoutMs, config.deadlineMs ?? defaultDeadlineMs),
+    deadlineMs: config.deadlineMs ?? defaultDeadlineMs,
   }
 }
 

@@ -3,6 +3,8 @@ import type {DetectOutput} from '../core/pipeline.js'
 import {confusionPng, datasetName, finiteMetrics, histogramPng, inputDataset, logBundleAsModel, metricList, paramString, registerModelVersion, runUrl, standardTags, type Tracker} from './tracker.js'
 
 export interface DetectRunOptions {
+  /** Told the run id as soon as the run exists (to end it as KILLED on an interrupt). */
+  onRun?: (runId: string) => void
   experimentName: string
   /** As given on the command line (`-` for stdin). */
   input: string
@@ -15,6 +17,8 @@ export interface DetectRunOptions {
 }
 
 export interface TrackedRun {
+  /** How the run was ended: FAILED when some part of it could not be logged. */
+  status?: 'FINISHED' | 'FAILED'
   experimentId: string
   runId: string
   url: string
@@ -74,6 +78,7 @@ export async function logDetectRun(tracker: Tracker, options: DetectRunOptions):
   const run = await tracker.attempt(everything, () => client.createRun({experimentId: experiment.experiment_id, runName, tags}))
   if (!run) return undefined
   const runId = run.info.run_id
+  options.onRun?.(runId)
   const tracked: TrackedRun = {experimentId: experiment.experiment_id, runId, url: runUrl(client.trackingUri, experiment.experiment_id, runId)}
 
   await tracker.attempt('params, metrics and tags', () => client.logBatch(runId, {params: detectParams(output, options.modelSource), metrics: metricList(detectMetrics(output))}))
@@ -109,6 +114,8 @@ export async function logDetectRun(tracker: Tracker, options: DetectRunOptions):
     const missing = tracker.failures.map((f) => f.what).join(', ')
     await tracker.attempt('the incomplete-run tag', () => client.setTags(runId, {'flare.not_logged': missing.slice(0, 5000)}))
   }
-  await tracker.attempt('the run status', () => client.endRun(runId, 'FINISHED'))
+  // A run missing some of its parts must not read as a good one in the MLflow UI.
+  tracked.status = tracker.complete ? 'FINISHED' : 'FAILED'
+  await tracker.attempt('the run status', () => client.endRun(runId, tracked.status!))
   return tracked
 }

@@ -108,24 +108,38 @@ export class MlflowHttp {
     return result.data
   }
 
-  /** Sends a request, retrying 429, 5xx and dropped connections; throws MlflowApiError on failure. */
+  /** Set once the server could not be reached or did not answer in time: later requests fail fast. */
+  private unreachable: MlflowApiError | undefined
+
+  /**
+   * Sends a request, retrying 429, 5xx and dropped connections within the request's deadline;
+   * throws MlflowApiError on failure.
+   */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    if (this.unreachable) throw new MlflowApiError(`Skipped: ${req.action} (the MLflow server did not answer earlier in this run).`, {errorCode: this.unreachable.errorCode, hint: this.unreachable.hint})
     const {attempts} = this.config.retry
+    const deadline = Date.now() + this.config.deadlineMs
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse
+      const remaining = deadline - Date.now()
       try {
-        res = await this.once(req)
+        if (remaining <= 0) throw Object.assign(new Error('deadline'), {code: 'FLARE_DEADLINE'})
+        res = await this.once(req, remaining)
       } catch (error) {
         const code = networkErrorCode(error)
-        if (code !== undefined && retryableNetworkCodes.has(code) && attempt < attempts) {
-          await sleep(this.backoff(attempt))
+        const wait = this.backoff(attempt)
+        if (code !== undefined && retryableNetworkCodes.has(code) && attempt < attempts && Date.now() + wait < deadline) {
+          await sleep(wait)
           continue
         }
-        throw this.networkError(req, error, code, attempt)
+        const failure = this.networkError(req, error, code, attempt)
+        this.unreachable = failure
+        throw failure
       }
       if (res.status >= 200 && res.status < 300) return res
-      if (retryableStatus.has(res.status) && attempt < attempts) {
-        await sleep(this.backoff(attempt, retryAfterMs(res.headers['retry-after'])))
+      const wait = this.backoff(attempt, retryAfterMs(res.headers['retry-after']))
+      if (retryableStatus.has(res.status) && attempt < attempts && Date.now() + wait < deadline) {
+        await sleep(wait)
         continue
       }
       throw this.apiError(req, res, attempt)
@@ -142,7 +156,7 @@ export class MlflowHttp {
     return url.toString()
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  private async once(req: HttpRequest, remainingMs: number): Promise<HttpResponse> {
     const headers: Record<string, string> = {'user-agent': 'flare-mlflow-client', accept: 'application/json, */*'}
     if (this.authorization) headers.authorization = this.authorization
     let body: Buffer | Uint8Array | string | undefined = req.body
@@ -152,11 +166,14 @@ export class MlflowHttp {
     } else if (body !== undefined) {
       headers['content-type'] = req.contentType ?? 'application/octet-stream'
     }
+    // The request's deadline bounds this try as a whole, whatever the server trickles back.
+    const signal = AbortSignal.timeout(Math.max(1, Math.min(remainingMs, this.config.timeoutMs)))
     const res = await request(this.url(req.path, req.query), {
       method: req.method,
       headers,
       body,
       dispatcher: this.agent,
+      signal,
     })
     const buffer = Buffer.from(await res.body.arrayBuffer())
     return {status: res.statusCode, headers: res.headers, body: buffer}
@@ -173,17 +190,16 @@ export class MlflowHttp {
   private networkError(req: HttpRequest, error: unknown, code: string | undefined, attempt: number): MlflowApiError {
     const server = this.config.trackingUri
     const tries = attempt === 1 ? '' : ` after ${attempt} tries`
-    const reason =
-      code === 'ECONNREFUSED'
-        ? 'connection refused'
-        : code?.startsWith('UND_ERR_') && code.includes('TIMEOUT')
-          ? `no answer within ${this.config.timeoutMs} ms`
-          : (code ?? (error instanceof Error ? error.message : String(error)))
-    return new MlflowApiError(`Cannot reach the MLflow server at ${server} to ${req.action} (${reason})${tries}.`, {
-      errorCode: code,
-      hint: `Start it (mlflow server --host 127.0.0.1 --port 5000) or set MLFLOW_TRACKING_URI to a running server.`,
-      cause: error,
-    })
+    const timedOut = code === 'FLARE_DEADLINE' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'TimeoutError' || (code?.startsWith('UND_ERR_') && code.includes('TIMEOUT'))
+    const seconds = Math.round(this.config.deadlineMs / 100) / 10
+    const reason = code === 'ECONNREFUSED' ? 'connection refused' : timedOut ? `no answer within ${seconds} s` : (code ?? (error instanceof Error ? error.message : String(error)))
+    // A server that accepts connections but does not answer is up: "start it" would mislead.
+    const hint = timedOut
+      ? `The server at ${server} accepted the connection but did not answer; check its health and log, or allow it longer with FLARE_MLFLOW_TIMEOUT=SECONDS (now ${seconds}).`
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `The host name in MLFLOW_TRACKING_URI does not resolve; check it.`
+        : `Start it (mlflow server --host 127.0.0.1 --port 5000) or set MLFLOW_TRACKING_URI to a running server.`
+    return new MlflowApiError(`Cannot reach the MLflow server at ${server} to ${req.action} (${reason})${tries}.`, {errorCode: timedOut ? 'TIMEOUT' : code, hint, cause: error})
   }
 
   private apiError(req: HttpRequest, res: HttpResponse, attempt: number): MlflowApiError {

@@ -36,6 +36,15 @@ export async function trackDetection(
   const tracker = new Tracker(client)
   const progress = new Progress(`Logging to MLflow at ${client.trackingUri}`).start()
   let tracked: TrackedRun | undefined
+  let runId: string | undefined
+  // Interrupted while logging: the run is ended as KILLED (best effort, bounded) before exiting.
+  const onInterrupt = (): void => {
+    progress.stop()
+    const end = runId ? client.endRun(runId, 'KILLED').catch(() => undefined) : Promise.resolve()
+    void Promise.race([end, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onInterrupt)
+  process.once('SIGTERM', onInterrupt)
   try {
     tracked = await logDetectRun(tracker, {
       experimentName: flags.experiment ?? client.config.experimentName ?? DEFAULT_DETECT_EXPERIMENT,
@@ -43,17 +52,21 @@ export async function trackDetection(
       output,
       modelSource: flags.model,
       register: flags.register,
+      onRun: (id) => void (runId = id),
     })
   } finally {
+    process.removeListener('SIGINT', onInterrupt)
+    process.removeListener('SIGTERM', onInterrupt)
     if (tracker.complete) progress.succeed()
     else progress.stop()
     await client.close()
   }
-  if (tracked && !io.json) {
+  if (tracked && !io.json && tracked.status !== 'FAILED') {
     io.log(`${out.green('✔')} logged to MLflow: ${out.bold(tracked.url)}`)
     if (tracked.registered) io.log(`${out.green('✔')} registered ${out.bold(`${tracked.registered.name} version ${tracked.registered.version}`)} ${out.dim(`— score with it: flare detect --model models:/${tracked.registered.name}/${tracked.registered.version}`)}`)
   }
   const report = tracker.report()
-  if (report) io.warn(`${err.yellow('warning:')} ${report}`)
+  // A partly logged run is ended as FAILED: the one warning says so, with where to find it.
+  if (report) io.warn(`${err.yellow('warning:')} ${tracked?.status === 'FAILED' ? `run ${tracked.url} logged in part and marked FAILED. ` : ''}${report}`)
   return tracked
 }

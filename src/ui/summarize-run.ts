@@ -2,6 +2,7 @@ import {ExitCode} from '../core/errors.js'
 import {summarizeIncidents, type IncidentSummaryRecord, type SummariesDocument, type SummarizeOptions} from '../core/explain/index.js'
 import {summariesPathFor, writeSummaries} from '../core/explain/documents.js'
 import {parseMaxCost, resolveProvider} from '../core/explain/provider-choice.js'
+import {parseTimeoutSeconds} from '../core/explain/providers/index.js'
 import type {Incident, Results} from '../core/results.js'
 import {Progress} from './progress.js'
 import {err, out} from './style.js'
@@ -111,11 +112,11 @@ export function reportFailures(document: SummariesDocument, written: string | un
  */
 export async function summarizeAfterDetect(
   results: Results,
-  flags: {'llm-provider'?: string; 'llm-model'?: string; 'max-cost'?: string; output?: string},
+  flags: {'llm-provider'?: string; 'llm-model'?: string; 'max-cost'?: string; 'llm-timeout'?: string; output?: string},
   io: SummaryIO,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{document: SummariesDocument; exitCode?: number}> {
-  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model']}, env)
+  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')}, env)
   const document = await runSummaries(results, {provider: choice.provider, maxCostUsd: parseMaxCost(flags['max-cost'])}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
   const path = flags.output ? summariesPathFor(flags.output) : undefined
   if (path) {

@@ -11,4 +11,5 @@ export const detectSummaryFlags = {
   'llm-provider': Flags.string({description: 'who writes the summaries with --summarize [default: auto]', options: [...PROVIDERS], dependsOn: ['summarize']}),
   'llm-model': Flags.string({description: "LLM model for --summarize [default: the provider's]", dependsOn: ['summarize']}),
   'max-cost': Flags.string({description: 'with --summarize: stop before the summaries would cost more than this many USD', dependsOn: ['summarize']}),
+  'llm-timeout': Flags.string({description: 'with --summarize: seconds one incident may take, retries included [default: $FLARE_LLM_TIMEOUT or 120]', dependsOn: ['summarize']}),
 }

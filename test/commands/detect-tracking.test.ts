@@ -203,6 +203,7 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     const {warned} = await track(uri, {experiment})
     expect(warned).toHaveLength(1)
     const warning = warned[0]!
+    expect(warning).toMatch(/run http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/\w+ logged in part and marked FAILED/)
     expect(warning).toContain('not logged: results.json')
     expect(warning).toContain('model folder')
     expect(warning).toContain('502 Bad Gateway')
@@ -213,6 +214,7 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     const run = runs[0]!
     expect(param(run, 'detector')).toBe('invariants-mining')
     expect(metric(run, 'f1')).toBe(1)
+    expect(run.info.status).toBe('FAILED')
     expect(await client.listArtifacts(run.info.run_id)).toEqual([])
   })
 })

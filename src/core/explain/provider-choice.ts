@@ -7,11 +7,11 @@ import type {ExplainProvider, ProviderName} from './providers/types.js'
  * base URL is given, anthropic when a key is set, else offline — and `autoOffline` says the last
  * case happened so the output can tell the user how to get Claude.
  */
-export function resolveProvider(flags: {provider?: string; model?: string; baseURL?: string}, env: NodeJS.ProcessEnv = process.env): {provider: ExplainProvider; autoOffline: boolean} {
+export function resolveProvider(flags: {provider?: string; model?: string; baseURL?: string; deadlineMs?: number}, env: NodeJS.ProcessEnv = process.env): {provider: ExplainProvider; autoOffline: boolean} {
   const fromEnv = env.FLARE_PROVIDER && env.FLARE_PROVIDER !== 'auto' ? env.FLARE_PROVIDER : undefined
   const explicit = flags.provider && flags.provider !== 'auto' ? flags.provider : fromEnv
   const requested = (explicit ?? (flags.baseURL ? 'openai-compatible' : 'auto')) as ProviderName | 'auto'
-  const options: ProviderOptions = {provider: requested, model: flags.model, baseURL: flags.baseURL, env}
+  const options: ProviderOptions = {provider: requested, model: flags.model, baseURL: flags.baseURL, deadlineMs: flags.deadlineMs, env}
   const provider = createProvider(options)
   return {provider, autoOffline: requested === 'auto' && !provider.remote}
 }

@@ -20,6 +20,7 @@ export interface AnthropicProviderOptions {
   authToken?: string
   baseURL?: string
   timeoutMs?: number
+  deadlineMs?: number
   retry?: RemoteSettings['retry']
   maxOutputTokens?: number
   /**
@@ -51,6 +52,7 @@ export class AnthropicProvider extends RemoteProvider {
     super({
       model: options.model,
       timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
       retry: options.retry,
       // Thinking models spend output tokens before the tool call.
       maxOutputTokens: options.maxOutputTokens ?? (forceTool ? 4096 : 16_000),

@@ -3,7 +3,7 @@ import type {ModelPrice} from '../pricing.js'
 import {AnthropicProvider, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL} from './anthropic.js'
 import {OfflineProvider} from './offline.js'
 import {DEFAULT_OPENAI_BASE_URL, OpenAICompatibleProvider} from './openai-compatible.js'
-import {DEFAULT_TIMEOUT_MS} from './remote.js'
+import {DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS} from './remote.js'
 import {DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy} from './retry.js'
 import type {ExplainProvider, ProviderName} from './types.js'
 
@@ -25,8 +25,10 @@ export interface ProviderOptions {
   authToken?: string
   /** Default: ANTHROPIC_BASE_URL, or FLARE_OPENAI_BASE_URL / OPENAI_BASE_URL. */
   baseURL?: string
-  /** Per request; default 60 s. */
+  /** Per request; default 60 s (never more than the deadline). */
   timeoutMs?: number
+  /** One incident's call, retries included; default FLARE_LLM_TIMEOUT seconds, else 120 s. */
+  deadlineMs?: number
   /** Retries of one call on 408/409/429/5xx/529, connection errors and timeouts; default 3. */
   maxRetries?: number
   retry?: Partial<RetryPolicy>
@@ -55,7 +57,8 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
   const env = options.env ?? process.env
   const requested = options.provider ?? (env.FLARE_PROVIDER as ProviderName | 'auto' | undefined) ?? 'auto'
   const retry: RetryPolicy = {...DEFAULT_RETRY_POLICY, ...retryFromEnv(env), ...options.retry, ...(options.maxRetries === undefined ? {} : {maxRetries: options.maxRetries})}
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const deadlineMs = options.deadlineMs ?? deadlineFromEnv(env.FLARE_LLM_TIMEOUT) ?? DEFAULT_DEADLINE_MS
+  const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, deadlineMs)
   const anthropicKey = options.apiKey ?? env.ANTHROPIC_API_KEY
   const anthropicToken = options.authToken ?? env.ANTHROPIC_AUTH_TOKEN
 
@@ -76,6 +79,7 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
         authToken: anthropicKey ? undefined : anthropicToken,
         baseURL: options.baseURL ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_ANTHROPIC_BASE_URL,
         timeoutMs,
+        deadlineMs,
         retry,
         maxOutputTokens: options.maxOutputTokens,
         forceToolChoice: options.forceToolChoice,
@@ -95,6 +99,7 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
         model,
         apiKey: options.apiKey ?? env.FLARE_OPENAI_API_KEY ?? env.OPENAI_API_KEY,
         timeoutMs,
+        deadlineMs,
         retry,
         maxOutputTokens: options.maxOutputTokens,
         price: options.price,
@@ -104,4 +109,18 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
     default:
       throw new FlareError(`Unknown provider "${String(provider)}".`, {exitCode: ExitCode.usage, hint: 'Use anthropic, openai-compatible or offline.'})
   }
+}
+
+/** Seconds → ms for --timeout and FLARE_LLM_TIMEOUT; a usage error names the bad value. */
+export function parseTimeoutSeconds(text: string | undefined, name = '--timeout'): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined
+  const seconds = Number(text.replace(/s$/, ''))
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new FlareError(`${name} must be a number of seconds in (0, 3600], got "${text}"`, {exitCode: ExitCode.usage})
+  }
+  return Math.round(seconds * 1000)
+}
+
+function deadlineFromEnv(text: string | undefined): number | undefined {
+  return parseTimeoutSeconds(text, 'FLARE_LLM_TIMEOUT')
 }

@@ -14,6 +14,7 @@ export interface OpenAICompatibleOptions {
   model: string
   apiKey?: string
   timeoutMs: number
+  deadlineMs?: number
   retry: RemoteSettings['retry']
   maxOutputTokens?: number
   /**
@@ -43,6 +44,7 @@ export class OpenAICompatibleProvider extends RemoteProvider {
     super({
       model: options.model,
       timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
       retry: options.retry,
       maxOutputTokens: options.maxOutputTokens ?? 4096,
       secrets: options.apiKey ? [options.apiKey] : [],

@@ -22,10 +22,13 @@ export interface RemoteSettings {
   maxOutputTokens: number
   /** Values that must never appear in an error message (API keys). */
   secrets: string[]
+  /** The longest one incident may take, retries and the repair round included (default 120 s). */
+  deadlineMs?: number
   onRetry?: (event: RetryEvent) => void
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000
+export const DEFAULT_DEADLINE_MS = 120_000
 
 /** One model reply, normalised: the candidate value (parsed JSON) or why there is none. */
 export interface ModelReply {
@@ -145,12 +148,22 @@ export abstract class RemoteProvider implements ExplainProvider {
     let attempts = 0
     let extraTurns: unknown[] = []
     let lastProblems: string[] = []
+    // One deadline for the whole call: a server that hangs or keeps failing cannot hold a run.
+    const deadlineMs = this.settings.deadlineMs ?? DEFAULT_DEADLINE_MS
+    const deadline = AbortSignal.timeout(deadlineMs)
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline
     for (let round = 0; round < 2; round++) {
       const body = this.buildBody(call, extraTurns)
       let reply: ModelReply
       try {
-        reply = await withRetries(() => this.send(body, call.signal), this.settings.retry, {signal: call.signal, onRetry: this.settings.onRetry})
+        reply = await withRetries(() => this.send(body, signal), this.settings.retry, {signal, onRetry: this.settings.onRetry})
       } catch (error) {
+        if (deadline.aborted && !call.signal?.aborted) {
+          const spent = {usage, cost_usd: this.cost(usage), attempts, latency_ms: Math.round(performance.now() - started)}
+          throw new ExplainError(`${this.name} at ${this.target().url} gave no usable answer within ${deadlineMs / 1000} s`, spent, {
+            hint: 'Check that the endpoint is up and not overloaded, or allow it longer with --timeout SECONDS (or FLARE_LLM_TIMEOUT).',
+          })
+        }
         throw this.failure(error, {usage, attempts, started})
       }
       attempts++
@@ -196,7 +209,7 @@ export abstract class RemoteProvider implements ExplainProvider {
     if (error instanceof ProviderCallError) {
       const {status, timeout} = error.details
       let hint: string | undefined
-      if (timeout) hint = `No answer within ${this.settings.timeoutMs} ms; raise the timeout or check the endpoint.`
+      if (timeout) hint = `No answer within ${this.settings.timeoutMs / 1000} s; check the endpoint, or allow it longer with --timeout SECONDS (or FLARE_LLM_TIMEOUT).`
       else if (status === 401 || status === 403) hint = 'Check the API key (it is read from the environment; it is never printed).'
       else if (status === 429 || status === 529) hint = 'The provider is rate limiting or overloaded; lower --concurrency or retry later.'
       else if (status === 404) hint = `Check the model name (${this.model}) and the base URL.`
