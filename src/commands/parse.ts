@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {basename} from 'node:path'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
-import {parseToCsv, type ParseSummary} from '../core/mining/csv-export.js'
+import {checkOutputs} from '../core/io/output.js'
+import {defaultTemplatesPath, parseToCsv, type ParseSummary} from '../core/mining/csv-export.js'
 import {int, ms, rate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {out} from '../ui/style.js'
@@ -29,6 +30,12 @@ export default class Parse extends FlareCommand {
   async run(): Promise<ParseSummary> {
     const {flags} = await this.parse(Parse)
     const output = flags.output ?? `${flags.input === '-' ? 'stdin' : basename(flags.input).replace(/\.gz$/, '')}_structured.csv`
+    // Before any work: neither CSV may be the input (or the state file), nor a directory.
+    const templatesOutput = defaultTemplatesPath(output)
+    await checkOutputs(
+      [{path: output, flag: '-o'}, ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : [])],
+      [flags.input, flags.state ?? ''],
+    )
     const progress = new Progress('Parsing').start()
     let summary: ParseSummary
     try {

@@ -1,4 +1,4 @@
-import {createWriteStream, type WriteStream} from 'node:fs'
+import {openOutput, type PendingOutput} from '../io/output.js'
 import {ExitCode, FlareError} from '../errors.js'
 import type {LogRecord} from '../ingest/index.js'
 import type {AddResult, TemplateMiner} from '../templates/index.js'
@@ -36,16 +36,12 @@ export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
 
 const CHUNK = 1 << 20
 
-async function openOutput(path: string, stdout: NodeJS.WritableStream): Promise<{stream: NodeJS.WritableStream; close: () => Promise<void>}> {
-  if (path === '-') return {stream: stdout, close: async () => {}}
+/** stdout as it is, or a file written beside its target and renamed into place on commit (io/output.ts). */
+async function openCsv(path: string, stdout: NodeJS.WritableStream, flag: string): Promise<PendingOutput> {
+  if (path === '-') return {path, stream: stdout, commit: async () => {}, abort: async () => {}}
   // Rows come in buffers of megabytes (a worker's slot): with the default 16 KB mark every write
   // would wait for 'drain' before the next region can be sent out.
-  const stream: WriteStream = createWriteStream(path, {highWaterMark: 8 * CHUNK})
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve())
-    stream.once('error', (error) => reject(new FlareError(`cannot write ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput, hint: 'choose a writable path with -o'})))
-  })
-  return {stream, close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))}
+  return openOutput(path, {flag, highWaterMark: 8 * CHUNK})
 }
 
 export function defaultTemplatesPath(output: string): string | undefined {
@@ -58,7 +54,17 @@ export function defaultTemplatesPath(output: string): string | undefined {
  * path become rows here; regions the fast path or a worker takes arrive as rows already.
  */
 export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
-  const out = await openOutput(options.output, options.stdout ?? process.stdout)
+  const out = await openCsv(options.output, options.stdout ?? process.stdout, '-o')
+  try {
+    return await writeCsv(options, out)
+  } catch (error) {
+    // A failed or interrupted parse leaves the previous CSV (and templates CSV) as they were.
+    await out.abort()
+    throw error
+  }
+}
+
+async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<ParseSummary> {
   const sink = new ByteOut(CHUNK)
   sink.text(PARSE_COLUMNS.join(',') + '\n')
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
@@ -79,17 +85,26 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   }
   const mined = await mine(options, {record: row, csv: {sink, stream: out.stream}})
   const miner = mined.miner
+  if (mined.records === 0) {
+    throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
+  }
   await flushRows(sink, out.stream, true)
-  await out.close()
 
   const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
-  if (templatesOutput) {
-    const t = await openOutput(templatesOutput, options.stdout ?? process.stdout)
-    const tsink = new ByteOut(CHUNK)
-    tsink.text('EventId,EventTemplate,Occurrences\n')
-    for (const info of miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
-    await flushRows(tsink, t.stream, true)
-    await t.close()
+  const t = templatesOutput ? await openCsv(templatesOutput, options.stdout ?? process.stdout, '-o') : undefined
+  try {
+    if (t) {
+      const tsink = new ByteOut(CHUNK)
+      tsink.text('EventId,EventTemplate,Occurrences\n')
+      for (const info of miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+      await flushRows(tsink, t.stream, true)
+    }
+    // Both CSVs are complete: only now do they replace what was there.
+    await out.commit()
+    await t?.commit()
+  } catch (error) {
+    await t?.abort()
+    throw error
   }
   if (options.statePath) await saveTemplateState(options.statePath, miner)
   const {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, threads} = mined

@@ -2,7 +2,8 @@
  * The template state file of `--state` (and of a model's miner): plain JSON, read before stage 1
  * and written after it. templates/ shapes and checks the object; this module does the file.
  */
-import {readFile, writeFile, rename} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
+import {writeFileAtomic} from '../io/output.js'
 import {ExitCode, FlareError} from '../errors.js'
 import {TemplateMiner, configForFormat, type TemplateMinerOptions} from '../templates/index.js'
 
@@ -26,7 +27,5 @@ export async function loadTemplateState<M extends TemplateMiner = TemplateMiner>
 
 /** Written next to the target then renamed, so an interrupted run never leaves half a file. */
 export async function saveTemplateState(path: string, miner: TemplateMiner): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(miner.toJSON()))
-  await rename(tmp, path)
+  await writeFileAtomic(path, JSON.stringify(miner.toJSON()), {flag: '--state'})
 }

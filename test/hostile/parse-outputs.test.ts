@@ -1,0 +1,87 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {gzipSync} from 'node:zlib'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {parseToCsv} from '../../src/core/mining/csv-export.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-parse-out-'))
+afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+const sample = path.join(repoRoot, 'data/hdfs_sample.log')
+const csv = path.join(dir, 'good.csv')
+const templates = path.join(dir, 'good_templates.csv')
+let goodCsv: Buffer
+let goodTemplates: Buffer
+
+beforeAll(async () => {
+  await parseToCsv({input: sample, output: csv})
+  goodCsv = fs.readFileSync(csv)
+  goodTemplates = fs.readFileSync(templates)
+})
+
+function expectUntouched(): void {
+  expect(fs.readFileSync(csv).equals(goodCsv)).toBe(true)
+  expect(fs.readFileSync(templates).equals(goodTemplates)).toBe(true)
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+}
+
+describe('a failed `flare parse` leaves the previous CSVs byte for byte', () => {
+  const bad: Array<[string, () => string, number]> = [
+    ['a missing input', () => path.join(dir, 'nope.log'), 3],
+    ['binary input', () => {
+      const p = path.join(dir, 'bin.dat')
+      fs.writeFileSync(p, Buffer.from([0, 1, 2, 0, 0, 255, 0, 7]))
+      return p
+    }, 3],
+    ['a truncated gzip', () => {
+      const p = path.join(dir, 'cut.gz')
+      const gz = gzipSync(fs.readFileSync(sample))
+      fs.writeFileSync(p, gz.subarray(0, gz.length >> 1))
+      return p
+    }, 3],
+    ['an empty input', () => {
+      const p = path.join(dir, 'empty.log')
+      fs.writeFileSync(p, '\n\n')
+      return p
+    }, 3],
+  ]
+  for (const [what, make, code] of bad) {
+    it(`on ${what}: exit ${code}, one clear line`, async () => {
+      const r = await runCli(['parse', '-i', make(), '-o', csv])
+      expect(r.code).toBe(code)
+      expect(r.stderr).toMatch(/^Error: /m)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+      expectUntouched()
+    })
+  }
+
+  it('on a corrupt --state file', async () => {
+    const state = path.join(dir, 'state.json')
+    fs.writeFileSync(state, '{"version": 99, "clusters": "no"}')
+    const r = await runCli(['parse', '-i', sample, '-o', csv, '--state', state])
+    expect(r.code).toBe(3)
+    expectUntouched()
+  })
+
+  it('when interrupted mid-run (aborted)', async () => {
+    const big = path.join(dir, 'big.log')
+    fs.writeFileSync(big, fs.readFileSync(sample, 'utf8').repeat(20))
+    const controller = new AbortController()
+    const run = parseToCsv({input: big, output: csv, jobs: 1, signal: controller.signal, onProgress: () => controller.abort(new Error('interrupted'))})
+    await expect(run).rejects.toThrow()
+    expectUntouched()
+  })
+
+  it('refuses -o naming the input, and an input named as its own _templates.csv', async () => {
+    const log = path.join(dir, 'self.log')
+    fs.copyFileSync(sample, log)
+    expect((await runCli(['parse', '-i', log, '-o', log])).code).toBe(2)
+    const csvInput = path.join(dir, 'x_templates.csv')
+    fs.copyFileSync(sample, csvInput)
+    const r = await runCli(['parse', '-i', csvInput, '-o', path.join(dir, 'x.csv')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/is the input/)
+    expect(fs.readFileSync(csvInput).equals(fs.readFileSync(sample))).toBe(true)
+  })
+})
