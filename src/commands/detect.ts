@@ -27,6 +27,8 @@ const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`
 const needsTracking = (flags: {track: boolean; register?: string; model?: string}): boolean =>
   Boolean(flags.register || flags.model?.startsWith('models:/') || (flags.track && process.env.MLFLOW_TRACKING_URI))
 
+const MAX_WINDOWS_PER_LINE = 100
+
 const STAGE_LABEL: Record<Stage, string> = {
   read: 'Reading and mining templates',
   features: 'Building session features',
@@ -68,6 +70,16 @@ export default class Detect extends FlareCommand {
     const {flags} = await this.parse(Detect)
     const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
+    // Every line is counted in window/step windows: a tiny step multiplies memory without bound.
+    if (stepMs !== undefined && (windowMs ?? stepMs) / stepMs > MAX_WINDOWS_PER_LINE) {
+      throw new FlareError(`--step ${flags.step} is too small for --window ${flags.window ?? '(auto)'}: each line would fall in ${Math.round((windowMs ?? stepMs) / stepMs).toLocaleString('en')} windows (at most ${MAX_WINDOWS_PER_LINE})`, {
+        exitCode: ExitCode.usage,
+        hint: `use a step of at least ${Math.ceil((windowMs ?? stepMs) / MAX_WINDOWS_PER_LINE / 1000)}s, e.g. --window ${flags.window ?? '5m'} --step 1m`,
+      })
+    }
+    if (stepMs !== undefined && windowMs === undefined) {
+      throw new FlareError('--step needs --window: the slide is a fraction of a window length', {exitCode: ExitCode.usage, hint: 'e.g. --window 10m --step 1m'})
+    }
     const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination)
     if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
       throw new FlareError(`--contamination must be a number in (0, 0.5], got "${flags.contamination}"`, {exitCode: ExitCode.usage})
@@ -89,7 +101,17 @@ export default class Detect extends FlareCommand {
 
     let model: ModelBundle | undefined
     const mlflow = needsTracking(flags) ? await tracking() : undefined
-    const client = mlflow?.detectTrackingClient(flags)
+    // A tracking URI Flare cannot use (a file store, a typo) must not cost the detection: unless the
+    // run needs the server (--register, a registered --model), the results come first and the
+    // problem is one warning at the end.
+    let client: ReturnType<NonNullable<typeof mlflow>['detectTrackingClient']>
+    let trackingProblem: FlareError | undefined
+    try {
+      client = mlflow?.detectTrackingClient(flags)
+    } catch (error) {
+      if (!(error instanceof FlareError) || flags.register || flags.model?.startsWith('models:/')) throw error
+      trackingProblem = error
+    }
     if (flags.model) model = await loadBundle(mlflow ? await mlflow.resolveModelOption(flags.model, (line) => stderrLine(err.dim(line))) : flags.model)
 
     const progress = new Progress(STAGE_LABEL.read).start()
@@ -128,7 +150,8 @@ export default class Detect extends FlareCommand {
     if (flags.output) await writeFileAtomic(flags.output, JSON.stringify(output.results, null, 2) + '\n', {flag: '-o'})
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
-    if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
+    else if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
     else if (flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
     if (flags.summarize) {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')

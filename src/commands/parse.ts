@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {basename} from 'node:path'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {checkOutputs} from '../core/io/output.js'
+import {MAX_JOBS} from '../core/mining/prestart.js'
 import {defaultTemplatesPath, parseToCsv, type ParseSummary} from '../core/mining/csv-export.js'
 import {int, ms, rate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
@@ -24,7 +25,7 @@ export default class Parse extends FlareCommand {
     output: Flags.string({char: 'o', description: 'CSV to write, or - for stdout [default: <input>_structured.csv in the current folder]'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     state: Flags.string({description: 'template state JSON: loaded if it exists, saved after the run (stable template ids across runs)'}),
-    jobs: Flags.integer({char: 'j', description: 'threads for large HDFS files (0 = one per core, 1 = none); the output does not depend on it', default: 0, min: 0, max: 64}),
+    jobs: Flags.integer({char: 'j', description: 'threads for large HDFS files (0 = one per core, 1 = none); the output does not depend on it', default: 0, min: 0, max: MAX_JOBS}),
   }
 
   async run(): Promise<ParseSummary> {

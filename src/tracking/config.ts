@@ -96,9 +96,12 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
     url = new URL('invalid:')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const fileStore = url.protocol === 'file:' || /^(\/|\.|sqlite:|postgresql:|mysql:)/.test(config.trackingUri)
     throw new FlareError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow server, got "${redactUrl(config.trackingUri)}".`, {
       exitCode: ExitCode.usage,
-      hint: 'Flare talks to MLflow over REST only; run `mlflow server` and point MLFLOW_TRACKING_URI at it.',
+      hint: fileStore
+        ? 'Flare talks to MLflow over REST, so a file or database store needs a server in front of it: mlflow server --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000, then MLFLOW_TRACKING_URI=http://127.0.0.1:5000'
+        : 'Flare talks to MLflow over REST only; run `mlflow server` and point MLFLOW_TRACKING_URI at it.',
     })
   }
   // Credentials in the URL (http://alice:SECRET@host) are basic auth, as MLflow's own client takes

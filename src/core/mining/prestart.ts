@@ -24,6 +24,9 @@ export interface FlagSpec {
  * The input path and --jobs of `flare parse` arguments (after `parse`), or null when unsure.
  * `flags` are the command's own flags (from the manifest), so every flag it has is followed.
  */
+/** The --jobs flag's maximum (src/commands/parse.ts); the prestart test checks they agree. */
+export const MAX_JOBS = 64
+
 export function peekParseArgs(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): {input: string; jobs: number} | null {
   const byChar = new Map<string, string>()
   for (const [name, spec] of Object.entries(flags)) if (spec.char) byChar.set(spec.char, name)
@@ -55,7 +58,8 @@ export function peekParseArgs(argv: readonly string[], flags: Readonly<Record<st
     if (value === undefined) return null
     if (name === 'input') input = value
     else if (name === 'jobs') {
-      if (!/^\d+$/.test(value)) return null
+      // Out of the flag's range: oclif refuses it, and nothing may start before it does.
+      if (!/^\d+$/.test(value) || Number(value) > MAX_JOBS) return null
       jobs = Number(value)
     }
   }

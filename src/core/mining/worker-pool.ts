@@ -104,7 +104,9 @@ function workerUrl(): URL | null {
 /** Threads worth using for `jobs` (0 = one per core) on an input of `bytes` (unknown: undefined). */
 export function poolSize(jobs: number | undefined, bytes: number | undefined): number {
   const cores = availableParallelism()
-  const n = jobs === undefined || jobs <= 0 ? Math.min(cores, 8) : jobs
+  // More threads than a few per core only cost memory (each holds its own slots) and start-up;
+  // the CSV is the same whatever the number, so a large --jobs is quietly capped.
+  const n = jobs === undefined || jobs <= 0 ? Math.min(cores, 8) : Math.min(jobs, 4 * cores, 16)
   // Below a few regions the threads cost more than they save.
   if (n < 2 || (bytes !== undefined && bytes < 8 * 2 ** 20) || !workerUrl()) return 0
   return n
