@@ -71,6 +71,8 @@ export interface Episode {
 }
 
 const TRIM = 0.05
+/** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
+const SHORT_GAP_MINUTES = 15
 const SILENCE_QUANTILE = 0.2
 /** Silence is only judged on a series whose usual low count is at least this. */
 const MIN_SILENT_BASELINE = 3
@@ -183,47 +185,54 @@ export class WindowRate extends BaseDetector {
     const n = rows.length
     const floor = 0.5 / n
     const lambda = Math.max(base.mean, floor)
-    const phi = base.dispersion
     // clearly above the usual rate: rare templates are hot wherever they appear
-    const hotAbove = lambda + 2 * Math.sqrt(phi * lambda) + 0.5
+    const hotAbove = lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5
+    const hot: number[] = []
+    for (let k = 0; k < n; k++) if (values[k] > hotAbove) hot.push(k)
+    if (hot.length === 0) return
     const rare = base.mean === 0
-    const gap = rare ? gapWindows : 1
-    let k = 0
-    while (k < n) {
-      if (values[k] <= hotAbove) {
-        k++
-        continue
-      }
-      const hot = [k]
-      let last = k
-      for (let m = k + 1; m < n && m - last <= gap; m++) {
-        if (values[m] > hotAbove) {
-          hot.push(m)
-          last = m
-        }
-      }
-      k = last + 1
-      const length = last - hot[0] + 1
+    // A rare template whose every appearance chains with gaps of at most an hour (a periodic job
+    // failing each run) is one episode; otherwise hot windows a few windows apart are one.
+    const shortGap = Math.max(1, Math.round((SHORT_GAP_MINUTES * 60_000) / ctx.stepMs))
+    let gap = rare ? shortGap : 1
+    if (rare && hot[hot.length - 1] - hot[0] + 1 <= n / 2 && hot.every((k, i) => i === 0 || k - hot[i - 1] <= gapWindows)) gap = gapWindows
+    let sumSq = 0
+    for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
+    let i = 0
+    while (i < hot.length) {
+      let j = i
+      while (j + 1 < hot.length && hot[j + 1] - hot[j] <= gap) j++
+      const members = hot.slice(i, j + 1)
+      i = j + 1
+      const length = members[members.length - 1] - members[0] + 1
       // a template hot in most of the log's windows is its baseline, not an episode
       if (length > n / 2) continue
       let count = 0
-      for (const m of hot) count += values[m]
-      const outside = Math.max((total - count) / Math.max(1, n - length), floor)
-      const expected = (rare ? outside : Math.max(lambda, outside)) * (rare ? length : hot.length)
+      let sq = 0
+      for (const m of members) {
+        count += values[m]
+        sq += values[m] * values[m]
+      }
+      // the rest of the log, without this episode, is the template's normal: its rate and how
+      // bursty it is (other bursts of the same template make this one less surprising)
+      const nOut = Math.max(1, n - length)
+      const meanOut = (total - count) / nOut
+      const varOut = Math.max(0, (sumSq - sq) / nOut - meanOut * meanOut)
+      const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
+      const expected = Math.max(meanOut, floor) * (rare ? length : members.length)
       const surprisal = Math.min(upperSurprisal(count / phi, expected / phi), 300)
-      const score = surprisal * weight
       out.push({
         kind: total === count ? 'new' : 'rate',
         stream,
         column,
-        rows: hot.map((m) => rows[m]),
-        startMs: ctx.windowStart[rows[hot[0]]],
-        endMs: ctx.windowStart[rows[last]] + ctx.stepMs,
+        rows: members.map((m) => rows[m]),
+        startMs: ctx.windowStart[rows[members[0]]],
+        endMs: ctx.windowStart[rows[members[members.length - 1]]] + ctx.stepMs,
         count,
         expected,
         surprisal,
         weight,
-        score,
+        score: surprisal * weight,
       })
     }
   }
