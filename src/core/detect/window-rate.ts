@@ -1,6 +1,6 @@
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'
-import {isCriticalLevel, levelClass, mentionsFailure} from '../severity.js'
+import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorEntry} from './entry.js'
 import {lowerSurprisal, upperSurprisal} from './poisson.js'
@@ -141,6 +141,7 @@ export class WindowRate extends BaseDetector {
       rows.push(i)
     }
     const weights = ctx.columns.map((c) => levelWeight(c.level, c.text))
+    const families = templateFamilies(ctx.columns.map((c) => c.text))
     const gapWindows = Math.max(1, Math.round((this.recurrenceMinutes * 60_000) / ctx.stepMs))
     const episodes: Episode[] = []
     if (fitting) this.baselines = {}
@@ -151,6 +152,7 @@ export class WindowRate extends BaseDetector {
       const saved = fitting ? (this.baselines[stream] = []) : this.baselines[stream]
       const componentSums = new Map<string, Float64Array>()
       const totals = new Float64Array(n)
+      const memberValues = new Map<number, Float64Array>()
       for (let j = 0; j < X.cols; j++) {
         let total = 0
         for (let k = 0; k < n; k++) {
@@ -170,7 +172,46 @@ export class WindowRate extends BaseDetector {
         }
         const base = fitting || !saved?.[j] ? trimmedBaseline(values) : {mean: saved[j][0], dispersion: saved[j][1]}
         if (fitting) saved.push([base.mean, base.dispersion])
+        if (families[j] !== j || families.includes(j, j + 1)) {
+          memberValues.set(j, Float64Array.from(values))
+          continue
+        }
         this.hotEpisodes(stream, j, rows, values, total, base, weights[j], gapWindows, ctx, episodes)
+      }
+      // Templates that differ in one word (`Invalid user admin`, `Invalid user oracle`) are one
+      // series: a scanner trying names bursts all day as a family, each name only once.
+      const byFamily = new Map<number, number[]>()
+      for (const j of memberValues.keys()) {
+        let m = byFamily.get(families[j])
+        if (!m) byFamily.set(families[j], (m = []))
+        m.push(j)
+      }
+      for (const members of byFamily.values()) {
+        const sum = new Float64Array(n)
+        for (const j of members) {
+          const v = memberValues.get(j)!
+          for (let k = 0; k < n; k++) sum[k] += v[k]
+        }
+        const total = sum.reduce((a, b) => a + b, 0)
+        const found: Episode[] = []
+        const weight = Math.max(...members.map((j) => weights[j]))
+        this.hotEpisodes(stream, members[0], rows, sum, total, trimmedBaseline(sum), weight, gapWindows, ctx, found)
+        for (const e of found) {
+          // the episode is named after the member with most lines in it
+          let best = members[0]
+          let bestCount = -1
+          for (const j of members) {
+            const v = memberValues.get(j)!
+            let c = 0
+            for (const r of e.rows) c += v[rows.indexOf(r)]
+            if (c > bestCount) {
+              best = j
+              bestCount = c
+            }
+          }
+          e.column = best
+          episodes.push(e)
+        }
       }
       if (byStream.size > 1 || componentSums.size === 0) this.silentEpisodes(stream, undefined, rows, totals, ctx, episodes)
       if (componentSums.size > 1) for (const [comp, sums] of componentSums) this.silentEpisodes(stream, comp, rows, sums, ctx, episodes)
@@ -190,12 +231,11 @@ export class WindowRate extends BaseDetector {
     const hot: number[] = []
     for (let k = 0; k < n; k++) if (values[k] > hotAbove) hot.push(k)
     if (hot.length === 0) return
-    const rare = base.mean === 0
-    // A rare template whose every appearance chains with gaps of at most an hour (a periodic job
-    // failing each run) is one episode; otherwise hot windows a few windows apart are one.
+    // Hot windows whose every appearance chains with gaps of at most an hour (a periodic job
+    // failing each run) are one episode; otherwise hot windows a few windows apart are one.
     const shortGap = Math.max(1, Math.round((SHORT_GAP_MINUTES * 60_000) / ctx.stepMs))
-    let gap = rare ? shortGap : 1
-    if (rare && hot[hot.length - 1] - hot[0] + 1 <= n / 2 && hot.every((k, i) => i === 0 || k - hot[i - 1] <= gapWindows)) gap = gapWindows
+    let gap = shortGap
+    if (recursRegularly(hot, values, n, gapWindows)) gap = gapWindows
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
     let i = 0
@@ -204,12 +244,14 @@ export class WindowRate extends BaseDetector {
       while (j + 1 < hot.length && hot[j + 1] - hot[j] <= gap) j++
       const members = hot.slice(i, j + 1)
       i = j + 1
-      const length = members[members.length - 1] - members[0] + 1
+      const first = members[0]
+      const last = members[members.length - 1]
+      const length = last - first + 1
       // a template hot in most of the log's windows is its baseline, not an episode
       if (length > n / 2) continue
       let count = 0
       let sq = 0
-      for (const m of members) {
+      for (let m = first; m <= last; m++) {
         count += values[m]
         sq += values[m] * values[m]
       }
@@ -219,15 +261,21 @@ export class WindowRate extends BaseDetector {
       const meanOut = (total - count) / nOut
       const varOut = Math.max(0, (sumSq - sq) / nOut - meanOut * meanOut)
       const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
-      const expected = Math.max(meanOut, floor) * (rare ? length : members.length)
-      const surprisal = Math.min(upperSurprisal(count / phi, expected / phi), 300)
+      const expected = Math.max(meanOut, floor) * length
+      // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
+      // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
+      let peak = 0
+      for (const m of members) peak = Math.max(peak, values[m])
+      let alike = 0
+      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alike++
+      const surprisal = Math.min(upperSurprisal(count / phi, expected / phi), 300) / (1 + alike)
       out.push({
         kind: total === count ? 'new' : 'rate',
         stream,
         column,
         rows: members.map((m) => rows[m]),
         startMs: ctx.windowStart[rows[members[0]]],
-        endMs: ctx.windowStart[rows[members[members.length - 1]]] + ctx.stepMs,
+        endMs: ctx.windowStart[rows[last]] + ctx.stepMs,
         count,
         expected,
         surprisal,
@@ -275,6 +323,53 @@ export class WindowRate extends BaseDetector {
     this.baselines = (state as {baselines: WindowRate['baselines']}).baselines ?? {}
     this.rowScores = new Float64Array(0)
   }
+}
+
+/**
+ * A sparse series (present in at most a tenth of the windows) whose hot windows recur at a steady
+ * pace (no gap over the recurrence limit, nor over 2.5× the median gap) within half the log: the
+ * signature of a periodic job failing at every run.
+ */
+function recursRegularly(hot: number[], values: Float64Array, n: number, gapWindows: number): boolean {
+  if (hot.length < 2 || hot[hot.length - 1] - hot[0] + 1 > n / 2) return false
+  let present = 0
+  for (let k = 0; k < n; k++) if (values[k] > 0) present++
+  if (present > n / 10) return false
+  const gaps = hot.slice(1).map((k, i) => k - hot[i]).sort((a, b) => a - b)
+  const median = gaps[Math.floor(gaps.length / 2)]
+  return gaps[gaps.length - 1] <= Math.min(gapWindows, 2.5 * median)
+}
+
+/**
+ * Family of each template: the lowest index among templates of the same length (4 tokens or more)
+ * that differ from it in one plain word — not a wildcard, not a failure word — so `Invalid user
+ * admin from <*>` and `Invalid user oracle from <*>` are one series, `job done` and `job failed`
+ * are not.
+ */
+export function templateFamilies(texts: string[]): number[] {
+  const parent = texts.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  const byKey = new Map<string, number>()
+  texts.forEach((text, i) => {
+    const tokens = text.split(/\s+/).filter(Boolean)
+    if (tokens.length < 4) return
+    for (let p = 0; p < tokens.length; p++) {
+      const t = tokens[p]
+      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t)) continue
+      const key = `${tokens.length}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
+      const other = byKey.get(key)
+      if (other === undefined) byKey.set(key, i)
+      else {
+        const a = find(i)
+        const b = find(other)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      }
+    }
+  })
+  return texts.map((_, i) => find(i))
 }
 
 /**

@@ -32,19 +32,7 @@ export interface WindowIncidentInput {
 export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[] {
   const {sessions, stepMs, templates} = input
   const limit = input.sampleLines ?? 8
-  const sorted = [...input.episodes].sort((a, b) => a.startMs - b.startMs || b.score - a.score)
-  const groups: Episode[][] = []
-  let end = Number.NEGATIVE_INFINITY
-  for (const e of sorted) {
-    if (groups.length > 0 && e.startMs <= end + stepMs) {
-      groups[groups.length - 1].push(e)
-      end = Math.max(end, e.endMs)
-    } else {
-      groups.push([e])
-      end = e.endMs
-    }
-  }
-
+  const groups = linkEpisodes(input.episodes, sessions, stepMs)
   const drafts: Array<DraftIncident & {lead: string}> = []
   for (const group of groups) {
     group.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
@@ -118,6 +106,40 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     else firstOf.set(d.lead, d)
   }
   return drafts.map(({lead: _lead, ...d}) => d)
+}
+
+/**
+ * Episodes whose anomalous windows touch (same or neighbouring window, any stream) are one
+ * incident; a periodic episode's quiet gaps do not pull in what happens between its runs.
+ */
+function linkEpisodes(episodes: Episode[], sessions: Session[], stepMs: number): Episode[][] {
+  const parent = episodes.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  const atWindow = new Map<number, number>()
+  episodes.forEach((e, i) => {
+    for (const r of e.rows) {
+      const w = Math.round((sessions[r].windowStart ?? r) / stepMs)
+      for (const k of [w - 1, w, w + 1]) {
+        const other = atWindow.get(k)
+        if (other === undefined) continue
+        const a = find(i)
+        const b = find(other)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      }
+      if (!atWindow.has(w)) atWindow.set(w, i)
+    }
+  })
+  const groups = new Map<number, Episode[]>()
+  episodes.forEach((e, i) => {
+    const root = find(i)
+    let g = groups.get(root)
+    if (!g) groups.set(root, (g = []))
+    g.push(e)
+  })
+  return [...groups.values()]
 }
 
 function silentName(e: Episode): string {
