@@ -234,8 +234,12 @@ export class WindowRate extends BaseDetector {
     // Hot windows whose every appearance chains with gaps of at most an hour (a periodic job
     // failing each run) are one episode; otherwise hot windows a few windows apart are one.
     const shortGap = Math.max(1, Math.round((SHORT_GAP_MINUTES * 60_000) / ctx.stepMs))
-    let gap = shortGap
-    if (recursRegularly(hot, values, n, gapWindows)) gap = gapWindows
+    let present = 0
+    for (let k = 0; k < n; k++) if (values[k] > 0) present++
+    const sparse = present <= n / 10
+    // a busy series' excess must be contiguous: two spikes with a normal window between are two
+    let gap = sparse ? shortGap : 1
+    if (sparse && recursRegularly(hot, n, gapWindows)) gap = gapWindows
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
     let i = 0
@@ -326,15 +330,12 @@ export class WindowRate extends BaseDetector {
 }
 
 /**
- * A sparse series (present in at most a tenth of the windows) whose hot windows recur at a steady
+ * A sparse series' (present in at most a tenth of the windows) hot windows that recur at a steady
  * pace (no gap over the recurrence limit, nor over 2.5× the median gap) within half the log: the
  * signature of a periodic job failing at every run.
  */
-function recursRegularly(hot: number[], values: Float64Array, n: number, gapWindows: number): boolean {
+function recursRegularly(hot: number[], n: number, gapWindows: number): boolean {
   if (hot.length < 2 || hot[hot.length - 1] - hot[0] + 1 > n / 2) return false
-  let present = 0
-  for (let k = 0; k < n; k++) if (values[k] > 0) present++
-  if (present > n / 10) return false
   const gaps = hot.slice(1).map((k, i) => k - hot[i]).sort((a, b) => a - b)
   const median = gaps[Math.floor(gaps.length / 2)]
   return gaps[gaps.length - 1] <= Math.min(gapWindows, 2.5 * median)
