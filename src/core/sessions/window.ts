@@ -45,8 +45,8 @@ export interface WindowChoice {
 
 /**
  * Window length for a log without session ids, from its timestamps (and, when windows are split
- * into streams, each record's stream): the shortest window that cuts the log's span into at most
- * 300 windows, lengthened while its non-empty windows hold a median of fewer than 3 events and
+ * into streams, each record's stream): the shortest window that gives at most 300 windows (over
+ * the span with streams, non-empty ones without), lengthened while its non-empty windows hold a median of fewer than 3 events and
  * at least 24 windows remain. A day of syslog gets 5m; a few busy minutes get seconds; months of
  * sparse alerts get a day.
  */
@@ -59,23 +59,29 @@ export function chooseWindow(times: number[], streams?: string[]): WindowChoice 
     if (t > hi) hi = t
   }
   const span = hi - lo
-  const windowsOf = (w: number): number => Math.floor(hi / w) - Math.floor(lo / w) + 1
-  const medianOf = (w: number): number => {
+  // Streams get every window of the span (a silent stream must show); one stream only its
+  // non-empty windows, so a log of a few bursts is judged by the windows it fills.
+  const stats = (w: number): {windows: number; median: number} => {
     const counts = new Map<string, number>()
     for (let i = 0; i < times.length; i++) {
       const k = `${streams?.[i] ?? ''} ${Math.floor(times[i] / w)}`
       counts.set(k, (counts.get(k) ?? 0) + 1)
     }
     const sizes = [...counts.values()].sort((a, b) => a - b)
-    return sizes[Math.floor(sizes.length / 2)]
+    const windows = streams ? Math.floor(hi / w) - Math.floor(lo / w) + 1 : sizes.length
+    return {windows, median: sizes[Math.floor(sizes.length / 2)]}
   }
-  let k = WINDOW_CHOICES.findIndex((w) => windowsOf(w) <= MAX_WINDOWS)
-  if (k < 0) k = WINDOW_CHOICES.length - 1
-  let median = medianOf(WINDOW_CHOICES[k])
-  while (median < MIN_MEDIAN_EVENTS && k + 1 < WINDOW_CHOICES.length && windowsOf(WINDOW_CHOICES[k + 1]) >= MIN_WINDOWS) {
+  let k = 0
+  let at = stats(WINDOW_CHOICES[0])
+  while (at.windows > MAX_WINDOWS && k + 1 < WINDOW_CHOICES.length) at = stats(WINDOW_CHOICES[++k])
+  while (at.median < MIN_MEDIAN_EVENTS && k + 1 < WINDOW_CHOICES.length) {
+    const next = stats(WINDOW_CHOICES[k + 1])
+    if (next.windows < MIN_WINDOWS) break
+    at = next
     k++
-    median = medianOf(WINDOW_CHOICES[k])
   }
+  const median = at.median
+  const windowsOf = (_w: number): number => at.windows
   const w = WINDOW_CHOICES[k]
   const per = streams ? 'stream window' : 'window'
   return {windowMs: w, reason: `${formatDuration(w)} windows: ${windowsOf(w)} over a ${formatDuration(Math.max(1000, Math.round(span / 1000) * 1000))} span, median ${median} events per non-empty ${per}`}
