@@ -213,8 +213,13 @@ export class WindowRate extends BaseDetector {
           episodes.push(e)
         }
       }
-      if (byStream.size > 1 || componentSums.size === 0) this.silentEpisodes(stream, undefined, rows, totals, ctx, episodes)
-      if (componentSums.size > 1) for (const [comp, sums] of componentSums) this.silentEpisodes(stream, comp, rows, sums, ctx, episodes)
+      const whole: Episode[] = []
+      if (byStream.size > 1 || componentSums.size === 0) this.silentEpisodes(stream, undefined, rows, totals, ctx, whole)
+      episodes.push(...whole)
+      // a silent host silences its components: only a component quiet on its own is news
+      const parts: Episode[] = []
+      if (componentSums.size > 1) for (const [comp, sums] of componentSums) this.silentEpisodes(stream, comp, rows, sums, ctx, parts)
+      episodes.push(...parts.filter((p) => !whole.some((w) => w.startMs <= p.startMs && p.endMs <= w.endMs)))
     }
     episodes.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
     this.episodesFound = episodes.filter((e) => e.score > this.minScore)
