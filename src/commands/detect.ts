@@ -13,6 +13,7 @@ import {parseStreamFields} from '../core/sessions/streams.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
+import {leadTemplate} from '../ui/lead-template.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {FlareCommand} from './base.js'
@@ -154,7 +155,7 @@ export default class Detect extends FlareCommand {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
-        const top = inc.templates[0]
+        const top = leadTemplate(inc)
         t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 60) : ''])
       }
       this.log(t.toString())

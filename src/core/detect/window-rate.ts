@@ -405,7 +405,7 @@ export function trimmedBaseline(values: ArrayLike<number>): {mean: number; dispe
 
 export const windowRate: DetectorEntry = {
   name: 'window-rate',
-  description: 'per-stream window rates vs own baseline (windows default)',
+  description: 'template rates per stream and window vs own baseline',
   create: (p) => new WindowRate(p),
   features: RAW_COUNTS,
   grid: {minScore: [4, 6, 8]},
