@@ -89,7 +89,7 @@ export class WindowRate extends BaseDetector {
 
   constructor(p: WindowRateParams = {}) {
     super(p)
-    this.minScore = p.minScore ?? Number(process.env.FLARE_WR_MIN ?? 6)
+    this.minScore = p.minScore ?? 6
     this.recurrenceMinutes = p.recurrenceMinutes ?? 65
   }
 
