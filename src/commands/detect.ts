@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {detectorHelp, detectorNames, DEFAULT_DETECTOR} from '../core/detect/registry.js'
+import {detectorHelp, detectorNames} from '../core/detect/registry.js'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
@@ -9,9 +9,11 @@ import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
 import type {Results} from '../core/results.js'
 import {parseDuration} from '../core/sessions/window.js'
+import {parseStreamFields} from '../core/sessions/streams.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
+import {leadTemplate} from '../ui/lead-template.js'
 import {table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
@@ -51,11 +53,12 @@ export default class Detect extends FlareCommand {
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
     labels: Flags.string({description: 'CSV of session ids and a Label column (Normal/Anomaly, 0/1, true/false): prints precision/recall/F1'}),
-    detector: Flags.string({char: 'd', description: `anomaly detector:\n${detectorHelp()}`, options: detectorNames(), default: DEFAULT_DETECTOR}),
+    detector: Flags.string({char: 'd', description: `anomaly detector (auto: invariants-mining for id sessions, window-rate for time windows):\n${detectorHelp()}`, options: ['auto', ...detectorNames()], default: 'auto'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
     step: Flags.string({description: 'slide between windows (default: the window length)'}),
+    by: Flags.string({description: 'split time windows into streams: host, component, host,component, none [default: auto, by host when the log names 2-32 hosts]', default: 'auto'}),
     contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
     features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
     transform: Flags.string({description: "count transform [default: the detector's recommendation]", options: ['none', 'log1p']}),
@@ -84,11 +87,14 @@ export default class Detect extends FlareCommand {
     if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
       throw new FlareError(`--contamination must be a number in (0, 0.5], got "${flags.contamination}"`, {exitCode: ExitCode.usage})
     }
-    const recommended = recommendedFeatures(flags.detector)
+    const by = parseStreamFields(flags.by)
+    if (by === undefined) throw new FlareError(`invalid --by "${flags.by}"`, {exitCode: ExitCode.usage, hint: 'use host, component, host,component, none or auto'})
+    const detectorName = flags.detector === 'auto' ? undefined : flags.detector
+    const recommended = recommendedFeatures(detectorName ?? 'invariants-mining')
     const sets = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : recommended.sets
     for (const s of sets) if (!FeatureSetName.safeParse(s).success) throw new FlareError(`unknown feature set "${s}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}`})
     if (sets.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
-    const features: FeatureConfig = {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
+    const features: FeatureConfig | undefined = (detectorName === undefined && !flags.features && !flags.transform) ? undefined : {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
 
     // Before minutes of work: an output that is an input, a directory or in a missing folder.
     await checkOutputs(
@@ -123,7 +129,8 @@ export default class Detect extends FlareCommand {
         sessionKey: model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
         windowMs,
         stepMs,
-        detector: flags.detector,
+        by,
+        detector: detectorName,
         contamination,
         features,
         labelsPath: flags.labels,
@@ -179,7 +186,7 @@ export default class Detect extends FlareCommand {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
-        const top = inc.templates[0]
+        const top = leadTemplate(inc)
         t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 60) : ''])
       }
       this.log(t.toString())

@@ -1,5 +1,6 @@
 import type {Detector} from './detect/detector.js'
-import {createDetector, DEFAULT_DETECTOR, detectorFeatures} from './detect/registry.js'
+import {createDetector, defaultDetectorFor, detectorFeatures} from './detect/registry.js'
+import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {readLabels, type LabelSet} from './evaluate/labels.js'
 import {evaluate} from './evaluate/metrics.js'
@@ -7,7 +8,8 @@ import {buildFeatures, featureColumns} from './features/build.js'
 import {resolveFeatures, type FeatureConfig} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
-import {buildIncidents, type IncidentOptions} from './incidents/build.js'
+import {buildIncidents, type DraftIncident, type IncidentOptions} from './incidents/build.js'
+import {buildWindowIncidents} from './incidents/windows.js'
 import type {IngestWarning} from './ingest/index.js'
 import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
@@ -15,6 +17,7 @@ import {mine, type MineResult} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {Results, type Evaluation, type Incident} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
+import type {StreamField} from './sessions/streams.js'
 import {FLARE_VERSION} from './version.js'
 
 export type Stage = 'read' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
@@ -26,6 +29,9 @@ export interface DetectOptions {
   sessionKey?: SessionKeyMode
   windowMs?: number
   stepMs?: number
+  /** Split windows into streams by these fields; 'auto' (default): by host when the log names 2-32 hosts. */
+  by?: StreamField[] | 'auto'
+  /** Undefined: invariants-mining for id sessions, window-rate for time windows (defaultDetectorFor). */
   detector?: string
   detectorParams?: Record<string, unknown>
   contamination?: number
@@ -80,7 +86,7 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
-export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
 
 /**
  * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
@@ -97,7 +103,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const windowMs = options.windowMs ?? model?.manifest.window_ms
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs})
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto'})
 
     options.onStage?.('read')
     const t0 = performance.now()
@@ -121,7 +127,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessions,
       sessionKey: store.resolved ?? 'auto',
       sessionDescription: store.describe(),
-      sessionReason: store.reason,
+      sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
       labelSet,
@@ -198,22 +204,25 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   try {
     const {mined, sessions, idOf} = prepared
     const model = options.model
+    const detectorName = options.detector ?? defaultDetectorFor(prepared.sessionKey)
 
     options.onStage?.('features', `${sessions.length} sessions`)
     let t0 = performance.now()
-    const features = model?.manifest.features ?? resolveFeatures(options.features ?? detectorFeatures(options.detector ?? DEFAULT_DETECTOR, options.detectorParams))
+    const features = model?.manifest.features ?? resolveFeatures(options.features ?? detectorFeatures(detectorName, options.detectorParams))
     const {vocabulary, matrix: X} = sessionFeatures(prepared, features, model?.vocabulary)
     lap('features_ms', t0)
 
     let detector: Detector
     if (model) {
       detector = model.detector
+      if (detector instanceof WindowRate) detector.setContext(windowContext(prepared, vocabulary))
     } else {
       options.onStage?.('fit')
       t0 = performance.now()
       const params = {...options.detectorParams}
       if (options.contamination !== undefined) params.contamination = options.contamination
-      detector = createDetector(options.detector ?? DEFAULT_DETECTOR, params)
+      detector = createDetector(detectorName, params)
+      if (detector instanceof WindowRate) detector.setContext(windowContext(prepared, vocabulary))
       detector.fit(X)
       lap('fit_ms', t0)
     }
@@ -225,7 +234,11 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     options.onStage?.('incidents')
     t0 = performance.now()
     const templateText = (index: number): string => mined.miner.template(idOf(index))?.template ?? idOf(index)
-    const drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
+    let drafts: DraftIncident[]
+    if (detector instanceof WindowRate) {
+      const templateOfColumn = columnTemplates(prepared, vocabulary)
+      drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
+    } else drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
     lap('incidents_ms', t0)
 
     options.onStage?.('samples')
@@ -277,6 +290,28 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     }
   } finally {
     await prepared.cleanup()
+  }
+}
+
+/** Vocabulary column → pipeline template index (−1 when the model's template does not occur in this log). */
+function columnTemplates(prepared: PreparedInput, vocabulary: Vocabulary): number[] {
+  const indexOf = new Map(prepared.mined.templates.map((t, i) => [t.id, i]))
+  return vocabulary.templateIds.map((id) => indexOf.get(id) ?? -1)
+}
+
+/** What window-rate must know: each row's stream and window, each column's template. */
+function windowContext(prepared: PreparedInput, vocabulary: Vocabulary): WindowContext {
+  const {mined, sessions} = prepared
+  const columns = columnTemplates(prepared, vocabulary).map((index, j) => {
+    if (index < 0) return {text: vocabulary.templateIds[j]}
+    const meta = mined.templates[index]
+    return {level: meta.level, component: meta.component, text: mined.miner.template(meta.id)?.template ?? meta.id}
+  })
+  return {
+    streams: sessions.map((s) => s.stream ?? ''),
+    windowStart: sessions.map((s, i) => s.windowStart ?? i),
+    stepMs: prepared.sessionKey === 'window' && sessions[0]?.windowStart !== undefined ? prepared.stepMs : 1,
+    columns,
   }
 }
 

@@ -14,6 +14,10 @@ export const IncidentTemplate = z.object({
   /** Mean count of this template per normal session (0 when never seen in normal sessions). */
   normal_mean: z.number().nonnegative(),
   level: z.string().optional(),
+  /** Windowed incidents: the count expected over the incident's windows at the normal rate. */
+  expected: z.number().nonnegative().optional(),
+  /** Windowed incidents: how far from normal (weighted −log10 tail probability); templates are sorted by it. */
+  score: z.number().optional(),
 })
 
 export const SampleLine = z.object({
@@ -45,6 +49,10 @@ export const Incident = z.object({
   reasons: z.array(FeatureReason),
   components: z.array(z.object({name: z.string(), count: z.number().int()})),
   levels: z.record(z.string(), z.number().int()),
+  /** Windowed incidents: the streams (hosts, host/component) it touches. */
+  streams: z.array(z.string()).optional(),
+  /** Windowed incidents: an earlier incident of the same leading template this one recurs after. */
+  recurrence_of: z.string().optional(),
 })
 export type Incident = z.infer<typeof Incident>
 

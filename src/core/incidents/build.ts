@@ -164,7 +164,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   return drafts
 }
 
-function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
+export function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
   const criticalLevel = Object.keys(levels).find(isCriticalLevel)
   const errorEvents = tmpl.filter((t) => t.cls === 2).reduce((s, t) => s + t.count, 0)
   if (criticalLevel) return {severity: 'critical', reason: `contains ${criticalLevel} lines`}

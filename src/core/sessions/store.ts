@@ -1,6 +1,7 @@
 import type {LogRecord} from '../ingest/record.js'
 import {levelClass} from '../severity.js'
-import {formatDuration, windowsContaining} from './window.js'
+import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
+import {streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
 
@@ -30,6 +31,10 @@ export class Session {
   gapSum = 0
   gapMax = 0
   gaps = 0
+
+  /** Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. */
+  stream?: string
+  windowStart?: number
 
   constructor(readonly id: string, readonly order: number) {}
 
@@ -90,34 +95,7 @@ export class Session {
   }
 }
 
-export const DEFAULT_WINDOW_MS = 5 * 60_000
-
-const WINDOW_CHOICES = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400].map((s) => s * 1000)
-
-/**
- * Window length for a log without session ids, from its timestamps: the shortest window whose
- * non-empty windows hold a median of at least 10 events (enough for counts to mean something),
- * unless that leaves fewer than 20 windows (too few to tell normal from odd), in which case the
- * longest shorter window that still gives 20. An 8-hour syslog at a few lines a minute gets 10m;
- * two busy minutes of Android logcat get seconds; a year of sparse BGL alerts gets hours.
- */
-export function chooseWindow(times: number[]): number {
-  if (times.length === 0) return DEFAULT_WINDOW_MS
-  const stats = WINDOW_CHOICES.map((w) => {
-    const counts = new Map<number, number>()
-    for (const t of times) {
-      const k = Math.floor(t / w)
-      counts.set(k, (counts.get(k) ?? 0) + 1)
-    }
-    const sizes = [...counts.values()].sort((a, b) => a - b)
-    return {w, windows: sizes.length, median: sizes[Math.floor(sizes.length / 2)]}
-  })
-  const dense = stats.findIndex((s) => s.median >= 10)
-  if (dense < 0) return stats[stats.length - 1].w
-  if (stats[dense].windows >= 20) return stats[dense].w
-  for (let i = dense - 1; i >= 0; i--) if (stats[i].windows >= 20) return stats[i].w
-  return stats[dense].w
-}
+export {chooseWindow, DEFAULT_WINDOW_MS} from './window.js'
 
 export interface SessionStoreOptions {
   mode: SessionKeyMode
@@ -132,6 +110,11 @@ export interface SessionStoreOptions {
   autoSample?: number
   /** Lines per window when the log carries no timestamps at all. */
   linesPerWindow?: number
+  /**
+   * Split windows into streams by these record fields (`host`, `component`); 'auto' splits by
+   * host when the log names two hosts or more. Undefined or empty: one stream (the old behaviour).
+   */
+  by?: StreamField[] | 'auto'
 }
 
 interface Pending {
@@ -143,6 +126,13 @@ interface Pending {
  * Groups records into sessions as they stream by. In `auto` mode the first records are held back
  * until it is clear whether the log carries session ids (and of which kind) or needs time windows.
  */
+/** Above this share of single-line sessions in the sample, `auto` does not use an id key. */
+const MAX_SINGLE_EVENT_SHARE = 0.5
+/** `--by auto` splits by host up to this many hosts. */
+const MAX_AUTO_HOSTS = 32
+/** Stream windows filled in (empty ones included) before giving up on completing them. */
+const MAX_STREAM_WINDOWS = 2_000_000
+
 export class SessionStore {
   readonly sessions = new Map<string, Session>()
   resolved?: ResolvedSessionKey
@@ -157,7 +147,12 @@ export class SessionStore {
   private windowSize: number | undefined
   private stepSize: number | undefined
   /** Window mode with an automatic size: records held as (template, line, level, time) until finish(). */
-  private readonly held: {template: number[]; line: number[]; level: Array<string | undefined>; time: number[]} = {template: [], line: [], level: [], time: []}
+  private readonly held: {template: number[]; line: number[]; level: Array<string | undefined>; time: number[]; stream: string[]} = {template: [], line: [], level: [], time: [], stream: []}
+  /** Fields windows are split by, once known ('auto' is resolved at flushHeld). */
+  private by: StreamField[] | 'auto'
+  private readonly streams = new Set<string>()
+  private readonly hosts = new Set<string>()
+  private windowChoice?: WindowChoice
   private readonly autoSample: number
   private readonly linesPerWindow: number
 
@@ -166,6 +161,7 @@ export class SessionStore {
     this.stepSize = options.stepMs ?? options.windowMs
     this.autoSample = options.autoSample ?? 2000
     this.linesPerWindow = options.linesPerWindow ?? 200
+    this.by = options.by ?? []
     if (options.mode !== 'auto') {
       this.resolved = options.mode
       this.reason = `--session-key ${options.mode}`
@@ -185,7 +181,39 @@ export class SessionStore {
   finish(): Session[] {
     if (this.resolved === undefined) this.resolve()
     if (this.held.time.length > 0) this.flushHeld()
+    if (this.by === 'auto') this.by = []
+    if (this.streamed) return this.completeStreams()
     return [...this.sessions.values()]
+  }
+
+  /** True when windows are split into streams (host, component): sessions then carry `stream`. */
+  get streamed(): boolean {
+    return this.resolved === 'window' && this.by !== 'auto' && this.by.length > 0 && !this.lineWindows
+  }
+
+  /** The fields windows were split by (empty: one stream). */
+  get streamFields(): StreamField[] {
+    return this.by === 'auto' ? [] : this.by
+  }
+
+  /**
+   * Every stream gets every window from the first to the last, empty ones included: a stream that
+   * goes silent must show as a window with zero lines, not as a missing row. Ordered by window,
+   * then stream.
+   */
+  private completeStreams(): Session[] {
+    const starts = [...this.sessions.values()].map((s) => s.windowStart ?? 0)
+    if (starts.length === 0) return []
+    const step = this.stepMs
+    const lo = Math.min(...starts) / step
+    const hi = Math.max(...starts) / step
+    const streams = [...this.streams].sort()
+    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return [...this.sessions.values()]
+    const out: Session[] = []
+    for (let k = lo; k <= hi; k++) {
+      for (const stream of streams) out.push(this.windowSession(stream, k))
+    }
+    return out
   }
 
   /** The window length in force (chosen by finish() when it was automatic). */
@@ -201,15 +229,28 @@ export class SessionStore {
     if (this.resolved !== 'window') return this.resolved ?? 'auto'
     if (this.lineWindows) return `window (${this.linesPerWindow} lines; no timestamps)`
     const step = this.stepMs === this.windowMs ? '' : `, step ${formatDuration(this.stepMs)}`
-    return `window (${this.options.windowMs === undefined ? 'auto: ' : ''}${formatDuration(this.windowMs)}${step})`
+    const by = this.streamed ? ` per ${this.streamFields.join('×')}, ${this.streams.size} stream${this.streams.size === 1 ? '' : 's'}` : ''
+    return `window (${this.options.windowMs === undefined ? 'auto: ' : ''}${formatDuration(this.windowMs)}${step}${by})`
+  }
+
+  /** Why windows are as long as they are, when the length was chosen from the data. */
+  get windowReason(): string | undefined {
+    return this.windowChoice?.reason
   }
 
   private flushHeld(): void {
     const h = this.held
-    this.windowSize = chooseWindow(h.time)
+    // A fleet of a few hosts splits by host; hundreds of nodes (BGL) would leave each stream too
+    // sparse to have a baseline of its own.
+    if (this.by === 'auto') this.by = this.hosts.size >= 2 && this.hosts.size <= MAX_AUTO_HOSTS ? ['host'] : []
+    const streamed = this.by.length > 0
+    if (this.windowSize === undefined) {
+      this.windowChoice = chooseWindow(h.time, streamed ? h.stream : undefined)
+      this.windowSize = this.windowChoice.windowMs
+    }
     this.stepSize ??= this.windowSize
-    for (let i = 0; i < h.time.length; i++) this.addToWindows(h.template[i], h.line[i], h.level[i], h.time[i])
-    h.template.length = h.line.length = h.level.length = h.time.length = 0
+    for (let i = 0; i < h.time.length; i++) this.addToWindows(h.template[i], h.line[i], h.level[i], h.time[i], streamed ? h.stream[i] : undefined)
+    h.template.length = h.line.length = h.level.length = h.time.length = h.stream.length = 0
   }
 
   private resolve(): void {
@@ -226,18 +267,34 @@ export class SessionStore {
       }
     }
     const share = this.pending.length === 0 ? 0 : bestCount / this.pending.length
+    const single = best ? this.singleEventShare(best) : 0
     // An id carried by a fifth of the lines is a real session key (HDFS puts block ids on ~95%;
-    // service logs often log the request id on the access line and a few others only).
-    if (best && share >= 0.2) {
+    // service logs often log the request id on the access line and a few others only). But an id
+    // that is new on nearly every line (a per-request id on a one-line access log) groups nothing:
+    // a session of one event has no sequence or counts to judge.
+    if (best && share >= 0.2 && single <= MAX_SINGLE_EVENT_SHARE) {
       this.resolved = best as ResolvedSessionKey
       this.reason = `${(share * 100).toFixed(0)}% of the first ${this.pending.length} records carry a ${best} id`
     } else {
       this.resolved = 'window'
-      this.reason = best ? `only ${(share * 100).toFixed(0)}% of records carry a ${best} id` : 'no session ids found'
+      if (best && share >= 0.2) this.reason = `${best} ids rejected: ${(single * 100).toFixed(0)}% of their sessions in the first ${this.pending.length} records are a single line (a per-line id is not a session)`
+      else this.reason = best ? `only ${(share * 100).toFixed(0)}% of records carry a ${best} id` : 'no session ids found'
     }
     const pending = this.pending
     this.pending = []
     for (const p of pending) this.assign(p.record, p.templateIndex)
+  }
+
+  /** Share of the sampled ids of this kind that occur on one record only. */
+  private singleEventShare(kind: string): number {
+    const perKey = new Map<string, number>()
+    for (const {record} of this.pending) {
+      if (record.sessionKind !== kind) continue
+      for (const key of record.sessionKeys) perKey.set(key, (perKey.get(key) ?? 0) + 1)
+    }
+    let single = 0
+    for (const n of perKey.values()) if (n === 1) single++
+    return perKey.size === 0 ? 0 : single / perKey.size
   }
 
   private assign(record: LogRecord, templateIndex: number): void {
@@ -266,22 +323,39 @@ export class SessionStore {
       this.session(id).add(templateIndex, record.lineId, record.level, undefined)
       return
     }
-    if (this.windowSize === undefined) {
-      this.held.template.push(templateIndex)
-      this.held.line.push(record.lineId)
-      this.held.level.push(record.level)
-      this.held.time.push(t)
+    if (record.host !== undefined) this.hosts.add(record.host)
+    // Streams need every record before the window and the streams are known: hold them.
+    if (this.windowSize === undefined || this.by === 'auto' || this.by.length > 0) {
+      const h = this.held
+      h.template.push(templateIndex)
+      h.line.push(record.lineId)
+      h.level.push(record.level)
+      h.time.push(t)
+      h.stream.push(streamOf(record, this.by === 'auto' ? ['host'] : this.by))
       return
     }
     this.addToWindows(templateIndex, record.lineId, record.level, t)
   }
 
-  private addToWindows(templateIndex: number, lineId: number, level: string | undefined, t: number): void {
+  private addToWindows(templateIndex: number, lineId: number, level: string | undefined, t: number, stream?: string): void {
     const {first, last} = windowsContaining(t, this.windowMs, this.stepMs)
+    if (stream !== undefined) this.streams.add(stream)
     for (let k = first; k <= last; k++) {
-      const id = new Date(k * this.stepMs).toISOString()
-      this.session(id).add(templateIndex, lineId, level, t)
+      const s = stream === undefined ? this.session(new Date(k * this.stepMs).toISOString()) : this.windowSession(stream, k)
+      s.windowStart ??= k * this.stepMs
+      s.add(templateIndex, lineId, level, t)
     }
+  }
+
+  private windowSession(stream: string, k: number): Session {
+    const id = `${stream} ${new Date(k * this.stepMs).toISOString()}`
+    let s = this.sessions.get(id)
+    if (!s) {
+      s = this.session(id)
+      s.stream = stream
+      s.windowStart = k * this.stepMs
+    }
+    return s
   }
 
   private session(id: string): Session {

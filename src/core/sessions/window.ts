@@ -27,3 +27,62 @@ export function windowsContaining(t: number, size: number, step: number): {first
   const first = Math.floor((t - size) / step) + 1
   return {first: Math.min(first, last), last}
 }
+
+export const DEFAULT_WINDOW_MS = 5 * 60_000
+
+const WINDOW_CHOICES = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400].map((s) => s * 1000)
+/** At most this many windows over the log's span: enough to learn a baseline, few enough to hold a rate. */
+const MAX_WINDOWS = 300
+/** Sparse logs get longer windows while they keep at least this many. */
+const MIN_WINDOWS = 24
+/** Median events per non-empty (stream) window wanted before a window is long enough. */
+const MIN_MEDIAN_EVENTS = 3
+
+export interface WindowChoice {
+  windowMs: number
+  reason: string
+}
+
+/**
+ * Window length for a log without session ids, from its timestamps (and, when windows are split
+ * into streams, each record's stream): the shortest window that gives at most 300 windows (over
+ * the span with streams, non-empty ones without), lengthened while its non-empty windows hold a median of fewer than 3 events and
+ * at least 24 windows remain. A day of syslog gets 5m; a few busy minutes get seconds; months of
+ * sparse alerts get a day.
+ */
+export function chooseWindow(times: number[], streams?: string[]): WindowChoice {
+  if (times.length === 0) return {windowMs: DEFAULT_WINDOW_MS, reason: 'no timestamps: default window'}
+  let lo = Number.POSITIVE_INFINITY
+  let hi = Number.NEGATIVE_INFINITY
+  for (const t of times) {
+    if (t < lo) lo = t
+    if (t > hi) hi = t
+  }
+  const span = hi - lo
+  // Streams get every window of the span (a silent stream must show); one stream only its
+  // non-empty windows, so a log of a few bursts is judged by the windows it fills.
+  const stats = (w: number): {windows: number; median: number} => {
+    const counts = new Map<string, number>()
+    for (let i = 0; i < times.length; i++) {
+      const k = `${streams?.[i] ?? ''} ${Math.floor(times[i] / w)}`
+      counts.set(k, (counts.get(k) ?? 0) + 1)
+    }
+    const sizes = [...counts.values()].sort((a, b) => a - b)
+    const windows = streams ? Math.floor(hi / w) - Math.floor(lo / w) + 1 : sizes.length
+    return {windows, median: sizes[Math.floor(sizes.length / 2)]}
+  }
+  let k = 0
+  let at = stats(WINDOW_CHOICES[0])
+  while (at.windows > MAX_WINDOWS && k + 1 < WINDOW_CHOICES.length) at = stats(WINDOW_CHOICES[++k])
+  while (at.median < MIN_MEDIAN_EVENTS && k + 1 < WINDOW_CHOICES.length) {
+    const next = stats(WINDOW_CHOICES[k + 1])
+    if (next.windows < MIN_WINDOWS) break
+    at = next
+    k++
+  }
+  const median = at.median
+  const windowsOf = (_w: number): number => at.windows
+  const w = WINDOW_CHOICES[k]
+  const per = streams ? 'stream window' : 'window'
+  return {windowMs: w, reason: `${formatDuration(w)} windows: ${windowsOf(w)} over a ${formatDuration(Math.max(1000, Math.round(span / 1000) * 1000))} span, median ${median} events per non-empty ${per}`}
+}

@@ -134,6 +134,15 @@ describe('bgl', () => {
     expect(records[2]).toMatchObject({alertLabel: '-', host: 'dn228', component: 'crond(pam_unix)', pid: '2915', content: 'session closed for user root'})
     expect(records[3].content).toBe('(root) CMD (run-parts /etc/cron.hourly)')
   })
+
+  it('parses a raw line without the label column into the same fields', () => {
+    const raw = '1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected'
+    expect(bglFormat.matches(raw)).toBe(true)
+    const record = bglFormat.parse(raw, 1)!
+    expect(record).toMatchObject({timestamp: 1117838570000, rawTimestamp: '1117838570', host: 'R02-M1-N0-C:J12-U11', component: 'KERNEL', level: 'INFO', content: 'instruction cache parity error corrected'})
+    expect(record.alertLabel).toBeUndefined()
+    expect(bglFormat.matches('1117838570 is not a BGL line at all')).toBe(false)
+  })
 })
 
 describe('jsonl', () => {

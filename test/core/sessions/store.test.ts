@@ -42,7 +42,7 @@ describe('SessionStore', () => {
     const t0 = Date.UTC(2026, 0, 1)
     // 8 hours at 3 events a minute → 10-minute windows hold ~30 events
     const times = Array.from({length: 8 * 60 * 3}, (_, i) => t0 + i * 20_000)
-    expect(chooseWindow(times)).toBe(300_000)
+    expect(chooseWindow(times).windowMs).toBe(300_000)
     const store = new SessionStore({mode: 'window'})
     times.forEach((t, i) => store.add(rec(i + 1, {timestamp: t}), 0))
     const sessions = store.finish()

@@ -35,6 +35,9 @@ export class OfflineProvider implements ExplainProvider {
   }
 }
 
+/** Anomaly (log2 of count over expected) from which a template is unusual: twice its normal rate. */
+const UNUSUAL = 1
+
 const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical']
 
 /** Signatures worth saying "ruled out" about, per log family, in this order. */
@@ -79,9 +82,17 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const templates = rankTemplates(incident)
   const lines = rankLines(incident)
   const byId = new Map(incident.templates.map((t) => [t.id, t]))
+  // Signatures ranked by how far from normal their evidence is (table order breaks ties): a
+  // signature resting on a template every normal session shows is the weakest lead, not the first.
+  const anomaly = templateAnomaly(incident)
+  const lineTemplate = new Map(incident.sample_lines.map((l) => [l.line, l.template_id]))
+  const strength = (m: SignatureMatch): number => Math.max(-1, ...m.templateIds.map((id) => anomaly.get(id) ?? -1), ...m.lines.map((l) => anomaly.get(lineTemplate.get(l) ?? '') ?? -1))
   const matches = matchSignatures(incident.templates, incident.sample_lines)
-  const specific = matches.filter((m) => m.signature.id !== 'exception')
-  const primary: SignatureMatch | undefined = specific[0] ?? matches[0]
+    .map((m, order) => ({m, order, strength: strength(m)}))
+    .sort((a, b) => Number(b.m.signature.id !== 'exception') - Number(a.m.signature.id !== 'exception') || Number(b.strength >= UNUSUAL) - Number(a.strength >= UNUSUAL) || b.strength - a.strength || a.order - b.order)
+    .map(({m}) => m)
+  const primary: SignatureMatch | undefined = matches[0]
+  const primaryStrength = primary ? strength(primary) : -1
   const contributing = matches.filter((m) => m !== primary)
 
   const unseen = templates.filter((t) => t.normal_mean === 0 && t.count > 0)
@@ -147,12 +158,14 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   }
 
   // ---- root cause
-  const leadTemplate: Template | undefined = unseen[0] ?? elevated[0] ?? missing[0] ?? templates[0]
+  const mostAnomalous = [...incident.templates].sort((a, b) => (anomaly.get(b.id) ?? 0) - (anomaly.get(a.id) ?? 0))[0]
+  const leadTemplate: Template | undefined = (mostAnomalous && (anomaly.get(mostAnomalous.id) ?? 0) >= UNUSUAL ? mostAnomalous : undefined) ?? unseen[0] ?? elevated[0] ?? missing[0] ?? templates[0]
   let rootCause: string
   if (primary) {
     const firstTemplate = primary.templateIds[0] ? byId.get(primary.templateIds[0]) : undefined
     const anchor = firstTemplate ? `${firstTemplate.id} ${quote(firstTemplate.template, 90)}` : `line ${primary.lines[0]}`
-    rootCause = `${capitalise(primary.signature.name)}: ${primary.signature.cause}, evidenced by ${anchor}${primary.signature.id === 'exception' ? '; the exception type is the best lead, not a confirmed cause' : ''}.`
+    const weak = primaryStrength < UNUSUAL ? `; but ${anchor.split(' ')[0]} occurs at its normal rate, so this is a weak lead${leadTemplate && leadTemplate.id !== firstTemplate?.id ? ` — the most unusual evidence is ${describeTemplate(leadTemplate)}` : ''}` : ''
+    rootCause = `${capitalise(primary.signature.name)}: ${primary.signature.cause}, evidenced by ${anchor}${primary.signature.id === 'exception' ? '; the exception type is the best lead, not a confirmed cause' : ''}${weak}.`
   } else if (leadTemplate) {
     const comparison = leadTemplate.normal_mean === 0 ? 'which never occurs in normal sessions' : `at ${leadTemplate.count} vs ${fmt(leadTemplate.normal_mean)} per normal session`
     rootCause = `Unknown. Best hypothesis: the behaviour behind ${describeTemplate(leadTemplate)}, ${comparison}; no known failure signature matches.`
@@ -207,9 +220,12 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   // ---- confidence
   let confidence = 0.25
   const confidenceReasons: string[] = []
-  if (primary && primary.signature.id !== 'exception') {
+  if (primary && primary.signature.id !== 'exception' && primaryStrength >= UNUSUAL) {
     confidence += 0.3
-    confidenceReasons.push(`a specific signature (${primary.signature.name}) matches`)
+    confidenceReasons.push(`a specific signature (${primary.signature.name}) matches unusual evidence`)
+  } else if (primary && primary.signature.id !== 'exception') {
+    confidence += 0.1
+    confidenceReasons.push(`a specific signature (${primary.signature.name}) matches, but only templates at their normal rate`)
   } else if (primary) {
     confidence += 0.1
     confidenceReasons.push('only a generic exception signature matches')
@@ -279,6 +295,22 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     inconclusive,
     ruled_out: ruledOut,
   }
+}
+
+/**
+ * How far each template of an incident is from normal, in log2 units: the detector's own score when
+ * it gives one (windowed incidents), else 10 for a template never seen in normal sessions and
+ * log2(count / expected) for one that is, expected = its mean per normal session × the sessions in
+ * the incident — below UNUSUAL (twice the normal rate) means "about its normal rate".
+ */
+export function templateAnomaly(incident: Incident): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const t of incident.templates) {
+    if (t.score !== undefined) out.set(t.id, t.score)
+    else if (t.normal_mean === 0) out.set(t.id, 10 + Math.log2(1 + t.count))
+    else out.set(t.id, Math.log2(t.count / (t.normal_mean * Math.max(1, incident.size))))
+  }
+  return out
 }
 
 function capitalise(text: string): string {

@@ -27,11 +27,27 @@ let epoch = 0
 let nodeStart = 0
 let nodeEnd = 0
 
-/** Index after `ALERT EPOCH DATE NODE`, or -1. Sets epoch, nodeStart, nodeEnd. */
+/** Where the epoch starts: after the alert label, or at 0 on a raw line without its label column. */
+let epochStart = 0
+
+/**
+ * Index after `ALERT EPOCH DATE NODE`, or after `EPOCH DATE NODE` when the line comes without its
+ * alert label (a raw BGL log, not loghub's labelled copy), or -1. Sets epoch, nodeStart, nodeEnd,
+ * epochStart.
+ */
 function prefixEnd(line: string): number {
   const labelEnd = tokenEnd(line, 0)
   if (labelEnd === 0 || labelEnd > 32 || line.charCodeAt(labelEnd) !== 32) return -1
-  const e = labelEnd + 1
+  const labelled = prefixFrom(line, labelEnd + 1)
+  if (labelled > 0) {
+    epochStart = labelEnd + 1
+    return labelled
+  }
+  epochStart = 0
+  return prefixFrom(line, 0)
+}
+
+function prefixFrom(line: string, e: number): number {
   const eEnd = tokenEnd(line, e)
   if (eEnd - e !== 10) return -1
   epoch = digitsValue(line, e, eEnd)
@@ -57,9 +73,9 @@ function prefixEnd(line: string): number {
 function parse(line: string, lineId: number): LogRecord | null {
   const p = prefixEnd(line)
   if (p < 0) return null
-  const alertLabel = line.slice(0, line.indexOf(' '))
+  const alertLabel = epochStart > 0 ? line.slice(0, epochStart - 1) : undefined
   const timestamp = epoch * 1000
-  const rawTimestamp = line.slice(alertLabel.length + 1, alertLabel.length + 11)
+  const rawTimestamp = line.slice(epochStart, epochStart + 10)
   const host = line.slice(nodeStart, nodeEnd)
   const rest = skipSpaces(line, p)
   const end = trimmedEnd(line)

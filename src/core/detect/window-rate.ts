@@ -1,0 +1,412 @@
+import {RAW_COUNTS} from '../features/config.js'
+import type {FeatureMatrix} from '../features/matrix.js'
+import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
+import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
+import type {DetectorEntry} from './entry.js'
+import {lowerSurprisal, upperSurprisal} from './poisson.js'
+import type {ThresholdInfo} from './threshold.js'
+
+/**
+ * Rates of templates in time windows, each against its own stream's robust baseline (Elastic ML's
+ * rare + count jobs, Watchdog's per-series baselines). Rows are (stream × window) count vectors
+ * (streams: hosts, or host × component); the detector must be told which row is which stream and
+ * window, and what each column's template is (level, failure words, component): `setContext`.
+ *
+ * Per stream and template, over the stream's windows:
+ * - the baseline rate λ is the mean count after dropping the busiest 5% of windows, its
+ *   over-dispersion φ (variance / mean, at least 1) from the same windows: bursty scanner noise
+ *   and the daily rhythm widen φ, so their bursts weigh little (quasi-Poisson);
+ * - "hot" windows hold clearly more than λ; hot windows of one template a short gap apart form an
+ *   episode (rare templates may recur up to an hour apart: a periodic job failing every run is one
+ *   episode, not ten);
+ * - an episode's surprisal is −log10 P(X ≥ C) for X ~ Poisson(E/φ), C its lines / φ, E the rate
+ *   outside the episode (at least half a line per log) times its length: a template never seen
+ *   before, or far above its rate, scores high; one that fills most of the log is the baseline;
+ * - the score is the surprisal times a level weight: an ERROR/FATAL template or one whose text
+ *   names a failure weighs more than an INFO one, but a common FATAL has no surprisal to weigh.
+ * Silence: a stream, or a component within a stream, whose lowest usual count (its 20th
+ * percentile) is high, logging nothing (or nearly) for a stretch: −log10 P(X ≤ C) of the stretch.
+ *
+ * A window's score is the largest score of the episodes it takes part in; natural threshold:
+ * `minScore`.
+ */
+export interface WindowRateParams extends ThresholdParams {
+  /** Weighted surprisal (−log10 p × level weight) above which an episode is an anomaly. */
+  minScore?: number
+  /** Longest gap, in minutes, between occurrences of a rare template that still belong to one episode. */
+  recurrenceMinutes?: number
+}
+
+/** What the detector must know about rows and columns. */
+export interface WindowContext {
+  /** Per row: its stream ('' when the log is one stream). */
+  streams: string[]
+  /** Per row: the window's start, epoch ms. */
+  windowStart: number[]
+  /** Window step, ms. */
+  stepMs: number
+  /** Per column: level, template text and component of the column's template. */
+  columns: Array<{level?: string; text: string; component?: string}>
+}
+
+export type EpisodeKind = 'new' | 'rate' | 'silent'
+
+/** One stretch of windows where a template (or a stream, or a component) is far from its normal rate. */
+export interface Episode {
+  kind: EpisodeKind
+  stream: string
+  /** Column (template) for 'new' / 'rate'; -1 for silence. */
+  column: number
+  /** Silent component, when the silence is of one component in a stream. */
+  component?: string
+  /** Rows (windows) it spans where it is hot (or silent), in time order. */
+  rows: number[]
+  startMs: number
+  endMs: number
+  count: number
+  expected: number
+  surprisal: number
+  weight: number
+  score: number
+}
+
+const TRIM = 0.05
+/** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
+const SHORT_GAP_MINUTES = 15
+const SILENCE_QUANTILE = 0.2
+/** Silence is only judged on a series whose usual low count is at least this. */
+const MIN_SILENT_BASELINE = 3
+
+export class WindowRate extends BaseDetector {
+  readonly name = 'window-rate'
+  readonly minScore: number
+  readonly recurrenceMinutes: number
+  private context?: WindowContext
+  private episodesFound: Episode[] = []
+  private rowScores = new Float64Array(0)
+  /** Per stream → per column baseline [λ, φ], for scoring other logs with a saved model. */
+  private baselines: Record<string, Array<[number, number]>> = {}
+
+  constructor(p: WindowRateParams = {}) {
+    super(p)
+    this.minScore = p.minScore ?? 6
+    this.recurrenceMinutes = p.recurrenceMinutes ?? 65
+  }
+
+  params(): DetectorParams {
+    return {minScore: this.minScore, recurrenceMinutes: this.recurrenceMinutes, contamination: this.contamination}
+  }
+
+  /** Rows' streams and windows and the columns' templates; call before fit() and score(). */
+  setContext(context: WindowContext): void {
+    this.context = context
+  }
+
+  /** The usual count per window of a column in a stream (the trimmed mean), 0 when unknown. */
+  normalRate(stream: string, column: number): number {
+    return this.baselines[stream]?.[column]?.[0] ?? 0
+  }
+
+  /** The anomalous episodes found by the last fit or score, most surprising first. */
+  episodes(): Episode[] {
+    return this.episodesFound
+  }
+
+  protected fitModel(X: FeatureMatrix): void {
+    this.analyse(X, true)
+  }
+
+  protected scoreRows(X: FeatureMatrix): Float64Array {
+    if (X.rows !== this.rowScores.length) this.analyse(X, false)
+    return this.rowScores
+  }
+
+  protected override naturalThreshold(): ThresholdInfo {
+    return {threshold: this.minScore, rule: `window-rate(score>${this.minScore})`}
+  }
+
+  private contextFor(X: FeatureMatrix): WindowContext {
+    const c = this.context
+    if (c && c.streams.length === X.rows && c.columns.length === X.cols) return c
+    // Without a context every row is one window of one stream, in order.
+    return {streams: new Array(X.rows).fill(''), windowStart: Array.from({length: X.rows}, (_, i) => i), stepMs: 1, columns: Array.from({length: X.cols}, () => ({text: ''}))}
+  }
+
+  private analyse(X: FeatureMatrix, fitting: boolean): void {
+    const ctx = this.contextFor(X)
+    const byStream = new Map<string, number[]>()
+    for (let i = 0; i < X.rows; i++) {
+      let rows = byStream.get(ctx.streams[i])
+      if (!rows) byStream.set(ctx.streams[i], (rows = []))
+      rows.push(i)
+    }
+    const weights = ctx.columns.map((c) => levelWeight(c.level, c.text))
+    const families = templateFamilies(ctx.columns.map((c) => c.text))
+    const gapWindows = Math.max(1, Math.round((this.recurrenceMinutes * 60_000) / ctx.stepMs))
+    const episodes: Episode[] = []
+    if (fitting) this.baselines = {}
+    for (const [stream, rowsUnsorted] of byStream) {
+      const rows = rowsUnsorted.sort((a, b) => ctx.windowStart[a] - ctx.windowStart[b])
+      const n = rows.length
+      const values = new Float64Array(n)
+      const saved = fitting ? (this.baselines[stream] = []) : this.baselines[stream]
+      const componentSums = new Map<string, Float64Array>()
+      const totals = new Float64Array(n)
+      const memberValues = new Map<number, Float64Array>()
+      for (let j = 0; j < X.cols; j++) {
+        let total = 0
+        for (let k = 0; k < n; k++) {
+          values[k] = X.data[rows[k] * X.cols + j]
+          total += values[k]
+        }
+        if (total === 0) {
+          if (fitting) saved.push([0, 1])
+          continue
+        }
+        const comp = ctx.columns[j].component
+        for (let k = 0; k < n; k++) totals[k] += values[k]
+        if (comp !== undefined) {
+          let sums = componentSums.get(comp)
+          if (!sums) componentSums.set(comp, (sums = new Float64Array(n)))
+          for (let k = 0; k < n; k++) sums[k] += values[k]
+        }
+        const base = fitting || !saved?.[j] ? trimmedBaseline(values) : {mean: saved[j][0], dispersion: saved[j][1]}
+        if (fitting) saved.push([base.mean, base.dispersion])
+        if (families[j] !== j || families.includes(j, j + 1)) {
+          memberValues.set(j, Float64Array.from(values))
+          continue
+        }
+        this.hotEpisodes(stream, j, rows, values, total, base, weights[j], gapWindows, ctx, episodes)
+      }
+      // Templates that differ in one word (`Invalid user admin`, `Invalid user oracle`) are one
+      // series: a scanner trying names bursts all day as a family, each name only once.
+      const byFamily = new Map<number, number[]>()
+      for (const j of memberValues.keys()) {
+        let m = byFamily.get(families[j])
+        if (!m) byFamily.set(families[j], (m = []))
+        m.push(j)
+      }
+      for (const members of byFamily.values()) {
+        const sum = new Float64Array(n)
+        for (const j of members) {
+          const v = memberValues.get(j)!
+          for (let k = 0; k < n; k++) sum[k] += v[k]
+        }
+        const total = sum.reduce((a, b) => a + b, 0)
+        const found: Episode[] = []
+        const weight = Math.max(...members.map((j) => weights[j]))
+        this.hotEpisodes(stream, members[0], rows, sum, total, trimmedBaseline(sum), weight, gapWindows, ctx, found)
+        for (const e of found) {
+          // the episode is named after the member with most lines in it
+          let best = members[0]
+          let bestCount = -1
+          for (const j of members) {
+            const v = memberValues.get(j)!
+            let c = 0
+            for (const r of e.rows) c += v[rows.indexOf(r)]
+            if (c > bestCount) {
+              best = j
+              bestCount = c
+            }
+          }
+          e.column = best
+          episodes.push(e)
+        }
+      }
+      const whole: Episode[] = []
+      if (byStream.size > 1 || componentSums.size === 0) this.silentEpisodes(stream, undefined, rows, totals, ctx, whole)
+      episodes.push(...whole)
+      // a silent host silences its components: only a component quiet on its own is news
+      const parts: Episode[] = []
+      if (componentSums.size > 1) for (const [comp, sums] of componentSums) this.silentEpisodes(stream, comp, rows, sums, ctx, parts)
+      episodes.push(...parts.filter((p) => !whole.some((w) => w.startMs <= p.startMs && p.endMs <= w.endMs)))
+    }
+    episodes.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
+    this.episodesFound = episodes.filter((e) => e.score > this.minScore)
+    this.rowScores = new Float64Array(X.rows)
+    for (const e of episodes) for (const r of e.rows) if (e.score > this.rowScores[r]) this.rowScores[r] = e.score
+  }
+
+  private hotEpisodes(stream: string, column: number, rows: number[], values: Float64Array, total: number, base: {mean: number; dispersion: number}, weight: number, gapWindows: number, ctx: WindowContext, out: Episode[]): void {
+    const n = rows.length
+    const floor = 0.5 / n
+    const lambda = Math.max(base.mean, floor)
+    // clearly above the usual rate: rare templates are hot wherever they appear
+    const hotAbove = lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5
+    const hot: number[] = []
+    for (let k = 0; k < n; k++) if (values[k] > hotAbove) hot.push(k)
+    if (hot.length === 0) return
+    // Hot windows whose every appearance chains with gaps of at most an hour (a periodic job
+    // failing each run) are one episode; otherwise hot windows a few windows apart are one.
+    const shortGap = Math.max(1, Math.round((SHORT_GAP_MINUTES * 60_000) / ctx.stepMs))
+    let present = 0
+    for (let k = 0; k < n; k++) if (values[k] > 0) present++
+    const sparse = present <= n / 10
+    // a busy series' excess must be contiguous: two spikes with a normal window between are two
+    let gap = sparse ? shortGap : 1
+    if (sparse && recursRegularly(hot, n, gapWindows)) gap = gapWindows
+    let sumSq = 0
+    for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
+    let i = 0
+    while (i < hot.length) {
+      let j = i
+      while (j + 1 < hot.length && hot[j + 1] - hot[j] <= gap) j++
+      const members = hot.slice(i, j + 1)
+      i = j + 1
+      const first = members[0]
+      const last = members[members.length - 1]
+      const length = last - first + 1
+      // a template hot in most of the log's windows is its baseline, not an episode
+      if (length > n / 2) continue
+      let count = 0
+      let sq = 0
+      for (let m = first; m <= last; m++) {
+        count += values[m]
+        sq += values[m] * values[m]
+      }
+      // the rest of the log, without this episode, is the template's normal: its rate and how
+      // bursty it is (other bursts of the same template make this one less surprising)
+      const nOut = Math.max(1, n - length)
+      const meanOut = (total - count) / nOut
+      const varOut = Math.max(0, (sumSq - sq) / nOut - meanOut * meanOut)
+      const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
+      const expected = Math.max(meanOut, floor) * length
+      // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
+      // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
+      let peak = 0
+      for (const m of members) peak = Math.max(peak, values[m])
+      let alike = 0
+      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alike++
+      const surprisal = Math.min(upperSurprisal(count / phi, expected / phi), 300) / (1 + alike)
+      out.push({
+        kind: total === count ? 'new' : 'rate',
+        stream,
+        column,
+        rows: members.map((m) => rows[m]),
+        startMs: ctx.windowStart[rows[members[0]]],
+        endMs: ctx.windowStart[rows[last]] + ctx.stepMs,
+        count,
+        expected,
+        surprisal,
+        weight,
+        score: surprisal * weight,
+      })
+    }
+  }
+
+  private silentEpisodes(stream: string, component: string | undefined, rows: number[], counts: Float64Array, ctx: WindowContext, out: Episode[]): void {
+    const n = rows.length
+    const sorted = Float64Array.from(counts).sort()
+    const low = sorted[Math.floor(SILENCE_QUANTILE * (n - 1))]
+    if (low < MIN_SILENT_BASELINE) return
+    const quietBelow = low / 4
+    let k = 0
+    while (k < n) {
+      if (counts[k] > quietBelow) {
+        k++
+        continue
+      }
+      let last = k
+      while (last + 1 < n && counts[last + 1] <= quietBelow) last++
+      const stretch: number[] = []
+      let count = 0
+      for (let m = k; m <= last; m++) {
+        stretch.push(rows[m])
+        count += counts[m]
+      }
+      // the log's first and last windows may be partial: silence there proves nothing
+      const edge = k === 0 || last === n - 1
+      k = last + 1
+      if (edge) continue
+      const expected = low * stretch.length
+      const surprisal = Math.min(lowerSurprisal(count, expected), 300)
+      out.push({kind: 'silent', stream, column: -1, ...(component === undefined ? {} : {component}), rows: stretch, startMs: ctx.windowStart[stretch[0]], endMs: ctx.windowStart[stretch[stretch.length - 1]] + ctx.stepMs, count, expected, surprisal, weight: 1, score: surprisal})
+    }
+  }
+
+  protected stateJSON(): unknown {
+    return {baselines: this.baselines}
+  }
+
+  protected restoreState(state: unknown): void {
+    this.baselines = (state as {baselines: WindowRate['baselines']}).baselines ?? {}
+    this.rowScores = new Float64Array(0)
+  }
+}
+
+/**
+ * A sparse series' (present in at most a tenth of the windows) hot windows that recur at a steady
+ * pace (no gap over the recurrence limit, nor over 2.5× the median gap) within half the log: the
+ * signature of a periodic job failing at every run.
+ */
+function recursRegularly(hot: number[], n: number, gapWindows: number): boolean {
+  if (hot.length < 2 || hot[hot.length - 1] - hot[0] + 1 > n / 2) return false
+  const gaps = hot.slice(1).map((k, i) => k - hot[i]).sort((a, b) => a - b)
+  const median = gaps[Math.floor(gaps.length / 2)]
+  return gaps[gaps.length - 1] <= Math.min(gapWindows, 2.5 * median)
+}
+
+/**
+ * Family of each template: the lowest index among templates of the same length (4 tokens or more)
+ * that differ from it in one plain word — not a wildcard, not a failure word — so `Invalid user
+ * admin from <*>` and `Invalid user oracle from <*>` are one series, `job done` and `job failed`
+ * are not.
+ */
+export function templateFamilies(texts: string[]): number[] {
+  const parent = texts.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  const byKey = new Map<string, number>()
+  texts.forEach((text, i) => {
+    const tokens = text.split(/\s+/).filter(Boolean)
+    if (tokens.length < 4) return
+    for (let p = 0; p < tokens.length; p++) {
+      const t = tokens[p]
+      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t)) continue
+      const key = `${tokens.length}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
+      const other = byKey.get(key)
+      if (other === undefined) byKey.set(key, i)
+      else {
+        const a = find(i)
+        const b = find(other)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      }
+    }
+  })
+  return texts.map((_, i) => find(i))
+}
+
+/**
+ * How much a template's surprisal counts: 1 for an ordinary line, more when its level is WARN
+ * (1.25), ERROR (1.5) or CRITICAL/FATAL (2), and ×1.5 when its text names a failure.
+ */
+export function levelWeight(level: string | undefined, text: string): number {
+  const cls = levelClass(level)
+  const byLevel = isCriticalLevel(level) ? 2 : cls === 2 ? 1.5 : cls === 1 ? 1.25 : 1
+  return byLevel * (mentionsFailure(text) ? 1.5 : 1)
+}
+
+/** Mean and dispersion (variance / mean, at least 1) after dropping the busiest 5% of windows. */
+export function trimmedBaseline(values: ArrayLike<number>): {mean: number; dispersion: number} {
+  const sorted = Float64Array.from(values).sort()
+  const keep = Math.max(1, sorted.length - Math.ceil(TRIM * sorted.length))
+  let sum = 0
+  let sq = 0
+  for (let i = 0; i < keep; i++) {
+    sum += sorted[i]
+    sq += sorted[i] * sorted[i]
+  }
+  const mean = sum / keep
+  const variance = Math.max(0, sq / keep - mean * mean)
+  return {mean, dispersion: mean > 0 ? Math.max(1, variance / mean) : 1}
+}
+
+export const windowRate: DetectorEntry = {
+  name: 'window-rate',
+  description: 'template rates per stream and window vs own baseline',
+  create: (p) => new WindowRate(p),
+  features: RAW_COUNTS,
+  grid: {minScore: [4, 6, 8]},
+}

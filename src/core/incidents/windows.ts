@@ -1,0 +1,193 @@
+import type {Episode} from '../detect/window-rate.js'
+import type {TemplateMeta} from '../mining/mine.js'
+import type {Incident, Severity} from '../results.js'
+import {levelClass, mentionsFailure} from '../severity.js'
+import type {Session} from '../sessions/store.js'
+import {formatDuration} from '../sessions/window.js'
+import {severityOf, type DraftIncident, type PendingSample} from './build.js'
+
+export interface WindowIncidentInput {
+  sessions: Session[]
+  /** Anomalous episodes (window-rate), any order. */
+  episodes: Episode[]
+  stepMs: number
+  /** Feature column → pipeline template index (−1 when the column's template is not in this log). */
+  templateOfColumn: number[]
+  templates: TemplateMeta[]
+  templateText: (index: number) => string
+  /** Per column: the normal count per window in its episode's stream (λ). */
+  normalRate: (stream: string, column: number) => number
+  sampleLines?: number
+}
+
+/**
+ * Incidents of a windowed log: contiguous stretches of time. Anomalous episodes (a template far
+ * above its rate, a new one, a silent host) that overlap or touch (at most one quiet window
+ * between them) are one incident, whatever their stream — a full disk on the database shows as
+ * errors on the web hosts in the same minutes. Episodes hours apart stay separate incidents; a
+ * later one led by the same template is marked as a recurrence of the first. Each incident lists
+ * its unusual templates, most anomalous first, with their count against the normal rate, and
+ * samples their lines.
+ */
+export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[] {
+  const {sessions, stepMs, templates} = input
+  const limit = input.sampleLines ?? 8
+  const groups = linkEpisodes(input.episodes, sessions, stepMs)
+  const drafts: Array<DraftIncident & {lead: string}> = []
+  for (const group of groups) {
+    group.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
+    const rows = [...new Set(group.flatMap((e) => e.rows))].sort((a, b) => a - b)
+    const start = Math.min(...group.map((e) => e.startMs))
+    const stop = Math.max(...group.map((e) => e.endMs))
+    // one entry per template: its episodes' lines and expected lines summed, its best score
+    const byTemplate = new Map<number, {column: number; index: number; count: number; expected: number; score: number; rate: number; rows: number[]; unseen: boolean}>()
+    for (const e of group) {
+      if (e.kind === 'silent') continue
+      const index = input.templateOfColumn[e.column]
+      if (index === undefined || index < 0) continue
+      let t = byTemplate.get(index)
+      if (!t) byTemplate.set(index, (t = {column: e.column, index, count: 0, expected: 0, score: 0, rate: 0, rows: [], unseen: true}))
+      t.count += e.count
+      t.expected += e.expected
+      t.score = Math.max(t.score, e.score)
+      t.rate += input.normalRate(e.stream, e.column)
+      t.rows.push(...e.rows)
+      if (e.kind !== 'new') t.unseen = false
+    }
+    const tmpl = [...byTemplate.values()].sort((a, b) => b.score - a.score || b.count - a.count)
+    const levels: Record<string, number> = {}
+    const components = new Map<string, number>()
+    for (const t of tmpl) {
+      const meta = templates[t.index]
+      levels[meta.level ?? 'NONE'] = (levels[meta.level ?? 'NONE'] ?? 0) + t.count
+      if (meta.component) components.set(meta.component, (components.get(meta.component) ?? 0) + t.count)
+    }
+    const silent = group.filter((e) => e.kind === 'silent')
+    let severity: {severity: Severity; reason: string}
+    const scored = tmpl.map((t) => ({unseen: t.unseen, cls: levelClass(templates[t.index].level), failure: mentionsFailure(input.templateText(t.index)), count: t.count}))
+    if (silent.length > 0 && (tmpl.length === 0 || silent[0].score >= tmpl[0].score)) {
+      const s = silent[0]
+      severity = {severity: 'high', reason: `${silentName(s)} went quiet: ${s.count} lines in ${formatDuration(s.endMs - s.startMs)} against ~${Math.round(s.expected)} normally`}
+    } else severity = severityOf(scored, levels, rows.length, sessions.length)
+
+    const lead = tmpl[0] ? templates[tmpl[0].index].id : silent[0] ? `silent:${silentName(silent[0])}` : ''
+    drafts.push({
+      id: '',
+      lead,
+      session_ids: rows.map((r) => sessions[r].id),
+      size: rows.length,
+      severity: severity.severity,
+      severity_reason: severity.reason,
+      score: round(group[0].score),
+      time_range: {start: new Date(start).toISOString(), end: new Date(stop).toISOString()},
+      templates: tmpl.map((t) => ({
+        id: templates[t.index].id,
+        template: input.templateText(t.index),
+        count: t.count,
+        normal_mean: round(t.rate),
+        ...(templates[t.index].level ? {level: templates[t.index].level} : {}),
+        expected: round(t.expected),
+        score: round(t.score),
+      })),
+      reasons: group.slice(0, 6).map((e) => reasonOf(e, templates, input.templateOfColumn)),
+      components: [...components.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({name, count})),
+      levels,
+      streams: [...new Set(group.map((e) => e.stream))].filter(Boolean).sort(),
+      pending: samplesOf(tmpl, sessions, templates, limit),
+    })
+  }
+  // Most anomalous first; ids follow that order. Recurrences point at the earliest incident with the same lead.
+  drafts.sort((a, b) => b.score - a.score || (a.time_range.start! < b.time_range.start! ? -1 : 1))
+  drafts.forEach((d, k) => (d.id = `INC-${String(k + 1).padStart(3, '0')}`))
+  const firstOf = new Map<string, DraftIncident & {lead: string}>()
+  for (const d of [...drafts].sort((a, b) => (a.time_range.start! < b.time_range.start! ? -1 : 1))) {
+    const first = firstOf.get(d.lead)
+    if (first && d.lead) d.recurrence_of = first.id
+    else firstOf.set(d.lead, d)
+  }
+  return drafts.map(({lead: _lead, ...d}) => d)
+}
+
+/**
+ * Episodes whose anomalous windows touch (same or neighbouring window, any stream) are one
+ * incident; a periodic episode's quiet gaps do not pull in what happens between its runs.
+ */
+function linkEpisodes(episodes: Episode[], sessions: Session[], stepMs: number): Episode[][] {
+  const parent = episodes.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  const atWindow = new Map<number, number>()
+  episodes.forEach((e, i) => {
+    for (const r of e.rows) {
+      const w = Math.round((sessions[r].windowStart ?? r) / stepMs)
+      for (const k of [w - 1, w, w + 1]) {
+        const other = atWindow.get(k)
+        if (other === undefined) continue
+        const a = find(i)
+        const b = find(other)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      }
+      if (!atWindow.has(w)) atWindow.set(w, i)
+    }
+  })
+  const groups = new Map<number, Episode[]>()
+  episodes.forEach((e, i) => {
+    const root = find(i)
+    let g = groups.get(root)
+    if (!g) groups.set(root, (g = []))
+    g.push(e)
+  })
+  return [...groups.values()]
+}
+
+function silentName(e: Episode): string {
+  return e.component ? `${e.component} on ${e.stream}` : e.stream || 'the log'
+}
+
+function reasonOf(e: Episode, templates: TemplateMeta[], templateOfColumn: number[]): Incident['reasons'][number] {
+  const where = e.stream ? ` on ${e.stream}` : ''
+  if (e.kind === 'silent') {
+    return {feature: `silence ${silentName(e)}`, value: e.count, normal: round(e.expected), note: `${silentName(e)} logged ${e.count} lines in ${formatDuration(e.endMs - e.startMs)}; ~${Math.round(e.expected)} expected`}
+  }
+  const id = templates[templateOfColumn[e.column]]?.id ?? `column ${e.column}`
+  const note =
+    e.kind === 'new'
+      ? `template ${id}: ${e.count} lines${where}, never seen there outside this stretch`
+      : `template ${id}: ${e.count} lines${where} against ~${round(e.expected)} at its normal rate (×${(e.count / Math.max(e.expected, 1e-9)).toFixed(1)})`
+  return {feature: `template ${id}${e.stream ? `@${e.stream}` : ''}`, value: e.count, normal: round(e.expected), note}
+}
+
+/** One line of each unusual template first (most anomalous first), then more lines of the leading ones. */
+function samplesOf(tmpl: Array<{index: number; rows: number[]; unseen: boolean}>, sessions: Session[], templates: TemplateMeta[], limit: number): PendingSample[] {
+  const picked: PendingSample[] = []
+  const lines = new Set<number>()
+  const take = (t: {index: number; unseen: boolean}, row: number): void => {
+    const s = sessions[row]
+    const tr = s.templates
+    for (let k = 0; k < tr.length; k += 3) {
+      if (tr[k] !== t.index || lines.has(tr[k + 2])) continue
+      lines.add(tr[k + 2])
+      const level = templates[t.index].level
+      const reason = t.unseen ? 'template new in this stream' : levelClass(level) > 0 ? `${level} line far above its normal rate` : 'template far above its normal rate'
+      picked.push({line: tr[k + 2], template_id: templates[t.index].id, session_id: s.id, reason})
+      return
+    }
+  }
+  for (const t of tmpl) {
+    if (picked.length >= limit) break
+    take(t, t.rows[0])
+  }
+  for (const t of tmpl) {
+    for (const row of t.rows.slice(1)) {
+      if (picked.length >= limit) break
+      take(t, row)
+    }
+  }
+  return picked.sort((a, b) => a.line - b.line)
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6
+}

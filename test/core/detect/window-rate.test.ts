@@ -1,0 +1,111 @@
+import {describe, expect, it} from 'vitest'
+import {mulberry32} from '../../../src/core/detect/random.js'
+import {lowerSurprisal, upperSurprisal} from '../../../src/core/detect/poisson.js'
+import {levelWeight, templateFamilies, WindowRate, type WindowContext} from '../../../src/core/detect/window-rate.js'
+import {fromRows} from '../../../src/core/features/matrix.js'
+
+/** Poisson(λ) by inversion, seeded. */
+function poisson(rand: () => number, lambda: number): number {
+  let k = 0
+  let p = Math.exp(-lambda)
+  let cdf = p
+  const u = rand()
+  while (u > cdf && k < 1000) {
+    k++
+    p *= lambda / k
+    cdf += p
+  }
+  return k
+}
+
+const STEP = 300_000
+const COLUMNS = [
+  {text: 'GET /api <*> 200', component: 'api'}, // 0 busy, steady
+  {text: 'checkpoint complete', component: 'db'}, // 1 steady on host b
+  {text: 'segfault at 0 in libc', component: 'kernel'}, // 2 never seen before the incident
+  {text: 'Invalid user admin from <*> port <*>', component: 'sshd'}, // 3 scanner family
+  {text: 'Invalid user oracle from <*> port <*>', component: 'sshd'}, // 4 scanner family
+  {text: 'slow request took <*>', level: 'WARN', component: 'api'}, // 5 spikes on host a
+]
+
+/** Two hosts, 288 five-minute windows: a segfault burst and a rate spike on a, host b silent for 40 minutes, scanner bursts all day. */
+function fleet(): {X: ReturnType<typeof fromRows>; context: WindowContext} {
+  const rand = mulberry32(7)
+  const rows: number[][] = []
+  const streams: string[] = []
+  const windowStart: number[] = []
+  for (let w = 0; w < 288; w++) {
+    for (const host of ['a', 'b']) {
+      const silent = host === 'b' && w >= 150 && w < 158
+      const row = [
+        silent ? 0 : poisson(rand, host === 'a' ? 60 : 5),
+        silent ? 0 : poisson(rand, 8),
+        host === 'a' && w >= 100 && w <= 101 ? 3 : 0,
+        host === 'a' && w % 24 === 5 ? 4 : 0,
+        host === 'a' && w % 24 === 17 ? 4 : 0,
+        host === 'a' ? poisson(rand, w >= 200 && w < 206 ? 30 : 1) : 0,
+      ]
+      rows.push(row)
+      streams.push(host)
+      windowStart.push(w * STEP)
+    }
+  }
+  return {X: fromRows(rows), context: {streams, windowStart, stepMs: STEP, columns: COLUMNS}}
+}
+
+describe('window-rate', () => {
+  const {X, context} = fleet()
+  const detector = new WindowRate()
+  detector.setContext(context)
+  detector.fit(X)
+  const episodes = detector.episodes()
+
+  it('finds the new template, the rate spike and the silent host, and nothing else', () => {
+    const found = episodes.map((e) => `${e.kind}:${e.stream}:${e.column}:${e.startMs / STEP}`)
+    expect(found).toContain('new:a:2:100')
+    expect(found.some((f) => f.startsWith('rate:a:5:'))).toBe(true)
+    expect(episodes.some((e) => e.kind === 'silent' && e.stream === 'b' && e.startMs === 150 * STEP && e.endMs === 158 * STEP)).toBe(true)
+    // scanner names each burst once a day, but as a family they burst every two hours
+    expect(episodes.filter((e) => e.column === 3 || e.column === 4)).toEqual([])
+    expect(episodes).toHaveLength(3)
+  })
+
+  it('flags exactly the windows of its episodes', () => {
+    const predicted = detector.predict(X)
+    const flagged = new Set<number>()
+    predicted.forEach((p, i) => p && flagged.add(i))
+    expect(flagged).toEqual(new Set(episodes.flatMap((e) => e.rows)))
+  })
+
+  it('scores a saved model the same way on the same log', () => {
+    const restored = new WindowRate()
+    restored.restore(detector.toJSON())
+    restored.setContext(context)
+    const a = detector.score(X)
+    const b = restored.score(X)
+    expect(Array.from(b).filter((s) => s > restored.threshold).length).toBe(Array.from(a).filter((s) => s > detector.threshold).length)
+  })
+})
+
+describe('window-rate pieces', () => {
+  it('Poisson tails match closed forms', () => {
+    expect(upperSurprisal(1, 0.01)).toBeCloseTo(-Math.log10(1 - Math.exp(-0.01)), 6)
+    expect(lowerSurprisal(0, 10)).toBeCloseTo(10 / Math.LN10, 6)
+    expect(upperSurprisal(3, 5)).toBe(0)
+    expect(lowerSurprisal(6, 5)).toBe(0)
+  })
+
+  it('weighs errors, critical levels and failure words above plain lines', () => {
+    expect(levelWeight(undefined, 'job done')).toBe(1)
+    expect(levelWeight('ERROR', 'job done')).toBeGreaterThan(levelWeight('WARN', 'job done'))
+    expect(levelWeight('FATAL', 'x')).toBeGreaterThan(levelWeight('ERROR', 'x'))
+    expect(levelWeight(undefined, 'upload failed')).toBeGreaterThan(1)
+  })
+
+  it('groups templates that differ in one plain word, not in a failure word', () => {
+    const f = templateFamilies(['Invalid user admin from <*> port <*>', 'Invalid user oracle from <*> port <*>', 'job <*> of export done', 'job <*> of export failed', 'short one'])
+    expect(f[1]).toBe(f[0])
+    expect(f[3]).not.toBe(f[2])
+    expect(f[4]).toBe(4)
+  })
+})
