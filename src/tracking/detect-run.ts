@@ -116,6 +116,15 @@ export async function logDetectRun(tracker: Tracker, options: DetectRunOptions):
   }
   // A run missing some of its parts must not read as a good one in the MLflow UI.
   tracked.status = tracker.complete ? 'FINISHED' : 'FAILED'
-  await tracker.attempt('the run status', () => client.endRun(runId, tracked.status!))
+  if (tracked.status === 'FINISHED') {
+    await tracker.attempt('the run status', () => client.endRun(runId, 'FINISHED'))
+  } else {
+    // Tried even after a failing step made the tracker give up: a run left RUNNING reads as alive.
+    try {
+      await client.endRun(runId, 'FAILED')
+    } catch {
+      tracker.skipped('the run status (FAILED)', 'the server did not take it')
+    }
+  }
   return tracked
 }

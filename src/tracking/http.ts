@@ -108,6 +108,9 @@ export class MlflowHttp {
     return result.data
   }
 
+  /** The longest the last try could wait: its share of the deadline, at most the per-try timeout. */
+  private lastWaitMs = 0
+
   /** Set once the server could not be reached or did not answer in time: later requests fail fast. */
   private unreachable: MlflowApiError | undefined
 
@@ -122,13 +125,15 @@ export class MlflowHttp {
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse
       const remaining = deadline - Date.now()
+      this.lastWaitMs = Math.max(0, Math.min(remaining, this.config.timeoutMs))
       try {
         if (remaining <= 0) throw Object.assign(new Error('deadline'), {code: 'FLARE_DEADLINE'})
         res = await this.once(req, remaining)
       } catch (error) {
         const code = networkErrorCode(error)
         const wait = this.backoff(attempt)
-        if (code !== undefined && retryableNetworkCodes.has(code) && attempt < attempts && Date.now() + wait < deadline) {
+        const retryable = (code !== undefined && retryableNetworkCodes.has(code)) || (isTimeout(error, code) && code !== 'FLARE_DEADLINE')
+        if (retryable && attempt < attempts && Date.now() + wait < deadline) {
           await sleep(wait)
           continue
         }
@@ -190,9 +195,10 @@ export class MlflowHttp {
   private networkError(req: HttpRequest, error: unknown, code: string | undefined, attempt: number): MlflowApiError {
     const server = this.config.trackingUri
     const tries = attempt === 1 ? '' : ` after ${attempt} tries`
-    const timedOut = code === 'FLARE_DEADLINE' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'TimeoutError' || (code?.startsWith('UND_ERR_') && code.includes('TIMEOUT'))
+    const timedOut = isTimeout(error, code)
     const seconds = Math.round(this.config.deadlineMs / 100) / 10
-    const reason = code === 'ECONNREFUSED' ? 'connection refused' : timedOut ? `no answer within ${seconds} s` : (code ?? (error instanceof Error ? error.message : String(error)))
+    const waited = this.lastWaitMs >= 1000 ? `${Math.round(this.lastWaitMs / 100) / 10} s` : `${this.lastWaitMs} ms`
+    const reason = code === 'ECONNREFUSED' ? 'connection refused' : timedOut ? `no answer within ${waited}` : (code ?? (error instanceof Error ? error.message : String(error)))
     // A server that accepts connections but does not answer is up: "start it" would mislead.
     const hint = timedOut
       ? `The server at ${server} accepted the connection but did not answer; check its health and log, or allow it longer with FLARE_MLFLOW_TIMEOUT=SECONDS (now ${seconds}).`
@@ -223,6 +229,12 @@ export class MlflowHttp {
     if (res.status >= 500) hint ??= `The MLflow server at ${this.config.trackingUri} failed; its log says why.`
     return new MlflowApiError(`MLflow could not ${req.action}: ${detail}${tries}`, {status: res.status, errorCode, hint})
   }
+}
+
+/** A try that ran out of time: the per-try or overall limit, however undici reports it. */
+function isTimeout(error: unknown, code: string | undefined): boolean {
+  const names = [(error as Error)?.name, ((error as {cause?: Error})?.cause)?.name]
+  return code === 'FLARE_DEADLINE' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED' || names.includes('TimeoutError') || (code?.startsWith('UND_ERR_') === true && code.includes('TIMEOUT'))
 }
 
 function networkErrorCode(error: unknown): string | undefined {

@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 import {FlareError} from '../core/errors.js'
+import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {err} from './style.js'
 
 /**
@@ -12,7 +13,12 @@ export abstract class FlareCommand extends Command {
    * seconds and gigabytes on a results document with half a million sessions.
    */
   override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    process.stdout.write(scrubText(JSON.stringify(json, null, 2), configuredSecrets()) + '\n')
+  }
+
+  /** Text lines on stdout never carry a configured key (a reply that echoed one, a log line). */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(scrubText(message, configuredSecrets()), ...args)
   }
 
   protected override async catch(error: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
@@ -20,8 +26,9 @@ export abstract class FlareCommand extends Command {
     if (error.code === 'EPIPE') this.exit(0)
     if (error instanceof FlareError) {
       if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
-      process.stderr.write(`${err.red('Error:')} ${error.message}\n`)
-      if (error.hint) process.stderr.write(`${err.dim('→ ' + error.hint)}\n`)
+      const secrets = configuredSecrets()
+      process.stderr.write(`${err.red('Error:')} ${scrubText(error.message, secrets)}\n`)
+      if (error.hint) process.stderr.write(`${err.dim('→ ' + scrubText(error.hint, secrets))}\n`)
       process.exitCode = error.exitCode
       this.exit(error.exitCode)
     }

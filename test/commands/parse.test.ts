@@ -101,8 +101,11 @@ describe('flare parse', () => {
     expect((error as FlareError).message).toMatch(message)
   })
 
-  it('treats an empty file as zero lines, not an error', async () => {
-    expect(await parse({input: file('empty.log', ''), output: path.join(tmp, 'empty.csv')})).toMatchObject({lines: 0, records: 0, templates: 0})
+  it('refuses an empty file as bad input (exit 3), as detect does, and writes no CSV', async () => {
+    const error = await parse({input: file('empty.log', ''), output: path.join(tmp, 'empty.csv')}).then(() => undefined, (e: unknown) => e)
+    expect((error as FlareError).exitCode).toBe(3)
+    expect((error as FlareError).message).toMatch(/no log records in .*empty\.log/)
+    expect(existsSync(path.join(tmp, 'empty.csv'))).toBe(false)
   })
 
   it('reports truncated huge lines and replaced invalid UTF-8 without failing', async () => {

@@ -2,6 +2,7 @@ import {createWriteStream, type WriteStream} from 'node:fs'
 import {mkdtemp, open, rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {ExitCode, FlareError} from '../errors.js'
+import {configuredSecrets, scrubText} from '../secrets.js'
 import {trackTemporary} from './temp-files.js'
 
 /**
@@ -115,6 +116,8 @@ export async function openOutput(path: string, options: {flag?: string; highWate
 
 /** The whole of `data` in place at `path`, or nothing changed there. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: {flag?: string} = {}): Promise<void> {
+  // A configured key never lands in a file Flare writes (a reply or a log line that carried it).
+  if (typeof data === 'string') data = scrubText(data, configuredSecrets())
   const out = await openOutput(path, options)
   try {
     await new Promise<void>((resolve, reject) => {
