@@ -5,6 +5,8 @@ import {symmetricEigen} from './linalg.js'
 import {chooseThreshold, type ThresholdInfo} from './threshold.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectIndices, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**
  * Invariants Mining (Lou et al., USENIX ATC 2010; as in loglizer). Searches small column subsets
@@ -224,10 +226,34 @@ export class InvariantsMining extends BaseDetector {
   }
 }
 
+const InvariantsMiningJSON = savedDetector(
+  'invariants-mining',
+  z.strictObject({
+    minSupport: z.number().gt(0).max(1),
+    epsilon: finite.nonnegative(),
+    maxInvariantSize: positiveInt.max(16),
+    maxCoefficient: finite.positive(),
+    maxColumns: positiveInt,
+    maxViolatingShare: z.number().min(0).max(1),
+    contamination,
+  }),
+  z.object({nFeatures, invariants: z.array(z.object({columns: z.array(z.number().int()).min(1), coefficients: z.array(z.number().int().refine((c) => c !== 0, 'a coefficient is never 0'))}))}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  m.state.invariants.forEach((inv, k) => {
+    const path = ['state', 'invariants', k]
+    if (inv.columns.length > m.params.maxInvariantSize) ctx.addIssue({code: 'custom', path, message: `${inv.columns.length} columns, above maxInvariantSize ${m.params.maxInvariantSize}`})
+    if (!expectLength(ctx, [...path, 'coefficients'], inv.coefficients.length, inv.columns.length)) return
+    if (inv.coefficients.some((c) => Math.abs(c) > m.params.maxCoefficient)) ctx.addIssue({code: 'custom', path: [...path, 'coefficients'], message: `a coefficient is above maxCoefficient ${m.params.maxCoefficient}`})
+    expectIndices(ctx, [...path, 'columns'], inv.columns, 0, m.state.nFeatures - 1)
+  })
+})
+
 export const invariantsMining: DetectorEntry = {
   name: 'invariants-mining',
   description: 'breaks integer relations between template counts',
   create: (p) => new InvariantsMining(p),
   features: RAW_COUNTS,
   grid: {minSupport: [0.9, 0.95, 0.98]},
+  schema: InvariantsMiningJSON,
 }

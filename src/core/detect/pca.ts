@@ -5,6 +5,8 @@ import {symmetricEigen, weightedMeanCov} from './linalg.js'
 import type {ThresholdInfo} from './threshold.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector} from './schema.js'
 
 /**
  * PCA subspace detector (Xu et al. 2009; loglizer's PCA). The normal subspace is spanned by the
@@ -106,10 +108,23 @@ export class PCADetector extends BaseDetector {
   }
 }
 
+const PCAJSON = savedDetector(
+  'pca',
+  z.strictObject({varianceRatio: finite.positive(), cAlpha: finite, contamination}),
+  z.object({nFeatures, mean: finiteArray, components: z.array(finiteArray), qThreshold: finite.nonnegative()}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  const p = m.state.nFeatures
+  if (!expectLength(ctx, ['state', 'mean'], m.state.mean.length, p)) return
+  if (m.state.components.length > p) ctx.addIssue({code: 'custom', path: ['state', 'components'], message: `${m.state.components.length} components for ${p} features`})
+  m.state.components.forEach((c, k) => expectLength(ctx, ['state', 'components', k], c.length, p))
+})
+
 export const pca: DetectorEntry = {
   name: 'pca',
   description: 'PCA residual above the Q-statistic',
   create: (p) => new PCADetector(p),
   features: DEFAULT_FEATURES,
   grid: {varianceRatio: [0.9, 0.95, 0.99]},
+  schema: PCAJSON,
 }
