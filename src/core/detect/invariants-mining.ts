@@ -218,7 +218,7 @@ export class InvariantsMining extends BaseDetector {
   }
 
   protected stateJSON(): unknown {
-    return {invariants: this.invariants}
+    return {nInvariants: this.invariants.length, invariants: this.invariants}
   }
 
   protected restoreState(state: unknown): void {
@@ -237,9 +237,12 @@ const InvariantsMiningJSON = savedDetector(
     maxViolatingShare: z.number().min(0).max(1),
     contamination,
   }),
-  z.object({nFeatures, invariants: z.array(z.object({columns: z.array(z.number().int()).min(1), coefficients: z.array(z.number().int().refine((c) => c !== 0, 'a coefficient is never 0'))}))}),
+  // nInvariants repeats invariants.length so a truncated list is caught (absent in older files).
+  z.object({nFeatures, nInvariants: z.number().int().nonnegative().optional(), invariants: z.array(z.object({columns: z.array(z.number().int()).min(1), coefficients: z.array(z.number().int().refine((c) => c !== 0, 'a coefficient is never 0'))}))}),
   finite.nonnegative(),
 ).superRefine((m, ctx) => {
+  const {nInvariants, invariants} = m.state
+  if (nInvariants !== undefined && !expectLength(ctx, ['state', 'invariants'], invariants.length, nInvariants)) return
   m.state.invariants.forEach((inv, k) => {
     const path = ['state', 'invariants', k]
     if (inv.columns.length > m.params.maxInvariantSize) ctx.addIssue({code: 'custom', path, message: `${inv.columns.length} columns, above maxInvariantSize ${m.params.maxInvariantSize}`})

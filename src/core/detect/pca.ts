@@ -97,7 +97,7 @@ export class PCADetector extends BaseDetector {
   }
 
   protected stateJSON(): unknown {
-    return {mean: toArray(this.mean), components: this.components.map(toArray), qThreshold: this.qThreshold}
+    return {mean: toArray(this.mean), nComponents: this.components.length, components: this.components.map(toArray), qThreshold: this.qThreshold}
   }
 
   protected restoreState(state: unknown): void {
@@ -111,11 +111,14 @@ export class PCADetector extends BaseDetector {
 const PCAJSON = savedDetector(
   'pca',
   z.strictObject({varianceRatio: finite.positive(), cAlpha: finite, contamination}),
-  z.object({nFeatures, mean: finiteArray, components: z.array(finiteArray), qThreshold: finite.nonnegative()}),
+  // nComponents repeats components.length so a truncated list is caught (absent in older files).
+  z.object({nFeatures, mean: finiteArray, nComponents: z.number().int().nonnegative().optional(), components: z.array(finiteArray), qThreshold: finite.nonnegative()}),
   finite.nonnegative(),
 ).superRefine((m, ctx) => {
   const p = m.state.nFeatures
   if (!expectLength(ctx, ['state', 'mean'], m.state.mean.length, p)) return
+  const {nComponents, components} = m.state
+  if (nComponents !== undefined && !expectLength(ctx, ['state', 'components'], components.length, nComponents)) return
   if (m.state.components.length > p) ctx.addIssue({code: 'custom', path: ['state', 'components'], message: `${m.state.components.length} components for ${p} features`})
   m.state.components.forEach((c, k) => expectLength(ctx, ['state', 'components', k], c.length, p))
 })
