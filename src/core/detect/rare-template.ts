@@ -1,7 +1,7 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {ThresholdInfo} from './threshold.js'
-import {RAW_COUNTS} from '../features/config.js'
+import {COUNTS_AND_UNSEEN} from './invariants-mining.js'
 import type {DetectorEntry} from './entry.js'
 import {z} from 'zod'
 import {contamination, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
@@ -83,7 +83,8 @@ export const rareTemplate: DetectorEntry = {
   name: 'rare-template',
   description: 'holds a template rare or unseen in training',
   create: (p) => new RareTemplate(p),
-  features: RAW_COUNTS,
+  // the unseen column gives never-seen templates (scored with a saved model) the top surprisal
+  features: COUNTS_AND_UNSEEN,
   grid: {maxRareShare: [0.01, 0.02, 0.05]},
   schema: RareTemplateJSON,
 }

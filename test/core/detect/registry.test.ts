@@ -23,9 +23,9 @@ describe('detector registry entries', () => {
     expect(parseGrid(grids)).toEqual(grids)
   })
 
-  it('invariants-mining and rare-template read raw counts, the geometric detectors damped counts plus extras', () => {
-    expect(detectorFeatures('invariants-mining')).toMatchObject({sets: ['counts'], transform: 'none'})
-    expect(detectorFeatures('rare-template')).toMatchObject({sets: ['counts'], transform: 'none'})
+  it('invariants-mining and rare-template read raw counts and unseen events, the geometric detectors damped counts plus extras', () => {
+    expect(detectorFeatures('invariants-mining')).toMatchObject({sets: ['counts', 'unseen'], transform: 'none'})
+    expect(detectorFeatures('rare-template')).toMatchObject({sets: ['counts', 'unseen'], transform: 'none'})
     for (const name of ['isolation-forest', 'lof', 'one-class-svm', 'elliptic-envelope', 'pca']) {
       expect(detectorFeatures(name)).toMatchObject({sets: ['counts', 'extras'], transform: 'log1p'})
     }
