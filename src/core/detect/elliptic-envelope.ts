@@ -4,7 +4,7 @@ import {uniqueRows} from './dedupe.js'
 import {cholesky, mahalanobisSq, weightedMeanCov} from './linalg.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {robustThreshold, type ThresholdInfo} from './threshold.js'
-import {DEFAULT_FEATURES} from '../features/config.js'
+import type {FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
 import {z} from 'zod'
 import {contamination, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
@@ -210,11 +210,18 @@ const EllipticEnvelopeJSON = savedDetector(
   if (j !== undefined) ctx.addIssue({code: 'custom', path: ['state', 'chol', j * p + j], message: 'diagonal of the Cholesky factor must be positive'})
 })
 
+/**
+ * Template presence (0/1 per template): which templates a session holds is what separates failing
+ * sessions; counts and durations spread the normal cloud so far that nothing stands out
+ * (HDFS_2percent F1: 0.955 on presence, 0.000 on damped counts + extras; bench/detectors.mjs).
+ */
+const PRESENCE: FeatureConfig = {sets: ['presence'], transform: 'none', maxBigrams: 64}
+
 export const ellipticEnvelope: DetectorEntry = {
   name: 'elliptic-envelope',
   description: 'robust Mahalanobis distance (FastMCD)',
   create: (p) => new EllipticEnvelope(p),
-  features: DEFAULT_FEATURES,
+  features: PRESENCE,
   grid: {supportFraction: [null, 0.9]},
   schema: EllipticEnvelopeJSON,
 }
