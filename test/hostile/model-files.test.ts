@@ -6,7 +6,7 @@ import {mulberry32} from '../../src/core/detect/random.js'
 import {detectorFromJSON, detectorNames} from '../../src/core/detect/registry.js'
 import {isFlareError} from '../../src/core/errors.js'
 import type {FeatureMatrix} from '../../src/core/features/matrix.js'
-import {saveBundle} from '../../src/core/model-bundle.js'
+import {loadBundle, saveBundle} from '../../src/core/model-bundle.js'
 import {detect} from '../../src/core/pipeline.js'
 import {runCli} from '../helpers/cli.js'
 
@@ -204,5 +204,25 @@ describe('flare detect --model with a damaged detector.json', () => {
         await writeFile(join(dir, 'detector.json'), original)
       }
     }, 30_000)
+  }
+
+  const others: Array<[string, string, (j: Record<string, any>) => void]> = [
+    ['vocab.json', 'idf truncated', (j) => j.idf.pop()],
+    ['vocab.json', 'a template id that is not a string', (j) => (j.template_ids[0] = 7)],
+    ['bundle.json', 'threshold "x"', (j) => (j.threshold = 'x')],
+    ['bundle.json', 'another detector than detector.json holds', (j) => (j.detector = 'pca')],
+  ]
+  for (const [file, what, mutate] of others) {
+    it(`${file} with ${what}: invalid model, exit 3`, async () => {
+      const original = await readFile(join(dir, file), 'utf8')
+      const j = JSON.parse(original)
+      mutate(j)
+      await writeFile(join(dir, file), JSON.stringify(j))
+      try {
+        await expect(loadBundle(dir)).rejects.toMatchObject({exitCode: 3, message: expect.stringMatching(/^invalid model: /)})
+      } finally {
+        await writeFile(join(dir, file), original)
+      }
+    })
   }
 })
