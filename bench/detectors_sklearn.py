@@ -5,9 +5,11 @@ import sys
 import time
 
 import numpy as np
+from sklearn.covariance import EllipticEnvelope
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.neighbors import LocalOutlierFactor
+from sklearn.svm import OneClassSVM
 
 
 def main(path):
@@ -21,11 +23,19 @@ def main(path):
          lambda: IsolationForest(random_state=42).fit(X).predict(X)),
         ("sklearn LocalOutlierFactor(novelty=False).fit_predict",
          lambda: LocalOutlierFactor().fit_predict(X)),
+        ("sklearn EllipticEnvelope() (contamination=0.1)",
+         lambda: EllipticEnvelope(random_state=42).fit(X).predict(X)),
+        ("sklearn OneClassSVM() (nu=0.5)",
+         lambda: OneClassSVM().fit(X).predict(X)),
     ]
     out = []
     for name, run in peers:
         t = time.perf_counter()
-        pred = (run() == -1).astype(int)
+        try:
+            pred = (run() == -1).astype(int)
+        except Exception as err:  # e.g. a singular covariance: reported as a failed peer
+            out.append({"detector": f"{name}: failed ({str(err)[:60]})", "P": 0, "R": 0, "F1": 0, "flagged": 0, "ms": 0})
+            continue
         ms = (time.perf_counter() - t) * 1000
         p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
         out.append({"detector": name, "P": p, "R": r, "F1": f, "flagged": int(pred.sum()), "ms": ms})

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {z} from 'zod'
 import type {Detector, DetectorJSON} from './detect/detector.js'
 import {detectorFromJSON} from './detect/registry.js'
+import {describeIssues, expectLength} from './detect/schema.js'
 import {ExitCode, FlareError} from './errors.js'
 import {featureColumns} from './features/build.js'
 import {FeatureConfig} from './features/config.js'
@@ -80,19 +81,51 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
     }
   }
   const parsed = BundleManifest.safeParse(await read('bundle.json'))
-  if (!parsed.success) throw new FlareError(`model folder ${dir} has an invalid bundle.json: ${parsed.error.issues[0]?.message}`, {exitCode: ExitCode.badInput})
+  if (!parsed.success) throw invalidFile(dir, 'bundle.json', describeIssues(parsed.error))
   let miner: TemplateMiner
   try {
     miner = TemplateMiner.fromJSON(parseTemplateState(await read('templates.json')))
   } catch (error) {
     if (error instanceof FlareError) throw error
-    throw new FlareError(`model folder ${dir} has an invalid templates.json: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
+    throw invalidFile(dir, 'templates.json', (error as Error).message)
   }
   const manifest = parsed.data
-  const vocabulary = Vocabulary.fromJSON(await read('vocab.json'))
+  const vocab = VocabularyFile.safeParse(await read('vocab.json'))
+  if (!vocab.success) throw invalidFile(dir, 'vocab.json', describeIssues(vocab.error))
+  const vocabulary = Vocabulary.fromJSON(vocab.data)
   const detectorJSON = (await read('detector.json')) as DetectorJSON
   checkConsistent(dir, manifest, vocabulary, detectorJSON)
-  return {manifest, miner, vocabulary, detector: detectorFromJSON(detectorJSON)}
+  let detector: Detector
+  try {
+    detector = detectorFromJSON(detectorJSON)
+  } catch (error) {
+    if (error instanceof FlareError && error.message.startsWith('invalid model: ')) throw invalidFile(dir, 'detector.json', error.message.slice('invalid model: '.length))
+    throw error
+  }
+  if (detector.name !== manifest.detector) throw invalidFile(dir, 'detector.json', `holds a ${detector.name} detector, bundle.json says ${manifest.detector}`)
+  return {manifest, miner, vocabulary, detector}
+}
+
+/** What Vocabulary.fromJSON reads; the optional parts default as it does (older bundles lack them). */
+const VocabularyFile = z
+  .object({
+    version: z.literal(1),
+    template_ids: z.array(z.string()),
+    idf: z.array(z.number()),
+    session_share: z.array(z.number().min(0).max(1)).optional(),
+    mean_count: z.array(z.number().nonnegative()).optional(),
+    bigrams: z.array(z.tuple([z.string(), z.string()])).optional(),
+    training_sessions: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((v, ctx) => {
+    for (const key of ['idf', 'session_share', 'mean_count'] as const) {
+      const a = v[key]
+      if (a !== undefined) expectLength(ctx, [key], a.length, v.template_ids.length)
+    }
+  })
+
+function invalidFile(dir: string, file: string, detail: string): FlareError {
+  return new FlareError(`invalid model: ${join(dir, file)}: ${detail}`, {exitCode: ExitCode.badInput, hint: 'the files of a model folder are written by flare detect --save-model DIR; refit rather than edit them'})
 }
 
 /**
@@ -109,7 +142,7 @@ function checkConsistent(dir: string, manifest: BundleManifest, vocabulary: Voca
     const at = j < 0 ? `${columns.length} columns, bundle.json lists ${listed.length}` : `column ${j + 1} is ${columns[j] ?? 'missing'}, bundle.json says ${listed[j] ?? 'nothing'}`
     throw new FlareError(`model folder ${dir}: vocab.json does not match bundle.json (${at})`, {exitCode: ExitCode.badInput, hint})
   }
-  const fitted = (detector?.state as {nFeatures?: unknown} | undefined)?.nFeatures
+  const fitted = (detector as {state?: {nFeatures?: unknown}} | null)?.state?.nFeatures
   if (typeof fitted === 'number' && fitted !== listed.length) {
     throw new FlareError(`model folder ${dir}: detector.json was fitted on ${fitted} features, bundle.json lists ${listed.length}`, {exitCode: ExitCode.badInput, hint})
   }

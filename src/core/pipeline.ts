@@ -15,6 +15,7 @@ import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
 import {mine, type MineResult} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
+import {checkModelFormat, checkModelOptions, checkVocabularyFit, vocabularyFit} from './model-fit.js'
 import {Results, type Evaluation, type Incident} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import type {StreamField} from './sessions/streams.js'
@@ -104,6 +105,10 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
     const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto'})
+    const inputName = options.input === '-' ? '<stdin>' : options.input
+    // A model scores only logs like the one it was fitted on: check before the long read.
+    const fitWarnings = model ? checkModelOptions(model, {...options, input: inputName}) : []
+    if (model) await checkModelFormat(model, source, inputName)
 
     options.onStage?.('read')
     const t0 = performance.now()
@@ -117,11 +122,15 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
     }
     if (sessions.length === 0) {
-      throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint: 'try --session-key auto or --session-key window'})
+      const hint = model ? `the model scores sessions by ${store.resolved}; score this log with a model fitted on it: flare detect -i ${inputName} --save-model DIR` : 'try --session-key auto or --session-key window'
+      throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint})
     }
+    const idOf = (index: number): string => mined.templates[index].id
+    if (model) fitWarnings.push(...checkVocabularyFit(model, vocabularyFit(model, sessions, idOf), inputName))
+    for (const w of fitWarnings) options.onWarning?.(w)
     return {
       input: options.input,
-      inputName: options.input === '-' ? '<stdin>' : options.input,
+      inputName,
       source,
       mined,
       sessions,
@@ -132,7 +141,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       stepMs: store.stepMs,
       labelSet,
       labelsPath: options.labelsPath,
-      idOf: (index: number): string => mined.templates[index].id,
+      idOf,
       cleanup,
       timings: {read_ms: readMs},
     }

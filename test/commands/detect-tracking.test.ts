@@ -17,6 +17,7 @@ import {repoRoot, runCli} from '../helpers/cli.js'
 import {freePort} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 import {pngInfo} from '../tracking/png.js'
+import {detectorFeatures} from '../../src/core/detect/registry.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-detect-tracking-'))
 const detectArgs = ['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv']
@@ -146,8 +147,8 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(run.info.status).toBe('FINISHED')
     expect(param(run, 'detector')).toBe('pca')
     expect(param(run, 'varianceRatio')).toBe('0.95')
-    expect(param(run, 'features')).toBe('counts,extras')
-    expect(param(run, 'transform')).toBe('log1p')
+    expect(param(run, 'features')).toBe(detectorFeatures('pca').sets.join(','))
+    expect(param(run, 'transform')).toBe(detectorFeatures('pca').transform)
     expect(param(run, 'format')).toBe('hdfs')
     expect(param(run, 'session_key')).toBe('block')
     expect(param(run, 'total_sessions')).toBe('360')

@@ -2,6 +2,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {detectorFeatures} from '../../src/core/detect/registry.js'
 import {detect} from '../../src/core/pipeline.js'
 import {compareRuns} from '../../src/tracking/compare-runs.js'
 import {detectMetrics, detectParams} from '../../src/tracking/detect-run.js'
@@ -60,7 +61,8 @@ describe('what a run logs', () => {
   it('params, metrics, tags and the dataset of a detection on the HDFS sample', async () => {
     const output = await detect({input: sample, labelsPath: labels, detector: 'pca'})
     const params = detectParams(output)
-    expect(params).toMatchObject({detector: 'pca', varianceRatio: '0.95', contamination: 'None', features: 'counts,extras', transform: 'log1p', format: 'hdfs', session_key: 'block', total_sessions: '360'})
+    const pcaFeatures = detectorFeatures('pca')
+    expect(params).toMatchObject({detector: 'pca', varianceRatio: '0.95', contamination: 'None', features: pcaFeatures.sets.join(','), transform: pcaFeatures.transform, format: 'hdfs', session_key: 'block', total_sessions: '360'})
     expect(Number(params.vocabulary_size)).toBeGreaterThan(5)
     const metrics = detectMetrics(output)
     for (const key of ['anomalies', 'anomaly_rate', 'score_mean', 'score_std', 'score_min', 'score_max', 'score_p50', 'score_p95', 'score_p99', 'precision', 'recall', 'f1', 'tp', 'fp', 'fn', 'tn', 'elapsed_ms', 'lines_per_second', 'read_ms', 'fit_ms', 'score_ms']) {

@@ -3,6 +3,8 @@ import {combineMemberFeatures} from '../features/config.js'
 import {columnSlice, type FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, type Detector, type DetectorJSON, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector, seed} from './schema.js'
 import {quantile, sortedCopy, type ThresholdInfo} from './threshold.js'
 
 /**
@@ -122,6 +124,36 @@ export class Ensemble extends BaseDetector {
   }
 }
 
+/**
+ * Members are checked by their own schemas when restored (registry.load); here, that there is one
+ * saved member per listed name, and that each reads a column block inside the matrix.
+ */
+const EnsembleJSON = savedDetector(
+  'ensemble',
+  z.strictObject({members: z.string().min(1), combine: z.enum(['max', 'mean']), seed: seed.nullable(), contamination}),
+  z.object({
+    nFeatures,
+    detectors: z.array(z.looseObject({name: z.string(), state: z.looseObject({nFeatures: z.number()})})).min(1),
+    centre: finiteArray,
+    scale: z.array(finite.positive()),
+    slices: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).optional(),
+  }),
+).superRefine((m, ctx) => {
+  const s = m.state
+  const names = memberNames(m.params.members)
+  if (!expectLength(ctx, ['state', 'detectors'], s.detectors.length, names.length)) return
+  s.detectors.forEach((d, k) => {
+    if (d.name !== names[k]) ctx.addIssue({code: 'custom', path: ['state', 'detectors', k, 'name'], message: `is "${d.name}", params.members lists "${names[k]}"`})
+  })
+  for (const key of ['centre', 'scale'] as const) if (!expectLength(ctx, ['state', key], s[key].length, names.length)) return
+  const slices = s.slices ?? names.map((): [number, number] => [0, s.nFeatures])
+  if (!expectLength(ctx, ['state', 'slices'], slices.length, names.length)) return
+  slices.forEach(([start, width], k) => {
+    if (start + width > s.nFeatures) ctx.addIssue({code: 'custom', path: ['state', 'slices', k], message: `columns ${start}..${start + width - 1} are outside the ${s.nFeatures} features`})
+    else if (s.detectors[k].state.nFeatures !== width) ctx.addIssue({code: 'custom', path: ['state', 'detectors', k, 'state', 'nFeatures'], message: `member fitted on ${s.detectors[k].state.nFeatures} features reads a block of ${width}`})
+  })
+})
+
 export const ensemble: DetectorEntry = {
   name: 'ensemble',
   description: 'any member flags, each member on its own features',
@@ -129,4 +161,5 @@ export const ensemble: DetectorEntry = {
   features: (p: DetectorArgs, registry) =>
     combineMemberFeatures(memberNames(String(p.members ?? DEFAULT_MEMBERS)).map((detector) => ({detector, features: registry.features(detector)}))),
   grid: {members: ['invariants-mining,pca', 'invariants-mining,rare-template', 'isolation-forest,pca']},
+  schema: EnsembleJSON,
 }

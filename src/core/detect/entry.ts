@@ -1,3 +1,4 @@
+import type {z} from 'zod'
 import type {FeatureConfig} from '../features/config.js'
 import type {BaseDetector, Detector, DetectorJSON, ParamValue} from './detector.js'
 
@@ -25,4 +26,10 @@ export interface DetectorEntry {
   readonly features: FeatureConfig | ((params: DetectorArgs, registry: DetectorRegistry) => FeatureConfig)
   /** What `flare model sweep` tries by default: the knobs that move results most, a few values each. */
   readonly grid: Readonly<Record<string, ParamValue[]>>
+  /**
+   * What a saved model of this detector (its toJSON()) must look like: params, threshold and state,
+   * with ranges, array lengths and column indices checked (see schema.ts). Model files are
+   * untrusted input; `detectorFromJSON` refuses anything this schema rejects.
+   */
+  readonly schema: z.ZodType
 }

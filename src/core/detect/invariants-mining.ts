@@ -3,8 +3,10 @@ import {BaseDetector, type DetectorParams, type ThresholdParams} from './detecto
 import {uniqueRows} from './dedupe.js'
 import {symmetricEigen} from './linalg.js'
 import {chooseThreshold, type ThresholdInfo} from './threshold.js'
-import {RAW_COUNTS} from '../features/config.js'
+import {RAW_COUNTS, type FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectIndices, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**
  * Invariants Mining (Lou et al., USENIX ATC 2010; as in loglizer). Searches small column subsets
@@ -216,7 +218,7 @@ export class InvariantsMining extends BaseDetector {
   }
 
   protected stateJSON(): unknown {
-    return {invariants: this.invariants}
+    return {nInvariants: this.invariants.length, invariants: this.invariants}
   }
 
   protected restoreState(state: unknown): void {
@@ -224,10 +226,45 @@ export class InvariantsMining extends BaseDetector {
   }
 }
 
+const InvariantsMiningJSON = savedDetector(
+  'invariants-mining',
+  z.strictObject({
+    minSupport: z.number().gt(0).max(1),
+    epsilon: finite.nonnegative(),
+    maxInvariantSize: positiveInt.max(16),
+    maxCoefficient: finite.positive(),
+    maxColumns: positiveInt,
+    maxViolatingShare: z.number().min(0).max(1),
+    contamination,
+  }),
+  // nInvariants repeats invariants.length so a truncated list is caught (absent in older files).
+  z.object({nFeatures, nInvariants: z.number().int().nonnegative().optional(), invariants: z.array(z.object({columns: z.array(z.number().int()).min(1), coefficients: z.array(z.number().int().refine((c) => c !== 0, 'a coefficient is never 0'))}))}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  const {nInvariants, invariants} = m.state
+  if (nInvariants !== undefined && !expectLength(ctx, ['state', 'invariants'], invariants.length, nInvariants)) return
+  m.state.invariants.forEach((inv, k) => {
+    const path = ['state', 'invariants', k]
+    if (inv.columns.length > m.params.maxInvariantSize) ctx.addIssue({code: 'custom', path, message: `${inv.columns.length} columns, above maxInvariantSize ${m.params.maxInvariantSize}`})
+    if (!expectLength(ctx, [...path, 'coefficients'], inv.coefficients.length, inv.columns.length)) return
+    if (inv.coefficients.some((c) => Math.abs(c) > m.params.maxCoefficient)) ctx.addIssue({code: 'custom', path: [...path, 'coefficients'], message: `a coefficient is above maxCoefficient ${m.params.maxCoefficient}`})
+    expectIndices(ctx, [...path, 'columns'], inv.columns, 0, m.state.nFeatures - 1)
+  })
+})
+
+/**
+ * Raw counts plus the events of templates the vocabulary lacks. Fitted on all of a log, that column
+ * is 0 everywhere (an invariant never broken there); fitted on known-good data and scored on new
+ * traffic it is how a template no normal session showed breaks an invariant — without it such
+ * sessions have no column at all and pass (HDFS known-good protocol: recall 0.90 → 1.0).
+ */
+export const COUNTS_AND_UNSEEN: FeatureConfig = {...RAW_COUNTS, sets: ['counts', 'unseen']}
+
 export const invariantsMining: DetectorEntry = {
   name: 'invariants-mining',
   description: 'breaks integer relations between template counts',
   create: (p) => new InvariantsMining(p),
-  features: RAW_COUNTS,
+  features: COUNTS_AND_UNSEEN,
   grid: {minSupport: [0.9, 0.95, 0.98]},
+  schema: InvariantsMiningJSON,
 }

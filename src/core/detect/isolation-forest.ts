@@ -3,6 +3,8 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectIndices, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
 
 /**
  * Isolation Forest (Liu, Ting & Zhou 2008). Each tree isolates a random subsample with random
@@ -192,10 +194,50 @@ export class IsolationForest extends BaseDetector {
   }
 }
 
+const IsolationForestState = z
+  .object({
+    nFeatures,
+    psi: positiveInt,
+    maxNodes: positiveInt,
+    feature: z.array(z.number().int()),
+    split: finiteArray,
+    left: z.array(z.number().int()),
+    right: z.array(z.number().int()),
+    leafValue: z.array(finite.nonnegative()),
+  })
+
+/** Trees must be what fitModel builds: children after their parent (so a walk ends), features in range. */
+const IsolationForestJSON = savedDetector(
+  'isolation-forest',
+  z.strictObject({nEstimators: z.number().int().min(1).max(100_000), maxSamples: positiveInt, seed, contamination}),
+  IsolationForestState,
+  // Scores lie in (0, 1]; the robust rule may put the threshold above 1 (flag nothing), never far.
+  z.number().min(0).max(5),
+).superRefine((m, ctx) => {
+  const s = m.state
+  if (s.psi > m.params.maxSamples) ctx.addIssue({code: 'custom', path: ['state', 'psi'], message: `${s.psi} is above maxSamples ${m.params.maxSamples}`})
+  if (s.maxNodes !== 2 * s.psi - 1) ctx.addIssue({code: 'custom', path: ['state', 'maxNodes'], message: `must be 2·psi − 1 = ${2 * s.psi - 1}`})
+  const total = s.maxNodes * m.params.nEstimators
+  for (const key of ['feature', 'split', 'left', 'right', 'leafValue'] as const) if (!expectLength(ctx, ['state', key], s[key].length, total)) return
+  if (!expectIndices(ctx, ['state', 'feature'], s.feature, -1, s.nFeatures - 1)) return
+  for (let at = 0; at < total; at++) {
+    if (s.feature[at] < 0) continue
+    const node = at % s.maxNodes
+    for (const key of ['left', 'right'] as const) {
+      const child = s[key][at]
+      if (!(child > node && child < s.maxNodes)) {
+        ctx.addIssue({code: 'custom', path: ['state', key, at], message: `child ${child} of node ${node} is outside ${node + 1}..${s.maxNodes - 1}`})
+        return
+      }
+    }
+  }
+})
+
 export const isolationForest: DetectorEntry = {
   name: 'isolation-forest',
   description: 'Isolation Forest: isolated quickly by random splits',
   create: (p) => new IsolationForest(p),
   features: DEFAULT_FEATURES,
   grid: {nEstimators: [100, 200], contamination: [null, 0.03]},
+  schema: IsolationForestJSON,
 }

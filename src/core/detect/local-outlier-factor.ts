@@ -5,6 +5,8 @@ import {robustThreshold, type ThresholdInfo} from './threshold.js'
 import {VPTree} from '../incidents/vptree.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**
  * Local Outlier Factor (Breunig et al. 2000) in novelty mode: fit on training sessions, score any
@@ -163,10 +165,23 @@ export class LocalOutlierFactor extends BaseDetector {
   }
 }
 
+const LocalOutlierFactorJSON = savedDetector(
+  'lof',
+  z.strictObject({nNeighbors: positiveInt, contamination}),
+  z.object({nFeatures, k: positiveInt, rows: positiveInt, data: finiteArray, weights: z.array(finite.positive()), kDist: z.array(finite.nonnegative()), lrd: z.array(finite.positive())}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  const s = m.state
+  if (s.k > m.params.nNeighbors) ctx.addIssue({code: 'custom', path: ['state', 'k'], message: `${s.k} is above nNeighbors ${m.params.nNeighbors}`})
+  if (!expectLength(ctx, ['state', 'data'], s.data.length, s.rows * s.nFeatures)) return
+  for (const key of ['weights', 'kDist', 'lrd'] as const) if (!expectLength(ctx, ['state', key], s[key].length, s.rows)) return
+})
+
 export const localOutlierFactor: DetectorEntry = {
   name: 'lof',
   description: 'Local Outlier Factor: sparser than its neighbours',
   create: (p) => new LocalOutlierFactor(p),
   features: DEFAULT_FEATURES,
   grid: {nNeighbors: [10, 20, 35]},
+  schema: LocalOutlierFactorJSON,
 }

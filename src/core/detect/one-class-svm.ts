@@ -4,6 +4,8 @@ import {uniqueRows} from './dedupe.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, count, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
 
 /**
  * One-class SVM (Schölkopf et al. 2001) with an RBF kernel, solved by SMO with libsvm's
@@ -217,10 +219,29 @@ export class OneClassSVM extends BaseDetector {
   }
 }
 
+const OneClassSVMJSON = savedDetector(
+  'one-class-svm',
+  z.strictObject({
+    nu: z.number().gt(0).max(1),
+    gamma: z.union([z.literal('scale'), finite.positive()]),
+    tol: finite.positive(),
+    maxIter: positiveInt,
+    maxSamples: positiveInt,
+    seed,
+    contamination,
+  }),
+  z.object({nFeatures, gammaValue: finite.positive(), rows: count, sv: finiteArray, alpha: z.array(finite.nonnegative()), rho: finite, alphaSum: finite.positive()}),
+).superRefine((m, ctx) => {
+  const s = m.state
+  if (!expectLength(ctx, ['state', 'sv'], s.sv.length, s.rows * s.nFeatures)) return
+  expectLength(ctx, ['state', 'alpha'], s.alpha.length, s.rows)
+})
+
 export const oneClassSvm: DetectorEntry = {
   name: 'one-class-svm',
   description: 'one-class SVM (RBF): outside the boundary of normal',
   create: (p) => new OneClassSVM(p),
   features: DEFAULT_FEATURES,
   grid: {nu: [0.05, 0.1]},
+  schema: OneClassSVMJSON,
 }

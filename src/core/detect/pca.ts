@@ -3,8 +3,10 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {uniqueRows} from './dedupe.js'
 import {symmetricEigen, weightedMeanCov} from './linalg.js'
 import type {ThresholdInfo} from './threshold.js'
-import {DEFAULT_FEATURES} from '../features/config.js'
+import type {FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector} from './schema.js'
 
 /**
  * PCA subspace detector (Xu et al. 2009; loglizer's PCA). The normal subspace is spanned by the
@@ -95,7 +97,7 @@ export class PCADetector extends BaseDetector {
   }
 
   protected stateJSON(): unknown {
-    return {mean: toArray(this.mean), components: this.components.map(toArray), qThreshold: this.qThreshold}
+    return {mean: toArray(this.mean), nComponents: this.components.length, components: this.components.map(toArray), qThreshold: this.qThreshold}
   }
 
   protected restoreState(state: unknown): void {
@@ -106,10 +108,33 @@ export class PCADetector extends BaseDetector {
   }
 }
 
+const PCAJSON = savedDetector(
+  'pca',
+  z.strictObject({varianceRatio: finite.positive(), cAlpha: finite, contamination}),
+  // nComponents repeats components.length so a truncated list is caught (absent in older files).
+  z.object({nFeatures, mean: finiteArray, nComponents: z.number().int().nonnegative().optional(), components: z.array(finiteArray), qThreshold: finite.nonnegative()}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  const p = m.state.nFeatures
+  if (!expectLength(ctx, ['state', 'mean'], m.state.mean.length, p)) return
+  const {nComponents, components} = m.state
+  if (nComponents !== undefined && !expectLength(ctx, ['state', 'components'], components.length, nComponents)) return
+  if (m.state.components.length > p) ctx.addIssue({code: 'custom', path: ['state', 'components'], message: `${m.state.components.length} components for ${p} features`})
+  m.state.components.forEach((c, k) => expectLength(ctx, ['state', 'components', k], c.length, p))
+})
+
+/**
+ * Presence and raw counts: a failing session lacks or adds templates (presence) or breaks the
+ * usual count ratios (counts), both outside the normal subspace (HDFS_2percent F1: 0.824, against
+ * 0.449 on damped counts + extras, whose durations dominate the variance; bench/detectors.mjs).
+ */
+const PRESENCE_AND_COUNTS: FeatureConfig = {sets: ['presence', 'counts'], transform: 'none', maxBigrams: 64}
+
 export const pca: DetectorEntry = {
   name: 'pca',
   description: 'PCA residual above the Q-statistic',
   create: (p) => new PCADetector(p),
-  features: DEFAULT_FEATURES,
+  features: PRESENCE_AND_COUNTS,
   grid: {varianceRatio: [0.9, 0.95, 0.99]},
+  schema: PCAJSON,
 }

@@ -1,8 +1,10 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {ThresholdInfo} from './threshold.js'
-import {RAW_COUNTS} from '../features/config.js'
+import {COUNTS_AND_UNSEEN} from './invariants-mining.js'
 import type {DetectorEntry} from './entry.js'
+import {z} from 'zod'
+import {contamination, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**
  * Rare / never-seen template detector. A column (template) is "present" in a session when its
@@ -64,10 +66,25 @@ export class RareTemplate extends BaseDetector {
   }
 }
 
+const RareTemplateJSON = savedDetector(
+  'rare-template',
+  z.strictObject({maxRareShare: z.number().gt(0).max(1), contamination}),
+  z.object({nFeatures, surprisal: z.array(finite.nonnegative()), nTrain: positiveInt}),
+  finite.nonnegative(),
+).superRefine((m, ctx) => {
+  expectLength(ctx, ['state', 'surprisal'], m.state.surprisal.length, m.state.nFeatures)
+  // −log10((df + 0.5)/(N + 1)) for 0 ≤ df ≤ N: nothing a fit on nTrain sessions can produce lies outside.
+  const max = Math.log10(2 * (m.state.nTrain + 1)) + 1e-9
+  const j = m.state.surprisal.findIndex((v) => v > max)
+  if (j >= 0) ctx.addIssue({code: 'custom', path: ['state', 'surprisal', j], message: `${m.state.surprisal[j]} is above ${max.toFixed(3)}, the most a fit on ${m.state.nTrain} sessions gives`})
+})
+
 export const rareTemplate: DetectorEntry = {
   name: 'rare-template',
   description: 'holds a template rare or unseen in training',
   create: (p) => new RareTemplate(p),
-  features: RAW_COUNTS,
+  // the unseen column gives never-seen templates (scored with a saved model) the top surprisal
+  features: COUNTS_AND_UNSEEN,
   grid: {maxRareShare: [0.01, 0.02, 0.05]},
+  schema: RareTemplateJSON,
 }

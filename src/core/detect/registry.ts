@@ -11,6 +11,7 @@ import {oneClassSvm} from './one-class-svm.js'
 import {pca} from './pca.js'
 import {rareTemplate} from './rare-template.js'
 import {windowRate} from './window-rate.js'
+import {describeIssues} from './schema.js'
 
 /** Every detector, in `--help` order. Adding one: its file exports a DetectorEntry; list it here. */
 const ENTRIES: readonly DetectorEntry[] = [isolationForest, localOutlierFactor, oneClassSvm, ellipticEnvelope, pca, invariantsMining, rareTemplate, windowRate, ensemble]
@@ -78,14 +79,38 @@ function build(name: string, params: DetectorArgs): BaseDetector {
   return d
 }
 
-/** Restore a fitted detector saved with toJSON(); its scores are identical to the original's. */
-export function detectorFromJSON(json: DetectorJSON | string): Detector {
-  const obj: DetectorJSON = typeof json === 'string' ? JSON.parse(json) : json
-  if (obj?.version !== 1 || typeof obj.name !== 'string') {
-    throw new FlareError('not a saved Flare detector (missing name/version)', {exitCode: ExitCode.badInput})
+/** A model file that fails validation: exit 3 with what is wrong, never a JS error from deep inside. */
+export function invalidModel(detail: string): FlareError {
+  return new FlareError(`invalid model: ${detail}`, {exitCode: ExitCode.badInput, hint: 'the saved model was damaged or edited; refit it with flare detect --save-model DIR'})
+}
+
+/**
+ * Restore a fitted detector saved with toJSON(); its scores are identical to the original's. The
+ * JSON is untrusted: it is checked against the detector's schema (entry.schema) first.
+ */
+export function detectorFromJSON(json: DetectorJSON | string | unknown): Detector {
+  let obj: unknown = json
+  if (typeof json === 'string') {
+    try {
+      obj = JSON.parse(json)
+    } catch {
+      throw invalidModel('the detector is not valid JSON')
+    }
   }
-  const d = build(obj.name, obj.params as DetectorArgs)
-  d.restore(obj)
+  const name = (obj as {name?: unknown} | null)?.name
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || typeof name !== 'string') throw invalidModel('not a saved Flare detector (no detector name)')
+  const entry = byName.get(name)
+  if (entry === undefined) throw invalidModel(`unknown detector "${name.slice(0, 60)}" (known: ${detectorNames().join(', ')})`)
+  const parsed = entry.schema.safeParse(obj)
+  if (!parsed.success) throw invalidModel(`${name}: ${describeIssues(parsed.error)}`)
+  const saved = parsed.data as DetectorJSON
+  let d: BaseDetector
+  try {
+    d = build(name, saved.params as DetectorArgs)
+  } catch (error) {
+    throw error instanceof FlareError ? invalidModel(`${name}: ${error.message}`) : error
+  }
+  d.restore(saved)
   return d
 }
 

@@ -1,3 +1,5 @@
+import {z} from 'zod'
+import {contamination, finite, nFeatures, savedDetector} from './schema.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'
 import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
@@ -403,10 +405,19 @@ export function trimmedBaseline(values: ArrayLike<number>): {mean: number; dispe
   return {mean, dispersion: mean > 0 ? Math.max(1, variance / mean) : 1}
 }
 
+/** A saved window-rate model: per stream, per column, [mean rate, dispersion ≥ 1] of its baseline. */
+const WindowRateJSON = savedDetector(
+  'window-rate',
+  z.strictObject({minScore: finite.positive(), recurrenceMinutes: finite.nonnegative(), contamination}),
+  z.object({nFeatures, baselines: z.record(z.string(), z.array(z.tuple([finite.nonnegative(), finite.min(1)])))}),
+  finite.positive(),
+)
+
 export const windowRate: DetectorEntry = {
   name: 'window-rate',
   description: 'template rates per stream and window vs own baseline',
   create: (p) => new WindowRate(p),
   features: RAW_COUNTS,
   grid: {minScore: [4, 6, 8]},
+  schema: WindowRateJSON,
 }

@@ -30,6 +30,7 @@ function blockColumns(vocab: Vocabulary, config: FeatureBlock): string[] {
     else if (set === 'tfidf') cols.push(...vocab.templateIds.map((id) => `tfidf:${id}`))
     else if (set === 'presence') cols.push(...vocab.templateIds.map((id) => `has:${id}`))
     else if (set === 'extras') cols.push(...EXTRA_COLUMNS)
+    else if (set === 'unseen') cols.push('unseen_events')
     else cols.push(...vocab.bigrams.slice(0, config.maxBigrams).map(([a, b]) => `next:${a}>${b}`))
   }
   return cols
@@ -85,6 +86,10 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
           m.data[offset + c] = set === 'presence' ? 1 : set === 'tfidf' ? f(count) * vocab.idf[c] : f(count)
         }
         offset += V
+      } else if (set === 'unseen') {
+        let unseen = 0
+        for (let k = 0; k < s.templates.length; k += 3) if (column(s.templates[k]) < 0) unseen += s.templates[k + 1]
+        m.data[offset++] = f(unseen)
       } else if (set === 'extras') {
         let unseenEvents = 0
         let unseenTemplates = 0

@@ -8,8 +8,10 @@ import {z} from 'zod'
  * - extras:   what counts alone miss: events, distinct templates, events and distinct templates
  *             never seen in training, error and warning counts, duration and inter-arrival stats
  * - bigrams:  counts of the most common template → template transitions seen in training
+ * - unseen:   one column, the events whose template the vocabulary lacks (0 in every training
+ *             session; what a model fitted on known-good data needs to see new templates at all)
  */
-export const FeatureSetName = z.enum(['counts', 'tfidf', 'presence', 'extras', 'bigrams'])
+export const FeatureSetName = z.enum(['counts', 'tfidf', 'presence', 'extras', 'bigrams', 'unseen'])
 export type FeatureSetName = z.infer<typeof FeatureSetName>
 
 /** log1p damps long sessions so one busy block does not look like an outlier by size alone. */

@@ -22,9 +22,9 @@ describe('ensemble and model bundles on hdfs_sample', () => {
 
   it('the bundle records each member\'s features, and a reloaded ensemble scores exactly as the fitted one', async () => {
     const {features, feature_columns} = ensemble.bundle.manifest
-    expect(features.members?.map((m) => [m.detector, m.transform])).toEqual([['invariants-mining', 'none'], ['pca', 'log1p']])
+    expect(features.members?.map((m) => [m.detector, m.sets.join('+')])).toEqual([['invariants-mining', 'counts+unseen'], ['pca', 'presence+counts']])
     expect(feature_columns.some((c) => c.startsWith('invariants-mining/count:'))).toBe(true)
-    expect(feature_columns.some((c) => c.startsWith('pca/duration_s'))).toBe(true)
+    expect(feature_columns.some((c) => c.startsWith('pca/has:'))).toBe(true)
     const model = await loadBundle(join(dir, 'ensemble'))
     const again = await detect({input: HDFS, model})
     expect(Array.from(again.scores)).toEqual(Array.from(ensemble.scores))

@@ -23,10 +23,12 @@ describe('detector registry entries', () => {
     expect(parseGrid(grids)).toEqual(grids)
   })
 
-  it('invariants-mining and rare-template read raw counts, the geometric detectors damped counts plus extras', () => {
-    expect(detectorFeatures('invariants-mining')).toMatchObject({sets: ['counts'], transform: 'none'})
-    expect(detectorFeatures('rare-template')).toMatchObject({sets: ['counts'], transform: 'none'})
-    for (const name of ['isolation-forest', 'lof', 'one-class-svm', 'elliptic-envelope', 'pca']) {
+  it('invariants-mining and rare-template read raw counts and unseen events, elliptic-envelope presence, pca presence and counts, the other geometric detectors damped counts plus extras', () => {
+    expect(detectorFeatures('invariants-mining')).toMatchObject({sets: ['counts', 'unseen'], transform: 'none'})
+    expect(detectorFeatures('rare-template')).toMatchObject({sets: ['counts', 'unseen'], transform: 'none'})
+    expect(detectorFeatures('elliptic-envelope')).toMatchObject({sets: ['presence'], transform: 'none'})
+    expect(detectorFeatures('pca')).toMatchObject({sets: ['presence', 'counts'], transform: 'none'})
+    for (const name of ['isolation-forest', 'lof', 'one-class-svm']) {
       expect(detectorFeatures(name)).toMatchObject({sets: ['counts', 'extras'], transform: 'log1p'})
     }
   })
@@ -38,7 +40,7 @@ describe('detector registry entries', () => {
       {detector: 'invariants-mining', ...detectorFeatures('invariants-mining')},
       {detector: 'pca', ...detectorFeatures('pca')},
     ])
-    expect(detectorFeatures('ensemble', {members: 'isolation-forest,pca'})).toEqual(detectorFeatures('pca'))
+    expect(detectorFeatures('ensemble', {members: 'isolation-forest,lof'})).toEqual(detectorFeatures('lof'))
     expect(() => detectorFeatures('ensemble', {members: 'pca,nope'})).toThrow(/unknown detector "nope"/)
     expect(() => createDetector('ensemble', {members: 'pca,ensemble'})).toThrow(/ensemble as a member/)
   })
