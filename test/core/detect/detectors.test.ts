@@ -86,7 +86,9 @@ describe('determinism and persistence', () => {
     expect(Array.from(c.score(X))).not.toEqual(Array.from(a.score(X)))
   })
 
-  for (const name of detectorNames()) {
+  // window-rate scores (stream × window) rows with the layout the pipeline passes at scoring time,
+  // which a bare matrix lacks: its round trip is tested through detect --model in window-rate-model.test.ts.
+  for (const name of detectorNames().filter((n) => n !== 'window-rate')) {
     it(`${name}: JSON round trip gives identical scores, threshold and params`, () => {
       const counts = name === 'invariants-mining' || name === 'rare-template' || name === 'ensemble'
       const data = counts ? countMatrix(11) : X
