@@ -20,7 +20,7 @@ export function reportMlflowMissing(): void {
     })
   } else {
     // Reason: no mlflow binary on this machine; the skipped test's title says how to get one.
-    it.skip(missing, () => {})
+    it.skip(missing, () => {}) // reason: no mlflow binary (test/setup/provision.sh makes one)
   }
 }
 

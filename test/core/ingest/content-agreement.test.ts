@@ -63,7 +63,7 @@ async function agreement(system: string): Promise<Row> {
 
 // Reason: skipped only when ../shared/datasets is absent (read by path, never copied here);
 // the placeholder test below then names the missing path.
-describe.skipIf(!hasLoghub)('content agreement with loghub-2k Content column', () => {
+describe.skipIf(!hasLoghub)('content agreement with loghub-2k Content column', () => { // reason: needs ../shared/datasets
   it('matches loghub content on every system', async () => {
     const rows: Row[] = []
     for (const system of LOGHUB_SYSTEMS) rows.push(await agreement(system))
@@ -81,5 +81,5 @@ describe.skipIf(!hasLoghub)('content agreement with loghub-2k Content column', (
 
 describe.runIf(!hasLoghub)('content agreement (datasets absent)', () => {
   // Reason: ../shared/datasets is absent; the title names the missing path (runs only then).
-  it.skip(skipNote('loghub-2k content agreement'), () => {})
+  it.skip(skipNote('loghub-2k content agreement'), () => {}) // reason: ../shared/datasets is absent on this machine
 })

@@ -70,5 +70,5 @@ describe.skipIf(!hasLoghub)('loghub-2k (real data)', () => {
 
 describe.runIf(!hasHdfs || !hasLoghub)('real-data integration (datasets absent)', () => {
   // Reason: ../shared/datasets is absent; the title names the missing path (runs only then).
-  it.skip(skipNote('real-data integration'), () => {})
+  it.skip(skipNote('real-data integration'), () => {}) // reason: ../shared/datasets is absent on this machine
 })
