@@ -27,6 +27,7 @@
 //  - a raised incident credited to no real incident is false.
 // Figures: incident precision = credited raised / raised, recall = detected real / real, F1,
 // alerts per real incident = raised / real (goal of issue 14: F1 >= 0.85, <= 2 alerts per real).
+import {runDetect} from './lib/run-detect.mjs'
 import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -71,16 +72,9 @@ function duration(s) {
 }
 
 function detect(file, extra) {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, [CLI, 'detect', '-i', file, '--json', '--no-track', ...extra], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: {...process.env, NO_COLOR: '1', MLFLOW_TRACKING_URI: ''},
-  })
-  const wall = performance.now() - t0
-  if (r.status !== 0) throw new Error(`flare detect failed on ${file} (exit ${r.status}): ${(r.stderr || r.stdout).slice(0, 800)}`)
-  return {doc: JSON.parse(r.stdout), wall}
+  const r = runDetect(file, extra)
+  if (r.error) throw new Error(`flare detect failed on ${file} (${r.error})`)
+  return r
 }
 
 function generate(dir, seed, hours, hosts) {

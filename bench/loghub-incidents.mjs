@@ -13,7 +13,7 @@
 //    when it holds a line whose label is not `-`. Flare's window F1 is printed next to the
 //    baseline "flag every window holding a FATAL-level line", scored on the same windows.
 // Skips with a message when the datasets are absent (FLARE_DATASETS overrides their folder).
-import {spawnSync} from 'node:child_process'
+import {runDetect} from './lib/run-detect.mjs'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -37,16 +37,8 @@ if (!fs.existsSync(loghub)) {
 requireBuild()
 
 function detect(file, extra = []) {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, [CLI, 'detect', '-i', file, '--json', '--no-track', ...extra], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: {...process.env, NO_COLOR: '1', MLFLOW_TRACKING_URI: ''},
-  })
-  const wall = performance.now() - t0
-  if (r.status !== 0) return {error: `exit ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`, wall}
-  return {doc: JSON.parse(r.stdout), wall}
+  const r = runDetect(file, extra)
+  return r.error ? {error: r.error.split('\n').slice(-1)[0], wall: r.wall} : r
 }
 
 // ---------------------------------------------------------------- 1. incidents per system
