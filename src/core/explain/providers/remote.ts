@@ -5,7 +5,7 @@ import {evidenceProblems} from '../evidence.js'
 import {addUsage, estimateTokens, ZERO_USAGE} from '../pricing.js'
 import {incidentPrompt} from '../prompts.js'
 import {Redactor} from '../redact.js'
-import {scrubDeep} from '../../secrets.js'
+import {scrubDeep, scrubText} from '../../secrets.js'
 import {IncidentSummary, type Usage} from '../schema.js'
 import {DEFAULT_RETRY_POLICY, ProviderCallError, withRetries, type RetryEvent, type RetryPolicy} from './retry.js'
 import type {ExplainContext, ExplainProvider, ExplainResult, ProviderName, RequestPreview, StructuredCall, StructuredResult} from './types.js'
@@ -54,12 +54,9 @@ export class ExplainError extends FlareError {
   }
 }
 
+/** Keys in error text replaced by `<redacted>` (shorter values would match ordinary words). */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('<redacted>')
-  }
-  return out
+  return scrubText(text, secrets.filter((secret) => secret && secret.length >= 4))
 }
 
 export function zodProblems(error: z.ZodError): string[] {
