@@ -1,0 +1,100 @@
+/**
+ * The seams of live detection. Sources (followed files, stdin, syslog, OTLP) produce raw lines;
+ * the engine turns them into sessions, scores and incident events; sinks (terminal, JSON lines,
+ * webhooks) deliver those events. Sources and sinks know nothing of detection, and the engine
+ * knows nothing of sockets or files, so each side is tested alone.
+ */
+
+/** One raw log line as it arrived, before format parsing. */
+export interface LiveLine {
+  /** The line without its terminator. */
+  text: string
+  /** Where it came from: a file path, `stdin`, `syslog-udp:127.0.0.1:5514`, `otlp`, ... */
+  source: string
+  /** Epoch ms when Flare received it (the fallback clock for lines without a timestamp). */
+  arrivedAt: number
+  /** Epoch ms of the event when the transport carries it (syslog header, OTLP timeUnixNano). */
+  eventTime?: number
+  /** Host name when the transport carries it (syslog HOSTNAME, OTLP resource host.name). */
+  host?: string
+  /** Program/service when the transport carries it (syslog APP-NAME/TAG, OTLP service.name). */
+  component?: string
+  /** Severity word when the transport carries it (syslog PRI, OTLP severityText). */
+  level?: string
+}
+
+/**
+ * Where a source delivers lines. `push` never blocks: it answers false when the line was dropped
+ * because the queue is full (network sources count the drop). Sources that can wait (files,
+ * stdin) await `room()` before reading on, so they never drop.
+ */
+export interface LineSink {
+  push(line: LiveLine): boolean
+  room(): Promise<void>
+}
+
+export interface SourceStats {
+  /** Lines delivered to the sink. */
+  lines: number
+  /** Lines or frames refused: malformed, oversized, not the expected protocol. */
+  rejected: number
+  /** Lines lost because the queue was full. */
+  dropped: number
+  /** Human-readable notes on notable events (rotation, truncation, a bad frame), most recent last. */
+  notes: string[]
+}
+
+export interface LineSource {
+  /** A short label for status lines: `file:/var/log/syslog`, `syslog udp 127.0.0.1:5514`. */
+  readonly name: string
+  /** Starts delivering into `sink`; resolves once listening/reading has begun. */
+  start(sink: LineSink): Promise<void>
+  /** Stops reading and releases sockets/handles; resolves when nothing more will be pushed. */
+  stop(): Promise<void>
+  stats(): SourceStats
+}
+
+/** An incident as the live engine tracks it. */
+export interface LiveIncident {
+  id: string
+  severity: 'low' | 'medium' | 'high' | 'critical'
+  /** The most anomalous template's text, for one-line displays. */
+  title: string
+  /** Template ids that characterise the incident (for matching and dedup). */
+  signature: string[]
+  /** Event time (ISO 8601) of the first and last anomalous session in it. */
+  firstSeen: string
+  lastSeen: string
+  /** Wall-clock time (ISO 8601) the engine raised it, and the delay from firstSeen in ms. */
+  detectedAt: string
+  delayMs: number
+  sessions: number
+  score: number
+  hosts: string[]
+  sampleLines: string[]
+  /** Plain-English explanation when `--summarize` produced one. */
+  summary?: {rootCause: string; remediation: string[]; provider: string}
+}
+
+export interface IncidentEvent {
+  kind: 'opened' | 'updated' | 'resolved'
+  /** Wall-clock ISO time of the event. */
+  at: string
+  incident: LiveIncident
+}
+
+export interface EventSinkStats {
+  delivered: number
+  failed: number
+  /** Events not sent because of dedup or the rate limit. */
+  suppressed: number
+}
+
+export interface EventSink {
+  readonly name: string
+  /** Delivers one event; must not throw for delivery failures (count them instead). */
+  send(event: IncidentEvent): Promise<void>
+  /** Flushes and releases; resolves within a bounded time even if the far end hangs. */
+  close(): Promise<void>
+  stats(): EventSinkStats
+}
