@@ -58,11 +58,15 @@ export interface SplitterStats {
  * Splits byte chunks into lines. Newlines are found on bytes and each chunk's run of complete
  * lines is decoded in one call: a newline byte never occurs inside a UTF-8 sequence, so chunk
  * boundaries can't split a character. A partial line is carried over, capped at maxLine bytes.
+ * Line ends are LF, CRLF, or a lone CR (old Mac files), which is turned into LF before anything
+ * looks at the bytes, so every consumer of the regions sees LF or CRLF only.
  */
 export class LineSplitter {
   private carry: Buffer[] = []
   private carryBytes = 0
   private carryTruncated = false
+  /** The last chunk ended with a CR: the next chunk's first byte says whether it was a CRLF. */
+  private pendingCR = false
   private readonly maxChars: number
 
   constructor(
@@ -92,6 +96,20 @@ export class LineSplitter {
    * warns) or handles the bytes itself and reports its line count with countLines().
    */
   pushRegions(chunk: Buffer, out: ByteRegion[], chunkOffset?: number): void {
+    if (chunk.length === 0) return
+    if (this.pendingCR) {
+      this.pendingCR = false
+      // Not a CRLF after all: that CR ended the carried line (it still ends with the CR, which
+      // decoding strips as it strips the CR of a CRLF).
+      if (chunk[0] !== 10) out.push(this.carryRegion())
+    }
+    const lf = loneCRsToLF(chunk)
+    if (lf !== chunk) {
+      chunk = lf
+      // The bytes are no longer the file's: another thread must not read them from it.
+      chunkOffset = undefined
+    }
+    this.pendingCR = chunk[chunk.length - 1] === 13
     let start = 0
     if (this.carryBytes > 0 || this.carryTruncated) {
       const nl = chunk.indexOf(10)
@@ -219,6 +237,21 @@ export class LineSplitter {
     this.stats.truncatedLines++
     this.warn({code: 'line-truncated', lineId, message: `Line ${lineId} is longer than ${this.maxLine} bytes and was truncated.`})
   }
+}
+
+/**
+ * `chunk` with each lone CR (one not followed by LF) turned into LF, in a copy; `chunk` itself
+ * when it has none. A CR ending the chunk is left as it is: the next chunk decides.
+ */
+function loneCRsToLF(chunk: Buffer): Buffer {
+  let out: Buffer | undefined
+  const last = chunk.length - 1
+  for (let p = chunk.indexOf(13); p >= 0 && p < last; p = chunk.indexOf(13, p + 1)) {
+    if (chunk[p + 1] === 10) continue
+    out ??= Buffer.from(chunk)
+    out[p] = 10
+  }
+  return out ?? chunk
 }
 
 /** The largest cut <= max that does not split a UTF-8 sequence. */

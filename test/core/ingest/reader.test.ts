@@ -47,6 +47,34 @@ describe('line splitting', () => {
     }
   })
 
+  it('splits old-Mac CR-only line ends, also mixed with LF and CRLF, whatever the chunk size', async () => {
+    const text = 'mac one\rmac two\r\rcrlf\r\nlf\n\r\rend\r'
+    const file = writeTemp(dir, 'cr-only.log', text)
+    const expected = ['mac one', 'mac two', '', 'crlf', 'lf', '', '', 'end']
+    for (const chunkBytes of [1, 2, 3, 5, 8, 1000]) {
+      const {lines, stats} = await readAllLines(file, {chunkBytes})
+      expect(lines, `chunkBytes ${chunkBytes}`).toEqual(expected)
+      expect(stats.lines).toBe(expected.length)
+    }
+  })
+
+  it('keeps a CR that ends one chunk and an LF that opens the next as one CRLF', async () => {
+    const chunks = ['first\r', '\nsecond\r', 'third\r', '\r', '\nfourth'].map((s) => Buffer.from(s))
+    const {lines} = await readAllLines(Readable.from(chunks))
+    expect(lines).toEqual(['first', 'second', 'third', '', 'fourth'])
+    // The caller's buffers are left as they were.
+    expect(chunks.map((c) => c.toString())).toEqual(['first\r', '\nsecond\r', 'third\r', '\r', '\nfourth'])
+  })
+
+  it('hands byte consumers LF-ended regions for CR-only input, with no file offset for rewritten bytes', async () => {
+    const file = writeTemp(dir, 'cr-regions.log', 'a\rb\rc\n')
+    const reader = createRegionReader(file)
+    const regions: ByteRegion[] = []
+    for await (const batch of reader.regions()) regions.push(...batch)
+    expect(regions.map((r) => r.buf.toString('latin1', r.start, r.end))).toEqual(['a\nb\nc'])
+    expect(regions[0].offset).toBeUndefined()
+  })
+
   it('yields batches of batchSize lines', async () => {
     const file = writeTemp(dir, 'batches.log', Array.from({length: 1000}, (_, i) => `l${i}`).join('\n'))
     const {lines, batchSizes} = await readAllLines(file, {batchSize: 128, chunkBytes: 333})

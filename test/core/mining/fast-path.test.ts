@@ -65,6 +65,30 @@ describe('flare parse fast path', () => {
     expect(r.fastTemplates).toBe(r.slowTemplates)
   })
 
+  it('matches the string path on old-Mac CR-only line ends, alone and mixed with LF and CRLF', async () => {
+    const lines: string[] = []
+    for (let i = 0; i < 3000; i++) {
+      lines.push(hdfs(i, `Receiving block blk_${1000 + i} src: /10.0.${i % 200}.1:50010 dest: /10.0.0.2:50010`))
+      if (i % 97 === 5) lines.push('')
+      if (i % 211 === 9) lines.push(hdfs(i, 'Exception while serving blk_1 java.io.IOException: reset', 'WARN'), '\tat org.apache.Foo.bar(Foo.java:12)')
+    }
+    const crOnly = await both('cr-only.log', lines.join('\r') + '\r')
+    expect(crOnly.summary.lines).toBe(lines.length)
+    expect(crOnly.summary.format).toBe('hdfs')
+    expect(crOnly.fast).toBe(crOnly.slow)
+    expect(crOnly.fastTemplates).toBe(crOnly.slowTemplates)
+    // The same lines with LF ends parse to the same CSV.
+    const lf = await both('lf-of-cr.log', lines.join('\n') + '\n')
+    expect(crOnly.fast).toBe(lf.fast)
+    const ends = ['\r', '\n', '\r\n']
+    // (A CR before an empty line ended by LF would be a CRLF: those take an LF.)
+    const end = (i: number) => (lines[i + 1] === '' ? '\n' : ends[(i * 7) % 3])
+    const mixed = await both('cr-mixed.log', lines.map((l, i) => l + end(i)).join(''))
+    expect(mixed.summary.lines).toBe(lines.length)
+    expect(mixed.fast).toBe(mixed.slow)
+    expect(mixed.fast).toBe(lf.fast)
+  })
+
   it('writes the same CSV with eight-byte field copies (as after a warm-up) as the string path', async () => {
     // The check a warm-up runs; it turns the eight-byte steps on for the rest of this file.
     expect(wideCopiesExact(false)).toBe(true)
