@@ -20,6 +20,23 @@ export function pct(x: number, digits = 1): string {
 }
 
 export function truncate(text: string, width: number): string {
-  const oneLine = text.replace(/\s+/g, ' ')
+  const oneLine = visible(text.replace(/\s+/g, ' '))
   return oneLine.length <= width ? oneLine : `${oneLine.slice(0, width - 1)}…`
+}
+
+// An SGR colour sequence (what chalk and the tables write), or one C0/C1 control other than LF and tab.
+const CONTROL = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+
+/**
+ * `text` with its control characters written out (`\x1b`, `\x07`, `\r` …), so that text from a
+ * log (a binary file, a hostile line) cannot move the cursor, clear the screen or retitle the
+ * user's terminal. LF and tab stay. `keepColours`: SGR colour sequences stay, for output Flare
+ * coloured itself.
+ */
+export function visible(text: string, keepColours = false): string {
+  return text.replace(CONTROL, (m) => {
+    if (m.length > 1) return keepColours ? m : `\\x1b${m.slice(1)}`
+    if (m === '\r') return '\\r'
+    return `\\x${m.charCodeAt(0).toString(16).padStart(2, '0')}`
+  })
 }

@@ -1,6 +1,6 @@
 import type {DryRunReport, IncidentSummaryRecord, JudgeTotals, SummariesDocument, SummaryTotals} from '../core/explain/index.js'
 import type {Incident} from '../core/results.js'
-import {int, ms, pct} from './format.js'
+import {int, ms, pct, visible} from './format.js'
 import {out, severityColor} from './style.js'
 import {table} from './table.js'
 
@@ -68,11 +68,12 @@ export function renderHeader(source: string, label: string, incidents: number, a
 export function renderRecord(record: IncidentSummaryRecord, incident: Incident | undefined, width = textWidth()): string {
   const rule = (title: string) => `${title} ${out.dim('─'.repeat(Math.max(3, width - visibleLength(title) - 1)))}`
   if (record.status === 'skipped_budget') {
-    return `${rule(`${out.bold(record.incident_id)} ${out.dim('· skipped (budget)')}`)}\n${wrap(record.error ?? 'skipped: the budget was reached', width, '  ')}`
+    return `${rule(`${out.bold(record.incident_id)} ${out.dim('· skipped (budget)')}`)}\n${wrap(visible(record.error ?? 'skipped: the budget was reached'), width, '  ')}`
   }
   if (record.status === 'error' || !record.summary) {
-    return `${rule(`${out.bold(record.incident_id)} ${out.red('· failed')}`)}\n${out.red(wrap(record.error ?? 'failed without a message', width, '  '))}`
+    return `${rule(`${out.bold(record.incident_id)} ${out.red('· failed')}`)}\n${out.red(wrap(visible(record.error ?? 'failed without a message'), width, '  '))}`
   }
+  // Replies and log lines are shown with their control characters written out (see visible()).
   const s = record.summary
   const detectorSeverity = incident && incident.severity !== s.severity ? out.dim(` (detector: ${incident.severity})`) : ''
   const head = [
@@ -83,14 +84,14 @@ export function renderRecord(record: IncidentSummaryRecord, incident: Incident |
     ...(record.repaired ? [out.dim('repaired')] : []),
   ].join(out.dim(' · '))
   const lines = [rule(head)]
-  lines.push(wrap(`${out.bold('Root cause:')} ${s.root_cause}`, width, '  '))
-  lines.push('', wrap(s.explanation, width, '  '))
+  lines.push(wrap(`${out.bold('Root cause:')} ${visible(s.root_cause)}`, width, '  '))
+  lines.push('', wrap(visible(s.explanation), width, '  '))
   if (s.remediation.length > 0) {
     lines.push('', `  ${out.bold('Remediation')}`)
     s.remediation.forEach((r, i) => {
       const tag = `[${PRIORITY_LABEL[r.priority] ?? r.priority}]`
       const colored = r.priority === 'immediate' ? out.red(tag) : r.priority === 'short_term' ? out.yellow(tag) : out.dim(tag)
-      lines.push(hanging(`${i + 1}.`, `${colored} ${r.action}`, width, 3))
+      lines.push(hanging(`${i + 1}.`, `${colored} ${visible(r.action)}`, width, 3))
     })
   }
   if (s.evidence.length > 0) {
@@ -98,7 +99,7 @@ export function renderRecord(record: IncidentSummaryRecord, incident: Incident |
     const labels = s.evidence.map((e) => (e.kind === 'line' ? `line ${e.ref}` : `template ${e.ref}`))
     const pad = Math.max(...labels.map((l) => l.length))
     s.evidence.forEach((e, i) => {
-      const text = e.text.replace(/\s+/g, ' ')
+      const text = visible(e.text.replace(/\s+/g, ' '))
       const room = Math.max(20, width - pad - 6)
       lines.push(`    ${out.cyan(labels[i]!.padEnd(pad))}  ${text.length > room ? `${text.slice(0, room - 1)}…` : text}`)
     })
@@ -106,7 +107,7 @@ export function renderRecord(record: IncidentSummaryRecord, incident: Incident |
   if (s.inconclusive || s.ruled_out.length > 0) {
     lines.push('', `  ${out.bold(s.inconclusive ? 'Inconclusive — hypotheses ruled out' : 'Ruled out')}`)
     if (s.ruled_out.length === 0) lines.push(out.dim('    (none recorded)'))
-    for (const h of s.ruled_out) lines.push(hanging('-', h, width, 4))
+    for (const h of s.ruled_out) lines.push(hanging('-', visible(h), width, 4))
   }
   if (record.judge) lines.push('', renderJudgement(record.judge))
   return lines.join('\n')
