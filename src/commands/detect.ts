@@ -8,6 +8,7 @@ import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
 import type {Results} from '../core/results.js'
+import {DEFAULT_MAX_SESSIONS, MAX_WINDOWS_PER_LINE} from '../core/sessions/store.js'
 import {parseDuration} from '../core/sessions/window.js'
 import {parseStreamFields} from '../core/sessions/streams.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
@@ -28,8 +29,6 @@ const tracking = async (): Promise<typeof import('../tracking/env-client.js') & 
 const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`)
 const needsTracking = (flags: {track: boolean; register?: string; model?: string}): boolean =>
   Boolean(flags.register || flags.model?.startsWith('models:/') || (flags.track && process.env.MLFLOW_TRACKING_URI))
-
-const MAX_WINDOWS_PER_LINE = 100
 
 const STAGE_LABEL: Record<Stage, string> = {
   read: 'Reading and mining templates',
@@ -58,6 +57,7 @@ export default class Detect extends FlareCommand {
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
     step: Flags.string({description: 'slide between windows (default: the window length)'}),
+    'max-sessions': Flags.integer({description: `stop with an error beyond this many sessions, before they exhaust memory [default: ${DEFAULT_MAX_SESSIONS.toLocaleString('en-US')}]`, min: 1}),
     by: Flags.string({description: 'split time windows into streams: host, component, host,component, none [default: auto, by host when the log names 2-32 hosts]', default: 'auto'}),
     contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
     features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
@@ -130,6 +130,7 @@ export default class Detect extends FlareCommand {
         windowMs,
         stepMs,
         by,
+        maxSessions: flags['max-sessions'],
         detector: detectorName,
         contamination,
         features,

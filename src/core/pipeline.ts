@@ -32,6 +32,8 @@ export interface DetectOptions {
   stepMs?: number
   /** Split windows into streams by these fields; 'auto' (default): by host when the log names 2-32 hosts. */
   by?: StreamField[] | 'auto'
+  /** Stop with an error beyond this many sessions (default DEFAULT_MAX_SESSIONS in sessions/store.ts). */
+  maxSessions?: number
   /** Undefined: invariants-mining for id sessions, window-rate for time windows (defaultDetectorFor). */
   detector?: string
   detectorParams?: Record<string, unknown>
@@ -87,7 +89,7 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
-export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
 
 /**
  * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
@@ -104,7 +106,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const windowMs = options.windowMs ?? model?.manifest.window_ms
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto'})
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto', maxSessions: options.maxSessions})
     const inputName = options.input === '-' ? '<stdin>' : options.input
     // A model scores only logs like the one it was fitted on: check before the long read.
     const fitWarnings = model ? checkModelOptions(model, {...options, input: inputName}) : []

@@ -1,3 +1,4 @@
+import {ExitCode, FlareError} from '../errors.js'
 import type {LogRecord} from '../ingest/record.js'
 import {levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
@@ -115,7 +116,18 @@ export interface SessionStoreOptions {
    * host when the log names two hosts or more. Undefined or empty: one stream (the old behaviour).
    */
   by?: StreamField[] | 'auto'
+  /** A run stops with an error rather than hold more sessions than this. Default DEFAULT_MAX_SESSIONS. */
+  maxSessions?: number
 }
+
+/**
+ * Sessions a run holds before it stops (about 0.7 KB each, and as much again once detection turns
+ * them into rows): well above the half million of the whole HDFS dataset, well below what runs the
+ * default Node heap out of memory.
+ */
+export const DEFAULT_MAX_SESSIONS = 1_000_000
+/** Sliding windows each line may fall in (window / step). */
+export const MAX_WINDOWS_PER_LINE = 100
 
 interface Pending {
   record: LogRecord
@@ -155,10 +167,13 @@ export class SessionStore {
   private windowChoice?: WindowChoice
   private readonly autoSample: number
   private readonly linesPerWindow: number
+  private readonly maxSessions: number
 
   constructor(private readonly options: SessionStoreOptions) {
+    checkWindows(options.windowMs, options.stepMs)
     this.windowSize = options.windowMs
     this.stepSize = options.stepMs ?? options.windowMs
+    this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS
     this.autoSample = options.autoSample ?? 2000
     this.linesPerWindow = options.linesPerWindow ?? 200
     this.by = options.by ?? []
@@ -361,9 +376,38 @@ export class SessionStore {
   private session(id: string): Session {
     let s = this.sessions.get(id)
     if (!s) {
+      if (this.sessions.size >= this.maxSessions) throw this.tooManySessions()
       s = new Session(id, this.sessions.size)
       this.sessions.set(id, s)
     }
     return s
   }
+
+  /** Stops the run before the sessions run it out of memory, saying how to get fewer of them. */
+  private tooManySessions(): FlareError {
+    const limit = this.maxSessions.toLocaleString('en-US')
+    let fewer: string
+    if (this.resolved !== 'window') fewer = `--session-key window (time windows, instead of one session per ${this.resolved} id)`
+    else if (this.lineWindows) fewer = 'timestamps on the lines (windows are counted in lines without them)'
+    else {
+      fewer = `a longer --window (now ${formatDuration(this.windowMs)})`
+      if (this.stepMs !== this.windowMs) fewer += ` or a larger --step (now ${formatDuration(this.stepMs)})`
+      if (this.streamed) fewer += `, or fewer streams (--by none; now ${this.streams.size} by ${this.streamFields.join(',')})`
+    }
+    return new FlareError(`more than ${limit} sessions (${this.describe()}): stopped before they run Flare out of memory`, {
+      exitCode: ExitCode.badInput,
+      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1.5 KB of memory each)`,
+    })
+  }
+}
+
+/** Window and step lengths (from flags or a model file) that every later step can live with. */
+function checkWindows(windowMs: number | undefined, stepMs: number | undefined): void {
+  const ok = (ms: number | undefined): boolean => ms === undefined || (Number.isSafeInteger(ms) && ms > 0)
+  const size = windowMs ?? DEFAULT_WINDOW_MS
+  if (ok(windowMs) && ok(stepMs) && (stepMs === undefined || size / stepMs <= MAX_WINDOWS_PER_LINE)) return
+  throw new FlareError(`unusable session windows: window ${windowMs ?? 'auto'} ms, step ${stepMs ?? 'the window'} ms (each a whole number of ms > 0; a line may fall in at most ${MAX_WINDOWS_PER_LINE} windows)`, {
+    exitCode: ExitCode.badInput,
+    hint: 'a model file with these values is damaged: save the model again (flare detect --save-model DIR)',
+  })
 }

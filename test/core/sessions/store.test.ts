@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import type {LogRecord} from '../../../src/core/ingest/record.js'
 import {chooseWindow, SessionStore} from '../../../src/core/sessions/store.js'
 import {parseDuration, windowsContaining} from '../../../src/core/sessions/window.js'
+import {FlareError} from '../../../src/core/errors.js'
 
 const rec = (lineId: number, extra: Partial<LogRecord> = {}): LogRecord => ({lineId, lineCount: 1, content: 'x', sessionKeys: [], format: 'test', ...extra})
 
@@ -82,5 +83,46 @@ describe('durations and windows', () => {
   it('finds every sliding window containing a time', () => {
     expect(windowsContaining(125, 100, 50)).toEqual({first: 1, last: 2})
     expect(windowsContaining(125, 100, 100)).toEqual({first: 1, last: 1})
+  })
+})
+
+describe('SessionStore limits', () => {
+  const thrown = (fn: () => unknown): FlareError => {
+    try {
+      fn()
+    } catch (error) {
+      expect(error).toBeInstanceOf(FlareError)
+      return error as FlareError
+    }
+    throw new Error('expected a FlareError')
+  }
+
+  it('stops past maxSessions id sessions, naming the limit, the flag and a coarser grouping', () => {
+    const store = new SessionStore({mode: 'block', maxSessions: 5})
+    for (let i = 0; i < 5; i++) store.add(rec(i + 1, {sessionKeys: [`blk_${i}`], sessionKind: 'block'}), 0)
+    // Lines of sessions it already holds still count.
+    store.add(rec(6, {sessionKeys: ['blk_0'], sessionKind: 'block'}), 1)
+    const error = thrown(() => store.add(rec(7, {sessionKeys: ['blk_5'], sessionKind: 'block'}), 0))
+    expect(error.exitCode).toBe(3)
+    expect(error.message).toMatch(/more than 5 sessions/)
+    expect(error.hint).toMatch(/--max-sessions/)
+    expect(error.hint).toMatch(/--session-key window/)
+  })
+
+  it('stops past maxSessions time windows, suggesting a longer window and a larger step', () => {
+    const store = new SessionStore({mode: 'window', windowMs: 2000, stepMs: 1000, maxSessions: 10})
+    const error = thrown(() => {
+      for (let i = 0; i < 100; i++) store.add(rec(i + 1, {timestamp: Date.UTC(2026, 0, 1) + i * 1000}), 0)
+    })
+    expect(error.message).toMatch(/more than 10 sessions/)
+    expect(error.hint).toMatch(/longer --window \(now 2s\) or a larger --step \(now 1s\)/)
+  })
+
+  it('refuses window and step lengths no flag can give (a damaged model file)', () => {
+    for (const [windowMs, stepMs] of [[0, undefined], [-5, undefined], [60_000, 0], [60_000, -1], [60_000, 1], [1.5, undefined], [Number.NaN, undefined]]) {
+      const error = thrown(() => new SessionStore({mode: 'window', windowMs, stepMs}))
+      expect(error.exitCode, `${windowMs}/${stepMs}`).toBe(3)
+    }
+    expect(new SessionStore({mode: 'window', windowMs: 60_000, stepMs: 600}).describe()).toBe('window (1m, step 600ms)')
   })
 })
