@@ -18,8 +18,10 @@ const CLEARED = ['FORCE_COLOR', 'DEBUG', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIME
  * Runs the built CLI (vitest's global setup builds it) as a user would, colour off unless asked.
  * Retries of a failing MLflow server or LLM endpoint wait 1 ms instead of the real back-off.
  */
-export function runCli(args: string[], options: {input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; killAfterMs?: number} = {}): Promise<CliResult & {elapsedMs: number; killed: boolean}> {
   return new Promise((resolve, reject) => {
+    const started = performance.now()
+    let killed = false
     const env: Record<string, string | undefined> = {...process.env, ...Object.fromEntries(CLEARED.map((k) => [k, undefined])), NO_COLOR: '1', FLARE_MLFLOW_RETRY_DELAY_MS: '1', FLARE_LLM_RETRY_DELAY_MS: '1', ...options.env}
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], {cwd: options.cwd ?? repoRoot, env: env as NodeJS.ProcessEnv})
@@ -27,8 +29,18 @@ export function runCli(args: string[], options: {input?: string | Buffer; env?: 
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
+    // A run that outlives its bound is killed, so a hang fails the test instead of stalling it.
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, options.killAfterMs)
     child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? -1, stdout, stderr, elapsedMs: performance.now() - started, killed})
+    })
+    // A run that exits before reading its input must not fail the test with EPIPE.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }

@@ -68,12 +68,16 @@ export class LineSplitter {
   /** The last chunk ended with a CR: the next chunk's first byte says whether it was a CRLF. */
   private pendingCR = false
   private readonly maxChars: number
+  private readonly secrets: Buffer[]
 
+  /** `secrets`: configured keys and passwords, replaced by `<redacted>` wherever a line holds one. */
   constructor(
     private readonly maxLine: number,
     private readonly stats: SplitterStats,
     private readonly warn: (w: IngestWarning) => void,
+    secrets: readonly string[] = [],
   ) {
+    this.secrets = secrets.filter((x) => x.length > 0).map((x) => Buffer.from(x, 'utf8'))
     // A string of n UTF-16 units encodes to at most 3n bytes; only longer ones need measuring.
     this.maxChars = Math.floor(maxLine / 3)
   }
@@ -103,9 +107,9 @@ export class LineSplitter {
       // decoding strips as it strips the CR of a CRLF).
       if (chunk[0] !== 10) out.push(this.carryRegion())
     }
-    const lf = loneCRsToLF(chunk)
-    if (lf !== chunk) {
-      chunk = lf
+    const clean = redact(loneCRsToLF(chunk), this.secrets)
+    if (clean !== chunk) {
+      chunk = clean
       // The bytes are no longer the file's: another thread must not read them from it.
       chunkOffset = undefined
     }
@@ -134,7 +138,8 @@ export class LineSplitter {
   }
 
   private carryRegion(): ByteRegion {
-    const buf = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes)
+    // A secret cut in two by a chunk boundary is whole again here.
+    const buf = redact(this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes), this.secrets)
     const truncated = this.carryTruncated
     this.carry = []
     this.carryBytes = 0
@@ -252,6 +257,31 @@ function loneCRsToLF(chunk: Buffer): Buffer {
     out[p] = 10
   }
   return out ?? chunk
+}
+
+const REDACTED = Buffer.from('<redacted>')
+
+/**
+ * `buf` with every occurrence of each secret replaced by `<redacted>` (a new buffer); `buf` itself
+ * when it holds none. Done on the bytes as they are read, so that nothing Flare writes from a
+ * line (CSV, templates, results, samples) can carry a configured key.
+ */
+function redact(buf: Buffer, secrets: readonly Buffer[]): Buffer {
+  let out = buf
+  for (const secret of secrets) {
+    let at = out.indexOf(secret)
+    if (at < 0) continue
+    const parts: Buffer[] = []
+    let from = 0
+    while (at >= 0) {
+      parts.push(out.subarray(from, at), REDACTED)
+      from = at + secret.length
+      at = out.indexOf(secret, from)
+    }
+    parts.push(out.subarray(from))
+    out = Buffer.concat(parts)
+  }
+  return out
 }
 
 /** The largest cut <= max that does not split a UTF-8 sequence. */

@@ -3,6 +3,7 @@ import {open, stat, type FileHandle} from 'node:fs/promises'
 import {Readable, pipeline} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {ExitCode, FlareError} from '../errors.js'
+import {configuredSecrets} from '../secrets.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
 import {LineSplitter, type ByteRegion} from './line-splitter.js'
 import {refuseArchives, TextSniffer} from './sniff.js'
@@ -35,6 +36,8 @@ export interface LineReaderOptions {
   stdin?: Readable
   /** Read size from files. Default 1 MiB. */
   chunkBytes?: number
+  /** Replaced by `<redacted>` in every line. Default: the keys and passwords Flare is configured with (configuredSecrets). */
+  secrets?: readonly string[]
 }
 
 export interface ReaderStats {
@@ -108,7 +111,7 @@ export function createRegionReader(input: ReaderInput, options: LineReaderOption
   const source = sourceName(input)
   const stats: ReaderStats = {source, lines: 0, bytesRead: 0, decodedBytes: 0, truncatedLines: 0, invalidUtf8Lines: 0, compressed: false, done: false}
   const maxLine = Math.max(16, options.maxLineBytes ?? DEFAULT_MAX_LINE)
-  const splitter = new LineSplitter(maxLine, stats, limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5))
+  const splitter = new LineSplitter(maxLine, stats, limitWarnings(options.onWarning, options.maxWarningsPerKind ?? 5), options.secrets ?? configuredSecrets())
   async function* regions(): AsyncGenerator<ByteRegion[], void, undefined> {
     options.signal?.throwIfAborted()
     // A plain file is read into reusable buffers: the consumer releases the regions it is done
@@ -153,7 +156,7 @@ async function* readBatches(input: ReaderInput, options: LineReaderOptions, stat
 
   const raw = await openSource(input, options, stats)
   try {
-    yield* splitBatches(raw, stats, new LineSplitter(maxLine, stats, warn), batchSize, signal)
+    yield* splitBatches(raw, stats, new LineSplitter(maxLine, stats, warn, options.secrets ?? configuredSecrets()), batchSize, signal)
     stats.done = true
   } finally {
     // Stopped early (break, abort, error): release the file descriptor now, not at GC.

@@ -2,12 +2,16 @@ import {ExitCode, FlareError} from '../errors.js'
 
 const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
 
+const MAX_DURATION_MS = 3650 * UNITS.d
+
 /** Parse a duration such as `5m`, `30s`, `1h`, `250ms` or a bare number of seconds into ms. */
 export function parseDuration(text: string, flag = 'duration'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text)
   if (!m) throw new FlareError(`invalid ${flag} "${text}"`, {exitCode: ExitCode.usage, hint: 'use a number with a unit: 250ms, 30s, 5m, 1h, 1d'})
   const ms = Number(m[1]) * UNITS[(m[2] ?? 's').toLowerCase()]
   if (!(ms > 0)) throw new FlareError(`${flag} must be positive, got "${text}"`, {exitCode: ExitCode.usage})
+  // Past this a window no longer divides time into anything (and 1e400d is Infinity).
+  if (ms > MAX_DURATION_MS) throw new FlareError(`${flag} is longer than ${MAX_DURATION_MS / UNITS.d} days, got "${text}"`, {exitCode: ExitCode.usage, hint: 'use a number with a unit: 250ms, 30s, 5m, 1h, 1d'})
   return Math.round(ms)
 }
 

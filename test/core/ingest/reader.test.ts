@@ -75,6 +75,20 @@ describe('line splitting', () => {
     expect(regions[0].offset).toBeUndefined()
   })
 
+  it('replaces configured secrets in every line, also one cut in two by a chunk boundary', async () => {
+    const secret = 'sk-ant-api03-READER-SECRET-42'
+    const text = `a ${secret} b\nplain\n${secret}\nend ${secret}`
+    const file = writeTemp(dir, 'secret.log', text)
+    for (const chunkBytes of [3, 16, 1000]) {
+      const {lines} = await readAllLines(file, {chunkBytes, secrets: [secret]})
+      expect(lines, `chunkBytes ${chunkBytes}`).toEqual(['a <redacted> b', 'plain', '<redacted>', 'end <redacted>'])
+    }
+    const reader = createRegionReader(file, {secrets: [secret]})
+    const bytes: string[] = []
+    for await (const batch of reader.regions()) for (const r of batch) bytes.push(r.buf.toString('utf8', r.start, r.end))
+    expect(bytes.join('\n')).not.toContain(secret)
+  })
+
   it('yields batches of batchSize lines', async () => {
     const file = writeTemp(dir, 'batches.log', Array.from({length: 1000}, (_, i) => `l${i}`).join('\n'))
     const {lines, batchSizes} = await readAllLines(file, {batchSize: 128, chunkBytes: 333})

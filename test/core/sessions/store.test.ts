@@ -118,6 +118,12 @@ describe('SessionStore limits', () => {
     expect(error.hint).toMatch(/longer --window \(now 2s\) or a larger --step \(now 1s\)/)
   })
 
+  it('refuses a duration too long to mean anything (1e400d is Infinity)', () => {
+    expect(thrown(() => parseDuration(`1${'0'.repeat(400)}d`, '--window')).exitCode).toBe(2)
+    expect(thrown(() => parseDuration('4000d', '--window')).message).toMatch(/longer than 3650 days/)
+    expect(parseDuration('3650d')).toBe(3650 * 86_400_000)
+  })
+
   it('refuses window and step lengths no flag can give (a damaged model file)', () => {
     for (const [windowMs, stepMs] of [[0, undefined], [-5, undefined], [60_000, 0], [60_000, -1], [60_000, 1], [1.5, undefined], [Number.NaN, undefined]]) {
       const error = thrown(() => new SessionStore({mode: 'window', windowMs, stepMs}))
