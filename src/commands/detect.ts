@@ -43,6 +43,11 @@ const STAGE_LABEL: Record<Stage, string> = {
 
 export default class Detect extends FlareCommand {
   static override description = 'Find anomalous sessions in a log, group them into incidents and (with labels) measure accuracy'
+  // oclif's generated usage line lists every flag and garbles those that depend on --summarize
+  static override usage = [
+    '<%= command.id %> -i LOG [-o RESULTS.json] [--labels CSV] [-d DETECTOR] [--session-key KEY] [--window 5m] [--by host]',
+    '<%= command.id %> -i LOG --model DIR|models:/NAME@ALIAS [--summarize [--llm-provider P]] [--track] [--json]',
+  ]
   static override examples = [
     '<%= config.bin %> detect -i data/hdfs_sample.log --labels data/hdfs_sample_labels.csv',
     '<%= config.bin %> detect -i app.jsonl --session-key request -o results.json',
@@ -53,7 +58,7 @@ export default class Detect extends FlareCommand {
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
     labels: Flags.string({description: 'CSV of session ids and a Label column (Normal/Anomaly, 0/1, true/false): prints precision/recall/F1'}),
-    detector: Flags.string({char: 'd', description: `anomaly detector (auto: invariants-mining for id sessions, window-rate for time windows):\n${detectorHelp()}`, options: ['auto', ...detectorNames()], default: 'auto'}),
+    detector: Flags.string({char: 'd', description: `anomaly detector (auto: invariants-mining for id sessions, window-rate for time windows):\n${detectorHelp()}`, options: ['auto', ...detectorNames()], default: 'auto', helpValue: 'NAME'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
@@ -135,11 +140,7 @@ export default class Detect extends FlareCommand {
         features,
         labelsPath: flags.labels,
         model,
-        onStage: (stage, detail) => {
-          progress.succeed()
-          progress.label = `${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`
-          progress.start()
-        },
+        onStage: (stage, detail) => progress.next(`${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`),
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
           progress.stop()
@@ -180,14 +181,14 @@ export default class Detect extends FlareCommand {
     if (incidents.length === 0) {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
-      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left']})
+      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [5, 4], drop: [3, 2]})
       const shown = incidents.slice(0, 15)
       for (const inc of shown) {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
         const top = leadTemplate(inc)
-        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 60) : ''])
+        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : ''])
       }
       this.log(t.toString())
       if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))

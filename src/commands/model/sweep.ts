@@ -100,7 +100,7 @@ export default class ModelSweep extends FlareCommand {
     const {prepared} = result
     this.log('')
     this.log(`${out.bold('Flare sweep')} ${out.dim('·')} ${prepared.inputName} ${out.dim('·')} ${int(prepared.sessions.length)} sessions by ${out.cyan(prepared.sessionDescription)} ${out.dim('·')} parsed once, ${report.children.length} runs ranked by ${out.cyan(report.metric)}`)
-    const t = table(['#', 'detector', 'params', 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run'], {colAligns: ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']})
+    const t = table(['#', 'detector', 'params', 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run'], {colAligns: ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'], wrap: [2, 8], drop: [7, 6, 8, 0]})
     for (const r of report.children) {
       const best = r.rank === 1
       const mark = (s: string): string => (best ? out.green.bold(s) : s)
