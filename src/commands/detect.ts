@@ -14,7 +14,7 @@ import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
 import {leadTemplate} from '../ui/lead-template.js'
-import {table} from '../ui/table.js'
+import {fitLine, table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
@@ -75,7 +75,7 @@ export default class Detect extends FlareCommand {
   }
 
   async run(): Promise<Results & {summaries?: SummariesDocument}> {
-    const {flags} = await this.parse(Detect)
+    const {flags, metadata} = await this.parse(Detect)
     const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
     // Every line is counted in window/step windows: a tiny step multiplies memory without bound.
@@ -87,6 +87,14 @@ export default class Detect extends FlareCommand {
     }
     if (stepMs !== undefined && windowMs === undefined) {
       throw new FlareError('--step needs --window: the slide is a fraction of a window length', {exitCode: ExitCode.usage, hint: 'e.g. --window 10m --step 1m'})
+    }
+    const idKey = ['block', 'request', 'pid'].includes(flags['session-key'])
+    if (idKey && (windowMs !== undefined || stepMs !== undefined)) {
+      throw new FlareError(`--window/--step split time windows, but --session-key ${flags['session-key']} groups lines by id`, {exitCode: ExitCode.usage, hint: 'drop --window, or use --session-key window (or auto)'})
+    }
+    // --track is on by default; typed out, it is a request that must not quietly do nothing
+    if (flags.track && !metadata.flags.track?.setFromDefault && !process.env.MLFLOW_TRACKING_URI) {
+      throw new FlareError('--track needs an MLflow server, and MLFLOW_TRACKING_URI is not set', {exitCode: ExitCode.usage, hint: 'export MLFLOW_TRACKING_URI=http://127.0.0.1:5000 (start one with: mlflow server --host 127.0.0.1 --port 5000), or drop --track'})
     }
     const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination)
     if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
@@ -131,7 +139,8 @@ export default class Detect extends FlareCommand {
       output = await detect({
         input: flags.input,
         format: model && flags.format === 'auto' ? undefined : flags.format,
-        sessionKey: model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
+        // a window length asks for time windows: auto must not pick an id key and drop it
+        sessionKey: flags['session-key'] === 'auto' && windowMs !== undefined ? 'window' : model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
         windowMs,
         stepMs,
         by,
@@ -173,7 +182,7 @@ export default class Detect extends FlareCommand {
   private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {
     const {summary, incidents, evaluation} = output.results
     this.log('')
-    this.log(`${out.bold('Flare')} ${out.dim('·')} ${summary.input} ${out.dim('·')} format ${out.cyan(summary.format)} ${out.dim('·')} sessions by ${out.cyan(summary.session_key)} ${out.dim('·')} detector ${out.cyan(summary.detector)}`)
+    this.log(fitLine([`${out.bold('Flare')}`, summary.input, `format ${out.cyan(summary.format)}`, `sessions by ${out.cyan(summary.session_key)}`, `detector ${out.cyan(summary.detector)}`]))
     const counts = table(['lines', 'templates', 'sessions', 'anomalous', 'incidents', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right']})
     counts.push([int(summary.lines), int(summary.templates), int(summary.sessions), `${int(summary.anomalies)} (${pct(summary.sessions ? summary.anomalies / summary.sessions : 0)})`, int(summary.incidents), ms(summary.elapsed_ms)])
     this.log(counts.toString())
@@ -181,7 +190,7 @@ export default class Detect extends FlareCommand {
     if (incidents.length === 0) {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
-      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [5, 4], drop: [3, 2]})
+      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
       const shown = incidents.slice(0, 15)
       for (const inc of shown) {
         const {start, end} = inc.time_range

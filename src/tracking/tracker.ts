@@ -168,7 +168,7 @@ export async function inputDataset(options: {input: string; columns: readonly st
     name: datasetName(options.input),
     digest,
     columns: options.columns,
-    profile: {num_rows: options.sessions, num_features: options.columns.length, rows: options.sessions, columns: options.columns.length},
+    profile: {num_rows: options.sessions, num_features: options.columns.length},
   })
   if (!isFile) dataset.source = JSON.stringify({uri: 'stdin'})
   return dataset

@@ -40,7 +40,7 @@ function longestWord(cell: Cell): number {
 
 const PADDING = 2
 /** Below this a wrapped text column stops being readable, so columns are dropped first. */
-const READABLE = 14
+const READABLE = 20
 const NARROWEST = 6
 
 /**
@@ -76,32 +76,40 @@ export class FitTable {
   toString(): string {
     const limit = this.options.width ?? terminalWidth()
     const columns = this.columns()
-    const widths = columns.map((c) => this.natural(c))
+    const natural = columns.map((c) => this.natural(c))
+    const widths = natural.slice()
     if (limit === undefined || this.frame(widths) <= limit) return this.render(columns, undefined)
 
     const kept = new Set(columns)
     const over = () => this.frame([...kept].map((c) => widths[c]!)) - limit
+    const wrapped = (this.options.wrap ?? []).filter((c) => c < columns.length)
     // Headers wrap at their spaces first: "checks passed" over two lines costs nothing to read.
     for (const c of columns) if (over() > 0) widths[c] = Math.max(this.contentWidth(c), longestWord(this.head[c] ?? '') + PADDING, widths[c]! - over())
     const shrinkWrapped = (floor: number) => {
-      for (const c of this.options.wrap ?? []) if (kept.has(c) && over() > 0) widths[c] = Math.max(floor + PADDING, widths[c]! - over())
+      for (const c of wrapped) if (kept.has(c) && over() > 0) widths[c] = Math.max(Math.min(widths[c]!, floor + PADDING), widths[c]! - over())
     }
     shrinkWrapped(READABLE)
     const dropped: string[] = []
     for (const c of this.options.drop ?? []) {
       if (over() <= 0 || kept.size <= 1) break
-      kept.delete(c)
-      dropped.push(this.head[c] ?? String(c))
+      if (kept.delete(c)) dropped.push(this.head[c] ?? String(c))
     }
     shrinkWrapped(NARROWEST)
-    // Last resort: narrow every column evenly; cli-table3 ends cut cells with "…".
+    // Last resort: narrow the widest column a step at a time; cli-table3 ends cut cells with "…".
     while (over() > 0) {
       const widest = [...kept].reduce((a, b) => (widths[b]! > widths[a]! ? b : a))
       if (widths[widest]! <= NARROWEST) break
       widths[widest] = widths[widest]! - 1
     }
+    // Room freed by a dropped column goes back to the wrapped text, the most wanted first.
+    for (const c of [...wrapped].reverse()) {
+      if (!kept.has(c) || over() >= 0) continue
+      widths[c] = Math.min(natural[c]!, widths[c]! - over())
+    }
     const table = this.render([...kept].sort((a, b) => a - b), widths)
-    return dropped.length > 0 ? `${table}\n${out.dim(`(${dropped.join(', ')} left out to fit ${limit} columns; --json has everything)`)}` : table
+    if (dropped.length === 0) return table
+    const note = `(left out to fit: ${dropped.join(', ')}; --json has all)`
+    return `${table}\n${out.dim(note.length <= limit ? note : `(${dropped.length} column${dropped.length > 1 ? 's' : ''} left out)`)}`
   }
 
   private natural(c: number): number {
@@ -122,7 +130,7 @@ export class FitTable {
     const pick = <T>(list: T[] | undefined) => (list ? columns.map((c) => list[c]!) : undefined)
     const table = new Table({
       head: this.head.length > 0 ? pick(this.head) : [],
-      colAligns: pick(this.options.colAligns),
+      ...(this.options.colAligns ? {colAligns: pick(this.options.colAligns)} : {}),
       ...(widths ? {colWidths: pick(widths), wordWrap: true, wrapOnWordBoundary: true} : {}),
       style: {head: colorEnabled() ? ['cyan'] : [], border: colorEnabled() ? ['grey'] : [], compact: false},
     }) as Table.Table
@@ -134,4 +142,26 @@ export class FitTable {
 /** A table with Flare's look that fits the terminal (see FitTable). */
 export function table(head: string[], options: TableOptions = {}): FitTable {
   return new FitTable(head, options)
+}
+
+/**
+ * Parts of a heading joined with " · ", broken onto further lines (indented) where the terminal is
+ * too narrow for one, never in the middle of a part.
+ */
+export function fitLine(parts: string[], width = terminalWidth()): string {
+  const separator = ` ${out.dim('·')} `
+  if (width === undefined) return parts.join(separator)
+  const lines: string[] = []
+  let line = ''
+  for (const part of parts) {
+    const next = line === '' ? part : `${line}${separator}${part}`
+    if (line !== '' && stringWidth(next) > width) {
+      lines.push(line)
+      line = `  ${part}`
+    } else {
+      line = next
+    }
+  }
+  lines.push(line)
+  return lines.join('\n')
 }

@@ -172,7 +172,7 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(input.dataset).toMatchObject({name: 'hdfs_sample.log', source_type: 'local'})
     expect(input.dataset.digest.length).toBeLessThanOrEqual(36)
     expect(JSON.parse(input.dataset.source).uri).toMatch(/^file:\/\/.*\/data\/hdfs_sample\.log$/)
-    expect(JSON.parse(input.dataset.profile!)).toMatchObject({rows: 360})
+    expect(JSON.parse(input.dataset.profile!)).toMatchObject({num_rows: 360})
 
     const files = (await client.listArtifactsRecursive(run.info.run_id)).map((f) => f.path)
     expect(files).toEqual(expect.arrayContaining(['results.json', 'vocab.json', 'confusion_matrix.png', 'score_histogram.png', 'model/MLmodel', 'model/bundle/bundle.json']))

@@ -93,7 +93,7 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     const input = best.inputs.dataset_inputs[0]!
     expect(input.dataset.name).toBe('hdfs_sample.log')
     expect(input.dataset.digest).toMatch(/^[0-9a-f]{16}$/)
-    expect(JSON.parse(input.dataset.profile!)).toMatchObject({rows: 360})
+    expect(JSON.parse(input.dataset.profile!)).toMatchObject({num_rows: 360})
     expect(JSON.parse(input.dataset.schema!).mlflow_colspec[0]).toMatchObject({type: 'double', name: 'count:T1'})
     // one parse, one dataset: every child logs the same digest
     expect(new Set(children.map((c) => c.inputs.dataset_inputs[0]?.dataset.digest)).size).toBe(1)
