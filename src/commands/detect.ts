@@ -168,15 +168,20 @@ export default class Detect extends FlareCommand {
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
     if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
-    else if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
-    else if (flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
+    let tracked: Awaited<ReturnType<NonNullable<typeof mlflow>['trackDetection']>>
+    if (!trackingProblem && mlflow) tracked = await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    // --json carries what tracking made: the run, its LoggedModel and a registered version
+    const mlflowDoc = tracked
+      ? {mlflow: {run_id: tracked.runId, experiment_id: tracked.experimentId, url: tracked.url, status: tracked.status, model_id: tracked.modelId, registered: tracked.registered}}
+      : {}
+    if (!trackingProblem && !mlflow && flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
     if (flags.summarize) {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
       const {document, exitCode} = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
-      return {...output.results, summaries: document}
+      return {...output.results, ...mlflowDoc, summaries: document}
     }
-    return output.results
+    return {...output.results, ...mlflowDoc}
   }
 
   private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {

@@ -57,11 +57,15 @@ export async function compareRecentRuns(client: MlflowClient, options: CompareOp
   const [latest] = await client.searchAllRuns({experimentIds: ids, orderBy, maxResults: 1}, 1)
   let scope = `the ${options.n} most recent runs`
   let filter: string | undefined
+  let sweepBest: string | undefined
   if (latest && !options.all) {
     const sweepId = tag(latest, 'flare.run_kind') === 'sweep' ? latest.info.run_id : tag(latest, 'mlflow.parentRunId')
     const dataset = tag(latest, 'dataset')
     if (sweepId) {
       filter = `tags.mlflow.parentRunId = '${sweepId}'`
+      // the sweep ranked its children with its own tie rule; the comparison shows the same winner
+      const parent = sweepId === latest.info.run_id ? latest : await client.getRun(sweepId)
+      if (tag(parent, 'flare.best_metric') === options.metric) sweepBest = tag(parent, 'flare.best_run_id')
       scope = `the sweep ${latest.info.run_name && !tag(latest, 'mlflow.parentRunId') ? latest.info.run_name : sweepId.slice(0, 8)} (its children; --all for every run)`
     } else if (dataset) {
       filter = `tags.dataset = '${dataset.replaceAll("'", "\\'")}'`
@@ -70,7 +74,7 @@ export async function compareRecentRuns(client: MlflowClient, options: CompareOp
   }
   const fetched = await client.searchAllRuns({experimentIds: ids, orderBy, filter, maxResults: Math.min(1000, options.n * 3)}, options.n * 3)
   const runs = fetched.filter((r) => tag(r, 'flare.run_kind') !== 'sweep').slice(0, options.n)
-  const result = compareRuns(name, runs, options.metric, scope)
+  const result = compareRuns(name, runs, options.metric, scope, sweepBest)
   if (runs.length > 0 && !runs.some((r) => r.data.metrics.some((m) => m.key === options.metric))) {
     const known = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort()
     throw new FlareError(`no compared run has a metric "${options.metric}"`, {
@@ -100,21 +104,23 @@ function tag(run: Run, key: string): string | undefined {
 }
 
 /** The comparison itself: which params differ, which metrics to show, which run is best. */
-export function compareRuns(experiment: string, runs: readonly Run[], metric: string, scope = 'the given runs'): CompareResult {
+export function compareRuns(experiment: string, runs: readonly Run[], metric: string, scope = 'the given runs', preferred?: string): CompareResult {
   const paramsOf = runs.map((r) => Object.fromEntries(r.data.params.map((p) => [p.key, p.value])))
   const metricsOf = runs.map((r) => Object.fromEntries(r.data.metrics.map((m) => [m.key, m.value])))
   const keys = [...new Set(paramsOf.flatMap((p) => Object.keys(p)))].sort()
   const differing = runs.length < 2 ? keys : keys.filter((k) => new Set(paramsOf.map((p) => p[k] ?? '\u0000missing')).size > 1)
   const present = new Set(metricsOf.flatMap((m) => Object.keys(m)))
   const metrics = [metric, ...STANDARD_METRICS.filter((m) => m !== metric)].filter((m) => present.has(m))
-  // Ties go to the run that got there first (as in a sweep, where the earlier child wins).
+  // Ties go to the higher precision, then to the run that got there first.
   const started = (i: number): number => runs[i]!.info.start_time ?? 0
+  const precision = (i: number): number => metricsOf[i]!.precision ?? Number.NEGATIVE_INFINITY
   let bestIndex = -1
   metricsOf.forEach((m, i) => {
     const v = m[metric]
     if (v === undefined || !Number.isFinite(v)) return
     const current = bestIndex < 0 ? undefined : metricsOf[bestIndex]![metric]!
-    if (current === undefined || v > current || (v === current && started(i) < started(bestIndex))) bestIndex = i
+    const tieWin = v === current && (runs[i]!.info.run_id === preferred || (runs[bestIndex]!.info.run_id !== preferred && (precision(i) > precision(bestIndex) || (precision(i) === precision(bestIndex) && started(i) < started(bestIndex)))))
+    if (current === undefined || v > current || tieWin) bestIndex = i
   })
   return {
     experiment,

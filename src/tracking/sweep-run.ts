@@ -16,7 +16,7 @@ export interface LoggedChild {
   index: number
   runId?: string
   /** The model folder's artifact URI, when it was logged. */
-  modelSource?: string
+  model?: {source: string; modelId?: string}
 }
 
 /** The params of one sweep child: its detector and every hyper-parameter, and the shared data settings. */
@@ -110,7 +110,7 @@ export class SweepRun {
     )
     if (child.bundle) {
       const bundle = child.bundle
-      logged.modelSource = await this.tracker.attempt(`${label} model folder`, () => logBundleAsModel(this.client, runId, bundle))
+      logged.model = await this.tracker.attempt(`${label} model folder`, () => logBundleAsModel(this.client, runId, bundle))
     }
     await this.tracker.attempt(`${label} status`, () => this.client.endRun(runId, 'FINISHED'))
     return logged
@@ -148,13 +148,13 @@ export class SweepRun {
   async promoteBest(result: SweepResult, name: string, alias: string): Promise<{version: string; alias: string} | undefined> {
     const best = this.children.find((c) => c.index === result.best.index)
     const what = `a version of registered model "${name}" (alias ${alias})`
-    if (!best?.runId || !best.modelSource) {
+    if (!best?.runId || !best.model) {
       this.tracker.skipped(what, "the best child's model folder was not logged")
       return undefined
     }
     const tags = {[result.metric]: result.best.metrics[result.metric]!.toFixed(4), detector: result.best.detector, sweep_run_id: this.parentRunId ?? ''}
     const registered = await this.tracker.attempt(what, () =>
-      registerModelVersion(this.client, {name, source: best.modelSource!, runId: best.runId!, alias, tags, description: `Best of a ${result.ranked.length}-run sweep by ${result.metric}`}),
+      registerModelVersion(this.client, {name, source: best.model!.source, modelId: best.model!.modelId, runId: best.runId!, alias, tags, description: `Best of a ${result.ranked.length}-run sweep by ${result.metric}`}),
     )
     return registered ? {version: registered.version, alias} : undefined
   }
