@@ -15,7 +15,7 @@ import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
 import {leadTemplate} from '../ui/lead-template.js'
-import {table} from '../ui/table.js'
+import {fitLine, table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
@@ -42,6 +42,11 @@ const STAGE_LABEL: Record<Stage, string> = {
 
 export default class Detect extends FlareCommand {
   static override description = 'Find anomalous sessions in a log, group them into incidents and (with labels) measure accuracy'
+  // oclif's generated usage line lists every flag and garbles those that depend on --summarize
+  static override usage = [
+    '<%= command.id %> -i LOG [-o RESULTS.json] [--labels CSV] [-d DETECTOR] [--session-key KEY] [--window 5m] [--by host]',
+    '<%= command.id %> -i LOG --model DIR|models:/NAME@ALIAS [--summarize [--llm-provider P]] [--track] [--json]',
+  ]
   static override examples = [
     '<%= config.bin %> detect -i data/hdfs_sample.log --labels data/hdfs_sample_labels.csv',
     '<%= config.bin %> detect -i app.jsonl --session-key request -o results.json',
@@ -52,7 +57,7 @@ export default class Detect extends FlareCommand {
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin', required: true}),
     labels: Flags.string({description: 'CSV of session ids and a Label column (Normal/Anomaly, 0/1, true/false): prints precision/recall/F1'}),
-    detector: Flags.string({char: 'd', description: `anomaly detector (auto: invariants-mining for id sessions, window-rate for time windows):\n${detectorHelp()}`, options: ['auto', ...detectorNames()], default: 'auto'}),
+    detector: Flags.string({char: 'd', description: `anomaly detector (auto: invariants-mining for id sessions, window-rate for time windows):\n${detectorHelp()}`, options: ['auto', ...detectorNames()], default: 'auto', helpValue: 'NAME'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
@@ -70,7 +75,7 @@ export default class Detect extends FlareCommand {
   }
 
   async run(): Promise<Results & {summaries?: SummariesDocument}> {
-    const {flags} = await this.parse(Detect)
+    const {flags, metadata} = await this.parse(Detect)
     const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const stepMs = flags.step ? parseDuration(flags.step, '--step') : undefined
     // Every line is counted in window/step windows: a tiny step multiplies memory without bound.
@@ -82,6 +87,14 @@ export default class Detect extends FlareCommand {
     }
     if (stepMs !== undefined && windowMs === undefined) {
       throw new FlareError('--step needs --window: the slide is a fraction of a window length', {exitCode: ExitCode.usage, hint: 'e.g. --window 10m --step 1m'})
+    }
+    const idKey = ['block', 'request', 'pid'].includes(flags['session-key'])
+    if (idKey && (windowMs !== undefined || stepMs !== undefined)) {
+      throw new FlareError(`--window/--step split time windows, but --session-key ${flags['session-key']} groups lines by id`, {exitCode: ExitCode.usage, hint: 'drop --window, or use --session-key window (or auto)'})
+    }
+    // --track is on by default; typed out, it is a request that must not quietly do nothing
+    if (flags.track && !metadata.flags.track?.setFromDefault && !process.env.MLFLOW_TRACKING_URI) {
+      throw new FlareError('--track needs an MLflow server, and MLFLOW_TRACKING_URI is not set', {exitCode: ExitCode.usage, hint: 'export MLFLOW_TRACKING_URI=http://127.0.0.1:5000 (start one with: mlflow server --host 127.0.0.1 --port 5000), or drop --track'})
     }
     const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination)
     if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
@@ -126,7 +139,8 @@ export default class Detect extends FlareCommand {
       output = await detect({
         input: flags.input,
         format: model && flags.format === 'auto' ? undefined : flags.format,
-        sessionKey: model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
+        // a window length asks for time windows: auto must not pick an id key and drop it
+        sessionKey: flags['session-key'] === 'auto' && windowMs !== undefined ? 'window' : model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
         windowMs,
         stepMs,
         by,
@@ -136,11 +150,7 @@ export default class Detect extends FlareCommand {
         features,
         labelsPath: flags.labels,
         model,
-        onStage: (stage, detail) => {
-          progress.succeed()
-          progress.label = `${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`
-          progress.start()
-        },
+        onStage: (stage, detail) => progress.next(`${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`),
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
           progress.stop()
@@ -159,21 +169,26 @@ export default class Detect extends FlareCommand {
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
     if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
-    else if (mlflow) await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
-    else if (flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
+    let tracked: Awaited<ReturnType<NonNullable<typeof mlflow>['trackDetection']>>
+    if (!trackingProblem && mlflow) tracked = await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    // --json carries what tracking made: the run, its LoggedModel and a registered version
+    const mlflowDoc = tracked
+      ? {mlflow: {run_id: tracked.runId, experiment_id: tracked.experimentId, url: tracked.url, status: tracked.status, model_id: tracked.modelId, registered: tracked.registered}}
+      : {}
+    if (!trackingProblem && !mlflow && flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
     if (flags.summarize) {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
       const {document, exitCode} = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
-      return {...output.results, summaries: document}
+      return {...output.results, ...mlflowDoc, summaries: document}
     }
-    return output.results
+    return {...output.results, ...mlflowDoc}
   }
 
   private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {
     const {summary, incidents, evaluation} = output.results
     this.log('')
-    this.log(`${out.bold('Flare')} ${out.dim('·')} ${summary.input} ${out.dim('·')} format ${out.cyan(summary.format)} ${out.dim('·')} sessions by ${out.cyan(summary.session_key)} ${out.dim('·')} detector ${out.cyan(summary.detector)}`)
+    this.log(fitLine([`${out.bold('Flare')}`, summary.input, `format ${out.cyan(summary.format)}`, `sessions by ${out.cyan(summary.session_key)}`, `detector ${out.cyan(summary.detector)}`]))
     const counts = table(['lines', 'templates', 'sessions', 'anomalous', 'incidents', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right']})
     counts.push([int(summary.lines), int(summary.templates), int(summary.sessions), `${int(summary.anomalies)} (${pct(summary.sessions ? summary.anomalies / summary.sessions : 0)})`, int(summary.incidents), ms(summary.elapsed_ms)])
     this.log(counts.toString())
@@ -181,14 +196,14 @@ export default class Detect extends FlareCommand {
     if (incidents.length === 0) {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
-      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left']})
+      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
       const shown = incidents.slice(0, 15)
       for (const inc of shown) {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
         const top = leadTemplate(inc)
-        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 60) : ''])
+        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : ''])
       }
       this.log(t.toString())
       if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))

@@ -65,7 +65,7 @@ export default class Parse extends FlareCommand {
   private render(s: ParseSummary): void {
     // The human summary goes to stderr when the CSV itself is on stdout.
     const write = (text: string): void => void (s.output === '-' ? process.stderr.write(text + '\n') : this.log(text))
-    const t = table([], {colAligns: ['left', 'right']})
+    const t = table([], {colAligns: ['left', 'right'], wrap: [1]})
     t.push(
       ['format', s.formatReason],
       ['lines', int(s.lines)],

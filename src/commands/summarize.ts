@@ -8,7 +8,7 @@ import {parseTimeoutSeconds} from '../core/explain/providers/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {err, out} from '../ui/style.js'
 import {renderDryRun} from '../ui/summaries.js'
-import {PROVIDERS} from '../ui/summary-flags.js'
+import {llmFlags} from '../ui/summary-flags.js'
 import {reportFailures, runSummaries} from '../ui/summarize-run.js'
 
 export default class Summarize extends FlareCommand {
@@ -18,22 +18,15 @@ export default class Summarize extends FlareCommand {
     '<%= config.bin %> summarize -i results.json -o summaries.json --eval',
     '<%= config.bin %> summarize -i results.json --dry-run',
     '<%= config.bin %> summarize -i results.json --incident INC-001 --incident INC-003 --max-cost 0.10',
-    '<%= config.bin %> summarize -i results.json --llm-base-url http://localhost:11434/v1 --model llama3.1:8b',
+    '<%= config.bin %> summarize -i results.json --llm-base-url http://localhost:11434/v1 --llm-model llama3.1:8b',
   ]
   static override enableJsonFlag = true
   static override flags = {
     input: Flags.string({char: 'i', description: 'results document written by `flare detect -o`, or - to read it from stdin', required: true}),
     output: Flags.string({char: 'o', description: 'write the summaries document (JSON) here; written even when some incidents fail or the budget stops the run'}),
-    provider: Flags.string({
-      description: 'who writes the summaries [default: auto — anthropic when ANTHROPIC_API_KEY is set, else offline; openai-compatible with --llm-base-url]',
-      options: [...PROVIDERS],
-    }),
-    model: Flags.string({description: "LLM model [default: the provider's; required for openai-compatible]"}),
-    'llm-base-url': Flags.string({description: 'endpoint of the LLM API (e.g. http://localhost:11434/v1); implies --provider openai-compatible unless --provider says otherwise'}),
+    ...llmFlags(),
     eval: Flags.boolean({description: 'grade every summary: deterministic checks, plus an LLM judge on a different model when the writer is remote'}),
     'judge-model': Flags.string({description: 'model of the LLM judge with --eval [default: a different model from the writer]'}),
-    'max-cost': Flags.string({description: 'stop before the run (summaries and judge) would cost more than this many USD; finished summaries are kept'}),
-    timeout: Flags.string({description: 'seconds one incident may take, retries included [default: $FLARE_LLM_TIMEOUT or 120]'}),
     concurrency: Flags.integer({description: 'incidents explained at once', default: 4, min: 1, max: 32}),
     'dry-run': Flags.boolean({description: 'print exactly what would be sent (credentials redacted) with token and cost estimates; send nothing'}),
     incident: Flags.string({description: 'only this incident id (repeatable)', multiple: true}),
@@ -46,7 +39,7 @@ export default class Summarize extends FlareCommand {
     const {flags} = await this.parse(Summarize)
     if (flags.output) await checkOutputs([{path: flags.output, flag: '-o'}], [flags.input])
     const results = await loadResults(flags.input)
-    const choice = resolveProvider({provider: flags.provider, model: flags.model, baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags.timeout)})
+    const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')})
     const options: SummarizeOptions = {
       provider: choice.provider,
       concurrency: flags.concurrency,

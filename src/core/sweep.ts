@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {z} from 'zod'
 import type {Detector, ParamValue} from './detect/detector.js'
-import {createDetector, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
+import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
-import type {FeatureConfig} from './features/config.js'
+import {type FeatureConfig, FeatureSetName} from './features/config.js'
 import type {FeatureMatrix} from './features/matrix.js'
 import type {Vocabulary} from './features/vocabulary.js'
 import type {ModelBundle} from './model-bundle.js'
@@ -18,8 +18,29 @@ import type {Evaluation} from './results.js'
  * MLflow: the caller logs each child as it finishes (`onChild`).
  */
 
-/** detector → parameter → values to try. */
+/** detector → parameter → values to try. `features` and `transform` are dimensions of every detector but ensemble. */
 export type SweepGrid = Record<string, Record<string, ParamValue[]>>
+
+/** Grid keys that vary the features rather than a detector parameter. */
+const FEATURE_KEYS = ['features', 'transform'] as const
+const TRANSFORMS = ['none', 'log1p'] as const
+
+/** "counts+extras" → ['counts', 'extras'], validated; a usage error names the bad set. */
+export function parseFeatureVariant(text: string, source = '--features'): FeatureConfig['sets'] {
+  const sets = text.split('+').map((s) => s.trim()).filter(Boolean)
+  if (sets.length === 0) throw new FlareError(`${source}: empty feature set in "${text}"`, {exitCode: ExitCode.usage, hint: 'e.g. --features counts,counts+extras,tfidf'})
+  for (const set of sets) {
+    if (!FeatureSetName.safeParse(set).success) throw new FlareError(`${source}: unknown feature set "${set}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}; join sets with + (counts+extras)`})
+  }
+  return sets as FeatureConfig['sets']
+}
+
+function checkFeatureValues(key: (typeof FEATURE_KEYS)[number], values: ParamValue[], source: string): void {
+  for (const value of values) {
+    if (key === 'features') parseFeatureVariant(String(value), source)
+    else if (!TRANSFORMS.includes(value as never)) throw new FlareError(`${source}: transform must be one of ${TRANSFORMS.join(', ')}, got ${JSON.stringify(value)}`, {exitCode: ExitCode.usage})
+  }
+}
 
 /** What a small grid tries per detector: each registry entry's `grid`. */
 export const DEFAULT_GRIDS: SweepGrid = detectorGrids()
@@ -53,8 +74,14 @@ export function parseGrid(json: unknown, source = 'grid'): SweepGrid {
     const known = Object.keys(createDetector(detector).params())
     grid[detector] = {}
     for (const [param, values] of Object.entries(params)) {
+      if ((FEATURE_KEYS as readonly string[]).includes(param)) {
+        const list = Array.isArray(values) ? values : [values]
+        checkFeatureValues(param as (typeof FEATURE_KEYS)[number], list, `${source} at "${detector}.${param}"`)
+        grid[detector][param] = list
+        continue
+      }
       if (!known.includes(param)) {
-        throw new FlareError(`${source}: detector "${detector}" has no parameter "${param}" (at "${detector}.${param}")`, {exitCode: ExitCode.usage, hint: `Parameters of ${detector}: ${known.join(', ')}`})
+        throw new FlareError(`${source}: detector "${detector}" has no parameter "${param}" (at "${detector}.${param}")`, {exitCode: ExitCode.usage, hint: `Parameters of ${detector}: ${[...known, ...FEATURE_KEYS].join(', ')}`})
       }
       const list = Array.isArray(values) ? values : [values]
       for (const value of list) {
@@ -90,23 +117,41 @@ export interface SweepCandidate {
   detector: string
   /** Only the swept values; the detector's defaults fill the rest. */
   overrides: Record<string, ParamValue>
+  /** Swept feature sets / transform; the detector's recommendation fills what is not swept. */
+  featureVariant?: {sets?: FeatureConfig['sets']; transform?: 'none' | 'log1p'}
+}
+
+/** Feature dimensions given on the command line, applied to every detector whose grid does not set them. */
+export interface FeatureDimensions {
+  features?: string[]
+  transform?: string[]
 }
 
 /**
  * Every detector × parameter combination, detectors in the order given. A detector the grid does
  * not mention runs once with its defaults. The last parameter varies fastest.
  */
-export function expandGrid(detectors: readonly string[], grid: SweepGrid): SweepCandidate[] {
+export function expandGrid(detectors: readonly string[], grid: SweepGrid, dimensions: FeatureDimensions = {}): SweepCandidate[] {
   const out: SweepCandidate[] = []
   for (const detector of detectors) {
     if (!detectorNames().includes(detector)) {
       throw new FlareError(`unknown detector "${detector}"`, {exitCode: ExitCode.usage, hint: `Choose from: ${detectorNames().join(', ')}`})
     }
+    const {features, transform, ...params} = grid[detector] ?? {}
     let combos: Array<Record<string, ParamValue>> = [{}]
-    for (const [param, values] of Object.entries(grid[detector] ?? {})) {
+    for (const [param, values] of Object.entries(params)) {
       combos = combos.flatMap((combo) => values.map((value) => ({...combo, [param]: value})))
     }
-    for (const overrides of combos) out.push({detector, overrides})
+    // ensemble's members each bring their own features: it is not a feature dimension's to vary
+    const featureList = detector === 'ensemble' ? [undefined] : (features ?? dimensions.features)?.map((v) => parseFeatureVariant(String(v))) ?? [undefined]
+    const transformList = detector === 'ensemble' ? [undefined] : ((transform ?? dimensions.transform) as Array<'none' | 'log1p'> | undefined) ?? [undefined]
+    for (const overrides of combos) {
+      for (const sets of featureList) {
+        for (const t of transformList) {
+          out.push(sets || t ? {detector, overrides, featureVariant: {...(sets ? {sets} : {}), ...(t ? {transform: t} : {})}} : {detector, overrides})
+        }
+      }
+    }
   }
   return out
 }
@@ -146,11 +191,26 @@ export interface SweepShared {
 export interface SweepResult {
   prepared: Omit<PreparedInput, 'cleanup' | 'idOf'>
   vocabularySize: number
-  /** Best first by the metric; ties keep sweep order. */
+  /** Best first by the metric; ties broken by TIE_RULE. */
   ranked: SweepChild[]
   best: SweepChild
   metric: SweepMetric
   timings: Record<string, number>
+}
+
+/** How equal scores are ranked, in words for the sweep's output. */
+export const TIE_RULE = 'ties go to the higher precision, then the default detector for the session kind, then the faster fit and score'
+
+/** Negative when `a` ranks before `b`: the metric, then TIE_RULE, then sweep order. */
+export function rankOrder(a: SweepChild, b: SweepChild, metric: SweepMetric, preferred: string): number {
+  const cost = (c: SweepChild) => (c.metrics.fit_ms ?? 0) + (c.metrics.score_ms ?? 0)
+  return (
+    b.metrics[metric]! - a.metrics[metric]! ||
+    (metric === 'precision' ? 0 : b.metrics.precision! - a.metrics.precision!) ||
+    Number(b.detector === preferred) - Number(a.detector === preferred) ||
+    cost(a) - cost(b) ||
+    a.index - b.index
+  )
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
@@ -178,9 +238,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
     const children: SweepChild[] = []
     let best: SweepChild | undefined
+    const preferred = defaultDetectorFor(prepared.sessionKey)
     for (const [i, candidate] of options.candidates.entries()) {
       options.signal?.throwIfAborted()
-      const features = detectorFeatures(candidate.detector, candidate.overrides)
+      const recommended = detectorFeatures(candidate.detector, candidate.overrides)
+      const features: FeatureConfig = candidate.featureVariant ? {...recommended, ...candidate.featureVariant} : recommended
       const X = matrixFor(features)
       let t0 = performance.now()
       const detector: Detector = createDetector(candidate.detector, candidate.overrides)
@@ -212,7 +274,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       }
       const shared: SweepShared = {format: prepared.mined.format, sessionKey: prepared.sessionDescription, sessions: prepared.sessions.length, vocabularySize: vocabulary!.size}
       await options.onChild?.(child, options.candidates.length, shared)
-      if (!best || child.metrics[metric]! > best.metrics[metric]!) {
+      if (!best || rankOrder(child, best, metric, preferred) < 0) {
         if (best) best.bundle = undefined
         best = child
       } else {
@@ -221,7 +283,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       children.push(child)
     }
     timings.elapsed_ms = Math.round(performance.now() - started)
-    const ranked = [...children].sort((a, b) => b.metrics[metric]! - a.metrics[metric]! || a.index - b.index)
+    const ranked = [...children].sort((a, b) => rankOrder(a, b, metric, preferred))
     const {cleanup: _cleanup, idOf: _idOf, ...info} = prepared
     return {prepared: info, vocabularySize: vocabulary?.size ?? 0, ranked, best: best!, metric, timings}
   } finally {

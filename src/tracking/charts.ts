@@ -162,6 +162,10 @@ export function renderScoreHistogram(input: ScoreHistogramInput, options: ChartS
   const ratio = Math.max(input.normal.length, 1) / Math.max(input.anomalous.length, 1)
   const yScale = input.yScale === undefined || input.yScale === 'auto' ? (ratio > 20 || ratio < 1 / 20 ? 'logarithmic' : 'linear') : input.yScale
 
+  // On a log axis an empty bin has no height to draw: null leaves it empty, where 0 drew a hairline
+  // along the axis; the axis starts at 0.5 so a bin of one session still shows as a bar.
+  const log = yScale === 'logarithmic'
+  const bars = (counts: number[]) => (log ? counts.map((c) => (c === 0 ? null : c)) : counts)
   const thresholdLine: Plugin<'bar'> = {
     id: 'flareThreshold',
     afterDatasetsDraw(chart) {
@@ -192,8 +196,8 @@ export function renderScoreHistogram(input: ScoreHistogramInput, options: ChartS
       data: {
         labels: binLabels,
         datasets: [
-          {label: `Normal sessions (${input.normal.length})`, data: normal, backgroundColor: 'rgba(37, 99, 235, 0.6)'},
-          {label: `Anomalous sessions (${input.anomalous.length})`, data: anomalous, backgroundColor: 'rgba(220, 38, 38, 0.6)'},
+          {label: `Normal sessions (${input.normal.length})`, data: bars(normal), backgroundColor: 'rgba(37, 99, 235, 0.6)'},
+          {label: `Anomalous sessions (${input.anomalous.length})`, data: bars(anomalous), backgroundColor: 'rgba(220, 38, 38, 0.6)'},
         ],
       },
       options: {
@@ -206,7 +210,7 @@ export function renderScoreHistogram(input: ScoreHistogramInput, options: ChartS
         },
         scales: {
           x: {title: {display: true, text: input.xLabel ?? 'Score'}, ticks: {maxTicksLimit: 12}},
-          y: {type: yScale, beginAtZero: true, title: {display: true, text: yScale === 'logarithmic' ? 'Sessions (log)' : 'Sessions'}},
+          y: {type: yScale, ...(log ? {min: 0.5} : {beginAtZero: true}), title: {display: true, text: yScale === 'logarithmic' ? 'Sessions (log)' : 'Sessions'}},
         },
       },
       plugins: [thresholdLine],

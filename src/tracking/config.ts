@@ -33,6 +33,7 @@ export const defaultDeadlineMs = 30_000
 
 /** The experiment `flare detect` logs to when neither --experiment nor MLFLOW_EXPERIMENT_NAME names one. */
 export const DEFAULT_DETECT_EXPERIMENT = 'flare-detection'
+export const DEFAULT_SWEEP_EXPERIMENT = 'flare-sweep'
 
 type Env = Record<string, string | undefined>
 

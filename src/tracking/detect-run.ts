@@ -24,6 +24,8 @@ export interface TrackedRun {
   url: string
   /** The registered model version, when --register asked for one and it was created. */
   registered?: {name: string; version: string}
+  /** The MLflow 3 LoggedModel holding the fitted model. */
+  modelId?: string
 }
 
 /** The params a detection run logs: the detector and its hyper-parameters, features, parsing, data size. */
@@ -98,12 +100,13 @@ export async function logDetectRun(tracker: Tracker, options: DetectRunOptions):
   await tracker.attempt('score_histogram.png', () =>
     client.uploadArtifact(runId, 'score_histogram.png', histogramPng({scores: output.scores, predicted: output.predicted, labels: output.labels, threshold: bundle.detector.threshold})),
   )
-  const source = await tracker.attempt('model folder (model/MLmodel and bundle)', () => logBundleAsModel(client, runId, bundle))
+  const logged = await tracker.attempt('model folder (model/MLmodel and bundle)', () => logBundleAsModel(client, runId, bundle))
+  if (logged?.modelId) tracked.modelId = logged.modelId
   if (options.register) {
     const name = options.register
-    if (source) {
+    if (logged) {
       const registered = await tracker.attempt(`a version of registered model "${name}"`, () =>
-        registerModelVersion(client, {name, source, runId, tags: evaluation ? {f1: evaluation.f1.toFixed(4)} : undefined}),
+        registerModelVersion(client, {name, source: logged.source, modelId: logged.modelId, runId, tags: evaluation ? {f1: evaluation.f1.toFixed(4)} : undefined}),
       )
       if (registered) tracked.registered = {name, version: registered.version}
     } else {

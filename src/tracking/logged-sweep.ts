@@ -1,4 +1,4 @@
-import {runSweep, type SweepChild, type SweepMetric, type SweepOptions, type SweepResult} from '../core/sweep.js'
+import {runSweep, TIE_RULE, type SweepChild, type SweepMetric, type SweepOptions, type SweepResult} from '../core/sweep.js'
 import type {MlflowClient} from './mlflow-client.js'
 import {SweepRun} from './sweep-run.js'
 import {Tracker} from './tracker.js'
@@ -9,6 +9,8 @@ export interface SweepReport {
   parent_run_id?: string
   url?: string
   metric: SweepMetric
+  /** How equal scores were ranked. */
+  tie_rule: string
   best: SweepRow
   children: SweepRow[]
   promoted?: {name: string; version: string; alias: string}
@@ -21,6 +23,9 @@ export interface SweepRow {
   index: number
   detector: string
   params: Record<string, unknown>
+  /** Feature sets (joined with +) and transform the child was fitted on. */
+  features: string
+  transform: string
   run_id?: string
   precision: number
   recall: number
@@ -83,6 +88,7 @@ export async function runLoggedSweep(client: MlflowClient, options: LoggedSweepO
     parent_run_id: sweepRun.parentRunId,
     url: sweepRun.parentRunId ? sweepRun.url(sweepRun.parentRunId) : undefined,
     metric,
+    tie_rule: TIE_RULE,
     best: rows[0]!,
     children: rows,
     promoted: promoted && promote ? {name: promote.name, ...promoted} : undefined,
@@ -98,6 +104,8 @@ function row(child: SweepChild, rank: number, runId: string | undefined): SweepR
     index: child.index,
     detector: child.detector,
     params: child.overrides,
+    features: child.features.sets.join('+'),
+    transform: child.features.transform,
     run_id: runId,
     precision: child.metrics.precision!,
     recall: child.metrics.recall!,

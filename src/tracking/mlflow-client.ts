@@ -4,7 +4,7 @@ import {type BatchInput, chunkBatch, type KeyValues, toKeyValues} from './batch.
 import {resolveTrackingConfig, type RetryPolicy, type TrackingConfig, trackingConfigFromEnv} from './config.js'
 import {collectPages} from './api-base.js'
 import {type HttpRequest, isMlflowErrorCode, MlflowHttp} from './http.js'
-import {MlflowRegistry} from './registry-api.js'
+import {MlflowLoggedModels} from './logged-models-api.js'
 import {
   type Dataset,
   type Experiment,
@@ -52,12 +52,20 @@ export interface MlflowClientOptions extends Partial<Omit<TrackingConfig, 'retry
   retry?: Partial<RetryPolicy>
 }
 
+/** MLflow 3's experiment kind tag, and the kind of Flare's experiments (classic ML, not GenAI). */
+export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind'
+export const EXPERIMENT_KIND = 'custom_model_development'
+
+function tagValue(tags: KeyValues | undefined, key: string): string | undefined {
+  return toKeyValues(tags)?.find((t) => t.key === key)?.value
+}
+
 /**
  * Typed client for the MLflow 2.x/3.x REST API: experiments, runs, batched logging, dataset
  * lineage, proxied artifacts, and (via the inherited registry calls) models, versions and aliases.
  * Every failure is a FlareError (MlflowApiError) with a hint; transient ones are retried.
  */
-export class MlflowClient extends MlflowRegistry {
+export class MlflowClient extends MlflowLoggedModels {
   private readonly artifactRoots = new Map<string, string>()
 
   constructor(config: MlflowClientOptions & {trackingUri: string}) {
@@ -123,7 +131,11 @@ export class MlflowClient extends MlflowRegistry {
     return res.experiment_id
   }
 
-  /** The experiment with this name, created if missing (safe against a concurrent creator). */
+  /**
+   * The experiment with this name, created if missing (safe against a concurrent creator). Flare's
+   * experiments are model development: without the kind tag MLflow 3's UI opens them as GenAI
+   * experiments (traces, "evaluation runs"); an existing experiment gets the tag unless it has one.
+   */
   async getOrCreateExperiment(name: string, options: {tags?: KeyValues} = {}): Promise<Experiment> {
     const existing = await this.getExperimentByName(name)
     if (existing) {
@@ -133,10 +145,14 @@ export class MlflowClient extends MlflowRegistry {
           hint: 'Restore it in the MLflow UI, or set MLFLOW_EXPERIMENT_NAME to another name.',
         })
       }
+      if (!existing.tags?.some((t) => t.key === EXPERIMENT_KIND_TAG)) {
+        await this.setExperimentTag(existing.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND).catch(() => undefined)
+      }
       return existing
     }
     try {
-      return await this.getExperiment(await this.createExperiment(name, options))
+      const tags = {...Object.fromEntries(toKeyValues(options.tags)?.map((t) => [t.key, t.value]) ?? []), [EXPERIMENT_KIND_TAG]: EXPERIMENT_KIND}
+      return await this.getExperiment(await this.createExperiment(name, {...options, tags}))
     } catch (error) {
       if (!isMlflowErrorCode(error, 'RESOURCE_ALREADY_EXISTS')) throw error
       const raced = await this.getExperimentByName(name)
@@ -151,7 +167,8 @@ export class MlflowClient extends MlflowRegistry {
     const body = {
       experiment_id: options.experimentId,
       run_name: options.runName,
-      user_id: options.userId,
+      // the run's "User" column; the mlflow.user tag alone leaves RunInfo.user_id empty
+      user_id: options.userId ?? tagValue(options.tags, 'mlflow.user'),
       start_time: Math.round(options.startTime ?? Date.now()),
       tags: toKeyValues(options.tags),
     }

@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {joinArtifactPath} from './artifacts.js'
+import {MlflowApiError} from './http.js'
+import type {LoggedModel} from './logged-models-api.js'
 import type {ArtifactRoot, MlflowClient} from './mlflow-client.js'
 
 /** An MLflow column spec type (mlflow.types.DataType). */
@@ -25,6 +27,8 @@ export interface ModelFolderOptions {
   /** Extra scalar fields for the `flare` flavor block, e.g. threshold or session_key. */
   flavorExtras?: Record<string, string | number | boolean>
   runId?: string
+  /** The MLflow 3 LoggedModel id (m-…), recorded in MLmodel. */
+  modelId?: string
   /** Where the folder sits in the run's artifacts; recorded in MLmodel. */
   artifactPath?: string
   mlflowVersion?: string
@@ -89,6 +93,7 @@ export function mlmodelYaml(options: Omit<ModelFolderOptions, 'bundleDir'> & {mo
     utc_time_created: pythonUtcTime(options.createdAt ?? new Date()),
   }
   if (options.runId) doc.run_id = options.runId
+  if (options.modelId) doc.model_id = options.modelId
   if (options.mlflowVersion) doc.mlflow_version = options.mlflowVersion
   if (options.modelSizeBytes !== undefined) doc.model_size_bytes = options.modelSizeBytes
   return toYaml(doc)
@@ -136,23 +141,55 @@ export async function uploadFolder(client: MlflowClient, root: ArtifactRoot, loc
 }
 
 /**
- * Logs a Flare bundle to a run as an MLflow model folder at `artifactPath` (default "model").
- * Returns the folder's artifact URI, ready for createModelVersion(name, source, runId).
+ * Logs a Flare bundle as an MLflow model: an MLflow 3 LoggedModel linked to the run (the UI's Models
+ * tab, `mlflow.search_logged_models`, `ModelVersion.model_id`) holding the model folder, and the same
+ * folder in the run's artifacts at `artifactPath` (default "model"). On a server without the
+ * logged-models API (MLflow 2) only the run's copy is made. Returns the URI to register from and,
+ * when there is one, the LoggedModel id to register with.
  */
 export async function logModelFolder(
   client: MlflowClient,
   runId: string,
-  options: Omit<ModelFolderOptions, 'runId'>,
-): Promise<{source: string; modelUuid: string; files: string[]}> {
+  options: Omit<ModelFolderOptions, 'runId' | 'modelId'>,
+): Promise<{source: string; modelId?: string; modelUuid: string; files: string[]}> {
   const artifactPath = options.artifactPath ?? 'model'
   const staging = await mkdtemp(path.join(tmpdir(), 'flare-model-'))
   try {
     const mlflowVersion = options.mlflowVersion ?? (await client.serverVersion())
-    const {modelUuid} = await writeModelFolder(staging, {...options, runId, artifactPath, mlflowVersion})
+    const logged = await createLoggedModelFor(client, runId, options)
+    const modelId = logged?.info.model_id
+    const {modelUuid} = await writeModelFolder(staging, {...options, runId, modelId, artifactPath, mlflowVersion})
     const files = await uploadFolder(client, runId, staging, artifactPath)
     const root = await client.artifactUriOf(runId)
-    return {source: `${root}/${joinArtifactPath(artifactPath)}`, modelUuid, files}
+    if (!logged?.info.artifact_uri) return {source: `${root}/${joinArtifactPath(artifactPath)}`, modelUuid, files}
+    try {
+      await uploadFolder(client, {artifactUri: logged.info.artifact_uri}, staging)
+    } catch (error) {
+      await client.finalizeLoggedModel(logged.info.model_id, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => undefined)
+      throw error
+    }
+    await client.finalizeLoggedModel(logged.info.model_id, 'LOGGED_MODEL_READY')
+    await client.logRunOutputs(runId, [logged.info.model_id])
+    return {source: logged.info.artifact_uri, modelId, modelUuid, files}
   } finally {
     await rm(staging, {recursive: true, force: true})
+  }
+}
+
+/** A LoggedModel for the run, or undefined on a server that predates them (MLflow 2). */
+async function createLoggedModelFor(client: MlflowClient, runId: string, options: Omit<ModelFolderOptions, 'runId' | 'modelId'>): Promise<LoggedModel | undefined> {
+  const run = await client.getRun(runId)
+  try {
+    return await client.createLoggedModel({
+      experimentId: run.info.experiment_id,
+      name: `flare-${options.detector}`,
+      modelType: 'flare',
+      sourceRunId: runId,
+      params: {detector: options.detector, flare_version: options.flareVersion, feature_columns: String(options.featureColumns.length), ...options.flavorExtras},
+      tags: {'flare.detector': options.detector},
+    })
+  } catch (error) {
+    if (error instanceof MlflowApiError && (error.status === 404 || error.errorCode === 'ENDPOINT_NOT_FOUND')) return undefined
+    throw error
   }
 }

@@ -69,6 +69,11 @@ export function modelCacheRoot(env: Record<string, string | undefined> = process
 async function modelFolderUri(client: MlflowClient, version: ModelVersion): Promise<string> {
   const source = version.source ?? ''
   if (source.startsWith('mlflow-artifacts:')) return source
+  const logged = /^models:\/(m-[^/]+)\/?$/.exec(source)
+  if (logged) {
+    const uri = (await client.getLoggedModel(logged[1]!)).info.artifact_uri
+    if (uri) return uri
+  }
   const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(source)
   if (runs) return `${await client.artifactUriOf(runs[1]!)}/${runs[2]}`.replace(/\/+$/, '')
   throw new FlareError(`version ${version.version} of "${version.name}" lives at "${source}", which Flare cannot download`, {

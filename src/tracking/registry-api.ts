@@ -60,12 +60,13 @@ export abstract class MlflowRegistry extends MlflowApiBase {
     name: string,
     source: string,
     runId?: string,
-    options: {description?: string; tags?: KeyValues; runLink?: string} = {},
+    options: {description?: string; tags?: KeyValues; runLink?: string; modelId?: string} = {},
   ): Promise<ModelVersion> {
     const body = {
       name,
       source,
       run_id: runId,
+      model_id: options.modelId,
       description: options.description,
       run_link: options.runLink,
       tags: toKeyValues(options.tags),

@@ -16,7 +16,7 @@ export interface LoggedChild {
   index: number
   runId?: string
   /** The model folder's artifact URI, when it was logged. */
-  modelSource?: string
+  model?: {source: string; modelId?: string}
 }
 
 /** The params of one sweep child: its detector and every hyper-parameter, and the shared data settings. */
@@ -45,6 +45,7 @@ export class SweepRun {
   readonly children: LoggedChild[] = []
   private dataset?: Dataset
   private baseTags: Record<string, string> = {}
+  private stamp = ''
 
   constructor(
     private readonly tracker: Tracker,
@@ -66,7 +67,9 @@ export class SweepRun {
   async start(): Promise<string | undefined> {
     const {options} = this
     this.baseTags = await standardTags({command: options.command ?? 'flare model sweep', runName: 'sweep', input: options.input, kind: 'sweep'})
-    const runName = `sweep-${this.baseTags.dataset}`
+    // names stay unique across sweeps of one dataset: the start time (UTC, to the second) tells them apart
+    this.stamp = new Date().toISOString().slice(5, 19).replace(/[-:]/g, '').replace('T', '-')
+    const runName = `sweep-${this.baseTags.dataset}-${this.stamp}`
     const run = await this.tracker.attempt('the parent run', () =>
       this.client.createRun({experimentId: this.experimentId, runName, tags: {...this.baseTags, 'mlflow.runName': runName}}),
     )
@@ -88,7 +91,7 @@ export class SweepRun {
       return logged
     }
     const parentRunId = this.parentRunId
-    const runName = `${child.detector}-${child.index}`
+    const runName = `${child.detector}-${child.index}-${this.stamp}`
     const tags = {...this.baseTags, 'mlflow.runName': runName, 'mlflow.parentRunId': parentRunId, 'flare.run_kind': 'sweep-child', 'flare.detector': child.detector, 'flare.sweep_index': String(child.index)}
     const run = await this.tracker.attempt(`${label} run`, () => this.client.createRun({experimentId: this.experimentId, runName, tags}))
     if (!run) return logged
@@ -99,7 +102,7 @@ export class SweepRun {
       this.dataset ??= await inputDataset({input: this.options.input, columns: child.featureColumns, sessions: shared.sessions, fallbackContent: ''})
       // The schema names this child's feature columns: detectors differ in the feature sets they read.
       const schema = JSON.stringify({mlflow_colspec: child.featureColumns.map((name) => ({type: 'double', name, required: true}))})
-      const profile = JSON.stringify({num_rows: shared.sessions, num_features: child.featureColumns.length, rows: shared.sessions, columns: child.featureColumns.length})
+      const profile = JSON.stringify({num_rows: shared.sessions, num_features: child.featureColumns.length})
       await this.client.logInputs(runId, [{dataset: {...this.dataset, schema, profile}, context: 'training'}])
     })
     await this.tracker.attempt(`${label} confusion_matrix.png`, () =>
@@ -107,7 +110,7 @@ export class SweepRun {
     )
     if (child.bundle) {
       const bundle = child.bundle
-      logged.modelSource = await this.tracker.attempt(`${label} model folder`, () => logBundleAsModel(this.client, runId, bundle))
+      logged.model = await this.tracker.attempt(`${label} model folder`, () => logBundleAsModel(this.client, runId, bundle))
     }
     await this.tracker.attempt(`${label} status`, () => this.client.endRun(runId, 'FINISHED'))
     return logged
@@ -134,7 +137,8 @@ export class SweepRun {
       tags['flare.best_run_id'] = best.runId
       tags.best_run_id = best.runId
     }
-    const params = {format: result.prepared.mined.format, session_key: result.prepared.sessionDescription, vocabulary_size: String(result.vocabularySize), total_sessions: String(result.prepared.sessions.length)}
+    // total_sessions is a metric of the parent; a param of the same name would show it twice
+    const params = {format: result.prepared.mined.format, session_key: result.prepared.sessionDescription, vocabulary_size: String(result.vocabularySize)}
     await this.tracker.attempt('the parent run best child', () => this.client.logBatch(parentRunId, {params, metrics: metricList(metrics), tags}))
     if (this.dataset) await this.tracker.attempt('the parent run dataset input', () => this.client.logInputs(parentRunId, [{dataset: this.dataset!, context: 'training'}]))
     await this.tracker.attempt('the parent run status', () => this.client.endRun(parentRunId, 'FINISHED'))
@@ -144,13 +148,13 @@ export class SweepRun {
   async promoteBest(result: SweepResult, name: string, alias: string): Promise<{version: string; alias: string} | undefined> {
     const best = this.children.find((c) => c.index === result.best.index)
     const what = `a version of registered model "${name}" (alias ${alias})`
-    if (!best?.runId || !best.modelSource) {
+    if (!best?.runId || !best.model) {
       this.tracker.skipped(what, "the best child's model folder was not logged")
       return undefined
     }
     const tags = {[result.metric]: result.best.metrics[result.metric]!.toFixed(4), detector: result.best.detector, sweep_run_id: this.parentRunId ?? ''}
     const registered = await this.tracker.attempt(what, () =>
-      registerModelVersion(this.client, {name, source: best.modelSource!, runId: best.runId!, alias, tags, description: `Best of a ${result.ranked.length}-run sweep by ${result.metric}`}),
+      registerModelVersion(this.client, {name, source: best.model!.source, modelId: best.model!.modelId, runId: best.runId!, alias, tags, description: `Best of a ${result.ranked.length}-run sweep by ${result.metric}`}),
     )
     return registered ? {version: registered.version, alias} : undefined
   }

@@ -168,7 +168,7 @@ export async function inputDataset(options: {input: string; columns: readonly st
     name: datasetName(options.input),
     digest,
     columns: options.columns,
-    profile: {num_rows: options.sessions, num_features: options.columns.length, rows: options.sessions, columns: options.columns.length},
+    profile: {num_rows: options.sessions, num_features: options.columns.length},
   })
   if (!isFile) dataset.source = JSON.stringify({uri: 'stdin'})
   return dataset
@@ -207,7 +207,7 @@ export function histogramPng(input: {scores: ArrayLike<number>; predicted: Array
  * Logs a fitted bundle as an MLflow model folder (`model/MLmodel` with the flare flavor and a
  * signature naming the feature columns, the bundle under `model/bundle/`). Returns its source URI.
  */
-export async function logBundleAsModel(client: MlflowClient, runId: string, bundle: ModelBundle): Promise<string> {
+export async function logBundleAsModel(client: MlflowClient, runId: string, bundle: ModelBundle): Promise<{source: string; modelId?: string}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'flare-bundle-'))
   try {
     await saveBundle(dir, bundle)
@@ -225,7 +225,7 @@ export async function logBundleAsModel(client: MlflowClient, runId: string, bund
         transform: manifest.features.transform,
       },
     })
-    return logged.source
+    return {source: logged.source, modelId: logged.modelId}
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
@@ -237,10 +237,12 @@ export async function logBundleAsModel(client: MlflowClient, runId: string, bund
  */
 export async function registerModelVersion(
   client: MlflowClient,
-  options: {name: string; source: string; runId: string; alias?: string; description?: string; tags?: Record<string, string>},
+  options: {name: string; source: string; runId: string; modelId?: string; alias?: string; description?: string; tags?: Record<string, string>},
 ): Promise<{version: string; alias?: string}> {
   await client.getOrCreateRegisteredModel(options.name, {description: 'Flare log anomaly detector (model bundle in the flare flavor)'})
-  let version = await client.createModelVersion(options.name, options.source, options.runId, {description: options.description, tags: options.tags})
+  // MLflow 3 registers a LoggedModel as models:/<model_id>: the version page links to the model
+  const source = options.modelId ? `models:/${options.modelId}` : options.source
+  let version = await client.createModelVersion(options.name, source, options.runId, {description: options.description, tags: options.tags, modelId: options.modelId})
   for (let i = 0; i < 20 && version.status === 'PENDING_REGISTRATION'; i++) {
     await new Promise((resolve) => setTimeout(resolve, 250))
     version = await client.getModelVersion(options.name, version.version)

@@ -91,6 +91,9 @@ export const modelVersionSchema = z.object({
   source: z.string().optional(),
   run_id: z.string().optional(),
   run_link: z.string().optional(),
+  /** MLflow 3: the LoggedModel this version was registered from. */
+  model_id: z.string().optional(),
+  user_id: z.string().optional(),
   status: z.string().optional(),
   status_message: z.string().optional(),
   tags: z.array(keyValueSchema).default([]),

@@ -25,9 +25,33 @@ export abstract class FlareCommand extends Command {
     super.log(visible(scrubText(message, configuredSecrets()), colorEnabled(process.stdout)), ...args)
   }
 
+  /** `--json` was asked for (checked on argv too: a flag error happens before parsing ends). */
+  private wantsJson(): boolean {
+    try {
+      return this.jsonEnabled() || ((this.constructor as typeof Command).enableJsonFlag === true && this.argv.includes('--json'))
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * With --json, stdout is always one JSON document, errors included; the one-line message still
+   * goes to stderr for the person watching.
+   */
+  private writeJsonError(error: Error & {oclif?: {exit?: number}}): void {
+    const exitCode = error instanceof FlareError ? error.exitCode : error.oclif?.exit !== undefined ? (error.oclif.exit === 0 ? 0 : 2) : 1
+    if (exitCode === 0) return
+    const secrets = configuredSecrets()
+    const hint = error instanceof FlareError ? error.hint : undefined
+    const body = {error: {message: scrubText(error.message.replace(/\u001B\[[0-9;]*m/g, ''), secrets), hint: hint ? scrubText(hint, secrets) : null, exit_code: exitCode}}
+    process.stdout.write(JSON.stringify(body, null, 2) + '\n')
+  }
+
   protected override async catch(error: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
     // stdout closed by the reader (`| head`): stop quietly, like any Unix filter
     if (error.code === 'EPIPE') this.exit(0)
+    const json = this.wantsJson()
+    if (json) this.writeJsonError(error)
     if (error instanceof FlareError) {
       if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
       const secrets = configuredSecrets()
@@ -37,7 +61,12 @@ export abstract class FlareCommand extends Command {
       this.exit(error.exitCode)
     }
     // oclif's own parse errors (unknown flag, missing required flag) already read well.
-    if (error.oclif?.exit !== undefined) return super.catch(error)
+    if (error.oclif?.exit !== undefined) {
+      // oclif's own catch would print its whole error object as JSON under --json
+      if (!json || error.oclif.exit === 0) return super.catch(error)
+      process.stderr.write(`${err.red('Error:')} ${error.message.split('\n')[0]}\n`)
+      this.exit(error.oclif.exit)
+    }
     if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
     process.stderr.write(`${err.red('Error:')} ${visible(scrubText(error.message, configuredSecrets()))}\n${err.dim('→ this is a bug in Flare; rerun with DEBUG=flare* for the stack and report it')}\n`)
     this.exit(1)

@@ -16,8 +16,21 @@ export class Progress {
   constructor(public label: string, private readonly enabled = ora !== undefined && (process.stderr.columns ?? 0) > 0) {}
 
   start(): this {
-    if (this.enabled && ora && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: 'yellow', isEnabled: true}).start()
+    if (this.enabled && ora && !this.spinner) this.spinner = ora({text: this.label, stream: process.stderr, color: this.colored ? 'yellow' : false, isEnabled: true}).start()
     return this
+  }
+
+  /** Moves on to the next step: the finished one stays as a ✔ line; the same step again is not repeated. */
+  next(label: string): void {
+    if (label === this.label && this.spinner) return
+    this.succeed()
+    this.label = label
+    this.start()
+  }
+
+  // ora and its log symbols colour on their own; NO_COLOR and pipes get plain marks.
+  private get colored(): boolean {
+    return colorEnabled(process.stderr)
   }
 
   /** Update with `done` of `total` (total may be 0 when unknown); throttled to 10 renders a second. */
@@ -30,12 +43,14 @@ export class Progress {
   }
 
   succeed(text?: string): void {
-    this.spinner?.succeed(text ?? this.label)
+    if (this.colored) this.spinner?.succeed(text ?? this.label)
+    else this.spinner?.stopAndPersist({symbol: '✔', text: text ?? this.label})
     this.spinner = undefined
   }
 
   fail(text?: string): void {
-    this.spinner?.fail(text ?? this.label)
+    if (this.colored) this.spinner?.fail(text ?? this.label)
+    else this.spinner?.stopAndPersist({symbol: '✖', text: text ?? this.label})
     this.spinner = undefined
   }
 

@@ -55,7 +55,7 @@ export function providerLabel(document: {provider: string; model: string; offlin
   return `${document.provider} · ${document.model}`
 }
 
-export const ENABLE_CLAUDE_HINT = 'set ANTHROPIC_API_KEY to have Claude write these summaries (or --provider openai-compatible --llm-base-url URL --model NAME for a local model)'
+export const ENABLE_CLAUDE_HINT = 'set ANTHROPIC_API_KEY to have Claude write these summaries (or --llm-base-url URL --llm-model NAME for a local OpenAI-compatible model)'
 
 /** The header line above the blocks. */
 export function renderHeader(source: string, label: string, incidents: number, autoOffline: boolean): string {
@@ -141,6 +141,7 @@ export function renderTotals(document: Pick<SummariesDocument, 'totals' | 'budge
   const cost = t.cost_usd === null ? 'unknown' : document.offline ? '$0 (offline)' : money(t.cost_usd)
   const tab = table(['incidents', 'ok', 'failed', 'skipped', 'tokens in', 'tokens out', 'cost', 'latency mean', 'latency p95'], {
     colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    drop: [8, 5, 4],
   })
   tab.push([
     int(t.incidents),
@@ -172,6 +173,8 @@ export function renderJudgeTotals(judge: JudgeTotals): string {
   const rate = (v: number | null) => (v === null ? '—' : pct(v, 0))
   const tab = table(['judge', 'judged', 'relevance', 'specificity', 'actionability', 'checks passed', 'evidence', 'remediation', 'severity ok', 'judge cost'], {
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    wrap: [0],
+    drop: [9, 8, 7, 6],
   })
   tab.push([
     judge.model ?? 'checks only',

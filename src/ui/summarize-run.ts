@@ -102,7 +102,7 @@ export function reportFailures(document: SummariesDocument, written: string | un
   const failed = document.incidents.filter((r) => r.status === 'error')
   if (failed.length === 0) return undefined
   warn(`${err.red('Error:')} ${failed.length} of ${document.incidents.length} incident${document.incidents.length === 1 ? '' : 's'} could not be explained (${failed.map((r) => r.incident_id).join(', ')})`)
-  warn(err.dim(`→ ${written ? `the others are in ${written}; ` : ''}rerun those with --incident ${failed[0]!.incident_id}${failed.length > 1 ? ' …' : ''}, or use --provider offline`))
+  warn(err.dim(`→ ${written ? `the others are in ${written}; ` : ''}rerun those with --incident ${failed[0]!.incident_id}${failed.length > 1 ? ' …' : ''}, or use --llm-provider offline`))
   return ExitCode.dependency
 }
 
@@ -112,11 +112,11 @@ export function reportFailures(document: SummariesDocument, written: string | un
  */
 export async function summarizeAfterDetect(
   results: Results,
-  flags: {'llm-provider'?: string; 'llm-model'?: string; 'max-cost'?: string; 'llm-timeout'?: string; output?: string},
+  flags: {'llm-provider'?: string; 'llm-model'?: string; 'llm-base-url'?: string; 'max-cost'?: string; 'llm-timeout'?: string; output?: string},
   io: SummaryIO,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{document: SummariesDocument; exitCode?: number}> {
-  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')}, env)
+  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')}, env)
   const document = await runSummaries(results, {provider: choice.provider, maxCostUsd: parseMaxCost(flags['max-cost'])}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
   const path = flags.output ? summariesPathFor(flags.output) : undefined
   if (path) {

@@ -172,7 +172,7 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(input.dataset).toMatchObject({name: 'hdfs_sample.log', source_type: 'local'})
     expect(input.dataset.digest.length).toBeLessThanOrEqual(36)
     expect(JSON.parse(input.dataset.source).uri).toMatch(/^file:\/\/.*\/data\/hdfs_sample\.log$/)
-    expect(JSON.parse(input.dataset.profile!)).toMatchObject({rows: 360})
+    expect(JSON.parse(input.dataset.profile!)).toMatchObject({num_rows: 360})
 
     const files = (await client.listArtifactsRecursive(run.info.run_id)).map((f) => f.path)
     expect(files).toEqual(expect.arrayContaining(['results.json', 'vocab.json', 'confusion_matrix.png', 'score_histogram.png', 'model/MLmodel', 'model/bundle/bundle.json']))
@@ -183,6 +183,44 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
 
     const version = await client.getModelVersion(model, 1)
     expect(version.run_id).toBe(run.info.run_id)
+  })
+
+  it('is a proper MLflow 3 model: a LoggedModel linked to its run and version, an ML experiment, a user on the run', async () => {
+    const mlExperiment = uniqueName('flare-ml-kind')
+    const registered = uniqueName('flare-logged-model')
+    const r = await runCli([...detectArgs, '--experiment', mlExperiment, '--register', registered, '--json'], {env: {MLFLOW_TRACKING_URI: server.uri}})
+    expect(r.code, r.stderr).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    // --json carries the run, the LoggedModel and the new version
+    expect(doc.mlflow).toMatchObject({run_id: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'FINISHED', model_id: expect.stringMatching(/^m-/), registered: {name: registered, version: '1'}})
+
+    const exp = (await client.getExperimentByName(mlExperiment))!
+    expect(exp.tags?.find((t) => t.key === 'mlflow.experimentKind')?.value).toBe('custom_model_development')
+    const run = await client.getRun(doc.mlflow.run_id)
+    expect(run.info.user_id).toBeTruthy()
+    expect(run.info.user_id).toBe(tag(run, 'mlflow.user'))
+
+    const models = await client.searchLoggedModels({experimentIds: [exp.experiment_id]})
+    expect(models.map((m) => m.info.model_id)).toEqual([doc.mlflow.model_id])
+    const logged = models[0]!
+    expect(logged.info).toMatchObject({source_run_id: run.info.run_id, status: 'LOGGED_MODEL_READY', name: 'flare-invariants-mining'})
+    expect(logged.info.artifact_uri).toMatch(new RegExp(`/models/${doc.mlflow.model_id}/artifacts$`))
+    // its artifacts are a loadable model folder
+    const mlmodel = (await client.downloadArtifact({artifactUri: logged.info.artifact_uri!}, 'MLmodel')).toString()
+    expect(mlmodel).toContain(`model_id: ${doc.mlflow.model_id}`)
+    expect(mlmodel).toMatch(new RegExp(`^run_id: '?${run.info.run_id}'?$`, 'm'))
+
+    // the version is registered from the LoggedModel, and the LoggedModel lists the version (MLflow
+    // 3.17's REST answer leaves ModelVersion.model_id out; source models:/m-… is how its UI links them)
+    const version = await client.getModelVersion(registered, 1)
+    expect(version.source).toBe(`models:/${doc.mlflow.model_id}`)
+    expect(version.run_id).toBe(run.info.run_id)
+    const linked = await client.getLoggedModel(doc.mlflow.model_id)
+    expect(JSON.parse(linked.info.tags.find((t) => t.key === 'mlflow.modelVersions')!.value).map((v: {name: string; version: unknown}) => ({name: v.name, version: String(v.version)}))).toEqual([{name: registered, version: '1'}])
+    // and scoring with the registered version still works from the LoggedModel's folder
+    const scored = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--model', `models:/${registered}/1`, '--no-track', '--json'], {env: {MLFLOW_TRACKING_URI: server.uri}})
+    expect(scored.code, scored.stderr).toBe(0)
+    expect(JSON.parse(scored.stdout).evaluation.f1).toBe(doc.evaluation.f1)
   })
 
   it('logs what it can when only artifact uploads fail, and names the rest once', async () => {

@@ -93,7 +93,7 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     const input = best.inputs.dataset_inputs[0]!
     expect(input.dataset.name).toBe('hdfs_sample.log')
     expect(input.dataset.digest).toMatch(/^[0-9a-f]{16}$/)
-    expect(JSON.parse(input.dataset.profile!)).toMatchObject({rows: 360})
+    expect(JSON.parse(input.dataset.profile!)).toMatchObject({num_rows: 360})
     expect(JSON.parse(input.dataset.schema!).mlflow_colspec[0]).toMatchObject({type: 'double', name: 'count:T1'})
     // one parse, one dataset: every child logs the same digest
     expect(new Set(children.map((c) => c.inputs.dataset_inputs[0]?.dataset.digest)).size).toBe(1)
@@ -115,7 +115,12 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     const version = await client.getModelVersionByAlias(model, 'champion')
     expect(version.version).toBe('1')
     expect(version.run_id).toBe(sweep.best.run_id)
-    expect(version.source).toMatch(/\/model$/)
+    // MLflow 3: the version is registered from the child's LoggedModel (models:/m-…), which lists it
+    const modelId = /^models:\/(m-[0-9a-f]+)$/.exec(version.source ?? '')?.[1]
+    expect(modelId, version.source).toBeDefined()
+    const logged = await client.getLoggedModel(modelId!)
+    expect(logged.info.source_run_id).toBe(sweep.best.run_id)
+    expect(JSON.parse(logged.info.tags.find((t) => t.key === 'mlflow.modelVersions')!.value).map((v: {name: string; version: unknown}) => ({name: v.name, version: String(v.version)}))).toEqual([{name: model, version: '1'}])
   })
 
   it('flare model list shows the version with its alias and its run metrics (built CLI)', async () => {

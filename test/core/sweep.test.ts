@@ -2,7 +2,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {FlareError} from '../../src/core/errors.js'
 import {detect, type Stage} from '../../src/core/pipeline.js'
-import {DEFAULT_GRIDS, expandGrid, parseGrid, runSweep} from '../../src/core/sweep.js'
+import {DEFAULT_GRIDS, expandGrid, parseGrid, rankOrder, runSweep, type SweepChild} from '../../src/core/sweep.js'
 import {repoRoot} from '../helpers/cli.js'
 
 const sample = path.join(repoRoot, 'data/hdfs_sample.log')
@@ -53,12 +53,40 @@ describe('sweep grids', () => {
     expect(seen).toEqual([1, 2, 3])
     expect(result.ranked.map((c) => c.metrics.f1)).toEqual([...result.ranked.map((c) => c.metrics.f1)].sort((a, b) => b - a))
     expect(result.best).toBe(result.ranked[0])
-    // pca (varianceRatio 0.9) and invariants-mining both reach the top F1 here; ties keep grid order
-    expect(result.ranked.filter((c) => c.metrics.f1 === result.best.metrics.f1).map((c) => c.detector)).toContain('invariants-mining')
+    // pca (varianceRatio 0.9) and invariants-mining both reach the top F1 here: the tie goes to
+    // the higher precision, then to the default detector for block sessions, not to grid order
+    const tied = result.ranked.filter((c) => c.metrics.f1 === result.best.metrics.f1)
+    expect(tied.map((c) => c.detector)).toContain('invariants-mining')
+    expect(tied.every((c) => c.metrics.precision! <= result.best.metrics.precision!)).toBe(true)
+    if (tied.every((c) => c.metrics.precision === result.best.metrics.precision)) expect(result.best.detector).toBe('invariants-mining')
     expect(result.best.bundle).toBeDefined()
     expect(result.ranked.filter((c) => c.bundle)).toHaveLength(1)
     // the same fit through detect() gives the same F1: the shared stages change nothing
     const single = await detect({input: sample, labelsPath: labels, detector: 'pca', detectorParams: {varianceRatio: 0.9}})
     expect(result.ranked.find((c) => c.detector === 'pca' && c.overrides.varianceRatio === 0.9)!.metrics.f1).toBe(single.results.evaluation!.f1)
+  })
+})
+
+describe('sweep dimensions beyond detector parameters', () => {
+  it('feature sets and transforms multiply the candidates, from the command line or per detector in a grid', () => {
+    const cli = expandGrid(['pca', 'ensemble'], {pca: {varianceRatio: [0.9, 0.95]}}, {features: ['counts', 'counts+extras'], transform: ['none', 'log1p']})
+    expect(cli.filter((c) => c.detector === 'pca')).toHaveLength(8)
+    expect(cli.filter((c) => c.detector === 'pca').map((c) => `${c.featureVariant!.sets!.join('+')}/${c.featureVariant!.transform}`)).toContain('counts+extras/log1p')
+    // ensemble's members bring their own features: it runs once
+    expect(cli.filter((c) => c.detector === 'ensemble')).toEqual([{detector: 'ensemble', overrides: {}}])
+    const grid = parseGrid({lof: {features: ['tfidf', 'counts+presence'], transform: 'none'}})
+    const fromFile = expandGrid(['lof'], grid, {features: ['counts']})
+    expect(fromFile.map((c) => c.featureVariant)).toEqual([{sets: ['tfidf'], transform: 'none'}, {sets: ['counts', 'presence'], transform: 'none'}])
+    expect(() => parseGrid({lof: {features: ['counts+nope']}})).toThrow(/unknown feature set "nope"/)
+    expect(() => parseGrid({lof: {transform: ['sqrt']}})).toThrow(/transform must be one of none, log1p/)
+  })
+
+  it('ranks ties by precision, then the preferred detector, then cost, then sweep order', () => {
+    const child = (index: number, detector: string, f1: number, precision: number, fit = 10): SweepChild => ({index, detector, metrics: {f1, precision, recall: 1, fit_ms: fit, score_ms: 0}}) as unknown as SweepChild
+    const order = (children: SweepChild[]) => [...children].sort((a, b) => rankOrder(a, b, 'f1', 'invariants-mining')).map((c) => c.index)
+    expect(order([child(1, 'pca', 1, 1), child(2, 'lof', 1, 1), child(3, 'invariants-mining', 1, 1)])).toEqual([3, 1, 2])
+    expect(order([child(1, 'pca', 1, 0.9), child(2, 'lof', 1, 1)])).toEqual([2, 1])
+    expect(order([child(1, 'pca', 1, 1, 50), child(2, 'lof', 1, 1, 5)])).toEqual([2, 1])
+    expect(order([child(1, 'pca', 0.5, 1), child(2, 'lof', 0.9, 0.1)])).toEqual([2, 1])
   })
 })

@@ -69,7 +69,9 @@ describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real 
       featureColumns: ['E1', 'E2', 'E3'],
       flavorExtras: {threshold: 0.42},
     })
-    expect(logged.source).toBe(`${run.info.artifact_uri}/model`)
+    // MLflow 3: a LoggedModel of the run holds the folder; the run keeps a copy under model/
+    expect(logged.modelId).toMatch(/^m-/)
+    expect(logged.source).toBe(`${run.info.artifact_uri.replace(/\/[0-9a-f]{32}\/artifacts$/, '')}/models/${logged.modelId}/artifacts`)
     expect(logged.files).toEqual(['model/MLmodel', 'model/bundle/bundle.json', 'model/bundle/detector.json'])
     const files = await client.listArtifactsRecursive(runId)
     expect(files.map((f) => f.path).sort()).toEqual(['model/MLmodel', 'model/bundle/bundle.json', 'model/bundle/detector.json'])
@@ -80,7 +82,7 @@ describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real 
     const name = uniqueName('flare-model')
     const registered = await client.createRegisteredModel(name, {description: 'HDFS detector', tags: {team: 'sre'}})
     expect(registered.name).toBe(name)
-    const v1 = await client.createModelVersion(name, logged.source, runId, {tags: {f1: '0.91'}})
+    const v1 = await client.createModelVersion(name, logged.source, runId, {tags: {f1: '0.91'}, modelId: logged.modelId})
     expect(v1.version).toBe('1')
     expect(v1.run_id).toBe(runId)
     expect(v1.source).toBe(logged.source)

@@ -75,7 +75,7 @@ describe('what a run logs', () => {
     expect(dataset.name).toBe('hdfs_sample.log')
     expect(dataset.digest.length).toBeLessThanOrEqual(36)
     expect(JSON.parse(dataset.source)).toEqual({uri: `file://${sample}`})
-    expect(JSON.parse(dataset.profile!)).toMatchObject({rows: 360, columns: output.bundle.manifest.feature_columns.length})
+    expect(JSON.parse(dataset.profile!)).toEqual({num_rows: 360, num_features: output.bundle.manifest.feature_columns.length})
     expect(JSON.parse(dataset.schema!).mlflow_colspec.map((c: {name: string}) => c.name)).toEqual(output.bundle.manifest.feature_columns)
   })
 

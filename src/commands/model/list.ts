@@ -10,7 +10,7 @@ export default class ModelList extends FlareCommand {
   static override examples = ['<%= config.bin %> model list', '<%= config.bin %> model list --name flare-hdfs --json']
   static override enableJsonFlag = true
   static override flags = {
-    name: Flags.string({char: 'n', description: 'registered model name', default: 'flare-detector'}),
+    name: Flags.string({description: 'registered model name', default: 'flare-detector'}),
   }
 
   async run(): Promise<{name: string; versions: ListedVersion[]}> {
@@ -31,7 +31,7 @@ export default class ModelList extends FlareCommand {
       this.log(out.dim('No versions yet: register one with flare model sweep --promote or flare detect --register ' + name))
       return
     }
-    const t = table(['version', 'aliases', 'stage', 'detector', 'F1', 'precision', 'recall', 'created', 'source run'], {colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left']})
+    const t = table(['version', 'aliases', 'stage', 'detector', 'F1', 'precision', 'recall', 'created', 'source run'], {colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'], wrap: [1, 8, 3], drop: [8, 2, 7]})
     const num = (x?: number): string => (x === undefined ? out.dim('—') : x.toFixed(3))
     for (const v of versions) {
       const aliases = v.aliases.map((a) => `@${a}`).join(' ')

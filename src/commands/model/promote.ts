@@ -17,7 +17,7 @@ export default class ModelPromote extends FlareCommand {
     version: Args.string({description: 'model version number', required: true}),
   }
   static override flags = {
-    name: Flags.string({char: 'n', description: 'registered model name', default: 'flare-detector'}),
+    name: Flags.string({description: 'registered model name', default: 'flare-detector'}),
     alias: Flags.string({description: 'alias to point at the version [default: champion]', exclusive: ['stage']}),
     stage: Flags.string({description: 'stage to move the version to (legacy registry stages)', options: ['Staging', 'Production', 'Archived', 'None'], exclusive: ['alias']}),
     'archive-existing': Flags.boolean({description: 'with --stage: archive the versions currently in that stage', dependsOn: ['stage']}),

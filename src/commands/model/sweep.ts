@@ -4,13 +4,14 @@ import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
 import {DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {DEFAULT_SWEEP_EXPERIMENT} from '../../tracking/config.js'
 import {requireMlflowClient} from '../../tracking/env-client.js'
 import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
 import {FlareCommand} from '../../ui/flare-command.js'
 import {int, ms} from '../../ui/format.js'
 import {Progress} from '../../ui/progress.js'
 import {err, out} from '../../ui/style.js'
-import {table} from '../../ui/table.js'
+import {fitLine, table} from '../../ui/table.js'
 import {printWarning} from '../../ui/warnings.js'
 
 export default class ModelSweep extends FlareCommand {
@@ -27,13 +28,15 @@ export default class ModelSweep extends FlareCommand {
     detectors: Flags.string({description: `detectors to sweep, comma separated [default: those in --grid, else all]:\n${detectorHelp()}`}),
     grid: Flags.string({description: 'JSON file: {"<detector>": {"<param>": [values]}}; replaces the default grid of each detector it names'}),
     metric: Flags.string({description: 'metric that ranks the children (higher is better)', options: [...SWEEP_METRICS], default: 'f1'}),
-    experiment: Flags.string({description: 'MLflow experiment for the sweep', default: 'flare-sweep'}),
+    experiment: Flags.string({description: 'MLflow experiment for the sweep', default: DEFAULT_SWEEP_EXPERIMENT}),
     promote: Flags.boolean({description: "register the best child's model as a new version and point the alias at it"}),
     name: Flags.string({description: 'registered model name for --promote', default: 'flare-detector'}),
     alias: Flags.string({description: 'alias --promote points at the new version', default: 'champion'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: as flare detect]'}),
+    features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector"}),
+    transform: Flags.string({description: 'count transforms to sweep, comma separated: none, log1p [default: each detector\'s recommendation]'}),
   }
 
   async run(): Promise<SweepReport> {
@@ -46,7 +49,8 @@ export default class ModelSweep extends FlareCommand {
         ? Object.keys(fileGrid)
         : detectorNames()
     if (detectors.length === 0) throw new FlareError('no detectors to sweep', {exitCode: ExitCode.usage, hint: '--detectors takes a comma-separated list, e.g. pca,invariants-mining'})
-    const candidates = expandGrid(detectors, {...DEFAULT_GRIDS, ...fileGrid})
+    const split = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean)
+    const candidates = expandGrid(detectors, {...DEFAULT_GRIDS, ...fileGrid}, {features: split(flags.features), transform: split(flags.transform)})
     const metric = flags.metric as SweepMetric
 
     const client = requireMlflowClient('flare model sweep')
@@ -99,16 +103,21 @@ export default class ModelSweep extends FlareCommand {
   private render(report: SweepReport, result: SweepResult): void {
     const {prepared} = result
     this.log('')
-    this.log(`${out.bold('Flare sweep')} ${out.dim('·')} ${prepared.inputName} ${out.dim('·')} ${int(prepared.sessions.length)} sessions by ${out.cyan(prepared.sessionDescription)} ${out.dim('·')} parsed once, ${report.children.length} runs ranked by ${out.cyan(report.metric)}`)
-    const t = table(['#', 'detector', 'params', 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run'], {colAligns: ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']})
+    this.log(fitLine([out.bold('Flare sweep'), prepared.inputName, `${int(prepared.sessions.length)} sessions by ${out.cyan(prepared.sessionDescription)}`, `parsed once, ${report.children.length} runs ranked by ${out.cyan(report.metric)}`]))
+    const variedFeatures = new Set(report.children.map((r) => `${r.features} ${r.transform}`)).size > 1
+    const head = ['#', 'detector', 'params', ...(variedFeatures ? ['features'] : []), 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run']
+    const f = variedFeatures ? 1 : 0
+    const t = table(head, {colAligns: ['right', 'left', 'left', ...(variedFeatures ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'left'], wrap: [2, 3, 8 + f], drop: [7 + f, 6 + f, 8 + f, 0]})
     for (const r of report.children) {
       const best = r.rank === 1
       const mark = (s: string): string => (best ? out.green.bold(s) : s)
       const params = Object.entries(r.params).map(([k, v]) => `${k}=${v === null ? 'default' : String(v)}`).join(' ') || out.dim('defaults')
-      t.push([mark(best ? `★ ${r.rank}` : String(r.rank)), mark(r.detector), params, mark(r.precision.toFixed(3)), mark(r.recall.toFixed(3)), mark(r.f1.toFixed(3)), int(r.anomalies), ms(r.fit_ms), r.run_id ? r.run_id.slice(0, 8) : out.dim('not logged')])
+      t.push([mark(best ? `★ ${r.rank}` : String(r.rank)), mark(r.detector), params, ...(variedFeatures ? [`${r.features} ${out.dim(r.transform)}`] : []), mark(r.precision.toFixed(3)), mark(r.recall.toFixed(3)), mark(r.f1.toFixed(3)), int(r.anomalies), ms(r.fit_ms), r.run_id ? r.run_id.slice(0, 8) : out.dim('not logged')])
     }
     this.log(t.toString())
     const b = report.best
+    const second = report.children[1]
+    if (second && second[report.metric] === b[report.metric]) this.log(out.dim(`${report.metric} tied at the top: ${report.tie_rule}`))
     this.log(`${out.green('★')} best: ${out.bold(b.detector)} ${out.dim(JSON.stringify(b.params))} ${report.metric} ${out.bold(String(b[report.metric].toFixed(3)))}${b.run_id ? out.dim(` (run ${b.run_id})`) : ''}`)
     if (report.url) this.log(`${out.green('✔')} logged to MLflow: ${out.bold(report.url)}`)
     if (report.promoted) {

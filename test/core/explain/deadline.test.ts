@@ -20,7 +20,7 @@ describe('one deadline per incident', () => {
     const doc = await summarizeIncidents(resultsWith([hdfsIncident()]), {provider})
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(doc.incidents[0]!.status).toBe('error')
-    expect(doc.incidents[0]!.error).toMatch(/no usable answer within 0.6 s.*--timeout SECONDS/)
+    expect(doc.incidents[0]!.error).toMatch(/no usable answer within 0.6 s.*--llm-timeout SECONDS/)
   })
 
   it('is read from FLARE_LLM_TIMEOUT, and a bad value is a usage error naming it', async () => {
@@ -31,7 +31,7 @@ describe('one deadline per incident', () => {
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(doc.incidents[0]!.error).toMatch(/within 0.5 s/)
     expect(() => createProvider({provider: 'offline', env: {FLARE_LLM_TIMEOUT: 'soon'}})).toThrow(FlareError)
-    expect(() => parseTimeoutSeconds('-1')).toThrow(/--timeout must be a number of seconds/)
+    expect(() => parseTimeoutSeconds('-1')).toThrow(/--llm-timeout must be a number of seconds/)
     expect(parseTimeoutSeconds('90s')).toBe(90_000)
   })
 })

@@ -70,7 +70,7 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
       if (!anthropicKey && !anthropicToken) {
         throw new FlareError('The anthropic provider needs an API key.', {
           exitCode: ExitCode.usage,
-          hint: 'Set ANTHROPIC_API_KEY, or use --provider offline for the explainer that needs no model.',
+          hint: 'Set ANTHROPIC_API_KEY, or use --llm-provider offline for the explainer that needs no model.',
         })
       }
       return new AnthropicProvider({
@@ -111,8 +111,8 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
   }
 }
 
-/** Seconds → ms for --timeout and FLARE_LLM_TIMEOUT; a usage error names the bad value. */
-export function parseTimeoutSeconds(text: string | undefined, name = '--timeout'): number | undefined {
+/** Seconds → ms for --llm-timeout and FLARE_LLM_TIMEOUT; a usage error names the bad value. */
+export function parseTimeoutSeconds(text: string | undefined, name = '--llm-timeout'): number | undefined {
   if (text === undefined || text.trim() === '') return undefined
   const seconds = Number(text.replace(/s$/, ''))
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {

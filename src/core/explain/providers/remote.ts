@@ -158,7 +158,7 @@ export abstract class RemoteProvider implements ExplainProvider {
         if (deadline.aborted && !call.signal?.aborted) {
           const spent = {usage, cost_usd: this.cost(usage), attempts, latency_ms: Math.round(performance.now() - started)}
           throw new ExplainError(`${this.name} at ${this.target().url} gave no usable answer within ${deadlineMs / 1000} s`, spent, {
-            hint: 'Check that the endpoint is up and not overloaded, or allow it longer with --timeout SECONDS (or FLARE_LLM_TIMEOUT).',
+            hint: 'Check that the endpoint is up and not overloaded, or allow it longer with --llm-timeout SECONDS (or FLARE_LLM_TIMEOUT).',
           })
         }
         throw this.failure(error, {usage, attempts, started})
@@ -206,7 +206,7 @@ export abstract class RemoteProvider implements ExplainProvider {
     if (error instanceof ProviderCallError) {
       const {status, timeout} = error.details
       let hint: string | undefined
-      if (timeout) hint = `No answer within ${this.settings.timeoutMs / 1000} s; check the endpoint, or allow it longer with --timeout SECONDS (or FLARE_LLM_TIMEOUT).`
+      if (timeout) hint = `No answer within ${this.settings.timeoutMs / 1000} s; check the endpoint, or allow it longer with --llm-timeout SECONDS (or FLARE_LLM_TIMEOUT).`
       else if (status === 401 || status === 403) hint = 'Check the API key (it is read from the environment; it is never printed).'
       else if (status === 429 || status === 529) hint = 'The provider is rate limiting or overloaded; lower --concurrency or retry later.'
       else if (status === 404) hint = `Check the model name (${this.model}) and the base URL.`

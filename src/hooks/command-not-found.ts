@@ -1,0 +1,28 @@
+import type {Hook} from '@oclif/core'
+import {distance} from 'fastest-levenshtein'
+import {err} from '../ui/style.js'
+
+/** Suggestions further than this many edits from what was typed are noise, not help. */
+const MAX_EDITS = 3
+
+/** The closest known command ids to `typed` (space-separated form), best first. */
+export function suggestCommands(typed: string, ids: string[]): string[] {
+  const scored = ids.map((id) => ({id, edits: distance(typed, id)})).filter((s) => s.edits <= Math.min(MAX_EDITS, Math.max(1, Math.floor(typed.length / 2))))
+  // a typed prefix of exactly one command ("det") is as good as a typo
+  for (const id of ids) if (typed.length >= 2 && id.startsWith(typed) && !scored.some((s) => s.id === id)) scored.push({id, edits: MAX_EDITS})
+  return scored.sort((a, b) => a.edits - b.edits || a.id.localeCompare(b.id)).map((s) => s.id)
+}
+
+/** `flare detct`: say what was meant instead of a bare "not a command" (exit 2, a usage error). */
+const hook: Hook.CommandNotFound = async function (options) {
+  const separator = options.config.topicSeparator ?? ' '
+  const typed = options.id.replaceAll(':', separator)
+  const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]).map((id) => id.replaceAll(':', separator))
+  const [best, ...others] = suggestCommands(typed, ids)
+  process.stderr.write(`${err.red('Error:')} "${typed}" is not a ${options.config.bin} command.\n`)
+  if (best) process.stderr.write(`${err.dim(`→ did you mean: ${options.config.bin} ${best}${others.length > 0 ? ` (or ${others.slice(0, 2).join(', ')})` : ''}?`)}\n`)
+  else process.stderr.write(`${err.dim(`→ run ${options.config.bin} --help for the list of commands`)}\n`)
+  process.exit(2)
+}
+
+export default hook

@@ -1,0 +1,65 @@
+import stringWidth from 'string-width'
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+
+const widest = (text: string): number => Math.max(0, ...text.split('\n').map((line) => stringWidth(line)))
+const sample = ['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--no-track']
+
+describe('flare in a real terminal', () => {
+  for (const columns of ['80', '100']) {
+    it(`detect's tables fit ${columns} columns`, async () => {
+      const r = await runCli(sample, {env: {COLUMNS: columns}})
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('INC-001')
+      expect(widest(r.stdout)).toBeLessThanOrEqual(Number(columns))
+    })
+  }
+
+  it('a mistyped command gets a suggestion and exit code 2', async () => {
+    const r = await runCli(['detct', '-i', 'x.log'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('"detct" is not a flare command')
+    expect(r.stderr).toContain('did you mean: flare detect?')
+    const topic = await runCli(['model', 'comapre'])
+    expect(topic.stderr).toContain('did you mean: flare model compare?')
+    const nothing = await runCli(['xyzzy'])
+    expect(nothing.stderr).toContain('flare --help')
+  })
+
+  it('with --json, stdout is one JSON document even for an error', async () => {
+    const missing = await runCli(['detect', '-i', 'no-such.log', '--json'])
+    expect(missing.code).toBe(3)
+    expect(JSON.parse(missing.stdout)).toEqual({error: {message: 'No such file: no-such.log', hint: expect.stringContaining('Check the path'), exit_code: 3}})
+    const badFlag = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--json', '--bogus'])
+    expect(badFlag.code).toBe(2)
+    expect(JSON.parse(badFlag.stdout).error).toMatchObject({message: expect.stringContaining('--bogus'), exit_code: 2})
+    expect(badFlag.stdout).not.toContain('"oclif"')
+    const summarize = await runCli(['summarize', '-i', 'no-such.json', '--json'])
+    expect(JSON.parse(summarize.stdout).error.exit_code).toBe(summarize.code)
+  })
+
+  it('flags that cannot apply are refused, not ignored', async () => {
+    const windowOnIds = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--session-key', 'block', '--window', '5m', '--no-track'])
+    expect(windowOnIds.code).toBe(2)
+    expect(windowOnIds.stderr).toContain('--session-key block groups lines by id')
+    const track = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--track'])
+    expect(track.code).toBe(2)
+    expect(track.stderr).toContain('MLFLOW_TRACKING_URI is not set')
+  })
+
+  it('--window with the automatic key gives time windows instead of being dropped', async () => {
+    const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--window', '5m', '--no-track', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).summary.session_key).toMatch(/^window/)
+  })
+
+  it('help shows a readable usage line and no option list broken mid-word', async () => {
+    const r = await runCli(['detect', '--help'])
+    expect(r.stdout).toContain('flare detect -i LOG')
+    expect(r.stdout).not.toMatch(/invariants-min\s*\n/)
+    expect(r.stdout).not.toContain('offline --summarize]')
+    for (const name of ['--llm-base-url', '--llm-model', '--llm-provider', 'FLARE_OPENAI_BASE_URL', 'FLARE_MODEL', 'FLARE_PROVIDER']) expect(r.stdout).toContain(name)
+    const summarize = await runCli(['summarize', '--help'])
+    for (const name of ['--llm-base-url', '--llm-model', '--llm-provider', '--llm-timeout']) expect(summarize.stdout).toContain(name)
+  })
+})
