@@ -46,6 +46,10 @@ function isBlank(line: string): boolean {
   return true
 }
 
+/** Lines of the input a forced --format is checked against, and the share that must fit it. */
+const FORCED_FORMAT_CHECK = 1000
+const FORCED_FORMAT_MIN_FIT = 0.5
+
 /**
  * Turns physical lines into complete records. A line that starts a record of the file's format
  * opens a new record; a continuation line (see isContinuationLine) is joined to the open record
@@ -64,6 +68,9 @@ export class RecordAssembler {
   private pending: LogRecord | null = null
   private sample: Array<{line: string; lineId: number}> | null = null
   private readonly warn: (w: IngestWarning) => void
+  /** A forced format is checked on the first lines: how many were tried, and how many fit it. */
+  private forcedChecked = 0
+  private forcedFit = 0
 
   constructor(private readonly options: AssemblerOptions = {}) {
     this.formats = options.formats ?? FORMATS
@@ -110,6 +117,7 @@ export class RecordAssembler {
   /** Flushes the open record (and, in auto mode with a short input, detects from what was seen). */
   finish(out: LogRecord[] = []): LogRecord[] {
     if (this.sample) this.detect(out)
+    if (this.forcedChecked > 0 && this.forcedChecked < FORCED_FORMAT_CHECK && this.formatValue) this.judgeForcedFormat(this.formatValue)
     if (this.pending) this.emit(out)
     return out
   }
@@ -128,13 +136,18 @@ export class RecordAssembler {
   }
 
   private accept(line: string, lineId: number, format: LogFormat, out: LogRecord[]): void {
+    const checking = this.detectionValue?.source === 'explicit' && this.forcedChecked < FORCED_FORMAT_CHECK
+    if (checking) this.forcedChecked++
     if (format.parseChecksMatch || format.matches(line)) {
       const record = format.parse(line, lineId)
       if (record) {
+        if (checking) this.forcedFit++
+        if (this.forcedChecked === FORCED_FORMAT_CHECK && checking) this.judgeForcedFormat(format)
         this.open(record, out)
         return
       }
     }
+    if (this.forcedChecked === FORCED_FORMAT_CHECK && checking) this.judgeForcedFormat(format)
     const pending = this.pending
     if (pending && isContinuationLine(line)) {
       if (pending.lineCount < this.maxRecordLines && pending.content.length + line.length < this.maxRecordChars) {
@@ -160,6 +173,17 @@ export class RecordAssembler {
     }
     this.stats.unrecognizedLines++
     this.open(parseGeneric(line, lineId), out)
+  }
+
+  /** `--format X` on lines that are mostly not X: say so once, with what auto detection would pick. */
+  private judgeForcedFormat(format: LogFormat): void {
+    const share = this.forcedFit / Math.max(1, this.forcedChecked)
+    if (share >= FORCED_FORMAT_MIN_FIT) return
+    const percent = Math.round(share * 100)
+    this.warn({
+      code: 'format-mismatch',
+      message: `--format ${format.name} fits only ${this.forcedFit} of the first ${this.forcedChecked} lines (${percent}%); the others were read as other formats or as plain text. Drop --format to detect the format, or pick another (flare parse --help lists them).`,
+    })
   }
 
   private open(record: LogRecord, out: LogRecord[]): void {

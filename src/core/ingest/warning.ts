@@ -14,6 +14,8 @@ export type IngestWarningCode =
   | 'record-too-long'
   /** The input file was truncated, replaced or deleted while Flare read it. */
   | 'input-changed'
+  /** A format given with --format fits few of the lines. */
+  | 'format-mismatch'
 
 export type WarningSink = (warning: IngestWarning) => void
 

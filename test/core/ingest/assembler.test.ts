@@ -157,3 +157,26 @@ describe('RecordAssembler', () => {
     expect(stream.detection?.sampled).toBe(0)
   })
 })
+
+describe('a forced --format that does not fit', () => {
+  const apache = Array.from({length: 40}, (_, i) => `127.0.0.1 - - [10/Oct/2000:13:55:${String(i).padStart(2, '0')} -0700] "GET /a.gif HTTP/1.0" 200 2326`)
+  const run = (format: string, lines: string[]) => {
+    const warnings: IngestWarning[] = []
+    const a = new RecordAssembler({format, onWarning: (w) => warnings.push(w)})
+    const records = [...a.push(lines, 1), ...a.finish()]
+    return {records, warnings: warnings.filter((w) => w.code === 'format-mismatch')}
+  }
+
+  it('is named once, with how few lines fit, and every line is still read', () => {
+    const {records, warnings} = run('jsonl', apache)
+    expect(records).toHaveLength(40)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]!.message).toContain('--format jsonl fits only 0 of the first 40 lines (0%)')
+  })
+
+  it('stays quiet when the format fits, or fits most lines', () => {
+    const json = Array.from({length: 30}, (_, i) => JSON.stringify({ts: `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`, level: 'info', msg: `request ${i} done`}))
+    expect(run('jsonl', json).warnings).toEqual([])
+    expect(run('jsonl', [...json, ...apache.slice(0, 10)]).warnings).toEqual([])
+  })
+})
