@@ -61,6 +61,54 @@ export function contaminationThreshold(scores: ArrayLike<number>, contamination:
   return {threshold: quantile(s, 1 - contamination), rule: `contamination(${contamination})`}
 }
 
+/**
+ * A split between two groups of score VALUES: Otsu's rule (the cut that maximises the
+ * between-group variance) over the distinct scores, each counted once. Sessions of a log repeat
+ * exactly — on HDFS half the blocks share one score — so over all rows the common patterns' mass
+ * decides the cut (it lands inside the normal bulk); over distinct values each behaviour weighs
+ * the same and the cut falls between the normal patterns and the far ones. The split is taken only
+ * when the upper group is a minority of the rows (at most `maxShare`): on a smooth, unimodal score
+ * distribution (clean data) Otsu cuts near the middle, flags a third of the rows, and is refused —
+ * the caller then uses the robust rule. Null when refused.
+ */
+export function distinctSplitThreshold(scores: ArrayLike<number>, maxShare = DISTINCT_SPLIT_MAX_SHARE): ThresholdInfo | null {
+  const all = sortedCopy(scores)
+  const distinct: number[] = []
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) distinct.push(all[i])
+  const m = distinct.length
+  if (m < 3) return null
+  let total = 0
+  for (const v of distinct) total += v
+  let below = 0
+  let best = -1
+  let cut = Number.NaN
+  for (let i = 0; i < m - 1; i++) {
+    below += distinct[i]
+    const w0 = (i + 1) / m
+    const w1 = 1 - w0
+    const gap = below / (i + 1) - (total - below) / (m - i - 1)
+    const between = w0 * w1 * gap * gap
+    if (between > best) {
+      best = between
+      cut = distinct[i]
+    }
+  }
+  // Rows strictly above the cut: the first index past it in the sorted scores.
+  let lo = 0
+  let hi = all.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (all[mid] <= cut) lo = mid + 1
+    else hi = mid
+  }
+  const share = (all.length - lo) / all.length
+  if (!(share > 0 && share <= maxShare)) return null
+  return {threshold: cut, rule: `distinct-split(otsu, ${(100 * share).toFixed(1)}% above)`}
+}
+
+/** The largest share of rows a distinct-score split may flag before it is taken for a cut through the normal bulk. */
+export const DISTINCT_SPLIT_MAX_SHARE = 0.1
+
 export function chooseThreshold(
   scores: ArrayLike<number>,
   opts: {contamination?: number | null; cutoff?: number},

@@ -69,6 +69,20 @@ describe('thresholds', () => {
     }
   })
 
+  it('isolation-forest: with no contamination, repeated normal rows and a few far patterns are split without a guessed share', () => {
+    // Count-like sessions: 3 normal patterns repeated 300 times each, 12 rows of 2 rare patterns.
+    const rows: number[][] = []
+    for (let i = 0; i < 900; i++) rows.push(i % 3 === 0 ? [3, 3, 0, 0] : i % 3 === 1 ? [2, 2, 1, 0] : [4, 4, 0, 0])
+    for (let i = 0; i < 12; i++) rows.push(i % 2 ? [1, 0, 0, 5] : [0, 1, 3, 2])
+    const X = fromRows(rows)
+    const d = createDetector('isolation-forest')
+    d.fit(X)
+    const flagged = d.predict(X)
+    expect(Array.from(flagged.slice(900))).toEqual(Array(12).fill(1))
+    expect(flagged.slice(0, 900).reduce((a, b) => a + b, 0)).toBe(0)
+    expect(d.toJSON().thresholdRule).toMatch(/^distinct-split/)
+  })
+
   it('rejects a contamination outside (0, 0.5]', () => {
     expect(() => createDetector('isolation-forest', {contamination: 0.9})).toThrow(/contamination/)
   })

@@ -28,7 +28,8 @@ describe('detector registry entries', () => {
     expect(detectorFeatures('rare-template')).toMatchObject({sets: ['counts', 'unseen'], transform: 'none'})
     expect(detectorFeatures('elliptic-envelope')).toMatchObject({sets: ['presence'], transform: 'none'})
     expect(detectorFeatures('pca')).toMatchObject({sets: ['presence', 'counts'], transform: 'none'})
-    for (const name of ['isolation-forest', 'lof', 'one-class-svm']) {
+    expect(detectorFeatures('isolation-forest')).toMatchObject({sets: ['counts'], transform: 'log1p'})
+    for (const name of ['lof', 'one-class-svm']) {
       expect(detectorFeatures(name)).toMatchObject({sets: ['counts', 'extras'], transform: 'log1p'})
     }
   })
@@ -40,7 +41,7 @@ describe('detector registry entries', () => {
       {detector: 'invariants-mining', ...detectorFeatures('invariants-mining')},
       {detector: 'pca', ...detectorFeatures('pca')},
     ])
-    expect(detectorFeatures('ensemble', {members: 'isolation-forest,lof'})).toEqual(detectorFeatures('lof'))
+    expect(detectorFeatures('ensemble', {members: 'one-class-svm,lof'})).toEqual(detectorFeatures('lof'))
     expect(() => detectorFeatures('ensemble', {members: 'pca,nope'})).toThrow(/unknown detector "nope"/)
     expect(() => createDetector('ensemble', {members: 'pca,ensemble'})).toThrow(/ensemble as a member/)
   })

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {chooseThreshold, contaminationThreshold, DEFAULT_ROBUST_CUTOFF, quantile, robustScale, robustThreshold, sortedCopy} from '../../../src/core/detect/threshold.js'
+import {chooseThreshold, contaminationThreshold, distinctSplitThreshold, DEFAULT_ROBUST_CUTOFF, quantile, robustScale, robustThreshold, sortedCopy} from '../../../src/core/detect/threshold.js'
 
 const scale = (xs: number[]) => robustScale(sortedCopy(xs))
 
@@ -57,5 +57,25 @@ describe('contamination threshold', () => {
     expect(chooseThreshold(xs, {contamination: 0.5}).rule).toBe('contamination(0.5)')
     expect(chooseThreshold(xs, {contamination: null})).toEqual(robustThreshold(xs))
     expect(chooseThreshold(xs, {cutoff: 1})).toEqual(robustThreshold(xs, 1))
+  })
+})
+
+describe('distinct-score split', () => {
+  it('separates a minority of far patterns from repeated normal ones, each distinct score counted once', () => {
+    // 900 rows of three repeated normal scores, 30 rows of two far ones: over all rows the mass at
+    // 0.30 would pull the cut into the normal scores; over distinct values it falls between groups.
+    const xs = [...Array(600).fill(0.3), ...Array(200).fill(0.35), ...Array(100).fill(0.4), ...Array(20).fill(0.7), ...Array(10).fill(0.75)]
+    const t = distinctSplitThreshold(xs)
+    expect(t?.threshold).toBe(0.4)
+    expect(xs.filter((x) => x > (t?.threshold ?? 1)).length).toBe(30)
+  })
+
+  it('is refused when the upper group is not a minority (a smooth spread of scores)', () => {
+    const xs = Array.from({length: 1000}, (_, i) => i / 1000)
+    expect(distinctSplitThreshold(xs)).toBeNull()
+  })
+
+  it('is refused with fewer than three distinct scores', () => {
+    expect(distinctSplitThreshold([1, 1, 1, 2])).toBeNull()
   })
 })

@@ -109,3 +109,29 @@ describe('window-rate pieces', () => {
     expect(f[4]).toBe(4)
   })
 })
+
+describe('window-rate: a sparse FATAL template', () => {
+  /** One stream, 400 daily windows of steady traffic; a template appears once on day 50 and once on day 300. */
+  function scattered(level: string | undefined) {
+    const rand = mulberry32(3)
+    const rows: number[][] = []
+    for (let w = 0; w < 400; w++) rows.push([poisson(rand, 20), w === 50 || w === 300 ? 1 : 0])
+    const context: WindowContext = {
+      streams: new Array(400).fill(''),
+      windowStart: Array.from({length: 400}, (_, w) => w * 86_400_000),
+      stepMs: 86_400_000,
+      columns: [{text: 'job done'}, {text: 'data TLB error interrupt', level}],
+    }
+    const d = new WindowRate()
+    d.setContext(context)
+    const X = fromRows(rows)
+    d.fit(X)
+    const flagged = d.predict(X)
+    return Array.from(flagged.keys()).filter((w) => flagged[w] === 1)
+  }
+
+  it('is news on each day it fails, though it failed before; the same template at INFO level is made routine by its recurrence', () => {
+    expect(scattered('FATAL')).toEqual([50, 300])
+    expect(scattered('INFO')).toEqual([])
+  })
+})

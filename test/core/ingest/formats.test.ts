@@ -251,6 +251,16 @@ describe('generic', () => {
     expect(genericFormat.parse('[WARN] low memory', 1)).toMatchObject({level: 'WARN', content: 'low memory'})
   })
 
+  it('peels a host or node name between the timestamp (or a pid) and a level word off the content', () => {
+    expect(genericFormat.parse('2024-01-05T10:00:00Z node-17 INFO job 42 started', 1)).toMatchObject({host: 'node-17', level: 'INFO', content: 'job 42 started'})
+    expect(genericFormat.parse('1704448800 R02-M1-N0-C:J12-U11 WARN fan speed low', 1)).toMatchObject({host: 'R02-M1-N0-C:J12-U11', level: 'WARN', content: 'fan speed low', timestamp: 1704448800000})
+    expect(genericFormat.parse('2024-01-05 10:00:02,123 4711 web-03 ERROR request failed', 1)).toMatchObject({pid: '4711', host: 'web-03', level: 'ERROR', content: 'request failed'})
+    // no level word after it: the token is the message's first word, not a host
+    const plain = genericFormat.parse('2024-01-05T10:00:00Z node-17 rebooted after 3 tries', 1)!
+    expect(plain.host).toBeUndefined()
+    expect(plain.content).toBe('node-17 rebooted after 3 tries')
+  })
+
   it('does not take ids or counters for epoch timestamps', () => {
     expect(genericFormat.matches('12345 things happened')).toBe(false)
     expect(genericFormat.matches('99999999999 bytes')).toBe(false)

@@ -79,6 +79,20 @@ function findTimestamp(s: string, i: number): boolean {
   return false
 }
 
+/** A host or node name: letters and digits (at least one of each) with `-`, `_`, `.` or `:`, not ending in `:`. */
+function hostLike(s: string, start: number, end: number): boolean {
+  if (end - start < 2 || end - start > 64 || s.charCodeAt(end - 1) === 58) return false
+  let letters = 0
+  let digits = 0
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if ((c | 32) >= 97 && (c | 32) <= 122) letters++
+    else if (isDigit(c)) digits++
+    else if (c !== 45 && c !== 95 && c !== 46 && c !== 58) return false
+  }
+  return letters > 0 && digits > 0
+}
+
 /** `-`, `--` or `---` standing alone: a separator (Spring Boot writes `---`). */
 function isDashRun(s: string, p: number, e: number): boolean {
   if (e - p > 3) return false
@@ -121,6 +135,7 @@ function hasDot(s: string, start: number, end: number): boolean {
 /** Header fields found by parseHeader. */
 interface Header {
   contentStart: number
+  host?: string
   level?: string
   component?: string
   pid?: string
@@ -197,6 +212,20 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
       last = Last.level
       p = e
       continue
+    }
+    // `node-17 INFO ...`, `R02-M1-N0-C:J12-U11 WARN ...`: a host or node name between the
+    // timestamp (or a pid) and the level word; peeled only when a level word follows it, so a
+    // message's first word never becomes a host.
+    if (timed && h.level === undefined && h.host === undefined && h.component === undefined && h.thread === undefined && (last === Last.timestamp || last === Last.int) && hostLike(s, p, e)) {
+      const q = skipSpaces(s, e)
+      const level = q > e ? levelWord(s, q, tokenEnd(s, q)) : undefined
+      if (level) {
+        h.host = s.slice(p, e)
+        h.level = level
+        last = Last.level
+        p = tokenEnd(s, q)
+        continue
+      }
     }
     if (h.level === undefined) {
       let level = levelWord(s, p, e)
@@ -397,6 +426,7 @@ export function parseGeneric(line: string, lineId: number, format = 'generic'): 
     sessionKeys: keys ? keys.keys : [],
     sessionKind: keys?.kind,
     format,
+    ...(h.host === undefined ? {} : {host: h.host}),
     pid: h.pid,
   }
 }
