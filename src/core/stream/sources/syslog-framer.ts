@@ -51,6 +51,14 @@ export class SyslogFramer {
         }
         case 'octets': {
           const take = Math.min(this.remaining, chunk.length - i)
+          if (this.held === 0 && take === this.remaining) {
+            // The whole frame is in this chunk: handed over without a copy (the consumer decodes it now).
+            this.mode = 'start'
+            this.remaining = 0
+            this.onFrame(chunk.subarray(i, i + take))
+            i += take
+            break
+          }
           this.hold(chunk.subarray(i, i + take))
           i += take
           this.remaining -= take
@@ -72,6 +80,9 @@ export class SyslogFramer {
             this.parts = []
             this.held = 0
             this.mode = nl < 0 ? 'skip-line' : 'start'
+          } else if (this.held === 0 && nl >= 0) {
+            this.mode = 'start'
+            this.onFrame(chunk.subarray(i, end))
           } else {
             this.hold(chunk.subarray(i, end))
             if (nl >= 0) this.emit()
