@@ -106,6 +106,26 @@ describe('FileSource', () => {
     expect(source.stats().notes.join('\n')).toMatch(/truncated/)
   })
 
+  it('copytruncate before the follower caught up: the missed lines come from the copy', async () => {
+    const path = join(dir, 'app.log')
+    writeFileSync(path, '')
+    const source = new FileSource(path, {pollMs: 20})
+    const sink = new CollectingSink()
+    await source.start(sink)
+    appendFileSync(path, 'a\n')
+    await sink.waitFor(1)
+    await sleep(50)
+    // The follower is idle again; then all in one synchronous block, so it cannot read between these steps.
+    appendFileSync(path, 'b\nc\nd-unfinished')
+    copyFileSync(path, `${path}.1`)
+    truncateSync(path, 0)
+    appendFileSync(path, 'e, much longer than everything before it\n')
+    await sink.waitFor(5)
+    await source.stop()
+    expect(sink.texts()).toEqual(['a', 'b', 'c', 'd-unfinished', 'e, much longer than everything before it'])
+    expect(source.stats().notes.join('\n')).toContain(`read from ${path}.1`)
+  })
+
   it('truncation in place without a copy: reads the file again from the start', async () => {
     const path = join(dir, 'app.log')
     writeFileSync(path, '')
