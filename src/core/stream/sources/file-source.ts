@@ -1,8 +1,9 @@
 import {watch, type FSWatcher} from 'node:fs'
 import {open, readdir, stat, type FileHandle} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
+import {dirname} from 'node:path'
 import picomatch from 'picomatch'
 import type {LineSink, LineSource} from '../contracts.js'
+import {findCopy, keyOf, lineStartBefore, readAt, sameBytes} from './file-bytes.js'
 import {LiveSplitter} from './live-splitter.js'
 import {StatsKeeper, type LiveSourceStats} from './source-stats.js'
 
@@ -282,7 +283,7 @@ export class FileSource implements LineSource {
    * there when a sibling holds our bytes at our position; then the file is read again from 0.
    */
   private async restart(file: OpenFile, why: string): Promise<void> {
-    const copy = await this.findCopy(file)
+    const copy = await findCopy(file.path, file.key, file.position, file.tail)
     const sink = this.sink!
     let lost = 0
     if (copy !== undefined) {
@@ -307,34 +308,6 @@ export class FileSource implements LineSource {
     this.stats_.note(`${file.path} was ${why}${from}; reading it from the start${lost > 0 ? ` (${lost} bytes of an unfinished line lost)` : ''}`, `restart:${file.path}`)
     file.position = 0
     file.tail = Buffer.alloc(0)
-  }
-
-  private async findCopy(file: OpenFile): Promise<{handle: FileHandle; path: string} | undefined> {
-    if (file.tail.length === 0) return undefined
-    const dir = dirname(file.path)
-    const name = basename(file.path)
-    let names: string[]
-    try {
-      names = await readdir(dir)
-    } catch {
-      return undefined
-    }
-    for (const candidate of names) {
-      if (candidate === name || !candidate.startsWith(name)) continue
-      const path = join(dir, candidate)
-      let handle: FileHandle | undefined
-      try {
-        handle = await open(path, 'r')
-        const info = await handle.stat()
-        if (info.isFile() && keyOf(info) !== file.key && info.size >= file.position && (await sameBytes(handle, file.position, file.tail))) {
-          return {handle, path}
-        }
-      } catch {
-        // Unreadable or gone: not the copy.
-      }
-      await handle?.close().catch(() => {})
-    }
-    return undefined
   }
 
   private deliver(sink: LineSink, source: string, text: string): void {
@@ -397,29 +370,4 @@ export class FileSource implements LineSource {
       this.watchers.set(dir, null)
     }
   }
-}
-
-function keyOf(info: {dev: number; ino: number}): string {
-  return `${info.dev}:${info.ino}`
-}
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  if (length <= 0) return Buffer.alloc(0)
-  const buf = Buffer.alloc(length)
-  const {bytesRead} = await handle.read(buf, 0, length, position)
-  return buf.subarray(0, bytesRead)
-}
-
-/** Whether the bytes just before `position` are still `tail` (the file was appended to, not rewritten). */
-async function sameBytes(handle: FileHandle, position: number, tail: Buffer): Promise<boolean> {
-  return (await readAt(handle, position - tail.length, tail.length)).equals(tail)
-}
-
-/** Where the line being written at `size` starts, so starting at the end still reads it whole. */
-async function lineStartBefore(handle: FileHandle, size: number): Promise<number> {
-  const look = Math.min(size, CHUNK)
-  const buf = await readAt(handle, size - look, look)
-  if (buf.length === 0 || buf[buf.length - 1] === 10) return size
-  const nl = buf.lastIndexOf(10)
-  return nl < 0 ? (look === size ? 0 : size) : size - look + nl + 1
 }
