@@ -1,0 +1,61 @@
+import {ExitCode, FlareError} from '../../errors.js'
+import type {EventSink} from '../contracts.js'
+import {JsonlSink} from './jsonl-sink.js'
+import {WebhookSink, type WebhookOptions} from './webhook-sink.js'
+
+export {JsonlSink} from './jsonl-sink.js'
+export {WebhookSink, type WebhookOptions} from './webhook-sink.js'
+export {eventHeadline} from './webhook-format.js'
+
+export interface SinkOptions {
+  onNote?: (note: string) => void
+  /** Overrides for the webhook sinks (retries, timeouts, rate), mostly for tests. */
+  webhook?: Omit<WebhookOptions, 'format' | 'onNote'>
+}
+
+export const SINK_SPEC_HINT = 'Sinks: jsonl:PATH (incident events, one JSON object a line), webhook:URL (generic JSON POST), slack:URL (a Slack incoming webhook).'
+
+export type SinkSpec = {kind: 'jsonl'; path: string} | {kind: 'webhook' | 'slack'; url: string}
+
+export function parseSinkSpec(spec: string): SinkSpec {
+  const colon = spec.indexOf(':')
+  const kind = colon < 0 ? '' : spec.slice(0, colon).toLowerCase()
+  const rest = spec.slice(colon + 1).trim()
+  if (kind === 'jsonl') {
+    if (rest === '') throw badSpec(spec, 'jsonl: needs a file path')
+    return {kind: 'jsonl', path: rest}
+  }
+  if (kind === 'webhook' || kind === 'slack') {
+    let url: URL
+    try {
+      url = new URL(rest)
+    } catch {
+      throw badSpec(spec, `${kind}: needs an http(s) URL`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badSpec(spec, `${kind}: needs an http(s) URL`)
+    return {kind, url: rest}
+  }
+  throw badSpec(spec, 'unknown sink kind')
+}
+
+/** specs: 'jsonl:PATH', 'webhook:URL', 'slack:URL'. Throws FlareError (exit 2) for a bad spec or an unwritable file. */
+export async function openSinks(specs: string[], options: SinkOptions = {}): Promise<EventSink[]> {
+  const parsed = specs.map(parseSinkSpec)
+  const sinks: EventSink[] = []
+  try {
+    for (const spec of parsed) {
+      if (spec.kind === 'jsonl') sinks.push(await JsonlSink.open(spec.path, options.onNote))
+      else sinks.push(new WebhookSink(spec.url, {...options.webhook, format: spec.kind === 'slack' ? 'slack' : 'json', onNote: options.onNote}))
+    }
+  } catch (error) {
+    await Promise.all(sinks.map((sink) => sink.close()))
+    throw error
+  }
+  return sinks
+}
+
+function badSpec(spec: string, why: string): FlareError {
+  // The spec may hold a webhook secret: it is not echoed.
+  const shown = /^(webhook|slack):/i.test(spec) ? spec.split(':')[0] + ':…' : spec
+  return new FlareError(`Bad sink "${shown}": ${why}.`, {exitCode: ExitCode.usage, hint: SINK_SPEC_HINT})
+}

@@ -1,0 +1,198 @@
+import {Agent, request} from 'undici'
+import {mulberry32} from '../../detect/random.js'
+import type {EventSink, EventSinkStats, IncidentEvent} from '../contracts.js'
+import {genericBody, slackBody} from './webhook-format.js'
+
+export interface WebhookOptions {
+  /** `json`: the event as JSON; `slack`: a Slack incoming-webhook message. */
+  format?: 'json' | 'slack'
+  onNote?: (note: string) => void
+  /** Tries per event, the first included. */
+  maxAttempts?: number
+  /** Back-off before retry n is up to baseDelayMs * 2^(n-1), capped at maxDelayMs, with jitter. */
+  baseDelayMs?: number
+  maxDelayMs?: number
+  /** Each request's bound, connection to last byte (ms). */
+  timeoutMs?: number
+  /** Events sent per minute at most (a token bucket of that size); the rest are suppressed. */
+  perMinute?: number
+  /** close() waits this long for deliveries in flight, then abandons them (ms). */
+  closeTimeoutMs?: number
+  /** Seeds the back-off jitter. */
+  seed?: number
+}
+
+type Outcome = {ok: true} | {ok: false; retry: boolean; why: string; retryAfterMs?: number}
+
+/** Dedup keys kept; the oldest are forgotten first. */
+const MAX_KEYS = 10_000
+
+/**
+ * Posts incident events to a webhook, generic JSON or Slack-compatible. Retries with exponential
+ * back-off and jitter on network errors, timeouts, 408, 429 and 5xx; the same incident and kind is
+ * sent once (an update that raises the severity counts as new); a token bucket limits the rate.
+ * Failures are counted and noted, never thrown: the JSON-lines file is the durable record.
+ */
+export class WebhookSink implements EventSink {
+  readonly name: string
+  private readonly counts: EventSinkStats = {delivered: 0, failed: 0, suppressed: 0}
+  private readonly agent: Agent
+  private readonly random: () => number
+  private readonly sent = new Set<string>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private readonly abort = new AbortController()
+  private readonly wakeSleepers = new Set<() => void>()
+  private tokens: number
+  private lastRefill = Date.now()
+  private closing = false
+  private readonly lastNote = new Map<string, number>()
+
+  constructor(
+    private readonly url: string,
+    private readonly options: WebhookOptions = {},
+  ) {
+    this.name = `${options.format === 'slack' ? 'slack' : 'webhook'}:${redact(url)}`
+    this.agent = new Agent({connect: {timeout: options.timeoutMs ?? 5000}})
+    this.random = mulberry32(options.seed ?? Date.now() >>> 0)
+    this.tokens = options.perMinute ?? 30
+  }
+
+  send(event: IncidentEvent): Promise<void> {
+    const delivery = this.deliver(event)
+    this.inFlight.add(delivery)
+    void delivery.finally(() => this.inFlight.delete(delivery))
+    return delivery
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    for (const wake of this.wakeSleepers) wake()
+    const settled = Promise.allSettled([...this.inFlight])
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 5000)))
+    await Promise.race([settled, deadline])
+    clearTimeout(timer)
+    this.abort.abort()
+    await settled
+    await this.agent.destroy().catch(() => {})
+  }
+
+  stats(): EventSinkStats {
+    return {...this.counts}
+  }
+
+  private async deliver(event: IncidentEvent): Promise<void> {
+    if (this.closing) return this.fail(event, 'the sink is closed')
+    const key = `${event.incident.id}:${event.kind}${event.kind === 'updated' ? `:${event.incident.severity}` : ''}`
+    if (this.sent.has(key)) {
+      this.counts.suppressed++
+      return
+    }
+    if (!this.takeToken()) {
+      this.counts.suppressed++
+      this.note(`rate limit of ${this.options.perMinute ?? 30}/min reached; ${event.kind} of ${event.incident.id} not sent`, 'rate')
+      return
+    }
+    this.remember(key)
+    const body = JSON.stringify(this.options.format === 'slack' ? slackBody(event) : genericBody(event))
+    const attempts = this.options.maxAttempts ?? 5
+    let last: Outcome = {ok: false, retry: false, why: 'not tried'}
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      last = await this.post(body)
+      if (last.ok) {
+        this.counts.delivered++
+        return
+      }
+      if (!last.retry || attempt === attempts || this.closing) break
+      await this.sleep(last.retryAfterMs ?? this.backoff(attempt))
+      if (this.closing) break
+    }
+    // Not delivered, so an identical later event may try again.
+    this.sent.delete(key)
+    this.fail(event, last.ok ? '' : last.why)
+  }
+
+  private fail(event: IncidentEvent, why: string): void {
+    this.counts.failed++
+    this.note(`${event.kind} of ${event.incident.id} not delivered: ${why}`, 'failed')
+  }
+
+  private async post(body: string): Promise<Outcome> {
+    const timeoutMs = this.options.timeoutMs ?? 5000
+    try {
+      const res = await request(this.url, {
+        method: 'POST',
+        body,
+        headers: {'content-type': 'application/json', 'user-agent': 'flare-collect'},
+        dispatcher: this.agent,
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.abort.signal]),
+      })
+      await res.body.dump().catch(() => {})
+      if (res.statusCode >= 200 && res.statusCode < 300) return {ok: true}
+      const retry = res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500
+      const after = Number(res.headers['retry-after'])
+      const retryAfterMs = Number.isFinite(after) && after >= 0 ? Math.min(after * 1000, this.options.maxDelayMs ?? 15_000) : undefined
+      return {ok: false, retry, why: `HTTP ${res.statusCode}`, retryAfterMs}
+    } catch (error) {
+      const err = error as Error
+      const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : err.message
+      return {ok: false, retry: true, why}
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, this.options.baseDelayMs ?? 500, this.options.maxDelayMs ?? 15_000, this.random)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.wakeSleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.wakeSleepers.add(wake)
+    })
+  }
+
+  private takeToken(): boolean {
+    const perMinute = this.options.perMinute ?? 30
+    const now = Date.now()
+    this.tokens = Math.min(perMinute, this.tokens + ((now - this.lastRefill) * perMinute) / 60_000)
+    this.lastRefill = now
+    if (this.tokens < 1) return false
+    this.tokens--
+    return true
+  }
+
+  private remember(key: string): void {
+    this.sent.add(key)
+    if (this.sent.size > MAX_KEYS) this.sent.delete(this.sent.values().next().value!)
+  }
+
+  /** Forwards a note, at most one of each kind per 10 s, so an outage doesn't flood the terminal. */
+  private note(text: string, kind: string): void {
+    const now = Date.now()
+    if (now - (this.lastNote.get(kind) ?? 0) < 10_000) return
+    this.lastNote.set(kind, now)
+    this.options.onNote?.(`${this.name}: ${text}`)
+  }
+}
+
+/** Exponential with "equal jitter": half the step fixed, half random, so retries spread out but never bunch at 0. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const step = Math.min(maxMs, baseMs * 2 ** (attempt - 1))
+  return step / 2 + (random() * step) / 2
+}
+
+/** Webhook URLs carry their secret in the path (Slack) or query: show only the host. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}/…`
+  } catch {
+    return 'invalid-url'
+  }
+}

@@ -1,0 +1,62 @@
+import {open, readdir, type FileHandle} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+
+/** Bytes looked back from the end of a file for the start of its last line. */
+const LOOK_BACK = 64 * 1024
+
+export function keyOf(info: {dev: number; ino: number}): string {
+  return `${info.dev}:${info.ino}`
+}
+
+export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  if (length <= 0) return Buffer.alloc(0)
+  const buf = Buffer.alloc(length)
+  const {bytesRead} = await handle.read(buf, 0, length, position)
+  return buf.subarray(0, bytesRead)
+}
+
+/** Whether the bytes just before `position` are still `tail` (the file was appended to, not rewritten). */
+export async function sameBytes(handle: FileHandle, position: number, tail: Buffer): Promise<boolean> {
+  return (await readAt(handle, position - tail.length, tail.length)).equals(tail)
+}
+
+/** Where the line being written at `size` starts, so starting at the end still reads it whole. */
+export async function lineStartBefore(handle: FileHandle, size: number): Promise<number> {
+  const look = Math.min(size, LOOK_BACK)
+  const buf = await readAt(handle, size - look, look)
+  if (buf.length === 0 || buf[buf.length - 1] === 10) return size
+  const nl = buf.lastIndexOf(10)
+  return nl < 0 ? (look === size ? 0 : size) : size - look + nl + 1
+}
+
+/**
+ * The copy copytruncate left of a file: a sibling whose name starts with the file's and which holds
+ * `tail` just before `position` (the bytes we last read), so the lines after it can be read there.
+ */
+export async function findCopy(filePath: string, key: string, position: number, tail: Buffer): Promise<{handle: FileHandle; path: string} | undefined> {
+  if (tail.length === 0) return undefined
+  const dir = dirname(filePath)
+  const name = basename(filePath)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return undefined
+  }
+  for (const candidate of names) {
+    if (candidate === name || !candidate.startsWith(name)) continue
+    const path = join(dir, candidate)
+    let handle: FileHandle | undefined
+    try {
+      handle = await open(path, 'r')
+      const info = await handle.stat()
+      if (info.isFile() && keyOf(info) !== key && info.size >= position && (await sameBytes(handle, position, tail))) {
+        return {handle, path}
+      }
+    } catch {
+      // Unreadable or gone: not the copy.
+    }
+    await handle?.close().catch(() => {})
+  }
+  return undefined
+}

@@ -1,0 +1,373 @@
+import {watch, type FSWatcher} from 'node:fs'
+import {open, readdir, stat, type FileHandle} from 'node:fs/promises'
+import {dirname} from 'node:path'
+import picomatch from 'picomatch'
+import type {LineSink, LineSource} from '../contracts.js'
+import {findCopy, keyOf, lineStartBefore, readAt, sameBytes} from './file-bytes.js'
+import {LiveSplitter} from './live-splitter.js'
+import {StatsKeeper, type LiveSourceStats} from './source-stats.js'
+
+export interface FileSourceOptions {
+  onNote?: (note: string) => void
+  maxLineBytes?: number
+  /** Read files present at start from their beginning; otherwise from their end, like tail. */
+  fromStart?: boolean
+  /** How often files are checked when no watch event arrives (ms). */
+  pollMs?: number
+  /** How often a glob's directories are listed for new files when no watch event arrives (ms). */
+  rescanMs?: number
+  /** How long a rotated-away or deleted file is still drained for late writes (ms). */
+  graceMs?: number
+}
+
+const CHUNK = 64 * 1024
+/** Bytes read from one file per pass before the other files get their turn. */
+const MAX_DRAIN = 16 * 1024 * 1024
+/** Bytes before the read position remembered to notice a file rewritten behind our back. */
+const FINGERPRINT = 64
+const MAX_DEPTH = 12
+
+/** One open file: its handle, identity and read position. Owned by one follower or the retired list. */
+interface OpenFile {
+  handle: FileHandle
+  key: string
+  path: string
+  position: number
+  splitter: LiveSplitter
+  /** The bytes just before `position`, to tell an append from a copytruncate followed by writes. */
+  tail: Buffer
+}
+
+interface Follower {
+  path: string
+  file?: OpenFile
+  /** Files found when the source started honour fromStart; later ones are new and read whole. */
+  initial: boolean
+  missingNoted: boolean
+}
+
+/**
+ * Follows files like `tail -F`: a path or a glob, rotation by rename (the old file is finished,
+ * then the new one read from its start) and by copytruncate (a shrink, or the bytes before the
+ * read position changing, means reading again from 0), files that appear later, partial last
+ * lines held until their newline. fs.watch wakes it early; polling makes it correct without.
+ */
+export class FileSource implements LineSource {
+  readonly name: string
+  private readonly stats_: StatsKeeper
+  private readonly maxLineBytes: number
+  private readonly isGlob: boolean
+  private readonly matcher?: (path: string) => boolean
+  private readonly base: string
+  private readonly globDepth: number
+  private readonly followers = new Map<string, Follower>()
+  private readonly retired: {file: OpenFile; until: number}[] = []
+  /** Every open file by identity, so a file renamed into the glob is taken over, not read twice. */
+  private readonly openByKey = new Map<string, {file: OpenFile; owner?: Follower}>()
+  /** Read positions of files closed by this source, for a file that comes back under another name. */
+  private readonly closedAt = new Map<string, {position: number; tail: Buffer}>()
+  private readonly watchers = new Map<string, FSWatcher | null>()
+  private sink?: LineSink
+  private loop?: Promise<void>
+  private stopped = false
+  private wakeUp?: () => void
+  private pendingWake = false
+  private lastScan = 0
+  private readBuffer = Buffer.allocUnsafe(CHUNK)
+
+  constructor(
+    readonly pattern: string,
+    private readonly options: FileSourceOptions = {},
+  ) {
+    this.name = `file:${pattern}`
+    this.stats_ = new StatsKeeper(options.onNote)
+    this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024
+    const scan = picomatch.scan(pattern)
+    this.isGlob = scan.isGlob
+    this.base = scan.base
+    this.globDepth = scan.glob.includes('**') ? MAX_DEPTH : scan.glob.split('/').length
+    if (this.isGlob) this.matcher = picomatch(pattern, {dot: true})
+    else this.followers.set(pattern, {path: pattern, initial: true, missingNoted: false})
+  }
+
+  async start(sink: LineSink): Promise<void> {
+    this.sink = sink
+    if (this.isGlob) await this.rescan(true)
+    // The first pass positions every present file before start() returns, so lines written after it are read.
+    await this.pass()
+    this.loop = this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wakeUp?.()
+    await this.loop
+    for (const watcher of this.watchers.values()) watcher?.close()
+    this.watchers.clear()
+    for (const {file} of this.openByKey.values()) await file.handle.close().catch(() => {})
+    this.openByKey.clear()
+  }
+
+  stats(): LiveSourceStats {
+    return this.stats_.snapshot()
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      await this.sleep(this.options.pollMs ?? 250)
+      if (this.stopped) break
+      try {
+        if (this.isGlob && Date.now() - this.lastScan >= (this.options.rescanMs ?? 1000)) await this.rescan(false)
+        await this.pass()
+      } catch (error) {
+        this.stats_.note(`file source ${this.pattern}: ${(error as Error).message}`, 'pass-error')
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake) {
+      this.pendingWake = false
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      const self = this
+      function done() {
+        clearTimeout(timer)
+        self.wakeUp = undefined
+        self.pendingWake = false
+        resolve()
+      }
+      this.wakeUp = done
+    })
+  }
+
+  private wake = (): void => {
+    if (this.wakeUp) this.wakeUp()
+    else this.pendingWake = true
+  }
+
+  /** One look at every followed and retired file. */
+  private async pass(): Promise<void> {
+    let more = false
+    for (const follower of [...this.followers.values()]) {
+      if (this.stopped) return
+      more = (await this.check(follower)) || more
+    }
+    const now = Date.now()
+    for (const entry of [...this.retired]) {
+      more = (await this.drain(entry.file)) || more
+      if (now >= entry.until) {
+        this.retired.splice(this.retired.indexOf(entry), 1)
+        await this.closeFile(entry.file, true)
+      }
+    }
+    if (more) this.pendingWake = true
+  }
+
+  /** Returns true when the file has more to read than one pass takes. */
+  private async check(follower: Follower): Promise<boolean> {
+    if (follower.file === undefined && !(await this.openFor(follower))) return false
+    const file = follower.file!
+    const more = await this.drain(file)
+    let identity: string | undefined
+    try {
+      identity = keyOf(await stat(follower.path))
+    } catch {
+      identity = undefined
+    }
+    if (follower.file !== file || identity === file.key) return more
+    // Renamed away or deleted: finish it (late writes still count), then follow whatever takes the name.
+    this.retire(follower, identity === undefined ? 'moved or deleted' : 'rotated')
+    if (identity !== undefined && (await this.openFor(follower))) return (await this.drain(follower.file!)) || more
+    return more
+  }
+
+  private retire(follower: Follower, why: string): void {
+    const file = follower.file!
+    follower.file = undefined
+    follower.missingNoted = false
+    this.openByKey.set(file.key, {file})
+    this.retired.push({file, until: Date.now() + (this.options.graceMs ?? 2000)})
+    this.stats_.note(`${follower.path} ${why}; finishing the old file`, `rotated:${follower.path}`)
+  }
+
+  private async openFor(follower: Follower): Promise<boolean> {
+    const initial = follower.initial
+    let handle: FileHandle
+    try {
+      handle = await open(follower.path, 'r')
+    } catch (error) {
+      follower.initial = false
+      if (!follower.missingNoted) {
+        follower.missingNoted = true
+        if (!this.isGlob) this.stats_.note(`${follower.path}: ${(error as NodeJS.ErrnoException).code ?? 'cannot open'}; waiting for it to appear`)
+      }
+      return false
+    }
+    follower.initial = false
+    const info = await handle.stat()
+    if (!info.isFile()) {
+      await handle.close()
+      if (!follower.missingNoted) this.stats_.note(`${follower.path} is not a regular file; skipped`)
+      follower.missingNoted = true
+      return false
+    }
+    this.watchDir(dirname(follower.path))
+    const key = keyOf(info)
+    const known = this.openByKey.get(key)
+    if (known !== undefined) {
+      // Already being read under another name (renamed into the glob, or a hard link): take it over.
+      await handle.close()
+      if (known.owner !== undefined) known.owner.file = undefined
+      const index = this.retired.findIndex((entry) => entry.file === known.file)
+      if (index >= 0) this.retired.splice(index, 1)
+      known.owner = follower
+      known.file.path = follower.path
+      follower.file = known.file
+      return true
+    }
+    let position = 0
+    const closed = this.closedAt.get(key)
+    if (closed !== undefined && closed.position <= info.size && (await sameBytes(handle, closed.position, closed.tail))) position = closed.position
+    else if (initial && this.options.fromStart !== true) position = await lineStartBefore(handle, info.size)
+    const tail = await readAt(handle, Math.max(0, position - FINGERPRINT), Math.min(position, FINGERPRINT))
+    const file: OpenFile = {
+      handle,
+      key,
+      path: follower.path,
+      position,
+      tail,
+      splitter: new LiveSplitter(this.maxLineBytes, () => {
+        this.stats_.truncated++
+        this.stats_.note(`${file.path}: a line longer than ${this.maxLineBytes} bytes was cut`, `cut:${file.path}`)
+      }),
+    }
+    follower.file = file
+    follower.missingNoted = false
+    this.openByKey.set(key, {file, owner: follower})
+    if (!initial) this.stats_.note(`following ${follower.path}`, `follow:${follower.path}`)
+    return true
+  }
+
+  /** Reads what was appended since the last look. Returns true when it stopped early (more to read). */
+  private async drain(file: OpenFile): Promise<boolean> {
+    const size = (await file.handle.stat()).size
+    if (size < file.position) {
+      await this.restart(file, 'truncated')
+    } else if (size > file.position && file.tail.length > 0 && !(await sameBytes(file.handle, file.position, file.tail))) {
+      await this.restart(file, 'truncated and rewritten')
+    }
+    const sink = this.sink!
+    const emit = (text: string) => this.deliver(sink, file.path, text)
+    let read = 0
+    while (read < MAX_DRAIN && !this.stopped) {
+      await sink.room()
+      const {bytesRead} = await file.handle.read(this.readBuffer, 0, CHUNK, file.position)
+      if (bytesRead === 0) return false
+      const chunk = this.readBuffer.subarray(0, bytesRead)
+      file.tail = bytesRead >= FINGERPRINT
+        ? Buffer.from(chunk.subarray(bytesRead - FINGERPRINT))
+        : Buffer.concat([file.tail, chunk]).subarray(-FINGERPRINT)
+      file.position += bytesRead
+      read += bytesRead
+      file.splitter.push(chunk, emit)
+    }
+    return !this.stopped
+  }
+
+  /**
+   * The file shrank or was rewritten under us: copytruncate. The lines written between our last
+   * read and the truncation are in the copy (app.log.1, app.log-2024...), so they are read from
+   * there when a sibling holds our bytes at our position; then the file is read again from 0.
+   */
+  private async restart(file: OpenFile, why: string): Promise<void> {
+    const copy = await findCopy(file.path, file.key, file.position, file.tail)
+    const sink = this.sink!
+    let lost = 0
+    if (copy !== undefined) {
+      const emit = (text: string) => this.deliver(sink, file.path, text)
+      let position = file.position
+      try {
+        for (;;) {
+          await sink.room()
+          const {bytesRead} = await copy.handle.read(this.readBuffer, 0, CHUNK, position)
+          if (bytesRead === 0) break
+          position += bytesRead
+          file.splitter.push(this.readBuffer.subarray(0, bytesRead), emit)
+        }
+      } finally {
+        await copy.handle.close().catch(() => {})
+      }
+      file.splitter.flush(emit)
+    } else {
+      lost = file.splitter.discard()
+    }
+    const from = copy === undefined ? '' : `; its last lines were read from ${copy.path}`
+    this.stats_.note(`${file.path} was ${why}${from}; reading it from the start${lost > 0 ? ` (${lost} bytes of an unfinished line lost)` : ''}`, `restart:${file.path}`)
+    file.position = 0
+    file.tail = Buffer.alloc(0)
+  }
+
+  private deliver(sink: LineSink, source: string, text: string): void {
+    if (sink.push({text, source, arrivedAt: Date.now()})) this.stats_.lines++
+    else this.stats_.dropped++
+  }
+
+  private async closeFile(file: OpenFile, flush: boolean): Promise<void> {
+    if (flush && this.sink !== undefined) {
+      const sink = this.sink
+      file.splitter.flush((text) => this.deliver(sink, file.path, text))
+    }
+    this.openByKey.delete(file.key)
+    this.closedAt.set(file.key, {position: file.position, tail: file.tail})
+    if (this.closedAt.size > 10_000) this.closedAt.delete(this.closedAt.keys().next().value!)
+    await file.handle.close().catch(() => {})
+  }
+
+  private async rescan(initial: boolean): Promise<void> {
+    this.lastScan = Date.now()
+    const found = new Set<string>()
+    await this.walk(this.base, 0, found)
+    for (const path of found) {
+      if (!this.followers.has(path)) this.followers.set(path, {path, initial, missingNoted: false})
+    }
+    for (const [path, follower] of this.followers) {
+      if (!found.has(path) && follower.file === undefined) this.followers.delete(path)
+    }
+  }
+
+  private async walk(dir: string, depth: number, found: Set<string>): Promise<void> {
+    if (depth === 0) this.watchDir(dir === '' ? '.' : dir)
+    let entries
+    try {
+      entries = await readdir(dir === '' ? '.' : dir, {withFileTypes: true})
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      const path = dir === '' ? entry.name : dir.endsWith('/') ? dir + entry.name : `${dir}/${entry.name}`
+      if (entry.isDirectory()) {
+        if (depth + 1 < this.globDepth) await this.walk(path, depth + 1, found)
+      } else if (this.matcher!(path)) {
+        found.add(path)
+      }
+    }
+  }
+
+  private watchDir(dir: string): void {
+    if (this.watchers.has(dir) || this.stopped) return
+    try {
+      const watcher = watch(dir, {persistent: false}, this.wake)
+      watcher.on('error', () => {
+        watcher.close()
+        this.watchers.set(dir, null)
+      })
+      this.watchers.set(dir, watcher)
+    } catch {
+      // Polling still finds everything; the watcher only makes it sooner.
+      this.watchers.set(dir, null)
+    }
+  }
+}

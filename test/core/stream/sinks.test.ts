@@ -1,0 +1,177 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {mulberry32} from '../../../src/core/detect/random.js'
+import type {IncidentEvent, LiveIncident} from '../../../src/core/stream/contracts.js'
+import {openSinks, parseSinkSpec} from '../../../src/core/stream/sinks/index.js'
+import {backoffDelay, WebhookSink} from '../../../src/core/stream/sinks/webhook-sink.js'
+
+const incident = (id: string, severity: LiveIncident['severity'] = 'high'): LiveIncident => ({
+  id,
+  severity,
+  title: 'Exception in receiveBlock for block <*>',
+  signature: ['E7', 'E11'],
+  firstSeen: '2026-12-01T10:00:00.000Z',
+  lastSeen: '2026-12-01T10:00:05.000Z',
+  detectedAt: '2026-12-01T10:00:07.000Z',
+  delayMs: 7000,
+  sessions: 3,
+  score: 0.91,
+  hosts: ['dn-1', 'dn-2'],
+  sampleLines: ['081109 203615 148 INFO dfs.DataNode$PacketResponder: Exception in receiveBlock'],
+})
+const event = (id: string, kind: IncidentEvent['kind'] = 'opened', severity?: LiveIncident['severity']): IncidentEvent => ({
+  kind,
+  at: '2026-12-01T10:00:07.000Z',
+  incident: incident(id, severity),
+})
+
+let dir: string | undefined
+const servers: Server[] = []
+afterEach(async () => {
+  if (dir !== undefined) rmSync(dir, {recursive: true, force: true})
+  dir = undefined
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+/** A local webhook receiver; `answer` decides each response from the request number (1-based). */
+async function receiver(answer: (n: number, res: ServerResponse) => void) {
+  const bodies: unknown[] = []
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString()))
+      answer(bodies.length, res)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  return {bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-token`}
+}
+
+const ok = (res: ServerResponse) => res.writeHead(200).end('ok')
+
+describe('JSON-lines sink', () => {
+  it('appends one event per line, in order, across reopenings', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flare-sink-'))
+    const path = join(dir, 'nested', 'incidents.jsonl')
+    const [first] = await openSinks([`jsonl:${path}`])
+    await first.send(event('I1'))
+    await first.send(event('I1', 'updated'))
+    await first.close()
+    const [second] = await openSinks([`jsonl:${path}`])
+    await second.send(event('I1', 'resolved'))
+    await second.close()
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as IncidentEvent)
+    expect(lines.map((l) => `${l.incident.id}:${l.kind}`)).toEqual(['I1:opened', 'I1:updated', 'I1:resolved'])
+    expect(lines[0]).toEqual(event('I1'))
+    expect(first.stats()).toEqual({delivered: 2, failed: 0, suppressed: 0})
+  })
+})
+
+describe('webhook sink', () => {
+  it('retries a server that fails twice, then delivers once', async () => {
+    const {bodies, url} = await receiver((n, res) => (n <= 2 ? res.writeHead(503).end() : ok(res)))
+    const notes: string[] = []
+    const sink = new WebhookSink(url, {baseDelayMs: 20, seed: 7, onNote: (n) => notes.push(n)})
+    await sink.send(event('I1'))
+    await sink.close()
+    expect(bodies).toHaveLength(3)
+    expect(bodies[2]).toMatchObject({kind: 'opened', incident: {id: 'I1'}, text: expect.stringContaining('I1 opened')})
+    expect(sink.stats()).toEqual({delivered: 1, failed: 0, suppressed: 0})
+    expect(sink.name).not.toContain('secret-token')
+  })
+
+  it('does not retry a 4xx other than 408/429, and never throws', async () => {
+    const {bodies, url} = await receiver((_, res) => res.writeHead(400).end())
+    const notes: string[] = []
+    const sink = new WebhookSink(url, {baseDelayMs: 10, onNote: (n) => notes.push(n)})
+    await sink.send(event('I1'))
+    await sink.close()
+    expect(bodies).toHaveLength(1)
+    expect(sink.stats()).toEqual({delivered: 0, failed: 1, suppressed: 0})
+    expect(notes.join()).toMatch(/HTTP 400/)
+  })
+
+  it('sends the same incident and kind once; an escalating update is sent', async () => {
+    const {bodies, url} = await receiver((_, res) => ok(res))
+    const sink = new WebhookSink(url)
+    await sink.send(event('I1'))
+    await sink.send(event('I1'))
+    await sink.send(event('I1', 'updated', 'high'))
+    await sink.send(event('I1', 'updated', 'high'))
+    await sink.send(event('I1', 'updated', 'critical'))
+    await sink.close()
+    expect(bodies).toHaveLength(3)
+    expect(sink.stats()).toEqual({delivered: 3, failed: 0, suppressed: 2})
+  })
+
+  it('rate-limits: past the bucket, events are suppressed and counted', async () => {
+    const {bodies, url} = await receiver((_, res) => ok(res))
+    const sink = new WebhookSink(url, {perMinute: 2})
+    for (const id of ['I1', 'I2', 'I3', 'I4']) await sink.send(event(id))
+    await sink.close()
+    expect(bodies).toHaveLength(2)
+    expect(sink.stats()).toEqual({delivered: 2, failed: 0, suppressed: 2})
+  })
+
+  it('a hanging server is bounded by the request timeout', async () => {
+    const {bodies, url} = await receiver(() => {})
+    const sink = new WebhookSink(url, {timeoutMs: 150, maxAttempts: 2, baseDelayMs: 10})
+    const started = Date.now()
+    await sink.send(event('I1'))
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(bodies).toHaveLength(2)
+    await sink.close()
+    expect(sink.stats()).toEqual({delivered: 0, failed: 1, suppressed: 0})
+  })
+
+  it('close() is bounded while a delivery hangs', async () => {
+    const {url} = await receiver(() => {})
+    const sink = new WebhookSink(url, {timeoutMs: 30_000, closeTimeoutMs: 200})
+    const sending = sink.send(event('I1'))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = Date.now()
+    await sink.close()
+    await sending
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(sink.stats().failed).toBe(1)
+  })
+
+  it('slack format: text and blocks', async () => {
+    const {bodies, url} = await receiver((_, res) => ok(res))
+    const [sink] = await openSinks([`slack:${url}`])
+    await sink.send({...event('I9'), incident: {...incident('I9'), summary: {rootCause: 'disk <full>', remediation: ['free space'], provider: 'offline'}}})
+    await sink.close()
+    const body = bodies[0] as {text: string; blocks: {text?: {text: string}}[]}
+    expect(body.text).toBe('[HIGH] Incident I9 opened: Exception in receiveBlock for block <*> (3 sessions, dn-1, dn-2)')
+    expect(body.blocks.map((b) => b.text?.text ?? '').join('\n')).toContain('disk &lt;full&gt;')
+  })
+
+  it('seeded jitter: the same seed gives the same delays, growing and capped', () => {
+    const r1 = mulberry32(42)
+    const r2 = mulberry32(42)
+    const d1 = [1, 2, 3, 4, 5].map((n) => backoffDelay(n, 100, 1000, r1))
+    const d2 = [1, 2, 3, 4, 5].map((n) => backoffDelay(n, 100, 1000, r2))
+    expect(d1).toEqual(d2)
+    d1.forEach((d, i) => {
+      const step = Math.min(1000, 100 * 2 ** i)
+      expect(d).toBeGreaterThanOrEqual(step / 2)
+      expect(d).toBeLessThanOrEqual(step)
+    })
+    expect(new Set(d1.map((d, i) => d / Math.min(1000, 100 * 2 ** i))).size).toBeGreaterThan(1)
+  })
+
+  it('bad specs are usage errors that do not echo the URL', () => {
+    expect(() => parseSinkSpec('webhook:ftp://x/secret')).toThrow(/Bad sink "webhook:…"/)
+    expect(() => parseSinkSpec('email:me@example.com')).toThrow(/unknown sink kind/)
+    expect(parseSinkSpec('jsonl:out/incidents.jsonl')).toEqual({kind: 'jsonl', path: 'out/incidents.jsonl'})
+  })
+})
