@@ -4,6 +4,8 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import Fastify, {type FastifyInstance} from 'fastify'
 import {hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isFlareError} from '../core/errors.js'
 import {resolveProvider, type ExplainProvider} from '../core/explain/index.js'
@@ -50,7 +52,11 @@ export interface FlareServer {
   close: () => Promise<void>
 }
 
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url))
+/**
+ * The dashboard's files: the source folder in a checkout (so a tsc-only rebuild never serves stale
+ * copies), else the copy `npm run build` puts next to the compiled server (an installed package).
+ */
+const PUBLIC_DIR = [new URL('../../src/server/public/', import.meta.url), new URL('./public/', import.meta.url)].map((url) => fileURLToPath(url)).find((dir) => existsSync(join(dir, 'index.html')))!
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /** The whole server, ready but not listening: tests call `app.inject` or `app.listen` themselves. */
