@@ -47,6 +47,8 @@ describe('incident memory', () => {
     expect(similar[0]!.created_at).toBe('2026-11-01T00:00:00.000Z')
     expect(reopened.similarToKey('2.INC-001')!.map((s) => s.key)).toEqual(['1.INC-001', '1.INC-002'])
     expect(reopened.similarToKey('9.INC-001')).toBeUndefined()
+    // incidents of the same run are not "seen before"
+    expect(reopened.similarToKey('1.INC-001')!.map((s) => s.key)).toEqual(['2.INC-001'])
     expect(reopened.listRuns().map((r) => r.id)).toEqual([2, 1])
     expect(reopened.getRun(1)!.results.incidents).toHaveLength(3)
     reopened.close()

@@ -77,7 +77,7 @@ export class HistoryStore {
         const recorded: RecordedRun = {run_id: runId, incidents: {}}
         for (const incident of results.incidents) {
           const signature = incidentSignature(incident)
-          const similar = this.similarBySignature(signature, -1, MAX_SIMILAR)
+          const similar = this.similarBySignature(signature, {run: runId}, MAX_SIMILAR)
           const summary = summaries.get(incident.id)
           const row = Number(insertIncident.run(runId, incident.id, createdAt, summary?.severity ?? incident.severity, incident.score, incident.size, leadTemplate(incident), signature.length, summary?.root_cause ?? null, summary?.remediation[0]?.action ?? null).lastInsertRowid)
           for (const hash of signature) insertTemplate.run(hash, row)
@@ -90,7 +90,7 @@ export class HistoryStore {
 
   /** Past incidents resembling a results incident (not stored, e.g. a results file given to summarize). */
   similarTo(incident: Incident, limit = MAX_SIMILAR): SimilarIncident[] {
-    return this.guard(() => this.similarBySignature(incidentSignature(incident), -1, limit))
+    return this.guard(() => this.similarBySignature(incidentSignature(incident), {}, limit))
   }
 
   /** Past incidents resembling a stored one, by its key (`12.INC-003`). */
@@ -99,7 +99,8 @@ export class HistoryStore {
       const row = this.incidentRow(key)
       if (row === undefined) return undefined
       const signature = (this.db.prepare('SELECT signature FROM incident_templates WHERE incident = ?').pluck().all(row) as string[])
-      return this.similarBySignature(signature, row, limit)
+      const run = this.db.prepare('SELECT run_id FROM incidents WHERE id = ?').pluck().get(row) as number
+      return this.similarBySignature(signature, {run}, limit)
     })
   }
 
@@ -132,23 +133,24 @@ export class HistoryStore {
   }
 
   /**
-   * Ranked by Jaccard overlap of signatures, newest first among equals. The inverted table's
-   * primary key (signature, incident) answers "which incidents share these templates" without
-   * reading any other incident.
+   * Ranked by Jaccard overlap of signatures, newest first among equals; incidents of the same run
+   * are not "past". The inverted table's primary key (signature, incident) answers "which incidents
+   * share these templates" without reading any other incident.
    */
-  private similarBySignature(signature: string[], exclude: number, limit: number): SimilarIncident[] {
+  private similarBySignature(signature: string[], exclude: {run?: number}, limit: number): SimilarIncident[] {
     if (signature.length === 0) return []
     const rows = this.db.prepare(`
       WITH shared AS (
         SELECT incident, COUNT(*) AS n FROM incident_templates
-        WHERE signature IN (SELECT value FROM json_each(?)) AND incident != ?
+        WHERE signature IN (SELECT value FROM json_each(?))
         GROUP BY incident
       )
       SELECT i.run_id, i.incident_id, i.created_at, i.severity, i.lead_template, i.root_cause, i.remediation,
              shared.n AS shared_templates, CAST(shared.n AS REAL) / (? + i.signature_size - shared.n) AS overlap
       FROM shared JOIN incidents i ON i.id = shared.incident
+      WHERE i.run_id != ?
       ORDER BY overlap DESC, i.id DESC
-      LIMIT ?`).all(JSON.stringify(signature), exclude, signature.length, limit) as Array<Omit<SimilarIncident, 'key' | 'resolved_by'> & {remediation: string | null}>
+      LIMIT ?`).all(JSON.stringify(signature), signature.length, exclude.run ?? -1, limit) as Array<Omit<SimilarIncident, 'key' | 'resolved_by'> & {remediation: string | null}>
     return rows.map(({remediation, ...r}) => ({key: `${r.run_id}.${r.incident_id}`, ...r, overlap: Math.round(r.overlap * 1000) / 1000, resolved_by: remediation}))
   }
 

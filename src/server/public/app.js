@@ -105,12 +105,12 @@ function select(id) {
       el('div', {class: 'card'}, 'Severity', el('b', {class: `badge ${s?.severity || incident.severity}`}, s?.severity || incident.severity)),
       el('div', {class: 'card'}, 'Anomaly score', el('b', {}, incident.score.toFixed(4))),
       el('div', {class: 'card'}, 'Confidence', el('b', {}, s ? `${Math.round(s.confidence * 100)}%` : '—'))),
-    s ? [
+    ...(s ? [
       el('h2', {}, 'Explanation'), el('p', {class: 'explanation'}, s.explanation),
       el('h2', {}, 'Root cause'), el('p', {class: 'root-cause'}, s.root_cause),
       el('h2', {}, 'Remediation'), el('ul', {class: 'remediation'}, s.remediation.map((r) => el('li', {}, el('span', {class: 'prio'}, `[${r.priority.replace('_', '-')}]`), r.action))),
       el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
-    ] : el('p', {class: 'dim'}, record?.error || 'Not explained.'),
+    ] : [el('p', {class: 'dim'}, record?.error || 'Not explained.')]),
     el('h2', {}, 'Similar past incidents'),
     similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.resolved_by ? ` — resolved by: ${m.resolved_by}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
     raw,
