@@ -2,7 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {summarizeIncidents, type ExplainProvider, type SummariesDocument} from '../core/explain/index.js'
-import {HistoryStore, seenBeforeLine, type RecordedRun} from '../core/history/index.js'
+import {pastIncidentContext, type HistoryStore, type RecordedRun} from '../core/history/index.js'
 import type {Results} from '../core/results.js'
 import type {DetectJob} from './detect-job.js'
 import type {ServerMetrics} from './metrics.js'
@@ -92,17 +92,11 @@ export class Analysis {
 
   /** "seen before" context for the prompts, from the incident memory. */
   private pastIncidents(results: Results): Record<string, string[]> | undefined {
-    const history = this.deps.history
-    if (!history) return undefined
-    const context: Record<string, string[]> = {}
+    if (!this.deps.history) return undefined
     try {
-      for (const incident of results.incidents) {
-        const lines = history.similarTo(incident, 3).map(seenBeforeLine)
-        if (lines.length > 0) context[incident.id] = lines
-      }
+      return pastIncidentContext(this.deps.history, results)
     } catch {
-      return undefined
+      return undefined // context only: an unreadable memory must not stop the summaries
     }
-    return context
   }
 }
