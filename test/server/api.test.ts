@@ -86,6 +86,9 @@ describe('flare serve API', () => {
   it('upload errors: not multipart → 400, file over the limit → 413', async () => {
     const notMultipart = await postJson(`${server.url}/detect/upload`, {log_text: 'x'})
     expect(notMultipart.status).toBe(400)
+    // found by schemathesis: multipart without a boundary was a 500
+    const noBoundary = await fetch(`${server.url}/detect/upload`, {method: 'POST', headers: {'content-type': 'multipart/form-data'}, body: 'x'})
+    expect(noBoundary.status).toBe(400)
     const form = new FormData()
     form.append('file', new Blob(['y'.repeat(3 * 1024 * 1024)]), 'big.log')
     const big = await fetch(`${server.url}/detect/upload`, {method: 'POST', body: form})

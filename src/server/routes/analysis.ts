@@ -37,7 +37,11 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
     },
   }, async (request) => {
     if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: 'curl -F file=@app.log http://127.0.0.1:8000/detect/upload'})
-    const file = await request.file()
+    // A malformed multipart header (no boundary) is the client's mistake, not a server error.
+    const file = await request.file().catch((error: Error & {statusCode?: number}) => {
+      if (error.statusCode) throw error
+      throw new HttpError(400, `malformed multipart body: ${error.message}`, {hint: 'send multipart/form-data with a boundary, as curl -F file=@app.log does'})
+    })
     if (!file) throw new HttpError(400, 'the form has no file', {hint: 'send the log in a field named file'})
     const name = basename(file.filename || 'upload.log')
     return withTempDir(async (dir) => {
