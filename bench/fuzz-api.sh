@@ -12,7 +12,7 @@ fi
 DIR=$(mktemp -d)
 node bin/run.js serve --port 8765 --db "$DIR/history.db" --queue 64 >"$DIR/serve.out" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DIR" .schemathesis' EXIT
 for _ in $(seq 1 60); do curl -sf http://127.0.0.1:8765/health >/dev/null && break; sleep 0.5; done
 .venv-bench/bin/schemathesis run http://127.0.0.1:8765/openapi.json \
   --checks not_a_server_error --max-examples "$EXAMPLES" --request-timeout 60 --exclude-path /demo/stream
