@@ -20,6 +20,8 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {historyPathFromFlags} from '../core/history/context.js'
+import {recordHistory} from '../ui/history.js'
 
 /** The MLflow client and the explain engine load only when a run uses them (start-up time). */
 const tracking = async (): Promise<typeof import('../tracking/env-client.js') & typeof import('../ui/detect-tracking.js')> => ({
@@ -70,6 +72,8 @@ export default class Detect extends FlareCommand {
     output: Flags.string({char: 'o', description: 'write the results document (JSON) here'}),
     'save-model': Flags.string({description: 'save the fitted model bundle to this folder'}),
     model: Flags.string({description: 'score with a saved model folder, or a registered one (models:/flare-detector@champion, models:/NAME/VERSION), instead of fitting'}),
+    history: Flags.boolean({description: 'record the run in the incident memory and show similar past incidents (file: --db, $FLARE_HISTORY_DB or ~/.local/share/flare/history.db)'}),
+    db: Flags.string({description: 'incident memory (SQLite) to record in; implies --history'}),
     ...detectTrackingFlags,
     ...detectSummaryFlags,
   }
@@ -168,6 +172,8 @@ export default class Detect extends FlareCommand {
     if (flags.output) await writeFileAtomic(flags.output, JSON.stringify(output.results, null, 2) + '\n', {flag: '-o'})
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
+    const historyPath = historyPathFromFlags(flags)
+    if (historyPath) await recordHistory(historyPath, output.results, this.jsonEnabled() ? stderrLine : (line) => this.log(line))
     if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
     let tracked: Awaited<ReturnType<NonNullable<typeof mlflow>['trackDetection']>>
     if (!trackingProblem && mlflow) tracked = await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})

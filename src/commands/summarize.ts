@@ -10,6 +10,7 @@ import {err, out} from '../ui/style.js'
 import {renderDryRun} from '../ui/summaries.js'
 import {llmFlags} from '../ui/summary-flags.js'
 import {reportFailures, runSummaries} from '../ui/summarize-run.js'
+import {printSeenBefore, readPastIncidents} from '../ui/history.js'
 
 export default class Summarize extends FlareCommand {
   static override description = 'Explain the incidents of a results file in plain English: root cause, remediation and the evidence lines (Claude, an OpenAI-compatible server, or offline)'
@@ -33,6 +34,7 @@ export default class Summarize extends FlareCommand {
     'keep-ips': Flags.boolean({description: 'send IP addresses as they are (by default they are pseudonymised before prompts leave the machine)'}),
     'redact-ips': Flags.boolean({hidden: true, description: 'IP addresses are pseudonymised by default now; kept so older scripts still run'}),
     'redact-hosts': Flags.boolean({description: 'also pseudonymise host names before prompts leave the machine'}),
+    db: Flags.string({description: 'incident memory (SQLite): similar past incidents go into the prompts and the output ("seen before: …")'}),
   }
 
   async run(): Promise<SummariesDocument | DryRunReport> {
@@ -47,6 +49,7 @@ export default class Summarize extends FlareCommand {
       eval: flags.eval ? {model: flags['judge-model']} : false,
       redaction: {ips: !flags['keep-ips'], hostnames: flags['redact-hosts']},
       incidentIds: flags.incident,
+      pastIncidents: flags.db ? await readPastIncidents(flags.db, results) : undefined,
     }
     if (flags['judge-model'] && !flags.eval) throw new FlareError('--judge-model only applies with --eval', {exitCode: ExitCode.usage, hint: 'add --eval, or drop --judge-model'})
 
@@ -64,6 +67,7 @@ export default class Summarize extends FlareCommand {
       log: (text) => this.log(text),
     })
     // Merged into an existing summaries file of the same results: earlier good summaries stay.
+    if (options.pastIncidents && !this.jsonEnabled()) printSeenBefore(options.pastIncidents, (line) => this.log(line))
     const written = flags.output ? await writeSummaries(flags.output, document) : undefined
     if (written && written.incidents.length > document.incidents.length && !this.jsonEnabled()) {
       this.log(out.dim(`${written.incidents.length - document.incidents.length} earlier summaries in ${flags.output} kept`))

@@ -55,6 +55,8 @@ export interface PromptOptions {
   /** Longest line text kept, in characters; longer lines are cut in the middle. */
   maxLineChars?: number
   detector?: string
+  /** "seen before: …" lines from the incident memory. */
+  seenBefore?: string[]
 }
 
 export interface IncidentPrompt {
@@ -132,6 +134,7 @@ export function incidentPrompt(incident: Incident, format: string, options: Prom
   }
   const levels = Object.entries(incident.levels).sort(([a], [b]) => a.localeCompare(b))
   if (levels.length > 0) header.push(`Levels: ${levels.map(([level, n]) => `${level} ${n}`).join(', ')}`)
+  if (options.seenBefore?.length) header.push('', 'Similar past incidents (from the incident memory):', ...options.seenBefore.map((line) => `- ${line}`))
   if (incident.reasons.length > 0) {
     header.push('', 'Why the detector flagged it (feature: value in incident vs normal):')
     for (const reason of incident.reasons) header.push(`- ${reason.feature}: ${reason.value} vs ${reason.normal} (${reason.note})`)

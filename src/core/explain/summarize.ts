@@ -27,6 +27,8 @@ export interface SummarizeOptions {
   /** Pseudonymise secrets and personal data in remote prompts. Default on (IPs and host names kept); `false` turns it off. */
   redaction?: RedactionOptions | false
   maxPromptTokens?: number
+  /** Incident id → "seen before: …" lines from the incident memory, for the prompts. */
+  pastIncidents?: Record<string, string[]>
   /** Only these incidents (by id), in results order. */
   incidentIds?: string[]
   signal?: AbortSignal
@@ -100,7 +102,7 @@ export function planSummaries(results: Results, options: Omit<SummarizeOptions, 
   const provider = options.provider ?? createProvider(options.providerOptions)
   const incidents = selectIncidents(results, options.incidentIds)
   const redactor = makeRedactor(provider, options.redaction)
-  const context: ExplainContext = {format: results.summary.format, detector: results.summary.detector, redactor, maxPromptTokens: options.maxPromptTokens}
+  const context: ExplainContext = {format: results.summary.format, detector: results.summary.detector, redactor, maxPromptTokens: options.maxPromptTokens, pastIncidents: options.pastIncidents}
   const requests: DryRunRequest[] = []
   let inputTokens = 0
   let outputTokens = 0
@@ -174,6 +176,7 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
     redactor,
     signal: options.signal,
     maxPromptTokens: options.maxPromptTokens,
+    pastIncidents: options.pastIncidents,
   }
   const judgeContext = {...context, redactor}
   const semaphore = new Semaphore(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)))

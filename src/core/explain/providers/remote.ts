@@ -221,7 +221,7 @@ export abstract class RemoteProvider implements ExplainProvider {
   private summaryCall(incident: Incident, context: ExplainContext): {call: StructuredCall<IncidentSummary>; redactor: Redactor} {
     const redactor = context.redactor ?? new Redactor()
     const redacted = redactIncident(incident, redactor)
-    const prompt = incidentPrompt(redacted, context.format, {maxPromptTokens: context.maxPromptTokens, detector: context.detector})
+    const prompt = incidentPrompt(redacted, context.format, {maxPromptTokens: context.maxPromptTokens, detector: context.detector, seenBefore: context.pastIncidents?.[incident.id]?.map((line) => redactor.redact(line))})
     return {
       redactor,
       call: {

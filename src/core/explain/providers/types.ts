@@ -13,6 +13,8 @@ export interface ExplainContext {
   redactor?: Redactor
   signal?: AbortSignal
   maxPromptTokens?: number
+  /** Incident id → "seen before: …" lines from the incident memory, given to the model as context. */
+  pastIncidents?: Record<string, string[]>
 }
 
 /** One incident's explanation: a structured result whose value is the summary. */

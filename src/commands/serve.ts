@@ -1,0 +1,83 @@
+import {Flags} from '@oclif/core'
+import {ExitCode, FlareError} from '../core/errors.js'
+import {defaultHistoryPath} from '../core/history/index.js'
+import {FlareCommand} from '../ui/flare-command.js'
+import {err, out} from '../ui/style.js'
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i
+
+function parseSize(text: string): number {
+  const match = SIZE.exec(text.trim())
+  if (!match) throw new FlareError(`--max-body must be a size like 50mb, 512kb or 1g, got "${text}"`, {exitCode: ExitCode.usage})
+  const unit = (match[2] ?? 'b').toLowerCase()[0]
+  return Math.round(Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1))
+}
+
+export default class Serve extends FlareCommand {
+  static override description = 'Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) and the dashboard (/dashboard), with an incident memory'
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 8080 --token s3cret',
+    '<%= config.bin %> serve --model models:/flare-detector@champion --db ./incidents.db',
+  ]
+  static override flags = {
+    port: Flags.integer({char: 'p', description: 'port to listen on (0: any free port)', default: 8000, min: 0, max: 65535}),
+    host: Flags.string({description: 'address to bind; anything but loopback exposes the API to the network', default: '127.0.0.1'}),
+    token: Flags.string({description: 'require Authorization: Bearer <token> on the API [default: $FLARE_API_TOKEN]'}),
+    cors: Flags.string({description: 'allow cross-origin requests from this one origin (e.g. https://ops.example.com); off by default'}),
+    model: Flags.string({description: 'score with a saved model folder or a registered one (models:/flare-detector@champion) instead of fitting per request'}),
+    db: Flags.string({description: `incident memory (SQLite) [default: ${defaultHistoryPath()}]`}),
+    'no-history': Flags.boolean({description: 'keep no incident memory'}),
+    'max-body': Flags.string({description: 'largest request body or upload', default: '50mb'}),
+    queue: Flags.integer({description: 'analyses that may wait for a worker; beyond that the API answers 503 with Retry-After', default: 8, min: 0, max: 1000}),
+    workers: Flags.integer({description: 'worker threads for detection', default: 2, min: 1, max: 32}),
+    timeout: Flags.integer({description: 'seconds one analysis may take', default: 120, min: 1}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    const token = flags.token ?? process.env.FLARE_API_TOKEN
+    if (token !== undefined && token.length < 8) throw new FlareError('the API token must be at least 8 characters', {exitCode: ExitCode.usage})
+    let modelPath: string | undefined
+    let modelDetector: string | undefined
+    if (flags.model) {
+      const {resolveModelOption} = await import('../tracking/env-client.js')
+      const {loadBundle} = await import('../core/model-bundle.js')
+      modelPath = await resolveModelOption(flags.model, (line) => process.stderr.write(`${err.dim(line)}\n`))
+      // Loaded once here so a broken model stops the start, not the first request.
+      modelDetector = (await loadBundle(modelPath)).manifest.detector
+    }
+    const {buildServer} = await import('../server/app.js')
+    const server = await buildServer({
+      token,
+      cors: flags.cors,
+      modelPath,
+      modelSource: flags.model,
+      modelDetector,
+      dbPath: flags['no-history'] ? undefined : (flags.db ?? defaultHistoryPath()),
+      maxBodyBytes: parseSize(flags['max-body']),
+      queue: flags.queue,
+      workers: flags.workers,
+      timeoutMs: flags.timeout * 1000,
+    })
+    let address: string
+    try {
+      address = await server.app.listen({port: flags.port, host: flags.host})
+    } catch (error) {
+      await server.close()
+      const code = (error as {code?: string}).code
+      if (code === 'EADDRINUSE') throw new FlareError(`port ${flags.port} on ${flags.host} is already in use`, {exitCode: ExitCode.usage, hint: 'pick another with --port'})
+      throw new FlareError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`, {exitCode: ExitCode.usage})
+    }
+    this.log(`${out.bold('Flare')} serving on ${out.cyan(address)} ${out.dim('·')} dashboard ${address}/dashboard ${out.dim('·')} docs ${address}/docs`)
+    if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host) && !token) process.stderr.write(`${err.yellow('warning:')} listening on ${flags.host} without --token: anyone who can reach it can use the API\n`)
+    await new Promise<void>((resolve) => {
+      const shutdown = () => {
+        process.stderr.write(err.dim('stopping…\n'))
+        void server.close().then(resolve)
+      }
+      process.once('SIGINT', shutdown)
+      process.once('SIGTERM', shutdown)
+    })
+  }
+}

@@ -1,0 +1,102 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {summarizeIncidents, type ExplainProvider, type SummariesDocument} from '../core/explain/index.js'
+import {pastIncidentContext, type HistoryStore, type RecordedRun} from '../core/history/index.js'
+import type {Results} from '../core/results.js'
+import type {DetectJob} from './detect-job.js'
+import type {ServerMetrics} from './metrics.js'
+import type {DetectPool} from './pool.js'
+import type {z} from 'zod'
+import type {DetectOptions, DetectResponse} from './schemas.js'
+
+export type DetectResponseBody = z.infer<typeof DetectResponse>
+
+/** A temp folder for one request's spooled input; removed whatever happens. */
+export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'flare-serve-'))
+  try {
+    return await work(dir)
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** Everything one analysis touches: the pool, the incident memory, the LLM provider, the metrics. */
+export class Analysis {
+  constructor(
+    private readonly deps: {pool: DetectPool; history?: HistoryStore; provider: ExplainProvider; metrics: ServerMetrics; modelPath?: string},
+  ) {}
+
+  jobFor(input: string, inputName: string, options: z.infer<typeof DetectOptions>, warnings: string[]): DetectJob {
+    const useModel = options.use_registry ?? Boolean(this.deps.modelPath)
+    if (options.use_registry && !this.deps.modelPath) warnings.push('use_registry: this server has no model (start it with flare serve --model …); the detector was fitted on this log')
+    return {
+      input,
+      inputName,
+      format: options.format,
+      sessionKey: options.session_key,
+      detector: options.detector,
+      contamination: options.contamination,
+      modelPath: useModel ? this.deps.modelPath : undefined,
+    }
+  }
+
+  async detectText(text: string, options: z.infer<typeof DetectOptions>): Promise<Results & {warnings: string[]}> {
+    return withTempDir(async (dir) => {
+      const path = join(dir, 'request.log')
+      await writeFile(path, text)
+      const warnings: string[] = []
+      return {...(await this.detectFile(this.jobFor(path, '<request>', options, warnings))), warnings}
+    })
+  }
+
+  async detectFile(job: DetectJob): Promise<Results> {
+    this.deps.metrics.queueDepth.inc()
+    try {
+      const results = await this.deps.pool.run(job)
+      this.deps.metrics.countResults(results)
+      return results
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 503) this.deps.metrics.rejected.inc()
+      throw error
+    } finally {
+      this.deps.metrics.queueDepth.dec()
+    }
+  }
+
+  async summarize(results: Results, options: {runEval?: boolean; incidentIds?: string[]} = {}): Promise<SummariesDocument> {
+    const document = await summarizeIncidents(results, {provider: this.deps.provider, eval: options.runEval ?? false, incidentIds: options.incidentIds, pastIncidents: this.pastIncidents(results)})
+    this.deps.metrics.countSummaries(document)
+    return document
+  }
+
+  /** Records the run; a failing database costs the record, never the results (a warning says so). */
+  remember(results: Results & {warnings: string[]}, origin: string, summaries?: SummariesDocument): DetectResponseBody {
+    let recorded: RecordedRun | undefined
+    if (this.deps.history) {
+      try {
+        recorded = this.deps.history.recordRun(results, {origin, summaries})
+      } catch (error) {
+        results.warnings.push(`not recorded in the incident memory: ${(error as Error).message}`)
+      }
+    }
+    const keys: Record<string, string> = {}
+    const similar: DetectResponseBody['similar'] = {}
+    for (const [id, entry] of Object.entries(recorded?.incidents ?? {})) {
+      keys[id] = entry.key
+      similar[id] = entry.similar
+    }
+    return {...results, run_id: recorded?.run_id ?? null, incident_keys: keys, similar}
+  }
+
+  /** "seen before" context for the prompts, from the incident memory. */
+  private pastIncidents(results: Results): Record<string, string[]> | undefined {
+    if (!this.deps.history) return undefined
+    try {
+      return pastIncidentContext(this.deps.history, results)
+    } catch {
+      return undefined // context only: an unreadable memory must not stop the summaries
+    }
+  }
+}

@@ -1,0 +1,13 @@
+/** A detection job as it crosses into a worker thread: plain data only. */
+export interface DetectJob {
+  /** A file on disk (the server spools request bodies and uploads to temp files). */
+  input: string
+  /** What the results call the input (the upload's file name, or `<request>`). */
+  inputName: string
+  format?: string
+  sessionKey?: string
+  detector?: string
+  contamination?: number
+  /** A saved model folder to score with instead of fitting. */
+  modelPath?: string
+}

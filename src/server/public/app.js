@@ -1,0 +1,172 @@
+// Flare dashboard. Every piece of log text is set with textContent / text nodes, never as HTML.
+import {drawTimeline} from './timeline.js'
+
+const $ = (id) => document.getElementById(id)
+const SEVERITIES = ['critical', 'high', 'medium', 'low']
+
+/** Builds an element; string children become text nodes, so nothing is ever parsed as markup. */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'class') node.className = value
+    else if (key === 'on') for (const [event, handler] of Object.entries(value)) node.addEventListener(event, handler)
+    else node.setAttribute(key, String(value))
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : document.createTextNode(String(child)))
+  return node
+}
+
+const token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('flare-token') || ''
+if (token) sessionStorage.setItem('flare-token', token)
+const authHeaders = () => (token ? {authorization: `Bearer ${token}`} : {})
+
+async function api(path, init = {}) {
+  const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+  const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
+  if (!response.ok) throw new Error(body.hint ? `${body.error} — ${body.hint}` : body.error)
+  return body
+}
+
+let current = null
+
+function setMessage(text, isError = false) {
+  $('message').textContent = text
+  $('message').className = isError ? 'error' : 'dim'
+}
+
+async function analyze() {
+  const text = $('log').value
+  if (!text.trim()) return setMessage('Paste some log lines first.', true)
+  setMessage('Analyzing…')
+  try {
+    show(await api('/analyze', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({log_text: text, run_eval: $('eval').checked})}))
+  } catch (error) {
+    setMessage(error.message, true)
+  }
+}
+
+async function upload(file) {
+  setMessage(`Uploading ${file.name}…`)
+  const form = new FormData()
+  form.append('file', file)
+  try {
+    const detected = await api('/detect/upload', {method: 'POST', body: form})
+    const summaries = await api('/summarize', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({results: stripExtras(detected), run_eval: $('eval').checked})})
+    show({...detected, summaries})
+  } catch (error) {
+    setMessage(error.message, true)
+  }
+}
+
+function stripExtras({run_id, incident_keys, similar, warnings, summaries, ...results}) {
+  return results
+}
+
+function show(analysis) {
+  current = analysis
+  const byId = new Map((analysis.summaries?.incidents || []).map((r) => [r.incident_id, r]))
+  const list = $('incidents')
+  list.replaceChildren()
+  $('incident-count').textContent = `(${analysis.incidents.length})`
+  analysis.incidents.forEach((incident, index) => {
+    const summary = byId.get(incident.id)?.summary
+    const severity = summary?.severity || incident.severity
+    const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, on: {click: () => select(incident.id)}},
+      el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
+      el('div', {class: 'dim'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${incident.sample_lines.length} lines`))
+    list.append(item)
+    if (index === 0) queueMicrotask(() => select(incident.id))
+  })
+  if (analysis.incidents.length === 0) {
+    list.append(el('li', {class: 'dim'}, 'No anomalies: nothing stands out.'))
+    $('detail').replaceChildren(el('p', {class: 'dim'}, 'No incidents.'))
+  }
+  drawTimeline($('timeline'), analysis)
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]))
+  for (const incident of analysis.incidents) counts[byId.get(incident.id)?.summary?.severity || incident.severity]++
+  const cost = analysis.summaries?.totals?.cost_usd
+  $('footer').textContent = `Incidents: ${analysis.incidents.length} · ${SEVERITIES.map((s) => `${s[0].toUpperCase()}${s.slice(1)}: ${counts[s]}`).join(' · ')} · ${analysis.summary.lines} lines · ${analysis.summary.elapsed_ms} ms · LLM ${cost === null || cost === undefined ? 'cost n/a' : `$${cost.toFixed(4)}`}${analysis.summaries?.offline ? ' (offline)' : ''}`
+  setMessage(analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`)
+}
+
+function select(id) {
+  if (!current) return
+  const incident = current.incidents.find((i) => i.id === id)
+  const record = current.summaries?.incidents.find((r) => r.incident_id === id)
+  for (const li of $('incidents').children) li.classList.toggle('selected', li.dataset.incident === id)
+  const s = record?.summary
+  const detail = $('detail')
+  const raw = el('details', {}, el('summary', {}, `Show ${incident.sample_lines.length} raw log lines`),
+    el('ul', {class: 'raw mono'}, incident.sample_lines.map((l) => el('li', {}, el('span', {class: 'lineno'}, String(l.line)), l.text))))
+  const similar = current.similar?.[id] || []
+  detail.replaceChildren(
+    el('h2', {}, `Incident ${id}`),
+    el('div', {class: 'cards'},
+      el('div', {class: 'card'}, 'Severity', el('b', {class: `badge ${s?.severity || incident.severity}`}, s?.severity || incident.severity)),
+      el('div', {class: 'card'}, 'Anomaly score', el('b', {}, incident.score.toFixed(4))),
+      el('div', {class: 'card'}, 'Confidence', el('b', {}, s ? `${Math.round(s.confidence * 100)}%` : '—'))),
+    ...(s ? [
+      el('h2', {}, 'Explanation'), el('p', {class: 'explanation'}, s.explanation),
+      el('h2', {}, 'Root cause'), el('p', {class: 'root-cause'}, s.root_cause),
+      el('h2', {}, 'Remediation'), el('ul', {class: 'remediation'}, s.remediation.map((r) => el('li', {}, el('span', {class: 'prio'}, `[${r.priority.replace('_', '-')}]`), r.action))),
+      el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
+    ] : [el('p', {class: 'dim'}, record?.error || 'Not explained.')]),
+    el('h2', {}, 'Similar past incidents'),
+    similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.resolved_by ? ` — resolved by: ${m.resolved_by}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
+    raw,
+  )
+}
+
+async function loadHistory() {
+  try {
+    const {runs} = await api('/runs?limit=100')
+    $('runs').replaceChildren(...runs.map((run) => el('tr', {on: {click: () => openRun(run.id)}},
+      el('td', {}, String(run.id)), el('td', {}, run.created_at.replace('T', ' ').slice(0, 19)), el('td', {}, run.input), el('td', {}, run.format),
+      el('td', {}, String(run.lines)), el('td', {}, String(run.incidents)), el('td', {}, run.llm_cost_usd === null ? '—' : `$${run.llm_cost_usd.toFixed(4)}`))))
+  } catch (error) {
+    $('runs').replaceChildren(el('tr', {}, el('td', {colspan: 7, class: 'dim'}, error.message)))
+  }
+}
+
+async function openRun(id) {
+  const run = await api(`/runs/${id}`)
+  switchTab('analyze')
+  show({...run.results, run_id: run.id, similar: {}, summaries: run.summaries, warnings: []})
+}
+
+let live = null
+function startLive() {
+  stopLive()
+  const list = $('live')
+  list.replaceChildren()
+  live = new EventSource(`/demo/stream${token ? `?access_token=${encodeURIComponent(token)}` : ''}`)
+  $('live-status').textContent = 'connecting…'
+  live.addEventListener('progress', (e) => { const d = JSON.parse(e.data); $('live-status').textContent = `replayed ${d.lines} of ${d.total} lines` })
+  live.addEventListener('incident', (e) => {
+    const {incident} = JSON.parse(e.data)
+    const lead = incident.templates[0]?.template || ''
+    list.prepend(el('li', {class: `sev-${incident.severity}`}, el('span', {class: `badge ${incident.severity}`}, incident.severity), ' ', el('strong', {}, incident.id), ' ',
+      el('span', {class: 'dim'}, incident.time_range.start || ''), el('div', {class: 'mono'}, lead)))
+  })
+  live.addEventListener('done', (e) => { const d = JSON.parse(e.data); $('live-status').textContent = `done: ${d.incidents} incidents in ${d.lines} lines`; stopLive() })
+  live.addEventListener('error', () => { if (live) $('live-status').textContent = 'stream interrupted' })
+}
+function stopLive() { if (live) { live.close(); live = null } }
+
+function switchTab(name) {
+  for (const button of document.querySelectorAll('.tab')) button.classList.toggle('active', button.dataset.tab === name)
+  for (const panel of document.querySelectorAll('.panel')) panel.hidden = panel.id !== `tab-${name}`
+  if (name === 'history') loadHistory()
+  if (name !== 'live') stopLive()
+}
+
+for (const button of document.querySelectorAll('.tab')) button.addEventListener('click', () => switchTab(button.dataset.tab))
+$('analyze').addEventListener('click', analyze)
+$('upload').addEventListener('change', (e) => { const file = e.target.files[0]; if (file) upload(file); e.target.value = '' })
+$('live-start').addEventListener('click', startLive)
+$('live-stop').addEventListener('click', () => { stopLive(); $('live-status').textContent = 'stopped' })
+window.addEventListener('pagehide', stopLive)
+api('/health').then((h) => {
+  $('version').textContent = `v${h.version}`
+  $('status').textContent = `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}`
+}).catch((error) => { $('status').textContent = error.message })

@@ -1,0 +1,83 @@
+import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
+import {createWriteStream} from 'node:fs'
+import {basename, join} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {z} from 'zod'
+import {Results} from '../../core/results.js'
+import {SummariesDocument} from '../../core/explain/schema.js'
+import {withTempDir, type Analysis} from '../analysis.js'
+import {HttpError} from '../errors.js'
+import {AnalyzeRequest, AnalyzeResponse, DetectOptions, DetectRequest, DetectResponse, ErrorBody, SummarizeRequest} from '../schemas.js'
+
+const errors = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 503: ErrorBody, 504: ErrorBody}
+
+/** Multipart form fields and query strings carry text: numbers and booleans arrive as strings. */
+const UploadQuery = z.object({
+  format: DetectOptions.shape.format,
+  session_key: DetectOptions.shape.session_key,
+  detector: DetectOptions.shape.detector,
+  contamination: z.coerce.number().gt(0).lte(0.5).optional(),
+  use_registry: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+})
+
+export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody: number}> = async (app, {analysis, maxBody}) => {
+  app.post('/detect', {
+    schema: {description: 'Detect anomalous sessions and incidents in a log sent as text', body: DetectRequest, response: {200: DetectResponse, ...errors}},
+  }, async (request) => {
+    const results = await analysis.detectText(request.body.log_text, request.body)
+    return analysis.remember(results, 'serve')
+  })
+
+  app.post('/detect/upload', {
+    schema: {
+      description: 'The same for a log file sent as multipart/form-data (field `file`, .gz accepted); options in the query string',
+      querystring: UploadQuery,
+      consumes: ['multipart/form-data'],
+      response: {200: DetectResponse, ...errors},
+    },
+  }, async (request) => {
+    if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: 'curl -F file=@app.log http://127.0.0.1:8000/detect/upload'})
+    // A malformed multipart header (no boundary) is the client's mistake, not a server error.
+    const file = await request.file().catch((error: Error & {statusCode?: number}) => {
+      if (error.statusCode) throw error
+      throw new HttpError(400, `malformed multipart body: ${error.message}`, {hint: 'send multipart/form-data with a boundary, as curl -F file=@app.log does'})
+    })
+    if (!file) throw new HttpError(400, 'the form has no file', {hint: 'send the log in a field named file'})
+    const name = basename(file.filename || 'upload.log')
+    return withTempDir(async (dir) => {
+      // The reader detects gzip by its magic bytes; the name keeps .gz for the humans reading results.
+      const path = join(dir, name.endsWith('.gz') ? 'upload.log.gz' : 'upload.log')
+      await pipeline(file.file, createWriteStream(path))
+      if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
+      const warnings: string[] = []
+      const results = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
+      return analysis.remember({...results, warnings}, 'serve-upload')
+    })
+  })
+
+  app.post('/summarize', {
+    schema: {description: 'Explain incidents in plain English (provider as the server is configured: offline without an API key)', body: SummarizeRequest, response: {200: SummariesDocument, ...errors}},
+  }, async (request) => {
+    const body = request.body
+    const results = body.results ?? (body.incidents ? bareResults(body.incidents, body.format) : undefined)
+    if (!results) throw new HttpError(400, 'nothing to summarize: send {"results": …} (a results document) or {"incidents": […]}')
+    return analysis.summarize(results, {runEval: body.run_eval, incidentIds: body.incident_ids})
+  })
+
+  app.post('/analyze', {
+    schema: {description: 'Detect, then explain every incident (and grade the explanations with run_eval)', body: AnalyzeRequest, response: {200: AnalyzeResponse, ...errors}},
+  }, async (request) => {
+    const results = await analysis.detectText(request.body.log_text, request.body)
+    const summaries = await analysis.summarize(results, {runEval: request.body.run_eval})
+    return {...analysis.remember(results, 'serve', summaries), summaries}
+  })
+}
+
+function bareResults(incidents: Results['incidents'], format = 'generic'): Results {
+  return Results.parse({
+    version: 1,
+    summary: {input: '<request>', lines: 0, parsed: 0, skipped: 0, sessions: 0, anomalies: 0, incidents: incidents.length, templates: 0, format, session_key: 'unknown', detector: 'unknown', threshold: 0, elapsed_ms: 0},
+    incidents,
+    anomalies: [],
+  })
+}
