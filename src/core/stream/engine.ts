@@ -105,6 +105,8 @@ export class LiveEngine {
   private lastEvent = Number.NEGATIVE_INFINITY
   private lastArrival = Number.NEGATIVE_INFINITY
   private terminal: Set<number> | undefined
+  /** Records the model was fitted on in the stream (0 with a given model). */
+  private trainedOn = 0
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now
@@ -184,7 +186,7 @@ export class LiveEngine {
       phase: this.training ? 'training' : s ? 'scoring' : 'resolving',
       lines: this.parser.lines,
       records: this.records,
-      trainingRecords: this.training?.size ?? (this.options.trainFor ? -1 : 0),
+      trainingRecords: this.training?.size ?? this.trainedOn,
       templates: miner?.size ?? 0,
       unseenTemplates: this.unseen.size,
       openSessions: s?.size ?? 0,
@@ -231,6 +233,7 @@ export class LiveEngine {
   private endTraining(): void {
     const training = this.training!
     this.training = undefined
+    this.trainedOn = training.size
     const {bundle, keying, terminal} = training.fit(this.parser, this.options.inputName ?? 'stream')
     this.model = bundle
     this.terminal = terminal

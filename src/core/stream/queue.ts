@@ -57,6 +57,8 @@ export class LineQueue implements LineSink {
           resolve()
         }
       })
+      // Let the source finish its chunk: the engine then takes lines in batches, not one by one.
+      if (this.size < max && !this.closed) await new Promise((resolve) => setImmediate(resolve))
     }
     const n = Math.min(max, this.size)
     const out = this.items.slice(this.head, this.head + n)

@@ -3,7 +3,6 @@
  * following, syslog, OTLP) replace this file at merge; the signature below is the contract.
  */
 import {createReadStream} from 'node:fs'
-import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
 import {ExitCode, FlareError} from '../../errors.js'
 import type {LineSink, LineSource, SourceStats} from '../contracts.js'
@@ -38,16 +37,31 @@ class ReadableSource implements LineSource {
     const max = this.options.maxLineBytes ?? 1024 * 1024
     const source = this.name === 'stdin' ? 'stdin' : this.name.slice(5)
     this.finished = (async () => {
-      try {
-        const lines = createInterface({input: stream, crlfDelay: Number.POSITIVE_INFINITY})
-        for await (const text of lines) {
-          if (this.stopped) break
-          await sink.room()
-          const line = text.length > max ? text.slice(0, max) : text
-          if (sink.push({text: line, source, arrivedAt: Date.now()})) this.counters.lines++
-          else this.counters.dropped++
+      let rest = ''
+      /** False when the queue was full (the line is counted as dropped; the caller then waits for room). */
+      const deliver = (text: string): boolean => {
+        if (text.endsWith('\r')) text = text.slice(0, -1)
+        const line = text.length > max ? text.slice(0, max) : text
+        if (sink.push({text: line, source, arrivedAt: Date.now()})) {
+          this.counters.lines++
+          return true
         }
+        this.counters.dropped++
+        return false
+      }
+      try {
+        stream.setEncoding('utf8')
+        for await (const chunk of stream as AsyncIterable<string>) {
+          if (this.stopped) break
+          const parts = (rest + chunk).split('\n')
+          rest = parts.pop()!
+          for (const text of parts) if (!deliver(text)) await sink.room()
+          // A source that can wait reads on only when the engine has room.
+          await sink.room()
+        }
+        if (rest.length > 0 && !this.stopped) deliver(rest)
       } catch (error) {
+        if (this.stopped) return
         this.counters.notes.push(`${this.name}: ${(error as Error).message}`)
         this.options.onNote?.(`${this.name}: ${(error as Error).message}`)
       }
