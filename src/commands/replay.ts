@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {readLabels} from '../core/evaluate/labels.js'
-import {checkOutputs} from '../core/io/output.js'
+import {detectFormat, readLineBatches} from '../core/ingest/index.js'
+import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
+import {Injector, parseInjection} from '../core/stream/inject.js'
 import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
 import {LiveEngine, type EngineStats} from '../core/stream/engine.js'
@@ -23,6 +25,8 @@ export interface ReplayOutput {
   /** Session ids scored anomalous, in order of detection. */
   flagged: string[]
   evaluation?: LiveEvaluation
+  /** Sessions changed by --inject. */
+  injected?: number
 }
 
 export default class Replay extends FlareCommand {
@@ -39,6 +43,8 @@ export default class Replay extends FlareCommand {
     rate: Flags.string({description: 'play at a fixed rate of lines: 5000/s', exclusive: ['speed', 'max']}),
     max: Flags.boolean({description: 'play as fast as possible (the default)', exclusive: ['speed', 'rate']}),
     to: Flags.string({description: 'send the lines to a collector instead of the engine: udp://H:P, tcp://H:P, file:PATH, otlp+http://H:P'}),
+    inject: Flags.string({description: 'inject anomalies into sessions as they replay (seeded): error, burst, drop, duplicate, reorder, each kind[:share of sessions], e.g. error:0.01,drop:0.01,seed=7', dependsOn: ['truth']}),
+    truth: Flags.string({description: 'with --inject: write the injected sessions (ground truth, a label CSV) here', dependsOn: ['inject']}),
     labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
     sink: Flags.string({description: 'also deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
     ...liveEngineFlags,
@@ -64,8 +70,9 @@ export default class Replay extends FlareCommand {
     }
 
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
-    if (flags['save-model']) await checkOutputs([{path: flags['save-model'], flag: '--save-model', kind: 'folder'}], [flags.input])
+    await checkOutputs([...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []), ...(flags.truth ? [{path: flags.truth, flag: '--truth'}] : [])], [flags.input, flags.labels ?? ''])
     const options = await engineOptionsFrom(flags)
+    const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
     const score = new OnlineScore()
     let trained: ModelBundle | undefined
     // The replay's clock is where the log has got to, so detection delays are in the log's time.
@@ -93,18 +100,26 @@ export default class Replay extends FlareCommand {
     const started = performance.now()
     let result
     try {
-      result = await replayFile({input: flags.input, pace, format: flags.format ?? options.model?.manifest.format, onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines))})
+      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines))})
       await handle(engine.finish())
     } finally {
       await Promise.all(sinks.map((s) => s.close()))
     }
     const elapsed = performance.now() - started
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
+    if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})
+    // Injected sessions are anomalies; without --labels every other session counts as normal.
+    let truth = labels?.labels
+    if (injector) {
+      truth = new Map(truth ?? score.sessionIds.map((id) => [id, false]))
+      for (const i of injector.injected) truth.set(i.session, true)
+    }
     const output: ReplayOutput = {
       summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats()},
       incidents: [...final.values()],
       flagged: score.flaggedIds,
-      ...(labels ? {evaluation: score.evaluate(labels.labels)} : {}),
+      ...(truth ? {evaluation: score.evaluate(truth)} : {}),
+      ...(injector ? {injected: injector.injected.length} : {}),
     }
     if (!this.jsonEnabled()) this.render(output, flags['save-model'] && trained ? flags['save-model'] : undefined)
     return output
@@ -123,6 +138,7 @@ export default class Replay extends FlareCommand {
       const m = table(['precision', 'recall', 'F1', 'TP', 'FP', 'FN', 'TN', 'delay p50', 'delay p90'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})
       m.push([ev.precision.toFixed(3), ev.recall.toFixed(3), out.bold(ev.f1.toFixed(3)), ev.tp, ev.fp, ev.fn, ev.tn, ms(ev.delay_ms.p50), ms(ev.delay_ms.p90)])
       this.log(m.toString())
+      if (o.injected !== undefined) this.log(out.dim(`${int(o.injected)} sessions had anomalies injected`))
     }
     if (savedTo) this.log(`${out.green('✔')} model saved to ${out.bold(savedTo)}`)
   }
@@ -142,6 +158,12 @@ function parsePace(flags: {speed?: string; rate?: string; max?: boolean}): Pace 
     return {kind: 'rate', perSecond}
   }
   return {kind: 'max'}
+}
+
+/** The log's format from its first lines (what the injector parses session ids with). */
+async function sniffFormat(input: string): Promise<string> {
+  for await (const batch of readLineBatches(input, {batchSize: 200})) return detectFormat(batch).format.name
+  return 'generic'
 }
 
 function describePace(pace: Pace): string {

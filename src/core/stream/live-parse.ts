@@ -59,6 +59,8 @@ export class LiveParser {
   private readonly ring: Array<LiveLine | undefined> = new Array(TEXT_RING)
   private readonly ringIds = new Float64Array(TEXT_RING)
   private nextLineId = 1
+  /** Reused for the records of one line (usually none or one). */
+  private readonly scratch: LogRecord[] = []
   private minerValue: TemplateMiner | undefined
   formatName: string | undefined
   lines = 0
@@ -77,9 +79,10 @@ export class LiveParser {
     this.lines++
     this.ring[lineId % TEXT_RING] = line
     this.ringIds[lineId % TEXT_RING] = lineId
-    const records: LogRecord[] = []
+    const records = this.scratch
     this.assembler(line.source).pushLine(line.text, lineId, records)
-    for (const r of records) out.push(this.mine(r))
+    for (let i = 0; i < records.length; i++) out.push(this.mine(records[i]))
+    records.length = 0
   }
 
   /** Emits every held record (a quiet source's last line, a short detection sample). */

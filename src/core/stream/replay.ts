@@ -26,6 +26,8 @@ export interface ReplayOptions {
   chunk?: number
   onWarning?: (warning: IngestWarning) => void
   signal?: AbortSignal
+  /** Rewrites the stream as it is replayed (anomaly injection): each line → the lines to play. */
+  inject?: {apply(text: string, out: string[]): void; finish(out: string[]): void}
   /** Receives the lines; awaited, so a slow receiver slows the replay instead of piling up lines. */
   deliver: (lines: LiveLine[]) => void | Promise<void>
 }
@@ -69,7 +71,13 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
   for await (const batch of readLineBatches(options.input, {onWarning: options.onWarning, signal: options.signal})) {
     if (pace.kind === 'speed' && !format) format = detectFormat(batch).format
     let out: LiveLine[] = []
-    for (const text of batch) {
+    let texts: readonly string[] = batch
+    if (options.inject) {
+      const rewritten: string[] = []
+      for (const text of batch) options.inject.apply(text, rewritten)
+      texts = rewritten
+    }
+    for (const text of texts) {
       const due = dueAt(text, lines)
       const wait = started + due - clock.now()
       if (wait >= 1 || out.length >= chunk) {
@@ -81,6 +89,12 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
       lines++
     }
     if (out.length > 0) await options.deliver(out)
+  }
+  if (options.inject) {
+    const rest: string[] = []
+    options.inject.finish(rest)
+    if (rest.length > 0) await options.deliver(rest.map((text) => ({text, source, arrivedAt: Number.NaN})))
+    lines += rest.length
   }
   return {lines, elapsedMs: clock.now() - started}
 }
