@@ -9,7 +9,8 @@ import {openSources} from '../core/stream/sources/index.js'
 import {loadLiveState} from '../core/stream/state.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
-import {engineOptionsFrom, liveEngineFlags} from '../ui/live-flags.js'
+import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
+import {detectSummaryFlags} from '../ui/summary-flags.js'
 import {incidentLine, statusLine} from '../ui/live-view.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
@@ -31,6 +32,7 @@ export default class Collect extends FlareCommand {
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted) and files wait', default: 65_536}),
     ...liveEngineFlags,
+    ...detectSummaryFlags,
   }
 
   async run(): Promise<void> {
@@ -52,6 +54,7 @@ export default class Collect extends FlareCommand {
       onNote: note,
       onTrained: (bundle) => (trained = bundle),
     })
+    const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
@@ -71,6 +74,7 @@ export default class Collect extends FlareCommand {
       signal: controller.signal,
       stopAtEnd: specs.every((s) => s === '-'),
       onNote: note,
+      enrich: (event) => explainOpened(event, engine, summarizer),
       onEvent: (event: IncidentEvent) => {
         if (flags.json) process.stdout.write(JSON.stringify(event) + '\n')
         else if (toStdout) this.log(incidentLine(event))

@@ -13,7 +13,8 @@ import {openSender} from '../core/stream/senders.js'
 import {openSinks} from '../core/stream/sinks/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
-import {engineOptionsFrom, liveEngineFlags} from '../ui/live-flags.js'
+import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
+import {detectSummaryFlags} from '../ui/summary-flags.js'
 import {incidentLine} from '../ui/live-view.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
@@ -48,6 +49,7 @@ export default class Replay extends FlareCommand {
     labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
     sink: Flags.string({description: 'also deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
     ...liveEngineFlags,
+    ...detectSummaryFlags,
   }
 
   async run(): Promise<ReplayOutput> {
@@ -88,10 +90,12 @@ export default class Replay extends FlareCommand {
       onScored: (s) => score.observe(s),
       onTrained: (bundle) => (trained = bundle),
     })
+    const summarizer = await summarizerFrom(flags, (note) => process.stderr.write(`${err.dim(note)}\n`))
     const sinks = await openSinks(flags.sink ?? [])
     const final = new Map<string, LiveIncident>()
     const handle = async (events: IncidentEvent[]): Promise<void> => {
       for (const event of events) {
+        await explainOpened(event, engine!, summarizer)
         final.set(event.incident.id, event.incident)
         if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
         await Promise.all(sinks.map((s) => s.send(event)))

@@ -4,7 +4,9 @@ import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {loadBundle, type ModelBundle} from '../core/model-bundle.js'
 import {parseStreamFields} from '../core/sessions/streams.js'
 import {parseDuration} from '../core/sessions/window.js'
-import type {EngineOptions} from '../core/stream/engine.js'
+import type {IncidentEvent} from '../core/stream/contracts.js'
+import type {EngineOptions, LiveEngine} from '../core/stream/engine.js'
+import type {LiveSummarizer} from '../core/stream/live-summary.js'
 import type {TrainFor} from '../core/stream/training.js'
 import {err} from './style.js'
 
@@ -83,4 +85,31 @@ export async function engineOptionsFrom(flags: LiveEngineFlags): Promise<EngineO
 /** Lateness may be zero (strictly ordered input). */
 function parseLateness(text: string): number {
   return /^\s*0+\s*(ms|s|m|h)?\s*$/.test(text) ? 0 : parseDuration(text, '--lateness')
+}
+
+/** `--summarize`: the explainer for incidents as they open (offline unless an LLM is configured). */
+export async function summarizerFrom(flags: {summarize?: boolean; 'llm-provider'?: string; 'llm-model'?: string; 'max-cost'?: string; 'llm-timeout'?: string}, onNote?: (note: string) => void): Promise<LiveSummarizer | undefined> {
+  if (!flags.summarize) return undefined
+  const {parseMaxCost, resolveProvider} = await import('../core/explain/provider-choice.js')
+  const {parseTimeoutSeconds} = await import('../core/explain/providers/index.js')
+  const {LiveSummarizer} = await import('../core/stream/live-summary.js')
+  const deadlineMs = flags['llm-timeout'] ? parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout') : undefined
+  const {provider} = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], deadlineMs})
+  return new LiveSummarizer(provider, parseMaxCost(flags['max-cost']), onNote)
+}
+
+/**
+ * Explains an `opened` event in place; later events of the incident carry the explanation (also
+ * those the engine made before it was written).
+ */
+export async function explainOpened(event: IncidentEvent, engine: LiveEngine, summarizer: LiveSummarizer | undefined): Promise<void> {
+  if (!summarizer) return
+  if (event.kind !== 'opened') {
+    event.incident.summary ??= summarizer.summaries.get(event.incident.id)
+    return
+  }
+  const summary = await summarizer.explain(event.incident, engine.incidentDetail(event.incident.id))
+  if (!summary) return
+  event.incident.summary = summary
+  engine.annotate(event.incident.id, summary)
 }

@@ -40,6 +40,20 @@ describe('flare replay', () => {
     expect(lines.filter((e) => e.kind === 'resolved').length).toBe(out.summary.engine.incidentsOpened)
   })
 
+  it('--summarize explains each incident as it opens (offline explainer), and its later events carry it', async () => {
+    const events = join(dir, 'explained.jsonl')
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--summarize', '--llm-provider', 'offline', '--sink', `jsonl:${events}`, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.incidents.length).toBeGreaterThan(0)
+    for (const inc of out.incidents) {
+      expect(inc.summary.provider).toBe('offline')
+      expect(inc.summary.rootCause.length).toBeGreaterThan(10)
+    }
+    const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(written.filter((e) => !e.incident.summary)).toEqual([])
+  })
+
   it('--to file: writes the lines for a collector, in order', async () => {
     const target = join(dir, 'copy.log')
     const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--rate', '1000000/s', '--to', `file:${target}`])

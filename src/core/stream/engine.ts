@@ -1,5 +1,6 @@
 import type {IngestWarning} from '../ingest/index.js'
 import type {ModelBundle} from '../model-bundle.js'
+import type {Incident} from '../results.js'
 import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
@@ -159,6 +160,16 @@ export class LiveEngine {
     this.scorePending()
     if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock()))
     return this.drainEvents()
+  }
+
+  /** An open incident in the batch shape (templates, sample lines): what the explainer reads. */
+  incidentDetail(id: string): Incident | undefined {
+    return this.tracker?.detailOf(id)
+  }
+
+  /** An explanation of an incident (--summarize): its later events carry it too. */
+  annotate(id: string, summary: LiveIncident['summary']): void {
+    this.tracker?.annotate(id, summary)
   }
 
   /** The newest event time seen (a replay's clock: where the replayed log has got to). */

@@ -1,6 +1,6 @@
 import type {Vocabulary} from '../features/vocabulary.js'
 import {severityOf} from '../incidents/build.js'
-import type {Severity} from '../results.js'
+import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {IncidentEvent, LiveIncident} from './contracts.js'
 import type {LiveTemplates} from './live-parse.js'
@@ -22,6 +22,9 @@ interface Tracked {
   reported: number
 }
 
+/** Incident details kept for the explainer, newest last. */
+const DETAILS_KEPT = 1000
+
 export interface TrackerOptions {
   /** An anomalous session within this much event time of an incident's last one may join it. */
   gapMs: number
@@ -39,6 +42,8 @@ export interface TrackerOptions {
  */
 export class IncidentTracker {
   private readonly open: Tracked[] = []
+  /** The first session of recent incidents, described as batch incidents are (for --summarize). */
+  private readonly details = new Map<string, Incident>()
   nextId: number
   opened = 0
   resolved = 0
@@ -51,6 +56,17 @@ export class IncidentTracker {
 
   get openIncidents(): LiveIncident[] {
     return this.open.map((t) => t.incident)
+  }
+
+  /** An open incident in the shape of a batch one (templates, sample lines), for the explainer. */
+  detailOf(id: string): Incident | undefined {
+    return this.details.get(id)
+  }
+
+  /** Attaches an explanation: later events of the incident carry it. */
+  annotate(id: string, summary: LiveIncident['summary']): void {
+    const t = this.open.find((x) => x.incident.id === id)
+    if (t && summary) t.incident.summary = summary
   }
 
   /** An anomalous session; `now` is the engine clock (epoch ms) when it closed. */
@@ -85,6 +101,8 @@ export class IncidentTracker {
         sampleLines: described.samples,
       }
       this.open.push({incident, last, signature, reported: 1})
+      this.details.set(incident.id, this.detail(incident, session, described))
+      if (this.details.size > DETAILS_KEPT) this.details.delete(this.details.keys().next().value!)
       this.opened++
       return {kind: 'opened', at: iso(now), incident: {...incident}}
     }
@@ -140,7 +158,29 @@ export class IncidentTracker {
     return marked.size > 0 ? marked : all
   }
 
-  private describe(s: LiveSession): {severity: Severity; title: string; samples: string[]} {
+  private detail(incident: LiveIncident, s: LiveSession, described: ReturnType<IncidentTracker['describe']>): Incident {
+    const {vocabulary} = this.options
+    return {
+      id: incident.id,
+      session_ids: [s.id],
+      size: 1,
+      severity: incident.severity,
+      severity_reason: described.reason,
+      score: incident.score,
+      time_range: {start: incident.firstSeen, end: incident.lastSeen},
+      templates: described.tmpl.map((t) => {
+        const column = vocabulary.index.get(t.id)
+        const level = this.options.templates.metas[t.index].level
+        return {id: t.id, template: t.text, count: t.count, normal_mean: column === undefined ? 0 : round(vocabulary.meanCount[column]), ...(level ? {level} : {})}
+      }),
+      sample_lines: described.tmpl.slice(0, SAMPLE_LINES).filter((t) => t.sample !== undefined).map((t) => ({line: t.line, text: t.sample!, template_id: t.id, session_id: s.id, reason: t.unseen ? 'template never seen in training' : t.cls === 2 ? 'error line' : 'template rare in training'})),
+      reasons: described.tmpl.filter((t) => t.unseen).slice(0, 3).map((t) => ({feature: `template ${t.id}`, value: 1, normal: 0, note: `template ${t.id} never appears in the training sessions`})),
+      components: [],
+      levels: described.levels,
+    }
+  }
+
+  private describe(s: LiveSession) {
     const {vocabulary, templates} = this.options
     const tmpl = []
     const levels: Record<string, number> = {}
@@ -150,14 +190,14 @@ export class IncidentTracker {
       const column = vocabulary.index.get(meta.id)
       const count = s.templates[k + 1]
       const text = this.options.templateText(index)
-      tmpl.push({index, count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
+      tmpl.push({index, id: meta.id, line: s.templates[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
       const level = meta.level ?? 'NONE'
       levels[level] = (levels[level] ?? 0) + count
     }
     // The batch incident order: unseen first, then errors, then the rarest.
     tmpl.sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || a.share - b.share || b.count - a.count)
-    const {severity} = severityOf(tmpl, levels, 1, Math.max(1, this.scoredSessions))
-    return {severity, title: tmpl[0]?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}
+    const {severity, reason} = severityOf(tmpl, levels, 1, Math.max(1, this.scoredSessions))
+    return {severity, reason, tmpl, levels, title: tmpl[0]?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}
   }
 }
 

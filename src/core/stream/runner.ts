@@ -16,6 +16,8 @@ export interface RunnerOptions {
   signal?: AbortSignal
   /** Stop when every source has ended (stdin, a file read once) — the sources that say so. */
   stopAtEnd?: boolean
+  /** Awaited for each event before it is delivered (--summarize explains `opened` ones here). */
+  enrich?: (event: IncidentEvent) => Promise<void>
   onEvent?: (event: IncidentEvent) => void
   onStatus?: (status: RunnerStatus) => void
   onNote?: (note: string) => void
@@ -51,6 +53,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
 
   const deliver = async (events: IncidentEvent[]): Promise<void> => {
     for (const event of events) {
+      await options.enrich?.(event)
       options.onEvent?.(event)
       await Promise.all(sinks.map((s) => s.send(event)))
     }
