@@ -24,7 +24,8 @@ export default class Collect extends FlareCommand {
   ]
   static override strict = false
   static override args = {
-    sources: Args.string({description: 'sources: - (stdin), a file or glob (followed), syslog+udp://H:P, syslog+tcp://H:P, otlp+http://H:P [default: -]'}),
+    // oclif would otherwise read piped stdin as the argument's value, eating the first lines.
+    sources: Args.string({ignoreStdin: true, description: 'sources: - (stdin), a file or glob (followed), syslog+udp://H:P, syslog+tcp://H:P, otlp+http://H:P [default: -]'}),
   }
   static override flags = {
     sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),

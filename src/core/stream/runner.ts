@@ -61,7 +61,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   const status = (): RunnerStatus => ({
     engine: engine.stats(),
     queued: queue.size,
-    dropped: queue.dropped + sources.reduce((n, s) => n + s.stats().dropped, 0) - countedBySources(sources, queue),
+    // A refused push is counted by the queue and (network sources) by the source too: not twice.
+    dropped: Math.max(queue.dropped, sources.reduce((n, s) => n + s.stats().dropped, 0)),
     rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
     sinks: sinks.map((s) => ({name: s.name, ...s.stats()})),
   })
@@ -108,11 +109,6 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)
   options.onStatus?.(final)
   return final
-}
-
-/** Sources count their own drops (push answered false): do not count those twice. */
-function countedBySources(sources: LineSource[], queue: LineQueue): number {
-  return Math.min(queue.dropped, sources.reduce((n, s) => n + s.stats().dropped, 0))
 }
 
 /** Resolves when every source that says when it ends (an optional `finished` promise) has ended. */
