@@ -185,7 +185,7 @@ export function scoreSessions(detector: Detector, X: FeatureMatrix): {scores: Fl
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: PreparedInput, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: {length: number}}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
   return {
     kind: 'flare-model',
     version: 1,
@@ -219,24 +219,21 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
 
     options.onStage?.('features', `${sessions.length} sessions`)
     let t0 = performance.now()
-    const features = model?.manifest.features ?? resolveFeatures(options.features ?? detectorFeatures(detectorName, options.detectorParams))
-    const {vocabulary, matrix: X} = sessionFeatures(prepared, features, model?.vocabulary)
-    lap('features_ms', t0)
-
-    let detector: Detector
+    let fitted: FittedDetection
     if (model) {
-      detector = model.detector
-      if (detector instanceof WindowRate) detector.setContext(windowContext(prepared, vocabulary))
+      fitted = scoringDetection(prepared, model)
+      lap('features_ms', t0)
     } else {
-      options.onStage?.('fit')
-      t0 = performance.now()
-      const params = {...options.detectorParams}
-      if (options.contamination !== undefined) params.contamination = options.contamination
-      detector = createDetector(detectorName, params)
-      if (detector instanceof WindowRate) detector.setContext(windowContext(prepared, vocabulary))
-      detector.fit(X)
+      fitted = fitDetection(prepared, {...options, detector: detectorName}, {
+        onFeatures: () => {
+          lap('features_ms', t0)
+          options.onStage?.('fit')
+          t0 = performance.now()
+        },
+      })
       lap('fit_ms', t0)
     }
+    const {features, vocabulary, detector, matrix: X} = fitted
     options.onStage?.('score')
     t0 = performance.now()
     const {scores, predicted} = scoreSessions(detector, X)
@@ -304,14 +301,47 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   }
 }
 
+/** What fitting and scoring need of a prepared input (a live stream's training stretch has the same). */
+export type DetectionInput = Pick<PreparedInput, 'sessions' | 'idOf' | 'sessionKey' | 'stepMs'> & {mined: Pick<MineResult, 'templates' | 'miner'>}
+
+export interface FittedDetection {
+  features: FeatureConfig
+  vocabulary: Vocabulary
+  detector: Detector
+  matrix: FeatureMatrix
+}
+
+/** Vocabulary, features and a detector fitted on `input`'s sessions (what detect does without --model). */
+export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, hooks: {onFeatures?: () => void} = {}): FittedDetection {
+  const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
+  const features = resolveFeatures(options.features ?? detectorFeatures(detectorName, options.detectorParams))
+  const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
+  const matrix = buildFeatures(input.sessions, vocabulary, features, input.idOf)
+  hooks.onFeatures?.()
+  const params = {...options.detectorParams}
+  if (options.contamination !== undefined) params.contamination = options.contamination
+  const detector = createDetector(detectorName, params)
+  if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
+  detector.fit(matrix)
+  return {features, vocabulary, detector, matrix}
+}
+
+/** A fitted model's features of `input`'s sessions, its detector ready to score them. */
+export function scoringDetection(input: DetectionInput, model: ModelBundle): FittedDetection {
+  const features = model.manifest.features
+  const matrix = buildFeatures(input.sessions, model.vocabulary, features, input.idOf)
+  if (model.detector instanceof WindowRate) model.detector.setContext(windowContext(input, model.vocabulary))
+  return {features, vocabulary: model.vocabulary, detector: model.detector, matrix}
+}
+
 /** Vocabulary column → pipeline template index (−1 when the model's template does not occur in this log). */
-function columnTemplates(prepared: PreparedInput, vocabulary: Vocabulary): number[] {
+function columnTemplates(prepared: DetectionInput, vocabulary: Vocabulary): number[] {
   const indexOf = new Map(prepared.mined.templates.map((t, i) => [t.id, i]))
   return vocabulary.templateIds.map((id) => indexOf.get(id) ?? -1)
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */
-function windowContext(prepared: PreparedInput, vocabulary: Vocabulary): WindowContext {
+function windowContext(prepared: DetectionInput, vocabulary: Vocabulary): WindowContext {
   const {mined, sessions} = prepared
   const columns = columnTemplates(prepared, vocabulary).map((index, j) => {
     if (index < 0) return {text: vocabulary.templateIds[j]}

@@ -52,6 +52,11 @@ export interface LineSource {
   /** Stops reading and releases sockets/handles; resolves when nothing more will be pushed. */
   stop(): Promise<void>
   stats(): SourceStats
+  /**
+   * For finite inputs (stdin, a pipe): resolves once the input ended and every line was delivered.
+   * Absent on sources that never end by themselves (followed files, listeners).
+   */
+  ended?(): Promise<void>
 }
 
 /** An incident as the live engine tracks it. */

@@ -1,0 +1,97 @@
+import {Args, Flags} from '@oclif/core'
+import {checkOutputs} from '../core/io/output.js'
+import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import type {IncidentEvent} from '../core/stream/contracts.js'
+import {LiveEngine} from '../core/stream/engine.js'
+import {runLive, type RunnerStatus} from '../core/stream/runner.js'
+import {openSinks} from '../core/stream/sinks/index.js'
+import {openSources} from '../core/stream/sources/index.js'
+import {loadLiveState} from '../core/stream/state.js'
+import {FlareCommand} from '../ui/flare-command.js'
+import {int} from '../ui/format.js'
+import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
+import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {incidentLine, statusLine} from '../ui/live-view.js'
+import {err} from '../ui/style.js'
+import {printWarning} from '../ui/warnings.js'
+
+export default class Collect extends FlareCommand {
+  static override description = 'Watch live logs and raise incidents as they happen (files, stdin, syslog, OTLP in; terminal, JSON lines, webhooks out)'
+  static override examples = [
+    'tail -F /var/log/app.log | <%= config.bin %> collect - --model ./model',
+    '<%= config.bin %> collect /var/log/syslog --train-for 30m --state flare-state.json --sink jsonl:incidents.jsonl',
+    '<%= config.bin %> collect syslog+udp://127.0.0.1:5514 --model models:/flare-detector@champion --sink slack:https://hooks.slack.com/...',
+  ]
+  static override strict = false
+  static override args = {
+    // oclif would otherwise read piped stdin as the argument's value, eating the first lines.
+    sources: Args.string({ignoreStdin: true, description: 'sources: - (stdin), a file or glob (followed), syslog+udp://H:P, syslog+tcp://H:P, otlp+http://H:P [default: -]'}),
+  }
+  static override flags = {
+    sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
+    state: Flags.string({description: 'template state file: loaded at start (template ids survive a restart), saved every 30s and at shutdown'}),
+    json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
+    queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted) and files wait', default: 65_536}),
+    ...liveEngineFlags,
+    ...detectSummaryFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Collect)
+    const specs = (argv as string[]).length > 0 ? (argv as string[]) : ['-']
+    if (flags['save-model']) await checkOutputs([{path: flags['save-model'], flag: '--save-model', kind: 'folder'}], [])
+    if (flags.state) await checkOutputs([{path: flags.state, flag: '--state'}], specs)
+    const options = await engineOptionsFrom(flags)
+    const state = flags.state ? await loadLiveState(flags.state) : undefined
+    const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
+    if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)
+    let trained: ModelBundle | undefined
+    const engine = new LiveEngine({
+      ...options,
+      miner: state?.miner,
+      nextIncident: state?.nextIncident,
+      inputName: specs.join(' '),
+      onWarning: (w) => printWarning(w),
+      onNote: note,
+      onTrained: (bundle) => (trained = bundle),
+    })
+    const summarizer = await summarizerFrom(flags, note)
+    const sources = openSources(specs, {onNote: note})
+    const sinks = await openSinks(flags.sink ?? [], {onNote: note})
+    const controller = new AbortController()
+    const stop = (): void => controller.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    // Incident lines on stdout for a person at a terminal; with --json or a pipe, stdout is data.
+    const toStdout = !flags.json && process.stdout.isTTY
+    note(`collecting from ${sources.map((s) => s.name).join(', ')}${sinks.length ? ` → ${sinks.map((s) => s.name).join(', ')}` : ''} (Ctrl-C to stop)`)
+    let lastStatus = 0
+    const final: RunnerStatus = await runLive({
+      engine,
+      sources,
+      sinks,
+      queueCapacity: flags.queue,
+      statePath: flags.state,
+      signal: controller.signal,
+      stopAtEnd: specs.every((s) => s === '-'),
+      onNote: note,
+      enrich: (event) => explainOpened(event, engine, summarizer),
+      onEvent: (event: IncidentEvent) => {
+        if (flags.json) process.stdout.write(JSON.stringify(event) + '\n')
+        else if (toStdout) this.log(incidentLine(event))
+        else process.stderr.write(`${incidentLine(event)}\n`)
+      },
+      onStatus: (status) => {
+        const now = Date.now()
+        if (now - lastStatus < 10_000 && process.stderr.isTTY !== true) return
+        lastStatus = now
+        note(statusLine(status))
+      },
+    })
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
+    note(`stopped: ${statusLine(final)}`)
+    if (final.dropped > 0) note(`${int(final.dropped)} lines were dropped because the queue was full`)
+  }
+}

@@ -1,0 +1,175 @@
+import {Flags} from '@oclif/core'
+import {ExitCode, FlareError} from '../core/errors.js'
+import {readLabels} from '../core/evaluate/labels.js'
+import {detectFormat, readLineBatches} from '../core/ingest/index.js'
+import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
+import {Injector, parseInjection} from '../core/stream/inject.js'
+import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
+import {LiveEngine, type EngineStats} from '../core/stream/engine.js'
+import {OnlineScore, type LiveEvaluation} from '../core/stream/live-evaluation.js'
+import {replayFile, type Pace} from '../core/stream/replay.js'
+import {openSender} from '../core/stream/senders.js'
+import {openSinks} from '../core/stream/sinks/index.js'
+import {FlareCommand} from '../ui/flare-command.js'
+import {int, ms, rate} from '../ui/format.js'
+import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
+import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {incidentLine} from '../ui/live-view.js'
+import {err, out} from '../ui/style.js'
+import {table} from '../ui/table.js'
+import {printWarning} from '../ui/warnings.js'
+
+export interface ReplayOutput {
+  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats}
+  incidents: LiveIncident[]
+  /** Session ids scored anomalous, in order of detection. */
+  flagged: string[]
+  evaluation?: LiveEvaluation
+  /** Sessions changed by --inject. */
+  injected?: number
+}
+
+export default class Replay extends FlareCommand {
+  static override description = 'Play a recorded log back as a live stream: through the live detection engine (incidents as they would have been raised), or into a collector (--to)'
+  static override examples = [
+    '<%= config.bin %> replay -i data/hdfs_sample.log --max --model ./model --labels data/hdfs_sample_labels.csv',
+    '<%= config.bin %> replay -i app.log --speed 10x --train-for 5000',
+    '<%= config.bin %> replay -i app.log --rate 500/s --to file:/tmp/live.log',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    input: Flags.string({char: 'i', description: 'recorded log file (.gz ok)', required: true}),
+    speed: Flags.string({description: 'play at this multiple of the original pace (gaps between timestamps scaled): 1x, 10x, 0.5x', exclusive: ['rate', 'max']}),
+    rate: Flags.string({description: 'play at a fixed rate of lines: 5000/s', exclusive: ['speed', 'max']}),
+    max: Flags.boolean({description: 'play as fast as possible (the default)', exclusive: ['speed', 'rate']}),
+    to: Flags.string({description: 'send the lines to a collector instead of the engine: udp://H:P, tcp://H:P, file:PATH, otlp+http://H:P'}),
+    inject: Flags.string({description: 'inject anomalies into sessions as they replay (seeded): error, burst, drop, duplicate, reorder, each kind[:share of sessions], e.g. error:0.01,drop:0.01,seed=7', dependsOn: ['truth']}),
+    truth: Flags.string({description: 'with --inject: write the injected sessions (ground truth, a label CSV) here', dependsOn: ['inject']}),
+    labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
+    sink: Flags.string({description: 'also deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
+    ...liveEngineFlags,
+    ...detectSummaryFlags,
+  }
+
+  async run(): Promise<ReplayOutput> {
+    const {flags} = await this.parse(Replay)
+    const pace = parsePace(flags)
+    if (flags.to) {
+      if (flags.labels) throw new FlareError('--labels measures the engine; with --to the lines go to a collector', {exitCode: ExitCode.usage})
+      const sender = await openSender(flags.to)
+      let sent = 0
+      try {
+        const result = await replayFile({input: flags.input, pace, format: flags.format, deliver: async (lines) => {
+          for (const line of lines) await sender.send(line.text)
+          sent += lines.length
+        }})
+        if (!this.jsonEnabled()) this.log(`${out.green('✔')} replayed ${int(sent)} lines to ${flags.to} in ${ms(result.elapsedMs)}`)
+        return {summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(result.elapsedMs), lines_per_second: Math.round(result.lines / Math.max(0.001, result.elapsedMs / 1000)), pace: describePace(pace)}, incidents: [], flagged: []}
+      } finally {
+        await sender.close()
+      }
+    }
+
+    const labels = flags.labels ? await readLabels(flags.labels) : undefined
+    await checkOutputs([...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []), ...(flags.truth ? [{path: flags.truth, flag: '--truth'}] : [])], [flags.input, flags.labels ?? ''])
+    const options = await engineOptionsFrom(flags)
+    const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
+    const score = new OnlineScore()
+    let trained: ModelBundle | undefined
+    // The replay's clock is where the log has got to, so detection delays are in the log's time.
+    let engine: LiveEngine | undefined
+    engine = new LiveEngine({
+      ...options,
+      inputName: flags.input,
+      clock: () => engine!.eventTime,
+      onWarning: (w) => printWarning(w),
+      onNote: (note) => {
+        if (!this.jsonEnabled() && !note.startsWith('template ')) process.stderr.write(`${err.dim(note)}\n`)
+      },
+      onScored: (s) => score.observe(s),
+      onTrained: (bundle) => (trained = bundle),
+    })
+    const summarizer = await summarizerFrom(flags, (note) => process.stderr.write(`${err.dim(note)}\n`))
+    const sinks = await openSinks(flags.sink ?? [])
+    const final = new Map<string, LiveIncident>()
+    const handle = async (events: IncidentEvent[]): Promise<void> => {
+      for (const event of events) {
+        await explainOpened(event, engine!, summarizer)
+        final.set(event.incident.id, event.incident)
+        if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
+        await Promise.all(sinks.map((s) => s.send(event)))
+      }
+    }
+    const started = performance.now()
+    let result
+    try {
+      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines))})
+      await handle(engine.finish())
+    } finally {
+      await Promise.all(sinks.map((s) => s.close()))
+    }
+    const elapsed = performance.now() - started
+    if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
+    if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})
+    // Injected sessions are anomalies; without --labels every other session counts as normal.
+    let truth = labels?.labels
+    if (injector) {
+      truth = new Map(truth ?? score.sessionIds.map((id) => [id, false]))
+      for (const i of injector.injected) truth.set(i.session, true)
+    }
+    const output: ReplayOutput = {
+      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats()},
+      incidents: [...final.values()],
+      flagged: score.flaggedIds,
+      ...(truth ? {evaluation: score.evaluate(truth)} : {}),
+      ...(injector ? {injected: injector.injected.length} : {}),
+    }
+    if (!this.jsonEnabled()) this.render(output, flags['save-model'] && trained ? flags['save-model'] : undefined)
+    return output
+  }
+
+  private render(o: ReplayOutput, savedTo?: string): void {
+    const e = o.summary.engine!
+    const closed = Object.values(e.sessions.closed).reduce((a, b) => a + b, 0)
+    this.log('')
+    this.log(`${out.bold('Flare replay')} ${out.dim('·')} ${o.summary.input} ${out.dim('·')} ${o.summary.pace}`)
+    const t = table(['lines', 'lines/s', 'sessions', 'anomalous', 'incidents', 'unseen templates', 'late', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})
+    t.push([int(o.summary.lines), rate(o.summary.lines_per_second), int(closed), int(e.anomalous), int(e.incidentsOpened), int(e.unseenTemplates), int(e.sessions.late), ms(o.summary.elapsed_ms)])
+    this.log(t.toString())
+    const ev = o.evaluation
+    if (ev) {
+      const m = table(['precision', 'recall', 'F1', 'TP', 'FP', 'FN', 'TN', 'delay p50', 'delay p90'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})
+      m.push([ev.precision.toFixed(3), ev.recall.toFixed(3), out.bold(ev.f1.toFixed(3)), ev.tp, ev.fp, ev.fn, ev.tn, ms(ev.delay_ms.p50), ms(ev.delay_ms.p90)])
+      this.log(m.toString())
+      if (o.injected !== undefined) this.log(out.dim(`${int(o.injected)} sessions had anomalies injected`))
+    }
+    if (savedTo) this.log(`${out.green('✔')} model saved to ${out.bold(savedTo)}`)
+  }
+}
+
+function parsePace(flags: {speed?: string; rate?: string; max?: boolean}): Pace {
+  if (flags.speed) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*x?\s*$/i.exec(flags.speed)
+    const factor = m ? Number(m[1]) : Number.NaN
+    if (!(factor > 0)) throw new FlareError(`invalid --speed "${flags.speed}"`, {exitCode: ExitCode.usage, hint: 'e.g. --speed 10x or --speed 0.5x'})
+    return {kind: 'speed', factor}
+  }
+  if (flags.rate) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*s)?\s*$/i.exec(flags.rate)
+    const perSecond = m ? Number(m[1]) : Number.NaN
+    if (!(perSecond > 0)) throw new FlareError(`invalid --rate "${flags.rate}"`, {exitCode: ExitCode.usage, hint: 'e.g. --rate 5000/s'})
+    return {kind: 'rate', perSecond}
+  }
+  return {kind: 'max'}
+}
+
+/** The log's format from its first lines (what the injector parses session ids with). */
+async function sniffFormat(input: string): Promise<string> {
+  for await (const batch of readLineBatches(input, {batchSize: 200})) return detectFormat(batch).format.name
+  return 'generic'
+}
+
+function describePace(pace: Pace): string {
+  return pace.kind === 'max' ? 'as fast as possible' : pace.kind === 'speed' ? `${pace.factor}× original pace` : `${pace.perSecond} lines/s`
+}

@@ -1,0 +1,332 @@
+import type {IngestWarning} from '../ingest/index.js'
+import type {ModelBundle} from '../model-bundle.js'
+import type {Incident} from '../results.js'
+import {scoreSessions, scoringDetection} from '../pipeline.js'
+import type {SessionKeyMode} from '../sessions/store.js'
+import type {StreamField} from '../sessions/streams.js'
+import type {TemplateMiner} from '../templates/index.js'
+import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
+import {IncidentTracker} from './live-incidents.js'
+import {LiveParser, type LiveRecord} from './live-parse.js'
+import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
+import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
+
+export interface EngineOptions extends TrainingOptions {
+  /** A fitted model to score with; or `trainFor` to fit one on the stream's first stretch. */
+  model?: ModelBundle
+  trainFor?: TrainFor
+  format?: string
+  /** Template state to continue (a restored --state): template ids stay those of the last run. */
+  miner?: TemplateMiner
+  idleMs?: number
+  maxSessionMs?: number
+  latenessMs?: number
+  maxOpen?: number
+  incidentGapMs?: number
+  /** First incident number (a restored state continues the numbering). */
+  nextIncident?: number
+  /** The engine's "now", epoch ms: the wall clock live, the replay's position in a replay. */
+  clock?: () => number
+  /** Name of the stream for a model trained on it (its manifest's training input). */
+  inputName?: string
+  onWarning?: (warning: IngestWarning) => void
+  onNote?: (note: string) => void
+  /** Every scored session (replay evaluates them against labels). */
+  onScored?: (scored: ScoredSession) => void
+  /** A model fitted on the training stretch (to save it). */
+  onTrained?: (bundle: ModelBundle) => void
+}
+
+export interface ScoredSession {
+  id: string
+  score: number
+  anomalous: boolean
+  /** Event time of its first event, and the engine clock when it closed (epoch ms). */
+  firstSeen: number
+  closedAt: number
+  reason: ClosedSession['reason']
+  events: number
+}
+
+export const ENGINE_DEFAULTS = {idleMs: 30 * 60_000, maxSessionMs: 24 * 3_600_000, latenessMs: 30_000, maxOpen: 200_000, incidentGapMs: 10 * 60_000}
+
+/** Closed sessions are scored in batches of this many (or when the caller's batch of lines ends). */
+const SCORE_BATCH = 512
+/** Records held to resolve an automatic session key or stream split, as batch detect samples them. */
+const RESOLVE_SAMPLE = 2000
+const MAX_AUTO_HOSTS = 32
+
+export interface EngineStats {
+  phase: 'resolving' | 'training' | 'scoring'
+  lines: number
+  records: number
+  trainingRecords: number
+  templates: number
+  /** Templates first seen after the model was fitted (sessions with them score as unusual). */
+  unseenTemplates: number
+  openSessions: number
+  sessions: SessionCounters
+  scored: number
+  anomalous: number
+  incidentsOpened: number
+  incidentsResolved: number
+  openIncidents: number
+  watermark: number
+}
+
+interface Held {
+  closed: ClosedSession
+  closedAt: number
+}
+
+/**
+ * The live detection engine: lines → records and templates (the batch ingest and miner) →
+ * sessions on event time → features and the detector (the batch functions) → incidents. It is
+ * synchronous and driven only by the records it is given and the clock, so a replay is
+ * reproducible at any speed; the runner around it does the waiting, the sources and the sinks.
+ */
+export class LiveEngine {
+  readonly parser: LiveParser
+  private model: ModelBundle | undefined
+  private training: TrainingStretch | undefined
+  private sessions: OpenSessions | undefined
+  private tracker: IncidentTracker | undefined
+  private held: LiveRecord[] = []
+  private toScore: Held[] = []
+  private events: IncidentEvent[] = []
+  private readonly clock: () => number
+  private readonly limits: SessionLimits
+  private records = 0
+  private scored = 0
+  private anomalous = 0
+  /** Templates already checked against the vocabulary. */
+  private checked = new Set<number>()
+  private unseen = new Set<number>()
+  /** Newest event time and the newest arrival (wall) time seen: a quiet stream's clock. */
+  private lastEvent = Number.NEGATIVE_INFINITY
+  private lastArrival = Number.NEGATIVE_INFINITY
+  private terminal: Set<number> | undefined
+  /** Records the model was fitted on in the stream (0 with a given model). */
+  private trainedOn = 0
+
+  constructor(private readonly options: EngineOptions) {
+    this.clock = options.clock ?? Date.now
+    this.model = options.model
+    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, onWarning: options.onWarning})
+    this.limits = {
+      idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
+      maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,
+      latenessMs: options.latenessMs ?? ENGINE_DEFAULTS.latenessMs,
+      maxOpen: options.maxOpen ?? ENGINE_DEFAULTS.maxOpen,
+    }
+    if (!this.model) this.training = new TrainingStretch(options.trainFor ?? {records: 50_000}, options)
+  }
+
+  /** Feeds lines; returns the incident events they caused. */
+  ingest(lines: readonly LiveLine[]): IncidentEvent[] {
+    const records: LiveRecord[] = []
+    for (const line of lines) {
+      this.parser.push(line, records)
+      if (line.arrivedAt > this.lastArrival) this.lastArrival = line.arrivedAt
+    }
+    for (const r of records) this.route(r)
+    this.scorePending()
+    return this.drainEvents()
+  }
+
+  /**
+   * Live only (a replay never calls it): when no line has arrived for `quietMs` of wall time,
+   * event time is taken to move on with the wall clock from the newest event, so idle sessions
+   * close and incidents resolve on a quiet stream.
+   */
+  tick(now: number, quietMs = 2000): IncidentEvent[] {
+    const quiet = now - this.lastArrival
+    if (this.sessions && quiet >= quietMs && Number.isFinite(this.lastEvent)) {
+      this.sessions.advanceTo(this.lastEvent + quiet)
+      this.scorePending()
+      this.events.push(...this.tracker!.expire(this.sessions.watermark, this.clock()))
+    }
+    return this.drainEvents()
+  }
+
+  /** The end of the stream or a shutdown: held records out, every session closed and scored, every incident resolved. */
+  finish(): IncidentEvent[] {
+    const records: LiveRecord[] = []
+    this.parser.flush(records)
+    for (const r of records) this.route(r)
+    if (this.training && this.training.size > 0) this.endTraining()
+    if (!this.sessions && this.held.length > 0) this.resolveKeying()
+    this.sessions?.closeAll()
+    this.scorePending()
+    if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock()))
+    return this.drainEvents()
+  }
+
+  /** An open incident in the batch shape (templates, sample lines): what the explainer reads. */
+  incidentDetail(id: string): Incident | undefined {
+    return this.tracker?.detailOf(id)
+  }
+
+  /** An explanation of an incident (--summarize): its later events carry it too. */
+  annotate(id: string, summary: LiveIncident['summary']): void {
+    this.tracker?.annotate(id, summary)
+  }
+
+  /** The newest event time seen (a replay's clock: where the replayed log has got to). */
+  get eventTime(): number {
+    return this.lastEvent
+  }
+
+  get openIncidents(): LiveIncident[] {
+    return this.tracker?.openIncidents ?? []
+  }
+
+  /** The model in use (given, or fitted on the training stretch); undefined while training. */
+  get bundle(): ModelBundle | undefined {
+    return this.model
+  }
+
+  get nextIncident(): number {
+    return this.tracker?.nextId ?? this.options.nextIncident ?? 1
+  }
+
+  stats(): EngineStats {
+    const s = this.sessions
+    const miner = this.parser.miner
+    return {
+      phase: this.training ? 'training' : s ? 'scoring' : 'resolving',
+      lines: this.parser.lines,
+      records: this.records,
+      trainingRecords: this.training?.size ?? this.trainedOn,
+      templates: miner?.size ?? 0,
+      unseenTemplates: this.unseen.size,
+      openSessions: s?.size ?? 0,
+      sessions: s?.counters ?? {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0},
+      scored: this.scored,
+      anomalous: this.anomalous,
+      incidentsOpened: this.tracker?.opened ?? 0,
+      incidentsResolved: this.tracker?.resolved ?? 0,
+      openIncidents: this.tracker?.openIncidents.length ?? 0,
+      watermark: s?.watermark ?? Number.NaN,
+    }
+  }
+
+  private route(r: LiveRecord): void {
+    this.records++
+    // No timestamp and no arrival time (a replay): the time of the record before it.
+    if (!Number.isFinite(r.time) && Number.isFinite(this.lastEvent)) r.time = this.lastEvent
+    if (r.time > this.lastEvent) this.lastEvent = r.time
+    if (this.training) {
+      if (this.training.accepts(r)) {
+        this.training.add(r)
+        return
+      }
+      this.endTraining()
+    }
+    if (this.sessions) {
+      this.noteUnseen(r)
+      this.sessions.add(r)
+      return
+    }
+    this.held.push(r)
+    if (this.held.length >= RESOLVE_SAMPLE || !this.needsSample()) this.resolveKeying()
+  }
+
+  private noteUnseen(r: LiveRecord): void {
+    if (this.checked.has(r.template)) return
+    this.checked.add(r.template)
+    const id = this.parser.templates.id(r.template)
+    if (this.model!.vocabulary.index.has(id)) return
+    this.unseen.add(r.template)
+    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.miner?.template(id)?.template ?? r.record.content}`)
+  }
+
+  private endTraining(): void {
+    const training = this.training!
+    this.training = undefined
+    this.trainedOn = training.size
+    const {bundle, keying, terminal} = training.fit(this.parser, this.options.inputName ?? 'stream')
+    this.model = bundle
+    this.terminal = terminal
+    this.options.onNote?.(`trained ${bundle.manifest.detector} on ${training.size} records (${bundle.manifest.training.sessions} sessions by ${keying.mode}${terminal.size ? `, ${terminal.size} terminal template${terminal.size === 1 ? '' : 's'}` : ''}); scoring from here`)
+    this.options.onTrained?.(bundle)
+    this.startScoring(keying)
+  }
+
+  /** With a model, only windows split by `auto` streams need a sample (how many hosts). */
+  private needsSample(): boolean {
+    const m = this.model!.manifest
+    return m.session_key === 'window' && (this.options.by ?? 'auto') === 'auto'
+  }
+
+  private resolveKeying(): void {
+    const m = this.model!.manifest
+    let by: StreamField[] = []
+    if (m.session_key === 'window') {
+      const option = this.options.by ?? 'auto'
+      if (option === 'auto') {
+        const hosts = new Set(this.held.map((r) => r.record.host).filter((h) => h !== undefined))
+        by = hosts.size >= 2 && hosts.size <= MAX_AUTO_HOSTS ? ['host'] : []
+      } else by = option
+    }
+    this.startScoring({mode: m.session_key as Exclude<SessionKeyMode, 'auto'>, windowMs: m.window_ms, stepMs: m.step_ms, by})
+  }
+
+  private startScoring(keying: SessionKeying): void {
+    const model = this.model!
+    this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminal}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
+    this.tracker = new IncidentTracker({
+      gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
+      vocabulary: model.vocabulary,
+      templates: this.parser.templates,
+      templateText: (index) => {
+        const id = this.parser.templates.id(index)
+        return this.parser.miner?.template(id)?.template ?? id
+      },
+      nextId: this.options.nextIncident,
+    })
+    const held = this.held
+    this.held = []
+    for (const r of held) {
+      this.noteUnseen(r)
+      this.sessions.add(r)
+    }
+  }
+
+  private scorePending(): void {
+    while (this.toScore.length > 0) {
+      const batch = this.toScore.splice(0, SCORE_BATCH)
+      this.scoreBatch(batch)
+    }
+  }
+
+  private scoreBatch(batch: Held[]): void {
+    const model = this.model!
+    const sessions = batch.map((h) => h.closed.session)
+    const idOf = (index: number): string => this.parser.templates.id(index)
+    const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
+    const {scores, predicted} = scoreSessions(fitted.detector, fitted.matrix)
+    const tracker = this.tracker!
+    for (let i = 0; i < batch.length; i++) {
+      const {closed, closedAt} = batch[i]
+      const s = closed.session
+      this.scored++
+      tracker.scoredSessions++
+      const anomalous = predicted[i] === 1
+      // Incidents resolve on the watermark each session closed at: the same at any replay speed.
+      this.events.push(...tracker.expire(closed.watermark, closedAt))
+      if (anomalous) {
+        this.anomalous++
+        const event = tracker.observe(s, scores[i], closedAt)
+        if (event) this.events.push(event)
+      }
+      this.options.onScored?.({id: s.id, score: scores[i], anomalous, firstSeen: s.firstSeen, closedAt, reason: closed.reason, events: s.events})
+    }
+  }
+
+  private drainEvents(): IncidentEvent[] {
+    const events = this.events
+    this.events = []
+    return events
+  }
+}

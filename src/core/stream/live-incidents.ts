@@ -1,0 +1,218 @@
+import type {Vocabulary} from '../features/vocabulary.js'
+import {severityOf} from '../incidents/build.js'
+import type {Incident, Severity} from '../results.js'
+import {levelClass, mentionsFailure} from '../severity.js'
+import type {IncidentEvent, LiveIncident} from './contracts.js'
+import type {LiveTemplates} from './live-parse.js'
+import type {LiveSession} from './live-sessions.js'
+
+/** Signatures this similar (Jaccard of their template sets) are one incident. */
+const MATCH_OVERLAP = 0.5
+/** A template in fewer than this share of training sessions is characteristic of an anomaly. */
+const RARE_SHARE = 0.5
+const SAMPLE_LINES = 8
+const RANK: Record<Severity, number> = {low: 0, medium: 1, high: 2, critical: 3}
+
+interface Tracked {
+  incident: LiveIncident
+  /** Event time of the last session, epoch ms (lastSeen as a number). */
+  last: number
+  signature: Set<string>
+  /** Sessions at the last `updated` event: updates are sent at 2, 4, 8, ... sessions or on a severity rise. */
+  reported: number
+}
+
+/** Incident details kept for the explainer, newest last. */
+const DETAILS_KEPT = 1000
+
+export interface TrackerOptions {
+  /** An anomalous session within this much event time of an incident's last one may join it. */
+  gapMs: number
+  vocabulary: Vocabulary
+  templates: LiveTemplates
+  templateText: (index: number) => string
+  /** Next incident number (a restored state continues its numbering). */
+  nextId?: number
+}
+
+/**
+ * Incidents over time: an anomalous session opens one, later sessions with the same signature
+ * (the templates that set them apart from normal) within the gap grow it, and it resolves once the
+ * watermark is a gap past its last session.
+ */
+export class IncidentTracker {
+  private readonly open: Tracked[] = []
+  /** The first session of recent incidents, described as batch incidents are (for --summarize). */
+  private readonly details = new Map<string, Incident>()
+  nextId: number
+  opened = 0
+  resolved = 0
+  /** Sessions scored so far (severity weighs an incident's size against it). */
+  scoredSessions = 0
+
+  constructor(private readonly options: TrackerOptions) {
+    this.nextId = options.nextId ?? 1
+  }
+
+  get openIncidents(): LiveIncident[] {
+    return this.open.map((t) => t.incident)
+  }
+
+  /** An open incident in the shape of a batch one (templates, sample lines), for the explainer. */
+  detailOf(id: string): Incident | undefined {
+    return this.details.get(id)
+  }
+
+  /** Attaches an explanation: later events of the incident carry it. */
+  annotate(id: string, summary: LiveIncident['summary']): void {
+    const t = this.open.find((x) => x.incident.id === id)
+    if (t && summary) t.incident.summary = summary
+  }
+
+  /** An anomalous session; `now` is the engine clock (epoch ms) when it closed. */
+  observe(session: LiveSession, score: number, now: number): IncidentEvent | undefined {
+    const signature = this.signature(session)
+    const first = Number.isFinite(session.firstSeen) ? session.firstSeen : now
+    const last = Number.isFinite(session.lastSeen) ? session.lastSeen : now
+    let best: Tracked | undefined
+    let bestOverlap = 0
+    for (const t of this.open) {
+      if (first - t.last > this.options.gapMs) continue
+      const overlap = jaccard(signature, t.signature)
+      if (overlap >= MATCH_OVERLAP && overlap > bestOverlap) {
+        best = t
+        bestOverlap = overlap
+      }
+    }
+    const described = this.describe(session)
+    if (!best) {
+      const incident: LiveIncident = {
+        id: `INC-${String(this.nextId++).padStart(4, '0')}`,
+        severity: described.severity,
+        title: described.title,
+        signature: [...signature].sort(),
+        firstSeen: iso(first),
+        lastSeen: iso(last),
+        detectedAt: iso(now),
+        delayMs: Math.max(0, Math.round(now - first)),
+        sessions: 1,
+        score: round(score),
+        hosts: session.hosts ? [...session.hosts].sort() : [],
+        sampleLines: described.samples,
+      }
+      this.open.push({incident, last, signature, reported: 1})
+      this.details.set(incident.id, this.detail(incident, session, described))
+      if (this.details.size > DETAILS_KEPT) this.details.delete(this.details.keys().next().value!)
+      this.opened++
+      return {kind: 'opened', at: iso(now), incident: {...incident}}
+    }
+    const inc = best.incident
+    inc.sessions++
+    if (last > best.last) {
+      best.last = last
+      inc.lastSeen = iso(last)
+    }
+    if (first < Date.parse(inc.firstSeen)) inc.firstSeen = iso(first)
+    inc.score = Math.max(inc.score, round(score))
+    for (const h of session.hosts ?? []) if (!inc.hosts.includes(h)) inc.hosts = [...inc.hosts, h].sort()
+    for (const line of described.samples) if (inc.sampleLines.length < SAMPLE_LINES && !inc.sampleLines.includes(line)) inc.sampleLines.push(line)
+    const rose = RANK[described.severity] > RANK[inc.severity]
+    if (rose) inc.severity = described.severity
+    if (rose || inc.sessions >= best.reported * 2) {
+      best.reported = inc.sessions
+      return {kind: 'updated', at: iso(now), incident: {...inc}}
+    }
+    return undefined
+  }
+
+  /** Resolves incidents whose last session is more than the gap behind the watermark. */
+  expire(watermark: number, now: number): IncidentEvent[] {
+    const events: IncidentEvent[] = []
+    for (let i = 0; i < this.open.length; i++) {
+      const t = this.open[i]
+      if (t.last + this.options.gapMs >= watermark) continue
+      this.open.splice(i--, 1)
+      this.resolved++
+      events.push({kind: 'resolved', at: iso(now), incident: {...t.incident}})
+    }
+    return events
+  }
+
+  /** Resolves everything (shutdown, end of a replay): the final state of every open incident. */
+  resolveAll(now: number): IncidentEvent[] {
+    return this.expire(Number.POSITIVE_INFINITY, now)
+  }
+
+  /** The templates that set the session apart: unseen in training, rare in it, or warning/error lines. */
+  private signature(s: LiveSession): Set<string> {
+    const {vocabulary, templates} = this.options
+    const all = new Set<string>()
+    const marked = new Set<string>()
+    for (let k = 0; k < s.templates.length; k += 3) {
+      const index = s.templates[k]
+      const id = templates.id(index)
+      all.add(id)
+      const column = vocabulary.index.get(id)
+      if (column === undefined || vocabulary.sessionShare[column] < RARE_SHARE || levelClass(templates.metas[index].level) > 0) marked.add(id)
+    }
+    return marked.size > 0 ? marked : all
+  }
+
+  private detail(incident: LiveIncident, s: LiveSession, described: ReturnType<IncidentTracker['describe']>): Incident {
+    const {vocabulary} = this.options
+    return {
+      id: incident.id,
+      session_ids: [s.id],
+      size: 1,
+      severity: incident.severity,
+      severity_reason: described.reason,
+      score: incident.score,
+      time_range: {start: incident.firstSeen, end: incident.lastSeen},
+      templates: described.tmpl.map((t) => {
+        const column = vocabulary.index.get(t.id)
+        const level = this.options.templates.metas[t.index].level
+        return {id: t.id, template: t.text, count: t.count, normal_mean: column === undefined ? 0 : round(vocabulary.meanCount[column]), ...(level ? {level} : {})}
+      }),
+      sample_lines: described.tmpl.slice(0, SAMPLE_LINES).filter((t) => t.sample !== undefined).map((t) => ({line: t.line, text: t.sample!, template_id: t.id, session_id: s.id, reason: t.unseen ? 'template never seen in training' : t.cls === 2 ? 'error line' : 'template rare in training'})),
+      reasons: described.tmpl.filter((t) => t.unseen).slice(0, 3).map((t) => ({feature: `template ${t.id}`, value: 1, normal: 0, note: `template ${t.id} never appears in the training sessions`})),
+      components: [],
+      levels: described.levels,
+    }
+  }
+
+  private describe(s: LiveSession) {
+    const {vocabulary, templates} = this.options
+    const tmpl = []
+    const levels: Record<string, number> = {}
+    for (let k = 0; k < s.templates.length; k += 3) {
+      const index = s.templates[k]
+      const meta = templates.metas[index]
+      const column = vocabulary.index.get(meta.id)
+      const count = s.templates[k + 1]
+      const text = this.options.templateText(index)
+      tmpl.push({index, id: meta.id, line: s.templates[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
+      const level = meta.level ?? 'NONE'
+      levels[level] = (levels[level] ?? 0) + count
+    }
+    // The batch incident order: unseen first, then errors, then the rarest.
+    tmpl.sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || a.share - b.share || b.count - a.count)
+    const {severity, reason} = severityOf(tmpl, levels, 1, Math.max(1, this.scoredSessions))
+    return {severity, reason, tmpl, levels, title: tmpl[0]?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}
+  }
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let both = 0
+  for (const x of a) if (b.has(x)) both++
+  const union = a.size + b.size - both
+  return union === 0 ? 1 : both / union
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date(0).toISOString()
+}
+
+function round(x: number): number {
+  if (!Number.isFinite(x)) return x > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE
+  return Math.round(x * 1e6) / 1e6
+}

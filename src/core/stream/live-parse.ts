@@ -1,0 +1,123 @@
+import {RecordAssembler, type IngestWarning, type LogRecord} from '../ingest/index.js'
+import type {TemplateMeta} from '../mining/mine.js'
+import {LEVEL_RANK} from '../severity.js'
+import {configForFormat, TemplateMiner} from '../templates/index.js'
+import type {LiveLine} from './contracts.js'
+
+/** A record of the live stream with its template and the times the engine orders it by. */
+export interface LiveRecord {
+  record: LogRecord
+  /** Dense template index (see LiveTemplates). */
+  template: number
+  /** Event time, epoch ms: the log's timestamp, else the transport's, else the arrival time. */
+  time: number
+  /** True when `time` is the arrival time (the line and its transport carried none). */
+  arrivalTime: boolean
+  /** The record's first physical line, for sample lines. */
+  text: string
+  /** True when the miner created the template on this record. */
+  newTemplate: boolean
+}
+
+/** Template index → id and what was seen of it: the same bookkeeping as batch mining (mining/run.ts). */
+export class LiveTemplates {
+  readonly metas: TemplateMeta[] = []
+  private readonly indexOf = new Map<string, number>()
+
+  index(templateId: string, record: LogRecord): number {
+    let index = this.indexOf.get(templateId)
+    let meta: TemplateMeta
+    if (index === undefined) {
+      index = this.metas.length
+      this.indexOf.set(templateId, index)
+      meta = {id: templateId, level: record.level, component: record.component, count: 0}
+      this.metas.push(meta)
+    } else {
+      meta = this.metas[index]
+      if (record.level !== undefined && (meta.level === undefined || (LEVEL_RANK[record.level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = record.level
+    }
+    meta.count++
+    return index
+  }
+
+  id(index: number): string {
+    return this.metas[index].id
+  }
+}
+
+/** Lines kept for sample texts: enough to cover a held detection sample and a long stack trace. */
+const TEXT_RING = 2048
+
+/**
+ * Turns live lines into mined records with the batch ingest: a RecordAssembler per source (so one
+ * source's stack trace is not joined to another's line) and one template miner (a model's, a
+ * restored state's, or a new one once the format is known).
+ */
+export class LiveParser {
+  readonly templates = new LiveTemplates()
+  private readonly assemblers = new Map<string, RecordAssembler>()
+  private readonly ring: Array<LiveLine | undefined> = new Array(TEXT_RING)
+  private readonly ringIds = new Float64Array(TEXT_RING)
+  private nextLineId = 1
+  /** Reused for the records of one line (usually none or one). */
+  private readonly scratch: LogRecord[] = []
+  private minerValue: TemplateMiner | undefined
+  formatName: string | undefined
+  lines = 0
+
+  constructor(private readonly options: {format?: string; miner?: TemplateMiner; onWarning?: (w: IngestWarning) => void}) {
+    this.minerValue = options.miner
+  }
+
+  get miner(): TemplateMiner | undefined {
+    return this.minerValue
+  }
+
+  /** Parses one line; completed records (usually the one before it) go to `out`. */
+  push(line: LiveLine, out: LiveRecord[]): void {
+    const lineId = this.nextLineId++
+    this.lines++
+    this.ring[lineId % TEXT_RING] = line
+    this.ringIds[lineId % TEXT_RING] = lineId
+    const records = this.scratch
+    this.assembler(line.source).pushLine(line.text, lineId, records)
+    for (let i = 0; i < records.length; i++) out.push(this.mine(records[i]))
+    records.length = 0
+  }
+
+  /** Emits every held record (a quiet source's last line, a short detection sample). */
+  flush(out: LiveRecord[]): void {
+    for (const a of this.assemblers.values()) for (const r of a.finish()) out.push(this.mine(r))
+  }
+
+  private assembler(source: string): RecordAssembler {
+    let a = this.assemblers.get(source)
+    if (!a) {
+      a = new RecordAssembler({format: this.formatName ?? this.options.format ?? 'auto', onWarning: this.options.onWarning, onFormat: (d) => (this.formatName ??= d.format.name)})
+      this.assemblers.set(source, a)
+    }
+    return a
+  }
+
+  private mine(record: LogRecord): LiveRecord {
+    const slot = record.lineId % TEXT_RING
+    // A record held longer than the ring (a quiet source's stack trace) keeps its content only.
+    const live = this.ringIds[slot] === record.lineId ? this.ring[slot] : undefined
+    // What the transport knew fills what the line itself does not say.
+    if (live) {
+      record.host ??= live.host
+      record.component ??= live.component
+      record.level ??= live.level
+    }
+    const miner = (this.minerValue ??= new TemplateMiner(configForFormat(this.formatName)))
+    const added = miner.add(record.content)
+    const template = this.templates.index(added.templateId, record)
+    let time = record.timestamp
+    let arrivalTime = false
+    if (time === undefined || !Number.isFinite(time)) {
+      time = live?.eventTime ?? live?.arrivedAt ?? Number.NaN
+      arrivalTime = live?.eventTime === undefined
+    }
+    return {record, template, time, arrivalTime, text: live?.text ?? record.content, newTemplate: added.change === 'new'}
+  }
+}

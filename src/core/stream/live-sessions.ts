@@ -1,0 +1,240 @@
+import {Session, type ResolvedSessionKey} from '../sessions/store.js'
+import {streamOf, type StreamField} from '../sessions/streams.js'
+import {windowsContaining} from '../sessions/window.js'
+import type {LiveRecord} from './live-parse.js'
+
+/** How records are cut into sessions, once resolved (from a model, a training stretch or a sample). */
+export interface SessionKeying {
+  mode: ResolvedSessionKey
+  windowMs: number
+  stepMs: number
+  /** Fields windows are split into streams by (empty: one stream). */
+  by: StreamField[]
+}
+
+export interface SessionLimits {
+  /** Close an id session when the watermark is this far past its last event. */
+  idleMs: number
+  /** Close an id session this long (event time) after its first event. */
+  maxSessionMs: number
+  /** Event time may run back this far behind the newest event before records count as late. */
+  latenessMs: number
+  /** Open sessions at most; beyond, the least recently active closes early. */
+  maxOpen: number
+  /** Template indices that end a session (learned from training; id sessions only). */
+  terminal?: ReadonlySet<number>
+}
+
+export type CloseReason = 'idle' | 'terminal' | 'max-age' | 'window' | 'max-open' | 'end'
+
+/** A session of the live stream: the batch Session plus what sample lines and closing need. */
+export class LiveSession extends Session {
+  /** The first line's text per distinct template, parallel to the template triples. */
+  readonly texts: string[] = []
+  /** Newest event time added (the idle clock). */
+  lastSeen = Number.NEGATIVE_INFINITY
+  firstSeen = Number.POSITIVE_INFINITY
+  hosts?: Set<string>
+
+  track(r: LiveRecord): void {
+    const before = this.templates.length
+    this.add(r.template, r.record.lineId, r.record.level, r.time)
+    if (this.templates.length > before) this.texts.push(r.text)
+    if (r.time > this.lastSeen) this.lastSeen = r.time
+    if (r.time < this.firstSeen) this.firstSeen = r.time
+    if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
+  }
+}
+
+export interface ClosedSession {
+  session: LiveSession
+  reason: CloseReason
+  /** The event-time watermark when it closed. */
+  watermark: number
+}
+
+export interface SessionCounters {
+  opened: number
+  closed: Record<CloseReason, number>
+  /** Records behind the watermark (id sessions: added anyway, perhaps reopening; windows: dropped). */
+  late: number
+  /** Late records of windows that had already closed: dropped. */
+  lateDropped: number
+  /** Records without an id of the session key's kind. */
+  unassigned: number
+}
+
+/**
+ * The open sessions of a stream on event time. The watermark is the newest event time minus the
+ * allowed lateness; everything (idle, age, window ends) is judged against it, never against the
+ * wall clock, so a log replayed at any speed closes the same sessions at the same records.
+ * Sessions are kept in order of last activity, so the idle ones are found at the front.
+ */
+export class OpenSessions {
+  private readonly open = new Map<string, LiveSession>()
+  private maxTime = Number.NEGATIVE_INFINITY
+  private order = 0
+  /** Windows before this index are closed (windowed keys). */
+  private closedWindows = Number.NEGATIVE_INFINITY
+  private readonly streams = new Set<string>()
+  readonly counters: SessionCounters = {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}
+
+  constructor(readonly keying: SessionKeying, private readonly limits: SessionLimits, private readonly onClose: (closed: ClosedSession) => void) {}
+
+  get size(): number {
+    return this.open.size
+  }
+
+  get watermark(): number {
+    return this.maxTime - this.limits.latenessMs
+  }
+
+  add(r: LiveRecord): void {
+    const t = r.time
+    if (Number.isFinite(t)) {
+      if (t < this.watermark) this.counters.late++
+      if (t > this.maxTime) this.maxTime = t
+    }
+    if (this.keying.mode === 'window') this.addToWindows(r)
+    else this.addToIdSessions(r)
+    this.expire()
+  }
+
+  /** Moves event time on without a record (a quiet stream, judged by the wall clock), closing what that ends. */
+  advanceTo(time: number): void {
+    if (time > this.maxTime) {
+      this.maxTime = time
+      this.expire()
+    }
+  }
+
+  /** Closes every open session (shutdown, the end of a replay). */
+  closeAll(): void {
+    if (this.keying.mode === 'window') this.closeWindowsBefore(Number.POSITIVE_INFINITY)
+    for (const s of [...this.open.values()]) this.close(s, 'end')
+  }
+
+  private addToIdSessions(r: LiveRecord): void {
+    const {record} = r
+    if (record.sessionKeys.length === 0 || record.sessionKind !== this.keying.mode) {
+      this.counters.unassigned++
+      return
+    }
+    for (const key of record.sessionKeys) {
+      let s = this.open.get(key)
+      if (s && Number.isFinite(r.time) && r.time - s.firstSeen > this.limits.maxSessionMs) {
+        this.close(s, 'max-age')
+        s = undefined
+      }
+      if (s) this.open.delete(key)
+      else s = this.start(key)
+      this.open.set(key, s)
+      s.track(r)
+      if (this.limits.terminal?.has(r.template)) this.close(s, 'terminal')
+    }
+    while (this.open.size > this.limits.maxOpen) this.close(this.open.values().next().value!, 'max-open')
+  }
+
+  private addToWindows(r: LiveRecord): void {
+    const {windowMs, stepMs, by} = this.keying
+    const t = Number.isFinite(r.time) ? r.time : this.maxTime
+    if (!Number.isFinite(t)) {
+      this.counters.unassigned++
+      return
+    }
+    const stream = by.length > 0 ? streamOf(r.record, by) : undefined
+    if (stream !== undefined) this.streams.add(stream)
+    const {first, last} = windowsContaining(t, windowMs, stepMs)
+    for (let k = first; k <= last; k++) {
+      if (k < this.closedWindows) {
+        this.counters.lateDropped++
+        continue
+      }
+      const id = this.windowId(stream, k)
+      let s = this.open.get(id)
+      if (!s) {
+        s = this.start(id)
+        s.stream = stream
+        s.windowStart = k * stepMs
+        this.open.set(id, s)
+      }
+      s.track(r)
+    }
+    if (this.open.size > this.limits.maxOpen) {
+      // Windows close in time order: the oldest window goes first, whole.
+      let oldest = Number.POSITIVE_INFINITY
+      for (const s of this.open.values()) oldest = Math.min(oldest, s.windowStart ?? 0)
+      this.closeWindowsBefore(oldest / stepMs + 1, 'max-open')
+    }
+  }
+
+  private windowId(stream: string | undefined, k: number): string {
+    const iso = new Date(k * this.keying.stepMs).toISOString()
+    return stream === undefined ? iso : `${stream} ${iso}`
+  }
+
+  private start(id: string): LiveSession {
+    this.counters.opened++
+    return new LiveSession(id, this.order++)
+  }
+
+  private expire(): void {
+    const wm = this.watermark
+    if (!Number.isFinite(wm)) return
+    if (this.keying.mode === 'window') {
+      // Window k ends at k*step + window: those that ended at or before the watermark close.
+      const k = Math.floor((wm - this.keying.windowMs) / this.keying.stepMs) + 1
+      if (k > this.closedWindows) this.closeWindowsBefore(k)
+      return
+    }
+    const {idleMs, maxSessionMs} = this.limits
+    for (const s of this.open.values()) {
+      if (s.lastSeen + idleMs < wm) this.close(s, 'idle')
+      else if (s.firstSeen + maxSessionMs < wm) this.close(s, 'max-age')
+      else break
+    }
+  }
+
+  /** Closes windows with index < k, oldest first; a streamed log gets empty windows for silent streams. */
+  private closeWindowsBefore(k: number, reason: CloseReason = 'window'): void {
+    const {stepMs} = this.keying
+    const byWindow = new Map<number, LiveSession[]>()
+    for (const s of this.open.values()) {
+      const w = Math.round((s.windowStart ?? 0) / stepMs)
+      if (w >= k) continue
+      let list = byWindow.get(w)
+      if (!list) byWindow.set(w, (list = []))
+      list.push(s)
+    }
+    const windows = [...byWindow.keys()].sort((a, b) => a - b)
+    // Silent streams show as windows with zero lines, also across a gap where every stream was quiet.
+    if (this.streams.size > 0 && windows.length > 0) {
+      const newest = windows[windows.length - 1]
+      const from = Number.isFinite(this.closedWindows) ? Math.max(this.closedWindows, newest - 1000) : windows[0]
+      for (let w = from; w < newest; w++) if (!byWindow.has(w)) byWindow.set(w, [])
+    }
+    const all = [...byWindow.keys()].sort((a, b) => a - b)
+    for (const w of all) {
+      const sessions = byWindow.get(w)!
+      if (this.streams.size > 0) {
+        const present = new Set(sessions.map((s) => s.stream))
+        for (const stream of [...this.streams].sort()) {
+          if (present.has(stream)) continue
+          const s = this.start(this.windowId(stream, w))
+          s.stream = stream
+          s.windowStart = w * stepMs
+          sessions.push(s)
+        }
+        sessions.sort((a, b) => (a.stream! < b.stream! ? -1 : a.stream! > b.stream! ? 1 : 0))
+      }
+      for (const s of sessions) this.close(s, reason)
+    }
+    if (Number.isFinite(k)) this.closedWindows = Math.max(this.closedWindows, k)
+  }
+
+  private close(s: LiveSession, reason: CloseReason): void {
+    this.open.delete(s.id)
+    this.counters.closed[reason]++
+    this.onClose({session: s, reason, watermark: this.watermark})
+  }
+}

@@ -1,0 +1,100 @@
+import {detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import type {LiveLine} from './contracts.js'
+
+/** How fast a recorded log is played back. */
+export type Pace = {kind: 'max'} | {kind: 'speed'; factor: number} | {kind: 'rate'; perSecond: number}
+
+export interface ReplayClock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const realClock: ReplayClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+export interface ReplayOptions {
+  input: string
+  pace: Pace
+  /** Format for reading timestamps when pacing by event time (default: detected from the first lines). */
+  format?: string
+  /** The `source` of every line. */
+  source?: string
+  clock?: ReplayClock
+  /** Lines handed over at once at most (fewer when pacing sleeps between them). */
+  chunk?: number
+  onWarning?: (warning: IngestWarning) => void
+  signal?: AbortSignal
+  /** Rewrites the stream as it is replayed (anomaly injection): each line → the lines to play. */
+  inject?: {apply(text: string, out: string[]): void; finish(out: string[]): void}
+  /** Receives the lines; awaited, so a slow receiver slows the replay instead of piling up lines. */
+  deliver: (lines: LiveLine[]) => void | Promise<void>
+}
+
+export interface ReplayResult {
+  lines: number
+  /** Wall time the replay took, ms (the clock's). */
+  elapsedMs: number
+}
+
+/**
+ * Plays a recorded log back as a live stream: as fast as possible, at a multiple of its original
+ * pace (gaps between event timestamps scaled), or at a fixed line rate. The lines carry no arrival
+ * time of their own (NaN): the engine dates lines without a timestamp by the record before them,
+ * so what it detects does not depend on the speed of the replay.
+ */
+export async function replayFile(options: ReplayOptions): Promise<ReplayResult> {
+  const clock = options.clock ?? realClock
+  const source = options.source ?? options.input
+  const chunk = options.chunk ?? 4096
+  const started = clock.now()
+  let lines = 0
+  let format: LogFormat | undefined = options.format && options.format !== 'auto' ? getFormat(options.format) : undefined
+  let firstTime = Number.NaN
+  let lastTime = Number.NaN
+  const pace = options.pace
+
+  /** Wall offset (ms from the start) at which a line is due. */
+  const dueAt = (text: string, index: number): number => {
+    if (pace.kind === 'rate') return (index / pace.perSecond) * 1000
+    if (pace.kind === 'max') return 0
+    const t = format?.parse(text, index + 1)?.timestamp
+    if (t !== undefined && Number.isFinite(t)) {
+      if (Number.isNaN(firstTime)) firstTime = t
+      // A clock that steps back replays at once; gaps are measured from the newest time.
+      if (Number.isNaN(lastTime) || t > lastTime) lastTime = t
+    }
+    return Number.isNaN(firstTime) ? 0 : (lastTime - firstTime) / pace.factor
+  }
+
+  for await (const batch of readLineBatches(options.input, {onWarning: options.onWarning, signal: options.signal})) {
+    if (pace.kind === 'speed' && !format) format = detectFormat(batch).format
+    let out: LiveLine[] = []
+    let texts: readonly string[] = batch
+    if (options.inject) {
+      const rewritten: string[] = []
+      for (const text of batch) options.inject.apply(text, rewritten)
+      texts = rewritten
+    }
+    for (const text of texts) {
+      const due = dueAt(text, lines)
+      const wait = started + due - clock.now()
+      if (wait >= 1 || out.length >= chunk) {
+        if (out.length > 0) await options.deliver(out)
+        out = []
+        if (wait >= 1) await clock.sleep(wait)
+      }
+      out.push({text, source, arrivedAt: Number.NaN})
+      lines++
+    }
+    if (out.length > 0) await options.deliver(out)
+  }
+  if (options.inject) {
+    const rest: string[] = []
+    options.inject.finish(rest)
+    if (rest.length > 0) await options.deliver(rest.map((text) => ({text, source, arrivedAt: Number.NaN})))
+    lines += rest.length
+  }
+  return {lines, elapsedMs: clock.now() - started}
+}

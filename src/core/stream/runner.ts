@@ -1,0 +1,124 @@
+import type {EventSink, IncidentEvent, LineSource} from './contracts.js'
+import type {EngineStats, LiveEngine} from './engine.js'
+import {LineQueue} from './queue.js'
+import {saveLiveState} from './state.js'
+
+export interface RunnerOptions {
+  engine: LiveEngine
+  sources: LineSource[]
+  sinks: EventSink[]
+  queueCapacity?: number
+  /** How often quiet streams advance and status is reported, ms. */
+  tickMs?: number
+  statePath?: string
+  stateEveryMs?: number
+  /** Aborting stops the sources and flushes (SIGINT/SIGTERM). */
+  signal?: AbortSignal
+  /** Stop when every source has ended (stdin, a file read once) — the sources that say so. */
+  stopAtEnd?: boolean
+  /** Awaited for each event before it is delivered (--summarize explains `opened` ones here). */
+  enrich?: (event: IncidentEvent) => Promise<void>
+  onEvent?: (event: IncidentEvent) => void
+  onStatus?: (status: RunnerStatus) => void
+  onNote?: (note: string) => void
+  /** Wall clock, epoch ms. */
+  now?: () => number
+}
+
+export interface RunnerStatus {
+  engine: EngineStats
+  queued: number
+  /** Lines refused by a full queue, over all sources. */
+  dropped: number
+  rejected: number
+  sinks: Array<{name: string; delivered: number; failed: number; suppressed: number}>
+}
+
+/** Bounded waits at shutdown: a hung source or sink must not keep the process alive. */
+const STOP_TIMEOUT_MS = 1500
+
+/**
+ * Runs sources → bounded queue → engine → sinks until the signal aborts (or the sources end):
+ * then stops reading, scores what is left, resolves open incidents, writes the state and closes
+ * the sinks, each step bounded in time.
+ */
+export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
+  const {engine, sources, sinks} = options
+  const now = options.now ?? Date.now
+  const queue = new LineQueue(options.queueCapacity)
+  const tickMs = options.tickMs ?? 1000
+  const stateEvery = options.stateEveryMs ?? 30_000
+  let lastState = now()
+  let lastTick = now()
+
+  const deliver = async (events: IncidentEvent[]): Promise<void> => {
+    for (const event of events) {
+      await options.enrich?.(event)
+      options.onEvent?.(event)
+      await Promise.all(sinks.map((s) => s.send(event)))
+    }
+  }
+  const status = (): RunnerStatus => ({
+    engine: engine.stats(),
+    queued: queue.size,
+    // A refused push is counted by the queue and (network sources) by the source too: not twice.
+    dropped: Math.max(queue.dropped, sources.reduce((n, s) => n + s.stats().dropped, 0)),
+    rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
+    sinks: sinks.map((s) => ({name: s.name, ...s.stats()})),
+  })
+  const saveState = async (): Promise<void> => {
+    const miner = engine.parser.miner
+    if (!options.statePath || !miner) return
+    try {
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident})
+    } catch (error) {
+      options.onNote?.(`state not saved: ${(error as Error).message}`)
+    }
+  }
+
+  for (const source of sources) await source.start(queue)
+  const ended = options.stopAtEnd ? endOf(sources) : undefined
+  ended?.then(() => queue.close())
+  const aborted = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve()
+    options.signal?.addEventListener('abort', () => resolve(), {once: true})
+  })
+  void aborted.then(() => queue.close())
+
+  while (true) {
+    const lines = await queue.take(4096, tickMs)
+    if (lines.length > 0) await deliver(engine.ingest(lines))
+    else if (queue.isClosed) break
+    const t = now()
+    if (t - lastTick >= tickMs) {
+      lastTick = t
+      await deliver(engine.tick(t))
+      options.onStatus?.(status())
+    }
+    if (options.statePath && t - lastState >= stateEvery) {
+      lastState = t
+      await saveState()
+    }
+  }
+  await withTimeout(Promise.all(sources.map((s) => s.stop())), STOP_TIMEOUT_MS)
+  // Lines that arrived before the stop are still worth scoring.
+  for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await deliver(engine.ingest(rest))
+  await deliver(engine.finish())
+  await saveState()
+  const final = status()
+  await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)
+  options.onStatus?.(final)
+  return final
+}
+
+/** Resolves when every source has ended; undefined when one of them never ends by itself. */
+function endOf(sources: LineSource[]): Promise<void> | undefined {
+  if (sources.some((s) => s.ended === undefined)) return undefined
+  return Promise.all(sources.map((s) => s.ended!())).then(() => undefined)
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}

@@ -1,0 +1,49 @@
+import {readFile} from 'node:fs/promises'
+import {ExitCode, FlareError} from '../errors.js'
+import {writeFileAtomic} from '../io/output.js'
+import {TemplateMiner} from '../templates/index.js'
+import {parseTemplateState} from '../templates/state-schema.js'
+
+/** What survives a restart of `flare collect`: the template miner (so ids stay) and the incident numbering. */
+export interface LiveState {
+  miner: TemplateMiner
+  nextIncident: number
+}
+
+interface LiveStateFile {
+  kind: 'flare-live-state'
+  version: 1
+  saved: string
+  next_incident: number
+  templates: unknown
+}
+
+export async function saveLiveState(path: string, state: LiveState): Promise<void> {
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, templates: state.miner.toJSON()}
+  await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
+}
+
+/** The saved state, or undefined when the file does not exist yet (a first run). */
+export async function loadLiveState(path: string): Promise<LiveState | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new FlareError(`cannot read --state ${path}: ${(error as Error).message}`, {exitCode: ExitCode.badInput})
+  }
+  const bad = (detail: string): FlareError => new FlareError(`--state ${path} is not a Flare live state: ${detail}`, {exitCode: ExitCode.badInput, hint: 'point --state at a file written by flare collect --state, or at a new path'})
+  let json: Partial<LiveStateFile>
+  try {
+    json = JSON.parse(text) as Partial<LiveStateFile>
+  } catch {
+    throw bad('not valid JSON')
+  }
+  if (json?.kind !== 'flare-live-state' || json.version !== 1) throw bad('kind/version missing')
+  try {
+    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1}
+  } catch (error) {
+    if (error instanceof FlareError) throw error
+    throw bad((error as Error).message)
+  }
+}

@@ -1,0 +1,30 @@
+import type {IncidentEvent} from '../core/stream/contracts.js'
+import type {RunnerStatus} from '../core/stream/runner.js'
+import {int, truncate} from './format.js'
+import {err, severityColor} from './style.js'
+
+/** One line per incident event, for the terminal (stderr when stdout is piped). */
+export function incidentLine(event: IncidentEvent): string {
+  const i = event.incident
+  const kind = event.kind === 'opened' ? err.bold('opened  ') : event.kind === 'updated' ? 'updated ' : err.green('resolved')
+  const color = severityColor[i.severity] ?? ((s: string) => s)
+  const delay = event.kind === 'opened' ? err.dim(` · +${Math.round(i.delayMs / 1000)}s after first line`) : ''
+  return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(i.title, 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(i.summary.rootCause, 110)}` : ''}`
+}
+
+/** The counters line of the live view. */
+export function statusLine(s: RunnerStatus): string {
+  const e = s.engine
+  const closed = Object.values(e.sessions.closed).reduce((a, b) => a + b, 0)
+  const parts = [
+    `${int(e.lines)} lines`,
+    e.phase === 'training' ? `training (${int(e.trainingRecords)} records)` : `${int(e.openSessions)} open / ${int(closed)} closed sessions`,
+    `${int(e.anomalous)} anomalous`,
+    `${int(e.openIncidents)} open incidents (${int(e.incidentsOpened)} raised)`,
+    `${int(e.templates)} templates${e.unseenTemplates ? ` (${int(e.unseenTemplates)} unseen)` : ''}`,
+  ]
+  if (s.dropped) parts.push(err.yellow(`${int(s.dropped)} dropped`))
+  if (e.sessions.closed['max-open']) parts.push(err.yellow(`${int(e.sessions.closed['max-open'])} closed early (--max-open)`))
+  if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
+  return err.dim(parts.join(' · '))
+}

@@ -1,0 +1,69 @@
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flare-replay-'))
+  const fit = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--save-model', join(dir, 'model'), '--no-track'])
+  expect(fit.code).toBe(0)
+})
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+describe('flare replay', () => {
+  it('--max with a model from detect --save-model flags the same sessions as batch detect --model', async () => {
+    const batch = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--json', '--no-track'])
+    expect(batch.code).toBe(0)
+    const expected = (JSON.parse(batch.stdout).anomalies as Array<{session_id: string; is_anomaly: boolean}>).filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
+    // Sessions stay open to the end of the file, as a batch run sees them.
+    const live = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--max', '--model', join(dir, 'model'), '--idle', '7d', '--labels', 'data/hdfs_sample_labels.csv', '--json'])
+    expect(live.code, live.stderr).toBe(0)
+    const out = JSON.parse(live.stdout)
+    expect(expected.length).toBeGreaterThan(0)
+    expect([...out.flagged].sort()).toEqual(expected)
+    expect(out.evaluation.tp).toBe(expected.length)
+    expect(out.incidents.length).toBeGreaterThan(0)
+    for (const inc of out.incidents) expect(Date.parse(inc.lastSeen)).toBeGreaterThanOrEqual(Date.parse(inc.firstSeen))
+  })
+
+  it('trains on the first stretch, saves that model, and writes incident events to a JSON-lines sink', async () => {
+    const events = join(dir, 'events.jsonl')
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--train-for', '3000', '--save-model', join(dir, 'trained'), '--sink', `jsonl:${events}`, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.summary.engine.trainingRecords).toBe(3000)
+    expect(JSON.parse(await readFile(join(dir, 'trained', 'bundle.json'), 'utf8')).training.lines).toBeGreaterThanOrEqual(3000)
+    const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.filter((e) => e.kind === 'opened').length).toBe(out.summary.engine.incidentsOpened)
+    expect(lines.filter((e) => e.kind === 'resolved').length).toBe(out.summary.engine.incidentsOpened)
+  })
+
+  it('--summarize explains each incident as it opens (offline explainer), and its later events carry it', async () => {
+    const events = join(dir, 'explained.jsonl')
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--summarize', '--llm-provider', 'offline', '--sink', `jsonl:${events}`, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.incidents.length).toBeGreaterThan(0)
+    for (const inc of out.incidents) {
+      expect(inc.summary.provider).toBe('offline')
+      expect(inc.summary.rootCause.length).toBeGreaterThan(10)
+    }
+    const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    expect(written.filter((e) => !e.incident.summary)).toEqual([])
+  })
+
+  it('--to file: writes the lines for a collector, in order', async () => {
+    const target = join(dir, 'copy.log')
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--rate', '1000000/s', '--to', `file:${target}`])
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readFile(target, 'utf8')).toBe(await readFile('data/hdfs_sample.log', 'utf8'))
+  })
+
+  it('refuses a bad --speed with a usage error', async () => {
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--speed', 'fast'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('invalid --speed')
+  })
+})

@@ -1,0 +1,196 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Vocabulary} from '../../../src/core/features/vocabulary.js'
+import type {LogRecord} from '../../../src/core/ingest/record.js'
+import {loadBundle, saveBundle} from '../../../src/core/model-bundle.js'
+import {detect} from '../../../src/core/pipeline.js'
+import type {IncidentEvent, LiveLine} from '../../../src/core/stream/contracts.js'
+import {LiveEngine} from '../../../src/core/stream/engine.js'
+import {IncidentTracker} from '../../../src/core/stream/live-incidents.js'
+import {LiveTemplates, type LiveRecord} from '../../../src/core/stream/live-parse.js'
+import {LiveSession, OpenSessions, type ClosedSession, type SessionKeying} from '../../../src/core/stream/live-sessions.js'
+import {LineQueue} from '../../../src/core/stream/queue.js'
+import {replayFile, type Pace, type ReplayClock} from '../../../src/core/stream/replay.js'
+import {loadLiveState, saveLiveState} from '../../../src/core/stream/state.js'
+
+const SAMPLE = 'data/hdfs_sample.log'
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flare-engine-'))
+  const fitted = await detect({input: SAMPLE})
+  await saveBundle(join(dir, 'model'), fitted.bundle)
+})
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+/** A clock whose sleep only moves time on: a paced replay without waiting. */
+function fakeClock(): ReplayClock & {slept: number} {
+  let t = 0
+  const clock = {slept: 0, now: () => t, sleep: async (ms: number) => {
+    t += ms
+    clock.slept += ms
+  }}
+  return clock
+}
+
+async function replayThroughEngine(pace: Pace, clock: ReplayClock, options: {idleMs?: number} = {}): Promise<{events: IncidentEvent[]; flagged: string[]; engine: LiveEngine}> {
+  const model = await loadBundle(join(dir, 'model'))
+  const flagged: string[] = []
+  let engine: LiveEngine | undefined
+  engine = new LiveEngine({model, idleMs: options.idleMs ?? 5 * 60_000, latenessMs: 5000, clock: () => engine!.eventTime, onScored: (s) => s.anomalous && flagged.push(s.id)})
+  const events: IncidentEvent[] = []
+  await replayFile({input: SAMPLE, pace, clock, chunk: 97, deliver: (lines) => void events.push(...engine!.ingest(lines))})
+  events.push(...engine.finish())
+  return {events, flagged, engine}
+}
+
+describe('the live engine on event time', () => {
+  it('raises the same incidents at 1×, 100× and full speed', async () => {
+    const slow = fakeClock()
+    const one = await replayThroughEngine({kind: 'speed', factor: 1}, slow)
+    const hundred = await replayThroughEngine({kind: 'speed', factor: 100}, fakeClock())
+    const max = await replayThroughEngine({kind: 'max'}, fakeClock())
+    // The 1× replay really was paced: the sample spans more than half an hour of log time.
+    expect(slow.slept).toBeGreaterThan(30 * 60_000)
+    expect(max.events.length).toBeGreaterThan(0)
+    expect(one.events).toEqual(max.events)
+    expect(hundred.events).toEqual(max.events)
+    expect(one.flagged).toEqual(max.flagged)
+  })
+
+  it('with sessions left open to the end, flags what batch detect flags with the same model', async () => {
+    const model = await loadBundle(join(dir, 'model'))
+    const batch = await detect({input: SAMPLE, model})
+    const batchFlagged = batch.results.anomalies.filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
+    const live = await replayThroughEngine({kind: 'max'}, fakeClock(), {idleMs: 7 * 86_400_000})
+    expect(batchFlagged.length).toBeGreaterThan(0)
+    expect([...live.flagged].sort()).toEqual(batchFlagged)
+  })
+})
+
+function rec(template: number, time: number, keys: string[], extra: Partial<LogRecord> = {}): LiveRecord {
+  const record: LogRecord = {lineId: 1, lineCount: 1, content: `t${template}`, sessionKeys: keys, sessionKind: 'block', format: 'test', timestamp: time, ...extra}
+  return {record, template, time, arrivalTime: false, text: `line ${template}`, newTemplate: false}
+}
+
+function sessions(keying: Partial<SessionKeying>, limits: Partial<ConstructorParameters<typeof OpenSessions>[1]> = {}): {open: OpenSessions; closed: ClosedSession[]} {
+  const closed: ClosedSession[] = []
+  const open = new OpenSessions({mode: 'block', windowMs: 60_000, stepMs: 60_000, by: [], ...keying}, {idleMs: 10_000, maxSessionMs: 3_600_000, latenessMs: 1000, maxOpen: 1000, ...limits}, (c) => closed.push(c))
+  return {open, closed}
+}
+
+describe('session closing', () => {
+  it('closes an id session once the watermark is idle past its last event', () => {
+    const {open, closed} = sessions({})
+    open.add(rec(1, 0, ['a']))
+    open.add(rec(2, 5000, ['b']))
+    open.add(rec(1, 10_500, ['b']))
+    expect(closed).toEqual([])
+    // watermark = 11_500 − 1000 lateness: a's last event (0) is more than 10 s behind
+    open.add(rec(1, 11_500, ['b']))
+    expect(closed.map((c) => [c.session.id, c.reason])).toEqual([['a', 'idle']])
+    expect(open.size).toBe(1)
+  })
+
+  it('closes on a terminal template and on the maximum age', () => {
+    const {open, closed} = sessions({}, {terminal: new Set([9]), maxSessionMs: 20_000, idleMs: 60_000})
+    open.add(rec(1, 0, ['a']))
+    open.add(rec(9, 1000, ['a']))
+    open.add(rec(1, 2000, ['b']))
+    open.add(rec(1, 23_000, ['b']))
+    expect(closed.map((c) => [c.session.id, c.reason, c.session.events])).toEqual([['a', 'terminal', 2], ['b', 'max-age', 1]])
+    expect(open.size).toBe(1)
+  })
+
+  it('closes a window when the watermark passes its end, filling silent streams', () => {
+    const {open, closed} = sessions({mode: 'window', by: ['host']})
+    open.add(rec(1, 1000, [], {host: 'h1'}))
+    open.add(rec(1, 2000, [], {host: 'h2'}))
+    // watermark 59.5 s: the first minute is still open (lateness)
+    open.add(rec(1, 60_500, [], {host: 'h1'}))
+    expect(closed).toEqual([])
+    open.add(rec(1, 61_001, [], {host: 'h1'}))
+    expect(closed.map((c) => c.session.id)).toEqual(['h1 1970-01-01T00:00:00.000Z', 'h2 1970-01-01T00:00:00.000Z'])
+    open.closeAll()
+    // h2 said nothing in the second minute: an empty window, not a missing one
+    expect(closed.slice(2).map((c) => [c.session.id, c.session.events])).toEqual([['h1 1970-01-01T00:01:00.000Z', 2], ['h2 1970-01-01T00:01:00.000Z', 0]])
+    // a record for a closed window is late and dropped, counted
+    open.add(rec(1, 1500, [], {host: 'h1'}))
+    expect(open.counters.lateDropped).toBe(1)
+  })
+
+  it('closes the least recently active session early beyond --max-open, counted', () => {
+    const {open, closed} = sessions({}, {maxOpen: 2})
+    open.add(rec(1, 0, ['a']))
+    open.add(rec(1, 1, ['b']))
+    open.add(rec(1, 2, ['a']))
+    open.add(rec(1, 3, ['c']))
+    expect(closed.map((c) => [c.session.id, c.reason])).toEqual([['b', 'max-open']])
+    expect(open.counters.closed['max-open']).toBe(1)
+  })
+})
+
+describe('incidents', () => {
+  const templates = new LiveTemplates()
+  for (const id of ['T1', 'T2', 'T3', 'T4']) templates.index(id, {lineId: 1, lineCount: 1, content: id, sessionKeys: [], format: 'test', level: id === 'T3' ? 'ERROR' : 'INFO'})
+  const vocabulary = new Vocabulary(['T1', 'T2'], new Float64Array([1, 1]), new Float64Array([1, 1]), new Float64Array([1, 1]), [], 10)
+  const session = (id: string, t: number[], time: number): LiveSession => {
+    const s = new LiveSession(id, 0)
+    for (const index of t) s.track(rec(index, time, [id]))
+    return s
+  }
+
+  it('grows an open incident with sessions of the same signature within the gap, and opens a new one after it', () => {
+    const tracker = new IncidentTracker({gapMs: 60_000, vocabulary, templates, templateText: (i) => templates.id(i)})
+    const first = tracker.observe(session('a', [0, 2], 0), 5, 1000)
+    expect(first?.kind).toBe('opened')
+    expect(first?.incident.signature).toEqual(['T3'])
+    expect(first?.incident.severity).toBe('high')
+    expect(tracker.observe(session('b', [0, 1, 2], 30_000), 6, 31_000)?.kind).toBe('updated')
+    // another signature: its own incident
+    expect(tracker.observe(session('c', [3], 40_000), 2, 41_000)?.incident.id).toBe('INC-0002')
+    expect(tracker.openIncidents.map((i) => [i.id, i.sessions, i.score])).toEqual([['INC-0001', 2, 6], ['INC-0002', 1, 2]])
+    expect(tracker.expire(95_000, 95_000).map((e) => [e.kind, e.incident.id])).toEqual([['resolved', 'INC-0001']])
+    expect(tracker.observe(session('d', [2], 200_000), 5, 201_000)?.incident.id).toBe('INC-0003')
+  })
+})
+
+describe('state and the queue', () => {
+  it('a restart from the state file keeps template ids', async () => {
+    const lines = (texts: string[]): LiveLine[] => texts.map((text) => ({text, source: 'x', arrivedAt: 0}))
+    const model = await loadBundle(join(dir, 'model'))
+    const first = new LiveEngine({model})
+    const novel = '081109 214043 2561 INFO dfs.DataNode$DataXceiver: Totally new event for blk_1 with code 7'
+    first.ingest(lines([novel, '081109 214043 2561 INFO dfs.DataNode$DataXceiver: something else entirely blk_2 now']))
+    first.finish()
+    const id = first.parser.templates.metas.find((m) => first.parser.miner!.template(m.id)?.template.startsWith('Totally new'))!.id
+    await saveLiveState(join(dir, 'state.json'), {miner: first.parser.miner!, nextIncident: 7})
+    const state = await loadLiveState(join(dir, 'state.json'))
+    expect(state?.nextIncident).toBe(7)
+    const second = new LiveEngine({model: await loadBundle(join(dir, 'model')), miner: state!.miner})
+    second.ingest(lines([novel.replace('blk_1', 'blk_9')]))
+    second.finish()
+    expect(second.parser.templates.metas.map((m) => m.id)).toEqual([id])
+    expect(await loadLiveState(join(dir, 'absent.json'))).toBeUndefined()
+  })
+
+  it('a full queue refuses lines and counts them; room() waits for the engine to take', async () => {
+    const q = new LineQueue(4)
+    const line = {text: 'x', source: 's', arrivedAt: 0}
+    const pushed = Array.from({length: 6}, () => q.push(line))
+    expect(pushed).toEqual([true, true, true, true, false, false])
+    expect(q.dropped).toBe(2)
+    let roomy = false
+    const waiting = q.room().then(() => (roomy = true))
+    await Promise.resolve()
+    expect(roomy).toBe(false)
+    expect((await q.take(3)).length).toBe(3)
+    await waiting
+    expect(roomy).toBe(true)
+    q.close()
+    expect((await q.take(10)).length).toBe(1)
+    expect(await q.take(10)).toEqual([])
+  })
+})
