@@ -2,7 +2,7 @@ import type {DryRunReport, IncidentSummaryRecord, JudgeTotals, SummariesDocument
 import type {Incident} from '../core/results.js'
 import {int, ms, pct, visible} from './format.js'
 import {out, severityColor} from './style.js'
-import {table} from './table.js'
+import {fitLine, table, terminalWidth} from './table.js'
 
 /**
  * Terminal rendering of incident summaries (`flare summarize`, `flare detect --summarize`).
@@ -11,8 +11,8 @@ import {table} from './table.js'
 
 const PRIORITY_LABEL: Record<string, string> = {immediate: 'immediate', short_term: 'short-term', long_term: 'long-term'}
 
-/** Width to wrap prose to: the terminal's, kept between 60 and 120 columns; 100 when piped. */
-export function textWidth(columns = process.stdout.columns): number {
+/** Width to wrap prose to: the terminal's (or $COLUMNS), kept between 60 and 120 columns; 100 when piped. */
+export function textWidth(columns = terminalWidth()): number {
   return Math.max(60, Math.min(120, columns || 100))
 }
 
@@ -59,8 +59,8 @@ export const ENABLE_CLAUDE_HINT = 'set ANTHROPIC_API_KEY to have Claude write th
 
 /** The header line above the blocks. */
 export function renderHeader(source: string, label: string, incidents: number, autoOffline: boolean): string {
-  const lines = [`${out.bold('Flare summaries')} ${out.dim('·')} ${source} ${out.dim('·')} ${int(incidents)} incident${incidents === 1 ? '' : 's'} ${out.dim('·')} ${out.cyan(label)}`]
-  if (autoOffline) lines.push(out.dim(`→ ${ENABLE_CLAUDE_HINT}`))
+  const lines = [fitLine([out.bold('Flare summaries'), source, `${int(incidents)} incident${incidents === 1 ? '' : 's'}`, out.cyan(label)], textWidth())]
+  if (autoOffline) lines.push(out.dim(wrap(`→ ${ENABLE_CLAUDE_HINT}`, textWidth(), '  ').slice(2)))
   return lines.join('\n')
 }
 
@@ -126,7 +126,7 @@ function renderJudgement(judge: NonNullable<IncidentSummaryRecord['judge']>): st
     : judge.error
       ? ` · ${out.yellow(`judge: ${judge.error}`)}`
       : ''
-  return `  ${out.dim('Eval:')} ${parts.join(out.dim(', '))}${scores}`
+  return wrap(`${out.dim('Eval:')} ${parts.join(out.dim(', '))}${scores}`, textWidth(), '  ')
 }
 
 /** Strip ANSI codes to measure what the terminal shows. */
@@ -189,7 +189,7 @@ export function renderJudgeTotals(judge: JudgeTotals): string {
     judge.cost_usd === null ? (judge.model ? 'unknown' : '—') : money(judge.cost_usd),
   ])
   const lines = [tab.toString()]
-  if (judge.llm_judge_skipped) lines.push(out.dim(`no LLM judge: ${judge.llm_judge_skipped.replace('(pass an eval provider for LLM scores)', '(LLM scores need a remote writer, e.g. with ANTHROPIC_API_KEY set)')}`))
+  if (judge.llm_judge_skipped) lines.push(out.dim(wrap(`no LLM judge: ${judge.llm_judge_skipped.replace('(pass an eval provider for LLM scores)', '(LLM scores need a remote writer, e.g. with ANTHROPIC_API_KEY set)')}`, textWidth())))
   return lines.join('\n')
 }
 

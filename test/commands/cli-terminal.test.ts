@@ -1,3 +1,6 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import stringWidth from 'string-width'
 import {describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
@@ -61,5 +64,19 @@ describe('flare in a real terminal', () => {
     for (const name of ['--llm-base-url', '--llm-model', '--llm-provider', 'FLARE_OPENAI_BASE_URL', 'FLARE_MODEL', 'FLARE_PROVIDER']) expect(r.stdout).toContain(name)
     const summarize = await runCli(['summarize', '--help'])
     for (const name of ['--llm-base-url', '--llm-model', '--llm-provider', '--llm-timeout']) expect(summarize.stdout).toContain(name)
+  })
+})
+
+describe('summarize in a real terminal', () => {
+  it('the summary and eval tables fit 80 columns', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'flare-width-'))
+    const results = path.join(dir, 'results.json')
+    const detected = await runCli([...sample, '-o', results])
+    expect(detected.code, detected.stderr).toBe(0)
+    const r = await runCli(['summarize', '-i', results, '--eval'], {env: {COLUMNS: '80'}})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('INC-001')
+    expect(r.stdout).toMatch(/checks\s/)
+    expect(widest(r.stdout)).toBeLessThanOrEqual(80)
   })
 })

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {createServer, request, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -14,7 +15,7 @@ import type {Run} from '../../src/tracking/types.js'
 import {trackDetection} from '../../src/ui/detect-tracking.js'
 import {TRACKING_OFF_LINE} from '../../src/ui/mlflow-flags.js'
 import {repoRoot, runCli} from '../helpers/cli.js'
-import {freePort} from '../helpers/mlflow-server.js'
+import {freePort, mlflowBinary} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 import {pngInfo} from '../tracking/png.js'
 import {detectorFeatures} from '../../src/core/detect/registry.js'
@@ -217,6 +218,22 @@ describe.skipIf(!mlflowAvailable)('flare detect with MLflow tracking (real serve
     expect(version.run_id).toBe(run.info.run_id)
     const linked = await client.getLoggedModel(doc.mlflow.model_id)
     expect(JSON.parse(linked.info.tags.find((t) => t.key === 'mlflow.modelVersions')!.value).map((v: {name: string; version: unknown}) => ({name: v.name, version: String(v.version)}))).toEqual([{name: registered, version: '1'}])
+    // MLflow's own Python client, as a user of the UI or the SDK would look
+    const python = path.join(path.dirname(mlflowBinary()!), 'python')
+    const script = [
+      'import json, sys, mlflow',
+      'from mlflow import MlflowClient',
+      'mlflow.set_tracking_uri(sys.argv[1])',
+      'c = MlflowClient()',
+      'exp = c.get_experiment_by_name(sys.argv[2])',
+      'models = mlflow.search_logged_models(experiment_ids=[exp.experiment_id], output_format="list")',
+      'run = c.get_run(sys.argv[3])',
+      'print(json.dumps({"models": [m.model_id for m in models], "source_run": [m.source_run_id for m in models], "user": run.info.user_id, "kind": exp.tags.get("mlflow.experimentKind"), "run_outputs": [o.model_id for o in (run.outputs.model_outputs if run.outputs else [])]}))',
+    ].join('\n')
+    const judged = spawnSync(python, ['-c', script, server.uri, mlExperiment, doc.mlflow.run_id], {encoding: 'utf8', timeout: 120_000})
+    expect(judged.status, judged.stderr).toBe(0)
+    expect(JSON.parse(judged.stdout.trim().split('\n').pop()!)).toEqual({models: [doc.mlflow.model_id], source_run: [doc.mlflow.run_id], user: run.info.user_id, kind: 'custom_model_development', run_outputs: [doc.mlflow.model_id]})
+
     // and scoring with the registered version still works from the LoggedModel's folder
     const scored = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--model', `models:/${registered}/1`, '--no-track', '--json'], {env: {MLFLOW_TRACKING_URI: server.uri}})
     expect(scored.code, scored.stderr).toBe(0)

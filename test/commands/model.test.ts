@@ -1,6 +1,7 @@
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import stringWidth from 'string-width'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {FlareError} from '../../src/core/errors.js'
 import {expandGrid, readGridFile} from '../../src/core/sweep.js'
@@ -174,6 +175,30 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     // pca on presence + counts: varianceRatio 0.9 (pca-3, F1 1.0) beats 0.95 (pca-4, 0.88) here
     expect(table.stdout).toMatch(/│ run\s+│\s+[0-9a-f]{8} │\s+★ [0-9a-f]{8} │/)
     expect(table.stdout).toMatch(/best by f1: pca-3/)
+
+    // in a real terminal every table fits: side by side when it can, one run per row when it cannot
+    const widest = (text: string) => Math.max(...text.split('\n').map((l) => stringWidth(l)))
+    for (const columns of ['80', '100']) {
+      const compare = await runCli(['model', 'compare', '--experiment', experiment, '-n', '10'], {env: {...env, COLUMNS: columns}})
+      expect(compare.code, compare.stderr).toBe(0)
+      expect(widest(compare.stdout)).toBeLessThanOrEqual(Number(columns))
+      expect(compare.stdout).toContain(sweep.best.run_id.slice(0, 8))
+      const list = await runCli(['model', 'list', '--name', model], {env: {...env, COLUMNS: columns}})
+      expect(list.code, list.stderr).toBe(0)
+      expect(widest(list.stdout)).toBeLessThanOrEqual(Number(columns))
+    }
+    const unknown = await runCli(['model', 'compare', '--experiment', experiment, '--metric', 'nope'], {env})
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no compared run has a metric "nope"')
+  })
+
+  it('a sweep run from the CLI fits an 80-column terminal and says how ties were broken', async () => {
+    const r = await runCli(['model', 'sweep', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '--detectors', 'pca,invariants-mining', '--features', 'counts,counts+extras', '--experiment', uniqueName('flare-sweep-cli')], {env: {...env, COLUMNS: '80'}})
+    expect(r.code, r.stderr).toBe(0)
+    expect(Math.max(...r.stdout.split('\n').map((l) => stringWidth(l)))).toBeLessThanOrEqual(80)
+    // the feature sets are a dimension: invariants-mining twice (ensemble-free), pca twice
+    expect(r.stdout.match(/counts\+extras/g)?.length ?? 0).toBeGreaterThanOrEqual(2)
+    expect(r.stdout).toMatch(/tied at the top: ties go to the higher precision/)
   })
 
   it('a bad --grid key is named; a server that is down fails with exit 4 and how to start MLflow', async () => {
