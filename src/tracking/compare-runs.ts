@@ -66,10 +66,10 @@ export async function compareRecentRuns(client: MlflowClient, options: CompareOp
       // the sweep ranked its children with its own tie rule; the comparison shows the same winner
       const parent = sweepId === latest.info.run_id ? latest : await client.getRun(sweepId)
       if (tag(parent, 'flare.best_metric') === options.metric) sweepBest = tag(parent, 'flare.best_run_id')
-      scope = `the sweep ${latest.info.run_name && !tag(latest, 'mlflow.parentRunId') ? latest.info.run_name : sweepId.slice(0, 8)} (its children; --all for every run)`
+      scope = `the sweep ${latest.info.run_name && !tag(latest, 'mlflow.parentRunId') ? latest.info.run_name : sweepId.slice(0, 8)}`
     } else if (dataset) {
       filter = `tags.dataset = '${dataset.replaceAll("'", "\\'")}'`
-      scope = `runs on ${dataset} (--all for every dataset)`
+      scope = `the runs on ${dataset}`
     }
   }
   const fetched = await client.searchAllRuns({experimentIds: ids, orderBy, filter, maxResults: Math.min(1000, options.n * 3)}, options.n * 3)

@@ -2,6 +2,7 @@ import {Command} from '@oclif/core'
 import {FlareError} from '../core/errors.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {visible} from './format.js'
+import {softWrap, terminalWidth} from './table.js'
 import {colorEnabled, err} from './style.js'
 
 /**
@@ -22,7 +23,10 @@ export abstract class FlareCommand extends Command {
    * raw control character from a log (only Flare's own colours, when colour is on).
    */
   override log(message = '', ...args: unknown[]): void {
-    super.log(visible(scrubText(message, configuredSecrets()), colorEnabled(process.stdout)), ...args)
+    const text = visible(scrubText(message, configuredSecrets()), colorEnabled(process.stdout))
+    // every line fits the terminal (or $COLUMNS): long status lines wrap at spaces, tables already fit
+    const width = terminalWidth()
+    super.log(width === undefined ? text : text.split('\n').map((line) => softWrap(line, width)).join('\n'), ...args)
   }
 
   /** `--json` was asked for (checked on argv too: a flag error happens before parsing ends). */

@@ -165,3 +165,26 @@ export function fitLine(parts: string[], width = terminalWidth()): string {
   lines.push(line)
   return lines.join('\n')
 }
+
+/**
+ * A line longer than `width` broken at spaces, continuation lines indented by two; a word longer
+ * than the width (a URL) stays whole. Lines that fit are returned as they are.
+ */
+export function softWrap(line: string, width: number): string {
+  if (stringWidth(line) <= width) return line
+  const lead = /^\s*/.exec(line)![0]
+  const words = line.slice(lead.length).split(' ')
+  const lines: string[] = []
+  let current = lead
+  for (const word of words) {
+    const candidate = current.trim() === '' ? current + word : `${current} ${word}`
+    if (stringWidth(candidate) > width && current.trim() !== '') {
+      lines.push(current)
+      current = `${lead}  ${word}`
+    } else {
+      current = candidate
+    }
+  }
+  lines.push(current)
+  return lines.join('\n')
+}

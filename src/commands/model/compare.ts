@@ -5,7 +5,7 @@ import {requireMlflowClient} from '../../tracking/env-client.js'
 import {FlareCommand} from '../../ui/flare-command.js'
 import {truncate} from '../../ui/format.js'
 import {out} from '../../ui/style.js'
-import {FitTable, table, terminalWidth} from '../../ui/table.js'
+import {FitTable, fitLine, table, terminalWidth} from '../../ui/table.js'
 
 export default class ModelCompare extends FlareCommand {
   static override description = 'Compare recent runs of an experiment side by side: the params that differ, their metrics, the best highlighted'
@@ -34,7 +34,7 @@ export default class ModelCompare extends FlareCommand {
   }
 
   private render(result: CompareResult): void {
-    this.log(`${out.bold(result.experiment)} ${out.dim(`· ${result.runs.length} run${result.runs.length === 1 ? '' : 's'} of ${result.scope} · best by ${result.metric}`)}`)
+    this.log(fitLine([out.bold(result.experiment), out.dim(`${result.runs.length} run${result.runs.length === 1 ? '' : 's'} of ${result.scope}`), out.dim(`best by ${result.metric}`), ...(result.scope.startsWith('the sweep') || result.scope.startsWith('the runs on') ? [out.dim('--all for every run')] : [])]))
     if (result.runs.length === 0) {
       this.log(out.dim('No runs yet: flare detect logs one when MLFLOW_TRACKING_URI is set.'))
       return

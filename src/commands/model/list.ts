@@ -3,7 +3,7 @@ import {requireMlflowClient} from '../../tracking/env-client.js'
 import {listModelVersions, type ListedVersion} from '../../tracking/model-versions.js'
 import {FlareCommand} from '../../ui/flare-command.js'
 import {out} from '../../ui/style.js'
-import {table} from '../../ui/table.js'
+import {fitLine, table} from '../../ui/table.js'
 
 export default class ModelList extends FlareCommand {
   static override description = 'List the versions of a registered model: aliases, stage, source run and its precision/recall/F1'
@@ -26,7 +26,7 @@ export default class ModelList extends FlareCommand {
   }
 
   private render(name: string, versions: ListedVersion[], uri: string): void {
-    this.log(`${out.bold(name)} ${out.dim(`· ${versions.length} version${versions.length === 1 ? '' : 's'} · ${uri}`)}`)
+    this.log(fitLine([out.bold(name), out.dim(`${versions.length} version${versions.length === 1 ? '' : 's'}`), out.dim(uri)]))
     if (versions.length === 0) {
       this.log(out.dim('No versions yet: register one with flare model sweep --promote or flare detect --register ' + name))
       return

@@ -11,6 +11,7 @@ import {FlareCommand} from '../../ui/flare-command.js'
 import {int, ms} from '../../ui/format.js'
 import {Progress} from '../../ui/progress.js'
 import {err, out} from '../../ui/style.js'
+import {textWidth, wrap} from '../../ui/summaries.js'
 import {fitLine, table} from '../../ui/table.js'
 import {printWarning} from '../../ui/warnings.js'
 
@@ -107,17 +108,17 @@ export default class ModelSweep extends FlareCommand {
     const variedFeatures = new Set(report.children.map((r) => `${r.features} ${r.transform}`)).size > 1
     const head = ['#', 'detector', 'params', ...(variedFeatures ? ['features'] : []), 'precision', 'recall', 'F1', 'anomalies', 'fit', 'run']
     const f = variedFeatures ? 1 : 0
-    const t = table(head, {colAligns: ['right', 'left', 'left', ...(variedFeatures ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'left'], wrap: [2, 3, 8 + f], drop: [7 + f, 6 + f, 8 + f, 0]})
+    const t = table(head, {colAligns: ['right', 'left', 'left', ...(variedFeatures ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'left'], wrap: [...(variedFeatures ? [3] : []), 8 + f, 2], drop: [7 + f, 6 + f, 8 + f, 0]})
     for (const r of report.children) {
       const best = r.rank === 1
       const mark = (s: string): string => (best ? out.green.bold(s) : s)
       const params = Object.entries(r.params).map(([k, v]) => `${k}=${v === null ? 'default' : String(v)}`).join(' ') || out.dim('defaults')
-      t.push([mark(best ? `★ ${r.rank}` : String(r.rank)), mark(r.detector), params, ...(variedFeatures ? [`${r.features} ${out.dim(r.transform)}`] : []), mark(r.precision.toFixed(3)), mark(r.recall.toFixed(3)), mark(r.f1.toFixed(3)), int(r.anomalies), ms(r.fit_ms), r.run_id ? r.run_id.slice(0, 8) : out.dim('not logged')])
+      t.push([mark(best ? `★ ${r.rank}` : String(r.rank)), mark(r.detector), params, ...(variedFeatures ? [`${r.features.replaceAll('+', ' + ')} ${out.dim(r.transform)}`] : []), mark(r.precision.toFixed(3)), mark(r.recall.toFixed(3)), mark(r.f1.toFixed(3)), int(r.anomalies), ms(r.fit_ms), r.run_id ? r.run_id.slice(0, 8) : out.dim('not logged')])
     }
     this.log(t.toString())
     const b = report.best
     const second = report.children[1]
-    if (second && second[report.metric] === b[report.metric]) this.log(out.dim(`${report.metric} tied at the top: ${report.tie_rule}`))
+    if (second && second[report.metric] === b[report.metric]) this.log(out.dim(wrap(`${report.metric} tied at the top: ${report.tie_rule}`, textWidth())))
     this.log(`${out.green('★')} best: ${out.bold(b.detector)} ${out.dim(JSON.stringify(b.params))} ${report.metric} ${out.bold(String(b[report.metric].toFixed(3)))}${b.run_id ? out.dim(` (run ${b.run_id})`) : ''}`)
     if (report.url) this.log(`${out.green('✔')} logged to MLflow: ${out.bold(report.url)}`)
     if (report.promoted) {
