@@ -4,6 +4,7 @@
 // same re-keying. Timestamps are left as they are (each copy replays the same two days), which
 // does not matter for block sessions. Files are cached in .bench/ and rebuilt only when missing.
 import fs from 'node:fs'
+import path from 'node:path'
 import {benchOut, DATASETS} from './paths.mjs'
 
 const BLK = /blk_(-?\d+)/g
@@ -14,10 +15,12 @@ function writeAll(fd, text) {
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
 }
 
-export function buildScaledHdfs(copies = 50) {
+/** `dir`: where the files go (default .bench/; bench/scale.mjs keeps them in the temp dir). */
+export function buildScaledHdfs(copies = 50, dir) {
   if (copies < 1 || copies > 100) throw new RangeError('copies must be 1..100 (two re-key digits)')
-  const log = benchOut(`HDFS_2percent_x${copies}.log`)
-  const labels = benchOut(`HDFS_2percent_x${copies}_anomaly_label.csv`)
+  const out = (name) => (dir ? (fs.mkdirSync(dir, {recursive: true}), path.join(dir, name)) : benchOut(name))
+  const log = out(`HDFS_2percent_x${copies}.log`)
+  const labels = out(`HDFS_2percent_x${copies}_anomaly_label.csv`)
   const srcLog = `${DATASETS}/hdfs/HDFS_2percent.log`
   const srcLabels = `${DATASETS}/hdfs/HDFS_2percent_anomaly_label.csv`
   const expected = fs.statSync(srcLog).size * copies

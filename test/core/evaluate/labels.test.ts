@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {FlareError} from '../../../src/core/errors.js'
+import {SimpleCsvLines} from '../../../src/core/evaluate/label-rows.js'
 import {readLabels} from '../../../src/core/evaluate/labels.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-labels-'))
@@ -40,5 +41,70 @@ describe('label files', () => {
   it('refuses a row with fewer columns than the header', async () => {
     const error = await failure(file('short.csv', 'BlockId,Label,Note\nb1,Normal\n'))
     expect(error.message).toMatch(/line 2: expected 3 columns/)
+  })
+})
+
+describe('the plain-file reader', () => {
+  // Seeded (mulberry32), so a failing case is the same on every run.
+  let seed = 19
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!
+  const pieces = ['blk_1', 'blk_-2', 'b3', ' b4 ', 'Normal', 'Anomaly', ' 1', '0 ', 'TRUE', 'maybe', '', ' ', '"q"', '"a,b"', 'x\ty', 'é', '\uFEFFz', 'Label', 'BlockId']
+  const endings = ['\n', '\r\n', '\n\n', '\r', '']
+
+  async function outcome(p: string, fast: boolean): Promise<unknown> {
+    return readLabels(p, {fast}).then(
+      (set) => ({labels: [...set.labels], idColumn: set.idColumn, anomalies: set.anomalies}),
+      (e: unknown) => ({error: e instanceof FlareError ? e.message : String(e)}),
+    )
+  }
+
+  it('reads every file as csv-parse does: the same labels or the same error', async () => {
+    const texts = [
+      'BlockId,Label\nb1,Normal\n\nb2,Anomaly',
+      '\uFEFFBlockId,Label\r\nb1,Normal\r\n\r\nb2,Anomaly\r\n',
+      'BlockId , Label \n b1 , anomaly \n',
+      'BlockId,Label\nb1,Normal\r\nb2,Anomaly\n',
+      'BlockId,Label\n   \nb1,Normal\n',
+      'BlockId,Label\n,\nb1,Normal\n',
+      'BlockId,Note,Label\nb1,,Normal\nb2,x,1\n',
+    ]
+    for (let n = 0; n < 150; n++) {
+      const header = random() < 0.8 ? 'BlockId,Label' : `${pick(pieces)},${pick(pieces)}`
+      const rows = Array.from({length: 1 + Math.floor(random() * 6)}, () => Array.from({length: random() < 0.85 ? 2 : 1 + Math.floor(random() * 3)}, () => (random() < 0.7 ? pick(['b1', 'b2', 'blk_7', ' b8']) : pick(pieces))).join(','))
+      const ending = random() < 0.7 ? '\n' : pick(endings)
+      texts.push([header, ...rows].join(ending) + (random() < 0.5 ? ending : ''))
+    }
+    for (const [i, text] of texts.entries()) {
+      const p = file(`diff-${i}.csv`, text)
+      if (text.length === 0) continue
+      expect(await outcome(p, true), JSON.stringify(text)).toEqual(await outcome(p, false))
+    }
+  })
+
+  it('splits the same records whatever the reads cut through (rows, CRLF, the BOM)', () => {
+    const text = '\uFEFFBlockId,Label\r\n' + Array.from({length: 500}, (_, i) => `blk_${i - 250} , ${i % 7 === 0 ? 'Anomaly' : 'Normal'}`).join('\r\n') + '\r\n'
+    const bytes = Buffer.from(text)
+    const split = (size: number): Array<[string[], number]> => {
+      const lines = new SimpleCsvLines()
+      const out: Array<[string[], number]> = []
+      const take = (record: string[], line: number) => void out.push([record, line])
+      for (let at = 0; at < bytes.length; at += size) {
+        const chunk = Buffer.from(bytes.subarray(at, at + size))
+        expect(lines.push(chunk, chunk.length, take)).toBe(true)
+      }
+      expect(lines.end(take)).toBe(true)
+      return out
+    }
+    const whole = split(bytes.length)
+    expect(whole).toHaveLength(501)
+    expect(whole[0]).toEqual([['BlockId', 'Label'], 1])
+    expect(whole[8]).toEqual([['blk_-243', 'Anomaly'], 9])
+    for (const size of [1, 2, 7, 64, 1000]) expect(split(size)).toEqual(whole)
   })
 })

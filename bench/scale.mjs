@@ -1,0 +1,48 @@
+// `flare detect` at scale: HDFS_2percent repeated ×50 (11.1M lines, 1.6 GB) and ×100, block ids
+// re-keyed per copy (bench/lib/scale.mjs), built once in the temp dir (never in the repo). Runs the
+// built CLI with the labels and prints wall time, CPU time (user+sys: the machine is shared, so
+// wall alone says little), peak RSS and F1. Asserts nothing.
+//
+//   npm run build && node bench/scale.mjs [--copies 50,100] [--dir /tmp/flare-scale] [--extra "--jobs 1"]
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {machine, rssMethod, runMeasured} from './lib/measure.mjs'
+import {CLI, datasetsPresent, requireBuild, ROOT} from './lib/paths.mjs'
+import {buildScaledHdfs} from './lib/scale.mjs'
+
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const COPIES = opt('--copies', '50').split(',').map(Number)
+const DIR = opt('--dir', path.join(os.tmpdir(), 'flare-scale'))
+const EXTRA = (opt('--extra', '') ?? '').split(' ').filter(Boolean)
+
+requireBuild()
+if (!datasetsPresent()) {
+  console.log('skipped: HDFS_2percent.log is absent (see bench/README.md for the datasets)')
+  process.exit(0)
+}
+console.log(`machine: ${machine()}; peak RSS by ${rssMethod()}`)
+for (const copies of COPIES) {
+  const {log, labels} = buildScaledHdfs(copies, DIR)
+  const outFile = path.join(DIR, `detect-x${copies}.json`)
+  const argv = [CLI, 'detect', '-i', log, '--labels', labels, '--json', ...EXTRA]
+  const run = await runMeasured(process.execPath, argv, {cwd: ROOT, stdoutFile: outFile})
+  if (run.code !== 0) {
+    console.log(`×${copies}: exit ${run.code}${run.signal ? ` (${run.signal})` : ''}\n${run.stderr.slice(-2000)}`)
+    continue
+  }
+  const results = JSON.parse(fs.readFileSync(outFile, 'utf8'))
+  const {summary, evaluation} = results
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`
+  console.log([
+    `×${copies}: ${summary.lines.toLocaleString('en-US')} lines, ${summary.sessions.toLocaleString('en-US')} sessions, ${summary.templates} templates`,
+    `wall ${s(run.wallMs)}`,
+    `cpu ${run.cpuMs === undefined ? '?' : s(run.cpuMs)}`,
+    `peak RSS ${(run.peakRssKb / 1024).toFixed(0)} MB`,
+    `F1 ${evaluation?.f1?.toFixed(3) ?? '-'} (P ${evaluation?.precision?.toFixed(3)}, R ${evaluation?.recall?.toFixed(3)})`,
+  ].join(' · '))
+}
