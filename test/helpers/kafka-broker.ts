@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
+import {Kafka, logLevel} from 'kafkajs'
 import {freePort} from './mlflow-server.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -83,15 +84,27 @@ export async function launchKafka(options: {startTimeoutMs?: number} = {}): Prom
   return {bootstrap, dir, logFile, ready, stop: () => stopBroker(child, dir)}
 }
 
-/** Waits for a broker launched elsewhere (the global setup): it logs "Kafka Server started" once it serves. */
+/** Waits for a broker launched elsewhere (the global setup): its port accepts and it answers metadata. */
 export async function waitForKafka(port: number, options: {timeoutMs: number; logFile: string; hasExited?: () => boolean}): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
   while (Date.now() < deadline) {
     if (options.hasExited?.()) throw new Error(`kafka exited before it was ready:\n${tail(options.logFile)}`)
-    if (/Kafka Server started/.test(readFileSync(options.logFile, 'utf8')) && (await accepts(port))) return
+    if ((await accepts(port)) && (await answers(port))) return
     await sleep(250)
   }
   throw new Error(`kafka on port ${port} not ready within ${options.timeoutMs} ms:\n${tail(options.logFile)}`)
+}
+
+async function answers(port: number): Promise<boolean> {
+  const admin = new Kafka({clientId: 'flare-test-ready', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: {retries: 0}}).admin()
+  try {
+    await admin.connect()
+    return (await admin.describeCluster()).brokers.length > 0
+  } catch {
+    return false
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -101,7 +101,7 @@ export class KafkaSource implements LineSource {
     return {lines: this.lines, rejected: 0, dropped: 0, notes: this.notes.slice(-5)}
   }
 
-  private async onBatch({batch, heartbeat, isRunning, isStale}: EachBatchPayload): Promise<void> {
+  private async onBatch({batch, heartbeat, isRunning, isStale, resolveOffset}: EachBatchPayload): Promise<void> {
     const sink = this.sink!
     const source = `kafka:${batch.topic}/${batch.partition}`
     let i = 0
@@ -113,6 +113,8 @@ export class KafkaSource implements LineSource {
       this.seen.set(batch.partition, offset + 1)
       // A line the queue refused (it closed: shutdown) stays unacked, so it is read again later.
       if (!sink.push({text: message.value?.toString('utf8') ?? '', source, arrivedAt: Date.now(), ack})) return
+      // Moves kafkajs's fetch position on (nothing is committed by it: autoCommit is off).
+      resolveOffset(message.offset)
       this.lines++
       this.sinceHandOver++
     }

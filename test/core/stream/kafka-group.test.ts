@@ -1,0 +1,204 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {Kafka, logLevel} from 'kafkajs'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {runCli, repoRoot} from '../../helpers/cli.js'
+import {waitForKafka} from '../../helpers/kafka-broker.js'
+
+const bootstrap = inject('kafkaBootstrap')
+const skipReason = inject('kafkaMissing') ?? (bootstrap ? undefined : 'Kafka tests skipped: no broker was started for this run (FLARE_KAFKA_TESTS=off or a filtered run).')
+const LOG = 'data/hdfs_sample.log'
+const PARTITIONS = 6
+/** Group joins, rebalances and a dead member's session timeout (6 s) on a loaded 2-core machine. */
+const GROUP_TIMEOUT = 300_000
+
+interface Scored {
+  id: string
+  anomalous: boolean
+  events: number
+  pid: number
+}
+
+let dir: string
+let kafka: Kafka
+let batchFlagged: string[]
+let batchSessions: number
+
+beforeAll(async () => {
+  if (!bootstrap) return
+  dir = await mkdtemp(join(tmpdir(), 'flare-kafka-'))
+  await waitForKafka(Number(bootstrap.split(':')[1]), {timeoutMs: 150_000, logFile: inject('kafkaLogFile')!})
+  kafka = new Kafka({clientId: 'flare-test', brokers: [bootstrap], logLevel: logLevel.NOTHING})
+  const fit = await runCli(['detect', '-i', LOG, '--save-model', join(dir, 'model'), '--no-track'])
+  expect(fit.code, fit.stderr).toBe(0)
+  const batch = await runCli(['detect', '-i', LOG, '--model', join(dir, 'model'), '--json', '--no-track'])
+  expect(batch.code, batch.stderr).toBe(0)
+  const anomalies = JSON.parse(batch.stdout).anomalies as Array<{session_id: string; is_anomaly: boolean}>
+  batchFlagged = anomalies.filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
+  batchSessions = anomalies.length
+  expect(batchFlagged.length).toBeGreaterThan(0)
+}, 240_000)
+
+afterAll(async () => {
+  if (dir) await rm(dir, {recursive: true, force: true})
+})
+
+/** A fresh 6-partition topic, the sample log replayed into it by `flare replay --to kafka://…`. */
+async function loadedTopic(name: string): Promise<{topic: string; ends: Map<number, number>}> {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({topics: [{topic: name, numPartitions: PARTITIONS, replicationFactor: 1}], waitForLeaders: true})
+  const r = await runCli(['replay', '-i', LOG, '--max', '--to', `kafka://${bootstrap}/${name}`])
+  expect(r.code, r.stderr).toBe(0)
+  const ends = new Map((await admin.fetchTopicOffsets(name)).map((p) => [p.partition, Number(p.offset)]))
+  await admin.disconnect()
+  return {topic: name, ends}
+}
+
+function startInstance(topic: string, group: string, out: string): ChildProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'test/helpers/kafka-instance.mjs'), bootstrap!, topic, group, join(dir, 'model'), out], {stdio: ['ignore', 'ignore', 'pipe']})
+  child.stderr!.on('data', () => {})
+  return child
+}
+
+function status(out: string): {partitions: number[]; positions: Record<string, number>; lines: number} | undefined {
+  return existsSync(out + '.status') ? JSON.parse(readFileSync(out + '.status', 'utf8')) : undefined
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(200)
+  }
+}
+
+/** Every partition read to its end by some instance. */
+function readAll(outs: string[], ends: Map<number, number>): boolean {
+  const seen = new Map<number, number>()
+  for (const out of outs) for (const [p, o] of Object.entries(status(out)?.positions ?? {})) seen.set(Number(p), Math.max(seen.get(Number(p)) ?? 0, o))
+  return [...ends].every(([p, end]) => end === 0 || seen.get(p) === end)
+}
+
+async function stop(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return
+      const exited = new Promise((resolve) => c.once('exit', resolve))
+      c.kill('SIGTERM')
+      await exited
+    }),
+  )
+}
+
+/** Block id → lines naming it in the sample (no line names two blocks): a session's events. */
+function linesPerBlock(): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const line of readFileSync(join(repoRoot, LOG), 'utf8').trim().split('\n')) {
+    const block = /blk_-?\d+/.exec(line)?.[0]
+    if (block) counts.set(block, (counts.get(block) ?? 0) + 1)
+  }
+  return counts
+}
+
+function scoredIn(outs: string[]): Scored[] {
+  return outs.flatMap((out) => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Scored) : []))
+}
+
+/** Runs N instances in one group; the data is produced once they all own partitions (no rebalance mid-stream). */
+async function runGroup(n: number, name: string): Promise<Scored[]> {
+  const group = `${name}-group`
+  const outs = Array.from({length: n}, (_, i) => join(dir, `${name}-${i}.jsonl`))
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({topics: [{topic: name, numPartitions: PARTITIONS, replicationFactor: 1}], waitForLeaders: true})
+  await admin.disconnect()
+  const children = outs.map((out) => startInstance(name, group, out))
+  try {
+    await until(`${n} instances to share the ${PARTITIONS} partitions`, () => outs.reduce((k, out) => k + (status(out)?.partitions.length ?? 0), 0) === PARTITIONS && outs.every((o) => (status(o)?.partitions.length ?? 0) > 0))
+    const r = await runCli(['replay', '-i', LOG, '--max', '--to', `kafka://${bootstrap}/${name}`])
+    expect(r.code, r.stderr).toBe(0)
+    const admin2 = kafka.admin()
+    await admin2.connect()
+    const ends = new Map((await admin2.fetchTopicOffsets(name)).map((p) => [p.partition, Number(p.offset)]))
+    await admin2.disconnect()
+    await until('every partition read', () => readAll(outs, ends))
+  } finally {
+    await stop(children)
+  }
+  return scoredIn(outs)
+}
+
+describe.skipIf(skipReason !== undefined)(`collect from Kafka in a consumer group${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('replay --to kafka:// keys records by session: every block lands in exactly one partition', async () => {
+    const {topic, ends} = await loadedTopic('keys')
+    expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(readFileSync(join(repoRoot, LOG), 'utf8').trim().split('\n').length)
+    expect([...ends.values()].filter((n) => n > 0).length).toBeGreaterThan(1)
+    const consumer = kafka.consumer({groupId: 'keys-check'})
+    await consumer.connect()
+    await consumer.subscribe({topic, fromBeginning: true})
+    const partitionsOf = new Map<string, Set<number>>()
+    let got = 0
+    const total = [...ends.values()].reduce((a, b) => a + b, 0)
+    await consumer.run({
+      eachMessage: async ({partition, message}) => {
+        got++
+        const block = /blk_-?\d+/.exec(message.value!.toString())?.[0]
+        if (block) (partitionsOf.get(block) ?? partitionsOf.set(block, new Set()).get(block)!).add(partition)
+      },
+    })
+    await until('the keyed topic read back', () => got === total)
+    await consumer.disconnect()
+    // A line naming two blocks is keyed by the first; the sessions are the blocks, each in one partition.
+    const spread = [...partitionsOf.values()].filter((s) => s.size > 1).length
+    expect(spread / partitionsOf.size).toBeLessThan(0.01)
+  }, GROUP_TIMEOUT)
+
+  it('one instance flags what batch detect flags with the same model', async () => {
+    const single = await runGroup(1, 'one')
+    expect(new Set(single.map((s) => s.id)).size).toBe(single.length)
+    expect(single.length).toBe(batchSessions)
+    expect(new Map(single.map((s) => [s.id, s.events]))).toEqual(linesPerBlock())
+    expect(single.filter((s) => s.anomalous).map((s) => s.id).sort()).toEqual(batchFlagged)
+  }, GROUP_TIMEOUT)
+
+  it('three instances split the partitions: the union of what they flag is the single-instance and the batch result', async () => {
+    const scored = await runGroup(3, 'three')
+    expect(new Set(scored.map((s) => s.pid)).size).toBe(3)
+    // No session scored twice, none lost.
+    expect(new Set(scored.map((s) => s.id)).size).toBe(scored.length)
+    expect(scored.length).toBe(batchSessions)
+    expect(scored.filter((s) => s.anomalous).map((s) => s.id).sort()).toEqual(batchFlagged)
+  }, GROUP_TIMEOUT)
+
+  it('an instance killed mid-stream: its partitions move, no session is lost and no line is scored twice', async () => {
+    const name = 'kill'
+    const group = `${name}-group`
+    const {topic, ends} = await loadedTopic(name)
+    const outs = [0, 1, 2].map((i) => join(dir, `${name}-${i}.jsonl`))
+    const children = outs.map((out) => startInstance(topic, group, out))
+    try {
+      await until('three instances to share the partitions', () => outs.every((o) => (status(o)?.partitions.length ?? 0) === 2))
+      // Lines already produced: the victim reads some, then dies without a word.
+      await until('the victim to read', () => (status(outs[0])?.lines ?? 0) > 0)
+      children[0].kill('SIGKILL')
+      await until('the survivors to take every partition and read it to the end', () => readAll(outs.slice(1), ends))
+    } finally {
+      await stop(children)
+    }
+    // What the victim scored before it died was committed first (at the hand-overs while the group
+    // formed); what it had open was not, so the survivors read it again. Over every instance's
+    // output each line of each session is scored exactly once: the events of a session's pieces
+    // add up to the session's events in the single-instance run.
+    const scored = scoredIn(outs)
+    const events = new Map<string, number>()
+    for (const s of scored) events.set(s.id, (events.get(s.id) ?? 0) + s.events)
+    const expected = linesPerBlock()
+    expect(events.size).toBe(expected.size)
+    for (const [id, n] of expected) expect(events.get(id), id).toBe(n)
+  }, GROUP_TIMEOUT)
+})
