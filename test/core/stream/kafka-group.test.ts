@@ -175,26 +175,64 @@ describe.skipIf(skipReason !== undefined)(`collect from Kafka in a consumer grou
     expect(scored.filter((s) => s.anomalous).map((s) => s.id).sort()).toEqual(batchFlagged)
   }, GROUP_TIMEOUT)
 
+  it('flare collect kafka://…?group= with --sink kafka://: incident events with ids, every offset committed at shutdown', async () => {
+    const {topic, ends} = await loadedTopic('cli')
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({topics: [{topic: 'cli.incidents', numPartitions: 2, replicationFactor: 1}], waitForLeaders: true})
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'collect', `kafka://${bootstrap}/${topic}?group=cli-group`, '--model', join(dir, 'model'), '--idle', '7d', '--json', '--sink', `kafka://${bootstrap}/cli.incidents`], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    // The group's member is in; the 6.6k lines take a moment to read, then a clean stop.
+    await until('collect to join its group', () => /joined group cli-group, partitions 0,1,2,3,4,5/.test(stderr))
+    await sleep(8000)
+    child.kill('SIGTERM')
+    expect(await exited, stderr).toBe(0)
+    const events = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    expect(events.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
+    const committed = await admin.fetchOffsets({groupId: 'cli-group', topics: [topic]})
+    expect(new Map(committed[0].partitions.map((p) => [p.partition, Number(p.offset)]))).toEqual(ends)
+    const consumer = kafka.consumer({groupId: 'cli-incidents-check'})
+    await consumer.connect()
+    await consumer.subscribe({topic: 'cli.incidents', fromBeginning: true})
+    const delivered: Array<{event_id: string; incident_key: string; kind: string}> = []
+    await consumer.run({eachMessage: async ({message}) => void delivered.push(JSON.parse(message.value!.toString()))})
+    await until('the incident events read back', () => delivered.length >= events.length)
+    await consumer.disconnect()
+    await admin.disconnect()
+    expect(delivered.length).toBe(events.length)
+    expect(new Set(delivered.map((e) => e.event_id)).size).toBe(delivered.length)
+    expect(delivered.filter((e) => e.kind === 'opened').length).toBe(events.filter((e) => e.kind === 'opened').length)
+  }, GROUP_TIMEOUT)
+
   it('an instance killed mid-stream: its partitions move, no session is lost and no line is scored twice', async () => {
     const name = 'kill'
-    const group = `${name}-group`
-    const {topic, ends} = await loadedTopic(name)
     const outs = [0, 1, 2].map((i) => join(dir, `${name}-${i}.jsonl`))
-    const children = outs.map((out) => startInstance(topic, group, out))
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({topics: [{topic: name, numPartitions: PARTITIONS, replicationFactor: 1}], waitForLeaders: true})
+    const children = outs.map((out) => startInstance(name, `${name}-group`, out))
     try {
-      await until('three instances to share the partitions', () => outs.every((o) => (status(o)?.partitions.length ?? 0) === 2))
-      // Lines already produced: the victim reads some, then dies without a word.
+      await until('three instances to share the partitions', () => outs.reduce((k, out) => k + (status(out)?.partitions.length ?? 0), 0) === PARTITIONS && outs.every((o) => (status(o)?.partitions.length ?? 0) > 0))
+      const r = await runCli(['replay', '-i', LOG, '--max', '--to', `kafka://${bootstrap}/${name}`])
+      expect(r.code, r.stderr).toBe(0)
+      const ends = new Map((await admin.fetchTopicOffsets(name)).map((p) => [p.partition, Number(p.offset)]))
+      // The victim reads some of its partitions, scores nothing yet (its sessions are open), and dies without a word.
       await until('the victim to read', () => (status(outs[0])?.lines ?? 0) > 0)
       children[0].kill('SIGKILL')
-      await until('the survivors to take every partition and read it to the end', () => readAll(outs.slice(1), ends))
+      await until('the survivors to take the partitions and read them to the end', () => readAll(outs.slice(1), ends), 180_000)
     } finally {
+      await admin.disconnect()
       await stop(children)
     }
-    // What the victim scored before it died was committed first (at the hand-overs while the group
-    // formed); what it had open was not, so the survivors read it again. Over every instance's
-    // output each line of each session is scored exactly once: the events of a session's pieces
-    // add up to the session's events in the single-instance run.
+    // The survivors read the victim's partitions again from the committed offsets, and scored their own open
+    // sessions before the rebalance (a session open then is scored in two parts). Over every instance's output
+    // each line of each session is scored exactly once: the events of a session's parts add up to its lines.
     const scored = scoredIn(outs)
+    expect(scoredIn(outs.slice(0, 1)).length).toBe(0)
     const events = new Map<string, number>()
     for (const s of scored) events.set(s.id, (events.get(s.id) ?? 0) + s.events)
     const expected = linesPerBlock()
