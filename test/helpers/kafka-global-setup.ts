@@ -10,7 +10,8 @@ import {kafkaMissingReason, launchKafka} from './kafka-broker.js'
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const mode = process.env.FLARE_KAFKA_TESTS
   if (mode === 'off') return undefined
-  const filters = project.vitest.config.filters ?? []
+  // The file filters of `vitest run a b`: the path-like arguments (option values are not paths here).
+  const filters = [...(project.vitest.config.filters ?? []), ...process.argv.slice(2).filter((a) => !a.startsWith('-') && /[/.]|test/.test(a))]
   if (filters.length > 0 && !filters.some((f) => /kafka/i.test(f))) return undefined
   const missing = kafkaMissingReason()
   if (missing) {
