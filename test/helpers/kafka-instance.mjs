@@ -17,7 +17,7 @@ const engine = new LiveEngine({
   idleMs: 7 * 24 * 3_600_000,
   onScored: (s) => writeSync(fd, JSON.stringify({id: s.id, anomalous: s.anomalous, events: s.events, pid: process.pid}) + '\n'),
 })
-const source = new KafkaSource({brokers: [bootstrap], topic, group}, {sessionTimeoutMs: 6000, onNote: (n) => process.stderr.write(n + '\n')})
+const source = new KafkaSource({brokers: [bootstrap], topic, group}, {sessionTimeoutMs: 15_000, onNote: (n) => process.stderr.write(n + '\n')})
 const status = () => {
   writeFileSync(out + '.tmp', JSON.stringify({partitions: source.partitions, positions: Object.fromEntries(source.positions()), lines: engine.stats().lines}))
   renameSync(out + '.tmp', out + '.status')

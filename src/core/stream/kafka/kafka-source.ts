@@ -48,7 +48,7 @@ export class KafkaSource implements LineSource {
   async start(sink: LineSink): Promise<void> {
     this.sink = sink
     const client = kafkaClient(this.spec.brokers, `flare-collect-${this.spec.group}`, (n) => this.note(n))
-    const consumer = client.consumer({groupId: this.spec.group, sessionTimeout: this.options.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1000, allowAutoTopicCreation: false})
+    const consumer = client.consumer({groupId: this.spec.group, sessionTimeout: this.options.sessionTimeoutMs ?? 30_000, heartbeatInterval: 1000, allowAutoTopicCreation: false})
     this.consumer = consumer
     const hook = beforeRejoin(this.spec.group, () => this.handOver())
     this.removeHook = hook.remove
