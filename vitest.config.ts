@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // The CLI built once for the end-to-end tests (skipped when dist is current), then one real
     // `mlflow server` on 127.0.0.1 for the whole run (started lazily, stopped after).
-    globalSetup: ['test/helpers/build-global-setup.ts', 'test/helpers/mlflow-global-setup.ts'],
+    globalSetup: ['test/helpers/build-global-setup.ts', 'test/helpers/mlflow-global-setup.ts', 'test/helpers/kafka-global-setup.ts'],
   },
 })

@@ -25,12 +25,13 @@ export default class Collect extends FlareCommand {
   static override strict = false
   static override args = {
     // oclif would otherwise read piped stdin as the argument's value, eating the first lines.
-    sources: Args.string({ignoreStdin: true, description: 'sources: - (stdin), a file or glob (followed), syslog+udp://H:P, syslog+tcp://H:P, otlp+http://H:P [default: -]'}),
+    sources: Args.string({ignoreStdin: true, description: 'sources: - (stdin), a file or glob (followed), syslog+udp://H:P, syslog+tcp://H:P, otlp+http://H:P, kafka://H:P/TOPIC?group=NAME [default: -]'}),
   }
   static override flags = {
-    sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
+    sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL, kafka://H:P/TOPIC', multiple: true}),
     state: Flags.string({description: 'template state file: loaded at start (template ids survive a restart), saved every 30s and at shutdown'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
+    group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
     queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted) and files wait', default: 65_536}),
     ...liveEngineFlags,
     ...detectSummaryFlags,
@@ -56,7 +57,7 @@ export default class Collect extends FlareCommand {
       onTrained: (bundle) => (trained = bundle),
     })
     const summarizer = await summarizerFrom(flags, note)
-    const sources = openSources(specs, {onNote: note})
+    const sources = openSources(specs, {onNote: note, group: flags.group})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
     const stop = (): void => controller.abort()

@@ -43,7 +43,7 @@ export default class Replay extends FlareCommand {
     speed: Flags.string({description: 'play at this multiple of the original pace (gaps between timestamps scaled): 1x, 10x, 0.5x', exclusive: ['rate', 'max']}),
     rate: Flags.string({description: 'play at a fixed rate of lines: 5000/s', exclusive: ['speed', 'max']}),
     max: Flags.boolean({description: 'play as fast as possible (the default)', exclusive: ['speed', 'rate']}),
-    to: Flags.string({description: 'send the lines to a collector instead of the engine: udp://H:P, tcp://H:P, file:PATH, otlp+http://H:P'}),
+    to: Flags.string({description: 'send the lines to a collector instead of the engine: udp://H:P, tcp://H:P, file:PATH, otlp+http://H:P, kafka://H:P/TOPIC (keyed by session)'}),
     inject: Flags.string({description: 'inject anomalies into sessions as they replay (seeded): error, burst, drop, duplicate, reorder, each kind[:share of sessions], e.g. error:0.01,drop:0.01,seed=7', dependsOn: ['truth']}),
     truth: Flags.string({description: 'with --inject: write the injected sessions (ground truth, a label CSV) here', dependsOn: ['inject']}),
     labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
@@ -57,7 +57,7 @@ export default class Replay extends FlareCommand {
     const pace = parsePace(flags)
     if (flags.to) {
       if (flags.labels) throw new FlareError('--labels measures the engine; with --to the lines go to a collector', {exitCode: ExitCode.usage})
-      const sender = await openSender(flags.to)
+      const sender = await openSender(flags.to, {format: flags.format})
       let sent = 0
       try {
         const result = await replayFile({input: flags.input, pace, format: flags.format, deliver: async (lines) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Provisions what the test suite needs beyond npm packages: chromium for the dashboard tests and a
-# Python venv with MLflow (the tracking tests start a real `mlflow server` from it). Idempotent.
+# Provisions what the test suite needs beyond npm packages: chromium for the dashboard tests, the
+# jars of a single-node Kafka (test/setup/kafka.sh) and a Python venv with MLflow (the tracking
+# tests start a real `mlflow server` from it). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MLFLOW_VERSION=3.17.2
@@ -15,6 +16,9 @@ if ! command -v chromium >/dev/null && [ -z "${FLARE_CHROMIUM:-}" ]; then
     echo "provision: chromium not found and not root; the browser tests will be skipped (apt-get install chromium)" >&2
   fi
 fi
+
+# The Kafka broker's jars for the Kafka integration tests (skipped without Java and Maven).
+bash test/setup/kafka.sh || echo "provision: could not resolve the Kafka jars; the Kafka tests will be skipped" >&2
 
 if [ -x .venv/bin/mlflow ] && .venv/bin/python -c "import mlflow, sys; sys.exit(mlflow.__version__ != '$MLFLOW_VERSION')" 2>/dev/null; then
   exit 0

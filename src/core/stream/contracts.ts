@@ -21,6 +21,12 @@ export interface LiveLine {
   component?: string
   /** Severity word when the transport carries it (syslog PRI, OTLP severityText). */
   level?: string
+  /**
+   * Sources that commit positions (Kafka) set it: the engine calls it once every session the line
+   * went into was closed and scored (or at once when it went into none), so committing only acked
+   * lines gives at-least-once scoring.
+   */
+  ack?: () => void
 }
 
 /**
@@ -31,6 +37,11 @@ export interface LiveLine {
 export interface LineSink {
   push(line: LiveLine): boolean
   room(): Promise<void>
+  /**
+   * Resolves once every line pushed before the call was ingested, every open session closed and
+   * scored and the resulting events delivered (a Kafka source before its partitions are revoked).
+   */
+  flush?(): Promise<void>
 }
 
 export interface SourceStats {
@@ -57,6 +68,12 @@ export interface LineSource {
    * Absent on sources that never end by themselves (followed files, listeners).
    */
   ended?(): Promise<void>
+  /**
+   * Called after the events of everything ingested so far were delivered: the acks seen before
+   * are safe to commit. `final` after the shutdown's last delivery (after `stop()`): commit and
+   * release what stop() kept for it.
+   */
+  settled?(final: boolean): Promise<void>
 }
 
 /** An incident as the live engine tracks it. */

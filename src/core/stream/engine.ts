@@ -6,6 +6,7 @@ import type {SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
 import type {TemplateMiner} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
+import {releaseAll} from './line-acks.js'
 import {IncidentTracker} from './live-incidents.js'
 import {LiveParser, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
@@ -162,6 +163,19 @@ export class LiveEngine {
     return this.drainEvents()
   }
 
+  /**
+   * Before a source gives up its input (a Kafka rebalance): held records out, every open session
+   * closed and scored, so their lines can be committed; incidents stay open.
+   */
+  flushSessions(): IncidentEvent[] {
+    const records: LiveRecord[] = []
+    this.parser.flush(records)
+    for (const r of records) this.route(r)
+    this.sessions?.closeAll()
+    this.scorePending()
+    return this.drainEvents()
+  }
+
   /** An open incident in the batch shape (templates, sample lines): what the explainer reads. */
   incidentDetail(id: string): Incident | undefined {
     return this.tracker?.detailOf(id)
@@ -219,6 +233,7 @@ export class LiveEngine {
     if (this.training) {
       if (this.training.accepts(r)) {
         this.training.add(r)
+        releaseAll(r.acks)
         return
       }
       this.endTraining()
@@ -226,6 +241,7 @@ export class LiveEngine {
     if (this.sessions) {
       this.noteUnseen(r)
       this.sessions.add(r)
+      releaseAll(r.acks)
       return
     }
     this.held.push(r)
@@ -290,6 +306,7 @@ export class LiveEngine {
     for (const r of held) {
       this.noteUnseen(r)
       this.sessions.add(r)
+      releaseAll(r.acks)
     }
   }
 
@@ -321,6 +338,7 @@ export class LiveEngine {
         if (event) this.events.push(event)
       }
       this.options.onScored?.({id: s.id, score: scores[i], anomalous, firstSeen: s.firstSeen, closedAt, reason: closed.reason, events: s.events})
+      s.releaseAcks()
     }
   }
 

@@ -3,6 +3,7 @@ import type {TemplateMeta} from '../mining/mine.js'
 import {LEVEL_RANK} from '../severity.js'
 import {configForFormat, TemplateMiner} from '../templates/index.js'
 import type {LiveLine} from './contracts.js'
+import {PendingAcks, releaseAll, type LineAck} from './line-acks.js'
 
 /** A record of the live stream with its template and the times the engine orders it by. */
 export interface LiveRecord {
@@ -17,6 +18,8 @@ export interface LiveRecord {
   text: string
   /** True when the miner created the template on this record. */
   newTemplate: boolean
+  /** Acks of the lines this record was made of (only from sources that ask for them). */
+  acks?: LineAck[]
 }
 
 /** Template index → id and what was seen of it: the same bookkeeping as batch mining (mining/run.ts). */
@@ -56,6 +59,7 @@ const TEXT_RING = 2048
 export class LiveParser {
   readonly templates = new LiveTemplates()
   private readonly assemblers = new Map<string, RecordAssembler>()
+  private readonly pendingAcks = new Map<string, PendingAcks>()
   private readonly ring: Array<LiveLine | undefined> = new Array(TEXT_RING)
   private readonly ringIds = new Float64Array(TEXT_RING)
   private nextLineId = 1
@@ -80,14 +84,31 @@ export class LiveParser {
     this.ring[lineId % TEXT_RING] = line
     this.ringIds[lineId % TEXT_RING] = lineId
     const records = this.scratch
+    const pending = line.ack ? this.pendingOf(line.source) : this.pendingAcks.get(line.source)
+    pending?.add(line)
     this.assembler(line.source).pushLine(line.text, lineId, records)
+    const from = out.length
     for (let i = 0; i < records.length; i++) out.push(this.mine(records[i]))
     records.length = 0
+    if (pending && out.length > from) attachAcks(pending.take(false), out, from)
   }
 
   /** Emits every held record (a quiet source's last line, a short detection sample). */
   flush(out: LiveRecord[]): void {
-    for (const a of this.assemblers.values()) for (const r of a.finish()) out.push(this.mine(r))
+    for (const [source, a] of this.assemblers) {
+      const from = out.length
+      for (const r of a.finish()) out.push(this.mine(r))
+      const acks = this.pendingAcks.get(source)?.take(true)
+      // Lines that made no record (blank, skipped) are done with.
+      if (out.length > from) attachAcks(acks, out, from)
+      else releaseAll(acks)
+    }
+  }
+
+  private pendingOf(source: string): PendingAcks {
+    let p = this.pendingAcks.get(source)
+    if (!p) this.pendingAcks.set(source, (p = new PendingAcks()))
+    return p
   }
 
   private assembler(source: string): RecordAssembler {
@@ -119,5 +140,14 @@ export class LiveParser {
       arrivalTime = live?.eventTime === undefined
     }
     return {record, template, time, arrivalTime, text: live?.text ?? record.content, newTemplate: added.change === 'new'}
+  }
+}
+
+/** The lines of several records emitted at once are not told apart: each of them holds them all. */
+function attachAcks(acks: LineAck[] | undefined, records: LiveRecord[], from: number): void {
+  if (!acks) return
+  for (let i = from; i < records.length; i++) {
+    if (i > from) for (const a of acks) a.hold()
+    records[i].acks = acks
   }
 }

@@ -1,6 +1,7 @@
 import {Session, type ResolvedSessionKey} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
+import {releaseAll, type LineAck} from './line-acks.js'
 import type {LiveRecord} from './live-parse.js'
 
 /** How records are cut into sessions, once resolved (from a model, a training stretch or a sample). */
@@ -35,14 +36,29 @@ export class LiveSession extends Session {
   lastSeen = Number.NEGATIVE_INFINITY
   firstSeen = Number.POSITIVE_INFINITY
   hosts?: Set<string>
+  /** Acks of the lines in this session, released once it was scored. */
+  private acks?: LineAck[]
 
   track(r: LiveRecord): void {
+    if (r.acks) {
+      this.acks ??= []
+      for (const a of r.acks) {
+        a.hold()
+        this.acks.push(a)
+      }
+    }
     const before = this.templates.length
     this.add(r.template, r.record.lineId, r.record.level, r.time)
     if (this.templates.length > before) this.texts.push(r.text)
     if (r.time > this.lastSeen) this.lastSeen = r.time
     if (r.time < this.firstSeen) this.firstSeen = r.time
     if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
+  }
+
+  /** The session was scored: its lines are done with. */
+  releaseAcks(): void {
+    releaseAll(this.acks)
+    this.acks = undefined
   }
 }
 

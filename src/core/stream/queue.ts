@@ -76,6 +76,13 @@ export class LineQueue implements LineSink {
     return out
   }
 
+  /** Wakes a pending take() with [] (something besides lines needs the consumer's attention). */
+  interrupt(): void {
+    const wake = this.dataWaiter
+    this.dataWaiter = undefined
+    wake?.()
+  }
+
   /** No more lines will be accepted; a pending take() returns what is left, then []. */
   close(): void {
     this.closed = true

@@ -1,4 +1,4 @@
-import type {EventSink, IncidentEvent, LineSource} from './contracts.js'
+import type {EventSink, IncidentEvent, LineSink, LineSource} from './contracts.js'
 import type {EngineStats, LiveEngine} from './engine.js'
 import {LineQueue} from './queue.js'
 import {saveLiveState} from './state.js'
@@ -36,6 +36,8 @@ export interface RunnerStatus {
 
 /** Bounded waits at shutdown: a hung source or sink must not keep the process alive. */
 const STOP_TIMEOUT_MS = 1500
+/** The last commit of a source (Kafka offsets) and leaving its group. */
+const SETTLE_TIMEOUT_MS = 10_000
 
 /**
  * Runs sources → bounded queue → engine → sinks until the signal aborts (or the sources end):
@@ -76,7 +78,23 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     }
   }
 
-  for (const source of sources) await source.start(queue)
+  const settle = async (final: boolean): Promise<void> => {
+    await Promise.all(sources.map((s) => s.settled?.(final)))
+  }
+  // A source that must hand its input over (a Kafka rebalance) asks for every open session scored.
+  let flushes: Array<() => void> = []
+  const sink: LineSink = {
+    push: (line) => queue.push(line),
+    room: () => queue.room(),
+    flush: () =>
+      new Promise<void>((resolve) => {
+        flushes.push(resolve)
+        queue.interrupt()
+      }),
+  }
+  const settleSources = sources.some((s) => s.settled !== undefined)
+
+  for (const source of sources) await source.start(sink)
   const ended = options.stopAtEnd ? endOf(sources) : undefined
   ended?.then(() => queue.close())
   const aborted = new Promise<void>((resolve) => {
@@ -89,10 +107,19 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const lines = await queue.take(4096, tickMs)
     if (lines.length > 0) await deliver(engine.ingest(lines))
     else if (queue.isClosed) break
+    if (flushes.length > 0) {
+      const waiting = flushes
+      flushes = []
+      for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await deliver(engine.ingest(rest))
+      await deliver(engine.flushSessions())
+      await settle(false)
+      for (const resolve of waiting) resolve()
+    } else if (settleSources && lines.length > 0) await settle(false)
     const t = now()
     if (t - lastTick >= tickMs) {
       lastTick = t
       await deliver(engine.tick(t))
+      if (settleSources) await settle(false)
       options.onStatus?.(status())
     }
     if (options.statePath && t - lastState >= stateEvery) {
@@ -104,6 +131,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   // Lines that arrived before the stop are still worth scoring.
   for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await deliver(engine.ingest(rest))
   await deliver(engine.finish())
+  for (const resolve of flushes) resolve()
+  await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
   await saveState()
   const final = status()
   await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)

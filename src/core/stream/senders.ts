@@ -6,6 +6,8 @@ import {connect, type Socket} from 'node:net'
 import {dirname} from 'node:path'
 import {Agent, request} from 'undici'
 import {ExitCode, FlareError} from '../errors.js'
+import {KafkaSender} from './kafka/kafka-sender.js'
+import {isKafkaSpec, parseKafkaSpec} from './kafka/spec.js'
 
 /** Where `flare replay --to` writes lines, so a running `flare collect` reads them as live input. */
 export interface LineSender {
@@ -13,7 +15,7 @@ export interface LineSender {
   close(): Promise<void>
 }
 
-export const SENDER_SPEC_HINT = 'Targets: udp://HOST:PORT or tcp://HOST:PORT (syslog), file:PATH (append), otlp+http://HOST:PORT (OTLP/HTTP JSON logs).'
+export const SENDER_SPEC_HINT = 'Targets: udp://HOST:PORT or tcp://HOST:PORT (syslog), file:PATH (append), otlp+http://HOST:PORT (OTLP/HTTP JSON logs), kafka://HOST:PORT/TOPIC (one record a line, keyed by session).'
 
 /**
  * A replayed line as an RFC 5424 message with every header field nil: the line keeps its own
@@ -29,9 +31,14 @@ const WRITE_BLOCK = 64 * 1024
 /** The largest UDP payload; longer lines are cut there. */
 const MAX_DATAGRAM = 65_000
 
-/** specs: 'udp://H:P', 'tcp://H:P' (syslog framing, octet counting), 'file:PATH' (append), 'otlp+http://H:P' (OTLP/HTTP JSON logs) */
-export async function openSender(spec: string): Promise<LineSender> {
+/** specs: 'udp://H:P', 'tcp://H:P' (syslog framing, octet counting), 'file:PATH' (append), 'otlp+http://H:P' (OTLP/HTTP JSON logs), 'kafka://H:P/TOPIC' */
+export async function openSender(spec: string, options: {format?: string} = {}): Promise<LineSender> {
   const trimmed = spec.trim()
+  if (isKafkaSpec(trimmed)) {
+    const kafka = parseKafkaSpec(trimmed, '--to')
+    if (kafka.group !== undefined) throw badSpec(spec, 'a kafka target takes no group')
+    return KafkaSender.open(kafka, options.format)
+  }
   if (trimmed.startsWith('file:')) {
     const path = trimmed.slice(trimmed.startsWith('file://') ? 7 : 5)
     if (path === '') throw badSpec(spec, 'file: needs a path')

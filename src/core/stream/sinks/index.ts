@@ -1,11 +1,14 @@
 import {ExitCode, FlareError} from '../../errors.js'
 import type {EventSink} from '../contracts.js'
+import {KafkaSink} from '../kafka/kafka-sink.js'
+import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
 import {JsonlSink} from './jsonl-sink.js'
 import {WebhookSink, type WebhookOptions} from './webhook-sink.js'
 
 export {JsonlSink} from './jsonl-sink.js'
 export {WebhookSink, type WebhookOptions} from './webhook-sink.js'
 export {eventHeadline} from './webhook-format.js'
+export {KafkaSink, eventId, incidentKey} from '../kafka/kafka-sink.js'
 
 export interface SinkOptions {
   onNote?: (note: string) => void
@@ -13,11 +16,16 @@ export interface SinkOptions {
   webhook?: Omit<WebhookOptions, 'format' | 'onNote'>
 }
 
-export const SINK_SPEC_HINT = 'Sinks: jsonl:PATH (incident events, one JSON object a line), webhook:URL (generic JSON POST), slack:URL (a Slack incoming webhook).'
+export const SINK_SPEC_HINT = 'Sinks: jsonl:PATH (incident events, one JSON object a line), webhook:URL (generic JSON POST), slack:URL (a Slack incoming webhook), kafka://HOST:PORT/TOPIC (one record per event, keyed by incident).'
 
-export type SinkSpec = {kind: 'jsonl'; path: string} | {kind: 'webhook' | 'slack'; url: string}
+export type SinkSpec = {kind: 'jsonl'; path: string} | {kind: 'webhook' | 'slack'; url: string} | {kind: 'kafka'; kafka: KafkaSpec}
 
 export function parseSinkSpec(spec: string): SinkSpec {
+  if (isKafkaSpec(spec)) {
+    const kafka = parseKafkaSpec(spec, 'sink')
+    if (kafka.group !== undefined) throw badSpec(spec, 'a kafka sink takes no group')
+    return {kind: 'kafka', kafka}
+  }
   const colon = spec.indexOf(':')
   const kind = colon < 0 ? '' : spec.slice(0, colon).toLowerCase()
   const rest = spec.slice(colon + 1).trim()
@@ -38,13 +46,14 @@ export function parseSinkSpec(spec: string): SinkSpec {
   throw badSpec(spec, 'unknown sink kind')
 }
 
-/** specs: 'jsonl:PATH', 'webhook:URL', 'slack:URL'. Throws FlareError (exit 2) for a bad spec or an unwritable file. */
+/** specs: 'jsonl:PATH', 'webhook:URL', 'slack:URL', 'kafka://H:P/TOPIC'. Throws FlareError (exit 2) for a bad spec or an unwritable file. */
 export async function openSinks(specs: string[], options: SinkOptions = {}): Promise<EventSink[]> {
   const parsed = specs.map(parseSinkSpec)
   const sinks: EventSink[] = []
   try {
     for (const spec of parsed) {
       if (spec.kind === 'jsonl') sinks.push(await JsonlSink.open(spec.path, options.onNote))
+      else if (spec.kind === 'kafka') sinks.push(await KafkaSink.open(spec.kafka, options.onNote))
       else sinks.push(new WebhookSink(spec.url, {...options.webhook, format: spec.kind === 'slack' ? 'slack' : 'json', onNote: options.onNote}))
     }
   } catch (error) {

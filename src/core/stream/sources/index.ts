@@ -1,5 +1,7 @@
 import {ExitCode, FlareError} from '../../errors.js'
 import type {LineSource} from '../contracts.js'
+import {KafkaSource} from '../kafka/kafka-source.js'
+import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
 import {FileSource} from './file-source.js'
 import {OtlpSource} from './otlp-source.js'
 import {StreamSource} from './stream-source.js'
@@ -9,22 +11,29 @@ export {FileSource} from './file-source.js'
 export {OtlpSource} from './otlp-source.js'
 export {StreamSource} from './stream-source.js'
 export {SyslogSource} from './syslog-source.js'
+export {KafkaSource} from '../kafka/kafka-source.js'
 export type {LiveSourceStats} from './source-stats.js'
 
 export interface SourceOptions {
   onNote?: (note: string) => void
   maxLineBytes?: number
   fromStart?: boolean
+  /** Consumer group of kafka:// sources that name none (collect --group). */
+  group?: string
 }
+
+/** The consumer group when neither the spec nor --group names one. */
+export const DEFAULT_KAFKA_GROUP = 'flare'
 
 export type SourceSpec =
   | {kind: 'stdin'}
   | {kind: 'file'; pattern: string}
   | {kind: 'syslog'; transport: 'udp' | 'tcp'; host: string; port: number}
   | {kind: 'otlp'; host: string; port: number}
+  | {kind: 'kafka'; kafka: KafkaSpec}
 
 export const SOURCE_SPEC_HINT =
-  "Sources: '-' (stdin), a path or glob (or file:PATTERN), syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT."
+  "Sources: '-' (stdin), a path or glob (or file:PATTERN), syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT, kafka://HOST:PORT/TOPIC?group=NAME."
 
 const DEFAULT_PORTS: Record<string, number> = {'syslog+udp': 5514, 'syslog+tcp': 5514, 'otlp+http': 4318}
 
@@ -33,6 +42,7 @@ export function parseSourceSpec(spec: string): SourceSpec {
   const trimmed = spec.trim()
   if (trimmed === '') throw badSpec(spec, 'it is empty')
   if (trimmed === '-') return {kind: 'stdin'}
+  if (isKafkaSpec(trimmed)) return {kind: 'kafka', kafka: parseKafkaSpec(trimmed, 'source')}
   if (trimmed.startsWith('file:')) {
     const pattern = trimmed.slice(trimmed.startsWith('file://') ? 7 : 5)
     if (pattern === '') throw badSpec(spec, 'file: needs a path or glob')
@@ -69,6 +79,8 @@ export function openSources(specs: string[], options: SourceOptions = {}): LineS
         return new SyslogSource(spec.transport, spec.host, spec.port, {onNote: options.onNote, maxFrameBytes: options.maxLineBytes})
       case 'otlp':
         return new OtlpSource(spec.host, spec.port, {onNote: options.onNote, maxLineBytes: options.maxLineBytes})
+      case 'kafka':
+        return new KafkaSource({...spec.kafka, group: spec.kafka.group ?? options.group ?? DEFAULT_KAFKA_GROUP}, {onNote: options.onNote})
     }
   })
 }
