@@ -84,8 +84,13 @@ export function serverIsDown(error: unknown): boolean {
 }
 
 /** The MLflow UI page of a run. */
+/**
+ * The run's page. MLflow 3.17's UI opens in its GenAI workspace (traces, "evaluation runs") whatever
+ * the experiment's kind tag says; the workflowType parameter opens the model-training view, where
+ * the run's models, registered versions and creator show (checked in the UI in headless Chromium).
+ */
 export function runUrl(trackingUri: string, experimentId: string, runId: string): string {
-  return `${trackingUri}/#/experiments/${experimentId}/runs/${runId}`
+  return `${trackingUri}/#/experiments/${experimentId}/runs/${runId}?workflowType=machine_learning`
 }
 
 const execFileAsync = promisify(execFile)
