@@ -27,6 +27,8 @@ export interface LineExplanation {
   /** Same token count and leading tokens: the templates Drain compares it with, most similar first. */
   candidates: Array<{templateId: string; template: string; similarity: number}>
   threshold: number
+  /** The tokens Drain routes on before comparing: the token count and the first depth − 2 tokens. */
+  route: string[]
   decision: ExplainDecision
   templateId: string
   /** The template after this line was mined (it may have generalised). */
@@ -50,6 +52,7 @@ export function explainLines(miner: TemplateMiner, lines: readonly string[], for
       tokens: seen.raw.map((raw, k) => ({raw, masked: seen.masked[k], params: seen.params[k]})),
       candidates: seen.candidates.map((c) => ({templateId: c.templateId, template: c.tokens.join(' '), similarity: c.similarity})),
       threshold: seen.threshold,
+      route: [`${seen.masked.length} tokens`, ...seen.masked.slice(0, Math.max(0, miner.config.drain.depth - 2)).map((t) => (miner.config.drain.parametrizeNumericTokens && /\d/.test(t) ? '<*>' : t))],
       decision,
       templateId: added.templateId,
       template: added.template,
