@@ -1,7 +1,7 @@
 /** Human output of `flare parse --explain`, `--truth` and `--sweep`. */
 import type {TruthComparison} from '../core/evaluate/parse-truth.js'
 import type {SweepScore} from '../core/evaluate/parser-sweep.js'
-import type {LineExplanation} from '../core/templates/explain.js'
+import type {LineExplanation} from '../core/mining/explain.js'
 import {int, ms} from './format.js'
 import {out} from './style.js'
 import {table} from './table.js'

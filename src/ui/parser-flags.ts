@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {loadUserConfig, type LoadedUserConfig} from '../core/templates/user-config.js'
+import {loadUserConfig} from '../core/mining/parser-config-file.js'
+import type {LoadedUserConfig} from '../core/templates/user-config.js'
 
 /**
  * `--config`: the parser settings file (masking rules, extra delimiters, Drain parameters), shared

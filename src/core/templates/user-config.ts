@@ -1,6 +1,7 @@
 /**
  * The user's parser settings: `flare.config.json` in the current folder, or the file given with
  * --config. Only what the file says changes; the measured defaults stay for everything else.
+ * This module is the schema; mining/parser-config-file.ts reads and writes the file.
  *
  *   {
  *     "drain": {"simThreshold": 0.5, "depth": 4, "maxChildren": 100, "maxClusters": 100000},
@@ -8,11 +9,8 @@
  *     "extraDelimiters": ["_"]
  *   }
  */
-import {readFile} from 'node:fs/promises'
-import {resolve} from 'node:path'
 import {z} from 'zod'
 import {ExitCode, FlareError} from '../errors.js'
-import {writeFileAtomic} from '../io/output.js'
 import type {TemplateMinerOptions} from './config.js'
 
 export const DEFAULT_CONFIG_FILE = 'flare.config.json'
@@ -56,6 +54,7 @@ export const userConfigSchema = z.strictObject({
 
 export type UserConfig = z.infer<typeof userConfigSchema>
 
+/** The file is read by mining/parser-config-file.ts: nothing here touches the file system. */
 export interface LoadedUserConfig {
   /** The file read, or undefined when there was none. */
   path?: string
@@ -71,7 +70,7 @@ function keyOf(path: readonly PropertyKey[]): string {
   return key || '(root)'
 }
 
-function usage(message: string, hint?: string): FlareError {
+export function usage(message: string, hint?: string): FlareError {
   return new FlareError(message, {exitCode: ExitCode.usage, hint})
 }
 
@@ -100,46 +99,4 @@ export function parserOptions(config: UserConfig): TemplateMinerOptions {
   if (config.masking) options.rules = config.masking.map((r) => ({regex: r.regex, mask: r.mask}))
   if (config.extraDelimiters) options.extraDelimiters = [...config.extraDelimiters]
   return options
-}
-
-async function readJson(path: string): Promise<unknown | undefined> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw usage(`cannot read ${path}: ${(error as Error).message}`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw usage(`${path} is not valid JSON: ${(error as Error).message}`)
-  }
-}
-
-/**
- * The config of `--config FILE` (which must exist), else `flare.config.json` in `cwd` when it
- * exists, else none (defaults).
- */
-export async function loadUserConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedUserConfig> {
-  const path = explicit ?? resolve(cwd, DEFAULT_CONFIG_FILE)
-  const json = await readJson(path)
-  if (json === undefined) {
-    if (explicit !== undefined) throw usage(`--config: ${explicit} does not exist`, `create it, or leave --config out to use ./${DEFAULT_CONFIG_FILE} when there is one`)
-    return {config: {}, parser: {}}
-  }
-  const config = parseUserConfig(json, explicit ?? DEFAULT_CONFIG_FILE)
-  return {path, config, parser: parserOptions(config)}
-}
-
-/**
- * Writes Drain settings into the config file at `path`, keeping everything else it holds (its
- * rules, its delimiters); written beside and renamed, so a reader never sees half a file.
- */
-export async function writeDrainSettings(path: string, settings: DrainSettings): Promise<UserConfig> {
-  const existing = await readJson(path)
-  const config = existing === undefined ? {} : parseUserConfig(existing, path)
-  const next: UserConfig = {...config, drain: {...config.drain, ...settings}}
-  await writeFileAtomic(path, JSON.stringify(next, null, 2) + '\n', {flag: '--write-config'})
-  return next
 }

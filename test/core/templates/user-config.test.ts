@@ -5,7 +5,8 @@ import {describe, expect, it} from 'vitest'
 import {FlareError} from '../../../src/core/errors.js'
 import {TemplateMiner} from '../../../src/core/templates/index.js'
 import {parseTemplateState} from '../../../src/core/templates/state-schema.js'
-import {loadUserConfig, parseUserConfig, writeDrainSettings} from '../../../src/core/templates/user-config.js'
+import {loadUserConfig, writeDrainSettings} from '../../../src/core/mining/parser-config-file.js'
+import {parseUserConfig} from '../../../src/core/templates/user-config.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-user-config-'))
 

@@ -5,8 +5,7 @@
  * the first.
  */
 import {RecordAssembler} from '../ingest/index.js'
-import type {Param} from './masking/index.js'
-import type {TemplateMiner} from './miner.js'
+import type {Param, TemplateMiner} from '../templates/index.js'
 
 export type ExplainDecision =
   /** This exact masked shape was seen before. */
