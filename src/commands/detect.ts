@@ -20,6 +20,7 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {parserConfigFlags, parserConfigFromFlags} from '../ui/parser-flags.js'
 import {historyPathFromFlags} from '../core/history/context.js'
 import {recordHistory} from '../ui/history.js'
 
@@ -74,6 +75,7 @@ export default class Detect extends FlareCommand {
     model: Flags.string({description: 'score with a saved model folder, or a registered one (models:/flare-detector@champion, models:/NAME/VERSION), instead of fitting'}),
     history: Flags.boolean({description: 'record the run in the incident memory and show similar past incidents (file: --db, $FLARE_HISTORY_DB or ~/.local/share/flare/history.db)'}),
     db: Flags.string({description: 'incident memory (SQLite) to record in; implies --history'}),
+    ...parserConfigFlags,
     ...detectTrackingFlags,
     ...detectSummaryFlags,
   }
@@ -122,6 +124,8 @@ export default class Detect extends FlareCommand {
       [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : ''],
     )
 
+    // A bad config file fails before any work (exit 2, naming the key).
+    const parserConfig = await parserConfigFromFlags(flags)
     let model: ModelBundle | undefined
     const mlflow = needsTracking(flags) ? await tracking() : undefined
     // A tracking URI Flare cannot use (a file store, a typo) must not cost the detection: unless the
@@ -143,6 +147,7 @@ export default class Detect extends FlareCommand {
       output = await detect({
         input: flags.input,
         format: model && flags.format === 'auto' ? undefined : flags.format,
+        parser: parserConfig.parser,
         // a window length asks for time windows: auto must not pick an id key and drop it
         sessionKey: flags['session-key'] === 'auto' && windowMs !== undefined ? 'window' : model && flags['session-key'] === 'auto' ? undefined : (flags['session-key'] as never),
         windowMs,

@@ -20,6 +20,7 @@ import {Results, type Evaluation, type Incident} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import type {StreamField} from './sessions/streams.js'
 import {FLARE_VERSION} from './version.js'
+import type {TemplateMinerOptions} from './templates/config.js'
 
 export type Stage = 'read' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
 
@@ -27,6 +28,8 @@ export interface DetectOptions {
   /** Path, .gz path, or `-` for stdin. */
   input: string
   format?: string
+  /** Parser settings (the config file's) for a new miner; a model's miner keeps its own. */
+  parser?: TemplateMinerOptions
   sessionKey?: SessionKeyMode
   windowMs?: number
   stepMs?: number
@@ -89,7 +92,7 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
-export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
 
 /**
  * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
@@ -115,7 +118,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     options.onStage?.('read')
     const t0 = performance.now()
     const mined = await mine(
-      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
+      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
       (record, index) => store.add(record, index),
     )
     const readMs = Math.round(performance.now() - t0)

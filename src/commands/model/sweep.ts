@@ -1,3 +1,4 @@
+import {parserConfigFlags, parserConfigFromFlags} from '../../ui/parser-flags.js'
 import {Flags} from '@oclif/core'
 import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
@@ -38,6 +39,7 @@ export default class ModelSweep extends FlareCommand {
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: as flare detect]'}),
     features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector"}),
     transform: Flags.string({description: 'count transforms to sweep, comma separated: none, log1p [default: each detector\'s recommendation]'}),
+    ...parserConfigFlags,
   }
 
   async run(): Promise<SweepReport> {
@@ -53,6 +55,7 @@ export default class ModelSweep extends FlareCommand {
     const split = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean)
     const candidates = expandGrid(detectors, {...DEFAULT_GRIDS, ...fileGrid}, {features: split(flags.features), transform: split(flags.transform)})
     const metric = flags.metric as SweepMetric
+    const parserConfig = await parserConfigFromFlags(flags)
 
     const client = requireMlflowClient('flare model sweep')
     const progress = new Progress('Reading and mining templates')
@@ -64,6 +67,7 @@ export default class ModelSweep extends FlareCommand {
         input: flags.input,
         labelsPath: flags.labels,
         format: flags.format,
+        parser: parserConfig.parser,
         sessionKey: flags['session-key'] as never,
         windowMs,
         candidates,

@@ -32,6 +32,8 @@ export interface ParseSummary extends Omit<MineResult, 'miner' | 'templates'> {
   templates: number
   output: string
   templatesOutput?: string
+  /** Where the template state went (beside --state when that was a Drain3 snapshot). */
+  stateOutput?: string
 }
 
 const CHUNK = 1 << 20
@@ -106,7 +108,7 @@ async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<Pars
     await t?.abort()
     throw error
   }
-  if (options.statePath) await saveTemplateState(options.statePath, miner)
+  const stateOutput = options.statePath ? await saveTemplateState(options.statePath, miner) : undefined
   const {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, threads} = mined
-  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: miner.size, threads, output: options.output, templatesOutput}
+  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: miner.size, threads, output: options.output, templatesOutput, stateOutput}
 }

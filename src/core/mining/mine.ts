@@ -12,7 +12,7 @@ import type {OpenedInput} from '../ingest/input.js'
 import {stat} from 'node:fs/promises'
 import type {LogRecord} from '../ingest/record.js'
 import {type IngestWarning} from '../ingest/index.js'
-import {TemplateMiner, type AddResult} from '../templates/index.js'
+import {TemplateMiner, type AddResult, type TemplateMinerOptions} from '../templates/index.js'
 import type {ByteOut} from './fast-path.js'
 import {MiningRun} from './run.js'
 
@@ -24,6 +24,8 @@ export interface MineOptions {
   statePath?: string
   /** A miner to continue (a loaded model's); wins over statePath. */
   miner?: TemplateMiner
+  /** Parser settings (a config file's) on top of the format's defaults, for a new miner or a loaded state. */
+  parser?: TemplateMinerOptions
   onWarning?: (warning: IngestWarning) => void
   onProgress?: (progress: MineProgress) => void
   signal?: AbortSignal

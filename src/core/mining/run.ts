@@ -18,7 +18,7 @@ import {FastMiner} from './fast-miner.js'
 import {HdfsFastPath, type ByteOut, type FastStats} from './fast-path.js'
 import {warmUp, warmUpOn} from './warm-up.js'
 import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from './mine.js'
-import {loadTemplateState} from './state-file.js'
+import {carryOrigin, loadTemplateState} from './state-file.js'
 import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
 
 
@@ -94,7 +94,13 @@ export class MiningRun {
     if (this.miner) return this.miner
     const {options} = this
     const kind = this.fast ? FastMiner : TemplateMiner
-    const miner = options.miner ?? (options.statePath ? await loadTemplateState(options.statePath, this.formatName, kind) : new kind(configForFormat(this.formatName)))
+    let miner = options.miner ?? (options.statePath ? await loadTemplateState(options.statePath, this.formatName, kind, options.parser) : new kind(configForFormat(this.formatName, options.parser)))
+    // User rules rewrite lines as strings: such a miner stays off the byte path and the workers.
+    if (miner instanceof FastMiner && miner.preprocesses) {
+      const plain = TemplateMiner.fromJSON(miner.toJSON())
+      carryOrigin(miner, plain)
+      miner = plain
+    }
     this.miner = miner
     if (this.threads > 0 && miner instanceof FastMiner) {
       // Workers replay this miner's misses from its starting state.
@@ -224,7 +230,8 @@ export class MiningRun {
   private async handle(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
     const fast = this.fast!
     const {buf, start, end} = region
-    const candidate = nextStartsRecord && !region.truncated && this.formatName === 'hdfs'
+    // (startMiner: a miner with user rules is a plain TemplateMiner, which the byte path cannot feed.)
+    const candidate = nextStartsRecord && !region.truncated && this.formatName === 'hdfs' && (await this.startMiner()) instanceof FastMiner
     if (candidate && !this.warmed && !this.pool && (this.inputBytes ?? 0) >= 8 * 2 ** 20) {
       // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
       // feedback of every token shape, instead of again each time a new branch turns up.

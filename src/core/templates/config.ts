@@ -4,6 +4,7 @@
  */
 import {type DrainConfig, defaultDrainConfig} from './drain.js'
 import {type MaskingConfig, defaultMaskingConfig} from './masking/index.js'
+import type {MaskingRule} from './preprocess.js'
 
 export interface TemplateMinerConfig {
   drain: DrainConfig
@@ -12,6 +13,10 @@ export interface TemplateMinerConfig {
   extractParams: boolean
   /** Entries in the masked-line → template cache that skips the tree for repeated shapes. */
   cacheSize: number
+  /** The user's masking rules (a config file's `masking`), applied before the built-in masking. */
+  rules: MaskingRule[]
+  /** Strings split on like whitespace (a config file's `extraDelimiters`, Drain3's extra_delimiters). */
+  extraDelimiters: string[]
 }
 
 export interface TemplateMinerOptions {
@@ -19,6 +24,8 @@ export interface TemplateMinerOptions {
   masking?: Partial<MaskingConfig>
   extractParams?: boolean
   cacheSize?: number
+  rules?: MaskingRule[]
+  extraDelimiters?: string[]
 }
 
 export const defaultTemplateMinerConfig: Readonly<TemplateMinerConfig> = Object.freeze({
@@ -26,6 +33,8 @@ export const defaultTemplateMinerConfig: Readonly<TemplateMinerConfig> = Object.
   masking: defaultMaskingConfig,
   extractParams: false,
   cacheSize: 50_000,
+  rules: [],
+  extraDelimiters: [],
 })
 
 export type FormatName = 'hdfs' | 'syslog' | 'openssh' | 'bgl' | 'jsonl' | 'generic'
@@ -55,6 +64,8 @@ export function mergeOptions(a: TemplateMinerOptions, b: TemplateMinerOptions): 
     masking: {...a.masking, ...b.masking},
     extractParams: b.extractParams ?? a.extractParams,
     cacheSize: b.cacheSize ?? a.cacheSize,
+    rules: b.rules ?? a.rules,
+    extraDelimiters: b.extraDelimiters ?? a.extraDelimiters,
   }
 }
 
@@ -65,5 +76,7 @@ export function resolveConfig(options: TemplateMinerOptions = {}): TemplateMiner
     masking: {...d.masking, ...options.masking},
     extractParams: options.extractParams ?? d.extractParams,
     cacheSize: options.cacheSize ?? d.cacheSize,
+    rules: options.rules ?? d.rules,
+    extraDelimiters: options.extraDelimiters ?? d.extraDelimiters,
   }
 }

@@ -114,6 +114,11 @@ export class DrainTree {
     return node.clusters
   }
 
+  /** The clusters a line of these tokens is compared with (its leaf), or none (read-only). */
+  candidates(tokens: readonly string[]): readonly Cluster[] {
+    return this.findLeaf(tokens, tokens.length) ?? []
+  }
+
   /** The most similar cluster at or above the threshold, without changing anything. */
   search(tokens: readonly string[], threshold = this.config.simThreshold): Cluster | null {
     const leaf = this.findLeaf(tokens, tokens.length)

@@ -9,8 +9,9 @@
  * (a template group); the group's text is that of its oldest live cluster.
  */
 import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from './config.js'
-import {Cluster, DrainTree} from './drain.js'
+import {Cluster, DrainTree, similarity} from './drain.js'
 import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking/index.js'
+import {LinePreprocessor} from './preprocess.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
@@ -29,6 +30,25 @@ export interface AddResult {
 export interface MatchResult {
   templateId: string
   template: string
+}
+
+/** How a message is mined, step by step, without changing anything (flare parse --explain). */
+export interface LineInspection {
+  /** The line after the user's rules and extra delimiters (the content itself without any). */
+  prepared: string
+  raw: string[]
+  masked: string[]
+  /** Per token, the parameters masked in it (null: a literal token). */
+  params: (Param[] | null)[]
+  /** The clusters of its Drain leaf (same length, same leading tokens), most similar first. */
+  candidates: Array<{templateId: string; tokens: string[]; similarity: number}>
+  threshold: number
+  /** This exact masked shape was seen before and went to this template (the cache decides). */
+  cached: string | null
+  /** The most similar candidate at or above the threshold. */
+  matched: string | null
+  /** With no match: a template of another length with the same constant tokens it would join. */
+  joins: string | null
 }
 
 export interface TemplateInfo {
@@ -85,10 +105,13 @@ export class TemplateMiner {
   protected misses = 0
   /** The cache entry the last assign() hit; null when it missed. */
   protected hit: CacheEntry | null = null
+  /** The user's rules and extra delimiters; undefined when there are none (the usual case). */
+  protected readonly pre: LinePreprocessor | undefined
 
   constructor(options: TemplateMinerOptions = {}) {
     this.config = resolveConfig(options)
     this.masker = this.createMasker(this.config.masking)
+    this.pre = LinePreprocessor.needed(this.config) ? new LinePreprocessor(this.config.rules, this.config.extraDelimiters) : undefined
     this.tree = new DrainTree(this.config.drain, (c) => this.evicted(c))
   }
 
@@ -116,9 +139,14 @@ export class TemplateMiner {
     return this.tree.size
   }
 
+  /** True when user rules or extra delimiters rewrite lines first: the byte path cannot take them. */
+  get preprocesses(): boolean {
+    return this.pre !== undefined
+  }
+
   /** Mines one message: assigns it to a template, creating or generalising one as needed. */
   add(content: string): AddResult {
-    this.masker.scan(content)
+    this.masker.scan(this.pre ? this.pre.prepare(content) : content)
     const cluster = this.assign()
     const result: AddResult = {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template, change: this.lastChange}
     if (this.config.extractParams) result.params = this.paramsFor(content, cluster)
@@ -203,13 +231,39 @@ export class TemplateMiner {
   /** The template a message would join, without changing any state; null when none fits. */
   match(content: string): MatchResult | null {
     const masker = this.masker
-    masker.scan(content)
+    masker.scan(this.pre ? this.pre.prepare(content) : content)
     let entry = this.cache.get(masker.hash)
     while (entry !== undefined && !masker.matches(entry.tokens)) entry = entry.next
     const tokens = entry?.tokens ?? masker.materialize()
     const cluster = entry?.cluster.alive ? entry.cluster : this.tree.search(tokens)
     if (!cluster || !covers(cluster.tokens, tokens)) return null
     return {templateId: cluster.templateId, template: (cluster.group as TemplateGroup).template}
+  }
+
+  inspect(content: string): LineInspection {
+    const prepared = this.pre ? this.pre.prepare(content) : content
+    const masked: string[] = []
+    const raw: string[] = []
+    const params: (Param[] | null)[] = []
+    this.masker.tokenize(prepared, masked, params, raw)
+    this.masker.scan(prepared)
+    let entry = this.cache.get(this.masker.hash)
+    while (entry !== undefined && !sameTokens(entry.tokens, masked)) entry = entry.next
+    const candidates = this.tree.candidates(masked).map((c) => ({templateId: c.templateId, tokens: c.tokens.slice(), similarity: similarity(c.tokens, masked)}))
+    candidates.sort((a, b) => b.similarity - a.similarity)
+    const key = constantKey(masked)
+    const matched = this.tree.search(masked)
+    return {
+      prepared,
+      raw,
+      masked,
+      params,
+      candidates,
+      threshold: this.config.drain.simThreshold,
+      cached: entry?.cluster.alive ? entry.cluster.templateId : null,
+      matched: matched ? matched.templateId : null,
+      joins: matched || key === null ? null : (this.byKey.get(key)?.templateId ?? null),
+    }
   }
 
   private register(group: TemplateGroup, tokens: readonly string[]): void {
@@ -246,7 +300,12 @@ export class TemplateMiner {
   }
 
   private paramsFor(content: string, cluster: Cluster): Param[] | null {
-    return this.masker.params(content, cluster.tokens)
+    const pre = this.pre
+    if (!pre) return this.masker.params(content, cluster.tokens)
+    const masker = this.masker
+    masker.scan(pre.prepare(content))
+    const n = masker.paramRanges(cluster.tokens)
+    return n < 0 ? null : pre.fillParams(content, n, masker.paramStart, masker.paramEnd, masker.paramType)
   }
 
   /** Live templates in id order. */
@@ -286,6 +345,8 @@ export class TemplateMiner {
       masking: {...state.config.masking, ...overrides.masking},
       extractParams: overrides.extractParams ?? state.config.extractParams,
       cacheSize: overrides.cacheSize ?? state.config.cacheSize,
+      rules: overrides.rules ?? state.config.rules,
+      extraDelimiters: overrides.extraDelimiters ?? state.config.extraDelimiters,
     })
     let maxId = 0
     for (const s of state.clusters) {

@@ -5,6 +5,7 @@ import {z} from 'zod'
 
 import {ExitCode, FlareError} from '../errors.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
+import {regexError} from './user-config.js'
 
 const drainSchema = z.object({
   depth: z.number().int().min(3).max(32),
@@ -37,6 +38,9 @@ export const templateStateSchema = z.object({
     masking: maskingSchema,
     extractParams: z.boolean(),
     cacheSize: z.number().int().min(0),
+    // Older states have neither: no user rules, no extra delimiters.
+    rules: z.array(z.object({regex: z.string().refine((r) => regexError(r) === undefined, 'not a valid regular expression'), mask: z.string()})).default([]),
+    extraDelimiters: z.array(z.string()).default([]),
   }),
   /** Next numeric id to hand out; ids are never reused, even after eviction. */
   nextId: z.number().int().min(1),
