@@ -65,6 +65,8 @@ export interface EngineStats {
   /** Templates first seen after the model was fitted (sessions with them score as unusual). */
   unseenTemplates: number
   openSessions: number
+  /** Most sessions open at once so far (bounded by --max-open). */
+  maxOpenSessions: number
   sessions: SessionCounters
   scored: number
   anomalous: number
@@ -201,6 +203,7 @@ export class LiveEngine {
       templates: miner?.size ?? 0,
       unseenTemplates: this.unseen.size,
       openSessions: s?.size ?? 0,
+      maxOpenSessions: s?.maxSize ?? 0,
       sessions: s?.counters ?? {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0},
       scored: this.scored,
       anomalous: this.anomalous,

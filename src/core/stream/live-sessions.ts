@@ -39,7 +39,7 @@ export class LiveSession extends Session {
   track(r: LiveRecord): void {
     const before = this.templates.length
     this.add(r.template, r.record.lineId, r.record.level, r.time)
-    if (this.templates.length > before) this.texts.push(r.text)
+    if (this.templates.length > before) this.texts.push(ownCopy(r.text))
     if (r.time > this.lastSeen) this.lastSeen = r.time
     if (r.time < this.firstSeen) this.firstSeen = r.time
     if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
@@ -85,6 +85,9 @@ export class OpenSessions {
     return this.open.size
   }
 
+  /** Most sessions open at once so far. */
+  maxSize = 0
+
   get watermark(): number {
     return this.maxTime - this.limits.latenessMs
   }
@@ -128,7 +131,7 @@ export class OpenSessions {
       }
       if (s) this.open.delete(key)
       else s = this.start(key)
-      this.open.set(key, s)
+      this.open.set(s.id, s)
       s.track(r)
       if (this.limits.terminal?.has(r.template)) this.close(s, 'terminal')
     }
@@ -175,7 +178,9 @@ export class OpenSessions {
 
   private start(id: string): LiveSession {
     this.counters.opened++
-    return new LiveSession(id, this.order++)
+    const s = new LiveSession(ownCopy(id), this.order++)
+    if (this.open.size >= this.maxSize) this.maxSize = this.open.size + 1
+    return s
   }
 
   private expire(): void {
@@ -237,4 +242,13 @@ export class OpenSessions {
     this.counters.closed[reason]++
     this.onClose({session: s, reason, watermark: this.watermark})
   }
+}
+
+/**
+ * A copy of `s` that holds nothing else: a line is a slice of the string its whole read chunk was
+ * decoded into, and a session id or sample line kept past its chunk would keep the chunk alive
+ * (every chunk of the input, through the ids of closed sessions).
+ */
+export function ownCopy(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
 }
