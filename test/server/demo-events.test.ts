@@ -18,7 +18,7 @@ describe('the live tab source', () => {
     expect(done).toEqual({type: 'done', lines: 6625, incidents: incidents.length})
     for (const e of incidents) {
       if (e.type !== 'incident') continue
-      expect(e.incident.id).toMatch(/^INC-\d{4}$/)
+      expect(e.incident.id).toMatch(/^LIVE-\d{3}$/)
       expect(e.incident.templates.length).toBeGreaterThan(0)
     }
     expect(new Set(incidents.map((e) => (e.type === 'incident' ? e.incident.id : ''))).size).toBe(incidents.length)
