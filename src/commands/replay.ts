@@ -44,7 +44,7 @@ export default class Replay extends FlareCommand {
     rate: Flags.string({description: 'play at a fixed rate of lines: 5000/s', exclusive: ['speed', 'max']}),
     max: Flags.boolean({description: 'play as fast as possible (the default)', exclusive: ['speed', 'rate']}),
     to: Flags.string({description: 'send the lines to a collector instead of the engine: udp://H:P, tcp://H:P, file:PATH, otlp+http://H:P, kafka://H:P/TOPIC (keyed by session)'}),
-    inject: Flags.string({description: 'inject anomalies into sessions as they replay (seeded): error, burst, drop, duplicate, reorder, each kind[:share of sessions], e.g. error:0.01,drop:0.01,seed=7', dependsOn: ['truth']}),
+    inject: Flags.string({description: 'inject anomalies into sessions as they replay (seeded): error, burst, drop, duplicate, reorder, silent (a host goes quiet: the rest of the session vanishes), latency (numbers in the rest of the session ×10), each kind[:share of sessions], e.g. error:0.01,drop:0.01,seed=7', dependsOn: ['truth']}),
     truth: Flags.string({description: 'with --inject: write the injected sessions (ground truth, a label CSV) here', dependsOn: ['inject']}),
     labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
     sink: Flags.string({description: 'also deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),

@@ -34,6 +34,8 @@ export const BundleManifest = z.object({
   threshold: z.number(),
   feature_columns: z.array(z.string()),
   training: z.object({input: z.string(), sessions: z.number().int(), lines: z.number().int()}),
+  /** Id sessions: the longest quiet gap inside a training session (p99.9), ms; live detection's default --idle derives from it. */
+  session_gap_ms: z.number().optional(),
 })
 export type BundleManifest = z.infer<typeof BundleManifest>
 

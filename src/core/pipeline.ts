@@ -188,7 +188,8 @@ export function scoreSessions(detector: Detector, X: FeatureMatrix): {scores: Fl
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: {length: number}}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: ReadonlyArray<{gapMax: number}>}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+  const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
   return {
     kind: 'flare-model',
     version: 1,
@@ -203,7 +204,18 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
     threshold: fitted.detector.threshold,
     feature_columns: featureColumns(fitted.vocabulary, fitted.features),
     training: {input: prepared.inputName, sessions: prepared.sessions.length, lines: prepared.mined.lines},
+    ...(gap === undefined ? {} : {session_gap_ms: gap}),
   }
+}
+
+/**
+ * The longest quiet gap inside a session that is not a rare outlier: the 99.9th percentile of the
+ * sessions' longest gaps between consecutive events (undefined without sessions).
+ */
+export function sessionGapMs(sessions: ReadonlyArray<{gapMax: number}>): number | undefined {
+  if (sessions.length === 0) return undefined
+  const gaps = Float64Array.from(sessions, (s) => s.gapMax).sort()
+  return gaps[Math.min(gaps.length - 1, Math.floor(0.999 * gaps.length))]
 }
 
 /**

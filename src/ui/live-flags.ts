@@ -19,7 +19,7 @@ export const liveEngineFlags = {
   'session-key': Flags.string({description: 'with --train-for: how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window']}),
   window: Flags.string({description: 'with --train-for: window length when sessions are time windows (e.g. 5m)'}),
   by: Flags.string({description: 'split time windows into streams: host, component, host,component, none, auto', default: 'auto'}),
-  idle: Flags.string({description: 'close an id session after this much event time without a line', default: '30m'}),
+  idle: Flags.string({description: "close an id session after this much event time without a line (default: from the model, a little over the longest quiet gap inside a training session; 30m when unknown)"}),
   'max-session': Flags.string({description: 'close an id session this long after its first line', default: '24h'}),
   lateness: Flags.string({description: 'how far event time may run out of order before a line counts as late', default: '30s'}),
   'max-open': Flags.integer({description: 'open sessions at most (the least recently active closes early, counted)', default: 200_000}),
@@ -34,7 +34,7 @@ export interface LiveEngineFlags {
   'session-key'?: string
   window?: string
   by: string
-  idle: string
+  idle?: string
   'max-session': string
   lateness: string
   'max-open': number
@@ -74,7 +74,7 @@ export async function engineOptionsFrom(flags: LiveEngineFlags): Promise<EngineO
     sessionKey: flags['session-key'] as EngineOptions['sessionKey'],
     windowMs: flags.window ? parseDuration(flags.window, '--window') : undefined,
     by,
-    idleMs: parseDuration(flags.idle, '--idle'),
+    idleMs: flags.idle === undefined ? undefined : parseDuration(flags.idle, '--idle'),
     maxSessionMs: parseDuration(flags['max-session'], '--max-session'),
     latenessMs: parseLateness(flags.lateness),
     maxOpen,

@@ -96,6 +96,24 @@ export class FastMiner extends TemplateMiner {
     return cluster
   }
 
+  private scratch = Buffer.allocUnsafe(4096)
+
+  /**
+   * Mines `content` as add() does, through the plan cache: the string is encoded into a reused
+   * buffer, a line of a planned shape skips masking, and a new shape gets its plan made. No
+   * AddResult is built (the live engine mines every line and only needs the cluster):
+   * `templateId` is the template id, `lastChange` what changed.
+   */
+  addString(content: string): FastCluster {
+    const max = content.length * 3
+    if (max > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(max, this.scratch.length * 2))
+    const n = this.scratch.write(content, 0, 'utf8')
+    const cluster = this.addBytes(this.scratch, 0, n)
+    // Makes the shape's plan when it has none (the params themselves are not read).
+    if (this.usePlans && this.planParams === -2) this.lastParamRanges(cluster)
+    return cluster
+  }
+
   /** The cluster of the first valid plan of the line's bucket that the line fits, or null. */
   private fromPlan(buf: Buffer, from: number, to: number): FastCluster | null {
     this.planParams = -2

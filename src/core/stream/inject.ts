@@ -3,7 +3,7 @@ import {ExitCode, FlareError} from '../errors.js'
 import {getFormat, type LogFormat} from '../ingest/index.js'
 
 /** What can be injected into a replayed stream, each into sessions chosen at its rate. */
-export const INJECTION_KINDS = ['error', 'burst', 'drop', 'duplicate', 'reorder'] as const
+export const INJECTION_KINDS = ['error', 'burst', 'drop', 'duplicate', 'reorder', 'silent', 'latency'] as const
 export type InjectionKind = (typeof INJECTION_KINDS)[number]
 
 export interface InjectionSpec {
@@ -41,11 +41,22 @@ export interface InjectedSession {
 }
 
 const BURST = 20
+/** A latency shift multiplies the numbers of a session's later lines by this. */
+const LATENCY_FACTOR = 10
+/** A number standing alone (not part of an id, an address or a word). */
+const BARE_NUMBER = /(?<![\w.:/-])\d+(?![\w.:/-])/g
+
+/** The content with each bare number multiplied by LATENCY_FACTOR (the line as it is when it has none). */
+function shifted(text: string, content: string): string {
+  const slow = content.replace(BARE_NUMBER, (n) => String(Number(n) * LATENCY_FACTOR))
+  return slow === content ? text : text.replace(content, slow)
+}
 
 /**
  * Injects anomalies into the lines of a recorded log with session ids, as they are replayed:
  * an error line, a burst of one of the session's lines, a dropped step, a duplicated or reordered
- * pair. A session is chosen (seeded) on its first line; the change lands on a later line of it.
+ * pair, a silent host (the session's lines stop), a latency shift (its later lines' bare numbers —
+ * durations, sizes — ×10). A session is chosen (seeded) on its first line; the change lands on a later line of it.
  * The ground truth is the list of sessions changed.
  */
 export class Injector {
@@ -55,6 +66,9 @@ export class Injector {
   private readonly seen = new Set<string>()
   /** Reordered lines waiting for their session's next line, which goes out before them. */
   private readonly held = new Map<string, string>()
+  /** Sessions whose later lines are dropped (silent) or rewritten (latency). */
+  private readonly silenced = new Set<string>()
+  private readonly slowed = new Set<string>()
   private lineNo = 0
 
   constructor(private readonly spec: InjectionSpec, private format: LogFormat | string) {
@@ -89,6 +103,11 @@ export class Injector {
       this.held.delete(key)
       return
     }
+    if (this.silenced.has(key)) return
+    if (this.slowed.has(key)) {
+      out.push(shifted(text, record.content))
+      return
+    }
     const plan = this.chosen.get(key)
     if (!plan) {
       out.push(text)
@@ -114,6 +133,13 @@ export class Injector {
         return
       case 'reorder':
         this.held.set(key, text)
+        return
+      case 'silent':
+        this.silenced.add(key)
+        return
+      case 'latency':
+        this.slowed.add(key)
+        out.push(shifted(text, record.content))
         return
     }
   }

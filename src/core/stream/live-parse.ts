@@ -1,6 +1,7 @@
 import {RecordAssembler, type IngestWarning, type LogRecord} from '../ingest/index.js'
 import type {TemplateMeta} from '../mining/mine.js'
 import {LEVEL_RANK} from '../severity.js'
+import {FastMiner} from '../mining/fast-miner.js'
 import {configForFormat, TemplateMiner} from '../templates/index.js'
 import type {LiveLine} from './contracts.js'
 import {PendingAcks, releaseAll, type LineAck} from './line-acks.js'
@@ -65,12 +66,12 @@ export class LiveParser {
   private nextLineId = 1
   /** Reused for the records of one line (usually none or one). */
   private readonly scratch: LogRecord[] = []
-  private minerValue: TemplateMiner | undefined
+  private minerValue: FastMiner | undefined
   formatName: string | undefined
   lines = 0
 
   constructor(private readonly options: {format?: string; miner?: TemplateMiner; onWarning?: (w: IngestWarning) => void}) {
-    this.minerValue = options.miner
+    this.minerValue = options.miner === undefined ? undefined : asFastMiner(options.miner)
   }
 
   get miner(): TemplateMiner | undefined {
@@ -130,16 +131,16 @@ export class LiveParser {
       record.component ??= live.component
       record.level ??= live.level
     }
-    const miner = (this.minerValue ??= new TemplateMiner(configForFormat(this.formatName)))
-    const added = miner.add(record.content)
-    const template = this.templates.index(added.templateId, record)
+    const miner = (this.minerValue ??= new FastMiner(configForFormat(this.formatName)))
+    const cluster = miner.addString(record.content)
+    const template = this.templates.index(cluster.templateId, record)
     let time = record.timestamp
     let arrivalTime = false
     if (time === undefined || !Number.isFinite(time)) {
       time = live?.eventTime ?? live?.arrivedAt ?? Number.NaN
       arrivalTime = live?.eventTime === undefined
     }
-    return {record, template, time, arrivalTime, text: live?.text ?? record.content, newTemplate: added.change === 'new'}
+    return {record, template, time, arrivalTime, text: live?.text ?? record.content, newTemplate: miner.lastChange === 'new'}
   }
 }
 
@@ -150,4 +151,13 @@ function attachAcks(acks: LineAck[] | undefined, records: LiveRecord[], from: nu
     if (i > from) for (const a of acks) a.hold()
     records[i].acks = acks
   }
+}
+
+/**
+ * The miner as a FastMiner, whose plan cache maps lines of known shapes without masking them: the
+ * same templates and ids as the TemplateMiner (a model's or a state's, rebuilt from its state as
+ * loading it from disk does).
+ */
+export function asFastMiner(miner: TemplateMiner): FastMiner {
+  return miner instanceof FastMiner ? miner : FastMiner.fromJSON(miner.toJSON())
 }

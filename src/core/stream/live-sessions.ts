@@ -38,6 +38,8 @@ export class LiveSession extends Session {
   hosts?: Set<string>
   /** Acks of the lines in this session, released once it was scored. */
   private acks?: LineAck[]
+  /** Position of its newest entry in the touch order (TouchOrder); -1 once closed. */
+  touchAt = -1
 
   track(r: LiveRecord): void {
     if (r.acks) {
@@ -49,7 +51,7 @@ export class LiveSession extends Session {
     }
     const before = this.templates.length
     this.add(r.template, r.record.lineId, r.record.level, r.time)
-    if (this.templates.length > before) this.texts.push(r.text)
+    if (this.templates.length > before) this.texts.push(ownCopy(r.text))
     if (r.time > this.lastSeen) this.lastSeen = r.time
     if (r.time < this.firstSeen) this.firstSeen = r.time
     if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
@@ -88,6 +90,8 @@ export interface SessionCounters {
  */
 export class OpenSessions {
   private readonly open = new Map<string, LiveSession>()
+  /** Id sessions in order of last activity, least recent first. */
+  private readonly touched = new TouchOrder()
   private maxTime = Number.NEGATIVE_INFINITY
   private order = 0
   /** Windows before this index are closed (windowed keys). */
@@ -100,6 +104,9 @@ export class OpenSessions {
   get size(): number {
     return this.open.size
   }
+
+  /** Most sessions open at once so far. */
+  maxSize = 0
 
   get watermark(): number {
     return this.maxTime - this.limits.latenessMs
@@ -127,7 +134,8 @@ export class OpenSessions {
   /** Closes every open session (shutdown, the end of a replay). */
   closeAll(): void {
     if (this.keying.mode === 'window') this.closeWindowsBefore(Number.POSITIVE_INFINITY)
-    for (const s of [...this.open.values()]) this.close(s, 'end')
+    if (this.keying.mode === 'window') for (const s of [...this.open.values()]) this.close(s, 'end')
+    else for (let s = this.touched.front(); s !== undefined; s = this.touched.front()) this.close(s, 'end')
   }
 
   private addToIdSessions(r: LiveRecord): void {
@@ -142,13 +150,15 @@ export class OpenSessions {
         this.close(s, 'max-age')
         s = undefined
       }
-      if (s) this.open.delete(key)
-      else s = this.start(key)
-      this.open.set(key, s)
+      if (!s) {
+        s = this.start(key)
+        this.open.set(s.id, s)
+      }
+      this.touched.touch(s)
       s.track(r)
       if (this.limits.terminal?.has(r.template)) this.close(s, 'terminal')
     }
-    while (this.open.size > this.limits.maxOpen) this.close(this.open.values().next().value!, 'max-open')
+    while (this.open.size > this.limits.maxOpen) this.close(this.touched.front()!, 'max-open')
   }
 
   private addToWindows(r: LiveRecord): void {
@@ -191,7 +201,9 @@ export class OpenSessions {
 
   private start(id: string): LiveSession {
     this.counters.opened++
-    return new LiveSession(id, this.order++)
+    const s = new LiveSession(ownCopy(id), this.order++)
+    if (this.open.size >= this.maxSize) this.maxSize = this.open.size + 1
+    return s
   }
 
   private expire(): void {
@@ -204,7 +216,7 @@ export class OpenSessions {
       return
     }
     const {idleMs, maxSessionMs} = this.limits
-    for (const s of this.open.values()) {
+    for (let s = this.touched.front(); s !== undefined; s = this.touched.front()) {
       if (s.lastSeen + idleMs < wm) this.close(s, 'idle')
       else if (s.firstSeen + maxSessionMs < wm) this.close(s, 'max-age')
       else break
@@ -250,7 +262,67 @@ export class OpenSessions {
 
   private close(s: LiveSession, reason: CloseReason): void {
     this.open.delete(s.id)
+    if (s.touchAt >= 0) this.touched.closed()
+    s.touchAt = -1
     this.counters.closed[reason]++
     this.onClose({session: s, reason, watermark: this.watermark})
+  }
+}
+
+/**
+ * A copy of `s` that holds nothing else: a line is a slice of the string its whole read chunk was
+ * decoded into, and a session id or sample line kept past its chunk would keep the chunk alive
+ * (every chunk of the input, through the ids of closed sessions).
+ */
+export function ownCopy(s: string): string {
+  // Slicing a concatenation flattens it into a new string: the slice then refers to that alone.
+  return s.length < 13 ? s : (' ' + s).slice(1)
+}
+
+/**
+ * Sessions in order of last activity, least recent first, as a log of touches: a touch appends the
+ * session and makes its earlier entries stale, so a record costs an array push instead of moving
+ * its session to the back of a Map (a delete and an insert per record). Stale entries are skipped
+ * at the front and dropped when they pile up.
+ */
+export class TouchOrder {
+  private entries: LiveSession[] = []
+  private head = 0
+  /** Position of entries[0] in the log. */
+  private base = 0
+  private live = 0
+
+  touch(s: LiveSession): void {
+    if (s.touchAt < 0) this.live++
+    s.touchAt = this.base + this.entries.length
+    this.entries.push(s)
+    if (this.entries.length - this.head > 4 * this.live + 4096) this.compact()
+  }
+
+  /** The least recently active open session (closing it is the caller's: touchAt becomes -1). */
+  front(): LiveSession | undefined {
+    const e = this.entries
+    while (this.head < e.length) {
+      const s = e[this.head]
+      if (s.touchAt === this.base + this.head) return s
+      this.head++
+    }
+    return undefined
+  }
+
+  /** A session closed (touchAt set to -1 by the caller after this). */
+  closed(): void {
+    this.live--
+  }
+
+  private compact(): void {
+    const kept: LiveSession[] = []
+    const e = this.entries
+    for (let i = this.head; i < e.length; i++) if (e[i].touchAt === this.base + i) kept.push(e[i])
+    this.base += e.length
+    for (let i = 0; i < kept.length; i++) kept[i].touchAt = this.base + i
+    this.entries = kept
+    this.head = 0
+    this.live = kept.length
   }
 }

@@ -47,6 +47,27 @@ describe('anomaly injection', () => {
     expect(out).not.toEqual(lines)
   })
 
+  it('a silent host drops every later line of its session; a latency shift scales the bare numbers of them', () => {
+    const silent = inject('silent:0.05,seed=11')
+    const gone = new Set(silent.injector.injected.map((i) => i.session))
+    expect(gone.size).toBeGreaterThan(2)
+    for (const i of silent.injector.injected) {
+      const kept = silent.out.filter((l) => l.includes(`${i.session} `) || l.endsWith(i.session))
+      const before = lines.slice(0, i.line - 1).filter((l) => l.includes(`${i.session} `) || l.endsWith(i.session))
+      expect(kept).toEqual(before)
+    }
+    const slow = inject('latency:0.2,seed=11')
+    expect(slow.out.length).toBe(lines.length)
+    const changed = slow.out.filter((l, k) => l !== lines[k])
+    expect(changed.length).toBeGreaterThan(0)
+    // Only numbers change (×10: one more digit), never block ids or addresses.
+    for (const l of changed) {
+      const k = slow.out.indexOf(l)
+      expect(l.replace(/\d+/g, '#')).toBe(lines[k].replace(/\d+/g, '#'))
+      expect(l.match(/blk_-?\d+/g)).toEqual(lines[k].match(/blk_-?\d+/g))
+    }
+  })
+
   it('injected error lines and bursts are caught by the engine with a model of the clean log', async () => {
     const {injector, out} = inject('error:0.05,burst:0.05,seed=9')
     const flagged = new Set<string>()
