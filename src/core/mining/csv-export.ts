@@ -6,16 +6,17 @@ import {ByteOut, csvField, paramLists} from './fast-path.js'
 import {mine, type MineOptions, type MineResult} from './mine.js'
 import {flushRows} from './run.js'
 import {saveTemplateState} from './state-file.js'
+import {openRowScratch, type RowScratch} from './final-templates.js'
 
 export {csvField} from './fast-path.js'
 
 /**
  * `flare parse`: every input line → one row of a loghub-compatible structured CSV.
- * Columns: LineId (1-based physical line), EventId, EventTemplate (the template as it stood when
- * the line was mined), Timestamp, Level, Component, Content, SessionId, ParameterList,
+ * Columns: LineId (1-based physical line), EventId, EventTemplate (the template's final text, as in
+ * `_templates.csv`: see final-templates.ts), Timestamp, Level, Component, Content, SessionId, ParameterList,
  * ParameterTypes. A multi-line record gives each of its lines its own row with the record's
- * EventId. The final templates go to a companion `<out>_templates.csv` (EventId, EventTemplate,
- * Occurrences), since streaming rows cannot wait for later lines to generalise a template.
+ * EventId. The templates go to a companion `<out>_templates.csv` (EventId, EventTemplate,
+ * Occurrences).
  */
 export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
 
@@ -54,7 +55,7 @@ export function defaultTemplatesPath(output: string): string | undefined {
  * path become rows here; regions the fast path or a worker takes arrive as rows already.
  */
 export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
-  const out = await openCsv(options.output, options.stdout ?? process.stdout, '-o')
+  const out = await openRowScratch(options.output, options.stdout ?? process.stdout, '-o')
   try {
     return await writeCsv(options, out)
   } catch (error) {
@@ -64,7 +65,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   }
 }
 
-async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<ParseSummary> {
+async function writeCsv(options: ParseOptions, out: RowScratch): Promise<ParseSummary> {
   const sink = new ByteOut(CHUNK)
   sink.text(PARSE_COLUMNS.join(',') + '\n')
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
@@ -100,7 +101,7 @@ async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<Pars
       await flushRows(tsink, t.stream, true)
     }
     // Both CSVs are complete: only now do they replace what was there.
-    await out.commit()
+    await out.finish(miner)
     await t?.commit()
   } catch (error) {
     await t?.abort()

@@ -52,6 +52,8 @@ export class TemplateGroup {
   readonly keys: string[] = []
   /** The miner's miss count when the template was created, or a cluster of it last generalised or was evicted. */
   changedAt = 0
+  /** The template's text changed after its first line was mined (rows written before are stale). */
+  revised = false
   constructor(readonly templateId: string) {}
 
   get template(): string {
@@ -162,7 +164,10 @@ export class TemplateMiner {
       cluster = found
       if (cluster.generalize(tokens)) {
         const group = cluster.group as TemplateGroup
-        if (group.clusters[0] === cluster) change = 'updated'
+        if (group.clusters[0] === cluster) {
+          change = 'updated'
+          group.revised = true
+        }
         group.changedAt = this.misses
         this.register(group, cluster.tokens)
       }
@@ -226,7 +231,11 @@ export class TemplateMiner {
     group.changedAt = this.misses
     const i = group.clusters.indexOf(cluster)
     if (i >= 0) group.clusters.splice(i, 1)
-    if (group.clusters.length > 0) return
+    if (group.clusters.length > 0) {
+      // The group's text is its oldest live cluster's: losing that one may change it.
+      if (i === 0 && group.template !== cluster.template) group.revised = true
+      return
+    }
     this.byId.delete(group.templateId)
     for (const k of group.keys) if (this.byKey.get(k) === group) this.byKey.delete(k)
   }
@@ -254,6 +263,16 @@ export class TemplateMiner {
     const out: TemplateInfo[] = []
     for (const g of this.byId.values()) out.push({id: g.templateId, template: g.template, count: g.count})
     return out.sort((a, b) => idNumber(a.id) - idNumber(b.id))
+  }
+
+  /**
+   * Live templates whose text changed since their first line was mined, id → final text: rows
+   * written while mining hold an earlier text for these (flare parse rewrites them).
+   */
+  revisedTemplates(): Map<string, string> {
+    const out = new Map<string, string>()
+    for (const g of this.byId.values()) if (g.revised) out.set(g.templateId, g.template)
+    return out
   }
 
   template(templateId: string): TemplateInfo | undefined {
