@@ -91,23 +91,25 @@ async function writeCsv(options: ParseOptions, out: RowScratch): Promise<ParseSu
   }
   await flushRows(sink, out.stream, true)
 
+  const rows = await out.finish(miner)
   const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
   const t = templatesOutput ? await openCsv(templatesOutput, options.stdout ?? process.stdout, '-o') : undefined
   try {
     if (t) {
       const tsink = new ByteOut(CHUNK)
       tsink.text('EventId,EventTemplate,Occurrences\n')
-      for (const info of miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+      for (const info of rows.templates) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
       await flushRows(tsink, t.stream, true)
     }
     // Both CSVs are complete: only now do they replace what was there.
-    await out.finish(miner)
+    await rows.commit()
     await t?.commit()
   } catch (error) {
     await t?.abort()
+    await rows.abort()
     throw error
   }
   if (options.statePath) await saveTemplateState(options.statePath, miner)
   const {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, threads} = mined
-  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: miner.size, threads, output: options.output, templatesOutput}
+  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: rows.templates.length, threads, output: options.output, templatesOutput}
 }

@@ -12,6 +12,7 @@ import {type TemplateMinerConfig, type TemplateMinerOptions, resolveConfig} from
 import {Cluster, DrainTree} from './drain.js'
 import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking/index.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
+import {MAX_SHAPES, Refinement, type ClusterSplit, type SplitTemplate, splitKey, splitPositions} from './refine.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
 
@@ -191,6 +192,7 @@ export class TemplateMiner {
       this.register(group, cluster.tokens)
       this.tree.insert(cluster)
     }
+    recordShape(cluster, tokens)
     if (entry !== undefined) entry.cluster = cluster
     else if (this.config.cacheSize > 0) {
       if (this.cacheEntries >= this.config.cacheSize) {
@@ -258,6 +260,49 @@ export class TemplateMiner {
     return this.masker.params(content, cluster.tokens)
   }
 
+  private refined: {misses: number; refinement: Refinement} | null = null
+
+  /**
+   * The second pass over the run so far (refine.ts): templates whose `<*>` positions only ever
+   * held a few plain words split into one template per word. New ids come after every id given so
+   * far; asking again without new lines returns the same split.
+   */
+  refine(): Refinement {
+    if (this.refined?.misses === this.misses) return this.refined.refinement
+    const splits = new Map<string, Map<number, ClusterSplit>>()
+    for (const group of this.byId.values()) {
+      let baseTaken = false
+      for (const c of group.clusters) {
+        if (!c.shapes || c.shapes.size < 2) continue
+        const positions = splitPositions(c.tokens, c.shapes.values())
+        if (positions.length === 0) continue
+        const byKey = new Map<string, SplitTemplate>()
+        for (const shape of c.shapes.values()) {
+          const key = splitKey(shape, positions)
+          if (byKey.has(key)) continue
+          const tokens = c.tokens.slice()
+          for (const j of positions) tokens[j] = shape[j]
+          const id = baseTaken ? `T${this.nextId++}` : group.templateId
+          baseTaken = true
+          byKey.set(key, {id, tokens, template: tokens.join(' ')})
+        }
+        let byLength = splits.get(group.templateId)
+        if (!byLength) splits.set(group.templateId, (byLength = new Map()))
+        byLength.set(c.tokens.length, {positions, byKey})
+      }
+    }
+    const refinement = new Refinement(
+      splits,
+      (content) => {
+        this.masker.scan(content)
+        return this.masker.materialize()
+      },
+      (content, template) => this.masker.params(content, template),
+    )
+    this.refined = {misses: this.misses, refinement}
+    return refinement
+  }
+
   /** Live templates in id order. */
   templates(): TemplateInfo[] {
     const out: TemplateInfo[] = []
@@ -315,6 +360,8 @@ export class TemplateMiner {
         miner.byId.set(s.id, group)
       }
       const c = miner.newCluster(s.id, tokens, s.count)
+      // Its lines' words are not known: refine() leaves it as it is.
+      c.shapes = null
       c.group = group
       group.clusters.push(c)
       miner.register(group, tokens)
@@ -324,6 +371,16 @@ export class TemplateMiner {
     miner.nextId = Math.max(state.nextId, maxId + 1)
     return miner
   }
+}
+
+/** Remembers a cluster's new masked shape for refine(), up to MAX_SHAPES of them. */
+function recordShape(cluster: Cluster, tokens: string[]): void {
+  const shapes = cluster.shapes
+  if (shapes === null) return
+  const key = tokens.join(' ')
+  if (shapes.has(key)) return
+  if (shapes.size >= MAX_SHAPES) cluster.shapes = null
+  else shapes.set(key, tokens)
 }
 
 /** The template's constant tokens, or null when none holds a letter (too little to join on). */
