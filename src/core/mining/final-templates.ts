@@ -9,7 +9,6 @@
  */
 import {createReadStream, createWriteStream, type WriteStream} from 'node:fs'
 import {open, rename, rm, stat} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {openOutput, writeError, type PendingOutput} from '../io/output.js'
 import {trackTemporary} from '../io/temp-files.js'
@@ -37,11 +36,12 @@ export interface FinalRows {
   abort(): Promise<void>
 }
 
-/** A scratch file beside `output` (so it can be renamed into place), or in the temp folder for stdout and devices. */
+/** A scratch file beside `output`, so that it can be renamed into place; stdout and devices are written straight (see streamed()). */
 export async function openRowScratch(output: string, stdout: NodeJS.WritableStream, flag: string): Promise<RowScratch> {
   const info = output === '-' ? undefined : await stat(output).catch(() => undefined)
   const direct = output === '-' || (info !== undefined && !info.isFile())
-  const path = direct ? join(tmpdir(), `flare-parse-${process.pid}-${Date.now()}.csv`) : join(dirname(output), `.${basename(output)}.${process.pid}.rows.tmp`)
+  if (direct) return streamed(output, stdout, flag)
+  const path = join(dirname(output), `.${basename(output)}.${process.pid}.rows.tmp`)
   const forget = trackTemporary(path)
   let failure: unknown
   // Rows come in buffers of megabytes (a worker's slot): with the default 16 KB mark every write
@@ -75,7 +75,7 @@ export async function openRowScratch(output: string, stdout: NodeJS.WritableStre
         const refinement = miner.refine()
         const revised = miner.revisedTemplates()
         const split = refinement.splitIds
-        if (revised.size === 0 && split.size === 0 && !direct) {
+        if (revised.size === 0 && split.size === 0) {
           return {
             templates: miner.templates(),
             async commit() {
@@ -91,7 +91,7 @@ export async function openRowScratch(output: string, stdout: NodeJS.WritableStre
             abort: cleanUp,
           }
         }
-        const out: PendingOutput = direct && output === '-' ? {path: output, stream: stdout, commit: async () => {}, abort: async () => {}} : await openOutput(output, {flag, highWaterMark: 8 * CHUNK})
+        const out = await openOutput(output, {flag, highWaterMark: 8 * CHUNK})
         try {
           const counts = await copyWithFinalTemplates(path, out.stream, miner, refinement)
           await cleanUp()
@@ -109,6 +109,23 @@ export async function openRowScratch(output: string, stdout: NodeJS.WritableStre
       stream.destroy()
       await cleanUp()
     },
+  }
+}
+
+/**
+ * stdout and devices (`-o -`, `-o /dev/stdout`, `-o /dev/null`) get the rows as they are mined:
+ * a pipe must not wait for the end of the input, and holding the rows in a scratch file would
+ * double the time of a run. They get no `_templates.csv` to disagree with; rows of a template
+ * generalised later keep the text it had when they were written.
+ */
+async function streamed(output: string, stdout: NodeJS.WritableStream, flag: string): Promise<RowScratch> {
+  const out: PendingOutput = output === '-' ? {path: output, stream: stdout, commit: async () => {}, abort: async () => {}} : await openOutput(output, {flag, highWaterMark: 8 * CHUNK})
+  return {
+    stream: out.stream,
+    async finish(miner) {
+      return {templates: miner.templates(), commit: () => out.commit(), abort: () => out.abort()}
+    },
+    abort: () => out.abort(),
   }
 }
 
