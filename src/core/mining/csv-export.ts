@@ -6,16 +6,17 @@ import {ByteOut, csvField, paramLists} from './fast-path.js'
 import {mine, type MineOptions, type MineResult} from './mine.js'
 import {flushRows} from './run.js'
 import {saveTemplateState} from './state-file.js'
+import {openRowScratch, type RowScratch} from './final-templates.js'
 
 export {csvField} from './fast-path.js'
 
 /**
  * `flare parse`: every input line → one row of a loghub-compatible structured CSV.
- * Columns: LineId (1-based physical line), EventId, EventTemplate (the template as it stood when
- * the line was mined), Timestamp, Level, Component, Content, SessionId, ParameterList,
+ * Columns: LineId (1-based physical line), EventId, EventTemplate (the template's final text, as in
+ * `_templates.csv`: see final-templates.ts), Timestamp, Level, Component, Content, SessionId, ParameterList,
  * ParameterTypes. A multi-line record gives each of its lines its own row with the record's
- * EventId. The final templates go to a companion `<out>_templates.csv` (EventId, EventTemplate,
- * Occurrences), since streaming rows cannot wait for later lines to generalise a template.
+ * EventId. The templates go to a companion `<out>_templates.csv` (EventId, EventTemplate,
+ * Occurrences).
  */
 export const PARSE_COLUMNS = ['LineId', 'EventId', 'EventTemplate', 'Timestamp', 'Level', 'Component', 'Content', 'SessionId', 'ParameterList', 'ParameterTypes'] as const
 
@@ -56,7 +57,7 @@ export function defaultTemplatesPath(output: string): string | undefined {
  * path become rows here; regions the fast path or a worker takes arrive as rows already.
  */
 export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
-  const out = await openCsv(options.output, options.stdout ?? process.stdout, '-o')
+  const out = await openRowScratch(options.output, options.stdout ?? process.stdout, '-o')
   try {
     return await writeCsv(options, out)
   } catch (error) {
@@ -66,7 +67,7 @@ export async function parseToCsv(options: ParseOptions): Promise<ParseSummary> {
   }
 }
 
-async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<ParseSummary> {
+async function writeCsv(options: ParseOptions, out: RowScratch): Promise<ParseSummary> {
   const sink = new ByteOut(CHUNK)
   sink.text(PARSE_COLUMNS.join(',') + '\n')
   // Templates change rarely: keep each one's escaped CSV text instead of re-escaping per line.
@@ -92,23 +93,25 @@ async function writeCsv(options: ParseOptions, out: PendingOutput): Promise<Pars
   }
   await flushRows(sink, out.stream, true)
 
+  const rows = await out.finish(miner)
   const templatesOutput = options.templatesOutput ?? defaultTemplatesPath(options.output)
   const t = templatesOutput ? await openCsv(templatesOutput, options.stdout ?? process.stdout, '-o') : undefined
   try {
     if (t) {
       const tsink = new ByteOut(CHUNK)
       tsink.text('EventId,EventTemplate,Occurrences\n')
-      for (const info of miner.templates()) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
+      for (const info of rows.templates) tsink.text(`${info.id},${csvField(info.template)},${info.count}\n`)
       await flushRows(tsink, t.stream, true)
     }
     // Both CSVs are complete: only now do they replace what was there.
-    await out.commit()
+    await rows.commit()
     await t?.commit()
   } catch (error) {
     await t?.abort()
+    await rows.abort()
     throw error
   }
   const stateOutput = options.statePath ? await saveTemplateState(options.statePath, miner) : undefined
   const {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, threads} = mined
-  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: miner.size, threads, output: options.output, templatesOutput, stateOutput}
+  return {format, formatReason, lines, records, skipped, joined, truncated, invalidUtf8, elapsedMs, linesPerSecond, templates: rows.templates.length, threads, output: options.output, templatesOutput, stateOutput}
 }

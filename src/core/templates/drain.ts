@@ -39,6 +39,8 @@ export class Cluster {
   alive = true
   /** Owner slot for the miner (its template group). */
   group: unknown = null
+  /** Distinct masked shapes of its lines, by their text (refine.ts); null past the cap. */
+  shapes: Map<string, string[]> | null = new Map()
   prev: Cluster | null = null
   next: Cluster | null = null
   private text: string | null = null

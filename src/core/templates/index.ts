@@ -12,3 +12,4 @@ export {type DrainConfig, defaultDrainConfig, DrainTree, Cluster, similarity} fr
 export {type MaskingConfig, type Param, type ParamType, defaultMaskingConfig, Masker, classifySegment, WILDCARD} from './masking/index.js'
 export {type TemplateState, TEMPLATE_STATE_VERSION} from './state.js'
 // Validation (zod) is in './state-schema.js', imported by the callers that read state files.
+export {Refinement, type SplitTemplate, MAX_WORD_VALUES, isWordValue} from './refine.js'

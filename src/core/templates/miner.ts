@@ -13,6 +13,7 @@ import {Cluster, DrainTree, similarity} from './drain.js'
 import {Masker, type MaskingConfig, type Param, WILDCARD} from './masking/index.js'
 import {LinePreprocessor} from './preprocess.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'
+import {MAX_SHAPES, Refinement, type ClusterSplit, type SplitTemplate, splitKey, splitPositions} from './refine.js'
 
 export type TemplateChange = 'new' | 'updated' | 'none'
 
@@ -72,6 +73,8 @@ export class TemplateGroup {
   readonly keys: string[] = []
   /** The miner's miss count when the template was created, or a cluster of it last generalised or was evicted. */
   changedAt = 0
+  /** The template's text changed after its first line was mined (rows written before are stale). */
+  revised = false
   constructor(readonly templateId: string) {}
 
   get template(): string {
@@ -190,7 +193,10 @@ export class TemplateMiner {
       cluster = found
       if (cluster.generalize(tokens)) {
         const group = cluster.group as TemplateGroup
-        if (group.clusters[0] === cluster) change = 'updated'
+        if (group.clusters[0] === cluster) {
+          change = 'updated'
+          group.revised = true
+        }
         group.changedAt = this.misses
         this.register(group, cluster.tokens)
       }
@@ -214,6 +220,7 @@ export class TemplateMiner {
       this.register(group, cluster.tokens)
       this.tree.insert(cluster)
     }
+    recordShape(cluster, tokens)
     if (entry !== undefined) entry.cluster = cluster
     else if (this.config.cacheSize > 0) {
       if (this.cacheEntries >= this.config.cacheSize) {
@@ -280,7 +287,11 @@ export class TemplateMiner {
     group.changedAt = this.misses
     const i = group.clusters.indexOf(cluster)
     if (i >= 0) group.clusters.splice(i, 1)
-    if (group.clusters.length > 0) return
+    if (group.clusters.length > 0) {
+      // The group's text is its oldest live cluster's: losing that one may change it.
+      if (i === 0 && group.template !== cluster.template) group.revised = true
+      return
+    }
     this.byId.delete(group.templateId)
     for (const k of group.keys) if (this.byKey.get(k) === group) this.byKey.delete(k)
   }
@@ -308,11 +319,64 @@ export class TemplateMiner {
     return n < 0 ? null : pre.fillParams(content, n, masker.paramStart, masker.paramEnd, masker.paramType)
   }
 
+  private refined: {misses: number; refinement: Refinement} | null = null
+
+  /**
+   * The second pass over the run so far (refine.ts): templates whose `<*>` positions only ever
+   * held a few plain words split into one template per word. New ids come after every id given so
+   * far; asking again without new lines returns the same split.
+   */
+  refine(): Refinement {
+    if (this.refined?.misses === this.misses) return this.refined.refinement
+    const splits = new Map<string, Map<number, ClusterSplit>>()
+    for (const group of this.byId.values()) {
+      let baseTaken = false
+      for (const c of group.clusters) {
+        if (!c.shapes || c.shapes.size < 2) continue
+        const positions = splitPositions(c.tokens, c.shapes.values())
+        if (positions.length === 0) continue
+        const byKey = new Map<string, SplitTemplate>()
+        for (const shape of c.shapes.values()) {
+          const key = splitKey(shape, positions)
+          if (byKey.has(key)) continue
+          const tokens = c.tokens.slice()
+          for (const j of positions) tokens[j] = shape[j]
+          const id = baseTaken ? `T${this.nextId++}` : group.templateId
+          baseTaken = true
+          byKey.set(key, {id, tokens, template: tokens.join(' ')})
+        }
+        let byLength = splits.get(group.templateId)
+        if (!byLength) splits.set(group.templateId, (byLength = new Map()))
+        byLength.set(c.tokens.length, {positions, byKey})
+      }
+    }
+    const refinement = new Refinement(
+      splits,
+      (content) => {
+        this.masker.scan(content)
+        return this.masker.materialize()
+      },
+      (content, template) => this.masker.params(content, template),
+    )
+    this.refined = {misses: this.misses, refinement}
+    return refinement
+  }
+
   /** Live templates in id order. */
   templates(): TemplateInfo[] {
     const out: TemplateInfo[] = []
     for (const g of this.byId.values()) out.push({id: g.templateId, template: g.template, count: g.count})
     return out.sort((a, b) => idNumber(a.id) - idNumber(b.id))
+  }
+
+  /**
+   * Live templates whose text changed since their first line was mined, id → final text: rows
+   * written while mining hold an earlier text for these (flare parse rewrites them).
+   */
+  revisedTemplates(): Map<string, string> {
+    const out = new Map<string, string>()
+    for (const g of this.byId.values()) if (g.revised) out.set(g.templateId, g.template)
+    return out
   }
 
   template(templateId: string): TemplateInfo | undefined {
@@ -357,6 +421,8 @@ export class TemplateMiner {
         miner.byId.set(s.id, group)
       }
       const c = miner.newCluster(s.id, tokens, s.count)
+      // Its lines' words are not known: refine() leaves it as it is.
+      c.shapes = null
       c.group = group
       group.clusters.push(c)
       miner.register(group, tokens)
@@ -366,6 +432,16 @@ export class TemplateMiner {
     miner.nextId = Math.max(state.nextId, maxId + 1)
     return miner
   }
+}
+
+/** Remembers a cluster's new masked shape for refine(), up to MAX_SHAPES of them. */
+function recordShape(cluster: Cluster, tokens: string[]): void {
+  const shapes = cluster.shapes
+  if (shapes === null) return
+  const key = tokens.join(' ')
+  if (shapes.has(key)) return
+  if (shapes.size >= MAX_SHAPES) cluster.shapes = null
+  else shapes.set(key, tokens)
 }
 
 /** The template's constant tokens, or null when none holds a letter (too little to join on). */
