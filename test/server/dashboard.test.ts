@@ -88,7 +88,7 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     await page.click('button[data-tab="live"]')
     await page.click('#live-start')
     await page.waitForSelector('#live li', {timeout: 60_000})
-    expect(await page.textContent('#live li')).toMatch(/LIVE-001/)
+    expect(await page.textContent('#live li')).toMatch(/LIVE-\d{3}/)
     await page.screenshot({path: path.join(screenshotDir, 'live.png')})
     expect(problems).toEqual([])
     await page.close()
