@@ -17,7 +17,7 @@ const EXPECTED_FORMAT: Record<string, string> = {
 
 // Reason: skipped only when ../shared/datasets is absent (read by path, never copied here);
 // the placeholder test below then names the missing path.
-describe.skipIf(!hasHdfs)('HDFS_head2k (real data)', () => {
+describe.skipIf(!hasHdfs)('HDFS_head2k (real data)', () => { // reason: needs ../shared/datasets/hdfs
   it('reads 2,000 hdfs records whose block ids are exactly the labelled blocks', async () => {
     const {records, stream} = await readAllRecords(path.join(hdfsDir, 'HDFS_head2k.log'))
     expect(stream.detection?.format.name).toBe('hdfs')
@@ -40,7 +40,7 @@ describe.skipIf(!hasHdfs)('HDFS_head2k (real data)', () => {
 
 // Reason: skipped only when ../shared/datasets is absent (read by path, never copied here);
 // the placeholder test below then names the missing path.
-describe.skipIf(!hasLoghub)('loghub-2k (real data)', () => {
+describe.skipIf(!hasLoghub)('loghub-2k (real data)', () => { // reason: needs ../shared/datasets/loghub-2k
   it.each(LOGHUB_SYSTEMS.map((s) => [s]))('%s: 2,000 single-line records, format detected', async (system) => {
     const stream = readRecords(path.join(loghubDir, system, `${system}_2k.log`))
     const records: LogRecord[] = []
