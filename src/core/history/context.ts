@@ -6,7 +6,7 @@ import {seenBeforeLine, HistoryStore} from './store.js'
 export function pastIncidentContext(store: HistoryStore, results: Results, limit = 3): Record<string, string[]> {
   const context: Record<string, string[]> = {}
   for (const incident of results.incidents) {
-    const lines = store.similarTo(incident, limit).map(seenBeforeLine)
+    const lines = store.similarTo(incident, limit, results.summary.format).map(seenBeforeLine)
     if (lines.length > 0) context[incident.id] = lines
   }
   return context

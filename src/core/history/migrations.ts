@@ -43,5 +43,32 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (signature, incident)
   ) WITHOUT ROWID;
   CREATE INDEX incident_templates_incident ON incident_templates(incident);
+  `,  // 2: document frequencies for the IDF weighting of similar incidents (how many incidents carry
+  // each template, how many incidents there are), kept current by triggers so a query reads a few
+  // rows instead of counting.
+  `
+  CREATE TABLE template_stats (
+    signature TEXT PRIMARY KEY,
+    incidents INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO template_stats (signature, incidents) SELECT signature, COUNT(*) FROM incident_templates GROUP BY signature;
+  CREATE TABLE history_counts (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO history_counts (name, value) VALUES ('incidents', (SELECT COUNT(*) FROM incidents));
+  CREATE TRIGGER template_stats_add AFTER INSERT ON incident_templates BEGIN
+    INSERT INTO template_stats (signature, incidents) VALUES (NEW.signature, 1)
+      ON CONFLICT (signature) DO UPDATE SET incidents = incidents + 1;
+  END;
+  CREATE TRIGGER template_stats_remove AFTER DELETE ON incident_templates BEGIN
+    UPDATE template_stats SET incidents = incidents - 1 WHERE signature = OLD.signature;
+  END;
+  CREATE TRIGGER incident_count_add AFTER INSERT ON incidents BEGIN
+    UPDATE history_counts SET value = value + 1 WHERE name = 'incidents';
+  END;
+  CREATE TRIGGER incident_count_remove AFTER DELETE ON incidents BEGIN
+    UPDATE history_counts SET value = value - 1 WHERE name = 'incidents';
+  END;
   `,
 ]

@@ -2,23 +2,9 @@ import type {SummariesDocument} from '../explain/schema.js'
 import type {Incident, Results} from '../results.js'
 import {historyError, openHistoryDatabase, type HistoryDatabase} from './db.js'
 import {incidentSignature} from './signature.js'
+import {findSimilar, type SimilarIncident} from './similar.js'
 
-/** A past incident that shares templates with a new one. */
-export interface SimilarIncident {
-  /** `<run>.<incident id>`, e.g. `12.INC-003`: unique across runs. */
-  key: string
-  run_id: number
-  incident_id: string
-  created_at: string
-  severity: string
-  lead_template: string
-  /** Shared signature templates / templates in either (Jaccard), 0..1. */
-  overlap: number
-  shared_templates: number
-  root_cause: string | null
-  /** The first remediation step of its summary, when it had one. */
-  resolved_by: string | null
-}
+export type {SimilarIncident} from './similar.js'
 
 export interface RunRecord {
   id: number
@@ -77,8 +63,8 @@ export class HistoryStore {
         const recorded: RecordedRun = {run_id: runId, incidents: {}}
         for (const incident of results.incidents) {
           const signature = incidentSignature(incident)
-          const similar = this.similarBySignature(signature, {run: runId}, MAX_SIMILAR)
           const summary = summaries.get(incident.id)
+          const similar = findSimilar(this.db, {signature, severity: summary?.severity ?? incident.severity, format: s.format, excludeRun: runId}, MAX_SIMILAR)
           const row = Number(insertIncident.run(runId, incident.id, createdAt, summary?.severity ?? incident.severity, incident.score, incident.size, leadTemplate(incident), signature.length, summary?.root_cause ?? null, summary?.remediation[0]?.action ?? null).lastInsertRowid)
           for (const hash of signature) insertTemplate.run(hash, row)
           recorded.incidents[incident.id] = {key: `${runId}.${incident.id}`, similar}
@@ -89,8 +75,8 @@ export class HistoryStore {
   }
 
   /** Past incidents resembling a results incident (not stored, e.g. a results file given to summarize). */
-  similarTo(incident: Incident, limit = MAX_SIMILAR): SimilarIncident[] {
-    return this.guard(() => this.similarBySignature(incidentSignature(incident), {}, limit))
+  similarTo(incident: Incident, limit = MAX_SIMILAR, format?: string): SimilarIncident[] {
+    return this.guard(() => findSimilar(this.db, {signature: incidentSignature(incident), severity: incident.severity, format}, limit))
   }
 
   /** Past incidents resembling a stored one, by its key (`12.INC-003`). */
@@ -99,8 +85,8 @@ export class HistoryStore {
       const row = this.incidentRow(key)
       if (row === undefined) return undefined
       const signature = (this.db.prepare('SELECT signature FROM incident_templates WHERE incident = ?').pluck().all(row) as string[])
-      const run = this.db.prepare('SELECT run_id FROM incidents WHERE id = ?').pluck().get(row) as number
-      return this.similarBySignature(signature, {run}, limit)
+      const own = this.db.prepare('SELECT i.run_id, i.severity, r.format FROM incidents i JOIN runs r ON r.id = i.run_id WHERE i.id = ?').get(row) as {run_id: number; severity: string; format: string}
+      return findSimilar(this.db, {signature, severity: own.severity, format: own.format, excludeRun: own.run_id}, limit)
     })
   }
 
@@ -130,28 +116,6 @@ export class HistoryStore {
   private incidentRow(key: string): number | undefined {
     const match = /^(\d+)\.(.+)$/.exec(key)
     return match ? (this.db.prepare('SELECT id FROM incidents WHERE run_id = ? AND incident_id = ?').pluck().get(Number(match[1]), match[2]) as number | undefined) : undefined
-  }
-
-  /**
-   * Ranked by Jaccard overlap of signatures, newest first among equals; incidents of the same run
-   * are not "past". The inverted table's primary key (signature, incident) answers "which incidents
-   * share these templates" without reading any other incident.
-   */
-  private similarBySignature(signature: string[], exclude: {run?: number}, limit: number): SimilarIncident[] {
-    if (signature.length === 0) return []
-    const rows = this.db.prepare(`
-      WITH shared AS (
-        SELECT incident, COUNT(*) AS n FROM incident_templates
-        WHERE signature IN (SELECT value FROM json_each(?))
-        GROUP BY incident
-      )
-      SELECT i.run_id, i.incident_id, i.created_at, i.severity, i.lead_template, i.root_cause, i.remediation,
-             shared.n AS shared_templates, CAST(shared.n AS REAL) / (? + i.signature_size - shared.n) AS overlap
-      FROM shared JOIN incidents i ON i.id = shared.incident
-      WHERE i.run_id != ?
-      ORDER BY overlap DESC, i.id DESC
-      LIMIT ?`).all(JSON.stringify(signature), signature.length, exclude.run ?? -1, limit) as Array<Omit<SimilarIncident, 'key' | 'resolved_by'> & {remediation: string | null}>
-    return rows.map(({remediation, ...r}) => ({key: `${r.run_id}.${r.incident_id}`, ...r, overlap: Math.round(r.overlap * 1000) / 1000, resolved_by: remediation}))
   }
 
   private guard<T>(work: () => T): T {

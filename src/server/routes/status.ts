@@ -66,7 +66,7 @@ export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {hist
   })
 
   app.get('/incidents/:key/similar', {
-    schema: {description: 'Past incidents sharing templates with this one (key `<run>.<incident id>`, e.g. 12.INC-003), ranked by overlap', params: z.object({key: z.string().min(1)}), querystring: z.object({limit: z.coerce.number().int().min(1).max(50).default(5)}), response: {200: z.object({incident: z.string(), similar: z.array(SimilarIncident)}), 400: ErrorBody, 404: ErrorBody}},
+    schema: {description: 'Past incidents sharing templates with this one (key `<run>.<incident id>`, e.g. 12.INC-003), ranked by shared templates weighted by rarity, then same severity and log format, then recency', params: z.object({key: z.string().min(1)}), querystring: z.object({limit: z.coerce.number().int().min(1).max(50).default(5)}), response: {200: z.object({incident: z.string(), similar: z.array(SimilarIncident)}), 400: ErrorBody, 404: ErrorBody}},
   }, async (request) => {
     if (!history) throw noHistory()
     const similar = history.similarToKey(request.params.key, request.query.limit)
