@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {defaultHistoryPath} from '../core/history/index.js'
+import {DEFAULT_DETECT_EXPERIMENT, trackingConfigFromEnv} from '../tracking/config.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {err, out} from '../ui/style.js'
 
@@ -32,10 +33,14 @@ export default class Serve extends FlareCommand {
     queue: Flags.integer({description: 'analyses that may wait for a worker; beyond that the API answers 503 with Retry-After', default: 8, min: 0, max: 1000}),
     workers: Flags.integer({description: 'worker threads for detection', default: 2, min: 1, max: 32}),
     timeout: Flags.integer({description: 'seconds one analysis may take', default: 120, min: 1}),
+    track: Flags.boolean({description: 'log each analysis as an MLflow run when MLFLOW_TRACKING_URI is set; --no-track turns that off', default: true, allowNo: true}),
+    experiment: Flags.string({description: `MLflow experiment for the runs [default: $MLFLOW_EXPERIMENT_NAME or ${DEFAULT_DETECT_EXPERIMENT}]`}),
+    'track-wait': Flags.integer({description: 'milliseconds a response waits for its MLflow run to be logged; logging goes on in the background after that', default: 2000, min: 0, max: 60_000}),
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Serve)
+    const {flags, metadata} = await this.parse(Serve)
+    const track = this.trackingWanted(flags.track, !metadata.flags.track?.setFromDefault)
     const token = flags.token ?? process.env.FLARE_API_TOKEN
     if (token !== undefined && token.length < 8) throw new FlareError('the API token must be at least 8 characters', {exitCode: ExitCode.usage})
     let modelPath: string | undefined
@@ -59,6 +64,9 @@ export default class Serve extends FlareCommand {
       queue: flags.queue,
       workers: flags.workers,
       timeoutMs: flags.timeout * 1000,
+      track,
+      experiment: flags.experiment,
+      trackWaitMs: flags['track-wait'],
     })
     let address: string
     try {
@@ -69,6 +77,7 @@ export default class Serve extends FlareCommand {
       if (code === 'EADDRINUSE') throw new FlareError(`port ${flags.port} on ${flags.host} is already in use`, {exitCode: ExitCode.usage, hint: 'pick another with --port'})
       throw new FlareError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`, {exitCode: ExitCode.usage})
     }
+    if (track && process.env.MLFLOW_TRACKING_URI) this.log(out.dim(`logging each analysis to MLflow at ${trackingConfigFromEnv().trackingUri}`))
     this.log(`${out.bold('Flare')} serving on ${out.cyan(address)} ${out.dim('·')} dashboard ${address}/dashboard ${out.dim('·')} docs ${address}/docs`)
     if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host) && !token) process.stderr.write(`${err.yellow('warning:')} listening on ${flags.host} without --token: anyone who can reach it can use the API\n`)
     await new Promise<void>((resolve) => {
@@ -79,5 +88,25 @@ export default class Serve extends FlareCommand {
       process.once('SIGINT', shutdown)
       process.once('SIGTERM', shutdown)
     })
+  }
+
+  /**
+   * As `flare detect`: tracking is on when MLFLOW_TRACKING_URI is set. A URI Flare cannot use costs
+   * the tracking (one warning), not the server, unless --track was typed out.
+   */
+  private trackingWanted(track: boolean, typed: boolean): boolean {
+    if (!track) return false
+    if (!process.env.MLFLOW_TRACKING_URI) {
+      if (typed) throw new FlareError('--track needs an MLflow server, and MLFLOW_TRACKING_URI is not set', {exitCode: ExitCode.usage, hint: 'export MLFLOW_TRACKING_URI=http://127.0.0.1:5000, or drop --track'})
+      return false
+    }
+    try {
+      trackingConfigFromEnv()
+      return true
+    } catch (error) {
+      if (typed || !(error instanceof FlareError)) throw error
+      process.stderr.write(`${err.yellow('warning:')} analyses will not be logged to MLflow: ${error.message}${error.hint ? `\n→ ${error.hint}` : ''}\n`)
+      return false
+    }
   }
 }

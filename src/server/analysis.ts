@@ -4,13 +4,19 @@ import {join} from 'node:path'
 import {summarizeIncidents, type ExplainProvider, type SummariesDocument} from '../core/explain/index.js'
 import {pastIncidentContext, type HistoryStore, type RecordedRun} from '../core/history/index.js'
 import type {Results} from '../core/results.js'
-import type {DetectJob} from './detect-job.js'
+import type {DetectJob, DetectOutcome} from './detect-job.js'
 import type {ServerMetrics} from './metrics.js'
 import type {DetectPool} from './pool.js'
+import type {MlflowStatus, ServeTracking} from './tracking.js'
 import type {z} from 'zod'
 import type {DetectOptions, DetectResponse} from './schemas.js'
 
 export type DetectResponseBody = z.infer<typeof DetectResponse>
+
+/** One detection as the routes handle it: results with the request's warnings, and MLflow values when tracked. */
+export interface Detected extends DetectOutcome {
+  results: Results & {warnings: string[]}
+}
 
 /** A temp folder for one request's spooled input; removed whatever happens. */
 export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
@@ -25,7 +31,7 @@ export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise
 /** Everything one analysis touches: the pool, the incident memory, the LLM provider, the metrics. */
 export class Analysis {
   constructor(
-    private readonly deps: {pool: DetectPool; history?: HistoryStore; provider: ExplainProvider; metrics: ServerMetrics; modelPath?: string},
+    private readonly deps: {pool: DetectPool; history?: HistoryStore; provider: ExplainProvider; metrics: ServerMetrics; modelPath?: string; tracking?: ServeTracking},
   ) {}
 
   jobFor(input: string, inputName: string, options: z.infer<typeof DetectOptions>, warnings: string[]): DetectJob {
@@ -39,24 +45,26 @@ export class Analysis {
       detector: options.detector,
       contamination: options.contamination,
       modelPath: useModel ? this.deps.modelPath : undefined,
+      track: Boolean(this.deps.tracking),
     }
   }
 
-  async detectText(text: string, options: z.infer<typeof DetectOptions>): Promise<Results & {warnings: string[]}> {
+  async detectText(text: string, options: z.infer<typeof DetectOptions>): Promise<Detected> {
     return withTempDir(async (dir) => {
       const path = join(dir, 'request.log')
       await writeFile(path, text)
       const warnings: string[] = []
-      return {...(await this.detectFile(this.jobFor(path, '<request>', options, warnings))), warnings}
+      const outcome = await this.detectFile(this.jobFor(path, '<request>', options, warnings))
+      return {...outcome, results: {...outcome.results, warnings}}
     })
   }
 
-  async detectFile(job: DetectJob): Promise<Results> {
+  async detectFile(job: DetectJob): Promise<DetectOutcome> {
     this.deps.metrics.queueDepth.inc()
     try {
-      const results = await this.deps.pool.run(job)
-      this.deps.metrics.countResults(results)
-      return results
+      const outcome = await this.deps.pool.run(job)
+      this.deps.metrics.countResults(outcome.results)
+      return outcome
     } catch (error) {
       if ((error as {statusCode?: number}).statusCode === 503) this.deps.metrics.rejected.inc()
       throw error
@@ -72,7 +80,7 @@ export class Analysis {
   }
 
   /** Records the run; a failing database costs the record, never the results (a warning says so). */
-  remember(results: Results & {warnings: string[]}, origin: string, summaries?: SummariesDocument): DetectResponseBody {
+  remember(results: Results & {warnings: string[]}, origin: string, summaries?: SummariesDocument): Omit<DetectResponseBody, 'mlflow'> {
     let recorded: RecordedRun | undefined
     if (this.deps.history) {
       try {
@@ -88,6 +96,13 @@ export class Analysis {
       similar[id] = entry.similar
     }
     return {...results, run_id: recorded?.run_id ?? null, incident_keys: keys, similar}
+  }
+
+  /** Logs the analysis to MLflow when the server tracks (bounded wait); says what became of it. */
+  async track(endpoint: string, detected: Detected, historyRunId: number | null, summaries?: SummariesDocument): Promise<MlflowStatus> {
+    const {tracking} = this.deps
+    if (!tracking || !detected.values) return {status: 'off', run_id: null, url: null, error: null}
+    return tracking.track({endpoint, results: detected.results, values: detected.values, historyRunId, summaries})
   }
 
   /** "seen before" context for the prompts, from the incident memory. */

@@ -17,6 +17,7 @@ import {checkToken} from './auth.js'
 import type {DemoSource} from './demo-events.js'
 import {HttpError, statusOfFlareError} from './errors.js'
 import {ServerMetrics} from './metrics.js'
+import {ServeTracking} from './tracking.js'
 import {DetectPool} from './pool.js'
 import {analysisRoutes} from './routes/analysis.js'
 import {demoRoutes} from './routes/demo.js'
@@ -45,6 +46,12 @@ export interface ServerOptions {
   heartbeatMs?: number
   demo?: DemoSource
   env?: NodeJS.ProcessEnv
+  /** Log each analysis to MLflow when MLFLOW_TRACKING_URI is set (default true). */
+  track?: boolean
+  /** MLflow experiment [default: $MLFLOW_EXPERIMENT_NAME or flare-detection]. */
+  experiment?: string
+  /** Longest a response waits for its MLflow run to be logged (default 2000 ms). */
+  trackWaitMs?: number
 }
 
 export interface FlareServer {
@@ -68,7 +75,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
   const provider = options.provider ?? resolveProvider({}, env).provider
   const metrics = new ServerMetrics()
   const pool = new DetectPool({size: options.workers ?? 2, queueLimit: options.queue ?? 8, timeoutMs})
-  const analysis = new Analysis({pool, history, provider, metrics, modelPath: options.modelPath})
+  const tracking = options.track === false ? undefined : ServeTracking.fromEnv({experiment: options.experiment, waitMs: options.trackWaitMs ?? 2000, env})
+  const analysis = new Analysis({pool, history, provider, metrics, modelPath: options.modelPath, tracking})
 
   const app = Fastify({bodyLimit: maxBody, requestTimeout: timeoutMs + 5000, logger: false, trustProxy: false}).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
@@ -140,7 +148,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
   app.get('/openapi.json', {schema: {hide: true}}, () => app.swagger())
 
   await app.register(analysisRoutes, {analysis, maxBody})
-  await app.register(statusRoutes, {analysis, history, metrics, pool, provider, options, env})
+  await app.register(statusRoutes, {analysis, history, metrics, pool, provider, options, env, tracking})
   await app.register(demoRoutes, {heartbeatMs: options.heartbeatMs ?? 15_000, demo: options.demo, analysis})
   await app.ready()
 
@@ -148,6 +156,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
     app,
     close: async () => {
       await app.close()
+      await tracking?.drain()
       await pool.close()
       history?.close()
     },

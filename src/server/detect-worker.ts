@@ -1,13 +1,12 @@
 import {parentPort} from 'node:worker_threads'
 import {loadBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect} from '../core/pipeline.js'
-import type {Results} from '../core/results.js'
 import type {SessionKeyMode} from '../core/sessions/store.js'
-import type {DetectJob} from './detect-job.js'
+import type {DetectJob, DetectOutcome} from './detect-job.js'
 import {toWire} from './errors.js'
 
 /** Worker thread: runs the batch pipeline for one job at a time. */
-async function run(job: DetectJob): Promise<Results> {
+async function run(job: DetectJob): Promise<DetectOutcome> {
   // Loaded per job, not cached: scoring a log teaches the bundle's template miner new templates.
   const model: ModelBundle | undefined = job.modelPath ? await loadBundle(job.modelPath) : undefined
   const output = await detect({
@@ -20,12 +19,14 @@ async function run(job: DetectJob): Promise<Results> {
   })
   const results = output.results
   results.summary.input = job.inputName
-  return results
+  if (!job.track) return {results}
+  const {detectParams, detectMetrics} = await import('../tracking/detect-run.js')
+  return {results, values: {params: detectParams(output, job.modelPath ? 'serve --model' : undefined), metrics: detectMetrics(output)}}
 }
 
 parentPort!.on('message', (message: {id: number; job: DetectJob}) => {
   run(message.job).then(
-    (results) => parentPort!.postMessage({id: message.id, results}),
+    (outcome) => parentPort!.postMessage({id: message.id, outcome}),
     (error: unknown) => parentPort!.postMessage({id: message.id, error: toWire(error)}),
   )
 })

@@ -1,6 +1,5 @@
 import {Worker} from 'node:worker_threads'
-import type {Results} from '../core/results.js'
-import type {DetectJob} from './detect-job.js'
+import type {DetectJob, DetectOutcome} from './detect-job.js'
 import {fromWire, HttpError, type WireError} from './errors.js'
 
 export interface PoolOptions {
@@ -16,7 +15,7 @@ export interface PoolOptions {
 
 interface Pending {
   job: DetectJob
-  resolve: (results: Results) => void
+  resolve: (outcome: DetectOutcome) => void
   reject: (error: Error) => void
 }
 
@@ -50,7 +49,7 @@ export class DetectPool {
     return this.queue.length
   }
 
-  run(job: DetectJob): Promise<Results> {
+  run(job: DetectJob): Promise<DetectOutcome> {
     if (this.closed) return Promise.reject(new HttpError(503, 'the server is shutting down'))
     const free = this.slots.find((s) => !s.busy)
     if (!free && this.queue.length >= this.options.queueLimit) {
@@ -58,7 +57,7 @@ export class DetectPool {
       const retry = String(this.options.retryAfterSeconds ?? 5)
       return Promise.reject(new HttpError(503, `busy: ${this.running} analyses running and ${this.queue.length} waiting`, {hint: `retry in ${retry}s, or start flare serve with a larger --queue`, headers: {'retry-after': retry}}))
     }
-    return new Promise<Results>((resolve, reject) => {
+    return new Promise<DetectOutcome>((resolve, reject) => {
       const pending = {job, resolve, reject}
       if (free) this.start(free, pending)
       else this.queue.push(pending)
@@ -73,13 +72,13 @@ export class DetectPool {
 
   private spawn(): Slot {
     const slot: Slot = {worker: new Worker(WORKER_URL)}
-    slot.worker.on('message', (message: {id: number; results?: Results; error?: WireError}) => {
+    slot.worker.on('message', (message: {id: number; outcome?: DetectOutcome; error?: WireError}) => {
       const busy = slot.busy
       if (!busy || busy.id !== message.id) return
       clearTimeout(busy.timer)
       slot.busy = undefined
       if (message.error) busy.reject(fromWire(message.error))
-      else busy.resolve(message.results!)
+      else busy.resolve(message.outcome!)
       this.next(slot)
     })
     slot.worker.on('error', (error) => this.replace(slot, error))

@@ -37,11 +37,19 @@ export const SimilarIncident = z.object({
   resolved_by: z.string().nullable(),
 })
 
+export const MlflowRunStatus = z.object({
+  status: z.enum(['off', 'logged', 'pending', 'failed', 'skipped']).describe('off: the server does not track; pending: still being logged when this response left; skipped: too many runs were being logged at once'),
+  run_id: z.string().nullable(),
+  url: z.string().nullable().describe('the run in the MLflow UI (no credentials)'),
+  error: z.string().nullable().describe('what could not be logged, and why'),
+})
+
 export const DetectResponse = Results.extend({
   run_id: z.number().int().nullable().describe('id of this analysis in the incident memory (null without one)'),
   incident_keys: z.record(z.string(), z.string()).describe('incident id → key in the incident memory (`<run>.<incident>`)'),
   similar: z.record(z.string(), z.array(SimilarIncident)).describe('incident id → similar past incidents'),
   warnings: z.array(z.string()),
+  mlflow: MlflowRunStatus.describe('whether this analysis was logged as an MLflow run'),
 })
 
 export const SummarizeRequest = z.object({
@@ -77,7 +85,7 @@ export const Health = z.object({
   status: z.literal('ok'),
   version: z.string(),
   llm: z.object({provider: z.string(), model: z.string(), remote: z.boolean(), reachable: z.boolean().nullable(), note: z.string()}),
-  mlflow: z.object({configured: z.boolean(), reachable: z.boolean().nullable()}),
+  mlflow: z.object({configured: z.boolean(), reachable: z.boolean().nullable(), tracking: z.boolean().describe('each analysis is logged as an MLflow run'), experiment: z.string().nullable()}),
   model: z.object({loaded: z.boolean(), source: z.string().nullable(), detector: z.string().nullable()}),
   history: z.object({enabled: z.boolean(), path: z.string().nullable()}),
   queue: z.object({running: z.number().int(), waiting: z.number().int(), limit: z.number().int(), workers: z.number().int()}),

@@ -24,7 +24,7 @@ describe('flare serve API', () => {
     const body = await response.json()
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/)
     expect(body.llm).toMatchObject({provider: 'offline', remote: false, reachable: true})
-    expect(body.mlflow).toEqual({configured: false, reachable: null})
+    expect(body.mlflow).toEqual({configured: false, reachable: null, tracking: false, experiment: null})
     expect(body.model.loaded).toBe(false)
     expect(body.history.enabled).toBe(true)
   })

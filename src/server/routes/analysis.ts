@@ -24,8 +24,9 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
   app.post('/detect', {
     schema: {description: 'Detect anomalous sessions and incidents in a log sent as text', body: DetectRequest, response: {200: DetectResponse, ...errors}},
   }, async (request) => {
-    const results = await analysis.detectText(request.body.log_text, request.body)
-    return analysis.remember(results, 'serve')
+    const detected = await analysis.detectText(request.body.log_text, request.body)
+    const body = analysis.remember(detected.results, 'serve')
+    return {...body, mlflow: await analysis.track('/detect', detected, body.run_id)}
   })
 
   app.post('/detect/upload', {
@@ -50,8 +51,10 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
       await pipeline(file.file, createWriteStream(path))
       if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
       const warnings: string[] = []
-      const results = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
-      return analysis.remember({...results, warnings}, 'serve-upload')
+      const outcome = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
+      const detected = {...outcome, results: {...outcome.results, warnings}}
+      const body = analysis.remember(detected.results, 'serve-upload')
+      return {...body, mlflow: await analysis.track('/detect/upload', detected, body.run_id)}
     })
   })
 
@@ -67,9 +70,10 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
   app.post('/analyze', {
     schema: {description: 'Detect, then explain every incident (and grade the explanations with run_eval)', body: AnalyzeRequest, response: {200: AnalyzeResponse, ...errors}},
   }, async (request) => {
-    const results = await analysis.detectText(request.body.log_text, request.body)
-    const summaries = await analysis.summarize(results, {runEval: request.body.run_eval})
-    return {...analysis.remember(results, 'serve', summaries), summaries}
+    const detected = await analysis.detectText(request.body.log_text, request.body)
+    const summaries = await analysis.summarize(detected.results, {runEval: request.body.run_eval})
+    const body = analysis.remember(detected.results, 'serve', summaries)
+    return {...body, summaries, mlflow: await analysis.track('/analyze', detected, body.run_id, summaries)}
   })
 }
 

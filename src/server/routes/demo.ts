@@ -8,7 +8,7 @@ import {demoEvents, type DemoSource} from '../demo-events.js'
  */
 export const demoRoutes: FastifyPluginAsync<{heartbeatMs: number; demo?: DemoSource; analysis: Analysis}> = async (app, {heartbeatMs, demo, analysis}) => {
   let open = 0
-  const source: DemoSource = demo ?? ((signal) => demoEvents(signal, {detectFile: (path) => analysis.detectFile({input: path, inputName: 'hdfs_sample.log'})}))
+  const source: DemoSource = demo ?? ((signal) => demoEvents(signal, {detectFile: async (path) => (await analysis.detectFile({input: path, inputName: 'hdfs_sample.log'})).results}))
 
   app.get('/demo/stream', {schema: {description: 'Live incidents as Server-Sent Events (event: progress | incident | done), from a replay of the bundled HDFS sample', produces: ['text/event-stream']}}, (request, reply) => {
     const controller = new AbortController()

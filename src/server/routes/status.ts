@@ -9,6 +9,7 @@ import {HttpError} from '../errors.js'
 import type {ServerMetrics} from '../metrics.js'
 import type {DetectPool} from '../pool.js'
 import {Reachability} from '../reachability.js'
+import type {ServeTracking} from '../tracking.js'
 import {ErrorBody, Health, RunDetail, RunRecord, SimilarIncident} from '../schemas.js'
 
 interface StatusDeps {
@@ -19,12 +20,14 @@ interface StatusDeps {
   provider: ExplainProvider
   options: ServerOptions
   env: NodeJS.ProcessEnv
+  tracking?: ServeTracking
 }
 
 const noHistory = () => new HttpError(404, 'this server keeps no incident memory', {hint: 'start flare serve with --db PATH (it is on by default)'})
 
-export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {history, metrics, pool, provider, options, env}) => {
-  const mlflowUri = env.MLFLOW_TRACKING_URI?.startsWith('http') ? env.MLFLOW_TRACKING_URI : undefined
+export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {history, metrics, pool, provider, options, env, tracking}) => {
+  // The resolved URI when tracking: credentials in the URL are cut out of it (fetch refuses them).
+  const mlflowUri = tracking?.trackingUri ?? (env.MLFLOW_TRACKING_URI?.startsWith('http') ? env.MLFLOW_TRACKING_URI : undefined)
   const mlflow = mlflowUri ? new Reachability(`${mlflowUri.replace(/\/$/, '')}/health`) : undefined
   const llm = provider.remote ? new Reachability(llmProbeUrl(provider, env)) : undefined
 
@@ -38,7 +41,7 @@ export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {hist
       reachable: provider.remote ? llm!.check() : true,
       note: provider.remote ? 'reachability of the endpoint, probed at most once a minute' : 'offline explainer: no API key configured, no calls made',
     },
-    mlflow: {configured: Boolean(mlflowUri), reachable: mlflow ? mlflow.check() : null},
+    mlflow: {configured: Boolean(mlflowUri), reachable: mlflow ? mlflow.check() : null, tracking: Boolean(tracking), experiment: tracking?.experiment ?? null},
     model: {loaded: Boolean(options.modelPath), source: options.modelSource ?? null, detector: options.modelDetector ?? null},
     history: {enabled: Boolean(history), path: history?.path ?? null},
     queue: {running: pool.running, waiting: pool.queued, limit: options.queue ?? 8, workers: options.workers ?? 2},
