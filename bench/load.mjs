@@ -26,7 +26,7 @@ const log = readFileSync(path.join(root, 'data/hdfs_sample.log'), 'utf8').split(
 const body = JSON.stringify({log_text: log})
 const dir = mkdtempSync(path.join(tmpdir(), 'flare-load-'))
 
-const server = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'serve', '--port', '0', '--db', path.join(dir, 'history.db'), '--queue', String(detectConnections * 2)], {stdio: ['ignore', 'pipe', 'inherit']})
+const server = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'serve', '--port', '0', '--db', path.join(dir, 'history.db'), '--queue', String(detectConnections * 2), '--no-track'], {stdio: ['ignore', 'pipe', 'inherit']})
 const url = await new Promise((resolve, reject) => {
   let out = ''
   server.stdout.on('data', (d) => {
