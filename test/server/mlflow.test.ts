@@ -51,6 +51,18 @@ describe('flare serve logs analyses to a real MLflow server', () => {
     expect(metrics.incidents).toBe(body.summary.incidents)
   })
 
+  it('/detect/upload: the uploaded file is a run too, named by its file', async () => {
+    const form = new FormData()
+    form.append('file', new Blob([log]), 'hdfs-part.log')
+    const response = await fetch(`${server.url}/detect/upload`, {method: 'POST', body: form})
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.mlflow.status).toBe('logged')
+    const tags = Object.fromEntries(((await mlflow.client.getRun(body.mlflow.run_id)).data.tags ?? []).map((t) => [t.key, t.value]))
+    expect(tags['flare.endpoint']).toBe('/detect/upload')
+    expect(tags.dataset).toBe('hdfs-part.log')
+  })
+
   it('/analyze: the run also carries how the explanations went; /health says tracking is on', async () => {
     const {status, body} = await postJson(`${server.url}/analyze`, {log_text: log})
     expect(status).toBe(200)
