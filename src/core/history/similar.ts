@@ -34,7 +34,7 @@ export interface SimilarityProbe {
  * almost nothing under IDF, so reading only its newest postings changes little in the ranking and
  * keeps one query bounded however large the memory grows.
  */
-const POSTINGS_PER_TEMPLATE = 300
+const POSTINGS_PER_TEMPLATE = 200
 /** Candidates, by shared weight, whose whole signatures are read to compute the final score. */
 const CANDIDATES = 50
 /** How much a shared severity, or a shared log format, adds to the score: it decides near-ties only. */
