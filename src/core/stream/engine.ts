@@ -4,7 +4,7 @@ import type {Incident} from '../results.js'
 import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
-import type {TemplateMiner} from '../templates/index.js'
+import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
 import {releaseAll} from './line-acks.js'
 import {IncidentTracker} from './live-incidents.js'
@@ -17,6 +17,8 @@ export interface EngineOptions extends TrainingOptions {
   model?: ModelBundle
   trainFor?: TrainFor
   format?: string
+  /** Parser settings (--config) for mining without a model; a model mines with the settings it was fitted with. */
+  parser?: TemplateMinerOptions
   /** Template state to continue (a restored --state): template ids stay those of the last run. */
   miner?: TemplateMiner
   idleMs?: number
@@ -132,7 +134,7 @@ export class LiveEngine {
     this.clock = options.clock ?? Date.now
     this.model = options.model
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
-    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, kept, onWarning: options.onWarning})
+    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
     this.limits = {
       idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
       maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,

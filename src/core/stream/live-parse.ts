@@ -3,7 +3,7 @@ import type {TemplateMeta} from '../mining/mine.js'
 import {LEVEL_RANK} from '../severity.js'
 import {createHash} from 'node:crypto'
 import {FastMiner} from '../mining/fast-miner.js'
-import {configForFormat, TemplateMiner} from '../templates/index.js'
+import {configForFormat, TemplateMiner, type TemplateMinerOptions} from '../templates/index.js'
 import type {LiveLine} from './contracts.js'
 import {PendingAcks, releaseAll, type LineAck} from './line-acks.js'
 
@@ -156,7 +156,8 @@ export class LiveParser {
   lines = 0
 
   /** `kept`: ids of the model's templates, which keep their ids (see LiveTemplates); none while a stretch trains. */
-  constructor(private readonly options: {format?: string; miner?: TemplateMiner; kept?: ReadonlySet<string>; onWarning?: (w: IngestWarning) => void}) {
+  /** `parser`: the user's parser settings (--config) for a miner made here; a given miner (a model's, a state's) keeps its own. */
+  constructor(private readonly options: {format?: string; miner?: TemplateMiner; parser?: TemplateMinerOptions; kept?: ReadonlySet<string>; onWarning?: (w: IngestWarning) => void}) {
     this.templates = new LiveTemplates(options.kept)
     if (options.miner !== undefined) this.useMiner(asLiveMiner(options.miner))
   }
@@ -224,9 +225,10 @@ export class LiveParser {
       record.component ??= live.component
       record.level ??= live.level
     }
-    const miner = this.minerValue ?? this.useMiner(new LiveMiner(configForFormat(this.formatName)))
-    const cluster = miner.addString(record.content)
-    const template = this.templates.index(cluster.templateId, record)
+    const miner = this.minerValue ?? this.useMiner(new LiveMiner(configForFormat(this.formatName, this.options.parser)))
+    // User rules and extra delimiters rewrite the line as a string first: the byte path cannot take them.
+    const templateId = miner.preprocesses ? miner.add(record.content).templateId : miner.addString(record.content).templateId
+    const template = this.templates.index(templateId, record)
     let time = record.timestamp
     let arrivalTime = false
     if (time === undefined || !Number.isFinite(time)) {
