@@ -99,6 +99,13 @@ export class LiveTemplates {
     return this.miner?.template(this.minerIds[index])?.template ?? this.id(index)
   }
 
+  /** Miner id → name of every template named by its text (written to --state beside the miner, for readers of the file). */
+  derivedNames(): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (let i = 0; i < this.metas.length; i++) if (this.namedAt[i] !== -1) out[this.minerIds[i]] = this.id(i)
+    return out
+  }
+
   /** Brings every derived name up to date (before metas are read as a whole). */
   refresh(): void {
     for (let i = 0; i < this.metas.length; i++) if (this.namedAt[i] !== -1) this.id(i)

@@ -1,4 +1,4 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -65,7 +65,14 @@ describe('names of templates unseen in training', () => {
     expect(signatures.some((s) => ids.includes(s))).toBe(true)
     expect(signatures.filter((s) => s.startsWith('T') || s.startsWith('N')).length).toBe(signatures.length)
 
-    await saveLiveState(join(dir, 'state.json'), {miner: a.parser.miner!, nextIncident: a.nextIncident})
+    await saveLiveState(join(dir, 'state.json'), {miner: a.parser.miner!, nextIncident: a.nextIncident, names: a.parser.templates.derivedNames()})
+    // The file shows the names beside the miner's own ids.
+    const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {template_names: Record<string, string>}
+    expect(Object.values(saved.template_names)).toEqual(expect.arrayContaining(ids))
+    for (const [minerId, name] of Object.entries(saved.template_names)) {
+      expect(minerId).toMatch(/^T\d+$/)
+      expect(name).toMatch(/^N[0-9a-f]{10}$/)
+    }
     const state = await loadLiveState(join(dir, 'state.json'))
     const restored = new LiveEngine({model: await model(), miner: state!.miner})
     restored.ingest(lines([...otherB, at(9, 'Quota exceeded for blk_19 on volume omega')]))
