@@ -8,6 +8,7 @@ import type {IncidentEvent} from '../core/stream/contracts.js'
 import type {EngineOptions, LiveEngine} from '../core/stream/engine.js'
 import type {LiveSummarizer} from '../core/stream/live-summary.js'
 import type {TrainFor} from '../core/stream/training.js'
+import {parserConfigFlags, parserConfigFromFlags} from './parser-flags.js'
 import {err} from './style.js'
 
 /** The engine's flags, shared by `flare collect` and `flare replay`. */
@@ -24,6 +25,8 @@ export const liveEngineFlags = {
   lateness: Flags.string({description: 'how far event time may run out of order before a line counts as late', default: '30s'}),
   'max-open': Flags.integer({description: 'open sessions at most (the least recently active closes early, counted)', default: 200_000}),
   'incident-gap': Flags.string({description: 'an anomalous session this close (event time) to an open incident with the same signature joins it; quieter incidents resolve', default: '10m'}),
+  // Without --model (a model mines with the parser settings it was fitted with, as detect --model does).
+  ...parserConfigFlags,
 }
 
 export interface LiveEngineFlags {
@@ -39,6 +42,7 @@ export interface LiveEngineFlags {
   lateness: string
   'max-open': number
   'incident-gap': string
+  config?: string
 }
 
 export function parseTrainFor(text: string): TrainFor {
@@ -65,12 +69,15 @@ export async function engineOptionsFrom(flags: LiveEngineFlags): Promise<EngineO
     }
     model = await loadBundle(dir)
   }
+  // A bad config file fails before any work (exit 2, naming the key), as in detect.
+  const parserConfig = await parserConfigFromFlags(flags)
   const maxOpen = flags['max-open']
   if (!(maxOpen >= 1)) throw new FlareError('--max-open must be at least 1', {exitCode: ExitCode.usage})
   return {
     model,
     trainFor: model ? undefined : parseTrainFor(flags['train-for'] ?? '50000'),
     format: flags.format === 'auto' ? undefined : flags.format,
+    parser: parserConfig.parser,
     sessionKey: flags['session-key'] as EngineOptions['sessionKey'],
     windowMs: flags.window ? parseDuration(flags.window, '--window') : undefined,
     by,

@@ -4,7 +4,7 @@ import type {Incident} from '../results.js'
 import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
-import type {TemplateMiner} from '../templates/index.js'
+import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
 import {releaseAll} from './line-acks.js'
 import {IncidentTracker} from './live-incidents.js'
@@ -17,6 +17,8 @@ export interface EngineOptions extends TrainingOptions {
   model?: ModelBundle
   trainFor?: TrainFor
   format?: string
+  /** Parser settings (--config) for mining without a model; a model mines with the settings it was fitted with. */
+  parser?: TemplateMinerOptions
   /** Template state to continue (a restored --state): template ids stay those of the last run. */
   miner?: TemplateMiner
   idleMs?: number
@@ -131,7 +133,8 @@ export class LiveEngine {
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now
     this.model = options.model
-    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, onWarning: options.onWarning})
+    const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
+    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
     this.limits = {
       idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
       maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,
@@ -273,7 +276,7 @@ export class LiveEngine {
     const id = this.parser.templates.id(r.template)
     if (this.model!.vocabulary.index.has(id)) return
     this.unseen.add(r.template)
-    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.miner?.template(id)?.template ?? r.record.content}`)
+    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(r.template)}`)
   }
 
   private endTraining(): void {
@@ -281,6 +284,8 @@ export class LiveEngine {
     this.training = undefined
     this.trainedOn = training.size
     const {bundle, keying, terminal} = training.fit(this.parser, this.options.inputName ?? 'stream')
+    // The fitted templates keep their ids; templates mined from here on are named by their text.
+    this.parser.templates.keepOnly(new Set(bundle.miner.templates().map((t) => t.id)))
     this.model = bundle
     this.terminal = terminal
     this.options.onNote?.(`trained ${bundle.manifest.detector} on ${training.size} records (${bundle.manifest.training.sessions} sessions by ${keying.mode}${terminal.size ? `, ${terminal.size} terminal template${terminal.size === 1 ? '' : 's'}` : ''}); scoring from here`)
@@ -318,10 +323,7 @@ export class LiveEngine {
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
       vocabulary: model.vocabulary,
       templates: this.parser.templates,
-      templateText: (index) => {
-        const id = this.parser.templates.id(index)
-        return this.parser.miner?.template(id)?.template ?? id
-      },
+      templateText: (index) => this.parser.templates.text(index),
       nextId: this.options.nextIncident,
     })
     const held = this.held
@@ -344,6 +346,7 @@ export class LiveEngine {
     const model = this.model!
     const sessions = batch.map((h) => h.closed.session)
     const idOf = (index: number): string => this.parser.templates.id(index)
+    this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
     const {scores, predicted} = scoreSessions(fitted.detector, fitted.matrix)
     const tracker = this.tracker!

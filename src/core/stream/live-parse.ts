@@ -1,8 +1,9 @@
 import {RecordAssembler, type IngestWarning, type LogRecord} from '../ingest/index.js'
 import type {TemplateMeta} from '../mining/mine.js'
 import {LEVEL_RANK} from '../severity.js'
+import {createHash} from 'node:crypto'
 import {FastMiner} from '../mining/fast-miner.js'
-import {configForFormat, TemplateMiner} from '../templates/index.js'
+import {configForFormat, TemplateMiner, type TemplateMinerOptions} from '../templates/index.js'
 import type {LiveLine} from './contracts.js'
 import {PendingAcks, releaseAll, type LineAck} from './line-acks.js'
 
@@ -23,10 +24,41 @@ export interface LiveRecord {
   acks?: LineAck[]
 }
 
-/** Template index → id and what was seen of it: the same bookkeeping as batch mining (mining/run.ts). */
+/**
+ * Template index → id and what was seen of it: the same bookkeeping as batch mining (mining/run.ts).
+ *
+ * Templates of the model (or of a training stretch) keep the miner's ids. A template first mined
+ * live is named after its text instead — `N` and the start of the text's SHA-256 — so instances of
+ * one consumer group, each with its own miner and its own traffic, name it identically without
+ * talking. The name follows the template's current text: while a new template still generalises
+ * (its first few lines) its name moves with it, the same way on every instance.
+ */
 export class LiveTemplates {
   readonly metas: TemplateMeta[] = []
+  /** The miner's own id per index. */
+  private readonly minerIds: string[] = []
+  /** Per index: the miner version its derived name was made at; -1 for a kept (trained) id. */
+  private readonly namedAt: number[] = []
   private readonly indexOf = new Map<string, number>()
+  private readonly names = new TextNames()
+  /** Miner ids that keep their id; undefined: every template does (no model yet). */
+  private kept: ReadonlySet<string> | undefined
+  private miner: LiveMiner | undefined
+
+  /** `kept`: the ids of the model's templates; without it every id is kept until keepOnly(). */
+  constructor(kept?: ReadonlySet<string>) {
+    this.kept = kept
+  }
+
+  /** The miner whose texts name new templates (set by LiveParser). */
+  attach(miner: LiveMiner): void {
+    this.miner = miner
+  }
+
+  /** From now on only these miner ids are kept (the templates a model was just fitted on); later ones are named by text. */
+  keepOnly(ids: ReadonlySet<string>): void {
+    this.kept = ids
+  }
 
   index(templateId: string, record: LogRecord): number {
     let index = this.indexOf.get(templateId)
@@ -36,6 +68,9 @@ export class LiveTemplates {
       this.indexOf.set(templateId, index)
       meta = {id: templateId, level: record.level, component: record.component, count: 0}
       this.metas.push(meta)
+      this.minerIds.push(templateId)
+      const derived = this.kept !== undefined && !this.kept.has(templateId) && this.miner !== undefined
+      this.namedAt.push(derived ? Number.NaN : -1)
     } else {
       meta = this.metas[index]
       if (record.level !== undefined && (meta.level === undefined || (LEVEL_RANK[record.level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = record.level
@@ -44,8 +79,65 @@ export class LiveTemplates {
     return index
   }
 
+  /** The template's id: the miner's for a trained one, else named after its current text. */
   id(index: number): string {
+    const at = this.namedAt[index]
+    if (at === -1) return this.metas[index].id
+    const miner = this.miner!
+    const version = miner.missCount
+    if (at !== version) {
+      // Templates only change on a miss: the name holds until the next one.
+      const texts = miner.templateTexts(this.minerIds[index])
+      if (texts.length > 0) this.metas[index].id = this.names.nameOf(texts)
+      this.namedAt[index] = version
+    }
     return this.metas[index].id
+  }
+
+  /** The template's current text (its id when the miner no longer holds it). */
+  text(index: number): string {
+    return this.miner?.template(this.minerIds[index])?.template ?? this.id(index)
+  }
+
+  /** Miner id → name of every template named by its text (written to --state beside the miner, for readers of the file). */
+  derivedNames(): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (let i = 0; i < this.metas.length; i++) if (this.namedAt[i] !== -1) out[this.minerIds[i]] = this.id(i)
+    return out
+  }
+
+  /** Brings every derived name up to date (before metas are read as a whole). */
+  refresh(): void {
+    for (let i = 0; i < this.metas.length; i++) if (this.namedAt[i] !== -1) this.id(i)
+  }
+}
+
+/** Derived names, checked for collisions within the process: a clash takes a longer prefix of the hash. */
+class TextNames {
+  private readonly owner = new Map<string, string>()
+
+  /** The name of a template whose clusters' texts are `texts` (sorted, so the order they formed in does not matter). */
+  nameOf(texts: string[]): string {
+    const key = texts.length === 1 ? texts[0] : [...texts].sort().join('\n')
+    const hash = createHash('sha256').update(key).digest('hex')
+    for (const length of NAME_LENGTHS) {
+      const name = `N${hash.slice(0, length)}`
+      const taken = this.owner.get(name)
+      if (taken === undefined) this.owner.set(name, key)
+      if (taken === undefined || taken === key) return name
+    }
+    return `N${hash}`
+  }
+}
+
+/** Hex digits of a derived name: 40 bits, then longer only on a clash. */
+const NAME_LENGTHS = [10, 16]
+
+/** The live miner: a FastMiner that tells the texts of a template's clusters (what a derived name is made of). */
+export class LiveMiner extends FastMiner {
+  templateTexts(templateId: string): string[] {
+    const group = this.byId.get(templateId)
+    return group ? group.clusters.map((c) => c.template) : []
   }
 }
 
@@ -58,7 +150,7 @@ const TEXT_RING = 2048
  * restored state's, or a new one once the format is known).
  */
 export class LiveParser {
-  readonly templates = new LiveTemplates()
+  readonly templates: LiveTemplates
   private readonly assemblers = new Map<string, RecordAssembler>()
   private readonly pendingAcks = new Map<string, PendingAcks>()
   private readonly ring: Array<LiveLine | undefined> = new Array(TEXT_RING)
@@ -66,12 +158,21 @@ export class LiveParser {
   private nextLineId = 1
   /** Reused for the records of one line (usually none or one). */
   private readonly scratch: LogRecord[] = []
-  private minerValue: FastMiner | undefined
+  private minerValue: LiveMiner | undefined
   formatName: string | undefined
   lines = 0
 
-  constructor(private readonly options: {format?: string; miner?: TemplateMiner; onWarning?: (w: IngestWarning) => void}) {
-    this.minerValue = options.miner === undefined ? undefined : asFastMiner(options.miner)
+  /** `kept`: ids of the model's templates, which keep their ids (see LiveTemplates); none while a stretch trains. */
+  /** `parser`: the user's parser settings (--config) for a miner made here; a given miner (a model's, a state's) keeps its own. */
+  constructor(private readonly options: {format?: string; miner?: TemplateMiner; parser?: TemplateMinerOptions; kept?: ReadonlySet<string>; onWarning?: (w: IngestWarning) => void}) {
+    this.templates = new LiveTemplates(options.kept)
+    if (options.miner !== undefined) this.useMiner(asLiveMiner(options.miner))
+  }
+
+  private useMiner(miner: LiveMiner): LiveMiner {
+    this.minerValue = miner
+    this.templates.attach(miner)
+    return miner
   }
 
   get miner(): TemplateMiner | undefined {
@@ -131,9 +232,10 @@ export class LiveParser {
       record.component ??= live.component
       record.level ??= live.level
     }
-    const miner = (this.minerValue ??= new FastMiner(configForFormat(this.formatName)))
-    const cluster = miner.addString(record.content)
-    const template = this.templates.index(cluster.templateId, record)
+    const miner = this.minerValue ?? this.useMiner(new LiveMiner(configForFormat(this.formatName, this.options.parser)))
+    // User rules and extra delimiters rewrite the line as a string first: the byte path cannot take them.
+    const templateId = miner.preprocesses ? miner.add(record.content).templateId : miner.addString(record.content).templateId
+    const template = this.templates.index(templateId, record)
     let time = record.timestamp
     let arrivalTime = false
     if (time === undefined || !Number.isFinite(time)) {
@@ -154,10 +256,10 @@ function attachAcks(acks: LineAck[] | undefined, records: LiveRecord[], from: nu
 }
 
 /**
- * The miner as a FastMiner, whose plan cache maps lines of known shapes without masking them: the
- * same templates and ids as the TemplateMiner (a model's or a state's, rebuilt from its state as
- * loading it from disk does).
+ * The miner as a LiveMiner, a FastMiner whose plan cache maps lines of known shapes without
+ * masking them: the same templates and ids as the TemplateMiner (a model's or a state's, rebuilt
+ * from its state as loading it from disk does).
  */
-export function asFastMiner(miner: TemplateMiner): FastMiner {
-  return miner instanceof FastMiner ? miner : FastMiner.fromJSON(miner.toJSON())
+export function asLiveMiner(miner: TemplateMiner): LiveMiner {
+  return miner instanceof LiveMiner ? miner : LiveMiner.fromJSON(miner.toJSON())
 }

@@ -1,4 +1,5 @@
-import {detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {detectFormat, getFormat, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {findRuns, MAX_RUNS, timeOrderedBatches} from './replay-order.js'
 import type {LiveLine} from './contracts.js'
 
 /** How fast a recorded log is played back. */
@@ -28,6 +29,10 @@ export interface ReplayOptions {
   signal?: AbortSignal
   /** Rewrites the stream as it is replayed (anomaly injection): each line → the lines to play. */
   inject?: {apply(text: string, out: string[]): void; finish(out: string[]): void}
+  /** A line this far behind the newest event time starts another log of the file (merged by time; default 30s). */
+  latenessMs?: number
+  /** Told when the file holds several logs one after another (merged by event time). */
+  onNote?: (note: string) => void
   /** Receives the lines; awaited, so a slow receiver slows the replay instead of piling up lines. */
   deliver: (lines: LiveLine[]) => void | Promise<void>
 }
@@ -68,7 +73,14 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
     return Number.isNaN(firstTime) ? 0 : (lastTime - firstTime) / pace.factor
   }
 
-  for await (const batch of readLineBatches(options.input, {onWarning: options.onWarning, signal: options.signal})) {
+  const file = {input: options.input, format: options.format, latenessMs: options.latenessMs ?? 30_000, onWarning: options.onWarning, signal: options.signal}
+  const order = await findRuns(file)
+  if (order.runStarts.length > MAX_RUNS) {
+    options.onNote?.(`${options.input}: event time jumps back ${order.runStarts.length - 1} times; played in file order (lines behind the watermark count as late)`)
+    order.runStarts = [0]
+  } else if (order.runStarts.length > 1) options.onNote?.(`${options.input} holds ${order.runStarts.length} logs one after another (event time jumps back at lines ${order.runStarts.slice(1).map((i) => i + 1).join(', ')}): merged by event time, as they would have arrived live`)
+  format ??= order.format
+  for await (const batch of timeOrderedBatches(file, order)) {
     if (pace.kind === 'speed' && !format) format = detectFormat(batch).format
     let out: LiveLine[] = []
     let texts: readonly string[] = batch

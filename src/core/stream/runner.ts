@@ -72,7 +72,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const miner = engine.parser.miner
     if (!options.statePath || !miner) return
     try {
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident})
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames()})
     } catch (error) {
       options.onNote?.(`state not saved: ${(error as Error).message}`)
     }

@@ -8,6 +8,8 @@ import {parseTemplateState} from '../templates/state-schema.js'
 export interface LiveState {
   miner: TemplateMiner
   nextIncident: number
+  /** Miner id → name of the templates first mined live (named by their text; see LiveTemplates). Derived again on load. */
+  names?: Record<string, string>
 }
 
 interface LiveStateFile {
@@ -16,10 +18,12 @@ interface LiveStateFile {
   saved: string
   next_incident: number
   templates: unknown
+  /** The names incident events used for templates first mined live (informational: they follow from the templates' texts). */
+  template_names?: Record<string, string>
 }
 
 export async function saveLiveState(path: string, state: LiveState): Promise<void> {
-  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, templates: state.miner.toJSON()}
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {})}
   await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
 }
 

@@ -1,0 +1,164 @@
+import {detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+
+/**
+ * A recorded log is often several logs one after another (loghub's Zookeeper_2k.log is three
+ * servers' logs, each in time order, the clock jumping back a month between them). Live, those
+ * lines would have arrived interleaved by time; played in file order, every line after a jump is
+ * far behind the watermark and the windows it belongs to have closed. So a replay finds the
+ * file's time-ordered runs and merges them by event time, as `detect` windows them.
+ */
+export interface ReplayOrder {
+  /** Line index (0-based) where each run starts; one run: the file plays in its order. */
+  runStarts: number[]
+  format: LogFormat | undefined
+}
+
+/** More runs than this are played in file order (each run reads the file again). */
+export const MAX_RUNS = 64
+
+interface Source {
+  input: string
+  format?: string
+  /** A run starts where event time falls more than this behind the newest time of the run before it. */
+  latenessMs: number
+  onWarning?: (warning: IngestWarning) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Where the file's time-ordered runs start: a pass over the file that reads the timestamp of one
+ * line in SAMPLE_EVERY (parsing every line would double the cost of a replay) and, where time fell
+ * back between two samples, of each line between them. A run shorter than that may go unnoticed
+ * (its lines then count as late).
+ */
+export async function findRuns(source: Source): Promise<ReplayOrder> {
+  let format: LogFormat | undefined = source.format && source.format !== 'auto' ? getFormat(source.format) : undefined
+  const runStarts = [0]
+  let newest = Number.NEGATIVE_INFINITY
+  let index = 0
+  // The lines since the last sample (index - block.length .. index - 1), for finding a run's exact start.
+  let block: string[] = []
+  const timeOf = (text: string, i: number): number => format!.parse(text, i + 1)?.timestamp ?? Number.NaN
+  const scanBlock = (): void => {
+    const from = index - block.length
+    for (let j = 0; j < block.length; j++) {
+      const u = timeOf(block[j], from + j)
+      if (!Number.isFinite(u)) continue
+      if (u < newest - source.latenessMs) {
+        runStarts.push(from + j)
+        newest = u
+      } else if (u > newest) newest = u
+    }
+  }
+  for await (const batch of readLineBatches(source.input, {signal: source.signal})) {
+    format ??= detectFormat(batch).format
+    for (const text of batch) {
+      block.push(text)
+      index++
+      if (block.length < SAMPLE_EVERY) continue
+      const t = timeOf(text, index - 1)
+      if (!Number.isFinite(t)) continue
+      if (t >= newest - source.latenessMs) {
+        if (t > newest) newest = t
+      } else scanBlock() // time fell back within the block: each of its lines decides
+      block = []
+    }
+  }
+  if (block.length > 0 && format) scanBlock()
+  return {runStarts, format}
+}
+
+/** One line in this many is dated by findRuns (all of a block where time fell back). */
+const SAMPLE_EVERY = 64
+
+/** One run's lines with the event time each plays at (a line without a timestamp: its predecessor's). */
+class Run {
+  private readonly batches: AsyncGenerator<string[], void, undefined>
+  private batch: string[] = []
+  private at = 0
+  private index: number
+  time = Number.NEGATIVE_INFINITY
+  /** The next line carries no timestamp of its own (a record's continuation). */
+  continues = false
+  done = false
+
+  constructor(source: Source, private readonly format: LogFormat, private readonly start: number, private readonly end: number) {
+    this.batches = readLineBatches(source.input, {signal: source.signal, onWarning: start === 0 ? source.onWarning : undefined})
+    this.index = 0
+  }
+
+  /** The run's next line, without taking it (undefined at its end). */
+  async peek(): Promise<string | undefined> {
+    while (!this.done && (this.at >= this.batch.length || this.index < this.start)) {
+      if (this.at < this.batch.length) {
+        // Lines before the run: skip them a batch at a time.
+        const skip = Math.min(this.batch.length - this.at, this.start - this.index)
+        this.at += skip
+        this.index += skip
+        continue
+      }
+      const next = await this.batches.next()
+      if (next.done) this.done = true
+      else {
+        this.batch = next.value
+        this.at = 0
+      }
+    }
+    if (this.done || this.index >= this.end) {
+      if (!this.done) {
+        this.done = true
+        await this.batches.return(undefined)
+      }
+      return undefined
+    }
+    const text = this.batch[this.at]
+    const t = this.format.parse(text, this.index + 1)?.timestamp
+    this.continues = t === undefined || !Number.isFinite(t)
+    if (!this.continues) this.time = t!
+    return text
+  }
+
+  take(): void {
+    this.at++
+    this.index++
+  }
+}
+
+/** The file's lines in batches, its runs merged by event time (ties: the earlier run first). */
+export async function* timeOrderedBatches(source: Source, order: ReplayOrder, batchSize = 4096): AsyncGenerator<string[], void, undefined> {
+  const {runStarts, format} = order
+  if (runStarts.length < 2 || !format) {
+    yield* readLineBatches(source.input, {signal: source.signal, onWarning: source.onWarning})
+    return
+  }
+  const runs = runStarts.map((start, k) => new Run(source, format, start, runStarts[k + 1] ?? Number.POSITIVE_INFINITY))
+  let out: string[] = []
+  let last: Run | undefined
+  while (true) {
+    let best: Run | undefined
+    let bestText: string | undefined
+    // A record's continuation lines follow it before any other run's line.
+    const next = last && !last.done ? await last.peek() : undefined
+    if (next !== undefined && last!.continues) {
+      best = last
+      bestText = next
+    } else for (const run of runs) {
+      if (run.done) continue
+      const text = await run.peek()
+      if (text === undefined) continue
+      if (best === undefined || run.time < best.time) {
+        best = run
+        bestText = text
+      }
+    }
+    if (best === undefined) break
+    out.push(bestText!)
+    best.take()
+    last = best
+    if (out.length >= batchSize) {
+      yield out
+      out = []
+    }
+  }
+  if (out.length > 0) yield out
+}
