@@ -63,7 +63,7 @@ export default class Detect extends FlareCommand {
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
     step: Flags.string({description: 'slide between windows (default: the window length)'}),
-    'max-sessions': Flags.integer({description: `stop with an error beyond this many sessions, before they exhaust memory [default: ${DEFAULT_MAX_SESSIONS.toLocaleString('en-US')}]`, min: 1}),
+    'max-sessions': Flags.integer({description: `stop with an error beyond this many sessions, before they exhaust memory [default: ${int(DEFAULT_MAX_SESSIONS)}]`, min: 1}),
     by: Flags.string({description: 'split time windows into streams: host, component, host,component, none [default: auto, by host when the log names 2-32 hosts]', default: 'auto'}),
     contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
     features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
