@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `flare detect` on small logs (issue 14): wall and CPU time of the whole command, start-up
 // included, on each loghub-2k log (2,000 lines) and the data/ samples, against the goal of 1 s.
-//   node bench/small.mjs [--runs 5] [--systems Linux,HDFS] [--no-samples]
+//   node bench/small.mjs [--runs 5] [--systems Linux,HDFS] [--no-samples] [--cli OTHER/bin/run.js]
 // Each log runs --runs times in turn (log by log, not interleaved); the table shows the median
 // wall and CPU (user + sys, from GNU time when installed) per log. Start-up dominates such runs,
-// so the load average (printed) matters: note it next to any figures. Prints; asserts nothing.
+// so the load average (printed) matters: note it next to any figures. --cli times another build
+// (say the main checkout's) in the same way, for a before/after. Prints; asserts nothing.
 import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {machine, runMeasured} from './lib/measure.mjs'
@@ -19,10 +20,12 @@ const option = (name) => {
 }
 const runs = Math.max(1, Number(option('--runs') ?? 5))
 const only = option('--systems')?.split(',')
+const cli = option('--cli') ?? CLI
 
 header('flare detect on small logs: wall and CPU per run (goal < 1 s)')
 requireBuild()
 console.log(machine())
+console.log(`CLI: ${cli}`)
 
 const logs = []
 const loghub = join(DATASETS, 'loghub-2k')
@@ -48,7 +51,7 @@ for (const {name, file} of logs) {
   const walls = []
   const cpus = []
   for (let i = 0; i < runs; i++) {
-    const r = await runMeasured(process.execPath, [CLI, 'detect', '-i', file, '--no-track'], {cwd: ROOT, env: {...process.env, MLFLOW_TRACKING_URI: ''}})
+    const r = await runMeasured(process.execPath, [cli, 'detect', '-i', file, '--no-track'], {cwd: ROOT, env: {...process.env, MLFLOW_TRACKING_URI: ''}})
     if (r.code !== 0) throw new Error(`flare detect -i ${file} failed (exit ${r.code}): ${r.stderr.slice(-1000)}`)
     walls.push(r.wallMs)
     cpus.push(r.cpuMs)
