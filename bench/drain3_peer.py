@@ -3,6 +3,8 @@
 Reads the file line by line, takes each HDFS line's content (the text after the `component: `
 header, as Flare's hdfs format does), mines it, and prints one JSON line with the timing.
 Usage: python drain3_peer.py FILE
+       python drain3_peer.py --lines FILE   (bench/parse-speed-loghub.mjs: every line is one message
+       content, mined whole; the same one JSON timing line out)
        python drain3_peer.py --contents CONTENTS.json   (bench/parse-ga.mjs: a JSON list of message
        contents in; one JSON line out with each message's final cluster id and every cluster's template)
 """
@@ -31,7 +33,8 @@ def main() -> None:
     if sys.argv[1] == "--contents":
         grouping(sys.argv[2])
         return
-    path = sys.argv[1]
+    whole = sys.argv[1] == "--lines"
+    path = sys.argv[2] if whole else sys.argv[1]
     config = TemplateMinerConfig()
     miner = TemplateMiner(config=config)
     lines = 0
@@ -39,7 +42,7 @@ def main() -> None:
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
-            cut = line.find(": ")
+            cut = -1 if whole else line.find(": ")
             content = line[cut + 2:] if cut >= 0 else line
             miner.add_log_message(content)
             lines += 1

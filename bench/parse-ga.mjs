@@ -10,6 +10,7 @@
 // correctly grouped templates and of correctly grouped templates with the exact text), for Flare
 // and for Drain3 (default config, bench/drain3_peer.py in the bench venv) on the same contents.
 // A row's template is its template's final text, as `flare parse` writes it.
+// Speed per system (flare parse lines/s next to Drain3 on the same lines): bench/parse-speed-loghub.mjs.
 //
 // Default mode reads the raw <Sys>_2k.log through Flare's ingest (format auto-detection) and mines
 // each record's `.content`; --content-column mines the CSV's Content column instead. The mode is

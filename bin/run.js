@@ -32,7 +32,13 @@ if (process.argv[2] === 'parse') {
   }
 }
 
+// oclif checks the node version against its own engines (>=18) on import, loading all of semver
+// for it (~50 modules, tens of ms of every start); package.json's engines (>=20.18.1) are stricter.
+const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
 const {execute} = await import('@oclif/core')
+if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
 // The workers warm up from here on (on two cores their warm-up would slow the import above down).
 prestart?.warmStandby()
 await execute({dir: import.meta.url})

@@ -21,8 +21,6 @@ import {printWarning} from '../ui/warnings.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
 import {parserConfigFlags, parserConfigFromFlags} from '../ui/parser-flags.js'
-import {historyPathFromFlags} from '../core/history/context.js'
-import {recordHistory} from '../ui/history.js'
 
 /** The MLflow client and the explain engine load only when a run uses them (start-up time). */
 const tracking = async (): Promise<typeof import('../tracking/env-client.js') & typeof import('../ui/detect-tracking.js')> => ({
@@ -65,7 +63,7 @@ export default class Detect extends FlareCommand {
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: chosen from the timestamps so windows hold enough events]'}),
     step: Flags.string({description: 'slide between windows (default: the window length)'}),
-    'max-sessions': Flags.integer({description: `stop with an error beyond this many sessions, before they exhaust memory [default: ${DEFAULT_MAX_SESSIONS.toLocaleString('en-US')}]`, min: 1}),
+    'max-sessions': Flags.integer({description: `stop with an error beyond this many sessions, before they exhaust memory [default: ${int(DEFAULT_MAX_SESSIONS)}]`, min: 1}),
     by: Flags.string({description: 'split time windows into streams: host, component, host,component, none [default: auto, by host when the log names 2-32 hosts]', default: 'auto'}),
     contamination: Flags.string({description: 'expected anomaly share in (0, 0.5]; default: a data-driven threshold that can flag nothing'}),
     features: Flags.string({description: `feature sets, comma separated (${FeatureSetName.options.join(', ')}) [default: the detector's recommended sets]`}),
@@ -177,8 +175,12 @@ export default class Detect extends FlareCommand {
     if (flags.output) await writeFileAtomic(flags.output, JSON.stringify(output.results, null, 2) + '\n', {flag: '-o'})
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
-    const historyPath = historyPathFromFlags(flags)
-    if (historyPath) await recordHistory(historyPath, output.results, this.jsonEnabled() ? stderrLine : (line) => this.log(line))
+    // The incident memory (SQLite) loads only for a run that records in it (start-up time).
+    if (flags.history || flags.db) {
+      const [{historyPathFromFlags}, {recordHistory}] = await Promise.all([import('../core/history/context.js'), import('../ui/history.js')])
+      const historyPath = historyPathFromFlags(flags)
+      if (historyPath) await recordHistory(historyPath, output.results, this.jsonEnabled() ? stderrLine : (line) => this.log(line))
+    }
     if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
     let tracked: Awaited<ReturnType<NonNullable<typeof mlflow>['trackDetection']>>
     if (!trackingProblem && mlflow) tracked = await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})

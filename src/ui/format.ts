@@ -1,6 +1,14 @@
-/** Human-friendly numbers for terminal output. */
+/**
+ * Human-friendly numbers for terminal output: `2,000`, as toLocaleString('en-US') writes them,
+ * without its first call's cost (~20 ms of ICU set-up in every short run).
+ */
 export function int(n: number): string {
-  return Math.round(n).toLocaleString('en-US')
+  const whole = Math.round(n)
+  if (!Number.isSafeInteger(whole)) return whole.toLocaleString('en-US')
+  const digits = String(Math.abs(whole))
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1)
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`
+  return whole < 0 || Object.is(whole, -0) ? `-${grouped}` : grouped
 }
 
 export function rate(perSecond: number): string {

@@ -1,4 +1,5 @@
-import {EigenvalueDecomposition, Matrix} from 'ml-matrix'
+import {createRequire} from 'node:module'
+import type * as MlMatrix from 'ml-matrix'
 import type {FeatureMatrix} from '../features/matrix.js'
 
 /** Weighted column means and (biased, divide-by-total-weight) covariance, p×p row-major. */
@@ -34,10 +35,22 @@ export function weightedMeanCov(X: FeatureMatrix, w: ArrayLike<number>): {mean: 
   return {mean, cov, total}
 }
 
+let mlMatrix: typeof MlMatrix | undefined
+/**
+ * ml-matrix, loaded on first use (its CommonJS build: the package's ESM entry only re-exports it),
+ * and synchronously: the detectors call linalg from synchronous code. Loading it takes ~70 ms that
+ * a run with the window detector (most small logs) never needs.
+ */
+function matrixLibrary(): typeof MlMatrix {
+  mlMatrix ??= createRequire(import.meta.url)('ml-matrix') as typeof MlMatrix
+  return mlMatrix
+}
+
 /** Eigen-decomposition of a symmetric p×p matrix: values descending, vectors[k] the k-th unit vector. */
 export function symmetricEigen(S: Float64Array, p: number): {values: Float64Array; vectors: Float64Array[]} {
   const rows: number[][] = []
   for (let a = 0; a < p; a++) rows.push(Array.from(S.subarray(a * p, (a + 1) * p)))
+  const {EigenvalueDecomposition, Matrix} = matrixLibrary()
   const evd = new EigenvalueDecomposition(new Matrix(rows), {assumeSymmetric: true})
   const vals = evd.realEigenvalues
   const V = evd.eigenvectorMatrix

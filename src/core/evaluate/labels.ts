@@ -1,6 +1,5 @@
 import {createReadStream} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
-import {parse} from 'csv-parse'
 import {ExitCode, FlareError} from '../errors.js'
 import {LabelRows, SimpleCsvLines} from './label-rows.js'
 
@@ -53,6 +52,8 @@ async function plainRows(path: string): Promise<LabelRows | undefined> {
 }
 
 async function csvParseRows(path: string): Promise<LabelRows> {
+  // Loaded here: most label files are plain and never need it (start-up time of a small detect).
+  const {parse} = await import('csv-parse')
   const parser = createReadStream(path).pipe(parse({bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true}))
   const rows = new LabelRows(path)
   try {
