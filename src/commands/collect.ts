@@ -4,14 +4,14 @@ import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import {LiveEngine} from '../core/stream/engine.js'
 import {runLive, type RunnerStatus} from '../core/stream/runner.js'
-import {openSinks} from '../core/stream/sinks/index.js'
+import {openSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {openSources} from '../core/stream/sources/index.js'
 import {loadLiveState} from '../core/stream/state.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, statusLine} from '../ui/live-view.js'
+import {incidentLine, nothingScoredWarning, statusLine} from '../ui/live-view.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
 
@@ -32,7 +32,7 @@ export default class Collect extends FlareCommand {
     state: Flags.string({description: 'template state file: loaded at start (template ids survive a restart), saved every 30s and at shutdown'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
-    queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted) and files wait', default: 65_536}),
+    queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted), files and stdin wait', default: 65_536, min: 1, max: 10_000_000}),
     ...liveEngineFlags,
     ...detectSummaryFlags,
   }
@@ -40,8 +40,11 @@ export default class Collect extends FlareCommand {
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Collect)
     const specs = (argv as string[]).length > 0 ? (argv as string[]) : ['-']
-    if (flags['save-model']) await checkOutputs([{path: flags['save-model'], flag: '--save-model', kind: 'folder'}], [])
-    if (flags.state) await checkOutputs([{path: flags.state, flag: '--state'}], specs)
+    await checkOutputs([
+      ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+      ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
+      ...sinkOutputs(flags.sink),
+    ], specs)
     const options = await engineOptionsFrom(flags)
     const state = flags.state ? await loadLiveState(flags.state) : undefined
     const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
@@ -60,9 +63,20 @@ export default class Collect extends FlareCommand {
     const sources = openSources(specs, {onNote: note, group: flags.group})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
-    const stop = (): void => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    let lastSaved: string | undefined
+    // The first signal stops collection cleanly (sessions scored, state written, sinks closed);
+    // a second one quits at once, saying what that leaves unsaved.
+    const stop = (signal: NodeJS.Signals): void => {
+      if (!controller.signal.aborted) {
+        note(`stopping: scoring open sessions${flags.state ? ', saving the state' : ''} (${signal} again to quit at once)`)
+        controller.abort()
+        return
+      }
+      note(`quit at once: open sessions were not scored${flags.state ? `; ${flags.state} is as saved ${lastSaved ?? 'at start'}` : ''}`)
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
     // Incident lines on stdout for a person at a terminal; with --json or a pipe, stdout is data.
     const toStdout = !flags.json && process.stdout.isTTY
     note(`collecting from ${sources.map((s) => s.name).join(', ')}${sinks.length ? ` → ${sinks.map((s) => s.name).join(', ')}` : ''} (Ctrl-C to stop)`)
@@ -76,6 +90,7 @@ export default class Collect extends FlareCommand {
       signal: controller.signal,
       stopAtEnd: specs.every((s) => s === '-'),
       onNote: note,
+      onStateSaved: () => (lastSaved = `at ${new Date().toISOString().slice(11, 19)}`),
       enrich: (event) => explainOpened(event, engine, summarizer),
       onEvent: (event: IncidentEvent) => {
         if (flags.json) process.stdout.write(JSON.stringify(event) + '\n')
@@ -94,5 +109,7 @@ export default class Collect extends FlareCommand {
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
     note(`stopped: ${statusLine(final)}`)
     if (final.dropped > 0) note(`${int(final.dropped)} lines were dropped because the queue was full`)
+    const unscored = nothingScoredWarning(final.engine)
+    if (unscored) process.stderr.write(`${err.yellow('warning:')} ${unscored}\n`)
   }
 }

@@ -9,13 +9,13 @@ import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
 import {LiveEngine, type EngineStats} from '../core/stream/engine.js'
 import {OnlineScore, type LiveEvaluation} from '../core/stream/live-evaluation.js'
 import {replayFile, type Pace} from '../core/stream/replay.js'
-import {openSender} from '../core/stream/senders.js'
-import {openSinks} from '../core/stream/sinks/index.js'
+import {fileTargetPath, openSender} from '../core/stream/senders.js'
+import {openSinks, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine} from '../ui/live-view.js'
+import {incidentLine, nothingScoredWarning} from '../ui/live-view.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
@@ -55,6 +55,13 @@ export default class Replay extends FlareCommand {
   async run(): Promise<ReplayOutput> {
     const {flags} = await this.parse(Replay)
     const pace = parsePace(flags)
+    const target = flags.to ? fileTargetPath(flags.to) : undefined
+    await checkOutputs([
+      ...(target ? [{path: target, flag: '--to'}] : []),
+      ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+      ...(flags.truth ? [{path: flags.truth, flag: '--truth'}] : []),
+      ...sinkOutputs(flags.sink),
+    ], [flags.input, flags.labels ?? ''])
     if (flags.to) {
       if (flags.labels) throw new FlareError('--labels measures the engine; with --to the lines go to a collector', {exitCode: ExitCode.usage})
       const sender = await openSender(flags.to, {format: flags.format})
@@ -72,7 +79,6 @@ export default class Replay extends FlareCommand {
     }
 
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
-    await checkOutputs([...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []), ...(flags.truth ? [{path: flags.truth, flag: '--truth'}] : [])], [flags.input, flags.labels ?? ''])
     const options = await engineOptionsFrom(flags)
     const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
     const score = new OnlineScore()
@@ -98,7 +104,7 @@ export default class Replay extends FlareCommand {
         await explainOpened(event, engine!, summarizer)
         final.set(event.incident.id, event.incident)
         if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
-        await Promise.all(sinks.map((s) => s.send(event)))
+        await sendToSinks(sinks, event)
       }
     }
     const started = performance.now()
@@ -126,6 +132,8 @@ export default class Replay extends FlareCommand {
       ...(injector ? {injected: injector.injected.length} : {}),
     }
     if (!this.jsonEnabled()) this.render(output, flags['save-model'] && trained ? flags['save-model'] : undefined)
+    const unscored = nothingScoredWarning(output.summary.engine!)
+    if (unscored) process.stderr.write(`${err.yellow('warning:')} ${unscored}\n`)
     return output
   }
 

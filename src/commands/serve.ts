@@ -78,6 +78,12 @@ export default class Serve extends FlareCommand {
       throw new FlareError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`, {exitCode: ExitCode.usage})
     }
     if (track && process.env.MLFLOW_TRACKING_URI) this.log(out.dim(`logging each analysis to MLflow at ${trackingConfigFromEnv().trackingUri}`))
+    // Fastify names one loopback address; a wildcard bind listens on every interface, so say so.
+    if (flags.host === '0.0.0.0' || flags.host === '::') {
+      const bound = server.app.server.address()
+      const port = typeof bound === 'object' && bound ? bound.port : flags.port
+      this.log(`${out.bold('Flare')} listening on ${out.cyan(`${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`)} (every interface) ${out.dim('·')} locally ${address}`)
+    }
     this.log(`${out.bold('Flare')} serving on ${out.cyan(address)} ${out.dim('·')} dashboard ${address}/dashboard ${out.dim('·')} docs ${address}/docs`)
     if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host) && !token) process.stderr.write(`${err.yellow('warning:')} listening on ${flags.host} without --token: anyone who can reach it can use the API\n`)
     await new Promise<void>((resolve) => {

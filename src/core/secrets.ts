@@ -37,6 +37,14 @@ export function configuredSecrets(env: Record<string, string | undefined> = proc
   return [...values].sort((a, b) => b.length - a.length)
 }
 
+/**
+ * A spec or URL as it may be shown: credentials before an `@` (`kafka://user:pw@host`,
+ * `user:pw@host`, `https://token@host`) become `***`. Used on every spec echoed in an error.
+ */
+export function maskUserinfo(spec: string): string {
+  return spec.replace(/^(\s*(?:[a-z][a-z0-9+.-]*:\/\/)?)[^\s/?#@]+@/i, '$1***@')
+}
+
 export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text
   for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join('<redacted>')

@@ -19,10 +19,17 @@ export interface Detected extends DetectOutcome {
 }
 
 /** A temp folder for one request's spooled input; removed whatever happens. */
-export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+/** The files a request's work writes in its temp folder (longest first: upload.log is a prefix of upload.log.gz). */
+export const TEMP_FILE_NAMES = ['upload.log.gz', 'upload.log', 'request.log'] as const
+
+export async function withTempDir<T>(work: (dir: string) => Promise<T>, shownAs = 'log_text'): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'flare-serve-'))
   try {
     return await work(dir)
+  } catch (error) {
+    // Messages name the file they are about; the client knows its upload, not the server's temp path.
+    if (error instanceof Error) for (const file of TEMP_FILE_NAMES) error.message = error.message.split(join(dir, file)).join(shownAs)
+    throw error
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
@@ -51,7 +58,7 @@ export class Analysis {
 
   async detectText(text: string, options: z.infer<typeof DetectOptions>): Promise<Detected> {
     return withTempDir(async (dir) => {
-      const path = join(dir, 'request.log')
+      const path = join(dir, TEMP_FILE_NAMES[2])
       await writeFile(path, text)
       const warnings: string[] = []
       const outcome = await this.detectFile(this.jobFor(path, '<request>', options, warnings))

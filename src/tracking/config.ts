@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../core/errors.js'
+import {maskUserinfo} from '../core/secrets.js'
 
 /** How often and how patiently to retry a request that failed for a reason that may pass. */
 export interface RetryPolicy {
@@ -135,5 +136,5 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
 
 /** A URL fit to print: user and password replaced, whatever the scheme. */
 export function redactUrl(uri: string): string {
-  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@')
+  return maskUserinfo(uri)
 }

@@ -53,7 +53,7 @@ export abstract class FlareCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
     // stdout closed by the reader (`| head`): stop quietly, like any Unix filter
-    if (error.code === 'EPIPE') this.exit(0)
+    if (error.code === 'EPIPE' || (error.cause as {code?: string} | undefined)?.code === 'EPIPE') this.exit(0)
     const json = this.wantsJson()
     if (json) this.writeJsonError(error)
     if (error instanceof FlareError) {

@@ -1,4 +1,5 @@
 import type {IncidentEvent} from '../core/stream/contracts.js'
+import type {EngineStats} from '../core/stream/engine.js'
 import type {RunnerStatus} from '../core/stream/runner.js'
 import {int, truncate} from './format.js'
 import {err, severityColor} from './style.js'
@@ -27,4 +28,10 @@ export function statusLine(s: RunnerStatus): string {
   if (e.sessions.closed['max-open']) parts.push(err.yellow(`${int(e.sessions.closed['max-open'])} closed early (--max-open)`))
   if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
   return err.dim(parts.join(' · '))
+}
+
+/** A run whose every record went into training scored nothing: say so, or it reads as "no anomalies". */
+export function nothingScoredWarning(stats: EngineStats): string | undefined {
+  if (stats.scored > 0 || stats.trainingRecords === 0) return undefined
+  return `every record (${stats.trainingRecords.toLocaleString('en-US')}) went into training, so nothing was scored: no incident does not mean no anomaly → train on a stretch shorter than the log (--train-for ${Math.max(10, Math.floor(stats.trainingRecords / 4))}), or score with a saved model (--model DIR)`
 }

@@ -1,6 +1,7 @@
+import {once} from 'node:events'
 import {createWriteStream, type WriteStream} from 'node:fs'
 import {mkdtemp, open, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import {ExitCode, FlareError} from '../errors.js'
 import {configuredSecrets, scrubText} from '../secrets.js'
 import {trackTemporary} from './temp-files.js'
@@ -28,9 +29,17 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
     const info = await stat(input).catch(() => undefined)
     if (info) inputIds.set(`${info.dev}:${info.ino}`, input)
   }
+  const outputPlaces = new Map<string, OutputSpec>()
   for (const output of outputs) {
     if (output.path === '-') continue
     const info = await stat(output.path).catch(() => undefined)
+    // Two outputs of one run in one file: the later would overwrite (or interleave with) the other.
+    if (!info || info.isFile() || info.isDirectory()) {
+      const place = info ? `${info.dev}:${info.ino}` : resolve(output.path)
+      const other = outputPlaces.get(place)
+      if (other) throw new FlareError(`${output.flag} ${output.path} is also the output of ${other.flag}: one would overwrite the other`, {exitCode: ExitCode.usage, hint: `give ${output.flag} and ${other.flag} different paths`})
+      outputPlaces.set(place, output)
+    }
     if (info) {
       const same = inputIds.get(`${info.dev}:${info.ino}`)
       if (same !== undefined && (info.isFile() || info.isDirectory())) {
@@ -49,6 +58,17 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
       throw new FlareError(`cannot write ${output.path}: the folder ${parent} does not exist`, {exitCode: ExitCode.usage, hint: `create it first (mkdir -p ${parent}) or choose another path for ${output.flag}`})
     }
   }
+}
+
+/**
+ * Waits until `stream` takes more. A stream that already failed (the reader of a pipe went away:
+ * EPIPE) emits no 'drain' and no new 'error', so waiting on it alone would never end.
+ */
+export async function drained(stream: NodeJS.WritableStream): Promise<void> {
+  const writable = stream as NodeJS.WritableStream & {errored?: Error | null; destroyed?: boolean}
+  if (writable.errored) throw writable.errored
+  if (writable.destroyed) throw Object.assign(new Error('the output was closed'), {code: 'EPIPE'})
+  await once(stream, 'drain')
 }
 
 export function writeError(error: unknown, path: string, flag?: string): FlareError {

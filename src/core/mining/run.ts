@@ -9,7 +9,7 @@
  */
 import {LEVEL_RANK} from '../severity.js'
 import {isUtf8} from 'node:buffer'
-import {once} from 'node:events'
+import {drained} from '../io/output.js'
 import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord, type RegionReader} from '../ingest/index.js'
 import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
@@ -45,7 +45,7 @@ function countNewlines(region: ByteRegion): number {
 
 /** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */
 export async function flushRows(out: ByteOut, stream: NodeJS.WritableStream, all = false): Promise<void> {
-  for (const chunk of out.take(all)) if (!stream.write(chunk)) await once(stream, 'drain')
+  for (const chunk of out.take(all)) if (!stream.write(chunk)) await drained(stream)
 }
 
 export class MiningRun {
@@ -277,8 +277,8 @@ export class MiningRun {
       // The worker's rows go from shared memory to the output, after what is buffered before them.
       await flushRows(sink, stream, true)
       const slot = remote.slot
-      if (!stream.write(pool.rows(remote, r.csvLength!), () => pool.release(slot))) await once(stream, 'drain')
-      if (r.extra && !stream.write(Buffer.from(r.extra))) await once(stream, 'drain')
+      if (!stream.write(pool.rows(remote, r.csvLength!), () => pool.release(slot))) await drained(stream)
+      if (r.extra && !stream.write(Buffer.from(r.extra))) await drained(stream)
       for (const [id, index, n] of r.counts!) miner.addCount(id, index, n)
       this.fastStats.records += r.stats!.records
       this.fastStats.blank += r.stats!.blank

@@ -35,7 +35,11 @@ export interface LiveLine {
  * stdin) await `room()` before reading on, so they never drop.
  */
 export interface LineSink {
-  push(line: LiveLine): boolean
+  /**
+   * false: the line was dropped (the queue is full). A source that waits for `room()` before each
+   * chunk passes `waits` and is never refused: the queue then holds at most a chunk beyond its size.
+   */
+  push(line: LiveLine, waits?: boolean): boolean
   room(): Promise<void>
   /**
    * Resolves once every line pushed before the call was ingested, every open session closed and
@@ -116,6 +120,11 @@ export interface EventSink {
   readonly name: string
   /** Delivers one event; must not throw for delivery failures (count them instead). */
   send(event: IncidentEvent): Promise<void>
+  /**
+   * Its deliveries may take long (retries against a remote end that is down): the runner does not
+   * wait for them, so a failing webhook never holds up reading, scoring or shutdown; close() bounds them.
+   */
+  readonly background?: boolean
   /** Flushes and releases; resolves within a bounded time even if the far end hangs. */
   close(): Promise<void>
   stats(): EventSinkStats

@@ -22,8 +22,8 @@ export class LineQueue implements LineSink {
     return this.items.length - this.head
   }
 
-  push(line: LiveLine): boolean {
-    if (this.closed || this.size >= this.capacity) {
+  push(line: LiveLine, waits = false): boolean {
+    if (this.closed || (!waits && this.size >= this.capacity)) {
       this.dropped++
       return false
     }

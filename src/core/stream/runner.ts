@@ -1,6 +1,7 @@
 import type {EventSink, IncidentEvent, LineSink, LineSource} from './contracts.js'
 import type {EngineStats, LiveEngine} from './engine.js'
 import {LineQueue} from './queue.js'
+import {sendToSinks} from './sinks/index.js'
 import {saveLiveState} from './state.js'
 
 export interface RunnerOptions {
@@ -21,6 +22,8 @@ export interface RunnerOptions {
   onEvent?: (event: IncidentEvent) => void
   onStatus?: (status: RunnerStatus) => void
   onNote?: (note: string) => void
+  /** After each successful write of the state file. */
+  onStateSaved?: () => void
   /** Wall clock, epoch ms. */
   now?: () => number
 }
@@ -57,7 +60,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     for (const event of events) {
       await options.enrich?.(event)
       options.onEvent?.(event)
-      await Promise.all(sinks.map((s) => s.send(event)))
+      await sendToSinks(sinks, event)
     }
   }
   const status = (): RunnerStatus => ({
@@ -73,6 +76,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     if (!options.statePath || !miner) return
     try {
       await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames()})
+      options.onStateSaved?.()
     } catch (error) {
       options.onNote?.(`state not saved: ${(error as Error).message}`)
     }
@@ -84,7 +88,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   // A source that must hand its input over (a Kafka rebalance) asks for every open session scored.
   let flushes: Array<() => void> = []
   const sink: LineSink = {
-    push: (line) => queue.push(line),
+    push: (line, waits) => queue.push(line, waits),
     room: () => queue.room(),
     flush: () =>
       new Promise<void>((resolve) => {

@@ -1,11 +1,10 @@
 import {createSocket, type Socket as UdpSocket} from 'node:dgram'
 import {once} from 'node:events'
 import {createWriteStream, type WriteStream} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
 import {connect, type Socket} from 'node:net'
-import {dirname} from 'node:path'
 import {Agent, request} from 'undici'
 import {ExitCode, FlareError} from '../errors.js'
+import {maskUserinfo} from '../secrets.js'
 import {KafkaSender} from './kafka/kafka-sender.js'
 import {isKafkaSpec, parseKafkaSpec} from './kafka/spec.js'
 
@@ -31,6 +30,14 @@ const WRITE_BLOCK = 64 * 1024
 /** The largest UDP payload; longer lines are cut there. */
 const MAX_DATAGRAM = 65_000
 
+/** The file a `--to file:PATH` target appends to (checked against the inputs before the run), else undefined. */
+export function fileTargetPath(spec: string): string | undefined {
+  const trimmed = spec.trim()
+  if (!trimmed.startsWith('file:')) return undefined
+  const path = trimmed.slice(trimmed.startsWith('file://') ? 7 : 5)
+  return path === '' ? undefined : path
+}
+
 /** specs: 'udp://H:P', 'tcp://H:P' (syslog framing, octet counting), 'file:PATH' (append), 'otlp+http://H:P' (OTLP/HTTP JSON logs), 'kafka://H:P/TOPIC' */
 export async function openSender(spec: string, options: {format?: string} = {}): Promise<LineSender> {
   const trimmed = spec.trim()
@@ -40,8 +47,8 @@ export async function openSender(spec: string, options: {format?: string} = {}):
     return KafkaSender.open(kafka, options.format)
   }
   if (trimmed.startsWith('file:')) {
-    const path = trimmed.slice(trimmed.startsWith('file://') ? 7 : 5)
-    if (path === '') throw badSpec(spec, 'file: needs a path')
+    const path = fileTargetPath(trimmed)
+    if (path === undefined) throw badSpec(spec, 'file: needs a path')
     return FileSender.open(path)
   }
   const target = /^(syslog\+udp|syslog\+tcp|udp|tcp|otlp\+http):\/\/(\[[0-9a-f:.]+\]|[^:/[\]]+):(\d{1,5})\/?$/i.exec(trimmed)
@@ -176,7 +183,7 @@ class FileSender implements LineSender {
 
   static async open(path: string): Promise<FileSender> {
     try {
-      await mkdir(dirname(path), {recursive: true})
+      // A missing folder is refused (checkOutputs): a typo must not create folders.
       const stream = createWriteStream(path, {flags: 'a'})
       await once(stream, 'open')
       return new FileSender(stream, path)
@@ -262,7 +269,7 @@ class OtlpSender implements LineSender {
 }
 
 function badSpec(spec: string, why: string): FlareError {
-  return new FlareError(`Bad replay target "${spec}": ${why}.`, {exitCode: ExitCode.usage, hint: SENDER_SPEC_HINT})
+  return new FlareError(`Bad replay target "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SENDER_SPEC_HINT})
 }
 
 function unreachable(target: string, error: unknown): FlareError {

@@ -5,7 +5,7 @@ import {pipeline} from 'node:stream/promises'
 import {z} from 'zod'
 import {Results} from '../../core/results.js'
 import {SummariesDocument} from '../../core/explain/schema.js'
-import {withTempDir, type Analysis} from '../analysis.js'
+import {TEMP_FILE_NAMES, withTempDir, type Analysis} from '../analysis.js'
 import {HttpError} from '../errors.js'
 import {AnalyzeRequest, AnalyzeResponse, DetectOptions, DetectRequest, DetectResponse, ErrorBody, SummarizeRequest} from '../schemas.js'
 
@@ -47,15 +47,18 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
     const name = basename(file.filename || 'upload.log')
     return withTempDir(async (dir) => {
       // The reader detects gzip by its magic bytes; the name keeps .gz for the humans reading results.
-      const path = join(dir, name.endsWith('.gz') ? 'upload.log.gz' : 'upload.log')
-      await pipeline(file.file, createWriteStream(path))
+      const path = join(dir, name.endsWith('.gz') ? TEMP_FILE_NAMES[0] : TEMP_FILE_NAMES[1])
+      await pipeline(file.file, createWriteStream(path)).catch((error: Error) => {
+        // A body cut short (a client gone mid-upload, a truncated multipart) is the client's, not a bug.
+        throw new HttpError(400, `the upload ended early: ${error.message}`, {hint: 'send the whole file, as curl -F file=@app.log does'})
+      })
       if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
       const warnings: string[] = []
       const outcome = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
       const detected = {...outcome, results: {...outcome.results, warnings}}
       const body = analysis.remember(detected.results, 'serve-upload')
       return {...body, mlflow: await analysis.track('/detect/upload', detected, body.run_id)}
-    })
+    }, `the uploaded file ${JSON.stringify(name)}`)
   })
 
   app.post('/summarize', {

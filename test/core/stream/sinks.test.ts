@@ -5,8 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mulberry32} from '../../../src/core/detect/random.js'
-import type {IncidentEvent, LiveIncident} from '../../../src/core/stream/contracts.js'
-import {openSinks, parseSinkSpec} from '../../../src/core/stream/sinks/index.js'
+import type {EventSink, IncidentEvent, LiveIncident} from '../../../src/core/stream/contracts.js'
+import {openSinks, parseSinkSpec, sendToSinks} from '../../../src/core/stream/sinks/index.js'
 import {backoffDelay, WebhookSink} from '../../../src/core/stream/sinks/webhook-sink.js'
 
 const incident = (id: string, severity: LiveIncident['severity'] = 'high'): LiveIncident => ({
@@ -61,7 +61,9 @@ const ok = (res: ServerResponse) => res.writeHead(200).end('ok')
 describe('JSON-lines sink', () => {
   it('appends one event per line, in order, across reopenings', async () => {
     dir = mkdtempSync(join(tmpdir(), 'flare-sink-'))
-    const path = join(dir, 'nested', 'incidents.jsonl')
+    const path = join(dir, 'incidents.jsonl')
+    // A typo in the folder is refused, not created.
+    await expect(openSinks([`jsonl:${join(dir, 'nested', 'incidents.jsonl')}`])).rejects.toThrow(/Cannot open the incident log/)
     const [first] = await openSinks([`jsonl:${path}`])
     await first.send(event('I1'))
     await first.send(event('I1', 'updated'))
@@ -131,6 +133,19 @@ describe('webhook sink', () => {
     expect(bodies).toHaveLength(2)
     await sink.close()
     expect(sink.stats()).toEqual({delivered: 0, failed: 1, suppressed: 0})
+  })
+
+  it('a webhook that never answers does not hold up the durable sinks (the runner does not wait for it)', async () => {
+    const {url} = await receiver(() => {})
+    const webhook = new WebhookSink(url, {timeoutMs: 30_000, closeTimeoutMs: 200})
+    const delivered: string[] = []
+    const durable: EventSink = {name: 'mem', send: async (e) => void delivered.push(e.incident.id), close: async () => {}, stats: () => ({delivered: delivered.length, failed: 0, suppressed: 0})}
+    const started = Date.now()
+    await sendToSinks([webhook, durable], event('I1'))
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(delivered).toEqual(['I1'])
+    await webhook.close()
+    expect(webhook.stats().failed).toBe(1)
   })
 
   it('close() is bounded while a delivery hangs', async () => {

@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../../errors.js'
+import {maskUserinfo} from '../../secrets.js'
 
 /** `kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?group=NAME]`: brokers to bootstrap from, a topic, a consumer group. */
 export interface KafkaSpec {
@@ -20,7 +21,7 @@ export function parseKafkaSpec(spec: string, what: string): KafkaSpec {
   const brokers = m[1].split(',').map((b) => b.trim())
   for (const b of brokers) {
     const address = /^(\[[0-9a-f:.]+\]|[^:[\]]+):(\d{1,5})$/i.exec(b)
-    if (address === null) throw bad(spec, what, `broker "${b}" is not HOST:PORT`)
+    if (address === null) throw bad(spec, what, `broker "${maskUserinfo(b)}" is not HOST:PORT`)
     const port = Number(address[2])
     if (port < 1 || port > 65_535) throw bad(spec, what, `port ${port} is out of range`)
   }
@@ -35,5 +36,5 @@ export function parseKafkaSpec(spec: string, what: string): KafkaSpec {
 }
 
 function bad(spec: string, what: string, why: string): FlareError {
-  return new FlareError(`Bad ${what} "${spec}": ${why}.`, {exitCode: ExitCode.usage, hint: KAFKA_SPEC_HINT})
+  return new FlareError(`Bad ${what} "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: KAFKA_SPEC_HINT})
 }

@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../../errors.js'
-import type {EventSink} from '../contracts.js'
+import type {OutputSpec} from '../../io/output.js'
+import type {EventSink, IncidentEvent} from '../contracts.js'
 import {KafkaSink} from '../kafka/kafka-sink.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
 import {JsonlSink} from './jsonl-sink.js'
@@ -44,6 +45,16 @@ export function parseSinkSpec(spec: string): SinkSpec {
     return {kind, url: rest}
   }
   throw badSpec(spec, 'unknown sink kind')
+}
+
+/** Sends one event to every sink; waits for the durable ones, not for background ones (webhooks). */
+export async function sendToSinks(sinks: readonly EventSink[], event: IncidentEvent): Promise<void> {
+  await Promise.all(sinks.map((s) => (s.background ? void s.send(event).catch(() => {}) : s.send(event))))
+}
+
+/** The files the jsonl: sinks of `specs` append to, as outputs to check against the inputs before a run. */
+export function sinkOutputs(specs: readonly string[] | undefined): OutputSpec[] {
+  return (specs ?? []).map(parseSinkSpec).flatMap((s) => (s.kind === 'jsonl' ? [{path: s.path, flag: '--sink'}] : []))
 }
 
 /** specs: 'jsonl:PATH', 'webhook:URL', 'slack:URL', 'kafka://H:P/TOPIC'. Throws FlareError (exit 2) for a bad spec or an unwritable file. */

@@ -1,5 +1,4 @@
-import {mkdir, open, type FileHandle} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {open, type FileHandle} from 'node:fs/promises'
 import {ExitCode, FlareError} from '../../errors.js'
 import type {EventSink, EventSinkStats, IncidentEvent} from '../contracts.js'
 
@@ -24,7 +23,6 @@ export class JsonlSink implements EventSink {
 
   static async open(path: string, onNote?: (note: string) => void): Promise<JsonlSink> {
     try {
-      await mkdir(dirname(path), {recursive: true})
       return new JsonlSink(path, await open(path, 'a'), onNote)
     } catch (error) {
       throw new FlareError(`Cannot open the incident log ${path}: ${(error as Error).message}`, {

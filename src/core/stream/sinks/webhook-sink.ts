@@ -35,6 +35,7 @@ const MAX_KEYS = 10_000
  */
 export class WebhookSink implements EventSink {
   readonly name: string
+  readonly background = true
   private readonly counts: EventSinkStats = {delivered: 0, failed: 0, suppressed: 0}
   private readonly agent: Agent
   private readonly random: () => number

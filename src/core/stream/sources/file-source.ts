@@ -311,7 +311,7 @@ export class FileSource implements LineSource {
   }
 
   private deliver(sink: LineSink, source: string, text: string): void {
-    if (sink.push({text, source, arrivedAt: Date.now()})) this.stats_.lines++
+    if (sink.push({text, source, arrivedAt: Date.now()}, true)) this.stats_.lines++
     else this.stats_.dropped++
   }
 

@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../../errors.js'
+import {maskUserinfo} from '../../secrets.js'
 import type {LineSource} from '../contracts.js'
 import {KafkaSource} from '../kafka/kafka-source.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
@@ -86,5 +87,5 @@ export function openSources(specs: string[], options: SourceOptions = {}): LineS
 }
 
 function badSpec(spec: string, why: string): FlareError {
-  return new FlareError(`Bad source "${spec}": ${why}.`, {exitCode: ExitCode.usage, hint: SOURCE_SPEC_HINT})
+  return new FlareError(`Bad source "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SOURCE_SPEC_HINT})
 }

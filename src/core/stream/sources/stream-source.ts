@@ -29,7 +29,7 @@ export class StreamSource implements LineSource {
 
   async start(sink: LineSink): Promise<void> {
     const emit = (text: string) => {
-      if (sink.push({text, source: this.name, arrivedAt: Date.now()})) this.stats_.lines++
+      if (sink.push({text, source: this.name, arrivedAt: Date.now()}, true)) this.stats_.lines++
       else this.stats_.dropped++
     }
     this.loop = new Promise((resolve) => {
