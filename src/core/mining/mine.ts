@@ -14,6 +14,7 @@ import type {LogRecord} from '../ingest/record.js'
 import {type IngestWarning} from '../ingest/index.js'
 import {TemplateMiner, type AddResult, type TemplateMinerOptions} from '../templates/index.js'
 import type {ByteOut} from './fast-path.js'
+import type {LineBatch} from './line-batch.js'
 import {MiningRun} from './run.js'
 
 export interface MineOptions {
@@ -86,6 +87,11 @@ export interface CsvRows {
 
 export interface MineVisitor {
   record?: RecordVisit
+  /**
+   * Given: plain HDFS regions may take the byte fast path and the workers, and their records come
+   * here as batches of line events instead of through `record` (in input order with its records).
+   */
+  events?: (batch: LineBatch) => void
   /** Given: plain HDFS regions may take the byte fast path and the workers (see the module comment). */
   csv?: CsvRows
 }
@@ -104,6 +110,6 @@ async function inputSize(input: string | OpenedInput): Promise<number | undefine
 
 export async function mine(options: MineOptions, visit?: RecordVisit | MineVisitor): Promise<MineResult> {
   const visitor: MineVisitor = typeof visit === 'function' ? {record: visit} : (visit ?? {})
-  const inputBytes = visitor.csv ? await inputSize(options.input) : undefined
+  const inputBytes = visitor.csv || visitor.events ? await inputSize(options.input) : undefined
   return new MiningRun(options, visitor, inputBytes).run()
 }

@@ -68,6 +68,8 @@ export interface RegionJob {
    * shapes included) and return the misses for the main miner to replay.
    */
   exact?: boolean
+  /** Write line events (fast-events.ts) instead of CSV rows. */
+  events?: boolean
 }
 
 export interface RegionResult {
@@ -76,6 +78,8 @@ export interface RegionResult {
   status: 'ok' | 'slow' | 'miss'
   /** Bytes of rows in the slot's output area. */
   csvLength?: number
+  /** Events jobs: Int32 words of events in the slot's output area (they always fit it). */
+  eventWords?: number
   /** Rows that did not fit the slot (exact jobs only), after those in it. */
   extra?: ArrayBuffer
   /** Exact jobs: the shapes the replica sent through its tree, in order. */
@@ -92,6 +96,8 @@ export interface RemoteRegion {
   slot: number
   exact: boolean
   thread: number
+  /** Bytes of the region. */
+  length: number
   result: Promise<RegionResult>
 }
 
@@ -313,6 +319,16 @@ export class ParsePool {
     return Buffer.from(this.output, remote.slot * this.outSize, length)
   }
 
+  /** The events of a finished events job (a view of shared memory: read it before releasing the slot). */
+  events(remote: RemoteRegion, words: number): Int32Array {
+    return new Int32Array(this.output, remote.slot * this.outSize, words)
+  }
+
+  /** The bytes of a job's region as the worker read them (what its events' offsets point into). */
+  regionBytes(remote: RemoteRegion, length: number): Buffer {
+    return Buffer.from(this.input, remote.slot * SLOT_INPUT, length)
+  }
+
   /** Makes a job slot free again. */
   release(slot: number): void {
     this.free.push(slot)
@@ -338,7 +354,7 @@ export class ParsePool {
    * kernel copy, off this thread), any other is copied in here. `exact`: the region's turn has
    * come (nothing before it is pending), so the worker mines it for real (see RegionJob.exact).
    */
-  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false): Promise<RemoteRegion> {
+  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false, events = false): Promise<RemoteRegion> {
     while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
     const slot = this.free.pop()!
     const length = region.end - region.start
@@ -369,9 +385,9 @@ export class ParsePool {
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread, bytes: length}))
-    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact, events} satisfies RegionJob)
     this.trim()
-    return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
+    return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), length, result}
   }
 
   /** Drops the miss-log entries every worker has replayed, so the log stays small. */
