@@ -1,6 +1,7 @@
 /**
  * What a consumer that needs no record objects gets of a run of mined lines: one row per record,
- * as columns of typed arrays (plus the session keys as strings, which their consumers look up by).
+ * as columns of typed arrays; the session keys are byte ranges of the region (a string is made
+ * only when asked for: ByteKeyMap looks them up as bytes).
  * The byte fast path (fast-events.ts) hands these out for HDFS regions instead of a LogRecord,
  * its fields and an AddResult per line, so memory and collection work grow with templates and
  * sessions, not with lines. A batch (its arrays) is reused: it is valid only during the call
@@ -23,9 +24,16 @@ export class LineBatch {
   level = new Int8Array(1024)
   /** Epoch ms, NaN without a timestamp. */
   time = new Float64Array(1024)
-  /** The session keys of record i are keys[keyEnd[i - 1], keyEnd[i]) (from 0 for the first). */
+  /**
+   * The session keys of record i are keyRef[keyEnd[i - 1]] ... keyRef[keyEnd[i] - 1] (from 0 for
+   * the first): distinct keys of the batch, key d being bytes[keyStart[d], keyStop[d]).
+   */
   keyEnd = new Int32Array(1024)
-  keys: string[] = []
+  keyRef = new Int32Array(1024)
+  refs = 0
+  keyStart = new Int32Array(1024)
+  keyStop = new Int32Array(1024)
+  keys = 0
   /** What the keys are (HDFS: block ids). */
   keyKind: SessionKind = 'block'
   /** Components, made only when asked for: byte ranges of `bytes` (start -1: none). */
@@ -36,7 +44,8 @@ export class LineBatch {
   /** Empties the batch and makes room for `records` rows. */
   reset(records: number, bytes: Buffer): void {
     this.n = 0
-    this.keys.length = 0
+    this.keys = 0
+    this.refs = 0
     this.bytes = bytes
     if (records <= this.lineId.length) return
     const size = Math.max(records, this.lineId.length * 2)
@@ -48,6 +57,28 @@ export class LineBatch {
     this.keyEnd = new Int32Array(size)
     this.componentStart = new Int32Array(size)
     this.componentEnd = new Int32Array(size)
+  }
+
+  /** Adds distinct key bytes[a, b) (its number is the count before). */
+  addKey(a: number, b: number): void {
+    const d = this.keys++
+    if (d >= this.keyStart.length) {
+      this.keyStart = grow(this.keyStart)
+      this.keyStop = grow(this.keyStop)
+    }
+    this.keyStart[d] = a
+    this.keyStop[d] = b
+  }
+
+  /** Gives the record being read distinct key d. */
+  addRef(d: number): void {
+    if (this.refs >= this.keyRef.length) this.keyRef = grow(this.keyRef)
+    this.keyRef[this.refs++] = d
+  }
+
+  /** Distinct key d as a string. */
+  key(d: number): string {
+    return this.bytes.latin1Slice(this.keyStart[d], this.keyStop[d])
   }
 
   levelName(i: number): string | undefined {
@@ -67,7 +98,14 @@ export class LineBatch {
 
   /** The session fields of record i as a record carries them (for consumers that need one). */
   fields(i: number): SessionFields {
-    const keys = this.keys.slice(i === 0 ? 0 : this.keyEnd[i - 1], this.keyEnd[i])
+    const keys: string[] = []
+    for (let k = i === 0 ? 0 : this.keyEnd[i - 1]; k < this.keyEnd[i]; k++) keys.push(this.key(this.keyRef[k]))
     return {lineId: this.lineId[i], level: this.levelName(i), timestamp: this.timestamp(i), component: this.component(i), sessionKeys: keys, sessionKind: keys.length > 0 ? this.keyKind : undefined}
   }
+}
+
+function grow(x: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const y = new Int32Array(2 * x.length)
+  y.set(x)
+  return y
 }

@@ -256,7 +256,7 @@ export class MiningRun {
         out.n = 0
         writeEvents(fast, buf, start, miner, out, this.fastStats, this.clusters, true)
         const clusters = this.clusters
-        this.visitEvents(out.words, out.n, buf.subarray(start, end), this.nextLineId, (o) => clusters[o].templateId)
+        this.visitEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), this.nextLineId, (o) => clusters[o].templateId)
         for (const c of clusters) c.tally = 0
         clusters.length = 0
       }
@@ -315,7 +315,7 @@ export class MiningRun {
     const miner = this.miner as FastMiner
     const counts = r.counts!
     try {
-      this.visitEvents(pool.events(remote, r.eventWords!), r.eventWords!, pool.regionBytes(remote, remote.length), job.firstLineId, (o) => counts[o][0])
+      this.visitEvents(pool.events(remote, r.eventWords!), r.eventWords!, r.eventBlocks!, pool.regionBytes(remote, remote.length), job.firstLineId, (o) => counts[o][0])
     } finally {
       pool.release(remote.slot)
     }
@@ -332,9 +332,9 @@ export class MiningRun {
    * template's meta what mineRecords() would have (first level and component, worst level, count),
    * and hands the batch to the visitor. `templateId`: the id of the cluster of an ordinal.
    */
-  private visitEvents(words: Int32Array, count: number, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
+  private visitEvents(words: Int32Array, count: number, blocks: number, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
     const batch = this.batch
-    readEvents(words, count, bytes, firstLineId, batch)
+    readEvents(words, count, blocks, bytes, firstLineId, batch)
     if (this.ordinalIndex.length < batch.n) this.ordinalIndex = new Int32Array(Math.max(batch.n, 2 * this.ordinalIndex.length))
     const map = this.ordinalIndex
     map.fill(-1)

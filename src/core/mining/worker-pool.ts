@@ -80,6 +80,8 @@ export interface RegionResult {
   csvLength?: number
   /** Events jobs: Int32 words of events in the slot's output area (they always fit it). */
   eventWords?: number
+  /** Events jobs: distinct block ids (the table at the end of the words). */
+  eventBlocks?: number
   /** Rows that did not fit the slot (exact jobs only), after those in it. */
   extra?: ArrayBuffer
   /** Exact jobs: the shapes the replica sent through its tree, in order. */

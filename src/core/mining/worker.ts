@@ -120,11 +120,12 @@ function takeCounts(miner: FastMiner): NonNullable<RegionResult['counts']> {
 /** An events job: line events (fast-events.ts) into the slot's output area, which they always fit. */
 function events(job: RegionJob, buf: Buffer, miner: FastMiner, stats: FastStats): void {
   const out = new EventWords(new Int32Array(setup.output, job.slot * setup.outSize, setup.outSize >> 2), false)
+  out.n = 0
   const complete = writeEvents(fast, buf, 0, miner, out, stats, counts, job.exact === true)
   const misses = miner.missLog ?? undefined
   miner.missLog = null
   const list = takeCounts(miner)
   // (An exact job cannot run out of room: a region's events take fewer bytes than a slot holds.)
   if (!complete) return parentPort!.postMessage({id: job.id, status: 'miss'} satisfies RegionResult)
-  parentPort!.postMessage({id: job.id, status: 'ok', eventWords: out.n, counts: list, stats, misses} satisfies RegionResult)
+  parentPort!.postMessage({id: job.id, status: 'ok', eventWords: out.n, eventBlocks: out.blocks.size, counts: list, stats, misses} satisfies RegionResult)
 }

@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
+import {ByteKeyMap} from './byte-keys.js'
 import {levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
@@ -164,6 +165,9 @@ export class SessionStore {
   /** True when window mode had to fall back to counting lines (no timestamps anywhere). */
   lineWindows = false
   private pending: Pending[] = []
+  /** Sessions by the bytes of their id, for batches of line events (addBatch). */
+  private readonly byBytes = new ByteKeyMap<Session>()
+  private readonly batchSessions: Array<Session | undefined> = []
   private lastTime = Number.NaN
   private windowSize: number | undefined
   private stepSize: number | undefined
@@ -336,7 +340,12 @@ export class SessionStore {
       for (; i < n; i++) this.assignWindow(batch.fields(i), batch.template[i])
       return
     }
-    const {keys, keyEnd} = batch
+    const {keyEnd, keyRef, keyStart, keyStop, bytes} = batch
+    const byBytes = this.byBytes
+    // The session of each distinct key of the batch, looked up at its first use.
+    const local = this.batchSessions
+    local.length = 0
+    for (let d = 0; d < batch.keys; d++) local.push(undefined)
     const kindMatches = batch.keyKind === mode
     for (; i < n; i++) {
       const from = i === 0 ? 0 : keyEnd[i - 1]
@@ -349,7 +358,21 @@ export class SessionStore {
       const level = batch.levelName(i)
       const time = batch.timestamp(i)
       const template = batch.template[i]
-      for (let k = from; k < to; k++) this.session(keys[k]).add(template, lineId, level, time)
+      for (let k = from; k < to; k++) {
+        const d = keyRef[k]
+        let session = local[d]
+        if (session === undefined) {
+          const a = keyStart[d]
+          const b = keyStop[d]
+          session = byBytes.get(bytes, a, b)
+          if (session === undefined) {
+            session = this.session(bytes.latin1Slice(a, b))
+            byBytes.set(bytes, a, b, session)
+          }
+          local[d] = session
+        }
+        session.add(template, lineId, level, time)
+      }
     }
   }
 
