@@ -3,9 +3,10 @@
  * Everything after (sessions for `flare detect`, CSV rows for `flare parse`) happens in a visitor,
  * so nothing here holds the input in memory.
  *
- * There is one loop for every consumer (MiningRun). A visitor that takes CSV rows (`csv`) also
- * lets plain HDFS regions skip records altogether: the byte fast path (fast-path.ts) and the
- * worker threads (worker-pool.ts) write their rows straight into it. Both paths feed one miner,
+ * There is one loop for every consumer (MiningRun). A visitor that takes CSV rows (`csv`, flare
+ * parse) or line events (`events`, flare detect) also lets plain HDFS regions skip records
+ * altogether: the byte fast path (fast-path.ts, fast-events.ts) and the worker threads
+ * (worker-pool.ts) write their rows, or hand their events, straight to it. Both paths feed one miner,
  * in input order, so the rows and template ids do not depend on which path a line took.
  */
 import type {OpenedInput} from '../ingest/input.js'

@@ -1,7 +1,8 @@
 /**
- * One stage-1 run (see mine.ts). Without CSV rows to write, it is the plain loop: regions are
- * decoded into lines, the record assembler makes records, the miner mines them, the visitor sees
- * them. With CSV rows, regions of complete lines (a read buffer's worth) of an HDFS log take the
+ * One stage-1 run (see mine.ts). Without CSV rows or line events to hand out, it is the plain
+ * loop: regions are decoded into lines, the record assembler makes records, the miner mines them,
+ * the visitor sees them. With CSV rows (or line events: the same, with fast-events.ts writing
+ * events where fast-path.ts writes rows), regions of complete lines (a read buffer's worth) of an HDFS log take the
  * byte-level fast path when every line in them is a plain HDFS line and the next region does not
  * open with a continuation line, and go to worker threads when there are any; everything else
  * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes

@@ -1,6 +1,6 @@
 /**
- * Worker threads for `flare parse`: regions of an HDFS log are turned into CSV bytes on every
- * core while the main thread reads, keeps the one true miner, and writes the results in input
+ * Worker threads for `flare parse` (and `flare detect`, whose jobs ask for line events instead of
+ * rows: fast-events.ts): regions of an HDFS log are turned into CSV bytes on every core while the main thread reads, keeps the one true miner, and writes the results in input
  * order. Each worker holds a read-only replica of the miner that is kept in step by replaying the
  * main miner's miss log (the masked shapes that went through the Drain tree, in order). A result
  * is used only when none of the templates it used changed between its dispatch and its turn;
