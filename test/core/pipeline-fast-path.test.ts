@@ -4,7 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import * as sourcePipeline from '../../src/core/pipeline.js'
-import {repoRoot} from '../helpers/cli.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
 
 /**
  * `flare detect` mines HDFS logs through the byte fast path (and, on big inputs, the worker
@@ -111,5 +111,14 @@ describe('detect through the HDFS fast path', () => {
     expect(fast.templates).toEqual(slow.templates)
     expect(fast.sessions).toEqual(slow.sessions)
     expect(fast.scores).toEqual(slow.scores)
+  }, 120_000)
+
+  it.runIf(existsSync(built))('stops at the session limit with its own message while workers are busy, not a worker\'s exit (built CLI)', async () => {
+    const input = path.join(tmp, 'generated-limit.log')
+    writeFileSync(input, hdfsLike(90_000, 13))
+    const r = await runCli(['detect', '-i', input, '--max-sessions', '15000', '--json', '--no-track'])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('more than 15,000 sessions')
+    expect(r.stderr).not.toContain('worker')
   }, 120_000)
 })

@@ -261,12 +261,14 @@ export class ParsePool {
       thread.worker.on('error', (error) => {
         thread.dead = true
         wake()
-        this.fail(thread, error)
+        if (!this.closed) this.fail(thread, error)
       })
       thread.worker.on('exit', (code) => {
         thread.dead = true
         wake()
-        if (code !== 0) this.fail(thread, new Error(`parse worker exited with code ${code}`))
+        // Terminated by close(): the run is over (it may be failing with an error of its own, which
+        // a rejection nobody awaits any more would replace).
+        if (code !== 0 && !this.closed) this.fail(thread, new Error(`parse worker exited with code ${code}`))
       })
       this.threads.push(thread)
     }
@@ -411,7 +413,12 @@ export class ParsePool {
     }
   }
 
+  /** Set by close(): the workers' exits are expected, and jobs still out are dropped. */
+  private closed = false
+
   async close(): Promise<void> {
+    this.closed = true
+    this.waiting.clear()
     await Promise.all(this.threads.map((t) => t.worker.terminate()))
   }
 }
