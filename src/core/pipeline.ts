@@ -50,6 +50,14 @@ export interface DetectOptions {
   onProgress?: (lines: number, bytesRead: number, totalBytes?: number) => void
   onWarning?: (warning: IngestWarning) => void
   signal?: AbortSignal
+  /**
+   * false: every line goes through the record assembler and the string miner (MineOptions.fast:
+   * the reference the fast path is tested against). Default: HDFS logs take the byte fast path
+   * and the worker threads, which hand the sessions compact line events.
+   */
+  fast?: boolean
+  /** Worker threads for the fast path (MineOptions.jobs): 0 or undefined = one per core, 1 = none. */
+  jobs?: number
 }
 
 export interface DetectOutput {
@@ -92,7 +100,7 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
-export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal'>
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
 
 /**
  * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
@@ -118,8 +126,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     options.onStage?.('read')
     const t0 = performance.now()
     const mined = await mine(
-      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes)},
-      (record, index) => store.add(record, index),
+      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
+      {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch)},
     )
     const readMs = Math.round(performance.now() - t0)
     const sessions = store.finish()

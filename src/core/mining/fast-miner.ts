@@ -25,6 +25,8 @@ const MAX_BUCKET = 16
 export class FastCluster extends Cluster {
   /** Lines of the current region mapped here (a worker counts them; see fast-path.ts). */
   tally = 0
+  /** Its position in the current region's list of clusters met (line events, fast-events.ts). */
+  ordinal = 0
   /** The template's CSV pieces (fast-path.ts), while the template text stays the same. */
   rowCache: unknown = null
 }

@@ -5,6 +5,7 @@
  * every other region through the string pipeline, so the output is the same either way.
  */
 import {levelAt} from '../ingest/formats/format.js'
+import {CANONICAL_LEVELS} from '../severity.js'
 import {parseHdfsBytes, type HdfsByteFields} from '../ingest/formats/hdfs.js'
 import {FastMiner, type FastCluster} from './fast-miner.js'
 import {widened} from '../templates/masking/classify.js'
@@ -132,9 +133,11 @@ const NO_TYPES: readonly ParamType[] = (['other'] as ParamType[]).slice(1)
 const NO_TYPES_CELL = typesCell(NO_TYPES)
 
 /** Level words seen so far: their bytes and normalised names (a handful per file). */
-interface LevelEntry {
+export interface LevelEntry {
   word: Buffer
   level: string
+  /** Index of `level` in CANONICAL_LEVELS (what line events carry; see fast-events.ts). */
+  code: number
   /** `,LEVEL,` */
   cell: Piece
 }
@@ -143,7 +146,7 @@ interface LevelEntry {
  * Per-line offsets of a region that passed validate(), reused from region to region.
  * Blank lines have lineEnd = -1.
  */
-class RegionLines {
+export class RegionLines {
   n = 0
   lineStart = new Int32Array(8192)
   lineEnd = new Int32Array(8192)
@@ -185,11 +188,13 @@ function isBlankBytes(b: Uint8Array, start: number, end: number): boolean {
 }
 
 export class HdfsFastPath {
-  private readonly lines = new RegionLines()
+  /** The last validate()'s lines (the event writer, fast-events.ts, reads them too). */
+  readonly lines = new RegionLines()
   private readonly fields: HdfsByteFields = {levelStart: 0, levelEnd: 0, componentStart: -1, componentEnd: -1, componentCare: false, contentStart: 0, contentEnd: 0}
   private readonly levels: LevelEntry[] = []
-  private blockStart = new Int32Array(16)
-  private blockEnd = new Int32Array(16)
+  /** The block ids scanBlocks() found: byte ranges of the buffer. */
+  blockStart = new Int32Array(16)
+  blockEnd = new Int32Array(16)
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -223,7 +228,7 @@ export class HdfsFastPath {
     const word = buf.latin1Slice(a, b)
     const level = levelAt(word, 0, word.length)
     if (level === undefined || levels.length >= 64) return null
-    const entry = {word: Buffer.from(buf.subarray(a, b)), level, cell: piece(`,${level},`)}
+    const entry = {word: Buffer.from(buf.subarray(a, b)), level, code: (CANONICAL_LEVELS as readonly string[]).indexOf(level), cell: piece(`,${level},`)}
     levels.push(entry)
     return entry
   }
@@ -307,37 +312,7 @@ export class HdfsFastPath {
       if (tb === null || tb.text !== text) {
         cluster.rowCache = tb = {text, head: piece(`,${cluster.templateId},${csvField(text)},`), types: NO_TYPES, typesCell: NO_TYPES_CELL}
       }
-      // Session ids: distinct blk_ ids of the content, as blockIds() finds them; an id lies in
-      // one token, which holds a `_` and a digit, so only those tokens are searched.
-      let nb = 0
-      for (let t = 0, tn = masker.blockTokens; t < tn; t++) {
-        const te = masker.blockTokenEnd(t)
-        if (masker.blockTokenWhole(t)) {
-          const ts = masker.blockTokenStart(t)
-          if (!this.seenBlock(buf, ts, te, nb)) {
-            if (nb >= this.blockStart.length) this.growBlocks()
-            this.blockStart[nb] = ts
-            this.blockEnd[nb] = te
-            nb++
-          }
-          continue
-        }
-        for (let i = masker.blockTokenStart(t); i + 4 <= te; i++) {
-          if (buf[i] !== 98 || buf[i + 1] !== 108 || buf[i + 2] !== 107 || buf[i + 3] !== 95) continue
-          let j = i + 4
-          if (j < te && buf[j] === 45) j++
-          const d = j
-          while (j < te && buf[j] >= 48 && buf[j] <= 57) j++
-          if (j === d) continue
-          if (!this.seenBlock(buf, i, j, nb)) {
-            if (nb >= this.blockStart.length) this.growBlocks()
-            this.blockStart[nb] = i
-            this.blockEnd[nb] = j
-            nb++
-          }
-          i = j - 1
-        }
-      }
+      const nb = this.scanBlocks(buf, masker)
       const lineId = firstLineId + k
       if (masker.needsCare || L.compCare[k] === 1) {
         this.writeQuoted(buf, k, lineId, tb, nb, np, masker, out)
@@ -413,6 +388,44 @@ export class HdfsFastPath {
     for (let j = 0; j < np; j++) params.push({value: buf.utf8Slice(masker.paramStart[j], masker.paramEnd[j]), type: masker.paramType[j]})
     const ls = L.lineStart[k]
     out.text(`${lineId}${tb.head.bytes.toString()}${buf.latin1Slice(ls, ls + 13)},${L.level[k].level},${comp},${csvField(buf.utf8Slice(L.contStart[k], L.contEnd[k]))},${sessions}${paramLists(params)}`)
+  }
+
+  /**
+   * Session ids of the line just mined: the distinct blk_ ids of its content, as blockIds() finds
+   * them, into blockStart / blockEnd; returns their number. An id lies in one token, which holds a
+   * `_` and a digit, so only those tokens (the masker's block tokens) are searched.
+   */
+  scanBlocks(buf: Buffer, masker: FastMiner['scanner']): number {
+    let nb = 0
+    for (let t = 0, tn = masker.blockTokens; t < tn; t++) {
+      const te = masker.blockTokenEnd(t)
+      if (masker.blockTokenWhole(t)) {
+        const ts = masker.blockTokenStart(t)
+        if (!this.seenBlock(buf, ts, te, nb)) {
+          if (nb >= this.blockStart.length) this.growBlocks()
+          this.blockStart[nb] = ts
+          this.blockEnd[nb] = te
+          nb++
+        }
+        continue
+      }
+      for (let i = masker.blockTokenStart(t); i + 4 <= te; i++) {
+        if (buf[i] !== 98 || buf[i + 1] !== 108 || buf[i + 2] !== 107 || buf[i + 3] !== 95) continue
+        let j = i + 4
+        if (j < te && buf[j] === 45) j++
+        const d = j
+        while (j < te && buf[j] >= 48 && buf[j] <= 57) j++
+        if (j === d) continue
+        if (!this.seenBlock(buf, i, j, nb)) {
+          if (nb >= this.blockStart.length) this.growBlocks()
+          this.blockStart[nb] = i
+          this.blockEnd[nb] = j
+          nb++
+        }
+        i = j - 1
+      }
+    }
+    return nb
   }
 
   /** The current LineId as ASCII digits, right-aligned in idDigits (incremented, not divided). */

@@ -3,9 +3,10 @@
  * Everything after (sessions for `flare detect`, CSV rows for `flare parse`) happens in a visitor,
  * so nothing here holds the input in memory.
  *
- * There is one loop for every consumer (MiningRun). A visitor that takes CSV rows (`csv`) also
- * lets plain HDFS regions skip records altogether: the byte fast path (fast-path.ts) and the
- * worker threads (worker-pool.ts) write their rows straight into it. Both paths feed one miner,
+ * There is one loop for every consumer (MiningRun). A visitor that takes CSV rows (`csv`, flare
+ * parse) or line events (`events`, flare detect) also lets plain HDFS regions skip records
+ * altogether: the byte fast path (fast-path.ts, fast-events.ts) and the worker threads
+ * (worker-pool.ts) write their rows, or hand their events, straight to it. Both paths feed one miner,
  * in input order, so the rows and template ids do not depend on which path a line took.
  */
 import type {OpenedInput} from '../ingest/input.js'
@@ -14,6 +15,7 @@ import type {LogRecord} from '../ingest/record.js'
 import {type IngestWarning} from '../ingest/index.js'
 import {TemplateMiner, type AddResult, type TemplateMinerOptions} from '../templates/index.js'
 import type {ByteOut} from './fast-path.js'
+import type {LineBatch} from './line-batch.js'
 import {MiningRun} from './run.js'
 
 export interface MineOptions {
@@ -86,6 +88,11 @@ export interface CsvRows {
 
 export interface MineVisitor {
   record?: RecordVisit
+  /**
+   * Given: plain HDFS regions may take the byte fast path and the workers, and their records come
+   * here as batches of line events instead of through `record` (in input order with its records).
+   */
+  events?: (batch: LineBatch) => void
   /** Given: plain HDFS regions may take the byte fast path and the workers (see the module comment). */
   csv?: CsvRows
 }
@@ -104,6 +111,6 @@ async function inputSize(input: string | OpenedInput): Promise<number | undefine
 
 export async function mine(options: MineOptions, visit?: RecordVisit | MineVisitor): Promise<MineResult> {
   const visitor: MineVisitor = typeof visit === 'function' ? {record: visit} : (visit ?? {})
-  const inputBytes = visitor.csv ? await inputSize(options.input) : undefined
+  const inputBytes = visitor.csv || visitor.events ? await inputSize(options.input) : undefined
   return new MiningRun(options, visitor, inputBytes).run()
 }

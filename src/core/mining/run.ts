@@ -1,25 +1,28 @@
 /**
- * One stage-1 run (see mine.ts). Without CSV rows to write, it is the plain loop: regions are
- * decoded into lines, the record assembler makes records, the miner mines them, the visitor sees
- * them. With CSV rows, regions of complete lines (a read buffer's worth) of an HDFS log take the
+ * One stage-1 run (see mine.ts). Without CSV rows or line events to hand out, it is the plain
+ * loop: regions are decoded into lines, the record assembler makes records, the miner mines them,
+ * the visitor sees them. With CSV rows (or line events: the same, with fast-events.ts writing
+ * events where fast-path.ts writes rows), regions of complete lines (a read buffer's worth) of an HDFS log take the
  * byte-level fast path when every line in them is a plain HDFS line and the next region does not
  * open with a continuation line, and go to worker threads when there are any; everything else
  * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes
  * through the record assembler and the string miner.
  */
-import {LEVEL_RANK} from '../severity.js'
+import {CANONICAL_LEVELS, LEVEL_RANK} from '../severity.js'
 import {isUtf8} from 'node:buffer'
 import {drained} from '../io/output.js'
 import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord, type RegionReader} from '../ingest/index.js'
 import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
 import {TemplateMiner, configForFormat} from '../templates/index.js'
-import {FastMiner} from './fast-miner.js'
+import {EventWords, readEvents, writeEvents} from './fast-events.js'
+import {FastMiner, type FastCluster} from './fast-miner.js'
+import {LineBatch} from './line-batch.js'
 import {HdfsFastPath, type ByteOut, type FastStats} from './fast-path.js'
 import {warmUp, warmUpOn} from './warm-up.js'
 import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from './mine.js'
 import {carryOrigin, loadTemplateState} from './state-file.js'
-import {ParsePool, SLOT_INPUT, poolSize, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
+import {ParsePool, SLOT_INPUT, poolSize, type RegionResult, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
 
 
 /** A region in input order; a worker's result is taken at its turn if still current (ParsePool). */
@@ -70,6 +73,11 @@ export class MiningRun {
   private dispatchedLines = 0
   private readonly indexOf = new Map<string, number>()
   private readonly templates: TemplateMeta[] = []
+  /** Line events (visitor.events): the main thread's, the batch they are read into, ordinal → template index. */
+  private readonly eventOut = new EventWords(new Int32Array(1 << 16), true)
+  private readonly clusters: FastCluster[] = []
+  private readonly batch = new LineBatch()
+  private ordinalIndex = new Int32Array(256)
 
   constructor(
     private readonly options: MineOptions,
@@ -79,7 +87,7 @@ export class MiningRun {
     this.reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal})
     this.assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
     this.csv = visitor.csv
-    const useFast = this.csv !== undefined && options.fast !== false && (options.miner === undefined || options.miner instanceof FastMiner)
+    const useFast = (this.csv !== undefined || visitor.events !== undefined) && options.fast !== false && (options.miner === undefined || options.miner instanceof FastMiner)
     this.fast = useFast ? new HdfsFastPath(this.reader.splitter.maxLineBytes) : undefined
     this.threads = useFast ? poolSize(options.jobs, inputBytes) : 0
     this.pool = this.threads > 0 ? new ParsePool(this.threads, this.reader.splitter.maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined) : undefined
@@ -242,7 +250,17 @@ export class MiningRun {
     if (candidate && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
       await this.mineRecords(this.assembler.finish())
       const before = this.fastStats.lines
-      fast.write(buf, this.nextLineId, (await this.startMiner()) as FastMiner, this.csv!.sink, this.fastStats)
+      const miner = (await this.startMiner()) as FastMiner
+      if (this.csv) fast.write(buf, this.nextLineId, miner, this.csv.sink, this.fastStats)
+      else {
+        const out = this.eventOut
+        out.n = 0
+        writeEvents(fast, buf, start, miner, out, this.fastStats, this.clusters, true)
+        const clusters = this.clusters
+        this.visitEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), this.nextLineId, (o) => clusters[o].templateId)
+        for (const c of clusters) c.tally = 0
+        clusters.length = 0
+      }
       this.countLines(this.fastStats.lines - before)
       await this.afterRegion()
     } else await this.decodeAndMine(region)
@@ -261,20 +279,21 @@ export class MiningRun {
     if (!job.remote) return this.handle(job.region, job.nextStartsRecord)
     const pool = this.pool!
     const miner = this.miner as FastMiner
-    const {sink, stream} = this.csv!
     let remote = job.remote
     let r = await remote.result
     if ((r.status === 'miss' || (r.status === 'ok' && !pool.current(r, remote.version, remote.clears))) && miner.evictions === 0) {
       // A new shape, or templates it used changed since: now that it is this region's turn, a
       // worker does it again in exact mode (so the main thread stays free to read and write).
       pool.release(remote.slot)
-      remote = await pool.run(job.region, job.firstLineId, job.lines, true)
+      remote = await pool.run(job.region, job.firstLineId, job.lines, true, this.csv === undefined)
       r = await remote.result
     }
     if (r.status === 'ok' && (remote.exact || pool.current(r, remote.version, remote.clears))) {
       if (r.misses) pool.adopt(remote, r.misses)
       await this.mineRecords(this.assembler.finish())
+      if (r.eventWords !== undefined) return this.settleEvents(job, remote, r)
       // The worker's rows go from shared memory to the output, after what is buffered before them.
+      const {sink, stream} = this.csv!
       await flushRows(sink, stream, true)
       const slot = remote.slot
       if (!stream.write(pool.rows(remote, r.csvLength!), () => pool.release(slot))) await drained(stream)
@@ -291,6 +310,58 @@ export class MiningRun {
     }
   }
 
+  /** A worker's line events, read out of its slot (released after) and visited. */
+  private async settleEvents(job: Job, remote: RemoteRegion, r: RegionResult): Promise<void> {
+    const pool = this.pool!
+    const miner = this.miner as FastMiner
+    const counts = r.counts!
+    try {
+      this.visitEvents(pool.events(remote, r.eventWords!), r.eventWords!, r.eventBlocks!, pool.regionBytes(remote, remote.length), job.firstLineId, (o) => counts[o][0])
+    } finally {
+      pool.release(remote.slot)
+    }
+    for (const [id, index, n] of counts) miner.addCount(id, index, n)
+    this.fastStats.records += r.stats!.records
+    this.fastStats.blank += r.stats!.blank
+    this.fastStats.lines += r.stats!.lines
+    this.countLines(r.stats!.lines)
+    await this.afterRegion()
+  }
+
+  /**
+   * Reads a region's events into the batch, gives each record its template index and the
+   * template's meta what mineRecords() would have (first level and component, worst level, count),
+   * and hands the batch to the visitor. `templateId`: the id of the cluster of an ordinal.
+   */
+  private visitEvents(words: Int32Array, count: number, blocks: number, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
+    const batch = this.batch
+    readEvents(words, count, blocks, bytes, firstLineId, batch)
+    if (this.ordinalIndex.length < batch.n) this.ordinalIndex = new Int32Array(Math.max(batch.n, 2 * this.ordinalIndex.length))
+    const map = this.ordinalIndex
+    map.fill(-1)
+    const {indexOf, templates} = this
+    for (let i = 0; i < batch.n; i++) {
+      const o = batch.template[i]
+      let index = map[o]
+      if (index < 0) {
+        const id = templateId(o)
+        const known = indexOf.get(id)
+        if (known === undefined) {
+          index = templates.length
+          indexOf.set(id, index)
+          templates.push({id, level: batch.levelName(i), component: batch.component(i), count: 0})
+        } else index = known
+        map[o] = index
+      }
+      const meta = templates[index]
+      const level = batch.level[i]
+      if (level >= 0 && (meta.level === undefined || LEVEL_RANK[CANONICAL_LEVELS[level]] > (LEVEL_RANK[meta.level] ?? 2))) meta.level = CANONICAL_LEVELS[level]
+      meta.count++
+      batch.template[i] = index
+    }
+    this.visitor.events!(batch)
+  }
+
   private async enqueue(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
     const {pool, queue} = this
     const lineCount = countNewlines(region) + 1
@@ -304,7 +375,7 @@ export class MiningRun {
       // With nothing before it pending, the region's turn has come: the worker mines it for real
       // at once, instead of looking it up and (at the start of a log, when most regions still
       // bring new shapes) doing it again at its turn.
-      job.remote = await pool.run(region, this.dispatchedLines + 1, lineCount, queue.length === 0)
+      job.remote = await pool.run(region, this.dispatchedLines + 1, lineCount, queue.length === 0, this.csv === undefined)
     }
     this.dispatchedLines += lineCount
     queue.push(job)

@@ -1,6 +1,6 @@
 /**
- * Worker threads for `flare parse`: regions of an HDFS log are turned into CSV bytes on every
- * core while the main thread reads, keeps the one true miner, and writes the results in input
+ * Worker threads for `flare parse` (and `flare detect`, whose jobs ask for line events instead of
+ * rows: fast-events.ts): regions of an HDFS log are turned into CSV bytes on every core while the main thread reads, keeps the one true miner, and writes the results in input
  * order. Each worker holds a read-only replica of the miner that is kept in step by replaying the
  * main miner's miss log (the masked shapes that went through the Drain tree, in order). A result
  * is used only when none of the templates it used changed between its dispatch and its turn;
@@ -68,6 +68,8 @@ export interface RegionJob {
    * shapes included) and return the misses for the main miner to replay.
    */
   exact?: boolean
+  /** Write line events (fast-events.ts) instead of CSV rows. */
+  events?: boolean
 }
 
 export interface RegionResult {
@@ -76,6 +78,10 @@ export interface RegionResult {
   status: 'ok' | 'slow' | 'miss'
   /** Bytes of rows in the slot's output area. */
   csvLength?: number
+  /** Events jobs: Int32 words of events in the slot's output area (they always fit it). */
+  eventWords?: number
+  /** Events jobs: distinct block ids (the table at the end of the words). */
+  eventBlocks?: number
   /** Rows that did not fit the slot (exact jobs only), after those in it. */
   extra?: ArrayBuffer
   /** Exact jobs: the shapes the replica sent through its tree, in order. */
@@ -92,6 +98,8 @@ export interface RemoteRegion {
   slot: number
   exact: boolean
   thread: number
+  /** Bytes of the region. */
+  length: number
   result: Promise<RegionResult>
 }
 
@@ -253,12 +261,14 @@ export class ParsePool {
       thread.worker.on('error', (error) => {
         thread.dead = true
         wake()
-        this.fail(thread, error)
+        if (!this.closed) this.fail(thread, error)
       })
       thread.worker.on('exit', (code) => {
         thread.dead = true
         wake()
-        if (code !== 0) this.fail(thread, new Error(`parse worker exited with code ${code}`))
+        // Terminated by close(): the run is over (it may be failing with an error of its own, which
+        // a rejection nobody awaits any more would replace).
+        if (code !== 0 && !this.closed) this.fail(thread, new Error(`parse worker exited with code ${code}`))
       })
       this.threads.push(thread)
     }
@@ -313,6 +323,16 @@ export class ParsePool {
     return Buffer.from(this.output, remote.slot * this.outSize, length)
   }
 
+  /** The events of a finished events job (a view of shared memory: read it before releasing the slot). */
+  events(remote: RemoteRegion, words: number): Int32Array {
+    return new Int32Array(this.output, remote.slot * this.outSize, words)
+  }
+
+  /** The bytes of a job's region as the worker read them (what its events' offsets point into). */
+  regionBytes(remote: RemoteRegion, length: number): Buffer {
+    return Buffer.from(this.input, remote.slot * SLOT_INPUT, length)
+  }
+
   /** Makes a job slot free again. */
   release(slot: number): void {
     this.free.push(slot)
@@ -338,7 +358,7 @@ export class ParsePool {
    * kernel copy, off this thread), any other is copied in here. `exact`: the region's turn has
    * come (nothing before it is pending), so the worker mines it for real (see RegionJob.exact).
    */
-  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false): Promise<RemoteRegion> {
+  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false, events = false): Promise<RemoteRegion> {
     while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
     const slot = this.free.pop()!
     const length = region.end - region.start
@@ -369,9 +389,9 @@ export class ParsePool {
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread, bytes: length}))
-    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact, events} satisfies RegionJob)
     this.trim()
-    return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), result}
+    return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), length, result}
   }
 
   /** Drops the miss-log entries every worker has replayed, so the log stays small. */
@@ -393,7 +413,12 @@ export class ParsePool {
     }
   }
 
+  /** Set by close(): the workers' exits are expected, and jobs still out are dropped. */
+  private closed = false
+
   async close(): Promise<void> {
+    this.closed = true
+    this.waiting.clear()
     await Promise.all(this.threads.map((t) => t.worker.terminate()))
   }
 }

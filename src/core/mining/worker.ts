@@ -8,6 +8,7 @@ import {isUtf8} from 'node:buffer'
 import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 import {ByteOut, HdfsFastPath, type FastStats} from './fast-path.js'
+import {EventWords, writeEvents} from './fast-events.js'
 import {warmUp, warmUpOn} from './warm-up.js'
 import type {TemplateMinerConfig, TemplateState} from '../templates/index.js'
 import {FastMiner, type FastCluster} from './fast-miner.js'
@@ -78,22 +79,18 @@ parentPort!.on('message', (job: RegionJob | {setup: SharedSetup} | {warm: true})
   if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
   // What the main thread counted and saw must be what was read (a file rewritten meanwhile is not).
   if (job.lines !== undefined && fast.validatedLines !== job.lines) return reply({id: job.id, status: 'slow'})
-  // Rows go straight into the slot's output area: nothing is allocated or copied per region.
-  const out = new ByteOut(setup.outSize, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const stats: FastStats = {lines: 0, records: 0, blank: 0}
   counts.length = 0
   // Exact mode: this replica is the main miner's state at the region's turn, so it mines for
   // real and hands back the shapes it sent through the tree, for the main miner to replay.
   if (job.exact) miner.missLog = []
+  if (job.events) return events(job, buf, miner, stats)
+  // Rows go straight into the slot's output area: nothing is allocated or copied per region.
+  const out = new ByteOut(setup.outSize, Buffer.from(setup.output, job.slot * setup.outSize, setup.outSize))
   const complete = fast.write(buf, job.firstLineId, miner, out, stats, counts, job.exact)
   const misses = miner.missLog ?? undefined
   miner.missLog = null
-  const list: NonNullable<RegionResult['counts']> = []
-  for (const cluster of counts) {
-    list.push([cluster.templateId, miner.clusterIndex(cluster), cluster.tally])
-    cluster.tally = 0
-  }
-  counts.length = 0
+  const list = takeCounts(miner)
   if (!complete || (out.spilled && !job.exact)) return reply({id: job.id, status: 'miss'})
   if (!out.spilled) return reply({id: job.id, status: 'ok', csvLength: out.off, counts: list, stats, misses})
   // Rows outgrew the slot (very many short parameters). An exact job cannot be undone, so the
@@ -108,3 +105,27 @@ parentPort!.on('message', (job: RegionJob | {setup: SharedSetup} | {warm: true})
   }
   parentPort!.postMessage({id: job.id, status: 'ok', csvLength: inSlot, extra, counts: list, stats, misses} satisfies RegionResult, [extra])
 })
+
+/** The clusters the region used, as [templateId, cluster index, lines]; their tallies reset. */
+function takeCounts(miner: FastMiner): NonNullable<RegionResult['counts']> {
+  const list: NonNullable<RegionResult['counts']> = []
+  for (const cluster of counts) {
+    list.push([cluster.templateId, miner.clusterIndex(cluster), cluster.tally])
+    cluster.tally = 0
+  }
+  counts.length = 0
+  return list
+}
+
+/** An events job: line events (fast-events.ts) into the slot's output area, which they always fit. */
+function events(job: RegionJob, buf: Buffer, miner: FastMiner, stats: FastStats): void {
+  const out = new EventWords(new Int32Array(setup.output, job.slot * setup.outSize, setup.outSize >> 2), false)
+  out.n = 0
+  const complete = writeEvents(fast, buf, 0, miner, out, stats, counts, job.exact === true)
+  const misses = miner.missLog ?? undefined
+  miner.missLog = null
+  const list = takeCounts(miner)
+  // (An exact job cannot run out of room: a region's events take fewer bytes than a slot holds.)
+  if (!complete) return parentPort!.postMessage({id: job.id, status: 'miss'} satisfies RegionResult)
+  parentPort!.postMessage({id: job.id, status: 'ok', eventWords: out.n, eventBlocks: out.blocks.size, counts: list, stats, misses} satisfies RegionResult)
+}

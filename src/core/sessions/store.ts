@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
-import type {LogRecord} from '../ingest/record.js'
+import type {LineBatch, SessionFields} from '../mining/line-batch.js'
+import {ByteKeyMap} from './byte-keys.js'
 import {levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
@@ -139,7 +140,7 @@ export const DEFAULT_MAX_SESSIONS = 1_000_000
 export const MAX_WINDOWS_PER_LINE = 100
 
 interface Pending {
-  record: LogRecord
+  record: SessionFields
   templateIndex: number
 }
 
@@ -164,6 +165,9 @@ export class SessionStore {
   /** True when window mode had to fall back to counting lines (no timestamps anywhere). */
   lineWindows = false
   private pending: Pending[] = []
+  /** Sessions by the bytes of their id, for batches of line events (addBatch). */
+  private readonly byBytes = new ByteKeyMap<Session>()
+  private readonly batchSessions: Array<Session | undefined> = []
   private lastTime = Number.NaN
   private windowSize: number | undefined
   private stepSize: number | undefined
@@ -192,7 +196,7 @@ export class SessionStore {
     }
   }
 
-  add(record: LogRecord, templateIndex: number): void {
+  add(record: SessionFields, templateIndex: number): void {
     if (this.resolved === undefined) {
       this.pending.push({record, templateIndex})
       if (this.pending.length >= this.autoSample) this.resolve()
@@ -322,7 +326,57 @@ export class SessionStore {
     return perKey.size === 0 ? 0 : single / perKey.size
   }
 
-  private assign(record: LogRecord, templateIndex: number): void {
+  /**
+   * The records of a batch of line events, as add() would take them one by one: once sessions go
+   * by an id, straight from the batch's columns, without an object per line.
+   */
+  addBatch(batch: LineBatch): void {
+    const n = batch.n
+    let i = 0
+    for (; i < n && this.resolved === undefined; i++) this.add(batch.fields(i), batch.template[i])
+    if (i === n) return
+    const mode = this.resolved!
+    if (mode === 'window') {
+      for (; i < n; i++) this.assignWindow(batch.fields(i), batch.template[i])
+      return
+    }
+    const {keyEnd, keyRef, keyStart, keyStop, bytes} = batch
+    const byBytes = this.byBytes
+    // The session of each distinct key of the batch, looked up at its first use.
+    const local = this.batchSessions
+    local.length = 0
+    for (let d = 0; d < batch.keys; d++) local.push(undefined)
+    const kindMatches = batch.keyKind === mode
+    for (; i < n; i++) {
+      const from = i === 0 ? 0 : keyEnd[i - 1]
+      const to = keyEnd[i]
+      if (to === from || !kindMatches) {
+        this.unassigned++
+        continue
+      }
+      const lineId = batch.lineId[i]
+      const level = batch.levelName(i)
+      const time = batch.timestamp(i)
+      const template = batch.template[i]
+      for (let k = from; k < to; k++) {
+        const d = keyRef[k]
+        let session = local[d]
+        if (session === undefined) {
+          const a = keyStart[d]
+          const b = keyStop[d]
+          session = byBytes.get(bytes, a, b)
+          if (session === undefined) {
+            session = this.session(bytes.latin1Slice(a, b))
+            byBytes.set(bytes, a, b, session)
+          }
+          local[d] = session
+        }
+        session.add(template, lineId, level, time)
+      }
+    }
+  }
+
+  private assign(record: SessionFields, templateIndex: number): void {
     const mode = this.resolved!
     if (mode === 'window') {
       this.assignWindow(record, templateIndex)
@@ -335,7 +389,7 @@ export class SessionStore {
     for (const key of record.sessionKeys) this.session(key).add(templateIndex, record.lineId, record.level, record.timestamp)
   }
 
-  private assignWindow(record: LogRecord, templateIndex: number): void {
+  private assignWindow(record: SessionFields, templateIndex: number): void {
     let t = record.timestamp
     if (t === undefined || !Number.isFinite(t)) t = Number.isNaN(this.lastTime) ? undefined : this.lastTime
     else this.lastTime = t

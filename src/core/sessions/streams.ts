@@ -6,7 +6,7 @@ export type StreamField = 'host' | 'component'
 export const STREAM_FIELDS: readonly StreamField[] = ['host', 'component']
 
 /** The stream a record belongs to: its field values joined by '/', `-` for a missing one. */
-export function streamOf(record: LogRecord, by: readonly StreamField[]): string {
+export function streamOf(record: Pick<LogRecord, 'host' | 'component'>, by: readonly StreamField[]): string {
   if (by.length === 1) return (by[0] === 'host' ? record.host : record.component) ?? '-'
   return by.map((f) => (f === 'host' ? record.host : record.component) ?? '-').join('/')
 }

@@ -40,6 +40,15 @@ function matches(line: string): boolean {
 let cachedDate = -1
 let cachedDayMs = 0
 
+/** Epoch ms of an HDFS line's date (YYMMDD) and time (HHMMSS) digits, read as UTC. */
+export function hdfsTime(date: number, time: number): number {
+  if (date !== cachedDate) {
+    cachedDate = date
+    cachedDayMs = Date.UTC(2000 + ((date / 10000) | 0), (((date / 100) | 0) % 100) - 1, date % 100)
+  }
+  return cachedDayMs + (((time / 10000) | 0) * 3600 + (((time / 100) | 0) % 100) * 60 + (time % 100)) * 1000
+}
+
 function parse(line: string, lineId: number): LogRecord | null {
   if (line.length < 19 || line.charCodeAt(6) !== 32 || line.charCodeAt(13) !== 32) return null
   const date = six(line, 0)
@@ -52,11 +61,7 @@ function parse(line: string, lineId: number): LogRecord | null {
   const level = levelAt(line, pidEnd + 1, levelEnd)
   if (level === undefined) return null
 
-  if (date !== cachedDate) {
-    cachedDate = date
-    cachedDayMs = Date.UTC(2000 + ((date / 10000) | 0), (((date / 100) | 0) % 100) - 1, date % 100)
-  }
-  const timestamp = cachedDayMs + (((time / 10000) | 0) * 3600 + (((time / 100) | 0) % 100) * 60 + (time % 100)) * 1000
+  const timestamp = hdfsTime(date, time)
 
   let end = line.length
   while (end > levelEnd && line.charCodeAt(end - 1) <= 32) end--
