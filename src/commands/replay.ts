@@ -71,6 +71,7 @@ export default class Replay extends FlareCommand {
           for (const line of lines) await sender.send(line.text)
           sent += lines.length
         }})
+        if (result.lines === 0) throw noRecords(flags.input)
         if (!this.jsonEnabled()) this.log(`${out.green('✔')} replayed ${int(sent)} lines to ${flags.to} in ${ms(result.elapsedMs)}`)
         return {summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(result.elapsedMs), lines_per_second: Math.round(result.lines / Math.max(0.001, result.elapsedMs / 1000)), pace: describePace(pace)}, incidents: [], flagged: []}
       } finally {
@@ -115,6 +116,7 @@ export default class Replay extends FlareCommand {
     } finally {
       await Promise.all(sinks.map((s) => s.close()))
     }
+    if (result.lines === 0) throw noRecords(flags.input)
     const elapsed = performance.now() - started
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
     if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})
@@ -176,6 +178,11 @@ function parsePace(flags: {speed?: string; rate?: string; max?: boolean}): Pace 
 async function sniffFormat(input: string): Promise<string> {
   for await (const batch of readLineBatches(input, {batchSize: 200})) return detectFormat(batch).format.name
   return 'generic'
+}
+
+/** As `flare detect` says it: an empty log is bad input (exit 3), not a clean run. */
+function noRecords(input: string): FlareError {
+  return new FlareError(`no log records in ${input === '-' ? 'stdin' : input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
 }
 
 function describePace(pace: Pace): string {

@@ -14,6 +14,19 @@ function parseSize(text: string): number {
   return Math.round(Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1))
 }
 
+/** --cors takes one origin (scheme://host[:port]), as the browser sends it: not '*', not a path. */
+function checkOrigin(text: string): void {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== text.replace(/\/$/, '')) {
+    throw new FlareError(`--cors takes one origin like https://ops.example.com, got "${text}"`, {exitCode: ExitCode.usage, hint: 'give the scheme, host and port the dashboard is served from, with no path; a wildcard is refused on purpose'})
+  }
+}
+
 export default class Serve extends FlareCommand {
   static override description = 'Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) and the dashboard (/dashboard), with an incident memory'
   static override examples = [
@@ -42,7 +55,8 @@ export default class Serve extends FlareCommand {
     const {flags, metadata} = await this.parse(Serve)
     const track = this.trackingWanted(flags.track, !metadata.flags.track?.setFromDefault)
     const token = flags.token ?? process.env.FLARE_API_TOKEN
-    if (token !== undefined && token.length < 8) throw new FlareError('the API token must be at least 8 characters', {exitCode: ExitCode.usage})
+    if (token !== undefined && token.length < 8) throw new FlareError('the API token must be at least 8 characters', {exitCode: ExitCode.usage, hint: 'make one with: openssl rand -hex 24 (then --token or FLARE_API_TOKEN)'})
+    if (flags.cors !== undefined) checkOrigin(flags.cors)
     let modelPath: string | undefined
     let modelDetector: string | undefined
     if (flags.model) {

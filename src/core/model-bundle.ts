@@ -79,7 +79,7 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
     try {
       return JSON.parse(text)
     } catch {
-      throw new FlareError(`model file ${join(dir, name)} is not valid JSON`, {exitCode: ExitCode.badInput})
+      throw new FlareError(`model file ${join(dir, name)} is not valid JSON`, {exitCode: ExitCode.badInput, hint: 'the saved model was damaged or edited; refit it with flare detect --save-model DIR'})
     }
   }
   const parsed = BundleManifest.safeParse(await read('bundle.json'))

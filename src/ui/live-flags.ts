@@ -51,7 +51,13 @@ export function parseTrainFor(text: string): TrainFor {
     if (records < 10) throw new FlareError(`--train-for ${text}: train on at least 10 records`, {exitCode: ExitCode.usage})
     return {records}
   }
-  return {ms: parseDuration(text, '--train-for')}
+  try {
+    return {ms: parseDuration(text, '--train-for')}
+  } catch (error) {
+    // --train-for also takes a number of records, which the duration hint leaves out.
+    if (error instanceof FlareError) throw new FlareError(error.message, {exitCode: error.exitCode, hint: 'a stretch of event time (30m, 2h) or a number of records (50000)'})
+    throw error
+  }
 }
 
 /** Engine options from the flags; a registered model is fetched as `flare detect --model` does. */

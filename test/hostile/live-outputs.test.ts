@@ -151,3 +151,28 @@ describe('flare serve, careless clients', () => {
     }
   })
 })
+
+describe('careless flags get one line and what to do', () => {
+  it('replay of an empty log is bad input (exit 3), as for detect', async () => {
+    const empty = path.join(dir, 'empty.log')
+    fs.writeFileSync(empty, '')
+    const r = await runCli(['replay', '-i', empty])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(/no log records/)
+  })
+
+  it('serve --cors takes one origin, never a wildcard or a path', async () => {
+    for (const cors of ['*', 'not a url', 'https://ops.example.com/path']) {
+      const r = await runCli(['serve', '--cors', cors, '--port', '0', '--no-history'])
+      expect(r.code, cors).toBe(2)
+      expect(r.stderr).toMatch(/--cors takes one origin/)
+    }
+  })
+
+  it('a state file under a file (not a folder) says so', async () => {
+    const log = copyOfSample('parent.log')
+    const r = await runCli(['collect', '-', '--state', path.join(log, 'x.json')], {input: ''})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/is a file, not a folder/)
+  })
+})

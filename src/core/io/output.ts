@@ -54,7 +54,10 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
     }
     const parent = dirname(output.path)
     const parentInfo = await stat(parent).catch(() => undefined)
-    if (!parentInfo?.isDirectory()) {
+    if (parentInfo && !parentInfo.isDirectory()) {
+      throw new FlareError(`cannot write ${output.path}: ${parent} is a file, not a folder`, {exitCode: ExitCode.usage, hint: `choose another path for ${output.flag}`})
+    }
+    if (!parentInfo) {
       throw new FlareError(`cannot write ${output.path}: the folder ${parent} does not exist`, {exitCode: ExitCode.usage, hint: `create it first (mkdir -p ${parent}) or choose another path for ${output.flag}`})
     }
   }

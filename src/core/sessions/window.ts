@@ -9,7 +9,7 @@ export function parseDuration(text: string, flag = 'duration'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text)
   if (!m) throw new FlareError(`invalid ${flag} "${text}"`, {exitCode: ExitCode.usage, hint: 'use a number with a unit: 250ms, 30s, 5m, 1h, 1d'})
   const ms = Number(m[1]) * UNITS[(m[2] ?? 's').toLowerCase()]
-  if (!(ms > 0)) throw new FlareError(`${flag} must be positive, got "${text}"`, {exitCode: ExitCode.usage})
+  if (!(ms > 0)) throw new FlareError(`${flag} must be positive, got "${text}"`, {exitCode: ExitCode.usage, hint: 'use a number above 0 with a unit: 250ms, 30s, 5m, 1h, 1d'})
   // Past this a window no longer divides time into anything (and 1e400d is Infinity).
   if (ms > MAX_DURATION_MS) throw new FlareError(`${flag} is longer than ${MAX_DURATION_MS / UNITS.d} days, got "${text}"`, {exitCode: ExitCode.usage, hint: 'use a number with a unit: 250ms, 30s, 5m, 1h, 1d'})
   return Math.round(ms)

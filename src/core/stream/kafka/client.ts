@@ -6,11 +6,20 @@ import {ExitCode, FlareError} from '../../errors.js'
  * otherwise prints JSON to the console, which is the CLI's output.
  */
 export function kafkaClient(brokers: string[], clientId: string, onNote?: (note: string) => void): Kafka {
+  // A broker that is down makes kafkajs say the same thing on every retry: once per 10 s is enough.
+  const lastSaid = new Map<string, number>()
+  const note = (message: string): void => {
+    const now = Date.now()
+    if (now - (lastSaid.get(message) ?? -Infinity) < 10_000) return
+    if (lastSaid.size > 100) lastSaid.clear()
+    lastSaid.set(message, now)
+    onNote?.(`kafka: ${message}`)
+  }
   return new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => onNote?.(`kafka: ${entry.log.message}`),
+    logCreator: () => (entry: LogEntry) => note(entry.log.message),
     retry: {retries: 5, initialRetryTime: 200},
   })
 }
