@@ -135,3 +135,34 @@ describe('window-rate: a sparse FATAL template', () => {
     expect(scattered('INFO')).toEqual([])
   })
 })
+
+describe('window-rate: a recurring FATAL failure', () => {
+  /** 400 daily windows; column 1 holds one line on every `every`-th day. */
+  function recurring(text: string, level: string, every: number): number[] {
+    const rand = mulberry32(5)
+    const rows: number[][] = []
+    for (let w = 0; w < 400; w++) rows.push([poisson(rand, 20), w % every === 3 ? 1 : 0])
+    const d = new WindowRate()
+    d.setContext({
+      streams: new Array(400).fill(''),
+      windowStart: Array.from({length: 400}, (_, w) => w * 86_400_000),
+      stepMs: 86_400_000,
+      columns: [{text: 'job done'}, {text, level}],
+    })
+    const X = fromRows(rows)
+    d.fit(X)
+    const flagged = d.predict(X)
+    return Array.from(flagged.keys()).filter((w) => flagged[w] === 1)
+  }
+  const days = (every: number) => Array.from({length: 400}, (_, w) => w).filter((w) => w % every === 3)
+
+  it('is an alarm on every day it fails while it stays in at most a tenth of the windows', () => {
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'FATAL', 13)).toEqual(days(13))
+  })
+
+  it('is not when the level is ERROR, when the FATAL text names no failure, or when it fails nearly every day', () => {
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'ERROR', 13)).toEqual([])
+    expect(recurring('instruction address: <*>', 'FATAL', 13)).toEqual([])
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'FATAL', 2)).toEqual([])
+  })
+})
