@@ -81,6 +81,10 @@ const SILENCE_QUANTILE = 0.2
 const MIN_SILENT_BASELINE = 3
 /** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
 const CRITICAL_FAILURE_SURPRISAL = 3.5
+const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
+/** Windows this close to the same time of day on another day are its daily baseline. */
+const SAME_TIME_MINUTES = 30
 
 export class WindowRate extends BaseDetector {
   readonly name = 'window-rate'
@@ -254,6 +258,7 @@ export class WindowRate extends BaseDetector {
     if (sparse && recursRegularly(hot, n, gapWindows)) gap = gapWindows
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
+    const daily = dailyLayout(n, ctx.stepMs)
     let i = 0
     while (i < hot.length) {
       let j = i
@@ -277,7 +282,9 @@ export class WindowRate extends BaseDetector {
       const meanOut = (total - count) / nOut
       const varOut = Math.max(0, (sumSq - sq) / nOut - meanOut * meanOut)
       const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
-      const expected = Math.max(meanOut, floor) * length
+      // With two days or more, the same time of day on other days is normal too: a template
+      // always busy at 09:00 is expected at 09:00 (the rate outside stays the floor of it).
+      const expected = daily ? dailyExpected(values, first, last, Math.max(meanOut, floor), daily) : Math.max(meanOut, floor) * length
       // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
       // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
       let peak = 0
@@ -348,6 +355,43 @@ export class WindowRate extends BaseDetector {
     this.baselines = (state as {baselines: WindowRate['baselines']}).baselines ?? {}
     this.rowScores = new Float64Array(0)
   }
+}
+
+/** Windows per day and the half-width (in windows) of "the same time of day", when a stream spans two days or more of windows no longer than an hour. */
+export interface DailyLayout {
+  perDay: number
+  halfWidth: number
+}
+
+export function dailyLayout(n: number, stepMs: number): DailyLayout | undefined {
+  if (stepMs > HOUR_MS || DAY_MS % stepMs !== 0) return undefined
+  const perDay = DAY_MS / stepMs
+  if (n < 2 * perDay) return undefined
+  return {perDay, halfWidth: Math.floor(SAME_TIME_MINUTES * 60_000 / stepMs)}
+}
+
+/**
+ * Lines expected in windows first..last: per window, the larger of the rate outside the episode
+ * and the mean of the windows at the same time of day (± SAME_TIME_MINUTES) on the other days,
+ * the episode's own windows left out.
+ */
+export function dailyExpected(values: ArrayLike<number>, first: number, last: number, outsideRate: number, layout: DailyLayout): number {
+  const n = values.length
+  let expected = 0
+  for (let m = first; m <= last; m++) {
+    let sum = 0
+    let count = 0
+    for (let day = m - Math.floor(m / layout.perDay) * layout.perDay; day < n; day += layout.perDay) {
+      if (Math.abs(day - m) < layout.perDay / 2) continue
+      for (let k = Math.max(0, day - layout.halfWidth); k <= Math.min(n - 1, day + layout.halfWidth); k++) {
+        if (k >= first && k <= last) continue
+        sum += values[k]
+        count++
+      }
+    }
+    expected += Math.max(outsideRate, count > 0 ? sum / count : 0)
+  }
+  return expected
 }
 
 /**

@@ -166,3 +166,28 @@ describe('window-rate: a recurring FATAL failure', () => {
     expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'FATAL', 2)).toEqual([])
   })
 })
+
+describe('window-rate: the time of day', () => {
+  /** Three days of 5-minute windows; column 1 bursts for half an hour once a day, at the given hours. */
+  function bursts(hours: number[]): number[] {
+    const rand = mulberry32(11)
+    const perDay = 288
+    const rows: number[][] = []
+    for (let w = 0; w < 3 * perDay; w++) {
+      const day = Math.floor(w / perDay)
+      const slot = w % perDay
+      const start = hours[day] * 12
+      rows.push([poisson(rand, 40), poisson(rand, slot >= start && slot < start + 6 ? 15 : 0.2)])
+    }
+    const d = new WindowRate()
+    d.setContext({streams: new Array(rows.length).fill(''), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns: [{text: 'request served'}, {text: 'report batch exported <*>'}]})
+    const X = fromRows(rows)
+    d.fit(X)
+    return d.episodes().map((e) => e.startMs / 3_600_000)
+  }
+
+  it('a template busy at 09:00 every day is not anomalous at 09:00; the same bursts at other hours are', () => {
+    expect(bursts([9, 9, 9])).toEqual([])
+    expect(bursts([9, 15, 21]).length).toBeGreaterThan(0)
+  })
+})
