@@ -259,38 +259,75 @@ export class WindowRate extends BaseDetector {
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
     const daily = dailyLayout(n, ctx.stepMs)
-    let i = 0
-    while (i < hot.length) {
+    // groups of hot windows; a burst is groups at most a short gap apart (one incident's pieces)
+    const groups: Array<{members: number[]; first: number; last: number; peak: number; burst: number}> = []
+    for (let i = 0; i < hot.length; ) {
       let j = i
       while (j + 1 < hot.length && hot[j + 1] - hot[j] <= gap) j++
       const members = hot.slice(i, j + 1)
       i = j + 1
-      const first = members[0]
-      const last = members[members.length - 1]
+      let peak = 0
+      for (const m of members) peak = Math.max(peak, values[m])
+      const prev = groups[groups.length - 1]
+      const burst = prev && members[0] - prev.last <= shortGap ? prev.burst : (prev?.burst ?? -1) + 1
+      groups.push({members, first: members[0], last: members[members.length - 1], peak, burst})
+    }
+    const days = (n * ctx.stepMs) / DAY_MS
+    const leftOut = new Uint8Array(n)
+    for (const {members, first, last, peak, burst} of groups) {
       const length = last - first + 1
       // a template hot in most of the log's windows is its baseline, not an episode
       if (length > n / 2) continue
+      // Over two days or more, bursts like this one at other times of day, fewer than once a day
+      // (the same failure on two days), are other anomalies, not the template's normal: they
+      // leave the baseline and do not make this one routine. Scanner waves, several a day, and a
+      // burst at the same time every day (a schedule) still do.
+      const otherBursts = new Set<number>()
+      if (daily) {
+        for (const g of groups) {
+          if (g.burst === burst || g.peak < peak / 2) continue
+          if (sameTimeOfDay(g, {first, last}, daily)) {
+            otherBursts.clear()
+            break
+          }
+          otherBursts.add(g.burst)
+        }
+      }
+      const rareRecurrence = otherBursts.size > 0 && otherBursts.size < days
+      const others = rareRecurrence ? groups.filter((g) => g.first !== first && (g.burst === burst || otherBursts.has(g.burst))) : []
       let count = 0
       let sq = 0
       for (let m = first; m <= last; m++) {
         count += values[m]
         sq += values[m] * values[m]
       }
+      let inLeftOut = length
+      let otherCount = 0
+      if (rareRecurrence) {
+        leftOut.fill(0)
+        for (let m = first; m <= last; m++) leftOut[m] = 1
+        for (const g of others) {
+          for (let m = g.first; m <= g.last; m++) {
+            leftOut[m] = 1
+            otherCount += values[m]
+            sq += values[m] * values[m]
+          }
+          inLeftOut += g.last - g.first + 1
+        }
+      }
       // the rest of the log, without this episode, is the template's normal: its rate and how
       // bursty it is (other bursts of the same template make this one less surprising)
-      const nOut = Math.max(1, n - length)
-      const meanOut = (total - count) / nOut
+      const nOut = Math.max(1, n - inLeftOut)
+      const meanOut = (total - count - otherCount) / nOut
       const varOut = Math.max(0, (sumSq - sq) / nOut - meanOut * meanOut)
       const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
       // With two days or more, the same time of day on other days is normal too: a template
       // always busy at 09:00 is expected at 09:00 (the rate outside stays the floor of it).
-      const expected = daily ? dailyExpected(values, first, last, Math.max(meanOut, floor), daily) : Math.max(meanOut, floor) * length
+      const expected = daily ? dailyExpected(values, first, last, Math.max(meanOut, floor), daily, rareRecurrence ? leftOut : undefined) : Math.max(meanOut, floor) * length
       // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
       // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
-      let peak = 0
-      for (const m of members) peak = Math.max(peak, values[m])
       let alike = 0
-      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alike++
+      if (!rareRecurrence) for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alike++
       // A sparse critical template (FATAL/CRITICAL in at most a tenth of the windows) is not made
       // routine by its other bursts: each kernel FATAL on a scattered day is news (BGL_2k without
       // labels: window F1 0.393 → 0.543); a FATAL in most windows still has its baseline rate.
@@ -306,7 +343,7 @@ export class WindowRate extends BaseDetector {
         stream,
         column,
         rows: members.map((m) => rows[m]),
-        startMs: ctx.windowStart[rows[members[0]]],
+        startMs: ctx.windowStart[rows[first]],
         endMs: ctx.windowStart[rows[last]] + ctx.stepMs,
         count,
         expected,
@@ -370,12 +407,22 @@ export function dailyLayout(n: number, stepMs: number): DailyLayout | undefined 
   return {perDay, halfWidth: Math.floor(SAME_TIME_MINUTES * 60_000 / stepMs)}
 }
 
+/** Whether two stretches of windows on different days overlap in time of day (± the layout's half-width). */
+export function sameTimeOfDay(a: {first: number; last: number}, b: {first: number; last: number}, layout: DailyLayout): boolean {
+  const {perDay, halfWidth} = layout
+  if (Math.abs(a.first + a.last - b.first - b.last) / 2 < perDay / 2) return false
+  const centre = (x: {first: number; last: number}) => ((x.first + x.last) / 2) % perDay
+  const apart = Math.abs(centre(a) - centre(b))
+  const circular = Math.min(apart, perDay - apart)
+  return circular <= halfWidth + (a.last - a.first + b.last - b.first) / 2
+}
+
 /**
  * Lines expected in windows first..last: per window, the larger of the rate outside the episode
  * and the mean of the windows at the same time of day (± SAME_TIME_MINUTES) on the other days,
- * the episode's own windows left out.
+ * the episode's own windows (and any in `leftOut`) left out.
  */
-export function dailyExpected(values: ArrayLike<number>, first: number, last: number, outsideRate: number, layout: DailyLayout): number {
+export function dailyExpected(values: ArrayLike<number>, first: number, last: number, outsideRate: number, layout: DailyLayout, leftOut?: Uint8Array): number {
   const n = values.length
   let expected = 0
   for (let m = first; m <= last; m++) {
@@ -384,7 +431,7 @@ export function dailyExpected(values: ArrayLike<number>, first: number, last: nu
     for (let day = m - Math.floor(m / layout.perDay) * layout.perDay; day < n; day += layout.perDay) {
       if (Math.abs(day - m) < layout.perDay / 2) continue
       for (let k = Math.max(0, day - layout.halfWidth); k <= Math.min(n - 1, day + layout.halfWidth); k++) {
-        if (k >= first && k <= last) continue
+        if ((k >= first && k <= last) || leftOut?.[k]) continue
         sum += values[k]
         count++
       }

@@ -191,3 +191,25 @@ describe('window-rate: the time of day', () => {
     expect(bursts([9, 15, 21]).length).toBeGreaterThan(0)
   })
 })
+
+describe('window-rate: the same failure on two days', () => {
+  /** Two days of 5-minute windows; an ERROR template runs at 8 a window for an hour at 10:00 on day 1 and at 15:00 on day 2, else 0.5. */
+  function twice(days: number): number[] {
+    const rand = mulberry32(13)
+    const perDay = 288
+    const rows: number[][] = []
+    for (let w = 0; w < days * perDay; w++) {
+      const burst = (w >= 120 && w < 132) || (w >= perDay + 180 && w < perDay + 192)
+      rows.push([poisson(rand, 40), poisson(rand, burst ? 8 : 0.5)])
+    }
+    const d = new WindowRate()
+    d.setContext({streams: new Array(rows.length).fill(''), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns: [{text: 'request served'}, {text: 'timeout acquiring connection from pool', level: 'ERROR'}]})
+    const X = fromRows(rows)
+    d.fit(X)
+    return d.episodes().map((e) => Math.round(e.startMs / 3_600_000))
+  }
+
+  it('is raised both times: the other day is not its normal', () => {
+    expect(twice(2)).toEqual(expect.arrayContaining([10, 39]))
+  })
+})
