@@ -258,7 +258,9 @@ export class WindowRate extends BaseDetector {
     if (sparse && recursRegularly(hot, n, gapWindows)) gap = gapWindows
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
-    const daily = dailyLayout(n, ctx.stepMs)
+    // the day arithmetic is on window indices: only for streams holding every window, empty ones too
+    const contiguous = ctx.windowStart[rows[n - 1]] - ctx.windowStart[rows[0]] === (n - 1) * ctx.stepMs
+    const daily = contiguous ? dailyLayout(n, ctx.stepMs) : undefined
     // groups of hot windows; a burst is groups at most a short gap apart (one incident's pieces)
     const groups: Array<{members: number[]; first: number; last: number; peak: number; burst: number}> = []
     for (let i = 0; i < hot.length; ) {
