@@ -135,3 +135,81 @@ describe('window-rate: a sparse FATAL template', () => {
     expect(scattered('INFO')).toEqual([])
   })
 })
+
+describe('window-rate: a recurring FATAL failure', () => {
+  /** 400 daily windows; column 1 holds one line on every `every`-th day. */
+  function recurring(text: string, level: string, every: number): number[] {
+    const rand = mulberry32(5)
+    const rows: number[][] = []
+    for (let w = 0; w < 400; w++) rows.push([poisson(rand, 20), w % every === 3 ? 1 : 0])
+    const d = new WindowRate()
+    d.setContext({
+      streams: new Array(400).fill(''),
+      windowStart: Array.from({length: 400}, (_, w) => w * 86_400_000),
+      stepMs: 86_400_000,
+      columns: [{text: 'job done'}, {text, level}],
+    })
+    const X = fromRows(rows)
+    d.fit(X)
+    const flagged = d.predict(X)
+    return Array.from(flagged.keys()).filter((w) => flagged[w] === 1)
+  }
+  const days = (every: number) => Array.from({length: 400}, (_, w) => w).filter((w) => w % every === 3)
+
+  it('is an alarm on every day it fails while it stays in at most a tenth of the windows', () => {
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'FATAL', 13)).toEqual(days(13))
+  })
+
+  it('is not when the level is ERROR, when the FATAL text names no failure, or when it fails nearly every day', () => {
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'ERROR', 13)).toEqual([])
+    expect(recurring('instruction address: <*>', 'FATAL', 13)).toEqual([])
+    expect(recurring('ciod: Error reading message prefix on CioStream socket to <*>', 'FATAL', 2)).toEqual([])
+  })
+})
+
+describe('window-rate: the time of day', () => {
+  /** Three days of 5-minute windows; column 1 bursts for half an hour once a day, at the given hours. */
+  function bursts(hours: number[]): number[] {
+    const rand = mulberry32(11)
+    const perDay = 288
+    const rows: number[][] = []
+    for (let w = 0; w < 3 * perDay; w++) {
+      const day = Math.floor(w / perDay)
+      const slot = w % perDay
+      const start = hours[day] * 12
+      rows.push([poisson(rand, 40), poisson(rand, slot >= start && slot < start + 6 ? 15 : 0.2)])
+    }
+    const d = new WindowRate()
+    d.setContext({streams: new Array(rows.length).fill(''), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns: [{text: 'request served'}, {text: 'report batch exported <*>'}]})
+    const X = fromRows(rows)
+    d.fit(X)
+    return d.episodes().map((e) => e.startMs / 3_600_000)
+  }
+
+  it('a template busy at 09:00 every day is not anomalous at 09:00; the same bursts at other hours are', () => {
+    expect(bursts([9, 9, 9])).toEqual([])
+    expect(bursts([9, 15, 21]).length).toBeGreaterThan(0)
+  })
+})
+
+describe('window-rate: the same failure on two days', () => {
+  /** Two days of 5-minute windows; an ERROR template runs at 8 a window for an hour at 10:00 on day 1 and at 15:00 on day 2, else 0.5. */
+  function twice(days: number): number[] {
+    const rand = mulberry32(13)
+    const perDay = 288
+    const rows: number[][] = []
+    for (let w = 0; w < days * perDay; w++) {
+      const burst = (w >= 120 && w < 132) || (w >= perDay + 180 && w < perDay + 192)
+      rows.push([poisson(rand, 40), poisson(rand, burst ? 8 : 0.5)])
+    }
+    const d = new WindowRate()
+    d.setContext({streams: new Array(rows.length).fill(''), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns: [{text: 'request served'}, {text: 'timeout acquiring connection from pool', level: 'ERROR'}]})
+    const X = fromRows(rows)
+    d.fit(X)
+    return d.episodes().map((e) => Math.round(e.startMs / 3_600_000))
+  }
+
+  it('is raised both times: the other day is not its normal', () => {
+    expect(twice(2)).toEqual(expect.arrayContaining([10, 39]))
+  })
+})
