@@ -2,7 +2,7 @@ import {ExitCode, FlareError} from '../../errors.js'
 import {isContinuationLine} from '../continuation.js'
 import {bglFormat} from './bgl.js'
 import type {LogFormat} from './format.js'
-import {genericFormat} from './generic.js'
+import {genericFormat, genericFormatFor} from './generic.js'
 import {hdfsFormat} from './hdfs.js'
 import {jsonlFormat} from './jsonl.js'
 import {logfmtFormat} from './logfmt.js'
@@ -50,7 +50,7 @@ const SPECIFICITY_MARGIN = 0.02
  * used). A specific format wins over a less specific one that matches about as many lines (within
  * 2 points), so OpenSSH beats syslog on sshd-only logs and anything beats generic; a specific
  * format that matches fewer than half the lines never wins. With no usable lines, generic with
- * confidence 0.
+ * confidence 0. Generic comes fitted to the sample's header columns (genericFormatFor).
  */
 export function detectFormat(sampleLines: readonly string[], formats: readonly LogFormat[] = FORMATS): FormatDetection {
   const lines: string[] = []
@@ -82,7 +82,9 @@ export function detectFormat(sampleLines: readonly string[], formats: readonly L
     .filter((s) => s.matched / n >= best - SPECIFICITY_MARGIN && (s.format.specificity === 0 || s.matched / n >= 0.5))
     .sort((a, b) => b.format.specificity - a.format.specificity || b.matched - a.matched)
   const chosen = qualifying[0] ?? scores.find((s) => s.format === fallback) ?? {format: fallback, matched: 0}
-  return {format: chosen.format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
+  // The generic grammar cannot tell a host or id column from a message word on one line; the sample can.
+  const format = chosen.format === genericFormat ? genericFormatFor(lines) : chosen.format
+  return {format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
 }
 
 /**
