@@ -73,3 +73,17 @@ describe('generic header columns sniffed from the sample', () => {
     expect(records[0].content).toBe('node-0 Starting job 881')
   })
 })
+
+describe('RFC 3339 lines without a syslog tag', () => {
+  it('are read as generic with host and pid columns instead of syslog with the pid in the message', () => {
+    const {format, records} = parseAll(30, (i) => `2026-03-04T09:05:${String(i % 60).padStart(2, '0')}.123Z node-${i % 5} ${12345 + (i % 2)} ${MESSAGES[i % 4]}`)
+    expect(format).toBe('generic')
+    expect(records[0]).toMatchObject({host: 'node-0', pid: '12345', content: 'Starting job 881'})
+  })
+
+  it('stay syslog when the lines carry tags', () => {
+    const {format, records} = parseAll(30, (i) => `2026-03-04T09:05:${String(i % 60).padStart(2, '0')}.123Z node-${i % 5} cron[${100 + i}]: ${MESSAGES[i % 4]}`)
+    expect(format).toBe('syslog')
+    expect(records[0]).toMatchObject({host: 'node-0', component: 'cron', pid: '100', content: 'Starting job 881'})
+  })
+})

@@ -24,12 +24,8 @@ export const genericFormat: LogFormat = {
   },
 }
 
-/**
- * The generic format fitted to a file: when the sample's timed lines carry host or numeric-id
- * columns before the message (`2026-03-04T09:05:17Z node-17 12345 Starting job 881`), a format
- * that puts them in `host` / `pid`; otherwise genericFormat itself.
- */
-export function genericFormatFor(sample: readonly string[]): LogFormat {
+/** The header columns of the generic lines of a sample (see header-columns.ts). */
+export function sniffGenericColumns(sample: readonly string[]): HeaderColumn[] {
   const contents: string[] = []
   for (const line of sample) {
     if (!findTimestamp(line, skipSpaces(line, 0))) continue
@@ -37,7 +33,15 @@ export function genericFormatFor(sample: readonly string[]): LogFormat {
     // After a component (`Foo:`, `name -`, `[thread]`) the message has begun: such lines vote against columns.
     contents.push(record.component === undefined ? record.content : '')
   }
-  const columns = sniffHeaderColumns(contents)
+  return sniffHeaderColumns(contents)
+}
+
+/**
+ * The generic format fitted to a file: when the sample's timed lines carry host or numeric-id
+ * columns before the message (`2026-03-04 09:05:17 node-17 12345 Starting job 881`), a format
+ * that puts them in `host` / `pid`; otherwise genericFormat itself.
+ */
+export function genericFormatFor(sample: readonly string[], columns = sniffGenericColumns(sample)): LogFormat {
   if (columns.length === 0) return genericFormat
   return {
     ...genericFormat,

@@ -2,7 +2,7 @@ import {ExitCode, FlareError} from '../../errors.js'
 import {isContinuationLine} from '../continuation.js'
 import {bglFormat} from './bgl.js'
 import type {LogFormat} from './format.js'
-import {genericFormat, genericFormatFor} from './generic.js'
+import {genericFormat, genericFormatFor, sniffGenericColumns} from './generic.js'
 import {hdfsFormat} from './hdfs.js'
 import {jsonlFormat} from './jsonl.js'
 import {logfmtFormat} from './logfmt.js'
@@ -83,8 +83,31 @@ export function detectFormat(sampleLines: readonly string[], formats: readonly L
     .sort((a, b) => b.format.specificity - a.format.specificity || b.matched - a.matched)
   const chosen = qualifying[0] ?? scores.find((s) => s.format === fallback) ?? {format: fallback, matched: 0}
   // The generic grammar cannot tell a host or id column from a message word on one line; the sample can.
-  const format = chosen.format === genericFormat ? genericFormatFor(lines) : chosen.format
+  let format = chosen.format === genericFormat ? genericFormatFor(lines) : chosen.format
+  if (chosen.format === syslogFormat && formats.includes(genericFormat)) format = untaggedSyslog(lines) ?? format
   return {format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
+}
+
+/** Share of the sample's syslog lines without a `prog:` tag above which the file is not syslog. */
+const UNTAGGED = 0.9
+
+/**
+ * `2026-03-04T09:05:17Z node-17 12345 Starting job 881` fits syslog's RFC 3339 shape, but without a
+ * `prog[pid]:` tag syslog would leave the pid in the message. When (nearly) no line has a tag and
+ * the sample shows a host column, the fitted generic format reads the file instead.
+ */
+function untaggedSyslog(lines: readonly string[]): LogFormat | undefined {
+  let syslog = 0
+  let untagged = 0
+  for (const line of lines) {
+    const record = syslogFormat.matches(line) ? syslogFormat.parse(line, 0) : null
+    if (!record) continue
+    syslog++
+    if (record.component === undefined) untagged++
+  }
+  if (syslog === 0 || untagged < UNTAGGED * syslog) return undefined
+  const columns = sniffGenericColumns(lines)
+  return columns[0] === 'host' ? genericFormatFor(lines, columns) : undefined
 }
 
 /**
