@@ -1,6 +1,7 @@
 import type {LogRecord} from '../record.js'
 import {findSessionKeys} from '../session-keys.js'
 import {closeBracket, isDigit, letterLevel, normalizeLevel, skipSpaces, sliceTrim, tokenEnd, trimmedEnd, type LogFormat} from './format.js'
+import {allDigits, columnFits, headerInt, hostLike, sniffHeaderColumns, type HeaderColumn} from './header-columns.js'
 import {scanLeadingTimestamp, type TimestampMatch} from './timestamp.js'
 
 /**
@@ -21,6 +22,32 @@ export const genericFormat: LogFormat = {
   parse(line, lineId) {
     return parseGeneric(line, lineId)
   },
+}
+
+/** The header columns of the generic lines of a sample (see header-columns.ts). */
+export function sniffGenericColumns(sample: readonly string[]): HeaderColumn[] {
+  const contents: string[] = []
+  for (const line of sample) {
+    if (!findTimestamp(line, skipSpaces(line, 0))) continue
+    const record = parseGeneric(line, 0)
+    // After a component (`Foo:`, `name -`, `[thread]`) the message has begun: such lines vote against columns.
+    contents.push(record.component === undefined ? record.content : '')
+  }
+  return sniffHeaderColumns(contents)
+}
+
+/**
+ * The generic format fitted to a file: when the sample's timed lines carry host or numeric-id
+ * columns before the message (`2026-03-04 09:05:17 node-17 12345 Starting job 881`), a format
+ * that puts them in `host` / `pid`; otherwise genericFormat itself.
+ */
+export function genericFormatFor(sample: readonly string[], columns = sniffGenericColumns(sample)): LogFormat {
+  if (columns.length === 0) return genericFormat
+  return {
+    ...genericFormat,
+    description: `${genericFormat.description}; header columns: ${columns.join(', ')}`,
+    parse: (line, lineId) => parseGeneric(line, lineId, 'generic', columns),
+  }
 }
 
 const ts: TimestampMatch = {end: 0, ms: NaN}
@@ -79,20 +106,6 @@ function findTimestamp(s: string, i: number): boolean {
   return false
 }
 
-/** A host or node name: letters and digits (at least one of each) with `-`, `_`, `.` or `:`, not ending in `:`. */
-function hostLike(s: string, start: number, end: number): boolean {
-  if (end - start < 2 || end - start > 64 || s.charCodeAt(end - 1) === 58) return false
-  let letters = 0
-  let digits = 0
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i)
-    if ((c | 32) >= 97 && (c | 32) <= 122) letters++
-    else if (isDigit(c)) digits++
-    else if (c !== 45 && c !== 95 && c !== 46 && c !== 58) return false
-  }
-  return letters > 0 && digits > 0
-}
-
 /** `-`, `--` or `---` standing alone: a separator (Spring Boot writes `---`). */
 function isDashRun(s: string, p: number, e: number): boolean {
   if (e - p > 3) return false
@@ -102,17 +115,6 @@ function isDashRun(s: string, p: number, e: number): boolean {
 
 function isLoneDash(s: string, i: number): boolean {
   return s.charCodeAt(i) === 45 && (i + 1 >= s.length || s.charCodeAt(i + 1) === 32 || s.charCodeAt(i + 1) === 9)
-}
-
-function allDigits(s: string, start: number, end: number): boolean {
-  if (end <= start || end - start > 10) return false
-  for (let i = start; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false
-  return true
-}
-
-/** A pid, tid or flag column: digits with an optional minus sign. */
-function headerInt(s: string, start: number, end: number): boolean {
-  return s.charCodeAt(start) === 45 ? allDigits(s, start + 1, end) : allDigits(s, start, end)
 }
 
 /** Characters of logger / tag / program names: Foo.bar, dfs.DataNode$PacketResponder, chrome.exe, a/b-c_d@1. */
@@ -151,14 +153,17 @@ const enum Last {
   dash,
 }
 
-/** Walks the header grammar from p (just after the timestamp, or the line start when `timed` is false). */
-function parseHeader(s: string, p: number, end: number, timed: boolean): Header {
+/**
+ * Walks the header grammar from p (just after the timestamp, or the line start when `timed` is
+ * false). `ints` false: bare numbers are not header (the file's columns were peeled already).
+ */
+function parseHeader(s: string, p: number, end: number, timed: boolean, ints = true): Header {
   const h: Header = {contentStart: p}
   if (timed && s.charCodeAt(p) === 124 /* | */) return pipeHeader(s, p + 1, h)
   if (timed && (s.charCodeAt(p) === 44 || s.charCodeAt(p) === 58)) p++ // "04:30:30, Info" / "12:00:00: msg"
   if (timed && klogLevel !== undefined) h.level = klogLevel
   let last = timed ? Last.timestamp : Last.none
-  let ints = 0
+  let intCount = ints ? 0 : 2
   let rollback = -1
   let terminal = false
   let lastStart = -1
@@ -243,19 +248,19 @@ function parseHeader(s: string, p: number, end: number, timed: boolean): Header 
       }
     }
     // a pid right after the level only when a separator follows ("INFO 1 --- [main] ...")
-    if (timed && ints === 0 && last === Last.level && h.thread === undefined && headerInt(s, p, e)) {
+    if (timed && intCount === 0 && last === Last.level && h.thread === undefined && headerInt(s, p, e)) {
       const q = skipSpaces(s, e)
       if (isDashRun(s, q, tokenEnd(s, q))) {
         h.pid = s.slice(p, e)
-        ints++
+        intCount++
         last = Last.int
         p = e
         continue
       }
     }
-    if (timed && ints < 2 && (h.level === undefined || klogLevel !== undefined) && h.component === undefined && h.thread === undefined && headerInt(s, p, e)) {
+    if (timed && intCount < 2 && (h.level === undefined || klogLevel !== undefined) && h.component === undefined && h.thread === undefined && headerInt(s, p, e)) {
       if (h.pid === undefined) h.pid = s.slice(p, e)
-      ints++
+      intCount++
       last = Last.int
       p = e
       continue
@@ -393,7 +398,37 @@ function pipeHeader(s: string, p: number, h: Header): Header {
   return h
 }
 
-export function parseGeneric(line: string, lineId: number, format = 'generic'): LogRecord {
+/**
+ * Peels the file's header columns (see header-columns.ts) at the start of what the grammar left,
+ * as far as this line's tokens fit them, then walks the rest of the header (a level, a component)
+ * from there. Fields the first walk found are kept.
+ */
+function peelColumns(s: string, h: Header, end: number, columns: readonly HeaderColumn[]): void {
+  if (h.component !== undefined) return
+  let p = h.contentStart
+  let peeled = false
+  for (const column of columns) {
+    p = skipSpaces(s, p)
+    const e = tokenEnd(s, p)
+    if (!columnFits(column, s, p, e, end)) break
+    if (column === 'host') h.host ??= s.slice(p, e)
+    else h.pid ??= s.slice(p, e)
+    p = e
+    peeled = true
+  }
+  if (!peeled) return
+  h.contentStart = p
+  if (h.level !== undefined) return
+  const rest = parseHeader(s, p, end, true, false)
+  h.contentStart = rest.contentStart
+  h.level = rest.level
+  h.component = rest.component
+  h.thread ??= rest.thread
+  h.pid ??= rest.pid
+  h.host ??= rest.host
+}
+
+export function parseGeneric(line: string, lineId: number, format = 'generic', columns?: readonly HeaderColumn[]): LogRecord {
   const end = trimmedEnd(line)
   const start = skipSpaces(line, 0)
   const timed = findTimestamp(line, start)
@@ -411,6 +446,7 @@ export function parseGeneric(line: string, lineId: number, format = 'generic'): 
     }
     rawTimestamp = line.slice(rs, re)
     h = parseHeader(line, tsEnd, end, true)
+    if (columns !== undefined && columns.length > 0) peelColumns(line, h, end, columns)
   } else h = parseHeader(line, start, end, false)
   const content = sliceTrim(line, h.contentStart, end)
   // Ids often sit in the header ("[req-<uuid> ...]"), so look at the whole line.

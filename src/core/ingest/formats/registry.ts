@@ -2,7 +2,7 @@ import {ExitCode, FlareError} from '../../errors.js'
 import {isContinuationLine} from '../continuation.js'
 import {bglFormat} from './bgl.js'
 import type {LogFormat} from './format.js'
-import {genericFormat} from './generic.js'
+import {genericFormat, genericFormatFor, sniffGenericColumns} from './generic.js'
 import {hdfsFormat} from './hdfs.js'
 import {jsonlFormat} from './jsonl.js'
 import {logfmtFormat} from './logfmt.js'
@@ -50,7 +50,7 @@ const SPECIFICITY_MARGIN = 0.02
  * used). A specific format wins over a less specific one that matches about as many lines (within
  * 2 points), so OpenSSH beats syslog on sshd-only logs and anything beats generic; a specific
  * format that matches fewer than half the lines never wins. With no usable lines, generic with
- * confidence 0.
+ * confidence 0. Generic comes fitted to the sample's header columns (genericFormatFor).
  */
 export function detectFormat(sampleLines: readonly string[], formats: readonly LogFormat[] = FORMATS): FormatDetection {
   const lines: string[] = []
@@ -82,7 +82,32 @@ export function detectFormat(sampleLines: readonly string[], formats: readonly L
     .filter((s) => s.matched / n >= best - SPECIFICITY_MARGIN && (s.format.specificity === 0 || s.matched / n >= 0.5))
     .sort((a, b) => b.format.specificity - a.format.specificity || b.matched - a.matched)
   const chosen = qualifying[0] ?? scores.find((s) => s.format === fallback) ?? {format: fallback, matched: 0}
-  return {format: chosen.format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
+  // The generic grammar cannot tell a host or id column from a message word on one line; the sample can.
+  let format = chosen.format === genericFormat ? genericFormatFor(lines) : chosen.format
+  if (chosen.format === syslogFormat && formats.includes(genericFormat)) format = untaggedSyslog(lines) ?? format
+  return {format, confidence: chosen.matched / n, matched: chosen.matched, sampled: n, source: 'detected', scores: summary}
+}
+
+/** Share of the sample's syslog lines without a `prog:` tag above which the file is not syslog. */
+const UNTAGGED = 0.9
+
+/**
+ * `2026-03-04T09:05:17Z node-17 12345 Starting job 881` fits syslog's RFC 3339 shape, but without a
+ * `prog[pid]:` tag syslog would leave the pid in the message. When (nearly) no line has a tag and
+ * the sample shows a host column, the fitted generic format reads the file instead.
+ */
+function untaggedSyslog(lines: readonly string[]): LogFormat | undefined {
+  let syslog = 0
+  let untagged = 0
+  for (const line of lines) {
+    const record = syslogFormat.matches(line) ? syslogFormat.parse(line, 0) : null
+    if (!record) continue
+    syslog++
+    if (record.component === undefined) untagged++
+  }
+  if (syslog === 0 || untagged < UNTAGGED * syslog) return undefined
+  const columns = sniffGenericColumns(lines)
+  return columns[0] === 'host' ? genericFormatFor(lines, columns) : undefined
 }
 
 /**
