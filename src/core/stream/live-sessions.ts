@@ -2,6 +2,7 @@ import {Session, type ResolvedSessionKey} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
 import {releaseAll, type LineAck} from './line-acks.js'
+import type {LiveByteBatch} from './live-bytes.js'
 import type {LiveRecord} from './live-parse.js'
 
 /** How records are cut into sessions, once resolved (from a model, a training stretch or a sample). */
@@ -49,12 +50,17 @@ export class LiveSession extends Session {
         this.acks.push(a)
       }
     }
-    const before = this.templates.length
-    this.add(r.template, r.record.lineId, r.record.level, r.time)
-    if (this.templates.length > before) this.texts.push(ownCopy(r.text))
-    if (r.time > this.lastSeen) this.lastSeen = r.time
-    if (r.time < this.firstSeen) this.firstSeen = r.time
+    if (this.event(r.template, r.record.lineId, r.record.level, r.time)) this.texts.push(ownCopy(r.text))
     if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
+  }
+
+  /** Adds an event; true when its template is new to the session (its line's text is then pushed to `texts`). */
+  event(template: number, lineId: number, level: string | undefined, time: number): boolean {
+    const before = this.templates.length
+    this.add(template, lineId, level, time)
+    if (time > this.lastSeen) this.lastSeen = time
+    if (time < this.firstSeen) this.firstSeen = time
+    return this.templates.length > before
   }
 
   /** The session was scored: its lines are done with. */
@@ -120,6 +126,42 @@ export class OpenSessions {
     }
     if (this.keying.mode === 'window') this.addToWindows(r)
     else this.addToIdSessions(r)
+    this.expire()
+  }
+
+  /**
+   * Record i of a batch the byte path read (live-bytes.ts), as add() takes a record: sessions by
+   * an id only (the engine sends windows through add()). Its time is already resolved.
+   */
+  addFromBatch(b: LiveByteBatch, i: number): void {
+    const batch = b.batch
+    const t = batch.time[i]
+    if (Number.isFinite(t)) {
+      if (t < this.watermark) this.counters.late++
+      if (t > this.maxTime) this.maxTime = t
+    }
+    const from = i === 0 ? 0 : batch.keyEnd[i - 1]
+    const to = batch.keyEnd[i]
+    if (to === from || batch.keyKind !== this.keying.mode) this.counters.unassigned++
+    else {
+      const template = batch.template[i]
+      for (let k = from; k < to; k++) {
+        const key = b.keyName(batch.keyRef[k])
+        let s = this.open.get(key)
+        if (s && Number.isFinite(t) && t - s.firstSeen > this.limits.maxSessionMs) {
+          this.close(s, 'max-age')
+          s = undefined
+        }
+        if (!s) {
+          s = this.start(key)
+          this.open.set(s.id, s)
+        }
+        this.touched.touch(s)
+        if (s.event(template, batch.lineId[i], batch.levelName(i), t)) s.texts.push(b.text(i))
+        if (this.limits.terminal?.has(template)) this.close(s, 'terminal')
+      }
+      while (this.open.size > this.limits.maxOpen) this.close(this.touched.front()!, 'max-open')
+    }
     this.expire()
   }
 
