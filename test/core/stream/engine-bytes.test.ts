@@ -7,6 +7,7 @@ import {detect} from '../../../src/core/pipeline.js'
 import type {IncidentEvent} from '../../../src/core/stream/contracts.js'
 import {LiveEngine, type EngineOptions, type ScoredSession} from '../../../src/core/stream/engine.js'
 import {replayFile} from '../../../src/core/stream/replay.js'
+import {findRuns} from '../../../src/core/stream/replay-order.js'
 
 /**
  * The engine's byte path (ingestBytes: regions of HDFS lines mined as line events, no string or
@@ -136,4 +137,17 @@ describe('the live engine\'s byte path', () => {
       expectSame(bytes, lines)
     }
   }, 120_000)
+
+  it('finds the runs of an HDFS log from its bytes where the line reader finds them', async () => {
+    // Three logs one after another (time jumps back a day, twice), a blank line and an odd line among them.
+    const day1 = hdfsLike(3000, 3, false)
+    const earlier = day1.replaceAll(/^081109/gm, '081108')
+    const input = join(dir, 'runs.log')
+    await writeFile(input, day1 + '\nnot an hdfs line\n' + earlier + day1.replaceAll(/^081109/gm, '081107'))
+    const fromBytes = await findRuns({input, format: 'hdfs', latenessMs: 5000})
+    const fromLines = await findRuns({input, latenessMs: 5000})
+    expect(fromLines.format?.name).toBe('hdfs')
+    expect(fromLines.runStarts.length).toBe(3)
+    expect(fromBytes.runStarts).toEqual(fromLines.runStarts)
+  })
 })
