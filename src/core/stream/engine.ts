@@ -185,6 +185,7 @@ export class LiveEngine {
     for (const r of records) this.route(r)
     const read = bytes.mine(buf, start, end, this.parser.takeLines(lines), miner, this.parser.templates)
     const {n, time, template} = read.batch
+    sessions.startBatch()
     for (let i = 0; i < n; i++) {
       this.records++
       // As route(): no timestamp, the time of the record before it.

@@ -17,6 +17,8 @@ export class LiveByteBatch {
   readonly batch = new LineBatch()
   /** Distinct key d as a string, made at its first use in the region. */
   private names: Array<string | undefined> = []
+  /** Distinct key d's entry in the sessions' byte keys (OpenSessions.addFromBatch), -1 until looked up. */
+  entries = new Int32Array(1024)
   private buf: Buffer = Buffer.alloc(0)
   private firstLineId = 0
   constructor(private readonly lines: HdfsFastPath['lines']) {}
@@ -28,6 +30,8 @@ export class LiveByteBatch {
     const names = this.names
     names.length = this.batch.keys
     names.fill(undefined)
+    if (this.entries.length < names.length) this.entries = new Int32Array(Math.max(names.length, 2 * this.entries.length))
+    this.entries.fill(-1, 0, names.length)
   }
 
   keyName(d: number): string {
