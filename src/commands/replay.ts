@@ -111,7 +111,12 @@ export default class Replay extends FlareCommand {
     const started = performance.now()
     let result
     try {
-      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || process.stderr.write(`${err.dim(note)}\n`), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines))})
+      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || process.stderr.write(`${err.dim(note)}\n`), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines)), deliverBytes: async (region, next) => {
+        const taken = engine!.ingestBytes(region.buf, region.start, region.end, next)
+        if (taken === undefined) return undefined
+        await handle(taken.events)
+        return taken.lines
+      }})
       await handle(engine.finish())
     } finally {
       await Promise.all(sinks.map((s) => s.close()))

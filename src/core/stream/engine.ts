@@ -7,6 +7,8 @@ import type {StreamField} from '../sessions/streams.js'
 import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
 import {releaseAll} from './line-acks.js'
+import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
+import {LiveBytes} from './live-bytes.js'
 import {IncidentTracker} from './live-incidents.js'
 import {LiveParser, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
@@ -74,6 +76,8 @@ const SCORE_BATCH = 512
 /** Records held to resolve an automatic session key or stream split, as batch detect samples them. */
 const RESOLVE_SAMPLE = 2000
 const MAX_AUTO_HOSTS = 32
+/** Longer lines take the line path (the reader cuts a line at its own limit anyway). */
+const MAX_LINE_BYTES = DEFAULT_MAX_LINE
 
 export interface EngineStats {
   phase: 'resolving' | 'training' | 'scoring'
@@ -127,6 +131,8 @@ export class LiveEngine {
   private lastEvent = Number.NEGATIVE_INFINITY
   private lastArrival = Number.NEGATIVE_INFINITY
   private terminal: Set<number> | undefined
+  /** The byte path (ingestBytes), made at its first use. */
+  private bytes: LiveBytes | undefined
   /** Records the model was fitted on in the stream (0 with a given model). */
   private trainedOn = 0
 
@@ -154,6 +160,42 @@ export class LiveEngine {
     for (const r of records) this.route(r)
     this.scorePending()
     return this.drainEvents()
+  }
+
+  /**
+   * Feeds a region of complete lines as bytes (buf[start, end), the newline after the last line
+   * excluded): the byte path when the stream is an HDFS log scored by block sessions and every
+   * line of the region takes it, with the same records, sessions and incidents as ingest() of
+   * its lines. Undefined, and nothing done, when the region must go through ingest() instead
+   * (still resolving or training, another format or session key, a parser with user rules, a line
+   * the byte path does not take). `nextStartsRecord`: false when the line after the region may
+   * continue its last record (a stack trace), which the byte path cannot join.
+   */
+  ingestBytes(buf: Buffer, start: number, end: number, nextStartsRecord = true): {events: IncidentEvent[]; lines: number} | undefined {
+    const sessions = this.sessions
+    if (!nextStartsRecord || !sessions || this.training || this.held.length > 0 || sessions.keying.mode === 'window') return undefined
+    const miner = this.parser.byteMiner
+    if (!miner) return undefined
+    const bytes = (this.bytes ??= new LiveBytes(MAX_LINE_BYTES))
+    const lines = bytes.accept(buf, start, end)
+    if (lines === undefined) return undefined
+    // A record the line path still holds ends where this region's first line starts.
+    const records: LiveRecord[] = []
+    this.parser.flush(records)
+    for (const r of records) this.route(r)
+    const read = bytes.mine(buf, start, end, this.parser.takeLines(lines), miner, this.parser.templates)
+    const {n, time, template} = read.batch
+    sessions.startBatch()
+    for (let i = 0; i < n; i++) {
+      this.records++
+      // As route(): no timestamp, the time of the record before it.
+      if (!Number.isFinite(time[i]) && Number.isFinite(this.lastEvent)) time[i] = this.lastEvent
+      if (time[i] > this.lastEvent) this.lastEvent = time[i]
+      this.noteUnseen(template[i])
+      sessions.addFromBatch(read, i)
+    }
+    this.scorePending()
+    return {events: this.drainEvents(), lines}
   }
 
   /**
@@ -261,7 +303,7 @@ export class LiveEngine {
       this.endTraining()
     }
     if (this.sessions) {
-      this.noteUnseen(r)
+      this.noteUnseen(r.template)
       this.sessions.add(r)
       releaseAll(r.acks)
       return
@@ -270,13 +312,13 @@ export class LiveEngine {
     if (this.held.length >= RESOLVE_SAMPLE || !this.needsSample()) this.resolveKeying()
   }
 
-  private noteUnseen(r: LiveRecord): void {
-    if (this.checked.has(r.template)) return
-    this.checked.add(r.template)
-    const id = this.parser.templates.id(r.template)
+  private noteUnseen(template: number): void {
+    if (this.checked.has(template)) return
+    this.checked.add(template)
+    const id = this.parser.templates.id(template)
     if (this.model!.vocabulary.index.has(id)) return
-    this.unseen.add(r.template)
-    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(r.template)}`)
+    this.unseen.add(template)
+    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(template)}`)
   }
 
   private endTraining(): void {
@@ -329,7 +371,7 @@ export class LiveEngine {
     const held = this.held
     this.held = []
     for (const r of held) {
-      this.noteUnseen(r)
+      this.noteUnseen(r.template)
       this.sessions.add(r)
       releaseAll(r.acks)
     }

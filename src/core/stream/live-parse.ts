@@ -60,23 +60,24 @@ export class LiveTemplates {
     this.kept = ids
   }
 
-  index(templateId: string, record: LogRecord): number {
+  index(templateId: string, record: Pick<LogRecord, 'level' | 'component'>): number {
     let index = this.indexOf.get(templateId)
-    let meta: TemplateMeta
     if (index === undefined) {
       index = this.metas.length
       this.indexOf.set(templateId, index)
-      meta = {id: templateId, level: record.level, component: record.component, count: 0}
-      this.metas.push(meta)
+      this.metas.push({id: templateId, level: record.level, component: record.component, count: 1})
       this.minerIds.push(templateId)
       const derived = this.kept !== undefined && !this.kept.has(templateId) && this.miner !== undefined
       this.namedAt.push(derived ? Number.NaN : -1)
-    } else {
-      meta = this.metas[index]
-      if (record.level !== undefined && (meta.level === undefined || (LEVEL_RANK[record.level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = record.level
-    }
-    meta.count++
+    } else this.count(index, record.level)
     return index
+  }
+
+  /** One more record of a known template (what index() does for it). */
+  count(index: number, level: string | undefined): void {
+    const meta = this.metas[index]
+    if (level !== undefined && (meta.level === undefined || (LEVEL_RANK[level] ?? 2) > (LEVEL_RANK[meta.level] ?? 2))) meta.level = level
+    meta.count++
   }
 
   /** The template's id: the miner's for a trained one, else named after its current text. */
@@ -177,6 +178,26 @@ export class LiveParser {
 
   get miner(): TemplateMiner | undefined {
     return this.minerValue
+  }
+
+  /**
+   * The miner for the byte path (live-bytes.ts), once the format is HDFS; undefined when the
+   * lines must go through strings (another format, or user rules and extra delimiters, which
+   * rewrite a line as a string first).
+   */
+  get byteMiner(): LiveMiner | undefined {
+    const format = this.formatName ?? this.options.format
+    if (format !== 'hdfs') return undefined
+    const miner = this.minerValue ?? this.useMiner(new LiveMiner(configForFormat(format, this.options.parser)))
+    return miner.preprocesses ? undefined : miner
+  }
+
+  /** Line ids for `n` lines the byte path reads itself: the first of them. */
+  takeLines(n: number): number {
+    const first = this.nextLineId
+    this.nextLineId += n
+    this.lines += n
+    return first
   }
 
   /** Parses one line; completed records (usually the one before it) go to `out`. */

@@ -1,7 +1,9 @@
+import {ByteKeyMap} from '../sessions/byte-keys.js'
 import {Session, type ResolvedSessionKey} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
 import {releaseAll, type LineAck} from './line-acks.js'
+import type {LiveByteBatch} from './live-bytes.js'
 import type {LiveRecord} from './live-parse.js'
 
 /** How records are cut into sessions, once resolved (from a model, a training stretch or a sample). */
@@ -26,6 +28,9 @@ export interface SessionLimits {
   terminal?: ReadonlySet<number>
 }
 
+/** Byte keys of closed sessions kept at most beyond twice the open ones. */
+const KEYS_KEPT = 65_536
+
 export type CloseReason = 'idle' | 'terminal' | 'max-age' | 'window' | 'max-open' | 'end'
 
 /** A session of the live stream: the batch Session plus what sample lines and closing need. */
@@ -40,6 +45,8 @@ export class LiveSession extends Session {
   private acks?: LineAck[]
   /** Position of its newest entry in the touch order (TouchOrder); -1 once closed. */
   touchAt = -1
+  /** Its entry in the byte path's keys (OpenSessions.byEntry), -1 for none. */
+  byteEntry = -1
 
   track(r: LiveRecord): void {
     if (r.acks) {
@@ -49,12 +56,17 @@ export class LiveSession extends Session {
         this.acks.push(a)
       }
     }
-    const before = this.templates.length
-    this.add(r.template, r.record.lineId, r.record.level, r.time)
-    if (this.templates.length > before) this.texts.push(ownCopy(r.text))
-    if (r.time > this.lastSeen) this.lastSeen = r.time
-    if (r.time < this.firstSeen) this.firstSeen = r.time
+    if (this.event(r.template, r.record.lineId, r.record.level, r.time)) this.texts.push(ownCopy(r.text))
     if (r.record.host !== undefined) (this.hosts ??= new Set()).add(r.record.host)
+  }
+
+  /** Adds an event; true when its template is new to the session (its line's text is then pushed to `texts`). */
+  event(template: number, lineId: number, level: string | undefined, time: number): boolean {
+    const before = this.templates.length
+    this.add(template, lineId, level, time)
+    if (time > this.lastSeen) this.lastSeen = time
+    if (time < this.firstSeen) this.firstSeen = time
+    return this.templates.length > before
   }
 
   /** The session was scored: its lines are done with. */
@@ -97,6 +109,9 @@ export class OpenSessions {
   /** Windows before this index are closed (windowed keys). */
   private closedWindows = Number.NEGATIVE_INFINITY
   private readonly streams = new Set<string>()
+  /** The byte path's session keys (addFromBatch): entry → the session last open under it. */
+  private byBytes = new ByteKeyMap<number>()
+  private byEntry: Array<LiveSession | undefined> = []
   readonly counters: SessionCounters = {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}
 
   constructor(readonly keying: SessionKeying, private readonly limits: SessionLimits, private readonly onClose: (closed: ClosedSession) => void) {}
@@ -121,6 +136,79 @@ export class OpenSessions {
     if (this.keying.mode === 'window') this.addToWindows(r)
     else this.addToIdSessions(r)
     this.expire()
+  }
+
+  /**
+   * Record i of a batch the byte path read (live-bytes.ts), as add() takes a record: sessions by
+   * an id only (the engine sends windows through add()). Its time is already resolved.
+   */
+  addFromBatch(b: LiveByteBatch, i: number): void {
+    const batch = b.batch
+    const t = batch.time[i]
+    if (Number.isFinite(t)) {
+      if (t < this.watermark) this.counters.late++
+      if (t > this.maxTime) this.maxTime = t
+    }
+    const from = i === 0 ? 0 : batch.keyEnd[i - 1]
+    const to = batch.keyEnd[i]
+    if (to === from || batch.keyKind !== this.keying.mode) this.counters.unassigned++
+    else {
+      const template = batch.template[i]
+      for (let k = from; k < to; k++) {
+        const d = batch.keyRef[k]
+        const e = this.entryOf(b, d)
+        let s = this.byEntry[e]
+        // None open under this key, or one opened by add(): the session by its id.
+        if (s === undefined) s = this.open.get(b.keyName(d))
+        if (s && Number.isFinite(t) && t - s.firstSeen > this.limits.maxSessionMs) {
+          this.close(s, 'max-age')
+          s = undefined
+        }
+        if (!s) {
+          s = this.start(b.keyName(d))
+          this.open.set(s.id, s)
+        }
+        this.byEntry[e] = s
+        s.byteEntry = e
+        this.touched.touch(s)
+        if (s.event(template, batch.lineId[i], batch.levelName(i), t)) s.texts.push(b.text(i))
+        if (this.limits.terminal?.has(template)) this.close(s, 'terminal')
+      }
+      while (this.open.size > this.limits.maxOpen) this.close(this.touched.front()!, 'max-open')
+    }
+    this.expire()
+  }
+
+  /** Entry of distinct key d of the batch in byBytes (added at its first sight). */
+  private entryOf(b: LiveByteBatch, d: number): number {
+    let e = b.entries[d]
+    if (e >= 0) return e
+    const {bytes, keyStart, keyStop} = b.batch
+    const known = this.byBytes.get(bytes, keyStart[d], keyStop[d])
+    if (known !== undefined) e = known
+    else {
+      e = this.byBytes.size
+      this.byBytes.set(bytes, keyStart[d], keyStop[d], e)
+      this.byEntry.push(undefined)
+    }
+    b.entries[d] = e
+    return e
+  }
+
+  /**
+   * Before a batch: the byte keys of closed sessions are forgotten once they outnumber the open
+   * ones, so that the map grows with the sessions open at once, not with every id ever seen.
+   */
+  startBatch(): void {
+    if (this.byBytes.size <= 2 * this.open.size + KEYS_KEPT) return
+    this.byBytes = new ByteKeyMap<number>()
+    this.byEntry = []
+    for (const s of this.open.values()) {
+      const id = Buffer.from(s.id, 'latin1')
+      s.byteEntry = this.byEntry.length
+      this.byBytes.set(id, 0, id.length, s.byteEntry)
+      this.byEntry.push(s)
+    }
   }
 
   /** Moves event time on without a record (a quiet stream, judged by the wall clock), closing what that ends. */
@@ -264,6 +352,8 @@ export class OpenSessions {
     this.open.delete(s.id)
     if (s.touchAt >= 0) this.touched.closed()
     s.touchAt = -1
+    // A closed session is not kept alive by its key.
+    if (s.byteEntry >= 0) this.byEntry[s.byteEntry] = undefined
     this.counters.closed[reason]++
     this.onClose({session: s, reason, watermark: this.watermark})
   }

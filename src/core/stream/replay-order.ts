@@ -1,4 +1,5 @@
-import {detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {createRegionReader, detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {releaseRegion} from '../ingest/line-splitter.js'
 
 /**
  * A recorded log is often several logs one after another (loghub's Zookeeper_2k.log is three
@@ -32,6 +33,7 @@ interface Source {
  * (its lines then count as late).
  */
 export async function findRuns(source: Source): Promise<ReplayOrder> {
+  if (source.format === 'hdfs') return findRunsInBytes(source, getFormat('hdfs'))
   let format: LogFormat | undefined = source.format && source.format !== 'auto' ? getFormat(source.format) : undefined
   const runStarts = [0]
   let newest = Number.NEGATIVE_INFINITY
@@ -65,6 +67,72 @@ export async function findRuns(source: Source): Promise<ReplayOrder> {
     }
   }
   if (block.length > 0 && format) scanBlock()
+  return {runStarts, format}
+}
+
+/**
+ * findRuns() for a known format, on the read buffers: only the lines it dates are decoded (one in
+ * SAMPLE_EVERY, or a block where time fell back), not every line of the file.
+ */
+async function findRunsInBytes(source: Source, format: LogFormat): Promise<ReplayOrder> {
+  const runStarts = [0]
+  let newest = Number.NEGATIVE_INFINITY
+  let index = 0
+  // The lines since the last sample: decoded (from an earlier region) or a range of the current region.
+  const texts: Array<string | undefined> = []
+  const starts: number[] = []
+  const ends: number[] = []
+  let buf: Buffer = Buffer.alloc(0)
+  const text = (j: number): string => texts[j] ?? buf.utf8Slice(starts[j], ends[j])
+  const timeOf = (t: string, i: number): number => format.parse(t, i + 1)?.timestamp ?? Number.NaN
+  const scanBlock = (): void => {
+    const from = index - texts.length
+    for (let j = 0; j < texts.length; j++) {
+      const u = timeOf(text(j), from + j)
+      if (!Number.isFinite(u)) continue
+      if (u < newest - source.latenessMs) {
+        runStarts.push(from + j)
+        newest = u
+      } else if (u > newest) newest = u
+    }
+  }
+  const line = (t: string | undefined, a: number, b: number): void => {
+    texts.push(t)
+    starts.push(a)
+    ends.push(b)
+    index++
+    if (texts.length < SAMPLE_EVERY) return
+    const u = timeOf(text(texts.length - 1), index - 1)
+    if (!Number.isFinite(u)) return
+    if (u >= newest - source.latenessMs) {
+      if (u > newest) newest = u
+    } else scanBlock()
+    texts.length = starts.length = ends.length = 0
+  }
+  const reader = createRegionReader(source.input, {signal: source.signal})
+  const decoded: string[] = []
+  for await (const regions of reader.regions()) {
+    for (const region of regions) {
+      if (region.carried || region.truncated) {
+        decoded.length = 0
+        reader.splitter.decode(region, decoded)
+        for (const t of decoded) line(t, 0, 0)
+      } else {
+        buf = region.buf
+        for (let a = region.start; ; ) {
+          let e = buf.indexOf(10, a)
+          if (e < 0 || e > region.end) e = region.end
+          line(undefined, a, e > a && buf[e - 1] === 13 ? e - 1 : e)
+          if (e >= region.end) break
+          a = e + 1
+        }
+        // The block outlives the region's bytes.
+        for (let j = 0; j < texts.length; j++) texts[j] ??= buf.utf8Slice(starts[j], ends[j])
+      }
+      releaseRegion(region)
+    }
+  }
+  if (texts.length > 0) scanBlock()
   return {runStarts, format}
 }
 

@@ -1,4 +1,7 @@
 import {detectFormat, getFormat, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {createRegionReader} from '../ingest/reader.js'
+import {releaseRegion, type ByteRegion} from '../ingest/line-splitter.js'
+import {HdfsFastPath} from '../mining/fast-path.js'
 import {findRuns, MAX_RUNS, timeOrderedBatches} from './replay-order.js'
 import type {LiveLine} from './contracts.js'
 
@@ -35,6 +38,14 @@ export interface ReplayOptions {
   onNote?: (note: string) => void
   /** Receives the lines; awaited, so a slow receiver slows the replay instead of piling up lines. */
   deliver: (lines: LiveLine[]) => void | Promise<void>
+  /**
+   * Receives regions of complete lines as bytes instead, when the replay can hand them so (an HDFS
+   * log played as fast as possible, in file order, nothing injected): the lines it took, or
+   * undefined to have the region's lines delivered as lines. See LiveEngine.ingestBytes.
+   */
+  deliverBytes?: (region: ByteRegion, nextStartsRecord: boolean) => Promise<number | undefined>
+  /** Bytes read at a time for deliverBytes (a region is at most this; default the reader's 1 MB). */
+  readBytes?: number
 }
 
 export interface ReplayResult {
@@ -80,6 +91,10 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
     order.runStarts = [0]
   } else if (order.runStarts.length > 1) options.onNote?.(`${options.input} holds ${order.runStarts.length} logs one after another (event time jumps back at lines ${order.runStarts.slice(1).map((i) => i + 1).join(', ')}): merged by event time, as they would have arrived live`)
   format ??= order.format
+  if (options.deliverBytes && pace.kind === 'max' && !options.inject && order.runStarts.length === 1 && format?.name === 'hdfs') {
+    lines = await replayRegions(options, options.deliverBytes, source, chunk)
+    return {lines, elapsedMs: clock.now() - started}
+  }
   for await (const batch of timeOrderedBatches(file, order)) {
     if (pace.kind === 'speed' && !format) format = detectFormat(batch).format
     let out: LiveLine[] = []
@@ -109,4 +124,41 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
     lines += rest.length
   }
   return {lines, elapsedMs: clock.now() - started}
+}
+
+/**
+ * A replay as fast as possible in file order, by regions of the read buffers: each goes to
+ * `deliverBytes`, or, when that declines it, as lines to `deliver`. A region is held until the
+ * next one shows whether it opens with a new record (else its last record may continue there).
+ */
+async function replayRegions(options: ReplayOptions, deliverBytes: NonNullable<ReplayOptions['deliverBytes']>, source: string, chunk: number): Promise<number> {
+  const reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal, chunkBytes: options.readBytes})
+  const check = new HdfsFastPath(reader.splitter.maxLineBytes)
+  let lines = 0
+  const texts: string[] = []
+  const play = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
+    try {
+      const taken = region.truncated || region.carried ? undefined : await deliverBytes(region, nextStartsRecord)
+      if (taken !== undefined) {
+        reader.splitter.countLines(taken)
+        lines += taken
+        return
+      }
+      texts.length = 0
+      reader.splitter.decode(region, texts)
+      for (let i = 0; i < texts.length; i += chunk) await options.deliver(texts.slice(i, i + chunk).map((text) => ({text, source, arrivedAt: Number.NaN})))
+      lines += texts.length
+    } finally {
+      releaseRegion(region)
+    }
+  }
+  let held: ByteRegion | undefined
+  for await (const regions of reader.regions()) {
+    for (const region of regions) {
+      if (held) await play(held, check.startsWithRecord(region.buf, region.start, region.end))
+      held = region
+    }
+  }
+  if (held) await play(held, true)
+  return lines
 }

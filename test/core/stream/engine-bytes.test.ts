@@ -1,0 +1,153 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {loadBundle, saveBundle, type ModelBundle} from '../../../src/core/model-bundle.js'
+import {detect} from '../../../src/core/pipeline.js'
+import type {IncidentEvent} from '../../../src/core/stream/contracts.js'
+import {LiveEngine, type EngineOptions, type ScoredSession} from '../../../src/core/stream/engine.js'
+import {replayFile} from '../../../src/core/stream/replay.js'
+import {findRuns} from '../../../src/core/stream/replay-order.js'
+
+/**
+ * The engine's byte path (ingestBytes: regions of HDFS lines mined as line events, no string or
+ * object per line) against its line path (ingest) on the same replay: the same incident events,
+ * the same scored sessions, the same counters.
+ */
+const SAMPLE = 'data/hdfs_sample.log'
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flare-engine-bytes-'))
+})
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+interface Outcome {
+  events: IncidentEvent[]
+  scored: ScoredSession[]
+  notes: string[]
+  stats: ReturnType<LiveEngine['stats']>
+  lines: number
+  /** Lines the byte path took. */
+  byBytes: number
+}
+
+async function replay(input: string, model: ModelBundle, bytes: boolean, options: Partial<EngineOptions> = {}): Promise<Outcome> {
+  const scored: ScoredSession[] = []
+  const notes: string[] = []
+  let engine: LiveEngine | undefined
+  engine = new LiveEngine({model, latenessMs: 5000, ...options, clock: () => engine!.eventTime, onScored: (s) => scored.push(s), onNote: (n) => notes.push(n)})
+  const events: IncidentEvent[] = []
+  let byBytes = 0
+  const deliverBytes = async (region: {buf: Buffer; start: number; end: number}, next: boolean): Promise<number | undefined> => {
+    const taken = engine!.ingestBytes(region.buf, region.start, region.end, next)
+    if (!taken) return undefined
+    events.push(...taken.events)
+    byBytes += taken.lines
+    return taken.lines
+  }
+  const result = await replayFile({input, pace: {kind: 'max'}, chunk: 97, readBytes: 16_384, deliver: (lines) => void events.push(...engine!.ingest(lines)), deliverBytes: bytes ? deliverBytes : undefined})
+  events.push(...engine.finish())
+  return {events, scored, notes, stats: engine.stats(), lines: result.lines, byBytes}
+}
+
+function expectSame(bytes: Outcome, lines: Outcome): void {
+  expect(bytes.lines).toBe(lines.lines)
+  expect(bytes.events).toEqual(lines.events)
+  expect(bytes.scored).toEqual(lines.scored)
+  expect(bytes.notes).toEqual(lines.notes)
+  expect(bytes.stats).toEqual(lines.stats)
+}
+
+/** Seeded HDFS-like lines: block lifecycles interleaved, lines with two block ids; `anomalies` adds failing blocks. */
+function hdfsLike(lines: number, seed: number, anomalies: boolean): string {
+  let x = seed
+  const rand = (n: number): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0
+    return (x >>> 8) % n
+  }
+  const open: string[] = []
+  let nextBlock = 1
+  const out: string[] = []
+  for (let i = 0; i < lines; i++) {
+    // Event time runs forward, with quiet gaps that close blocks on the idle clock.
+    const t = 1000 + Math.floor(i / 20) + (i > lines / 2 ? 7200 : 0)
+    const stamp = `0811${String(9 + Math.floor(t / 86400)).padStart(2, '0')} ${String(Math.floor((t % 86400) / 3600)).padStart(2, '0')}${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}${String(t % 60).padStart(2, '0')}`
+    if (open.length < 40 || rand(4) === 0) open.push(`blk_${rand(2) ? '-' : ''}${nextBlock++}${rand(1_000_000_000)}`)
+    const b = open[rand(open.length)]
+    const ip = `10.251.${rand(256)}.${rand(256)}:${50000 + rand(1000)}`
+    const pick = rand(100)
+    let text: string
+    if (pick < 35) text = `${stamp} ${rand(100)} INFO dfs.DataNode$DataXceiver: Receiving block ${b} src: /${ip} dest: /${ip}`
+    else if (pick < 60) text = `${stamp} ${rand(100)} INFO dfs.DataNode$PacketResponder: PacketResponder ${rand(3)} for block ${b} terminating`
+    else if (pick < 85) text = `${stamp} ${rand(100)} INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: ${ip} is added to ${b} size ${rand(67108864)}`
+    else if (pick < 95) text = `${stamp} ${rand(100)} INFO dfs.FSDataset: Deleting block ${b} file /mnt/hadoop/dfs/data/current/subdir${rand(64)}/${b}`
+    else text = `${stamp} ${rand(100)} INFO dfs.FSNamesystem: BLOCK* NameSystem.delete: ${b} is added to invalidSet of ${ip} and ${open[rand(open.length)]}`
+    out.push(text)
+    if (anomalies && rand(150) === 0) {
+      // Failures never seen in training (unseen templates, named by their text), a burst of one block's lines.
+      const kind = rand(3)
+      if (kind === 0) out.push(`${stamp} ${rand(100)} WARN dfs.DataNode$DataXceiver: ${ip}:Got exception while serving ${b} to /${ip}:`)
+      else if (kind === 1) out.push(`${stamp} ${rand(100)} ERROR dfs.DataNode: ${ip}:DataXceiver: java.io.IOException: Block ${b} is valid, and cannot be written to ${rand(9)} times`)
+      else for (let k = 0; k < 30; k++) out.push(`${stamp} ${rand(100)} INFO dfs.FSNamesystem: BLOCK* ask ${ip} to replicate ${b} to datanode(s) ${ip}`)
+    }
+    if (rand(50) === 0) open.splice(open.indexOf(b), 1)
+  }
+  return out.join('\n') + '\n'
+}
+
+describe('the live engine\'s byte path', () => {
+  it('raises the line path\'s incidents and scores the same sessions on the HDFS sample', async () => {
+    const fitted = await detect({input: SAMPLE})
+    await saveBundle(join(dir, 'sample-model'), fitted.bundle)
+    const model = () => loadBundle(join(dir, 'sample-model'))
+    for (const idleMs of [5 * 60_000, 7 * 86_400_000]) {
+      const lines = await replay(SAMPLE, await model(), false, {idleMs})
+      const bytes = await replay(SAMPLE, await model(), true, {idleMs})
+      expect(lines.byBytes).toBe(0)
+      // Not vacuous: all but the first region went as bytes, and incidents were raised.
+      expect(bytes.byBytes).toBeGreaterThan(bytes.lines * 0.9)
+      expect(bytes.events.length).toBeGreaterThan(0)
+      expectSame(bytes, lines)
+    }
+  })
+
+  it('gives the line path\'s results on generated HDFS-like input with injected anomalies, odd lines and a tight --max-open', async () => {
+    const clean = join(dir, 'clean.log')
+    await writeFile(clean, hdfsLike(20_000, 5, false))
+    const fitted = await detect({input: clean})
+    await saveBundle(join(dir, 'gen-model'), fitted.bundle)
+    // Blank lines, a line of another shape and a stack trace: their regions go as lines.
+    const text = hdfsLike(40_000, 9, true)
+      .replace(/(\n[^\n]*\n)/, '$1\n\n')
+      .replace(/(\n(?:[^\n]*\n){15000})/, '$1not an hdfs line, "quoted", with, commas\n')
+      .replace(/(\n(?:[^\n]*\n){25000})/, '$1java.io.IOException: broken pipe\n\tat org.apache.hadoop.dfs.DataNode.run(DataNode.java:1)\n')
+    const input = join(dir, 'anomalous.log')
+    await writeFile(input, text)
+    for (const options of [{idleMs: 10 * 60_000}, {idleMs: 10 * 60_000, maxOpen: 25}]) {
+      const lines = await replay(input, await loadBundle(join(dir, 'gen-model')), false, options)
+      const bytes = await replay(input, await loadBundle(join(dir, 'gen-model')), true, options)
+      expect(bytes.byBytes).toBeGreaterThan(bytes.lines * 0.8)
+      expect(bytes.byBytes).toBeLessThan(bytes.lines)
+      expect(bytes.stats.unseenTemplates).toBeGreaterThan(0)
+      expect(bytes.events.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
+      expect(bytes.scored.filter((s) => s.anomalous).length).toBeGreaterThan(0)
+      expect(bytes.stats.sessions.closed.idle).toBeGreaterThan(0)
+      if (options.maxOpen) expect(bytes.stats.sessions.closed['max-open']).toBeGreaterThan(0)
+      expectSame(bytes, lines)
+    }
+  }, 120_000)
+
+  it('finds the runs of an HDFS log from its bytes where the line reader finds them', async () => {
+    // Three logs one after another (time jumps back a day, twice), a blank line and an odd line among them.
+    const day1 = hdfsLike(3000, 3, false)
+    const earlier = day1.replaceAll(/^081109/gm, '081108')
+    const input = join(dir, 'runs.log')
+    await writeFile(input, day1 + '\nnot an hdfs line\n' + earlier + day1.replaceAll(/^081109/gm, '081107'))
+    const fromBytes = await findRuns({input, format: 'hdfs', latenessMs: 5000})
+    const fromLines = await findRuns({input, latenessMs: 5000})
+    expect(fromLines.format?.name).toBe('hdfs')
+    expect(fromLines.runStarts.length).toBe(3)
+    expect(fromBytes.runStarts).toEqual(fromLines.runStarts)
+  })
+})
