@@ -6,7 +6,8 @@
  * byte-level fast path when every line in them is a plain HDFS line and the next region does not
  * open with a continuation line, and go to worker threads when there are any; everything else
  * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes
- * through the record assembler and the string miner.
+ * through the record assembler and the string miner. The fast path's code, its FastMiner and the
+ * workers load only once format detection says HDFS (fast-modules.ts): other logs never need them.
  */
 import {CANONICAL_LEVELS, LEVEL_RANK} from '../severity.js'
 import {isUtf8} from 'node:buffer'
