@@ -17,8 +17,9 @@ process.on('uncaughtException', (error) => {
   process.exit(1)
 })
 
-// A big `flare parse` starts its worker threads first, so that they load their code while oclif
-// loads (oclif is imported after this on purpose); their warm-up starts once oclif is imported.
+// A big `flare parse` of what looks like an HDFS log (the only kind its workers take; the file's
+// first lines are sniffed) starts its worker threads first, so that they load their code while
+// oclif loads (oclif is imported after this on purpose); their warm-up starts once oclif is imported.
 let prestart
 if (process.argv[2] === 'parse') {
   try {

@@ -6,7 +6,8 @@
  * byte-level fast path when every line in them is a plain HDFS line and the next region does not
  * open with a continuation line, and go to worker threads when there are any; everything else
  * (the detection sample, other formats, stack traces, invalid UTF-8, over-long lines) goes
- * through the record assembler and the string miner.
+ * through the record assembler and the string miner. The fast path's code, its FastMiner and the
+ * workers load only once format detection says HDFS (fast-modules.ts): other logs never need them.
  */
 import {CANONICAL_LEVELS, LEVEL_RANK} from '../severity.js'
 import {isUtf8} from 'node:buffer'
@@ -15,14 +16,22 @@ import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord, type RegionReader} from '../ingest/index.js'
 import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
 import {TemplateMiner, configForFormat} from '../templates/index.js'
-import {EventWords, readEvents, writeEvents} from './fast-events.js'
-import {FastMiner, type FastCluster} from './fast-miner.js'
+import type {EventWords} from './fast-events.js'
+import type {FastCluster, FastMiner} from './fast-miner.js'
+import type * as FastModules from './fast-modules.js'
 import {LineBatch} from './line-batch.js'
-import {HdfsFastPath, type ByteOut, type FastStats} from './fast-path.js'
-import {warmUp, warmUpOn} from './warm-up.js'
+import type {ByteOut, FastStats, HdfsFastPath} from './fast-path.js'
 import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from './mine.js'
+import {dropStandby} from './standby.js'
 import {carryOrigin, loadTemplateState} from './state-file.js'
-import {ParsePool, SLOT_INPUT, poolSize, type RegionResult, type RemoteRegion, type WorkerSetup} from './worker-pool.js'
+import type {ParsePool, RegionResult, RemoteRegion, WorkerSetup} from './worker-pool.js'
+
+type Fast = typeof FastModules
+let fastModules: Promise<Fast> | undefined
+/** The fast path's code, loaded the first time a run meets an HDFS log (see fast-modules.ts). */
+function loadFast(): Promise<Fast> {
+  return (fastModules ??= import('./fast-modules.js'))
+}
 
 
 /** A region in input order; a worker's result is taken at its turn if still current (ParsePool). */
@@ -56,15 +65,23 @@ export class MiningRun {
   private readonly reader: RegionReader
   private readonly assembler: RecordAssembler
   private readonly csv: CsvRows | undefined
-  /** The byte fast path; undefined when every line takes the string path. */
-  private readonly fast: HdfsFastPath | undefined
+  /**
+   * CSV rows or line events are wanted: regions go through regionsWithFastPath(), and once the
+   * log is known to be HDFS (startMiner) the fast path's code is loaded and `fast` made.
+   */
+  private fastWanted: boolean
+  /** The fast path's modules, the byte fast path and its miner's class; undefined while every line takes the string path. */
+  private fm: Fast | undefined
+  private fast: HdfsFastPath | undefined
   private readonly fastStats: FastStats = {lines: 0, records: 0, blank: 0}
-  private readonly threads: number
-  /** The threads load while the first lines are read and the format is detected. */
-  private readonly pool: ParsePool | undefined
+  private threads = 0
+  /** Started with the fast path (workers prestarted by bin/run.js have loaded meanwhile). */
+  private pool: ParsePool | undefined
   private miner: TemplateMiner | undefined
   private setup: WorkerSetup | undefined
   private warmed = false
+  /** Every region has been handled: what is left (the assembler's last records) needs no workers. */
+  private regionsDone = false
   private records = 0
   private nextLineId = 1
   private lastProgress = 0
@@ -74,7 +91,7 @@ export class MiningRun {
   private readonly indexOf = new Map<string, number>()
   private readonly templates: TemplateMeta[] = []
   /** Line events (visitor.events): the main thread's, the batch they are read into, ordinal → template index. */
-  private readonly eventOut = new EventWords(new Int32Array(1 << 16), true)
+  private eventOut: EventWords | undefined
   private readonly clusters: FastCluster[] = []
   private readonly batch = new LineBatch()
   private ordinalIndex = new Int32Array(256)
@@ -87,10 +104,8 @@ export class MiningRun {
     this.reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal})
     this.assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
     this.csv = visitor.csv
-    const useFast = (this.csv !== undefined || visitor.events !== undefined) && options.fast !== false && (options.miner === undefined || options.miner instanceof FastMiner)
-    this.fast = useFast ? new HdfsFastPath(this.reader.splitter.maxLineBytes) : undefined
-    this.threads = useFast ? poolSize(options.jobs, inputBytes) : 0
-    this.pool = this.threads > 0 ? new ParsePool(this.threads, this.reader.splitter.maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined) : undefined
+    // (A given miner that is not a FastMiner keeps every line on the string path: see run().)
+    this.fastWanted = (this.csv !== undefined || visitor.events !== undefined) && options.fast !== false
   }
 
   private get formatName(): string | undefined {
@@ -101,21 +116,35 @@ export class MiningRun {
   private async startMiner(): Promise<TemplateMiner> {
     if (this.miner) return this.miner
     const {options} = this
-    const kind = this.fast ? FastMiner : TemplateMiner
+    // Only an HDFS log can take the byte path: any other keeps the plain miner (same templates).
+    const fm = this.fastWanted && this.formatName === 'hdfs' ? await loadFast() : undefined
+    const kind = fm ? fm.FastMiner : TemplateMiner
     let miner = options.miner ?? (options.statePath ? await loadTemplateState(options.statePath, this.formatName, kind, options.parser) : new kind(configForFormat(this.formatName, options.parser)))
     // User rules rewrite lines as strings: such a miner stays off the byte path and the workers.
-    if (miner instanceof FastMiner && miner.preprocesses) {
+    if (fm && miner instanceof fm.FastMiner && miner.preprocesses) {
       const plain = TemplateMiner.fromJSON(miner.toJSON())
       carryOrigin(miner, plain)
       miner = plain
     }
     this.miner = miner
-    if (this.threads > 0 && miner instanceof FastMiner) {
-      // Workers replay this miner's misses from its starting state.
-      this.setup = {state: options.statePath || options.miner ? miner.toJSON() : null, config: miner.config}
-      miner.missLog = []
-    }
+    if (fm && miner instanceof fm.FastMiner) this.startFast(fm, miner)
+    else dropStandby()
     return miner
+  }
+
+  /** The byte fast path (and the workers, on a big file) for an HDFS log mined by `miner`, which has mined nothing yet. */
+  private startFast(fm: Fast, miner: FastMiner): void {
+    const {options, inputBytes} = this
+    const maxLineBytes = this.reader.splitter.maxLineBytes
+    this.fm = fm
+    this.fast = new fm.HdfsFastPath(maxLineBytes)
+    this.eventOut = new fm.EventWords(new Int32Array(1 << 16), true)
+    this.threads = fm.poolSize(options.jobs, inputBytes)
+    if (this.threads === 0 || this.regionsDone) return dropStandby()
+    this.pool = new fm.ParsePool(this.threads, maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined)
+    // Workers replay this miner's misses from its starting state.
+    this.setup = {state: options.statePath || options.miner ? miner.toJSON() : null, config: miner.config}
+    miner.missLog = []
   }
 
   /** The one add loop: every record of the string path is mined here, in input order. */
@@ -146,7 +175,12 @@ export class MiningRun {
 
   async run(): Promise<MineResult> {
     try {
-      if (this.fast) await this.regionsWithFastPath(this.fast)
+      if (this.fastWanted && this.options.miner !== undefined) {
+        // A given miner takes the byte path only if it is a FastMiner (then this module is loaded already).
+        const {FastMiner} = await import('./fast-miner.js')
+        this.fastWanted = this.options.miner instanceof FastMiner
+      }
+      if (this.fastWanted) await this.regionsWithFastPath()
       else {
         for await (const regions of this.reader.regions()) {
           for (const region of regions) {
@@ -156,6 +190,7 @@ export class MiningRun {
         }
       }
     } finally {
+      this.regionsDone = true
       await this.pool?.close()
     }
     await this.mineRecords(this.assembler.finish())
@@ -206,13 +241,23 @@ export class MiningRun {
     this.nextLineId += n
   }
 
-  private async regionsWithFastPath(fast: HdfsFastPath): Promise<void> {
+  /**
+   * Whether a region opens with a new record. Only HDFS regions may take the fast path, where it
+   * matters; before the format is known, or on other logs, a region always takes the string path
+   * at its turn, whatever this says.
+   */
+  private async opensRecord(region: ByteRegion): Promise<boolean> {
+    if (this.formatName === 'hdfs' && this.miner === undefined) await this.startMiner()
+    return this.fast ? this.fast.startsWithRecord(region.buf, region.start, region.end) : true
+  }
+
+  private async regionsWithFastPath(): Promise<void> {
     // One region is held back until the next one shows whether it opens with a new record: if it
     // opens with a continuation line instead, the held region's last record must stay open.
     let held: ByteRegion | null = null
     for await (const regions of this.reader.regions()) {
       for (const region of regions) {
-        if (held) await this.enqueue(held, fast.startsWithRecord(region.buf, region.start, region.end))
+        if (held) await this.enqueue(held, await this.opensRecord(region))
         if (this.formatName === undefined && !region.carried && !region.truncated) {
           // Until the format is known, lines take the string path. Only the detection sample
           // needs to: it goes first, on its own, so the rest of the first region can already
@@ -224,7 +269,7 @@ export class MiningRun {
             const head = sharedRegion(region, start, cut, offset)
             region.start = cut + 1
             region.offset = offset === undefined ? undefined : offset + cut + 1 - start
-            await this.enqueue(head, fast.startsWithRecord(region.buf, region.start, end))
+            await this.enqueue(head, await this.opensRecord(region))
           }
         }
         held = region
@@ -236,26 +281,27 @@ export class MiningRun {
 
   /** A region whose turn has come, on this thread: the fast path when it can, else the string path. */
   private async handle(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
-    const fast = this.fast!
     const {buf, start, end} = region
-    // (startMiner: a miner with user rules is a plain TemplateMiner, which the byte path cannot feed.)
-    const candidate = nextStartsRecord && !region.truncated && this.formatName === 'hdfs' && (await this.startMiner()) instanceof FastMiner
-    if (candidate && !this.warmed && !this.pool && (this.inputBytes ?? 0) >= 8 * 2 ** 20) {
+    // (startMiner makes `fast` for an HDFS log; not for a miner with user rules, a plain
+    // TemplateMiner, which the byte path cannot feed.)
+    const fast = nextStartsRecord && !region.truncated && this.formatName === 'hdfs' && (await this.startMiner()) && this.fast
+    const fm = this.fm!
+    if (fast && !this.warmed && !this.pool && (this.inputBytes ?? 0) >= 8 * 2 ** 20) {
       // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
       // feedback of every token shape, instead of again each time a new branch turns up.
-      warmUp(fast, false)
-      warmUpOn(fast, buf, start, end, 300)
+      fm.warmUp(fast, false)
+      fm.warmUpOn(fast, buf, start, end, 300)
       this.warmed = true
     }
-    if (candidate && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
+    if (fast && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {
       await this.mineRecords(this.assembler.finish())
       const before = this.fastStats.lines
       const miner = (await this.startMiner()) as FastMiner
       if (this.csv) fast.write(buf, this.nextLineId, miner, this.csv.sink, this.fastStats)
       else {
-        const out = this.eventOut
+        const out = this.eventOut!
         out.n = 0
-        writeEvents(fast, buf, start, miner, out, this.fastStats, this.clusters, true)
+        fm.writeEvents(fast, buf, start, miner, out, this.fastStats, this.clusters, true)
         const clusters = this.clusters
         this.visitEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), this.nextLineId, (o) => clusters[o].templateId)
         for (const c of clusters) c.tally = 0
@@ -335,7 +381,7 @@ export class MiningRun {
    */
   private visitEvents(words: Int32Array, count: number, blocks: number, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
     const batch = this.batch
-    readEvents(words, count, blocks, bytes, firstLineId, batch)
+    this.fm!.readEvents(words, count, blocks, bytes, firstLineId, batch)
     if (this.ordinalIndex.length < batch.n) this.ordinalIndex = new Int32Array(Math.max(batch.n, 2 * this.ordinalIndex.length))
     const map = this.ordinalIndex
     map.fill(-1)
@@ -370,8 +416,9 @@ export class MiningRun {
     // Until a worker has warmed up, this thread does the regions itself (in order, mining them
     // for real): the shapes the first regions bring are then known to the workers when they
     // start, instead of each of them making a worker's result be redone.
-    if (pool?.anyReady && nextStartsRecord && !region.truncated && region.end - region.start <= SLOT_INPUT && this.formatName === 'hdfs' && miner instanceof FastMiner && miner.evictions === 0) {
-      if (!pool.started) pool.start(miner, this.setup!)
+    // (A pool exists only beside a FastMiner: startFast.)
+    if (pool?.anyReady && nextStartsRecord && !region.truncated && region.end - region.start <= this.fm!.SLOT_INPUT && this.formatName === 'hdfs' && (miner as FastMiner).evictions === 0) {
+      if (!pool.started) pool.start(miner as FastMiner, this.setup!)
       // With nothing before it pending, the region's turn has come: the worker mines it for real
       // at once, instead of looking it up and (at the start of a log, when most regions still
       // bring new shapes) doing it again at its turn.

@@ -22,6 +22,7 @@ import {Worker} from 'node:worker_threads'
 import type {ByteRegion} from '../ingest/line-splitter.js'
 import type {FastStats} from './fast-path.js'
 import type {FastMiner} from './fast-miner.js'
+import {standby, type Standby} from './standby.js'
 
 /** How a worker builds its replica: sent with its first job (workers start before the format is known). */
 export interface WorkerSetup {
@@ -124,27 +125,11 @@ export function poolSize(jobs: number | undefined, bytes: number | undefined): n
 export const SLOT_INPUT = 2 << 20
 
 /**
- * Workers started ahead of a pool (prestartWorkers): they load their code (and, after
- * warmStandby(), warm up) while the caller is still getting ready (the CLI loading its framework),
- * and the next ParsePool takes them.
- */
-interface Standby {
-  worker: Worker
-  maxLineBytes: number
-  ready: boolean
-  dead: boolean
-  /** Removes the listeners that track the worker until a pool takes it. */
-  detach: () => void
-}
-
-const standby: Standby[] = []
-
-/**
  * Starts `count` parse workers now for a ParsePool of lines up to `maxLineBytes` made later in
  * this process, which takes them over instead of starting its own. They load their code and wait;
  * warmStandby() or the pool sets their warm-up off. They do not keep the process alive: a run
- * that makes no pool exits as it would have, and a pool that needs fewer (or other) workers stops
- * the rest.
+ * that makes no pool exits as it would have (after stopping them: standby.ts dropStandby), and a
+ * pool that needs fewer (or other) workers stops the rest.
  */
 export function prestartWorkers(count: number, maxLineBytes: number): Worker[] {
   const url = workerUrl()

@@ -1,8 +1,9 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import Parse from '../../../src/commands/parse.js'
-import {peekParseArgs, type FlagSpec} from '../../../src/core/mining/prestart.js'
+import {looksLikeHdfs, peekParseArgs, type FlagSpec} from '../../../src/core/mining/prestart.js'
 import {repoRoot} from '../../helpers/cli.js'
 
 // bin/run.js starts `flare parse`'s worker threads before oclif loads, from arguments it peeks at
@@ -43,14 +44,14 @@ describe('the flags prestart follows', () => {
 })
 
 describe('peeking at flare parse arguments', () => {
-  it('finds the input and --jobs in every spelling oclif accepts', () => {
-    expect(peekParseArgs(['-i', 'a.log'], flags)).toEqual({input: 'a.log', jobs: 0})
-    expect(peekParseArgs(['--input', 'a.log', '--jobs', '3'], flags)).toEqual({input: 'a.log', jobs: 3})
-    expect(peekParseArgs(['--input=a.log', '--jobs=1'], flags)).toEqual({input: 'a.log', jobs: 1})
-    expect(peekParseArgs(['-ia.log', '-j2'], flags)).toEqual({input: 'a.log', jobs: 2})
-    expect(peekParseArgs(['-i=a.log', '-j=2'], flags)).toEqual({input: 'a.log', jobs: 2})
-    expect(peekParseArgs(['-o', '-', '-i', 'x.log', '--format', 'hdfs', '--state', 's.json', '--json'], flags)).toEqual({input: 'x.log', jobs: 0})
-    expect(peekParseArgs(['-f', 'auto', '--output=o.csv', '-i', '-'], flags)).toEqual({input: '-', jobs: 0})
+  it('finds the input, --jobs and --format in every spelling oclif accepts', () => {
+    expect(peekParseArgs(['-i', 'a.log'], flags)).toEqual({input: 'a.log', jobs: 0, format: 'auto'})
+    expect(peekParseArgs(['--input', 'a.log', '--jobs', '3'], flags)).toEqual({input: 'a.log', jobs: 3, format: 'auto'})
+    expect(peekParseArgs(['--input=a.log', '--jobs=1'], flags)).toEqual({input: 'a.log', jobs: 1, format: 'auto'})
+    expect(peekParseArgs(['-ia.log', '-j2'], flags)).toEqual({input: 'a.log', jobs: 2, format: 'auto'})
+    expect(peekParseArgs(['-i=a.log', '-j=2'], flags)).toEqual({input: 'a.log', jobs: 2, format: 'auto'})
+    expect(peekParseArgs(['-o', '-', '-i', 'x.log', '--format', 'hdfs', '--state', 's.json', '--json'], flags)).toEqual({input: 'x.log', jobs: 0, format: 'hdfs'})
+    expect(peekParseArgs(['-f', 'auto', '--output=o.csv', '-i', '-'], flags)).toEqual({input: '-', jobs: 0, format: 'auto'})
   })
 
   it('gives up on help, unknown flags, stray words, a missing value or input, and odd --jobs', () => {
@@ -65,5 +66,39 @@ describe('peeking at flare parse arguments', () => {
     expect(peekParseArgs(['-i', 'a.log', '--jobs', 'two'], flags)).toBeNull()
     expect(peekParseArgs(['-i', 'a.log', '--jobs', '-1'], flags)).toBeNull()
     expect(peekParseArgs(['-i', 'a.log', '--', '-x'], flags)).toBeNull()
+  })
+})
+
+describe('sniffing the input before starting workers (only an HDFS log uses them)', () => {
+  const hdfs = '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating\n'
+  const syslog = 'Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0\n'
+
+  function sniff(text: string | Buffer): boolean {
+    const dir = mkdtempSync(path.join(tmpdir(), 'flare-sniff-'))
+    try {
+      const file = path.join(dir, 'in.log')
+      writeFileSync(file, text)
+      return looksLikeHdfs(file)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  }
+
+  it('says yes to HDFS lines, blank lines between and a line cut at the end of the sniffed bytes included', () => {
+    expect(sniff(hdfs.repeat(3))).toBe(true)
+    expect(sniff(`\n${hdfs}\r\n${hdfs}`)).toBe(true)
+    // 4 KB hold 30-odd of these lines: the one cut at 4,096 bytes is not judged.
+    expect(sniff(hdfs.repeat(100))).toBe(true)
+  })
+
+  it('says no to other formats, a mix, an empty file and a missing one', () => {
+    expect(sniff(syslog.repeat(3))).toBe(false)
+    expect(sniff(hdfs + syslog)).toBe(false)
+    expect(sniff('')).toBe(false)
+    expect(looksLikeHdfs(path.join(tmpdir(), 'flare-no-such-file.log'))).toBe(false)
+  })
+
+  it('leaves gzipped input to format detection (workers start as before)', () => {
+    expect(sniff(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]))).toBe(true)
   })
 })
