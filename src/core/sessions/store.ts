@@ -1,7 +1,7 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
-import {levelClass} from '../severity.js'
+import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
 
@@ -17,10 +17,13 @@ export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
  * hundreds of thousands of sessions fit comfortably in memory.
  */
 export class Session {
-  /** Flat triples: [templateIndex, count, firstLineId, ...]. */
-  templates: number[] = []
-  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]. */
-  transitions: number[] = []
+  /**
+   * Flat triples: [templateIndex, count, firstLineId, ...]. A plain array while the session grows;
+   * SessionStore.finish() packs complete sessions into views of one shared typed array.
+   */
+  templates: number[] | Int32Array | Float64Array = []
+  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...] (packed like templates). */
+  transitions: number[] | Int32Array | Float64Array = []
   events = 0
   errors = 0
   warnings = 0
@@ -41,8 +44,18 @@ export class Session {
   constructor(readonly id: string, readonly order: number) {}
 
   add(templateIndex: number, lineId: number, level: string | undefined, time: number | undefined): void {
+    this.addEvent(templateIndex, lineId, level === undefined ? 0 : levelClass(level), time === undefined ? Number.NaN : time)
+  }
+
+  /**
+   * add() with the level as its class (levelClass: 2 error, 1 warning, 0 other) and the time as a
+   * number (NaN: none): what a batch of line events has without making a string per line.
+   */
+  addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
     this.events++
-    const t = this.templates
+    let t = this.templates
+    // Packed by the store's finish(): a session that grows again gets its array back.
+    if (!Array.isArray(t)) this.templates = t = Array.from(t)
     let found = false
     for (let i = 0; i < t.length; i += 3) {
       if (t[i] === templateIndex) {
@@ -54,7 +67,8 @@ export class Session {
     if (!found) t.push(templateIndex, 1, lineId)
     if (this.prevTemplate >= 0) {
       const key = this.prevTemplate * 1_048_576 + templateIndex
-      const tr = this.transitions
+      let tr = this.transitions
+      if (!Array.isArray(tr)) this.transitions = tr = Array.from(tr)
       let seen = false
       for (let i = 0; i < tr.length; i += 2) {
         if (tr[i] === key) {
@@ -68,12 +82,9 @@ export class Session {
     this.prevTemplate = templateIndex
     if (lineId < this.firstLine) this.firstLine = lineId
     if (lineId > this.lastLine) this.lastLine = lineId
-    if (level !== undefined) {
-      const c = levelClass(level)
-      if (c === 2) this.errors++
-      else if (c === 1) this.warnings++
-    }
-    if (time !== undefined && Number.isFinite(time)) {
+    if (levelCode === 2) this.errors++
+    else if (levelCode === 1) this.warnings++
+    if (Number.isFinite(time)) {
       if (Number.isNaN(this.firstTime) || time < this.firstTime) this.firstTime = time
       if (Number.isNaN(this.lastTime) || time > this.lastTime) this.lastTime = time
       if (!Number.isNaN(this.prevTime)) {
@@ -210,7 +221,7 @@ export class SessionStore {
     if (this.resolved === undefined) this.resolve()
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
-    for (const s of this.sessions.values()) s.compact()
+    packSessions(this.sessions.values())
     if (this.streamed) return this.completeStreams()
     return [...this.sessions.values()]
   }
@@ -355,8 +366,8 @@ export class SessionStore {
         continue
       }
       const lineId = batch.lineId[i]
-      const level = batch.levelName(i)
-      const time = batch.timestamp(i)
+      const levelCode = batch.level[i] < 0 ? 0 : LEVEL_CLASS_OF_CODE[batch.level[i]]
+      const time = batch.time[i]
       const template = batch.template[i]
       for (let k = from; k < to; k++) {
         const d = keyRef[k]
@@ -371,7 +382,7 @@ export class SessionStore {
           }
           local[d] = session
         }
-        session.add(template, lineId, level, time)
+        session.addEvent(template, lineId, levelCode, time)
       }
     }
   }
@@ -467,6 +478,37 @@ export class SessionStore {
       hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1.5 KB of memory each)`,
     })
   }
+}
+
+/** LineBatch level codes (indices into CANONICAL_LEVELS) → levelClass. */
+const LEVEL_CLASS_OF_CODE = Int8Array.from(CANONICAL_LEVELS, (level) => levelClass(level))
+
+/**
+ * Packs the sessions' template and transition arrays into views of one typed array per kind:
+ * a plain array costs 8 bytes an element plus its headers, and hundreds of thousands of them are
+ * objects every collection walks. Int32 when every value fits, else Float64 (values unchanged).
+ */
+function packSessions(sessions: Iterable<Session>): void {
+  const list = [...sessions]
+  const pack = (get: (s: Session) => ArrayLike<number>, set: (s: Session, v: Int32Array | Float64Array) => void): void => {
+    let total = 0
+    let fits = true
+    for (const s of list) {
+      const a = get(s)
+      total += a.length
+      for (let k = 0; k < a.length && fits; k++) if (a[k] !== (a[k] | 0)) fits = false
+    }
+    const pool = fits ? new Int32Array(total) : new Float64Array(total)
+    let at = 0
+    for (const s of list) {
+      const a = get(s)
+      pool.set(a, at)
+      set(s, pool.subarray(at, at + a.length))
+      at += a.length
+    }
+  }
+  pack((s) => s.templates, (s, v) => void (s.templates = v))
+  pack((s) => s.transitions, (s, v) => void (s.transitions = v))
 }
 
 /** `text` as a string of its own, not a view into a larger one (V8 slices strings of 13+ characters). */
