@@ -7,6 +7,9 @@ import {streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
 
+/** A packed session's numbers (Session.templates, .transitions). */
+export type SessionNumbers = Int32Array | Float64Array
+
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
 
@@ -18,12 +21,15 @@ export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
  */
 export class Session {
   /**
-   * Flat triples: [templateIndex, count, firstLineId, ...]. A plain array while the session grows;
-   * SessionStore.finish() packs complete sessions into views of one shared typed array.
+   * Plain arrays while the session grows; SessionStore.finish() packs complete sessions into one
+   * shared typed array (packSessions), each session keeping only where its numbers are.
    */
-  templates: number[] | Int32Array | Float64Array = []
-  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...] (packed like templates). */
-  transitions: number[] | Int32Array | Float64Array = []
+  private grownTemplates: number[] | undefined = []
+  private grownTransitions: number[] | undefined = []
+  private packed?: SessionNumbers
+  private packedAt = 0
+  private packedTemplates = 0
+  private packedTransitions = 0
   events = 0
   errors = 0
   warnings = 0
@@ -53,9 +59,8 @@ export class Session {
    */
   addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
     this.events++
-    let t = this.templates
-    // Packed by the store's finish(): a session that grows again gets its array back.
-    if (!Array.isArray(t)) this.templates = t = Array.from(t)
+    if (this.grownTemplates === undefined) this.unpack()
+    const t = this.grownTemplates!
     let found = false
     for (let i = 0; i < t.length; i += 3) {
       if (t[i] === templateIndex) {
@@ -67,8 +72,7 @@ export class Session {
     if (!found) t.push(templateIndex, 1, lineId)
     if (this.prevTemplate >= 0) {
       const key = this.prevTemplate * 1_048_576 + templateIndex
-      let tr = this.transitions
-      if (!Array.isArray(tr)) this.transitions = tr = Array.from(tr)
+      const tr = this.grownTransitions!
       let seen = false
       for (let i = 0; i < tr.length; i += 2) {
         if (tr[i] === key) {
@@ -102,8 +106,53 @@ export class Session {
    * third of a session's memory once it is complete.
    */
   compact(): void {
-    this.templates = this.templates.slice()
-    this.transitions = this.transitions.slice()
+    if (this.grownTemplates) this.grownTemplates = this.grownTemplates.slice()
+    if (this.grownTransitions) this.grownTransitions = this.grownTransitions.slice()
+  }
+
+  /**
+   * Flat triples: [templateIndex, count, firstLineId, ...], in order of first appearance. A packed
+   * session hands out a new view on each call: take it once per loop, not per element.
+   */
+  get templates(): SessionNumbers | number[] {
+    return this.grownTemplates ?? this.packed!.subarray(this.packedAt, this.packedAt + this.packedTemplates)
+  }
+
+  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]. */
+  get transitions(): SessionNumbers | number[] {
+    if (this.grownTransitions) return this.grownTransitions
+    const from = this.packedAt + this.packedTemplates
+    return this.packed!.subarray(from, from + this.packedTransitions)
+  }
+
+  /** True once packInto() moved its numbers out (until another event comes). */
+  get isPacked(): boolean {
+    return this.grownTemplates === undefined
+  }
+
+  /** Numbers this session packs into (templates then transitions). */
+  get packedLength(): number {
+    return this.templates.length + this.transitions.length
+  }
+
+  /** Moves the templates and transitions into pool[at, at + packedLength) (packSessions). */
+  packInto(pool: SessionNumbers, at: number): void {
+    const t = this.templates
+    const tr = this.transitions
+    pool.set(t, at)
+    pool.set(tr, at + t.length)
+    this.packed = pool
+    this.packedAt = at
+    this.packedTemplates = t.length
+    this.packedTransitions = tr.length
+    this.grownTemplates = this.grownTransitions = undefined
+  }
+
+  /** Back to growable arrays (a packed session given another event). */
+  private unpack(): void {
+    this.grownTemplates = Array.from(this.templates)
+    this.grownTransitions = Array.from(this.transitions)
+    this.packed = undefined
   }
 
   count(templateIndex: number): number {
@@ -139,6 +188,8 @@ export interface SessionStoreOptions {
   by?: StreamField[] | 'auto'
   /** A run stops with an error rather than hold more sessions than this. Default DEFAULT_MAX_SESSIONS. */
   maxSessions?: number
+  /** Packing of quiet sessions during a batch-fed read (see sweep()); defaults for real runs, small in tests. */
+  packing?: {sweepSessions: number; quietLines: number}
 }
 
 /**
@@ -147,6 +198,10 @@ export interface SessionStoreOptions {
  * default Node heap out of memory.
  */
 export const DEFAULT_MAX_SESSIONS = 1_000_000
+/** New sessions between two packing sweeps of a batch-fed store. */
+const SWEEP_SESSIONS = 16_384
+/** Lines without an event after which a session counts as quiet (packed; see sweep()). */
+const QUIET_LINES = 262_144
 /** Sliding windows each line may fall in (window / step). */
 export const MAX_WINDOWS_PER_LINE = 100
 
@@ -179,6 +234,9 @@ export class SessionStore {
   /** Sessions by the bytes of their id, for batches of line events (addBatch). */
   private readonly byBytes = new ByteKeyMap<Session>()
   private readonly batchSessions: Array<Session | undefined> = []
+  /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
+  private growing: Session[] = []
+  private sessionsAtSweep = 0
   private lastTime = Number.NaN
   private windowSize: number | undefined
   private stepSize: number | undefined
@@ -221,7 +279,8 @@ export class SessionStore {
     if (this.resolved === undefined) this.resolve()
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
-    packSessions(this.sessions.values())
+    this.growing = []
+    packSessions([...this.sessions.values()].filter((s) => !s.isPacked))
     if (this.streamed) return this.completeStreams()
     return [...this.sessions.values()]
   }
@@ -379,12 +438,31 @@ export class SessionStore {
           if (session === undefined) {
             session = this.session(bytes.latin1Slice(a, b))
             byBytes.set(bytes, a, b, session)
-          }
+            this.growing.push(session)
+          } else if (session.isPacked) this.growing.push(session)
           local[d] = session
         }
         session.addEvent(template, lineId, levelCode, time)
       }
     }
+    if (this.sessions.size - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
+  }
+
+  /**
+   * Packs the sessions no line has touched for QUIET_LINES lines, so that their arrays do not pile
+   * up for the collector until finish() (a session touched again is unpacked: only slower).
+   */
+  private sweep(lineId: number): void {
+    this.sessionsAtSweep = this.sessions.size
+    const quiet: Session[] = []
+    const still: Session[] = []
+    for (const s of this.growing) {
+      if (s.isPacked) continue
+      if (s.lastLine < lineId - (this.options.packing?.quietLines ?? QUIET_LINES)) quiet.push(s)
+      else still.push(s)
+    }
+    this.growing = still
+    packSessions(quiet)
   }
 
   private assign(record: SessionFields, templateIndex: number): void {
@@ -484,31 +562,27 @@ export class SessionStore {
 const LEVEL_CLASS_OF_CODE = Int8Array.from(CANONICAL_LEVELS, (level) => levelClass(level))
 
 /**
- * Packs the sessions' template and transition arrays into views of one typed array per kind:
- * a plain array costs 8 bytes an element plus its headers, and hundreds of thousands of them are
- * objects every collection walks. Int32 when every value fits, else Float64 (values unchanged).
+ * Packs the sessions' template and transition numbers into one typed array: a plain array costs
+ * 8 bytes an element plus its headers, and hundreds of thousands of them are objects every
+ * collection walks. Int32 when every value fits, else Float64 (values unchanged).
  */
-function packSessions(sessions: Iterable<Session>): void {
-  const list = [...sessions]
-  const pack = (get: (s: Session) => ArrayLike<number>, set: (s: Session, v: Int32Array | Float64Array) => void): void => {
-    let total = 0
-    let fits = true
-    for (const s of list) {
-      const a = get(s)
+function packSessions(list: Session[]): void {
+  if (list.length === 0) return
+  let total = 0
+  let fits = true
+  for (const s of list) {
+    for (const a of [s.templates, s.transitions]) {
       total += a.length
       for (let k = 0; k < a.length && fits; k++) if (a[k] !== (a[k] | 0)) fits = false
     }
-    const pool = fits ? new Int32Array(total) : new Float64Array(total)
-    let at = 0
-    for (const s of list) {
-      const a = get(s)
-      pool.set(a, at)
-      set(s, pool.subarray(at, at + a.length))
-      at += a.length
-    }
   }
-  pack((s) => s.templates, (s, v) => void (s.templates = v))
-  pack((s) => s.transitions, (s, v) => void (s.transitions = v))
+  const pool = fits ? new Int32Array(total) : new Float64Array(total)
+  let at = 0
+  for (const s of list) {
+    const n = s.packedLength
+    s.packInto(pool, at)
+    at += n
+  }
 }
 
 /** `text` as a string of its own, not a view into a larger one (V8 slices strings of 13+ characters). */
