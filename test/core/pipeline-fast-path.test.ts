@@ -23,7 +23,14 @@ async function outcome(pipeline: Pipeline, options: Parameters<Pipeline['detect'
   return {
     results,
     templates: out.mined.templates,
-    sessions: out.sessions.map((s) => ({...s})),
+    sessions: out.sessions.map((s) => ({
+      id: s.id,
+      order: s.order,
+      counts: [s.events, s.errors, s.warnings, s.firstLine, s.lastLine, s.firstTime, s.lastTime, s.gapSum, s.gapMax, s.gaps],
+      window: [s.stream, s.windowStart],
+      templates: [...s.templates],
+      transitions: [...s.transitions],
+    })),
     scores: Array.from(out.scores),
     threads: out.mined.threads,
   }

@@ -88,7 +88,8 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
         offset += V
       } else if (set === 'unseen') {
         let unseen = 0
-        for (let k = 0; k < s.templates.length; k += 3) if (column(s.templates[k]) < 0) unseen += s.templates[k + 1]
+        const t = s.templates
+        for (let k = 0; k < t.length; k += 3) if (column(t[k]) < 0) unseen += t[k + 1]
         m.data[offset++] = f(unseen)
       } else if (set === 'extras') {
         let unseenEvents = 0

@@ -1,110 +1,16 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
-import {levelClass} from '../severity.js'
+import {packSessions, Session} from './session.js'
+import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
+export {Session, type SessionNumbers} from './session.js'
 
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
-
-/**
- * What Flare remembers of one session while streaming: per template its count and first line,
- * transitions between consecutive templates, levels and timing. Compact on purpose (flat number
- * arrays, linear scans: a session rarely has more than a few dozen distinct templates) so that
- * hundreds of thousands of sessions fit comfortably in memory.
- */
-export class Session {
-  /** Flat triples: [templateIndex, count, firstLineId, ...]. */
-  templates: number[] = []
-  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]. */
-  transitions: number[] = []
-  events = 0
-  errors = 0
-  warnings = 0
-  firstLine = Number.MAX_SAFE_INTEGER
-  lastLine = 0
-  firstTime = Number.NaN
-  lastTime = Number.NaN
-  private prevTemplate = -1
-  private prevTime = Number.NaN
-  gapSum = 0
-  gapMax = 0
-  gaps = 0
-
-  /** Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. */
-  stream?: string
-  windowStart?: number
-
-  constructor(readonly id: string, readonly order: number) {}
-
-  add(templateIndex: number, lineId: number, level: string | undefined, time: number | undefined): void {
-    this.events++
-    const t = this.templates
-    let found = false
-    for (let i = 0; i < t.length; i += 3) {
-      if (t[i] === templateIndex) {
-        t[i + 1]++
-        found = true
-        break
-      }
-    }
-    if (!found) t.push(templateIndex, 1, lineId)
-    if (this.prevTemplate >= 0) {
-      const key = this.prevTemplate * 1_048_576 + templateIndex
-      const tr = this.transitions
-      let seen = false
-      for (let i = 0; i < tr.length; i += 2) {
-        if (tr[i] === key) {
-          tr[i + 1]++
-          seen = true
-          break
-        }
-      }
-      if (!seen) tr.push(key, 1)
-    }
-    this.prevTemplate = templateIndex
-    if (lineId < this.firstLine) this.firstLine = lineId
-    if (lineId > this.lastLine) this.lastLine = lineId
-    if (level !== undefined) {
-      const c = levelClass(level)
-      if (c === 2) this.errors++
-      else if (c === 1) this.warnings++
-    }
-    if (time !== undefined && Number.isFinite(time)) {
-      if (Number.isNaN(this.firstTime) || time < this.firstTime) this.firstTime = time
-      if (Number.isNaN(this.lastTime) || time > this.lastTime) this.lastTime = time
-      if (!Number.isNaN(this.prevTime)) {
-        const gap = Math.max(0, time - this.prevTime)
-        this.gapSum += gap
-        this.gaps++
-        if (gap > this.gapMax) this.gapMax = gap
-      }
-      this.prevTime = time
-    }
-  }
-
-  /**
-   * Gives back the room the arrays grew into (V8 grows them by half again + 16 slots): about a
-   * third of a session's memory once it is complete.
-   */
-  compact(): void {
-    this.templates = this.templates.slice()
-    this.transitions = this.transitions.slice()
-  }
-
-  count(templateIndex: number): number {
-    const t = this.templates
-    for (let i = 0; i < t.length; i += 3) if (t[i] === templateIndex) return t[i + 1]
-    return 0
-  }
-
-  get durationMs(): number {
-    return Number.isNaN(this.firstTime) ? 0 : this.lastTime - this.firstTime
-  }
-}
 
 export {chooseWindow, DEFAULT_WINDOW_MS} from './window.js'
 
@@ -128,6 +34,8 @@ export interface SessionStoreOptions {
   by?: StreamField[] | 'auto'
   /** A run stops with an error rather than hold more sessions than this. Default DEFAULT_MAX_SESSIONS. */
   maxSessions?: number
+  /** Packing of quiet sessions during a batch-fed read (see sweep()); defaults for real runs, small in tests. */
+  packing?: {sweepSessions: number; quietLines: number}
 }
 
 /**
@@ -136,6 +44,10 @@ export interface SessionStoreOptions {
  * default Node heap out of memory.
  */
 export const DEFAULT_MAX_SESSIONS = 1_000_000
+/** New sessions between two packing sweeps of a batch-fed store. */
+const SWEEP_SESSIONS = 16_384
+/** Lines without an event after which a session counts as quiet (packed; see sweep()). */
+const QUIET_LINES = 262_144
 /** Sliding windows each line may fall in (window / step). */
 export const MAX_WINDOWS_PER_LINE = 100
 
@@ -168,6 +80,9 @@ export class SessionStore {
   /** Sessions by the bytes of their id, for batches of line events (addBatch). */
   private readonly byBytes = new ByteKeyMap<Session>()
   private readonly batchSessions: Array<Session | undefined> = []
+  /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
+  private growing: Session[] = []
+  private sessionsAtSweep = 0
   private lastTime = Number.NaN
   private windowSize: number | undefined
   private stepSize: number | undefined
@@ -210,7 +125,8 @@ export class SessionStore {
     if (this.resolved === undefined) this.resolve()
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
-    for (const s of this.sessions.values()) s.compact()
+    this.growing = []
+    packSessions([...this.sessions.values()].filter((s) => !s.isPacked))
     if (this.streamed) return this.completeStreams()
     return [...this.sessions.values()]
   }
@@ -355,8 +271,8 @@ export class SessionStore {
         continue
       }
       const lineId = batch.lineId[i]
-      const level = batch.levelName(i)
-      const time = batch.timestamp(i)
+      const levelCode = batch.level[i] < 0 ? 0 : LEVEL_CLASS_OF_CODE[batch.level[i]]
+      const time = batch.time[i]
       const template = batch.template[i]
       for (let k = from; k < to; k++) {
         const d = keyRef[k]
@@ -368,12 +284,31 @@ export class SessionStore {
           if (session === undefined) {
             session = this.session(bytes.latin1Slice(a, b))
             byBytes.set(bytes, a, b, session)
-          }
+            this.growing.push(session)
+          } else if (session.isPacked) this.growing.push(session)
           local[d] = session
         }
-        session.add(template, lineId, level, time)
+        session.addEvent(template, lineId, levelCode, time)
       }
     }
+    if (this.sessions.size - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
+  }
+
+  /**
+   * Packs the sessions no line has touched for QUIET_LINES lines, so that their arrays do not pile
+   * up for the collector until finish() (a session touched again is unpacked: only slower).
+   */
+  private sweep(lineId: number): void {
+    this.sessionsAtSweep = this.sessions.size
+    const quiet: Session[] = []
+    const still: Session[] = []
+    for (const s of this.growing) {
+      if (s.isPacked) continue
+      if (s.lastLine < lineId - (this.options.packing?.quietLines ?? QUIET_LINES)) quiet.push(s)
+      else still.push(s)
+    }
+    this.growing = still
+    packSessions(quiet)
   }
 
   private assign(record: SessionFields, templateIndex: number): void {
@@ -468,6 +403,9 @@ export class SessionStore {
     })
   }
 }
+
+/** LineBatch level codes (indices into CANONICAL_LEVELS) → levelClass. */
+const LEVEL_CLASS_OF_CODE = Int8Array.from(CANONICAL_LEVELS, (level) => levelClass(level))
 
 /** `text` as a string of its own, not a view into a larger one (V8 slices strings of 13+ characters). */
 function ownString(text: string): string {

@@ -64,7 +64,7 @@ describe('SessionStore', () => {
     const t0 = 1_000_000
     ;[0, 1, 1, 2].forEach((tpl, i) => store.add(rec(10 + i, {sessionKeys: ['r1'], sessionKind: 'request', timestamp: t0 + i * 1000, level: tpl === 2 ? 'WARN' : 'INFO'}), tpl))
     const [s] = store.finish()
-    expect(s.templates).toEqual([0, 1, 10, 1, 2, 11, 2, 1, 13])
+    expect([...s.templates]).toEqual([0, 1, 10, 1, 2, 11, 2, 1, 13])
     expect(s.transitions.length / 2).toBe(3) // 0→1, 1→1, 1→2
     expect(s.durationMs).toBe(3000)
     expect(s.gapMax).toBe(1000)
