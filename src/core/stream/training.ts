@@ -72,11 +72,14 @@ export function terminalTemplates(sessions: readonly Session[]): Set<number> {
   const followed = new Set<number>()
   const sessionsWith = new Map<number, number>()
   for (const s of sessions) {
-    for (let k = 0; k < s.templates.length; k += 3) {
-      sessionsWith.set(s.templates[k], (sessionsWith.get(s.templates[k]) ?? 0) + 1)
-      if (s.templates[k + 1] > 1) followed.add(s.templates[k])
+    // Read once: a packed session's arrays are views made on each access.
+    const templates = s.templates
+    const transitions = s.transitions
+    for (let k = 0; k < templates.length; k += 3) {
+      sessionsWith.set(templates[k], (sessionsWith.get(templates[k]) ?? 0) + 1)
+      if (templates[k + 1] > 1) followed.add(templates[k])
     }
-    for (let k = 0; k < s.transitions.length; k += 2) followed.add(Math.floor(s.transitions[k] / 1_048_576))
+    for (let k = 0; k < transitions.length; k += 2) followed.add(Math.floor(transitions[k] / 1_048_576))
   }
   const out = new Set<number>()
   for (const [index, n] of sessionsWith) if (n >= MIN_TERMINAL_SESSIONS && !followed.has(index)) out.add(index)
