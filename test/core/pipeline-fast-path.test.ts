@@ -5,6 +5,7 @@ import {pathToFileURL} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import * as sourcePipeline from '../../src/core/pipeline.js'
 import {repoRoot, runCli} from '../helpers/cli.js'
+import {hdfsStamp, seededRand} from '../helpers/hdfs-like.js'
 
 /**
  * `flare detect` mines HDFS logs through the byte fast path (and, on big inputs, the worker
@@ -44,17 +45,13 @@ async function both(pipeline: Pipeline, options: Parameters<Pipeline['detect']>[
 
 /** Seeded HDFS-like lines: block lifecycles interleaved, a few failures, lines with two or no block ids. */
 function hdfsLike(lines: number, seed: number): string {
-  let x = seed
-  const rand = (n: number): number => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) % n
-  }
+  const rand = seededRand(seed)
   const open: string[] = []
   let nextBlock = 1
   const out: string[] = []
   for (let i = 0; i < lines; i++) {
     const t = 1000 + Math.floor(i / 50)
-    const stamp = `0811${String(9 + Math.floor(t / 86400)).padStart(2, '0')} ${String(Math.floor((t % 86400) / 3600)).padStart(2, '0')}${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}${String(t % 60).padStart(2, '0')}`
+    const stamp = hdfsStamp(t)
     if (open.length < 40 || rand(4) === 0) open.push(`blk_${rand(2) ? '-' : ''}${nextBlock++}${rand(1_000_000_000)}`)
     const b = open[rand(open.length)]
     const ip = `10.251.${rand(256)}.${rand(256)}:${50000 + rand(1000)}`

@@ -8,6 +8,7 @@ import type {IncidentEvent} from '../../../src/core/stream/contracts.js'
 import {LiveEngine, type EngineOptions, type ScoredSession} from '../../../src/core/stream/engine.js'
 import {replayFile} from '../../../src/core/stream/replay.js'
 import {findRuns} from '../../../src/core/stream/replay-order.js'
+import {hdfsStamp, seededRand} from '../../helpers/hdfs-like.js'
 
 /**
  * The engine's byte path (ingestBytes: regions of HDFS lines mined as line events, no string or
@@ -61,18 +62,14 @@ function expectSame(bytes: Outcome, lines: Outcome): void {
 
 /** Seeded HDFS-like lines: block lifecycles interleaved, lines with two block ids; `anomalies` adds failing blocks. */
 function hdfsLike(lines: number, seed: number, anomalies: boolean): string {
-  let x = seed
-  const rand = (n: number): number => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) % n
-  }
+  const rand = seededRand(seed)
   const open: string[] = []
   let nextBlock = 1
   const out: string[] = []
   for (let i = 0; i < lines; i++) {
     // Event time runs forward, with quiet gaps that close blocks on the idle clock.
     const t = 1000 + Math.floor(i / 20) + (i > lines / 2 ? 7200 : 0)
-    const stamp = `0811${String(9 + Math.floor(t / 86400)).padStart(2, '0')} ${String(Math.floor((t % 86400) / 3600)).padStart(2, '0')}${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}${String(t % 60).padStart(2, '0')}`
+    const stamp = hdfsStamp(t)
     if (open.length < 40 || rand(4) === 0) open.push(`blk_${rand(2) ? '-' : ''}${nextBlock++}${rand(1_000_000_000)}`)
     const b = open[rand(open.length)]
     const ip = `10.251.${rand(256)}.${rand(256)}:${50000 + rand(1000)}`
