@@ -187,7 +187,8 @@ export async function writeFolderAtomic(dir: string, fill: (staging: string) => 
   }
 }
 
-async function syncFile(path: string): Promise<void> {
+/** Puts a written file's bytes on disk before it is renamed into place. */
+export async function syncFile(path: string): Promise<void> {
   const handle = await open(path, 'r+')
   try {
     await handle.sync()

@@ -8,9 +8,9 @@
  * templates get their final id, text and parameters.
  */
 import {createReadStream, createWriteStream, type WriteStream} from 'node:fs'
-import {open, rename, rm, stat} from 'node:fs/promises'
+import {rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
-import {openOutput, writeError, type PendingOutput} from '../io/output.js'
+import {openOutput, syncFile, writeError, type PendingOutput} from '../io/output.js'
 import {trackTemporary} from '../io/temp-files.js'
 import type {Refinement, TemplateInfo, TemplateMiner} from '../templates/index.js'
 import {ByteOut, csvField, paramLists} from './fast-path.js'
@@ -126,15 +126,6 @@ async function streamed(output: string, stdout: NodeJS.WritableStream, flag: str
       return {templates: miner.templates(), commit: () => out.commit(), abort: () => out.abort()}
     },
     abort: () => out.abort(),
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }
 
