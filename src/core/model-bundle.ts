@@ -1,7 +1,7 @@
 import {readFile, rename, writeFile} from 'node:fs/promises'
 import {writeFolderAtomic} from './io/output.js'
 import {join} from 'node:path'
-import {z} from 'zod'
+import * as z from './zod.js'
 import type {Detector, DetectorJSON} from './detect/detector.js'
 import {detectorFromJSON} from './detect/registry.js'
 import {describeIssues, expectLength} from './detect/schema.js'

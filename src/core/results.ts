@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from './zod.js'
 
 /**
  * The results document of `flare detect`: written by `-o`, printed by `--json`, read by

@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {z} from 'zod'
+import * as z from './zod.js'
 import type {Detector, ParamValue} from './detect/detector.js'
 import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
 import {ExitCode, FlareError} from './errors.js'

@@ -8,7 +8,7 @@ import type {DetectJob, DetectOutcome} from './detect-job.js'
 import type {ServerMetrics} from './metrics.js'
 import type {DetectPool} from './pool.js'
 import type {MlflowStatus, ServeTracking} from './tracking.js'
-import type {z} from 'zod'
+import type * as z from '../core/zod.js'
 import type {DetectOptions, DetectResponse} from './schemas.js'
 
 export type DetectResponseBody = z.infer<typeof DetectResponse>

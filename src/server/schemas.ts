@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {IncidentSummaryRecord, SummariesDocument} from '../core/explain/schema.js'
 import {Incident, Results} from '../core/results.js'
 

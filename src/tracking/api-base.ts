@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from '../core/zod.js'
 import type {MlflowHttp} from './http.js'
 import type {Page} from './types.js'
 

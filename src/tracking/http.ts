@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {Agent, request} from 'undici'
-import type {z} from 'zod'
+import type * as z from '../core/zod.js'
 import {ExitCode, FlareError} from '../core/errors.js'
 import type {TrackingConfig} from './config.js'
 

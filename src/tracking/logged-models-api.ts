@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 import {type KeyValues, toKeyValues} from './batch.js'
 import {MlflowRegistry} from './registry-api.js'
 import {keyValueSchema} from './types.js'

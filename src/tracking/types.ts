@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../core/zod.js'
 
 // Shapes of the MLflow REST answers Flare reads. MLflow's JSON omits empty fields and proto3
 // defaults, so most fields are optional; int64 fields arrive as numbers, or as strings from some

@@ -21,9 +21,9 @@ function newest(dir: string): number {
  */
 export default function setup(): void {
   const stamp = path.join(root, 'oclif.manifest.json')
-  const inputs = Math.max(newest(path.join(root, 'src')), ...['tsconfig.json', 'package.json', 'bin/manifest.js'].map((f) => statSync(path.join(root, f)).mtimeMs))
+  const inputs = Math.max(newest(path.join(root, 'src')), ...['tsconfig.json', 'package.json', 'bin/bundle-zod.js', 'bin/manifest.js'].map((f) => statSync(path.join(root, f)).mtimeMs))
   if (existsSync(path.join(root, 'dist/commands')) && existsSync(stamp) && statSync(stamp).mtimeMs >= inputs) return
-  for (const args of [['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], ['bin/manifest.js']]) {
+  for (const args of [['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], ['bin/bundle-zod.js'], ['bin/manifest.js']]) {
     const run = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8'})
     if (run.status !== 0) throw new Error(`building the CLI failed (${args.join(' ')}):\n${run.stdout}${run.stderr}`)
   }

@@ -6,7 +6,7 @@ import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {robustThreshold, type ThresholdInfo} from './threshold.js'
 import type {FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
 
 /**

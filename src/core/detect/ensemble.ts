@@ -3,7 +3,7 @@ import {combineMemberFeatures} from '../features/config.js'
 import {columnSlice, type FeatureMatrix} from '../features/matrix.js'
 import {BaseDetector, type Detector, type DetectorJSON, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector, seed} from './schema.js'
 import {quantile, sortedCopy, type ThresholdInfo} from './threshold.js'
 

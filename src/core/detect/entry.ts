@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from '../zod.js'
 import type {FeatureConfig} from '../features/config.js'
 import type {BaseDetector, Detector, DetectorJSON, ParamValue} from './detector.js'
 

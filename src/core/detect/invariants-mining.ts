@@ -5,7 +5,7 @@ import {symmetricEigen} from './linalg.js'
 import {chooseThreshold, type ThresholdInfo} from './threshold.js'
 import {RAW_COUNTS, type FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectIndices, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**

@@ -3,7 +3,7 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import type {FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {distinctSplitThreshold, type ThresholdInfo} from './threshold.js'
 import {contamination, expectIndices, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
 

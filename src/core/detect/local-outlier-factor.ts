@@ -5,7 +5,7 @@ import {robustThreshold, type ThresholdInfo} from './threshold.js'
 import {VPTree} from '../incidents/vptree.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**

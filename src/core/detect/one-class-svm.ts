@@ -4,7 +4,7 @@ import {uniqueRows} from './dedupe.js'
 import {DEFAULT_SEED, mulberry32, sampleWithoutReplacement} from './random.js'
 import {DEFAULT_FEATURES} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, count, expectLength, finite, finiteArray, nFeatures, positiveInt, savedDetector, seed} from './schema.js'
 
 /**

@@ -5,7 +5,7 @@ import {symmetricEigen, weightedMeanCov} from './linalg.js'
 import type {ThresholdInfo} from './threshold.js'
 import type {FeatureConfig} from '../features/config.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector} from './schema.js'
 
 /**

@@ -3,7 +3,7 @@ import {BaseDetector, toArray, type DetectorParams, type ThresholdParams} from '
 import type {ThresholdInfo} from './threshold.js'
 import {COUNTS_AND_UNSEEN} from './invariants-mining.js'
 import type {DetectorEntry} from './entry.js'
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, expectLength, finite, nFeatures, positiveInt, savedDetector} from './schema.js'
 
 /**

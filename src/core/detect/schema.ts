@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../zod.js'
 
 /**
  * Building blocks for the per-detector schemas of a saved model (detector.json). A model file is

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {contamination, finite, nFeatures, savedDetector} from './schema.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'

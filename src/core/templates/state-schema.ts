@@ -1,7 +1,7 @@
 /**
  * Validation of a saved miner state (see state.ts): zod schema and a parser that throws FlareError.
  */
-import {z} from 'zod'
+import * as z from '../zod.js'
 
 import {ExitCode, FlareError} from '../errors.js'
 import {TEMPLATE_STATE_VERSION, type TemplateState} from './state.js'

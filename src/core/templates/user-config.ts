@@ -9,7 +9,7 @@
  *     "extraDelimiters": ["_"]
  *   }
  */
-import {z} from 'zod'
+import * as z from '../zod.js'
 import {ExitCode, FlareError} from '../errors.js'
 import type {TemplateMinerOptions} from './config.js'
 

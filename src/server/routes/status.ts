@@ -1,5 +1,5 @@
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
-import {z} from 'zod'
+import * as z from '../../core/zod.js'
 import type {ExplainProvider} from '../../core/explain/index.js'
 import type {HistoryStore} from '../../core/history/index.js'
 import {FLARE_VERSION} from '../../core/version.js'

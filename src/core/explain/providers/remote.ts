@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from '../../zod.js'
 import {ExitCode, FlareError} from '../../errors.js'
 import type {Incident} from '../../results.js'
 import {evidenceProblems} from '../evidence.js'

@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from '../../zod.js'
 import type {Incident} from '../../results.js'
 import type {Redactor} from '../redact.js'
 import type {IncidentSummary, Usage} from '../schema.js'
