@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {detectorHelp, detectorNames} from '../core/detect/registry.js'
+import {DEFAULT_DETECTOR, detectorHelp, detectorNames, registryFor} from '../core/detect/catalog.js'
 import {ExitCode, FlareError} from '../core/errors.js'
-import {FeatureSetName, recommendedFeatures, type FeatureConfig} from '../core/features/build.js'
+import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
 import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
@@ -107,11 +107,15 @@ export default class Detect extends FlareCommand {
     const by = parseStreamFields(flags.by)
     if (by === undefined) throw new FlareError(`invalid --by "${flags.by}"`, {exitCode: ExitCode.usage, hint: 'use host, component, host,component, none or auto'})
     const detectorName = flags.detector === 'auto' ? undefined : flags.detector
-    const recommended = recommendedFeatures(detectorName ?? 'invariants-mining')
-    const sets = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : recommended.sets
-    for (const s of sets) if (!FeatureSetName.safeParse(s).success) throw new FlareError(`unknown feature set "${s}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}`})
-    if (sets.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
-    const features: FeatureConfig | undefined = (detectorName === undefined && !flags.features && !flags.transform) ? undefined : {...recommended, sets: sets as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
+    const sets = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+    for (const s of sets ?? []) if (!FeatureSetName.safeParse(s).success) throw new FlareError(`unknown feature set "${s}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}`})
+    if (sets?.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
+    let features: FeatureConfig | undefined
+    if (detectorName !== undefined || sets !== undefined || flags.transform) {
+      // The detector's own features, changed by the flags (its module loads only for this).
+      const recommended = (await registryFor(detectorName ?? DEFAULT_DETECTOR)).features(detectorName ?? DEFAULT_DETECTOR)
+      features = {...recommended, sets: (sets ?? recommended.sets) as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
+    }
 
     // Before minutes of work: an output that is an input, a directory or in a missing folder.
     await checkOutputs(

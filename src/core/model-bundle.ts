@@ -3,7 +3,6 @@ import {writeFolderAtomic} from './io/output.js'
 import {join} from 'node:path'
 import * as z from './zod.js'
 import type {Detector, DetectorJSON} from './detect/detector.js'
-import {detectorFromJSON} from './detect/registry.js'
 import {describeIssues, expectLength} from './detect/schema.js'
 import {ExitCode, FlareError} from './errors.js'
 import {featureColumns} from './features/build.js'
@@ -99,7 +98,8 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   checkConsistent(dir, manifest, vocabulary, detectorJSON)
   let detector: Detector
   try {
-    detector = detectorFromJSON(detectorJSON)
+    // (every detector's module loads here: a saved model may hold any of them)
+    detector = (await import('./detect/registry.js')).detectorFromJSON(detectorJSON)
   } catch (error) {
     if (error instanceof FlareError && error.message.startsWith('invalid model: ')) throw invalidFile(dir, 'detector.json', error.message.slice('invalid model: '.length))
     throw error

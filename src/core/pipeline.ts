@@ -1,5 +1,5 @@
 import type {Detector} from './detect/detector.js'
-import {createDetector, defaultDetectorFor, detectorFeatures} from './detect/registry.js'
+import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {readLabels, type LabelSet} from './evaluate/labels.js'
@@ -247,7 +247,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       fitted = scoringDetection(prepared, model)
       lap('features_ms', t0)
     } else {
-      fitted = fitDetection(prepared, {...options, detector: detectorName}, {
+      fitted = fitDetection(prepared, {...options, detector: detectorName}, await registryFor(detectorName), {
         onFeatures: () => {
           lap('features_ms', t0)
           options.onStage?.('fit')
@@ -334,16 +334,19 @@ export interface FittedDetection {
   matrix: FeatureMatrix
 }
 
-/** Vocabulary, features and a detector fitted on `input`'s sessions (what detect does without --model). */
-export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, hooks: {onFeatures?: () => void} = {}): FittedDetection {
+/**
+ * Vocabulary, features and a detector fitted on `input`'s sessions (what detect does without
+ * --model). `registry`: registry.ts's, or catalog.ts's registryFor(detector) (that one's module alone).
+ */
+export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
   const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
-  const features = resolveFeatures(options.features ?? detectorFeatures(detectorName, options.detectorParams))
+  const features = resolveFeatures(options.features ?? registry.features(detectorName, options.detectorParams))
   const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
   const matrix = buildFeatures(input.sessions, vocabulary, features, input.idOf)
   hooks.onFeatures?.()
   const params = {...options.detectorParams}
   if (options.contamination !== undefined) params.contamination = options.contamination
-  const detector = createDetector(detectorName, params)
+  const detector = registry.create(detectorName, params)
   if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
   detector.fit(matrix)
   return {features, vocabulary, detector, matrix}

@@ -219,7 +219,6 @@ const PRESENCE: FeatureConfig = {sets: ['presence'], transform: 'none', maxBigra
 
 export const ellipticEnvelope: DetectorEntry = {
   name: 'elliptic-envelope',
-  description: 'robust Mahalanobis distance (FastMCD)',
   create: (p) => new EllipticEnvelope(p),
   features: PRESENCE,
   grid: {supportFraction: [null, 0.9]},

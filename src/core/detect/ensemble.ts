@@ -156,7 +156,6 @@ const EnsembleJSON = savedDetector(
 
 export const ensemble: DetectorEntry = {
   name: 'ensemble',
-  description: 'any member flags, each member on its own features',
   create: (p, registry) => new Ensemble(p, registry),
   features: (p: DetectorArgs, registry) =>
     combineMemberFeatures(memberNames(String(p.members ?? DEFAULT_MEMBERS)).map((detector) => ({detector, features: registry.features(detector)}))),

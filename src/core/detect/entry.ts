@@ -12,14 +12,12 @@ export interface DetectorRegistry {
 }
 
 /**
- * Everything about one detector, in the detector's own file; registry.ts lists the entries. A
- * command, the sweep and the model bundle learn all they need from here.
+ * Everything about one detector, in the detector's own file; registry.ts lists the entries
+ * (catalog.ts their names and `--help` lines). The sweep and the model bundle learn all they need from here.
  */
 export interface DetectorEntry {
   /** Registry name, as on the command line (`--detector lof`). */
   readonly name: string
-  /** One line for `--help`. */
-  readonly description: string
   /** A new, unfitted detector; the registry rejects parameter names it does not have. */
   create(params: DetectorArgs, registry: DetectorRegistry): BaseDetector
   /** The features it is fitted on by default; a function when they depend on its parameters. */

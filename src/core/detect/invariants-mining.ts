@@ -262,7 +262,6 @@ export const COUNTS_AND_UNSEEN: FeatureConfig = {...RAW_COUNTS, sets: ['counts',
 
 export const invariantsMining: DetectorEntry = {
   name: 'invariants-mining',
-  description: 'breaks integer relations between template counts',
   create: (p) => new InvariantsMining(p),
   features: COUNTS_AND_UNSEEN,
   grid: {minSupport: [0.9, 0.95, 0.98]},

@@ -279,7 +279,6 @@ const RAW_COUNTS_LOG1P: FeatureConfig = {sets: ['counts'], transform: 'log1p', m
 
 export const isolationForest: DetectorEntry = {
   name: 'isolation-forest',
-  description: 'Isolation Forest: isolated quickly by random splits',
   create: (p) => new IsolationForest(p),
   features: RAW_COUNTS_LOG1P,
   grid: {nEstimators: [100, 200], contamination: [null, 0.03]},

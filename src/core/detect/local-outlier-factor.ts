@@ -179,7 +179,6 @@ const LocalOutlierFactorJSON = savedDetector(
 
 export const localOutlierFactor: DetectorEntry = {
   name: 'lof',
-  description: 'Local Outlier Factor: sparser than its neighbours',
   create: (p) => new LocalOutlierFactor(p),
   features: DEFAULT_FEATURES,
   grid: {nNeighbors: [10, 20, 35]},

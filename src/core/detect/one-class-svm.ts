@@ -239,7 +239,6 @@ const OneClassSVMJSON = savedDetector(
 
 export const oneClassSvm: DetectorEntry = {
   name: 'one-class-svm',
-  description: 'one-class SVM (RBF): outside the boundary of normal',
   create: (p) => new OneClassSVM(p),
   features: DEFAULT_FEATURES,
   grid: {nu: [0.05, 0.1]},

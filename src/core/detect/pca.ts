@@ -132,7 +132,6 @@ const PRESENCE_AND_COUNTS: FeatureConfig = {sets: ['presence', 'counts'], transf
 
 export const pca: DetectorEntry = {
   name: 'pca',
-  description: 'PCA residual above the Q-statistic',
   create: (p) => new PCADetector(p),
   features: PRESENCE_AND_COUNTS,
   grid: {varianceRatio: [0.9, 0.95, 0.99]},

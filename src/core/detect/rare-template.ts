@@ -81,7 +81,6 @@ const RareTemplateJSON = savedDetector(
 
 export const rareTemplate: DetectorEntry = {
   name: 'rare-template',
-  description: 'holds a template rare or unseen in training',
   create: (p) => new RareTemplate(p),
   // the unseen column gives never-seen templates (scored with a saved model) the top surprisal
   features: COUNTS_AND_UNSEEN,

@@ -12,30 +12,14 @@ import {pca} from './pca.js'
 import {rareTemplate} from './rare-template.js'
 import {windowRate} from './window-rate.js'
 import {describeIssues} from './schema.js'
+import {checkedDetector, detectorNames} from './catalog.js'
 
-/** Every detector, in `--help` order. Adding one: its file exports a DetectorEntry; list it here. */
+export {DEFAULT_DETECTOR, DEFAULT_WINDOW_DETECTOR, defaultDetectorFor, detectorHelp, detectorNames} from './catalog.js'
+
+/** Every detector, in catalog.ts's (`--help`) order. Adding one: its file exports a DetectorEntry; list it here and in catalog.ts. */
 const ENTRIES: readonly DetectorEntry[] = [isolationForest, localOutlierFactor, oneClassSvm, ellipticEnvelope, pca, invariantsMining, rareTemplate, windowRate, ensemble]
 
 const byName = new Map(ENTRIES.map((e) => [e.name, e]))
-
-/** The detector `flare detect` uses when none is named, for id-keyed sessions (blocks, requests, pids). */
-export const DEFAULT_DETECTOR = 'invariants-mining'
-
-/**
- * The detector for time windows: template rates against each stream's own baseline. Counts of
- * a window mix whatever happened to run in it, so the integer relations invariants mining looks
- * for hold between ids' events, not between windows' (bench/INCIDENTS.md has the measurements).
- */
-export const DEFAULT_WINDOW_DETECTOR = 'window-rate'
-
-/** The default detector for sessions of this key. */
-export function defaultDetectorFor(sessionKey: string): string {
-  return sessionKey === 'window' ? DEFAULT_WINDOW_DETECTOR : DEFAULT_DETECTOR
-}
-
-export function detectorNames(): string[] {
-  return ENTRIES.map((e) => e.name)
-}
 
 /** The entry of a detector; unknown names are a usage error listing the known ones. */
 export function detectorEntry(name: string): DetectorEntry {
@@ -44,12 +28,6 @@ export function detectorEntry(name: string): DetectorEntry {
     throw new FlareError(`unknown detector "${name}"`, {exitCode: ExitCode.usage, hint: `Choose one of: ${detectorNames().join(', ')}`})
   }
   return entry
-}
-
-/** One line per detector, `name  description`, for a `--detector` flag's help. */
-export function detectorHelp(): string {
-  const width = Math.max(...ENTRIES.map((e) => e.name.length))
-  return ENTRIES.map((e) => `${e.name.padEnd(width)}  ${e.description}`).join('\n')
 }
 
 /** The features a detector is fitted on unless told otherwise (an ensemble's depend on its members). */
@@ -69,14 +47,7 @@ export function createDetector(name: string, params: DetectorArgs = {}): Detecto
 }
 
 function build(name: string, params: DetectorArgs): BaseDetector {
-  const d = detectorEntry(name).create(params, registry)
-  const known = new Set(Object.keys(d.params()))
-  for (const k of Object.keys(params)) {
-    if (!known.has(k)) {
-      throw new FlareError(`detector "${name}" has no parameter "${k}"`, {exitCode: ExitCode.usage, hint: `Parameters: ${[...known].join(', ')}`})
-    }
-  }
-  return d
+  return checkedDetector(detectorEntry(name), params, registry)
 }
 
 /** A model file that fails validation: exit 3 with what is wrong, never a JS error from deep inside. */
@@ -114,4 +85,5 @@ export function detectorFromJSON(json: DetectorJSON | string | unknown): Detecto
   return d
 }
 
-const registry: DetectorRegistry = {create: createDetector, load: detectorFromJSON, features: detectorFeatures}
+/** Every detector, as entries built on others see the registry (catalog.ts's registryFor gives it for those). */
+export const registry: DetectorRegistry = {create: createDetector, load: detectorFromJSON, features: detectorFeatures}

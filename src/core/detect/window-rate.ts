@@ -522,7 +522,6 @@ const WindowRateJSON = savedDetector(
 
 export const windowRate: DetectorEntry = {
   name: 'window-rate',
-  description: 'template rates per stream and window vs own baseline',
   create: (p) => new WindowRate(p),
   features: RAW_COUNTS,
   grid: {minScore: [4, 6, 8]},

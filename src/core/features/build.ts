@@ -4,8 +4,6 @@ import {createMatrix, type FeatureMatrix} from './matrix.js'
 import type {Vocabulary} from './vocabulary.js'
 
 export {DEFAULT_FEATURES, FeatureConfig, FeatureSetName, resolveFeatures} from './config.js'
-// Each detector's registry entry says what it is fitted on; this name stays for existing callers.
-export {detectorFeatures as recommendedFeatures} from '../detect/registry.js'
 
 export const EXTRA_COLUMNS = [
   'events',

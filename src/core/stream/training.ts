@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {BundleManifest, ModelBundle} from '../model-bundle.js'
+import {registry} from '../detect/registry.js'
 import {bundleManifest, fitDetection, type DetectOptions} from '../pipeline.js'
 import {SessionStore, type Session, type SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
@@ -56,7 +57,7 @@ export class TrainingStretch {
     }
     const idOf = (index: number): string => parser.templates.id(index)
     const input = {sessions, idOf, sessionKey: this.store.resolved ?? 'window', stepMs: this.store.stepMs, mined: {templates: parser.templates.metas, miner}}
-    const fitted = fitDetection(input, this.options)
+    const fitted = fitDetection(input, this.options, registry)
     const lines = parser.lines
     const manifest: BundleManifest = bundleManifest({sessionKey: input.sessionKey, windowMs: this.store.windowMs, stepMs: this.store.stepMs, inputName, mined: {format: parser.formatName ?? 'generic', lines}, sessions}, fitted)
     const keying: SessionKeying = {mode: this.store.resolved ?? 'window', windowMs: this.store.windowMs, stepMs: this.store.stepMs, by: this.store.streamFields}

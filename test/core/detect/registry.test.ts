@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {Detector} from '../../../src/core/detect/detector.js'
+import {registryFor} from '../../../src/core/detect/catalog.js'
 import {createDetector, detectorFeatures, detectorFromJSON, detectorGrids, detectorHelp, detectorNames} from '../../../src/core/detect/registry.js'
 import {quantile, sortedCopy} from '../../../src/core/detect/threshold.js'
 import {FeatureConfig, resolveFeatures} from '../../../src/core/features/config.js'
@@ -21,6 +22,19 @@ describe('detector registry entries', () => {
     const grids = detectorGrids()
     expect(Object.keys(grids)).toEqual(detectorNames())
     expect(parseGrid(grids)).toEqual(grids)
+  })
+
+  it("catalog.ts's registry for one detector makes it as registry.ts does: same parameters, features and unknown-parameter error", async () => {
+    for (const name of detectorNames()) {
+      const one = await registryFor(name)
+      expect(one.create(name, {}).params()).toEqual(createDetector(name).params())
+      expect(one.features(name, {})).toEqual(detectorFeatures(name))
+      expect(() => one.create(name, {nosuch: 1})).toThrow(`detector "${name}" has no parameter "nosuch"`)
+    }
+    expect(() => createDetector('window-rate', {nosuch: 1})).toThrow('detector "window-rate" has no parameter "nosuch"')
+    // a name it does not know gets the whole registry, which refuses it with the known names
+    expect(() => createDetector('nosuch')).toThrow('unknown detector "nosuch"')
+    await expect(registryFor('nosuch').then((r) => r.create('nosuch'))).rejects.toThrow('unknown detector "nosuch"')
   })
 
   it('invariants-mining and rare-template read raw counts and unseen events, elliptic-envelope presence, pca presence and counts, the other geometric detectors damped counts plus extras', () => {

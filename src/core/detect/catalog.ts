@@ -1,0 +1,97 @@
+/**
+ * The detectors by name, without loading them: `--help` text and defaults, and a registry for
+ * one detector that loads that detector's module alone. A plain `flare detect` fits one detector;
+ * importing all nine (their code and zod schemas) cost tens of ms of every start (issue 14).
+ * registry.ts loads every entry, for the sweep, saved models and anything built on other detectors.
+ */
+import {ExitCode, FlareError} from '../errors.js'
+import type {FeatureConfig} from '../features/config.js'
+import type {BaseDetector} from './detector.js'
+import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
+
+interface CatalogEntry {
+  readonly name: string
+  /** One line for `--help`. */
+  readonly description: string
+  /** The entry; undefined for one built on other detectors, which needs the whole registry. */
+  readonly load?: () => Promise<DetectorEntry>
+}
+
+/** Every detector, in `--help` order. Adding one: list it here and in registry.ts's ENTRIES. */
+export const CATALOG: readonly CatalogEntry[] = [
+  {name: 'isolation-forest', description: 'Isolation Forest: isolated quickly by random splits', load: async () => (await import('./isolation-forest.js')).isolationForest},
+  {name: 'lof', description: 'Local Outlier Factor: sparser than its neighbours', load: async () => (await import('./local-outlier-factor.js')).localOutlierFactor},
+  {name: 'one-class-svm', description: 'one-class SVM (RBF): outside the boundary of normal', load: async () => (await import('./one-class-svm.js')).oneClassSvm},
+  {name: 'elliptic-envelope', description: 'robust Mahalanobis distance (FastMCD)', load: async () => (await import('./elliptic-envelope.js')).ellipticEnvelope},
+  {name: 'pca', description: 'PCA residual above the Q-statistic', load: async () => (await import('./pca.js')).pca},
+  {name: 'invariants-mining', description: 'breaks integer relations between template counts', load: async () => (await import('./invariants-mining.js')).invariantsMining},
+  {name: 'rare-template', description: 'holds a template rare or unseen in training', load: async () => (await import('./rare-template.js')).rareTemplate},
+  {name: 'window-rate', description: 'template rates per stream and window vs own baseline', load: async () => (await import('./window-rate.js')).windowRate},
+  {name: 'ensemble', description: 'any member flags, each member on its own features'},
+]
+
+/** The detector `flare detect` uses when none is named, for id-keyed sessions (blocks, requests, pids). */
+export const DEFAULT_DETECTOR = 'invariants-mining'
+
+/**
+ * The detector for time windows: template rates against each stream's own baseline. Counts of
+ * a window mix whatever happened to run in it, so the integer relations invariants mining looks
+ * for hold between ids' events, not between windows' (bench/INCIDENTS.md has the measurements).
+ */
+export const DEFAULT_WINDOW_DETECTOR = 'window-rate'
+
+/** The default detector for sessions of this key. */
+export function defaultDetectorFor(sessionKey: string): string {
+  return sessionKey === 'window' ? DEFAULT_WINDOW_DETECTOR : DEFAULT_DETECTOR
+}
+
+export function detectorNames(): string[] {
+  return CATALOG.map((e) => e.name)
+}
+
+/** One line per detector, `name  description`, for a `--detector` flag's help. */
+export function detectorHelp(): string {
+  const width = Math.max(...CATALOG.map((e) => e.name.length))
+  return CATALOG.map((e) => `${e.name.padEnd(width)}  ${e.description}`).join('\n')
+}
+
+/** A detector made by its entry; unknown hyper-parameter names are rejected so typos do not pass silently. */
+export function checkedDetector(entry: DetectorEntry, params: DetectorArgs, registry: DetectorRegistry): BaseDetector {
+  const d = entry.create(params, registry)
+  const known = new Set(Object.keys(d.params()))
+  for (const k of Object.keys(params)) {
+    if (!known.has(k)) {
+      throw new FlareError(`detector "${entry.name}" has no parameter "${k}"`, {exitCode: ExitCode.usage, hint: `Parameters: ${[...known].join(', ')}`})
+    }
+  }
+  return d
+}
+
+/** What fitting one detector needs of a registry. */
+export type DetectorMaker = Pick<DetectorRegistry, 'create' | 'features'>
+
+/**
+ * A registry for fitting `name`: the detector's module alone for a detector that stands alone,
+ * the whole registry (registry.ts) for one built on others, or for a name it does not know (which
+ * its create() then refuses, listing the known ones).
+ */
+export async function registryFor(name: string): Promise<DetectorMaker> {
+  const load = CATALOG.find((e) => e.name === name)?.load
+  if (load === undefined) return (await import('./registry.js')).registry
+  const entry = await load()
+  const alone: DetectorRegistry = {
+    create: (n, params = {}) => checkedDetector(only(n), params, alone),
+    features: (n, params = {}) => {
+      const {features} = only(n)
+      return typeof features === 'function' ? features(params, alone) : (features satisfies FeatureConfig)
+    },
+    load: () => {
+      throw new Error(`the registry of ${name} alone restores no saved detector`)
+    },
+  }
+  const only = (n: string): DetectorEntry => {
+    if (n !== entry.name) throw new Error(`the registry of ${name} alone has no detector "${n}"`)
+    return entry
+  }
+  return alone
+}
