@@ -2,20 +2,18 @@ import type {Detector} from './detect/detector.js'
 import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
-import {readLabels, type LabelSet} from './evaluate/labels.js'
+import type {LabelSet} from './evaluate/labels.js'
 import {evaluate} from './evaluate/metrics.js'
 import {buildFeatures, featureColumns} from './features/build.js'
 import {resolveFeatures, type FeatureConfig} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
-import {buildIncidents, type DraftIncident, type IncidentOptions} from './incidents/build.js'
-import {buildWindowIncidents} from './incidents/windows.js'
+import type {DraftIncident, IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
 import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
 import {mine, type MineResult} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
-import {checkModelFormat, checkModelOptions, checkVocabularyFit, vocabularyFit} from './model-fit.js'
 import {Results, type Evaluation, type Incident} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import type {StreamField} from './sessions/streams.js'
@@ -107,7 +105,8 @@ export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' |
  * mine templates and group sessions. A sweep calls this once and fits every detector on the result.
  */
 export async function prepareInput(options: PrepareOptions): Promise<PreparedInput & {timings: Record<string, number>}> {
-  const labelSet = options.labelsPath ? await readLabels(options.labelsPath) : undefined
+  // (the label reader, the model checks and each kind of incidents load only for a run that uses them: start-up time)
+  const labelSet = options.labelsPath ? await (await import('./evaluate/labels.js')).readLabels(options.labelsPath) : undefined
 
   const source = await openInput(options.input, {signal: options.signal})
   const cleanup = () => source.close()
@@ -120,8 +119,9 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto', maxSessions: options.maxSessions})
     const inputName = options.input === '-' ? '<stdin>' : options.input
     // A model scores only logs like the one it was fitted on: check before the long read.
-    const fitWarnings = model ? checkModelOptions(model, {...options, input: inputName}) : []
-    if (model) await checkModelFormat(model, source, inputName)
+    const fit = model ? await import('./model-fit.js') : undefined
+    const fitWarnings = model && fit ? fit.checkModelOptions(model, {...options, input: inputName}) : []
+    if (model && fit) await fit.checkModelFormat(model, source, inputName)
 
     options.onStage?.('read')
     const t0 = performance.now()
@@ -139,7 +139,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint})
     }
     const idOf = (index: number): string => mined.templates[index].id
-    if (model) fitWarnings.push(...checkVocabularyFit(model, vocabularyFit(model, sessions, idOf), inputName))
+    if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
     for (const w of fitWarnings) options.onWarning?.(w)
     return {
       input: options.input,
@@ -268,8 +268,12 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     let drafts: DraftIncident[]
     if (detector instanceof WindowRate) {
       const templateOfColumn = columnTemplates(prepared, vocabulary)
+      const {buildWindowIncidents} = await import('./incidents/windows.js')
       drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
-    } else drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
+    } else {
+      const {buildIncidents} = await import('./incidents/build.js')
+      drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
+    }
     lap('incidents_ms', t0)
 
     options.onStage?.('samples')

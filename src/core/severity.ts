@@ -4,6 +4,7 @@
  * explainers (offline and the prompts) read incidents with it — so "is this an error", "is this
  * critical" and "does this text name a failure" get the same answer everywhere.
  */
+import type {Severity} from './results.js'
 
 /** Canonical levels, least to most severe. EMERGENCY and FATAL share the top rank. */
 export const CANONICAL_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY', 'FATAL'] as const
@@ -131,4 +132,21 @@ const FAILURE_TYPE = /[a-z0-9](?:Exception|Error|Failure)s?(?![A-Za-z0-9_])/
 /** True when the text names a failure (see FAILURE_WORDS). */
 export function mentionsFailure(text: string): boolean {
   return FAILURE_TEXT.test(text) || FAILURE_TYPE.test(text)
+}
+
+/** An incident's severity and why, from its templates' levels and failure words and its share of the sessions (batch and live incidents alike). */
+export function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
+  const criticalLevel = Object.keys(levels).find(isCriticalLevel)
+  const errorEvents = tmpl.filter((t) => t.cls === 2).reduce((s, t) => s + t.count, 0)
+  if (criticalLevel) return {severity: 'critical', reason: `contains ${criticalLevel} lines`}
+  if (errorEvents > 0 && size >= 5 && size / total >= 0.05) return {severity: 'critical', reason: `error lines in ${size} sessions (${((size / total) * 100).toFixed(1)}% of all)`}
+  if (errorEvents > 0) return {severity: 'high', reason: `${errorEvents} error-level line${errorEvents === 1 ? '' : 's'}`}
+  const unseenFailure = tmpl.filter((t) => t.unseen && t.failure)
+  if (unseenFailure.length > 0) return {severity: 'high', reason: `${unseenFailure.length} failure template${unseenFailure.length === 1 ? '' : 's'} never seen in normal sessions`}
+  const unseen = tmpl.filter((t) => t.unseen).length
+  if (unseen > 0) return {severity: 'medium', reason: `${unseen} template${unseen === 1 ? '' : 's'} never seen in normal sessions`}
+  const warnings = tmpl.filter((t) => t.cls === 1).reduce((s, t) => s + t.count, 0)
+  if (warnings > 0) return {severity: 'medium', reason: `${warnings} warning line${warnings === 1 ? '' : 's'}`}
+  if (size >= 10) return {severity: 'medium', reason: `${size} sessions share the same unusual pattern`}
+  return {severity: 'low', reason: 'template counts differ from normal sessions; no failure lines'}
 }

@@ -1,7 +1,7 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import type {TemplateMeta} from '../mining/mine.js'
 import type {Incident, Severity} from '../results.js'
-import {isCriticalLevel, levelClass, mentionsFailure} from '../severity.js'
+import {levelClass, mentionsFailure, severityOf} from '../severity.js'
 import type {Session} from '../sessions/store.js'
 import {dbscan} from './dbscan.js'
 
@@ -162,22 +162,6 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   drafts.sort((a, b) => rank[b.severity] - rank[a.severity] || b.score - a.score || b.size - a.size || (a.session_ids[0] < b.session_ids[0] ? -1 : 1))
   drafts.forEach((d, k) => (d.id = `INC-${String(k + 1).padStart(3, '0')}`))
   return drafts
-}
-
-export function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: boolean; count: number}>, levels: Record<string, number>, size: number, total: number): {severity: Severity; reason: string} {
-  const criticalLevel = Object.keys(levels).find(isCriticalLevel)
-  const errorEvents = tmpl.filter((t) => t.cls === 2).reduce((s, t) => s + t.count, 0)
-  if (criticalLevel) return {severity: 'critical', reason: `contains ${criticalLevel} lines`}
-  if (errorEvents > 0 && size >= 5 && size / total >= 0.05) return {severity: 'critical', reason: `error lines in ${size} sessions (${((size / total) * 100).toFixed(1)}% of all)`}
-  if (errorEvents > 0) return {severity: 'high', reason: `${errorEvents} error-level line${errorEvents === 1 ? '' : 's'}`}
-  const unseenFailure = tmpl.filter((t) => t.unseen && t.failure)
-  if (unseenFailure.length > 0) return {severity: 'high', reason: `${unseenFailure.length} failure template${unseenFailure.length === 1 ? '' : 's'} never seen in normal sessions`}
-  const unseen = tmpl.filter((t) => t.unseen).length
-  if (unseen > 0) return {severity: 'medium', reason: `${unseen} template${unseen === 1 ? '' : 's'} never seen in normal sessions`}
-  const warnings = tmpl.filter((t) => t.cls === 1).reduce((s, t) => s + t.count, 0)
-  if (warnings > 0) return {severity: 'medium', reason: `${warnings} warning line${warnings === 1 ? '' : 's'}`}
-  if (size >= 10) return {severity: 'medium', reason: `${size} sessions share the same unusual pattern`}
-  return {severity: 'low', reason: 'template counts differ from normal sessions; no failure lines'}
 }
 
 function reasonsFor(members: number[], X: FeatureMatrix, mean: Float64Array, std: Float64Array, unseen: string[]): Incident['reasons'] {

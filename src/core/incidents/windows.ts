@@ -4,7 +4,8 @@ import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {Session} from '../sessions/store.js'
 import {formatDuration} from '../sessions/window.js'
-import {severityOf, type DraftIncident, type PendingSample} from './build.js'
+import {severityOf} from '../severity.js'
+import type {DraftIncident, PendingSample} from './build.js'
 
 export interface WindowIncidentInput {
   sessions: Session[]

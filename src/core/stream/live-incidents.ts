@@ -1,5 +1,5 @@
 import type {Vocabulary} from '../features/vocabulary.js'
-import {severityOf} from '../incidents/build.js'
+import {severityOf} from '../severity.js'
 import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {IncidentEvent, LiveIncident} from './contracts.js'
