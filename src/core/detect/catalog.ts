@@ -5,7 +5,6 @@
  * registry.ts loads every entry, for the sweep, saved models and anything built on other detectors.
  */
 import {ExitCode, FlareError} from '../errors.js'
-import type {FeatureConfig} from '../features/config.js'
 import type {BaseDetector} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
 
@@ -83,7 +82,7 @@ export async function registryFor(name: string): Promise<DetectorMaker> {
     create: (n, params = {}) => checkedDetector(only(n), params, alone),
     features: (n, params = {}) => {
       const {features} = only(n)
-      return typeof features === 'function' ? features(params, alone) : (features satisfies FeatureConfig)
+      return typeof features === 'function' ? features(params, alone) : features
     },
     load: () => {
       throw new Error(`the registry of ${name} alone restores no saved detector`)
