@@ -17,17 +17,18 @@ process.on('uncaughtException', (error) => {
   process.exit(1)
 })
 
-// A big `flare parse` of what looks like an HDFS log (the only kind its workers take; the file's
-// first lines are sniffed) starts its worker threads first, so that they load their code while
-// oclif loads (oclif is imported after this on purpose); their warm-up starts once oclif is imported.
+// A big `flare parse` or `flare detect` of what looks like an HDFS log (the only kind their workers
+// take; the file's first lines are sniffed) starts its worker threads first, so that they load their
+// code while oclif loads (oclif is imported after this on purpose); their warm-up starts once oclif
+// is imported.
 let prestart
-if (process.argv[2] === 'parse') {
+if (process.argv[2] === 'parse' || process.argv[2] === 'detect') {
   try {
     const {readFileSync} = await import('node:fs')
     // The command's own flags, as the build wrote them down for oclif.
     const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8'))
     prestart = await import('../dist/core/mining/prestart.js')
-    prestart.prestartParse(process.argv.slice(3), manifest.commands.parse.flags)
+    prestart.prestartParse(process.argv.slice(3), manifest.commands[process.argv[2]].flags)
   } catch {
     // Not built (no manifest), or threads cannot start: the run starts its workers itself, as usual.
   }

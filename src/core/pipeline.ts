@@ -127,7 +127,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const t0 = performance.now()
     const mined = await mine(
       {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
-      {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch)},
+      {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch), partials: store},
     )
     const readMs = Math.round(performance.now() - t0)
     const sessions = store.finish()

@@ -93,6 +93,12 @@ export interface MineVisitor {
    * here as batches of line events instead of through `record` (in input order with its records).
    */
   events?: (batch: LineBatch) => void
+  /**
+   * Given with `events`: once it takes them, regions may come here as partial sessions
+   * (sessions/partials.ts: what their lines add to each session, summed up by a worker thread)
+   * instead of as line events; `index` maps their cluster ordinals to template indices.
+   */
+  partials?: {readonly takesPartials: boolean; addPartials(p: Float64Array, bytes: Buffer, firstLineId: number, index: Int32Array): void}
   /** Given: plain HDFS regions may take the byte fast path and the workers (see the module comment). */
   csv?: CsvRows
 }

@@ -1,5 +1,5 @@
 /**
- * `flare parse` on a big file starts its worker threads before the CLI framework loads (a few
+ * `flare parse` (or `flare detect`: the same workers and arguments; see bin/run.js) on a big file starts its worker threads before the CLI framework loads (a few
  * hundred milliseconds on a cold start) when the input looks like an HDFS log, the only kind
  * their byte fast path takes (its first lines are sniffed): they load their code meanwhile, bin/run.js sets their
  * warm-up off with warmStandby() once oclif is imported (earlier, on two cores, the warm-up would
@@ -105,7 +105,7 @@ export function looksLikeHdfs(path: string): boolean {
   return seen > 0
 }
 
-/** Starts the workers a `flare parse` run with these arguments will use; see the module comment. */
+/** Starts the workers a `flare parse` (or `flare detect`) run with these arguments will use; see the module comment. */
 export function prestartParse(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): number {
   const args = peekParseArgs(argv, flags)
   if (args === null || args.input === '-' || (args.format !== 'auto' && args.format !== 'hdfs')) return 0

@@ -20,6 +20,7 @@ import type {EventWords} from './fast-events.js'
 import type {FastCluster, FastMiner} from './fast-miner.js'
 import type * as FastModules from './fast-modules.js'
 import {LineBatch} from './line-batch.js'
+import {ORDINAL_WORDS, PARTIALS_HEAD, writePartials} from '../sessions/partials.js'
 import type {ByteOut, FastStats, HdfsFastPath} from './fast-path.js'
 import type {CsvRows, MineOptions, MineResult, MineVisitor, TemplateMeta} from './mine.js'
 import {dropStandby} from './standby.js'
@@ -95,6 +96,8 @@ export class MiningRun {
   private readonly clusters: FastCluster[] = []
   private readonly batch = new LineBatch()
   private ordinalIndex = new Int32Array(256)
+  /** The main thread's partial sessions of a region (visitor.partials), grown as needed. */
+  private partialOut = new Float64Array(1 << 16)
 
   constructor(
     private readonly options: MineOptions,
@@ -303,7 +306,12 @@ export class MiningRun {
         out.n = 0
         fm.writeEvents(fast, buf, start, miner, out, this.fastStats, this.clusters, true)
         const clusters = this.clusters
-        this.visitEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), this.nextLineId, (o) => clusters[o].templateId)
+        const bytes = buf.subarray(start, end)
+        if (this.wantsPartials) {
+          let n: number
+          while ((n = writePartials(out.words, out.n, out.blocks.size, this.partialOut)) < 0) this.partialOut = new Float64Array(2 * this.partialOut.length)
+          this.visitPartials(this.partialOut, bytes, this.nextLineId, (o) => clusters[o].templateId)
+        } else this.visitEvents(out.words, out.n, out.blocks.size, bytes, this.nextLineId, (o) => clusters[o].templateId)
         for (const c of clusters) c.tally = 0
         clusters.length = 0
       }
@@ -331,7 +339,7 @@ export class MiningRun {
       // A new shape, or templates it used changed since: now that it is this region's turn, a
       // worker does it again in exact mode (so the main thread stays free to read and write).
       pool.release(remote.slot)
-      remote = await pool.run(job.region, job.firstLineId, job.lines, true, this.csv === undefined)
+      remote = await pool.run(job.region, job.firstLineId, job.lines, true, this.csv === undefined, this.wantsPartials)
       r = await remote.result
     }
     if (r.status === 'ok' && (remote.exact || pool.current(r, remote.version, remote.clears))) {
@@ -362,7 +370,9 @@ export class MiningRun {
     const miner = this.miner as FastMiner
     const counts = r.counts!
     try {
-      this.visitEvents(pool.events(remote, r.eventWords!), r.eventWords!, r.eventBlocks!, pool.regionBytes(remote, remote.length), job.firstLineId, (o) => counts[o][0])
+      const bytes = pool.regionBytes(remote, remote.length)
+      if (r.partialWords !== undefined) this.visitPartials(pool.partials(remote, r.partialWords), bytes, job.firstLineId, (o) => counts[o][0])
+      else this.visitEvents(pool.events(remote, r.eventWords!), r.eventWords!, r.eventBlocks!, bytes, job.firstLineId, (o) => counts[o][0])
     } finally {
       pool.release(remote.slot)
     }
@@ -382,30 +392,62 @@ export class MiningRun {
   private visitEvents(words: Int32Array, count: number, blocks: number, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
     const batch = this.batch
     this.fm!.readEvents(words, count, blocks, bytes, firstLineId, batch)
-    if (this.ordinalIndex.length < batch.n) this.ordinalIndex = new Int32Array(Math.max(batch.n, 2 * this.ordinalIndex.length))
-    const map = this.ordinalIndex
+    const map = this.ordinals(batch.n)
     map.fill(-1)
-    const {indexOf, templates} = this
+    const templates = this.templates
     for (let i = 0; i < batch.n; i++) {
       const o = batch.template[i]
       let index = map[o]
-      if (index < 0) {
-        const id = templateId(o)
-        const known = indexOf.get(id)
-        if (known === undefined) {
-          index = templates.length
-          indexOf.set(id, index)
-          templates.push({id, level: batch.levelName(i), component: batch.component(i), count: 0})
-        } else index = known
-        map[o] = index
-      }
+      if (index < 0) index = map[o] = this.templateIndex(templateId(o), batch.level[i], batch.componentStart[i], batch.componentEnd[i], bytes)
       const meta = templates[index]
-      const level = batch.level[i]
-      if (level >= 0 && (meta.level === undefined || LEVEL_RANK[CANONICAL_LEVELS[level]] > (LEVEL_RANK[meta.level] ?? 2))) meta.level = CANONICAL_LEVELS[level]
+      worsen(meta, batch.level[i])
       meta.count++
       batch.template[i] = index
     }
     this.visitor.events!(batch)
+  }
+
+  /** True when regions of line events go to the visitor as partial sessions (asked when a region is sent or done). */
+  private get wantsPartials(): boolean {
+    return this.csv === undefined && this.visitor.partials?.takesPartials === true
+  }
+
+  /**
+   * visitEvents() for a region's partial sessions (sessions/partials.ts): the templates' meta from
+   * the per-cluster summary (first line's level and component, worst level, lines), then the
+   * partials to the visitor.
+   */
+  private visitPartials(p: Float64Array, bytes: Buffer, firstLineId: number, templateId: (ordinal: number) => string): void {
+    const ordinals = p[2]
+    const map = this.ordinals(ordinals)
+    for (let o = 0; o < ordinals; o++) {
+      const m = PARTIALS_HEAD + ORDINAL_WORDS * o
+      const index = this.templateIndex(templateId(o), p[m], p[m + 1], p[m + 2], bytes)
+      const meta = this.templates[index]
+      worsen(meta, p[m + 3])
+      meta.count += p[m + 4]
+      map[o] = index
+    }
+    this.visitor.partials!.addPartials(p, bytes, firstLineId, map)
+  }
+
+  /** The ordinal → template index map, with room for n. */
+  private ordinals(n: number): Int32Array {
+    if (this.ordinalIndex.length < n) this.ordinalIndex = new Int32Array(Math.max(n, 2 * this.ordinalIndex.length))
+    return this.ordinalIndex
+  }
+
+  /**
+   * The index of template `id`; a new one takes its meta from its first line: level code (as
+   * line events carry it), component bytes[compStart, compEnd) (-1: none).
+   */
+  private templateIndex(id: string, level: number, compStart: number, compEnd: number, bytes: Buffer): number {
+    const known = this.indexOf.get(id)
+    if (known !== undefined) return known
+    const index = this.templates.length
+    this.indexOf.set(id, index)
+    this.templates.push({id, level: level < 0 ? undefined : CANONICAL_LEVELS[level], component: compStart < 0 ? undefined : bytes.utf8Slice(compStart, compEnd), count: 0})
+    return index
   }
 
   private async enqueue(region: ByteRegion, nextStartsRecord: boolean): Promise<void> {
@@ -422,11 +464,16 @@ export class MiningRun {
       // With nothing before it pending, the region's turn has come: the worker mines it for real
       // at once, instead of looking it up and (at the start of a log, when most regions still
       // bring new shapes) doing it again at its turn.
-      job.remote = await pool.run(region, this.dispatchedLines + 1, lineCount, queue.length === 0, this.csv === undefined)
+      job.remote = await pool.run(region, this.dispatchedLines + 1, lineCount, queue.length === 0, this.csv === undefined, this.wantsPartials)
     }
     this.dispatchedLines += lineCount
     queue.push(job)
     // Local jobs run as soon as everything before them is done; at most 3 regions per worker wait.
     while (queue.length > 0 && (!queue[0].remote || queue.length > 3 * Math.max(1, this.threads))) await this.settle(queue.shift()!)
   }
+}
+
+/** A template's meta keeps the worst level of its lines (the first of the highest rank): a line's level code (-1 or past CANONICAL_LEVELS: none). */
+function worsen(meta: TemplateMeta, level: number): void {
+  if (level >= 0 && (meta.level === undefined || LEVEL_RANK[CANONICAL_LEVELS[level]] > (LEVEL_RANK[meta.level] ?? 2))) meta.level = CANONICAL_LEVELS[level]
 }

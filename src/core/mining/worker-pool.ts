@@ -71,6 +71,11 @@ export interface RegionJob {
   exact?: boolean
   /** Write line events (fast-events.ts) instead of CSV rows. */
   events?: boolean
+  /**
+   * With events: write the partial sessions the events make (sessions/partials.ts) instead of
+   * the events, when they fit the slot.
+   */
+  partials?: boolean
 }
 
 export interface RegionResult {
@@ -83,6 +88,8 @@ export interface RegionResult {
   eventWords?: number
   /** Events jobs: distinct block ids (the table at the end of the words). */
   eventBlocks?: number
+  /** Partials jobs: Float64 numbers of partial sessions in the slot's output area (else the events are there). */
+  partialWords?: number
   /** Rows that did not fit the slot (exact jobs only), after those in it. */
   extra?: ArrayBuffer
   /** Exact jobs: the shapes the replica sent through its tree, in order. */
@@ -313,6 +320,11 @@ export class ParsePool {
     return new Int32Array(this.output, remote.slot * this.outSize, words)
   }
 
+  /** The partial sessions of a finished partials job (a view of shared memory, as events()). */
+  partials(remote: RemoteRegion, numbers: number): Float64Array {
+    return new Float64Array(this.output, remote.slot * this.outSize, numbers)
+  }
+
   /** The bytes of a job's region as the worker read them (what its events' offsets point into). */
   regionBytes(remote: RemoteRegion, length: number): Buffer {
     return Buffer.from(this.input, remote.slot * SLOT_INPUT, length)
@@ -343,7 +355,7 @@ export class ParsePool {
    * kernel copy, off this thread), any other is copied in here. `exact`: the region's turn has
    * come (nothing before it is pending), so the worker mines it for real (see RegionJob.exact).
    */
-  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false, events = false): Promise<RemoteRegion> {
+  async run(region: ByteRegion, firstLineId: number, lines: number, exact = false, events = false, partials = false): Promise<RemoteRegion> {
     while (this.free.length === 0) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
     const slot = this.free.pop()!
     const length = region.end - region.start
@@ -374,7 +386,7 @@ export class ParsePool {
     const id = this.nextId++
     const version = this.version
     const result = new Promise<RegionResult>((resolve, reject) => this.waiting.set(id, {resolve, reject, thread, bytes: length}))
-    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact, events} satisfies RegionJob)
+    thread.worker.postMessage({id, slot, length, ...file, firstLineId, misses, init, exact, events, partials} satisfies RegionJob)
     this.trim()
     return {version, clears: this.miner!.cacheClears, slot, exact, thread: this.threads.indexOf(thread), length, result}
   }

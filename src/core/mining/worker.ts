@@ -9,6 +9,7 @@ import {openSync, readSync} from 'node:fs'
 import {parentPort, workerData} from 'node:worker_threads'
 import {ByteOut, HdfsFastPath, type FastStats} from './fast-path.js'
 import {EventWords, writeEvents} from './fast-events.js'
+import {writePartials} from '../sessions/partials.js'
 import {warmUp, warmUpOn} from './warm-up.js'
 import type {TemplateMinerConfig, TemplateState} from '../templates/index.js'
 import {FastMiner, type FastCluster} from './fast-miner.js'
@@ -117,9 +118,16 @@ function takeCounts(miner: FastMiner): NonNullable<RegionResult['counts']> {
   return list
 }
 
-/** An events job: line events (fast-events.ts) into the slot's output area, which they always fit. */
+/** A partials job's events, before they become partial sessions (or are copied to the slot). */
+const ownEvents = new EventWords(new Int32Array(1 << 16), true)
+
+/**
+ * An events job: line events (fast-events.ts) into the slot's output area, which they always fit;
+ * or, for a partials job, the partial sessions they make (sessions/partials.ts) when those fit.
+ */
 function events(job: RegionJob, buf: Buffer, miner: FastMiner, stats: FastStats): void {
-  const out = new EventWords(new Int32Array(setup.output, job.slot * setup.outSize, setup.outSize >> 2), false)
+  const slotWords = new Int32Array(setup.output, job.slot * setup.outSize, setup.outSize >> 2)
+  const out = job.partials ? ownEvents : new EventWords(slotWords, false)
   out.n = 0
   const complete = writeEvents(fast, buf, 0, miner, out, stats, counts, job.exact === true)
   const misses = miner.missLog ?? undefined
@@ -127,5 +135,11 @@ function events(job: RegionJob, buf: Buffer, miner: FastMiner, stats: FastStats)
   const list = takeCounts(miner)
   // (An exact job cannot run out of room: a region's events take fewer bytes than a slot holds.)
   if (!complete) return parentPort!.postMessage({id: job.id, status: 'miss'} satisfies RegionResult)
-  parentPort!.postMessage({id: job.id, status: 'ok', eventWords: out.n, eventBlocks: out.blocks.size, counts: list, stats, misses} satisfies RegionResult)
+  let partialWords: number | undefined
+  if (job.partials) {
+    const numbers = writePartials(out.words, out.n, out.blocks.size, new Float64Array(setup.output, job.slot * setup.outSize, setup.outSize >> 3))
+    if (numbers >= 0) partialWords = numbers
+    else slotWords.set(out.words.subarray(0, out.n))
+  }
+  parentPort!.postMessage({id: job.id, status: 'ok', eventWords: out.n, eventBlocks: out.blocks.size, partialWords, counts: list, stats, misses} satisfies RegionResult)
 }

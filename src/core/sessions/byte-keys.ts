@@ -5,13 +5,23 @@
  * arena.
  */
 export class ByteKeyMap<V> {
-  private slots = new Int32Array(1 << 12).fill(-1)
-  private hashes = new Int32Array(1 << 10)
-  private starts = new Int32Array(1 << 10)
-  private ends = new Int32Array(1 << 10)
+  /**
+   * Open addressing, two numbers a slot: the key's hash, and its entry (-1: empty). A probe reads
+   * the hash beside the entry, and an entry's key range (spans) lies in one place: a lookup in a
+   * map of hundreds of thousands of keys touches few cache lines.
+   */
+  private slots = ByteKeyMap.emptySlots(1 << 12)
+  /** Entry e's key is arena[spans[2e], spans[2e + 1]). */
+  private spans = new Int32Array(1 << 11)
   private arena = new Uint8Array(1 << 14)
   private used = 0
   private readonly values: V[] = []
+
+  private static emptySlots(n: number): Int32Array {
+    const slots = new Int32Array(2 * n)
+    for (let s = 1; s < slots.length; s += 2) slots[s] = -1
+    return slots
+  }
 
   get size(): number {
     return this.values.length
@@ -19,35 +29,40 @@ export class ByteKeyMap<V> {
 
   /** Forgets every key (keeping the room). */
   clear(): void {
-    this.slots.fill(-1)
+    for (let s = 1; s < this.slots.length; s += 2) this.slots[s] = -1
     this.values.length = 0
     this.used = 0
   }
 
   /** The bytes of the key added e-th (0-based), as a range of `arena`. */
   keyStart(e: number): number {
-    return this.starts[e]
+    return this.spans[2 * e]
   }
 
   keyEnd(e: number): number {
-    return this.ends[e]
+    return this.spans[2 * e + 1]
   }
 
   get(buf: Uint8Array, a: number, b: number): V | undefined {
     const h = hashBytes(buf, a, b)
-    const mask = this.slots.length - 1
+    const slots = this.slots
+    const mask = (slots.length >> 1) - 1
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s]
+      const e = slots[2 * s + 1]
       if (e < 0) return undefined
-      if (this.hashes[e] === h && this.equals(e, buf, a, b)) return this.values[e]
+      if (slots[2 * s] === h && this.equals(e, buf, a, b)) return this.values[e]
     }
   }
 
   /** Adds a key that get() did not find. */
   set(buf: Uint8Array, a: number, b: number, value: V): void {
     const e = this.values.length
-    if (e >= this.hashes.length) this.growEntries()
-    if (2 * (e + 1) > this.slots.length) this.rehash()
+    if (2 * e + 2 > this.spans.length) {
+      const spans = new Int32Array(2 * this.spans.length)
+      spans.set(this.spans)
+      this.spans = spans
+    }
+    if (2 * (e + 1) > this.slots.length >> 1) this.rehash()
     const n = b - a
     if (this.used + n > this.arena.length) {
       const arena = new Uint8Array(Math.max(2 * this.arena.length, this.used + n))
@@ -55,45 +70,34 @@ export class ByteKeyMap<V> {
       this.arena = arena
     }
     this.arena.set(buf.subarray(a, b), this.used)
-    this.starts[e] = this.used
-    this.ends[e] = this.used + n
+    this.spans[2 * e] = this.used
+    this.spans[2 * e + 1] = this.used + n
     this.used += n
-    const h = hashBytes(buf, a, b)
-    this.hashes[e] = h
     this.values.push(value)
-    this.place(e, h)
+    this.place(this.slots, e, hashBytes(buf, a, b))
   }
 
   private equals(e: number, buf: Uint8Array, a: number, b: number): boolean {
-    const s = this.starts[e]
-    if (this.ends[e] - s !== b - a) return false
+    const s = this.spans[2 * e]
+    if (this.spans[2 * e + 1] - s !== b - a) return false
     const arena = this.arena
     for (let i = 0; i < b - a; i++) if (arena[s + i] !== buf[a + i]) return false
     return true
   }
 
-  private place(e: number, h: number): void {
-    const mask = this.slots.length - 1
+  private place(slots: Int32Array, e: number, h: number): void {
+    const mask = (slots.length >> 1) - 1
     let s = h & mask
-    while (this.slots[s] >= 0) s = (s + 1) & mask
-    this.slots[s] = e
-  }
-
-  private growEntries(): void {
-    const n = this.hashes.length * 2
-    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n)
-      b.set(a)
-      return b
-    }
-    this.hashes = grow(this.hashes)
-    this.starts = grow(this.starts)
-    this.ends = grow(this.ends)
+    while (slots[2 * s + 1] >= 0) s = (s + 1) & mask
+    slots[2 * s] = h
+    slots[2 * s + 1] = e
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1)
-    for (let e = 0; e < this.values.length; e++) this.place(e, this.hashes[e])
+    const old = this.slots
+    const slots = ByteKeyMap.emptySlots(old.length)
+    for (let s = 1; s < old.length; s += 2) if (old[s] >= 0) this.place(slots, old[s], old[s - 1])
+    this.slots = slots
   }
 }
 

@@ -1,5 +1,6 @@
 /** One session's running tallies (Session) and their packing into shared typed arrays. */
 import {levelClass} from '../severity.js'
+import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
 /** A packed session's numbers (Session.templates, .transitions). */
 export type SessionNumbers = Int32Array | Float64Array
@@ -61,19 +62,7 @@ export class Session {
       }
     }
     if (!found) t.push(templateIndex, 1, lineId)
-    if (this.prevTemplate >= 0) {
-      const key = this.prevTemplate * 1_048_576 + templateIndex
-      const tr = this.grownTransitions!
-      let seen = false
-      for (let i = 0; i < tr.length; i += 2) {
-        if (tr[i] === key) {
-          tr[i + 1]++
-          seen = true
-          break
-        }
-      }
-      if (!seen) tr.push(key, 1)
-    }
+    if (this.prevTemplate >= 0) addTransition(this.grownTransitions!, this.prevTemplate * 1_048_576 + templateIndex, 1)
     this.prevTemplate = templateIndex
     if (lineId < this.firstLine) this.firstLine = lineId
     if (lineId > this.lastLine) this.lastLine = lineId
@@ -90,6 +79,65 @@ export class Session {
       }
       this.prevTime = time
     }
+  }
+
+  /**
+   * Adds a region's lines at once: the partial session at p[at] (partials.ts; its lines counted
+   * from firstLineId, its cluster ordinals mapped to template indices by `index`), as addEvent()
+   * would have added them one by one. Returns where the next partial starts. The same numbers in
+   * the same order: templates and transitions are looked up and appended in their order of first
+   * appearance in the region, after those of earlier regions (the transition across the regions'
+   * boundary first); counts, lines and times are whole numbers (HDFS times are whole seconds),
+   * whose sums are exact in any grouping.
+   */
+  merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array): number {
+    this.events += p[at + P_EVENTS] | 0
+    if (this.grownTemplates === undefined) this.unpack()
+    const t = this.grownTemplates!
+    const tr = this.grownTransitions!
+    const nt = p[at + P_TEMPLATES] | 0
+    const ntr = p[at + P_TRANSITIONS] | 0
+    let q = at + PARTIAL_HEAD
+    for (let k = 0; k < nt; k++, q += 3) {
+      const template = index[p[q] | 0]
+      const count = p[q + 1] | 0
+      let found = false
+      for (let i = 0; i < t.length; i += 3) {
+        if (t[i] === template) {
+          t[i + 1] += count
+          found = true
+          break
+        }
+      }
+      if (!found) t.push(template, count, firstLineId + (p[q + 2] | 0))
+    }
+    if (this.prevTemplate >= 0) addTransition(tr, this.prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
+    for (let k = 0; k < ntr; k++, q += 3) addTransition(tr, index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
+    this.prevTemplate = index[p[at + P_LAST_ORDINAL] | 0]
+    const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
+    const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
+    if (firstLine < this.firstLine) this.firstLine = firstLine
+    if (lastLine > this.lastLine) this.lastLine = lastLine
+    this.errors += p[at + P_ERRORS] | 0
+    this.warnings += p[at + P_WARNINGS] | 0
+    const seqFirst = p[at + P_SEQ_FIRST_TIME]
+    if (!Number.isNaN(seqFirst)) {
+      const min = p[at + P_MIN_TIME]
+      const max = p[at + P_MAX_TIME]
+      if (Number.isNaN(this.firstTime) || min < this.firstTime) this.firstTime = min
+      if (Number.isNaN(this.lastTime) || max > this.lastTime) this.lastTime = max
+      if (!Number.isNaN(this.prevTime)) {
+        const gap = Math.max(0, seqFirst - this.prevTime)
+        this.gapSum += gap
+        this.gaps++
+        if (gap > this.gapMax) this.gapMax = gap
+      }
+      this.gapSum += p[at + P_GAP_SUM]
+      this.gaps += p[at + P_GAPS] | 0
+      if (p[at + P_GAP_MAX] > this.gapMax) this.gapMax = p[at + P_GAP_MAX]
+      this.prevTime = p[at + P_SEQ_LAST_TIME]
+    }
+    return q
   }
 
   /**
@@ -180,4 +228,15 @@ export function packSessions(list: Session[]): void {
     s.packInto(pool, at)
     at += n
   }
+}
+
+/** Counts `count` more of transition `key` in flat pairs [key, count, ...] (appended when new). */
+function addTransition(tr: number[], key: number, count: number): void {
+  for (let i = 0; i < tr.length; i += 2) {
+    if (tr[i] === key) {
+      tr[i + 1] += count
+      return
+    }
+  }
+  tr.push(key, count)
 }

@@ -2,6 +2,7 @@ import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
 import {packSessions, Session} from './session.js'
+import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
@@ -68,7 +69,10 @@ const MAX_AUTO_HOSTS = 32
 const MAX_STREAM_WINDOWS = 2_000_000
 
 export class SessionStore {
-  readonly sessions = new Map<string, Session>()
+  /** Every session, in order of first appearance. */
+  private readonly list: Session[] = []
+  /** Sessions by id, for every mode but `block` (whose sessions byBytes finds by their id's bytes). */
+  private readonly byId = new Map<string, Session>()
   resolved?: ResolvedSessionKey
   /** Why `auto` chose what it chose, for the summary. */
   reason = ''
@@ -126,9 +130,14 @@ export class SessionStore {
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
     this.growing = []
-    packSessions([...this.sessions.values()].filter((s) => !s.isPacked))
+    packSessions(this.list.filter((s) => !s.isPacked))
     if (this.streamed) return this.completeStreams()
-    return [...this.sessions.values()]
+    return this.list.slice()
+  }
+
+  /** The sessions so far, in order of first appearance (a view: do not change it). */
+  get all(): readonly Session[] {
+    return this.list
   }
 
   /** True when windows are split into streams (host, component): sessions then carry `stream`. */
@@ -147,13 +156,13 @@ export class SessionStore {
    * then stream.
    */
   private completeStreams(): Session[] {
-    const starts = [...this.sessions.values()].map((s) => s.windowStart ?? 0)
+    const starts = this.list.map((s) => s.windowStart ?? 0)
     if (starts.length === 0) return []
     const step = this.stepMs
     const lo = Math.min(...starts) / step
     const hi = Math.max(...starts) / step
     const streams = [...this.streams].sort()
-    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return [...this.sessions.values()]
+    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list.slice()
     const out: Session[] = []
     for (let k = lo; k <= hi; k++) {
       for (const stream of streams) out.push(this.windowSession(stream, k))
@@ -257,7 +266,6 @@ export class SessionStore {
       return
     }
     const {keyEnd, keyRef, keyStart, keyStop, bytes} = batch
-    const byBytes = this.byBytes
     // The session of each distinct key of the batch, looked up at its first use.
     const local = this.batchSessions
     local.length = 0
@@ -278,20 +286,45 @@ export class SessionStore {
         const d = keyRef[k]
         let session = local[d]
         if (session === undefined) {
-          const a = keyStart[d]
-          const b = keyStop[d]
-          session = byBytes.get(bytes, a, b)
-          if (session === undefined) {
-            session = this.session(bytes.latin1Slice(a, b))
-            byBytes.set(bytes, a, b, session)
-            this.growing.push(session)
-          } else if (session.isPacked) this.growing.push(session)
+          session = this.blockSession(bytes, keyStart[d], keyStop[d])
           local[d] = session
         }
         session.addEvent(template, lineId, levelCode, time)
       }
     }
-    if (this.sessions.size - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
+    if (this.list.length - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
+  }
+
+  /** True when partial sessions (partials.ts) can be added: sessions go by block id. */
+  get takesPartials(): boolean {
+    return this.resolved === 'block'
+  }
+
+  /**
+   * A region's lines as partial sessions (partials.ts, at p[0...]; takesPartials must be true):
+   * what addBatch() would make of its line events, a session at a time. `bytes`: the region (the
+   * block ids' offsets point into it); `index`: cluster ordinal → template index.
+   */
+  addPartials(p: Float64Array, bytes: Buffer, firstLineId: number, index: Int32Array): void {
+    if (!this.takesPartials) throw new Error('partial sessions given to a store that does not group by block')
+    this.unassigned += p[1] | 0
+    const blocks = p[3] | 0
+    const ids = PARTIALS_HEAD + ORDINAL_WORDS * (p[2] | 0)
+    let at = ids + 2 * blocks
+    for (let d = 0; d < blocks; d++) at = this.blockSession(bytes, p[ids + 2 * d] | 0, p[ids + 2 * d + 1] | 0).merge(p, at, firstLineId, index)
+    if (this.list.length - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && p[4] >= 0) this.sweep(firstLineId + p[4])
+  }
+
+  /** The session of the id bytes[a, b) (made when new), listed as growing when it is about to grow. */
+  private blockSession(bytes: Buffer, a: number, b: number): Session {
+    let session = this.byBytes.get(bytes, a, b)
+    if (session === undefined) {
+      // (latin1Slice makes a string of its own, not a view of a larger one.)
+      session = this.newSession(bytes.latin1Slice(a, b))
+      this.byBytes.set(bytes, a, b, session)
+      this.growing.push(session)
+    } else if (session.isPacked) this.growing.push(session)
+    return session
   }
 
   /**
@@ -299,7 +332,7 @@ export class SessionStore {
    * up for the collector until finish() (a session touched again is unpacked: only slower).
    */
   private sweep(lineId: number): void {
-    this.sessionsAtSweep = this.sessions.size
+    this.sessionsAtSweep = this.list.length
     const quiet: Session[] = []
     const still: Session[] = []
     for (const s of this.growing) {
@@ -363,7 +396,7 @@ export class SessionStore {
 
   private windowSession(stream: string, k: number): Session {
     const id = `${stream} ${new Date(k * this.stepMs).toISOString()}`
-    let s = this.sessions.get(id)
+    let s = this.byId.get(id)
     if (!s) {
       s = this.session(id)
       s.stream = stream
@@ -373,16 +406,26 @@ export class SessionStore {
   }
 
   private session(id: string): Session {
-    let s = this.sessions.get(id)
+    if (this.resolved === 'block') {
+      // Block ids are ASCII (blk_ and digits): as latin1 bytes they are the bytes line events name them by.
+      const bytes = Buffer.from(id, 'latin1')
+      return this.blockSession(bytes, 0, bytes.length)
+    }
+    let s = this.byId.get(id)
     if (!s) {
-      if (this.sessions.size >= this.maxSessions) throw this.tooManySessions()
       // An id cut out of a line by a regex is a slice of the decoded read buffer (megabytes): kept as
       // is, every session would keep its region of the input alive, and memory would grow with the
       // lines instead of the sessions. A copy of its own holds only the id.
-      const own = ownString(id)
-      s = new Session(own, this.sessions.size)
-      this.sessions.set(own, s)
+      s = this.newSession(ownString(id))
+      this.byId.set(s.id, s)
     }
+    return s
+  }
+
+  private newSession(id: string): Session {
+    if (this.list.length >= this.maxSessions) throw this.tooManySessions()
+    const s = new Session(id, this.list.length)
+    this.list.push(s)
     return s
   }
 

@@ -67,7 +67,7 @@ describe('SessionStore packing', () => {
     let packedWhileReading = 0
     for (let i = 0; i < all.length; i += 100) {
       byBatch.addBatch(batchOf(all.slice(i, i + 100)))
-      packedWhileReading = Math.max(packedWhileReading, [...byBatch.sessions.values()].filter((s) => s.isPacked).length)
+      packedWhileReading = Math.max(packedWhileReading, byBatch.all.filter((s) => s.isPacked).length)
     }
     const expected = byRecord.finish().map(view)
     const got = byBatch.finish()
