@@ -27,7 +27,10 @@ import type {ThresholdInfo} from './threshold.js'
  *   before, or far above its rate, scores high; one that fills most of the log is the baseline;
  * - the score is the surprisal times a level weight: an ERROR/FATAL template or one whose text
  *   names a failure weighs more than an INFO one, but a common FATAL has no surprisal to weigh;
- *   other bursts of a template divide its surprisal, except for a sparse FATAL/CRITICAL one.
+ *   other bursts of a template divide its surprisal, except for a sparse FATAL/CRITICAL one, and
+ *   except for rare recurrences (fewer than one a day; in a log under two days, a single other
+ *   burst an hour away or more: the same failure twice); like bursts on the fleet's other streams,
+ *   at other times, count too (fleet-bursts.ts: port scans reaching each host once a day).
  * Silence: a stream, or a component within a stream, whose lowest usual count (its 20th
  * percentile) is high, logging nothing (or nearly) for a stretch: −log10 P(X ≤ C) of the stretch.
  *
@@ -292,6 +295,8 @@ export class WindowRate extends BaseDetector {
       groups.push({members, first: members[0], last: members[members.length - 1], peak, burst})
     }
     const days = (n * ctx.stepMs) / DAY_MS
+    // the time the stream spans (its windows need not be contiguous)
+    const spanDays = (ctx.windowStart[rows[n - 1]] - ctx.windowStart[rows[0]] + ctx.stepMs) / DAY_MS
     const leftOut = new Uint8Array(n)
     for (const {members, first, last, peak, burst} of groups) {
       const length = last - first + 1
@@ -303,6 +308,7 @@ export class WindowRate extends BaseDetector {
       // waves, several a day, and (over two days or more) a burst at the same time every day (a
       // schedule) still do.
       const otherBursts = new Set<number>()
+      let withinHour = false
       for (const g of groups) {
         if (g.burst === burst || g.peak < peak / 2) continue
         if (daily && sameTimeOfDay(g, {first, last}, daily)) {
@@ -310,11 +316,14 @@ export class WindowRate extends BaseDetector {
           break
         }
         otherBursts.add(g.burst)
+        if (Math.max(g.first - last, first - g.last) * ctx.stepMs < HOUR_MS) withinHour = true
       }
-      // (the day is only known with windows of an hour or less; a log shorter than two days needs none)
-      const rareRecurrence = (daily !== undefined || days < 2) && otherBursts.size > 0 && otherBursts.size < Math.max(days, MIN_ROUTINE_BURSTS)
+      // (the day is only known with windows of an hour or less; in a log shorter than two days, the
+      // other burst must be an hour away or more: bursts minutes apart are one restless series)
+      const shortLog = spanDays < 2 && !withinHour
+      const rareRecurrence = (daily !== undefined || shortLog) && otherBursts.size > 0 && otherBursts.size < Math.max(days, MIN_ROUTINE_BURSTS)
       // the other pieces of this burst (hot windows with a calm one between) are the same incident:
-      // never its baseline, nor bursts "like it"
+      // never its baseline (they still count among the windows like it)
       const others = groups.filter((g) => g.first !== first && (g.burst === burst || (rareRecurrence && otherBursts.has(g.burst))))
       let count = 0
       let sq = 0
@@ -326,10 +335,9 @@ export class WindowRate extends BaseDetector {
       let otherCount = 0
       leftOut.fill(0)
       for (let m = first; m <= last; m++) leftOut[m] = 1
-      for (const g of others) for (let m = g.first; m <= g.last; m++) if (g.burst === burst) leftOut[m] = 1
       // windows like it in this stream, its rare recurrences included (for the fleet's verdict)
       let alikeAll = 0
-      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && !leftOut[k]) alikeAll++
+      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alikeAll++
       for (const g of others) {
         for (let m = g.first; m <= g.last; m++) {
           leftOut[m] = 1
@@ -350,7 +358,7 @@ export class WindowRate extends BaseDetector {
       // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
       // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
       let alike = 0
-      if (!rareRecurrence) for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && !leftOut[k]) alike++
+      if (!rareRecurrence) for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alike++
       // A sparse critical template (FATAL/CRITICAL in at most a tenth of the windows) is not made
       // routine by its other bursts: each kernel FATAL on a scattered day is news (BGL_2k without
       // labels: window F1 0.393 → 0.543); a FATAL in most windows still has its baseline rate.
