@@ -2,10 +2,12 @@
 // Incident-level accuracy of `flare detect` on generated multi-host syslog (issue 14): was each real
 // incident raised, as one incident of about the right span, and how many raised incidents were false.
 //
-//   node bench/incidents.mjs [--seeds 1,2,3] [--hours 24] [--hosts 5] [--slack 5m] [--strict-host]
-//                            [--log FILE --truth FILE] [--results FILE] [--keep] [--json] [-- DETECT FLAGS]
+//   node bench/incidents.mjs [--generator multihost|ops] [--seeds 1,2,3] [--hours 24] [--hosts 5] [--slack 5m]
+//                            [--strict-host] [--log FILE --truth FILE] [--results FILE] [--keep] [--json] [-- DETECT FLAGS]
 //
-// Logs come from data/generate-multihost.mjs into a temp dir (seed 1 = "dev", the set to tune on;
+// Logs come from data/generate-multihost.mjs (default) or, with `--generator ops`, from the
+// independent data/generate-ops.mjs (its own fleet, words and incident shapes; five fixed hosts, so
+// --hosts does not apply), into a temp dir (seed 1 = "dev", the set to tune on;
 // every other seed = "check", to confirm that a change generalises). `--log F --truth T` scores an
 // existing log instead, `--results R --truth T` an existing `flare detect --json` document. Each log
 // goes through the built CLI with default settings: `./bin/run.js detect -i FILE --json --no-track`
@@ -39,11 +41,12 @@ import {f3, printTable, secs} from './lib/table.mjs'
 function parseArgs(argv) {
   const dd = argv.indexOf('--')
   const own = dd >= 0 ? argv.slice(0, dd) : argv
-  const opts = {seeds: [1, 2, 3], hours: 24, hosts: 5, slackMs: 5 * 60_000, strictHost: false, json: false, keep: false, extra: dd >= 0 ? argv.slice(dd + 1) : []}
+  const opts = {generator: 'multihost', seeds: [1, 2, 3], hours: 24, hosts: 5, slackMs: 5 * 60_000, strictHost: false, json: false, keep: false, extra: dd >= 0 ? argv.slice(dd + 1) : []}
   for (let i = 0; i < own.length; i++) {
     const a = own[i]
     const v = own[i + 1]
-    if (a === '--seeds') (opts.seeds = v.split(',').map(Number)), i++
+    if (a === '--generator') (opts.generator = v), i++
+    else if (a === '--seeds') (opts.seeds = v.split(',').map(Number)), i++
     else if (a === '--hours') (opts.hours = Number(v)), i++
     else if (a === '--hosts') (opts.hosts = Number(v)), i++
     else if (a === '--slack') (opts.slackMs = duration(v)), i++
@@ -57,6 +60,10 @@ function parseArgs(argv) {
       console.error(`unknown argument ${a} (detect flags go after --)`)
       process.exit(2)
     }
+  }
+  if (!GENERATORS[opts.generator]) {
+    console.error(`--generator ${opts.generator}: expected one of ${Object.keys(GENERATORS).join(', ')}`)
+    process.exit(2)
   }
   if ((opts.log || opts.results) && !opts.truth) {
     console.error('--log and --results need --truth')
@@ -77,9 +84,13 @@ function detect(file, extra) {
   return r
 }
 
-function generate(dir, seed, hours, hosts) {
-  const out = path.join(dir, `multihost-seed${seed}.log`)
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'data/generate-multihost.mjs'), '--seed', String(seed), '--hours', String(hours), '--hosts', String(hosts), '--out', out], {encoding: 'utf8'})
+/** Generator script and whether it takes --hosts. */
+const GENERATORS = {multihost: ['data/generate-multihost.mjs', true], ops: ['data/generate-ops.mjs', false]}
+
+function generate(dir, generator, seed, hours, hosts) {
+  const [script, takesHosts] = GENERATORS[generator]
+  const out = path.join(dir, `${generator}-seed${seed}.log`)
+  const r = spawnSync(process.execPath, [path.join(ROOT, script), '--seed', String(seed), '--hours', String(hours), ...(takesHosts ? ['--hosts', String(hosts)] : []), '--out', out], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`generator failed: ${r.stderr}`)
   return {log: out, truth: out.replace(/\.log$/, '.truth.json')}
 }
@@ -96,7 +107,7 @@ const jobs = opts.results
 const results = []
 try {
   for (const job of jobs) {
-    if (job.seed !== undefined) Object.assign(job, generate(tmp, job.seed, opts.hours, opts.hosts))
+    if (job.seed !== undefined) Object.assign(job, generate(tmp, opts.generator, job.seed, opts.hours, opts.hosts))
     const truth = JSON.parse(fs.readFileSync(job.truth, 'utf8'))
     let run
     try {
@@ -118,12 +129,12 @@ try {
 }
 
 const total = pooled(results)
-const settings = {detect_flags: opts.extra, slack_min: opts.slackMs / 60_000, strict_host: opts.strictHost, hours: opts.hours, hosts: opts.hosts}
+const settings = {generator: opts.generator, detect_flags: opts.extra, slack_min: opts.slackMs / 60_000, strict_host: opts.strictHost, hours: opts.hours, hosts: opts.hosts}
 if (opts.json) {
   console.log(JSON.stringify({settings, logs: results, total}, null, 2))
 } else {
   const missedKinds = (r) => r.missed.map((x) => x.kind + (x.variant ? `/${x.variant}` : '')).join(', ') || '—'
-  console.log(`flare detect ${['--json', '--no-track', ...opts.extra].join(' ')} — slack ${settings.slack_min} min${opts.strictHost ? ', same host required' : ''}`)
+  console.log(`flare detect ${['--json', '--no-track', ...opts.extra].join(' ')} on ${opts.log || opts.results ? 'given files' : `${GENERATORS[opts.generator][0]} logs`} — slack ${settings.slack_min} min${opts.strictHost ? ', same host required' : ''}`)
   printTable('incident-level accuracy', ['log', 'set', 'lines', 'sessions (key)', 'real', 'raised', 'detected', 'false', 'P', 'R', 'F1', 'alerts/real', 'clean', 'detect'], [
     ...results.map((r) => [r.log, r.set, r.lines, `${r.sessions} (${r.session_key})`, r.real, r.raised, r.detected, r.false, f3(r.precision), f3(r.recall), f3(r.f1), r.alertsPerReal.toFixed(2), r.clean, secs(r.detect_ms)]),
     ...(results.length > 1 ? [['all', '', '', '', total.real, total.raised, total.detected, total.false, f3(total.precision), f3(total.recall), f3(total.f1), total.alertsPerReal.toFixed(2), total.clean, '']] : []),

@@ -5,6 +5,7 @@ import type {FeatureMatrix} from '../features/matrix.js'
 import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorEntry} from './entry.js'
+import {fleetAlike, type FleetLike, type StreamBurst} from './fleet-bursts.js'
 import {lowerSurprisal, upperSurprisal} from './poisson.js'
 import type {ThresholdInfo} from './threshold.js'
 
@@ -26,7 +27,10 @@ import type {ThresholdInfo} from './threshold.js'
  *   before, or far above its rate, scores high; one that fills most of the log is the baseline;
  * - the score is the surprisal times a level weight: an ERROR/FATAL template or one whose text
  *   names a failure weighs more than an INFO one, but a common FATAL has no surprisal to weigh;
- *   other bursts of a template divide its surprisal, except for a sparse FATAL/CRITICAL one.
+ *   other bursts of a template divide its surprisal, except for a sparse FATAL/CRITICAL one, and
+ *   except for rare recurrences (fewer than one a day; in a log under two days, a single other
+ *   burst an hour away or more: the same failure twice); like bursts on the fleet's other streams,
+ *   at other times, count too (fleet-bursts.ts: port scans reaching each host once a day).
  * Silence: a stream, or a component within a stream, whose lowest usual count (its 20th
  * percentile) is high, logging nothing (or nearly) for a stretch: −log10 P(X ≤ C) of the stretch.
  *
@@ -85,6 +89,8 @@ const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 /** Windows this close to the same time of day on another day are its daily baseline. */
 const SAME_TIME_MINUTES = 30
+/** Fewest other bursts of a template that make its bursts routine, however short the log (one other burst is the same failure twice). */
+const MIN_ROUTINE_BURSTS = 2
 
 export class WindowRate extends BaseDetector {
   readonly name = 'window-rate'
@@ -95,6 +101,9 @@ export class WindowRate extends BaseDetector {
   private rowScores = new Float64Array(0)
   /** Per stream → per column baseline [λ, φ], for scoring other logs with a saved model. */
   private baselines: Record<string, Array<[number, number]>> = {}
+  /** During analyse: each column's family, and every hot burst found, for the fleet's verdict. */
+  private families: number[] = []
+  private bursts: Array<{episode: Episode; outside: OutsideStats; burst: StreamBurst}> = []
 
   constructor(p: WindowRateParams = {}) {
     super(p)
@@ -152,7 +161,8 @@ export class WindowRate extends BaseDetector {
     const weights = ctx.columns.map((c) => levelWeight(c.level, c.text))
     const critical = ctx.columns.map((c) => isCriticalLevel(c.level))
     const alarming = ctx.columns.map((c, j) => critical[j] && mentionsFailure(c.text))
-    const families = templateFamilies(ctx.columns.map((c) => c.text))
+    const families = (this.families = templateFamilies(ctx.columns.map((c) => c.text)))
+    this.bursts = []
     const gapWindows = Math.max(1, Math.round((this.recurrenceMinutes * 60_000) / ctx.stepMs))
     const episodes: Episode[] = []
     if (fitting) this.baselines = {}
@@ -232,6 +242,16 @@ export class WindowRate extends BaseDetector {
       if (componentSums.size > 1) for (const [comp, sums] of componentSums) this.silentEpisodes(stream, comp, rows, sums, ctx, parts)
       episodes.push(...parts.filter((p) => !whole.some((w) => w.startMs <= p.startMs && p.endMs <= w.endMs)))
     }
+    // a burst other hosts show too, at other times, is the fleet's routine (fleet-bursts.ts)
+    const fleet = fleetAlike(this.bursts.map((b) => b.burst), SHORT_GAP_MINUTES * 60_000)
+    this.bursts.forEach(({episode, outside}, i) => {
+      const like = fleet[i]
+      if (like !== undefined) {
+        episode.surprisal = routineSurprisal(episode.count, episode.expected, outside, like)
+        episode.score = episode.surprisal * episode.weight
+      }
+    })
+    this.bursts = []
     episodes.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
     this.episodesFound = episodes.filter((e) => e.score > this.minScore)
     this.rowScores = new Float64Array(X.rows)
@@ -275,28 +295,36 @@ export class WindowRate extends BaseDetector {
       groups.push({members, first: members[0], last: members[members.length - 1], peak, burst})
     }
     const days = (n * ctx.stepMs) / DAY_MS
+    // the time the stream spans (its windows need not be contiguous)
+    const spanDays = (ctx.windowStart[rows[n - 1]] - ctx.windowStart[rows[0]] + ctx.stepMs) / DAY_MS
     const leftOut = new Uint8Array(n)
     for (const {members, first, last, peak, burst} of groups) {
       const length = last - first + 1
       // a template hot in most of the log's windows is its baseline, not an episode
       if (length > n / 2) continue
-      // Over two days or more, bursts like this one at other times of day, fewer than once a day
-      // (the same failure on two days), are other anomalies, not the template's normal: they
-      // leave the baseline and do not make this one routine. Scanner waves, several a day, and a
-      // burst at the same time every day (a schedule) still do.
+      // Bursts like this one at other times, fewer than once a day (the same failure on two
+      // days; in a log shorter than two days, the same failure twice), are other anomalies, not
+      // the template's normal: they leave the baseline and do not make this one routine. Scanner
+      // waves, several a day, and (over two days or more) a burst at the same time every day (a
+      // schedule) still do.
       const otherBursts = new Set<number>()
-      if (daily) {
-        for (const g of groups) {
-          if (g.burst === burst || g.peak < peak / 2) continue
-          if (sameTimeOfDay(g, {first, last}, daily)) {
-            otherBursts.clear()
-            break
-          }
-          otherBursts.add(g.burst)
+      let withinHour = false
+      for (const g of groups) {
+        if (g.burst === burst || g.peak < peak / 2) continue
+        if (daily && sameTimeOfDay(g, {first, last}, daily)) {
+          otherBursts.clear()
+          break
         }
+        otherBursts.add(g.burst)
+        if (Math.max(g.first - last, first - g.last) * ctx.stepMs < HOUR_MS) withinHour = true
       }
-      const rareRecurrence = otherBursts.size > 0 && otherBursts.size < days
-      const others = rareRecurrence ? groups.filter((g) => g.first !== first && (g.burst === burst || otherBursts.has(g.burst))) : []
+      // (the day is only known with windows of an hour or less; in a log shorter than two days, the
+      // other burst must be an hour away or more: bursts minutes apart are one restless series)
+      const shortLog = spanDays < 2 && !withinHour
+      const rareRecurrence = (daily !== undefined || shortLog) && otherBursts.size > 0 && otherBursts.size < Math.max(days, MIN_ROUTINE_BURSTS)
+      // the other pieces of this burst (hot windows with a calm one between) are the same incident:
+      // never its baseline (they still count among the windows like it)
+      const others = groups.filter((g) => g.first !== first && (g.burst === burst || (rareRecurrence && otherBursts.has(g.burst))))
       let count = 0
       let sq = 0
       for (let m = first; m <= last; m++) {
@@ -305,17 +333,18 @@ export class WindowRate extends BaseDetector {
       }
       let inLeftOut = length
       let otherCount = 0
-      if (rareRecurrence) {
-        leftOut.fill(0)
-        for (let m = first; m <= last; m++) leftOut[m] = 1
-        for (const g of others) {
-          for (let m = g.first; m <= g.last; m++) {
-            leftOut[m] = 1
-            otherCount += values[m]
-            sq += values[m] * values[m]
-          }
-          inLeftOut += g.last - g.first + 1
+      leftOut.fill(0)
+      for (let m = first; m <= last; m++) leftOut[m] = 1
+      // windows like it in this stream, its rare recurrences included (for the fleet's verdict)
+      let alikeAll = 0
+      for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alikeAll++
+      for (const g of others) {
+        for (let m = g.first; m <= g.last; m++) {
+          leftOut[m] = 1
+          otherCount += values[m]
+          sq += values[m] * values[m]
         }
+        inLeftOut += g.last - g.first + 1
       }
       // the rest of the log, without this episode, is the template's normal: its rate and how
       // bursty it is (other bursts of the same template make this one less surprising)
@@ -325,7 +354,7 @@ export class WindowRate extends BaseDetector {
       const phi = meanOut > 0 ? Math.max(1, varOut / meanOut) : 1
       // With two days or more, the same time of day on other days is normal too: a template
       // always busy at 09:00 is expected at 09:00 (the rate outside stays the floor of it).
-      const expected = daily ? dailyExpected(values, first, last, Math.max(meanOut, floor), daily, rareRecurrence ? leftOut : undefined) : Math.max(meanOut, floor) * length
+      const expected = daily ? dailyExpected(values, first, last, Math.max(meanOut, floor), daily, leftOut) : Math.max(meanOut, floor) * length
       // Bursts like this one elsewhere in the log (windows outside it reaching half its peak: port
       // scans, scanner waves) make it routine for this stream: each one divides the surprisal.
       let alike = 0
@@ -340,7 +369,7 @@ export class WindowRate extends BaseDetector {
       // window F1 0.543 → 0.660, the "any FATAL window" baseline 0.686). A FATAL register dump
       // (no failure word) still needs its rate; a FATAL in most windows stays its baseline.
       if (critical && sparse && alarming) surprisal = Math.max(surprisal, CRITICAL_FAILURE_SURPRISAL)
-      out.push({
+      const episode: Episode = {
         kind: total === count ? 'new' : 'rate',
         stream,
         column,
@@ -352,7 +381,11 @@ export class WindowRate extends BaseDetector {
         surprisal,
         weight,
         score: surprisal * weight,
-      })
+      }
+      out.push(episode)
+      const excessValues: number[] = []
+      for (let m = first; m <= last; m++) excessValues.push(Math.max(0, values[m] - lambda))
+      this.bursts.push({episode, outside: {mean: meanOut, variance: varOut, windows: nOut, length}, burst: {series: this.families[column], stream, startMs: episode.startMs, endMs: episode.endMs, excess: peak - lambda, excessValues, ownBursts: otherBursts.size, ownAlike: alikeAll, exempt: critical && sparse, minRoutine: Math.max(days, MIN_ROUTINE_BURSTS)}})
     }
   }
 
@@ -394,6 +427,34 @@ export class WindowRate extends BaseDetector {
     this.baselines = (state as {baselines: WindowRate['baselines']}).baselines ?? {}
     this.rowScores = new Float64Array(0)
   }
+}
+
+/** A template's windows outside a burst (its baseline): mean, variance and count; and the burst's length in windows. */
+export interface OutsideStats {
+  mean: number
+  variance: number
+  windows: number
+  length: number
+}
+
+/**
+ * Surprisal of a burst that the fleet's other streams show too: their like bursts join the
+ * baseline outside it (its rate and over-dispersion) as if this stream had seen them, and every
+ * like window divides the result, as a stream's own like bursts do.
+ */
+export function routineSurprisal(count: number, expected: number, outside: OutsideStats, like: FleetLike): number {
+  let sum = outside.mean * outside.windows
+  let sq = (outside.variance + outside.mean * outside.mean) * outside.windows
+  for (const x of like.excess) {
+    sum += outside.mean + x
+    sq += (outside.mean + x) ** 2
+  }
+  const windows = outside.windows + like.excess.length
+  const mean = sum / windows
+  const phi = mean > 0 ? Math.max(1, (sq / windows - mean * mean) / mean) : 1
+  // the rate the fleet's bursts add, over the burst's windows, on top of the expectation without them
+  const e = expected + (mean - outside.mean) * outside.length
+  return Math.min(upperSurprisal(count / phi, e / phi), 300) / (1 + like.alike)
 }
 
 /** Windows per day and the half-width (in windows) of "the same time of day", when a stream spans two days or more of windows no longer than an hour. */

@@ -1,0 +1,71 @@
+/**
+ * Bursts of one template across the streams (hosts) of a fleet. A burst that other hosts show too,
+ * at other times and of about its size, is the fleet's routine — port scans and ssh scanner waves
+ * reach every host in turn — even when this host saw it only once or twice that day. Bursts at the
+ * same time on several hosts are one incident (a database failure shows on every web host), so
+ * they never make each other routine; nor does a single like burst elsewhere (the same failure
+ * twice is two incidents, see window-rate's rare recurrences).
+ */
+export interface StreamBurst {
+  /** Template series: the column, or its family's lowest column. */
+  series: number
+  stream: string
+  startMs: number
+  endMs: number
+  /** Peak count of a window above the stream's usual rate. */
+  excess: number
+  /** Per window of the burst, its count above the stream's usual rate. */
+  excessValues: number[]
+  /** Other bursts of the series in its own stream that reach half its peak. */
+  ownBursts: number
+  /** Windows of its own stream, outside it, that reach half its peak (its in-stream "alike"). */
+  ownAlike: number
+  /** Excluded: never made routine (a sparse FATAL/CRITICAL template). */
+  exempt: boolean
+  /** Fewest other bursts that make it routine. */
+  minRoutine: number
+}
+
+/** What the fleet adds to a burst's baseline: like windows, and the excess counts of the other streams' like bursts. */
+export interface FleetLike {
+  /** Like windows, its own stream's and the other streams', that divide its surprisal. */
+  alike: number
+  /** Excess counts of the other streams' like bursts, one per window: they join its baseline as if seen on its own stream. */
+  excess: number[]
+}
+
+/**
+ * Per burst, what the fleet adds to its baseline, or undefined when the fleet changes nothing:
+ * like bursts on other streams (reaching half its excess) count when they are at least `gapMs`
+ * away from it and from its own stream's other bursts (the pieces of one burst on a host as one),
+ * and only when, with its own other bursts, they are at least `minRoutine`.
+ */
+export function fleetAlike(bursts: StreamBurst[], gapMs: number): Array<FleetLike | undefined> {
+  const bySeries = new Map<number, number[]>()
+  bursts.forEach((b, i) => {
+    let list = bySeries.get(b.series)
+    if (!list) bySeries.set(b.series, (list = []))
+    list.push(i)
+  })
+  const near = (a: StreamBurst, o: StreamBurst) => o.endMs + gapMs > a.startMs && o.startMs - gapMs < a.endMs
+  return bursts.map((b) => {
+    if (b.exempt) return undefined
+    const series = bySeries.get(b.series)!.map((k) => bursts[k])
+    // its own stream's bursts (itself included): like bursts elsewhere at those times are the
+    // same incidents seen on other hosts, not other occurrences
+    const own = series.filter((o) => o.stream === b.stream)
+    const like = series.filter((o) => o.stream !== b.stream && o.excess >= b.excess / 2 && !own.some((x) => near(x, o))).sort((x, y) => x.startMs - y.startMs)
+    if (like.length === 0) return undefined
+    // the pieces of one burst on a host (a short calm apart) are one like burst; a port scan that
+    // reaches two hosts in the same minutes is two
+    let others = 0
+    const until = new Map<string, number>()
+    for (const o of like) {
+      if (o.startMs - gapMs >= (until.get(o.stream) ?? -Infinity)) others++
+      until.set(o.stream, Math.max(until.get(o.stream) ?? -Infinity, o.endMs))
+    }
+    if (b.ownBursts + others < b.minRoutine) return undefined
+    const excess = like.flatMap((o) => o.excessValues)
+    return {alike: b.ownAlike + excess.length, excess}
+  })
+}

@@ -1,0 +1,129 @@
+import {describe, expect, it} from 'vitest'
+import {fleetAlike, type StreamBurst} from '../../../src/core/detect/fleet-bursts.js'
+import {mulberry32} from '../../../src/core/detect/random.js'
+import {WindowRate} from '../../../src/core/detect/window-rate.js'
+import {fromRows} from '../../../src/core/features/matrix.js'
+
+const STEP = 300_000
+const DAY = 288
+
+/** Poisson(λ) by inversion, seeded. */
+function poisson(rand: () => number, lambda: number): number {
+  let k = 0
+  let p = Math.exp(-lambda)
+  let cdf = p
+  const u = rand()
+  while (u > cdf && k < 1000) {
+    k++
+    p *= lambda / k
+    cdf += p
+  }
+  return k
+}
+
+/**
+ * One day of 5-minute windows on the given hosts; column 0 is steady traffic, column 1 follows
+ * `series(host, window, rand)`. Returns the episodes of column 1 as `host@hour`.
+ */
+function day(hosts: string[], text: string, series: (host: string, w: number, rand: () => number) => number): string[] {
+  const rand = mulberry32(21)
+  const rows: number[][] = []
+  const streams: string[] = []
+  const windowStart: number[] = []
+  for (let w = 0; w < DAY; w++) {
+    for (const host of hosts) {
+      rows.push([poisson(rand, 40), series(host, w, rand)])
+      streams.push(host)
+      windowStart.push(w * STEP)
+    }
+  }
+  const d = new WindowRate()
+  d.setContext({streams, windowStart, stepMs: STEP, columns: [{text: 'request served'}, {text}]})
+  d.fit(fromRows(rows))
+  return d
+    .episodes()
+    .filter((e) => e.column === 1)
+    .map((e) => `${e.stream}@${Math.floor(e.startMs / 3_600_000)}`)
+    .sort()
+}
+
+describe('window-rate: the same failure twice in one day', () => {
+  it('is raised both times (a job failing at every run for an hour, twice): the other one is not its normal', () => {
+    const failing = (w: number) => (w >= 96 && w < 108) || (w >= 200 && w < 212)
+    expect(day(['a'], 'Failed to start Warm cache.', (_, w) => (failing(w) ? 1 : 0))).toEqual(['a@16', 'a@8'])
+  })
+
+  it('but scanner-like waves six times a day stay routine', () => {
+    expect(day(['a'], 'Connection closed by authenticating user root <*> port <*> [preauth]', (_, w, r) => poisson(r, w % 48 < 2 ? 20 : 0.05))).toEqual([])
+  })
+})
+
+describe('window-rate: a spike with a calm window in the middle', () => {
+  it('is raised: its other piece is not its baseline', () => {
+    // a line at 0.3 a window; 13:00-13:20 and 13:25-13:45 at 8 a window
+    const spike = (w: number) => (w >= 156 && w < 160) || (w >= 161 && w < 165)
+    const found = day(['a'], 'slow request took <*>', (_, w, r) => (spike(w) ? 8 : w === 160 ? 0 : poisson(r, 0.3)))
+    expect(found).toEqual(['a@13', 'a@13'])
+  })
+})
+
+describe('window-rate: bursts across a fleet', () => {
+  const hosts = ['h1', 'h2', 'h3', 'h4']
+  const text = '[UFW BLOCK] IN=eth0 SRC=<*> DST=<*> PROTO=TCP DPT=<*>'
+  it('a port scan that every host sees at some time of the day is routine on each, though each host sees it once', () => {
+    const at = {h1: 30, h2: 90, h3: 150, h4: 230} as Record<string, number>
+    expect(day(hosts, text, (h, w, r) => (w === at[h] ? 150 + poisson(r, 10) : poisson(r, 1)))).toEqual([])
+  })
+
+  it('a burst on one host only is raised', () => {
+    expect(day(hosts, text, (h, w, r) => (h === 'h2' && w === 90 ? 150 : poisson(r, 1)))).toEqual(['h2@7'])
+  })
+
+  it('bursts at the same time on several hosts are one incident, not routine for each other', () => {
+    expect(day(hosts, text, (h, w, r) => (w === 90 || w === 91 ? 150 : poisson(r, 1)))).toEqual(['h1@7', 'h2@7', 'h3@7', 'h4@7'])
+  })
+})
+
+describe('fleetAlike', () => {
+  const burst = (stream: string, startMin: number, excess: number, extra: Partial<StreamBurst> = {}): StreamBurst => ({
+    series: 1,
+    stream,
+    startMs: startMin * 60_000,
+    endMs: (startMin + 10) * 60_000,
+    excess,
+    excessValues: [excess, excess / 2],
+    ownBursts: 0,
+    ownAlike: 0,
+    exempt: false,
+    minRoutine: 2,
+    ...extra,
+  })
+  const GAP = 15 * 60_000
+
+  it('counts like bursts on other streams at other times, the pieces of one burst once', () => {
+    const r = fleetAlike([burst('a', 0, 100), burst('b', 300, 80), burst('c', 600, 60), burst('c', 620, 60)], GAP)
+    // a sees b and c (c's two pieces are one burst): routine, with their windows as its like windows
+    expect(r[0]).toEqual({alike: 6, excess: [80, 40, 60, 30, 60, 30]})
+    // c's two pieces alone are one other burst: not enough
+    expect(fleetAlike([burst('a', 0, 100), burst('c', 600, 60), burst('c', 620, 60)], GAP)[0]).toBeUndefined()
+  })
+
+  it('does not count the same incident seen on another host: a like burst elsewhere at the time of one of its own', () => {
+    // a failure on a and b together, twice: for a, b's bursts are the same two incidents
+    const twice = [burst('a', 0, 100, {ownBursts: 1}), burst('a', 900, 100, {ownBursts: 1}), burst('b', 0, 100, {ownBursts: 1}), burst('b', 900, 100, {ownBursts: 1})]
+    expect(fleetAlike(twice, GAP)).toEqual([undefined, undefined, undefined, undefined])
+  })
+
+  it('changes nothing for a single like burst elsewhere, a smaller one, one at the same time, another template, or an exempt burst', () => {
+    expect(fleetAlike([burst('a', 0, 100), burst('b', 300, 100)], GAP)[0]).toBeUndefined()
+    expect(fleetAlike([burst('a', 0, 100), burst('b', 300, 40), burst('c', 600, 40)], GAP)[0]).toBeUndefined()
+    expect(fleetAlike([burst('a', 0, 100), burst('b', 5, 100), burst('c', 20, 100)], GAP)[0]).toBeUndefined()
+    expect(fleetAlike([burst('a', 0, 100), burst('b', 300, 100, {series: 2}), burst('c', 600, 100, {series: 2})], GAP)[0]).toBeUndefined()
+    expect(fleetAlike([burst('a', 0, 100, {exempt: true}), burst('b', 300, 100), burst('c', 600, 100)], GAP)[0]).toBeUndefined()
+  })
+
+  it('with its own other bursts, one like burst elsewhere is enough', () => {
+    const r = fleetAlike([burst('a', 0, 100, {ownBursts: 1, ownAlike: 3}), burst('b', 300, 100)], GAP)
+    expect(r[0]).toEqual({alike: 5, excess: [100, 50]})
+  })
+})
