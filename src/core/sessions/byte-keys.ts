@@ -33,6 +33,16 @@ export class ByteKeyMap<V> {
     return this.ends[e]
   }
 
+  /** The key added e-th (0-based), as a view of the arena (valid until the next set()). */
+  keyBytes(e: number): Uint8Array {
+    return this.arena.subarray(this.starts[e], this.ends[e])
+  }
+
+  /** The value of the key added e-th (0-based). */
+  valueAt(e: number): V {
+    return this.values[e]
+  }
+
   get(buf: Uint8Array, a: number, b: number): V | undefined {
     const h = hashBytes(buf, a, b)
     const mask = this.slots.length - 1
