@@ -20,12 +20,14 @@ export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
   }
 
   get(id: string): boolean | undefined {
-    return this.map.get(this.scratch, 0, this.encode(id))
+    const n = this.encode(id) // first: it may replace the scratch buffer
+    return this.map.get(this.scratch, 0, n)
   }
 
   /** Adds an id that get() did not find. */
   add(id: string, label: boolean): void {
-    this.map.set(this.scratch, 0, this.encode(id), label)
+    const n = this.encode(id)
+    this.map.set(this.scratch, 0, n, label)
   }
 
   *entries(): IterableIterator<[string, boolean]> {
