@@ -3,7 +3,8 @@ import {DEFAULT_DETECTOR, detectorHelp, detectorNames, registryFor} from '../cor
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
-import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
+import {writeJsonFileAtomic} from '../core/io/json-stream.js'
+import {checkOutputs} from '../core/io/output.js'
 import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
@@ -176,7 +177,7 @@ export default class Detect extends FlareCommand {
     progress.succeed()
 
     // Write what was computed before anything else can fail.
-    if (flags.output) await writeFileAtomic(flags.output, JSON.stringify(output.results, null, 2) + '\n', {flag: '-o'})
+    if (flags.output) await writeJsonFileAtomic(flags.output, output.results, {flag: '-o'})
     if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
     if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
     // The incident memory (SQLite) loads only for a run that records in it (start-up time).
@@ -197,9 +198,15 @@ export default class Detect extends FlareCommand {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
       const {document, exitCode} = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
-      return {...output.results, ...mlflowDoc, summaries: document}
+      return this.printed({...output.results, ...mlflowDoc, summaries: document})
     }
-    return {...output.results, ...mlflowDoc}
+    return this.printed({...output.results, ...mlflowDoc})
+  }
+
+  /** With --json, the document is printed here, streamed (half a million session rows are never one string). */
+  private async printed<T>(document: T): Promise<T> {
+    if (this.jsonEnabled()) await this.printJson(document)
+    return document
   }
 
   private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {ExitCode, FlareError} from '../core/errors.js'
+import type {LabelLookup} from '../core/evaluate/label-table.js'
 import {readLabels} from '../core/evaluate/labels.js'
 import {detectFormat, readLineBatches} from '../core/ingest/index.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
@@ -126,10 +127,11 @@ export default class Replay extends FlareCommand {
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
     if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})
     // Injected sessions are anomalies; without --labels every other session counts as normal.
-    let truth = labels?.labels
+    let truth: LabelLookup | undefined = labels?.labels
     if (injector) {
-      truth = new Map(truth ?? score.sessionIds.map((id) => [id, false]))
-      for (const i of injector.injected) truth.set(i.session, true)
+      const injected = new Map<string, boolean>(labels?.labels ?? score.sessionIds.map((id) => [id, false]))
+      for (const i of injector.injected) injected.set(i.session, true)
+      truth = injected
     }
     const output: ReplayOutput = {
       summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats()},

@@ -62,6 +62,7 @@ export const Anomaly = z.object({
   is_anomaly: z.boolean(),
   event_count: z.number().int().nonnegative(),
 })
+export type Anomaly = z.infer<typeof Anomaly>
 
 export const Evaluation = z.object({
   precision: z.number(),
@@ -101,3 +102,16 @@ export const Results = z.object({
   evaluation: Evaluation.optional(),
 })
 export type Results = z.infer<typeof Results>
+
+/**
+ * The document without its per-session rows: what the pipeline validates. The rows (one per
+ * session, hundreds of thousands at scale) are built valid and joined by `withAnomalies`.
+ */
+export const ResultsEnvelope = Results.omit({anomalies: true})
+export type ResultsEnvelope = z.infer<typeof ResultsEnvelope>
+
+/** The whole document, its keys in the schema's order (the order `Results.parse` gives, so the JSON text is the same). */
+export function withAnomalies(envelope: ResultsEnvelope, anomalies: Anomaly[]): Results {
+  const {version, summary, incidents, evaluation} = envelope
+  return {version, summary, incidents, anomalies, ...(evaluation === undefined ? {} : {evaluation})}
+}

@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 import {FlareError} from '../core/errors.js'
+import {writeJson} from '../core/io/json-stream.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {visible} from './format.js'
 import {softWrap, terminalWidth} from './table.js'
@@ -15,7 +16,29 @@ export abstract class FlareCommand extends Command {
    * seconds and gigabytes on a results document with half a million sessions.
    */
   override logJson(json: unknown): void {
+    if (this.jsonPrinted) return
     process.stdout.write(scrubText(JSON.stringify(json, null, 2), configuredSecrets()) + '\n')
+  }
+
+  /** Set once `printJson` wrote the document: oclif's own `logJson` after `run()` then prints nothing. */
+  private jsonPrinted = false
+
+  /**
+   * The `--json` document written to stdout in chunks as `logJson` would print it, never one string:
+   * a command whose document grows with the input (detect's session rows) prints it this way and
+   * returns it. A closed stdout (EPIPE) rejects, and `catch` ends the run quietly.
+   */
+  protected async printJson(json: unknown): Promise<void> {
+    try {
+      await writeJson(process.stdout, json, {secrets: configuredSecrets()})
+    } catch (error) {
+      // A file or device as stdout is written synchronously and throws (`> /dev/full`): the one
+      // handler of stdout failures (bin/run.js: EPIPE ends quietly, anything else is one line and
+      // exit code 3) takes it as it takes the error a pipe emits.
+      if (process.stdout.listenerCount('error') > 0) process.stdout.emit('error', error)
+      throw error
+    }
+    this.jsonPrinted = true
   }
 
   /**

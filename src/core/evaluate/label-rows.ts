@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../errors.js'
+import {LabelTable} from './label-table.js'
 import type {LabelSet} from './labels.js'
 
 const ANOMALY = new Set(['anomaly', 'anomalous', 'abnormal', '1', 'true', 'yes', 'fail', 'failure'])
@@ -13,7 +14,7 @@ export function parseLabelValue(raw: string): boolean | undefined {
 
 /** The header and rows of a label file, checked one by one (whichever reader split them). */
 export class LabelRows {
-  readonly labels = new Map<string, boolean>()
+  readonly labels = new LabelTable()
   private header: string[] | undefined
   private labelCol = -1
   private anomalies = 0
@@ -45,7 +46,7 @@ export class LabelRows {
       return
     }
     if (value) this.anomalies++
-    labels.set(id, value)
+    labels.add(id, value)
   }
 
   result(): LabelSet {

@@ -2,6 +2,7 @@ import {createReadStream} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
 import {ExitCode, FlareError} from '../errors.js'
 import {LabelRows, SimpleCsvLines} from './label-rows.js'
+import type {LabelTable} from './label-table.js'
 
 /**
  * Ground-truth labels: session id → anomalous?
@@ -9,7 +10,7 @@ import {LabelRows, SimpleCsvLines} from './label-rows.js'
  * Normal/Anomaly, 0/1 or true/false (any case).
  */
 export interface LabelSet {
-  labels: Map<string, boolean>
+  labels: LabelTable
   idColumn: string
   anomalies: number
 }

@@ -1,4 +1,5 @@
 import type {Evaluation} from '../results.js'
+import type {LabelLookup} from './label-table.js'
 
 export interface Confusion {
   tp: number
@@ -34,7 +35,7 @@ export function prf(c: Confusion): {precision: number; recall: number; f1: numbe
  * (reported as unlabelled); labelled ids that never appeared as a session are reported too,
  * since a mismatch usually means the wrong --session-key.
  */
-export function evaluate(sessionIds: string[], predicted: ArrayLike<boolean | number>, labels: Map<string, boolean>): Evaluation {
+export function evaluate(sessionIds: string[], predicted: ArrayLike<boolean | number>, labels: LabelLookup): Evaluation {
   const c = {tp: 0, fp: 0, fn: 0, tn: 0}
   let unlabelled = 0
   let matched = 0

@@ -1,3 +1,4 @@
+import {ownCopy} from './own-copy.js'
 import {createLineReader, type ReaderInput} from './reader.js'
 
 /** The text of the given 1-based physical lines, read in one streaming pass that stops early. */
@@ -11,7 +12,8 @@ export async function fetchLines(path: ReaderInput, wanted: Iterable<number>): P
   for await (const batch of reader.batches()) {
     for (const text of batch) {
       line++
-      if (want.has(line)) found.set(line, text)
+      // a slice of its read chunk would keep the whole chunk (a megabyte) alive for one line
+      if (want.has(line)) found.set(line, ownCopy(text))
     }
     if (line >= last) break
   }

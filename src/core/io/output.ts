@@ -141,11 +141,16 @@ export async function openOutput(path: string, options: {flag?: string; highWate
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: {flag?: string} = {}): Promise<void> {
   // A configured key never lands in a file Flare writes (a reply or a log line that carried it).
   if (typeof data === 'string') data = scrubText(data, configuredSecrets())
+  await writeStreamAtomic(path, (stream) => new Promise<void>((resolve, reject) => {
+    stream.write(data, (error) => (error ? reject(error) : resolve()))
+  }), options)
+}
+
+/** What `fill` writes to the stream, in place at `path` once it resolves; nothing changed there if it throws. */
+export async function writeStreamAtomic(path: string, fill: (stream: NodeJS.WritableStream) => Promise<void>, options: {flag?: string} = {}): Promise<void> {
   const out = await openOutput(path, options)
   try {
-    await new Promise<void>((resolve, reject) => {
-      out.stream.write(data, (error) => (error ? reject(error) : resolve()))
-    })
+    await fill(out.stream)
   } catch (error) {
     await out.abort()
     throw writeError(error, path, options.flag)

@@ -43,6 +43,16 @@ export class ByteKeyMap<V> {
     return this.spans[2 * e + 1]
   }
 
+  /** The key added e-th (0-based), as a view of the arena (valid until the next set()). */
+  keyBytes(e: number): Uint8Array {
+    return this.arena.subarray(this.spans[2 * e], this.spans[2 * e + 1])
+  }
+
+  /** The value of the key added e-th (0-based). */
+  valueAt(e: number): V {
+    return this.values[e]
+  }
+
   get(buf: Uint8Array, a: number, b: number): V | undefined {
     const h = hashBytes(buf, a, b)
     const slots = this.slots

@@ -1,4 +1,5 @@
 import {evaluate} from '../evaluate/metrics.js'
+import type {LabelLookup} from '../evaluate/label-table.js'
 import type {Evaluation} from '../results.js'
 import type {ScoredSession} from './engine.js'
 
@@ -29,7 +30,7 @@ export class OnlineScore {
     return [...this.firstSeen.keys()]
   }
 
-  evaluate(labels: Map<string, boolean>): LiveEvaluation {
+  evaluate(labels: LabelLookup): LiveEvaluation {
     const ids = this.sessionIds
     const evaluation = evaluate(ids, ids.map((id) => (this.flagged.has(id) ? 1 : 0)), labels)
     const delays: number[] = []

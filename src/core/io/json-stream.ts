@@ -1,0 +1,136 @@
+import {configuredSecrets, scrubText} from '../secrets.js'
+import {drained, writeStreamAtomic} from './output.js'
+
+/**
+ * `JSON.stringify(value, null, 2) + '\n'`, byte for byte, written piece by piece: a results
+ * document with half a million session rows is never one string (nor one Buffer) in memory.
+ *
+ * The top-level object and the objects and arrays directly in it are walked here; everything
+ * below (one session row, one incident) is stringified whole and re-indented. Re-indenting is
+ * exact: JSON.stringify's output at depth d is its top-level output with d levels of indent after
+ * every newline, and a JSON string never holds a raw newline.
+ */
+const GAP = '  '
+/** Pieces are gathered into chunks of about this many characters before a write. */
+const CHUNK = 64 * 1024
+
+type Json = unknown
+
+function toJsonValue(value: Json, key: string): Json {
+  const toJSON = (value as {toJSON?: unknown} | null | undefined)?.toJSON
+  return typeof toJSON === 'function' ? toJSON.call(value, key) : value
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (value: Json): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol'
+
+/** Whole: JSON.stringify at `indent` (its newlines re-indented). */
+function whole(value: Json, indent: string): string {
+  const text = JSON.stringify(value, null, 2) ?? 'null'
+  return indent === '' || !text.includes('\n') ? text : text.replaceAll('\n', `\n${indent}`)
+}
+
+/** The pieces of `value` (already past toJSON) at `indent`; containers above `depth` 0 are walked. */
+function* pieces(value: Json, indent: string, depth: number): Generator<string> {
+  if (depth <= 0 || value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function') {
+    yield whole(value, indent)
+    return
+  }
+  const inner = indent + GAP
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield '[]'
+      return
+    }
+    if (depth === 1) {
+      yield* leafBatches(value, indent)
+      return
+    }
+    for (let i = 0; i < value.length; i++) {
+      const item = toJsonValue(value[i], String(i))
+      yield `${i === 0 ? '[' : ','}\n${inner}`
+      if (omitted(item)) yield 'null'
+      else yield* pieces(item, inner, depth - 1)
+    }
+    yield `\n${indent}]`
+    return
+  }
+  let first = true
+  for (const key of Object.keys(value)) {
+    const item = toJsonValue((value as Record<string, Json>)[key], key)
+    if (omitted(item)) continue
+    yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `
+    first = false
+    yield* pieces(item, inner, depth - 1)
+  }
+  yield first ? '{}' : `\n${indent}}`
+}
+
+/** Elements stringified together: one JSON.stringify per row costs three times as much CPU as one for the document. */
+const BATCH = 256
+
+/**
+ * A non-empty array of leaves at `indent`, BATCH elements to a JSON.stringify: the text of
+ * `[a, b]` less its brackets is `a` and `b` at one level of indent, joined as in the array.
+ */
+function* leafBatches(items: unknown[], indent: string): Generator<string> {
+  for (let start = 0; start < items.length; start += BATCH) {
+    const batch = items.slice(start, start + BATCH)
+    // toJSON(key) is handed the index in the whole array: such elements go one by one.
+    if (batch.some((item) => typeof (item as {toJSON?: unknown} | null | undefined)?.toJSON === 'function')) {
+      for (let i = 0; i < batch.length; i++) {
+        const item = toJsonValue(batch[i], String(start + i))
+        yield `${start + i === 0 ? '[' : ','}\n${indent}${GAP}`
+        yield omitted(item) ? 'null' : whole(item, indent + GAP)
+      }
+    } else {
+      const text = JSON.stringify(batch, null, 2)
+      // "[\n  a,\n  b\n]": the elements' lines, each to be indented by `indent` more
+      const body = text.slice(2, -2)
+      yield `${start === 0 ? '[' : ','}\n${indent}${indent === '' ? body : body.replaceAll('\n', `\n${indent}`)}`
+    }
+  }
+  yield `\n${indent}]`
+}
+
+/** The pieces of `JSON.stringify(value, null, 2)`, walking `depth` levels of containers. */
+export function* jsonPieces(value: Json, depth = 2): Generator<string> {
+  const top = toJsonValue(value, '')
+  // JSON.stringify(undefined) is undefined; a document is always an object here.
+  if (omitted(top)) throw new TypeError('not a JSON value')
+  yield* pieces(top, '', depth)
+}
+
+/**
+ * Writes `JSON.stringify(value, null, 2) + '\n'` to `stream` in chunks, waiting for 'drain' when
+ * the reader is slower (a pipe), with every configured secret replaced as `scrubText` would on
+ * the whole text (a secret split between two chunks is held back until its end arrives).
+ * A stream that failed (EPIPE: the reader went away) rejects with its error.
+ */
+export async function writeJson(stream: NodeJS.WritableStream, value: Json, options: {secrets?: readonly string[]} = {}): Promise<void> {
+  const secrets = options.secrets ?? []
+  // The longest secret less one character: a secret that does not end in a chunk starts in this tail.
+  const keep = secrets.reduce((n, s) => Math.max(n, s.length - 1), 0)
+  let buffer = ''
+  const flush = async (last: boolean): Promise<void> => {
+    let text = secrets.length > 0 ? scrubText(buffer, secrets) : buffer
+    buffer = ''
+    if (!last && keep > 0) {
+      buffer = text.slice(Math.max(0, text.length - keep))
+      text = text.slice(0, text.length - buffer.length)
+    }
+    if (text.length > 0 && !stream.write(text)) await drained(stream)
+  }
+  for (const piece of jsonPieces(value)) {
+    buffer += piece
+    if (buffer.length >= CHUNK) await flush(false)
+  }
+  buffer += '\n'
+  await flush(true)
+}
+
+/** `writeJson` into a file written whole (output.ts), every configured secret replaced. */
+export async function writeJsonFileAtomic(path: string, value: Json, options: {flag?: string} = {}): Promise<void> {
+  const secrets = configuredSecrets()
+  await writeStreamAtomic(path, (stream) => writeJson(stream, value, {secrets}), options)
+}
