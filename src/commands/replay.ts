@@ -82,7 +82,8 @@ export default class Replay extends FlareCommand {
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
     const options = await engineOptionsFrom(flags)
     const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
-    const score = new OnlineScore()
+    // Labelled ids indexed up front: what the replay keeps per session scored stays flat.
+    const score = new OnlineScore(labels?.labels)
     let trained: ModelBundle | undefined
     // The replay's clock is where the log has got to, so detection delays are in the log's time.
     let engine: LiveEngine | undefined
