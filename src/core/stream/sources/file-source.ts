@@ -18,6 +18,8 @@ export interface FileSourceOptions {
   rescanMs?: number
   /** How long a rotated-away or deleted file is still drained for late writes (ms). */
   graceMs?: number
+  /** Arrival time given to the lines read, epoch ms (default the wall clock). */
+  arrivalClock?: () => number
 }
 
 const CHUNK = 64 * 1024
@@ -74,12 +76,14 @@ export class FileSource implements LineSource {
   private pendingWake = false
   private lastScan = 0
   private readBuffer = Buffer.allocUnsafe(CHUNK)
+  private readonly arrival: () => number
 
   constructor(
     readonly pattern: string,
     private readonly options: FileSourceOptions = {},
   ) {
     this.name = `file:${pattern}`
+    this.arrival = options.arrivalClock ?? Date.now
     this.stats_ = new StatsKeeper(options.onNote)
     this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024
     const scan = picomatch.scan(pattern)
@@ -261,6 +265,11 @@ export class FileSource implements LineSource {
     }
     const sink = this.sink!
     const emit = (text: string) => this.deliver(sink, file.path, text)
+    // Complete lines go on as bytes when the sink takes them (the engine's byte path).
+    const emitRegion = (bytes: Buffer, lines: number) => {
+      sink.pushRegion!({bytes, lines, source: file.path, arrivedAt: this.arrival()})
+      this.stats_.lines += lines
+    }
     let read = 0
     while (read < MAX_DRAIN && !this.stopped) {
       await sink.room()
@@ -272,7 +281,8 @@ export class FileSource implements LineSource {
         : Buffer.concat([file.tail, chunk]).subarray(-FINGERPRINT)
       file.position += bytesRead
       read += bytesRead
-      file.splitter.push(chunk, emit)
+      if (sink.pushRegion) file.splitter.pushRegion(chunk, emit, emitRegion)
+      else file.splitter.push(chunk, emit)
     }
     return !this.stopped
   }
@@ -311,7 +321,7 @@ export class FileSource implements LineSource {
   }
 
   private deliver(sink: LineSink, source: string, text: string): void {
-    if (sink.push({text, source, arrivedAt: Date.now()}, true)) this.stats_.lines++
+    if (sink.push({text, source, arrivedAt: this.arrival()}, true)) this.stats_.lines++
     else this.stats_.dropped++
   }
 
