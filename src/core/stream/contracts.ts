@@ -32,7 +32,8 @@ export interface LiveLine {
 /**
  * Complete lines as the bytes they were read as (a followed file): the engine's byte path takes
  * them when it can (LiveEngine.ingestBytes), else they are decoded into lines as the source would
- * have delivered them. Each line ends with its newline; nothing else refers to the buffer.
+ * have delivered them. Each line ends with its newline; nothing else refers to the buffer until
+ * `release` gives it back to the source.
  */
 export interface LiveRegion {
   bytes: Buffer
@@ -40,6 +41,8 @@ export interface LiveRegion {
   lines: number
   source: string
   arrivedAt: number
+  /** Called once the region was ingested: its buffer may be reused. */
+  release?: () => void
 }
 
 /**

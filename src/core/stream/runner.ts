@@ -113,7 +113,9 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     for (let i = 0; i < items.length; ) {
       const item = items[i]
       if (isRegion(item)) {
-        await deliver(ingestRegion(engine, item))
+        const events = ingestRegion(engine, item)
+        item.release?.()
+        await deliver(events)
         i++
         continue
       }

@@ -23,6 +23,8 @@ export interface FileSourceOptions {
 }
 
 const CHUNK = 64 * 1024
+/** Region buffers kept for reuse at most (the queue holds about this many at its capacity). */
+const SPARE_REGIONS = 128
 /** Bytes read from one file per pass before the other files get their turn. */
 const MAX_DRAIN = 16 * 1024 * 1024
 /** Bytes before the read position remembered to notice a file rewritten behind our back. */
@@ -76,6 +78,8 @@ export class FileSource implements LineSource {
   private pendingWake = false
   private lastScan = 0
   private readBuffer = Buffer.allocUnsafe(CHUNK)
+  /** Region buffers given back by the consumer, for the next regions. */
+  private readonly spare: Buffer[] = []
   private readonly arrival: () => number
 
   constructor(
@@ -265,9 +269,14 @@ export class FileSource implements LineSource {
     }
     const sink = this.sink!
     const emit = (text: string) => this.deliver(sink, file.path, text)
-    // Complete lines go on as bytes when the sink takes them (the engine's byte path).
-    const emitRegion = (bytes: Buffer, lines: number) => {
-      sink.pushRegion!({bytes, lines, source: file.path, arrivedAt: this.arrival()})
+    // Complete lines go on as bytes when the sink takes them (the engine's byte path), copied into
+    // buffers given back once ingested: a buffer per region would pile up as garbage the collector
+    // does not see (hundreds of MB of external memory on a fast stream).
+    const emitRegion = (chunk: Buffer, start: number, end: number, lines: number) => {
+      const buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK)
+      chunk.copy(buf, 0, start, end)
+      const release = () => void (this.spare.length < SPARE_REGIONS && this.spare.push(buf))
+      sink.pushRegion!({bytes: buf.subarray(0, end - start), lines, source: file.path, arrivedAt: this.arrival(), release})
       this.stats_.lines += lines
     }
     let read = 0

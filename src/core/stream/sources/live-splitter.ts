@@ -48,11 +48,12 @@ export class LiveSplitter {
 
   /**
    * As push(), but the complete lines after the chunk's first newline and up to its last one go to
-   * `emitRegion` as one copy of their bytes (with the count of its lines) instead of as strings:
-   * the first line (which may finish a held one) and the unfinished tail go as push() takes them.
-   * Chunks longer than the line limit, where a line inside could need cutting, go to push().
+   * `emitRegion` as bytes (chunk[start, end), with the count of its lines; the caller copies them,
+   * the chunk is its read buffer) instead of as strings: the first line (which may finish a held
+   * one) and the unfinished tail go as push() takes them. Chunks longer than the line limit, where
+   * a line inside could need cutting, go to push().
    */
-  pushRegion(chunk: Buffer, emit: (line: string) => void, emitRegion: (bytes: Buffer, lines: number) => void): void {
+  pushRegion(chunk: Buffer, emit: (line: string) => void, emitRegion: (chunk: Buffer, start: number, end: number, lines: number) => void): void {
     const first = chunk.indexOf(10)
     const last = chunk.lastIndexOf(10)
     if (first < 0 || first === last || chunk.length > this.maxLineBytes) {
@@ -62,7 +63,7 @@ export class LiveSplitter {
     this.push(chunk.subarray(0, first + 1), emit)
     let lines = 0
     for (let nl = first; nl >= 0 && nl < last; nl = chunk.indexOf(10, nl + 1)) lines++
-    emitRegion(Buffer.from(chunk.subarray(first + 1, last + 1)), lines)
+    emitRegion(chunk, first + 1, last + 1, lines)
     if (last + 1 < chunk.length) this.push(chunk.subarray(last + 1), emit)
   }
 
