@@ -8,7 +8,7 @@ import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import {benchOut, requireBuild} from './lib/paths.mjs'
-import {machine} from './lib/measure.mjs'
+import {machine, rssOverTime} from './lib/measure.mjs'
 import {int} from './lib/table.mjs'
 
 requireBuild()
@@ -45,11 +45,14 @@ const load = os.loadavg()
 const t0 = performance.now()
 const cpu0 = process.cpuUsage()
 const samples = []
-const poll = setInterval(() => samples.push([performance.now() - t0, process.memoryUsage().rss]), 250)
+const poll = setInterval(() => samples.push([Math.round(performance.now() - t0), Math.round(process.memoryUsage().rss / 1024)]), 250)
 // Ticks off: the wall clock does not move event time on while the file is read.
-const running = runLive({engine, sources: [new FileSource(followed, {pollMs: 50})], sinks: [], tickMs: 3_600_000, signal: controller.signal})
+const source = new FileSource(followed, {pollMs: 50})
+const running = runLive({engine, sources: [source], sinks: [], tickMs: 3_600_000, signal: controller.signal})
 spawn('sh', ['-c', 'cat "$1" >> "$2"', 'sh', input, followed], {stdio: 'ignore'})
-while (engine.stats().lines < total) await new Promise((resolve) => setTimeout(resolve, 50))
+const deadline = Date.now() + 300_000
+while (engine.stats().lines < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+if (engine.stats().lines < total) console.log(`stalled: ${int(engine.stats().lines)} of ${int(total)} lines ingested, ${int(source.stats().lines)} read; source notes: ${source.stats().notes.join(' | ') || 'none'}`)
 controller.abort()
 await running
 clearInterval(poll)
@@ -59,12 +62,6 @@ const cpuS = (cpu.user + cpu.system) / 1e6
 fs.rmSync(followed, {force: true})
 const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0)
 const stats = engine.stats()
-const tenths = []
-for (let i = 1; i <= 10; i++) {
-  const to = (wallS * 1000 * i) / 10
-  const peak = Math.max(0, ...samples.filter(([t]) => t > (to * (i - 1)) / i && t <= to).map(([, rss]) => rss))
-  if (peak > 0) tenths.push(`${(to / 1000).toFixed(0)}s ${(peak / 2 ** 20).toFixed(0)}`)
-}
 console.log(`collect of a followed file (HDFS ×10 appended) — ${machine()}, load at start ${load.map((l) => l.toFixed(2)).join(' ')}`)
 console.log(`${int(stats.lines)} lines in ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU: ${int(stats.lines / wallS)} lines/s, ${int(stats.lines / cpuS)} per CPU-s; peak RSS ${(hwm / 1024).toFixed(0)} MB; ${int(scored)} sessions scored, ${int(flagged)} flagged, ${int(stats.maxOpenSessions)} open at most`)
-console.log(`RSS over time (peak per tenth of the run): ${tenths.join(', ')} (MB)`)
+console.log(`RSS over time (peak per tenth of the run): ${rssOverTime(samples)}`)

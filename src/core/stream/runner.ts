@@ -174,7 +174,7 @@ export function ingestRegion(engine: LiveEngine, region: LiveRegion): IncidentEv
   const lastStart = bytes.lastIndexOf(10, end - 1) + 1
   const taken = lastStart > 0 ? engine.ingestBytes(bytes, 0, lastStart - 1, engine.startsRecord(bytes, lastStart, end), {source, arrivedAt}) : undefined
   const texts: string[] = []
-  regionLines(bytes, taken ? lastStart : 0, end, texts)
+  regionLines(bytes, taken ? lastStart : 0, bytes.length, texts)
   const events = engine.ingest(texts.map((text) => ({text, source, arrivedAt})))
   return taken ? [...taken.events, ...events] : events
 }

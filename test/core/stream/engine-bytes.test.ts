@@ -59,9 +59,7 @@ async function replay(input: string, model: ModelBundle, bytes: boolean, options
  * runner regions of complete lines as bytes, which go through ingestBytes when it takes them.
  * So that the engine sees what a replay shows it, ticks are off (a quiet stream would move event
  * time on with the wall clock) and lines arrive without an arrival time (a line without a
- * timestamp would be dated by it); collecting stops once every line was read. The queue holds
- * the whole file: FileSource.start() reads a file followed from its start before the runner
- * takes a line, and would wait for room in a smaller queue forever.
+ * timestamp would be dated by it); collecting stops once every line was read.
  */
 async function collect(input: string, model: ModelBundle, lines: number, options: Partial<EngineOptions> = {}): Promise<Outcome> {
   const scored: ScoredSession[] = []
@@ -77,7 +75,7 @@ async function collect(input: string, model: ModelBundle, lines: number, options
   }
   const events: IncidentEvent[] = []
   const controller = new AbortController()
-  const running = runLive({engine, sources: [new FileSource(input, {fromStart: true, pollMs: 20, arrivalClock: () => Number.NaN})], sinks: [], tickMs: 3_600_000, queueCapacity: 1_000_000, signal: controller.signal, onEvent: (e) => void events.push(e)})
+  const running = runLive({engine, sources: [new FileSource(input, {fromStart: true, pollMs: 20, arrivalClock: () => Number.NaN})], sinks: [], tickMs: 3_600_000, signal: controller.signal, onEvent: (e) => void events.push(e)})
   const deadline = Date.now() + 15_000
   while (engine.stats().lines < lines && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   controller.abort()

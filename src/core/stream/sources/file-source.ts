@@ -101,8 +101,12 @@ export class FileSource implements LineSource {
   async start(sink: LineSink): Promise<void> {
     this.sink = sink
     if (this.isGlob) await this.rescan(true)
-    // The first pass positions every present file before start() returns, so lines written after it are read.
-    await this.pass()
+    // Every present file is opened and positioned before start() returns, so lines written after
+    // it are read; the loop reads them at once. Reading here could wait for the queue's room
+    // forever: the runner takes no line before every source has started, and a file written fast
+    // (or read from its start) can fill the queue first.
+    for (const follower of this.followers.values()) if (follower.file === undefined) await this.openFor(follower)
+    this.pendingWake = true
     this.loop = this.run()
   }
 

@@ -95,7 +95,7 @@ export class LiveSplitter {
   }
 }
 
-/** The lines of a region of complete lines (each ended by its newline), as push() emits them. */
+/** The lines of bytes[start, end), complete lines each ended by its newline, as push() emits them. */
 export function regionLines(bytes: Buffer, start: number, end: number, out: string[]): void {
   for (let ls = start; ls < end; ) {
     let le = bytes.indexOf(10, ls)
