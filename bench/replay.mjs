@@ -8,10 +8,12 @@
 // The ×10 file is HDFS_2percent ten times with block ids re-keyed per copy (bench/lib/scale.mjs)
 // and, for a live replay, each copy's dates moved 3 days on (copy c: +3c days), so event time runs
 // forward as on a real stream (with the dates repeated, every copy after the first is "late").
-// Usage: npm run build && node bench/replay.mjs [--no-x10]
+// Usage: npm run build && node bench/replay.mjs [--no-x10 | --x10-only] [--x10-runs N]
+//   --x10-only: only the model fit and the ×10 replay; --x10-runs N: the ×10 replay N times (peak
+//   RSS varies with GC timing). RSS over time of each ×10 run is printed under the table.
 import fs from 'node:fs'
 import path from 'node:path'
-import {runMeasured, rssMethod, machine} from './lib/measure.mjs'
+import {runMeasured, rssMethod, rssOverTime, machine} from './lib/measure.mjs'
 import {CLI, DATASETS, ROOT, benchOut, datasetsPresent, requireBuild} from './lib/paths.mjs'
 import {buildScaledHdfs} from './lib/scale.mjs'
 import {f3, int, mb, printTable, secs} from './lib/table.mjs'
@@ -69,6 +71,8 @@ function buildLiveScaled(copies) {
 const cpu = (r) => (r.cpuMs === undefined ? '—' : secs(r.cpuMs))
 const minutes = (ms) => (ms === undefined ? '—' : `${Math.round(ms / 60_000)} min`)
 
+const x10Only = process.argv.includes('--x10-only')
+const x10Runs = Math.max(1, Number(process.argv[process.argv.indexOf('--x10-runs') + 1]) || 1)
 await run(['detect', '-i', log, '--save-model', model, '--no-track'], 'detect --save-model')
 const batch = await run(['detect', '-i', log, '--model', model, '--labels', labels, '--json', '--no-track'], 'detect --model')
 const batchDoc = JSON.parse(batch.stdout)
@@ -76,7 +80,7 @@ const head = ['run', 'lines', 'F1', 'flagged', 'lines/s', 'wall', 'CPU', 'peak R
 const rows = [['batch detect --model', int(lines), f3(batchDoc.evaluation.f1), int(batchDoc.summary.anomalies), '—', secs(batch.wallMs), cpu(batch), mb(batch.peakRssKb), '—', '—']]
 const replayRow = (name, r, doc, n) => [name, int(n), doc.evaluation ? f3(doc.evaluation.f1) : '—', int(doc.flagged.length), `${int(doc.summary.lines_per_second)} (${int(n / (r.wallMs / 1000))} incl. start-up; ${r.cpuMs ? int(n / (r.cpuMs / 1000)) : '?'} per CPU-s)`, secs(r.wallMs), cpu(r), mb(r.peakRssKb), int(doc.summary.engine.maxOpenSessions), minutes(doc.evaluation?.delay_ms.p50)]
 
-for (const idle of [undefined, '7d', '30m']) {
+for (const idle of x10Only ? [] : [undefined, '7d', '30m']) {
   const args = ['replay', '-i', log, '--max', '--model', model, '--labels', labels, '--json', ...(idle ? ['--idle', idle] : [])]
   const live = await run(args, `replay --idle ${idle ?? '(default)'}`)
   const doc = JSON.parse(live.stdout)
@@ -86,17 +90,26 @@ for (const idle of [undefined, '7d', '30m']) {
 
 const truth = benchOut('replay-injected.csv')
 const kinds = 'error:0.01,burst:0.01,drop:0.01,duplicate:0.01,reorder:0.01,silent:0.01,latency:0.01,seed=7'
-const injected = await run(['replay', '-i', log, '--max', '--model', model, '--inject', kinds, '--truth', truth, '--json'], 'replay --inject')
-const injectedDoc = JSON.parse(injected.stdout)
-rows.push(replayRow(`replay --max --inject (${injectedDoc.injected} sessions)`, injected, injectedDoc, injectedDoc.summary.lines))
+let injectedDoc
+if (!x10Only) {
+  const injected = await run(['replay', '-i', log, '--max', '--model', model, '--inject', kinds, '--truth', truth, '--json'], 'replay --inject')
+  injectedDoc = JSON.parse(injected.stdout)
+  rows.push(replayRow(`replay --max --inject (${injectedDoc.injected} sessions)`, injected, injectedDoc, injectedDoc.summary.lines))
+}
 
+const rssLines = []
 if (!process.argv.includes('--no-x10')) {
   const big = buildLiveScaled(10)
   const bigLines = lines * 10
-  const live = await run(['replay', '-i', big.log, '--max', '--model', model, '--labels', big.labels, '--json'], 'replay ×10')
-  rows.push(replayRow('replay --max, HDFS ×10 (dates shifted per copy)', live, JSON.parse(live.stdout), bigLines))
+  for (let i = 1; i <= x10Runs; i++) {
+    const live = await run(['replay', '-i', big.log, '--max', '--model', model, '--labels', big.labels, '--json'], 'replay ×10')
+    rows.push(replayRow(`replay --max, HDFS ×10 (dates shifted per copy)${x10Runs > 1 ? ` #${i}` : ''}`, live, JSON.parse(live.stdout), bigLines))
+    rssLines.push(`RSS over time, ×10 replay${x10Runs > 1 ? ` #${i}` : ''} (peak per tenth of the run): ${rssOverTime(live.rssSamples)}`)
+  }
 }
 printTable(`replay vs batch on HDFS_2percent (${int(lines)} lines) — ${machine()}`, head, rows, {note: `peak RSS by ${rssMethod()}; lines/s is the replay's own count (reading + engine), start-up excluded; delay p50 = median detection delay (log time) of the labelled (or injected) anomalies caught; injected kinds: ${kinds}`})
+for (const line of rssLines) console.log(line)
+if (!injectedDoc) process.exit(0)
 const byKind = new Map()
 const flagged = new Set(injectedDoc.flagged)
 for (const row of fs.readFileSync(truth, 'utf8').trim().split('\n').slice(1)) {

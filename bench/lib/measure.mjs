@@ -47,7 +47,7 @@ function readRssKb(pid) {
  * stdout goes to `stdoutFile` when given (large JSON never passes through this process), else is
  * collected. stderr is collected and, with `echoStderr`, echoed live (stage traces).
  * Returns {code, signal, timedOut, wallMs, cpuMs (user+sys, GNU time only), peakRssKb, lastRssKb,
- * stdout, stderr}.
+ * rssSamples ([ms since start, VmRSS kB] every 250 ms: RSS over time), stdout, stderr}.
  */
 export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStderr = false} = {}) {
   const useTime = gnuTimeAvailable()
@@ -61,6 +61,7 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
     let stderr = ''
     let peak = 0
     let lastRss
+    const rssSamples = []
     let timedOut = false
     if (child.stdout) child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => {
@@ -81,7 +82,11 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
       if (!pid) return
       const hwm = readHwmKb(pid)
       if (hwm) peak = Math.max(peak, hwm)
-      lastRss = readRssKb(pid) ?? lastRss
+      const rss = readRssKb(pid)
+      if (rss !== undefined) {
+        lastRss = rss
+        rssSamples.push([Math.round(performance.now() - t0), rss])
+      }
     }, 250)
     const timer = timeoutMs
       ? setTimeout(() => {
@@ -119,7 +124,7 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
           fs.rmSync(timeFile, {force: true})
         } catch {}
       }
-      resolve({code: exit, signal, timedOut, wallMs, cpuMs, peakRssKb, lastRssKb: lastRss, stdout, stderr})
+      resolve({code: exit, signal, timedOut, wallMs, cpuMs, peakRssKb, lastRssKb: lastRss, rssSamples, stdout, stderr})
     })
   })
 }
@@ -139,4 +144,22 @@ export function codeVersion(cwd) {
   } catch {
     return 'git version unknown'
   }
+}
+
+/**
+ * RSS over a run as `n` points, "t s: MB", each the highest sample in its slice of the run, so a
+ * flat (bounded) footprint reads as flat and a growing one as growing.
+ */
+export function rssOverTime(samples, n = 10) {
+  if (!samples || samples.length === 0) return '—'
+  const end = samples[samples.length - 1][0]
+  const points = []
+  for (let i = 0; i < n; i++) {
+    const from = (end * i) / n
+    const to = (end * (i + 1)) / n
+    let peak = 0
+    for (const [t, kb] of samples) if (t > from && t <= to && kb > peak) peak = kb
+    if (peak > 0) points.push(`${(to / 1000).toFixed(0)}s ${(peak / 1024).toFixed(0)}`)
+  }
+  return `${points.join(', ')} (MB)`
 }

@@ -3,6 +3,7 @@ import {checkOutputs} from '../core/io/output.js'
 import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import {LiveEngine} from '../core/stream/engine.js'
+import {boundHeapGrowth} from '../core/stream/heap.js'
 import {runLive, type RunnerStatus} from '../core/stream/runner.js'
 import {openSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {openSources} from '../core/stream/sources/index.js'
@@ -46,6 +47,7 @@ export default class Collect extends FlareCommand {
       ...sinkOutputs(flags.sink),
     ], specs)
     const options = await engineOptionsFrom(flags)
+    boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
     const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
     if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)

@@ -8,6 +8,7 @@ import {Injector, parseInjection} from '../core/stream/inject.js'
 import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
 import {LiveEngine, type EngineStats} from '../core/stream/engine.js'
+import {boundHeapGrowth} from '../core/stream/heap.js'
 import {OnlineScore, type LiveEvaluation} from '../core/stream/live-evaluation.js'
 import {replayFile, type Pace} from '../core/stream/replay.js'
 import {fileTargetPath, openSender} from '../core/stream/senders.js'
@@ -82,8 +83,10 @@ export default class Replay extends FlareCommand {
 
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
     const options = await engineOptionsFrom(flags)
+    boundHeapGrowth()
     const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
-    const score = new OnlineScore()
+    // Labelled ids indexed up front: what the replay keeps per session scored stays flat.
+    const score = new OnlineScore(labels?.labels)
     let trained: ModelBundle | undefined
     // The replay's clock is where the log has got to, so detection delays are in the log's time.
     let engine: LiveEngine | undefined

@@ -197,26 +197,28 @@ async function* splitBatches(raw: Readable, stats: ReaderStats, splitter: LineSp
  */
 class ChunkRing {
   private readonly slots: Array<{buf: Buffer; lease: {count: number}}> = []
-  private next = 0
 
   constructor(
     private readonly size: number,
     private readonly most = 16,
   ) {}
 
-  /** A buffer to read into, leased to the reader until lend() hands it to its regions. */
+  /**
+   * A buffer to read into, leased to the reader until lend() hands it to its regions: the first
+   * free one, so that a consumer releasing its regions promptly keeps two or three buffers
+   * resident, not `most` (a replay's memory is then as flat as its engine's).
+   */
   take(): Buffer {
-    for (let tries = 0; tries < this.most; tries++) {
-      const i = this.next
-      this.next = (this.next + 1) % this.most
-      if (i >= this.slots.length) this.slots.push({buf: Buffer.allocUnsafeSlow(this.size), lease: {count: 0}})
-      const slot = this.slots[i]
+    for (const slot of this.slots) {
       if (slot.lease.count === 0) {
         slot.lease.count = 1
         return slot.buf
       }
     }
-    return Buffer.allocUnsafeSlow(this.size)
+    if (this.slots.length >= this.most) return Buffer.allocUnsafeSlow(this.size)
+    const slot = {buf: Buffer.allocUnsafeSlow(this.size), lease: {count: 1}}
+    this.slots.push(slot)
+    return slot.buf
   }
 
   /** The regions cut from `chunk` take over the reader's lease on its buffer (if it is one of ours). */

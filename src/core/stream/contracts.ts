@@ -30,6 +30,22 @@ export interface LiveLine {
 }
 
 /**
+ * Complete lines as the bytes they were read as (a followed file): the engine's byte path takes
+ * them when it can (LiveEngine.ingestBytes), else they are decoded into lines as the source would
+ * have delivered them. Each line ends with its newline; nothing else refers to the buffer until
+ * `release` gives it back to the source.
+ */
+export interface LiveRegion {
+  bytes: Buffer
+  /** Lines in it (its newlines). */
+  lines: number
+  source: string
+  arrivedAt: number
+  /** Called once the region was ingested: its buffer may be reused. */
+  release?: () => void
+}
+
+/**
  * Where a source delivers lines. `push` never blocks: it answers false when the line was dropped
  * because the queue is full (network sources count the drop). Sources that can wait (files,
  * stdin) await `room()` before reading on, so they never drop.
@@ -41,6 +57,11 @@ export interface LineSink {
    */
   push(line: LiveLine, waits?: boolean): boolean
   room(): Promise<void>
+  /**
+   * Lines as bytes, from a source that waits for `room()` (never refused; counted as its lines).
+   * Absent: the source splits them into lines and pushes those.
+   */
+  pushRegion?(region: LiveRegion): void
   /**
    * Resolves once every line pushed before the call was ingested, every open session closed and
    * scored and the resulting events delivered (a Kafka source before its partitions are revoked).

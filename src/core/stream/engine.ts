@@ -169,9 +169,11 @@ export class LiveEngine {
    * its lines. Undefined, and nothing done, when the region must go through ingest() instead
    * (still resolving or training, another format or session key, a parser with user rules, a line
    * the byte path does not take). `nextStartsRecord`: false when the line after the region may
-   * continue its last record (a stack trace), which the byte path cannot join.
+   * continue its last record (a stack trace), which the byte path cannot join. `from`: the source
+   * and arrival time its lines would have had as LiveLines (a live source; a replay has neither):
+   * only that source's held record ends here, and a line without a timestamp is dated by arrival.
    */
-  ingestBytes(buf: Buffer, start: number, end: number, nextStartsRecord = true): {events: IncidentEvent[]; lines: number} | undefined {
+  ingestBytes(buf: Buffer, start: number, end: number, nextStartsRecord = true, from?: {source: string; arrivedAt: number}): {events: IncidentEvent[]; lines: number} | undefined {
     const sessions = this.sessions
     if (!nextStartsRecord || !sessions || this.training || this.held.length > 0 || sessions.keying.mode === 'window') return undefined
     const miner = this.parser.byteMiner
@@ -181,14 +183,17 @@ export class LiveEngine {
     if (lines === undefined) return undefined
     // A record the line path still holds ends where this region's first line starts.
     const records: LiveRecord[] = []
-    this.parser.flush(records)
+    this.parser.flush(records, from?.source)
     for (const r of records) this.route(r)
+    const arrivedAt = from?.arrivedAt ?? Number.NaN
+    if (arrivedAt > this.lastArrival) this.lastArrival = arrivedAt
     const read = bytes.mine(buf, start, end, this.parser.takeLines(lines), miner, this.parser.templates)
     const {n, time, template} = read.batch
     sessions.startBatch()
     for (let i = 0; i < n; i++) {
       this.records++
-      // As route(): no timestamp, the time of the record before it.
+      // As the parser and route(): no timestamp, the arrival time, else the time of the record before it.
+      if (!Number.isFinite(time[i])) time[i] = arrivedAt
       if (!Number.isFinite(time[i]) && Number.isFinite(this.lastEvent)) time[i] = this.lastEvent
       if (time[i] > this.lastEvent) this.lastEvent = time[i]
       this.noteUnseen(template[i])
@@ -196,6 +201,14 @@ export class LiveEngine {
     }
     this.scorePending()
     return {events: this.drainEvents(), lines}
+  }
+
+  /**
+   * Whether the first non-blank line of buf[start, end) is a record the byte path takes: the line
+   * after a region, which tells ingestBytes whether the region's last record is complete.
+   */
+  startsRecord(buf: Buffer, start: number, end: number): boolean {
+    return (this.bytes ??= new LiveBytes(MAX_LINE_BYTES)).startsWithRecord(buf, start, end)
   }
 
   /**

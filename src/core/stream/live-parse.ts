@@ -216,9 +216,10 @@ export class LiveParser {
     if (pending && out.length > from) attachAcks(pending.take(false), out, from)
   }
 
-  /** Emits every held record (a quiet source's last line, a short detection sample). */
-  flush(out: LiveRecord[]): void {
+  /** Emits every held record (a quiet source's last line, a short detection sample), or only `only`'s. */
+  flush(out: LiveRecord[], only?: string): void {
     for (const [source, a] of this.assemblers) {
+      if (only !== undefined && source !== only) continue
       const from = out.length
       for (const r of a.finish()) out.push(this.mine(r))
       const acks = this.pendingAcks.get(source)?.take(true)

@@ -1,13 +1,23 @@
-import type {LineSink, LiveLine} from './contracts.js'
+import type {LineSink, LiveLine, LiveRegion} from './contracts.js'
+
+/** What the queue holds: lines, and regions of lines as bytes (followed files). */
+export type Queued = LiveLine | LiveRegion
+
+export function isRegion(item: Queued): item is LiveRegion {
+  return (item as LiveRegion).bytes !== undefined
+}
 
 /**
  * The bounded buffer between sources and the engine. Sources never block on a slow engine (or a
  * slow sink behind it) beyond `capacity` lines: network sources see `push` answer false and the
  * drop is counted here, sources that can wait (files, stdin) await `room()` before reading on.
+ * Its size and capacity count lines: a region counts as the lines in it.
  */
 export class LineQueue implements LineSink {
-  private items: LiveLine[] = []
+  private items: Queued[] = []
   private head = 0
+  /** Lines held (a region counts its lines). */
+  private held = 0
   private closed = false
   /** Lines refused because the queue was full. */
   dropped = 0
@@ -19,7 +29,7 @@ export class LineQueue implements LineSink {
   constructor(readonly capacity = 65_536) {}
 
   get size(): number {
-    return this.items.length - this.head
+    return this.held
   }
 
   push(line: LiveLine, waits = false): boolean {
@@ -27,12 +37,26 @@ export class LineQueue implements LineSink {
       this.dropped++
       return false
     }
-    this.items.push(line)
-    this.accepted++
+    this.add(line, 1)
+    return true
+  }
+
+  /** Lines as bytes from a source that waits for room() (never refused, as push(line, true)). */
+  pushRegion(region: LiveRegion): void {
+    if (this.closed) {
+      this.dropped += region.lines
+      return
+    }
+    this.add(region, region.lines)
+  }
+
+  private add(item: Queued, lines: number): void {
+    this.items.push(item)
+    this.held += lines
+    this.accepted += lines
     const wake = this.dataWaiter
     this.dataWaiter = undefined
     wake?.()
-    return true
   }
 
   /** Resolves when the queue is below half full (so a waiting source reads a sizeable chunk at once). */
@@ -42,10 +66,11 @@ export class LineQueue implements LineSink {
   }
 
   /**
-   * Up to `max` lines, waiting for at least one unless the queue is closed (then [] means the end)
-   * or `timeoutMs` passes (then [] means nothing arrived in time).
+   * Up to `max` lines (a region whole: at least one item), waiting for at least one unless the
+   * queue is closed (then [] means the end) or `timeoutMs` passes (then [] means nothing arrived
+   * in time). Only lines unless a source pushed regions.
    */
-  async take(max: number, timeoutMs?: number): Promise<LiveLine[]> {
+  async take(max: number, timeoutMs?: number): Promise<Queued[]> {
     if (this.size === 0 && !this.closed) {
       await new Promise<void>((resolve) => {
         const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
@@ -60,9 +85,17 @@ export class LineQueue implements LineSink {
       // Let the source finish its chunk: the engine then takes lines in batches, not one by one.
       if (this.size < max && !this.closed) await new Promise((resolve) => setImmediate(resolve))
     }
-    const n = Math.min(max, this.size)
+    let n = 0
+    let lines = 0
+    for (const items = this.items; this.head + n < items.length && (n === 0 || lines < max); n++) {
+      const item = items[this.head + n]
+      const weight = isRegion(item) ? item.lines : 1
+      if (n > 0 && lines + weight > max) break
+      lines += weight
+    }
     const out = this.items.slice(this.head, this.head + n)
     this.head += n
+    this.held -= lines
     // Compact now and then rather than shifting on every take.
     if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head)

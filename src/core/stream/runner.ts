@@ -1,6 +1,7 @@
-import type {EventSink, IncidentEvent, LineSink, LineSource} from './contracts.js'
+import type {EventSink, IncidentEvent, LineSink, LineSource, LiveLine, LiveRegion} from './contracts.js'
 import type {EngineStats, LiveEngine} from './engine.js'
-import {LineQueue} from './queue.js'
+import {isRegion, LineQueue, type Queued} from './queue.js'
+import {regionLines} from './sources/live-splitter.js'
 import {sendToSinks} from './sinks/index.js'
 import {saveLiveState} from './state.js'
 
@@ -89,6 +90,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   let flushes: Array<() => void> = []
   const sink: LineSink = {
     push: (line, waits) => queue.push(line, waits),
+    pushRegion: (region) => queue.pushRegion(region),
     room: () => queue.room(),
     flush: () =>
       new Promise<void>((resolve) => {
@@ -107,14 +109,31 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   })
   void aborted.then(() => queue.close())
 
+  const ingest = async (items: Queued[]): Promise<void> => {
+    for (let i = 0; i < items.length; ) {
+      const item = items[i]
+      if (isRegion(item)) {
+        const events = ingestRegion(engine, item)
+        item.release?.()
+        await deliver(events)
+        i++
+        continue
+      }
+      let j = i + 1
+      while (j < items.length && !isRegion(items[j])) j++
+      await deliver(engine.ingest((i === 0 && j === items.length ? items : items.slice(i, j)) as LiveLine[]))
+      i = j
+    }
+  }
+
   while (true) {
     const lines = await queue.take(4096, tickMs)
-    if (lines.length > 0) await deliver(engine.ingest(lines))
+    if (lines.length > 0) await ingest(lines)
     else if (queue.isClosed) break
     if (flushes.length > 0) {
       const waiting = flushes
       flushes = []
-      for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await deliver(engine.ingest(rest))
+      for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await ingest(rest)
       await deliver(engine.flushSessions())
       await settle(false)
       for (const resolve of waiting) resolve()
@@ -133,7 +152,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   }
   await withTimeout(Promise.all(sources.map((s) => s.stop())), STOP_TIMEOUT_MS)
   // Lines that arrived before the stop are still worth scoring.
-  for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await deliver(engine.ingest(rest))
+  for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await ingest(rest)
   await deliver(engine.finish())
   for (const resolve of flushes) resolve()
   await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
@@ -142,6 +161,22 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)
   options.onStatus?.(final)
   return final
+}
+
+/**
+ * Lines a source handed over as bytes: all but the last through the engine's byte path when it
+ * takes them (the last line tells whether the one before it ends its record), the rest as the
+ * LiveLines the source would otherwise have pushed — the same records either way.
+ */
+export function ingestRegion(engine: LiveEngine, region: LiveRegion): IncidentEvent[] {
+  const {bytes, source, arrivedAt} = region
+  const end = bytes.length - 1
+  const lastStart = bytes.lastIndexOf(10, end - 1) + 1
+  const taken = lastStart > 0 ? engine.ingestBytes(bytes, 0, lastStart - 1, engine.startsRecord(bytes, lastStart, end), {source, arrivedAt}) : undefined
+  const texts: string[] = []
+  regionLines(bytes, taken ? lastStart : 0, bytes.length, texts)
+  const events = engine.ingest(texts.map((text) => ({text, source, arrivedAt})))
+  return taken ? [...taken.events, ...events] : events
 }
 
 /** Resolves when every source has ended; undefined when one of them never ends by itself. */

@@ -18,9 +18,13 @@ export interface FileSourceOptions {
   rescanMs?: number
   /** How long a rotated-away or deleted file is still drained for late writes (ms). */
   graceMs?: number
+  /** Arrival time given to the lines read, epoch ms (default the wall clock). */
+  arrivalClock?: () => number
 }
 
 const CHUNK = 64 * 1024
+/** Region buffers kept for reuse at most (the queue holds about this many at its capacity). */
+const SPARE_REGIONS = 128
 /** Bytes read from one file per pass before the other files get their turn. */
 const MAX_DRAIN = 16 * 1024 * 1024
 /** Bytes before the read position remembered to notice a file rewritten behind our back. */
@@ -74,12 +78,16 @@ export class FileSource implements LineSource {
   private pendingWake = false
   private lastScan = 0
   private readBuffer = Buffer.allocUnsafe(CHUNK)
+  /** Region buffers given back by the consumer, for the next regions. */
+  private readonly spare: Buffer[] = []
+  private readonly arrival: () => number
 
   constructor(
     readonly pattern: string,
     private readonly options: FileSourceOptions = {},
   ) {
     this.name = `file:${pattern}`
+    this.arrival = options.arrivalClock ?? Date.now
     this.stats_ = new StatsKeeper(options.onNote)
     this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024
     const scan = picomatch.scan(pattern)
@@ -93,8 +101,12 @@ export class FileSource implements LineSource {
   async start(sink: LineSink): Promise<void> {
     this.sink = sink
     if (this.isGlob) await this.rescan(true)
-    // The first pass positions every present file before start() returns, so lines written after it are read.
-    await this.pass()
+    // Every present file is opened and positioned before start() returns, so lines written after
+    // it are read; the loop reads them at once. Reading here could wait for the queue's room
+    // forever: the runner takes no line before every source has started, and a file written fast
+    // (or read from its start) can fill the queue first.
+    for (const follower of this.followers.values()) if (follower.file === undefined) await this.openFor(follower)
+    this.pendingWake = true
     this.loop = this.run()
   }
 
@@ -261,6 +273,16 @@ export class FileSource implements LineSource {
     }
     const sink = this.sink!
     const emit = (text: string) => this.deliver(sink, file.path, text)
+    // Complete lines go on as bytes when the sink takes them (the engine's byte path), copied into
+    // buffers given back once ingested: a buffer per region would pile up as garbage the collector
+    // does not see (hundreds of MB of external memory on a fast stream).
+    const emitRegion = (chunk: Buffer, start: number, end: number, lines: number) => {
+      const buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK)
+      chunk.copy(buf, 0, start, end)
+      const release = () => void (this.spare.length < SPARE_REGIONS && this.spare.push(buf))
+      sink.pushRegion!({bytes: buf.subarray(0, end - start), lines, source: file.path, arrivedAt: this.arrival(), release})
+      this.stats_.lines += lines
+    }
     let read = 0
     while (read < MAX_DRAIN && !this.stopped) {
       await sink.room()
@@ -272,7 +294,8 @@ export class FileSource implements LineSource {
         : Buffer.concat([file.tail, chunk]).subarray(-FINGERPRINT)
       file.position += bytesRead
       read += bytesRead
-      file.splitter.push(chunk, emit)
+      if (sink.pushRegion) file.splitter.pushRegion(chunk, emit, emitRegion)
+      else file.splitter.push(chunk, emit)
     }
     return !this.stopped
   }
@@ -311,7 +334,7 @@ export class FileSource implements LineSource {
   }
 
   private deliver(sink: LineSink, source: string, text: string): void {
-    if (sink.push({text, source, arrivedAt: Date.now()}, true)) this.stats_.lines++
+    if (sink.push({text, source, arrivedAt: this.arrival()}, true)) this.stats_.lines++
     else this.stats_.dropped++
   }
 

@@ -46,6 +46,27 @@ export class LiveSplitter {
     }
   }
 
+  /**
+   * As push(), but the complete lines after the chunk's first newline and up to its last one go to
+   * `emitRegion` as bytes (chunk[start, end), with the count of its lines; the caller copies them,
+   * the chunk is its read buffer) instead of as strings: the first line (which may finish a held
+   * one) and the unfinished tail go as push() takes them. Chunks longer than the line limit, where
+   * a line inside could need cutting, go to push().
+   */
+  pushRegion(chunk: Buffer, emit: (line: string) => void, emitRegion: (chunk: Buffer, start: number, end: number, lines: number) => void): void {
+    const first = chunk.indexOf(10)
+    const last = chunk.lastIndexOf(10)
+    if (first < 0 || first === last || chunk.length > this.maxLineBytes) {
+      this.push(chunk, emit)
+      return
+    }
+    this.push(chunk.subarray(0, first + 1), emit)
+    let lines = 0
+    for (let nl = first; nl >= 0 && nl < last; nl = chunk.indexOf(10, nl + 1)) lines++
+    emitRegion(chunk, first + 1, last + 1, lines)
+    if (last + 1 < chunk.length) this.push(chunk.subarray(last + 1), emit)
+  }
+
   /** Emits the held partial line (the file is finished: rotated away or the stream ended). */
   flush(emit: (line: string) => void): void {
     if (this.carryBytes > 0) emit(decodeLine(Buffer.concat(this.carry)))
@@ -71,6 +92,16 @@ export class LiveSplitter {
   private reset(): void {
     this.carry = []
     this.carryBytes = 0
+  }
+}
+
+/** The lines of bytes[start, end), complete lines each ended by its newline, as push() emits them. */
+export function regionLines(bytes: Buffer, start: number, end: number, out: string[]): void {
+  for (let ls = start; ls < end; ) {
+    let le = bytes.indexOf(10, ls)
+    if (le < 0 || le >= end) le = end
+    out.push(decodeLine(bytes.subarray(ls, le)))
+    ls = le + 1
   }
 }
 
