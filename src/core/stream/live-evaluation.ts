@@ -27,8 +27,8 @@ export class OnlineScore {
   private readonly flagged: number[] = []
   private seen = 0
 
-  constructor(labels?: ReadonlyMap<string, boolean>) {
-    if (labels) for (const id of labels.keys()) this.indexOf(id)
+  constructor(labels?: Iterable<readonly [string, boolean]>) {
+    if (labels) for (const [id] of labels) this.indexOf(id)
   }
 
   observe(s: ScoredSession): void {
