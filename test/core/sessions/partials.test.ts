@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {hdfsTime} from '../../../src/core/ingest/formats/hdfs.js'
 import {writePartials} from '../../../src/core/sessions/partials.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
+import {seededRand} from '../../helpers/hdfs-like.js'
 import {CANONICAL_LEVELS} from '../../../src/core/severity.js'
 
 /**
@@ -19,11 +20,7 @@ interface Line {
 }
 
 function lines(count: number, seed: number): Line[] {
-  let x = seed
-  const rand = (n: number): number => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) % n
-  }
+  const rand = seededRand(seed)
   const out: Line[] = []
   for (let i = 0; i < count; i++) {
     const base = Math.floor(i / 30) * 6

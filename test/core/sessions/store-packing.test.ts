@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {LineBatch} from '../../../src/core/mining/line-batch.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
+import {seededRand} from '../../helpers/hdfs-like.js'
 
 /**
  * A store fed batches of line events packs sessions that have gone quiet into shared typed arrays
@@ -17,11 +18,7 @@ interface Line {
 
 /** Seeded lines over blocks that go quiet and come back much later (so some are packed, then touched again). */
 function lines(count: number, seed: number): Line[] {
-  let x = seed
-  const rand = (n: number): number => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) % n
-  }
+  const rand = seededRand(seed)
   const out: Line[] = []
   for (let i = 0; i < count; i++) {
     const base = Math.floor(i / 40) * 8
