@@ -3,23 +3,10 @@ import {fleetAlike, type StreamBurst} from '../../../src/core/detect/fleet-burst
 import {mulberry32} from '../../../src/core/detect/random.js'
 import {WindowRate} from '../../../src/core/detect/window-rate.js'
 import {fromRows} from '../../../src/core/features/matrix.js'
+import {poisson} from '../../helpers/poisson.js'
 
 const STEP = 300_000
 const DAY = 288
-
-/** Poisson(λ) by inversion, seeded. */
-function poisson(rand: () => number, lambda: number): number {
-  let k = 0
-  let p = Math.exp(-lambda)
-  let cdf = p
-  const u = rand()
-  while (u > cdf && k < 1000) {
-    k++
-    p *= lambda / k
-    cdf += p
-  }
-  return k
-}
 
 /**
  * One day of 5-minute windows on the given hosts; column 0 is steady traffic, column 1 follows

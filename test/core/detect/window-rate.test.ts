@@ -3,20 +3,7 @@ import {mulberry32} from '../../../src/core/detect/random.js'
 import {lowerSurprisal, upperSurprisal} from '../../../src/core/detect/poisson.js'
 import {levelWeight, templateFamilies, WindowRate, type WindowContext} from '../../../src/core/detect/window-rate.js'
 import {fromRows} from '../../../src/core/features/matrix.js'
-
-/** Poisson(λ) by inversion, seeded. */
-function poisson(rand: () => number, lambda: number): number {
-  let k = 0
-  let p = Math.exp(-lambda)
-  let cdf = p
-  const u = rand()
-  while (u > cdf && k < 1000) {
-    k++
-    p *= lambda / k
-    cdf += p
-  }
-  return k
-}
+import {poisson} from '../../helpers/poisson.js'
 
 const STEP = 300_000
 const COLUMNS = [
