@@ -43,37 +43,4 @@ if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
 else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
 // The workers warm up from here on (on two cores their warm-up would slow the import above down).
 prestart?.warmStandby()
-const restoreCompare = sortIdsWithoutIcu()
-try {
-  await execute({dir: import.meta.url})
-} finally {
-  restoreCompare()
-}
-
-/**
- * While it loads, oclif sorts the command ids with localeCompare; that first call builds ICU's
- * collator, ~15 ms of CPU of every start, and nothing else in a plain run needs ICU. For that one
- * sort (the swap is undone right after the first call's synchronous turn, before any command
- * code runs), ids of lowercase letters, ':' and '-' compare by code unit, which is the collator's
- * order for them in English, C and POSIX locales; anything else goes to ICU as before.
- */
-function sortIdsWithoutIcu() {
-  const {localeCompare} = String.prototype
-  const restore = () => {
-    if (String.prototype.localeCompare !== localeCompare) String.prototype.localeCompare = localeCompare
-  }
-  const locale = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG
-  if (locale && !/^(C|POSIX|en)([._@-]|$)/.test(locale)) return restore
-  const plain = /^[a-z:-]*$/
-  let pending = false
-  String.prototype.localeCompare = function (that, ...rest) {
-    if (!pending) {
-      pending = true
-      queueMicrotask(restore)
-    }
-    const self = String(this)
-    if (rest.length > 0 || typeof that !== 'string' || !plain.test(self) || !plain.test(that)) return localeCompare.call(this, that, ...rest)
-    return self === that ? 0 : self < that ? -1 : 1
-  }
-  return restore
-}
+await execute({dir: import.meta.url})
