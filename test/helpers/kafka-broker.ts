@@ -8,6 +8,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {Kafka, logLevel} from 'kafkajs'
 import {freePort} from './mlflow-server.js'
+import {stopGroup} from './process-group.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 /** Written by test/setup/kafka.sh (provision.sh runs it): the broker's jars from Maven Central. */
@@ -123,14 +124,6 @@ function tail(logFile: string): string {
 }
 
 async function stopBroker(child: ChildProcess, dir: string): Promise<void> {
-  const pid = child.pid
-  if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    process.kill(-pid, 'SIGTERM')
-    if (await Promise.race([exited.then(() => false), sleep(15_000).then(() => true)])) {
-      process.kill(-pid, 'SIGKILL')
-      await exited
-    }
-  }
+  await stopGroup(child, 15_000)
   rmSync(dir, {recursive: true, force: true})
 }

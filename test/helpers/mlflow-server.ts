@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
+import {stopGroup} from './process-group.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -120,25 +121,6 @@ function tail(logFile: string | undefined): string {
 }
 
 async function stopProcessGroup(child: ChildProcess, dir: string): Promise<void> {
-  const pid = child.pid
-  if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    signalGroup(pid, 'SIGTERM')
-    const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)])
-    if (timedOut) {
-      signalGroup(pid, 'SIGKILL')
-      await exited
-    }
-  }
-  // Workers may outlive the leader briefly; make sure none are left holding the port.
-  if (pid !== undefined) signalGroup(pid, 'SIGKILL')
+  await stopGroup(child, 10_000)
   rmSync(dir, {recursive: true, force: true})
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // the group is already gone
-  }
 }
