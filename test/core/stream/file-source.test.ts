@@ -16,9 +16,9 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}))
 const seq = (from: number, to: number) => Array.from({length: to - from}, (_, k) => `line ${from + k}`)
 
 /** Appends `count` numbered lines, calling `rotate` at the given line numbers, with pauses so the follower runs meanwhile. */
-async function writeWithRotations(path: string, count: number, rotations: Map<number, () => void>): Promise<void> {
+async function writeWithRotations(path: string, count: number, rotations: Map<number, () => void | Promise<void>>): Promise<void> {
   for (let i = 0; i < count; i++) {
-    rotations.get(i)?.()
+    await rotations.get(i)?.()
     appendFileSync(path, `line ${i}\n`)
     if (i % 37 === 0) await sleep(3)
   }
@@ -72,9 +72,16 @@ describe('FileSource', () => {
     const source = new FileSource(path, {pollMs: 25})
     const sink = new CollectingSink()
     await source.start(sink)
-    const rotations = new Map([
-      [700, () => renameSync(path, `${path}.1`)],
-      [1400, () => renameSync(path, `${path}.2`)],
+    // Each rename waits until the follower has read what came before: two renames within one
+    // poll would skip the middle file entirely (as they do for tail -F), and on a loaded machine
+    // the follower can fall that far behind this same-thread writer.
+    const renameAfterCatchUp = (lines: number, to: string) => async () => {
+      await sink.waitFor(lines)
+      renameSync(path, to)
+    }
+    const rotations = new Map<number, () => void | Promise<void>>([
+      [700, renameAfterCatchUp(700, `${path}.1`)],
+      [1400, renameAfterCatchUp(1400, `${path}.2`)],
       [1401, () => appendFileSync(`${path}.2`, 'late write to the old file\n')],
     ])
     await writeWithRotations(path, 2000, rotations)
