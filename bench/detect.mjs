@@ -27,8 +27,7 @@ const TIMEOUT_MS = Number(opt('--timeout-min', '15')) * 60_000
 const usePython = !args.includes('--no-python')
 
 requireBuild()
-const {detectorNames, DEFAULT_DETECTOR} = await import(path.join(ROOT, 'dist/core/detect/registry.js'))
-const {recommendedFeatures} = await import(path.join(ROOT, 'dist/core/features/build.js'))
+const {detectorNames, detectorFeatures, DEFAULT_DETECTOR} = await import(path.join(ROOT, 'dist/core/detect/registry.js'))
 const {detect} = await import(path.join(ROOT, 'dist/core/pipeline.js'))
 
 const HDFS_LOG = `${DATASETS}/hdfs/HDFS_2percent.log`
@@ -37,7 +36,7 @@ const DETECTORS = opt('--detectors') ? opt('--detectors').split(',') : detectorN
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 const rel = (p) => (p.startsWith(ROOT) ? path.relative(ROOT, p) : p)
 const featureKey = (name) => {
-  const f = recommendedFeatures(name)
+  const f = detectorFeatures(name)
   return `${f.sets.join('+')}${f.transform === 'none' ? '' : `, ${f.transform}`}`
 }
 

@@ -112,6 +112,8 @@ def matrix(bin_path, meta_path):
     from sklearn.covariance import EllipticEnvelope
     from sklearn.ensemble import IsolationForest
     from sklearn.neighbors import LocalOutlierFactor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from sklearn.svm import OneClassSVM
 
     meta = json.load(open(meta_path))
@@ -125,6 +127,10 @@ def matrix(bin_path, meta_path):
         ("sklearn EllipticEnvelope() (contamination=0.1)", lambda: EllipticEnvelope(random_state=42)),
         ("sklearn OneClassSVM() (nu=0.5)", lambda: OneClassSVM()),
         ("sklearn LocalOutlierFactor() (defaults, fit_predict)", None),
+        # Flare's LOF and one-class SVM standardise columns first: the same, as scikit-learn's docs advise.
+        ("sklearn StandardScaler + OneClassSVM() (nu=0.5)", lambda: make_pipeline(StandardScaler(), OneClassSVM())),
+        ("sklearn StandardScaler + OneClassSVM(nu=0.1)", lambda: make_pipeline(StandardScaler(), OneClassSVM(nu=0.1))),
+        ("sklearn StandardScaler + LocalOutlierFactor() (fit_predict)", "scaled"),
     ]
     results = []
     for name, make in peers:
@@ -132,8 +138,9 @@ def matrix(bin_path, meta_path):
             warnings.simplefilter("always")
             t0 = time.perf_counter()
             try:
-                if make is None:
-                    pred = (LocalOutlierFactor().fit_predict(X) == -1).astype(int)
+                if make is None or make == "scaled":
+                    lof = LocalOutlierFactor() if make is None else make_pipeline(StandardScaler(), LocalOutlierFactor())
+                    pred = (lof.fit_predict(X) == -1).astype(int)
                     t1 = t2 = time.perf_counter()
                 else:
                     model = make().fit(X)

@@ -29,9 +29,9 @@ type Kind = 'delete' | 'string' | 'null' | 'object' | 'nan' | 'negative' | 'huge
 const FREE: Record<string, RegExp> = {
   'isolation-forest': /^(threshold|state\.(split|leafValue)\.\*)$/,
   'elliptic-envelope': /^(threshold|state\.(location|chol)\.\*)$/,
-  lof: /^(threshold|state\.(data|weights|kDist|lrd)\.\*)$/,
+  lof: /^(threshold|state\.(mean|scale|data|weights|kDist|lrd|lof)\.\*)$/,
   pca: /^(threshold|state\.(mean|components\.\*)\.\*)$/,
-  'one-class-svm': /^(threshold|state\.(sv\.\*|alpha\.\*|rho|gammaValue))$/,
+  'one-class-svm': /^(threshold|state\.(mean\.\*|scale\.\*|sv\.\*|alpha\.\*|rho|gammaValue))$/,
   'invariants-mining': /^(threshold|params\.epsilon|state\.invariants\.\*\.coefficients\.\*)$/,
   'rare-template': /^(threshold|state\.surprisal\.\*)$/,
   ensemble: /^(threshold|state\.(centre|scale)\.\*|state\.detectors\.\*\.(threshold|state\.(surprisal)\.\*))$/,
