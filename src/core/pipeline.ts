@@ -13,7 +13,7 @@ import type {DraftIncident, IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
 import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
-import {mine, type MineResult} from './mining/mine.js'
+import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {ResultsEnvelope, withAnomalies, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
@@ -131,7 +131,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const t0 = performance.now()
     const mined = await mine(
       {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
-      {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch), partials: store},
+      sessionSink(store),
     )
     const readMs = Math.round(performance.now() - t0)
     const sessions = store.finish()
@@ -166,6 +166,15 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     await cleanup()
     throw error
   }
+}
+
+/**
+ * What mine() hands records and line events to. Made here, not in prepareInput: the closures of a
+ * function share one context, and prepareInput returns one (cleanup) that lives the whole run — a
+ * closure there naming the store would keep the store (its id map, ~80 bytes a session) alive.
+ */
+function sessionSink(store: SessionStore): MineVisitor {
+  return {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch), partials: store}
 }
 
 /** Warns when the input changed under the run (truncated, rotated, deleted): the results stand, for the file as opened. */
