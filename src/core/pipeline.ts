@@ -1,10 +1,11 @@
-import type {Detector} from './detect/detector.js'
+import {BaseDetector, type Detector} from './detect/detector.js'
+import {expandRows, type UniqueRows} from './detect/dedupe.js'
 import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import type {LabelSet} from './evaluate/labels.js'
 import {evaluate} from './evaluate/metrics.js'
-import {buildFeatures, featureColumns} from './features/build.js'
+import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
 import {resolveFeatures, type FeatureConfig} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
@@ -12,7 +13,7 @@ import type {DraftIncident, IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
 import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
-import {mine, type MineResult} from './mining/mine.js'
+import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {ResultsEnvelope, withAnomalies, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
@@ -63,7 +64,10 @@ export interface DetectOutput {
   bundle: ModelBundle
   mined: MineResult
   sessions: Session[]
-  matrix: FeatureMatrix
+  /** The session features as the detector took them (SessionRows). */
+  rows: SessionRows
+  /** The dense feature matrix, a row per session: made from `rows` on each access (tests, tools). */
+  readonly matrix: FeatureMatrix
   scores: Float64Array
   predicted: Uint8Array
   /** Per session: true/false when labelled, undefined otherwise. */
@@ -127,7 +131,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const t0 = performance.now()
     const mined = await mine(
       {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
-      {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch), partials: store},
+      sessionSink(store),
     )
     const readMs = Math.round(performance.now() - t0)
     const sessions = store.finish()
@@ -164,6 +168,15 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
   }
 }
 
+/**
+ * What mine() hands records and line events to. Made here, not in prepareInput: the closures of a
+ * function share one context, and prepareInput returns one (cleanup) that lives the whole run — a
+ * closure there naming the store would keep the store (its id map, ~80 bytes a session) alive.
+ */
+function sessionSink(store: SessionStore): MineVisitor {
+  return {record: (record, index) => store.add(record, index), events: (batch) => store.addBatch(batch), partials: store}
+}
+
 /** Warns when the input changed under the run (truncated, rotated, deleted): the results stand, for the file as opened. */
 export async function reportInputChanges(prepared: Pick<PreparedInput, 'source'>, onWarning?: (warning: IngestWarning) => void): Promise<void> {
   for (const message of await prepared.source.changes()) onWarning?.({code: 'input-changed', message})
@@ -187,9 +200,31 @@ export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Arr
   return {evaluation, labels: ids.map((id) => labelSet.labels.get(id))}
 }
 
+/**
+ * Session features: a dense matrix (a row per session), or for a detector that fits on distinct
+ * rows (BaseDetector.fitsDistinctRows) those rows and each session's row among them: at a million
+ * sessions a dense row each is hundreds of megabytes, the distinct rows a few hundred.
+ */
+export type SessionRows = FeatureMatrix | UniqueRows
+
+function isUnique(rows: SessionRows): rows is UniqueRows {
+  return 'inverse' in rows
+}
+
+/** The dense matrix, a row per session. */
+export function denseRows(rows: SessionRows): FeatureMatrix {
+  return isUnique(rows) ? expandRows(rows) : rows
+}
+
+function takesDistinctRows(detector: Detector): boolean {
+  return detector instanceof BaseDetector && detector.fitsDistinctRows
+}
+
 /** Scores and the 0/1 prediction (score strictly above the fitted threshold) for every row. */
-export function scoreSessions(detector: Detector, X: FeatureMatrix): {scores: Float64Array; predicted: Uint8Array} {
-  const scores = detector.score(X)
+export function scoreSessions(detector: Detector, X: SessionRows): {scores: Float64Array; predicted: Uint8Array} {
+  let scores: Float64Array
+  if (!isUnique(X)) scores = detector.score(X)
+  else scores = detector instanceof BaseDetector ? detector.scoreUnique(X) : detector.score(expandRows(X))
   const predicted = new Uint8Array(scores.length)
   for (let i = 0; i < scores.length; i++) predicted[i] = scores[i] > detector.threshold ? 1 : 0
   return {scores, predicted}
@@ -256,7 +291,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       })
       lap('fit_ms', t0)
     }
-    const {features, vocabulary, detector, matrix: X} = fitted
+    const {features, vocabulary, detector, rows: X} = fitted
     options.onStage?.('score')
     t0 = performance.now()
     const {scores, predicted} = scoreSessions(detector, X)
@@ -272,7 +307,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
     } else {
       const {buildIncidents} = await import('./incidents/build.js')
-      drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(X), templates: mined.templates, templateText, options: options.incidents})
+      drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(isUnique(X) ? X.unique : X), rowOf: isUnique(X) ? X.inverse : undefined, templates: mined.templates, templateText, options: options.incidents})
     }
     lap('incidents_ms', t0)
 
@@ -318,7 +353,10 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       bundle: {manifest, miner: mined.miner, vocabulary, detector},
       mined,
       sessions,
-      matrix: X,
+      rows: X,
+      get matrix() {
+        return denseRows(X)
+      },
       scores,
       predicted,
       labels,
@@ -337,7 +375,7 @@ export interface FittedDetection {
   features: FeatureConfig
   vocabulary: Vocabulary
   detector: Detector
-  matrix: FeatureMatrix
+  rows: SessionRows
 }
 
 /**
@@ -348,22 +386,28 @@ export function fitDetection(input: DetectionInput, options: Pick<DetectOptions,
   const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
   const features = resolveFeatures(options.features ?? registry.features(detectorName, options.detectorParams))
   const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
-  const matrix = buildFeatures(input.sessions, vocabulary, features, input.idOf)
-  hooks.onFeatures?.()
   const params = {...options.detectorParams}
   if (options.contamination !== undefined) params.contamination = options.contamination
   const detector = registry.create(detectorName, params)
+  const rows = sessionRows(input, vocabulary, features, detector)
+  hooks.onFeatures?.()
   if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
-  detector.fit(matrix)
-  return {features, vocabulary, detector, matrix}
+  if (isUnique(rows)) (detector as BaseDetector).fitUnique(rows)
+  else detector.fit(rows)
+  return {features, vocabulary, detector, rows}
+}
+
+/** The sessions' features, as distinct rows when the detector fits and scores on those. */
+function sessionRows(input: DetectionInput, vocabulary: Vocabulary, features: FeatureConfig, detector: Detector): SessionRows {
+  return takesDistinctRows(detector) ? buildUniqueFeatures(input.sessions, vocabulary, features, input.idOf) : buildFeatures(input.sessions, vocabulary, features, input.idOf)
 }
 
 /** A fitted model's features of `input`'s sessions, its detector ready to score them. */
 export function scoringDetection(input: DetectionInput, model: ModelBundle): FittedDetection {
   const features = model.manifest.features
-  const matrix = buildFeatures(input.sessions, model.vocabulary, features, input.idOf)
+  const rows = sessionRows(input, model.vocabulary, features, model.detector)
   if (model.detector instanceof WindowRate) model.detector.setContext(windowContext(input, model.vocabulary))
-  return {features, vocabulary: model.vocabulary, detector: model.detector, matrix}
+  return {features, vocabulary: model.vocabulary, detector: model.detector, rows}
 }
 
 /** Vocabulary column → pipeline template index (−1 when the model's template does not occur in this log). */

@@ -1,6 +1,7 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import {FlareError, ExitCode} from '../errors.js'
 import {chooseThreshold, type ThresholdInfo} from './threshold.js'
+import {expandRows, expandValues, type UniqueRows} from './dedupe.js'
 
 /**
  * Every detector has the same small surface, like a scikit-learn estimator, so a sweep, the model
@@ -75,7 +76,41 @@ export abstract class BaseDetector implements Detector {
     this.nFeatures = X.cols
     this.fitModel(X)
     this.fitted = true
-    const train = this.trainingScores(X)
+    this.thresholdFrom(this.trainingScores(X))
+  }
+
+  /**
+   * True when fitting needs only the distinct rows and their counts (fitDistinct) and scoreRows()
+   * scores each row by itself: fitUnique() and scoreUnique() then never build the dense matrix.
+   */
+  get fitsDistinctRows(): boolean {
+    return false
+  }
+
+  /** fit() on the rows `u` stands for: the same model and threshold, bit for bit. */
+  fitUnique(u: UniqueRows): void {
+    if (!this.fitsDistinctRows) return this.fit(expandRows(u))
+    if (u.inverse.length === 0) throw new FlareError('cannot fit a detector on zero sessions', {exitCode: ExitCode.badInput})
+    this.nFeatures = u.unique.cols
+    this.fitDistinct(u.unique, u.weights)
+    this.fitted = true
+    // (trainingScores is scoreRows for these: each distinct row scored once, spread over its copies)
+    this.thresholdFrom(expandValues(this.scoreRows(u.unique), u.inverse))
+  }
+
+  /** score() of the rows `u` stands for. */
+  scoreUnique(u: UniqueRows): Float64Array {
+    if (!this.fitsDistinctRows) return this.score(expandRows(u))
+    this.checkInput(u.unique)
+    return expandValues(this.scoreRows(u.unique), u.inverse)
+  }
+
+  /** fitModel() from the distinct rows and how many rows each stands for (fitsDistinctRows detectors). */
+  protected fitDistinct(_unique: FeatureMatrix, _weights: Float64Array): void {
+    throw new Error(`${this.name} fits on every row, not on distinct rows`)
+  }
+
+  private thresholdFrom(train: Float64Array): void {
     const t = this.contamination === null ? this.naturalThreshold(train) : null
     const info: ThresholdInfo = t ?? chooseThreshold(train, {contamination: this.contamination})
     this.threshold = info.threshold

@@ -75,9 +75,18 @@ export class InvariantsMining extends BaseDetector {
     }
   }
 
+  /** Fitting reads the distinct rows and their counts only, and a row's score is its own. */
+  override get fitsDistinctRows(): boolean {
+    return true
+  }
+
   protected fitModel(X: FeatureMatrix): void {
     const {unique, weights} = uniqueRows(X)
-    const p = X.cols
+    this.fitDistinct(unique, weights)
+  }
+
+  protected override fitDistinct(unique: FeatureMatrix, weights: Float64Array): void {
+    const p = unique.cols
     const n = unique.rows
     const U = unique.data
     let total = 0

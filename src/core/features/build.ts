@@ -1,5 +1,6 @@
 import type {Session} from '../sessions/store.js'
 import {featureBlocks, type FeatureBlock, type FeatureConfig} from './config.js'
+import {RowSet, type UniqueRows} from '../detect/dedupe.js'
 import {createMatrix, type FeatureMatrix} from './matrix.js'
 import type {Vocabulary} from './vocabulary.js'
 
@@ -39,22 +40,61 @@ function blockColumns(vocab: Vocabulary, config: FeatureBlock): string[] {
  * A per-member config gives each member's block side by side, their widths in `blocks`.
  */
 export function buildFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): FeatureMatrix {
-  const parts = featureBlocks(config)
-  if (parts.length === 1) return buildBlock(sessions, vocab, parts[0].block, idOf)
-  const built = parts.map(({block}) => buildBlock(sessions, vocab, block, idOf))
-  const m = createMatrix(sessions.length, built.reduce((n, b) => n + b.cols, 0), featureColumns(vocab, config))
-  m.blocks = built.map((b) => b.cols)
-  let start = 0
-  for (const b of built) {
-    for (let i = 0; i < b.rows; i++) m.data.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * m.cols + start)
-    start += b.cols
-  }
+  const rows = rowWriter(vocab, config, idOf)
+  const m = createMatrix(sessions.length, rows.cols, rows.columns)
+  if (rows.blocks) m.blocks = rows.blocks
+  for (let i = 0; i < sessions.length; i++) rows.write(sessions[i], m.data, i * m.cols)
   return m
 }
 
-function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock, idOf: (templateIndex: number) => string): FeatureMatrix {
+/**
+ * buildFeatures() as its distinct rows (in order of first appearance) and each session's row
+ * among them (uniqueRows of buildFeatures, without the dense matrix in between): sessions repeat
+ * the same few hundred vectors, so this holds a few numbers per session instead of a row.
+ */
+export function buildUniqueFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): UniqueRows {
+  const rows = rowWriter(vocab, config, idOf)
+  const set = new RowSet(rows.cols)
+  const scratch = new Float64Array(rows.cols)
+  const inverse = new Int32Array(sessions.length)
+  for (let i = 0; i < sessions.length; i++) {
+    scratch.fill(0)
+    rows.write(sessions[i], scratch, 0)
+    inverse[i] = set.add(scratch)
+  }
+  const {unique, weights} = set.result(rows.columns)
+  if (rows.blocks) unique.blocks = rows.blocks
+  return {unique, weights, inverse}
+}
+
+interface RowWriter {
+  cols: number
+  columns: string[]
+  /** Widths of the side-by-side member blocks (more than one member only). */
+  blocks?: number[]
+  /** Writes a session's features into out[at, at + cols), which must hold zeros. */
+  write: (s: Session, out: Float64Array, at: number) => void
+}
+
+function rowWriter(vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): RowWriter {
+  const parts = featureBlocks(config).map(({block}) => blockWriter(vocab, block, idOf))
+  if (parts.length === 1) return parts[0]
+  const blocks = parts.map((p) => p.cols)
+  return {
+    cols: blocks.reduce((n, w) => n + w, 0),
+    columns: featureColumns(vocab, config),
+    blocks,
+    write: (s, out, at) => {
+      for (const p of parts) {
+        p.write(s, out, at)
+        at += p.cols
+      }
+    },
+  }
+}
+
+function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateIndex: number) => string): RowWriter {
   const columns = blockColumns(vocab, config)
-  const m = createMatrix(sessions.length, columns.length, columns)
   const V = vocab.size
   // template index (pipeline-local) → vocabulary column, resolved once per index
   const colOf = new Map<number, number>()
@@ -71,9 +111,8 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
   const log = config.transform === 'log1p'
   const f = (x: number): number => (log ? Math.log1p(x) : x)
 
-  for (let i = 0; i < sessions.length; i++) {
-    const s = sessions[i]
-    let offset = i * m.cols
+  const write = (s: Session, out: Float64Array, at: number): void => {
+    let offset = at
     for (const set of config.sets) {
       if (set === 'counts' || set === 'tfidf' || set === 'presence') {
         const t = s.templates
@@ -81,14 +120,14 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
           const c = column(t[k])
           if (c < 0) continue
           const count = t[k + 1]
-          m.data[offset + c] = set === 'presence' ? 1 : set === 'tfidf' ? f(count) * vocab.idf[c] : f(count)
+          out[offset + c] = set === 'presence' ? 1 : set === 'tfidf' ? f(count) * vocab.idf[c] : f(count)
         }
         offset += V
       } else if (set === 'unseen') {
         let unseen = 0
         const t = s.templates
         for (let k = 0; k < t.length; k += 3) if (column(t[k]) < 0) unseen += t[k + 1]
-        m.data[offset++] = f(unseen)
+        out[offset++] = f(unseen)
       } else if (set === 'extras') {
         let unseenEvents = 0
         let unseenTemplates = 0
@@ -110,7 +149,7 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
           f(s.gaps === 0 ? 0 : s.gapSum / s.gaps / 1000),
           f(s.gapMax / 1000),
         ]
-        m.data.set(values, offset)
+        out.set(values, offset)
         offset += EXTRA_COLUMNS.length
       } else {
         const tr = s.transitions
@@ -118,11 +157,11 @@ function buildBlock(sessions: Session[], vocab: Vocabulary, config: FeatureBlock
           const key = tr[k]
           const name = `${idOf(Math.floor(key / 1_048_576))}>${idOf(key % 1_048_576)}`
           const c = bigramCol.get(name)
-          if (c !== undefined) m.data[offset + c] = f(tr[k + 1])
+          if (c !== undefined) out[offset + c] = f(tr[k + 1])
         }
         offset += bigramCol.size
       }
     }
   }
-  return m
+  return {cols: columns.length, columns, write}
 }

@@ -27,7 +27,9 @@ export interface IncidentInput {
   sessions: Session[]
   scores: Float64Array
   anomalous: Uint8Array
+  /** The sessions' features: row i is session i's, or row rowOf[i] when given (distinct rows). */
   X: FeatureMatrix
+  rowOf?: Int32Array
   templates: TemplateMeta[]
   /** Template index → template text (current, after generalisation). */
   templateText: (index: number) => string
@@ -60,6 +62,9 @@ export interface DraftIncident extends Omit<Incident, 'sample_lines'> {
 export function buildIncidents(input: IncidentInput): DraftIncident[] {
   const options = {...DEFAULT_INCIDENT_OPTIONS, ...input.options}
   const {sessions, scores, anomalous, X, templates} = input
+  // where session i's features start in X.data
+  const rowOf = input.rowOf
+  const at = (i: number): number => (rowOf ? rowOf[i] : i) * X.cols
   const anomalies: number[] = []
   for (let i = 0; i < sessions.length; i++) if (anomalous[i]) anomalies.push(i)
   if (anomalies.length === 0) return []
@@ -79,8 +84,9 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
       normalSum[t[k]] += t[k + 1]
       inNormal[t[k]] = 1
     }
+    const r = at(i)
     for (let j = 0; j < X.cols; j++) {
-      const v = X.data[i * X.cols + j]
+      const v = X.data[r + j]
       colSum[j] += v
       colSq[j] += v * v
     }
@@ -94,7 +100,8 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   const dims = X.cols
   const data = new Float64Array(anomalies.length * dims)
   anomalies.forEach((row, k) => {
-    for (let j = 0; j < dims; j++) data[k * dims + j] = (X.data[row * dims + j] - colMean[j]) / (colStd[j] + SCALE_FLOOR)
+    const r = at(row)
+    for (let j = 0; j < dims; j++) data[k * dims + j] = (X.data[r + j] - colMean[j]) / (colStd[j] + SCALE_FLOOR)
   })
   const labels = dbscan(data, dims, anomalies.length, {eps: options.eps, minPts: options.minPts})
   const groups = new Map<number, number[]>()
@@ -151,7 +158,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
         normal_mean: round(normals ? normalSum[index] / normals : 0),
         ...(templates[index].level ? {level: templates[index].level} : {}),
       })),
-      reasons: reasonsFor(members, X, colMean, colStd, tmpl.filter((t) => t.unseen).map((t) => templates[t.index].id)),
+      reasons: reasonsFor(members.map(at), X, colMean, colStd, tmpl.filter((t) => t.unseen).map((t) => templates[t.index].id)),
       components: [...components.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({name, count})),
       levels,
       pending: pickSamples(members, sessions, templates, totalCount, inNormal, options.sampleLines),
@@ -164,14 +171,15 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   return drafts
 }
 
-function reasonsFor(members: number[], X: FeatureMatrix, mean: Float64Array, std: Float64Array, unseen: string[]): Incident['reasons'] {
+/** `starts`: where each member's features start in X.data. */
+function reasonsFor(starts: number[], X: FeatureMatrix, mean: Float64Array, std: Float64Array, unseen: string[]): Incident['reasons'] {
   const reasons: Incident['reasons'] = unseen.slice(0, 3).map((id) => ({feature: `template ${id}`, value: 1, normal: 0, note: `template ${id} never appears in normal sessions`}))
   const cols = X.columns ?? []
   const scored: Array<{j: number; z: number; value: number}> = []
   for (let j = 0; j < X.cols; j++) {
     let sum = 0
-    for (const i of members) sum += X.data[i * X.cols + j]
-    const value = sum / members.length
+    for (const r of starts) sum += X.data[r + j]
+    const value = sum / starts.length
     const z = (value - mean[j]) / (std[j] + 0.05)
     if (Math.abs(z) >= 2 && Math.abs(value - mean[j]) > 1e-9) scored.push({j, z, value})
   }

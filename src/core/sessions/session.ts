@@ -5,11 +5,66 @@ import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM,
 /** A packed session's numbers (Session.templates, .transitions). */
 export type SessionNumbers = Int32Array | Float64Array
 
+/** A session's numbers in its slot (SessionSlots): Float64 words, then Int32 words. */
+const F_EVENTS = 0
+const F_ERRORS = 1
+const F_WARNINGS = 2
+const F_FIRST_LINE = 3
+const F_LAST_LINE = 4
+const F_FIRST_TIME = 5
+const F_LAST_TIME = 6
+const F_PREV_TIME = 7
+const F_GAP_SUM = 8
+const F_GAP_MAX = 9
+const F_GAPS = 10
+const F_WORDS = 11
+const I_PREV_TEMPLATE = 0
+const I_PACKED_AT = 1
+const I_PACKED_TEMPLATES = 2
+const I_PACKED_TRANSITIONS = 3
+const I_WORDS = 4
+/** Sessions a chunk of slots holds. */
+const SLOTS_PER_CHUNK = 8192
+
+/**
+ * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
+ * order. A million sessions as object fields would be a million objects' worth of fields and boxed
+ * doubles for every collection to walk; in slots they are 104 bytes each that no collection reads.
+ * A chunk lives as long as a session in it (the slots keep only the newest chunk).
+ */
+export class SessionSlots {
+  private num = new Float64Array(0)
+  private int = new Int32Array(0)
+  private next = SLOTS_PER_CHUNK
+
+  constructor(private readonly perChunk = SLOTS_PER_CHUNK) {
+    this.next = perChunk
+  }
+
+  /** A new slot, holding a session's starting numbers; the session keeps the three values. */
+  take(): {num: Float64Array; int: Int32Array; slot: number} {
+    if (this.next === this.perChunk) {
+      this.num = new Float64Array(this.perChunk * F_WORDS)
+      this.int = new Int32Array(this.perChunk * I_WORDS)
+      this.next = 0
+    }
+    const slot = this.next++
+    const f = slot * F_WORDS
+    this.num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
+    this.num[f + F_FIRST_TIME] = Number.NaN
+    this.num[f + F_LAST_TIME] = Number.NaN
+    this.num[f + F_PREV_TIME] = Number.NaN
+    this.int[slot * I_WORDS + I_PREV_TEMPLATE] = -1
+    return {num: this.num, int: this.int, slot}
+  }
+}
+
 /**
  * What Flare remembers of one session while streaming: per template its count and first line,
  * transitions between consecutive templates, levels and timing. Compact on purpose (flat number
- * arrays, linear scans: a session rarely has more than a few dozen distinct templates) so that
- * hundreds of thousands of sessions fit comfortably in memory.
+ * arrays, linear scans: a session rarely has more than a few dozen distinct templates; its scalar
+ * numbers in a slot of shared typed arrays, SessionSlots) so that a million sessions fit
+ * comfortably in memory.
  */
 export class Session {
   /**
@@ -19,27 +74,106 @@ export class Session {
   private grownTemplates: number[] | undefined = []
   private grownTransitions: number[] | undefined = []
   private packed?: SessionNumbers
-  private packedAt = 0
-  private packedTemplates = 0
-  private packedTransitions = 0
-  events = 0
-  errors = 0
-  warnings = 0
-  firstLine = Number.MAX_SAFE_INTEGER
-  lastLine = 0
-  firstTime = Number.NaN
-  lastTime = Number.NaN
-  private prevTemplate = -1
-  private prevTime = Number.NaN
-  gapSum = 0
-  gapMax = 0
-  gaps = 0
+  /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS). */
+  private readonly num: Float64Array
+  private readonly int: Int32Array
+  private readonly f: number
+  private readonly i: number
 
   /** Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. */
   stream?: string
   windowStart?: number
 
-  constructor(readonly id: string, readonly order: number) {}
+  /** `slots`: the store's (a session made alone gets slots of its own). */
+  constructor(readonly id: string, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
+    const {num, int, slot} = slots.take()
+    this.num = num
+    this.int = int
+    this.f = slot * F_WORDS
+    this.i = slot * I_WORDS
+  }
+
+  get events(): number {
+    return this.num[this.f + F_EVENTS]
+  }
+
+  set events(n: number) {
+    this.num[this.f + F_EVENTS] = n
+  }
+
+  get errors(): number {
+    return this.num[this.f + F_ERRORS]
+  }
+
+  set errors(n: number) {
+    this.num[this.f + F_ERRORS] = n
+  }
+
+  get warnings(): number {
+    return this.num[this.f + F_WARNINGS]
+  }
+
+  set warnings(n: number) {
+    this.num[this.f + F_WARNINGS] = n
+  }
+
+  /** Line ids (MAX_SAFE_INTEGER and 0 before any line). */
+  get firstLine(): number {
+    return this.num[this.f + F_FIRST_LINE]
+  }
+
+  set firstLine(n: number) {
+    this.num[this.f + F_FIRST_LINE] = n
+  }
+
+  get lastLine(): number {
+    return this.num[this.f + F_LAST_LINE]
+  }
+
+  set lastLine(n: number) {
+    this.num[this.f + F_LAST_LINE] = n
+  }
+
+  /** Epoch ms (NaN: no timestamp). */
+  get firstTime(): number {
+    return this.num[this.f + F_FIRST_TIME]
+  }
+
+  set firstTime(t: number) {
+    this.num[this.f + F_FIRST_TIME] = t
+  }
+
+  get lastTime(): number {
+    return this.num[this.f + F_LAST_TIME]
+  }
+
+  set lastTime(t: number) {
+    this.num[this.f + F_LAST_TIME] = t
+  }
+
+  get gapSum(): number {
+    return this.num[this.f + F_GAP_SUM]
+  }
+
+  set gapSum(ms: number) {
+    this.num[this.f + F_GAP_SUM] = ms
+  }
+
+  get gapMax(): number {
+    return this.num[this.f + F_GAP_MAX]
+  }
+
+  set gapMax(ms: number) {
+    this.num[this.f + F_GAP_MAX] = ms
+  }
+
+  get gaps(): number {
+    return this.num[this.f + F_GAPS]
+  }
+
+  set gaps(n: number) {
+    this.num[this.f + F_GAPS] = n
+  }
 
   add(templateIndex: number, lineId: number, level: string | undefined, time: number | undefined): void {
     this.addEvent(templateIndex, lineId, level === undefined ? 0 : levelClass(level), time === undefined ? Number.NaN : time)
@@ -50,7 +184,9 @@ export class Session {
    * number (NaN: none): what a batch of line events has without making a string per line.
    */
   addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
-    this.events++
+    const num = this.num
+    const f = this.f
+    num[f + F_EVENTS]++
     if (this.grownTemplates === undefined) this.unpack()
     const t = this.grownTemplates!
     let found = false
@@ -62,23 +198,38 @@ export class Session {
       }
     }
     if (!found) t.push(templateIndex, 1, lineId)
-    if (this.prevTemplate >= 0) addTransition(this.grownTransitions!, this.prevTemplate * 1_048_576 + templateIndex, 1)
-    this.prevTemplate = templateIndex
-    if (lineId < this.firstLine) this.firstLine = lineId
-    if (lineId > this.lastLine) this.lastLine = lineId
-    if (levelCode === 2) this.errors++
-    else if (levelCode === 1) this.warnings++
-    if (Number.isFinite(time)) {
-      if (Number.isNaN(this.firstTime) || time < this.firstTime) this.firstTime = time
-      if (Number.isNaN(this.lastTime) || time > this.lastTime) this.lastTime = time
-      if (!Number.isNaN(this.prevTime)) {
-        const gap = Math.max(0, time - this.prevTime)
-        this.gapSum += gap
-        this.gaps++
-        if (gap > this.gapMax) this.gapMax = gap
-      }
-      this.prevTime = time
+    const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
+    if (prevTemplate >= 0) addTransition(this.grownTransitions!, prevTemplate * 1_048_576 + templateIndex, 1)
+    this.int[this.i + I_PREV_TEMPLATE] = templateIndex
+    if (lineId < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = lineId
+    if (lineId > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lineId
+    if (levelCode === 2) num[f + F_ERRORS]++
+    else if (levelCode === 1) num[f + F_WARNINGS]++
+    if (Number.isFinite(time)) this.addTime(time, time, time, time, 0, 0, 0)
+  }
+
+  /**
+   * Times of lines after the session's: least and greatest, the first and last in line order, and
+   * the gaps between them (sum, greatest, how many).
+   */
+  private addTime(min: number, max: number, seqFirst: number, seqLast: number, gapSum: number, gapMax: number, gaps: number): void {
+    const num = this.num
+    const f = this.f
+    const first = num[f + F_FIRST_TIME]
+    const last = num[f + F_LAST_TIME]
+    if (Number.isNaN(first) || min < first) num[f + F_FIRST_TIME] = min
+    if (Number.isNaN(last) || max > last) num[f + F_LAST_TIME] = max
+    const prevTime = num[f + F_PREV_TIME]
+    if (!Number.isNaN(prevTime)) {
+      const gap = Math.max(0, seqFirst - prevTime)
+      num[f + F_GAP_SUM] += gap
+      num[f + F_GAPS]++
+      if (gap > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gap
     }
+    num[f + F_GAP_SUM] += gapSum
+    num[f + F_GAPS] += gaps
+    if (gapMax > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gapMax
+    num[f + F_PREV_TIME] = seqLast
   }
 
   /**
@@ -91,7 +242,9 @@ export class Session {
    * whose sums are exact in any grouping.
    */
   merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array): number {
-    this.events += p[at + P_EVENTS] | 0
+    const num = this.num
+    const f = this.f
+    num[f + F_EVENTS] += p[at + P_EVENTS] | 0
     if (this.grownTemplates === undefined) this.unpack()
     const t = this.grownTemplates!
     const tr = this.grownTransitions!
@@ -111,32 +264,18 @@ export class Session {
       }
       if (!found) t.push(template, count, firstLineId + (p[q + 2] | 0))
     }
-    if (this.prevTemplate >= 0) addTransition(tr, this.prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
+    const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
+    if (prevTemplate >= 0) addTransition(tr, prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
     for (let k = 0; k < ntr; k++, q += 3) addTransition(tr, index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
-    this.prevTemplate = index[p[at + P_LAST_ORDINAL] | 0]
+    this.int[this.i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
     const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
-    if (firstLine < this.firstLine) this.firstLine = firstLine
-    if (lastLine > this.lastLine) this.lastLine = lastLine
-    this.errors += p[at + P_ERRORS] | 0
-    this.warnings += p[at + P_WARNINGS] | 0
+    if (firstLine < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = firstLine
+    if (lastLine > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lastLine
+    num[f + F_ERRORS] += p[at + P_ERRORS] | 0
+    num[f + F_WARNINGS] += p[at + P_WARNINGS] | 0
     const seqFirst = p[at + P_SEQ_FIRST_TIME]
-    if (!Number.isNaN(seqFirst)) {
-      const min = p[at + P_MIN_TIME]
-      const max = p[at + P_MAX_TIME]
-      if (Number.isNaN(this.firstTime) || min < this.firstTime) this.firstTime = min
-      if (Number.isNaN(this.lastTime) || max > this.lastTime) this.lastTime = max
-      if (!Number.isNaN(this.prevTime)) {
-        const gap = Math.max(0, seqFirst - this.prevTime)
-        this.gapSum += gap
-        this.gaps++
-        if (gap > this.gapMax) this.gapMax = gap
-      }
-      this.gapSum += p[at + P_GAP_SUM]
-      this.gaps += p[at + P_GAPS] | 0
-      if (p[at + P_GAP_MAX] > this.gapMax) this.gapMax = p[at + P_GAP_MAX]
-      this.prevTime = p[at + P_SEQ_LAST_TIME]
-    }
+    if (!Number.isNaN(seqFirst)) this.addTime(p[at + P_MIN_TIME], p[at + P_MAX_TIME], seqFirst, p[at + P_SEQ_LAST_TIME], p[at + P_GAP_SUM], p[at + P_GAP_MAX], p[at + P_GAPS] | 0)
     return q
   }
 
@@ -154,14 +293,16 @@ export class Session {
    * session hands out a new view on each call: take it once per loop, not per element.
    */
   get templates(): SessionNumbers | number[] {
-    return this.grownTemplates ?? this.packed!.subarray(this.packedAt, this.packedAt + this.packedTemplates)
+    if (this.grownTemplates) return this.grownTemplates
+    const from = this.int[this.i + I_PACKED_AT]
+    return this.packed!.subarray(from, from + this.int[this.i + I_PACKED_TEMPLATES])
   }
 
   /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]. */
   get transitions(): SessionNumbers | number[] {
     if (this.grownTransitions) return this.grownTransitions
-    const from = this.packedAt + this.packedTemplates
-    return this.packed!.subarray(from, from + this.packedTransitions)
+    const from = this.int[this.i + I_PACKED_AT] + this.int[this.i + I_PACKED_TEMPLATES]
+    return this.packed!.subarray(from, from + this.int[this.i + I_PACKED_TRANSITIONS])
   }
 
   /** True once packInto() moved its numbers out (until another event comes). */
@@ -181,9 +322,9 @@ export class Session {
     pool.set(t, at)
     pool.set(tr, at + t.length)
     this.packed = pool
-    this.packedAt = at
-    this.packedTemplates = t.length
-    this.packedTransitions = tr.length
+    this.int[this.i + I_PACKED_AT] = at
+    this.int[this.i + I_PACKED_TEMPLATES] = t.length
+    this.int[this.i + I_PACKED_TRANSITIONS] = tr.length
     this.grownTemplates = this.grownTransitions = undefined
   }
 

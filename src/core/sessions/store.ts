@@ -1,14 +1,14 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
-import {packSessions, Session} from './session.js'
+import {packSessions, Session, SessionSlots} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
-export {Session, type SessionNumbers} from './session.js'
+export {Session, SessionSlots, type SessionNumbers} from './session.js'
 
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
@@ -71,6 +71,8 @@ const MAX_STREAM_WINDOWS = 2_000_000
 export class SessionStore {
   /** Every session, in order of first appearance. */
   private readonly list: Session[] = []
+  /** Where the sessions keep their numbers. */
+  private readonly slots = new SessionSlots()
   /** Sessions by id, for every mode but `block` (whose sessions byBytes finds by their id's bytes). */
   private readonly byId = new Map<string, Session>()
   resolved?: ResolvedSessionKey
@@ -424,7 +426,7 @@ export class SessionStore {
 
   private newSession(id: string): Session {
     if (this.list.length >= this.maxSessions) throw this.tooManySessions()
-    const s = new Session(id, this.list.length)
+    const s = new Session(id, this.list.length, this.slots)
     this.list.push(s)
     return s
   }

@@ -403,7 +403,7 @@ export class LiveEngine {
     const idOf = (index: number): string => this.parser.templates.id(index)
     this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
-    const {scores, predicted} = scoreSessions(fitted.detector, fitted.matrix)
+    const {scores, predicted} = scoreSessions(fitted.detector, fitted.rows)
     const tracker = this.tracker!
     for (let i = 0; i < batch.length; i++) {
       const {closed, closedAt} = batch[i]

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {fromRows} from '../../../src/core/features/matrix.js'
 import {createDetector, detectorFromJSON, detectorNames} from '../../../src/core/detect/registry.js'
 import {uniqueRows} from '../../../src/core/detect/dedupe.js'
+import type {BaseDetector} from '../../../src/core/detect/detector.js'
 import {mulberry32} from '../../../src/core/detect/random.js'
 import {blobWithOutliers, gaussian, topIndices} from './helpers.js'
 
@@ -161,6 +162,26 @@ describe('invariants mining', () => {
     d.fit(X)
     expect(d.predict(X).reduce((a, b) => a + b, 0)).toBe(0)
   })
+})
+
+describe('fitting and scoring on distinct rows (fitUnique, scoreUnique)', () => {
+  // window-rate needs the pipeline's stream × window layout (see the round trip above)
+  for (const name of detectorNames().filter((n) => n !== 'window-rate')) {
+    it(`${name}: the model, threshold and scores fit() and score() give on the dense rows, bit for bit`, () => {
+      const counts = name === 'invariants-mining' || name === 'rare-template' || name === 'ensemble'
+      // repeated rows, as sessions are: each row three times over
+      const base = counts ? countMatrix(5, 200, 4) : blobWithOutliers(150, 4, 4, 5)
+      const X = fromRows(Array.from({length: 3 * base.rows}, (_, i) => base.data.subarray((i % base.rows) * base.cols, (i % base.rows + 1) * base.cols)))
+      const dense = createDetector(name) as BaseDetector
+      dense.fit(X)
+      const distinct = createDetector(name) as BaseDetector
+      const u = uniqueRows(X)
+      distinct.fitUnique(u)
+      expect(distinct.toJSON()).toEqual(dense.toJSON())
+      expect(Array.from(distinct.scoreUnique(u))).toEqual(Array.from(dense.score(X)))
+      if (name === 'invariants-mining') expect(distinct.fitsDistinctRows).toBe(true)
+    })
+  }
 })
 
 describe('rare-template and ensemble', () => {

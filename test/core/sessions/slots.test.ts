@@ -1,0 +1,58 @@
+import {describe, expect, it} from 'vitest'
+import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
+import {seededRand} from '../../helpers/hdfs-like.js'
+
+/** Everything a session reports. */
+function numbers(s: Session) {
+  return {
+    events: s.events,
+    errors: s.errors,
+    warnings: s.warnings,
+    firstLine: s.firstLine,
+    lastLine: s.lastLine,
+    firstTime: s.firstTime,
+    lastTime: s.lastTime,
+    gapSum: s.gapSum,
+    gapMax: s.gapMax,
+    gaps: s.gaps,
+    durationMs: s.durationMs,
+    templates: Array.from(s.templates),
+    transitions: Array.from(s.transitions),
+  }
+}
+
+describe('session numbers in shared slots (SessionSlots)', () => {
+  it('sessions sharing chunks of slots (across chunk boundaries, packed, unpacked) report what sessions made alone report', () => {
+    const rand = seededRand(3)
+    const slots = new SessionSlots(4)
+    const shared = Array.from({length: 11}, (_, i) => new Session(`blk_${i}`, i, slots))
+    const alone = Array.from({length: 11}, (_, i) => new Session(`blk_${i}`, i))
+    expect(numbers(shared[5])).toEqual(numbers(alone[5]))
+    expect(shared[5].firstLine).toBe(Number.MAX_SAFE_INTEGER)
+    expect(shared[5].firstTime).toBeNaN()
+    for (let line = 1; line <= 600; line++) {
+      const k = rand(11)
+      const time = rand(8) === 0 ? undefined : 1_000_000 + 1000 * line + rand(3000)
+      const level = ['INFO', 'WARN', 'ERROR'][rand(3)]
+      const template = rand(5)
+      shared[k].add(template, line, level, time)
+      alone[k].add(template, line, level, time)
+      if (line === 300) packSessions(shared.slice(0, 7))
+    }
+    for (let k = 0; k < 11; k++) expect(numbers(shared[k])).toEqual(numbers(alone[k]))
+    expect(shared.slice(0, 7).some((s) => s.isPacked)).toBe(false)
+    packSessions(shared)
+    for (let k = 0; k < 11; k++) expect(numbers(shared[k])).toEqual(numbers(alone[k]))
+    expect(shared[2].gaps).toBeGreaterThan(0)
+    expect(shared[2].errors + shared[2].warnings).toBeGreaterThan(0)
+  })
+
+  it('setting a number changes that session only', () => {
+    const slots = new SessionSlots(2)
+    const [a, b, c] = [0, 1, 2].map((i) => new Session(`s${i}`, i, slots))
+    b.events = 7
+    b.gapMax = 1.5
+    expect([a.events, b.events, c.events]).toEqual([0, 7, 0])
+    expect([a.gapMax, b.gapMax, c.gapMax]).toEqual([0, 1.5, 0])
+  })
+})
