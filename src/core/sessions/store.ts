@@ -444,7 +444,7 @@ export class SessionStore {
     }
     return new FlareError(`more than ${limit} sessions (${this.describe()}): stopped before they run Flare out of memory`, {
       exitCode: ExitCode.badInput,
-      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1.5 KB of memory each)`,
+      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1 KB of memory each)`,
     })
   }
 }
