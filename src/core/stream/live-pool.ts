@@ -13,6 +13,7 @@
  * on every shape the engine's miner sends through its tree, on any path, is in its miss log.
  */
 import {statSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {countNewlines, type ByteRegion} from '../ingest/line-splitter.js'
 import {ParsePool, poolSize, SLOT_INPUT, type RegionResult, type RemoteRegion} from '../mining/worker-pool.js'
 import type {IncidentEvent} from './contracts.js'
@@ -53,7 +54,9 @@ export class LivePool {
     } catch {
       return undefined
     }
-    const n = threads ?? poolSize(undefined, bytes)
+    // The engine keeps this thread busy on its own: one worker per other core (on two cores, one
+    // worker and this thread: ~4.7 s of CPU each on HDFS ×10; a second worker only competes with them).
+    const n = threads ?? Math.min(poolSize(undefined, bytes), availableParallelism() - 1)
     if (n <= 0) return undefined
     const pool = new ParsePool(n, MAX_LINE_BYTES, path)
     pool.start(miner, {state: miner.toJSON(), config: miner.config})
