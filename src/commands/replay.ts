@@ -123,7 +123,7 @@ export default class Replay extends FlareCommand {
         if (taken === undefined) return undefined
         await handle(taken.events)
         return taken.lines
-      }, sendBytes: pool && {ahead: 3 * pool.size, send: (region, next, alone) => pool.send(region, next, alone)}})
+      }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => pool.send(region, next, alone)}})
       await handle(engine.finish())
     } finally {
       await pool?.close()

@@ -25,6 +25,9 @@ interface Sent {
   lines: number
 }
 
+/** Regions read ahead per worker (a region is a read buffer, 1 MB: ~7,000 HDFS lines). */
+const AHEAD_PER_WORKER = 3
+
 export class LivePool {
   /** Regions sent to a worker and not taken yet. */
   private readonly sent = new Map<ByteRegion, Sent>()
@@ -58,7 +61,8 @@ export class LivePool {
     // worker and this thread: ~4.7 s of CPU each on HDFS ×10; a second worker only competes with them).
     const n = threads ?? Math.min(poolSize(undefined, bytes), availableParallelism() - 1)
     if (n <= 0) return undefined
-    const pool = new ParsePool(n, MAX_LINE_BYTES, path)
+    // A slot per region read ahead, one for a region mined again at its turn, and one spare.
+    const pool = new ParsePool(n, MAX_LINE_BYTES, path, AHEAD_PER_WORKER * n + 2)
     pool.start(miner, {state: miner.toJSON(), config: miner.config})
     return new LivePool(engine, pool, miner)
   }
@@ -66,6 +70,11 @@ export class LivePool {
   /** Workers the pool runs. */
   get size(): number {
     return this.pool.size
+  }
+
+  /** Regions to read (and send) ahead of the one being taken. */
+  get ahead(): number {
+    return AHEAD_PER_WORKER * this.pool.size
   }
 
   /**

@@ -163,7 +163,7 @@ async function pooledReplay(b: Built, input: string, modelDir: string, threads: 
       events.push(...taken.events)
       byBytes += taken.lines
       return taken.lines
-    }, sendBytes: pool && {ahead: 3 * threads, send: (region, next, alone) => pool.send(region, next, alone)}})
+    }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => pool.send(region, next, alone)}})
     events.push(...engine.finish())
     return {events, scored, notes, stats: engine.stats(), lines: result.lines, byBytes, pooled: pool?.stats.lines ?? 0, redone: pool?.stats.redone ?? 0}
   } finally {
