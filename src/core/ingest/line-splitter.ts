@@ -47,6 +47,17 @@ export function nthNewline(buf: Buffer, start: number, end: number, n: number): 
   return p
 }
 
+/** Lines in a region minus one (its newlines). */
+export function countNewlines(region: ByteRegion): number {
+  let n = 0
+  let p = region.buf.indexOf(10, region.start)
+  while (p >= 0 && p < region.end) {
+    n++
+    p = region.buf.indexOf(10, p + 1)
+  }
+  return n
+}
+
 /** The counters LineSplitter updates (a subset of ReaderStats). */
 export interface SplitterStats {
   lines: number

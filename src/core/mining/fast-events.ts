@@ -7,7 +7,8 @@
  *
  * Words of one record (Int32, offsets relative to the region's first byte):
  *   line index in the region, cluster ordinal << 4 | level code, YYMMDD, HHMMSS,
- *   component start (-1: none), component end, block count n, then n block numbers;
+ *   component start (-1: none), component end, block count n, line start, line end (its carriage
+ *   return excluded), then n block numbers;
  * after the last record, the region's distinct block ids: start, end of each, in number order.
  * Blocks are numbered per region by the writer (a worker, off the main thread), so the main
  * thread looks each id up once per region instead of once per line.
@@ -18,7 +19,9 @@ import type {FastStats, HdfsFastPath} from './fast-path.js'
 import type {LineBatch} from './line-batch.js'
 import {ByteKeyMap} from '../sessions/byte-keys.js'
 
-const HEAD = 7
+/** Words of one record before its block numbers. */
+export const EVENT_HEAD = 9
+const HEAD = EVENT_HEAD
 
 /** Where events go: a fixed area (a worker's slot) or a buffer that grows (the main thread's). */
 export class EventWords {
@@ -114,6 +117,8 @@ export function writeEvents(fast: HdfsFastPath, buf: Buffer, base: number, miner
     w[p + 4] = comp < 0 ? -1 : comp - base
     w[p + 5] = comp < 0 ? -1 : L.compEnd[k] - base
     w[p + 6] = nb
+    w[p + 7] = ls - base
+    w[p + 8] = L.lineEnd[k] - base
     p += HEAD
     for (let b = 0; b < nb; b++) w[p++] = out.block(buf, fast.blockStart[b], fast.blockEnd[b], base)
     out.n = p
@@ -149,6 +154,8 @@ export function readEvents(words: Int32Array, count: number, blocks: number, byt
     batch.time[i] = hdfsTime(words[p + 2], words[p + 3])
     batch.componentStart[i] = words[p + 4]
     batch.componentEnd[i] = words[p + 5]
+    batch.lineStart[i] = words[p + 7]
+    batch.lineEnd[i] = words[p + 8]
     const nb = words[p + 6]
     p += HEAD
     for (let b = 0; b < nb; b++) batch.addRef(words[p++])

@@ -39,6 +39,9 @@ export class LineBatch {
   /** Components, made only when asked for: byte ranges of `bytes` (start -1: none). */
   componentStart = new Int32Array(1024)
   componentEnd = new Int32Array(1024)
+  /** The record's line: bytes[lineStart, lineEnd). */
+  lineStart = new Int32Array(1024)
+  lineEnd = new Int32Array(1024)
   bytes: Buffer = Buffer.alloc(0)
 
   /** Empties the batch and makes room for `records` rows. */
@@ -57,6 +60,8 @@ export class LineBatch {
     this.keyEnd = new Int32Array(size)
     this.componentStart = new Int32Array(size)
     this.componentEnd = new Int32Array(size)
+    this.lineStart = new Int32Array(size)
+    this.lineEnd = new Int32Array(size)
   }
 
   /** Adds distinct key bytes[a, b) (its number is the count before). */

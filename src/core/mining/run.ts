@@ -14,7 +14,7 @@ import {isUtf8} from 'node:buffer'
 import {drained} from '../io/output.js'
 import {DETECTION_SAMPLE} from '../ingest/formats/registry.js'
 import {RecordAssembler, createRegionReader, describeDetection, type LogRecord, type RegionReader} from '../ingest/index.js'
-import {nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
+import {countNewlines, nthNewline, releaseRegion, sharedRegion, type ByteRegion} from '../ingest/line-splitter.js'
 import {TemplateMiner, configForFormat} from '../templates/index.js'
 import type {EventWords} from './fast-events.js'
 import type {FastCluster, FastMiner} from './fast-miner.js'
@@ -43,17 +43,6 @@ interface Job {
   /** Lines in the region. */
   lines: number
   remote?: RemoteRegion
-}
-
-/** Lines in a region minus one (its newlines). */
-function countNewlines(region: ByteRegion): number {
-  let n = 0
-  let p = region.buf.indexOf(10, region.start)
-  while (p >= 0 && p < region.end) {
-    n++
-    p = region.buf.indexOf(10, p + 1)
-  }
-  return n
 }
 
 /** Hands full buffers to the stream, waiting when it is full, so a slow pipe never makes us hold the CSV. */

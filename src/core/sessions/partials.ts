@@ -16,6 +16,7 @@
  * Lines are line indices in the region (the reader adds the region's first line id); times epoch ms.
  */
 import {hdfsTime} from '../ingest/formats/hdfs.js'
+import {EVENT_HEAD} from '../mining/fast-events.js'
 import {CANONICAL_LEVELS, LEVEL_RANK, levelClass} from '../severity.js'
 import {widened} from '../templates/masking/classify.js'
 
@@ -42,8 +43,6 @@ export const P_TEMPLATES = 14
 export const P_TRANSITIONS = 15
 export const PARTIAL_HEAD = 16
 
-/** Words of one line event before its block numbers (fast-events.ts). */
-const EVENT_HEAD = 7
 
 /** Level codes (indices into CANONICAL_LEVELS; 15: none) → levelClass, 0 past the table. */
 const LEVEL_CLASS = Int8Array.from({length: 16}, (_, code) => (code < CANONICAL_LEVELS.length ? levelClass(CANONICAL_LEVELS[code]) : 0))

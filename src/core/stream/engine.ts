@@ -8,9 +8,9 @@ import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
-import {LiveBytes} from './live-bytes.js'
+import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
 import {IncidentTracker} from './live-incidents.js'
-import {LiveParser, type LiveRecord} from './live-parse.js'
+import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
 
@@ -77,7 +77,7 @@ const SCORE_BATCH = 512
 const RESOLVE_SAMPLE = 2000
 const MAX_AUTO_HOSTS = 32
 /** Longer lines take the line path (the reader cuts a line at its own limit anyway). */
-const MAX_LINE_BYTES = DEFAULT_MAX_LINE
+export const MAX_LINE_BYTES = DEFAULT_MAX_LINE
 
 export interface EngineStats {
   phase: 'resolving' | 'training' | 'scoring'
@@ -174,20 +174,49 @@ export class LiveEngine {
    * only that source's held record ends here, and a line without a timestamp is dated by arrival.
    */
   ingestBytes(buf: Buffer, start: number, end: number, nextStartsRecord = true, from?: {source: string; arrivedAt: number}): {events: IncidentEvent[]; lines: number} | undefined {
-    const sessions = this.sessions
-    if (!nextStartsRecord || !sessions || this.training || this.held.length > 0 || sessions.keying.mode === 'window') return undefined
-    const miner = this.parser.byteMiner
+    const miner = this.takesBytes(nextStartsRecord)
     if (!miner) return undefined
     const bytes = (this.bytes ??= new LiveBytes(MAX_LINE_BYTES))
     const lines = bytes.accept(buf, start, end)
     if (lines === undefined) return undefined
-    // A record the line path still holds ends where this region's first line starts.
+    const arrivedAt = this.beforeBytes(from)
+    return {events: this.addBatch(bytes.mine(buf, start, end, this.parser.takeLines(lines), miner, this.parser.templates), arrivedAt), lines}
+  }
+
+  /**
+   * The miner ingestBytes() would mine a region with now, or undefined when it would decline any
+   * region (it then goes through ingest()); see there for `nextStartsRecord`.
+   */
+  takesBytes(nextStartsRecord = true): LiveMiner | undefined {
+    const sessions = this.sessions
+    if (!nextStartsRecord || !sessions || this.training || this.held.length > 0 || sessions.keying.mode === 'window') return undefined
+    return this.parser.byteMiner
+  }
+
+  /**
+   * ingestBytes() of a region a worker thread has mined already, when takesBytes() says the
+   * region's turn may take the byte path (a replay's worker pool, live-pool.ts): the same records,
+   * sessions and incidents. The worker's clusters are counted by the caller (FastMiner.addCount).
+   */
+  ingestMined(mined: MinedRegion, from?: {source: string; arrivedAt: number}): IncidentEvent[] {
+    const arrivedAt = this.beforeBytes(from)
+    const bytes = (this.bytes ??= new LiveBytes(MAX_LINE_BYTES))
+    return this.addBatch(bytes.readMined(mined, this.parser.takeLines(mined.lines), this.parser.templates), arrivedAt)
+  }
+
+  /** Before a region's records: the record the line path still holds ends where the region's first line starts. */
+  private beforeBytes(from: {source: string; arrivedAt: number} | undefined): number {
     const records: LiveRecord[] = []
     this.parser.flush(records, from?.source)
     for (const r of records) this.route(r)
     const arrivedAt = from?.arrivedAt ?? Number.NaN
     if (arrivedAt > this.lastArrival) this.lastArrival = arrivedAt
-    const read = bytes.mine(buf, start, end, this.parser.takeLines(lines), miner, this.parser.templates)
+    return arrivedAt
+  }
+
+  /** A region's batch into the sessions; the incident events it caused. */
+  private addBatch(read: LiveByteBatch, arrivedAt: number): IncidentEvent[] {
+    const sessions = this.sessions!
     const {n, time, template} = read.batch
     sessions.startBatch()
     for (let i = 0; i < n; i++) {
@@ -200,7 +229,7 @@ export class LiveEngine {
       sessions.addFromBatch(read, i)
     }
     this.scorePending()
-    return {events: this.drainEvents(), lines}
+    return this.drainEvents()
   }
 
   /**

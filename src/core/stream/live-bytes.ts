@@ -19,14 +19,9 @@ export class LiveByteBatch {
   private names: Array<string | undefined> = []
   /** Distinct key d's entry in the sessions' byte keys (OpenSessions.addFromBatch), -1 until looked up. */
   entries = new Int32Array(1024)
-  private buf: Buffer = Buffer.alloc(0)
-  private firstLineId = 0
-  constructor(private readonly lines: HdfsFastPath['lines']) {}
 
-  /** A new region: buf is the region's buffer (line offsets in `lines` are positions in it). */
-  reset(buf: Buffer, firstLineId: number): void {
-    this.buf = buf
-    this.firstLineId = firstLineId
+  /** A new region. */
+  reset(): void {
     const names = this.names
     names.length = this.batch.keys
     names.fill(undefined)
@@ -40,9 +35,22 @@ export class LiveByteBatch {
 
   /** The line of record i (a session's sample line). */
   text(i: number): string {
-    const k = this.batch.lineId[i] - this.firstLineId
-    return this.buf.utf8Slice(this.lines.lineStart[k], this.lines.lineEnd[k])
+    const batch = this.batch
+    return batch.bytes.utf8Slice(batch.lineStart[i], batch.lineEnd[i])
   }
+}
+
+/** A region of line events a worker mined (worker-pool.ts, fast-events.ts), read by LiveBytes.readMined. */
+export interface MinedRegion {
+  /** The region's bytes (what the events' offsets point into). */
+  bytes: Buffer
+  words: Int32Array
+  count: number
+  blocks: number
+  /** Cluster ordinal o → [template id, cluster index, lines]. */
+  counts: ReadonlyArray<readonly [string, number, number]>
+  /** Lines of the region, blank ones included. */
+  lines: number
 }
 
 export class LiveBytes {
@@ -51,11 +59,10 @@ export class LiveBytes {
   private readonly clusters: FastCluster[] = []
   private readonly stats: FastStats = {lines: 0, records: 0, blank: 0}
   private ordinalIndex = new Int32Array(256)
-  readonly read: LiveByteBatch
+  readonly read = new LiveByteBatch()
 
   constructor(maxLineBytes: number) {
     this.fast = new HdfsFastPath(maxLineBytes)
-    this.read = new LiveByteBatch(this.fast.lines)
   }
 
   /** True when the first non-blank line of buf[start, end) is a record the byte path takes (not a continuation line). */
@@ -77,22 +84,39 @@ export class LiveBytes {
     const out = this.out
     out.n = 0
     writeEvents(this.fast, buf, start, miner, out, this.stats, this.clusters, true)
-    const batch = this.read.batch
-    readEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), firstLineId, batch)
+    readEvents(out.words, out.n, out.blocks.size, buf.subarray(start, end), firstLineId, this.read.batch)
     const clusters = this.clusters
-    if (this.ordinalIndex.length < clusters.length) this.ordinalIndex = new Int32Array(Math.max(clusters.length, 2 * this.ordinalIndex.length))
+    this.indexTemplates(clusters.length, (o) => clusters[o].templateId, templates)
+    for (const c of clusters) c.tally = 0
+    clusters.length = 0
+    this.read.reset()
+    return this.read
+  }
+
+  /**
+   * A region a worker mined (its events), its first line `firstLineId`: the batch mine() would
+   * have made of it. The miner's counts of the region's clusters are the caller's to add.
+   */
+  readMined(mined: MinedRegion, firstLineId: number, templates: LiveTemplates): LiveByteBatch {
+    readEvents(mined.words, mined.count, mined.blocks, mined.bytes, firstLineId, this.read.batch)
+    const counts = mined.counts
+    this.indexTemplates(counts.length, (o) => counts[o][0], templates)
+    this.read.reset()
+    return this.read
+  }
+
+  /** The batch's cluster ordinals → indices of `templates`, each record counted as LiveTemplates.index() counts one. */
+  private indexTemplates(ordinals: number, templateId: (ordinal: number) => string, templates: LiveTemplates): void {
+    const batch = this.read.batch
+    if (this.ordinalIndex.length < ordinals) this.ordinalIndex = new Int32Array(Math.max(ordinals, 2 * this.ordinalIndex.length))
     const map = this.ordinalIndex
-    map.fill(-1, 0, clusters.length)
+    map.fill(-1, 0, ordinals)
     for (let i = 0; i < batch.n; i++) {
       const o = batch.template[i]
       let index = map[o]
-      if (index < 0) map[o] = index = templates.index(clusters[o].templateId, {level: batch.levelName(i), component: batch.component(i)})
+      if (index < 0) map[o] = index = templates.index(templateId(o), {level: batch.levelName(i), component: batch.component(i)})
       else templates.count(index, batch.levelName(i))
       batch.template[i] = index
     }
-    for (const c of clusters) c.tally = 0
-    clusters.length = 0
-    this.read.reset(buf, firstLineId)
-    return this.read
   }
 }

@@ -44,6 +44,12 @@ export interface ReplayOptions {
    * undefined to have the region's lines delivered as lines. See LiveEngine.ingestBytes.
    */
   deliverBytes?: (region: ByteRegion, nextStartsRecord: boolean) => Promise<number | undefined>
+  /**
+   * With deliverBytes: each region is shown here first, up to `ahead` regions before its turn
+   * (a worker pool mines it meanwhile: live-pool.ts); `alone` when every region before it was
+   * delivered. Regions still go to deliverBytes one at a time, in file order.
+   */
+  sendBytes?: {ahead: number; send: (region: ByteRegion, nextStartsRecord: boolean, alone: boolean) => Promise<void>}
   /** Bytes read at a time for deliverBytes (a region is at most this; default the reader's 1 MB). */
   readBytes?: number
 }
@@ -152,13 +158,31 @@ async function replayRegions(options: ReplayOptions, deliverBytes: NonNullable<R
       releaseRegion(region)
     }
   }
-  let held: ByteRegion | undefined
-  for await (const regions of reader.regions()) {
-    for (const region of regions) {
-      if (held) await play(held, check.startsWithRecord(region.buf, region.start, region.end))
-      held = region
+  // Regions sent ahead (options.sendBytes), played in order.
+  const ahead = options.sendBytes
+  const queue: Array<{region: ByteRegion; next: boolean}> = []
+  const enqueue = async (region: ByteRegion, next: boolean): Promise<void> => {
+    if (!ahead) return play(region, next)
+    await ahead.send(region, next, queue.length === 0)
+    queue.push({region, next})
+    while (queue.length > ahead.ahead) {
+      const {region, next} = queue.shift()!
+      await play(region, next)
     }
   }
-  if (held) await play(held, true)
+  let held: ByteRegion | undefined
+  try {
+    for await (const regions of reader.regions()) {
+      for (const region of regions) {
+        if (held) await enqueue(held, check.startsWithRecord(region.buf, region.start, region.end))
+        held = region
+      }
+    }
+    if (held) await enqueue(held, true)
+    for (let job = queue.shift(); job; job = queue.shift()) await play(job.region, job.next)
+  } finally {
+    // Stopped early (an abort, an error): what was read ahead is given back.
+    for (const job of queue.splice(0)) releaseRegion(job.region)
+  }
   return lines
 }

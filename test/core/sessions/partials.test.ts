@@ -44,7 +44,8 @@ function region(chunk: Line[]): {words: Int32Array; count: number; blocks: numbe
   chunk.forEach((l, k) => {
     if (!ordinals.includes(l.template)) ordinals.push(l.template)
     const code = CANONICAL_LEVELS.indexOf(l.level as (typeof CANONICAL_LEVELS)[number])
-    words.push(k, (ordinals.indexOf(l.template) << 4) | code, l.date, l.time, -1, -1, l.blocks.length)
+    // (The line's byte range, the last two words before the blocks, is not read by partials.)
+    words.push(k, (ordinals.indexOf(l.template) << 4) | code, l.date, l.time, -1, -1, l.blocks.length, 0, 0)
     for (const b of l.blocks) {
       if (!ids.includes(b)) ids.push(b)
       words.push(ids.indexOf(b))

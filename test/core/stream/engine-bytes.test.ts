@@ -1,6 +1,8 @@
+import {existsSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadBundle, saveBundle, type ModelBundle} from '../../../src/core/model-bundle.js'
 import {detect} from '../../../src/core/pipeline.js'
@@ -11,6 +13,9 @@ import {runLive} from '../../../src/core/stream/runner.js'
 import {FileSource} from '../../../src/core/stream/sources/file-source.js'
 import {findRuns} from '../../../src/core/stream/replay-order.js'
 import {hdfsStamp, seededRand} from '../../helpers/hdfs-like.js'
+import type {createRegionReader} from '../../../src/core/ingest/reader.js'
+import type {ByteRegion} from '../../../src/core/ingest/line-splitter.js'
+import {repoRoot} from '../../helpers/cli.js'
 
 /**
  * The engine's byte path (ingestBytes: regions of HDFS lines mined as line events, no string or
@@ -123,6 +128,111 @@ function hdfsLike(lines: number, seed: number, anomalies: boolean): string {
   }
   return out.join('\n') + '\n'
 }
+
+/** The modules as built: worker threads run only from dist/ (the worker script is not in src/). */
+const dist = (module: string): string => join(repoRoot, 'dist/core', module)
+interface Built {
+  LiveEngine: typeof LiveEngine
+  LivePool: typeof import('../../../src/core/stream/live-pool.js').LivePool
+  replayFile: typeof replayFile
+  loadBundle: typeof loadBundle
+  createRegionReader: typeof createRegionReader
+}
+async function built(): Promise<Built> {
+  const load = (m: string) => import(pathToFileURL(dist(m)).href)
+  return {...(await load('stream/engine.js')), ...(await load('stream/live-pool.js')), ...(await load('stream/replay.js')), ...(await load('model-bundle.js')), ...(await load('ingest/reader.js'))} as Built
+}
+
+/**
+ * A replay as `flare replay --max` does it, with the build's modules: the regions mined on this
+ * thread (threads 0) or by a LivePool of `threads` workers.
+ */
+async function pooledReplay(b: Built, input: string, modelDir: string, threads: number, options: Partial<EngineOptions> = {}): Promise<Outcome & {pooled: number; redone: number}> {
+  const scored: ScoredSession[] = []
+  const notes: string[] = []
+  let engine: LiveEngine | undefined
+  engine = new b.LiveEngine({model: await b.loadBundle(modelDir), latenessMs: 5000, ...options, clock: () => engine!.eventTime, onScored: (s) => scored.push(s), onNote: (n) => notes.push(n)})
+  const pool = threads > 0 ? b.LivePool.open(engine, input, threads) : undefined
+  if (threads > 0) expect(pool).toBeDefined()
+  const events: IncidentEvent[] = []
+  let byBytes = 0
+  try {
+    const result = await b.replayFile({input, pace: {kind: 'max'}, chunk: 97, readBytes: 16_384, deliver: (lines) => void events.push(...engine!.ingest(lines)), deliverBytes: async (region, next) => {
+      const taken = pool ? await pool.take(region, next) : engine!.ingestBytes(region.buf, region.start, region.end, next)
+      if (!taken) return undefined
+      events.push(...taken.events)
+      byBytes += taken.lines
+      return taken.lines
+    }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => pool.send(region, next, alone)}})
+    events.push(...engine.finish())
+    return {events, scored, notes, stats: engine.stats(), lines: result.lines, byBytes, pooled: pool?.stats.lines ?? 0, redone: pool?.stats.redone ?? 0}
+  } finally {
+    await pool?.close()
+  }
+}
+
+/**
+ * What a pool that did not keep the file order would give: every region sent to the workers at
+ * once, their events taken in pairs the wrong way round (region 2 before 1, 4 before 3, ...).
+ */
+async function swappedReplay(b: Built, input: string, modelDir: string, options: Partial<EngineOptions>): Promise<ScoredSession[]> {
+  const scored: ScoredSession[] = []
+  let engine: LiveEngine | undefined
+  engine = new b.LiveEngine({model: await b.loadBundle(modelDir), latenessMs: 5000, ...options, clock: () => engine!.eventTime, onScored: (s) => scored.push(s)})
+  const pool = b.LivePool.open(engine, input, 2)!
+  const reader = b.createRegionReader(input, {chunkBytes: 16_384})
+  const regions: ByteRegion[] = []
+  for await (const batch of reader.regions()) regions.push(...batch)
+  try {
+    for (const region of regions) await pool.send(region, true, false)
+    for (let i = 0; i < regions.length; i++) {
+      const region = regions[i % 2 === 0 ? Math.min(i + 1, regions.length - 1) : i - 1]
+      if (await pool.take(region, true)) continue
+      const texts: string[] = []
+      reader.splitter.decode(region, texts)
+      engine.ingest(texts.map((text) => ({text, source: input, arrivedAt: Number.NaN})))
+    }
+    engine.finish()
+    return scored
+  } finally {
+    await pool.close()
+  }
+}
+
+// `npm test` builds first; without a build (a bare `vitest run`) there are no worker threads to compare.
+describe.runIf(existsSync(dist('mining/worker.js')))('the live engine\'s byte path on worker threads (dist)', () => {
+  it('gives the single-threaded byte path\'s events, scores and counters, and would not if region order were lost', async () => {
+    const b = await built()
+    const clean = join(dir, 'pool-clean.log')
+    await writeFile(clean, hdfsLike(20_000, 11, false))
+    await saveBundle(join(dir, 'pool-model'), (await detect({input: clean})).bundle)
+    // Unseen templates turn up only in the second half (once the workers run): workers' results
+    // go stale and regions are mined again at their turn.
+    const all = hdfsLike(60_000, 13, true).split('\n')
+    const unseen = /Got exception|IOException|to replicate/
+    const text = [...all.slice(0, 30_000).filter((l) => !unseen.test(l)), 'not an hdfs line, "quoted", with, commas', ...all.slice(30_000)].join('\n')
+    const input = join(dir, 'pool-anomalous.log')
+    await writeFile(input, text)
+    for (const options of [{idleMs: 10 * 60_000}, {idleMs: 10 * 60_000, maxOpen: 25}]) {
+      const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, options)
+      expect(single.byBytes).toBeGreaterThan(single.lines * 0.8)
+      expect(single.events.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
+      for (const threads of [1, 2]) {
+        const pooled = await pooledReplay(b, input, join(dir, 'pool-model'), threads, options)
+        // Not vacuous: most lines were mined by the workers, some regions again at their turn.
+        expect(pooled.pooled).toBeGreaterThan(pooled.lines * 0.5)
+        expect(pooled.redone).toBeGreaterThan(0)
+        expect(pooled.byBytes).toBe(single.byBytes)
+        expectSame(pooled, single)
+      }
+    }
+    // Regions out of order (pairs swapped) change what is scored: the comparison above sees order.
+    const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000})
+    const swapped = await swappedReplay(b, input, join(dir, 'pool-model'), {idleMs: 10 * 60_000})
+    expect(swapped.length).toBeGreaterThan(0)
+    expect(swapped).not.toEqual(single.scored)
+  }, 180_000)
+})
 
 describe('the live engine\'s byte path', () => {
   it('raises the line path\'s incidents and scores the same sessions on the HDFS sample', async () => {
