@@ -80,7 +80,8 @@ export class OneClassSVM extends BaseDetector {
       }
       const N = sample.data.length
       const variance = s2 / N - (s / N) ** 2
-      this.gammaValue = variance > 0 ? 1 / (p * variance) : 1
+      // (rows all alike: no spread to scale by, and rounding leaves a tiny variance, not 0)
+      this.gammaValue = variance > 1e-12 ? 1 / (p * variance) : 1
     } else this.gammaValue = this.gamma
     const {unique: U, weights: C} = uniqueRows(sample)
     const m = U.rows

@@ -33,7 +33,12 @@ export function fitColumnScale(X: FeatureMatrix): ColumnScale {
     const sd = Math.sqrt(scale[j] / Math.max(rows, 1))
     // A constant column keeps its units (scikit-learn's choice): a value it never took in
     // training still moves the row, by its plain difference.
-    scale[j] = sd > 1e-12 * Math.max(1, Math.abs(mean[j])) ? sd : 1
+    if (sd > 1e-12 * Math.max(1, Math.abs(mean[j]))) scale[j] = sd
+    else {
+      // (its mean is its value: the rounded sum of equal values would leave training rows ~1e-17 off 0)
+      scale[j] = 1
+      if (rows > 0) mean[j] = data[j]
+    }
   }
   return {mean, scale}
 }
