@@ -114,6 +114,11 @@ export class RecordAssembler {
     this.accept(line, lineId, this.formatValue!, out)
   }
 
+  /** True while a record (or a detection sample) waits for the lines after it; finish() emits it. */
+  get holding(): boolean {
+    return this.pending !== null || (this.sample !== null && this.sample.length > 0)
+  }
+
   /** Flushes the open record (and, in auto mode with a short input, detects from what was seen). */
   finish(out: LogRecord[] = []): LogRecord[] {
     if (this.sample) this.detect(out)

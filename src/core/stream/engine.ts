@@ -204,6 +204,20 @@ export class LiveEngine {
     return this.addBatch(bytes.readMined(mined, this.parser.takeLines(mined.lines), this.parser.templates), arrivedAt)
   }
 
+  /**
+   * The record the line path still holds ends here: what ingestBytes() does first, for a caller
+   * that knows the next region will be taken as bytes (live-pool.ts: before judging a worker's
+   * templates current, so the held record's new shapes come first, as on one thread).
+   */
+  flushHeld(): void {
+    this.beforeBytes(undefined)
+  }
+
+  /** True while the line path holds a record that a region taken as bytes would end (flushHeld). */
+  get holdsRecord(): boolean {
+    return this.parser.holding
+  }
+
   /** Before a region's records: the record the line path still holds ends where the region's first line starts. */
   private beforeBytes(from: {source: string; arrivedAt: number} | undefined): number {
     const records: LiveRecord[] = []

@@ -216,6 +216,12 @@ export class LiveParser {
     if (pending && out.length > from) attachAcks(pending.take(false), out, from)
   }
 
+  /** True while some source's record waits for its next line (flush() would emit it). */
+  get holding(): boolean {
+    for (const a of this.assemblers.values()) if (a.holding) return true
+    return false
+  }
+
   /** Emits every held record (a quiet source's last line, a short detection sample), or only `only`'s. */
   flush(out: LiveRecord[], only?: string): void {
     for (const [source, a] of this.assemblers) {

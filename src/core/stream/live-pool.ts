@@ -88,9 +88,29 @@ export class LivePool {
     const length = region.end - region.start
     if (!nextStartsRecord || region.truncated || region.carried || length > SLOT_INPUT || !pool.anyReady || miner.evictions > 0 || !this.current) return
     const lines = countNewlines(region) + 1
-    // An exact job changes the worker's replica: it is sent only when its result will be taken.
-    const exact = alone && this.engine.takesBytes(nextStartsRecord) === miner
-    this.sent.set(region, {remote: await pool.run(region, 0, lines, exact, true), lines})
+    // An exact job changes the worker's replica: it is sent only when its result will be taken,
+    // and only when no held record is to be mined before the region (its shapes come first).
+    const exact = alone && this.engine.takesBytes(nextStartsRecord) === miner && !this.engine.holdsRecord
+    let remote: RemoteRegion
+    try {
+      remote = await pool.run(region, 0, lines, exact, true)
+    } catch {
+      // Every worker failed: the region is taken here at its turn (take).
+      return
+    }
+    // A worker that dies rejects every result it owes: handled at take(), not before.
+    remote.result.catch(() => undefined)
+    this.sent.set(region, {remote, lines})
+  }
+
+  /** A sent region's result, or undefined (its slot released) when its worker failed. */
+  private async settled(remote: RemoteRegion): Promise<RegionResult | undefined> {
+    try {
+      return await remote.result
+    } catch {
+      this.pool.release(remote.slot)
+      return undefined
+    }
   }
 
   /**
@@ -102,19 +122,30 @@ export class LivePool {
     const sent = this.sent.get(region)
     if (sent === undefined) return engine.ingestBytes(region.buf, region.start, region.end, nextStartsRecord)
     this.sent.delete(region)
+    const here = () => engine.ingestBytes(region.buf, region.start, region.end, nextStartsRecord)
     let remote = sent.remote
-    let r = await remote.result
-    if (!this.current || engine.takesBytes(nextStartsRecord) !== miner) {
+    let r = await this.settled(remote)
+    if (r === undefined) return here()
+    if (!this.current || engine.takesBytes(nextStartsRecord) !== miner || r.status === 'slow') {
       pool.release(remote.slot)
-      return engine.ingestBytes(region.buf, region.start, region.end, nextStartsRecord)
+      return here()
     }
+    // The worker found the region's bytes fit for the byte path (ingestBytes would take it): the
+    // record the line path holds ends here and is mined first, as ingestBytes() does, before the
+    // worker's templates are judged current (its new shapes may change them).
+    engine.flushHeld()
     if ((r.status === 'miss' || (r.status === 'ok' && !pool.current(r, remote.version, remote.clears))) && miner.evictions === 0) {
       // A new shape, or templates it used changed since it was sent: now that it is the region's
       // turn, a worker mines it again for real (as `flare detect` does).
       pool.release(remote.slot)
       this.stats.redone++
-      remote = await pool.run(region, 0, sent.lines, true, true)
-      r = await remote.result
+      try {
+        remote = await pool.run(region, 0, sent.lines, true, true)
+      } catch {
+        return here()
+      }
+      r = await this.settled(remote)
+      if (r === undefined) return here()
     }
     if (r.status !== 'ok' || !(remote.exact || pool.current(r, remote.version, remote.clears))) {
       pool.release(remote.slot)
