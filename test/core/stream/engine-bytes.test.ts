@@ -147,7 +147,7 @@ async function built(): Promise<Built> {
  * A replay as `flare replay --max` does it, with the build's modules: the regions mined on this
  * thread (threads 0) or by a LivePool of `threads` workers.
  */
-async function pooledReplay(b: Built, input: string, modelDir: string, threads: number, options: Partial<EngineOptions> = {}): Promise<Outcome & {pooled: number; redone: number}> {
+async function pooledReplay(b: Built, input: string, modelDir: string, threads: number, options: Partial<EngineOptions> = {}, killWorkersAfter?: number): Promise<Outcome & {pooled: number; redone: number}> {
   const scored: ScoredSession[] = []
   const notes: string[] = []
   let engine: LiveEngine | undefined
@@ -157,7 +157,10 @@ async function pooledReplay(b: Built, input: string, modelDir: string, threads: 
   const events: IncidentEvent[] = []
   let byBytes = 0
   try {
+    let takes = 0
     const result = await b.replayFile({input, pace: {kind: 'max'}, chunk: 97, readBytes: 16_384, deliver: (lines) => void events.push(...engine!.ingest(lines)), deliverBytes: async (region, next) => {
+      // A crash of every worker mid-replay (their results still owed are rejected).
+      if (pool && ++takes === killWorkersAfter) await Promise.all((pool as unknown as {pool: {threads: Array<{worker: {terminate(): Promise<number>}}>}}).pool.threads.map((t) => t.worker.terminate()))
       const taken = pool ? await pool.take(region, next) : engine!.ingestBytes(region.buf, region.start, region.end, next)
       if (!taken) return undefined
       events.push(...taken.events)
@@ -226,6 +229,11 @@ describe.runIf(existsSync(dist('mining/worker.js')))('the live engine\'s byte pa
         expectSame(pooled, single)
       }
     }
+    // Workers that die mid-replay: this thread takes their regions, with the same outcome.
+    const crashed = await pooledReplay(b, input, join(dir, 'pool-model'), 1, {idleMs: 10 * 60_000}, 200)
+    expect(crashed.pooled).toBeGreaterThan(0)
+    expect(crashed.pooled).toBeLessThan(crashed.lines * 0.5)
+    expectSame(crashed, await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000}))
     // Regions out of order (pairs swapped) change what is scored: the comparison above sees order.
     const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000})
     const swapped = await swappedReplay(b, input, join(dir, 'pool-model'), {idleMs: 10 * 60_000})
