@@ -2,8 +2,12 @@ import {ExitCode, FlareError} from '../errors.js'
 import {LabelTable} from './label-table.js'
 import type {LabelSet} from './labels.js'
 
-const ANOMALY = new Set(['anomaly', 'anomalous', 'abnormal', '1', 'true', 'yes', 'fail', 'failure'])
-const NORMAL = new Set(['normal', '0', 'false', 'no', 'success', 'ok'])
+const ANOMALY_WORDS = ['anomaly', 'anomalous', 'abnormal', '1', 'true', 'yes', 'fail', 'failure']
+const NORMAL_WORDS = ['normal', '0', 'false', 'no', 'success', 'ok']
+const ANOMALY = new Set(ANOMALY_WORDS)
+const NORMAL = new Set(NORMAL_WORDS)
+/** The words as bytes with their label, for rows read as bytes (ASCII: a byte is a character). */
+const WORD_BYTES: Array<[Buffer, boolean]> = [...ANOMALY_WORDS.map((w): [Buffer, boolean] => [Buffer.from(w, 'latin1'), true]), ...NORMAL_WORDS.map((w): [Buffer, boolean] => [Buffer.from(w, 'latin1'), false])]
 
 export function parseLabelValue(raw: string): boolean | undefined {
   const v = raw.trim().toLowerCase()
@@ -12,14 +16,30 @@ export function parseLabelValue(raw: string): boolean | undefined {
   return undefined
 }
 
+/** parseLabelValue of printable ASCII buf[a, b) (already trimmed), without making a string. */
+function labelValueOfBytes(buf: Uint8Array, a: number, b: number): boolean | undefined {
+  const n = b - a
+  for (const [word, value] of WORD_BYTES) {
+    if (word.length !== n) continue
+    let i = 0
+    // `| 0x20` lower-cases a letter; the words are letters and digits, so a digit compares as itself
+    while (i < n && (buf[a + i] | 0x20) === word[i]) i++
+    if (i === n) return value
+  }
+  return undefined
+}
+
 /** The header and rows of a label file, checked one by one (whichever reader split them). */
 export class LabelRows {
-  readonly labels = new LabelTable()
+  readonly labels: LabelTable
   private header: string[] | undefined
   private labelCol = -1
   private anomalies = 0
 
-  constructor(private readonly path: string) {}
+  /** `expectedRows`: a guess from the file's size, so the table is made once at its size. */
+  constructor(private readonly path: string, expectedRows?: number) {
+    this.labels = new LabelTable(expectedRows)
+  }
 
   take(record: string[], line: number): void {
     const {path, header, labels} = this
@@ -49,6 +69,32 @@ export class LabelRows {
     labels.add(id, value)
   }
 
+  /**
+   * A record of the plain-file reader: `fields` fields, field k is buf[spans[2k], spans[2k + 1]),
+   * printable ASCII and trimmed. The usual row (right width, an id, a known label, a new id) is
+   * taken from the bytes, with no string made; anything else goes through take() with the record
+   * as strings, so both readers accept, refuse and word errors alike.
+   */
+  takeBytes(buf: Uint8Array, spans: Int32Array, fields: number, line: number): void {
+    const {header, labels} = this
+    if (header && fields === header.length) {
+      const a = spans[0]
+      const b = spans[1]
+      const value = labelValueOfBytes(buf, spans[2 * this.labelCol], spans[2 * this.labelCol + 1])
+      if (b > a && value !== undefined) {
+        const earlier = labels.addBytesIfAbsent(buf, a, b, value)
+        if (earlier === undefined) {
+          if (value) this.anomalies++
+          return
+        }
+        if (earlier === value) return
+      }
+    }
+    const record: string[] = []
+    for (let k = 0; k < fields; k++) record.push(Buffer.from(buf.buffer, buf.byteOffset + spans[2 * k], spans[2 * k + 1] - spans[2 * k]).toString('latin1'))
+    this.take(record, line)
+  }
+
   result(): LabelSet {
     const {header, labels, path} = this
     if (!header) throw new FlareError(`label file is empty: ${path}`, {exitCode: ExitCode.badInput})
@@ -63,12 +109,16 @@ const SPACE = 32
 const COMMA = 44
 const QUOTE = 34
 
+/** A record of SimpleCsvLines: see LabelRows.takeBytes. */
+export type OnByteRecord = (buf: Uint8Array, spans: Int32Array, fields: number, line: number) => void
+
 /**
  * Splits a plain CSV file into records as csv-parse does with {bom, trim, skip_empty_lines,
  * relax_column_count}, for the files where that is simple: printable ASCII, no quotes, one line
  * ending throughout (LF, or CRLF), no line of spaces only. push/end return false as soon as a
  * byte falls outside that, and the caller starts again with csv-parse, so nothing else (quoting,
- * Unicode trimming, odd line endings) has to be reproduced here.
+ * Unicode trimming, odd line endings) has to be reproduced here. Records are handed over as byte
+ * ranges of the read buffer (575K rows of the whole HDFS log: no string per field).
  */
 export class SimpleCsvLines {
   private carry: Buffer = Buffer.alloc(0)
@@ -76,8 +126,9 @@ export class SimpleCsvLines {
   private first = true
   /** Line ending seen first: 'lf' or 'crlf' (csv-parse picks one from the first line and keeps it). */
   private ending: 'lf' | 'crlf' | undefined
+  private spans = new Int32Array(64)
 
-  push(chunk: Buffer, length: number, onRecord: (record: string[], line: number) => void): boolean {
+  push(chunk: Buffer, length: number, onRecord: OnByteRecord): boolean {
     let buf = chunk.subarray(0, length)
     if (this.carry.length > 0) buf = Buffer.concat([this.carry, buf])
     let start = 0
@@ -89,58 +140,79 @@ export class SimpleCsvLines {
       this.first = false
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3
     }
-    // One string for the whole read (ASCII: a byte is a character), fields sliced out of it.
-    const text = buf.latin1Slice(0, buf.length)
-    for (;;) {
-      const nl = buf.indexOf(NL, start)
-      if (nl < 0) break
-      if (!this.record(buf, text, start, nl, true, onRecord)) return false
-      start = nl + 1
-    }
-    this.carry = Buffer.from(buf.subarray(start))
+    const next = this.lines(buf, start, false, onRecord)
+    if (next < 0) return false
+    this.carry = Buffer.from(buf.subarray(next))
     return true
   }
 
-  end(onRecord: (record: string[], line: number) => void): boolean {
+  end(onRecord: OnByteRecord): boolean {
     let buf = this.carry
     let start = 0
     if (this.first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3
     this.carry = Buffer.alloc(0)
-    return start >= buf.length || this.record(buf, buf.latin1Slice(0, buf.length), start, buf.length, false, onRecord)
+    return this.lines(buf, start, true, onRecord) >= 0
   }
 
-  /** One line, [start, end) without its newline; false when it is not plain. */
-  private record(buf: Buffer, text: string, start: number, end: number, terminated: boolean, onRecord: (record: string[], line: number) => void): boolean {
-    this.line++
-    let stop = end
-    if (terminated) {
-      const crlf = stop > start && buf[stop - 1] === CR
-      if (crlf) stop--
-      const ending = crlf ? 'crlf' : 'lf'
-      if (this.ending === undefined) this.ending = ending
-      else if (this.ending !== ending) return false
-    }
-    const fields: string[] = []
-    let fieldStart = start
-    let blank = true
-    for (let i = start; i <= stop; i++) {
-      const c = i < stop ? buf[i] : COMMA
-      if (c === COMMA) {
-        let a = fieldStart
-        let b = i
-        while (a < b && buf[a] === SPACE) a++
-        while (b > a && buf[b - 1] === SPACE) b--
-        fields.push(text.slice(a, b))
-        fieldStart = i + 1
-        continue
+  /**
+   * The lines of buf from `start`, in one pass over the bytes (no search call per line). Returns
+   * where the unfinished last line starts (to carry into the next read; at `last`, the end of the
+   * file, there is none), or -1 as soon as the text is not plain.
+   */
+  private lines(buf: Buffer, start: number, last: boolean, onRecord: OnByteRecord): number {
+    const n = buf.length
+    let i = start
+    while (i < n) {
+      const lineStart = i
+      let fields = 0
+      let fieldStart = i
+      let blank = true
+      let ending: 'lf' | 'crlf' | undefined
+      for (;;) {
+        const c = i < n ? buf[i] : NL
+        if (c === COMMA || c === NL || c === CR) {
+          if (c === CR) {
+            if (i + 1 >= n && !last) return lineStart // the LF may be in the next read
+            if (i + 1 >= n || buf[i + 1] !== NL) return -1 // a CR alone: not plain
+          }
+          let a = fieldStart
+          let b = i
+          while (a < b && buf[a] === SPACE) a++
+          while (b > a && buf[b - 1] === SPACE) b--
+          if (2 * fields + 2 > this.spans.length) {
+            const spans = new Int32Array(2 * this.spans.length)
+            spans.set(this.spans)
+            this.spans = spans
+          }
+          this.spans[2 * fields] = a
+          this.spans[2 * fields + 1] = b
+          fields++
+          fieldStart = i + 1
+          if (c === COMMA) {
+            i++
+            continue
+          }
+          if (i >= n) {
+            if (!last) return lineStart
+          } else ending = c === CR ? 'crlf' : 'lf'
+          break
+        }
+        if (c < SPACE || c > 126 || c === QUOTE) return -1
+        if (c !== SPACE) blank = false
+        i++
       }
-      if (c < SPACE || c > 126 || c === QUOTE) return false
-      if (c !== SPACE) blank = false
+      const lineEnd = i
+      i += ending === 'crlf' ? 2 : ending === 'lf' ? 1 : 0
+      this.line++
+      if (ending !== undefined) {
+        if (this.ending === undefined) this.ending = ending
+        else if (this.ending !== ending) return -1
+      }
+      if (lineEnd === lineStart) continue
+      // A line of spaces only: csv-parse's view of it (empty record or one empty field) is not worth copying.
+      if (blank && fields === 1) return -1
+      onRecord(buf, this.spans, fields, this.line)
     }
-    if (stop === start) return true
-    // A line of spaces only: csv-parse's view of it (empty record or one empty field) is not worth copying.
-    if (blank && fields.length === 1) return false
-    onRecord(fields, this.line)
-    return true
+    return n
   }
 }

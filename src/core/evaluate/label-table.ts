@@ -12,8 +12,13 @@ export interface LabelLookup {
  * ~50 (the ids' bytes in one arena, ByteKeyMap). Iterates [id, label] in file order, like a Map.
  */
 export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
-  private readonly map = new ByteKeyMap<boolean>()
+  private readonly map: ByteKeyMap<boolean>
   private scratch = Buffer.allocUnsafe(256)
+
+  /** `expectedRows`: room made at once (a label file's size says about how many rows it has). */
+  constructor(expectedRows?: number) {
+    this.map = new ByteKeyMap<boolean>(expectedRows, 24)
+  }
 
   get size(): number {
     return this.map.size
@@ -28,6 +33,11 @@ export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
   add(id: string, label: boolean): void {
     const n = this.encode(id)
     this.map.set(this.scratch, 0, n, label)
+  }
+
+  /** The label of the id with these UTF-8 bytes if it has one; otherwise adds it with `label` and returns undefined. */
+  addBytesIfAbsent(buf: Uint8Array, a: number, b: number, label: boolean): boolean | undefined {
+    return this.map.setIfAbsent(buf, a, b, label)
   }
 
   *entries(): IterableIterator<[string, boolean]> {

@@ -10,12 +10,20 @@ export class ByteKeyMap<V> {
    * the hash beside the entry, and an entry's key range (spans) lies in one place: a lookup in a
    * map of hundreds of thousands of keys touches few cache lines.
    */
-  private slots = ByteKeyMap.emptySlots(1 << 12)
+  private slots: Int32Array
   /** Entry e's key is arena[spans[2e], spans[2e + 1]). */
-  private spans = new Int32Array(1 << 11)
-  private arena = new Uint8Array(1 << 14)
+  private spans: Int32Array
+  private arena: Uint8Array
   private used = 0
   private readonly values: V[] = []
+
+  /** `expected`: about how many keys of about `keyBytes` bytes will be added (room made at once, not by doubling). */
+  constructor(expected = 2048, keyBytes = 8) {
+    const entries = Math.max(2048, 2 ** Math.ceil(Math.log2(expected)))
+    this.slots = ByteKeyMap.emptySlots(2 * entries)
+    this.spans = new Int32Array(2 * entries)
+    this.arena = new Uint8Array(Math.max(1 << 14, expected * keyBytes))
+  }
 
   private static emptySlots(n: number): Int32Array {
     const slots = new Int32Array(2 * n)
@@ -66,6 +74,24 @@ export class ByteKeyMap<V> {
 
   /** Adds a key that get() did not find. */
   set(buf: Uint8Array, a: number, b: number, value: V): void {
+    this.add(buf, a, b, value, hashBytes(buf, a, b))
+  }
+
+  /** The key's value if it has one; otherwise adds the key with `value` and returns undefined (one lookup). */
+  setIfAbsent(buf: Uint8Array, a: number, b: number, value: V): V | undefined {
+    const h = hashBytes(buf, a, b)
+    const slots = this.slots
+    const mask = (slots.length >> 1) - 1
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const e = slots[2 * s + 1]
+      if (e < 0) break
+      if (slots[2 * s] === h && this.equals(e, buf, a, b)) return this.values[e]
+    }
+    this.add(buf, a, b, value, h)
+    return undefined
+  }
+
+  private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
     const e = this.values.length
     if (2 * e + 2 > this.spans.length) {
       const spans = new Int32Array(2 * this.spans.length)
@@ -79,12 +105,15 @@ export class ByteKeyMap<V> {
       arena.set(this.arena.subarray(0, this.used))
       this.arena = arena
     }
-    this.arena.set(buf.subarray(a, b), this.used)
-    this.spans[2 * e] = this.used
-    this.spans[2 * e + 1] = this.used + n
+    const arena = this.arena
+    const at = this.used
+    // a loop, not arena.set(buf.subarray(a, b)): ids are short, and subarray allocates a view
+    for (let i = 0; i < n; i++) arena[at + i] = buf[a + i]
+    this.spans[2 * e] = at
+    this.spans[2 * e + 1] = at + n
     this.used += n
     this.values.push(value)
-    this.place(this.slots, e, hashBytes(buf, a, b))
+    this.place(this.slots, e, h)
   }
 
   private equals(e: number, buf: Uint8Array, a: number, b: number): boolean {

@@ -93,7 +93,7 @@ describe('the plain-file reader', () => {
     const split = (size: number): Array<[string[], number]> => {
       const lines = new SimpleCsvLines()
       const out: Array<[string[], number]> = []
-      const take = (record: string[], line: number) => void out.push([record, line])
+      const take = (buf: Uint8Array, spans: Int32Array, fields: number, line: number) => void out.push([Array.from({length: fields}, (_, k) => Buffer.from(buf.subarray(spans[2 * k], spans[2 * k + 1])).toString('latin1')), line])
       for (let at = 0; at < bytes.length; at += size) {
         const chunk = Buffer.from(bytes.subarray(at, at + size))
         expect(lines.push(chunk, chunk.length, take)).toBe(true)
