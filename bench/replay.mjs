@@ -13,7 +13,7 @@
 //   RSS varies with GC timing). RSS over time of each ×10 run is printed under the table.
 import fs from 'node:fs'
 import path from 'node:path'
-import {runMeasured, rssMethod, rssOverTime, machine} from './lib/measure.mjs'
+import {runMeasured, rssMethod, rssOverTime, machine, stealText} from './lib/measure.mjs'
 import {CLI, DATASETS, ROOT, benchOut, datasetsPresent, requireBuild} from './lib/paths.mjs'
 import {buildScaledHdfs} from './lib/scale.mjs'
 import {f3, int, mb, printTable, secs} from './lib/table.mjs'
@@ -76,9 +76,9 @@ const x10Runs = Math.max(1, Number(process.argv[process.argv.indexOf('--x10-runs
 await run(['detect', '-i', log, '--save-model', model, '--no-track'], 'detect --save-model')
 const batch = await run(['detect', '-i', log, '--model', model, '--labels', labels, '--json', '--no-track'], 'detect --model')
 const batchDoc = JSON.parse(batch.stdout)
-const head = ['run', 'lines', 'F1', 'flagged', 'lines/s', 'wall', 'CPU', 'peak RSS', 'max open sessions', 'delay p50']
-const rows = [['batch detect --model', int(lines), f3(batchDoc.evaluation.f1), int(batchDoc.summary.anomalies), '—', secs(batch.wallMs), cpu(batch), mb(batch.peakRssKb), '—', '—']]
-const replayRow = (name, r, doc, n) => [name, int(n), doc.evaluation ? f3(doc.evaluation.f1) : '—', int(doc.flagged.length), `${int(doc.summary.lines_per_second)} (${int(n / (r.wallMs / 1000))} incl. start-up; ${r.cpuMs ? int(n / (r.cpuMs / 1000)) : '?'} per CPU-s)`, secs(r.wallMs), cpu(r), mb(r.peakRssKb), int(doc.summary.engine.maxOpenSessions), minutes(doc.evaluation?.delay_ms.p50)]
+const head = ['run', 'lines', 'F1', 'flagged', 'lines/s', 'wall', 'CPU', 'steal', 'peak RSS', 'max open sessions', 'delay p50']
+const rows = [['batch detect --model', int(lines), f3(batchDoc.evaluation.f1), int(batchDoc.summary.anomalies), '—', secs(batch.wallMs), cpu(batch), stealText(batch).replace('steal ', ''), mb(batch.peakRssKb), '—', '—']]
+const replayRow = (name, r, doc, n) => [name, int(n), doc.evaluation ? f3(doc.evaluation.f1) : '—', int(doc.flagged.length), `${int(doc.summary.lines_per_second)} (${int(n / (r.wallMs / 1000))} incl. start-up; ${r.cpuMs ? int(n / (r.cpuMs / 1000)) : '?'} per CPU-s)`, secs(r.wallMs), cpu(r), stealText(r).replace('steal ', ''), mb(r.peakRssKb), int(doc.summary.engine.maxOpenSessions), minutes(doc.evaluation?.delay_ms.p50)]
 
 for (const idle of x10Only ? [] : [undefined, '7d', '30m']) {
   const args = ['replay', '-i', log, '--max', '--model', model, '--labels', labels, '--json', ...(idle ? ['--idle', idle] : [])]
@@ -107,7 +107,7 @@ if (!process.argv.includes('--no-x10')) {
     rssLines.push(`RSS over time, ×10 replay${x10Runs > 1 ? ` #${i}` : ''} (peak per tenth of the run): ${rssOverTime(live.rssSamples)}`)
   }
 }
-printTable(`replay vs batch on HDFS_2percent (${int(lines)} lines) — ${machine()}`, head, rows, {note: `peak RSS by ${rssMethod()}; lines/s is the replay's own count (reading + engine), start-up excluded; delay p50 = median detection delay (log time) of the labelled (or injected) anomalies caught; injected kinds: ${kinds}`})
+printTable(`replay vs batch on HDFS_2percent (${int(lines)} lines) — ${machine()}`, head, rows, {note: `peak RSS by ${rssMethod()}; steal: the share of the machine's CPU time the VM host took during the run (other guests), which slows a run without any change to its code; lines/s is the replay's own count (reading + engine), start-up excluded; delay p50 = median detection delay (log time) of the labelled (or injected) anomalies caught; injected kinds: ${kinds}`})
 for (const line of rssLines) console.log(line)
 if (!injectedDoc) process.exit(0)
 const byKind = new Map()

@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {machine, rssMethod, runMeasured} from './lib/measure.mjs'
+import {machine, rssMethod, runMeasured, stealText} from './lib/measure.mjs'
 import {CLI, datasetsPresent, requireBuild, ROOT} from './lib/paths.mjs'
 import {buildScaledHdfs} from './lib/scale.mjs'
 
@@ -42,6 +42,7 @@ for (const copies of COPIES) {
     `×${copies}: ${summary.lines.toLocaleString('en-US')} lines, ${summary.sessions.toLocaleString('en-US')} sessions, ${summary.templates} templates`,
     `wall ${s(run.wallMs)}`,
     `cpu ${run.cpuMs === undefined ? '?' : s(run.cpuMs)}`,
+    stealText(run),
     `peak RSS ${(run.peakRssKb / 1024).toFixed(0)} MB`,
     `F1 ${evaluation?.f1?.toFixed(3) ?? '-'} (P ${evaluation?.precision?.toFixed(3)}, R ${evaluation?.recall?.toFixed(3)})`,
   ].join(' · '))

@@ -43,11 +43,30 @@ function readRssKb(pid) {
 }
 
 /**
+ * The machine's stolen CPU time so far, in ticks (USER_HZ, 100 a second): time a VM's cores
+ * waited for the host. A run with much steal was slowed by other guests, not by its own code.
+ */
+function stealTicks() {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/)
+    return cpu[0] === 'cpu' && cpu.length > 8 ? Number(cpu[8]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** "steal N%": the share of the machine's CPU time the host took during a run (see stealTicks). */
+export function stealText(run) {
+  return run.stealPct === undefined ? 'steal ?' : `steal ${run.stealPct.toFixed(0)}%`
+}
+
+/**
  * Run `cmd args` to completion (or until `timeoutMs`, then SIGKILL).
  * stdout goes to `stdoutFile` when given (large JSON never passes through this process), else is
  * collected. stderr is collected and, with `echoStderr`, echoed live (stage traces).
  * Returns {code, signal, timedOut, wallMs, cpuMs (user+sys, GNU time only), peakRssKb, lastRssKb,
- * rssSamples ([ms since start, VmRSS kB] every 250 ms: RSS over time), stdout, stderr}.
+ * rssSamples ([ms since start, VmRSS kB] every 250 ms: RSS over time), stealPct (the share of
+ * all cores' time the VM host took during the run, stealText), stdout, stderr}.
  */
 export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStderr = false} = {}) {
   const useTime = gnuTimeAvailable()
@@ -56,6 +75,7 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
   const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'pipe'
   return new Promise((resolve) => {
     const t0 = performance.now()
+    const steal0 = stealTicks()
     const child = spawn(argv[0], argv.slice(1), {cwd, env, stdio: ['ignore', out, 'pipe']})
     let stdout = ''
     let stderr = ''
@@ -103,6 +123,8 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
       : undefined
     child.on('close', (code, signal) => {
       const wallMs = performance.now() - t0
+      const steal1 = stealTicks()
+      const stealPct = steal0 === undefined || steal1 === undefined || wallMs <= 0 ? undefined : (100 * (steal1 - steal0)) / ((wallMs / 10) * os.cpus().length)
       clearInterval(poll)
       if (timer) clearTimeout(timer)
       if (typeof out === 'number') fs.closeSync(out)
@@ -124,7 +146,7 @@ export function runMeasured(cmd, args, {cwd, env, stdoutFile, timeoutMs, echoStd
           fs.rmSync(timeFile, {force: true})
         } catch {}
       }
-      resolve({code: exit, signal, timedOut, wallMs, cpuMs, peakRssKb, lastRssKb: lastRss, rssSamples, stdout, stderr})
+      resolve({code: exit, signal, timedOut, wallMs, cpuMs, peakRssKb, lastRssKb: lastRss, rssSamples, stealPct, stdout, stderr})
     })
   })
 }
