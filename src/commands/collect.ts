@@ -12,7 +12,7 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, nothingScoredWarning, statusLine} from '../ui/live-view.js'
+import {incidentLine, liveNote, nothingScoredWarning, statusLine} from '../ui/live-view.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
 
@@ -49,7 +49,7 @@ export default class Collect extends FlareCommand {
     const options = await engineOptionsFrom(flags)
     boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
-    const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
+    const note = liveNote
     if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     let trained: ModelBundle | undefined
     const engine = new LiveEngine({

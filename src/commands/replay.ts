@@ -18,10 +18,11 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, nothingScoredWarning} from '../ui/live-view.js'
+import {incidentLine, liveNote, nothingScoredWarning} from '../ui/live-view.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
+import {configuredSecrets, scrubDeep} from '../core/secrets.js'
 
 export interface ReplayOutput {
   summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats}
@@ -97,17 +98,20 @@ export default class Replay extends FlareCommand {
       clock: () => engine!.eventTime,
       onWarning: (w) => printWarning(w),
       onNote: (note) => {
-        if (!this.jsonEnabled() && !note.startsWith('template ')) process.stderr.write(`${err.dim(note)}\n`)
+        if (!this.jsonEnabled() && !note.startsWith('template ')) liveNote(note)
       },
       onScored: (s) => score.observe(s),
       onTrained: (bundle) => (trained = bundle),
     })
-    const summarizer = await summarizerFrom(flags, (note) => process.stderr.write(`${err.dim(note)}\n`))
-    const sinks = await openSinks(flags.sink ?? [])
+    const summarizer = await summarizerFrom(flags, (note) => liveNote(note))
+    const sinks = await openSinks(flags.sink ?? [], {onNote: (note) => this.jsonEnabled() || liveNote(note)})
     const final = new Map<string, LiveIncident>()
+    const secrets = configuredSecrets()
     const handle = async (events: IncidentEvent[]): Promise<void> => {
-      for (const event of events) {
-        await explainOpened(event, engine!, summarizer)
+      for (const raw of events) {
+        await explainOpened(raw, engine!, summarizer)
+        // (as `collect` does: a configured key in a log line is not shown or sent)
+        const event = scrubDeep(raw, secrets)
         final.set(event.incident.id, event.incident)
         if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
         await sendToSinks(sinks, event)
@@ -118,7 +122,7 @@ export default class Replay extends FlareCommand {
     const pool = pace.kind === 'max' && !injector ? LivePool.open(engine, flags.input) : undefined
     let result
     try {
-      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || process.stderr.write(`${err.dim(note)}\n`), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines)), deliverBytes: async (region, next) => {
+      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || liveNote(note), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines)), deliverBytes: async (region, next) => {
         const taken = pool ? await pool.take(region, next) : engine!.ingestBytes(region.buf, region.start, region.end, next)
         if (taken === undefined) return undefined
         await handle(taken.events)

@@ -101,13 +101,15 @@ function parseLateness(text: string): number {
 }
 
 /** `--summarize`: the explainer for incidents as they open (offline unless an LLM is configured). */
-export async function summarizerFrom(flags: {summarize?: boolean; 'llm-provider'?: string; 'llm-model'?: string; 'max-cost'?: string; 'llm-timeout'?: string}, onNote?: (note: string) => void): Promise<LiveSummarizer | undefined> {
+export async function summarizerFrom(flags: {summarize?: boolean; 'llm-provider'?: string; 'llm-model'?: string; 'llm-base-url'?: string; 'max-cost'?: string; 'llm-timeout'?: string}, onNote?: (note: string) => void): Promise<LiveSummarizer | undefined> {
   if (!flags.summarize) return undefined
   const {parseMaxCost, resolveProvider} = await import('../core/explain/provider-choice.js')
   const {parseTimeoutSeconds} = await import('../core/explain/providers/index.js')
   const {LiveSummarizer} = await import('../core/stream/live-summary.js')
   const deadlineMs = flags['llm-timeout'] ? parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout') : undefined
-  const {provider} = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], deadlineMs})
+  // The same choice as detect and summarize make, --llm-base-url included: incident lines go only
+  // to the endpoint the user named.
+  const {provider} = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs})
   return new LiveSummarizer(provider, parseMaxCost(flags['max-cost']), onNote)
 }
 

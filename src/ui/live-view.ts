@@ -1,16 +1,24 @@
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import type {EngineStats} from '../core/stream/engine.js'
 import type {RunnerStatus} from '../core/stream/runner.js'
-import {int, truncate} from './format.js'
+import {int, truncate, visible} from './format.js'
 import {err, severityColor} from './style.js'
 
 /** One line per incident event, for the terminal (stderr when stdout is piped). */
+/**
+ * A note of the live commands on stderr, dimmed. Notes quote log text (an unseen template, a
+ * rejected frame): its control characters are written out, so a line cannot drive the terminal.
+ */
+export function liveNote(text: string): void {
+  process.stderr.write(`${err.dim(visible(text))}\n`)
+}
+
 export function incidentLine(event: IncidentEvent): string {
   const i = event.incident
   const kind = event.kind === 'opened' ? err.bold('opened  ') : event.kind === 'updated' ? 'updated ' : err.green('resolved')
   const color = severityColor[i.severity] ?? ((s: string) => s)
   const delay = event.kind === 'opened' ? err.dim(` · +${Math.round(i.delayMs / 1000)}s after first line`) : ''
-  return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(i.title, 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(i.summary.rootCause, 110)}` : ''}`
+  return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
 }
 
 /** The counters line of the live view. */
@@ -27,6 +35,11 @@ export function statusLine(s: RunnerStatus): string {
   if (s.dropped) parts.push(err.yellow(`${int(s.dropped)} dropped`))
   if (e.sessions.closed['max-open']) parts.push(err.yellow(`${int(e.sessions.closed['max-open'])} closed early (--max-open)`))
   if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
+  if (s.rejected) parts.push(err.yellow(`${int(s.rejected)} rejected (not log lines or malformed frames)`))
+  for (const sink of s.sinks) {
+    if (sink.failed) parts.push(err.yellow(`${sink.name}: ${int(sink.failed)} events not delivered`))
+    if (sink.suppressed) parts.push(err.yellow(`${sink.name}: ${int(sink.suppressed)} events not sent (repeats, or over its rate limit)`))
+  }
   return err.dim(parts.join(' · '))
 }
 

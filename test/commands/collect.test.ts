@@ -54,4 +54,21 @@ describe('flare collect', () => {
     // every line reached the engine (oclif must not take piped stdin as the sources argument)
     expect(r.stderr).toMatch(/stopped: 6,625 lines/)
   })
+
+  it('keeps a configured key out of what it prints and writes, and log text cannot drive the terminal', async () => {
+    const key = 'sk-ant-test-SECRETKEY1234567890'
+    const events = join(dir, 'secret-events.jsonl')
+    const sample = await readFile('data/hdfs_sample.log', 'utf8')
+    // A block whose lines name the key and carry terminal escapes (an unseen template: reported in a note).
+    const bad = ['081109 204655 556 ERROR dfs.DataNode: auth failed with key ' + key + ' for blk_-9999999999999999', '081109 204656 556 ERROR dfs.DataNode: evil \x1b]0;PWNED\x07 \x1b[2J title for blk_-9999999999999999'].join('\n')
+    const r = await runCli(['collect', '--model', join(dir, 'model'), '--json', '--sink', `jsonl:${events}`], {input: `${sample}${bad}\n`, env: {ANTHROPIC_API_KEY: key}})
+    expect(r.code, r.stderr).toBe(0)
+    const written = await readFile(events, 'utf8')
+    // the key's line made it into an incident (as a sample line or a template), redacted
+    expect(`${r.stdout}${written}`).toContain('<redacted>')
+    for (const text of [r.stdout, r.stderr, written]) expect(text).not.toContain(key)
+    expect(r.stderr).toContain('unseen in training')
+    expect(r.stderr).not.toMatch(/\x1b\]|\x07/)
+  })
 })
+

@@ -2,7 +2,9 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {groundedSummaryFromPrompt, userPrompt} from '../core/explain/fixtures.js'
 import {runCli} from '../helpers/cli.js'
+import {openaiCompletion, startFakeLlmServer} from '../helpers/fake-llm-servers.js'
 
 let dir: string
 beforeAll(async () => {
@@ -52,6 +54,25 @@ describe('flare replay', () => {
     }
     const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     expect(written.filter((e) => !e.incident.summary)).toEqual([])
+  })
+
+  it('--summarize --llm-base-url sends the incidents to that server only (not to Anthropic, though a key is set)', async () => {
+    const server = await startFakeLlmServer('openai', (req) => openaiCompletion(JSON.stringify(groundedSummaryFromPrompt(userPrompt(req.body)))))
+    // A decoy where ANTHROPIC_BASE_URL points: it must see nothing.
+    const decoy = await startFakeLlmServer('anthropic', () => ({status: 500, body: {error: 'not me'}}))
+    try {
+      const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--max', '--model', join(dir, 'model'), '--summarize', '--llm-base-url', server.openaiBaseURL, '--llm-model', 'llama3.1:8b', '--json'], {env: {ANTHROPIC_API_KEY: 'sk-ant-test-decoy-key-123456', ANTHROPIC_BASE_URL: decoy.url}})
+      expect(r.code, r.stderr).toBe(0)
+      const out = JSON.parse(r.stdout)
+      expect(out.incidents.length).toBeGreaterThan(0)
+      expect(server.requests.length).toBeGreaterThan(0)
+      expect(server.requests[0]!.body.model).toBe('llama3.1:8b')
+      expect(decoy.requests).toHaveLength(0)
+      expect(out.incidents.filter((i: {summary?: {provider: string}}) => i.summary?.provider === 'openai-compatible/llama3.1:8b').length).toBeGreaterThan(0)
+    } finally {
+      await server.close()
+      await decoy.close()
+    }
   })
 
   it('--to file: writes the lines for a collector, in order', async () => {

@@ -4,6 +4,7 @@ import {isRegion, LineQueue, type Queued} from './queue.js'
 import {regionLines} from './sources/live-splitter.js'
 import {sendToSinks} from './sinks/index.js'
 import {saveLiveState} from './state.js'
+import {configuredSecrets, scrubDeep} from '../secrets.js'
 
 export interface RunnerOptions {
   engine: LiveEngine
@@ -27,6 +28,8 @@ export interface RunnerOptions {
   onStateSaved?: () => void
   /** Wall clock, epoch ms. */
   now?: () => number
+  /** Credentials scrubbed from every event before it is shown or sent (default: configuredSecrets()). */
+  secrets?: readonly string[]
 }
 
 export interface RunnerStatus {
@@ -57,11 +60,14 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   let lastState = now()
   let lastTick = now()
 
+  const secrets = options.secrets ?? configuredSecrets()
   const deliver = async (events: IncidentEvent[]): Promise<void> => {
     for (const event of events) {
       await options.enrich?.(event)
-      options.onEvent?.(event)
-      await sendToSinks(sinks, event)
+      // A log line may hold a key Flare is configured with: never on stdout, in a file or a webhook.
+      const out = scrubDeep(event, secrets)
+      options.onEvent?.(out)
+      await sendToSinks(sinks, out)
     }
   }
   const status = (): RunnerStatus => ({
