@@ -93,7 +93,7 @@ export default class Collect extends FlareCommand {
       stopAtEnd: specs.every((s) => s === '-'),
       onNote: note,
       onStateSaved: () => (lastSaved = `at ${new Date().toISOString().slice(11, 19)}`),
-      enrich: (event) => explainOpened(event, engine, summarizer),
+      enrich: (event, signal) => explainOpened(event, engine, summarizer, signal),
       onEvent: (event: IncidentEvent) => {
         if (flags.json) process.stdout.write(JSON.stringify(event) + '\n')
         else if (toStdout) this.log(incidentLine(event))

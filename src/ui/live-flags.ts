@@ -117,13 +117,13 @@ export async function summarizerFrom(flags: {summarize?: boolean; 'llm-provider'
  * Explains an `opened` event in place; later events of the incident carry the explanation (also
  * those the engine made before it was written).
  */
-export async function explainOpened(event: IncidentEvent, engine: LiveEngine, summarizer: LiveSummarizer | undefined): Promise<void> {
+export async function explainOpened(event: IncidentEvent, engine: LiveEngine, summarizer: LiveSummarizer | undefined, signal?: AbortSignal): Promise<void> {
   if (!summarizer) return
   if (event.kind !== 'opened') {
     event.incident.summary ??= summarizer.summaries.get(event.incident.id)
     return
   }
-  const summary = await summarizer.explain(event.incident, engine.incidentDetail(event.incident.id))
+  const summary = await summarizer.explain(event.incident, engine.incidentDetail(event.incident.id), signal)
   if (!summary) return
   event.incident.summary = summary
   engine.annotate(event.incident.id, summary)

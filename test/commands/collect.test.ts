@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import path, {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {repoRoot, runCli} from '../helpers/cli.js'
+import {startFakeLlmServer} from '../helpers/fake-llm-servers.js'
 
 let dir: string
 beforeAll(async () => {
@@ -69,6 +70,34 @@ describe('flare collect', () => {
     for (const text of [r.stdout, r.stderr, written]) expect(text).not.toContain(key)
     expect(r.stderr).toContain('unseen in training')
     expect(r.stderr).not.toMatch(/\x1b\]|\x07/)
+  })
+
+  it('a SIGTERM does not wait for an LLM that never answers: the explanation in flight is dropped, every incident is written', async () => {
+    const llm = await startFakeLlmServer('openai', () => ({hang: true}))
+    const events = join(dir, 'hung-events.jsonl')
+    try {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'collect', '-', '--model', join(dir, 'model'), '--summarize', '--llm-base-url', llm.openaiBaseURL, '--llm-model', 'slow', '--llm-timeout', '120', '--sink', `jsonl:${events}`, '--json'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      child.stdout.on('data', () => {})
+      child.stdin.on('error', () => {})
+      child.stdin.write(await readFile('data/hdfs_sample.log'))
+      // Sessions close on the way (idle on event time): an incident opens and its explanation hangs.
+      const deadline = Date.now() + 30_000
+      while (llm.requests.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(llm.requests.length, stderr).toBeGreaterThan(0)
+      const signalled = Date.now()
+      child.kill('SIGTERM')
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      expect(code, stderr).toBe(0)
+      expect(Date.now() - signalled).toBeLessThan(5000)
+      const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+      const opened = written.filter((e) => e.kind === 'opened').length
+      expect(opened).toBeGreaterThan(1)
+      expect(written.filter((e) => e.kind === 'resolved').length).toBe(opened)
+    } finally {
+      await llm.close()
+    }
   })
 })
 

@@ -17,7 +17,8 @@ export class LiveSummarizer {
 
   constructor(private readonly provider: ExplainProvider, private readonly maxCostUsd?: number, private readonly onNote?: (note: string) => void) {}
 
-  async explain(incident: LiveIncident, detail: Incident | undefined): Promise<LiveIncident['summary']> {
+  /** `signal`: aborting cancels the call in flight (a shutdown does not wait for a slow LLM). */
+  async explain(incident: LiveIncident, detail: Incident | undefined, signal?: AbortSignal): Promise<LiveIncident['summary']> {
     if (!detail) return undefined
     const budget = this.maxCostUsd === undefined ? undefined : this.maxCostUsd - this.spentUsd
     if (budget !== undefined && budget <= 0) {
@@ -31,7 +32,7 @@ export class LiveSummarizer {
       anomalies: [],
     }
     try {
-      const document = await summarizeIncidents(results, {provider: this.provider, maxCostUsd: budget, concurrency: 1})
+      const document = await summarizeIncidents(results, {provider: this.provider, maxCostUsd: budget, concurrency: 1, signal})
       const record = document.incidents[0]
       this.spentUsd += record?.cost_usd ?? 0
       const summary = record?.summary

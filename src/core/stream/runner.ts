@@ -19,8 +19,12 @@ export interface RunnerOptions {
   signal?: AbortSignal
   /** Stop when every source has ended (stdin, a file read once) — the sources that say so. */
   stopAtEnd?: boolean
-  /** Awaited for each event before it is delivered (--summarize explains `opened` ones here). */
-  enrich?: (event: IncidentEvent) => Promise<void>
+  /**
+   * Awaited for each event before it is delivered (--summarize explains `opened` ones here), with
+   * the run's signal: once it aborts (a shutdown) the call in flight is cancelled and later events
+   * go out unexplained, so a slow LLM never holds up the final incidents.
+   */
+  enrich?: (event: IncidentEvent, signal?: AbortSignal) => Promise<void>
   onEvent?: (event: IncidentEvent) => void
   onStatus?: (status: RunnerStatus) => void
   onNote?: (note: string) => void
@@ -63,7 +67,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   const secrets = options.secrets ?? configuredSecrets()
   const deliver = async (events: IncidentEvent[]): Promise<void> => {
     for (const event of events) {
-      await options.enrich?.(event)
+      if (options.enrich && !options.signal?.aborted) await options.enrich(event, options.signal)
       // A log line may hold a key Flare is configured with: never on stdout, in a file or a webhook.
       const out = scrubDeep(event, secrets)
       options.onEvent?.(out)
