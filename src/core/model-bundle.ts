@@ -35,6 +35,11 @@ export const BundleManifest = z.object({
   training: z.object({input: z.string(), sessions: z.number().int(), lines: z.number().int()}),
   /** Id sessions: the longest quiet gap inside a training session (p99.9), ms; live detection's default --idle derives from it. */
   session_gap_ms: z.number().optional(),
+  /**
+   * Id sessions: the templates that end every training session they appear in (sessions/terminal.ts);
+   * live detection closes a session on one. Absent in older bundles (none then).
+   */
+  terminal_templates: z.array(z.string()).optional(),
 })
 export type BundleManifest = z.infer<typeof BundleManifest>
 
