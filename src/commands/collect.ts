@@ -50,17 +50,18 @@ export default class Collect extends FlareCommand {
     boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
     const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
-    if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     let trained: ModelBundle | undefined
     const engine = new LiveEngine({
       ...options,
       miner: state?.miner,
+      minerModel: state?.model,
       nextIncident: state?.nextIncident,
       inputName: specs.join(' '),
       onWarning: (w) => printWarning(w),
       onNote: note,
       onTrained: (bundle) => (trained = bundle),
     })
+    if (state && engine.stateUsed) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note, group: flags.group})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})

@@ -1,5 +1,5 @@
 import type {IngestWarning} from '../ingest/index.js'
-import type {ModelBundle} from '../model-bundle.js'
+import {modelFingerprint, type ModelBundle} from '../model-bundle.js'
 import type {Incident} from '../results.js'
 import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
@@ -23,6 +23,12 @@ export interface EngineOptions extends TrainingOptions {
   parser?: TemplateMinerOptions
   /** Template state to continue (a restored --state): template ids stay those of the last run. */
   miner?: TemplateMiner
+  /**
+   * The model fingerprint the restored state was written with (LiveState.model). With `model`, a
+   * state written with another model is not used (one warning; mining starts from the model's
+   * templates); undefined (not recorded) uses the state as before.
+   */
+  minerModel?: string
   idleMs?: number
   maxSessionMs?: number
   latenessMs?: number
@@ -133,6 +139,10 @@ export class LiveEngine {
   /** Template indices that end an id session: the model's terminal_templates, as their records arrive (noteUnseen). */
   private readonly terminal = new Set<number>()
   private terminalIds = new Set<string>()
+  /** The model's fingerprint (modelFingerprint), recorded in a --state saved from here. */
+  private fingerprint: string | undefined
+  /** False when the given state (options.miner) was written with another model and not used. */
+  readonly stateUsed: boolean
   /** The byte path (ingestBytes), made at its first use. */
   private bytes: LiveBytes | undefined
   /** Records the model was fitted on in the stream (0 with a given model). */
@@ -141,9 +151,17 @@ export class LiveEngine {
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now
     this.model = options.model
-    if (options.model) this.useModel(options.model)
+    let miner = options.miner
+    if (options.model) {
+      this.useModel(options.model)
+      if (miner && options.minerModel !== undefined && options.minerModel !== this.fingerprint) {
+        options.onWarning?.({code: 'state-other-model', message: `the --state file was written with another model (${options.minerModel}; this one is ${this.fingerprint}): its templates are ignored, starting from the model's`})
+        miner = undefined
+      }
+    }
+    this.stateUsed = miner !== undefined || options.miner === undefined
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
-    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
+    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
     this.limits = {
       idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
       maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,
@@ -322,6 +340,11 @@ export class LiveEngine {
     return this.model
   }
 
+  /** The fingerprint of the model in use (modelFingerprint); undefined while a stretch trains. */
+  get modelFingerprint(): string | undefined {
+    return this.fingerprint
+  }
+
   get nextIncident(): number {
     return this.tracker?.nextId ?? this.options.nextIncident ?? 1
   }
@@ -396,8 +419,9 @@ export class LiveEngine {
     this.startScoring(keying)
   }
 
-  /** What the engine keeps of the model it scores with: its terminal templates (id sessions). */
+  /** What the engine keeps of the model it scores with: its fingerprint and its terminal templates (id sessions). */
   private useModel(model: ModelBundle): void {
+    this.fingerprint = modelFingerprint(model.manifest)
     this.terminalIds = new Set(model.manifest.session_key === 'window' ? [] : (model.manifest.terminal_templates ?? []))
   }
 
