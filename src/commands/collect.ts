@@ -49,18 +49,24 @@ export default class Collect extends FlareCommand {
     const options = await engineOptionsFrom(flags)
     boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
+<<<<<<< HEAD
     const note = liveNote
     if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)
+=======
+    const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
+>>>>>>> statefix
     let trained: ModelBundle | undefined
     const engine = new LiveEngine({
       ...options,
       miner: state?.miner,
+      minerModel: state?.model,
       nextIncident: state?.nextIncident,
       inputName: specs.join(' '),
       onWarning: (w) => printWarning(w),
       onNote: note,
       onTrained: (bundle) => (trained = bundle),
     })
+    if (state && engine.stateUsed) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note, group: flags.group})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {readFile, rename, writeFile} from 'node:fs/promises'
 import {writeFolderAtomic} from './io/output.js'
 import {join} from 'node:path'
@@ -35,6 +36,11 @@ export const BundleManifest = z.object({
   training: z.object({input: z.string(), sessions: z.number().int(), lines: z.number().int()}),
   /** Id sessions: the longest quiet gap inside a training session (p99.9), ms; live detection's default --idle derives from it. */
   session_gap_ms: z.number().optional(),
+  /**
+   * Id sessions: the templates that end every training session they appear in (sessions/terminal.ts);
+   * live detection closes a session on one. Absent in older bundles (none then).
+   */
+  terminal_templates: z.array(z.string()).optional(),
 })
 export type BundleManifest = z.infer<typeof BundleManifest>
 
@@ -43,6 +49,28 @@ export interface ModelBundle {
   miner: TemplateMiner
   vocabulary: Vocabulary
   detector: Detector
+}
+
+/**
+ * Which model this is, for files written while scoring with it (a --state): `sha256:` and the
+ * first 16 hex digits of the SHA-256 of the manifest (bundle.json) as canonical JSON (keys sorted).
+ * The manifest is written once at fit time and never changed by scoring (the miner is: live
+ * templates join it), and it names the fit itself (its `created` time, training input, threshold),
+ * so a refit or a registry alias moved to another version gives another fingerprint while the
+ * same folder, loaded again or downloaded again, gives the same one.
+ */
+export function modelFingerprint(manifest: BundleManifest): string {
+  return `sha256:${createHash('sha256').update(canonicalJSON(manifest)).digest('hex').slice(0, 16)}`
+}
+
+/** JSON with object keys sorted and undefined members left out, so equal values give equal text. */
+function canonicalJSON(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJSON(v))).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
 }
 
 export const BUNDLE_FILES = ['bundle.json', 'templates.json', 'vocab.json', 'detector.json'] as const

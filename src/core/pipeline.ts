@@ -18,6 +18,7 @@ import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {ResultsEnvelope, withAnomalies, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import type {StreamField} from './sessions/streams.js'
+import {terminalTemplateIds} from './sessions/terminal.js'
 import {FLARE_VERSION} from './version.js'
 import type {TemplateMinerOptions} from './templates/config.js'
 
@@ -231,8 +232,10 @@ export function scoreSessions(detector: Detector, X: SessionRows): {scores: Floa
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: ReadonlyArray<{gapMax: number}>}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
   const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
+  // Id sessions: the templates that always end one (live detection closes a session on them).
+  const terminal = prepared.sessionKey === 'window' ? undefined : terminalTemplateIds(prepared.sessions, prepared.idOf)
   return {
     kind: 'flare-model',
     version: 1,
@@ -248,6 +251,7 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
     feature_columns: featureColumns(fitted.vocabulary, fitted.features),
     training: {input: prepared.inputName, sessions: prepared.sessions.length, lines: prepared.mined.lines},
     ...(gap === undefined ? {} : {session_gap_ms: gap}),
+    ...(terminal === undefined ? {} : {terminal_templates: terminal}),
   }
 }
 

@@ -99,5 +99,25 @@ describe('flare collect', () => {
       await llm.close()
     }
   })
+
+  it('a --state written with another model: one warning line, and its templates are not restored', async () => {
+    const state = join(dir, 'other-model-state.json')
+    const hdfs = await runCli(['collect', '--model', join(dir, 'model'), '--state', state], {input: await readFile('data/hdfs_sample.log')})
+    expect(hdfs.code, hdfs.stderr).toBe(0)
+    const fit = await runCli(['detect', '-i', 'data/service_sample.jsonl', '--save-model', join(dir, 'service-model'), '--no-track'])
+    expect(fit.code, fit.stderr).toBe(0)
+    const r = await runCli(['collect', '--model', join(dir, 'service-model'), '--state', state], {input: await readFile('data/service_sample.jsonl')})
+    expect(r.code, r.stderr).toBe(0)
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^warning: the --state file was written with another model \(sha256:[0-9a-f]{16}; this one is sha256:[0-9a-f]{16}\): its templates are ignored, starting from the model's$/)
+    expect(r.stderr).not.toMatch(/templates restored/)
+    expect(r.stderr).not.toMatch(/unseen in training/)
+    // Saved again, the state now names the service model: a second run restores it quietly.
+    const again = await runCli(['collect', '--model', join(dir, 'service-model'), '--state', state], {input: await readFile('data/service_sample.jsonl')})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toMatch(/^warning:/m)
+    expect(again.stderr).toMatch(/templates restored/)
+  })
 })
 

@@ -16,6 +16,8 @@ export type IngestWarningCode =
   | 'input-changed'
   /** A format given with --format fits few of the lines. */
   | 'format-mismatch'
+  /** A --state file written while scoring with another model: its templates were not used. */
+  | 'state-other-model'
 
 export type WarningSink = (warning: IngestWarning) => void
 

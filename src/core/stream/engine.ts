@@ -1,5 +1,5 @@
 import type {IngestWarning} from '../ingest/index.js'
-import type {ModelBundle} from '../model-bundle.js'
+import {modelFingerprint, type ModelBundle} from '../model-bundle.js'
 import type {Incident} from '../results.js'
 import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
@@ -23,6 +23,12 @@ export interface EngineOptions extends TrainingOptions {
   parser?: TemplateMinerOptions
   /** Template state to continue (a restored --state): template ids stay those of the last run. */
   miner?: TemplateMiner
+  /**
+   * The model fingerprint the restored state was written with (LiveState.model). With `model`, a
+   * state written with another model is not used (one warning; mining starts from the model's
+   * templates); undefined (not recorded) uses the state as before.
+   */
+  minerModel?: string
   idleMs?: number
   maxSessionMs?: number
   latenessMs?: number
@@ -130,7 +136,13 @@ export class LiveEngine {
   /** Newest event time and the newest arrival (wall) time seen: a quiet stream's clock. */
   private lastEvent = Number.NEGATIVE_INFINITY
   private lastArrival = Number.NEGATIVE_INFINITY
-  private terminal: Set<number> | undefined
+  /** Template indices that end an id session: the model's terminal_templates, as their records arrive (noteUnseen). */
+  private readonly terminal = new Set<number>()
+  private terminalIds = new Set<string>()
+  /** The model's fingerprint (modelFingerprint), recorded in a --state saved from here. */
+  private fingerprint: string | undefined
+  /** False when the given state (options.miner) was written with another model and not used. */
+  readonly stateUsed: boolean
   /** The byte path (ingestBytes), made at its first use. */
   private bytes: LiveBytes | undefined
   /** Records the model was fitted on in the stream (0 with a given model). */
@@ -139,8 +151,17 @@ export class LiveEngine {
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now
     this.model = options.model
+    let miner = options.miner
+    if (options.model) {
+      this.useModel(options.model)
+      if (miner && options.minerModel !== undefined && options.minerModel !== this.fingerprint) {
+        options.onWarning?.({code: 'state-other-model', message: `the --state file was written with another model (${options.minerModel}; this one is ${this.fingerprint}): its templates are ignored, starting from the model's`})
+        miner = undefined
+      }
+    }
+    this.stateUsed = miner !== undefined || options.miner === undefined
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
-    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: options.miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
+    this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
     this.limits = {
       idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
       maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,
@@ -319,6 +340,11 @@ export class LiveEngine {
     return this.model
   }
 
+  /** The fingerprint of the model in use (modelFingerprint); undefined while a stretch trains. */
+  get modelFingerprint(): string | undefined {
+    return this.fingerprint
+  }
+
   get nextIncident(): number {
     return this.tracker?.nextId ?? this.options.nextIncident ?? 1
   }
@@ -372,6 +398,7 @@ export class LiveEngine {
     if (this.checked.has(template)) return
     this.checked.add(template)
     const id = this.parser.templates.id(template)
+    if (this.terminalIds.has(id)) this.terminal.add(template)
     if (this.model!.vocabulary.index.has(id)) return
     this.unseen.add(template)
     this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(template)}`)
@@ -381,14 +408,21 @@ export class LiveEngine {
     const training = this.training!
     this.training = undefined
     this.trainedOn = training.size
-    const {bundle, keying, terminal} = training.fit(this.parser, this.options.inputName ?? 'stream')
+    const {bundle, keying} = training.fit(this.parser, this.options.inputName ?? 'stream')
     // The fitted templates keep their ids; templates mined from here on are named by their text.
     this.parser.templates.keepOnly(new Set(bundle.miner.templates().map((t) => t.id)))
     this.model = bundle
-    this.terminal = terminal
-    this.options.onNote?.(`trained ${bundle.manifest.detector} on ${training.size} records (${bundle.manifest.training.sessions} sessions by ${keying.mode}${terminal.size ? `, ${terminal.size} terminal template${terminal.size === 1 ? '' : 's'}` : ''}); scoring from here`)
+    this.useModel(bundle)
+    const terminal = this.terminalIds.size
+    this.options.onNote?.(`trained ${bundle.manifest.detector} on ${training.size} records (${bundle.manifest.training.sessions} sessions by ${keying.mode}${terminal ? `, ${terminal} terminal template${terminal === 1 ? '' : 's'}` : ''}); scoring from here`)
     this.options.onTrained?.(bundle)
     this.startScoring(keying)
+  }
+
+  /** What the engine keeps of the model it scores with: its fingerprint and its terminal templates (id sessions). */
+  private useModel(model: ModelBundle): void {
+    this.fingerprint = modelFingerprint(model.manifest)
+    this.terminalIds = new Set(model.manifest.session_key === 'window' ? [] : (model.manifest.terminal_templates ?? []))
   }
 
   /** With a model, only windows split by `auto` streams need a sample (how many hosts). */
@@ -416,7 +450,7 @@ export class LiveEngine {
       this.limits = {...this.limits, idleMs: defaultIdleMs(model, this.limits.maxSessionMs)}
       if (model.manifest.session_gap_ms !== undefined) this.options.onNote?.(`sessions close after ${Math.round(this.limits.idleMs / 60_000)} min without a line (the longest quiet gap in a training session was ${Math.round(model.manifest.session_gap_ms / 60_000)} min)`)
     }
-    this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminal}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
+    this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminalIds.size > 0 ? this.terminal : undefined}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
     this.tracker = new IncidentTracker({
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
       vocabulary: model.vocabulary,

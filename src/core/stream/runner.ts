@@ -86,7 +86,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const miner = engine.parser.miner
     if (!options.statePath || !miner) return
     try {
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames()})
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint})
       options.onStateSaved?.()
     } catch (error) {
       options.onNote?.(`state not saved: ${(error as Error).message}`)

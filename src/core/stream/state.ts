@@ -10,6 +10,12 @@ export interface LiveState {
   nextIncident: number
   /** Miner id → name of the templates first mined live (named by their text; see LiveTemplates). Derived again on load. */
   names?: Record<string, string>
+  /**
+   * The fingerprint (modelFingerprint) of the model the engine scored with when this was saved;
+   * undefined when none was recorded (a file from an older Flare, or one saved while a --train-for
+   * stretch was still training). On load with another model the templates are not used.
+   */
+  model?: string
 }
 
 interface LiveStateFile {
@@ -20,10 +26,12 @@ interface LiveStateFile {
   templates: unknown
   /** The names incident events used for templates first mined live (informational: they follow from the templates' texts). */
   template_names?: Record<string, string>
+  /** The model the state was written with (see LiveState.model). */
+  model_fingerprint?: string
 }
 
 export async function saveLiveState(path: string, state: LiveState): Promise<void> {
-  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {})}
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {})}
   await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
 }
 
@@ -45,7 +53,7 @@ export async function loadLiveState(path: string): Promise<LiveState | undefined
   }
   if (json?.kind !== 'flare-live-state' || json.version !== 1) throw bad('kind/version missing')
   try {
-    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1}
+    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {})}
   } catch (error) {
     if (error instanceof FlareError) throw error
     throw bad((error as Error).message)

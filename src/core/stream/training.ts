@@ -2,7 +2,7 @@ import {ExitCode, FlareError} from '../errors.js'
 import type {BundleManifest, ModelBundle} from '../model-bundle.js'
 import {registry} from '../detect/registry.js'
 import {bundleManifest, fitDetection, type DetectOptions} from '../pipeline.js'
-import {SessionStore, type Session, type SessionKeyMode} from '../sessions/store.js'
+import {SessionStore, type SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
 import type {LiveRecord, LiveParser} from './live-parse.js'
 import type {SessionKeying} from './live-sessions.js'
@@ -16,9 +16,6 @@ export interface TrainingOptions extends Pick<DetectOptions, 'detector' | 'detec
   stepMs?: number
   by?: StreamField[] | 'auto'
 }
-
-/** A template that ends training sessions must show in at least this many of them to end live ones. */
-const MIN_TERMINAL_SESSIONS = 20
 
 /**
  * The first stretch of a stream, fitted exactly as `flare detect` fits a file (the same session
@@ -49,7 +46,8 @@ export class TrainingStretch {
     return this.records
   }
 
-  fit(parser: LiveParser, inputName: string): {bundle: ModelBundle; keying: SessionKeying; terminal: Set<number>} {
+  /** The model fitted on the stretch; its manifest lists the terminal templates of id sessions (as detect's does). */
+  fit(parser: LiveParser, inputName: string): {bundle: ModelBundle; keying: SessionKeying} {
     const sessions = this.store.finish()
     const miner = parser.miner
     if (sessions.length < 2 || !miner) {
@@ -59,30 +57,8 @@ export class TrainingStretch {
     const input = {sessions, idOf, sessionKey: this.store.resolved ?? 'window', stepMs: this.store.stepMs, mined: {templates: parser.templates.metas, miner}}
     const fitted = fitDetection(input, this.options, registry)
     const lines = parser.lines
-    const manifest: BundleManifest = bundleManifest({sessionKey: input.sessionKey, windowMs: this.store.windowMs, stepMs: this.store.stepMs, inputName, mined: {format: parser.formatName ?? 'generic', lines}, sessions}, fitted)
+    const manifest: BundleManifest = bundleManifest({sessionKey: input.sessionKey, windowMs: this.store.windowMs, stepMs: this.store.stepMs, inputName, idOf, mined: {format: parser.formatName ?? 'generic', lines}, sessions}, fitted)
     const keying: SessionKeying = {mode: this.store.resolved ?? 'window', windowMs: this.store.windowMs, stepMs: this.store.stepMs, by: this.store.streamFields}
-    return {bundle: {manifest, miner, vocabulary: fitted.vocabulary, detector: fitted.detector}, keying, terminal: keying.mode === 'window' ? new Set() : terminalTemplates(sessions)}
+    return {bundle: {manifest, miner, vocabulary: fitted.vocabulary, detector: fitted.detector}, keying}
   }
-}
-
-/**
- * Templates that end a session: seen in enough training sessions and never followed by another
- * event in any of them (HDFS's last step of a block, a request's "completed" line).
- */
-export function terminalTemplates(sessions: readonly Session[]): Set<number> {
-  const followed = new Set<number>()
-  const sessionsWith = new Map<number, number>()
-  for (const s of sessions) {
-    // Read once: a packed session's arrays are views made on each access.
-    const templates = s.templates
-    const transitions = s.transitions
-    for (let k = 0; k < templates.length; k += 3) {
-      sessionsWith.set(templates[k], (sessionsWith.get(templates[k]) ?? 0) + 1)
-      if (templates[k + 1] > 1) followed.add(templates[k])
-    }
-    for (let k = 0; k < transitions.length; k += 2) followed.add(Math.floor(transitions[k] / 1_048_576))
-  }
-  const out = new Set<number>()
-  for (const [index, n] of sessionsWith) if (n >= MIN_TERMINAL_SESSIONS && !followed.has(index)) out.add(index)
-  return out
 }
