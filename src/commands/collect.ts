@@ -49,12 +49,7 @@ export default class Collect extends FlareCommand {
     const options = await engineOptionsFrom(flags)
     boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
-<<<<<<< HEAD
     const note = liveNote
-    if (state) note(`state ${flags.state}: ${state.miner.size} templates restored`)
-=======
-    const note = (text: string): void => void process.stderr.write(`${err.dim(text)}\n`)
->>>>>>> statefix
     let trained: ModelBundle | undefined
     const engine = new LiveEngine({
       ...options,
