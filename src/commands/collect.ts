@@ -11,7 +11,7 @@ import {loadLiveState} from '../core/stream/state.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
-import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {liveSummaryFlags} from '../ui/summary-flags.js'
 import {incidentLine, liveNote, nothingScoredWarning, statusLine} from '../ui/live-view.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
@@ -33,9 +33,10 @@ export default class Collect extends FlareCommand {
     state: Flags.string({description: 'template state file: loaded at start (template ids survive a restart), saved every 30s and at shutdown'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
+    'from-start': Flags.boolean({description: 'read the files that already exist from their first line (default: from their end, like tail -F; files that appear later are read whole)'}),
     queue: Flags.integer({description: 'lines buffered between the sources and the engine; beyond, network sources drop (counted), files and stdin wait', default: 65_536, min: 1, max: 10_000_000}),
     ...liveEngineFlags,
-    ...detectSummaryFlags,
+    ...liveSummaryFlags,
   }
 
   async run(): Promise<void> {
@@ -63,7 +64,7 @@ export default class Collect extends FlareCommand {
     })
     if (state && engine.stateUsed) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     const summarizer = await summarizerFrom(flags, note)
-    const sources = openSources(specs, {onNote: note, group: flags.group})
+    const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start']})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
     let lastSaved: string | undefined

@@ -17,7 +17,7 @@ import {openSinks, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
-import {detectSummaryFlags} from '../ui/summary-flags.js'
+import {liveSummaryFlags} from '../ui/summary-flags.js'
 import {incidentLine, liveNote, nothingScoredWarning} from '../ui/live-view.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
@@ -53,7 +53,7 @@ export default class Replay extends FlareCommand {
     labels: Flags.string({description: 'CSV of session ids and labels (as for detect): report online precision/recall/F1 and detection delay'}),
     sink: Flags.string({description: 'also deliver incident events here: jsonl:PATH, webhook:URL, slack:URL', multiple: true}),
     ...liveEngineFlags,
-    ...detectSummaryFlags,
+    ...liveSummaryFlags,
   }
 
   async run(): Promise<ReplayOutput> {

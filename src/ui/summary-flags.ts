@@ -36,3 +36,11 @@ export const detectSummaryFlags = {
   }),
   ...llmFlags(['summarize']),
 }
+
+/** `collect` and `replay`: incidents are explained as they open, and the summary rides on their events. */
+export const liveSummaryFlags = {
+  summarize: Flags.boolean({
+    description: 'explain each incident when it opens (Claude when ANTHROPIC_API_KEY is set, an OpenAI-compatible server with --llm-base-url, else the offline explainer); its events carry the summary',
+  }),
+  ...llmFlags(['summarize']),
+}

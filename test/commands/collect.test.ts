@@ -119,5 +119,13 @@ describe('flare collect', () => {
     expect(again.stderr).not.toMatch(/^warning:/m)
     expect(again.stderr).toMatch(/templates restored/)
   })
+
+  it('refuses a directory as a source (exit 2, with the glob to use) instead of following nothing forever', async () => {
+    const r = await runCli(['collect', dir, '--model', join(dir, 'model')], {killAfterMs: 20_000})
+    expect(r.killed).toBe(false)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('it is a directory')
+    expect(r.stderr).toContain(`${dir}/*.log`)
+  })
 })
 

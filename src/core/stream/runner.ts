@@ -151,7 +151,9 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const t = now()
     if (t - lastTick >= tickMs) {
       lastTick = t
-      await deliver(engine.tick(t))
+      // Quiet time counts from the newest line ingested: with lines still queued (the engine was
+      // held up) the stream is not quiet, and moving event time on would close sessions early.
+      if (queue.size === 0) await deliver(engine.tick(t))
       if (settleSources) await settle(false)
       options.onStatus?.(status())
     }

@@ -166,7 +166,8 @@ describe('webhook sink', () => {
     await sink.send({...event('I9'), incident: {...incident('I9'), summary: {rootCause: 'disk <full>', remediation: ['free space'], provider: 'offline'}}})
     await sink.close()
     const body = bodies[0] as {text: string; blocks: {text?: {text: string}}[]}
-    expect(body.text).toBe('[HIGH] Incident I9 opened: Exception in receiveBlock for block <*> (3 sessions, dn-1, dn-2)')
+    // mrkdwn: a template's <*> (or a title's <!channel>) is escaped in the notification text too
+    expect(body.text).toBe('[HIGH] Incident I9 opened: Exception in receiveBlock for block &lt;*&gt; (3 sessions, dn-1, dn-2)')
     expect(body.blocks.map((b) => b.text?.text ?? '').join('\n')).toContain('disk &lt;full&gt;')
   })
 

@@ -36,7 +36,8 @@ export function slackBody(event: IncidentEvent): unknown {
     const sample = incident.sampleLines.slice(0, 5).join('\n').replaceAll('```', "'''").slice(0, 2800)
     blocks.push({type: 'section', text: {type: 'mrkdwn', text: `\`\`\`${sample}\`\`\``}})
   }
-  return {text: eventHeadline(event), blocks}
+  // `text` is mrkdwn too (the notification and the fallback): a title's <*> or <!channel> is escaped.
+  return {text: escapeSlack(eventHeadline(event)), blocks}
 }
 
 function escapeSlack(text: string): string {

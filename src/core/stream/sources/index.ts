@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {ExitCode, FlareError} from '../../errors.js'
 import {maskUserinfo} from '../../secrets.js'
 import type {LineSource} from '../contracts.js'
@@ -75,6 +76,8 @@ export function openSources(specs: string[], options: SourceOptions = {}): LineS
       case 'stdin':
         return new StreamSource(process.stdin, 'stdin', options)
       case 'file':
+        // A directory is never a log: followed, it would only say "skipped" forever.
+        if (!/[*?[{]/.test(spec.pattern) && isDirectory(spec.pattern)) throw badSpec(spec.pattern, `it is a directory; name its files, e.g. '${spec.pattern.replace(/\/+$/, '')}/*.log'`)
         return new FileSource(spec.pattern, options)
       case 'syslog':
         return new SyslogSource(spec.transport, spec.host, spec.port, {onNote: options.onNote, maxFrameBytes: options.maxLineBytes})
@@ -84,6 +87,14 @@ export function openSources(specs: string[], options: SourceOptions = {}): LineS
         return new KafkaSource({...spec.kafka, group: spec.kafka.group ?? options.group ?? DEFAULT_KAFKA_GROUP}, {onNote: options.onNote})
     }
   })
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function badSpec(spec: string, why: string): FlareError {
