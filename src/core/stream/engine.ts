@@ -14,6 +14,9 @@ import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
 
+/** Templates unseen in training that get a note each (the rest are counted; see noteUnseen). */
+const UNSEEN_NAMED = 50
+
 export interface EngineOptions extends TrainingOptions {
   /** A fitted model to score with; or `trainFor` to fit one on the stream's first stretch. */
   model?: ModelBundle
@@ -401,7 +404,11 @@ export class LiveEngine {
     if (this.terminalIds.has(id)) this.terminal.add(template)
     if (this.model!.vocabulary.index.has(id)) return
     this.unseen.add(template)
-    this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(template)}`)
+    // Each of the first ones is named; past that, one note per power of ten (a log unlike the
+    // model's would otherwise print a line per template, thousands of them).
+    const n = this.unseen.size
+    if (n <= UNSEEN_NAMED) this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(template)}`)
+    else if (/^10+$/.test(String(n))) this.options.onNote?.(`${n.toLocaleString('en-US')} templates unseen in training so far (only the first ${UNSEEN_NAMED} are named): is this the log the model was fitted on?`)
   }
 
   private endTraining(): void {

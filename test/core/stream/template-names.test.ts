@@ -82,4 +82,22 @@ describe('names of templates unseen in training', () => {
     expect(again).toHaveLength(1)
     expect(ids).toContain(again[0])
   })
+
+  it('names the first 50 unseen templates in a note each, then counts them (one note per power of ten)', async () => {
+    const notes: string[] = []
+    const engine = new LiveEngine({model: await model(), onNote: (n) => notes.push(n)})
+    // 1,000 shapes unlike anything in training (a different word count each time: a template each)
+    const words = (k: number): string => Array.from({length: 2 + (k % 40)}, (_, i) => `w${k}x${i}`).join(' ')
+    const texts = Array.from({length: 1000}, (_, k) => at(k % 60, `Novel${k} event ${words(k)} for blk_${900 + k}`))
+    engine.ingest(lines(texts))
+    engine.finish()
+    const unseen = engine.stats().unseenTemplates
+    expect(unseen).toBeGreaterThan(100)
+    const named = notes.filter((n) => /^template \S+ unseen in training: /.test(n))
+    expect(named).toHaveLength(50)
+    const counted = notes.filter((n) => /templates unseen in training so far/.test(n))
+    expect(counted.length).toBe(unseen >= 1000 ? 2 : 1)
+    expect(counted[0]).toMatch(/^100 templates unseen in training so far \(only the first 50 are named\)/)
+  })
 })
+
