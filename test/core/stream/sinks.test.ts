@@ -115,13 +115,35 @@ describe('webhook sink', () => {
     expect(sink.stats()).toEqual({delivered: 3, failed: 0, suppressed: 2})
   })
 
-  it('rate-limits: past the bucket, events are suppressed and counted', async () => {
+  it('rate-limits: past the bucket, events are held back, counted, and named in one digest at close', async () => {
     const {bodies, url} = await receiver((_, res) => ok(res))
     const sink = new WebhookSink(url, {perMinute: 2})
     for (const id of ['I1', 'I2', 'I3', 'I4']) await sink.send(event(id))
-    await sink.close()
     expect(bodies).toHaveLength(2)
+    await sink.close()
     expect(sink.stats()).toEqual({delivered: 2, failed: 0, suppressed: 2})
+    expect(bodies).toHaveLength(3)
+    const digest = bodies[2] as {kind: string; count: number; events: string[]; text: string}
+    expect(digest.kind).toBe('digest')
+    expect(digest.count).toBe(2)
+    expect(digest.events.map((l) => l.split(' ')[1])).toEqual(['I3', 'I4'])
+    expect(digest.text).toMatch(/^2 incident events were not sent over the rate limit of 2\/min/)
+  })
+
+  it('rate-limits: the digest goes out first when the bucket has room again', async () => {
+    const {bodies, url} = await receiver((_, res) => ok(res))
+    // one a second; the bucket emptied by hand, then given room for two
+    const sink = new WebhookSink(url, {perMinute: 60})
+    const bucket = sink as unknown as {tokens: number; lastRefill: number}
+    bucket.tokens = 0
+    bucket.lastRefill = Date.now()
+    await sink.send(event('I1'))
+    expect(bodies).toHaveLength(0)
+    bucket.tokens = 2
+    await sink.send(event('I2'))
+    await sink.close()
+    expect(bodies.map((b) => (b as {kind: string}).kind)).toEqual(['digest', 'opened'])
+    expect((bodies[0] as {events: string[]}).events[0]).toContain('I1')
   })
 
   it('a hanging server is bounded by the request timeout', async () => {

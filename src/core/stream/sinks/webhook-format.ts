@@ -40,6 +40,11 @@ export function slackBody(event: IncidentEvent): unknown {
   return {text: escapeSlack(eventHeadline(event)), blocks}
 }
 
+/** A Slack message for a digest of events the rate limit held back. */
+export function slackDigest(text: string): unknown {
+  return {text: escapeSlack(text)}
+}
+
 function escapeSlack(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 }

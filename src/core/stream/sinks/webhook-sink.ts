@@ -1,7 +1,7 @@
 import {Agent, request} from 'undici'
 import {mulberry32} from '../../detect/random.js'
 import type {EventSink, EventSinkStats, IncidentEvent} from '../contracts.js'
-import {genericBody, slackBody} from './webhook-format.js'
+import {genericBody, slackBody, slackDigest} from './webhook-format.js'
 
 export interface WebhookOptions {
   /** `json`: the event as JSON; `slack`: a Slack incoming-webhook message. */
@@ -14,7 +14,10 @@ export interface WebhookOptions {
   maxDelayMs?: number
   /** Each request's bound, connection to last byte (ms). */
   timeoutMs?: number
-  /** Events sent per minute at most (a token bucket of that size); the rest are suppressed. */
+  /**
+   * Events sent per minute at most (a token bucket of that size). The rest are held back and
+   * summed up in one digest message when the bucket has room again, or at close.
+   */
   perMinute?: number
   /** close() waits this long for deliveries in flight, then abandons them (ms). */
   closeTimeoutMs?: number
@@ -26,6 +29,8 @@ type Outcome = {ok: true} | {ok: false; retry: boolean; why: string; retryAfterM
 
 /** Dedup keys kept; the oldest are forgotten first. */
 const MAX_KEYS = 10_000
+/** Events a digest names (it counts them all). */
+const DIGEST_NAMES = 20
 
 /**
  * Posts incident events to a webhook, generic JSON or Slack-compatible. Retries with exponential
@@ -47,6 +52,8 @@ export class WebhookSink implements EventSink {
   private lastRefill = Date.now()
   private closing = false
   private readonly lastNote = new Map<string, number>()
+  /** Events held back by the rate limit since the last digest: how many, and the first few. */
+  private held = {count: 0, lines: [] as string[]}
 
   constructor(
     private readonly url: string,
@@ -69,6 +76,8 @@ export class WebhookSink implements EventSink {
     if (this.closing) return
     this.closing = true
     for (const wake of this.wakeSleepers) wake()
+    // What the rate limit held back is told once more before the sink goes.
+    if (this.held.count > 0) await this.sendDigest()
     const settled = Promise.allSettled([...this.inFlight])
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 5000)))
@@ -90,9 +99,13 @@ export class WebhookSink implements EventSink {
       this.counts.suppressed++
       return
     }
+    // Room again after a stretch over the limit: first the digest of what was held back.
+    if (this.held.count > 0 && this.takeToken()) await this.sendDigest()
     if (!this.takeToken()) {
       this.counts.suppressed++
-      this.note(`rate limit of ${this.options.perMinute ?? 30}/min reached; ${event.kind} of ${event.incident.id} not sent`, 'rate')
+      this.held.count++
+      if (this.held.lines.length < DIGEST_NAMES) this.held.lines.push(`${event.kind} ${event.incident.id} (${event.incident.severity}): ${event.incident.title.slice(0, 120)}`)
+      this.note(`rate limit of ${this.options.perMinute ?? 30}/min reached; ${event.kind} of ${event.incident.id} held back for a digest`, 'rate')
       return
     }
     this.remember(key)
@@ -112,6 +125,17 @@ export class WebhookSink implements EventSink {
     // Not delivered, so an identical later event may try again.
     this.sent.delete(key)
     this.fail(event, last.ok ? '' : last.why)
+  }
+
+  /** One message for the events the rate limit held back (one try: a digest is not retried). */
+  private async sendDigest(): Promise<void> {
+    const {count, lines} = this.held
+    this.held = {count: 0, lines: []}
+    const more = count > lines.length ? `\n… and ${count - lines.length} more` : ''
+    const text = `${count} incident event${count === 1 ? ' was' : 's were'} not sent over the rate limit of ${this.options.perMinute ?? 30}/min (all are in the JSON-lines sink, if one is set):\n${lines.join('\n')}${more}`
+    const body = JSON.stringify(this.options.format === 'slack' ? slackDigest(text) : {kind: 'digest', text, count, events: lines})
+    const outcome = await this.post(body)
+    if (!outcome.ok) this.note(`digest of ${count} held-back events not delivered: ${outcome.why}`, 'failed')
   }
 
   private fail(event: IncidentEvent, why: string): void {
