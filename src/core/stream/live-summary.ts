@@ -17,8 +17,17 @@ export class LiveSummarizer {
 
   constructor(private readonly provider: ExplainProvider, private readonly maxCostUsd?: number, private readonly onNote?: (note: string) => void) {}
 
+  /** One explanation at a time (the budget is checked before each; an LLM's rate limit is per key). */
+  private turn: Promise<unknown> = Promise.resolve()
+
   /** `signal`: aborting cancels the call in flight (a shutdown does not wait for a slow LLM). */
-  async explain(incident: LiveIncident, detail: Incident | undefined, signal?: AbortSignal): Promise<LiveIncident['summary']> {
+  explain(incident: LiveIncident, detail: Incident | undefined, signal?: AbortSignal): Promise<LiveIncident['summary']> {
+    const next = this.turn.then(() => (signal?.aborted ? undefined : this.explainNow(incident, detail, signal)))
+    this.turn = next.catch(() => {})
+    return next
+  }
+
+  private async explainNow(incident: LiveIncident, detail: Incident | undefined, signal?: AbortSignal): Promise<LiveIncident['summary']> {
     if (!detail) return undefined
     const budget = this.maxCostUsd === undefined ? undefined : this.maxCostUsd - this.spentUsd
     if (budget !== undefined && budget <= 0) {

@@ -45,6 +45,9 @@ export interface RunnerStatus {
   sinks: Array<{name: string; delivered: number; failed: number; suppressed: number}>
 }
 
+/** Events waiting for enrich (an explanation) before the main loop waits for them too. */
+const MAX_ENRICHING = 64
+
 /** Bounded waits at shutdown: a hung source or sink must not keep the process alive. */
 const STOP_TIMEOUT_MS = 1500
 /** The last commit of a source (Kafka offsets) and leaving its group. */
@@ -65,13 +68,37 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   let lastTick = now()
 
   const secrets = options.secrets ?? configuredSecrets()
-  const deliver = async (events: IncidentEvent[]): Promise<void> => {
-    for (const event of events) {
+  const emit = async (event: IncidentEvent): Promise<void> => {
+    try {
       if (options.enrich && !options.signal?.aborted) await options.enrich(event, options.signal)
       // A log line may hold a key Flare is configured with: never on stdout, in a file or a webhook.
       const out = scrubDeep(event, secrets)
       options.onEvent?.(out)
       await sendToSinks(sinks, out)
+    } catch (error) {
+      options.onNote?.(`event ${event.kind} of ${event.incident.id} not delivered: ${(error as Error).message}`)
+    }
+  }
+  // With enrich (an LLM explaining incidents, seconds each), events are delivered off the main
+  // loop, so detection goes on meanwhile: in order per incident (its `opened`, explained, before
+  // its `updated` and `resolved`), at most MAX_ENRICHING waiting before the loop waits too.
+  const chains = new Map<string, Promise<void>>()
+  const enriching = new Set<Promise<void>>()
+  const deliver = async (events: IncidentEvent[]): Promise<void> => {
+    for (const event of events) {
+      if (!options.enrich) {
+        await emit(event)
+        continue
+      }
+      const id = event.incident.id
+      const delivery = (chains.get(id) ?? Promise.resolve()).then(() => emit(event))
+      chains.set(id, delivery)
+      enriching.add(delivery)
+      void delivery.finally(() => {
+        enriching.delete(delivery)
+        if (chains.get(id) === delivery) chains.delete(id)
+      })
+      while (enriching.size > MAX_ENRICHING) await Promise.race(enriching)
     }
   }
   const status = (): RunnerStatus => ({
@@ -94,6 +121,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   }
 
   const settle = async (final: boolean): Promise<void> => {
+    // A source commits what it read (Kafka offsets) only once the events of those lines are out.
+    await Promise.allSettled([...enriching])
     await Promise.all(sources.map((s) => s.settled?.(final)))
   }
   // A source that must hand its input over (a Kafka rebalance) asks for every open session scored.
@@ -166,6 +195,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   // Lines that arrived before the stop are still worth scoring.
   for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await ingest(rest)
   await deliver(engine.finish())
+  // (the signal has aborted or the sources ended: what is still being explained finishes or is cancelled)
+  await Promise.allSettled([...enriching])
   for (const resolve of flushes) resolve()
   await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
   await saveState()
