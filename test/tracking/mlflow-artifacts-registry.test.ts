@@ -11,7 +11,7 @@ import {mlflowBinary} from '../helpers/mlflow-server.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from './mlflow-context.js'
 import {pngInfo} from './png.js'
 
-// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() registers a placeholder naming the fix.
+// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() warns, naming the fix (or fails under FLARE_MLFLOW_TESTS=required).
 describe.skipIf(!mlflowAvailable)('MLflow artifacts and registry against a real server', () => {
   let server: MlflowTestServer
   let client: MlflowClient

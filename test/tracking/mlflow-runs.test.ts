@@ -4,7 +4,7 @@ import {MlflowApiError} from '../../src/tracking/http.js'
 import type {MlflowClient} from '../../src/tracking/mlflow-client.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from './mlflow-context.js'
 
-// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() registers a placeholder naming the fix.
+// Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() warns, naming the fix (or fails under FLARE_MLFLOW_TESTS=required).
 describe.skipIf(!mlflowAvailable)('MLflow runs against a real server', () => {
   let server: MlflowTestServer
   let client: MlflowClient
