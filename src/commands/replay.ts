@@ -103,7 +103,7 @@ export default class Replay extends FlareCommand {
       onScored: (s) => score.observe(s),
       onTrained: (bundle) => (trained = bundle),
     })
-    const summarizer = await summarizerFrom(flags, (note) => liveNote(note))
+    const summarizer = await summarizerFrom(flags, liveNote)
     const sinks = await openSinks(flags.sink ?? [], {onNote: (note) => this.jsonEnabled() || liveNote(note)})
     const final = new Map<string, LiveIncident>()
     const secrets = configuredSecrets()

@@ -53,24 +53,15 @@ export interface ModelBundle {
 
 /**
  * Which model this is, for files written while scoring with it (a --state): `sha256:` and the
- * first 16 hex digits of the SHA-256 of the manifest (bundle.json) as canonical JSON (keys sorted).
- * The manifest is written once at fit time and never changed by scoring (the miner is: live
- * templates join it), and it names the fit itself (its `created` time, training input, threshold),
- * so a refit or a registry alias moved to another version gives another fingerprint while the
- * same folder, loaded again or downloaded again, gives the same one.
+ * first 16 hex digits of the SHA-256 of the manifest (bundle.json) as its schema writes it (the
+ * schema fixes the key order and drops absent members, so a fitted manifest and one loaded from
+ * disk give the same text). The manifest is written once at fit time and never changed by scoring
+ * (the miner is: live templates join it), and it names the fit itself (its `created` time,
+ * training input, threshold), so a refit or a registry alias moved to another version gives
+ * another fingerprint while the same folder, loaded or downloaded again, gives the same one.
  */
 export function modelFingerprint(manifest: BundleManifest): string {
-  return `sha256:${createHash('sha256').update(canonicalJSON(manifest)).digest('hex').slice(0, 16)}`
-}
-
-/** JSON with object keys sorted and undefined members left out, so equal values give equal text. */
-function canonicalJSON(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJSON(v))).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
+  return `sha256:${createHash('sha256').update(JSON.stringify(BundleManifest.parse(manifest))).digest('hex').slice(0, 16)}`
 }
 
 export const BUNDLE_FILES = ['bundle.json', 'templates.json', 'vocab.json', 'detector.json'] as const

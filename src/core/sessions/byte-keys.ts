@@ -62,14 +62,8 @@ export class ByteKeyMap<V> {
   }
 
   get(buf: Uint8Array, a: number, b: number): V | undefined {
-    const h = hashBytes(buf, a, b)
-    const slots = this.slots
-    const mask = (slots.length >> 1) - 1
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = slots[2 * s + 1]
-      if (e < 0) return undefined
-      if (slots[2 * s] === h && this.equals(e, buf, a, b)) return this.values[e]
-    }
+    const e = this.find(buf, a, b, hashBytes(buf, a, b))
+    return e < 0 ? undefined : this.values[e]
   }
 
   /** Adds a key that get() did not find. */
@@ -77,18 +71,24 @@ export class ByteKeyMap<V> {
     this.add(buf, a, b, value, hashBytes(buf, a, b))
   }
 
-  /** The key's value if it has one; otherwise adds the key with `value` and returns undefined (one lookup). */
+  /** The key's value if it has one; otherwise adds the key with `value` and returns undefined (one hash). */
   setIfAbsent(buf: Uint8Array, a: number, b: number, value: V): V | undefined {
     const h = hashBytes(buf, a, b)
+    const e = this.find(buf, a, b, h)
+    if (e >= 0) return this.values[e]
+    this.add(buf, a, b, value, h)
+    return undefined
+  }
+
+  /** The entry of key buf[a, b) with hash h, or -1. */
+  private find(buf: Uint8Array, a: number, b: number, h: number): number {
     const slots = this.slots
     const mask = (slots.length >> 1) - 1
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = slots[2 * s + 1]
-      if (e < 0) break
-      if (slots[2 * s] === h && this.equals(e, buf, a, b)) return this.values[e]
+      if (e < 0) return -1
+      if (slots[2 * s] === h && this.equals(e, buf, a, b)) return e
     }
-    this.add(buf, a, b, value, h)
-    return undefined
   }
 
   private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
