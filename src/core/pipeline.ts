@@ -4,7 +4,7 @@ import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/cata
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import type {LabelSet} from './evaluate/labels.js'
-import {evaluate} from './evaluate/metrics.js'
+import {evaluateLabels} from './evaluate/metrics.js'
 import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
 import {resolveFeatures, type FeatureConfig} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
@@ -193,12 +193,13 @@ export function sessionFeatures(prepared: PreparedInput, features: FeatureConfig
 export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Array): {evaluation?: Evaluation; labels?: Array<boolean | undefined>} {
   const labelSet = prepared.labelSet
   if (!labelSet) return {}
-  const ids = prepared.sessions.map((s) => s.id)
-  const evaluation = evaluate(ids, predicted, labelSet.labels)
+  // (each id looked up once: the labels serve the evaluation and the caller)
+  const labels = prepared.sessions.map((s) => labelSet.labels.get(s.id))
+  const evaluation = evaluateLabels(labels, predicted, labelSet.labels.size)
   if (evaluation.labelled_sessions === 0) {
-    throw new FlareError(`none of the ${prepared.sessions.length} session ids (${prepared.sessionDescription}, e.g. ${ids[0]}) appears in ${prepared.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
+    throw new FlareError(`none of the ${prepared.sessions.length} session ids (${prepared.sessionDescription}, e.g. ${prepared.sessions[0]?.id}) appears in ${prepared.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
   }
-  return {evaluation, labels: ids.map((id) => labelSet.labels.get(id))}
+  return {evaluation, labels}
 }
 
 /**
@@ -261,7 +262,9 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
  */
 export function sessionGapMs(sessions: ReadonlyArray<{gapMax: number}>): number | undefined {
   if (sessions.length === 0) return undefined
-  const gaps = Float64Array.from(sessions, (s) => s.gapMax).sort()
+  const gaps = new Float64Array(sessions.length)
+  for (let i = 0; i < sessions.length; i++) gaps[i] = sessions[i].gapMax
+  gaps.sort()
   return gaps[Math.min(gaps.length - 1, Math.floor(0.999 * gaps.length))]
 }
 

@@ -36,11 +36,16 @@ export function prf(c: Confusion): {precision: number; recall: number; f1: numbe
  * since a mismatch usually means the wrong --session-key.
  */
 export function evaluate(sessionIds: string[], predicted: ArrayLike<boolean | number>, labels: LabelLookup): Evaluation {
+  return evaluateLabels(sessionIds.map((id) => labels.get(id)), predicted, labels.size)
+}
+
+/** evaluate() with each session's label looked up already (undefined: none); `labelCount`: rows of the label file. */
+export function evaluateLabels(sessionLabels: ReadonlyArray<boolean | undefined>, predicted: ArrayLike<boolean | number>, labelCount: number): Evaluation {
   const c = {tp: 0, fp: 0, fn: 0, tn: 0}
   let unlabelled = 0
   let matched = 0
-  for (let i = 0; i < sessionIds.length; i++) {
-    const label = labels.get(sessionIds[i])
+  for (let i = 0; i < sessionLabels.length; i++) {
+    const label = sessionLabels[i]
     if (label === undefined) {
       unlabelled++
       continue
@@ -52,5 +57,5 @@ export function evaluate(sessionIds: string[], predicted: ArrayLike<boolean | nu
     else if (label) c.fn++
     else c.tn++
   }
-  return {...prf(c), ...c, labelled_sessions: matched, unlabelled_sessions: unlabelled, labels_without_session: labels.size - matched}
+  return {...prf(c), ...c, labelled_sessions: matched, unlabelled_sessions: unlabelled, labels_without_session: labelCount - matched}
 }

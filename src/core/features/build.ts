@@ -97,14 +97,17 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
   const columns = blockColumns(vocab, config)
   const V = vocab.size
   // template index (pipeline-local) → vocabulary column, resolved once per index
-  const colOf = new Map<number, number>()
+  // (column + 2, 0 while unresolved: a typed array, as this runs for every template of every session)
+  let colOf = new Int32Array(64)
   const column = (templateIndex: number): number => {
-    let c = colOf.get(templateIndex)
-    if (c === undefined) {
-      c = vocab.index.get(idOf(templateIndex)) ?? -1
-      colOf.set(templateIndex, c)
+    if (templateIndex >= colOf.length) {
+      const grown = new Int32Array(Math.max(templateIndex + 1, 2 * colOf.length))
+      grown.set(colOf)
+      colOf = grown
     }
-    return c
+    let c = colOf[templateIndex]
+    if (c === 0) colOf[templateIndex] = c = (vocab.index.get(idOf(templateIndex)) ?? -1) + 2
+    return c - 2
   }
   const bigramCol = new Map<string, number>()
   vocab.bigrams.slice(0, config.maxBigrams).forEach(([a, b], k) => bigramCol.set(`${a}>${b}`, k))

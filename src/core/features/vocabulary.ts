@@ -30,19 +30,30 @@ export class Vocabulary {
 
   /** Fit on sessions whose template indices resolve to ids through `idOf`. */
   static fit(sessions: Session[], idOf: (templateIndex: number) => string, maxBigrams: number): Vocabulary {
-    const df = new Map<string, number>()
-    const total = new Map<string, number>()
-    const bigramDf = new Map<number, number>()
+    // Counted by template index in typed arrays (a million sessions: a string-keyed Map per
+    // template occurrence took most of a second), then gathered by id.
+    let byIndex: Float64Array = new Float64Array(128) // [sessions, lines] per template index
+    const pairs = new PairCounts()
     for (const s of sessions) {
       const t = s.templates
       for (let i = 0; i < t.length; i += 3) {
-        const id = idOf(t[i])
-        df.set(id, (df.get(id) ?? 0) + 1)
-        total.set(id, (total.get(id) ?? 0) + t[i + 1])
+        const index = t[i]
+        if (2 * index + 1 >= byIndex.length) byIndex = grown(byIndex, 2 * index + 2)
+        byIndex[2 * index]++
+        byIndex[2 * index + 1] += t[i + 1]
       }
       const tr = s.transitions
-      for (let i = 0; i < tr.length; i += 2) bigramDf.set(tr[i], (bigramDf.get(tr[i]) ?? 0) + 1)
+      for (let i = 0; i < tr.length; i += 2) pairs.add(tr[i])
     }
+    const df = new Map<string, number>()
+    const total = new Map<string, number>()
+    for (let index = 0; 2 * index < byIndex.length; index++) {
+      if (byIndex[2 * index] === 0) continue
+      const id = idOf(index)
+      df.set(id, (df.get(id) ?? 0) + byIndex[2 * index])
+      total.set(id, (total.get(id) ?? 0) + byIndex[2 * index + 1])
+    }
+    const bigramDf = pairs.entries()
     // Columns in a deterministic order: by numeric part of the id, then lexically.
     const ids = [...df.keys()].sort(compareTemplateIds)
     const n = sessions.length
@@ -55,7 +66,7 @@ export class Vocabulary {
       share[j] = n === 0 ? 0 : d / n
       mean[j] = n === 0 ? 0 : total.get(id)! / n
     })
-    const bigrams = [...bigramDf.entries()]
+    const bigrams = bigramDf
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, maxBigrams)
       .map(([key]) => [idOf(Math.floor(key / 1_048_576)), idOf(key % 1_048_576)] as [string, string])
@@ -107,3 +118,57 @@ export function compareTemplateIds(a: string, b: string): number {
   if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb
   return a < b ? -1 : a > b ? 1 : 0
 }
+
+function grown(a: Float64Array, n: number): Float64Array {
+  const b = new Float64Array(Math.max(n, 2 * a.length))
+  b.set(a)
+  return b
+}
+
+/**
+ * Sessions per transition key (from * 2^20 + to): a dense table while template indices are
+ * small (the usual case: tens to hundreds of templates), a Map past that.
+ */
+class PairCounts {
+  private side = 0
+  private dense = new Float64Array(0)
+  private map?: Map<number, number>
+
+  add(key: number): void {
+    if (this.map) {
+      this.map.set(key, (this.map.get(key) ?? 0) + 1)
+      return
+    }
+    const from = Math.floor(key / 1_048_576)
+    const to = key % 1_048_576
+    if (from >= this.side || to >= this.side) {
+      const need = Math.max(from, to) + 1
+      if (need > DENSE_SIDE) {
+        this.map = new Map(this.entries())
+        this.map.set(key, (this.map.get(key) ?? 0) + 1)
+        return
+      }
+      this.resize(Math.max(need, 2 * this.side, 32))
+    }
+    this.dense[from * this.side + to]++
+  }
+
+  /** [key, sessions] of every key counted, in no particular order. */
+  entries(): Array<[number, number]> {
+    if (this.map) return [...this.map.entries()]
+    const out: Array<[number, number]> = []
+    const side = this.side
+    for (let i = 0; i < this.dense.length; i++) if (this.dense[i] > 0) out.push([Math.floor(i / side) * 1_048_576 + (i % side), this.dense[i]])
+    return out
+  }
+
+  private resize(side: number): void {
+    const next = new Float64Array(side * side)
+    for (let f = 0; f < this.side; f++) next.set(this.dense.subarray(f * this.side, (f + 1) * this.side), f * side)
+    this.side = side
+    this.dense = next
+  }
+}
+
+/** Template indices up to this use the dense pair table (8 MB at most). */
+const DENSE_SIDE = 1024

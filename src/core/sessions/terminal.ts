@@ -10,20 +10,38 @@ export const MIN_TERMINAL_SESSIONS = 20
  * and a live training stretch) and saved in its manifest (`terminal_templates`).
  */
 export function terminalTemplates(sessions: readonly Session[]): Set<number> {
-  const followed = new Set<number>()
-  const sessionsWith = new Map<number, number>()
+  // Per template index (typed arrays, grown as indices come): sessions holding it, and whether
+  // any line ever followed it.
+  let sessionsWith = new Float64Array(128)
+  let followed = new Uint8Array(128)
+  const room = (index: number): void => {
+    if (index < sessionsWith.length) return
+    const n = Math.max(index + 1, 2 * sessionsWith.length)
+    const w = new Float64Array(n)
+    w.set(sessionsWith)
+    sessionsWith = w
+    const f = new Uint8Array(n)
+    f.set(followed)
+    followed = f
+  }
   for (const s of sessions) {
     // Read once: a packed session's arrays are views made on each access.
     const templates = s.templates
     const transitions = s.transitions
     for (let k = 0; k < templates.length; k += 3) {
-      sessionsWith.set(templates[k], (sessionsWith.get(templates[k]) ?? 0) + 1)
-      if (templates[k + 1] > 1) followed.add(templates[k])
+      const index = templates[k]
+      room(index)
+      sessionsWith[index]++
+      if (templates[k + 1] > 1) followed[index] = 1
     }
-    for (let k = 0; k < transitions.length; k += 2) followed.add(Math.floor(transitions[k] / 1_048_576))
+    for (let k = 0; k < transitions.length; k += 2) {
+      const from = Math.floor(transitions[k] / 1_048_576)
+      room(from)
+      followed[from] = 1
+    }
   }
   const out = new Set<number>()
-  for (const [index, n] of sessionsWith) if (n >= MIN_TERMINAL_SESSIONS && !followed.has(index)) out.add(index)
+  for (let index = 0; index < sessionsWith.length; index++) if (sessionsWith[index] >= MIN_TERMINAL_SESSIONS && !followed[index]) out.add(index)
   return out
 }
 

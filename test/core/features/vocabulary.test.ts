@@ -53,3 +53,48 @@ describe('Vocabulary and features', () => {
     expect(X.data[cols.indexOf('next:T2>T2')]).toBeCloseTo(Math.log1p(1), 12)
   })
 })
+
+/** Vocabulary.fit's numbers as the plain definition gives them: string-keyed Maps, one pass. */
+function referenceFit(sessions: Session[], idOf: (i: number) => string, maxBigrams: number) {
+  const df = new Map<string, number>()
+  const total = new Map<string, number>()
+  const bigramDf = new Map<number, number>()
+  for (const s of sessions) {
+    const t = s.templates
+    for (let i = 0; i < t.length; i += 3) {
+      df.set(idOf(t[i]), (df.get(idOf(t[i])) ?? 0) + 1)
+      total.set(idOf(t[i]), (total.get(idOf(t[i])) ?? 0) + t[i + 1])
+    }
+    const tr = s.transitions
+    for (let i = 0; i < tr.length; i += 2) bigramDf.set(tr[i], (bigramDf.get(tr[i]) ?? 0) + 1)
+  }
+  const top = [...bigramDf.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxBigrams)
+  return {df, total, bigrams: top.map(([key]) => [idOf(Math.floor(key / 1_048_576)), idOf(key % 1_048_576)])}
+}
+
+describe('Vocabulary.fit counts by template index', () => {
+  // Seeded: template indices up to 3,000 (past the dense pair table's 1,024), and two indices
+  // that share an id (their counts are summed under it).
+  let seed = 7
+  const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n)
+  for (const maxIndex of [40, 3000]) {
+    it(`gives the plain definition's columns, idf, means and bigrams (indices < ${maxIndex})`, () => {
+      const idOfWide = (i: number): string => (i === 5 ? 'E6' : `E${i}`)
+      const sessions = Array.from({length: 400}, (_, k) => {
+        const s = new Session(`s${k}`, k)
+        const n = 1 + rand(12)
+        // (wide indices only in the second half: the pair table changes form mid-way)
+        for (let j = 0; j < n; j++) s.add(k >= 200 && rand(4) === 0 ? rand(maxIndex) : rand(8), j, 'INFO', 1000 * j)
+        return s
+      })
+      const fitted = Vocabulary.fit(sessions, idOfWide, 20)
+      const ref = referenceFit(sessions, idOfWide, 20)
+      expect(new Set(fitted.templateIds)).toEqual(new Set(ref.df.keys()))
+      fitted.templateIds.forEach((id, j) => {
+        expect(fitted.idf[j]).toBe(Math.log((1 + 400) / (1 + ref.df.get(id)!)) + 1)
+        expect(fitted.meanCount[j]).toBe(ref.total.get(id)! / 400)
+      })
+      expect(new Set(fitted.bigrams.map((b) => b.join('>')))).toEqual(new Set(ref.bigrams.map((b) => b.join('>'))))
+    })
+  }
+})
