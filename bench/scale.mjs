@@ -3,7 +3,11 @@
 // built CLI with the labels and prints wall time, CPU time (user+sys: the machine is shared, so
 // wall alone says little), peak RSS and F1. Asserts nothing.
 //
-//   npm run build && node bench/scale.mjs [--copies 50,100] [--dir /tmp/flare-scale] [--extra "--jobs 1"]
+// `--block-sets N`: every copy past the N-th re-uses an earlier copy's block ids (×100 over ×50's
+// blocks: twice the lines in the same sessions), to tell memory that grows with lines from
+// memory that grows with sessions.
+//
+//   npm run build && node bench/scale.mjs [--copies 50,100] [--block-sets 50] [--dir /tmp/flare-scale] [--extra "--jobs 1"]
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,6 +22,7 @@ const opt = (name, dflt) => {
 }
 const COPIES = opt('--copies', '50').split(',').map(Number)
 const DIR = opt('--dir', path.join(os.tmpdir(), 'flare-scale'))
+const BLOCK_SETS = opt('--block-sets') === undefined ? undefined : Number(opt('--block-sets'))
 const EXTRA = (opt('--extra', '') ?? '').split(' ').filter(Boolean)
 
 requireBuild()
@@ -27,8 +32,9 @@ if (!datasetsPresent()) {
 }
 console.log(`machine: ${machine()}; peak RSS by ${rssMethod()}`)
 for (const copies of COPIES) {
-  const {log, labels} = buildScaledHdfs(copies, DIR)
-  const outFile = path.join(DIR, `detect-x${copies}.json`)
+  const sets = Math.min(BLOCK_SETS ?? copies, copies)
+  const {log, labels} = buildScaledHdfs(copies, DIR, sets)
+  const outFile = path.join(DIR, `detect-x${copies}${sets === copies ? '' : `-blocks${sets}`}.json`)
   const argv = [CLI, 'detect', '-i', log, '--labels', labels, '--json', ...EXTRA]
   const run = await runMeasured(process.execPath, argv, {cwd: ROOT, stdoutFile: outFile})
   if (run.code !== 0) {
@@ -39,7 +45,7 @@ for (const copies of COPIES) {
   const {summary, evaluation} = results
   const s = (ms) => `${(ms / 1000).toFixed(1)} s`
   console.log([
-    `×${copies}: ${summary.lines.toLocaleString('en-US')} lines, ${summary.sessions.toLocaleString('en-US')} sessions, ${summary.templates} templates`,
+    `×${copies}${sets === copies ? '' : ` over ×${sets}'s blocks`}: ${summary.lines.toLocaleString('en-US')} lines, ${summary.sessions.toLocaleString('en-US')} sessions, ${summary.templates} templates`,
     `wall ${s(run.wallMs)}`,
     `cpu ${run.cpuMs === undefined ? '?' : s(run.cpuMs)}`,
     stealText(run),

@@ -3,6 +3,9 @@
 // appended to every id keep ids unique across copies and valid `blk_-?\d+`. Labels follow the
 // same re-keying. Timestamps are left as they are (each copy replays the same two days), which
 // does not matter for block sessions. Files are cached in .bench/ and rebuilt only when missing.
+// `blockSets` below `copies` re-uses the block ids: copy c gets copy (c mod blockSets)'s ids, so
+// ×100 over ×50's blocks has twice the lines of ×50 in the same sessions (each block's lines
+// twice) — what tells memory that grows with lines from memory that grows with sessions.
 import fs from 'node:fs'
 import path from 'node:path'
 import {benchOut, DATASETS} from './paths.mjs'
@@ -16,11 +19,13 @@ function writeAll(fd, text) {
 }
 
 /** `dir`: where the files go (default .bench/; bench/scale.mjs keeps them in the temp dir). */
-export function buildScaledHdfs(copies = 50, dir) {
+export function buildScaledHdfs(copies = 50, dir, blockSets = copies) {
   if (copies < 1 || copies > 100) throw new RangeError('copies must be 1..100 (two re-key digits)')
+  if (blockSets < 1 || blockSets > copies) throw new RangeError('blockSets must be 1..copies')
   const out = (name) => (dir ? (fs.mkdirSync(dir, {recursive: true}), path.join(dir, name)) : benchOut(name))
-  const log = out(`HDFS_2percent_x${copies}.log`)
-  const labels = out(`HDFS_2percent_x${copies}_anomaly_label.csv`)
+  const name = blockSets === copies ? `HDFS_2percent_x${copies}` : `HDFS_2percent_x${copies}_blocks${blockSets}`
+  const log = out(`${name}.log`)
+  const labels = out(`${name}_anomaly_label.csv`)
   const srcLog = `${DATASETS}/hdfs/HDFS_2percent.log`
   const srcLabels = `${DATASETS}/hdfs/HDFS_2percent_anomaly_label.csv`
   const expected = fs.statSync(srcLog).size * copies
@@ -39,7 +44,7 @@ export function buildScaledHdfs(copies = 50, dir) {
   const fl = fs.openSync(tmpLabels, 'w')
   writeAll(fl, head + '\n')
   for (let c = 0; c < copies; c++) {
-    const suffix = String(c).padStart(2, '0')
+    const suffix = String(c % blockSets).padStart(2, '0')
     const rekey = (_m, digits) => `blk_${digits}${suffix}`
     // In chunks of ~4 MB cut at newlines, so no single giant string is built per copy.
     let start = 0
@@ -50,7 +55,7 @@ export function buildScaledHdfs(copies = 50, dir) {
       start = end
     }
     if (!text.endsWith('\n')) writeAll(fd, '\n')
-    writeAll(fl, rows.map((r) => r.replace(BLK, rekey)).join('\n') + '\n')
+    if (c < blockSets) writeAll(fl, rows.map((r) => r.replace(BLK, rekey)).join('\n') + '\n')
   }
   fs.closeSync(fd)
   fs.closeSync(fl)

@@ -19,17 +19,17 @@ const F_GAP_MAX = 9
 const F_GAPS = 10
 const F_WORDS = 11
 const I_PREV_TEMPLATE = 0
-const I_PACKED_AT = 1
-const I_PACKED_TEMPLATES = 2
-const I_PACKED_TRANSITIONS = 3
-const I_WORDS = 4
+/** A packed session: where its first lines are in its batch's lines, and its profile (ProfileTable offset). */
+const I_LINES_AT = 1
+const I_PROFILE = 2
+const I_WORDS = 3
 /** Sessions a chunk of slots holds. */
 const SLOTS_PER_CHUNK = 8192
 
 /**
  * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
  * order. A million sessions as object fields would be a million objects' worth of fields and boxed
- * doubles for every collection to walk; in slots they are 104 bytes each that no collection reads.
+ * doubles for every collection to walk; in slots they are 100 bytes each that no collection reads.
  * A chunk lives as long as a session in it (the slots keep only the newest chunk).
  */
 export class SessionSlots {
@@ -68,12 +68,12 @@ export class SessionSlots {
  */
 export class Session {
   /**
-   * Plain arrays while the session grows; SessionStore.finish() packs complete sessions into one
-   * shared typed array (packSessions), each session keeping only where its numbers are.
+   * Plain arrays while the session grows; the store packs quiet and complete sessions
+   * (packSessions): a shared profile (ProfileTable) and the session's first lines in a typed array.
    */
   private grownTemplates: number[] | undefined = []
   private grownTransitions: number[] | undefined = []
-  private packed?: SessionNumbers
+  private packed?: PackedBatch
   /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS). */
   private readonly num: Float64Array
   private readonly int: Int32Array
@@ -290,54 +290,77 @@ export class Session {
 
   /**
    * Flat triples: [templateIndex, count, firstLineId, ...], in order of first appearance. A packed
-   * session hands out a new view on each call: take it once per loop, not per element.
+   * session makes them on each call (from its profile and its first lines): take them once per
+   * loop, not per element.
    */
-  get templates(): SessionNumbers | number[] {
+  get templates(): number[] {
     if (this.grownTemplates) return this.grownTemplates
-    const from = this.int[this.i + I_PACKED_AT]
-    return this.packed!.subarray(from, from + this.int[this.i + I_PACKED_TEMPLATES])
+    const d = this.packed!.profiles.data
+    const lines = this.packed!.lines
+    let q = this.int[this.i + I_PROFILE]
+    const nt = d[q]
+    q += 2
+    let l = this.int[this.i + I_LINES_AT]
+    const out: number[] = []
+    for (let k = 0; k < nt; k++, q += 2) out.push(d[q], d[q + 1], lines[l++])
+    return out
   }
 
-  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]. */
+  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]; a packed session's are a view of its profile. */
   get transitions(): SessionNumbers | number[] {
     if (this.grownTransitions) return this.grownTransitions
-    const from = this.int[this.i + I_PACKED_AT] + this.int[this.i + I_PACKED_TEMPLATES]
-    return this.packed!.subarray(from, from + this.int[this.i + I_PACKED_TRANSITIONS])
+    const d = this.packed!.profiles.data
+    const q = this.int[this.i + I_PROFILE]
+    const from = q + 2 + 2 * d[q]
+    return d.subarray(from, from + 2 * d[q + 1])
   }
 
-  /** True once packInto() moved its numbers out (until another event comes). */
+  /** True once packed (until another event comes). */
   get isPacked(): boolean {
     return this.grownTemplates === undefined
   }
 
-  /** Numbers this session packs into (templates then transitions). */
-  get packedLength(): number {
-    return this.templates.length + this.transitions.length
-  }
-
-  /** Moves the templates and transitions into pool[at, at + packedLength) (packSessions). */
-  packInto(pool: SessionNumbers, at: number): void {
+  /**
+   * Packs the session into `batch`: its templates' and transitions' numbers become a profile of
+   * the batch's table (shared with every session that has the same), its first lines go to
+   * batch.lines from `at`. Returns how many lines it wrote (its templates).
+   */
+  packWith(batch: PackedBatch, at: number): number {
     const t = this.templates
     const tr = this.transitions
-    pool.set(t, at)
-    pool.set(tr, at + t.length)
-    this.packed = pool
-    this.int[this.i + I_PACKED_AT] = at
-    this.int[this.i + I_PACKED_TEMPLATES] = t.length
-    this.int[this.i + I_PACKED_TRANSITIONS] = tr.length
+    const profile = batch.profiles.intern(t, tr)
+    const lines = batch.lines
+    let l = at
+    for (let k = 2; k < t.length; k += 3) lines[l++] = t[k]
+    this.packed = batch
+    this.int[this.i + I_LINES_AT] = at
+    this.int[this.i + I_PROFILE] = profile
     this.grownTemplates = this.grownTransitions = undefined
+    return l - at
   }
 
   /** Back to growable arrays (a packed session given another event). */
   private unpack(): void {
-    this.grownTemplates = Array.from(this.templates)
+    // Its own array literal, not the getter's: V8 tenures the arrays of an allocation site whose
+    // arrays tend to live, and the getter's are garbage at once everywhere else (were they
+    // allocated old, a million sessions read once would be a million arrays for the collector).
+    const grown: number[] = []
+    const t = this.templates
+    for (let k = 0; k < t.length; k++) grown.push(t[k])
     this.grownTransitions = Array.from(this.transitions)
+    this.grownTemplates = grown
     this.packed = undefined
   }
 
   count(templateIndex: number): number {
-    const t = this.templates
-    for (let i = 0; i < t.length; i += 3) if (t[i] === templateIndex) return t[i + 1]
+    if (this.grownTemplates) {
+      const t = this.grownTemplates
+      for (let i = 0; i < t.length; i += 3) if (t[i] === templateIndex) return t[i + 1]
+      return 0
+    }
+    const d = this.packed!.profiles.data
+    const q = this.int[this.i + I_PROFILE]
+    for (let k = 0, r = q + 2; k < d[q]; k++, r += 2) if (d[r] === templateIndex) return d[r + 1]
     return 0
   }
 
@@ -348,27 +371,122 @@ export class Session {
 
 
 /**
- * Packs the sessions' template and transition numbers into one typed array: a plain array costs
- * 8 bytes an element plus its headers, and hundreds of thousands of them are objects every
- * collection walks. Int32 when every value fits, else Float64 (values unchanged).
+ * Where packed sessions keep their numbers (packSessions): the table of distinct profiles, and the
+ * first line of each template of each session packed at once (Int32 when every line id fits).
  */
-export function packSessions(list: Session[]): void {
+export class PackedBatch {
+  constructor(
+    readonly profiles: ProfileTable,
+    readonly lines: Int32Array | Float64Array,
+  ) {}
+}
+
+/**
+ * Distinct session profiles: the templates with their counts and the transitions with theirs, in
+ * order of first appearance — everything a session holds but its first lines. Sessions repeat a
+ * few profiles (HDFS_2percent: 1,396 among 11,501 blocks; a bigger log of the same system, few
+ * more), so a packed session keeps a profile's offset and its first lines instead of ~45 numbers.
+ * Each profile is stored once: nt, ntr, nt × [template, count], ntr × [transition key, count].
+ */
+export class ProfileTable {
+  data = new Float64Array(1024)
+  private used = 0
+  /** Open addressing: profile offset + 1 (0: empty), and the profile's hash beside it. */
+  private slots = new Int32Array(2 * 1024)
+  private profiles = 0
+
+  get size(): number {
+    return this.profiles
+  }
+
+  /** The offset of the profile of flat triples `t` (templates) and pairs `tr` (transitions), added when new. */
+  intern(t: ArrayLike<number>, tr: ArrayLike<number>): number {
+    const nt = t.length / 3
+    const ntr = tr.length / 2
+    let h = mix(mix(0x811c9dc5, nt), ntr)
+    for (let k = 0; k < t.length; k += 3) h = mix(mix(h, t[k]), t[k + 1])
+    for (let k = 0; k < tr.length; k++) h = mix(h, tr[k])
+    const slots = this.slots
+    const mask = (slots.length >> 1) - 1
+    let s = h & mask
+    for (; slots[2 * s] !== 0; s = (s + 1) & mask) {
+      if (slots[2 * s + 1] === h && this.equals(slots[2 * s] - 1, t, tr)) return slots[2 * s] - 1
+    }
+    const at = this.append(t, tr)
+    slots[2 * s] = at + 1
+    slots[2 * s + 1] = h
+    if (++this.profiles * 2 > mask + 1) this.rehash()
+    return at
+  }
+
+  private equals(p: number, t: ArrayLike<number>, tr: ArrayLike<number>): boolean {
+    const d = this.data
+    if (d[p] * 3 !== t.length || d[p + 1] * 2 !== tr.length) return false
+    let q = p + 2
+    for (let k = 0; k < t.length; k += 3, q += 2) if (d[q] !== t[k] || d[q + 1] !== t[k + 1]) return false
+    for (let k = 0; k < tr.length; k++, q++) if (d[q] !== tr[k]) return false
+    return true
+  }
+
+  private append(t: ArrayLike<number>, tr: ArrayLike<number>): number {
+    const need = 2 + (2 * t.length) / 3 + tr.length
+    if (this.used + need > this.data.length) {
+      const grown = new Float64Array(Math.max(2 * this.data.length, this.used + need))
+      grown.set(this.data.subarray(0, this.used))
+      this.data = grown
+    }
+    const d = this.data
+    const at = this.used
+    let q = at
+    d[q++] = t.length / 3
+    d[q++] = tr.length / 2
+    for (let k = 0; k < t.length; k += 3) {
+      d[q++] = t[k]
+      d[q++] = t[k + 1]
+    }
+    for (let k = 0; k < tr.length; k++) d[q++] = tr[k]
+    this.used = q
+    return at
+  }
+
+  private rehash(): void {
+    const old = this.slots
+    const slots = new Int32Array(2 * old.length)
+    const mask = (slots.length >> 1) - 1
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s] === 0) continue
+      let r = old[s + 1] & mask
+      while (slots[2 * r] !== 0) r = (r + 1) & mask
+      slots[2 * r] = old[s]
+      slots[2 * r + 1] = old[s + 1]
+    }
+    this.slots = slots
+  }
+}
+
+/** One FNV-1a step over an integer of up to 53 bits (its low and high 32 bits). */
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v | 0), 16777619)
+  return Math.imul(h ^ ((v / 4294967296) | 0), 16777619)
+}
+
+/**
+ * Packs the sessions: their templates and transitions become profiles of `profiles` (each
+ * distinct one stored once), their first lines one typed array. A plain array costs 8 bytes an
+ * element plus its headers, and hundreds of thousands of them are objects every collection walks.
+ */
+export function packSessions(list: Session[], profiles: ProfileTable = new ProfileTable()): void {
   if (list.length === 0) return
   let total = 0
   let fits = true
   for (const s of list) {
-    for (const a of [s.templates, s.transitions]) {
-      total += a.length
-      for (let k = 0; k < a.length && fits; k++) if (a[k] !== (a[k] | 0)) fits = false
-    }
+    const t = s.templates
+    total += t.length / 3
+    for (let k = 2; k < t.length && fits; k += 3) if (t[k] !== (t[k] | 0)) fits = false
   }
-  const pool = fits ? new Int32Array(total) : new Float64Array(total)
+  const batch = new PackedBatch(profiles, fits ? new Int32Array(total) : new Float64Array(total))
   let at = 0
-  for (const s of list) {
-    const n = s.packedLength
-    s.packInto(pool, at)
-    at += n
-  }
+  for (const s of list) at += s.packWith(batch, at)
 }
 
 /** Counts `count` more of transition `key` in flat pairs [key, count, ...] (appended when new). */

@@ -1,7 +1,7 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
-import {packSessions, Session, SessionSlots} from './session.js'
+import {packSessions, ProfileTable, Session, SessionSlots} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
@@ -45,7 +45,7 @@ export interface SessionStoreOptions {
  * default Node heap out of memory.
  */
 export const DEFAULT_MAX_SESSIONS = 1_000_000
-/** New sessions between two packing sweeps of a batch-fed store. */
+/** Sessions that start growing (new ones, or packed ones given another line) between two packing sweeps of a batch-fed store. */
 const SWEEP_SESSIONS = 16_384
 /** Lines without an event after which a session counts as quiet (packed; see sweep()). */
 const QUIET_LINES = 262_144
@@ -73,6 +73,8 @@ export class SessionStore {
   private readonly list: Session[] = []
   /** Where the sessions keep their numbers. */
   private readonly slots = new SessionSlots()
+  /** The distinct profiles of the packed sessions (session.ts), shared by every packing. */
+  private readonly profiles = new ProfileTable()
   /** Sessions by id, for every mode but `block` (whose sessions byBytes finds by their id's bytes). */
   private readonly byId = new Map<string, Session>()
   resolved?: ResolvedSessionKey
@@ -88,7 +90,8 @@ export class SessionStore {
   private readonly batchSessions: Array<Session | undefined> = []
   /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
   private growing: Session[] = []
-  private sessionsAtSweep = 0
+  /** growing.length after the last sweep: a sweep comes once SWEEP_SESSIONS more sessions grow (new, or packed ones touched again). */
+  private growingAtSweep = 0
   private lastTime = Number.NaN
   private windowSize: number | undefined
   private stepSize: number | undefined
@@ -132,7 +135,7 @@ export class SessionStore {
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
     this.growing = []
-    packSessions(this.list.filter((s) => !s.isPacked))
+    packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
     if (this.streamed) return this.completeStreams()
     return this.list.slice()
   }
@@ -294,7 +297,7 @@ export class SessionStore {
         session.addEvent(template, lineId, levelCode, time)
       }
     }
-    if (this.list.length - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
+    if (this.growing.length - this.growingAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && n > 0) this.sweep(batch.lineId[n - 1])
   }
 
   /** True when partial sessions (partials.ts) can be added: sessions go by block id. */
@@ -314,7 +317,7 @@ export class SessionStore {
     const ids = PARTIALS_HEAD + ORDINAL_WORDS * (p[2] | 0)
     let at = ids + 2 * blocks
     for (let d = 0; d < blocks; d++) at = this.blockSession(bytes, p[ids + 2 * d] | 0, p[ids + 2 * d + 1] | 0).merge(p, at, firstLineId, index)
-    if (this.list.length - this.sessionsAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && p[4] >= 0) this.sweep(firstLineId + p[4])
+    if (this.growing.length - this.growingAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && p[4] >= 0) this.sweep(firstLineId + p[4])
   }
 
   /** The session of the id bytes[a, b) (made when new), listed as growing when it is about to grow. */
@@ -334,7 +337,6 @@ export class SessionStore {
    * up for the collector until finish() (a session touched again is unpacked: only slower).
    */
   private sweep(lineId: number): void {
-    this.sessionsAtSweep = this.list.length
     const quiet: Session[] = []
     const still: Session[] = []
     for (const s of this.growing) {
@@ -343,7 +345,8 @@ export class SessionStore {
       else still.push(s)
     }
     this.growing = still
-    packSessions(quiet)
+    this.growingAtSweep = still.length
+    packSessions(quiet, this.profiles)
   }
 
   private assign(record: SessionFields, templateIndex: number): void {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {LineBatch} from '../../../src/core/mining/line-batch.js'
+import {packSessions, ProfileTable, Session as PlainSession} from '../../../src/core/sessions/session.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -84,5 +85,56 @@ describe('SessionStore packing', () => {
     expect([...s.templates]).toEqual([0, 1, 1, 1, 1, 2])
     expect(s.transitions.length).toBe(2)
     expect(s.warnings).toBe(1)
+  })
+
+  it('sessions that come back after new ones stop are packed again while reading (a log replayed twice)', () => {
+    // The second half names only blocks of the first: no new session comes, yet the sessions it
+    // touches again must not all stay unpacked until finish() (memory growing with the lines).
+    const first = lines(3000, 11)
+    const again = first.map((l) => ({...l, lineId: l.lineId + 3000}))
+    const byRecord = new SessionStore({mode: 'block'})
+    const byBatch = new SessionStore({mode: 'block', packing: {sweepSessions: 16, quietLines: 50}})
+    for (const l of [...first, ...again]) byRecord.add({lineId: l.lineId, level: l.level === 5 ? 'ERROR' : 'INFO', timestamp: Number.isNaN(l.time) ? undefined : l.time, sessionKeys: l.blocks, sessionKind: l.blocks.length > 0 ? 'block' : undefined}, l.template)
+    const all = [...first, ...again]
+    let unpackedLate = 0
+    for (let i = 0; i < all.length; i += 100) {
+      byBatch.addBatch(batchOf(all.slice(i, i + 100)))
+      if (i >= 5000) unpackedLate = Math.max(unpackedLate, byBatch.all.filter((s) => !s.isPacked).length)
+    }
+    const sessions = byBatch.all.length
+    expect(unpackedLate).toBeLessThan(sessions / 4)
+    expect(byBatch.finish().map(view)).toEqual(byRecord.finish().map(view))
+  })
+})
+
+describe('ProfileTable', () => {
+  const session = (id: string, templates: number[]): PlainSession => {
+    const s = new PlainSession(id, 0)
+    templates.forEach((t, k) => s.add(t, 10 * k + id.length, 'INFO', undefined))
+    return s
+  }
+
+  it('stores a profile once for every session that has it, and keeps each session its own first lines', () => {
+    const table = new ProfileTable()
+    const a = session('a', [3, 4, 4, 5])
+    const b = session('bb', [3, 4, 4, 5])
+    const c = session('c', [3, 4, 5, 5])
+    const before = [a, b, c].map((s) => [[...s.templates], [...s.transitions]])
+    packSessions([a, b, c], table)
+    expect(table.size).toBe(2)
+    expect([a, b, c].map((s) => [[...s.templates], [...s.transitions]])).toEqual(before)
+    expect(a.templates[2]).not.toBe(b.templates[2])
+    expect(b.count(4)).toBe(2)
+    expect(c.count(6)).toBe(0)
+  })
+
+  it('tells thousands of profiles apart (the table grows; large transition keys included)', () => {
+    const table = new ProfileTable()
+    const sessions = Array.from({length: 3000}, (_, i) => session(`s${i}`, [i % 50, 2000 + (i % 60), i % 7]))
+    const before = sessions.map((s) => [[...s.templates], [...s.transitions]])
+    packSessions(sessions, table)
+    // distinct (i mod 50, i mod 60, i mod 7) triples: lcm(50, 60, 7) = 2100 of them among 3,000
+    expect(table.size).toBe(2100)
+    expect(sessions.map((s) => [[...s.templates], [...s.transitions]])).toEqual(before)
   })
 })
