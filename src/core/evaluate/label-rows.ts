@@ -36,9 +36,9 @@ export class LabelRows {
   private labelCol = -1
   private anomalies = 0
 
-  /** `expectedRows`: a guess from the file's size, so the table is made once at its size. */
-  constructor(private readonly path: string, expectedRows?: number) {
-    this.labels = new LabelTable(expectedRows)
+  /** `expectedRows`: a guess from the file's size, so the table is made once at its size; `fileBytes`: that size (a bound on the ids' bytes). */
+  constructor(private readonly path: string, expectedRows?: number, fileBytes?: number) {
+    this.labels = new LabelTable(expectedRows, fileBytes)
   }
 
   take(record: string[], line: number): void {

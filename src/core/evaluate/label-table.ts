@@ -15,9 +15,12 @@ export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
   private readonly map: ByteKeyMap<boolean>
   private scratch = Buffer.allocUnsafe(256)
 
-  /** `expectedRows`: room made at once (a label file's size says about how many rows it has). */
-  constructor(expectedRows?: number) {
-    this.map = new ByteKeyMap<boolean>(expectedRows, 24)
+  /**
+   * `expectedRows`: room made at once (a label file's size says about how many rows it has);
+   * `idBytes`: a bound on all the ids' bytes (the file's size), so their arena is made once too.
+   */
+  constructor(expectedRows?: number, idBytes?: number) {
+    this.map = new ByteKeyMap<boolean>(expectedRows, 24, idBytes)
   }
 
   get size(): number {

@@ -32,13 +32,13 @@ export async function readLabels(path: string, options: ReadLabelsOptions = {}):
   // (ASCII, no quotes) is split here instead, and anything else goes to csv-parse from the start.
   // A row of an HDFS label file is ~33 bytes: room for size / 32 rows is made at once.
   const expectedRows = Math.ceil(info.size / 32)
-  const rows = (options.fast !== false && (await plainRows(path, expectedRows))) || (await csvParseRows(path, expectedRows))
+  const rows = (options.fast !== false && (await plainRows(path, expectedRows, info.size))) || (await csvParseRows(path, expectedRows, info.size))
   return rows.result()
 }
 
 /** The rows of a plain file, or undefined as soon as the file turns out not to be one. */
-async function plainRows(path: string, expectedRows: number): Promise<LabelRows | undefined> {
-  const rows = new LabelRows(path, expectedRows)
+async function plainRows(path: string, expectedRows: number, fileBytes: number): Promise<LabelRows | undefined> {
+  const rows = new LabelRows(path, expectedRows, fileBytes)
   const lines = new SimpleCsvLines()
   const take: OnByteRecord = (bytes, spans, fields, line) => rows.takeBytes(bytes, spans, fields, line)
   const file = await open(path)
@@ -55,11 +55,11 @@ async function plainRows(path: string, expectedRows: number): Promise<LabelRows 
   }
 }
 
-async function csvParseRows(path: string, expectedRows: number): Promise<LabelRows> {
+async function csvParseRows(path: string, expectedRows: number, fileBytes: number): Promise<LabelRows> {
   // Loaded here: most label files are plain and never need it (start-up time of a small detect).
   const {parse} = await import('csv-parse')
   const parser = createReadStream(path).pipe(parse({bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true}))
-  const rows = new LabelRows(path, expectedRows)
+  const rows = new LabelRows(path, expectedRows, fileBytes)
   try {
     for await (const item of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) rows.take(item.record, item.info.lines)
   } catch (error) {

@@ -47,10 +47,9 @@ export class EventWords {
 
   /** The number of block id buf[a, b) in this region (relative offsets from `base`). */
   block(buf: Buffer, a: number, b: number, base: number): number {
-    const known = this.blocks.get(buf, a, b)
-    if (known !== undefined) return known
     const d = this.blocks.size
-    this.blocks.set(buf, a, b, d)
+    const known = this.blocks.setIfAbsent(buf, a, b, d)
+    if (known !== undefined) return known
     if (d >= this.blockStart.length) {
       const grow = (x: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
         const y = new Int32Array(2 * x.length)

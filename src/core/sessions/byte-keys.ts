@@ -17,12 +17,15 @@ export class ByteKeyMap<V> {
   private used = 0
   private readonly values: V[] = []
 
-  /** `expected`: about how many keys of about `keyBytes` bytes will be added (room made at once, not by doubling). */
-  constructor(expected = 2048, keyBytes = 8) {
+  /**
+   * `expected`: about how many keys of about `keyBytes` bytes will be added (room made at once, not
+   * by doubling); `arenaBytes`, when known, bounds all their bytes (a label file's size).
+   */
+  constructor(expected = 2048, keyBytes = 8, arenaBytes?: number) {
     const entries = Math.max(2048, 2 ** Math.ceil(Math.log2(expected)))
     this.slots = ByteKeyMap.emptySlots(2 * entries)
-    this.spans = new Int32Array(2 * entries)
-    this.arena = new Uint8Array(Math.max(1 << 14, expected * keyBytes))
+    this.spans = new Int32Array(2 * Math.max(2048, expected))
+    this.arena = new Uint8Array(Math.max(1 << 14, arenaBytes ?? expected * keyBytes))
   }
 
   private static emptySlots(n: number): Int32Array {
