@@ -145,7 +145,7 @@ export default class Detect extends FlareCommand {
     if (flags.model) model = await loadBundle(mlflow ? await mlflow.resolveModelOption(flags.model, (line) => stderrLine(err.dim(line))) : flags.model)
 
     const progress = new Progress(STAGE_LABEL.read).start()
-    let output: DetectOutput
+    let output: DetectOutput | undefined
     try {
       output = await detect({
         input: flags.input,
@@ -175,20 +175,27 @@ export default class Detect extends FlareCommand {
       throw error
     }
     progress.succeed()
+    const {results, bundle} = output
+    // The sessions, their rows and labels serve tracking only: without it they are let go before
+    // the results are written (at a million sessions, hundreds of megabytes the collector can take
+    // back while the document is written).
+    let forTracking: DetectOutput | undefined = !trackingProblem && mlflow ? output : undefined
+    output = undefined
 
     // Write what was computed before anything else can fail.
-    if (flags.output) await writeJsonFileAtomic(flags.output, output.results, {flag: '-o'})
-    if (flags['save-model']) await saveBundle(flags['save-model'], output.bundle)
-    if (!this.jsonEnabled()) this.render(output, flags.output, flags['save-model'])
+    if (flags.output) await writeJsonFileAtomic(flags.output, results, {flag: '-o'})
+    if (flags['save-model']) await saveBundle(flags['save-model'], bundle)
+    if (!this.jsonEnabled()) this.render(results, flags.output, flags['save-model'])
     // The incident memory (SQLite) loads only for a run that records in it (start-up time).
     if (flags.history || flags.db) {
       const [{historyPathFromFlags}, {recordHistory}] = await Promise.all([import('../core/history/context.js'), import('../ui/history.js')])
       const historyPath = historyPathFromFlags(flags)
-      if (historyPath) await recordHistory(historyPath, output.results, this.jsonEnabled() ? stderrLine : (line) => this.log(line))
+      if (historyPath) await recordHistory(historyPath, results, this.jsonEnabled() ? stderrLine : (line) => this.log(line))
     }
     if (trackingProblem) stderrLine(`${err.yellow('warning:')} not logged to MLflow: ${trackingProblem.message}${trackingProblem.hint ? `\n→ ${trackingProblem.hint}` : ''}`)
     let tracked: Awaited<ReturnType<NonNullable<typeof mlflow>['trackDetection']>>
-    if (!trackingProblem && mlflow) tracked = await mlflow.trackDetection(client, flags, output, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    if (forTracking && mlflow) tracked = await mlflow.trackDetection(client, flags, forTracking, {log: (line) => this.log(line), warn: stderrLine, json: this.jsonEnabled()})
+    forTracking = undefined
     // --json carries what tracking made: the run, its LoggedModel and a registered version
     const mlflowDoc = tracked
       ? {mlflow: {run_id: tracked.runId, experiment_id: tracked.experimentId, url: tracked.url, status: tracked.status, model_id: tracked.modelId, registered: tracked.registered}}
@@ -196,11 +203,11 @@ export default class Detect extends FlareCommand {
     if (!trackingProblem && !mlflow && flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
     if (flags.summarize) {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
-      const {document, exitCode} = await summarizeAfterDetect(output.results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
+      const {document, exitCode} = await summarizeAfterDetect(results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
-      return this.printed({...output.results, ...mlflowDoc, summaries: document})
+      return this.printed({...results, ...mlflowDoc, summaries: document})
     }
-    return this.printed({...output.results, ...mlflowDoc})
+    return this.printed({...results, ...mlflowDoc})
   }
 
   /** With --json, the document is printed here, streamed (half a million session rows are never one string). */
@@ -209,8 +216,8 @@ export default class Detect extends FlareCommand {
     return document
   }
 
-  private render(output: DetectOutput, resultsPath?: string, modelPath?: string): void {
-    const {summary, incidents, evaluation} = output.results
+  private render(results: Results, resultsPath?: string, modelPath?: string): void {
+    const {summary, incidents, evaluation} = results
     this.log('')
     this.log(fitLine([`${out.bold('Flare')}`, summary.input, `format ${out.cyan(summary.format)}`, `sessions by ${out.cyan(summary.session_key)}`, `detector ${out.cyan(summary.detector)}`]))
     const counts = table(['lines', 'templates', 'sessions', 'anomalous', 'incidents', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right']})

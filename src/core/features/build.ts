@@ -111,14 +111,25 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
   }
   const bigramCol = new Map<string, number>()
   vocab.bigrams.slice(0, config.maxBigrams).forEach(([a, b], k) => bigramCol.set(`${a}>${b}`, k))
+  // transition key → bigram column (−1: none), resolved by name once per key
+  const pairCol = new Map<number, number>()
+  const pairColumn = (key: number): number => {
+    let c = pairCol.get(key)
+    if (c === undefined) {
+      c = bigramCol.get(`${idOf(Math.floor(key / 1_048_576))}>${idOf(key % 1_048_576)}`) ?? -1
+      pairCol.set(key, c)
+    }
+    return c
+  }
   const log = config.transform === 'log1p'
   const f = (x: number): number => (log ? Math.log1p(x) : x)
 
   const write = (s: Session, out: Float64Array, at: number): void => {
     let offset = at
+    // Read once: a packed session makes its template triples on each access.
+    const t = s.templates
     for (const set of config.sets) {
       if (set === 'counts' || set === 'tfidf' || set === 'presence') {
-        const t = s.templates
         for (let k = 0; k < t.length; k += 3) {
           const c = column(t[k])
           if (c < 0) continue
@@ -128,39 +139,32 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
         offset += V
       } else if (set === 'unseen') {
         let unseen = 0
-        const t = s.templates
         for (let k = 0; k < t.length; k += 3) if (column(t[k]) < 0) unseen += t[k + 1]
         out[offset++] = f(unseen)
       } else if (set === 'extras') {
         let unseenEvents = 0
         let unseenTemplates = 0
-        const t = s.templates
         for (let k = 0; k < t.length; k += 3) {
           if (column(t[k]) < 0) {
             unseenEvents += t[k + 1]
             unseenTemplates++
           }
         }
-        const values = [
-          f(s.events),
-          f(t.length / 3),
-          f(unseenEvents),
-          unseenTemplates,
-          f(s.errors),
-          f(s.warnings),
-          f(s.durationMs / 1000),
-          f(s.gaps === 0 ? 0 : s.gapSum / s.gaps / 1000),
-          f(s.gapMax / 1000),
-        ]
-        out.set(values, offset)
+        out[offset] = f(s.events)
+        out[offset + 1] = f(t.length / 3)
+        out[offset + 2] = f(unseenEvents)
+        out[offset + 3] = unseenTemplates
+        out[offset + 4] = f(s.errors)
+        out[offset + 5] = f(s.warnings)
+        out[offset + 6] = f(s.durationMs / 1000)
+        out[offset + 7] = f(s.gaps === 0 ? 0 : s.gapSum / s.gaps / 1000)
+        out[offset + 8] = f(s.gapMax / 1000)
         offset += EXTRA_COLUMNS.length
       } else {
         const tr = s.transitions
         for (let k = 0; k < tr.length; k += 2) {
-          const key = tr[k]
-          const name = `${idOf(Math.floor(key / 1_048_576))}>${idOf(key % 1_048_576)}`
-          const c = bigramCol.get(name)
-          if (c !== undefined) out[offset + c] = f(tr[k + 1])
+          const c = pairColumn(tr[k])
+          if (c >= 0) out[offset + c] = f(tr[k + 1])
         }
         offset += bigramCol.size
       }

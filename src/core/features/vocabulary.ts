@@ -33,13 +33,14 @@ export class Vocabulary {
     // Counted by template index in typed arrays (a million sessions: a string-keyed Map per
     // template occurrence took most of a second), then gathered by id.
     let byIndex: Float64Array = new Float64Array(128) // [sessions, lines] per template index
+    const firstSeen: number[] = [] // template indices in order of first appearance
     const pairs = new PairCounts()
     for (const s of sessions) {
       const t = s.templates
       for (let i = 0; i < t.length; i += 3) {
         const index = t[i]
         if (2 * index + 1 >= byIndex.length) byIndex = grown(byIndex, 2 * index + 2)
-        byIndex[2 * index]++
+        if (byIndex[2 * index]++ === 0) firstSeen.push(index)
         byIndex[2 * index + 1] += t[i + 1]
       }
       const tr = s.transitions
@@ -47,8 +48,7 @@ export class Vocabulary {
     }
     const df = new Map<string, number>()
     const total = new Map<string, number>()
-    for (let index = 0; 2 * index < byIndex.length; index++) {
-      if (byIndex[2 * index] === 0) continue
+    for (const index of firstSeen) {
       const id = idOf(index)
       df.set(id, (df.get(id) ?? 0) + byIndex[2 * index])
       total.set(id, (total.get(id) ?? 0) + byIndex[2 * index + 1])
@@ -148,7 +148,7 @@ class PairCounts {
         this.map.set(key, (this.map.get(key) ?? 0) + 1)
         return
       }
-      this.resize(Math.max(need, 2 * this.side, 32))
+      this.resize(Math.min(DENSE_SIDE, Math.max(need, 2 * this.side, 32)))
     }
     this.dense[from * this.side + to]++
   }
@@ -170,5 +170,5 @@ class PairCounts {
   }
 }
 
-/** Template indices up to this use the dense pair table (8 MB at most). */
+/** Template indices below this use the dense pair table (8 MB at most). */
 const DENSE_SIDE = 1024

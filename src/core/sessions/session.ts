@@ -2,7 +2,7 @@
 import {levelClass} from '../severity.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
-/** A packed session's numbers (Session.templates, .transitions). */
+/** A packed session's transitions (Session.transitions: a view of its profile). */
 export type SessionNumbers = Int32Array | Float64Array
 
 /** A session's numbers in its slot (SessionSlots): Float64 words, then Int32 words. */
@@ -387,6 +387,8 @@ export class PackedBatch {
  * few profiles (HDFS_2percent: 1,396 among 11,501 blocks; a bigger log of the same system, few
  * more), so a packed session keeps a profile's offset and its first lines instead of ~45 numbers.
  * Each profile is stored once: nt, ntr, nt × [template, count], ntr × [transition key, count].
+ * Profiles stay for the table's life: a session packed again with other counts adds one (shared
+ * by sessions with the same), and its old first lines stay behind in their batch.
  */
 export class ProfileTable {
   data = new Float64Array(1024)

@@ -135,6 +135,7 @@ export class SessionStore {
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
     this.growing = []
+    this.growingAtSweep = 0
     packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
     if (this.streamed) return this.completeStreams()
     return this.list.slice()

@@ -25,7 +25,7 @@ export function terminalTemplates(sessions: readonly Session[]): Set<number> {
     followed = f
   }
   for (const s of sessions) {
-    // Read once: a packed session's arrays are views made on each access.
+    // Read once: a packed session makes these on each access.
     const templates = s.templates
     const transitions = s.transitions
     for (let k = 0; k < templates.length; k += 3) {
