@@ -139,8 +139,9 @@ class PairCounts {
       this.map.set(key, (this.map.get(key) ?? 0) + 1)
       return
     }
+    // (a subtraction, not %: keys of a packed session are doubles, and % of a double is a call)
     const from = Math.floor(key / 1_048_576)
-    const to = key % 1_048_576
+    const to = key - from * 1_048_576
     if (from >= this.side || to >= this.side) {
       const need = Math.max(from, to) + 1
       if (need > DENSE_SIDE) {

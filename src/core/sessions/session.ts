@@ -301,8 +301,12 @@ export class Session {
     const nt = d[q]
     q += 2
     let l = this.int[this.i + I_LINES_AT]
-    const out: number[] = []
-    for (let k = 0; k < nt; k++, q += 2) out.push(d[q], d[q + 1], lines[l++])
+    const out = new Array<number>(3 * nt)
+    for (let o = 0; o < out.length; o += 3, q += 2) {
+      out[o] = d[q]
+      out[o + 1] = d[q + 1]
+      out[o + 2] = lines[l++]
+    }
     return out
   }
 
