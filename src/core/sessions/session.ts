@@ -33,29 +33,43 @@ const SLOTS_PER_CHUNK = 8192
  * A chunk lives as long as a session in it (the slots keep only the newest chunk).
  */
 export class SessionSlots {
-  private num = new Float64Array(0)
-  private int = new Int32Array(0)
+  private chunk = new SlotChunk(0)
   private next = SLOTS_PER_CHUNK
 
   constructor(private readonly perChunk = SLOTS_PER_CHUNK) {
     this.next = perChunk
   }
 
-  /** A new slot, holding a session's starting numbers; the session keeps the three values. */
-  take(): {num: Float64Array; int: Int32Array; slot: number} {
+  /** The chunk of the next slot (take() hands out its number), holding a session's starting numbers. */
+  get current(): SlotChunk {
     if (this.next === this.perChunk) {
-      this.num = new Float64Array(this.perChunk * F_WORDS)
-      this.int = new Int32Array(this.perChunk * I_WORDS)
+      this.chunk = new SlotChunk(this.perChunk)
       this.next = 0
     }
+    return this.chunk
+  }
+
+  /** A new slot of `current` (read that first). */
+  take(): number {
     const slot = this.next++
     const f = slot * F_WORDS
-    this.num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
-    this.num[f + F_FIRST_TIME] = Number.NaN
-    this.num[f + F_LAST_TIME] = Number.NaN
-    this.num[f + F_PREV_TIME] = Number.NaN
-    this.int[slot * I_WORDS + I_PREV_TEMPLATE] = -1
-    return {num: this.num, int: this.int, slot}
+    const num = this.chunk.num
+    num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
+    num[f + F_FIRST_TIME] = Number.NaN
+    num[f + F_LAST_TIME] = Number.NaN
+    num[f + F_PREV_TIME] = Number.NaN
+    this.chunk.int[slot * I_WORDS + I_PREV_TEMPLATE] = -1
+    return slot
+  }
+}
+
+/** The typed arrays of a chunk of slots (a session keeps its chunk and its slot's number: two fields, not four). */
+export class SlotChunk {
+  readonly num: Float64Array
+  readonly int: Int32Array
+  constructor(slots: number) {
+    this.num = new Float64Array(slots * F_WORDS)
+    this.int = new Int32Array(slots * I_WORDS)
   }
 }
 
@@ -74,23 +88,37 @@ export class Session {
   private grownTemplates: number[] | undefined = []
   private grownTransitions: number[] | undefined = []
   private packed?: PackedBatch
-  /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS). */
-  private readonly num: Float64Array
-  private readonly int: Int32Array
-  private readonly f: number
-  private readonly i: number
+  /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS) of its chunk. */
+  private readonly chunk: SlotChunk
+  private readonly slot: number
 
-  /** Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. */
-  stream?: string
-  windowStart?: number
+  /**
+   * Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. Set on
+   * window sessions only (declared, not defined: an id session has no room for them).
+   */
+  declare stream?: string
+  declare windowStart?: number
 
   /** `slots`: the store's (a session made alone gets slots of its own). */
   constructor(readonly id: string, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
-    const {num, int, slot} = slots.take()
-    this.num = num
-    this.int = int
-    this.f = slot * F_WORDS
-    this.i = slot * I_WORDS
+    this.chunk = slots.current
+    this.slot = slots.take()
+  }
+
+  private get num(): Float64Array {
+    return this.chunk.num
+  }
+
+  private get int(): Int32Array {
+    return this.chunk.int
+  }
+
+  private get f(): number {
+    return this.slot * F_WORDS
+  }
+
+  private get i(): number {
+    return this.slot * I_WORDS
   }
 
   get events(): number {
