@@ -3,6 +3,7 @@ import {featureBlocks, type FeatureBlock, type FeatureConfig} from './config.js'
 import {RowSet, type UniqueRows} from '../detect/dedupe.js'
 import {createMatrix, type FeatureMatrix} from './matrix.js'
 import type {Vocabulary} from './vocabulary.js'
+import {widened} from '../templates/masking/classify.js'
 
 export {DEFAULT_FEATURES, FeatureConfig, FeatureSetName, resolveFeatures} from './config.js'
 
@@ -100,11 +101,7 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
   // (column + 2, 0 while unresolved: a typed array, as this runs for every template of every session)
   let colOf = new Int32Array(64)
   const column = (templateIndex: number): number => {
-    if (templateIndex >= colOf.length) {
-      const grown = new Int32Array(Math.max(templateIndex + 1, 2 * colOf.length))
-      grown.set(colOf)
-      colOf = grown
-    }
+    if (templateIndex >= colOf.length) colOf = widened(colOf, Math.max(templateIndex + 1, 2 * colOf.length))
     let c = colOf[templateIndex]
     if (c === 0) colOf[templateIndex] = c = (vocab.index.get(idOf(templateIndex)) ?? -1) + 2
     return c - 2

@@ -1,4 +1,5 @@
 import {ExitCode, FlareError} from '../errors.js'
+import {widened} from '../templates/masking/classify.js'
 import type {Session} from '../sessions/store.js'
 
 /**
@@ -39,7 +40,7 @@ export class Vocabulary {
       const t = s.templates
       for (let i = 0; i < t.length; i += 3) {
         const index = t[i]
-        if (2 * index + 1 >= byIndex.length) byIndex = grown(byIndex, 2 * index + 2)
+        if (2 * index + 1 >= byIndex.length) byIndex = widened(byIndex, Math.max(2 * index + 2, 2 * byIndex.length))
         if (byIndex[2 * index]++ === 0) firstSeen.push(index)
         byIndex[2 * index + 1] += t[i + 1]
       }
@@ -117,12 +118,6 @@ export function compareTemplateIds(a: string, b: string): number {
   const nb = Number(b.replace(/^\D+/, ''))
   if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-function grown(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(Math.max(n, 2 * a.length))
-  b.set(a)
-  return b
 }
 
 /**

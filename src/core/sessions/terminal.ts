@@ -1,3 +1,4 @@
+import {widened} from '../templates/masking/classify.js'
 import type {Session} from './session.js'
 
 /** A template that ends training sessions must show in at least this many of them to end live ones. */
@@ -17,12 +18,8 @@ export function terminalTemplates(sessions: readonly Session[]): Set<number> {
   const room = (index: number): void => {
     if (index < sessionsWith.length) return
     const n = Math.max(index + 1, 2 * sessionsWith.length)
-    const w = new Float64Array(n)
-    w.set(sessionsWith)
-    sessionsWith = w
-    const f = new Uint8Array(n)
-    f.set(followed)
-    followed = f
+    sessionsWith = widened(sessionsWith, n)
+    followed = widened(followed, n)
   }
   for (const s of sessions) {
     // Read once: a packed session makes these on each access.

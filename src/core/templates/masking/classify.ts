@@ -383,8 +383,8 @@ export function hasDigit(token: string): boolean {
   return false
 }
 
-/** A copy of `a` with room for n elements (the masker's and the fast path's growing buffers). */
-export function widened<A extends Int32Array | Uint8Array>(a: A, n: number): A {
+/** A copy of `a` with room for n elements (the masker's, the fast path's and the sessions' growing buffers). */
+export function widened<A extends Int32Array | Uint8Array | Float64Array>(a: A, n: number): A {
   const b = new (a.constructor as new (n: number) => A)(n)
   b.set(a)
   return b
