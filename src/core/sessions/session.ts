@@ -1,5 +1,7 @@
 /** One session's running tallies (Session) and their packing into shared typed arrays. */
 import {levelClass} from '../severity.js'
+import {GrowArena} from './grow-arena.js'
+import {ProfileTable} from './profiles.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
 /** A packed session's transitions (Session.transitions: a view of its profile). */
@@ -19,10 +21,16 @@ const F_GAP_MAX = 9
 const F_GAPS = 10
 const F_WORDS = 11
 const I_PREV_TEMPLATE = 0
-/** A packed session: where its first lines are in its batch's lines, and its profile (ProfileTable offset). */
-const I_LINES_AT = 1
-const I_PROFILE = 2
-const I_WORDS = 3
+/**
+ * A packed session: where its first lines are in its batch's lines (I_A), and its profile
+ * (ProfileTable offset, I_B). A growing session: its templates' block in the arena (I_A, -1: none
+ * yet), its transitions' (I_B), and their lengths in words.
+ */
+const I_A = 1
+const I_B = 2
+const I_T_LEN = 3
+const I_TR_LEN = 4
+const I_WORDS = 5
 /** Sessions a chunk of slots holds. */
 const SLOTS_PER_CHUNK = 8192
 
@@ -33,7 +41,9 @@ const SLOTS_PER_CHUNK = 8192
  * A chunk lives as long as a session in it (the slots keep only the newest chunk).
  */
 export class SessionSlots {
-  private chunk = new SlotChunk(0)
+  /** The lists of the growing sessions of these slots. */
+  private readonly arena = new GrowArena()
+  private chunk = new SlotChunk(0, this.arena)
   private next = SLOTS_PER_CHUNK
 
   constructor(private readonly perChunk = SLOTS_PER_CHUNK) {
@@ -43,7 +53,7 @@ export class SessionSlots {
   /** The chunk of the next slot (take() hands out its number), holding a session's starting numbers. */
   get current(): SlotChunk {
     if (this.next === this.perChunk) {
-      this.chunk = new SlotChunk(this.perChunk)
+      this.chunk = new SlotChunk(this.perChunk, this.arena)
       this.next = 0
     }
     return this.chunk
@@ -58,7 +68,11 @@ export class SessionSlots {
     num[f + F_FIRST_TIME] = Number.NaN
     num[f + F_LAST_TIME] = Number.NaN
     num[f + F_PREV_TIME] = Number.NaN
-    this.chunk.int[slot * I_WORDS + I_PREV_TEMPLATE] = -1
+    const int = this.chunk.int
+    const i = slot * I_WORDS
+    int[i + I_PREV_TEMPLATE] = -1
+    int[i + I_A] = -1
+    int[i + I_B] = -1
     return slot
   }
 }
@@ -67,7 +81,10 @@ export class SessionSlots {
 export class SlotChunk {
   readonly num: Float64Array
   readonly int: Int32Array
-  constructor(slots: number) {
+  constructor(
+    slots: number,
+    readonly arena: GrowArena,
+  ) {
     this.num = new Float64Array(slots * F_WORDS)
     this.int = new Int32Array(slots * I_WORDS)
   }
@@ -82,11 +99,10 @@ export class SlotChunk {
  */
 export class Session {
   /**
-   * Plain arrays while the session grows; the store packs quiet and complete sessions
-   * (packSessions): a shared profile (ProfileTable) and the session's first lines in a typed array.
+   * Undefined while the session grows (its lists in its slots' arena, GrowArena); the store packs
+   * quiet and complete sessions (packSessions): a shared profile (ProfileTable) and the session's
+   * first lines in a typed array of this batch.
    */
-  private grownTemplates: number[] | undefined = []
-  private grownTransitions: number[] | undefined = []
   private packed?: PackedBatch
   /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS) of its chunk. */
   private readonly chunk: SlotChunk
@@ -215,19 +231,10 @@ export class Session {
     const num = this.num
     const f = this.f
     num[f + F_EVENTS]++
-    if (this.grownTemplates === undefined) this.unpack()
-    const t = this.grownTemplates!
-    let found = false
-    for (let i = 0; i < t.length; i += 3) {
-      if (t[i] === templateIndex) {
-        t[i + 1]++
-        found = true
-        break
-      }
-    }
-    if (!found) t.push(templateIndex, 1, lineId)
+    if (this.packed !== undefined) this.unpack()
+    this.addTemplate(templateIndex, 1, lineId)
     const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
-    if (prevTemplate >= 0) addTransition(this.grownTransitions!, prevTemplate * 1_048_576 + templateIndex, 1)
+    if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + templateIndex, 1)
     this.int[this.i + I_PREV_TEMPLATE] = templateIndex
     if (lineId < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = lineId
     if (lineId > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lineId
@@ -273,28 +280,14 @@ export class Session {
     const num = this.num
     const f = this.f
     num[f + F_EVENTS] += p[at + P_EVENTS] | 0
-    if (this.grownTemplates === undefined) this.unpack()
-    const t = this.grownTemplates!
-    const tr = this.grownTransitions!
+    if (this.packed !== undefined) this.unpack()
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
     let q = at + PARTIAL_HEAD
-    for (let k = 0; k < nt; k++, q += 3) {
-      const template = index[p[q] | 0]
-      const count = p[q + 1] | 0
-      let found = false
-      for (let i = 0; i < t.length; i += 3) {
-        if (t[i] === template) {
-          t[i + 1] += count
-          found = true
-          break
-        }
-      }
-      if (!found) t.push(template, count, firstLineId + (p[q + 2] | 0))
-    }
+    for (let k = 0; k < nt; k++, q += 3) this.addTemplate(index[p[q] | 0], p[q + 1] | 0, firstLineId + (p[q + 2] | 0))
     const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
-    if (prevTemplate >= 0) addTransition(tr, prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
-    for (let k = 0; k < ntr; k++, q += 3) addTransition(tr, index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
+    if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
+    for (let k = 0; k < ntr; k++, q += 3) this.addTransition(index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
     this.int[this.i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
     const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
@@ -307,28 +300,70 @@ export class Session {
     return q
   }
 
-  /**
-   * Gives back the room the arrays grew into (V8 grows them by half again + 16 slots): about a
-   * third of a session's memory once it is complete.
-   */
-  compact(): void {
-    if (this.grownTemplates) this.grownTemplates = this.grownTemplates.slice()
-    if (this.grownTransitions) this.grownTransitions = this.grownTransitions.slice()
+  /** Counts `count` more of template `template`, first seen at line `lineId` when new (a growing session). */
+  private addTemplate(template: number, count: number, lineId: number): void {
+    const int = this.int
+    const i = this.i
+    const arena = this.chunk.arena
+    let d = arena.data
+    let at = int[i + I_A]
+    const len = int[i + I_T_LEN]
+    for (let k = at; k < at + len; k += 3) {
+      if (d[k] === template) {
+        d[k + 1] += count
+        return
+      }
+    }
+    at = int[i + I_A] = arena.room(at, len, 3)
+    d = arena.data
+    d[at + len] = template
+    d[at + len + 1] = count
+    d[at + len + 2] = lineId
+    int[i + I_T_LEN] = len + 3
+  }
+
+  /** Counts `count` more of transition `key` (from * 2^20 + to), appended when new (a growing session). */
+  private addTransition(key: number, count: number): void {
+    const int = this.int
+    const i = this.i
+    const arena = this.chunk.arena
+    let d = arena.data
+    let at = int[i + I_B]
+    const len = int[i + I_TR_LEN]
+    for (let k = at; k < at + len; k += 2) {
+      if (d[k] === key) {
+        d[k + 1] += count
+        return
+      }
+    }
+    at = int[i + I_B] = arena.room(at, len, 2)
+    d = arena.data
+    d[at + len] = key
+    d[at + len + 1] = count
+    int[i + I_TR_LEN] = len + 2
   }
 
   /**
-   * Flat triples: [templateIndex, count, firstLineId, ...], in order of first appearance. A packed
-   * session makes them on each call (from its profile and its first lines): take them once per
-   * loop, not per element.
+   * Flat triples: [templateIndex, count, firstLineId, ...], in order of first appearance, made on
+   * each call (from the session's arena block, or from its profile and first lines when packed):
+   * take them once per loop, not per element.
    */
   get templates(): number[] {
-    if (this.grownTemplates) return this.grownTemplates
-    const d = this.packed!.profiles.data
-    const lines = this.packed!.lines
-    let q = this.int[this.i + I_PROFILE]
+    const int = this.int
+    const i = this.i
+    if (this.packed === undefined) {
+      const d = this.chunk.arena.data
+      const at = int[i + I_A]
+      const out = new Array<number>(int[i + I_T_LEN])
+      for (let k = 0; k < out.length; k++) out[k] = d[at + k]
+      return out
+    }
+    const d = this.packed.profiles.data
+    const lines = this.packed.lines
+    let q = int[i + I_B]
     const nt = d[q]
     q += 2
-    let l = this.int[this.i + I_LINES_AT]
+    let l = int[i + I_A]
     const out = new Array<number>(3 * nt)
     for (let o = 0; o < out.length; o += 3, q += 2) {
       out[o] = d[q]
@@ -338,60 +373,109 @@ export class Session {
     return out
   }
 
-  /** Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]; a packed session's are a view of its profile. */
-  get transitions(): SessionNumbers | number[] {
-    if (this.grownTransitions) return this.grownTransitions
-    const d = this.packed!.profiles.data
-    const q = this.int[this.i + I_PROFILE]
+  /**
+   * Flat pairs: [fromIndex * 2^20 + toIndex, count, ...]; a packed session's are a view of its
+   * profile, a growing one's a copy (its block is reused once it moves).
+   */
+  get transitions(): SessionNumbers {
+    if (this.packed === undefined) {
+      const at = this.int[this.i + I_B]
+      return at < 0 ? new Float64Array(0) : this.chunk.arena.data.slice(at, at + this.int[this.i + I_TR_LEN])
+    }
+    const d = this.packed.profiles.data
+    const q = this.int[this.i + I_B]
     const from = q + 2 + 2 * d[q]
     return d.subarray(from, from + 2 * d[q + 1])
   }
 
   /** True once packed (until another event comes). */
   get isPacked(): boolean {
-    return this.grownTemplates === undefined
+    return this.packed !== undefined
+  }
+
+  /** Distinct templates (packSessions sizes its batch by them). */
+  get templateCount(): number {
+    return this.packed === undefined ? this.int[this.i + I_T_LEN] / 3 : this.packed.profiles.data[this.int[this.i + I_B]]
+  }
+
+  /** True when every first line id of the session fits an Int32 (a packed session's batch says). */
+  get linesFitInt32(): boolean {
+    if (this.packed !== undefined) return this.packed.lines instanceof Int32Array
+    const d = this.chunk.arena.data
+    const at = this.int[this.i + I_A]
+    const len = this.int[this.i + I_T_LEN]
+    for (let k = at + 2; k < at + len; k += 3) if (d[k] !== (d[k] | 0)) return false
+    return true
   }
 
   /**
    * Packs the session into `batch`: its templates' and transitions' numbers become a profile of
    * the batch's table (shared with every session that has the same), its first lines go to
-   * batch.lines from `at`. Returns how many lines it wrote (its templates).
+   * batch.lines from `at`, and its arena blocks are given back. Returns how many lines it wrote
+   * (its templates). A packed session is left as it is.
    */
   packWith(batch: PackedBatch, at: number): number {
-    const t = this.templates
-    const tr = this.transitions
-    const profile = batch.profiles.intern(t, tr)
+    if (this.packed !== undefined) return 0
+    const int = this.int
+    const i = this.i
+    const arena = this.chunk.arena
+    const d = arena.data
+    const tAt = int[i + I_A]
+    const tLen = int[i + I_T_LEN]
+    const trAt = int[i + I_B]
+    const trLen = int[i + I_TR_LEN]
+    const profile = batch.profiles.intern(d, tAt, tLen, d, trAt, trLen)
     const lines = batch.lines
     let l = at
-    for (let k = 2; k < t.length; k += 3) lines[l++] = t[k]
+    for (let k = tAt + 2; k < tAt + tLen; k += 3) lines[l++] = d[k]
+    arena.give(tAt, tLen)
+    arena.give(trAt, trLen)
     this.packed = batch
-    this.int[this.i + I_LINES_AT] = at
-    this.int[this.i + I_PROFILE] = profile
-    this.grownTemplates = this.grownTransitions = undefined
+    int[i + I_A] = at
+    int[i + I_B] = profile
+    int[i + I_T_LEN] = int[i + I_TR_LEN] = 0
     return l - at
   }
 
-  /** Back to growable arrays (a packed session given another event). */
+  /** Back to growing (a packed session given another event): its profile and first lines copied into arena blocks. */
   private unpack(): void {
-    // Its own array literal, not the getter's: V8 tenures the arrays of an allocation site whose
-    // arrays tend to live, and the getter's are garbage at once everywhere else (were they
-    // allocated old, a million sessions read once would be a million arrays for the collector).
-    const grown: number[] = []
-    const t = this.templates
-    for (let k = 0; k < t.length; k++) grown.push(t[k])
-    this.grownTransitions = Array.from(this.transitions)
-    this.grownTemplates = grown
+    const int = this.int
+    const i = this.i
+    const packed = this.packed!
+    const p = packed.profiles.data
+    const lines = packed.lines
+    let q = int[i + I_B]
+    const nt = p[q]
+    const ntr = p[q + 1]
+    let l = int[i + I_A]
+    const arena = this.chunk.arena
+    const tAt = nt === 0 ? -1 : arena.room(-1, 0, 3 * nt)
+    const trAt = ntr === 0 ? -1 : arena.room(-1, 0, 2 * ntr)
+    const d = arena.data
+    q += 2
+    for (let k = 0; k < nt; k++, q += 2) {
+      d[tAt + 3 * k] = p[q]
+      d[tAt + 3 * k + 1] = p[q + 1]
+      d[tAt + 3 * k + 2] = lines[l++]
+    }
+    for (let k = 0; k < 2 * ntr; k++) d[trAt + k] = p[q + k]
+    int[i + I_A] = tAt
+    int[i + I_B] = trAt
+    int[i + I_T_LEN] = 3 * nt
+    int[i + I_TR_LEN] = 2 * ntr
     this.packed = undefined
   }
 
   count(templateIndex: number): number {
-    if (this.grownTemplates) {
-      const t = this.grownTemplates
-      for (let i = 0; i < t.length; i += 3) if (t[i] === templateIndex) return t[i + 1]
+    if (this.packed === undefined) {
+      const d = this.chunk.arena.data
+      const at = this.int[this.i + I_A]
+      const len = this.int[this.i + I_T_LEN]
+      for (let k = at; k < at + len; k += 3) if (d[k] === templateIndex) return d[k + 1]
       return 0
     }
-    const d = this.packed!.profiles.data
-    const q = this.int[this.i + I_PROFILE]
+    const d = this.packed.profiles.data
+    const q = this.int[this.i + I_B]
     for (let k = 0, r = q + 2; k < d[q]; k++, r += 2) if (d[r] === templateIndex) return d[r + 1]
     return 0
   }
@@ -414,122 +498,22 @@ export class PackedBatch {
 }
 
 /**
- * Distinct session profiles: the templates with their counts and the transitions with theirs, in
- * order of first appearance — everything a session holds but its first lines. Sessions repeat a
- * few profiles (HDFS_2percent: 1,396 among 11,501 blocks; a bigger log of the same system, few
- * more), so a packed session keeps a profile's offset and its first lines instead of ~45 numbers.
- * Each profile is stored once: nt, ntr, nt × [template, count], ntr × [transition key, count].
- * Profiles stay for the table's life: a session packed again with other counts adds one (shared
- * by sessions with the same), and its old first lines stay behind in their batch.
- */
-export class ProfileTable {
-  data = new Float64Array(1024)
-  private used = 0
-  /** Open addressing: profile offset + 1 (0: empty), and the profile's hash beside it. */
-  private slots = new Int32Array(2 * 1024)
-  private profiles = 0
-
-  get size(): number {
-    return this.profiles
-  }
-
-  /** The offset of the profile of flat triples `t` (templates) and pairs `tr` (transitions), added when new. */
-  intern(t: ArrayLike<number>, tr: ArrayLike<number>): number {
-    const nt = t.length / 3
-    const ntr = tr.length / 2
-    let h = mix(mix(0x811c9dc5, nt), ntr)
-    for (let k = 0; k < t.length; k += 3) h = mix(mix(h, t[k]), t[k + 1])
-    for (let k = 0; k < tr.length; k++) h = mix(h, tr[k])
-    const slots = this.slots
-    const mask = (slots.length >> 1) - 1
-    let s = h & mask
-    for (; slots[2 * s] !== 0; s = (s + 1) & mask) {
-      if (slots[2 * s + 1] === h && this.equals(slots[2 * s] - 1, t, tr)) return slots[2 * s] - 1
-    }
-    const at = this.append(t, tr)
-    slots[2 * s] = at + 1
-    slots[2 * s + 1] = h
-    if (++this.profiles * 2 > mask + 1) this.rehash()
-    return at
-  }
-
-  private equals(p: number, t: ArrayLike<number>, tr: ArrayLike<number>): boolean {
-    const d = this.data
-    if (d[p] * 3 !== t.length || d[p + 1] * 2 !== tr.length) return false
-    let q = p + 2
-    for (let k = 0; k < t.length; k += 3, q += 2) if (d[q] !== t[k] || d[q + 1] !== t[k + 1]) return false
-    for (let k = 0; k < tr.length; k++, q++) if (d[q] !== tr[k]) return false
-    return true
-  }
-
-  private append(t: ArrayLike<number>, tr: ArrayLike<number>): number {
-    const need = 2 + (2 * t.length) / 3 + tr.length
-    if (this.used + need > this.data.length) {
-      const grown = new Float64Array(Math.max(2 * this.data.length, this.used + need))
-      grown.set(this.data.subarray(0, this.used))
-      this.data = grown
-    }
-    const d = this.data
-    const at = this.used
-    let q = at
-    d[q++] = t.length / 3
-    d[q++] = tr.length / 2
-    for (let k = 0; k < t.length; k += 3) {
-      d[q++] = t[k]
-      d[q++] = t[k + 1]
-    }
-    for (let k = 0; k < tr.length; k++) d[q++] = tr[k]
-    this.used = q
-    return at
-  }
-
-  private rehash(): void {
-    const old = this.slots
-    const slots = new Int32Array(2 * old.length)
-    const mask = (slots.length >> 1) - 1
-    for (let s = 0; s < old.length; s += 2) {
-      if (old[s] === 0) continue
-      let r = old[s + 1] & mask
-      while (slots[2 * r] !== 0) r = (r + 1) & mask
-      slots[2 * r] = old[s]
-      slots[2 * r + 1] = old[s + 1]
-    }
-    this.slots = slots
-  }
-}
-
-/** One FNV-1a step over an integer of up to 53 bits (its low and high 32 bits). */
-function mix(h: number, v: number): number {
-  h = Math.imul(h ^ (v | 0), 16777619)
-  return Math.imul(h ^ ((v / 4294967296) | 0), 16777619)
-}
-
-/**
  * Packs the sessions: their templates and transitions become profiles of `profiles` (each
  * distinct one stored once), their first lines one typed array. A plain array costs 8 bytes an
  * element plus its headers, and hundreds of thousands of them are objects every collection walks.
  */
 export function packSessions(list: Session[], profiles: ProfileTable = new ProfileTable()): void {
-  if (list.length === 0) return
+  let growing = 0
   let total = 0
   let fits = true
   for (const s of list) {
-    const t = s.templates
-    total += t.length / 3
-    for (let k = 2; k < t.length && fits; k += 3) if (t[k] !== (t[k] | 0)) fits = false
+    if (s.isPacked) continue
+    growing++
+    total += s.templateCount
+    if (fits) fits = s.linesFitInt32
   }
+  if (growing === 0) return
   const batch = new PackedBatch(profiles, fits ? new Int32Array(total) : new Float64Array(total))
   let at = 0
   for (const s of list) at += s.packWith(batch, at)
-}
-
-/** Counts `count` more of transition `key` in flat pairs [key, count, ...] (appended when new). */
-function addTransition(tr: number[], key: number, count: number): void {
-  for (let i = 0; i < tr.length; i += 2) {
-    if (tr[i] === key) {
-      tr[i + 1] += count
-      return
-    }
-  }
-  tr.push(key, count)
 }

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {LineBatch} from '../../../src/core/mining/line-batch.js'
-import {packSessions, ProfileTable, Session as PlainSession} from '../../../src/core/sessions/session.js'
+import {ProfileTable} from '../../../src/core/sessions/profiles.js'
+import {packSessions, Session as PlainSession} from '../../../src/core/sessions/session.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 

@@ -1,0 +1,99 @@
+import {describe, expect, it} from 'vitest'
+import {GrowArena} from '../../../src/core/sessions/grow-arena.js'
+import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
+import {seededRand} from '../../helpers/hdfs-like.js'
+
+describe('GrowArena', () => {
+  it('keeps every list intact while lists grow past their blocks, move, and give theirs back', () => {
+    const rand = seededRand(11)
+    const arena = new GrowArena(6)
+    const lists = Array.from({length: 40}, () => ({at: -1, words: [] as number[]}))
+    for (let step = 0; step < 20_000; step++) {
+      const list = lists[rand(lists.length)]
+      if (rand(50) === 0) {
+        arena.give(list.at, list.words.length)
+        list.at = -1
+        list.words = []
+        continue
+      }
+      const more = 1 + rand(3)
+      list.at = arena.room(list.at, list.words.length, more)
+      for (let k = 0; k < more; k++) {
+        const value = step * 4 + k
+        arena.data[list.at + list.words.length] = value
+        list.words.push(value)
+      }
+      if (step % 997 === 0) for (const l of lists) expect(Array.from(arena.data.subarray(l.at, l.at + l.words.length))).toEqual(l.words)
+    }
+    for (const l of lists) expect(Array.from(arena.data.subarray(l.at, l.at + l.words.length))).toEqual(l.words)
+  })
+
+  it('reuses the blocks given back: lists made again in turn take no new room', () => {
+    const arena = new GrowArena()
+    const grow = (n: number): number => {
+      let at = -1
+      for (let len = 0; len < n; len += 3) at = arena.room(at, len, 3)
+      return at
+    }
+    for (let round = 0; round < 5; round++) {
+      const blocks = Array.from({length: 100}, (_, i) => [grow(3 + 3 * (i % 20)), 3 + 3 * (i % 20)])
+      for (const [at, len] of blocks) arena.give(at, len)
+    }
+    const once = new GrowArena()
+    for (let i = 0; i < 100; i++) {
+      let at = -1
+      for (let len = 0; len < 3 + 3 * (i % 20); len += 3) at = once.room(at, len, 3)
+    }
+    // five rounds of the same lists take what one round takes, less what its moves left free
+    expect(arena.size).toBeLessThanOrEqual(once.size)
+  })
+})
+
+/** A session's templates and transitions as their definition says, from its events. */
+function reference(events: Array<[template: number, line: number]>) {
+  const templates: number[] = []
+  const transitions: number[] = []
+  let prev = -1
+  for (const [t, line] of events) {
+    const k = templates.findIndex((x, i) => i % 3 === 0 && x === t)
+    if (k >= 0) templates[k + 1]++
+    else templates.push(t, 1, line)
+    if (prev >= 0) {
+      const key = prev * 1_048_576 + t
+      const j = transitions.findIndex((x, i) => i % 2 === 0 && x === key)
+      if (j >= 0) transitions[j + 1]++
+      else transitions.push(key, 1)
+    }
+    prev = t
+  }
+  return {templates, transitions}
+}
+
+describe('growing sessions in the arena', () => {
+  it('give the templates and transitions of their definition, packed and touched again any number of times', () => {
+    const rand = seededRand(5)
+    const slots = new SessionSlots(16)
+    const sessions = Array.from({length: 60}, (_, i) => new Session(`s${i}`, i, slots))
+    const events: Array<Array<[number, number]>> = sessions.map(() => [])
+    for (let line = 1; line <= 12_000; line++) {
+      const k = rand(sessions.length)
+      // up to 70 templates: lists pass several block sizes; keys past 2^31 among the transitions
+      const template = k % 3 === 0 ? 2000 + rand(70) : rand(8)
+      sessions[k].add(template, line, 'INFO', undefined)
+      events[k].push([template, line])
+      if (line % 1500 === 0) packSessions(sessions.filter(() => rand(2) === 0))
+    }
+    const check = (): void => {
+      for (let k = 0; k < sessions.length; k++) {
+        const want = reference(events[k])
+        expect(sessions[k].templates).toEqual(want.templates)
+        expect(Array.from(sessions[k].transitions)).toEqual(want.transitions)
+        expect(sessions[k].count(want.templates[0])).toBe(want.templates[1])
+      }
+    }
+    check()
+    expect(sessions.some((s) => s.isPacked) && sessions.some((s) => !s.isPacked)).toBe(true)
+    packSessions(sessions)
+    check()
+  })
+})
