@@ -99,6 +99,7 @@ export class LabelRows {
     const {header, labels, path} = this
     if (!header) throw new FlareError(`label file is empty: ${path}`, {exitCode: ExitCode.badInput})
     if (labels.size === 0) throw new FlareError(`label file ${path} has a header but no rows`, {exitCode: ExitCode.badInput})
+    labels.trim()
     return {labels, idColumn: header[0], anomalies: this.anomalies}
   }
 }

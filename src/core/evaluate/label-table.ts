@@ -27,6 +27,11 @@ export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
     return this.map.size
   }
 
+  /** Every row is in: the room made from the file's size for the ids shrinks to theirs. */
+  trim(): void {
+    this.map.trim()
+  }
+
   get(id: string): boolean | undefined {
     const n = this.encode(id) // first: it may replace the scratch buffer
     return this.map.get(this.scratch, 0, n)

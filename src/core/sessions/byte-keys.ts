@@ -38,6 +38,16 @@ export class ByteKeyMap<V> {
     return this.values.length
   }
 
+  /**
+   * Gives back the room made for keys that never came (a table sized from a guess, once full):
+   * the key arena and the spans shrink to what the keys use.
+   */
+  trim(): void {
+    if (this.arena.length > this.used) this.arena = this.arena.slice(0, this.used)
+    const spans = 2 * this.values.length
+    if (this.spans.length > spans) this.spans = this.spans.slice(0, spans)
+  }
+
   /** Forgets every key (keeping the room). */
   clear(): void {
     for (let s = 1; s < this.slots.length; s += 2) this.slots[s] = -1
@@ -97,7 +107,7 @@ export class ByteKeyMap<V> {
   private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
     const e = this.values.length
     if (2 * e + 2 > this.spans.length) {
-      const spans = new Int32Array(2 * this.spans.length)
+      const spans = new Int32Array(Math.max(2 * this.spans.length, 4096))
       spans.set(this.spans)
       this.spans = spans
     }

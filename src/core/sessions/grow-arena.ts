@@ -12,11 +12,13 @@
 export class GrowArena {
   data: Float64Array
   private used = 0
+  /** Blocks handed out and not given back. */
+  private live = 0
   /** Per class, the offsets of blocks given back. */
-  private readonly free: number[][] = []
+  private free: number[][] = []
 
-  constructor(words = 48) {
-    this.data = new Float64Array(words)
+  constructor(private readonly initialWords = 48) {
+    this.data = new Float64Array(initialWords)
   }
 
   /** Words in use (free blocks included): what the arena has grown to. */
@@ -43,11 +45,19 @@ export class GrowArena {
   /** Gives back the block of a list of `len` words at `at` (none when at < 0). */
   give(at: number, len: number): void {
     if (at < 0) return
+    if (--this.live === 0) {
+      // Every list is packed (the end of a read): the room goes back to the system.
+      this.data = new Float64Array(this.initialWords)
+      this.used = 0
+      this.free = []
+      return
+    }
     const c = classOf(len)
     ;(this.free[c] ??= []).push(at)
   }
 
   private take(c: number): number {
+    this.live++
     const free = this.free[c]
     if (free !== undefined && free.length > 0) return free.pop()!
     const words = 6 << c

@@ -32,9 +32,25 @@ describe('the byte-keyed map', () => {
       for (const key of ['blk_', 'b', 'x'.repeat(2999), 'unï']) expect(map.get(...inLine(key))).toBe(ref.get(key))
       const inOrder = Array.from({length: map.size}, (_, e) => [Buffer.from(map.keyBytes(e)).toString(), map.valueAt(e)])
       expect(inOrder).toEqual([...ref])
+      // trimmed to its keys, it answers the same and still takes new ones
+      map.trim()
+      for (const [key, value] of ref) expect(map.get(...inLine(key))).toBe(value)
+      for (const key of ['after-trim', 'blk_99999999']) {
+        map.set(...inLine(key), -1)
+        ref.set(key, -1)
+      }
+      expect(Array.from({length: map.size}, (_, e) => [Buffer.from(map.keyBytes(e)).toString(), map.valueAt(e)])).toEqual([...ref])
       map.clear()
       expect(map.size).toBe(0)
       expect(map.get(...inLine('blk_1'))).toBeUndefined()
+    })
+
+    it(`trimmed when empty, still takes keys (${name})`, () => {
+      const map = make()
+      map.trim()
+      for (let i = 0; i < 5000; i++) map.set(...inLine(`k${i}`), i)
+      expect(map.get(...inLine('k4321'))).toBe(4321)
+      expect(Buffer.from(map.keyBytes(4999)).toString()).toBe('k4999')
     })
   }
 })

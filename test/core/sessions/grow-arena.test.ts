@@ -30,22 +30,27 @@ describe('GrowArena', () => {
 
   it('reuses the blocks given back: lists made again in turn take no new room', () => {
     const arena = new GrowArena()
-    const grow = (n: number): number => {
+    const grow = (target: GrowArena, n: number): number => {
       let at = -1
-      for (let len = 0; len < n; len += 3) at = arena.room(at, len, 3)
+      for (let len = 0; len < n; len += 3) at = target.room(at, len, 3)
       return at
     }
+    const kept = grow(arena, 3)
     for (let round = 0; round < 5; round++) {
-      const blocks = Array.from({length: 100}, (_, i) => [grow(3 + 3 * (i % 20)), 3 + 3 * (i % 20)])
+      const blocks = Array.from({length: 100}, (_, i) => [grow(arena, 3 + 3 * (i % 20)), 3 + 3 * (i % 20)])
       for (const [at, len] of blocks) arena.give(at, len)
     }
     const once = new GrowArena()
-    for (let i = 0; i < 100; i++) {
-      let at = -1
-      for (let len = 0; len < 3 + 3 * (i % 20); len += 3) at = once.room(at, len, 3)
-    }
+    grow(once, 3)
+    for (let i = 0; i < 100; i++) grow(once, 3 + 3 * (i % 20))
     // five rounds of the same lists take what one round takes, less what its moves left free
     expect(arena.size).toBeLessThanOrEqual(once.size)
+    expect(arena.size).toBeGreaterThan(100)
+    // the last list given back: the room itself goes
+    arena.give(kept, 3)
+    expect(arena.size).toBe(0)
+    expect(arena.data.length).toBeLessThan(100)
+    expect(arena.room(-1, 0, 3)).toBe(0)
   })
 })
 
