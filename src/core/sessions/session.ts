@@ -37,8 +37,9 @@ const SLOTS_PER_CHUNK = 8192
 /**
  * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
  * order. A million sessions as object fields would be a million objects' worth of fields and boxed
- * doubles for every collection to walk; in slots they are 100 bytes each that no collection reads.
- * A chunk lives as long as a session in it (the slots keep only the newest chunk).
+ * doubles for every collection to walk; in slots they are 108 bytes each that no collection reads.
+ * A chunk lives as long as a session in it (the slots keep only the newest chunk); every chunk
+ * shares the slots' GrowArena.
  */
 export class SessionSlots {
   /** The lists of the growing sessions of these slots. */
@@ -92,10 +93,11 @@ export class SlotChunk {
 
 /**
  * What Flare remembers of one session while streaming: per template its count and first line,
- * transitions between consecutive templates, levels and timing. Compact on purpose (flat number
- * arrays, linear scans: a session rarely has more than a few dozen distinct templates; its scalar
- * numbers in a slot of shared typed arrays, SessionSlots) so that a million sessions fit
- * comfortably in memory.
+ * transitions between consecutive templates, levels and timing. Compact on purpose so that a
+ * million sessions fit comfortably in memory: its scalar numbers in a slot of shared typed arrays
+ * (SessionSlots); its templates and transitions as flat lists with linear scans (a session rarely
+ * has more than a few dozen distinct templates), in blocks of the slots' GrowArena while it grows
+ * and as a shared profile once packed. No JS array of its own: a session is one small object.
  */
 export class Session {
   /**
