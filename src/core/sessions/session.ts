@@ -304,45 +304,38 @@ export class Session {
 
   /** Counts `count` more of template `template`, first seen at line `lineId` when new (a growing session). */
   private addTemplate(template: number, count: number, lineId: number): void {
-    const int = this.int
-    const i = this.i
-    const arena = this.chunk.arena
-    let d = arena.data
-    let at = int[i + I_A]
-    const len = int[i + I_T_LEN]
-    for (let k = at; k < at + len; k += 3) {
-      if (d[k] === template) {
-        d[k + 1] += count
-        return
-      }
-    }
-    at = int[i + I_A] = arena.room(at, len, 3)
-    d = arena.data
-    d[at + len] = template
-    d[at + len + 1] = count
-    d[at + len + 2] = lineId
-    int[i + I_T_LEN] = len + 3
+    this.addTo(I_A, I_T_LEN, 3, template, count, lineId)
   }
 
   /** Counts `count` more of transition `key` (from * 2^20 + to), appended when new (a growing session). */
   private addTransition(key: number, count: number): void {
+    this.addTo(I_B, I_TR_LEN, 2, key, count, 0)
+  }
+
+  /**
+   * Counts `count` more of `key` in the session's list of `stride` words an entry (offset and
+   * length in its slot's int words atWord and lenWord): [key, count, third] for templates, [key,
+   * count] for transitions; appended when new.
+   */
+  private addTo(atWord: number, lenWord: number, stride: number, key: number, count: number, third: number): void {
     const int = this.int
     const i = this.i
     const arena = this.chunk.arena
     let d = arena.data
-    let at = int[i + I_B]
-    const len = int[i + I_TR_LEN]
-    for (let k = at; k < at + len; k += 2) {
+    let at = int[i + atWord]
+    const len = int[i + lenWord]
+    for (let k = at; k < at + len; k += stride) {
       if (d[k] === key) {
         d[k + 1] += count
         return
       }
     }
-    at = int[i + I_B] = arena.room(at, len, 2)
+    at = int[i + atWord] = arena.room(at, len, stride)
     d = arena.data
     d[at + len] = key
     d[at + len + 1] = count
-    int[i + I_TR_LEN] = len + 2
+    if (stride === 3) d[at + len + 2] = third
+    int[i + lenWord] = len + stride
   }
 
   /**
