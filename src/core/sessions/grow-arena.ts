@@ -5,9 +5,9 @@
  * collector and then died in the old generation: at HDFS ×50, ~600 MB promoted for ~100 MB live.
  * Blocks are reused instead, and no collection ever walks them.
  *
- * A block of class c holds 6 << c words (6 is a whole number of triples and of pairs). A list of
- * `len` words lives in a block of class classOf(len): its class follows from its length, so a
- * session stores only its block's offset and its list's length.
+ * A block of class c holds classWords(c) words, a multiple of 6 (a whole number of triples and of
+ * pairs). A list of `len` words lives in a block of class classOf(len): its class follows from its
+ * length, so a session stores only its block's offset and its list's length.
  */
 export class GrowArena {
   data: Float64Array
@@ -60,9 +60,10 @@ export class GrowArena {
     this.live++
     const free = this.free[c]
     if (free !== undefined && free.length > 0) return free.pop()!
-    const words = 6 << c
+    const words = classWords(c)
     if (this.used + words > this.data.length) {
-      const grown = new Float64Array(Math.max(2 * this.data.length, this.used + words))
+      // Half again, not twice: the room it grows into is never more than a third of it.
+      const grown = new Float64Array(Math.max(this.data.length + (this.data.length >> 1), this.used + words))
       grown.set(this.data.subarray(0, this.used))
       this.data = grown
     }
@@ -72,9 +73,19 @@ export class GrowArena {
   }
 }
 
-/** The size class of a list of `len` > 0 words: the least c with 6 << c >= len. */
+/**
+ * Words of a block of class c: 6, 12, 18, 24, 36, 48, 72, 96, ... (6 times 1, 2, 3, 4, 6, 8, 12,
+ * 16, ...: each class half again or a third again the one before, so a list wastes at most a
+ * third of its block, not half).
+ */
+export function classWords(c: number): number {
+  if (c < 2) return 6 << c
+  return c % 2 === 0 ? 18 << ((c - 2) >> 1) : 12 << ((c - 1) >> 1)
+}
+
+/** The size class of a list of `len` > 0 words: the least c with classWords(c) >= len. */
 function classOf(len: number): number {
   let c = 0
-  while (6 << c < len) c++
+  while (classWords(c) < len) c++
   return c
 }

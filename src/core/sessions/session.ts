@@ -43,12 +43,21 @@ const SLOTS_PER_CHUNK = 8192
  */
 export class SessionSlots {
   /** The lists of the growing sessions of these slots. */
-  private readonly arena = new GrowArena()
-  private chunk = new SlotChunk(0, this.arena)
+  private readonly arena: GrowArena
+  private chunk: SlotChunk
   private next = SLOTS_PER_CHUNK
 
-  constructor(private readonly perChunk = SLOTS_PER_CHUNK) {
+  /**
+   * `arena`: where the growing sessions keep their lists, when shared with other slots (a live
+   * stream's sessions each have a slot of their own and share one arena, OpenSessions).
+   */
+  constructor(
+    private readonly perChunk = SLOTS_PER_CHUNK,
+    arena?: GrowArena,
+  ) {
     this.next = perChunk
+    this.arena = arena ?? new GrowArena(perChunk === 1 ? 48 : 1024)
+    this.chunk = new SlotChunk(0, this.arena)
   }
 
   /** The chunk of the next slot (take() hands out its number), holding a session's starting numbers. */
@@ -459,6 +468,21 @@ export class Session {
     int[i + I_T_LEN] = 3 * nt
     int[i + I_TR_LEN] = 2 * ntr
     this.packed = undefined
+  }
+
+  /**
+   * Gives a growing session's blocks back to its arena, its lists then empty: for a session whose
+   * arena is shared with sessions that outlive it, once nothing will read it again.
+   */
+  releaseLists(): void {
+    if (this.packed !== undefined) return
+    const int = this.int
+    const i = this.i
+    const arena = this.chunk.arena
+    arena.give(int[i + I_A], int[i + I_T_LEN])
+    arena.give(int[i + I_B], int[i + I_TR_LEN])
+    int[i + I_A] = int[i + I_B] = -1
+    int[i + I_T_LEN] = int[i + I_TR_LEN] = 0
   }
 
   count(templateIndex: number): number {

@@ -503,7 +503,7 @@ export class LiveEngine {
         if (event) this.events.push(event)
       }
       this.options.onScored?.({id: s.id, score: scores[i], anomalous, firstSeen: s.firstSeen, closedAt, reason: closed.reason, events: s.events})
-      s.releaseAcks()
+      s.release()
     }
   }
 

@@ -148,8 +148,9 @@ export class IncidentTracker {
     const {vocabulary, templates} = this.options
     const all = new Set<string>()
     const marked = new Set<string>()
-    for (let k = 0; k < s.templates.length; k += 3) {
-      const index = s.templates[k]
+    const t = s.templates
+    for (let k = 0; k < t.length; k += 3) {
+      const index = t[k]
       const id = templates.id(index)
       all.add(id)
       const column = vocabulary.index.get(id)
@@ -184,13 +185,14 @@ export class IncidentTracker {
     const {vocabulary, templates} = this.options
     const tmpl = []
     const levels: Record<string, number> = {}
-    for (let k = 0; k < s.templates.length; k += 3) {
-      const index = s.templates[k]
+    const t = s.templates
+    for (let k = 0; k < t.length; k += 3) {
+      const index = t[k]
       const meta = templates.metas[index]
       const column = vocabulary.index.get(meta.id)
-      const count = s.templates[k + 1]
+      const count = t[k + 1]
       const text = this.options.templateText(index)
-      tmpl.push({index, id: meta.id, line: s.templates[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
+      tmpl.push({index, id: meta.id, line: t[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
       const level = meta.level ?? 'NONE'
       levels[level] = (levels[level] ?? 0) + count
     }

@@ -1,6 +1,7 @@
 import {ownCopy} from '../ingest/own-copy.js'
 import {ByteKeyMap} from '../sessions/byte-keys.js'
-import {Session, type ResolvedSessionKey} from '../sessions/store.js'
+import {GrowArena} from '../sessions/grow-arena.js'
+import {Session, SessionSlots, type ResolvedSessionKey} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
 import {releaseAll, type LineAck} from './line-acks.js'
@@ -63,17 +64,18 @@ export class LiveSession extends Session {
 
   /** Adds an event; true when its template is new to the session (its line's text is then pushed to `texts`). */
   event(template: number, lineId: number, level: string | undefined, time: number): boolean {
-    const before = this.templates.length
+    const before = this.templateCount
     this.add(template, lineId, level, time)
     if (time > this.lastSeen) this.lastSeen = time
     if (time < this.firstSeen) this.firstSeen = time
-    return this.templates.length > before
+    return this.templateCount > before
   }
 
-  /** The session was scored: its lines are done with. */
-  releaseAcks(): void {
+  /** The session was scored: its lines are done with, and its lists' room goes back to the shared arena. */
+  release(): void {
     releaseAll(this.acks)
     this.acks = undefined
+    this.releaseLists()
   }
 }
 
@@ -103,6 +105,8 @@ export interface SessionCounters {
  */
 export class OpenSessions {
   private readonly open = new Map<string, LiveSession>()
+  /** The lists of every open session (each gives its room back once scored: LiveSession.release). */
+  private readonly arena = new GrowArena(1024)
   /** Id sessions in order of last activity, least recent first. */
   private readonly touched = new TouchOrder()
   private maxTime = Number.NEGATIVE_INFINITY
@@ -290,7 +294,7 @@ export class OpenSessions {
 
   private start(id: string): LiveSession {
     this.counters.opened++
-    const s = new LiveSession(ownCopy(id), this.order++)
+    const s = new LiveSession(ownCopy(id), this.order++, new SessionSlots(1, this.arena))
     if (this.open.size >= this.maxSize) this.maxSize = this.open.size + 1
     return s
   }

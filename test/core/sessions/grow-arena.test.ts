@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {GrowArena} from '../../../src/core/sessions/grow-arena.js'
+import {classWords, GrowArena} from '../../../src/core/sessions/grow-arena.js'
 import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -100,5 +100,35 @@ describe('growing sessions in the arena', () => {
     expect(sessions.some((s) => s.isPacked) && sessions.some((s) => !s.isPacked)).toBe(true)
     packSessions(sessions)
     check()
+  })
+})
+
+describe('sessions made alone sharing one arena (a live stream\'s)', () => {
+  it('give their room back when released, and it serves the sessions after them', () => {
+    const rand = seededRand(9)
+    const arena = new GrowArena()
+    const open: Session[] = []
+    let largest = 0
+    for (let i = 0; i < 3000; i++) {
+      const s = new Session(`s${i}`, i, new SessionSlots(1, arena))
+      for (let e = 0; e < 40; e++) s.add(rand(25), 100 * i + e, 'INFO', undefined)
+      open.push(s)
+      if (open.length > 50) open.shift()!.releaseLists()
+      if (i === 500) largest = arena.size
+    }
+    // 50 open sessions at a time: the room of the first 500 sessions serves (give or take how the
+    // blocks fall) the 2,500 after them; kept, their blocks would take six times as much
+    expect(arena.size).toBeLessThan(1.5 * largest)
+    const gone = new Session('gone', 0, new SessionSlots(1, arena))
+    gone.add(3, 1, 'INFO', undefined)
+    gone.add(4, 2, 'INFO', undefined)
+    gone.releaseLists()
+    expect(gone.templates).toEqual([])
+    expect(Array.from(gone.transitions)).toEqual([])
+    expect(open.at(-1)!.templateCount).toBeGreaterThan(10)
+  })
+
+  it('sizes blocks in steps of a half or a third: 6, 12, 18, 24, 36, 48, ...', () => {
+    expect(Array.from({length: 10}, (_, c) => classWords(c))).toEqual([6, 12, 18, 24, 36, 48, 72, 96, 144, 192])
   })
 })
