@@ -64,7 +64,7 @@ export class ByteKeyMap<V> {
     return this.spans[2 * e + 1]
   }
 
-  /** The key added e-th (0-based), as a view of the arena (valid until the next set()). */
+  /** The key added e-th (0-based), as a view of the arena (valid until the next set() or trim()). */
   keyBytes(e: number): Uint8Array {
     return this.arena.subarray(this.spans[2 * e], this.spans[2 * e + 1])
   }

@@ -46,7 +46,7 @@ export class GrowArena {
   give(at: number, len: number): void {
     if (at < 0) return
     if (--this.live === 0) {
-      // Every list is packed (the end of a read): the room goes back to the system.
+      // No list left (every session packed, or every live one released): the room goes back.
       this.data = new Float64Array(this.initialWords)
       this.used = 0
       this.free = []

@@ -4,7 +4,7 @@ import {GrowArena} from './grow-arena.js'
 import {ProfileTable} from './profiles.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
-/** A packed session's transitions (Session.transitions: a view of its profile). */
+/** A session's transitions (Session.transitions: a view of its profile when packed, a copy while growing). */
 export type SessionNumbers = Int32Array | Float64Array
 
 /** A session's numbers in its slot (SessionSlots): Float64 words, then Int32 words. */
