@@ -1,3 +1,5 @@
+import {widened} from '../templates/masking/classify.js'
+
 /**
  * A hash map keyed by byte strings (session ids as they lie in a read buffer): a line's id is
  * looked up without making a string of it, so a run of millions of lines over a few hundred
@@ -107,9 +109,7 @@ export class ByteKeyMap<V> {
   private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
     const e = this.values.length
     if (2 * e + 2 > this.spans.length) {
-      const spans = new Int32Array(Math.max(2 * this.spans.length, 4096))
-      spans.set(this.spans)
-      this.spans = spans
+      this.spans = widened(this.spans, Math.max(2 * this.spans.length, 4096))
     }
     if (2 * (e + 1) > this.slots.length >> 1) this.rehash()
     const n = b - a

@@ -1,3 +1,5 @@
+import {widened} from '../templates/masking/classify.js'
+
 /**
  * Where growing sessions keep their lists (templates as triples, transitions as pairs): blocks of
  * one Float64Array, handed out by size class and given back when a session is packed. A list kept
@@ -63,9 +65,7 @@ export class GrowArena {
     const words = classWords(c)
     if (this.used + words > this.data.length) {
       // Half again, not twice: the room it grows into is never more than a third of it.
-      const grown = new Float64Array(Math.max(this.data.length + (this.data.length >> 1), this.used + words))
-      grown.set(this.data.subarray(0, this.used))
-      this.data = grown
+      this.data = widened(this.data, Math.max(this.data.length + (this.data.length >> 1), this.used + words))
     }
     const at = this.used
     this.used += words

@@ -1,3 +1,5 @@
+import {widened} from '../templates/masking/classify.js'
+
 /**
  * Distinct session profiles: the templates with their counts and the transitions with theirs, in
  * order of first appearance — everything a session holds but its first lines. Sessions repeat a
@@ -53,9 +55,7 @@ export class ProfileTable {
   private append(t: ArrayLike<number>, tFrom: number, tLen: number, tr: ArrayLike<number>, trFrom: number, trLen: number): number {
     const need = 2 + (2 * tLen) / 3 + trLen
     if (this.used + need > this.data.length) {
-      const grown = new Float64Array(Math.max(2 * this.data.length, this.used + need))
-      grown.set(this.data.subarray(0, this.used))
-      this.data = grown
+      this.data = widened(this.data, Math.max(2 * this.data.length, this.used + need))
     }
     const d = this.data
     const at = this.used

@@ -422,8 +422,7 @@ export class Session {
     if (this.packed !== undefined) return 0
     const int = this.int
     const i = this.i
-    const arena = this.chunk.arena
-    const d = arena.data
+    const d = this.chunk.arena.data
     const tAt = int[i + I_A]
     const tLen = int[i + I_T_LEN]
     const trAt = int[i + I_B]
@@ -432,12 +431,10 @@ export class Session {
     const lines = batch.lines
     let l = at
     for (let k = tAt + 2; k < tAt + tLen; k += 3) lines[l++] = d[k]
-    arena.give(tAt, tLen)
-    arena.give(trAt, trLen)
+    this.releaseLists()
     this.packed = batch
     int[i + I_A] = at
     int[i + I_B] = profile
-    int[i + I_T_LEN] = int[i + I_TR_LEN] = 0
     return l - at
   }
 
