@@ -95,6 +95,22 @@ export class ByteKeyMap<V> {
     return undefined
   }
 
+  /**
+   * How well the hash spreads the keys: the table's load and the mean number of slots a lookup of
+   * a present key visits (linear probing expects about (1 + 1 / (1 - load)) / 2).
+   */
+  probeStats(): {load: number; meanProbes: number} {
+    const slots = this.slots
+    const mask = (slots.length >> 1) - 1
+    let probes = 0
+    for (let s = 0; s <= mask; s++) {
+      if (slots[2 * s + 1] < 0) continue
+      probes += ((s - (slots[2 * s] & mask)) & mask) + 1
+    }
+    const n = this.values.length
+    return {load: n / (mask + 1), meanProbes: n === 0 ? 0 : probes / n}
+  }
+
   /** The entry of key buf[a, b) with hash h, or -1. */
   private find(buf: Uint8Array, a: number, b: number, h: number): number {
     const slots = this.slots
@@ -131,9 +147,13 @@ export class ByteKeyMap<V> {
 
   private equals(e: number, buf: Uint8Array, a: number, b: number): boolean {
     const s = this.spans[2 * e]
-    if (this.spans[2 * e + 1] - s !== b - a) return false
+    const n = b - a
+    if (this.spans[2 * e + 1] - s !== n) return false
     const arena = this.arena
-    for (let i = 0; i < b - a; i++) if (arena[s + i] !== buf[a + i]) return false
+    let i = 0
+    // Four bytes a comparison: a lookup that finds its key compares all of them.
+    for (; i + 4 <= n; i += 4) if (word(arena, s + i) !== word(buf, a + i)) return false
+    for (; i < n; i++) if (arena[s + i] !== buf[a + i]) return false
     return true
   }
 
@@ -153,10 +173,25 @@ export class ByteKeyMap<V> {
   }
 }
 
-/** FNV-1a over buf[a, b), mixed so that the low bits (the slot) depend on every byte. */
+/** The four bytes at buf[i] as a little-endian int32. */
+function word(buf: Uint8Array, i: number): number {
+  return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)
+}
+
+/**
+ * A hash of buf[a, b) taken four bytes at a time (a multiply and a shift each: ids are hashed once
+ * per line, and a byte at a time cost twice as much), the rest byte by byte, then mixed so that the
+ * low bits (the slot) depend on every byte. Probe lengths measured on sequential, hex, IPv4 and
+ * HDFS ids match a byte-wise FNV-1a's.
+ */
 function hashBytes(buf: Uint8Array, a: number, b: number): number {
-  let h = 0x811c9dc5
-  for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193)
+  let h = 0x811c9dc5 ^ (b - a)
+  let i = a
+  for (; i + 4 <= b; i += 4) {
+    h = Math.imul(h ^ word(buf, i), 0x9e3779b1)
+    h ^= h >>> 16
+  }
+  for (; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193)
   h ^= h >>> 15
   h = Math.imul(h, 0x2c1b3c6d)
   return (h ^ (h >>> 13)) & 0x7fffffff

@@ -53,4 +53,35 @@ describe('the byte-keyed map', () => {
       expect(Buffer.from(map.keyBytes(4999)).toString()).toBe('k4999')
     })
   }
+
+  it('compares every byte: keys one byte apart at any place are told apart', () => {
+    const map = new ByteKeyMap<string>()
+    const keys: string[] = []
+    for (let n = 1; n <= 13; n++) {
+      const base = 'k'.repeat(n)
+      keys.push(base)
+      for (let j = 0; j < n; j++) keys.push(base.slice(0, j) + 'K' + base.slice(j + 1))
+    }
+    for (const key of keys) expect(map.setIfAbsent(...inLine(key), key)).toBeUndefined()
+    for (const key of keys) expect(map.get(...inLine(key))).toBe(key)
+    expect(map.size).toBe(keys.length)
+  })
+
+  // A weak hash still answers right, only slowly: this is what catches one.
+  const shapes: Array<[string, (i: number) => string]> = [
+    ['sequential request ids', (i) => `req-${String(i).padStart(7, '0')}`],
+    ['IPv4 addresses', (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+    ['HDFS block ids', (i) => `blk_-${1_000_000_007 * i + 12_345}`],
+    ['hex trace ids', (i) => (Math.imul(i, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0') + (i * 7).toString(16).padStart(8, '0')],
+    ['host:pid', (i) => `host${i % 50}:${i}`],
+  ]
+  for (const [name, make] of shapes) {
+    it(`spreads ${name} as well as a random hash would`, () => {
+      const map = new ByteKeyMap<number>()
+      for (let i = 0; i < 100_000; i++) map.set(...inLine(make(i)), i)
+      const {load, meanProbes} = map.probeStats()
+      expect(load).toBeGreaterThan(0.1)
+      expect(meanProbes).toBeLessThan(1.05 * 0.5 * (1 + 1 / (1 - load)))
+    })
+  }
 })
