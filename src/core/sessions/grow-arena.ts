@@ -83,8 +83,15 @@ export function classWords(c: number): number {
   return c % 2 === 0 ? 18 << ((c - 2) >> 1) : 12 << ((c - 1) >> 1)
 }
 
+/** classOf() of the short lengths, looked up (room() asks twice for every entry a session appends). */
+const SHORT_CLASS = Uint8Array.from({length: 1537}, (_, len) => classOfBySearch(Math.max(1, len)))
+
 /** The size class of a list of `len` > 0 words: the least c with classWords(c) >= len. */
 function classOf(len: number): number {
+  return len < SHORT_CLASS.length ? SHORT_CLASS[len] : classOfBySearch(len)
+}
+
+function classOfBySearch(len: number): number {
   let c = 0
   while (classWords(c) < len) c++
   return c

@@ -295,10 +295,13 @@ export class Session {
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
     let q = at + PARTIAL_HEAD
-    for (let k = 0; k < nt; k++, q += 3) this.addTemplate(index[p[q] | 0], p[q + 1] | 0, firstLineId + (p[q + 2] | 0))
-    const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
-    if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
-    for (let k = 0; k < ntr; k++, q += 3) this.addTransition(index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
+    if (this.int[this.i + I_T_LEN] === 0 && this.int[this.i + I_PREV_TEMPLATE] < 0) q = this.mergeFresh(p, q, nt, ntr, firstLineId, index)
+    else {
+      for (let k = 0; k < nt; k++, q += 3) this.addTemplate(index[p[q] | 0], p[q + 1] | 0, firstLineId + (p[q + 2] | 0))
+      const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
+      if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
+      for (let k = 0; k < ntr; k++, q += 3) this.addTransition(index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
+    }
     this.int[this.i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
     const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
@@ -308,6 +311,34 @@ export class Session {
     num[f + F_WARNINGS] += p[at + P_WARNINGS] | 0
     const seqFirst = p[at + P_SEQ_FIRST_TIME]
     if (!Number.isNaN(seqFirst)) this.addTime(p[at + P_MIN_TIME], p[at + P_MAX_TIME], seqFirst, p[at + P_SEQ_LAST_TIME], p[at + P_GAP_SUM], p[at + P_GAP_MAX], p[at + P_GAPS] | 0)
+    return q
+  }
+
+  /**
+   * merge() into a session with no line yet (most merges are a session's first): a partial's
+   * templates and transitions are distinct, and there is no transition across the boundary, so
+   * each list is copied into a block of its size at once, with nothing to look up.
+   */
+  private mergeFresh(p: Float64Array, q: number, nt: number, ntr: number, firstLineId: number, index: Int32Array): number {
+    const int = this.int
+    const i = this.i
+    const arena = this.chunk.arena
+    let at = (int[i + I_A] = arena.room(int[i + I_A], 0, 3 * nt))
+    int[i + I_T_LEN] = 3 * nt
+    let d = arena.data
+    for (let k = 0; k < nt; k++, q += 3, at += 3) {
+      d[at] = index[p[q] | 0]
+      d[at + 1] = p[q + 1] | 0
+      d[at + 2] = firstLineId + (p[q + 2] | 0)
+    }
+    if (ntr === 0) return q
+    at = int[i + I_B] = arena.room(int[i + I_B], 0, 2 * ntr)
+    int[i + I_TR_LEN] = 2 * ntr
+    d = arena.data
+    for (let k = 0; k < ntr; k++, q += 3, at += 2) {
+      d[at] = index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0]
+      d[at + 1] = p[q + 2] | 0
+    }
     return q
   }
 
