@@ -233,7 +233,7 @@ export function scoreSessions(detector: Detector, X: SessionRows): {scores: Floa
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
   const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
   // Id sessions: the templates that always end one (live detection closes a session on them).
   const terminal = prepared.sessionKey === 'window' ? undefined : terminalTemplateIds(prepared.sessions, prepared.idOf)
@@ -241,7 +241,7 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
     kind: 'flare-model',
     version: 1,
     flare_version: FLARE_VERSION,
-    created: new Date().toISOString(),
+    created,
     format: prepared.mined.format,
     session_key: prepared.sessionKey,
     window_ms: prepared.windowMs,
@@ -354,10 +354,22 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const anomalies: Anomaly[] = sessions.map((s, i) => ({session_id: s.id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: s.events}))
     const results: Results = withAnomalies(envelope, anomalies)
 
-    const manifest: BundleManifest = model?.manifest ?? bundleManifest(prepared, {features, vocabulary, detector})
+    // A fitted model's manifest is made when asked for (--save-model, tracking): its session gap
+    // and terminal templates read every session, a second or so at half a million.
+    const created = new Date().toISOString()
+    // (what the manifest reads, not `prepared`: that would keep the label table alive with the output)
+    const fittedOn = {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}
+    let manifest: BundleManifest | undefined = model?.manifest
     return {
       results,
-      bundle: {manifest, miner: mined.miner, vocabulary, detector},
+      bundle: {
+        get manifest(): BundleManifest {
+          return (manifest ??= bundleManifest(fittedOn, {features, vocabulary, detector}, created))
+        },
+        miner: mined.miner,
+        vocabulary,
+        detector,
+      },
       mined,
       sessions,
       rows: X,

@@ -63,6 +63,13 @@ export class LabelTable implements LabelLookup, Iterable<[string, boolean]> {
   private encode(id: string): number {
     // a UTF-16 code unit is at most 3 bytes of UTF-8
     if (3 * id.length > this.scratch.length) this.scratch = Buffer.allocUnsafe(3 * id.length)
-    return this.scratch.write(id, 'utf8')
+    // ASCII (session ids nearly always are) byte by byte: a native write per id cost more than the lookup.
+    const scratch = this.scratch
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i)
+      if (c >= 128) return scratch.write(id, 'utf8')
+      scratch[i] = c
+    }
+    return id.length
   }
 }
