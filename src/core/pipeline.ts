@@ -15,7 +15,7 @@ import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
 import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
-import {ResultsEnvelope, withAnomalies, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
+import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import type {StreamField} from './sessions/streams.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
@@ -350,9 +350,9 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       ...(evaluation ? {evaluation} : {}),
     })
     // One row per session, valid by construction (an id, a finite rounded score, a flag, a count):
-    // not copied by a schema parse, which at half a million sessions is tens of megabytes more.
-    const anomalies: Anomaly[] = sessions.map((s, i) => ({session_id: s.id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: s.events}))
-    const results: Results = withAnomalies(envelope, anomalies)
+    // not copied by a schema parse, and made only when read (written to JSON without being made).
+    const row = (i: number): Anomaly => ({session_id: sessions[i].id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: sessions[i].events})
+    const results: Results = withAnomalyRows(envelope, sessions.length, row)
 
     // A fitted model's manifest is made when asked for (--save-model, tracking): its session gap
     // and terminal templates read every session, a second or so at half a million.

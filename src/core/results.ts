@@ -1,3 +1,4 @@
+import {deferredArray} from './io/json-stream.js'
 import * as z from './zod.js'
 
 /**
@@ -105,13 +106,20 @@ export type Results = z.infer<typeof Results>
 
 /**
  * The document without its per-session rows: what the pipeline validates. The rows (one per
- * session, hundreds of thousands at scale) are built valid and joined by `withAnomalies`.
+ * session, hundreds of thousands at scale) are built valid and joined by `withAnomalyRows`.
  */
 export const ResultsEnvelope = Results.omit({anomalies: true})
 export type ResultsEnvelope = z.infer<typeof ResultsEnvelope>
 
-/** The whole document, its keys in the schema's order (the order `Results.parse` gives, so the JSON text is the same). */
-export function withAnomalies(envelope: ResultsEnvelope, anomalies: Anomaly[]): Results {
+/**
+ * The whole document, its keys in the schema's order (the order `Results.parse` gives, so the
+ * JSON text is the same), its rows made by `row(i)` when `anomalies` is first read, and written
+ * without being made by writeJson (deferredArray).
+ */
+export function withAnomalyRows(envelope: ResultsEnvelope, count: number, row: (i: number) => Anomaly): Results {
   const {version, summary, incidents, evaluation} = envelope
-  return {version, summary, incidents, anomalies, ...(evaluation === undefined ? {} : {evaluation})}
+  const results = {version, summary, incidents} as Results
+  deferredArray(results, 'anomalies', count, row)
+  if (evaluation !== undefined) results.evaluation = evaluation
+  return results
 }

@@ -56,7 +56,17 @@ function* pieces(value: Json, indent: string, depth: number): Generator<string> 
     return
   }
   let first = true
+  const rowSources = deferred.get(value)
   for (const key of Object.keys(value)) {
+    const rows = rowSources?.get(key)
+    if (rows !== undefined && !rows.built() && depth - 1 === 1) {
+      // Written as made, BATCH rows at a time: the array is never built (deferredArray).
+      yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `
+      first = false
+      if (rows.length === 0) yield '[]'
+      else yield* leafBatches(rows, inner)
+      continue
+    }
     const item = toJsonValue((value as Record<string, Json>)[key], key)
     if (omitted(item)) continue
     yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `
@@ -66,6 +76,39 @@ function* pieces(value: Json, indent: string, depth: number): Generator<string> 
   yield first ? '{}' : `\n${indent}}`
 }
 
+/** Arrays of rows a document holds as a way to make them (deferredArray), by object and key. */
+const deferred = new WeakMap<object, Map<string, RowSource>>()
+
+interface RowSource extends Pick<unknown[], 'length' | 'slice'> {
+  /** True once the array was read (and so built): it is written as it now is. */
+  built: () => boolean
+}
+
+/**
+ * Defines `obj[key]` as the array of `row(0), ..., row(length - 1)`, made (once) when the property
+ * is first read. writeJson and jsonPieces write it from `row` a batch at a time without making it:
+ * a detect run's per-session rows (half a million objects at HDFS ×50, ~35 MB) need never exist
+ * all at once. Define it where the key belongs in the object's key order.
+ */
+export function deferredArray<T>(obj: object, key: string, length: number, row: (i: number) => T): void {
+  let array: T[] | undefined
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => (array ??= Array.from({length}, (_, i) => row(i))),
+    set: (value: T[]) => {
+      array = value
+    },
+  })
+  const slice = (start = 0, end = length): T[] => {
+    const to = Math.min(end, length)
+    return Array.from({length: Math.max(0, to - start)}, (_, k) => row(start + k))
+  }
+  let sources = deferred.get(obj)
+  if (sources === undefined) deferred.set(obj, (sources = new Map()))
+  sources.set(key, {length, slice: slice as RowSource['slice'], built: () => array !== undefined})
+}
+
 /** Elements stringified together: one JSON.stringify per row costs three times as much CPU as one for the document. */
 const BATCH = 256
 
@@ -73,7 +116,7 @@ const BATCH = 256
  * A non-empty array of leaves at `indent`, BATCH elements to a JSON.stringify: the text of
  * `[a, b]` less its brackets is `a` and `b` at one level of indent, joined as in the array.
  */
-function* leafBatches(items: unknown[], indent: string): Generator<string> {
+function* leafBatches(items: Pick<unknown[], 'length' | 'slice'>, indent: string): Generator<string> {
   for (let start = 0; start < items.length; start += BATCH) {
     const batch = items.slice(start, start + BATCH)
     // toJSON(key) is handed the index in the whole array: such elements go one by one.

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {Writable} from 'node:stream'
 import {afterAll, describe, expect, it} from 'vitest'
-import {jsonPieces, writeJson, writeJsonFileAtomic} from '../../../src/core/io/json-stream.js'
+import {deferredArray, jsonPieces, writeJson, writeJsonFileAtomic} from '../../../src/core/io/json-stream.js'
 import {scrubText} from '../../../src/core/secrets.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -60,6 +60,37 @@ describe('JSON written piece by piece', () => {
     // a row with a toJSON of its own is handed its index in the whole array, as JSON.stringify does
     const rows = Array.from({length: 600}, (_, i) => (i === 300 ? {toJSON: (key: string) => `row ${key}`} : {i, nested: {list: [i, [i]]}}))
     for (const value of [{rows}, [rows, [rows]], {deep: {rows}}]) expect([...jsonPieces(value)].join('')).toBe(JSON.stringify(value, null, 2))
+  })
+
+  it('writes a deferred array from its rows without making it, as JSON.stringify writes the array', async () => {
+    for (const rows of [0, 1, 255, 256, 257, 5000]) {
+      let made = 0
+      const row = (i: number) => {
+        made++
+        return {session_id: `blk_${i}`, score: i / 7, is_anomaly: i % 10 === 0, nested: {list: [i]}}
+      }
+      const doc: Record<string, unknown> = {version: 1, summary: {rows}}
+      deferredArray(doc, 'anomalies', rows, row)
+      doc.evaluation = {f1: 0.5}
+      const sink = slowSink(0)
+      await writeJson(sink, doc)
+      await new Promise<void>((resolve) => sink.end(resolve))
+      // each row made once, for its batch: no array of them was built
+      expect(made).toBe(rows)
+      expect(Object.keys(doc)).toEqual(['version', 'summary', 'anomalies', 'evaluation'])
+      const text = sink.text()
+      // read, the array is made (and kept): the same text, and what is written from then on
+      const plain = {version: 1, summary: {rows}, anomalies: Array.from({length: rows}, (_, i) => row(i)), evaluation: {f1: 0.5}}
+      made = 0
+      expect(text).toBe(JSON.stringify(plain, null, 2) + '\n')
+      expect(JSON.stringify(doc, null, 2) + '\n').toBe(text)
+      expect(made).toBe(rows)
+      expect(doc.anomalies).toBe(doc.anomalies)
+      if (rows === 0) continue
+      ;(doc.anomalies as Array<{score: number}>)[rows - 1].score = -1
+      expect([...jsonPieces(doc)].join('')).toContain('"score": -1')
+      expect(made).toBe(rows)
+    }
   })
 
   it('waits for a slow reader (drain) instead of queueing the document in memory', async () => {
