@@ -3,7 +3,7 @@ import {DEFAULT_DETECTOR, detectorHelp, detectorNames, registryFor} from '../cor
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
-import {writeJsonFileAtomic} from '../core/io/json-stream.js'
+import {withKeys, writeJsonFileAtomic} from '../core/io/json-stream.js'
 import {checkOutputs} from '../core/io/output.js'
 import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
@@ -205,9 +205,9 @@ export default class Detect extends FlareCommand {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
       const {document, exitCode} = await summarizeAfterDetect(results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
-      return this.printed({...results, ...mlflowDoc, summaries: document})
+      return this.printed(withKeys(results, {...mlflowDoc, summaries: document}))
     }
-    return this.printed({...results, ...mlflowDoc})
+    return this.printed(withKeys(results, mlflowDoc))
   }
 
   /** With --json, the document is printed here, streamed (half a million session rows are never one string). */

@@ -355,7 +355,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const results: Results = withAnomalyRows(envelope, sessions.length, row)
 
     // A fitted model's manifest is made when asked for (--save-model, tracking): its session gap
-    // and terminal templates read every session, a second or so at half a million.
+    // and terminal templates read every session (half a second at half a million).
     const created = new Date().toISOString()
     // (what the manifest reads, not `prepared`: that would keep the label table alive with the output)
     const fittedOn = {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}

@@ -109,6 +109,18 @@ export function deferredArray<T>(obj: object, key: string, length: number, row: 
   sources.set(key, {length, slice: slice as RowSource['slice'], built: () => array !== undefined})
 }
 
+/**
+ * `{...obj, ...extra}` that keeps obj's deferred arrays deferred (a spread reads them, making
+ * them): its own properties as they are defined, then extra's.
+ */
+export function withKeys<T extends object, E extends object>(obj: T, extra: E): T & E {
+  const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(obj)) as T & E
+  const sources = deferred.get(obj)
+  if (sources !== undefined) deferred.set(out, sources)
+  for (const [key, value] of Object.entries(extra)) Object.defineProperty(out, key, {value, enumerable: true, writable: true, configurable: true})
+  return out
+}
+
 /** Elements stringified together: one JSON.stringify per row costs three times as much CPU as one for the document. */
 const BATCH = 256
 

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {Writable} from 'node:stream'
 import {afterAll, describe, expect, it} from 'vitest'
-import {deferredArray, jsonPieces, writeJson, writeJsonFileAtomic} from '../../../src/core/io/json-stream.js'
+import {deferredArray, jsonPieces, withKeys, writeJson, writeJsonFileAtomic} from '../../../src/core/io/json-stream.js'
 import {scrubText} from '../../../src/core/secrets.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -86,10 +86,19 @@ describe('JSON written piece by piece', () => {
       expect(JSON.stringify(doc, null, 2) + '\n').toBe(text)
       expect(made).toBe(rows)
       expect(doc.anomalies).toBe(doc.anomalies)
+      // extended as a spread would be, the rows stay deferred
+      const fresh: Record<string, unknown> = {version: 1, summary: {rows}}
+      deferredArray(fresh, 'anomalies', rows, row)
+      made = 0
+      const extended = withKeys(fresh, {mlflow: {run_id: 'r'}, version: 2})
+      expect([...jsonPieces(extended)].join('')).toBe(JSON.stringify({...plain, evaluation: undefined, version: 2, mlflow: {run_id: 'r'}}, null, 2))
+      expect(made).toBe(rows)
+      expect((fresh.anomalies as unknown[]).length).toBe(rows) // made only now
+      expect(made).toBe(2 * rows)
       if (rows === 0) continue
       ;(doc.anomalies as Array<{score: number}>)[rows - 1].score = -1
       expect([...jsonPieces(doc)].join('')).toContain('"score": -1')
-      expect(made).toBe(rows)
+      expect(made).toBe(2 * rows)
     }
   })
 
