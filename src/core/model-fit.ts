@@ -3,6 +3,7 @@ import {ExitCode, FlareError} from './errors.js'
 import {DETECTION_SAMPLE, detectFormat, FORMATS, type IngestWarning} from './ingest/index.js'
 import {fetchLines} from './ingest/spool.js'
 import type {ModelBundle} from './model-bundle.js'
+import {SessionLists} from './sessions/lists.js'
 import type {Session} from './sessions/store.js'
 
 /**
@@ -78,9 +79,11 @@ export function vocabularyFit(model: ModelBundle, sessions: readonly Session[], 
   let unseenEvents = 0
   const seen = new Set<number>()
   const unseen = new Set<number>()
+  const lists = new SessionLists()
   for (const s of sessions) {
-    const t = s.templates
-    for (let k = 0; k < t.length; k += 3) {
+    s.readLists(lists, false)
+    const t = lists.templates
+    for (let k = 0; k < lists.templateWords; k += 3) {
       const count = t[k + 1]
       events += count
       seen.add(t[k])

@@ -1,3 +1,4 @@
+import {SessionLists} from '../sessions/lists.js'
 import type {Session} from '../sessions/store.js'
 import {featureBlocks, type FeatureBlock, type FeatureConfig} from './config.js'
 import {RowSet, type UniqueRows} from '../detect/dedupe.js'
@@ -121,13 +122,17 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
   const log = config.transform === 'log1p'
   const f = (x: number): number => (log ? Math.log1p(x) : x)
 
+  // Each session's lists are read into these (no array per session); its transitions only when a set uses them.
+  const lists = new SessionLists()
+  const withTransitions = config.sets.includes('bigrams')
   const write = (s: Session, out: Float64Array, at: number): void => {
     let offset = at
-    // Read once: a packed session makes its template triples on each access.
-    const t = s.templates
+    s.readLists(lists, withTransitions)
+    const t = lists.templates
+    const tLen = lists.templateWords
     for (const set of config.sets) {
       if (set === 'counts' || set === 'tfidf' || set === 'presence') {
-        for (let k = 0; k < t.length; k += 3) {
+        for (let k = 0; k < tLen; k += 3) {
           const c = column(t[k])
           if (c < 0) continue
           const count = t[k + 1]
@@ -136,19 +141,19 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
         offset += V
       } else if (set === 'unseen') {
         let unseen = 0
-        for (let k = 0; k < t.length; k += 3) if (column(t[k]) < 0) unseen += t[k + 1]
+        for (let k = 0; k < tLen; k += 3) if (column(t[k]) < 0) unseen += t[k + 1]
         out[offset++] = f(unseen)
       } else if (set === 'extras') {
         let unseenEvents = 0
         let unseenTemplates = 0
-        for (let k = 0; k < t.length; k += 3) {
+        for (let k = 0; k < tLen; k += 3) {
           if (column(t[k]) < 0) {
             unseenEvents += t[k + 1]
             unseenTemplates++
           }
         }
         out[offset] = f(s.events)
-        out[offset + 1] = f(t.length / 3)
+        out[offset + 1] = f(tLen / 3)
         out[offset + 2] = f(unseenEvents)
         out[offset + 3] = unseenTemplates
         out[offset + 4] = f(s.errors)
@@ -158,8 +163,8 @@ function blockWriter(vocab: Vocabulary, config: FeatureBlock, idOf: (templateInd
         out[offset + 8] = f(s.gapMax / 1000)
         offset += EXTRA_COLUMNS.length
       } else {
-        const tr = s.transitions
-        for (let k = 0; k < tr.length; k += 2) {
+        const tr = lists.transitions
+        for (let k = 0; k < lists.transitionWords; k += 2) {
           const c = pairColumn(tr[k])
           if (c >= 0) out[offset + c] = f(tr[k + 1])
         }

@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
 import {widened} from '../templates/masking/classify.js'
+import {SessionLists} from '../sessions/lists.js'
 import type {Session} from '../sessions/store.js'
 
 /**
@@ -36,16 +37,18 @@ export class Vocabulary {
     let byIndex: Float64Array = new Float64Array(128) // [sessions, lines] per template index
     const firstSeen: number[] = [] // template indices in order of first appearance
     const pairs = new PairCounts()
+    const lists = new SessionLists()
     for (const s of sessions) {
-      const t = s.templates
-      for (let i = 0; i < t.length; i += 3) {
+      s.readLists(lists)
+      const t = lists.templates
+      for (let i = 0; i < lists.templateWords; i += 3) {
         const index = t[i]
         if (2 * index + 1 >= byIndex.length) byIndex = widened(byIndex, Math.max(2 * index + 2, 2 * byIndex.length))
         if (byIndex[2 * index]++ === 0) firstSeen.push(index)
         byIndex[2 * index + 1] += t[i + 1]
       }
-      const tr = s.transitions
-      for (let i = 0; i < tr.length; i += 2) pairs.add(tr[i])
+      const tr = lists.transitions
+      for (let i = 0; i < lists.transitionWords; i += 2) pairs.add(tr[i])
     }
     const df = new Map<string, number>()
     const total = new Map<string, number>()

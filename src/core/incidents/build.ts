@@ -2,6 +2,7 @@ import type {FeatureMatrix} from '../features/matrix.js'
 import type {TemplateMeta} from '../mining/mine.js'
 import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure, severityOf} from '../severity.js'
+import {SessionLists} from '../sessions/lists.js'
 import type {Session} from '../sessions/store.js'
 import {dbscan} from './dbscan.js'
 
@@ -76,11 +77,13 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   const colSum = new Float64Array(X.cols)
   const colSq = new Float64Array(X.cols)
   let normals = 0
+  const lists = new SessionLists()
   for (let i = 0; i < sessions.length; i++) {
     if (anomalous[i]) continue
     normals++
-    const t = sessions[i].templates
-    for (let k = 0; k < t.length; k += 3) {
+    sessions[i].readLists(lists, false)
+    const t = lists.templates
+    for (let k = 0; k < lists.templateWords; k += 3) {
       normalSum[t[k]] += t[k + 1]
       inNormal[t[k]] = 1
     }

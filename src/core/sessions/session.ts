@@ -1,6 +1,7 @@
 /** One session's running tallies (Session) and their packing into shared typed arrays. */
 import {levelClass} from '../severity.js'
 import {GrowArena} from './grow-arena.js'
+import {SessionLists} from './lists.js'
 import {ProfileTable} from './profiles.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
@@ -380,32 +381,48 @@ export class Session {
 
   /**
    * Flat triples: [templateIndex, count, firstLineId, ...], in order of first appearance, made on
-   * each call (from the session's arena block, or from its profile and first lines when packed):
-   * take them once per loop, not per element.
+   * each call: a loop over many sessions reads them with readLists() instead.
    */
   get templates(): number[] {
+    const lists = new SessionLists()
+    this.readLists(lists, false)
+    return Array.from(lists.templates.subarray(0, lists.templateWords))
+  }
+
+  /**
+   * Copies the session's template triples (see `templates`) and, when `transitions`, its
+   * transition pairs (see `transitions`) into `into`'s arrays, which are reused from session to
+   * session: a pass over half a million sessions makes no array per session.
+   */
+  readLists(into: SessionLists, transitions = true): void {
     const int = this.int
     const i = this.i
     if (this.packed === undefined) {
       const d = this.chunk.arena.data
-      const at = int[i + I_A]
-      const out = new Array<number>(int[i + I_T_LEN])
-      for (let k = 0; k < out.length; k++) out[k] = d[at + k]
-      return out
+      const tLen = int[i + I_T_LEN]
+      const t = into.templateRoom(tLen)
+      for (let k = 0, at = int[i + I_A]; k < tLen; k++) t[k] = d[at + k]
+      if (!transitions) return
+      const trLen = int[i + I_TR_LEN]
+      const tr = into.transitionRoom(trLen)
+      for (let k = 0, at = int[i + I_B]; k < trLen; k++) tr[k] = d[at + k]
+      return
     }
     const d = this.packed.profiles.data
     const lines = this.packed.lines
-    let q = int[i + I_B]
-    const nt = d[q]
-    q += 2
-    let l = int[i + I_A]
-    const out = new Array<number>(3 * nt)
-    for (let o = 0; o < out.length; o += 3, q += 2) {
-      out[o] = d[q]
-      out[o + 1] = d[q + 1]
-      out[o + 2] = lines[l++]
+    const q = int[i + I_B]
+    const tLen = 3 * d[q]
+    const t = into.templateRoom(tLen)
+    let p = q + 2
+    for (let o = 0, l = int[i + I_A]; o < tLen; o += 3, p += 2) {
+      t[o] = d[p]
+      t[o + 1] = d[p + 1]
+      t[o + 2] = lines[l++]
     }
-    return out
+    if (!transitions) return
+    const trLen = 2 * d[q + 1]
+    const tr = into.transitionRoom(trLen)
+    for (let k = 0; k < trLen; k++) tr[k] = d[p + k]
   }
 
   /**

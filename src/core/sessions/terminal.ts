@@ -1,4 +1,5 @@
 import {widened} from '../templates/masking/classify.js'
+import {SessionLists} from './lists.js'
 import type {Session} from './session.js'
 
 /** A template that ends training sessions must show in at least this many of them to end live ones. */
@@ -21,17 +22,18 @@ export function terminalTemplates(sessions: readonly Session[]): Set<number> {
     sessionsWith = widened(sessionsWith, n)
     followed = widened(followed, n)
   }
+  const lists = new SessionLists()
   for (const s of sessions) {
-    // Read once: a packed session makes these on each access.
-    const templates = s.templates
-    const transitions = s.transitions
-    for (let k = 0; k < templates.length; k += 3) {
+    s.readLists(lists)
+    const templates = lists.templates
+    const transitions = lists.transitions
+    for (let k = 0; k < lists.templateWords; k += 3) {
       const index = templates[k]
       room(index)
       sessionsWith[index]++
       if (templates[k + 1] > 1) followed[index] = 1
     }
-    for (let k = 0; k < transitions.length; k += 2) {
+    for (let k = 0; k < lists.transitionWords; k += 2) {
       const from = Math.floor(transitions[k] / 1_048_576)
       room(from)
       followed[from] = 1

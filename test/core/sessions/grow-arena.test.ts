@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {classWords, GrowArena} from '../../../src/core/sessions/grow-arena.js'
+import {SessionLists} from '../../../src/core/sessions/lists.js'
 import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -88,12 +89,19 @@ describe('growing sessions in the arena', () => {
       events[k].push([template, line])
       if (line % 1500 === 0) packSessions(sessions.filter(() => rand(2) === 0))
     }
+    // one SessionLists for every session, as a pass over sessions reads them: long lists, then short ones
+    const lists = new SessionLists()
     const check = (): void => {
-      for (let k = 0; k < sessions.length; k++) {
+      for (const k of [...sessions.keys()].sort((a, b) => events[b].length - events[a].length || a - b)) {
         const want = reference(events[k])
         expect(sessions[k].templates).toEqual(want.templates)
         expect(Array.from(sessions[k].transitions)).toEqual(want.transitions)
         expect(sessions[k].count(want.templates[0])).toBe(want.templates[1])
+        sessions[k].readLists(lists)
+        expect(Array.from(lists.templates.subarray(0, lists.templateWords))).toEqual(want.templates)
+        expect(Array.from(lists.transitions.subarray(0, lists.transitionWords))).toEqual(want.transitions)
+        sessions[k].readLists(lists, false)
+        expect(lists.templateWords).toBe(want.templates.length)
       }
     }
     check()
