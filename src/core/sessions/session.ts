@@ -32,6 +32,8 @@ const I_B = 2
 const I_T_LEN = 3
 const I_TR_LEN = 4
 const I_WORDS = 5
+/** What `templates` reads a session's lists into before copying them out (never handed out). */
+const SCRATCH_LISTS = new SessionLists()
 /** Sessions a chunk of slots holds. */
 const SLOTS_PER_CHUNK = 8192
 
@@ -384,9 +386,11 @@ export class Session {
    * each call: a loop over many sessions reads them with readLists() instead.
    */
   get templates(): number[] {
-    const lists = new SessionLists()
+    const lists = SCRATCH_LISTS
     this.readLists(lists, false)
-    return Array.from(lists.templates.subarray(0, lists.templateWords))
+    const out = new Array<number>(lists.templateWords)
+    for (let k = 0; k < out.length; k++) out[k] = lists.templates[k]
+    return out
   }
 
   /**
