@@ -175,16 +175,18 @@ export default class Detect extends FlareCommand {
       throw error
     }
     progress.succeed()
-    const {results, bundle} = output
+    const {results} = output
+    // (the bundle makes its manifest from the sessions when asked: kept only when it is saved)
+    const bundle = flags['save-model'] ? output.bundle : undefined
     // The sessions, their rows and labels serve tracking only: without it they are let go before
     // the results are written (at a million sessions, hundreds of megabytes the collector can take
-    // back while the document is written).
+    // back while the document is written; the results' rows keep only ids and counts).
     let forTracking: DetectOutput | undefined = !trackingProblem && mlflow ? output : undefined
     output = undefined
 
     // Write what was computed before anything else can fail.
     if (flags.output) await writeJsonFileAtomic(flags.output, results, {flag: '-o'})
-    if (flags['save-model']) await saveBundle(flags['save-model'], bundle)
+    if (bundle) await saveBundle(flags['save-model']!, bundle)
     if (!this.jsonEnabled()) this.render(results, flags.output, flags['save-model'])
     // The incident memory (SQLite) loads only for a run that records in it (start-up time).
     if (flags.history || flags.db) {

@@ -349,27 +349,10 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
       incidents,
       ...(evaluation ? {evaluation} : {}),
     })
-    // One row per session, valid by construction (an id, a finite rounded score, a flag, a count):
-    // not copied by a schema parse, and made only when read (written to JSON without being made).
-    const row = (i: number): Anomaly => ({session_id: sessions[i].id, score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: sessions[i].events})
-    const results: Results = withAnomalyRows(envelope, sessions.length, row)
-
-    // A fitted model's manifest is made when asked for (--save-model, tracking): its session gap
-    // and terminal templates read every session (half a second at half a million).
-    const created = new Date().toISOString()
-    // (what the manifest reads, not `prepared`: that would keep the label table alive with the output)
-    const fittedOn = {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}
-    let manifest: BundleManifest | undefined = model?.manifest
+    const results: Results = withAnomalyRows(envelope, sessions.length, anomalyRow(sessions, scores, predicted))
     return {
       results,
-      bundle: {
-        get manifest(): BundleManifest {
-          return (manifest ??= bundleManifest(fittedOn, {features, vocabulary, detector}, created))
-        },
-        miner: mined.miner,
-        vocabulary,
-        detector,
-      },
+      bundle: fittedBundle(model?.manifest, {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}, {features, vocabulary, detector}),
       mined,
       sessions,
       rows: X,
@@ -384,6 +367,36 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     }
   } finally {
     await prepared.cleanup()
+  }
+}
+
+/**
+ * A session's row of the results (an id, a finite rounded score, a flag, a count), valid by
+ * construction: not copied by a schema parse, and made only when read (withAnomalyRows). Made
+ * here, apart from detect(), so that it keeps the ids and counts it needs, not the sessions (a
+ * closure of detect() would share its context, and keep them and the feature rows too).
+ */
+function anomalyRow(sessions: readonly Session[], scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
+  const ids = sessions.map((s) => s.id)
+  const events = Float64Array.from(sessions, (s) => s.events)
+  return (i) => ({session_id: ids[i], score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
+}
+
+/**
+ * The bundle of a run: the model's manifest, or one made when first read (--save-model,
+ * tracking): a fitted manifest's session gap and terminal templates read every session (half a
+ * second at half a million), which most runs never need. Its `created` is the fit's time.
+ */
+function fittedBundle(given: BundleManifest | undefined, fittedOn: Parameters<typeof bundleManifest>[0] & {mined: Pick<MineResult, 'miner'>}, fitted: Parameters<typeof bundleManifest>[1]): ModelBundle {
+  const created = new Date().toISOString()
+  let manifest = given
+  return {
+    get manifest(): BundleManifest {
+      return (manifest ??= bundleManifest(fittedOn, fitted, created))
+    },
+    miner: fittedOn.mined.miner,
+    vocabulary: fitted.vocabulary,
+    detector: fitted.detector,
   }
 }
 

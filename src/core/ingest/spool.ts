@@ -9,7 +9,7 @@ import {createRegionReader, type ReaderInput} from './reader.js'
  * thousand strings, not eleven million.
  */
 export async function fetchLines(path: ReaderInput, wanted: Iterable<number>): Promise<Map<number, string>> {
-  const want = [...new Set(wanted)].filter((n) => n >= 1).sort((a, b) => a - b)
+  const want = [...new Set(wanted)].filter((n) => Number.isInteger(n) && n >= 1).sort((a, b) => a - b)
   const found = new Map<number, string>()
   if (want.length === 0) return found
   const last = want[want.length - 1]

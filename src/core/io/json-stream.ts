@@ -116,7 +116,8 @@ export function deferredArray<T>(obj: object, key: string, length: number, row: 
 export function withKeys<T extends object, E extends object>(obj: T, extra: E): T & E {
   const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(obj)) as T & E
   const sources = deferred.get(obj)
-  if (sources !== undefined) deferred.set(out, sources)
+  // (a key extra gives is a plain value now, not obj's deferred rows)
+  if (sources !== undefined) deferred.set(out, new Map([...sources].filter(([key]) => !Object.hasOwn(extra, key))))
   for (const [key, value] of Object.entries(extra)) Object.defineProperty(out, key, {value, enumerable: true, writable: true, configurable: true})
   return out
 }

@@ -288,9 +288,10 @@ export class Session {
    * the same order: templates and transitions are looked up and appended in their order of first
    * appearance in the region, after those of earlier regions (the transition across the regions'
    * boundary first); counts, lines and times are whole numbers (HDFS times are whole seconds),
-   * whose sums are exact in any grouping.
+   * whose sums are exact in any grouping. `distinct`: the region's ordinals name distinct
+   * templates (SessionStore.addPartials checks), so a first merge may copy its lists whole.
    */
-  merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array): number {
+  merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array, distinct = false): number {
     const num = this.num
     const f = this.f
     num[f + F_EVENTS] += p[at + P_EVENTS] | 0
@@ -298,7 +299,7 @@ export class Session {
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
     let q = at + PARTIAL_HEAD
-    if (this.int[this.i + I_T_LEN] === 0 && this.int[this.i + I_PREV_TEMPLATE] < 0) q = this.mergeFresh(p, q, nt, ntr, firstLineId, index)
+    if (distinct && this.int[this.i + I_T_LEN] === 0 && this.int[this.i + I_PREV_TEMPLATE] < 0) q = this.mergeFresh(p, q, nt, ntr, firstLineId, index)
     else {
       for (let k = 0; k < nt; k++, q += 3) this.addTemplate(index[p[q] | 0], p[q + 1] | 0, firstLineId + (p[q + 2] | 0))
       const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
@@ -318,9 +319,10 @@ export class Session {
   }
 
   /**
-   * merge() into a session with no line yet (most merges are a session's first): a partial's
-   * templates and transitions are distinct, and there is no transition across the boundary, so
-   * each list is copied into a block of its size at once, with nothing to look up.
+   * merge() into a session with no line yet (most merges are a session's first), when the
+   * region's ordinals name distinct templates (`distinct`): a partial's templates and transitions
+   * are then distinct, and there is no transition across the boundary, so each list is copied
+   * into a block of its size at once, with nothing to look up.
    */
   private mergeFresh(p: Float64Array, q: number, nt: number, ntr: number, firstLineId: number, index: Int32Array): number {
     const int = this.int

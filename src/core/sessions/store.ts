@@ -316,9 +316,11 @@ export class SessionStore {
     if (!this.takesPartials) throw new Error('partial sessions given to a store that does not group by block')
     this.unassigned += p[1] | 0
     const blocks = p[3] | 0
-    const ids = PARTIALS_HEAD + ORDINAL_WORDS * (p[2] | 0)
+    const ordinals = p[2] | 0
+    const ids = PARTIALS_HEAD + ORDINAL_WORDS * ordinals
+    const distinct = oneToOne(index, ordinals)
     let at = ids + 2 * blocks
-    for (let d = 0; d < blocks; d++) at = this.blockSession(bytes, p[ids + 2 * d] | 0, p[ids + 2 * d + 1] | 0).merge(p, at, firstLineId, index)
+    for (let d = 0; d < blocks; d++) at = this.blockSession(bytes, p[ids + 2 * d] | 0, p[ids + 2 * d + 1] | 0).merge(p, at, firstLineId, index, distinct)
     if (this.growing.length - this.growingAtSweep >= (this.options.packing?.sweepSessions ?? SWEEP_SESSIONS) && p[4] >= 0) this.sweep(firstLineId + p[4])
   }
 
@@ -471,4 +473,14 @@ function checkWindows(windowMs: number | undefined, stepMs: number | undefined):
     exitCode: ExitCode.badInput,
     hint: 'a model file with these values is damaged: save the model again (flare detect --save-model DIR)',
   })
+}
+
+/**
+ * True when the region's ordinals 0..n-1 name n different templates (index). Two clusters of one
+ * template (the miner keeps a template's token-length variants apart) make it false: a partial's
+ * lists, distinct by ordinal, may then repeat a template.
+ */
+function oneToOne(index: Int32Array, n: number): boolean {
+  for (let a = 1; a < n; a++) for (let b = 0; b < a; b++) if (index[a] === index[b]) return false
+  return true
 }

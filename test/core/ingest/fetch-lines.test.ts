@@ -59,6 +59,6 @@ describe('fetchLines', () => {
     const path = join(dir, 'small.log')
     writeFileSync(path, 'a\nb\r\nc\n')
     expect(await fetchLines(path, [])).toEqual(new Map())
-    expect(await fetchLines(path, [2, 2, 3])).toEqual(new Map([[2, 'b'], [3, 'c']]))
+    expect(await fetchLines(path, [2, 2, 3, 2.5, -1])).toEqual(new Map([[2, 'b'], [3, 'c']]))
   })
 })

@@ -95,6 +95,10 @@ describe('JSON written piece by piece', () => {
       expect(made).toBe(rows)
       expect((fresh.anomalies as unknown[]).length).toBe(rows) // made only now
       expect(made).toBe(2 * rows)
+      // a key extra gives replaces obj's deferred rows
+      const other: Record<string, unknown> = {version: 1}
+      deferredArray(other, 'anomalies', rows, row)
+      expect(JSON.parse([...jsonPieces(withKeys(other, {anomalies: ['replaced']}))].join(''))).toEqual({version: 1, anomalies: ['replaced']})
       if (rows === 0) continue
       ;(doc.anomalies as Array<{score: number}>)[rows - 1].score = -1
       expect([...jsonPieces(doc)].join('')).toContain('"score": -1')

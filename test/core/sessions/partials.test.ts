@@ -36,8 +36,12 @@ function lines(count: number, seed: number): Line[] {
   return out
 }
 
-/** A region's line events as fast-events.ts writes them (ordinals in order of first use), and its bytes. */
-function region(chunk: Line[]): {words: Int32Array; count: number; blocks: number; bytes: Buffer; index: Int32Array} {
+/**
+ * A region's line events as fast-events.ts writes them (ordinals in order of first use), and its
+ * bytes. A line's `template` is its cluster; `templateOf` maps clusters to template indices (two
+ * clusters of one template: the token-length variants of one template, as the miner keeps them).
+ */
+function region(chunk: Line[], templateOf?: number[]): {words: Int32Array; count: number; blocks: number; bytes: Buffer; index: Int32Array} {
   const ids: string[] = []
   const ordinals: number[] = []
   const words: number[] = []
@@ -56,22 +60,23 @@ function region(chunk: Line[]): {words: Int32Array; count: number; blocks: numbe
     words.push(at, at + id.length)
     at += id.length
   }
-  return {words: Int32Array.from(words), count: words.length, blocks: ids.length, bytes: Buffer.from(ids.join(''), 'latin1'), index: Int32Array.from(ordinals)}
+  return {words: Int32Array.from(words), count: words.length, blocks: ids.length, bytes: Buffer.from(ids.join(''), 'latin1'), index: Int32Array.from(ordinals, (c) => templateOf?.[c] ?? c)}
 }
 
 const view = (s: Session) => ({id: s.id, order: s.order, numbers: [s.events, s.errors, s.warnings, s.firstLine, s.lastLine, s.firstTime, s.lastTime, s.gapSum, s.gapMax, s.gaps], templates: [...s.templates], transitions: [...s.transitions]})
 
 describe('partial sessions', () => {
-  it('merged region by region, give the sessions line-by-line adds give', () => {
+  for (const [name, templateOf] of [['a cluster per template', undefined], ['clusters sharing a template', [0, 1, 1, 2, 3, 3, 1]]] as const) {
+  it(`merged region by region, give the sessions line-by-line adds give (${name})`, () => {
     const all = lines(5000, 3)
     const byLine = new SessionStore({mode: 'block'})
-    all.forEach((l, i) => byLine.add({lineId: i + 1, level: l.level, timestamp: hdfsTime(l.date, l.time), sessionKeys: l.blocks, sessionKind: l.blocks.length > 0 ? 'block' : undefined}, l.template))
+    all.forEach((l, i) => byLine.add({lineId: i + 1, level: l.level, timestamp: hdfsTime(l.date, l.time), sessionKeys: l.blocks, sessionKind: l.blocks.length > 0 ? 'block' : undefined}, templateOf?.[l.template] ?? l.template))
     const byRegion = new SessionStore({mode: 'block', packing: {sweepSessions: 16, quietLines: 60}})
     expect(byRegion.takesPartials).toBe(true)
     const out = new Float64Array(1 << 16)
     let packed = 0
     for (let first = 0, size = 1; first < all.length; first += size, size = (size * 7) % 400) {
-      const r = region(all.slice(first, first + size))
+      const r = region(all.slice(first, first + size), templateOf)
       const n = writePartials(r.words, r.count, r.blocks, out)
       expect(n).toBeGreaterThan(0)
       byRegion.addPartials(out.subarray(0, n), r.bytes, first + 1, r.index)
@@ -83,6 +88,7 @@ describe('partial sessions', () => {
     expect(byRegion.unassigned).toBe(byLine.unassigned)
     expect(expected.some((s) => s.numbers[1] > 0 && s.numbers[2] > 0)).toBe(true)
   })
+  }
 
   it('say they do not fit a buffer too small for them', () => {
     const r = region(lines(300, 5))
