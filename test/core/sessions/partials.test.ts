@@ -67,27 +67,27 @@ const view = (s: Session) => ({id: s.id, order: s.order, numbers: [s.events, s.e
 
 describe('partial sessions', () => {
   for (const [name, templateOf] of [['a cluster per template', undefined], ['clusters sharing a template', [0, 1, 1, 2, 3, 3, 1]]] as const) {
-  it(`merged region by region, give the sessions line-by-line adds give (${name})`, () => {
-    const all = lines(5000, 3)
-    const byLine = new SessionStore({mode: 'block'})
-    all.forEach((l, i) => byLine.add({lineId: i + 1, level: l.level, timestamp: hdfsTime(l.date, l.time), sessionKeys: l.blocks, sessionKind: l.blocks.length > 0 ? 'block' : undefined}, templateOf?.[l.template] ?? l.template))
-    const byRegion = new SessionStore({mode: 'block', packing: {sweepSessions: 16, quietLines: 60}})
-    expect(byRegion.takesPartials).toBe(true)
-    const out = new Float64Array(1 << 16)
-    let packed = 0
-    for (let first = 0, size = 1; first < all.length; first += size, size = (size * 7) % 400) {
-      const r = region(all.slice(first, first + size), templateOf)
-      const n = writePartials(r.words, r.count, r.blocks, out)
-      expect(n).toBeGreaterThan(0)
-      byRegion.addPartials(out.subarray(0, n), r.bytes, first + 1, r.index)
-      packed = Math.max(packed, byRegion.all.filter((s) => s.isPacked).length)
-    }
-    const expected = byLine.finish().map(view)
-    expect(packed).toBeGreaterThan(50)
-    expect(byRegion.finish().map(view)).toEqual(expected)
-    expect(byRegion.unassigned).toBe(byLine.unassigned)
-    expect(expected.some((s) => s.numbers[1] > 0 && s.numbers[2] > 0)).toBe(true)
-  })
+    it(`merged region by region, give the sessions line-by-line adds give (${name})`, () => {
+      const all = lines(5000, 3)
+      const byLine = new SessionStore({mode: 'block'})
+      all.forEach((l, i) => byLine.add({lineId: i + 1, level: l.level, timestamp: hdfsTime(l.date, l.time), sessionKeys: l.blocks, sessionKind: l.blocks.length > 0 ? 'block' : undefined}, templateOf?.[l.template] ?? l.template))
+      const byRegion = new SessionStore({mode: 'block', packing: {sweepSessions: 16, quietLines: 60}})
+      expect(byRegion.takesPartials).toBe(true)
+      const out = new Float64Array(1 << 16)
+      let packed = 0
+      for (let first = 0, size = 1; first < all.length; first += size, size = (size * 7) % 400) {
+        const r = region(all.slice(first, first + size), templateOf)
+        const n = writePartials(r.words, r.count, r.blocks, out)
+        expect(n).toBeGreaterThan(0)
+        byRegion.addPartials(out.subarray(0, n), r.bytes, first + 1, r.index)
+        packed = Math.max(packed, byRegion.all.filter((s) => s.isPacked).length)
+      }
+      const expected = byLine.finish().map(view)
+      expect(packed).toBeGreaterThan(50)
+      expect(byRegion.finish().map(view)).toEqual(expected)
+      expect(byRegion.unassigned).toBe(byLine.unassigned)
+      expect(expected.some((s) => s.numbers[1] > 0 && s.numbers[2] > 0)).toBe(true)
+    })
   }
 
   it('say they do not fit a buffer too small for them', () => {
