@@ -378,7 +378,8 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
  */
 function anomalyRow(sessions: readonly Session[], scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
   const ids = sessions.map((s) => s.id)
-  const events = Float64Array.from(sessions, (s) => s.events)
+  const events = new Float64Array(sessions.length)
+  for (let i = 0; i < sessions.length; i++) events[i] = sessions[i].events
   return (i) => ({session_id: ids[i], score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
 }
 

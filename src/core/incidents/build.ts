@@ -195,36 +195,49 @@ function reasonsFor(starts: number[], X: FeatureMatrix, mean: Float64Array, std:
 }
 
 function pickSamples(members: number[], sessions: Session[], templates: TemplateMeta[], totalCount: number[], inNormal: Uint8Array, limit: number): PendingSample[] {
-  const candidates: Array<PendingSample & {rank: number; index: number}> = []
-  const seen = new Set<number>()
+  // Every (member, template) is a candidate: kept as numbers (an incident of thousands of sessions
+  // has hundreds of thousands), its sample made only when picked.
+  const rank: number[] = []
+  const line: number[] = []
+  const member: number[] = []
+  const index: number[] = []
+  const lists = new SessionLists()
   for (const i of members) {
-    const s = sessions[i]
-    const t = s.templates
-    for (let k = 0; k < t.length; k += 3) {
-      const index = t[k]
-      const cls = levelClass(templates[index].level)
-      const unseen = !inNormal[index]
-      const reason = cls === 2 ? `${templates[index].level} line` : cls === 1 ? 'warning' : unseen ? 'template never seen in normal sessions' : `template seen ${totalCount[index]} times in the log`
+    sessions[i].readLists(lists, false)
+    const t = lists.templates
+    for (let k = 0; k < lists.templateWords; k += 3) {
+      const x = t[k]
+      const cls = levelClass(templates[x].level)
       // errors, then warnings, then templates normal sessions never show, then rarest first
-      const rank = cls * 1e12 + (unseen ? 1e11 : 0) + (1e10 - Math.min(totalCount[index], 1e10 - 1))
-      candidates.push({line: t[k + 2], template_id: templates[index].id, session_id: s.id, reason, rank, index})
+      rank.push(cls * 1e12 + (inNormal[x] ? 0 : 1e11) + (1e10 - Math.min(totalCount[x], 1e10 - 1)))
+      line.push(t[k + 2])
+      member.push(i)
+      index.push(x)
     }
   }
-  candidates.sort((a, b) => b.rank - a.rank || a.line - b.line)
+  // (by rank, then line; then as listed, as a stable sort of the candidates would leave them)
+  const order = Int32Array.from(rank.keys()).sort((a, b) => rank[b] - rank[a] || line[a] - line[b] || a - b)
+  const sample = (c: number): PendingSample => {
+    const x = index[c]
+    const cls = levelClass(templates[x].level)
+    const reason = cls === 2 ? `${templates[x].level} line` : cls === 1 ? 'warning' : inNormal[x] ? `template seen ${totalCount[x]} times in the log` : 'template never seen in normal sessions'
+    return {line: line[c], template_id: templates[x].id, session_id: sessions[member[c]].id, reason}
+  }
   const picked: PendingSample[] = []
+  const seen = new Set<number>()
   // One line per template first, so the sample covers the incident; then more of the top ones.
-  for (const c of candidates) {
+  for (const c of order) {
     if (picked.length >= limit) break
-    if (seen.has(c.index)) continue
-    seen.add(c.index)
-    picked.push({line: c.line, template_id: c.template_id, session_id: c.session_id, reason: c.reason})
+    if (seen.has(index[c])) continue
+    seen.add(index[c])
+    picked.push(sample(c))
   }
   const lines = new Set(picked.map((p) => p.line))
-  for (const c of candidates) {
+  for (const c of order) {
     if (picked.length >= limit) break
-    if (lines.has(c.line)) continue
-    lines.add(c.line)
-    picked.push({line: c.line, template_id: c.template_id, session_id: c.session_id, reason: c.reason})
+    if (lines.has(line[c])) continue
+    lines.add(line[c])
+    picked.push(sample(c))
   }
   return picked.sort((a, b) => a.line - b.line)
 }
