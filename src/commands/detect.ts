@@ -34,6 +34,7 @@ const needsTracking = (flags: {track: boolean; register?: string; model?: string
 
 const STAGE_LABEL: Record<Stage, string> = {
   read: 'Reading and mining templates',
+  labels: 'Reading labels',
   features: 'Building session features',
   fit: 'Fitting detector',
   score: 'Scoring sessions',

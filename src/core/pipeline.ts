@@ -13,6 +13,7 @@ import type {DraftIncident, IncidentOptions} from './incidents/build.js'
 import type {IngestWarning} from './ingest/index.js'
 import {openInput, type OpenedInput} from './ingest/input.js'
 import {fetchLines} from './ingest/spool.js'
+import {collectFully} from './io/full-collection.js'
 import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
@@ -22,7 +23,7 @@ import {terminalTemplateIds} from './sessions/terminal.js'
 import {FLARE_VERSION} from './version.js'
 import type {TemplateMinerOptions} from './templates/config.js'
 
-export type Stage = 'read' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
+export type Stage = 'read' | 'labels' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
 
 export interface DetectOptions {
   /** Path, .gz path, or `-` for stdin. */
@@ -103,15 +104,21 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
+/** Lines from which a read ends with a full collection (below, what it leaves behind is small). */
+const FULL_COLLECTION_LINES = 1_000_000
+
 export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
 
 /**
- * Stage one: labels (first, so a malformed file fails before minutes of parsing), then read,
- * mine templates and group sessions. A sweep calls this once and fits every detector on the result.
+ * Stage one: read, mine templates and group sessions, then the labels (the top of their file is
+ * checked first, so a malformed one fails before minutes of parsing). A sweep calls this once and fits every detector on the result.
  */
 export async function prepareInput(options: PrepareOptions): Promise<PreparedInput & {timings: Record<string, number>}> {
   // (the label reader, the model checks and each kind of incidents load only for a run that uses them: start-up time)
-  const labelSet = options.labelsPath ? await (await import('./evaluate/labels.js')).readLabels(options.labelsPath) : undefined
+  const labelReader = options.labelsPath ? await import('./evaluate/labels.js') : undefined
+  // The label file's top is checked now (a wrong file fails before the long read), and the labels
+  // are read after it: a table of every id need not be held through the read, the run's peak.
+  if (labelReader && options.labelsPath) await labelReader.checkLabels(options.labelsPath)
 
   const source = await openInput(options.input, {signal: options.signal})
   const cleanup = () => source.close()
@@ -143,6 +150,13 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       const hint = model ? `the model scores sessions by ${store.resolved}; score this log with a model fitted on it: flare detect -i ${inputName} --save-model DIR` : 'try --session-key auto or --session-key window'
       throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint})
     }
+    // A large read leaves its id lookups, read buffers and workers' slots unreachable: collected
+    // now, before the stages after it allocate on top of them (see full-collection.ts).
+    if (mined.lines >= FULL_COLLECTION_LINES) collectFully()
+    if (labelReader && options.labelsPath) options.onStage?.('labels')
+    const t1 = performance.now()
+    const labelSet = labelReader && options.labelsPath ? await labelReader.readLabels(options.labelsPath) : undefined
+    const labelsMs = Math.round(performance.now() - t1)
     const idOf = (index: number): string => mined.templates[index].id
     if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
     for (const w of fitWarnings) options.onWarning?.(w)
@@ -161,7 +175,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       labelsPath: options.labelsPath,
       idOf,
       cleanup,
-      timings: {read_ms: readMs},
+      timings: {read_ms: readMs, ...(labelSet ? {labels_ms: labelsMs} : {})},
     }
   } catch (error) {
     await cleanup()

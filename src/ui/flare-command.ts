@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 import {FlareError} from '../core/errors.js'
+import {allowFullCollections} from '../core/io/full-collection.js'
 import {writeJson} from '../core/io/json-stream.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {visible} from './format.js'
@@ -11,6 +12,12 @@ import {colorEnabled, err} from './style.js'
  * to do next and a non-zero exit code, never a stack trace unless DEBUG=flare* is set.
  */
 export abstract class FlareCommand extends Command {
+  /** A command owns its process: a large read may end with a full collection (core/io/full-collection.ts). */
+  protected override async init(): Promise<void> {
+    allowFullCollections()
+    await super.init()
+  }
+
   /**
    * `--json` output: plain JSON.stringify. oclif's default colourises with regexes, which costs
    * seconds and gigabytes on a results document with half a million sessions.

@@ -49,7 +49,7 @@ describe('sweep grids', () => {
       expect(child.bundle?.manifest.detector).toBe(child.detector)
       seen.push(child.index)
     }})
-    expect(stages).toEqual(['read'])
+    expect(stages).toEqual(['read', 'labels'])
     expect(seen).toEqual([1, 2, 3])
     expect(result.ranked.map((c) => c.metrics.f1)).toEqual([...result.ranked.map((c) => c.metrics.f1)].sort((a, b) => b - a))
     expect(result.best).toBe(result.ranked[0])

@@ -87,7 +87,7 @@ export class SessionStore {
   lineWindows = false
   private pending: Pending[] = []
   /** Sessions by the bytes of their id, for batches of line events (addBatch). */
-  private readonly byBytes = new ByteKeyMap<Session>()
+  private byBytes = new ByteKeyMap<Session>()
   private readonly batchSessions: Array<Session | undefined> = []
   /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
   private growing: Session[] = []
@@ -138,8 +138,11 @@ export class SessionStore {
     this.growing = []
     this.growingAtSweep = 0
     packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
-    if (this.streamed) return this.completeStreams()
-    return this.list.slice()
+    const sessions = this.streamed ? this.completeStreams() : this.list.slice()
+    // The lookups by id are done with (~80 bytes a session): dropped now, not with the store.
+    this.byId.clear()
+    this.byBytes = new ByteKeyMap<Session>()
+    return sessions
   }
 
   /** The sessions so far, in order of first appearance (a view: do not change it). */

@@ -4,7 +4,8 @@ import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {FlareError} from '../../../src/core/errors.js'
 import {SimpleCsvLines} from '../../../src/core/evaluate/label-rows.js'
-import {readLabels} from '../../../src/core/evaluate/labels.js'
+import {checkLabels, readLabels} from '../../../src/core/evaluate/labels.js'
+import {prepareInput, type Stage} from '../../../src/core/pipeline.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-labels-'))
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
@@ -41,6 +42,60 @@ describe('label files', () => {
   it('refuses a row with fewer columns than the header', async () => {
     const error = await failure(file('short.csv', 'BlockId,Label,Note\nb1,Normal\n'))
     expect(error.message).toMatch(/line 2: expected 3 columns/)
+  })
+})
+
+describe('labels checked before the read, read after it', () => {
+  const rows = (n: number, from = 0) => Array.from({length: n}, (_, i) => `blk_${from + i},${i % 7 === 0 ? 'Anomaly' : 'Normal'}`).join('\n')
+  const run = async (labelsPath: string) => {
+    const stages: Stage[] = []
+    let anomalies: number | undefined
+    const error = await prepareInput({input: 'data/hdfs_sample.log', labelsPath, onStage: (s) => stages.push(s)}).then(async (prepared) => {
+      anomalies = prepared.labelSet?.anomalies
+      await prepared.cleanup()
+    }, (e: unknown) => e)
+    return {stages, anomalies, error: error as FlareError | undefined}
+  }
+
+  it('a bad row near the top fails before the log is read; one further down, after it, with the same message', async () => {
+    // (5,000 rows of ~20 bytes: the bad row at the end lies beyond the 64 KiB checked first)
+    const top = file('bad-top.csv', `BlockId,Label\nblk_1,Normal\nblk_2,Maybe\n${rows(5000, 10)}\n`)
+    const deep = file('bad-deep.csv', `BlockId,Label\n${rows(5000, 10)}\nblk_2,Maybe\n`)
+    expect(fs.statSync(deep).size).toBeGreaterThan(64 * 1024)
+    await expect(checkLabels(top)).rejects.toThrow(/line 3: unknown label "Maybe"/)
+    await expect(checkLabels(deep)).resolves.toBeUndefined()
+    const early = await run(top)
+    expect(early.error).toBeInstanceOf(FlareError)
+    expect(early.error?.message).toMatch(/line 3: unknown label "Maybe"/)
+    expect(early.stages).toEqual([])
+    const late = await run(deep)
+    expect(late.error).toBeInstanceOf(FlareError)
+    expect(late.error?.message).toMatch(/line 5002: unknown label "Maybe"/)
+    expect(late.stages).toEqual(['read', 'labels'])
+    // The same message as readLabels gives on its own.
+    expect((await failure(deep)).message).toBe(late.error?.message)
+  })
+
+  it('a file without a Label column, a missing file and a header alone fail before the read', async () => {
+    for (const [name, text, message] of [
+      ['no-label.csv', `BlockId,Verdict\n${rows(5000)}\n`, /no "Label" column/],
+      ['header-only.csv', 'BlockId,Label\n', /has a header but no rows/],
+    ] as const) {
+      const {error, stages} = await run(file(name, text))
+      expect(error?.message).toMatch(message)
+      expect(stages).toEqual([])
+    }
+    const missing = await run(path.join(dir, 'absent.csv'))
+    expect(missing.error?.message).toMatch(/label file not found/)
+    expect(missing.stages).toEqual([])
+  })
+
+  it('good labels are read after the log', async () => {
+    const {stages, error, anomalies} = await run('data/hdfs_sample_labels.csv')
+    expect(error).toBeUndefined()
+    expect(stages).toEqual(['read', 'labels'])
+    expect(anomalies).toBe((await readLabels('data/hdfs_sample_labels.csv')).anomalies)
+    expect(anomalies).toBeGreaterThan(0)
   })
 })
 
