@@ -71,7 +71,7 @@ const MAX_STREAM_WINDOWS = 2_000_000
 
 export class SessionStore {
   /** Every session, in order of first appearance. */
-  private readonly list: Session[] = []
+  private list: Session[] = []
   /** Where the sessions keep their numbers. */
   private readonly slots = new SessionSlots()
   /** The distinct profiles of the packed sessions (session.ts), shared by every packing. */
@@ -138,14 +138,16 @@ export class SessionStore {
     this.growing = []
     this.growingAtSweep = 0
     packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
-    const sessions = this.streamed ? this.completeStreams() : this.list.slice()
-    // The lookups by id are done with (~80 bytes a session): dropped now, not with the store.
+    const sessions = this.streamed ? this.completeStreams() : this.list
+    // The lookups by id are done with (~80 bytes a session), and the list is handed over: dropped
+    // now, not with the store.
     this.byId.clear()
     this.byBytes = new ByteKeyMap<Session>()
+    this.list = []
     return sessions
   }
 
-  /** The sessions so far, in order of first appearance (a view: do not change it). */
+  /** The sessions so far, in order of first appearance (a view: do not change it); none after finish(). */
   get all(): readonly Session[] {
     return this.list
   }
@@ -172,7 +174,7 @@ export class SessionStore {
     const lo = Math.min(...starts) / step
     const hi = Math.max(...starts) / step
     const streams = [...this.streams].sort()
-    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list.slice()
+    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list
     const out: Session[] = []
     for (let k = lo; k <= hi; k++) {
       for (const stream of streams) out.push(this.windowSession(stream, k))
