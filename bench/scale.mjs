@@ -31,6 +31,7 @@ if (!datasetsPresent()) {
   process.exit(0)
 }
 console.log(`machine: ${machine()}; peak RSS by ${rssMethod()}`)
+const done = []
 for (const copies of COPIES) {
   const sets = Math.min(BLOCK_SETS ?? copies, copies)
   const {log, labels} = buildScaledHdfs(copies, DIR, sets)
@@ -52,4 +53,14 @@ for (const copies of COPIES) {
     `peak RSS ${(run.peakRssKb / 1024).toFixed(0)} MB`,
     `F1 ${evaluation?.f1?.toFixed(3) ?? '-'} (P ${evaluation?.precision?.toFixed(3)}, R ${evaluation?.recall?.toFixed(3)})`,
   ].join(' · '))
+  done.push({name: `×${copies}${sets === copies ? '' : ` over ×${sets}'s blocks`}`, peakMb: run.peakRssKb / 1024, sessions: summary.sessions, lines: summary.lines})
+}
+// How the peak grows from the first run: with sessions (each costs memory once read) or with lines
+// (which should cost none: the goal is ×100 within 1.3× of ×50, lines doubled over the same sessions).
+const [first, ...later] = done
+for (const run of later) {
+  const x = (a, b) => `×${(a / b).toFixed(2)}`
+  const added = run.sessions - first.sessions
+  const per = added > 0 ? `, ${(((run.peakMb - first.peakMb) * 2 ** 20) / added).toFixed(0)} bytes a session added` : ''
+  console.log(`${run.name} against ${first.name}: peak ${x(run.peakMb, first.peakMb)} with sessions ${x(run.sessions, first.sessions)} and lines ${x(run.lines, first.lines)}${per}`)
 }
