@@ -144,6 +144,19 @@ async function built(): Promise<Built> {
 }
 
 /**
+ * Where the pooled replays are, for the watchdog of the test below: this test once timed out in
+ * CI twice in a row (never alone, nor since), and a timeout alone does not say where it stopped.
+ */
+const trace = {step: 'starting', pools: new Set<unknown>()}
+
+/** The pool's queues as they stand (its private fields, read for the watchdog only). */
+function poolState(live: unknown): string {
+  const pool = (live as {pool: {free: number[]; waiting: Map<number, unknown>; slotWaiters: unknown[]; readyWaiters: unknown[]; threads: Array<{ready: boolean; dead: boolean; inflight: number}>}}).pool
+  const threads = pool.threads.map((t) => `${t.ready ? 'ready' : 'warming'}${t.dead ? ' dead' : ''} ${t.inflight} B in flight`).join(', ')
+  return `free slots ${pool.free.length}, results owed ${pool.waiting.size}, waiting for a slot ${pool.slotWaiters.length}, for a ready worker ${pool.readyWaiters.length}; threads: ${threads}`
+}
+
+/**
  * A replay as `flare replay --max` does it, with the build's modules: the regions mined on this
  * thread (threads 0) or by a LivePool of `threads` workers.
  */
@@ -154,23 +167,32 @@ async function pooledReplay(b: Built, input: string, modelDir: string, threads: 
   engine = new b.LiveEngine({model: await b.loadBundle(modelDir), latenessMs: 5000, ...options, clock: () => engine!.eventTime, onScored: (s) => scored.push(s), onNote: (n) => notes.push(n)})
   const pool = threads > 0 ? b.LivePool.open(engine, input, threads) : undefined
   if (threads > 0) expect(pool).toBeDefined()
+  if (pool) trace.pools.add(pool)
   const events: IncidentEvent[] = []
   let byBytes = 0
   try {
     let takes = 0
+    let sends = 0
     const result = await b.replayFile({input, pace: {kind: 'max'}, chunk: 97, readBytes: 16_384, deliver: (lines) => void events.push(...engine!.ingest(lines)), deliverBytes: async (region, next) => {
       // A crash of every worker mid-replay (their results still owed are rejected).
-      if (pool && ++takes === killWorkersAfter) await Promise.all((pool as unknown as {pool: {threads: Array<{worker: {terminate(): Promise<number>}}>}}).pool.threads.map((t) => t.worker.terminate()))
+      trace.step = `${threads} threads${killWorkersAfter ? ` (killed after ${killWorkersAfter})` : ''}: taking region ${++takes}`
+      if (pool && takes === killWorkersAfter) await Promise.all((pool as unknown as {pool: {threads: Array<{worker: {terminate(): Promise<number>}}>}}).pool.threads.map((t) => t.worker.terminate()))
       const taken = pool ? await pool.take(region, next) : engine!.ingestBytes(region.buf, region.start, region.end, next)
       if (!taken) return undefined
       events.push(...taken.events)
       byBytes += taken.lines
       return taken.lines
-    }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => pool.send(region, next, alone)}})
+    }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => {
+      trace.step = `${threads} threads: sending region ${++sends} (${takes} taken)`
+      return pool.send(region, next, alone)
+    }}})
+    trace.step = `${threads} threads: finishing`
     events.push(...engine.finish())
     return {events, scored, notes, stats: engine.stats(), lines: result.lines, byBytes, pooled: pool?.stats.lines ?? 0, redone: pool?.stats.redone ?? 0}
   } finally {
+    trace.step = `${threads} threads: closing the pool`
     await pool?.close()
+    trace.pools.delete(pool)
   }
 }
 
@@ -183,6 +205,7 @@ async function swappedReplay(b: Built, input: string, modelDir: string, options:
   let engine: LiveEngine | undefined
   engine = new b.LiveEngine({model: await b.loadBundle(modelDir), latenessMs: 5000, ...options, clock: () => engine!.eventTime, onScored: (s) => scored.push(s)})
   const pool = b.LivePool.open(engine, input, 2)!
+  trace.pools.add(pool)
   const reader = b.createRegionReader(input, {chunkBytes: 16_384})
   const regions: ByteRegion[] = []
   for await (const batch of reader.regions()) regions.push(...batch)
@@ -199,48 +222,62 @@ async function swappedReplay(b: Built, input: string, modelDir: string, options:
     return scored
   } finally {
     await pool.close()
+    trace.pools.delete(pool)
   }
 }
 
 // `npm test` builds first; without a build (a bare `vitest run`) there are no worker threads to compare.
 describe.runIf(existsSync(dist('mining/worker.js')))('the live engine\'s byte path on worker threads (dist)', () => {
   it('gives the single-threaded byte path\'s events, scores and counters, and would not if region order were lost', async () => {
-    const b = await built()
-    const clean = join(dir, 'pool-clean.log')
-    await writeFile(clean, hdfsLike(20_000, 11, false))
-    await saveBundle(join(dir, 'pool-model'), (await detect({input: clean})).bundle)
-    // Unseen templates turn up only in the second half (once the workers run): workers' results
-    // go stale and regions are mined again at their turn.
-    const all = hdfsLike(60_000, 13, true).split('\n')
-    const unseen = /Got exception|IOException|to replicate/
-    const text = [...all.slice(0, 30_000).filter((l) => !unseen.test(l)), 'not an hdfs line, "quoted", with, commas', ...all.slice(30_000)].join('\n')
-    const input = join(dir, 'pool-anomalous.log')
-    await writeFile(input, text)
-    for (const options of [{idleMs: 10 * 60_000}, {idleMs: 10 * 60_000, maxOpen: 25}]) {
-      const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, options)
-      expect(single.byBytes).toBeGreaterThan(single.lines * 0.8)
-      expect(single.events.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
-      for (const threads of [1, 2]) {
-        const pooled = await pooledReplay(b, input, join(dir, 'pool-model'), threads, options)
-        // Not vacuous: most lines were mined by the workers, some regions again at their turn.
-        expect(pooled.pooled).toBeGreaterThan(pooled.lines * 0.5)
-        expect(pooled.redone).toBeGreaterThan(0)
-        expect(pooled.byBytes).toBe(single.byBytes)
-        expectSame(pooled, single)
-      }
+    // Says where the replays stand if the test is still running at 150 s (it takes ~20 s).
+    const watchdog = setTimeout(() => console.error(`engine-bytes watchdog at 150 s: ${trace.step}; ${[...trace.pools].map(poolState).join(' | ') || 'no pool open'}`), 150_000)
+    try {
+      await poolReplays()
+    } finally {
+      clearTimeout(watchdog)
     }
-    // Workers that die mid-replay: this thread takes their regions, with the same outcome.
-    const crashed = await pooledReplay(b, input, join(dir, 'pool-model'), 1, {idleMs: 10 * 60_000}, 200)
-    expect(crashed.pooled).toBeGreaterThan(0)
-    expect(crashed.pooled).toBeLessThan(crashed.lines * 0.5)
-    expectSame(crashed, await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000}))
-    // Regions out of order (pairs swapped) change what is scored: the comparison above sees order.
-    const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000})
-    const swapped = await swappedReplay(b, input, join(dir, 'pool-model'), {idleMs: 10 * 60_000})
-    expect(swapped.length).toBeGreaterThan(0)
-    expect(swapped).not.toEqual(single.scored)
   }, 180_000)
 })
+
+/** The pooled replays against this thread's (the test above). */
+async function poolReplays(): Promise<void> {
+  trace.step = 'fitting the model'
+  const b = await built()
+  const clean = join(dir, 'pool-clean.log')
+  await writeFile(clean, hdfsLike(20_000, 11, false))
+  await saveBundle(join(dir, 'pool-model'), (await detect({input: clean})).bundle)
+  // Unseen templates turn up only in the second half (once the workers run): workers' results
+  // go stale and regions are mined again at their turn.
+  const all = hdfsLike(60_000, 13, true).split('\n')
+  const unseen = /Got exception|IOException|to replicate/
+  const text = [...all.slice(0, 30_000).filter((l) => !unseen.test(l)), 'not an hdfs line, "quoted", with, commas', ...all.slice(30_000)].join('\n')
+  const input = join(dir, 'pool-anomalous.log')
+  await writeFile(input, text)
+  for (const options of [{idleMs: 10 * 60_000}, {idleMs: 10 * 60_000, maxOpen: 25}]) {
+    const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, options)
+    expect(single.byBytes).toBeGreaterThan(single.lines * 0.8)
+    expect(single.events.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
+    for (const threads of [1, 2]) {
+      const pooled = await pooledReplay(b, input, join(dir, 'pool-model'), threads, options)
+      // Not vacuous: most lines were mined by the workers, some regions again at their turn.
+      expect(pooled.pooled).toBeGreaterThan(pooled.lines * 0.5)
+      expect(pooled.redone).toBeGreaterThan(0)
+      expect(pooled.byBytes).toBe(single.byBytes)
+      expectSame(pooled, single)
+    }
+  }
+  // Workers that die mid-replay: this thread takes their regions, with the same outcome.
+  const crashed = await pooledReplay(b, input, join(dir, 'pool-model'), 1, {idleMs: 10 * 60_000}, 200)
+  expect(crashed.pooled).toBeGreaterThan(0)
+  expect(crashed.pooled).toBeLessThan(crashed.lines * 0.5)
+  expectSame(crashed, await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000}))
+  // Regions out of order (pairs swapped) change what is scored: the comparison above sees order.
+  const single = await pooledReplay(b, input, join(dir, 'pool-model'), 0, {idleMs: 10 * 60_000})
+  trace.step = 'swapped replay'
+  const swapped = await swappedReplay(b, input, join(dir, 'pool-model'), {idleMs: 10 * 60_000})
+  expect(swapped.length).toBeGreaterThan(0)
+  expect(swapped).not.toEqual(single.scored)
+}
 
 describe('the live engine\'s byte path', () => {
   it('raises the line path\'s incidents and scores the same sessions on the HDFS sample', async () => {
