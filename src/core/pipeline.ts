@@ -3,7 +3,6 @@ import {expandRows, type UniqueRows} from './detect/dedupe.js'
 import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
-import type {LabelSet} from './evaluate/labels.js'
 import {evaluateLabels} from './evaluate/metrics.js'
 import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
 import {resolveFeatures, type FeatureConfig} from './features/config.js'
@@ -81,6 +80,14 @@ export interface DetectOutput {
 
 
 /** What every consumer of one input shares: the mined templates, the sessions and the labels. */
+/** A label file as a run uses it: each session's label, read once (see labelSessions). */
+export interface SessionLabels {
+  /** Per session: true/false when its id is labelled, undefined otherwise. */
+  bySession: Array<boolean | undefined>
+  /** Distinct ids the file labels (some may name no session of this log). */
+  count: number
+}
+
 export interface PreparedInput {
   /** As given (`-` for stdin). */
   input: string
@@ -96,7 +103,8 @@ export interface PreparedInput {
   sessionReason: string
   windowMs: number
   stepMs: number
-  labelSet?: LabelSet
+  /** With a label file: each session's label (see labelSessions). */
+  labels?: SessionLabels
   labelsPath?: string
   /** Template index (pipeline-local) → stable template id. */
   idOf: (templateIndex: number) => string
@@ -152,10 +160,19 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     }
     // A large read leaves its id lookups, read buffers and workers' slots unreachable: collected
     // now, before the stages after it allocate on top of them (see full-collection.ts).
-    if (mined.lines >= FULL_COLLECTION_LINES) collectFully()
-    if (labelReader && options.labelsPath) options.onStage?.('labels')
+    const large = mined.lines >= FULL_COLLECTION_LINES
+    if (large) collectFully()
+    let labels: (SessionLabels & {idColumn: string}) | undefined
     const t1 = performance.now()
-    const labelSet = labelReader && options.labelsPath ? await labelReader.readLabels(options.labelsPath) : undefined
+    if (labelReader && options.labelsPath) {
+      options.onStage?.('labels')
+      labels = await labelSessions(labelReader, options.labelsPath, sessions)
+      if (!labels.bySession.some((label) => label !== undefined)) {
+        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labels.idColumn} column must hold the same ids; check --session-key`})
+      }
+      // (the table of every labelled id is let go: collected with it)
+      if (large) collectFully()
+    }
     const labelsMs = Math.round(performance.now() - t1)
     const idOf = (index: number): string => mined.templates[index].id
     if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
@@ -171,11 +188,11 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
-      labelSet,
+      labels: labels && {bySession: labels.bySession, count: labels.count},
       labelsPath: options.labelsPath,
       idOf,
       cleanup,
-      timings: {read_ms: readMs, ...(labelSet ? {labels_ms: labelsMs} : {})},
+      timings: {read_ms: readMs, ...(labels ? {labels_ms: labelsMs} : {})},
     }
   } catch (error) {
     await cleanup()
@@ -203,17 +220,21 @@ export function sessionFeatures(prepared: PreparedInput, features: FeatureConfig
   return {vocabulary: vocab, matrix: buildFeatures(prepared.sessions, vocab, features, prepared.idOf)}
 }
 
+/**
+ * Each session's label from the label file at `path`. The file's table of every id (~70 MB for
+ * 1.15M ids) lives only in here, so that it is not held through the stages after the read: each id
+ * is looked up once, and the labels serve every evaluation and the caller.
+ */
+async function labelSessions(reader: typeof import('./evaluate/labels.js'), path: string, sessions: readonly Session[]): Promise<SessionLabels & {idColumn: string}> {
+  const set = await reader.readLabels(path)
+  return {bySession: sessions.map((s) => set.labels.get(s.id)), count: set.labels.size, idColumn: set.idColumn}
+}
+
 /** Precision/recall/F1 of per-session predictions against the prepared labels (none without labels). */
 export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Array): {evaluation?: Evaluation; labels?: Array<boolean | undefined>} {
-  const labelSet = prepared.labelSet
-  if (!labelSet) return {}
-  // (each id looked up once: the labels serve the evaluation and the caller)
-  const labels = prepared.sessions.map((s) => labelSet.labels.get(s.id))
-  const evaluation = evaluateLabels(labels, predicted, labelSet.labels.size)
-  if (evaluation.labelled_sessions === 0) {
-    throw new FlareError(`none of the ${prepared.sessions.length} session ids (${prepared.sessionDescription}, e.g. ${prepared.sessions[0]?.id}) appears in ${prepared.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labelSet.idColumn} column must hold the same ids; check --session-key`})
-  }
-  return {evaluation, labels}
+  const labels = prepared.labels
+  if (!labels) return {}
+  return {evaluation: evaluateLabels(labels.bySession, predicted, labels.count), labels: labels.bySession}
 }
 
 /**
@@ -339,7 +360,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const incidents: Incident[] = drafts.map(({pending, ...d}) => ({...d, sample_lines: pending.map((p) => ({...p, text: texts.get(p.line) ?? ''}))}))
     lap('samples_ms', t0)
 
-    if (prepared.labelSet) options.onStage?.('evaluate')
+    if (prepared.labels) options.onStage?.('evaluate')
     const {evaluation, labels} = evaluatePredictions(prepared, predicted)
 
     const anomalyCount = predicted.reduce((a, b) => a + b, 0)

@@ -51,7 +51,7 @@ describe('labels checked before the read, read after it', () => {
     const stages: Stage[] = []
     let anomalies: number | undefined
     const error = await prepareInput({input: 'data/hdfs_sample.log', labelsPath, onStage: (s) => stages.push(s)}).then(async (prepared) => {
-      anomalies = prepared.labelSet?.anomalies
+      anomalies = prepared.labels?.bySession.filter((label) => label === true).length
       await prepared.cleanup()
     }, (e: unknown) => e)
     return {stages, anomalies, error: error as FlareError | undefined}
@@ -88,6 +88,15 @@ describe('labels checked before the read, read after it', () => {
     const missing = await run(path.join(dir, 'absent.csv'))
     expect(missing.error?.message).toMatch(/label file not found/)
     expect(missing.stages).toEqual([])
+  })
+
+  it('labels that name none of the log\'s sessions fail once read, before any detector runs', async () => {
+    const {stages, error} = await run(file('other-log.csv', `BlockId,Label\n${rows(100, 10_000_000)}\n`))
+    expect(error).toBeInstanceOf(FlareError)
+    expect(error?.exitCode).toBe(3)
+    expect(error?.message).toMatch(/^none of the \d+ session ids \(.*, e\.g\. blk_\S+\) appears in .*other-log\.csv$/)
+    expect(error?.hint).toMatch(/BlockId column must hold the same ids/)
+    expect(stages).toEqual(['read', 'labels'])
   })
 
   it('good labels are read after the log', async () => {
