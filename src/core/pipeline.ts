@@ -114,6 +114,8 @@ export interface PreparedInput {
 
 /** Lines from which a read ends with a full collection (below, what it leaves behind is small). */
 const FULL_COLLECTION_LINES = 1_000_000
+/** Labelled ids from which their table (~60 bytes an id) is collected once each session has its label. */
+const FULL_COLLECTION_LABELS = 250_000
 
 export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
 
@@ -162,6 +164,10 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     // now, before the stages after it allocate on top of them (see full-collection.ts).
     const large = mined.lines >= FULL_COLLECTION_LINES
     if (large) collectFully()
+    const idOf = (index: number): string => mined.templates[index].id
+    // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
+    if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
+    for (const w of fitWarnings) options.onWarning?.(w)
     let labels: (SessionLabels & {idColumn: string}) | undefined
     const t1 = performance.now()
     if (labelReader && options.labelsPath) {
@@ -170,13 +176,10 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       if (!labels.bySession.some((label) => label !== undefined)) {
         throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labels.idColumn} column must hold the same ids; check --session-key`})
       }
-      // (the table of every labelled id is let go: collected with it)
-      if (large) collectFully()
+      // The table of every labelled id is let go: collected with it when it was large.
+      if (large || labels.count >= FULL_COLLECTION_LABELS) collectFully()
     }
     const labelsMs = Math.round(performance.now() - t1)
-    const idOf = (index: number): string => mined.templates[index].id
-    if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
-    for (const w of fitWarnings) options.onWarning?.(w)
     return {
       input: options.input,
       inputName,

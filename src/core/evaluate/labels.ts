@@ -1,5 +1,6 @@
 import {createReadStream} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
+import {Readable} from 'node:stream'
 import {ExitCode, FlareError} from '../errors.js'
 import {LabelRows, type OnByteRecord, SimpleCsvLines} from './label-rows.js'
 import type {LabelTable} from './label-table.js'
@@ -28,7 +29,7 @@ export async function readLabels(path: string, options: ReadLabelsOptions = {}):
   // (ASCII, no quotes) is split here instead, and anything else goes to csv-parse from the start.
   // A row of an HDFS label file is ~33 bytes: room for size / 32 rows is made at once.
   const expectedRows = Math.ceil(size / 32)
-  const rows = (options.fast !== false && (await plainRows(path, expectedRows, size))) || (await csvParseRows(path, expectedRows, size))
+  const rows = (options.fast !== false && (await plainRows(path, expectedRows, size))) || (await csvParseRows(path, createReadStream(path), expectedRows, size))
   return rows.result()
 }
 
@@ -39,13 +40,43 @@ const CHECKED_BYTES = 64 * 1024
  * readLabels()' checks on the file's first 64 KiB (all of it when smaller): a wrong path, a
  * missing column or a bad row near the top fails in milliseconds, before a long read of the log,
  * without holding the labels through it (a table of 1.15M ids is ~70 MB). The rest of the file is
- * checked when it is read. A file that is not plain CSV (quotes, non-ASCII) gets only the path checks.
+ * checked when it is read. A file that is not plain CSV (quotes, non-ASCII) is checked by
+ * csv-parse, up to the last line break in those bytes.
  */
 export async function checkLabels(path: string): Promise<void> {
   const size = await labelFileSize(path)
-  const rows = await plainRows(path, CHECKED_BYTES / 32, Math.min(size, CHECKED_BYTES), CHECKED_BYTES)
+  const whole = size <= CHECKED_BYTES
+  const rows = (await plainRows(path, CHECKED_BYTES / 32, Math.min(size, CHECKED_BYTES), whole ? Infinity : CHECKED_BYTES)) ?? (await csvParsePrefix(path, size))
   // (header-only problems are found as the header row is taken; "no rows" only on the whole file)
-  if (rows && size <= CHECKED_BYTES) rows.result()
+  if (rows && whole) rows.result()
+}
+
+/**
+ * The rows csv-parse finds in the file's first CHECKED_BYTES, up to its last whole line (quotes,
+ * non-ASCII, other line ends: a file the plain reader declines); undefined when that cut falls in
+ * a quoted value, which only the whole file can tell.
+ */
+async function csvParsePrefix(path: string, size: number): Promise<LabelRows | undefined> {
+  const file = await open(path)
+  let prefix: Buffer
+  try {
+    const buf = Buffer.alloc(Math.min(size, CHECKED_BYTES))
+    const {bytesRead} = await file.read(buf, 0, buf.length, 0)
+    prefix = buf.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+  if (size > prefix.length) {
+    const last = Math.max(prefix.lastIndexOf(10), prefix.lastIndexOf(13))
+    if (last < 0) return undefined
+    prefix = prefix.subarray(0, last + 1)
+  }
+  try {
+    return await csvParseRows(path, Readable.from([prefix]), CHECKED_BYTES / 32, prefix.length)
+  } catch (error) {
+    if (size > prefix.length && error instanceof FlareError && /not valid CSV: Quote Not Closed/i.test(error.message)) return undefined
+    throw error
+  }
 }
 
 async function labelFileSize(path: string): Promise<number> {
@@ -79,10 +110,11 @@ async function plainRows(path: string, expectedRows: number, fileBytes: number, 
   }
 }
 
-async function csvParseRows(path: string, expectedRows: number, fileBytes: number): Promise<LabelRows> {
+/** The rows of `bytes` (the file at `path`, or its first lines) through csv-parse. */
+async function csvParseRows(path: string, bytes: Readable, expectedRows: number, fileBytes: number): Promise<LabelRows> {
   // Loaded here: most label files are plain and never need it (start-up time of a small detect).
   const {parse} = await import('csv-parse')
-  const parser = createReadStream(path).pipe(parse({bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true}))
+  const parser = bytes.pipe(parse({bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true}))
   const rows = new LabelRows(path, expectedRows, fileBytes)
   try {
     for await (const item of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) rows.take(item.record, item.info.lines)

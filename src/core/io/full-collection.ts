@@ -7,6 +7,7 @@
  *
  * The process owner opts in (the CLI does, at start): V8 hands out its collector only to code
  * started with `--expose-gc`, or, once allowFullCollections() has set that flag, to a new context.
+ * The flag holds for the whole process, so worker threads started after it find `gc` too.
  * Without either, collectFully() does nothing.
  */
 import {setFlagsFromString} from 'node:v8'

@@ -69,6 +69,11 @@ const MAX_AUTO_HOSTS = 32
 /** Stream windows filled in (empty ones included) before giving up on completing them. */
 const MAX_STREAM_WINDOWS = 2_000_000
 
+/** A record after finish() would open a second session for an id (the lookups are gone): a bug, said so. */
+function afterFinish(): Error {
+  return new Error('SessionStore: records added after finish()')
+}
+
 export class SessionStore {
   /** Every session, in order of first appearance. */
   private list: Session[] = []
@@ -122,6 +127,7 @@ export class SessionStore {
   }
 
   add(record: SessionFields, templateIndex: number): void {
+    if (this.finished) throw afterFinish()
     if (this.resolved === undefined) {
       this.pending.push({record, templateIndex})
       if (this.pending.length >= this.autoSample) this.resolve()
@@ -130,8 +136,13 @@ export class SessionStore {
     this.assign(record, templateIndex)
   }
 
+  /** Set by finish(): the store has handed its sessions over and dropped its lookups by id. */
+  private finished = false
+
   /** Call once after the last record. Returns sessions in order of first appearance. */
   finish(): Session[] {
+    if (this.finished) throw new Error('SessionStore.finish() called twice')
+    this.finished = true
     if (this.resolved === undefined) this.resolve()
     if (this.held.time.length > 0) this.flushHeld()
     if (this.by === 'auto') this.by = []
@@ -268,6 +279,7 @@ export class SessionStore {
    * by an id, straight from the batch's columns, without an object per line.
    */
   addBatch(batch: LineBatch): void {
+    if (this.finished) throw afterFinish()
     const n = batch.n
     let i = 0
     for (; i < n && this.resolved === undefined; i++) this.add(batch.fields(i), batch.template[i])
@@ -319,6 +331,7 @@ export class SessionStore {
    */
   addPartials(p: Float64Array, bytes: Buffer, firstLineId: number, index: Int32Array): void {
     if (!this.takesPartials) throw new Error('partial sessions given to a store that does not group by block')
+    if (this.finished) throw afterFinish()
     this.unassigned += p[1] | 0
     const blocks = p[3] | 0
     const ordinals = p[2] | 0

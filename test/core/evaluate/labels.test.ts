@@ -90,6 +90,28 @@ describe('labels checked before the read, read after it', () => {
     expect(missing.stages).toEqual([])
   })
 
+  it('a file csv-parse must read (quotes) is checked by it too; a quoted value cut by the 64 KiB is left to the whole read', async () => {
+    const quoted = (n: number) => Array.from({length: n}, (_, i) => `"blk_${i}","${i % 7 === 0 ? 'Anomaly' : 'Normal'}"`).join('\n')
+    await expect(checkLabels(file('quoted-no-label.csv', `"BlockId","Verdict"\n${quoted(5000)}\n`))).rejects.toThrow(/no "Label" column/)
+    await expect(checkLabels(file('quoted-bad-top.csv', `"BlockId","Label"\n"blk_1","Maybe"\n${quoted(5000)}\n`))).rejects.toThrow(/line 2: unknown label "Maybe"/)
+    await expect(checkLabels(file('quoted-ok.csv', `"BlockId","Label"\n${quoted(5000)}\n`))).resolves.toBeUndefined()
+    // A quoted value with a line break in it, across the 64 KiB mark: not judged from the prefix.
+    const head = `"BlockId","Label"\n${quoted(3000)}\n`
+    const pad = 64 * 1024 - Buffer.byteLength(head) - 10
+    const across = file('quoted-across.csv', `${head}"blk_x${'y'.repeat(pad)}\nz","Normal"\n${quoted(100)}\n`)
+    await expect(checkLabels(across)).resolves.toBeUndefined()
+    expect((await readLabels(across)).labels.size).toBe(3001)
+  })
+
+  it('a file of exactly 64 KiB without a final newline is checked whole (its one row is the unfinished last line)', async () => {
+    const head = 'BlockId,Label\n'
+    const text = `${head}blk_${'7'.repeat(64 * 1024 - head.length - 'blk_,Normal'.length)},Normal`
+    expect(text.length).toBe(64 * 1024)
+    const exact = file('exact.csv', text)
+    await expect(checkLabels(exact)).resolves.toBeUndefined()
+    expect((await readLabels(exact)).labels.size).toBe(1)
+  })
+
   it('labels that name none of the log\'s sessions fail once read, before any detector runs', async () => {
     const {stages, error} = await run(file('other-log.csv', `BlockId,Label\n${rows(100, 10_000_000)}\n`))
     expect(error).toBeInstanceOf(FlareError)

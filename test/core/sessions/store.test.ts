@@ -132,3 +132,19 @@ describe('SessionStore limits', () => {
     expect(new SessionStore({mode: 'window', windowMs: 60_000, stepMs: 600}).describe()).toBe('window (1m, step 600ms)')
   })
 })
+
+describe('a finished store', () => {
+  it('hands its sessions over once; a record after finish() is refused, not made a second session', () => {
+    const store = new SessionStore({mode: 'block'})
+    store.add(rec(1, {sessionKeys: ['blk_1'], sessionKind: 'block'}), 0)
+    store.add(rec(2, {sessionKeys: ['blk_2'], sessionKind: 'block'}), 1)
+    const sessions = store.finish()
+    expect(sessions.map((s) => s.id)).toEqual(['blk_1', 'blk_2'])
+    expect(store.all).toEqual([])
+    expect(() => store.add(rec(3, {sessionKeys: ['blk_1'], sessionKind: 'block'}), 0)).toThrow(/after finish/)
+    expect(() => store.finish()).toThrow(/called twice/)
+    // What it says of itself still stands.
+    expect(store.resolved).toBe('block')
+    expect(sessions[0].events).toBe(1)
+  })
+})

@@ -151,6 +151,14 @@ const trace = {step: 'starting', pools: new Set<unknown>()}
 
 /** The pool's queues as they stand (its private fields, read for the watchdog only). */
 function poolState(live: unknown): string {
+  try {
+    return readPoolState(live)
+  } catch (error) {
+    return `(pool state unreadable: ${String(error)})`
+  }
+}
+
+function readPoolState(live: unknown): string {
   const pool = (live as {pool: {free: number[]; waiting: Map<number, unknown>; slotWaiters: unknown[]; readyWaiters: unknown[]; threads: Array<{ready: boolean; dead: boolean; inflight: number}>}}).pool
   const threads = pool.threads.map((t) => `${t.ready ? 'ready' : 'warming'}${t.dead ? ' dead' : ''} ${t.inflight} B in flight`).join(', ')
   return `free slots ${pool.free.length}, results owed ${pool.waiting.size}, waiting for a slot ${pool.slotWaiters.length}, for a ready worker ${pool.readyWaiters.length}; threads: ${threads}`
