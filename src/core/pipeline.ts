@@ -79,7 +79,6 @@ export interface DetectOutput {
 }
 
 
-/** What every consumer of one input shares: the mined templates, the sessions and the labels. */
 /** A label file as a run uses it: each session's label, read once (see labelSessions). */
 export interface SessionLabels {
   /** Per session: true/false when its id is labelled, undefined otherwise. */
@@ -88,6 +87,7 @@ export interface SessionLabels {
   count: number
 }
 
+/** What every consumer of one input shares: the mined templates, the sessions and the labels. */
 export interface PreparedInput {
   /** As given (`-` for stdin). */
   input: string
@@ -121,7 +121,8 @@ export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' |
 
 /**
  * Stage one: read, mine templates and group sessions, then the labels (the top of their file is
- * checked first, so a malformed one fails before minutes of parsing). A sweep calls this once and fits every detector on the result.
+ * checked first, so a malformed one fails before minutes of parsing). A sweep calls this once and
+ * fits every detector on the result.
  */
 export async function prepareInput(options: PrepareOptions): Promise<PreparedInput & {timings: Record<string, number>}> {
   // (the label reader, the model checks and each kind of incidents load only for a run that uses them: start-up time)
