@@ -112,10 +112,8 @@ export interface PreparedInput {
   cleanup: () => Promise<void>
 }
 
-/** Lines from which a read ends with a full collection (below, what it leaves behind is small). */
+/** Lines from which a read (and its labels) ends with a full collection (below, what it leaves behind is small). */
 const FULL_COLLECTION_LINES = 1_000_000
-/** Labelled ids from which their table (~60 bytes an id) is collected once each session has its label. */
-const FULL_COLLECTION_LABELS = 250_000
 
 export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
 
@@ -128,7 +126,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
   // (the label reader, the model checks and each kind of incidents load only for a run that uses them: start-up time)
   const labelReader = options.labelsPath ? await import('./evaluate/labels.js') : undefined
   // The label file's top is checked now (a wrong file fails before the long read), and the labels
-  // are read after it: a table of every id need not be held through the read, the run's peak.
+  // are read after it, straight onto the sessions: nothing of them is held through the read.
   if (labelReader && options.labelsPath) await labelReader.checkLabels(options.labelsPath)
 
   const source = await openInput(options.input, {signal: options.signal})
@@ -161,9 +159,13 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       const hint = model ? `the model scores sessions by ${store.resolved}; score this log with a model fitted on it: flare detect -i ${inputName} --save-model DIR` : 'try --session-key auto or --session-key window'
       throw new FlareError(`no sessions: none of the ${mined.records} records carries a ${store.resolved} id`, {exitCode: ExitCode.badInput, hint})
     }
-    // A large read leaves its id lookups, read buffers and workers' slots unreachable: collected
-    // now, before the stages after it allocate on top of them (see full-collection.ts).
+    // A large read leaves its read buffers, its workers' slots and the store's lookups by id
+    // (~80 bytes a session) unreachable: collected now, before the stages after it allocate on top
+    // of them (see full-collection.ts). With labels, the lookups stay until the labels are read
+    // onto the sessions, and go with a second collection.
     const large = mined.lines >= FULL_COLLECTION_LINES
+    const withLabels = labelReader !== undefined && options.labelsPath !== undefined
+    if (!withLabels) store.release()
     if (large) collectFully()
     const idOf = (index: number): string => mined.templates[index].id
     // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
@@ -173,14 +175,16 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const t1 = performance.now()
     if (labelReader && options.labelsPath) {
       options.onStage?.('labels')
-      labels = await labelSessions(labelReader, options.labelsPath, sessions)
+      labels = await labelSessions(labelReader, options.labelsPath, store, sessions)
       if (!labels.bySession.some((label) => label !== undefined)) {
         throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labels.idColumn} column must hold the same ids; check --session-key`})
       }
-      // The table of every labelled id is let go: collected with it when it was large.
-      if (large || labels.count >= FULL_COLLECTION_LABELS) collectFully()
     }
     const labelsMs = Math.round(performance.now() - t1)
+    if (withLabels) {
+      store.release()
+      if (large) collectFully()
+    }
     return {
       input: options.input,
       inputName,
@@ -225,13 +229,13 @@ export function sessionFeatures(prepared: PreparedInput, features: FeatureConfig
 }
 
 /**
- * Each session's label from the label file at `path`. The file's table of every id (~70 MB for
- * 1.15M ids) lives only in here, so that it is not held through the stages after the read: each id
- * is looked up once, and the labels serve every evaluation and the caller.
+ * Each session's label from the label file at `path`, its rows read straight onto the sessions
+ * through the store's lookups by id (SessionStore.labelSink): no table of every id is made, and
+ * the labels serve every evaluation and the caller.
  */
-async function labelSessions(reader: typeof import('./evaluate/labels.js'), path: string, sessions: readonly Session[]): Promise<SessionLabels & {idColumn: string}> {
-  const set = await reader.readLabels(path)
-  return {bySession: sessions.map((s) => set.labels.get(s.id)), count: set.labels.size, idColumn: set.idColumn}
+async function labelSessions(reader: typeof import('./evaluate/labels.js'), path: string, store: SessionStore, sessions: readonly Session[]): Promise<SessionLabels & {idColumn: string}> {
+  const set = await reader.readLabelsInto(path, () => store.labelSink())
+  return {bySession: set.labels.labelsOf(sessions), count: set.labels.size, idColumn: set.idColumn}
 }
 
 /** Precision/recall/F1 of per-session predictions against the prepared labels (none without labels). */

@@ -1,5 +1,5 @@
 import {ExitCode, FlareError} from '../errors.js'
-import {LabelTable} from './label-table.js'
+import type {LabelTable} from './label-table.js'
 import type {LabelSet} from './labels.js'
 
 const ANOMALY_WORDS = ['anomaly', 'anomalous', 'abnormal', '1', 'true', 'yes', 'fail', 'failure']
@@ -29,17 +29,31 @@ function labelValueOfBytes(buf: Uint8Array, a: number, b: number): boolean | und
   return undefined
 }
 
+/**
+ * Where checked rows go: a LabelTable of every id (readLabels), or the sessions of a run, looked
+ * up by their ids as the rows come (SessionStore.labelSink). `size`: distinct ids taken.
+ */
+export interface LabelSink {
+  readonly size: number
+  get(id: string): boolean | undefined
+  /** Adds an id that get() did not find. */
+  add(id: string, label: boolean): void
+  /** The label of the id with these UTF-8 bytes if it has one; otherwise adds it with `label` and returns undefined. */
+  addBytesIfAbsent(buf: Uint8Array, a: number, b: number, label: boolean): boolean | undefined
+  /** Every row is in. */
+  trim(): void
+}
+
 /** The header and rows of a label file, checked one by one (whichever reader split them). */
-export class LabelRows {
-  readonly labels: LabelTable
+export class LabelRows<S extends LabelSink = LabelTable> {
   private header: string[] | undefined
   private labelCol = -1
   private anomalies = 0
 
-  /** `expectedRows`: a guess from the file's size, so the table is made once at its size; `fileBytes`: that size (a bound on the ids' bytes). */
-  constructor(private readonly path: string, expectedRows?: number, fileBytes?: number) {
-    this.labels = new LabelTable(expectedRows, fileBytes)
-  }
+  constructor(
+    private readonly path: string,
+    readonly labels: S,
+  ) {}
 
   take(record: string[], line: number): void {
     const {path, header, labels} = this
@@ -95,7 +109,7 @@ export class LabelRows {
     this.take(record, line)
   }
 
-  result(): LabelSet {
+  result(): LabelSet<S> {
     const {header, labels, path} = this
     if (!header) throw new FlareError(`label file is empty: ${path}`, {exitCode: ExitCode.badInput})
     if (labels.size === 0) throw new FlareError(`label file ${path} has a header but no rows`, {exitCode: ExitCode.badInput})

@@ -2,16 +2,16 @@ import {createReadStream} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {ExitCode, FlareError} from '../errors.js'
-import {LabelRows, type OnByteRecord, SimpleCsvLines} from './label-rows.js'
-import type {LabelTable} from './label-table.js'
+import {LabelRows, type LabelSink, type OnByteRecord, SimpleCsvLines} from './label-rows.js'
+import {LabelTable} from './label-table.js'
 
 /**
  * Ground-truth labels: session id → anomalous?
  * The file's first column is the session id (BlockId, SessionId, ...) and a `Label` column holds
  * Normal/Anomaly, 0/1 or true/false (any case).
  */
-export interface LabelSet {
-  labels: LabelTable
+export interface LabelSet<S extends LabelSink = LabelTable> {
+  labels: S
   idColumn: string
   anomalies: number
 }
@@ -24,12 +24,19 @@ export interface ReadLabelsOptions {
 }
 
 export async function readLabels(path: string, options: ReadLabelsOptions = {}): Promise<LabelSet> {
+  // A row of an HDFS label file is ~33 bytes: room for size / 32 rows is made at once.
+  return readLabelsInto(path, (size) => new LabelTable(Math.ceil(size / 32), size), options)
+}
+
+/**
+ * readLabels() with the rows going to a sink of the caller's (`sink(fileBytes)` makes it): the
+ * same checks and errors, whatever the sink does with the labels.
+ */
+export async function readLabelsInto<S extends LabelSink>(path: string, sink: (fileBytes: number) => S, options: ReadLabelsOptions = {}): Promise<LabelSet<S>> {
   const size = await labelFileSize(path)
   // csv-parse takes ~10 µs a row (5.8 s for the 575K blocks of the whole HDFS log); a plain file
   // (ASCII, no quotes) is split here instead, and anything else goes to csv-parse from the start.
-  // A row of an HDFS label file is ~33 bytes: room for size / 32 rows is made at once.
-  const expectedRows = Math.ceil(size / 32)
-  const rows = (options.fast !== false && (await plainRows(path, expectedRows, size))) || (await csvParseRows(path, createReadStream(path), expectedRows, size))
+  const rows = (options.fast !== false && (await plainRows(path, () => sink(size)))) || (await csvParseRows(path, createReadStream(path), sink(size)))
   return rows.result()
 }
 
@@ -46,17 +53,20 @@ const CHECKED_BYTES = 64 * 1024
 export async function checkLabels(path: string): Promise<void> {
   const size = await labelFileSize(path)
   const whole = size <= CHECKED_BYTES
-  const rows = (await plainRows(path, CHECKED_BYTES / 32, Math.min(size, CHECKED_BYTES), whole ? Infinity : CHECKED_BYTES)) ?? (await csvParsePrefix(path, size))
+  const rows = (await plainRows(path, checkTable, whole ? Infinity : CHECKED_BYTES)) ?? (await csvParsePrefix(path, size))
   // (header-only problems are found as the header row is taken; "no rows" only on the whole file)
   if (rows && whole) rows.result()
 }
+
+/** A table for the rows checkLabels() reads. */
+const checkTable = (): LabelTable => new LabelTable(CHECKED_BYTES / 32, CHECKED_BYTES)
 
 /**
  * The rows csv-parse finds in the file's first CHECKED_BYTES, up to its last whole line (quotes,
  * non-ASCII, other line ends: a file the plain reader declines); undefined when that cut falls in
  * a quoted value, which only the whole file can tell.
  */
-async function csvParsePrefix(path: string, size: number): Promise<LabelRows | undefined> {
+async function csvParsePrefix(path: string, size: number): Promise<LabelRows<LabelTable> | undefined> {
   const file = await open(path)
   let prefix: Buffer
   try {
@@ -72,7 +82,7 @@ async function csvParsePrefix(path: string, size: number): Promise<LabelRows | u
     prefix = prefix.subarray(0, last + 1)
   }
   try {
-    return await csvParseRows(path, Readable.from([prefix]), CHECKED_BYTES / 32, prefix.length)
+    return await csvParseRows(path, Readable.from([prefix]), checkTable())
   } catch (error) {
     if (size > prefix.length && error instanceof FlareError && /not valid CSV: Quote Not Closed/i.test(error.message)) return undefined
     throw error
@@ -91,13 +101,14 @@ async function labelFileSize(path: string): Promise<number> {
  * The rows of a plain file, or undefined as soon as the file turns out not to be one. `limit`:
  * stop after about this many bytes (the unfinished last line is left out).
  */
-async function plainRows(path: string, expectedRows: number, fileBytes: number, limit = Infinity): Promise<LabelRows | undefined> {
-  const rows = new LabelRows(path, expectedRows, fileBytes)
+async function plainRows<S extends LabelSink>(path: string, sink: () => S, limit = Infinity): Promise<LabelRows<S> | undefined> {
+  const rows = new LabelRows(path, sink())
   const lines = new SimpleCsvLines()
   const take: OnByteRecord = (bytes, spans, fields, line) => rows.takeBytes(bytes, spans, fields, line)
   const file = await open(path)
   try {
-    const buf = Buffer.allocUnsafe(Math.min(4 * 2 ** 20, limit))
+    // (1 MiB reads: each read that ends in a row is joined to its carry, a buffer of garbage as big)
+    const buf = Buffer.allocUnsafe(Math.min(2 ** 20, limit))
     for (let read = 0; ; ) {
       const {bytesRead} = await file.read(buf, 0, buf.length, null)
       const ok = bytesRead === 0 ? lines.end(take) : lines.push(buf, bytesRead, take)
@@ -111,11 +122,11 @@ async function plainRows(path: string, expectedRows: number, fileBytes: number, 
 }
 
 /** The rows of `bytes` (the file at `path`, or its first lines) through csv-parse. */
-async function csvParseRows(path: string, bytes: Readable, expectedRows: number, fileBytes: number): Promise<LabelRows> {
+async function csvParseRows<S extends LabelSink>(path: string, bytes: Readable, sink: S): Promise<LabelRows<S>> {
   // Loaded here: most label files are plain and never need it (start-up time of a small detect).
   const {parse} = await import('csv-parse')
   const parser = bytes.pipe(parse({bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true}))
-  const rows = new LabelRows(path, expectedRows, fileBytes)
+  const rows = new LabelRows(path, sink)
   try {
     for await (const item of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) rows.take(item.record, item.info.lines)
   } catch (error) {

@@ -1,6 +1,7 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {ByteKeyMap} from './byte-keys.js'
+import {SessionLabelSink} from './label-sink.js'
 import {ProfileTable} from './profiles.js'
 import {packSessions, Session, SessionSlots} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
@@ -136,8 +137,10 @@ export class SessionStore {
     this.assign(record, templateIndex)
   }
 
-  /** Set by finish(): the store has handed its sessions over and dropped its lookups by id. */
+  /** Set by finish(): the store has handed its sessions over and takes no more records. */
   private finished = false
+  /** Sessions made (a session's `order` is below this). */
+  private made = 0
 
   /** Call once after the last record. Returns sessions in order of first appearance. */
   finish(): Session[] {
@@ -150,12 +153,37 @@ export class SessionStore {
     this.growingAtSweep = 0
     packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
     const sessions = this.streamed ? this.completeStreams() : this.list
-    // The lookups by id are done with (~80 bytes a session), and the list is handed over: dropped
-    // now, not with the store.
-    this.byId.clear()
-    this.byBytes = new ByteKeyMap<Session>()
+    // The list is handed over (dropped now, not with the store); the lookups by id stay for
+    // labelSink() until release().
+    this.made = this.list.length
     this.list = []
     return sessions
+  }
+
+  /**
+   * After finish(): a sink that reads a label file's rows straight onto the sessions, found by
+   * their ids (see label-sink.ts). Fresh at each call.
+   */
+  labelSink(): SessionLabelSink {
+    if (!this.finished) throw new Error('SessionStore.labelSink() before finish()')
+    const byBytes = (buf: Uint8Array, a: number, b: number): Session | undefined => {
+      if (this.resolved === 'block') return this.byBytes.get(buf, a, b)
+      return this.byId.get(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8'))
+    }
+    const byId = (id: string): Session | undefined => {
+      if (this.resolved !== 'block') return this.byId.get(id)
+      // Block ids are ASCII: a string with any other character is none of them.
+      for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 127) return undefined
+      const bytes = Buffer.from(id, 'latin1')
+      return this.byBytes.get(bytes, 0, bytes.length)
+    }
+    return new SessionLabelSink({byBytes, byId}, this.made)
+  }
+
+  /** Drops the lookups by id (~80 bytes a session) once nothing needs them (labelSink). */
+  release(): void {
+    this.byId.clear()
+    this.byBytes = new ByteKeyMap<Session>()
   }
 
   /** The sessions so far, in order of first appearance (a view: do not change it); none after finish(). */
