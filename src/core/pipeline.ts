@@ -114,6 +114,8 @@ export interface PreparedInput {
 
 /** Lines from which a read (and its labels) ends with a full collection (below, what it leaves behind is small). */
 const FULL_COLLECTION_LINES = 1_000_000
+/** Labelled ids from which reading them onto the sessions ends with a full collection. */
+const FULL_COLLECTION_LABELS = 250_000
 
 export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
 
@@ -151,7 +153,9 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionSink(store),
     )
     const readMs = Math.round(performance.now() - t0)
-    const sessions = store.finish()
+    const withLabels = labelReader !== undefined && options.labelsPath !== undefined
+    // (the store's lookups by id stay for the labels, which are read onto the sessions through them)
+    const sessions = store.finish({keepLookups: withLabels})
     if (mined.records === 0) {
       throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
     }
@@ -164,8 +168,6 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     // of them (see full-collection.ts). With labels, the lookups stay until the labels are read
     // onto the sessions, and go with a second collection.
     const large = mined.lines >= FULL_COLLECTION_LINES
-    const withLabels = labelReader !== undefined && options.labelsPath !== undefined
-    if (!withLabels) store.release()
     if (large) collectFully()
     const idOf = (index: number): string => mined.templates[index].id
     // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
@@ -183,7 +185,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const labelsMs = Math.round(performance.now() - t1)
     if (withLabels) {
       store.release()
-      if (large) collectFully()
+      // (with the ids of no session, a full label file against a small log leaves tens of MB)
+      if (large || (labels?.count ?? 0) >= FULL_COLLECTION_LABELS) collectFully()
     }
     return {
       input: options.input,

@@ -15,12 +15,11 @@ export interface SessionLookup {
   byId(id: string): Session | undefined
 }
 
-const UNSET = 0
 const NORMAL = 1
 const ANOMALOUS = 2
 
 export class SessionLabelSink implements LabelSink {
-  /** Per session, by its order: UNSET, NORMAL or ANOMALOUS. */
+  /** Per session, by its order: 0 (no label yet), NORMAL or ANOMALOUS. */
   private readonly byOrder: Uint8Array
   /** Sessions labelled so far. */
   private labelled = 0
@@ -77,6 +76,6 @@ export class SessionLabelSink implements LabelSink {
   }
 }
 
-function decode(code: number): boolean | undefined {
-  return code === UNSET ? undefined : code === ANOMALOUS
+function decode(code: number | undefined): boolean | undefined {
+  return code === ANOMALOUS ? true : code === NORMAL ? false : undefined
 }

@@ -70,7 +70,7 @@ const MAX_AUTO_HOSTS = 32
 /** Stream windows filled in (empty ones included) before giving up on completing them. */
 const MAX_STREAM_WINDOWS = 2_000_000
 
-/** A record after finish() would open a second session for an id (the lookups are gone): a bug, said so. */
+/** A record after finish() would land in sessions already handed over (or open a second one for an id): a bug, said so. */
 function afterFinish(): Error {
   return new Error('SessionStore: records added after finish()')
 }
@@ -142,8 +142,11 @@ export class SessionStore {
   /** Sessions made (a session's `order` is below this). */
   private made = 0
 
-  /** Call once after the last record. Returns sessions in order of first appearance. */
-  finish(): Session[] {
+  /**
+   * Call once after the last record. Returns sessions in order of first appearance. The lookups by
+   * id are dropped unless `keepLookups` (for labelSink(); release() then drops them).
+   */
+  finish(options: {keepLookups?: boolean} = {}): Session[] {
     if (this.finished) throw new Error('SessionStore.finish() called twice')
     this.finished = true
     if (this.resolved === undefined) this.resolve()
@@ -153,10 +156,10 @@ export class SessionStore {
     this.growingAtSweep = 0
     packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
     const sessions = this.streamed ? this.completeStreams() : this.list
-    // The list is handed over (dropped now, not with the store); the lookups by id stay for
-    // labelSink() until release().
+    // The list is handed over (dropped now, not with the store).
     this.made = this.list.length
     this.list = []
+    if (!options.keepLookups) this.release()
     return sessions
   }
 
@@ -166,6 +169,7 @@ export class SessionStore {
    */
   labelSink(): SessionLabelSink {
     if (!this.finished) throw new Error('SessionStore.labelSink() before finish()')
+    if (this.released) throw new Error('SessionStore.labelSink() after its lookups were released')
     const byBytes = (buf: Uint8Array, a: number, b: number): Session | undefined => {
       if (this.resolved === 'block') return this.byBytes.get(buf, a, b)
       return this.byId.get(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8'))
@@ -180,8 +184,12 @@ export class SessionStore {
     return new SessionLabelSink({byBytes, byId}, this.made)
   }
 
+  /** Set by release(). */
+  private released = false
+
   /** Drops the lookups by id (~80 bytes a session) once nothing needs them (labelSink). */
   release(): void {
+    this.released = true
     this.byId.clear()
     this.byBytes = new ByteKeyMap<Session>()
   }
