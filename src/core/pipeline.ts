@@ -153,9 +153,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionSink(store),
     )
     const readMs = Math.round(performance.now() - t0)
-    const withLabels = labelReader !== undefined && options.labelsPath !== undefined
     // (the store's lookups by id stay for the labels, which are read onto the sessions through them)
-    const sessions = store.finish({keepLookups: withLabels})
+    const sessions = store.finish({keepLookups: labelReader !== undefined})
     if (mined.records === 0) {
       throw new FlareError(`no log records in ${options.input === '-' ? 'stdin' : options.input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
     }
@@ -173,20 +172,20 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
     if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
     for (const w of fitWarnings) options.onWarning?.(w)
-    let labels: (SessionLabels & {idColumn: string}) | undefined
-    const t1 = performance.now()
+    let labels: SessionLabels | undefined
+    let labelsMs = 0
     if (labelReader && options.labelsPath) {
       options.onStage?.('labels')
-      labels = await labelSessions(labelReader, options.labelsPath, store, sessions)
-      if (!labels.bySession.some((label) => label !== undefined)) {
-        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${labels.idColumn} column must hold the same ids; check --session-key`})
+      const t1 = performance.now()
+      const {idColumn, ...read} = await labelSessions(labelReader, options.labelsPath, store, sessions)
+      if (!read.bySession.some((label) => label !== undefined)) {
+        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${idColumn} column must hold the same ids; check --session-key`})
       }
-    }
-    const labelsMs = Math.round(performance.now() - t1)
-    if (withLabels) {
+      labels = read
+      labelsMs = Math.round(performance.now() - t1)
       store.release()
       // (with the ids of no session, a full label file against a small log leaves tens of MB)
-      if (large || (labels?.count ?? 0) >= FULL_COLLECTION_LABELS) collectFully()
+      if (large || labels.count >= FULL_COLLECTION_LABELS) collectFully()
     }
     return {
       input: options.input,
@@ -199,7 +198,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
-      labels: labels && {bySession: labels.bySession, count: labels.count},
+      labels,
       labelsPath: options.labelsPath,
       idOf,
       cleanup,
