@@ -17,6 +17,7 @@ import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
+import {sessionIds} from './sessions/session.js'
 import type {StreamField} from './sessions/streams.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
 import {FLARE_VERSION} from './version.js'
@@ -422,10 +423,10 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
  * closure of detect() would share its context, and keep them and the feature rows too).
  */
 function anomalyRow(sessions: readonly Session[], scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
-  const ids = sessions.map((s) => s.id)
+  const idOf = sessionIds(sessions)
   const events = new Float64Array(sessions.length)
   for (let i = 0; i < sessions.length; i++) events[i] = sessions[i].events
-  return (i) => ({session_id: ids[i], score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
+  return (i) => ({session_id: idOf(i), score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
 }
 
 /**

@@ -9,12 +9,18 @@ import {widened} from '../templates/masking/classify.js'
 export class ByteKeyMap<V> {
   /**
    * Open addressing, two numbers a slot: the key's hash, and its entry (-1: empty). A probe reads
-   * the hash beside the entry, and an entry's key range (spans) lies in one place: a lookup in a
-   * map of hundreds of thousands of keys touches few cache lines.
+   * the hash beside the entry, and an entry's key range (bounds) lies in one place: a lookup in a
+   * map of hundreds of thousands of keys touches few cache lines. Up to three slots in four are
+   * used before the slots double (linear probing with the hashes beside the entries: a lookup
+   * that finds its key reads ~2.5 slots, most often in one cache line), so that a map just past a
+   * doubling holds 12 bytes of slots a key, not 16 to 32.
    */
   private slots: Int32Array
-  /** Entry e's key is arena[spans[2e], spans[2e + 1]). */
-  private spans: Int32Array
+  /**
+   * Entry e's key is arena[bounds[e], bounds[e + 1]): keys lie end to end in the arena, so one
+   * number a key bounds it.
+   */
+  private bounds: Int32Array
   private arena: Uint8Array
   private used = 0
   private readonly values: V[] = []
@@ -24,9 +30,9 @@ export class ByteKeyMap<V> {
    * by doubling); `arenaBytes`, when known, bounds all their bytes (a label file's size).
    */
   constructor(expected = 2048, keyBytes = 8, arenaBytes?: number) {
-    const entries = Math.max(2048, 2 ** Math.ceil(Math.log2(expected)))
-    this.slots = ByteKeyMap.emptySlots(2 * entries)
-    this.spans = new Int32Array(2 * Math.max(2048, expected))
+    const slots = Math.max(4096, 2 ** Math.ceil(Math.log2((4 * expected) / 3)))
+    this.slots = ByteKeyMap.emptySlots(slots)
+    this.bounds = new Int32Array(Math.max(2048, expected) + 1)
     this.arena = new Uint8Array(Math.max(1 << 14, arenaBytes ?? expected * keyBytes))
   }
 
@@ -42,12 +48,12 @@ export class ByteKeyMap<V> {
 
   /**
    * Gives back the room made for keys that never came (a table sized from a guess, once full):
-   * the key arena and the spans shrink to what the keys use.
+   * the key arena and the bounds shrink to what the keys use.
    */
   trim(): void {
     if (this.arena.length > this.used) this.arena = this.arena.slice(0, this.used)
-    const spans = 2 * this.values.length
-    if (this.spans.length > spans) this.spans = this.spans.slice(0, spans)
+    const bounds = this.values.length + 1
+    if (this.bounds.length > bounds) this.bounds = this.bounds.slice(0, bounds)
   }
 
   /** Forgets every key (keeping the room). */
@@ -59,16 +65,26 @@ export class ByteKeyMap<V> {
 
   /** The bytes of the key added e-th (0-based), as a range of `arena`. */
   keyStart(e: number): number {
-    return this.spans[2 * e]
+    return this.bounds[e]
   }
 
   keyEnd(e: number): number {
-    return this.spans[2 * e + 1]
+    return this.bounds[e + 1]
   }
 
   /** The key added e-th (0-based), as a view of the arena (valid until the next set() or trim()). */
   keyBytes(e: number): Uint8Array {
-    return this.arena.subarray(this.spans[2 * e], this.spans[2 * e + 1])
+    return this.arena.subarray(this.bounds[e], this.bounds[e + 1])
+  }
+
+  /**
+   * The keys, in the order they were added, for when the lookups are no longer needed: the
+   * arena and bounds trimmed to them, shared (not copied) with this map, which must take no
+   * more keys.
+   */
+  keys(): ByteStrings {
+    this.trim()
+    return new ByteStrings(this.arena, this.bounds, this.values.length)
   }
 
   /** The value of the key added e-th (0-based). */
@@ -124,13 +140,14 @@ export class ByteKeyMap<V> {
 
   private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
     const e = this.values.length
-    if (2 * e + 2 > this.spans.length) {
-      this.spans = widened(this.spans, Math.max(2 * this.spans.length, 4096))
+    if (e + 2 > this.bounds.length) {
+      // Half again, not twice: a map of a million keys grows by a few MB at a time.
+      this.bounds = widened(this.bounds, Math.max(this.bounds.length + (this.bounds.length >> 1), 4096))
     }
-    if (2 * (e + 1) > this.slots.length >> 1) this.rehash()
+    if (4 * (e + 1) > 3 * (this.slots.length >> 1)) this.rehash()
     const n = b - a
     if (this.used + n > this.arena.length) {
-      const arena = new Uint8Array(Math.max(2 * this.arena.length, this.used + n))
+      const arena = new Uint8Array(Math.max(this.arena.length + (this.arena.length >> 1), this.used + n))
       arena.set(this.arena.subarray(0, this.used))
       this.arena = arena
     }
@@ -138,17 +155,17 @@ export class ByteKeyMap<V> {
     const at = this.used
     // a loop, not arena.set(buf.subarray(a, b)): ids are short, and subarray allocates a view
     for (let i = 0; i < n; i++) arena[at + i] = buf[a + i]
-    this.spans[2 * e] = at
-    this.spans[2 * e + 1] = at + n
+    this.bounds[e] = at
+    this.bounds[e + 1] = at + n
     this.used += n
     this.values.push(value)
     this.place(this.slots, e, h)
   }
 
   private equals(e: number, buf: Uint8Array, a: number, b: number): boolean {
-    const s = this.spans[2 * e]
+    const s = this.bounds[e]
     const n = b - a
-    if (this.spans[2 * e + 1] - s !== n) return false
+    if (this.bounds[e + 1] - s !== n) return false
     const arena = this.arena
     let i = 0
     // Four bytes a comparison: a lookup that finds its key compares all of them.
@@ -167,7 +184,7 @@ export class ByteKeyMap<V> {
 
   private rehash(): void {
     const old = this.slots
-    const slots = ByteKeyMap.emptySlots(old.length)
+    const slots = ByteKeyMap.emptySlots(old.length) // (twice the slots: two numbers each)
     for (let s = 1; s < old.length; s += 2) if (old[s] >= 0) this.place(slots, old[s], old[s - 1])
     this.slots = slots
   }
@@ -203,4 +220,26 @@ function hashBytes(buf: Uint8Array, a: number, b: number): number {
   h ^= h >>> 15
   h = Math.imul(h, 0x2c1b3c6d)
   return (h ^ (h >>> 13)) & 0x7fffffff
+}
+
+/**
+ * Byte strings end to end in one arena, the e-th at arena[bounds[e], bounds[e + 1]): a map's keys
+ * once it is done looking them up (ByteKeyMap.keys), read as latin1 text. Half a million session
+ * ids kept this way cost their bytes and 4 bytes each; as strings, ~48 bytes each on the heap.
+ */
+export class ByteStrings {
+  private readonly text: Buffer
+
+  constructor(
+    arena: Uint8Array,
+    private readonly bounds: Int32Array,
+    readonly size: number,
+  ) {
+    this.text = Buffer.from(arena.buffer, arena.byteOffset, arena.length)
+  }
+
+  /** The e-th string (0 <= e < size), made at each call. */
+  at(e: number): string {
+    return this.text.latin1Slice(this.bounds[e], this.bounds[e + 1])
+  }
 }

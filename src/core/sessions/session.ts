@@ -5,6 +5,26 @@ import {SessionLists} from './lists.js'
 import {ProfileTable} from './profiles.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 
+/**
+ * Where sessions that share it keep their ids, each found by its session's order: a store's block
+ * ids, kept as their bytes end to end (~30 bytes a session) instead of a string each (~48 bytes
+ * on the heap, and one more object for every collection to walk).
+ */
+export interface SessionIdSource {
+  at(order: number): string
+}
+
+/**
+ * The ids of `sessions` by index, without keeping the sessions: when they are a store's list
+ * whose ids are kept together (each session's order its index), that keeping; else their strings.
+ */
+export function sessionIds(sessions: readonly Session[]): (i: number) => string {
+  const source = sessions[0]?.idSource
+  if (source !== undefined && sessions.every((s, i) => s.idSource === source && s.order === i)) return (i) => source.at(i)
+  const ids = sessions.map((s) => s.id)
+  return (i) => ids[i]
+}
+
 /** A session's transitions (Session.transitions: a view of its profile when packed, a copy while growing). */
 export type SessionNumbers = Int32Array | Float64Array
 
@@ -129,10 +149,28 @@ export class Session {
   declare stream?: string
   declare windowStart?: number
 
-  /** `slots`: the store's (a session made alone gets slots of its own). */
-  constructor(readonly id: string, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
+  /** The session's id, or where it is kept among its store's (by `order`). */
+  private readonly name: string | SessionIdSource
+
+  /**
+   * `id`: the session's id, or (a store's block sessions) the store's ids, where this session's is
+   * found by its order; `slots`: the store's (a session made alone gets slots of its own).
+   */
+  constructor(id: string | SessionIdSource, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
+    this.name = id
     this.chunk = slots.current
     this.slot = slots.take()
+  }
+
+  /** The session's id (made at each call when kept among the store's ids: read it once per use). */
+  get id(): string {
+    const name = this.name
+    return typeof name === 'string' ? name : name.at(this.order)
+  }
+
+  /** Where the session's id is kept when kept among its store's (undefined: a string of its own). */
+  get idSource(): SessionIdSource | undefined {
+    return typeof this.name === 'string' ? undefined : this.name
   }
 
   private get num(): Float64Array {

@@ -1,9 +1,9 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
-import {ByteKeyMap} from './byte-keys.js'
+import {ByteKeyMap, type ByteStrings} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {ProfileTable} from './profiles.js'
-import {packSessions, Session, SessionSlots} from './session.js'
+import {packSessions, Session, SessionSlots, type SessionIdSource} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
@@ -94,6 +94,8 @@ export class SessionStore {
   private pending: Pending[] = []
   /** Sessions by the bytes of their id, for batches of line events (addBatch). */
   private byBytes = new ByteKeyMap<Session>()
+  /** Where block sessions find their ids: the bytes byBytes keeps (a block session's order is its key's entry). */
+  private readonly blockIds = new BlockIds(() => this.byBytes)
   private readonly batchSessions: Array<Session | undefined> = []
   /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
   private growing: Session[] = []
@@ -159,6 +161,8 @@ export class SessionStore {
     // The list is handed over (dropped now, not with the store).
     this.made = this.list.length
     this.list = []
+    // (block ids stay as the bytes the lookups kept, after the lookups go)
+    if (this.resolved === 'block') this.blockIds.keep()
     if (!options.keepLookups) this.release()
     return sessions
   }
@@ -383,7 +387,7 @@ export class SessionStore {
     let session = this.byBytes.get(bytes, a, b)
     if (session === undefined) {
       // (latin1Slice makes a string of its own, not a view of a larger one.)
-      session = this.newSession(bytes.latin1Slice(a, b))
+      session = this.newSession(this.blockIds)
       this.byBytes.set(bytes, a, b, session)
       this.growing.push(session)
     } else if (session.isPacked) this.growing.push(session)
@@ -485,7 +489,7 @@ export class SessionStore {
     return s
   }
 
-  private newSession(id: string): Session {
+  private newSession(id: string | SessionIdSource): Session {
     if (this.list.length >= this.maxSessions) throw this.tooManySessions()
     const s = new Session(id, this.list.length, this.slots)
     this.list.push(s)
@@ -507,6 +511,27 @@ export class SessionStore {
       exitCode: ExitCode.badInput,
       hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1 KB of memory each)`,
     })
+  }
+}
+
+/**
+ * A store's block ids (SessionIdSource): the keys of its lookups by bytes, entry e the id of the
+ * session of order e (every block session is made with its key). Once the store is finished, the
+ * keys are kept and the lookups may go.
+ */
+class BlockIds implements SessionIdSource {
+  private kept?: ByteStrings
+
+  constructor(private readonly lookups: () => ByteKeyMap<Session>) {}
+
+  keep(): void {
+    this.kept = this.lookups().keys()
+  }
+
+  at(order: number): string {
+    if (this.kept !== undefined) return this.kept.at(order)
+    const key = this.lookups().keyBytes(order)
+    return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
   }
 }
 
