@@ -205,8 +205,11 @@ async function pooledReplay(b: Built, input: string, modelDir: string, threads: 
 }
 
 /**
- * What a pool that did not keep the file order would give: every region sent to the workers at
- * once, their events taken in pairs the wrong way round (region 2 before 1, 4 before 3, ...).
+ * What a pool that did not keep the file order would give: regions sent to the workers a pair at
+ * a time, their events taken the wrong way round (region 2 before 1, 4 before 3, ...). A pair at
+ * a time, not all at once: the pool has a slot per region in flight (LivePool.ahead + 2), a slot
+ * is freed when its region is taken, and sending every region before taking any waited for a slot
+ * forever whenever the workers were ready before the sends began (this test's rare timeouts).
  */
 async function swappedReplay(b: Built, input: string, modelDir: string, options: Partial<EngineOptions>): Promise<ScoredSession[]> {
   const scored: ScoredSession[] = []
@@ -218,13 +221,15 @@ async function swappedReplay(b: Built, input: string, modelDir: string, options:
   const regions: ByteRegion[] = []
   for await (const batch of reader.regions()) regions.push(...batch)
   try {
-    for (const region of regions) await pool.send(region, true, false)
-    for (let i = 0; i < regions.length; i++) {
-      const region = regions[i % 2 === 0 ? Math.min(i + 1, regions.length - 1) : i - 1]
-      if (await pool.take(region, true)) continue
-      const texts: string[] = []
-      reader.splitter.decode(region, texts)
-      engine.ingest(texts.map((text) => ({text, source: input, arrivedAt: Number.NaN})))
+    for (let i = 0; i < regions.length; i += 2) {
+      const pair = regions.slice(i, i + 2)
+      for (const region of pair) await pool.send(region, true, false)
+      for (const region of pair.reverse()) {
+        if (await pool.take(region, true)) continue
+        const texts: string[] = []
+        reader.splitter.decode(region, texts)
+        engine.ingest(texts.map((text) => ({text, source: input, arrivedAt: Number.NaN})))
+      }
     }
     engine.finish()
     return scored
