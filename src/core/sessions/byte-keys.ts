@@ -79,11 +79,11 @@ export class ByteKeyMap<V> {
 
   /**
    * The keys, in the order they were added, for when the lookups are no longer needed: the
-   * arena and bounds trimmed to them, shared (not copied) with this map, which must take no
-   * more keys.
+   * arena and bounds shared with this map, which must take no more keys. Not trimmed: a copy
+   * would be made when memory is at its highest (a read's end), and the room left is at most a
+   * third (both grow half again).
    */
   keys(): ByteStrings {
-    this.trim()
     return new ByteStrings(this.arena, this.bounds, this.values.length)
   }
 

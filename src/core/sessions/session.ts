@@ -28,19 +28,19 @@ export function sessionIds(sessions: readonly Session[]): (i: number) => string 
 /** A session's transitions (Session.transitions: a view of its profile when packed, a copy while growing). */
 export type SessionNumbers = Int32Array | Float64Array
 
-/** A session's numbers in its slot (SessionSlots): Float64 words, then Int32 words. */
-const F_EVENTS = 0
-const F_ERRORS = 1
-const F_WARNINGS = 2
-const F_FIRST_LINE = 3
-const F_LAST_LINE = 4
-const F_FIRST_TIME = 5
-const F_LAST_TIME = 6
-const F_PREV_TIME = 7
-const F_GAP_SUM = 8
-const F_GAP_MAX = 9
-const F_GAPS = 10
-const F_WORDS = 11
+/**
+ * A session's numbers in its slot (SessionSlots): Float64 words (line ids, which a live stream may
+ * take past 2^31, and times), then Int32 words (counts: a session of 2^31 lines would be a
+ * mistake of its key long before).
+ */
+const F_FIRST_LINE = 0
+const F_LAST_LINE = 1
+const F_FIRST_TIME = 2
+const F_LAST_TIME = 3
+const F_PREV_TIME = 4
+const F_GAP_SUM = 5
+const F_GAP_MAX = 6
+const F_WORDS = 7
 const I_PREV_TEMPLATE = 0
 /**
  * A packed session: where its first lines are in its batch's lines (I_A), and its profile
@@ -51,7 +51,11 @@ const I_A = 1
 const I_B = 2
 const I_T_LEN = 3
 const I_TR_LEN = 4
-const I_WORDS = 5
+const I_EVENTS = 5
+const I_ERRORS = 6
+const I_WARNINGS = 7
+const I_GAPS = 8
+const I_WORDS = 9
 /** What `templates` reads a session's lists into before copying them out (never handed out). */
 const SCRATCH_LISTS = new SessionLists()
 /** Sessions a chunk of slots holds. */
@@ -60,7 +64,7 @@ const SLOTS_PER_CHUNK = 8192
 /**
  * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
  * order. A million sessions as object fields would be a million objects' worth of fields and boxed
- * doubles for every collection to walk; in slots they are 108 bytes each that no collection reads.
+ * doubles for every collection to walk; in slots they are 92 bytes each that no collection reads.
  * A chunk lives as long as a session in it (the slots keep only the newest chunk); every chunk
  * shares the slots' GrowArena.
  */
@@ -190,27 +194,27 @@ export class Session {
   }
 
   get events(): number {
-    return this.num[this.f + F_EVENTS]
+    return this.int[this.i + I_EVENTS]
   }
 
   set events(n: number) {
-    this.num[this.f + F_EVENTS] = n
+    this.int[this.i + I_EVENTS] = n
   }
 
   get errors(): number {
-    return this.num[this.f + F_ERRORS]
+    return this.int[this.i + I_ERRORS]
   }
 
   set errors(n: number) {
-    this.num[this.f + F_ERRORS] = n
+    this.int[this.i + I_ERRORS] = n
   }
 
   get warnings(): number {
-    return this.num[this.f + F_WARNINGS]
+    return this.int[this.i + I_WARNINGS]
   }
 
   set warnings(n: number) {
-    this.num[this.f + F_WARNINGS] = n
+    this.int[this.i + I_WARNINGS] = n
   }
 
   /** Line ids (MAX_SAFE_INTEGER and 0 before any line). */
@@ -264,11 +268,11 @@ export class Session {
   }
 
   get gaps(): number {
-    return this.num[this.f + F_GAPS]
+    return this.int[this.i + I_GAPS]
   }
 
   set gaps(n: number) {
-    this.num[this.f + F_GAPS] = n
+    this.int[this.i + I_GAPS] = n
   }
 
   add(templateIndex: number, lineId: number, level: string | undefined, time: number | undefined): void {
@@ -282,7 +286,7 @@ export class Session {
   addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
     const num = this.num
     const f = this.f
-    num[f + F_EVENTS]++
+    this.int[this.i + I_EVENTS]++
     if (this.packed !== undefined) this.unpack()
     this.addTemplate(templateIndex, 1, lineId)
     const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
@@ -290,8 +294,8 @@ export class Session {
     this.int[this.i + I_PREV_TEMPLATE] = templateIndex
     if (lineId < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = lineId
     if (lineId > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lineId
-    if (levelCode === 2) num[f + F_ERRORS]++
-    else if (levelCode === 1) num[f + F_WARNINGS]++
+    if (levelCode === 2) this.int[this.i + I_ERRORS]++
+    else if (levelCode === 1) this.int[this.i + I_WARNINGS]++
     if (Number.isFinite(time)) this.addTime(time, time, time, time, 0, 0, 0)
   }
 
@@ -310,11 +314,11 @@ export class Session {
     if (!Number.isNaN(prevTime)) {
       const gap = Math.max(0, seqFirst - prevTime)
       num[f + F_GAP_SUM] += gap
-      num[f + F_GAPS]++
+      this.int[this.i + I_GAPS]++
       if (gap > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gap
     }
     num[f + F_GAP_SUM] += gapSum
-    num[f + F_GAPS] += gaps
+    this.int[this.i + I_GAPS] += gaps
     if (gapMax > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gapMax
     num[f + F_PREV_TIME] = seqLast
   }
@@ -332,7 +336,7 @@ export class Session {
   merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array, distinct = false): number {
     const num = this.num
     const f = this.f
-    num[f + F_EVENTS] += p[at + P_EVENTS] | 0
+    this.int[this.i + I_EVENTS] += p[at + P_EVENTS] | 0
     if (this.packed !== undefined) this.unpack()
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
@@ -349,8 +353,8 @@ export class Session {
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
     if (firstLine < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = firstLine
     if (lastLine > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lastLine
-    num[f + F_ERRORS] += p[at + P_ERRORS] | 0
-    num[f + F_WARNINGS] += p[at + P_WARNINGS] | 0
+    this.int[this.i + I_ERRORS] += p[at + P_ERRORS] | 0
+    this.int[this.i + I_WARNINGS] += p[at + P_WARNINGS] | 0
     const seqFirst = p[at + P_SEQ_FIRST_TIME]
     if (!Number.isNaN(seqFirst)) this.addTime(p[at + P_MIN_TIME], p[at + P_MAX_TIME], seqFirst, p[at + P_SEQ_LAST_TIME], p[at + P_GAP_SUM], p[at + P_GAP_MAX], p[at + P_GAPS] | 0)
     return q
