@@ -17,7 +17,7 @@ import {hdfsTime} from '../ingest/formats/hdfs.js'
 import type {FastCluster, FastMiner} from './fast-miner.js'
 import type {FastStats, HdfsFastPath} from './fast-path.js'
 import type {LineBatch} from './line-batch.js'
-import {ByteKeyMap} from '../sessions/byte-keys.js'
+import {ByteKeys} from '../sessions/byte-keys.js'
 
 /** Words of one record before its block numbers. */
 export const EVENT_HEAD = 9
@@ -27,7 +27,7 @@ const HEAD = EVENT_HEAD
 export class EventWords {
   n = 0
   /** Distinct block ids of the region: number by bytes, and each one's range. */
-  readonly blocks = new ByteKeyMap<number>()
+  readonly blocks = new ByteKeys()
   blockStart = new Int32Array(1024)
   blockEnd = new Int32Array(1024)
   constructor(
@@ -48,8 +48,8 @@ export class EventWords {
   /** The number of block id buf[a, b) in this region (relative offsets from `base`). */
   block(buf: Buffer, a: number, b: number, base: number): number {
     const d = this.blocks.size
-    const known = this.blocks.setIfAbsent(buf, a, b, d)
-    if (known !== undefined) return known
+    const known = this.blocks.entryOrAdd(buf, a, b)
+    if (known < d) return known
     if (d >= this.blockStart.length) {
       const grow = (x: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
         const y = new Int32Array(2 * x.length)

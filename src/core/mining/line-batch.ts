@@ -1,7 +1,7 @@
 /**
  * What a consumer that needs no record objects gets of a run of mined lines: one row per record,
  * as columns of typed arrays; the session keys are byte ranges of the region (a string is made
- * only when asked for: ByteKeyMap looks them up as bytes).
+ * only when asked for: ByteKeys looks them up as bytes).
  * The byte fast path (fast-events.ts) hands these out for HDFS regions instead of a LogRecord,
  * its fields and an AddResult per line, so memory and collection work grow with templates and
  * sessions, not with lines. A batch (its arrays) is reused: it is valid only during the call

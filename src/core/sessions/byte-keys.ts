@@ -1,12 +1,13 @@
 import {widened} from '../templates/masking/classify.js'
 
 /**
- * A hash map keyed by byte strings (session ids as they lie in a read buffer): a line's id is
- * looked up without making a string of it, so a run of millions of lines over a few hundred
- * thousand sessions allocates per session, not per line. Open addressing, keys copied into one
- * arena.
+ * Byte strings (session ids as they lie in a read buffer) numbered in the order they were added:
+ * a line's id is looked up without making a string of it, so a run of millions of lines over a
+ * few hundred thousand sessions allocates per session, not per line. Open addressing, keys copied
+ * into one arena. What a key stands for is the caller's, by its entry (a session store's list, a
+ * region's block numbers): no value is kept per key.
  */
-export class ByteKeyMap<V> {
+export class ByteKeys {
   /**
    * Open addressing, two numbers a slot: the key's hash, and its entry (-1: empty). A probe reads
    * the hash beside the entry, and an entry's key range (bounds) lies in one place: a lookup in a
@@ -23,7 +24,7 @@ export class ByteKeyMap<V> {
   private bounds: Int32Array
   private arena: Uint8Array
   private used = 0
-  private readonly values: V[] = []
+  private count = 0
 
   /**
    * `expected`: about how many keys of about `keyBytes` bytes will be added (room made at once, not
@@ -31,7 +32,7 @@ export class ByteKeyMap<V> {
    */
   constructor(expected = 2048, keyBytes = 8, arenaBytes?: number) {
     const slots = Math.max(4096, 2 ** Math.ceil(Math.log2((4 * expected) / 3)))
-    this.slots = ByteKeyMap.emptySlots(slots)
+    this.slots = ByteKeys.emptySlots(slots)
     this.bounds = new Int32Array(Math.max(2048, expected) + 1)
     this.arena = new Uint8Array(Math.max(1 << 14, arenaBytes ?? expected * keyBytes))
   }
@@ -43,7 +44,7 @@ export class ByteKeyMap<V> {
   }
 
   get size(): number {
-    return this.values.length
+    return this.count
   }
 
   /**
@@ -52,14 +53,14 @@ export class ByteKeyMap<V> {
    */
   trim(): void {
     if (this.arena.length > this.used) this.arena = this.arena.slice(0, this.used)
-    const bounds = this.values.length + 1
+    const bounds = this.count + 1
     if (this.bounds.length > bounds) this.bounds = this.bounds.slice(0, bounds)
   }
 
   /** Forgets every key (keeping the room). */
   clear(): void {
     for (let s = 1; s < this.slots.length; s += 2) this.slots[s] = -1
-    this.values.length = 0
+    this.count = 0
     this.used = 0
   }
 
@@ -84,31 +85,24 @@ export class ByteKeyMap<V> {
    * third (both grow half again).
    */
   keys(): ByteStrings {
-    return new ByteStrings(this.arena, this.bounds, this.values.length)
+    return new ByteStrings(this.arena, this.bounds, this.count)
   }
 
-  /** The value of the key added e-th (0-based). */
-  valueAt(e: number): V {
-    return this.values[e]
+  /** The entry of key buf[a, b), or -1. */
+  entryOf(buf: Uint8Array, a: number, b: number): number {
+    return this.find(buf, a, b, hashBytes(buf, a, b))
   }
 
-  get(buf: Uint8Array, a: number, b: number): V | undefined {
-    const e = this.find(buf, a, b, hashBytes(buf, a, b))
-    return e < 0 ? undefined : this.values[e]
+  /** Adds a key that entryOf() did not find: its entry (the size before). */
+  add(buf: Uint8Array, a: number, b: number): number {
+    return this.insert(buf, a, b, hashBytes(buf, a, b))
   }
 
-  /** Adds a key that get() did not find. */
-  set(buf: Uint8Array, a: number, b: number, value: V): void {
-    this.add(buf, a, b, value, hashBytes(buf, a, b))
-  }
-
-  /** The key's value if it has one; otherwise adds the key with `value` and returns undefined (one hash). */
-  setIfAbsent(buf: Uint8Array, a: number, b: number, value: V): V | undefined {
+  /** The key's entry, the key added when absent (one hash): a new key's entry is the size before. */
+  entryOrAdd(buf: Uint8Array, a: number, b: number): number {
     const h = hashBytes(buf, a, b)
     const e = this.find(buf, a, b, h)
-    if (e >= 0) return this.values[e]
-    this.add(buf, a, b, value, h)
-    return undefined
+    return e >= 0 ? e : this.insert(buf, a, b, h)
   }
 
   /**
@@ -123,7 +117,7 @@ export class ByteKeyMap<V> {
       if (slots[2 * s + 1] < 0) continue
       probes += ((s - (slots[2 * s] & mask)) & mask) + 1
     }
-    const n = this.values.length
+    const n = this.count
     return {load: n / (mask + 1), meanProbes: n === 0 ? 0 : probes / n}
   }
 
@@ -138,8 +132,9 @@ export class ByteKeyMap<V> {
     }
   }
 
-  private add(buf: Uint8Array, a: number, b: number, value: V, h: number): void {
-    const e = this.values.length
+  /** Adds key buf[a, b) of hash h: its entry. */
+  private insert(buf: Uint8Array, a: number, b: number, h: number): number {
+    const e = this.count
     if (e + 2 > this.bounds.length) {
       // Half again, not twice: a map of a million keys grows by a few MB at a time.
       this.bounds = widened(this.bounds, Math.max(this.bounds.length + (this.bounds.length >> 1), 4096))
@@ -158,8 +153,9 @@ export class ByteKeyMap<V> {
     this.bounds[e] = at
     this.bounds[e + 1] = at + n
     this.used += n
-    this.values.push(value)
+    this.count = e + 1
     this.place(this.slots, e, h)
+    return e
   }
 
   private equals(e: number, buf: Uint8Array, a: number, b: number): boolean {
@@ -184,9 +180,44 @@ export class ByteKeyMap<V> {
 
   private rehash(): void {
     const old = this.slots
-    const slots = ByteKeyMap.emptySlots(old.length) // (twice the slots: two numbers each)
+    const slots = ByteKeys.emptySlots(old.length) // (twice the slots: two numbers each)
     for (let s = 1; s < old.length; s += 2) if (old[s] >= 0) this.place(slots, old[s], old[s - 1])
     this.slots = slots
+  }
+}
+
+/** ByteKeys with a value per key (a label file's labels by id). */
+export class ByteKeyMap<V> extends ByteKeys {
+  private readonly values: V[] = []
+
+  override clear(): void {
+    super.clear()
+    this.values.length = 0
+  }
+
+  /** The value of the key added e-th (0-based). */
+  valueAt(e: number): V {
+    return this.values[e]
+  }
+
+  get(buf: Uint8Array, a: number, b: number): V | undefined {
+    const e = this.entryOf(buf, a, b)
+    return e < 0 ? undefined : this.values[e]
+  }
+
+  /** Adds a key that get() did not find. */
+  set(buf: Uint8Array, a: number, b: number, value: V): void {
+    this.add(buf, a, b)
+    this.values.push(value)
+  }
+
+  /** The key's value if it has one; otherwise adds the key with `value` and returns undefined (one hash). */
+  setIfAbsent(buf: Uint8Array, a: number, b: number, value: V): V | undefined {
+    const n = this.size
+    const e = this.entryOrAdd(buf, a, b)
+    if (e < n) return this.values[e]
+    this.values.push(value)
+    return undefined
   }
 }
 
@@ -224,7 +255,7 @@ function hashBytes(buf: Uint8Array, a: number, b: number): number {
 
 /**
  * Byte strings end to end in one arena, the e-th at arena[bounds[e], bounds[e + 1]): a map's keys
- * once it is done looking them up (ByteKeyMap.keys), read as latin1 text. Half a million session
+ * once it is done looking them up (ByteKeys.keys), read as latin1 text. Half a million session
  * ids kept this way cost their bytes and 4 bytes each; as strings, ~48 bytes each on the heap.
  */
 export class ByteStrings {

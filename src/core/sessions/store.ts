@@ -1,6 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
-import {ByteKeyMap, type ByteStrings} from './byte-keys.js'
+import {ByteKeys, type ByteStrings} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {ProfileTable} from './profiles.js'
 import {packSessions, Session, SessionSlots, type SessionIdSource} from './session.js'
@@ -92,8 +92,13 @@ export class SessionStore {
   /** True when window mode had to fall back to counting lines (no timestamps anywhere). */
   lineWindows = false
   private pending: Pending[] = []
-  /** Sessions by the bytes of their id, for batches of line events (addBatch). */
-  private byBytes = new ByteKeyMap<Session>()
+  /**
+   * Block sessions by the bytes of their id, for batches of line events (addBatch): the entry of
+   * a session's id is its order (its place in `list`, and in the list finish() hands over).
+   */
+  private byBytes = new ByteKeys()
+  /** The list finish() handed over, while labelSink() may look sessions up in it (until release()). */
+  private handed: Session[] = []
   /** Where block sessions find their ids: the bytes byBytes keeps (a block session's order is its key's entry). */
   private readonly blockIds = new BlockIds(() => this.byBytes)
   private readonly batchSessions: Array<Session | undefined> = []
@@ -162,7 +167,10 @@ export class SessionStore {
     this.made = this.list.length
     this.list = []
     // (block ids stay as the bytes the lookups kept, after the lookups go)
-    if (this.resolved === 'block') this.blockIds.keep()
+    if (this.resolved === 'block') {
+      this.blockIds.keep()
+      this.handed = sessions
+    }
     if (!options.keepLookups) this.release()
     return sessions
   }
@@ -174,8 +182,13 @@ export class SessionStore {
   labelSink(): SessionLabelSink {
     if (!this.finished) throw new Error('SessionStore.labelSink() before finish()')
     if (this.released) throw new Error('SessionStore.labelSink() after its lookups were released')
+    const handed = this.handed
+    const inBlocks = (buf: Uint8Array, a: number, b: number): Session | undefined => {
+      const e = this.byBytes.entryOf(buf, a, b)
+      return e < 0 ? undefined : handed[e]
+    }
     const byBytes = (buf: Uint8Array, a: number, b: number): Session | undefined => {
-      if (this.resolved === 'block') return this.byBytes.get(buf, a, b)
+      if (this.resolved === 'block') return inBlocks(buf, a, b)
       return this.byId.get(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8'))
     }
     const byId = (id: string): Session | undefined => {
@@ -183,7 +196,7 @@ export class SessionStore {
       // Block ids are ASCII: a string with any other character is none of them.
       for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 127) return undefined
       const bytes = Buffer.from(id, 'latin1')
-      return this.byBytes.get(bytes, 0, bytes.length)
+      return inBlocks(bytes, 0, bytes.length)
     }
     return new SessionLabelSink({byBytes, byId}, this.made)
   }
@@ -195,7 +208,8 @@ export class SessionStore {
   release(): void {
     this.released = true
     this.byId.clear()
-    this.byBytes = new ByteKeyMap<Session>()
+    this.byBytes = new ByteKeys()
+    this.handed = []
   }
 
   /** The sessions so far, in order of first appearance (a view: do not change it); none after finish(). */
@@ -384,13 +398,15 @@ export class SessionStore {
 
   /** The session of the id bytes[a, b) (made when new), listed as growing when it is about to grow. */
   private blockSession(bytes: Buffer, a: number, b: number): Session {
-    let session = this.byBytes.get(bytes, a, b)
-    if (session === undefined) {
-      // (latin1Slice makes a string of its own, not a view of a larger one.)
-      session = this.newSession(this.blockIds)
-      this.byBytes.set(bytes, a, b, session)
+    const e = this.byBytes.entryOf(bytes, a, b)
+    if (e < 0) {
+      const session = this.newSession(this.blockIds)
+      this.byBytes.add(bytes, a, b)
       this.growing.push(session)
-    } else if (session.isPacked) this.growing.push(session)
+      return session
+    }
+    const session = this.list[e]
+    if (session.isPacked) this.growing.push(session)
     return session
   }
 
@@ -522,7 +538,7 @@ export class SessionStore {
 class BlockIds implements SessionIdSource {
   private kept?: ByteStrings
 
-  constructor(private readonly lookups: () => ByteKeyMap<Session>) {}
+  constructor(private readonly lookups: () => ByteKeys) {}
 
   keep(): void {
     this.kept = this.lookups().keys()

@@ -1,5 +1,5 @@
 import {ownCopy} from '../ingest/own-copy.js'
-import {ByteKeyMap} from '../sessions/byte-keys.js'
+import {ByteKeys} from '../sessions/byte-keys.js'
 import {GrowArena} from '../sessions/grow-arena.js'
 import {Session, SessionSlots, type ResolvedSessionKey} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
@@ -115,7 +115,7 @@ export class OpenSessions {
   private closedWindows = Number.NEGATIVE_INFINITY
   private readonly streams = new Set<string>()
   /** The byte path's session keys (addFromBatch): entry → the session last open under it. */
-  private byBytes = new ByteKeyMap<number>()
+  private byBytes = new ByteKeys()
   private byEntry: Array<LiveSession | undefined> = []
   readonly counters: SessionCounters = {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}
 
@@ -189,11 +189,9 @@ export class OpenSessions {
     let e = b.entries[d]
     if (e >= 0) return e
     const {bytes, keyStart, keyStop} = b.batch
-    const known = this.byBytes.get(bytes, keyStart[d], keyStop[d])
-    if (known !== undefined) e = known
-    else {
-      e = this.byBytes.size
-      this.byBytes.set(bytes, keyStart[d], keyStop[d], e)
+    e = this.byBytes.entryOf(bytes, keyStart[d], keyStop[d])
+    if (e < 0) {
+      e = this.byBytes.add(bytes, keyStart[d], keyStop[d])
       this.byEntry.push(undefined)
     }
     b.entries[d] = e
@@ -206,12 +204,11 @@ export class OpenSessions {
    */
   startBatch(): void {
     if (this.byBytes.size <= 2 * this.open.size + KEYS_KEPT) return
-    this.byBytes = new ByteKeyMap<number>()
+    this.byBytes = new ByteKeys()
     this.byEntry = []
     for (const s of this.open.values()) {
       const id = Buffer.from(s.id, 'latin1')
-      s.byteEntry = this.byEntry.length
-      this.byBytes.set(id, 0, id.length, s.byteEntry)
+      s.byteEntry = this.byBytes.add(id, 0, id.length)
       this.byEntry.push(s)
     }
   }

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {ByteKeyMap} from '../../../src/core/sessions/byte-keys.js'
+import {ByteKeyMap, ByteKeys} from '../../../src/core/sessions/byte-keys.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
 describe('the byte-keyed map', () => {
@@ -53,6 +53,33 @@ describe('the byte-keyed map', () => {
       expect(Buffer.from(map.keyBytes(4999)).toString()).toBe('k4999')
     })
   }
+
+  it('numbers its keys in the order they came, as a Map of key → entry would; keys() reads them back as text', () => {
+    const rand = seededRand(9)
+    const keys = new ByteKeys()
+    const ref = new Map<string, number>()
+    for (let i = 0; i < 40_000; i++) {
+      const key = i % 7 === 0 ? `blk_${rand(1 << 12)}` : `blk_-${rand(1 << 30)}${i % 100}`
+      const [buf, a, b] = inLine(key)
+      const size = keys.size
+      if (i % 3 === 0) {
+        const e = keys.entryOrAdd(buf, a, b)
+        expect(e).toBe(ref.get(key) ?? size)
+      } else {
+        const e = keys.entryOf(buf, a, b)
+        expect(e).toBe(ref.get(key) ?? -1)
+        if (e < 0) expect(keys.add(buf, a, b)).toBe(size)
+      }
+      if (!ref.has(key)) ref.set(key, size)
+      expect(keys.size).toBe(ref.size)
+    }
+    // past several doublings of the slots (three in four used at most): every key still found
+    expect(keys.probeStats().load).toBeLessThanOrEqual(0.75)
+    for (const [key, e] of ref) expect(keys.entryOf(...inLine(key))).toBe(e)
+    const text = keys.keys()
+    expect(text.size).toBe(ref.size)
+    expect(Array.from({length: text.size}, (_, e) => text.at(e))).toEqual([...ref.keys()])
+  })
 
   it('compares every byte: keys one byte apart at any place are told apart', () => {
     const map = new ByteKeyMap<string>()
