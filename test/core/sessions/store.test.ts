@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {LogRecord} from '../../../src/core/ingest/record.js'
 import {chooseWindow, SessionStore} from '../../../src/core/sessions/store.js'
+import {sessionIds} from '../../../src/core/sessions/session.js'
 import {parseDuration, windowsContaining} from '../../../src/core/sessions/window.js'
 import {FlareError} from '../../../src/core/errors.js'
 
@@ -130,6 +131,44 @@ describe('SessionStore limits', () => {
       expect(error.exitCode, `${windowMs}/${stepMs}`).toBe(3)
     }
     expect(new SessionStore({mode: 'window', windowMs: 60_000, stepMs: 600}).describe()).toBe('window (1m, step 600ms)')
+  })
+})
+
+describe('session ids', () => {
+  it('block sessions read their ids from the store\'s key bytes, before and after finish() and once the lookups go', () => {
+    const store = new SessionStore({mode: 'block'})
+    const ids = Array.from({length: 3000}, (_, i) => `blk_${i % 2 === 0 ? '-' : ''}${(i * 7_919_123) % 1_000_003}${i}`)
+    for (const [i, id] of ids.entries()) store.add(rec(i + 1, {sessionKeys: [id], sessionKind: 'block'}), i % 4)
+    expect(store.all.slice(0, 3).map((s) => s.id)).toEqual(ids.slice(0, 3))
+    const sessions = store.finish({keepLookups: true})
+    expect(sessions.map((s) => s.id)).toEqual(ids)
+    // no string of its own: kept among the store's ids, by order
+    expect(sessions[0].idSource).toBeDefined()
+    // the labels find the sessions by their id's bytes, through the lookups kept for them
+    const sink = store.labelSink()
+    sink.add(ids[1234], true)
+    const bytes = Buffer.from(`,${ids[77]},`)
+    expect(sink.addBytesIfAbsent(bytes, 1, bytes.length - 1, false)).toBeUndefined()
+    expect(sink.sessionsLabelled).toBe(2)
+    const labels = sink.labelsOf(sessions)
+    expect([labels[1234], labels[77], labels[0]]).toEqual([true, false, undefined])
+    store.release()
+    expect(sessions.map((s) => s.id)).toEqual(ids)
+    const idOf = sessionIds(sessions)
+    expect(Array.from({length: ids.length}, (_, i) => idOf(i))).toEqual(ids)
+  })
+
+  it('sessionIds() gives each session\'s own id when they are not a store\'s list in order', () => {
+    const store = new SessionStore({mode: 'block'})
+    for (const id of ['blk_1', 'blk_2', 'blk_3']) store.add(rec(1, {sessionKeys: [id], sessionKind: 'block'}), 0)
+    const reversed = store.finish().reverse()
+    const idOf = sessionIds(reversed)
+    expect([0, 1, 2].map(idOf)).toEqual(['blk_3', 'blk_2', 'blk_1'])
+    const windows = new SessionStore({mode: 'window', windowMs: 60_000})
+    for (let i = 0; i < 5; i++) windows.add(rec(i + 1, {timestamp: i * 50_000}), 0)
+    const ws = windows.finish()
+    expect(ws[0].idSource).toBeUndefined()
+    expect(ws.map((_, i) => sessionIds(ws)(i))).toEqual(ws.map((s) => s.id))
   })
 })
 
