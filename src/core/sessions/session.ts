@@ -1,29 +1,10 @@
-/** One session's running tallies (Session) and their packing into shared typed arrays. */
+/** One session's running tallies (Session), in slots of shared typed arrays (packed into shared profiles by packing.ts). */
 import {levelClass} from '../severity.js'
 import {GrowArena} from './grow-arena.js'
+import type {SessionIdSource} from './ids.js'
 import {SessionLists} from './lists.js'
-import {ProfileTable} from './profiles.js'
+import type {PackedBatch} from './packing.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
-
-/**
- * Where sessions that share it keep their ids, each found by its session's order: a store's block
- * ids, kept as their bytes end to end (~30 bytes a session) instead of a string each (~48 bytes
- * on the heap, and one more object for every collection to walk).
- */
-export interface SessionIdSource {
-  at(order: number): string
-}
-
-/**
- * The ids of `sessions` by index, without keeping the sessions: when they are a store's list
- * whose ids are kept together (each session's order its index), that keeping; else their strings.
- */
-export function sessionIds(sessions: readonly Session[]): (i: number) => string {
-  const source = sessions[0]?.idSource
-  if (source !== undefined && sessions.every((s, i) => s.idSource === source && s.order === i)) return (i) => source.at(i)
-  const ids = sessions.map((s) => s.id)
-  return (i) => ids[i]
-}
 
 /** A session's transitions (Session.transitions: a view of its profile when packed, a copy while growing). */
 export type SessionNumbers = Int32Array | Float64Array
@@ -595,37 +576,4 @@ export class Session {
   get durationMs(): number {
     return Number.isNaN(this.firstTime) ? 0 : this.lastTime - this.firstTime
   }
-}
-
-
-/**
- * Where packed sessions keep their numbers (packSessions): the table of distinct profiles, and the
- * first line of each template of each session packed at once (Int32 when every line id fits).
- */
-export class PackedBatch {
-  constructor(
-    readonly profiles: ProfileTable,
-    readonly lines: Int32Array | Float64Array,
-  ) {}
-}
-
-/**
- * Packs the sessions: their templates and transitions become profiles of `profiles` (each
- * distinct one stored once), their first lines one typed array. A plain array costs 8 bytes an
- * element plus its headers, and hundreds of thousands of them are objects every collection walks.
- */
-export function packSessions(list: Session[], profiles: ProfileTable = new ProfileTable()): void {
-  let growing = 0
-  let total = 0
-  let fits = true
-  for (const s of list) {
-    if (s.isPacked) continue
-    growing++
-    total += s.templateCount
-    if (fits) fits = s.linesFitInt32
-  }
-  if (growing === 0) return
-  const batch = new PackedBatch(profiles, fits ? new Int32Array(total) : new Float64Array(total))
-  let at = 0
-  for (const s of list) at += s.packWith(batch, at)
 }

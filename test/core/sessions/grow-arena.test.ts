@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {classWords, GrowArena} from '../../../src/core/sessions/grow-arena.js'
 import {SessionLists} from '../../../src/core/sessions/lists.js'
-import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
+import {packSessions} from '../../../src/core/sessions/packing.js'
+import {Session, SessionSlots} from '../../../src/core/sessions/session.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
 describe('GrowArena', () => {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {packSessions, Session, SessionSlots} from '../../../src/core/sessions/session.js'
+import {packSessions} from '../../../src/core/sessions/packing.js'
+import {Session, SessionSlots} from '../../../src/core/sessions/session.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
 /** Everything a session reports. */

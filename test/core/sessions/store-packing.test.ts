@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {LineBatch} from '../../../src/core/mining/line-batch.js'
 import {ProfileTable} from '../../../src/core/sessions/profiles.js'
-import {packSessions, Session as PlainSession} from '../../../src/core/sessions/session.js'
+import {packSessions} from '../../../src/core/sessions/packing.js'
+import {Session as PlainSession} from '../../../src/core/sessions/session.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {LogRecord} from '../../../src/core/ingest/record.js'
 import {chooseWindow, SessionStore} from '../../../src/core/sessions/store.js'
-import {sessionIds} from '../../../src/core/sessions/session.js'
+import {sessionIds} from '../../../src/core/sessions/ids.js'
 import {parseDuration, windowsContaining} from '../../../src/core/sessions/window.js'
 import {FlareError} from '../../../src/core/errors.js'
 

@@ -1,0 +1,22 @@
+/** Where sessions find their ids when they do not keep a string each. */
+import type {Session} from './session.js'
+
+/**
+ * Where sessions that share it keep their ids, each found by its session's order: a store's block
+ * ids, kept as their bytes end to end (~30 bytes a session) instead of a string each (~48 bytes
+ * on the heap, and one more object for every collection to walk).
+ */
+export interface SessionIdSource {
+  at(order: number): string
+}
+
+/**
+ * The ids of `sessions` by index, without keeping the sessions: when they are a store's list
+ * whose ids are kept together (each session's order its index), that keeping; else their strings.
+ */
+export function sessionIds(sessions: readonly Session[]): (i: number) => string {
+  const source = sessions[0]?.idSource
+  if (source !== undefined && sessions.every((s, i) => s.idSource === source && s.order === i)) return (i) => source.at(i)
+  const ids = sessions.map((s) => s.id)
+  return (i) => ids[i]
+}
