@@ -25,6 +25,8 @@ export class ByteKeys {
   private arena: Uint8Array
   private used = 0
   private count = 0
+  /** Set by keys(): the bytes are shared, and clear() would rewrite them. */
+  private given = false
 
   /**
    * `expected`: about how many keys of about `keyBytes` bytes will be added (room made at once, not
@@ -57,8 +59,9 @@ export class ByteKeys {
     if (this.bounds.length > bounds) this.bounds = this.bounds.slice(0, bounds)
   }
 
-  /** Forgets every key (keeping the room). */
+  /** Forgets every key (keeping the room; not once keys() has handed them out). */
   clear(): void {
+    if (this.given) throw new Error('ByteKeys.clear() after keys(): the keys handed out would change')
     for (let s = 1; s < this.slots.length; s += 2) this.slots[s] = -1
     this.count = 0
     this.used = 0
@@ -73,7 +76,7 @@ export class ByteKeys {
     return this.bounds[e + 1]
   }
 
-  /** The key added e-th (0-based), as a view of the arena (valid until the next set() or trim()). */
+  /** The key added e-th (0-based), as a view of the arena (valid until the next key is added, or trim()). */
   keyBytes(e: number): Uint8Array {
     return this.arena.subarray(this.bounds[e], this.bounds[e + 1])
   }
@@ -85,6 +88,7 @@ export class ByteKeys {
    * third (both grow half again).
    */
   keys(): ByteStrings {
+    this.given = true
     return new ByteStrings(this.arena, this.bounds, this.count)
   }
 

@@ -134,28 +134,32 @@ export class Session {
   declare stream?: string
   declare windowStart?: number
 
-  /** The session's id, or where it is kept among its store's (by `order`). */
-  private readonly name: string | SessionIdSource
+  /**
+   * The session's id, or where it is kept among its store's (by `order`); #private, so that a copy
+   * or a print of a session does not walk its store's ids.
+   */
+  readonly #name: string | SessionIdSource
 
   /**
    * `id`: the session's id, or (a store's block sessions) the store's ids, where this session's is
    * found by its order; `slots`: the store's (a session made alone gets slots of its own).
    */
   constructor(id: string | SessionIdSource, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
-    this.name = id
+    this.#name = id
     this.chunk = slots.current
     this.slot = slots.take()
   }
 
   /** The session's id (made at each call when kept among the store's ids: read it once per use). */
   get id(): string {
-    const name = this.name
+    const name = this.#name
     return typeof name === 'string' ? name : name.at(this.order)
   }
 
   /** Where the session's id is kept when kept among its store's (undefined: a string of its own). */
   get idSource(): SessionIdSource | undefined {
-    return typeof this.name === 'string' ? undefined : this.name
+    const name = this.#name
+    return typeof name === 'string' ? undefined : name
   }
 
   private get num(): Float64Array {

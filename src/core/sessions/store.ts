@@ -102,7 +102,7 @@ export class SessionStore {
   /** The list finish() handed over, while labelSink() may look sessions up in it (until release()). */
   private handed: Session[] = []
   /** Where block sessions find their ids: the bytes byBytes keeps (a block session's order is its key's entry). */
-  private readonly blockIds = new BlockIds(() => this.byBytes)
+  private readonly blockIds = new BlockIds(this.byBytes)
   private readonly batchSessions: Array<Session | undefined> = []
   /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
   private growing: Session[] = []
@@ -169,7 +169,7 @@ export class SessionStore {
     this.made = this.list.length
     this.list = []
     // (block ids stay as the bytes the lookups kept, after the lookups go)
-    if (this.resolved === 'block') {
+    if (this.byBytes.size > 0) {
       this.blockIds.keep()
       this.handed = sessions
     }
@@ -187,7 +187,11 @@ export class SessionStore {
     const handed = this.handed
     const inBlocks = (buf: Uint8Array, a: number, b: number): Session | undefined => {
       const e = this.byBytes.entryOf(buf, a, b)
-      return e < 0 ? undefined : handed[e]
+      if (e < 0) return undefined
+      const s = handed[e]
+      // (the list finish() handed over is looked up by entry: reordered, labels would land on the wrong sessions)
+      if (s.order !== e) throw new Error('SessionStore.labelSink(): the sessions finish() handed over were reordered before their labels were read')
+      return s
     }
     const byBytes = (buf: Uint8Array, a: number, b: number): Session | undefined => {
       if (this.resolved === 'block') return inBlocks(buf, a, b)
@@ -403,7 +407,8 @@ export class SessionStore {
     const e = this.byBytes.entryOf(bytes, a, b)
     if (e < 0) {
       const session = this.newSession(this.blockIds)
-      this.byBytes.add(bytes, a, b)
+      // (a block session's id is the key of the entry of its order: BlockIds)
+      if (this.byBytes.add(bytes, a, b) !== session.order) throw new Error('SessionStore: a block session whose key entry is not its order')
       this.growing.push(session)
       return session
     }
@@ -539,16 +544,21 @@ export class SessionStore {
  */
 class BlockIds implements SessionIdSource {
   private kept?: ByteStrings
+  /** The store's lookups until keep() (never the store: its sessions, and results' ids, would keep it). */
+  private lookups?: ByteKeys
 
-  constructor(private readonly lookups: () => ByteKeys) {}
+  constructor(lookups: ByteKeys) {
+    this.lookups = lookups
+  }
 
   keep(): void {
-    this.kept = this.lookups().keys()
+    this.kept = this.lookups!.keys()
+    this.lookups = undefined
   }
 
   at(order: number): string {
     if (this.kept !== undefined) return this.kept.at(order)
-    const key = this.lookups().keyBytes(order)
+    const key = this.lookups!.keyBytes(order)
     return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
   }
 }

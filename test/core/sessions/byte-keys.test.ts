@@ -79,6 +79,10 @@ describe('the byte-keyed map', () => {
     const text = keys.keys()
     expect(text.size).toBe(ref.size)
     expect(Array.from({length: text.size}, (_, e) => text.at(e))).toEqual([...ref.keys()])
+    // more keys leave the handed-out ones as they were; clearing would rewrite them, and is refused
+    keys.add(...inLine('blk_after'))
+    expect(text.at(0)).toBe([...ref.keys()][0])
+    expect(() => keys.clear()).toThrow(/keys\(\)/)
   })
 
   it('compares every byte: keys one byte apart at any place are told apart', () => {

@@ -152,6 +152,10 @@ describe('session ids', () => {
     expect(sink.sessionsLabelled).toBe(2)
     const labels = sink.labelsOf(sessions)
     expect([labels[1234], labels[77], labels[0]]).toEqual([true, false, undefined])
+    // the sessions are found by entry in the list handed over: reordered, that is an error, not wrong labels
+    sessions.reverse()
+    expect(() => store.labelSink().add(ids[5], true)).toThrow(/reordered/)
+    sessions.reverse()
     store.release()
     expect(sessions.map((s) => s.id)).toEqual(ids)
     const idOf = sessionIds(sessions)
