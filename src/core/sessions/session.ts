@@ -271,16 +271,18 @@ export class Session {
   addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
     const num = this.num
     const f = this.f
-    this.int[this.i + I_EVENTS]++
+    const int = this.int
+    const i = this.i
+    int[i + I_EVENTS]++
     if (this.packed !== undefined) this.unpack()
     this.addTemplate(templateIndex, 1, lineId)
-    const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
+    const prevTemplate = int[i + I_PREV_TEMPLATE]
     if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + templateIndex, 1)
-    this.int[this.i + I_PREV_TEMPLATE] = templateIndex
+    int[i + I_PREV_TEMPLATE] = templateIndex
     if (lineId < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = lineId
     if (lineId > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lineId
-    if (levelCode === 2) this.int[this.i + I_ERRORS]++
-    else if (levelCode === 1) this.int[this.i + I_WARNINGS]++
+    if (levelCode === 2) int[i + I_ERRORS]++
+    else if (levelCode === 1) int[i + I_WARNINGS]++
     if (Number.isFinite(time)) this.addTime(time, time, time, time, 0, 0, 0)
   }
 
@@ -291,6 +293,8 @@ export class Session {
   private addTime(min: number, max: number, seqFirst: number, seqLast: number, gapSum: number, gapMax: number, gaps: number): void {
     const num = this.num
     const f = this.f
+    const int = this.int
+    const i = this.i
     const first = num[f + F_FIRST_TIME]
     const last = num[f + F_LAST_TIME]
     if (Number.isNaN(first) || min < first) num[f + F_FIRST_TIME] = min
@@ -299,11 +303,11 @@ export class Session {
     if (!Number.isNaN(prevTime)) {
       const gap = Math.max(0, seqFirst - prevTime)
       num[f + F_GAP_SUM] += gap
-      this.int[this.i + I_GAPS]++
+      int[i + I_GAPS]++
       if (gap > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gap
     }
     num[f + F_GAP_SUM] += gapSum
-    this.int[this.i + I_GAPS] += gaps
+    int[i + I_GAPS] += gaps
     if (gapMax > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gapMax
     num[f + F_PREV_TIME] = seqLast
   }
@@ -321,25 +325,27 @@ export class Session {
   merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array, distinct = false): number {
     const num = this.num
     const f = this.f
-    this.int[this.i + I_EVENTS] += p[at + P_EVENTS] | 0
+    const int = this.int
+    const i = this.i
+    int[i + I_EVENTS] += p[at + P_EVENTS] | 0
     if (this.packed !== undefined) this.unpack()
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
     let q = at + PARTIAL_HEAD
-    if (distinct && this.int[this.i + I_T_LEN] === 0 && this.int[this.i + I_PREV_TEMPLATE] < 0) q = this.mergeFresh(p, q, nt, ntr, firstLineId, index)
+    if (distinct && int[i + I_T_LEN] === 0 && int[i + I_PREV_TEMPLATE] < 0) q = this.mergeFresh(p, q, nt, ntr, firstLineId, index)
     else {
       for (let k = 0; k < nt; k++, q += 3) this.addTemplate(index[p[q] | 0], p[q + 1] | 0, firstLineId + (p[q + 2] | 0))
-      const prevTemplate = this.int[this.i + I_PREV_TEMPLATE]
+      const prevTemplate = int[i + I_PREV_TEMPLATE]
       if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + index[p[at + P_FIRST_ORDINAL] | 0], 1)
       for (let k = 0; k < ntr; k++, q += 3) this.addTransition(index[p[q] | 0] * 1_048_576 + index[p[q + 1] | 0], p[q + 2] | 0)
     }
-    this.int[this.i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
+    int[i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
     const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
     if (firstLine < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = firstLine
     if (lastLine > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lastLine
-    this.int[this.i + I_ERRORS] += p[at + P_ERRORS] | 0
-    this.int[this.i + I_WARNINGS] += p[at + P_WARNINGS] | 0
+    int[i + I_ERRORS] += p[at + P_ERRORS] | 0
+    int[i + I_WARNINGS] += p[at + P_WARNINGS] | 0
     const seqFirst = p[at + P_SEQ_FIRST_TIME]
     if (!Number.isNaN(seqFirst)) this.addTime(p[at + P_MIN_TIME], p[at + P_MAX_TIME], seqFirst, p[at + P_SEQ_LAST_TIME], p[at + P_GAP_SUM], p[at + P_GAP_MAX], p[at + P_GAPS] | 0)
     return q
