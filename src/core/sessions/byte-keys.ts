@@ -13,8 +13,8 @@ export class ByteKeys {
    * the hash beside the entry, and an entry's key range (bounds) lies in one place: a lookup in a
    * map of hundreds of thousands of keys touches few cache lines. Up to three slots in four are
    * used before the slots double (linear probing with the hashes beside the entries: a lookup
-   * that finds its key reads ~2.5 slots, most often in one cache line), so that a map just past a
-   * doubling holds 12 bytes of slots a key, not 16 to 32.
+   * that finds its key reads ~2.5 slots, most often in one cache line): 11 to 21 bytes of slots a
+   * key, not 16 to 32 as at one in two.
    */
   private slots: Int32Array
   /**
@@ -83,9 +83,9 @@ export class ByteKeys {
 
   /**
    * The keys, in the order they were added, for when the lookups are no longer needed: the
-   * arena and bounds shared with this map, which must take no more keys. Not trimmed: a copy
-   * would be made when memory is at its highest (a read's end), and the room left is at most a
-   * third (both grow half again).
+   * arena and bounds shared with this map (keys it takes later leave these as they are; clear()
+   * is refused). Not trimmed: a copy would be made when memory is at its highest (a read's end),
+   * and the room left is at most a third (both grow half again).
    */
   keys(): ByteStrings {
     this.given = true
