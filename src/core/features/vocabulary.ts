@@ -116,11 +116,27 @@ export interface VocabularyJSON {
   training_sessions: number
 }
 
+/**
+ * The order of template ids in a vocabulary: ids whose part after their leading letters is a
+ * number (T2 before T10; a name derived from a template's text whose hex digits are all decimal)
+ * by that number, then every other id (N3fa9…) by its text. A total order, so a sort gives the
+ * same columns whatever order the ids came in. Comparing a numbered id with an unnumbered one by
+ * text made cycles: N2ab < T1 by text, T1 < N1234567890 by number, N1234567890 < N2ab by text.
+ */
 export function compareTemplateIds(a: string, b: string): number {
-  const na = Number(a.replace(/^\D+/, ''))
-  const nb = Number(b.replace(/^\D+/, ''))
-  if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb
+  const na = idNumber(a)
+  const nb = idNumber(b)
+  const fa = Number.isFinite(na)
+  const fb = Number.isFinite(nb)
+  if (fa !== fb) return fa ? -1 : 1
+  if (fa && na !== nb) return na - nb
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The number after an id's leading letters (NaN: none, as in `custom`, or not a number, as in `T2x`). */
+function idNumber(id: string): number {
+  const rest = id.replace(/^\D+/, '')
+  return rest === '' ? Number.NaN : Number(rest)
 }
 
 /**

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {buildFeatures, featureColumns} from '../../../src/core/features/build.js'
-import {Vocabulary} from '../../../src/core/features/vocabulary.js'
+import {compareTemplateIds, Vocabulary} from '../../../src/core/features/vocabulary.js'
 import {Session} from '../../../src/core/sessions/store.js'
 
 const ids = ['T1', 'T2', 'T3', 'T10']
@@ -71,6 +71,34 @@ function referenceFit(sessions: Session[], idOf: (i: number) => string, maxBigra
   const top = [...bigramDf.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxBigrams)
   return {df, total, bigrams: top.map(([key]) => [idOf(Math.floor(key / 1_048_576)), idOf(key % 1_048_576)])}
 }
+
+describe('template id order', () => {
+  it('is a total order over numbered ids and derived names: any input order sorts the same', () => {
+    // derived names (N + hex) may be all decimal digits: then they count as numbered
+    const ids = ['T1', 'T2', 'T10', 'T30', 'N2ab0c91f3e', 'N1234567890', 'N0000000007', 'Nffe1200aa0', 'E5', 'T2x', 'custom', '']
+    for (const a of ids) {
+      expect(compareTemplateIds(a, a)).toBe(0)
+      for (const b of ids) {
+        expect(Math.sign(compareTemplateIds(a, b)) + Math.sign(compareTemplateIds(b, a))).toBe(0)
+        for (const c of ids) {
+          if (compareTemplateIds(a, b) < 0 && compareTemplateIds(b, c) < 0) expect(compareTemplateIds(a, c)).toBeLessThan(0)
+        }
+      }
+    }
+    const sorted = [...ids].sort(compareTemplateIds)
+    expect(sorted).toEqual(['T1', 'T2', 'E5', 'N0000000007', 'T10', 'T30', 'N1234567890', '', 'N2ab0c91f3e', 'Nffe1200aa0', 'T2x', 'custom'])
+    let seed = 11
+    for (let round = 0; round < 20; round++) {
+      const shuffled = [...ids]
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+        const j = seed % (i + 1)
+        ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
+      }
+      expect(shuffled.sort(compareTemplateIds)).toEqual(sorted)
+    }
+  })
+})
 
 describe('Vocabulary.fit counts by template index', () => {
   // Seeded: template indices up to 3,000 (past the dense pair table's 1,024), and two indices
