@@ -63,6 +63,8 @@ export class SessionSlots {
     private readonly perChunk = SLOTS_PER_CHUNK,
     arena?: GrowArena,
   ) {
+    // (a session finds its slot in its chunk from its order: Session.slot)
+    if (!Number.isInteger(Math.log2(perChunk))) throw new RangeError(`SessionSlots: ${perChunk} slots a chunk is not a power of two`)
     this.next = perChunk
     this.arena = arena ?? new GrowArena(perChunk === 1 ? 48 : 1024)
     this.chunk = new SlotChunk(0, this.arena)
@@ -95,16 +97,22 @@ export class SessionSlots {
   }
 }
 
-/** The typed arrays of a chunk of slots (a session keeps its chunk and its slot's number: two fields, not four). */
+/**
+ * The typed arrays of a chunk of slots (a session keeps its chunk, and finds its slot in it from
+ * its order: one field, not four).
+ */
 export class SlotChunk {
   readonly num: Float64Array
   readonly int: Int32Array
+  /** A session's slot in the chunk is its order & mask (slots go out in order, a power of two a chunk). */
+  readonly mask: number
   constructor(
     slots: number,
     readonly arena: GrowArena,
   ) {
     this.num = new Float64Array(slots * F_WORDS)
     this.int = new Int32Array(slots * I_WORDS)
+    this.mask = Math.max(0, slots - 1)
   }
 }
 
@@ -123,9 +131,8 @@ export class Session {
    * first lines in a typed array of this batch.
    */
   private packed?: PackedBatch
-  /** The session's slot: num[f, f + F_WORDS) and int[i, i + I_WORDS) of its chunk. */
+  /** Where the session's slot is: num[f, f + F_WORDS) and int[i, i + I_WORDS) of this chunk. */
   private readonly chunk: SlotChunk
-  private readonly slot: number
 
   /**
    * Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. Set on
@@ -147,7 +154,8 @@ export class Session {
   constructor(id: string | SessionIdSource, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
     this.#name = id
     this.chunk = slots.current
-    this.slot = slots.take()
+    // The slot is not kept (8 bytes a session): it follows from the order, as slots go out in order.
+    if (slots.take() !== this.slot) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
   }
 
   /** The session's id (made at each call when kept among the store's ids: read it once per use). */
@@ -168,6 +176,11 @@ export class Session {
 
   private get int(): Int32Array {
     return this.chunk.int
+  }
+
+  /** The session's slot in its chunk. */
+  private get slot(): number {
+    return this.order & this.chunk.mask
   }
 
   private get f(): number {

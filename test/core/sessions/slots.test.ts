@@ -48,6 +48,17 @@ describe('session numbers in shared slots (SessionSlots)', () => {
     expect(shared[2].errors + shared[2].warnings).toBeGreaterThan(0)
   })
 
+  it('a session finds its slot from its order: shared slots take sessions in order, a power of two a chunk', () => {
+    const slots = new SessionSlots(4)
+    new Session('a', 0, slots)
+    expect(() => new Session('c', 2, slots)).toThrow(/order 2 does not match its slot/)
+    expect(() => new SessionSlots(3)).toThrow(/power of two/)
+    // a session alone (its own one-slot chunk) may have any order
+    const alone = new Session('x', 12_345)
+    alone.add(0, 1, 'ERROR', 1000)
+    expect([alone.events, alone.errors, alone.firstTime]).toEqual([1, 1, 1000])
+  })
+
   it('setting a number changes that session only', () => {
     const slots = new SessionSlots(2)
     const [a, b, c] = [0, 1, 2].map((i) => new Session(`s${i}`, i, slots))
