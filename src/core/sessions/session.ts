@@ -63,7 +63,7 @@ export class SessionSlots {
     private readonly perChunk = SLOTS_PER_CHUNK,
     arena?: GrowArena,
   ) {
-    // (a session finds its slot in its chunk from its order: Session.slot)
+    // (a session finds its slot from its order: Session.slot)
     if (!Number.isInteger(Math.log2(perChunk))) throw new RangeError(`SessionSlots: ${perChunk} slots a chunk is not a power of two`)
     this.next = perChunk
     this.arena = arena ?? new GrowArena(perChunk === 1 ? 48 : 1024)
@@ -97,10 +97,7 @@ export class SessionSlots {
   }
 }
 
-/**
- * The typed arrays of a chunk of slots (a session keeps its chunk, and finds its slot in it from
- * its order: one field, not four).
- */
+/** The typed arrays of a chunk of slots (a session keeps its chunk, and finds its slot from its order). */
 export class SlotChunk {
   readonly num: Float64Array
   readonly int: Int32Array
@@ -178,7 +175,6 @@ export class Session {
     return this.chunk.int
   }
 
-  /** The session's slot in its chunk. */
   private get slot(): number {
     return this.order & this.chunk.mask
   }
