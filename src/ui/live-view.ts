@@ -15,9 +15,10 @@ export function liveNote(text: string): void {
 
 export function incidentLine(event: IncidentEvent): string {
   const i = event.incident
-  const kind = event.kind === 'opened' ? err.bold('opened  ') : event.kind === 'updated' ? 'updated ' : err.green('resolved')
+  const stopped = event.kind === 'resolved' && event.reason === 'stopped'
+  const kind = event.kind === 'opened' ? err.bold('opened  ') : event.kind === 'updated' ? 'updated ' : stopped ? err.yellow('closed  ') : err.green('resolved')
   const color = severityColor[i.severity] ?? ((s: string) => s)
-  const delay = event.kind === 'opened' ? err.dim(` · +${Math.round(i.delayMs / 1000)}s after first line`) : ''
+  const delay = event.kind === 'opened' ? err.dim(` · +${Math.round(i.delayMs / 1000)}s after first line`) : stopped ? err.dim(' · Flare stopped watching; not seen to resolve') : event.reason === 'end of input' ? err.dim(' · end of input') : ''
   return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
 }
 

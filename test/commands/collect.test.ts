@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, {recursive: true, force: true}))
 
 describe('flare collect', () => {
-  it('on SIGTERM flushes open sessions, writes the state and the final incidents, and exits 0 within seconds', async () => {
+  it('on SIGTERM flushes open sessions, keeps the incidents still open in the state (a stop resolves nothing) and exits 0 within seconds; the next start goes on with them', async () => {
     const state = join(dir, 'state.json')
     const events = join(dir, 'events.jsonl')
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'collect', '-', '--model', join(dir, 'model'), '--idle', '7d', '--state', state, '--sink', `jsonl:${events}`, '--json'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
@@ -39,13 +39,37 @@ describe('flare collect', () => {
     expect(code, stderr).toBe(0)
     expect(took).toBeLessThan(5000)
     const printed = stdout.trim().split('\n').map((l) => JSON.parse(l))
-    expect(printed.filter((e) => e.kind === 'opened').length).toBeGreaterThan(0)
-    expect(printed.filter((e) => e.kind === 'resolved').length).toBe(printed.filter((e) => e.kind === 'opened').length)
+    const opened = printed.filter((e) => e.kind === 'opened').map((e) => e.incident.id as string)
+    expect(opened.length).toBeGreaterThan(0)
+    // A stop is not a resolution: with --state what is open stays open, kept in the file. (The
+    // flush closes every session at once; an incident more than --incident-gap of event time
+    // before the newest line goes quiet then, as it would have anyway.)
+    const quiet = printed.filter((e) => e.kind === 'resolved')
+    for (const e of quiet) expect(e.reason).toBe('quiet')
+    const kept = opened.filter((id) => !quiet.some((e) => e.incident.id === id))
+    expect(kept.length).toBeGreaterThan(0)
     const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
     expect(written).toEqual(printed)
     const saved = JSON.parse(await readFile(state, 'utf8'))
     expect(saved.kind).toBe('flare-live-state')
-    expect(saved.next_incident).toBe(printed.filter((e) => e.kind === 'opened').length + 1)
+    expect(saved.next_incident).toBe(opened.length + 1)
+    expect(saved.open_incidents.map((o: {incident: {id: string}}) => o.incident.id).sort()).toEqual([...kept].sort())
+    expect(stderr).toContain(`${kept.length} open incident${kept.length === 1 ? '' : 's'} (${kept.join(', ')}) kept in ${state}`)
+
+    // The next start goes on with them: stdin's end resolves them, saying so; incidents it opens
+    // are numbered on from the last run's.
+    const again = await runCli(['collect', '-', '--model', join(dir, 'model'), '--idle', '7d', '--state', state, '--json'], {input: await readFile('data/hdfs_sample.log')})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain(`${kept.length} incident${kept.length === 1 ? '' : 's'} open at the last stop go`)
+    const next = again.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const endOfInput = next.filter((e) => e.kind === 'resolved' && e.reason === 'end of input').map((e) => e.incident.id)
+    for (const id of kept) expect(endOfInput).toContain(id)
+    for (const e of next.filter((x) => x.kind === 'opened')) expect(Number(e.incident.id.slice(4))).toBeGreaterThan(opened.length)
+    // a kept incident that like sessions joined counts its sessions of both runs
+    const grown = next.filter((e) => e.kind === 'resolved' && kept.includes(e.incident.id))
+    for (const e of grown) expect(e.incident.sessions).toBeGreaterThanOrEqual(saved.open_incidents.find((o: {incident: {id: string}}) => o.incident.id === e.incident.id).incident.sessions)
+    const after = JSON.parse(await readFile(state, 'utf8'))
+    expect(after.open_incidents).toBeUndefined()
   })
 
   it('ends at the end of stdin when stdin is the only source', async () => {
@@ -94,7 +118,10 @@ describe('flare collect', () => {
       const written = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
       const opened = written.filter((e) => e.kind === 'opened').length
       expect(opened).toBeGreaterThan(1)
-      expect(written.filter((e) => e.kind === 'resolved').length).toBe(opened)
+      // No --state to keep them: the stop resolves those still open, saying it was a stop (others went quiet before).
+      const resolved = written.filter((e) => e.kind === 'resolved')
+      expect(resolved.length).toBe(opened)
+      for (const e of resolved) expect(['quiet', 'stopped']).toContain(e.reason)
     } finally {
       await llm.close()
     }

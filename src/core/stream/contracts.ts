@@ -123,11 +123,20 @@ export interface LiveIncident {
   summary?: {rootCause: string; remediation: string[]; provider: string}
 }
 
+/**
+ * Why an incident resolved: `quiet`, no anomalous session like it for the incident gap (event
+ * time); `end of input`, the stream ended (a replay, stdin at its end); `stopped`, Flare was
+ * stopped while it was open and no --state keeps it (not a sign the problem is gone).
+ */
+export type ResolvedReason = 'quiet' | 'end of input' | 'stopped'
+
 export interface IncidentEvent {
   kind: 'opened' | 'updated' | 'resolved'
   /** Wall-clock ISO time of the event. */
   at: string
   incident: LiveIncident
+  /** On `resolved` events: why (see ResolvedReason). */
+  reason?: ResolvedReason
 }
 
 export interface EventSinkStats {

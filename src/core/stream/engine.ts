@@ -5,11 +5,11 @@ import {scoreSessions, scoringDetection} from '../pipeline.js'
 import type {SessionKeyMode} from '../sessions/store.js'
 import type {StreamField} from '../sessions/streams.js'
 import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
-import type {IncidentEvent, LiveIncident, LiveLine} from './contracts.js'
+import type {IncidentEvent, LiveIncident, LiveLine, ResolvedReason} from './contracts.js'
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
-import {IncidentTracker} from './live-incidents.js'
+import {IncidentTracker, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
@@ -39,6 +39,8 @@ export interface EngineOptions extends TrainingOptions {
   incidentGapMs?: number
   /** First incident number (a restored state continues the numbering). */
   nextIncident?: number
+  /** Incidents open when the last run stopped (a restored state): they go on open. */
+  openIncidents?: readonly OpenIncidentState[]
   /** The engine's "now", epoch ms: the wall clock live, the replay's position in a replay. */
   clock?: () => number
   /** Name of the stream for a model trained on it (its manifest's training input). */
@@ -293,8 +295,12 @@ export class LiveEngine {
     return this.drainEvents()
   }
 
-  /** The end of the stream or a shutdown: held records out, every session closed and scored, every incident resolved. */
-  finish(): IncidentEvent[] {
+  /**
+   * The end of the stream or a stop: held records out, every session closed and scored; then every
+   * open incident resolved with `reason`, or, with 'kept' (a stop with a --state file to keep
+   * them), left open for openIncidentStates to save.
+   */
+  finish(reason: Exclude<ResolvedReason, 'quiet'> | 'kept' = 'end of input'): IncidentEvent[] {
     const records: LiveRecord[] = []
     this.parser.flush(records)
     for (const r of records) this.route(r)
@@ -302,7 +308,15 @@ export class LiveEngine {
     if (!this.sessions && this.held.length > 0) this.resolveKeying()
     this.sessions?.closeAll()
     this.scorePending()
-    if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock()))
+    if (reason !== 'kept') {
+      if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock(), reason))
+      else if (this.options.openIncidents && this.options.openIncidents.length > 0) {
+        // (restored incidents, but nothing scored yet: a stretch still training)
+        const now = this.clock()
+        const at = new Date(Number.isFinite(now) ? now : Date.now()).toISOString()
+        for (const r of this.options.openIncidents) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason})
+      }
+    }
     return this.drainEvents()
   }
 
@@ -335,7 +349,12 @@ export class LiveEngine {
   }
 
   get openIncidents(): LiveIncident[] {
-    return this.tracker?.openIncidents ?? []
+    return this.tracker?.openIncidents ?? (this.options.openIncidents ?? []).map((r) => r.incident)
+  }
+
+  /** The open incidents as a --state file keeps them (the restored ones until scoring starts). */
+  get openIncidentStates(): OpenIncidentState[] {
+    return this.tracker?.snapshot() ?? [...(this.options.openIncidents ?? [])]
   }
 
   /** The model in use (given, or fitted on the training stretch); undefined while training. */
@@ -369,7 +388,7 @@ export class LiveEngine {
       anomalous: this.anomalous,
       incidentsOpened: this.tracker?.opened ?? 0,
       incidentsResolved: this.tracker?.resolved ?? 0,
-      openIncidents: this.tracker?.openIncidents.length ?? 0,
+      openIncidents: this.openIncidents.length,
       watermark: s?.watermark ?? Number.NaN,
     }
   }
@@ -464,6 +483,7 @@ export class LiveEngine {
       templates: this.parser.templates,
       templateText: (index) => this.parser.templates.text(index),
       nextId: this.options.nextIncident,
+      restored: this.options.openIncidents,
     })
     const held = this.held
     this.held = []

@@ -2,7 +2,7 @@ import type {Vocabulary} from '../features/vocabulary.js'
 import {severityOf} from '../severity.js'
 import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
-import type {IncidentEvent, LiveIncident} from './contracts.js'
+import type {IncidentEvent, LiveIncident, ResolvedReason} from './contracts.js'
 import type {LiveTemplates} from './live-parse.js'
 import type {LiveSession} from './live-sessions.js'
 
@@ -22,6 +22,17 @@ interface Tracked {
   reported: number
 }
 
+/**
+ * An open incident as a --state file keeps it across a restart (Tracked, its signature as a
+ * sorted list): restored, it goes on as if Flare had not stopped.
+ */
+export interface OpenIncidentState {
+  incident: LiveIncident
+  last: number
+  signature: string[]
+  reported: number
+}
+
 /** Incident details kept for the explainer, newest last. */
 const DETAILS_KEPT = 1000
 
@@ -33,6 +44,8 @@ export interface TrackerOptions {
   templateText: (index: number) => string
   /** Next incident number (a restored state continues its numbering). */
   nextId?: number
+  /** Incidents open when the last run stopped (a restored state): they go on open. */
+  restored?: readonly OpenIncidentState[]
 }
 
 /**
@@ -52,6 +65,12 @@ export class IncidentTracker {
 
   constructor(private readonly options: TrackerOptions) {
     this.nextId = options.nextId ?? 1
+    for (const r of options.restored ?? []) this.open.push({incident: {...r.incident}, last: r.last, signature: new Set(r.signature), reported: r.reported})
+  }
+
+  /** The open incidents as a --state file keeps them (restored by `TrackerOptions.restored`). */
+  snapshot(): OpenIncidentState[] {
+    return this.open.map((t) => ({incident: {...t.incident}, last: t.last, signature: [...t.signature].sort(), reported: t.reported}))
   }
 
   get openIncidents(): LiveIncident[] {
@@ -126,21 +145,21 @@ export class IncidentTracker {
   }
 
   /** Resolves incidents whose last session is more than the gap behind the watermark. */
-  expire(watermark: number, now: number): IncidentEvent[] {
+  expire(watermark: number, now: number, reason: ResolvedReason = 'quiet'): IncidentEvent[] {
     const events: IncidentEvent[] = []
     for (let i = 0; i < this.open.length; i++) {
       const t = this.open[i]
       if (t.last + this.options.gapMs >= watermark) continue
       this.open.splice(i--, 1)
       this.resolved++
-      events.push({kind: 'resolved', at: iso(now), incident: {...t.incident}})
+      events.push({kind: 'resolved', at: iso(now), incident: {...t.incident}, reason})
     }
     return events
   }
 
-  /** Resolves everything (shutdown, end of a replay): the final state of every open incident. */
-  resolveAll(now: number): IncidentEvent[] {
-    return this.expire(Number.POSITIVE_INFINITY, now)
+  /** Resolves everything (the input's end, a stop with no --state): the final state of every open incident. */
+  resolveAll(now: number, reason: Exclude<ResolvedReason, 'quiet'>): IncidentEvent[] {
+    return this.expire(Number.POSITIVE_INFINITY, now, reason)
   }
 
   /** The templates that set the session apart: unseen in training, rare in it, or warning/error lines. */

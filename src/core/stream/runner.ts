@@ -109,14 +109,17 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
     sinks: sinks.map((s) => ({name: s.name, ...s.stats()})),
   })
-  const saveState = async (): Promise<void> => {
+  /** Writes the --state file; false when there is none to write or it could not be. */
+  const saveState = async (): Promise<boolean> => {
     const miner = engine.parser.miner
-    if (!options.statePath || !miner) return
+    if (!options.statePath || !miner) return false
     try {
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint})
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates})
       options.onStateSaved?.()
+      return true
     } catch (error) {
       options.onNote?.(`state not saved: ${(error as Error).message}`)
+      return false
     }
   }
 
@@ -194,12 +197,24 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   await withTimeout(Promise.all(sources.map((s) => s.stop())), STOP_TIMEOUT_MS)
   // Lines that arrived before the stop are still worth scoring.
   for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await ingest(rest)
-  await deliver(engine.finish())
+  // A stop (not the input's end) with a --state file leaves the open incidents open: the state
+  // keeps them and the next start goes on with them, so a restart does not resolve what is not.
+  const stopped = options.signal?.aborted === true
+  const keep = stopped && options.statePath !== undefined && engine.parser.miner !== undefined
+  await deliver(engine.finish(keep ? 'kept' : stopped ? 'stopped' : 'end of input'))
   // (the signal has aborted or the sources ended: what is still being explained finishes or is cancelled)
   await Promise.allSettled([...enriching])
   for (const resolve of flushes) resolve()
   await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
-  await saveState()
+  const kept = engine.openIncidents
+  if (await saveState()) {
+    if (keep && kept.length > 0) options.onNote?.(`${kept.length} open incident${kept.length === 1 ? '' : 's'} (${kept.map((i) => i.id).join(', ')}) kept in ${options.statePath}: the next start goes on with ${kept.length === 1 ? 'it' : 'them'}`)
+  } else if (keep && kept.length > 0) {
+    // Not saved after all: resolve them as a stop without a state would, so no sink is left with an incident open for good.
+    const at = new Date(now()).toISOString()
+    await deliver(kept.map((incident) => ({kind: 'resolved' as const, at, incident: {...incident}, reason: 'stopped' as const})))
+    await Promise.allSettled([...enriching])
+  }
   const final = status()
   await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)
   options.onStatus?.(final)

@@ -3,8 +3,13 @@ import {ExitCode, FlareError} from '../errors.js'
 import {writeFileAtomic} from '../io/output.js'
 import {TemplateMiner} from '../templates/index.js'
 import {parseTemplateState} from '../templates/state-schema.js'
+import * as z from '../zod.js'
+import type {OpenIncidentState} from './live-incidents.js'
 
-/** What survives a restart of `flare collect`: the template miner (so ids stay) and the incident numbering. */
+/**
+ * What survives a restart of `flare collect`: the template miner (so ids stay), the incident
+ * numbering, and the incidents open at the stop (they go on open rather than resolve).
+ */
 export interface LiveState {
   miner: TemplateMiner
   nextIncident: number
@@ -16,6 +21,7 @@ export interface LiveState {
    * stretch was still training). On load with another model the templates are not used.
    */
   model?: string
+  openIncidents?: OpenIncidentState[]
 }
 
 interface LiveStateFile {
@@ -28,10 +34,37 @@ interface LiveStateFile {
   template_names?: Record<string, string>
   /** The model the state was written with (see LiveState.model). */
   model_fingerprint?: string
+  /** Incidents open when it was saved (OpenIncidentState). */
+  open_incidents?: OpenIncidentState[]
 }
 
+const SEVERITY = z.enum(['low', 'medium', 'high', 'critical'])
+/** What a restored open incident must hold (the engine reads every field). */
+const OPEN_INCIDENTS = z.array(
+  z.object({
+    incident: z.object({
+      id: z.string(),
+      severity: SEVERITY,
+      title: z.string(),
+      signature: z.array(z.string()),
+      firstSeen: z.string(),
+      lastSeen: z.string(),
+      detectedAt: z.string(),
+      delayMs: z.number(),
+      sessions: z.number().int().positive(),
+      score: z.number(),
+      hosts: z.array(z.string()),
+      sampleLines: z.array(z.string()),
+      summary: z.object({rootCause: z.string(), remediation: z.array(z.string()), provider: z.string()}).optional(),
+    }),
+    last: z.number(),
+    signature: z.array(z.string()),
+    reported: z.number().int().nonnegative(),
+  }),
+)
+
 export async function saveLiveState(path: string, state: LiveState): Promise<void> {
-  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {})}
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {}), ...(state.openIncidents && state.openIncidents.length > 0 ? {open_incidents: state.openIncidents} : {})}
   await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
 }
 
@@ -52,8 +85,14 @@ export async function loadLiveState(path: string): Promise<LiveState | undefined
     throw bad('not valid JSON')
   }
   if (json?.kind !== 'flare-live-state' || json.version !== 1) throw bad('kind/version missing')
+  let openIncidents: OpenIncidentState[] | undefined
+  if (json.open_incidents !== undefined) {
+    const parsed = OPEN_INCIDENTS.safeParse(json.open_incidents)
+    if (!parsed.success) throw bad(`open_incidents: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
+    openIncidents = parsed.data
+  }
   try {
-    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {})}
+    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
   } catch (error) {
     if (error instanceof FlareError) throw error
     throw bad((error as Error).message)

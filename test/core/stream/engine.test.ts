@@ -1,4 +1,4 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -215,6 +215,33 @@ describe('incidents', () => {
     expect(tracker.expire(95_000, 95_000).map((e) => [e.kind, e.incident.id])).toEqual([['resolved', 'INC-0001']])
     expect(tracker.observe(session('d', [2], 200_000), 5, 201_000)?.incident.id).toBe('INC-0003')
   })
+
+  it('a tracker restored from a snapshot goes on as the one that stopped: the same joins, numbers and resolutions', () => {
+    const options = {gapMs: 60_000, vocabulary, templates, templateText: (i: number) => templates.id(i)}
+    const run = (tracker: IncidentTracker, from: number): unknown[] => [
+      tracker.observe(session('e', [0, 2], from), 4, from + 1000),
+      tracker.observe(session('f', [3], from + 5000), 2, from + 6000),
+      ...tracker.expire(from + 62_000, from + 62_000),
+      ...tracker.resolveAll(from + 80_000, 'stopped'),
+    ]
+    const straight = new IncidentTracker(options)
+    straight.observe(session('a', [0, 2], 0), 5, 1000)
+    straight.observe(session('c', [3], 40_000), 2, 41_000)
+    const split = new IncidentTracker(options)
+    split.observe(session('a', [0, 2], 0), 5, 1000)
+    split.observe(session('c', [3], 40_000), 2, 41_000)
+    // Through JSON, as a --state file keeps it.
+    const snapshot = JSON.parse(JSON.stringify(split.snapshot()))
+    expect(snapshot.map((o: {incident: {id: string}; signature: string[]}) => [o.incident.id, o.signature])).toEqual([['INC-0001', ['T3']], ['INC-0002', ['T4']]])
+    const restored = new IncidentTracker({...options, nextId: split.nextId, restored: snapshot})
+    const events = run(restored, 50_000)
+    expect(events).toEqual(run(straight, 50_000))
+    // e joined INC-0001 (its second session), f INC-0002; the one quiet for the gap resolved, the other at the stop.
+    expect(events.map((e) => {
+      const x = e as {kind: string; incident: {id: string; sessions: number}; reason?: string} | undefined
+      return x && [x.kind, x.incident.id, x.incident.sessions, x.reason]
+    })).toEqual([['updated', 'INC-0001', 2, undefined], ['updated', 'INC-0002', 2, undefined], ['resolved', 'INC-0001', 2, 'quiet'], ['resolved', 'INC-0002', 2, 'stopped']])
+  })
 })
 
 describe('state and the queue', () => {
@@ -237,6 +264,34 @@ describe('state and the queue', () => {
     second.finish()
     expect(second.parser.templates.metas.map((m) => m.id)).toEqual([id])
     expect(await loadLiveState(join(dir, 'absent.json'))).toBeUndefined()
+  })
+
+  it('a state file keeps the open incidents, and one whose open incidents are malformed is refused in one line', async () => {
+    const model = await loadBundle(join(dir, 'model'))
+    const engine = new LiveEngine({model, idleMs: 7 * 86_400_000})
+    engine.ingest((await readFile('data/hdfs_sample.log', 'utf8')).trim().split('\n').map((text) => ({text, source: 'x', arrivedAt: 0})))
+    const events = engine.finish('kept')
+    expect(events.filter((e) => e.kind === 'resolved').every((e) => e.reason === 'quiet')).toBe(true)
+    const open = engine.openIncidentStates
+    expect(open.length).toBeGreaterThan(0)
+    const path = join(dir, 'incidents-state.json')
+    await saveLiveState(path, {miner: engine.parser.miner!, nextIncident: engine.nextIncident, openIncidents: open})
+    const state = await loadLiveState(path)
+    expect(state?.openIncidents).toEqual(open)
+    // Restored, then at the input's end: every one resolves, saying why.
+    const next = new LiveEngine({model, miner: state!.miner, nextIncident: state!.nextIncident, openIncidents: state!.openIncidents})
+    expect(next.openIncidents.map((i) => i.id)).toEqual(open.map((o) => o.incident.id))
+    expect(next.finish().map((e) => [e.kind, e.incident.id, e.reason])).toEqual(open.map((o) => ['resolved', o.incident.id, 'end of input']))
+    // Restored while a stretch still trains (nothing scored yet): kept by a stop, resolved by the end.
+    const training = (): LiveEngine => new LiveEngine({trainFor: {records: 1_000_000}, openIncidents: state!.openIncidents})
+    const stopped = training()
+    expect(stopped.finish('kept')).toEqual([])
+    expect(stopped.openIncidentStates).toEqual(open)
+    expect(training().finish().map((e) => [e.kind, e.incident.id, e.reason])).toEqual(open.map((o) => ['resolved', o.incident.id, 'end of input']))
+    const file = JSON.parse(await readFile(path, 'utf8'))
+    file.open_incidents[0].incident.severity = 'apocalyptic'
+    await writeFile(path, JSON.stringify(file))
+    await expect(loadLiveState(path)).rejects.toThrow(/^--state .* is not a Flare live state: open_incidents: 0\.incident\.severity /)
   })
 
   it('a full queue refuses lines and counts them; room() waits for the engine to take', async () => {

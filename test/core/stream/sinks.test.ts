@@ -193,6 +193,18 @@ describe('webhook sink', () => {
     expect(body.blocks.map((b) => b.text?.text ?? '').join('\n')).toContain('disk &lt;full&gt;')
   })
 
+  it('a resolution by a stop does not read as the problem gone; the input\'s end and a quiet gap say so too', async () => {
+    const {bodies, url} = await receiver((_, res) => ok(res))
+    const [slack, generic] = await openSinks([`slack:${url}`, `webhook:${url}`])
+    for (const reason of ['stopped', 'end of input', 'quiet'] as const) await slack.send({...event(`S-${reason}`, 'resolved'), reason})
+    await generic.send({...event('G1', 'resolved'), reason: 'stopped'})
+    await Promise.all([slack.close(), generic.close()])
+    const texts = (bodies as Array<{text: string}>).map((b) => b.text.replace(/:.*/, ''))
+    expect(texts).toEqual(['[HIGH] Incident S-stopped closed (Flare stopped watching; not seen to resolve)', '[HIGH] Incident S-end of input resolved (end of input)', '[HIGH] Incident S-quiet resolved', '[HIGH] Incident G1 closed (Flare stopped watching; not seen to resolve)'])
+    // the generic body is the event itself: its reason travels as a field
+    expect((bodies[3] as IncidentEvent).reason).toBe('stopped')
+  })
+
   it('seeded jitter: the same seed gives the same delays, growing and capped', () => {
     const r1 = mulberry32(42)
     const r2 = mulberry32(42)

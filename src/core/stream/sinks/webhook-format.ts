@@ -2,11 +2,20 @@ import type {IncidentEvent} from '../contracts.js'
 
 const EMOJI: Record<string, string> = {low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:'}
 
-/** One line for chat and logs: `[HIGH] opened: <title> (3 sessions, web-1, web-2)`. */
+/**
+ * What happened to the incident, in words: its kind, and for a resolution that is not the
+ * incident going quiet, why (a stop is not the problem going away).
+ */
+export function eventVerb(event: IncidentEvent): string {
+  if (event.kind !== 'resolved' || event.reason === undefined || event.reason === 'quiet') return event.kind
+  return event.reason === 'stopped' ? 'closed (Flare stopped watching; not seen to resolve)' : 'resolved (end of input)'
+}
+
+/** One line for chat and logs: `[HIGH] Incident INC-0001 opened: <title> (3 sessions, web-1, web-2)`. */
 export function eventHeadline(event: IncidentEvent): string {
   const {incident} = event
   const hosts = incident.hosts.length > 0 ? `, ${incident.hosts.slice(0, 3).join(', ')}${incident.hosts.length > 3 ? ', ...' : ''}` : ''
-  return `[${incident.severity.toUpperCase()}] Incident ${incident.id} ${event.kind}: ${incident.title} (${incident.sessions} session${incident.sessions === 1 ? '' : 's'}${hosts})`
+  return `[${incident.severity.toUpperCase()}] Incident ${incident.id} ${eventVerb(event)}: ${incident.title} (${incident.sessions} session${incident.sessions === 1 ? '' : 's'}${hosts})`
 }
 
 /** The generic webhook body: the event itself, with a headline for receivers that show one string. */
@@ -25,7 +34,7 @@ export function slackBody(event: IncidentEvent): unknown {
   ]
   if (incident.hosts.length > 0) fields.push(`*Hosts*\n${incident.hosts.slice(0, 10).join(', ')}`)
   const blocks: unknown[] = [
-    {type: 'section', text: {type: 'mrkdwn', text: `${EMOJI[incident.severity] ?? ''} *Incident ${incident.id} ${event.kind}*: ${escapeSlack(incident.title)}`}},
+    {type: 'section', text: {type: 'mrkdwn', text: `${EMOJI[incident.severity] ?? ''} *Incident ${incident.id} ${eventVerb(event)}*: ${escapeSlack(incident.title)}`}},
     {type: 'section', fields: fields.map((text) => ({type: 'mrkdwn', text}))},
   ]
   if (incident.summary !== undefined) {
