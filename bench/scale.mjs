@@ -61,6 +61,14 @@ const [first, ...later] = done
 for (const run of later) {
   const x = (a, b) => `×${(a / b).toFixed(2)}`
   const added = run.sessions - first.sessions
-  const per = added > 0 ? `, ${(((run.peakMb - first.peakMb) * 2 ** 20) / added).toFixed(0)} bytes a session added` : ''
+  const perSession = added > 0 ? ((run.peakMb - first.peakMb) * 2 ** 20) / added : 0
+  let per = ''
+  if (added > 0) {
+    // The peak as a fixed part plus a cost a session: what 1.3× would leave a session, at these counts.
+    const fixedMb = first.peakMb - (perSession * first.sessions) / 2 ** 20
+    const room = run.sessions - 1.3 * first.sessions
+    const budget = room > 0 ? `; within ×1.3 would need ≤ ${((0.3 * fixedMb * 2 ** 20) / room).toFixed(0)} bytes a session, all in (the part that does not grow: ${fixedMb.toFixed(0)} MB)` : ''
+    per = `, ${perSession.toFixed(0)} bytes a session added${budget}`
+  }
   console.log(`${run.name} against ${first.name}: peak ${x(run.peakMb, first.peakMb)} with sessions ${x(run.sessions, first.sessions)} and lines ${x(run.lines, first.lines)}${per}`)
 }
