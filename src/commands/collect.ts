@@ -30,7 +30,7 @@ export default class Collect extends FlareCommand {
   }
   static override flags = {
     sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL, kafka://H:P/TOPIC', multiple: true}),
-    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers and the incidents open at a stop survive a restart (a stop then resolves nothing)'}),
+    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers and the incidents open at a stop survive a restart (a stop does not resolve them)'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
     'from-start': Flags.boolean({description: 'read the files that already exist from their first line (default: from their end, like tail -F; files that appear later are read whole)'}),
@@ -65,7 +65,8 @@ export default class Collect extends FlareCommand {
     })
     if (state && engine.stateUsed) note(`state ${flags.state}: ${state.miner.size} templates restored`)
     const resumed = state?.openIncidents ?? []
-    if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
+    if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
+    else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
     const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start']})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})

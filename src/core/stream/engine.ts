@@ -141,6 +141,10 @@ export class LiveEngine {
   /** Newest event time and the newest arrival (wall) time seen: a quiet stream's clock. */
   private lastEvent = Number.NEGATIVE_INFINITY
   private lastArrival = Number.NEGATIVE_INFINITY
+  /** Restored incidents (options.openIncidents) until the tracker takes them over (startScoring). */
+  private restored: OpenIncidentState[] = []
+  /** The first tick's wall time: on a silent stream, restored incidents go quiet from then on. */
+  private firstTick: number | undefined
   /** Template indices that end an id session: the model's terminal_templates, as their records arrive (noteUnseen). */
   private readonly terminal = new Set<number>()
   private terminalIds = new Set<string>()
@@ -165,6 +169,13 @@ export class LiveEngine {
       }
     }
     this.stateUsed = miner !== undefined || options.miner === undefined
+    if (this.stateUsed) this.restored = [...(options.openIncidents ?? [])]
+    else {
+      // Their signatures name the other model's templates: nothing of this run can join them.
+      // (the wall clock: the engine's own may read the engine, not made yet)
+      const at = new Date().toISOString()
+      for (const r of options.openIncidents ?? []) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason: 'stopped'})
+    }
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
     this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
     this.limits = {
@@ -286,6 +297,7 @@ export class LiveEngine {
    * close and incidents resolve on a quiet stream.
    */
   tick(now: number, quietMs = 2000): IncidentEvent[] {
+    if (!this.tracker && this.restored.length > 0) this.expireRestored(now, quietMs)
     const quiet = now - this.lastArrival
     if (this.sessions && quiet >= quietMs && Number.isFinite(this.lastEvent)) {
       this.sessions.advanceTo(this.lastEvent + quiet)
@@ -310,11 +322,10 @@ export class LiveEngine {
     this.scorePending()
     if (reason !== 'kept') {
       if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock(), reason))
-      else if (this.options.openIncidents && this.options.openIncidents.length > 0) {
+      else if (this.restored.length > 0) {
         // (restored incidents, but nothing scored yet: a stretch still training)
-        const now = this.clock()
-        const at = new Date(Number.isFinite(now) ? now : Date.now()).toISOString()
-        for (const r of this.options.openIncidents) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason})
+        const at = isoNow(this.clock())
+        for (const r of this.restored.splice(0)) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason})
       }
     }
     return this.drainEvents()
@@ -349,12 +360,32 @@ export class LiveEngine {
   }
 
   get openIncidents(): LiveIncident[] {
-    return this.tracker?.openIncidents ?? (this.options.openIncidents ?? []).map((r) => r.incident)
+    return this.tracker?.openIncidents ?? this.restored.map((r) => r.incident)
   }
 
   /** The open incidents as a --state file keeps them (the restored ones until scoring starts). */
   get openIncidentStates(): OpenIncidentState[] {
-    return this.tracker?.snapshot() ?? [...(this.options.openIncidents ?? [])]
+    return this.tracker?.snapshot() ?? [...this.restored]
+  }
+
+  /**
+   * Restored incidents before the tracker takes them (no line scored yet): on a quiet stream, event
+   * time moves on with the wall clock (as tick() does for sessions) from the newest line, or with
+   * none yet from the newest restored incident, and those a gap behind it resolve.
+   */
+  private expireRestored(now: number, quietMs: number): void {
+    this.firstTick ??= now
+    const since = Number.isFinite(this.lastEvent) ? this.lastArrival : this.firstTick
+    const quiet = now - since
+    if (!(quiet >= quietMs)) return
+    const newest = Number.isFinite(this.lastEvent) ? this.lastEvent : Math.max(...this.restored.map((r) => r.last))
+    const gapMs = this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs
+    const at = isoNow(this.clock())
+    this.restored = this.restored.filter((r) => {
+      if (r.last + gapMs >= newest + quiet) return true
+      this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason: 'quiet'})
+      return false
+    })
   }
 
   /** The model in use (given, or fitted on the training stretch); undefined while training. */
@@ -483,7 +514,7 @@ export class LiveEngine {
       templates: this.parser.templates,
       templateText: (index) => this.parser.templates.text(index),
       nextId: this.options.nextIncident,
-      restored: this.options.openIncidents,
+      restored: this.restored.splice(0),
     })
     const held = this.held
     this.held = []
@@ -532,4 +563,9 @@ export class LiveEngine {
     this.events = []
     return events
   }
+}
+
+/** An ISO time of the engine clock (the wall clock where it is not a number yet: a replay before its first line). */
+function isoNow(t: number): string {
+  return new Date(Number.isFinite(t) ? t : Date.now()).toISOString()
 }

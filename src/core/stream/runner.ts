@@ -68,7 +68,11 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   let lastTick = now()
 
   const secrets = options.secrets ?? configuredSecrets()
+  // An incident opened or resolved: the --state file is written again within a second (not 30 s),
+  // so a crash or a second signal does not bring back at the next start one that sinks saw resolve.
+  let incidentsChanged = false
   const emit = async (event: IncidentEvent): Promise<void> => {
+    if (event.kind !== 'updated') incidentsChanged = true
     try {
       if (options.enrich && !options.signal?.aborted) await options.enrich(event, options.signal)
       // A log line may hold a key Flare is configured with: never on stdout, in a file or a webhook.
@@ -189,8 +193,9 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
       if (settleSources) await settle(false)
       options.onStatus?.(status())
     }
-    if (options.statePath && t - lastState >= stateEvery) {
+    if (options.statePath && (t - lastState >= stateEvery || (incidentsChanged && t - lastState >= 1000))) {
       lastState = t
+      incidentsChanged = false
       await saveState()
     }
   }

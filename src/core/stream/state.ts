@@ -39,6 +39,7 @@ interface LiveStateFile {
 }
 
 const SEVERITY = z.enum(['low', 'medium', 'high', 'critical'])
+const TIME = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a date')
 /** What a restored open incident must hold (the engine reads every field). */
 const OPEN_INCIDENTS = z.array(
   z.object({
@@ -47,9 +48,9 @@ const OPEN_INCIDENTS = z.array(
       severity: SEVERITY,
       title: z.string(),
       signature: z.array(z.string()),
-      firstSeen: z.string(),
-      lastSeen: z.string(),
-      detectedAt: z.string(),
+      firstSeen: TIME,
+      lastSeen: TIME,
+      detectedAt: TIME,
       delayMs: z.number(),
       sessions: z.number().int().positive(),
       score: z.number(),
@@ -59,7 +60,7 @@ const OPEN_INCIDENTS = z.array(
     }),
     last: z.number(),
     signature: z.array(z.string()),
-    reported: z.number().int().nonnegative(),
+    reported: z.number().int().positive(),
   }),
 )
 
@@ -90,11 +91,24 @@ export async function loadLiveState(path: string): Promise<LiveState | undefined
     const parsed = OPEN_INCIDENTS.safeParse(json.open_incidents)
     if (!parsed.success) throw bad(`open_incidents: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
     openIncidents = parsed.data
+    const ids = openIncidents.map((o) => o.incident.id)
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i)
+    if (twice !== undefined) throw bad(`open_incidents: ${twice} is there twice`)
   }
   try {
-    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
+    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: nextIncidentAfter(Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, openIncidents ?? []), ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
   } catch (error) {
     if (error instanceof FlareError) throw error
     throw bad((error as Error).message)
   }
+}
+
+/** The next incident number: past every restored incident's (INC-0042 → 43), whatever the file says. */
+function nextIncidentAfter(next: number, open: readonly OpenIncidentState[]): number {
+  let n = next
+  for (const o of open) {
+    const m = /^INC-(\d+)$/.exec(o.incident.id)
+    if (m) n = Math.max(n, Number(m[1]) + 1)
+  }
+  return n
 }

@@ -288,7 +288,33 @@ describe('state and the queue', () => {
     expect(stopped.finish('kept')).toEqual([])
     expect(stopped.openIncidentStates).toEqual(open)
     expect(training().finish().map((e) => [e.kind, e.incident.id, e.reason])).toEqual(open.map((o) => ['resolved', o.incident.id, 'end of input']))
+    // On a silent stream a restored incident goes quiet by the wall clock: a gap past the newest one.
+    let wall = 1_000_000
+    const gapMs = 60_000
+    const silent = new LiveEngine({model, miner: state!.miner, openIncidents: state!.openIncidents, incidentGapMs: gapMs, clock: () => wall})
+    const newest = Math.max(...open.map((o) => o.last))
+    const resolvedBy = (quietMs: number): string[] => open.filter((o) => o.last + gapMs < newest + quietMs).map((o) => o.incident.id)
+    expect(silent.tick(wall)).toEqual([])
+    wall += 30_000
+    const first = silent.tick(wall)
+    expect(first.map((e) => [e.incident.id, e.reason])).toEqual(resolvedBy(30_000).map((id) => [id, 'quiet']))
+    wall += 60_000
+    const rest = silent.tick(wall)
+    expect(rest.map((e) => [e.incident.id, e.reason])).toEqual(resolvedBy(90_000).filter((id) => !resolvedBy(30_000).includes(id)).map((id) => [id, 'quiet']))
+    // (every one a gap behind the newest by then)
+    expect(first.length + rest.length).toBe(open.length)
+    expect(silent.openIncidentStates).toEqual([])
+    // A state written with another model: its incidents resolve as stopped at once, none goes on.
+    const other = new LiveEngine({model, miner: state!.miner, minerModel: 'sha256:0000000000000000', openIncidents: state!.openIncidents})
+    expect(other.stateUsed).toBe(false)
+    expect(other.openIncidentStates).toEqual([])
+    expect(other.finish('kept').map((e) => [e.kind, e.incident.id, e.reason])).toEqual(open.map((o) => ['resolved', o.incident.id, 'stopped']))
+    // The numbering goes on past every restored incident, whatever next_incident says.
     const file = JSON.parse(await readFile(path, 'utf8'))
+    await writeFile(path, JSON.stringify({...file, next_incident: 1}))
+    expect((await loadLiveState(path))?.nextIncident).toBe(Math.max(...open.map((o) => Number(o.incident.id.slice(4)))) + 1)
+    await writeFile(path, JSON.stringify({...file, open_incidents: [file.open_incidents[0], file.open_incidents[0]]}))
+    await expect(loadLiveState(path)).rejects.toThrow(/open_incidents: INC-\d+ is there twice/)
     file.open_incidents[0].incident.severity = 'apocalyptic'
     await writeFile(path, JSON.stringify(file))
     await expect(loadLiveState(path)).rejects.toThrow(/^--state .* is not a Flare live state: open_incidents: 0\.incident\.severity /)
