@@ -9,7 +9,7 @@ import type {IncidentEvent, LiveIncident, LiveLine, ResolvedReason} from './cont
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
-import {IncidentTracker, type OpenIncidentState} from './live-incidents.js'
+import {IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
@@ -174,7 +174,7 @@ export class LiveEngine {
       // Their signatures name the other model's templates: nothing of this run can join them.
       // (the wall clock: the engine's own may read the engine, not made yet)
       const at = new Date().toISOString()
-      for (const r of options.openIncidents ?? []) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason: 'stopped'})
+      for (const r of options.openIncidents ?? []) this.events.push(resolvedEvent(r.incident, at, 'stopped'))
     }
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
     this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
@@ -325,7 +325,7 @@ export class LiveEngine {
       else if (this.restored.length > 0) {
         // (restored incidents, but nothing scored yet: a stretch still training)
         const at = isoNow(this.clock())
-        for (const r of this.restored.splice(0)) this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason})
+        for (const r of this.restored.splice(0)) this.events.push(resolvedEvent(r.incident, at, reason))
       }
     }
     return this.drainEvents()
@@ -383,7 +383,7 @@ export class LiveEngine {
     const at = isoNow(this.clock())
     this.restored = this.restored.filter((r) => {
       if (r.last + gapMs >= newest + quiet) return true
-      this.events.push({kind: 'resolved', at, incident: {...r.incident}, reason: 'quiet'})
+      this.events.push(resolvedEvent(r.incident, at, 'quiet'))
       return false
     })
   }

@@ -33,6 +33,11 @@ export interface OpenIncidentState {
   reported: number
 }
 
+/** A `resolved` event of an incident as it stands (a copy), at the ISO time `at`. */
+export function resolvedEvent(incident: LiveIncident, at: string, reason: ResolvedReason): IncidentEvent {
+  return {kind: 'resolved', at, incident: {...incident}, reason}
+}
+
 /** Incident details kept for the explainer, newest last. */
 const DETAILS_KEPT = 1000
 
@@ -152,7 +157,7 @@ export class IncidentTracker {
       if (t.last + this.options.gapMs >= watermark) continue
       this.open.splice(i--, 1)
       this.resolved++
-      events.push({kind: 'resolved', at: iso(now), incident: {...t.incident}, reason})
+      events.push(resolvedEvent(t.incident, iso(now), reason))
     }
     return events
   }

@@ -1,5 +1,6 @@
 import type {EventSink, IncidentEvent, LineSink, LineSource, LiveLine, LiveRegion} from './contracts.js'
 import type {EngineStats, LiveEngine} from './engine.js'
+import {resolvedEvent} from './live-incidents.js'
 import {isRegion, LineQueue, type Queued} from './queue.js'
 import {regionLines} from './sources/live-splitter.js'
 import {sendToSinks} from './sinks/index.js'
@@ -217,7 +218,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   } else if (keep && kept.length > 0) {
     // Not saved after all: resolve them as a stop without a state would, so no sink is left with an incident open for good.
     const at = new Date(now()).toISOString()
-    await deliver(kept.map((incident) => ({kind: 'resolved' as const, at, incident: {...incident}, reason: 'stopped' as const})))
+    await deliver(kept.map((incident) => resolvedEvent(incident, at, 'stopped')))
     await Promise.allSettled([...enriching])
   }
   const final = status()
