@@ -30,7 +30,7 @@ export function statusLine(s: RunnerStatus): string {
     `${int(e.lines)} lines`,
     e.phase === 'training' ? `training (${int(e.trainingRecords)} records)` : `${int(e.openSessions)} open / ${int(closed)} closed sessions`,
     `${int(e.anomalous)} anomalous`,
-    `${int(e.openIncidents)} open incidents (${int(e.incidentsOpened)} raised)`,
+    `${int(e.openIncidents)} open incidents (${int(e.incidentsOpened)} raised${e.incidentsResumed > 0 ? `, ${int(e.incidentsResumed)} resumed from --state` : ''})`,
     `${int(e.templates)} templates${e.unseenTemplates ? ` (${int(e.unseenTemplates)} unseen)` : ''}`,
   ]
   if (s.dropped) parts.push(err.yellow(`${int(s.dropped)} dropped`))

@@ -61,6 +61,7 @@ describe('flare collect', () => {
     const again = await runCli(['collect', '-', '--model', join(dir, 'model'), '--idle', '7d', '--state', state, '--json'], {input: await readFile('data/hdfs_sample.log')})
     expect(again.code, again.stderr).toBe(0)
     expect(again.stderr).toContain(`${kept.length} incident${kept.length === 1 ? '' : 's'} open at the last stop go`)
+    expect(again.stderr).toContain(`, ${kept.length} resumed from --state)`)
     const next = again.stdout.trim().split('\n').map((l) => JSON.parse(l))
     const endOfInput = next.filter((e) => e.kind === 'resolved' && e.reason === 'end of input').map((e) => e.incident.id)
     for (const id of kept) expect(endOfInput).toContain(id)

@@ -4,7 +4,7 @@ import type {RunnerStatus} from '../../src/core/stream/runner.js'
 import {incidentLine, statusLine} from '../../src/ui/live-view.js'
 
 const status = (over: Partial<RunnerStatus> = {}): RunnerStatus => ({
-  engine: {phase: 'scoring', lines: 1200, records: 1200, trainingRecords: 0, templates: 12, unseenTemplates: 0, openSessions: 3, maxOpenSessions: 9, sessions: {opened: 10, closed: {idle: 7, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}, scored: 7, anomalous: 1, incidentsOpened: 1, incidentsResolved: 0, openIncidents: 1, watermark: 0},
+  engine: {phase: 'scoring', lines: 1200, records: 1200, trainingRecords: 0, templates: 12, unseenTemplates: 0, openSessions: 3, maxOpenSessions: 9, sessions: {opened: 10, closed: {idle: 7, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}, scored: 7, anomalous: 1, incidentsOpened: 1, incidentsResumed: 0, incidentsResolved: 0, openIncidents: 1, watermark: 0},
   queued: 0,
   dropped: 0,
   rejected: 0,

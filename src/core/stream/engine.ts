@@ -105,6 +105,8 @@ export interface EngineStats {
   scored: number
   anomalous: number
   incidentsOpened: number
+  /** Incidents open at the last stop that this run went on with (a restored --state). */
+  incidentsResumed: number
   incidentsResolved: number
   openIncidents: number
   watermark: number
@@ -143,6 +145,9 @@ export class LiveEngine {
   private lastArrival = Number.NEGATIVE_INFINITY
   /** Restored incidents (options.openIncidents) until the tracker takes them over (startScoring). */
   private restored: OpenIncidentState[] = []
+  /** How many were restored, and how many of them resolved before the tracker took the rest. */
+  private resumed = 0
+  private resolvedRestored = 0
   /** The first tick's wall time: on a silent stream, restored incidents go quiet from then on. */
   private firstTick: number | undefined
   /** Template indices that end an id session: the model's terminal_templates, as their records arrive (noteUnseen). */
@@ -169,7 +174,10 @@ export class LiveEngine {
       }
     }
     this.stateUsed = miner !== undefined || options.miner === undefined
-    if (this.stateUsed) this.restored = [...(options.openIncidents ?? [])]
+    if (this.stateUsed) {
+      this.restored = [...(options.openIncidents ?? [])]
+      this.resumed = this.restored.length
+    }
     else {
       // Their signatures name the other model's templates: nothing of this run can join them.
       // (the wall clock: the engine's own may read the engine, not made yet)
@@ -325,7 +333,10 @@ export class LiveEngine {
       else if (this.restored.length > 0) {
         // (restored incidents, but nothing scored yet: a stretch still training)
         const at = isoNow(this.clock())
-        for (const r of this.restored.splice(0)) this.events.push(resolvedEvent(r.incident, at, reason))
+        for (const r of this.restored.splice(0)) {
+          this.events.push(resolvedEvent(r.incident, at, reason))
+          this.resolvedRestored++
+        }
       }
     }
     return this.drainEvents()
@@ -384,6 +395,7 @@ export class LiveEngine {
     this.restored = this.restored.filter((r) => {
       if (r.last + gapMs >= newest + quiet) return true
       this.events.push(resolvedEvent(r.incident, at, 'quiet'))
+      this.resolvedRestored++
       return false
     })
   }
@@ -418,7 +430,8 @@ export class LiveEngine {
       scored: this.scored,
       anomalous: this.anomalous,
       incidentsOpened: this.tracker?.opened ?? 0,
-      incidentsResolved: this.tracker?.resolved ?? 0,
+      incidentsResumed: this.resumed,
+      incidentsResolved: (this.tracker?.resolved ?? 0) + this.resolvedRestored,
       openIncidents: this.openIncidents.length,
       watermark: s?.watermark ?? Number.NaN,
     }

@@ -282,6 +282,7 @@ describe('state and the queue', () => {
     const next = new LiveEngine({model, miner: state!.miner, nextIncident: state!.nextIncident, openIncidents: state!.openIncidents})
     expect(next.openIncidents.map((i) => i.id)).toEqual(open.map((o) => o.incident.id))
     expect(next.finish().map((e) => [e.kind, e.incident.id, e.reason])).toEqual(open.map((o) => ['resolved', o.incident.id, 'end of input']))
+    expect([next.stats().incidentsResumed, next.stats().incidentsOpened, next.stats().incidentsResolved]).toEqual([open.length, 0, open.length])
     // Restored while a stretch still trains (nothing scored yet): kept by a stop, resolved by the end.
     const training = (): LiveEngine => new LiveEngine({trainFor: {records: 1_000_000}, openIncidents: state!.openIncidents})
     const stopped = training()
@@ -303,6 +304,7 @@ describe('state and the queue', () => {
     expect(rest.map((e) => [e.incident.id, e.reason])).toEqual(resolvedBy(90_000).filter((id) => !resolvedBy(30_000).includes(id)).map((id) => [id, 'quiet']))
     // (every one a gap behind the newest by then)
     expect(first.length + rest.length).toBe(open.length)
+    expect([silent.stats().incidentsResumed, silent.stats().incidentsResolved, silent.stats().openIncidents]).toEqual([open.length, open.length, 0])
     expect(silent.openIncidentStates).toEqual([])
     // A state written with another model: its incidents resolve as stopped at once, none goes on.
     const other = new LiveEngine({model, miner: state!.miner, minerModel: 'sha256:0000000000000000', openIncidents: state!.openIncidents})
