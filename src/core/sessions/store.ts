@@ -44,8 +44,8 @@ export interface SessionStoreOptions {
 }
 
 /**
- * Sessions a run holds before it stops (about 0.3 KB each once read, ~0.5 KB at a run's peak with
- * what the collector has yet to take): well above the half million of the whole HDFS dataset, well
+ * Sessions a run holds before it stops (at a run's peak about 0.4 KB each for HDFS blocks, measured
+ * with `node bench/scale.mjs`, up to ~1 KB for string ids such as request ids): well above the half million of the whole HDFS dataset, well
  * below what runs the default Node heap out of memory.
  */
 export const DEFAULT_MAX_SESSIONS = 1_000_000
@@ -532,7 +532,7 @@ export class SessionStore {
     }
     return new FlareError(`more than ${limit} sessions (${this.describe()}): stopped before they run Flare out of memory`, {
       exitCode: ExitCode.badInput,
-      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (about 1 KB of memory each)`,
+      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.4–1 KB of memory each: 0.4 for HDFS blocks, more for string ids and windows)`,
     })
   }
 }
