@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {checkOutputs} from '../core/io/output.js'
-import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import {LiveEngine} from '../core/stream/engine.js'
 import {boundHeapGrowth} from '../core/stream/heap.js'
 import {runLive, type RunnerStatus} from '../core/stream/runner.js'
 import {openSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {openSources} from '../core/stream/sources/index.js'
-import {loadLiveState} from '../core/stream/state.js'
+import {keepOtherModelState, loadLiveState} from '../core/stream/state.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
@@ -43,7 +43,7 @@ export default class Collect extends FlareCommand {
     const {flags, argv} = await this.parse(Collect)
     const specs = (argv as string[]).length > 0 ? (argv as string[]) : ['-']
     await checkOutputs([
-      ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+      ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
       ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
       ...sinkOutputs(flags.sink),
     ], specs)
@@ -64,6 +64,7 @@ export default class Collect extends FlareCommand {
       onTrained: (bundle) => (trained = bundle),
     })
     if (state && engine.stateUsed) note(`state ${flags.state}: ${state.miner.size} templates restored`)
+    if (state && !engine.stateUsed) note(`state ${flags.state}: kept as ${await keepOtherModelState(flags.state!, state.model)} (written with another model); this run's state replaces it`)
     const resumed = state?.openIncidents ?? []
     if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
     else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)

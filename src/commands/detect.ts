@@ -5,7 +5,9 @@ import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {withKeys, writeJsonFileAtomic} from '../core/io/json-stream.js'
 import {checkOutputs} from '../core/io/output.js'
-import {loadBundle, saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import {summariesPathFor} from '../core/explain/documents.js'
+import {DEFAULT_CONFIG_FILE} from '../core/templates/user-config.js'
+import {loadBundle, modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
 import type {Results} from '../core/results.js'
@@ -123,9 +125,10 @@ export default class Detect extends FlareCommand {
     await checkOutputs(
       [
         ...(flags.output ? [{path: flags.output, flag: '-o'}] : []),
-        ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+        ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
+        ...(flags.output && flags.summarize ? [{path: summariesPathFor(flags.output), flag: '-o (its .summaries.json)'}] : []),
       ],
-      [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : ''],
+      [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : '', flags.config ?? DEFAULT_CONFIG_FILE],
     )
 
     // A bad config file fails before any work (exit 2, naming the key).

@@ -59,11 +59,12 @@ export default class Parse extends FlareCommand {
   private async parseToCsv(flags: {input: string; output?: string; format: string; state?: string; jobs: number}, parserConfig: LoadedUserConfig): Promise<ParseSummary> {
     this.statePath = flags.state
     const output = flags.output ?? `${flags.input === '-' ? 'stdin' : basename(flags.input).replace(/\.gz$/, '')}_structured.csv`
-    // Before any work: neither CSV may be the input (or the state file), nor a directory.
+    // Before any work: no output may be an input (the log, the config), another output (the CSVs
+    // and the state file, which is read and then written), or a directory.
     const templatesOutput = defaultTemplatesPath(output)
     await checkOutputs(
-      [{path: output, flag: '-o'}, ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : [])],
-      [flags.input, flags.state ?? ''],
+      [{path: output, flag: '-o'}, ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : []), ...(flags.state ? [{path: flags.state, flag: '--state'}] : [])],
+      [flags.input, parserConfig.path ?? ''],
     )
     const progress = new Progress('Parsing').start()
     let summary: ParseSummary

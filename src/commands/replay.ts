@@ -5,7 +5,7 @@ import {readLabels} from '../core/evaluate/labels.js'
 import {detectFormat, readLineBatches} from '../core/ingest/index.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
 import {Injector, parseInjection} from '../core/stream/inject.js'
-import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
+import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
 import {LiveEngine, type EngineStats} from '../core/stream/engine.js'
 import {boundHeapGrowth} from '../core/stream/heap.js'
@@ -62,7 +62,7 @@ export default class Replay extends FlareCommand {
     const target = flags.to ? fileTargetPath(flags.to) : undefined
     await checkOutputs([
       ...(target ? [{path: target, flag: '--to'}] : []),
-      ...(flags['save-model'] ? [{path: flags['save-model'], flag: '--save-model', kind: 'folder' as const}] : []),
+      ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
       ...(flags.truth ? [{path: flags.truth, flag: '--truth'}] : []),
       ...sinkOutputs(flags.sink),
     ], [flags.input, flags.labels ?? ''])

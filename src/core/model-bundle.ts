@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {readFile, rename, writeFile} from 'node:fs/promises'
-import {writeFolderAtomic} from './io/output.js'
+import {writeFolderAtomic, type OutputSpec} from './io/output.js'
 import {join} from 'node:path'
 import * as z from './zod.js'
 import type {Detector, DetectorJSON} from './detect/detector.js'
@@ -65,6 +65,11 @@ export function modelFingerprint(manifest: BundleManifest): string {
 }
 
 export const BUNDLE_FILES = ['bundle.json', 'templates.json', 'vocab.json', 'detector.json'] as const
+
+/** `--save-model DIR` as an output: a new or empty folder, or an earlier model's (nothing else in it is replaced). */
+export function modelFolderOutput(path: string): OutputSpec {
+  return {path, flag: '--save-model', kind: 'folder', replaces: BUNDLE_FILES}
+}
 
 /** Written whole into a staging folder that then replaces `dir`: an interrupted save leaves the old model. */
 export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void> {

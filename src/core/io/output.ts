@@ -1,7 +1,7 @@
 import {once} from 'node:events'
 import {createWriteStream, type WriteStream} from 'node:fs'
-import {mkdtemp, open, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join, resolve} from 'node:path'
+import {chmod, mkdtemp, open, readdir, realpath, rename, rm, stat} from 'node:fs/promises'
+import {basename, dirname, join, resolve, sep} from 'node:path'
 import {ExitCode, FlareError} from '../errors.js'
 import {configuredSecrets, scrubText} from '../secrets.js'
 import {trackTemporary} from './temp-files.js'
@@ -19,7 +19,16 @@ export interface OutputSpec {
   /** The flag that named it, for messages (`-o`, `--save-model`). */
   flag: string
   kind?: 'file' | 'folder'
+  /**
+   * A folder output: the only names an existing folder may hold to be replaced (a model's files).
+   * A folder holding anything else (a log, a labels file, a .git) is refused, not emptied.
+   */
+  replaces?: readonly string[]
 }
+
+/** How many names a refusal lists before "…". */
+const LISTED_NAMES = 4
+
 
 /** Refuses outputs that would overwrite an input or cannot be written; call before the work starts. */
 export async function checkOutputs(outputs: readonly OutputSpec[], inputs: readonly string[]): Promise<void> {
@@ -51,6 +60,7 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
       if (output.kind === 'folder' && !info.isDirectory()) {
         throw new FlareError(`${output.flag} ${output.path} exists and is not a folder`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new folder path, or the folder of an earlier model`})
       }
+      if (output.kind === 'folder') await checkReplaceable(output, inputs)
     }
     const parent = dirname(output.path)
     const parentInfo = await stat(parent).catch(() => undefined)
@@ -61,6 +71,27 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
       throw new FlareError(`cannot write ${output.path}: the folder ${parent} does not exist`, {exitCode: ExitCode.usage, hint: `create it first (mkdir -p ${parent}) or choose another path for ${output.flag}`})
     }
   }
+}
+
+/**
+ * An existing folder that a folder output would replace: it may hold only the output's own names
+ * (an earlier model), and no input of the run may lie in it.
+ */
+async function checkReplaceable(output: OutputSpec, inputs: readonly string[]): Promise<void> {
+  const folder = await realpath(output.path)
+  for (const input of inputs) {
+    if (!input || input === '-') continue
+    const real = await realpath(input).catch(() => undefined)
+    if (real !== undefined && real.startsWith(folder + sep)) {
+      throw new FlareError(`${output.flag} ${output.path} holds the input ${input}: replacing the folder would delete it`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new folder path`})
+    }
+  }
+  const allowed = new Set(output.replaces ?? [])
+  const foreign = (await readdir(output.path)).filter((name) => !allowed.has(name)).sort()
+  if (foreign.length === 0) return
+  const listed = foreign.slice(0, LISTED_NAMES).join(', ') + (foreign.length > LISTED_NAMES ? `, … (${foreign.length} in all)` : '')
+  const what = allowed.size > 0 ? `files that are not ${output.flag === '--save-model' ? "a Flare model's" : 'its own'}` : 'files'
+  throw new FlareError(`${output.flag} ${output.path} holds ${what} (${listed}): replacing the folder would delete them`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new or empty folder, or the folder of an earlier model`})
 }
 
 /**
@@ -176,6 +207,8 @@ export async function writeFolderAtomic(dir: string, fill: (staging: string) => 
   try {
     await fill(staging)
     const existing = await stat(dir).catch(() => undefined)
+    // The new folder keeps the old one's permissions (mkdtemp made the staging folder 0700).
+    if (existing) await chmod(staging, existing.mode & 0o7777)
     if (existing) await rename(dir, old)
     try {
       await rename(staging, dir)

@@ -1,6 +1,7 @@
-import {readFile} from 'node:fs/promises'
+import {constants as fsConstants} from 'node:fs'
+import {copyFile, readFile} from 'node:fs/promises'
 import {ExitCode, FlareError} from '../errors.js'
-import {writeFileAtomic} from '../io/output.js'
+import {writeError, writeFileAtomic} from '../io/output.js'
 import {TemplateMiner} from '../templates/index.js'
 import {parseTemplateState} from '../templates/state-schema.js'
 import * as z from '../zod.js'
@@ -111,4 +112,23 @@ function nextIncidentAfter(next: number, open: readonly OpenIncidentState[]): nu
     if (m) n = Math.max(n, Number(m[1]) + 1)
   }
   return n
+}
+
+/**
+ * A copy of a state file written with another model, made before this run's state replaces it
+ * (a run started with the wrong --model by mistake must not cost the right model's template ids):
+ * `<path>.<its model's fingerprint, 8 hex digits>.bak`, never over an earlier copy. Returns the
+ * copy's path.
+ */
+export async function keepOtherModelState(path: string, fingerprint: string | undefined): Promise<string> {
+  const tag = (fingerprint ?? 'unknown').replace(/^sha256:/, '').slice(0, 8)
+  for (let n = 1; ; n++) {
+    const copy = `${path}.${tag}${n === 1 ? '' : `-${n}`}.bak`
+    try {
+      await copyFile(path, copy, fsConstants.COPYFILE_EXCL)
+      return copy
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(error, copy, '--state')
+    }
+  }
 }
