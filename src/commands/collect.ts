@@ -69,7 +69,7 @@ export default class Collect extends FlareCommand {
     if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
     else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
     const summarizer = await summarizerFrom(flags, note)
-    const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start']})
+    const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start'], resume: state?.files})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
     let lastSaved: string | undefined

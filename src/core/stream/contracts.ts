@@ -99,6 +99,21 @@ export interface LineSource {
    * release what stop() kept for it.
    */
   settled?(final: boolean): Promise<void>
+  /**
+   * Followed files: where each open file's complete lines end, saved with `collect --state` so
+   * that the next start reads on from there (lines written while Flare was stopped included).
+   */
+  resumePoints?(): Promise<FileResumePoint[]>
+}
+
+/** Where a followed file was read to (its last complete line's end), and the bytes just before, to know it again. */
+export interface FileResumePoint {
+  path: string
+  /** dev:ino of the file. */
+  key: string
+  position: number
+  /** Up to 64 bytes before `position`, base64: the file is the same one, appended to, only if they are still there. */
+  tail: string
 }
 
 /** An incident as the live engine tracks it. */

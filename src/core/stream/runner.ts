@@ -119,7 +119,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const miner = engine.parser.miner
     if (!options.statePath || !miner) return false
     try {
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates})
+      const files = (await Promise.all(sources.map((s) => s.resumePoints?.() ?? []))).flat()
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates, files})
       options.onStateSaved?.()
       return true
     } catch (error) {

@@ -5,6 +5,7 @@ import {writeError, writeFileAtomic} from '../io/output.js'
 import {TemplateMiner} from '../templates/index.js'
 import {parseTemplateState} from '../templates/state-schema.js'
 import * as z from '../zod.js'
+import type {FileResumePoint} from './contracts.js'
 import type {OpenIncidentState} from './live-incidents.js'
 
 /**
@@ -23,6 +24,8 @@ export interface LiveState {
    */
   model?: string
   openIncidents?: OpenIncidentState[]
+  /** Followed files' read positions (LineSource.resumePoints): the next start reads on from them. */
+  files?: FileResumePoint[]
 }
 
 interface LiveStateFile {
@@ -37,7 +40,11 @@ interface LiveStateFile {
   model_fingerprint?: string
   /** Incidents open when it was saved (OpenIncidentState). */
   open_incidents?: OpenIncidentState[]
+  /** Where each followed file was read to (LiveState.files). */
+  files?: FileResumePoint[]
 }
+
+const FILES = z.array(z.object({path: z.string(), key: z.string().regex(/^\d+:\d+$/), position: z.number().int().nonnegative(), tail: z.string().max(128).regex(/^[A-Za-z0-9+/]*={0,2}$/)}))
 
 const SEVERITY = z.enum(['low', 'medium', 'high', 'critical'])
 const TIME = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a date')
@@ -66,7 +73,7 @@ const OPEN_INCIDENTS = z.array(
 )
 
 export async function saveLiveState(path: string, state: LiveState): Promise<void> {
-  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {}), ...(state.openIncidents && state.openIncidents.length > 0 ? {open_incidents: state.openIncidents} : {})}
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {}), ...(state.openIncidents && state.openIncidents.length > 0 ? {open_incidents: state.openIncidents} : {}), ...(state.files && state.files.length > 0 ? {files: state.files} : {})}
   await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
 }
 
@@ -96,8 +103,14 @@ export async function loadLiveState(path: string): Promise<LiveState | undefined
     const twice = ids.find((id, i) => ids.indexOf(id) !== i)
     if (twice !== undefined) throw bad(`open_incidents: ${twice} is there twice`)
   }
+  let files: FileResumePoint[] | undefined
+  if (json.files !== undefined) {
+    const parsed = FILES.safeParse(json.files)
+    if (!parsed.success) throw bad(`files: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
+    files = parsed.data
+  }
   try {
-    return {miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: nextIncidentAfter(Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, openIncidents ?? []), ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
+    return {...(files ? {files} : {}), miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: nextIncidentAfter(Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, openIncidents ?? []), ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
   } catch (error) {
     if (error instanceof FlareError) throw error
     throw bad((error as Error).message)

@@ -2,7 +2,7 @@ import {watch, type FSWatcher} from 'node:fs'
 import {open, readdir, stat, type FileHandle} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import picomatch from 'picomatch'
-import type {LineSink, LineSource} from '../contracts.js'
+import type {FileResumePoint, LineSink, LineSource} from '../contracts.js'
 import {findCopy, keyOf, lineStartBefore, readAt, sameBytes} from './file-bytes.js'
 import {LiveSplitter} from './live-splitter.js'
 import {StatsKeeper, type LiveSourceStats} from './source-stats.js'
@@ -20,6 +20,8 @@ export interface FileSourceOptions {
   graceMs?: number
   /** Arrival time given to the lines read, epoch ms (default the wall clock). */
   arrivalClock?: () => number
+  /** Where an earlier run stopped reading (collect --state): such a file is read on from there, not from its end. */
+  resume?: readonly FileResumePoint[]
 }
 
 const CHUNK = 64 * 1024
@@ -70,6 +72,10 @@ export class FileSource implements LineSource {
   private readonly openByKey = new Map<string, {file: OpenFile; owner?: Follower}>()
   /** Read positions of files closed by this source, for a file that comes back under another name. */
   private readonly closedAt = new Map<string, {position: number; tail: Buffer}>()
+  /** Files an earlier run stopped reading (options.resume), by identity, until each is opened once. */
+  private readonly resumeAt = new Map<string, {position: number; tail: Buffer}>()
+  /** resumePoints() as they stood at stop() (the files are closed after it). */
+  private stoppedAt?: FileResumePoint[]
   private readonly watchers = new Map<string, FSWatcher | null>()
   private sink?: LineSink
   private loop?: Promise<void>
@@ -96,6 +102,19 @@ export class FileSource implements LineSource {
     this.globDepth = scan.glob.includes('**') ? MAX_DEPTH : scan.glob.split('/').length
     if (this.isGlob) this.matcher = picomatch(pattern, {dot: true})
     else this.followers.set(pattern, {path: pattern, initial: true, missingNoted: false})
+    for (const point of options.resume ?? []) this.resumeAt.set(point.key, {position: point.position, tail: Buffer.from(point.tail, 'base64')})
+  }
+
+  async resumePoints(): Promise<FileResumePoint[]> {
+    if (this.stoppedAt !== undefined) return this.stoppedAt
+    const points: FileResumePoint[] = []
+    for (const {file} of this.openByKey.values()) {
+      // The end of the last complete line: a line still being written is read whole next time.
+      const position = Math.max(0, file.position - file.splitter.pending)
+      const tail = await readAt(file.handle, Math.max(0, position - FINGERPRINT), Math.min(position, FINGERPRINT))
+      points.push({path: file.path, key: file.key, position, tail: tail.toString('base64')})
+    }
+    return points
   }
 
   async start(sink: LineSink): Promise<void> {
@@ -114,6 +133,8 @@ export class FileSource implements LineSource {
     this.stopped = true
     this.wakeUp?.()
     await this.loop
+    // Where the files stand once nothing more is read, for the state saved after the stop.
+    this.stoppedAt ??= await this.resumePoints()
     for (const watcher of this.watchers.values()) watcher?.close()
     this.watchers.clear()
     for (const {file} of this.openByKey.values()) await file.handle.close().catch(() => {})
@@ -242,8 +263,17 @@ export class FileSource implements LineSource {
     }
     let position = 0
     const closed = this.closedAt.get(key)
+    const resumed = this.resumeAt.get(key)
+    this.resumeAt.delete(key)
     if (closed !== undefined && closed.position <= info.size && (await sameBytes(handle, closed.position, closed.tail))) position = closed.position
-    else if (initial && this.options.fromStart !== true) position = await lineStartBefore(handle, info.size)
+    else if (resumed !== undefined && resumed.position <= info.size && (await sameBytes(handle, resumed.position, resumed.tail))) {
+      position = resumed.position
+      const since = info.size - position
+      this.stats_.note(`${follower.path}: reading on from where the last run stopped (byte ${position}${since > 0 ? `; ${since} bytes written since` : ''})`, `resume:${follower.path}`)
+    } else {
+      if (resumed !== undefined) this.stats_.note(`${follower.path} changed since the last run (rewritten or truncated); reading it ${initial && this.options.fromStart !== true ? 'from its end' : 'from its start'}`, `resume:${follower.path}`)
+      if (initial && this.options.fromStart !== true) position = await lineStartBefore(handle, info.size)
+    }
     const tail = await readAt(handle, Math.max(0, position - FINGERPRINT), Math.min(position, FINGERPRINT))
     const file: OpenFile = {
       handle,

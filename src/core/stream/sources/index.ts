@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs'
 import {ExitCode, FlareError} from '../../errors.js'
 import {maskUserinfo} from '../../secrets.js'
-import type {LineSource} from '../contracts.js'
+import type {FileResumePoint, LineSource} from '../contracts.js'
 import {KafkaSource} from '../kafka/kafka-source.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
 import {FileSource} from './file-source.js'
@@ -22,6 +22,8 @@ export interface SourceOptions {
   fromStart?: boolean
   /** Consumer group of kafka:// sources that name none (collect --group). */
   group?: string
+  /** Followed files' read positions from a --state (a file found there is read on from its point). */
+  resume?: readonly FileResumePoint[]
 }
 
 /** The consumer group when neither the spec nor --group names one. */
