@@ -132,6 +132,7 @@ export interface FeatureDimensions {
  * not mention runs once with its defaults. The last parameter varies fastest.
  */
 export function expandGrid(detectors: readonly string[], grid: SweepGrid, dimensions: FeatureDimensions = {}): SweepCandidate[] {
+  if (dimensions.transform) checkFeatureValues('transform', dimensions.transform, '--transform')
   const out: SweepCandidate[] = []
   for (const detector of detectors) {
     if (!detectorNames().includes(detector)) {

@@ -83,6 +83,19 @@ export function checkVersionNumber(version: string): void {
   if (!/^\d+$/.test(version)) throw new FlareError(`VERSION must be a version number, got "${version}"`, {exitCode: ExitCode.usage, hint: 'See the versions with: flare model list'})
 }
 
+/**
+ * A usage error unless `alias` is one MLflow takes (checked before any work): letters, digits, _
+ * and -, at most 255, and not one MLflow keeps for itself (`latest`, `v<number>`).
+ */
+export function checkAliasName(alias: string, flag = '--alias'): void {
+  const why = alias === '' ? 'it is empty'
+    : alias.length > 255 ? 'it is longer than 255 characters'
+    : !/^[\w-]+$/.test(alias) ? 'an alias takes only letters, digits, _ and -'
+    : alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias) ? 'MLflow keeps "latest" and v<number> for itself'
+    : undefined
+  if (why !== undefined) throw new FlareError(`${flag} "${alias}" is not an alias MLflow takes: ${why}`, {exitCode: ExitCode.usage, hint: `e.g. ${flag} champion or ${flag} challenger-2`})
+}
+
 /** Points `alias` at a version, or (with `stage`) moves the version to that legacy stage. */
 export async function promoteVersion(
   client: MlflowClient,
@@ -90,6 +103,7 @@ export async function promoteVersion(
 ): Promise<PromoteResult> {
   const {name, version} = options
   checkVersionNumber(version)
+  if (options.alias !== undefined) checkAliasName(options.alias)
   await getRegisteredModelOrExplain(client, name)
   try {
     await client.getModelVersion(name, version)

@@ -79,6 +79,14 @@ describe('sweep dimensions beyond detector parameters', () => {
     expect(fromFile.map((c) => c.featureVariant)).toEqual([{sets: ['tfidf'], transform: 'none'}, {sets: ['counts', 'presence'], transform: 'none'}])
     expect(() => parseGrid({lof: {features: ['counts+nope']}})).toThrow(/unknown feature set "nope"/)
     expect(() => parseGrid({lof: {transform: ['sqrt']}})).toThrow(/transform must be one of none, log1p/)
+    expect(() => expandGrid(['lof'], {}, {transform: ['foo']})).toThrow(/--transform: transform must be one of none, log1p, got "foo"/)
+  })
+
+  it('refuses parameter values outside the ranges a saved model must keep (not fitted into a meaningless result)', () => {
+    expect(() => parseGrid({lof: {nNeighbors: [-1]}}, 'grid file g.json')).toThrow(/grid file g\.json: bad value -1 at "lof\.nNeighbors": detector "lof": nNeighbors -1: Too small/)
+    expect(() => parseGrid({'isolation-forest': {nEstimators: [0]}})).toThrow(/nEstimators 0/)
+    expect(() => parseGrid({'one-class-svm': {nu: [1.5]}})).toThrow(/detector "one-class-svm": nu 1\.5/)
+    expect(parseGrid({lof: {nNeighbors: [5]}})).toEqual({lof: {nNeighbors: [5]}})
   })
 
   it('ranks ties by precision, then the preferred detector, then cost, then sweep order', () => {

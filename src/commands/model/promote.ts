@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {requireMlflowClient} from '../../tracking/env-client.js'
-import {checkVersionNumber, promoteVersion, type PromoteResult} from '../../tracking/model-versions.js'
+import {checkAliasName, checkVersionNumber, promoteVersion, type PromoteResult} from '../../tracking/model-versions.js'
 import type {ModelStage} from '../../tracking/registry-api.js'
 import {FlareCommand} from '../../ui/flare-command.js'
 import {out} from '../../ui/style.js'
@@ -26,6 +26,7 @@ export default class ModelPromote extends FlareCommand {
   async run(): Promise<PromoteResult> {
     const {args, flags} = await this.parse(ModelPromote)
     checkVersionNumber(args.version)
+    if (flags.alias !== undefined) checkAliasName(flags.alias)
     const client = requireMlflowClient('flare model promote')
     try {
       const result = await promoteVersion(client, {name: flags.name, version: args.version, alias: flags.alias, stage: flags.stage as ModelStage | undefined, archiveExisting: flags['archive-existing']})

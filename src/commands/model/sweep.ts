@@ -1,4 +1,5 @@
 import {parserConfigFlags, parserConfigFromFlags} from '../../ui/parser-flags.js'
+import {checkAliasName} from '../../tracking/model-versions.js'
 import {Flags} from '@oclif/core'
 import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
@@ -44,6 +45,7 @@ export default class ModelSweep extends FlareCommand {
 
   async run(): Promise<SweepReport> {
     const {flags} = await this.parse(ModelSweep)
+    if (flags.promote) checkAliasName(flags.alias)
     const windowMs = flags.window === undefined ? undefined : parseDuration(flags.window, '--window')
     const fileGrid: SweepGrid = flags.grid ? await readGridFile(flags.grid) : {}
     const detectors = flags.detectors

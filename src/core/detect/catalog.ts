@@ -5,6 +5,7 @@
  * registry.ts loads every entry, for the sweep, saved models and anything built on other detectors.
  */
 import {ExitCode, FlareError} from '../errors.js'
+import type {ZodType} from '../zod.js'
 import type {BaseDetector} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
 
@@ -62,6 +63,15 @@ export function checkedDetector(entry: DetectorEntry, params: DetectorArgs, regi
     if (!known.has(k)) {
       throw new FlareError(`detector "${entry.name}" has no parameter "${k}"`, {exitCode: ExitCode.usage, hint: `Parameters: ${[...known].join(', ')}`})
     }
+  }
+  // The ranges a saved model's params must be in (entry.schema) hold for a new detector too: a
+  // value outside them (nNeighbors -1) is refused here, not fitted into a meaningless result.
+  const ranges = (entry.schema as {shape?: {params?: ZodType}}).shape?.params
+  const checked = ranges?.safeParse(d.params())
+  if (checked && !checked.success) {
+    const issue = checked.error.issues[0]!
+    const value = issue.path.length > 0 ? ` ${JSON.stringify((d.params() as Record<string, unknown>)[String(issue.path[0])])}` : ''
+    throw new FlareError(`detector "${entry.name}": ${issue.path.join('.') || 'params'}${value}: ${issue.message}`, {exitCode: ExitCode.usage})
   }
   return d
 }
