@@ -34,6 +34,8 @@ export interface CompareOptions {
   experiment?: string
   n: number
   metric: string
+  /** The metric was asked for (--metric), not the default: a metric no run has is then an error, not a note. */
+  metricGiven?: boolean
   /** Mix sweeps and datasets instead of comparing within the most recent one. */
   all?: boolean
 }
@@ -75,7 +77,7 @@ export async function compareRecentRuns(client: MlflowClient, options: CompareOp
   const fetched = await client.searchAllRuns({experimentIds: ids, orderBy, filter, maxResults: Math.min(1000, options.n * 3)}, options.n * 3)
   const runs = fetched.filter((r) => tag(r, 'flare.run_kind') !== 'sweep').slice(0, options.n)
   const result = compareRuns(name, runs, options.metric, scope, sweepBest)
-  if (runs.length > 0 && !runs.some((r) => r.data.metrics.some((m) => m.key === options.metric))) {
+  if (options.metricGiven && runs.length > 0 && !runs.some((r) => r.data.metrics.some((m) => m.key === options.metric))) {
     const known = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort()
     throw new FlareError(`no compared run has a metric "${options.metric}"`, {
       exitCode: ExitCode.usage,

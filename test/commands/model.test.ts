@@ -190,6 +190,15 @@ describe.skipIf(!mlflowAvailable)('flare model sweep / list / promote / compare 
     const unknown = await runCli(['model', 'compare', '--experiment', experiment, '--metric', 'nope'], {env})
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('no compared run has a metric "nope"')
+
+    // Runs without labels have no f1: the default metric lists them without a best, it is not an error.
+    const unlabelled = uniqueName('flare-unlabelled')
+    const detected = await runCli(['detect', '-i', 'data/hdfs_sample.log'], {env: {...env, MLFLOW_EXPERIMENT_NAME: unlabelled}})
+    expect(detected.code, detected.stderr).toBe(0)
+    const plain = await runCli(['model', 'compare', '--experiment', unlabelled], {env})
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stdout).toContain('No run has a "f1" metric (it needs --labels).')
+    expect(plain.stdout).toContain('anomalies')
   })
 
   it('a sweep run from the CLI fits an 80-column terminal and says how ties were broken', async () => {

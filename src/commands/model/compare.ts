@@ -18,14 +18,14 @@ export default class ModelCompare extends FlareCommand {
     experiment: Flags.string({char: 'e', description: `MLflow experiment [default: whichever of $MLFLOW_EXPERIMENT_NAME (or ${DEFAULT_DETECT_EXPERIMENT}) and flare-sweep was written to last]`}),
     all: Flags.boolean({description: 'compare across sweeps and datasets (default: within the most recent sweep, or the most recent run\'s dataset)'}),
     limit: Flags.integer({char: 'n', aliases: ['n'], description: 'how many of the most recent runs', default: 10, min: 1, max: 1000}),
-    metric: Flags.string({char: 'm', description: 'metric that picks the best run (higher is better)', default: 'f1'}),
+    metric: Flags.string({char: 'm', description: 'metric that picks the best run (higher is better) [default: f1; runs without labels have none, and are listed without a best]'}),
   }
 
   async run(): Promise<CompareResult> {
     const {flags} = await this.parse(ModelCompare)
     const client = requireMlflowClient('flare model compare')
     try {
-      const result = await compareRecentRuns(client, {experiment: flags.experiment, n: flags.limit, metric: flags.metric, all: flags.all})
+      const result = await compareRecentRuns(client, {experiment: flags.experiment, n: flags.limit, metric: flags.metric ?? 'f1', metricGiven: flags.metric !== undefined, all: flags.all})
       if (!this.jsonEnabled()) this.render(result)
       return result
     } finally {
