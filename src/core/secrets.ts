@@ -73,6 +73,19 @@ export function maskUrl(url: string): string {
   return masked.slice(0, start) + tail
 }
 
+/**
+ * A spec whose URL's path and query are the secret (`slack:https://hooks.slack.com/services/…`,
+ * a webhook with a token in its path), as it may be shown: its `kind:` prefix, scheme and host
+ * only, the login dropped, the rest `…`. Used on every sink spec echoed in a message.
+ */
+export function maskUrlPath(spec: string): string {
+  const trimmed = spec.trim()
+  const prefix = /^[a-z][a-z0-9+.-]*:(?!\/\/)/i.exec(trimmed)?.[0] ?? ''
+  const rest = maskUserinfo(trimmed.slice(prefix.length)).replace(/^([a-z][a-z0-9+.-]*:\/\/)\*\*\*@/i, '$1')
+  const cut = /^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#]*)[/?#]./i.exec(rest)
+  return prefix + (cut ? `${cut[1]}/…` : rest)
+}
+
 /** A login taken out of a URL: user and password percent-decoded. */
 export interface UrlLogin {
   username: string

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mulberry32} from '../../../src/core/detect/random.js'
+import type {FlareError} from '../../../src/core/errors.js'
 import type {EventSink, IncidentEvent, LiveIncident} from '../../../src/core/stream/contracts.js'
 import {openSinks, parseSinkSpec, sendToSinks} from '../../../src/core/stream/sinks/index.js'
 import {backoffDelay, WebhookSink} from '../../../src/core/stream/sinks/webhook-sink.js'
@@ -220,8 +221,28 @@ describe('webhook sink', () => {
   })
 
   it('bad specs are usage errors that do not echo the URL', () => {
-    expect(() => parseSinkSpec('webhook:ftp://x/secret')).toThrow(/Bad sink "webhook:…"/)
+    expect(() => parseSinkSpec('webhook:ftp://x/secret')).toThrow(/Bad sink "webhook:ftp:\/\/x\/…"/)
     expect(() => parseSinkSpec('email:me@example.com')).toThrow(/unknown sink kind/)
     expect(parseSinkSpec('jsonl:out/incidents.jsonl')).toEqual({kind: 'jsonl', path: 'out/incidents.jsonl'})
+  })
+
+  it('a bare webhook URL (no kind) is refused with its login, path and query masked, and the hint names slack: and webhook:', () => {
+    const refusal = (spec: string) => {
+      try {
+        parseSinkSpec(spec)
+      } catch (error) {
+        return error as FlareError
+      }
+      throw new Error(`${spec} was accepted`)
+    }
+    const slack = refusal('https://hooks.slack.com/services/T0001/B0001/Xq9SECRETTOKENabc')
+    expect(slack.exitCode).toBe(2)
+    expect(slack.message).toBe('Bad sink "https://hooks.slack.com/…": unknown sink kind.')
+    expect(slack.hint).toBe('Prefix the URL with its kind: slack:https://hooks.slack.com/… for a Slack incoming webhook, webhook:https://hooks.slack.com/… for a generic JSON POST.')
+    const login = refusal(' http://alert:Pa55w0rdX@127.0.0.1:19209/hook?token=T0KEN123')
+    expect(login.message).toBe('Bad sink "http://127.0.0.1:19209/…": unknown sink kind.')
+    for (const error of [slack, login]) expect(`${error.message} ${error.hint}`).not.toMatch(/SECRET|services|Pa55w0rdX|alert|T0KEN/)
+    // Another kind's spec is masked the same way.
+    expect(refusal('hook:https://u:Pa55w0rdX@example.com/x/SECRET').message).toBe('Bad sink "hook:https://example.com/…": unknown sink kind.')
   })
 })

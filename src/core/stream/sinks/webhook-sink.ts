@@ -1,5 +1,6 @@
 import {Agent, request} from 'undici'
 import {mulberry32} from '../../detect/random.js'
+import {maskUrlPath} from '../../secrets.js'
 import type {EventSink, EventSinkStats, IncidentEvent} from '../contracts.js'
 import {genericBody, slackBody, slackDigest} from './webhook-format.js'
 
@@ -59,7 +60,7 @@ export class WebhookSink implements EventSink {
     private readonly url: string,
     private readonly options: WebhookOptions = {},
   ) {
-    this.name = `${options.format === 'slack' ? 'slack' : 'webhook'}:${redact(url)}`
+    this.name = `${options.format === 'slack' ? 'slack' : 'webhook'}:${maskUrlPath(url)}`
     this.agent = new Agent({connect: {timeout: options.timeoutMs ?? 5000}})
     this.random = mulberry32(options.seed ?? Date.now() >>> 0)
     this.tokens = options.perMinute ?? 30
@@ -210,14 +211,4 @@ export class WebhookSink implements EventSink {
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const step = Math.min(maxMs, baseMs * 2 ** (attempt - 1))
   return step / 2 + (random() * step) / 2
-}
-
-/** Webhook URLs carry their secret in the path (Slack) or query: show only the host. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}/…`
-  } catch {
-    return 'invalid-url'
-  }
 }
