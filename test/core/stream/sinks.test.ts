@@ -41,15 +41,15 @@ afterEach(async () => {
   }
 })
 
-/** A local webhook receiver; `answer` decides each response from the request number (1-based). */
-async function receiver(answer: (n: number, res: ServerResponse) => void) {
+/** A local webhook receiver; `answer` decides each response from the request number (1-based) and the request. */
+async function receiver(answer: (n: number, res: ServerResponse, req: IncomingMessage) => void) {
   const bodies: unknown[] = []
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString()))
-      answer(bodies.length, res)
+      answer(bodies.length, res, req)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -181,6 +181,25 @@ describe('webhook sink', () => {
     await sending
     expect(Date.now() - started).toBeLessThan(2000)
     expect(sink.stats().failed).toBe(1)
+  })
+
+  it('a login in the URL is sent as HTTP Basic auth (percent-decoded) and never shown', async () => {
+    const expected = `Basic ${Buffer.from('al@rt:Pa55w0rdX:#').toString('base64')}`
+    const {bodies, url} = await receiver((_, res, req) => (req.headers.authorization === expected ? ok(res) : res.writeHead(401).end()))
+    const notes: string[] = []
+    const [right, wrong] = await openSinks([`webhook:${url.replace('http://', 'http://al%40rt:Pa55w0rdX%3A%23@')}`, `webhook:${url.replace('http://', 'http://al%40rt:Wr0ngPa55@')}`], {
+      onNote: (note) => notes.push(note),
+      webhook: {maxAttempts: 1},
+    })
+    await right.send(event('I1'))
+    await wrong.send(event('I2'))
+    await Promise.all([right.close(), wrong.close()])
+    expect(bodies).toHaveLength(2)
+    expect(right.stats()).toEqual({delivered: 1, failed: 0, suppressed: 0})
+    expect(wrong.stats()).toEqual({delivered: 0, failed: 1, suppressed: 0})
+    expect(notes.join('\n')).toContain('not delivered: HTTP 401')
+    expect(right.name).toBe(`webhook:${url.replace(/\/hook.*/, '/…')}`)
+    expect([right.name, wrong.name, ...notes].join('\n')).not.toMatch(/Pa55|al%40rt|al@rt|secret-token/)
   })
 
   it('slack format: text and blocks', async () => {
