@@ -13,6 +13,9 @@ const SECRET_ENV = [
   'FLARE_API_TOKEN',
 ] as const
 
+/** URLs that may carry a login or a token in their query. */
+const SECRET_URL_ENV = ['MLFLOW_TRACKING_URI', 'ANTHROPIC_BASE_URL', 'FLARE_OPENAI_BASE_URL', 'OPENAI_BASE_URL'] as const
+
 /** Shorter values would match ordinary text; no real credential is this short. */
 const MIN_SECRET_LENGTH = 6
 
@@ -23,16 +26,8 @@ export function configuredSecrets(env: Record<string, string | undefined> = proc
     const value = env[name]
     if (value && value.length >= MIN_SECRET_LENGTH) values.add(value)
   }
-  // A password inside MLFLOW_TRACKING_URI (http://user:password@host).
-  const uri = env.MLFLOW_TRACKING_URI
-  if (uri) {
-    try {
-      const password = decodeURIComponent(new URL(uri).password)
-      if (password.length >= MIN_SECRET_LENGTH) values.add(password)
-    } catch {
-      // not a URL: nothing to take from it
-    }
-  }
+  // A password or a token inside a URL (http://user:password@host, …/v1?api_key=TOKEN).
+  for (const name of SECRET_URL_ENV) for (const value of urlSecrets(env[name])) values.add(value)
   for (const value of extra) if (value && value.length >= MIN_SECRET_LENGTH) values.add(value)
   return [...values].sort((a, b) => b.length - a.length)
 }
@@ -43,6 +38,101 @@ export function configuredSecrets(env: Record<string, string | undefined> = proc
  */
 export function maskUserinfo(spec: string): string {
   return spec.replace(/^(\s*(?:[a-z][a-z0-9+.-]*:\/\/)?)[^\s/?#@]+@/i, '$1***@')
+}
+
+/** Query parameters whose values are credentials: `api_key`, `token`, `sig`, `password`, Azure's `code`… */
+const SECRET_PARAM = /key|token|secret|pass|pwd|auth|sig|credential|session|^code$/i
+
+/** A value that looks like a generated credential even under an ordinary name: long, letters and digits. */
+function looksGenerated(value: string): boolean {
+  return value.length >= 20 && /[a-z]/i.test(value) && /\d/.test(value) && /^[\w.~+/=-]+$/.test(value)
+}
+
+/** Percent-decoded; in a query (`form`) a `+` is a space too. Malformed escapes: the text as is. */
+function decoded(text: string, form = false): string {
+  try {
+    return decodeURIComponent(form ? text.replace(/\+/g, ' ') : text)
+  } catch {
+    return text
+  }
+}
+
+function isSecretParam(name: string, value: string): boolean {
+  return value !== '' && (SECRET_PARAM.test(decoded(name, true)) || looksGenerated(decoded(value, true)))
+}
+
+/**
+ * A URL as it may be shown where its path matters (an LLM endpoint): the login becomes `***`, and
+ * so does every secret-looking query or fragment value (`?api_key=***`); the rest is kept as written.
+ */
+export function maskUrl(url: string): string {
+  const masked = maskUserinfo(url)
+  const start = masked.search(/[?#]/)
+  if (start < 0) return masked
+  const tail = masked.slice(start).replace(/([?&#;])([^=&#;]*)=([^&#;]*)/g, (all, sep: string, name: string, value: string) => (isSecretParam(name, value) ? `${sep}${name}=***` : all))
+  return masked.slice(0, start) + tail
+}
+
+/**
+ * A spec whose URL's path and query are the secret (`slack:https://hooks.slack.com/services/…`,
+ * a webhook with a token in its path), as it may be shown: its `kind:` prefix, scheme and host
+ * only, the login dropped, the rest `…`. Used on every sink spec echoed in a message.
+ */
+export function maskUrlPath(spec: string): string {
+  const trimmed = spec.trim()
+  const prefix = /^[a-z][a-z0-9+.-]*:(?!\/\/)/i.exec(trimmed)?.[0] ?? ''
+  const rest = maskUserinfo(trimmed.slice(prefix.length)).replace(/^([a-z][a-z0-9+.-]*:\/\/)\*\*\*@/i, '$1')
+  const cut = /^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#]*)[/?#]./i.exec(rest)
+  return prefix + (cut ? `${cut[1]}/…` : rest)
+}
+
+/** A login taken out of a URL: user and password percent-decoded. */
+export interface UrlLogin {
+  username: string
+  password: string
+}
+
+/**
+ * `http://user:pw@host/path` → the URL without its login, and the login (percent-decoded), since
+ * fetch refuses a URL that carries one and nothing printed may show it. Not a URL: returned as is.
+ */
+export function takeLogin(url: string): {url: string; login?: UrlLogin} {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return {url}
+  }
+  if (parsed.username === '' && parsed.password === '') return {url}
+  const login = {username: decoded(parsed.username), password: decoded(parsed.password)}
+  parsed.username = ''
+  parsed.password = ''
+  return {url: parsed.toString(), login}
+}
+
+/** The `Authorization` header of HTTP Basic auth. */
+export function basicAuthorization(login: UrlLogin): string {
+  return `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`
+}
+
+/**
+ * The credentials a URL carries, as `scrubText` should look for them: its password and the values
+ * of secret-looking query parameters, as written and percent-decoded (short ones left out).
+ */
+export function urlSecrets(url: string | undefined): string[] {
+  if (!url) return []
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return []
+  }
+  const found = [parsed.password, decoded(parsed.password)]
+  for (const pair of parsed.search.slice(1).split('&')) {
+    const eq = pair.indexOf('=')
+    if (eq > 0 && isSecretParam(pair.slice(0, eq), pair.slice(eq + 1))) found.push(pair.slice(eq + 1), decoded(pair.slice(eq + 1), true))
+  }
+  return [...new Set(found)].filter((value) => value.length >= MIN_SECRET_LENGTH)
 }
 
 export function scrubText(text: string, secrets: readonly string[]): string {

@@ -1,5 +1,5 @@
 import {ExitCode, FlareError} from '../core/errors.js'
-import {maskUserinfo} from '../core/secrets.js'
+import {maskUserinfo, takeLogin} from '../core/secrets.js'
 
 /** How often and how patiently to retry a request that failed for a reason that may pass. */
 export interface RetryPolicy {
@@ -108,14 +108,11 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
   }
   // Credentials in the URL (http://alice:SECRET@host) are basic auth, as MLflow's own client takes
   // them; they are cut out of the URI so that nothing Flare prints or logs carries them.
-  let trackingUri = config.trackingUri
+  const {url: trackingUri, login} = takeLogin(config.trackingUri)
   let {username, password} = config
-  if (url.username || url.password) {
-    username ??= decodeURIComponent(url.username)
-    password ??= decodeURIComponent(url.password)
-    url.username = ''
-    url.password = ''
-    trackingUri = url.toString()
+  if (login) {
+    username ??= login.username
+    password ??= login.password
   }
   if (username !== undefined && password === undefined) {
     throw new FlareError('MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not.', {

@@ -2,6 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {Agent, request} from 'undici'
 import type * as z from '../core/zod.js'
 import {ExitCode, FlareError} from '../core/errors.js'
+import {basicAuthorization} from '../core/secrets.js'
 import type {TrackingConfig} from './config.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -76,7 +77,7 @@ export class MlflowHttp {
     })
     if (config.token) this.authorization = `Bearer ${config.token}`
     else if (config.username !== undefined)
-      this.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`
+      this.authorization = basicAuthorization({username: config.username, password: config.password ?? ''})
   }
 
   async close(): Promise<void> {

@@ -82,6 +82,14 @@ describe('flare replay', () => {
     expect(await readFile(target, 'utf8')).toBe(await readFile('data/hdfs_sample.log', 'utf8'))
   })
 
+  it('a --sink that is a bare webhook URL: exit 2, the URL masked, the hint names the slack: prefix', async () => {
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--sink', 'https://hooks.slack.com/services/T0001/B0001/Xq9SECRETTOKENabc'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('Bad sink "https://hooks.slack.com/…": unknown sink kind.')
+    expect(r.stderr).toContain('slack:https://hooks.slack.com/…')
+    expect(r.stderr + r.stdout).not.toMatch(/SECRET|T0001/)
+  })
+
   it('refuses a bad --speed with a usage error', async () => {
     const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--speed', 'fast'])
     expect(r.code).toBe(2)

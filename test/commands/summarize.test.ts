@@ -13,7 +13,7 @@ import {renderDryRun} from '../../src/ui/summaries.js'
 import {reportFailures, runSummaries} from '../../src/ui/summarize-run.js'
 import {groundedSummaryFromPrompt, userPrompt} from '../core/explain/fixtures.js'
 import {repoRoot, runCli} from '../helpers/cli.js'
-import {anthropicError, anthropicToolUse, openaiCompletion, startFakeLlmServer, type FakeLlmServer} from '../helpers/fake-llm-servers.js'
+import {anthropicError, anthropicToolUse, openaiCompletion, openaiError, startFakeLlmServer, type FakeLlmServer} from '../helpers/fake-llm-servers.js'
 
 /**
  * `flare summarize` and `flare detect --summarize`: most behaviour in-process through the functions
@@ -369,5 +369,30 @@ describe('flare summarize and detect --summarize (built CLI)', () => {
     const orphan = await runCli(['detect', '-i', 'data/service_sample.jsonl', '--llm-model', 'claude-haiku-4-5'])
     expect(orphan.code).toBe(2)
     expect(orphan.stderr).toMatch(/summarize/)
+  })
+
+  it('a login and a token in --llm-base-url reach the server, never the terminal, --json, --dry-run or the summaries files', async () => {
+    // The stand-in refuses, echoing the URL it was sent (query token included) as some servers do.
+    server = await startFakeLlmServer('openai', (req) => openaiError(401, `no access for ${req.url}`))
+    const base = `${server.openaiBaseURL.replace('http://', 'http://bob:HunterPW2@')}?api_key=TOKSECRET123`
+    const llm = ['--llm-base-url', base, '--llm-model', 'q']
+    const out = join(dir, 'login.json')
+    const json = await runCli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', ...llm, '-o', out, '--json'])
+    expect(json.code, json.stderr).toBe(4)
+    expect(server.requests[0]!.url).toBe('/v1/chat/completions?api_key=TOKSECRET123')
+    expect(server.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('bob:HunterPW2').toString('base64')}`)
+    expect(JSON.parse(json.stdout).incidents[0].error).toContain('HTTP 401: no access for /v1/chat/completions?api_key=<redacted>')
+    const terminal = await runCli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', ...llm])
+    expect(terminal.stdout).toContain('HTTP 401')
+    const detected = join(dir, 'login-detect.json')
+    const detectRun = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--summarize', ...llm, '-o', detected])
+    expect(detectRun.code, detectRun.stderr).toBe(4)
+    const dry = await runCli(['summarize', '-i', hdfsResults, '--incident', 'INC-001', ...llm, '--dry-run'])
+    expect(dry.stdout).toContain(`POST ${server.openaiBaseURL}/chat/completions?api_key=***`)
+    expect(dry.stdout).toContain('authorization: Basic <redacted>')
+    const written = [readFileSync(out, 'utf8'), readFileSync(join(dir, 'login-detect.summaries.json'), 'utf8')]
+    for (const text of [json.stdout, json.stderr, terminal.stdout, terminal.stderr, detectRun.stdout, detectRun.stderr, dry.stdout, dry.stderr, ...written]) {
+      expect(text).not.toMatch(/HunterPW2|TOKSECRET123/)
+    }
   })
 })

@@ -11,6 +11,8 @@ import type {AddressInfo} from 'node:net'
 export interface CapturedRequest {
   method: string
   path: string
+  /** The request target as sent, query included. */
+  url: string
   headers: IncomingHttpHeaders
   rawBody: string
   body: any
@@ -61,7 +63,7 @@ export async function startFakeLlmServer(kind: 'anthropic' | 'openai', responder
       } catch {
         body = undefined
       }
-      const captured: CapturedRequest = {method: req.method, path, headers: req.headers, rawBody, body, index: requests.length}
+      const captured: CapturedRequest = {method: req.method, path, url: req.url ?? '', headers: req.headers, rawBody, body, index: requests.length}
       requests.push(captured)
       inFlight++
       state.maxInFlight = Math.max(state.maxInFlight, inFlight)

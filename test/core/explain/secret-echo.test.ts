@@ -46,7 +46,8 @@ describe('a reply that echoes the API key', () => {
 describe('configured secrets', () => {
   it('are read from every credential variable and from a password in MLFLOW_TRACKING_URI', () => {
     const secrets = configuredSecrets({ANTHROPIC_API_KEY: KEY, MLFLOW_TRACKING_URI: 'http://alice:p%40ssw0rd@h:5000', MLFLOW_TRACKING_TOKEN: 'tok-123456', HOME: '/root'})
-    expect(secrets).toEqual([KEY, 'tok-123456', 'p@ssw0rd'].sort((a, b) => b.length - a.length))
+    // The password decoded, and as written in the URL.
+    expect(secrets).toEqual([KEY, 'tok-123456', 'p@ssw0rd', 'p%40ssw0rd'].sort((a, b) => b.length - a.length))
     expect(scrubDeep({[KEY]: ['x tok-123456 y']}, secrets)).toEqual({'<redacted>': ['x <redacted> y']})
   })
 })

@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mulberry32} from '../../../src/core/detect/random.js'
+import type {FlareError} from '../../../src/core/errors.js'
 import type {EventSink, IncidentEvent, LiveIncident} from '../../../src/core/stream/contracts.js'
 import {openSinks, parseSinkSpec, sendToSinks} from '../../../src/core/stream/sinks/index.js'
 import {backoffDelay, WebhookSink} from '../../../src/core/stream/sinks/webhook-sink.js'
@@ -40,15 +41,15 @@ afterEach(async () => {
   }
 })
 
-/** A local webhook receiver; `answer` decides each response from the request number (1-based). */
-async function receiver(answer: (n: number, res: ServerResponse) => void) {
+/** A local webhook receiver; `answer` decides each response from the request number (1-based) and the request. */
+async function receiver(answer: (n: number, res: ServerResponse, req: IncomingMessage) => void) {
   const bodies: unknown[] = []
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString()))
-      answer(bodies.length, res)
+      answer(bodies.length, res, req)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -182,6 +183,25 @@ describe('webhook sink', () => {
     expect(sink.stats().failed).toBe(1)
   })
 
+  it('a login in the URL is sent as HTTP Basic auth (percent-decoded) and never shown', async () => {
+    const expected = `Basic ${Buffer.from('al@rt:Pa55w0rdX:#').toString('base64')}`
+    const {bodies, url} = await receiver((_, res, req) => (req.headers.authorization === expected ? ok(res) : res.writeHead(401).end()))
+    const notes: string[] = []
+    const [right, wrong] = await openSinks([`webhook:${url.replace('http://', 'http://al%40rt:Pa55w0rdX%3A%23@')}`, `webhook:${url.replace('http://', 'http://al%40rt:Wr0ngPa55@')}`], {
+      onNote: (note) => notes.push(note),
+      webhook: {maxAttempts: 1},
+    })
+    await right.send(event('I1'))
+    await wrong.send(event('I2'))
+    await Promise.all([right.close(), wrong.close()])
+    expect(bodies).toHaveLength(2)
+    expect(right.stats()).toEqual({delivered: 1, failed: 0, suppressed: 0})
+    expect(wrong.stats()).toEqual({delivered: 0, failed: 1, suppressed: 0})
+    expect(notes.join('\n')).toContain('not delivered: HTTP 401')
+    expect(right.name).toBe(`webhook:${url.replace(/\/hook.*/, '/…')}`)
+    expect([right.name, wrong.name, ...notes].join('\n')).not.toMatch(/Pa55|al%40rt|al@rt|secret-token/)
+  })
+
   it('slack format: text and blocks', async () => {
     const {bodies, url} = await receiver((_, res) => ok(res))
     const [sink] = await openSinks([`slack:${url}`])
@@ -220,8 +240,28 @@ describe('webhook sink', () => {
   })
 
   it('bad specs are usage errors that do not echo the URL', () => {
-    expect(() => parseSinkSpec('webhook:ftp://x/secret')).toThrow(/Bad sink "webhook:…"/)
+    expect(() => parseSinkSpec('webhook:ftp://x/secret')).toThrow(/Bad sink "webhook:ftp:\/\/x\/…"/)
     expect(() => parseSinkSpec('email:me@example.com')).toThrow(/unknown sink kind/)
     expect(parseSinkSpec('jsonl:out/incidents.jsonl')).toEqual({kind: 'jsonl', path: 'out/incidents.jsonl'})
+  })
+
+  it('a bare webhook URL (no kind) is refused with its login, path and query masked, and the hint names slack: and webhook:', () => {
+    const refusal = (spec: string) => {
+      try {
+        parseSinkSpec(spec)
+      } catch (error) {
+        return error as FlareError
+      }
+      throw new Error(`${spec} was accepted`)
+    }
+    const slack = refusal('https://hooks.slack.com/services/T0001/B0001/Xq9SECRETTOKENabc')
+    expect(slack.exitCode).toBe(2)
+    expect(slack.message).toBe('Bad sink "https://hooks.slack.com/…": unknown sink kind.')
+    expect(slack.hint).toBe('Prefix the URL with its kind: slack:https://hooks.slack.com/… for a Slack incoming webhook, webhook:https://hooks.slack.com/… for a generic JSON POST.')
+    const login = refusal(' http://alert:Pa55w0rdX@127.0.0.1:19209/hook?token=T0KEN123')
+    expect(login.message).toBe('Bad sink "http://127.0.0.1:19209/…": unknown sink kind.')
+    for (const error of [slack, login]) expect(`${error.message} ${error.hint}`).not.toMatch(/SECRET|services|Pa55w0rdX|alert|T0KEN/)
+    // Another kind's spec is masked the same way.
+    expect(refusal('hook:https://u:Pa55w0rdX@example.com/x/SECRET').message).toBe('Bad sink "hook:https://example.com/…": unknown sink kind.')
   })
 })

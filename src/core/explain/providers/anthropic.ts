@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk'
 import {costOf, MODEL_PRICES, priceFor, type ModelPrice} from '../pricing.js'
 import {toModelJsonSchema, type Usage} from '../schema.js'
+import {maskUrl} from '../../secrets.js'
+import {endpointUrl, loginWithKey, parseEndpoint} from './endpoint.js'
 import {isRetryableStatus, ProviderCallError, retryAfterFromHeaders} from './retry.js'
 import {RemoteProvider, scrubSecrets, type ModelReply, type RemoteSettings} from './remote.js'
 import type {StructuredCall} from './types.js'
@@ -45,9 +47,13 @@ export class AnthropicProvider extends RemoteProvider {
   private readonly client: Anthropic
   private readonly price: ModelPrice | undefined
   private readonly forceTool: boolean
-  private readonly baseURL: string
+  /** The Messages endpoint as it may be printed (query tokens masked). */
+  private readonly shownUrl: string
 
   constructor(private readonly options: AnthropicProviderOptions & {model: string; timeoutMs: number; retry: RemoteSettings['retry']}) {
+    const endpoint = parseEndpoint(options.baseURL ?? DEFAULT_ANTHROPIC_BASE_URL)
+    // The SDK sends the key or token as `Authorization: Bearer`: a login has no header left.
+    if (endpoint.login) throw loginWithKey(endpoint, 'Remove user:password from the base URL: the API key (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN) is what the anthropic provider sends.')
     const forceTool = options.forceToolChoice ?? acceptsForcedToolChoice(options.model)
     super({
       model: options.model,
@@ -56,16 +62,21 @@ export class AnthropicProvider extends RemoteProvider {
       retry: options.retry,
       // Thinking models spend output tokens before the tool call.
       maxOutputTokens: options.maxOutputTokens ?? (forceTool ? 4096 : 16_000),
-      secrets: [options.apiKey, options.authToken].filter((s): s is string => Boolean(s)),
+      secrets: [options.apiKey, options.authToken, ...endpoint.secrets].filter((s): s is string => Boolean(s)),
       onRetry: options.onRetry,
     })
     this.forceTool = forceTool
     this.price = priceFor(options.model, options.prices ?? MODEL_PRICES)
-    this.baseURL = (options.baseURL ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '')
+    this.shownUrl = maskUrl(endpointUrl(endpoint.base, 'v1/messages'))
+    // The SDK appends the path to the base URL as text: a query there goes in defaultQuery instead.
+    const query = Object.fromEntries(endpoint.base.searchParams)
+    const base = new URL(endpoint.base)
+    base.search = ''
     this.client = new Anthropic({
       apiKey: options.apiKey ?? null,
       authToken: options.authToken ?? null,
-      baseURL: this.baseURL,
+      baseURL: base.toString().replace(/\/+$/, ''),
+      ...(Object.keys(query).length > 0 ? {defaultQuery: query} : {}),
       timeout: options.timeoutMs,
       // Flare retries itself (withRetries), honouring retry-after; SDK retries would stack on top.
       maxRetries: 0,
@@ -84,7 +95,7 @@ export class AnthropicProvider extends RemoteProvider {
   protected target(): {url: string; headers: Record<string, string>} {
     // SDK 1.x sends API keys and auth tokens alike as `Authorization: Bearer`; it also adds
     // `anthropic-version` and its own x-stainless-* headers, not shown here.
-    return {url: `${this.baseURL}/v1/messages`, headers: {'content-type': 'application/json', authorization: 'Bearer <redacted>'}}
+    return {url: this.shownUrl, headers: {'content-type': 'application/json', authorization: 'Bearer <redacted>'}}
   }
 
   protected buildBody<T>(call: StructuredCall<T>, extraTurns: unknown[]): Record<string, unknown> {

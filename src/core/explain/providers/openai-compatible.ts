@@ -1,7 +1,9 @@
 import {fetch} from 'undici'
 import {costOf, type ModelPrice} from '../pricing.js'
 import {toModelJsonSchema, type Usage} from '../schema.js'
+import {basicAuthorization, maskUrl} from '../../secrets.js'
 import {extractJsonObject} from './anthropic.js'
+import {endpointUrl, loginWithKey, parseEndpoint} from './endpoint.js'
 import {isRetryableStatus, ProviderCallError, retryAfterFromHeaders} from './retry.js'
 import {RemoteProvider, scrubSecrets, type ModelReply, type RemoteSettings} from './remote.js'
 import type {StructuredCall} from './types.js'
@@ -38,19 +40,29 @@ interface ChatCompletion {
  */
 export class OpenAICompatibleProvider extends RemoteProvider {
   readonly name = 'openai-compatible' as const
-  private readonly baseURL: string
+  /** Where requests go: the base URL's path + /chat/completions, its query kept, no login. */
+  private readonly url: string
+  /** The same as it may be printed (login and query tokens masked). */
+  private readonly shownUrl: string
+  /** Bearer with the API key, or Basic with a login from the base URL, or none. */
+  private readonly authorization?: string
 
   constructor(private readonly options: OpenAICompatibleOptions) {
+    const endpoint = parseEndpoint(options.baseURL)
+    if (endpoint.login && options.apiKey) throw loginWithKey(endpoint, 'Remove user:password from the base URL, or leave FLARE_OPENAI_API_KEY and OPENAI_API_KEY unset to send the login as HTTP Basic auth.')
     super({
       model: options.model,
       timeoutMs: options.timeoutMs,
       deadlineMs: options.deadlineMs,
       retry: options.retry,
       maxOutputTokens: options.maxOutputTokens ?? 4096,
-      secrets: options.apiKey ? [options.apiKey] : [],
+      secrets: [...(options.apiKey ? [options.apiKey] : []), ...endpoint.secrets],
       onRetry: options.onRetry,
     })
-    this.baseURL = options.baseURL.replace(/\/+$/, '')
+    this.url = endpointUrl(endpoint.base, 'chat/completions')
+    this.shownUrl = maskUrl(this.url)
+    if (options.apiKey) this.authorization = `Bearer ${options.apiKey}`
+    else if (endpoint.login) this.authorization = basicAuthorization(endpoint.login)
   }
 
   cost(usage: Usage): number | null {
@@ -64,8 +76,8 @@ export class OpenAICompatibleProvider extends RemoteProvider {
 
   protected target(): {url: string; headers: Record<string, string>} {
     return {
-      url: `${this.baseURL}/chat/completions`,
-      headers: {'content-type': 'application/json', ...(this.options.apiKey ? {authorization: 'Bearer <redacted>'} : {})},
+      url: this.shownUrl,
+      headers: {'content-type': 'application/json', ...(this.authorization ? {authorization: `${this.authorization.split(' ')[0]} <redacted>`} : {})},
     }
   }
 
@@ -91,11 +103,11 @@ export class OpenAICompatibleProvider extends RemoteProvider {
     const timeout = AbortSignal.timeout(this.settings.timeoutMs)
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
     const headers: Record<string, string> = {'content-type': 'application/json', accept: 'application/json'}
-    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`
+    if (this.authorization) headers.authorization = this.authorization
     let response: Awaited<ReturnType<typeof fetch>>
     let text: string
     try {
-      response = await fetch(`${this.baseURL}/chat/completions`, {method: 'POST', headers, body: JSON.stringify(body), signal: combined})
+      response = await fetch(this.url, {method: 'POST', headers, body: JSON.stringify(body), signal: combined})
       text = await response.text()
     } catch (error) {
       if (timeout.aborted && !signal?.aborted) {

@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../../errors.js'
 import type {OutputSpec} from '../../io/output.js'
+import {maskUrlPath} from '../../secrets.js'
 import type {EventSink, IncidentEvent} from '../contracts.js'
 import {KafkaSink} from '../kafka/kafka-sink.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
@@ -75,7 +76,9 @@ export async function openSinks(specs: string[], options: SinkOptions = {}): Pro
 }
 
 function badSpec(spec: string, why: string): FlareError {
-  // The spec may hold a webhook secret: it is not echoed.
-  const shown = /^(webhook|slack):/i.test(spec) ? spec.split(':')[0] + ':…' : spec
-  return new FlareError(`Bad sink "${shown}": ${why}.`, {exitCode: ExitCode.usage, hint: SINK_SPEC_HINT})
+  // Any spec may hold a webhook secret (in its login, path or query): only kind, scheme and host are echoed.
+  const shown = maskUrlPath(spec)
+  const bareUrl = /^\s*https?:\/\//i.test(spec)
+  const hint = bareUrl ? `Prefix the URL with its kind: slack:${shown} for a Slack incoming webhook, webhook:${shown} for a generic JSON POST.` : SINK_SPEC_HINT
+  return new FlareError(`Bad sink "${shown}": ${why}.`, {exitCode: ExitCode.usage, hint})
 }

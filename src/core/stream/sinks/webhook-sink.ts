@@ -1,5 +1,6 @@
 import {Agent, request} from 'undici'
 import {mulberry32} from '../../detect/random.js'
+import {basicAuthorization, maskUrlPath, takeLogin} from '../../secrets.js'
 import type {EventSink, EventSinkStats, IncidentEvent} from '../contracts.js'
 import {genericBody, slackBody, slackDigest} from './webhook-format.js'
 
@@ -55,11 +56,19 @@ export class WebhookSink implements EventSink {
   /** Events held back by the rate limit since the last digest: how many, and the first few. */
   private held = {count: 0, lines: [] as string[]}
 
+  /** Where events are posted: the URL without its login (undici would drop it). */
+  private readonly url: string
+  /** HTTP Basic auth from a login in the URL (`http://user:pw@host/hook`). */
+  private readonly authorization?: string
+
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly options: WebhookOptions = {},
   ) {
-    this.name = `${options.format === 'slack' ? 'slack' : 'webhook'}:${redact(url)}`
+    const {url: bare, login} = takeLogin(url)
+    this.url = bare
+    if (login) this.authorization = basicAuthorization(login)
+    this.name = `${options.format === 'slack' ? 'slack' : 'webhook'}:${maskUrlPath(url)}`
     this.agent = new Agent({connect: {timeout: options.timeoutMs ?? 5000}})
     this.random = mulberry32(options.seed ?? Date.now() >>> 0)
     this.tokens = options.perMinute ?? 30
@@ -149,7 +158,7 @@ export class WebhookSink implements EventSink {
       const res = await request(this.url, {
         method: 'POST',
         body,
-        headers: {'content-type': 'application/json', 'user-agent': 'flare-collect'},
+        headers: {'content-type': 'application/json', 'user-agent': 'flare-collect', ...(this.authorization ? {authorization: this.authorization} : {})},
         dispatcher: this.agent,
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.abort.signal]),
       })
@@ -210,14 +219,4 @@ export class WebhookSink implements EventSink {
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const step = Math.min(maxMs, baseMs * 2 ** (attempt - 1))
   return step / 2 + (random() * step) / 2
-}
-
-/** Webhook URLs carry their secret in the path (Slack) or query: show only the host. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}/…`
-  } catch {
-    return 'invalid-url'
-  }
 }
