@@ -1,5 +1,5 @@
 import {ExitCode, FlareError} from '../core/errors.js'
-import {maskUserinfo, takeLogin} from '../core/secrets.js'
+import {maskUrl, takeLogin} from '../core/secrets.js'
 
 /** How often and how patiently to retry a request that failed for a reason that may pass. */
 export interface RetryPolicy {
@@ -131,7 +131,7 @@ export function resolveTrackingConfig(config: TrackingOptions): TrackingConfig {
   }
 }
 
-/** A URL fit to print: user and password replaced, whatever the scheme. */
+/** A URL fit to print: user and password replaced, whatever the scheme, and secret-looking query values. */
 export function redactUrl(uri: string): string {
-  return maskUserinfo(uri)
+  return maskUrl(uri)
 }

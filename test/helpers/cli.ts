@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 /** Variables of the user's shell that would change what the CLI does; tests set what they need. */
-const CLEARED = ['COLUMNS', 'FORCE_COLOR', 'DEBUG', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_NAME', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'FLARE_PROVIDER', 'FLARE_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']
+const CLEARED = ['COLUMNS', 'FORCE_COLOR', 'DEBUG', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_NAME', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'FLARE_PROVIDER', 'FLARE_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'FLARE_OPENAI_API_KEY', 'FLARE_OPENAI_BASE_URL', 'FLARE_API_TOKEN']
 
 /**
  * Runs the built CLI (vitest's global setup builds it) as a user would, colour off unless asked.

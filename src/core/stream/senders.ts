@@ -4,7 +4,7 @@ import {createWriteStream, type WriteStream} from 'node:fs'
 import {connect, type Socket} from 'node:net'
 import {Agent, request} from 'undici'
 import {ExitCode, FlareError} from '../errors.js'
-import {maskUserinfo} from '../secrets.js'
+import {maskUrl} from '../secrets.js'
 import {KafkaSender} from './kafka/kafka-sender.js'
 import {isKafkaSpec, parseKafkaSpec} from './kafka/spec.js'
 
@@ -269,7 +269,7 @@ class OtlpSender implements LineSender {
 }
 
 function badSpec(spec: string, why: string): FlareError {
-  return new FlareError(`Bad replay target "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SENDER_SPEC_HINT})
+  return new FlareError(`Bad replay target "${maskUrl(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SENDER_SPEC_HINT})
 }
 
 function unreachable(target: string, error: unknown): FlareError {

@@ -1,5 +1,5 @@
 import {ExitCode, FlareError} from '../../errors.js'
-import {maskUserinfo} from '../../secrets.js'
+import {maskUrl, maskUserinfo} from '../../secrets.js'
 
 /** `kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?group=NAME]`: brokers to bootstrap from, a topic, a consumer group. */
 export interface KafkaSpec {
@@ -36,5 +36,5 @@ export function parseKafkaSpec(spec: string, what: string): KafkaSpec {
 }
 
 function bad(spec: string, what: string, why: string): FlareError {
-  return new FlareError(`Bad ${what} "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: KAFKA_SPEC_HINT})
+  return new FlareError(`Bad ${what} "${maskUrl(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: KAFKA_SPEC_HINT})
 }

@@ -1,6 +1,6 @@
 import {statSync} from 'node:fs'
 import {ExitCode, FlareError} from '../../errors.js'
-import {maskUserinfo} from '../../secrets.js'
+import {maskUrl} from '../../secrets.js'
 import type {FileResumePoint, LineSource} from '../contracts.js'
 import {KafkaSource} from '../kafka/kafka-source.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
@@ -100,5 +100,5 @@ function isDirectory(path: string): boolean {
 }
 
 function badSpec(spec: string, why: string): FlareError {
-  return new FlareError(`Bad source "${maskUserinfo(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SOURCE_SPEC_HINT})
+  return new FlareError(`Bad source "${maskUrl(spec)}": ${why}.`, {exitCode: ExitCode.usage, hint: SOURCE_SPEC_HINT})
 }
