@@ -11,6 +11,7 @@ import type {DetectPool} from '../pool.js'
 import {Reachability} from '../reachability.js'
 import type {ServeTracking} from '../tracking.js'
 import {ErrorBody, Health, RunDetail, RunRecord, SimilarIncident} from '../schemas.js'
+import {takeLogin} from '../../core/secrets.js'
 
 interface StatusDeps {
   analysis: Analysis
@@ -78,7 +79,8 @@ export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {hist
   })
 }
 
+/** The endpoint probed for reachability, its login cut out (fetch refuses a URL that carries one; reachable is all it asks). */
 function llmProbeUrl(provider: ExplainProvider, env: NodeJS.ProcessEnv): string {
-  if (provider.name === 'anthropic') return env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'
-  return env.FLARE_OPENAI_BASE_URL ?? env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'
+  const url = provider.name === 'anthropic' ? env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com' : env.FLARE_OPENAI_BASE_URL ?? env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'
+  return takeLogin(url).url
 }
