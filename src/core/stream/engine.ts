@@ -313,6 +313,8 @@ export class LiveEngine {
     if (!this.sessions && this.held.length > 0) this.resolveKeying()
     this.sessions?.closeAll()
     this.scorePending()
+    // (every session is matched: those quiet by the last watermark resolve as quiet)
+    if (this.tracker) this.events.push(...this.tracker.expire(this.sessions!.watermark, this.clock()))
     if (reason !== 'kept') {
       if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock(), reason))
       else if (this.restored.length > 0) {
@@ -508,6 +510,7 @@ export class LiveEngine {
     this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminalIds.size > 0 ? this.terminal : undefined}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
     this.tracker = new IncidentTracker({
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
+      lagMs: keying.mode === 'window' ? keying.windowMs : this.limits.idleMs,
       vocabulary: model.vocabulary,
       templates: this.parser.templates,
       templateText: (index) => this.parser.templates.text(index),
@@ -544,8 +547,9 @@ export class LiveEngine {
       this.scored++
       tracker.scoredSessions++
       const anomalous = predicted[i] === 1
-      // Incidents resolve on the watermark each session closed at: the same at any replay speed.
-      this.events.push(...tracker.expire(closed.watermark, closedAt))
+      // Incidents resolve on the watermarks sessions closed at (the same at any replay speed), each
+      // once the sessions closed at it are matched.
+      this.events.push(...tracker.closing(closed.watermark, closedAt))
       if (anomalous) {
         this.anomalous++
         const event = tracker.observe(s, scores[i], closedAt)

@@ -44,6 +44,12 @@ const DETAILS_KEPT = 1000
 export interface TrackerOptions {
   /** An anomalous session within this much event time of an incident's last one may join it. */
   gapMs: number
+  /**
+   * How long after its last event a session may still be open, unscored (--idle for id sessions, the
+   * window's length for windows): an incident resolves only once the watermark is this much past
+   * its quiet gap, so that the sessions with events within the gap have closed and been matched.
+   */
+  lagMs?: number
   vocabulary: Vocabulary
   templates: LiveTemplates
   templateText: (index: number) => string
@@ -55,8 +61,9 @@ export interface TrackerOptions {
 
 /**
  * Incidents over time: an anomalous session opens one, later sessions with the same signature
- * (the templates that set them apart from normal) within the gap grow it, and it resolves once the
- * watermark is a gap past its last session.
+ * (the templates that set them apart from normal) whose events come within the gap of its last
+ * session's grow it, and it resolves once the watermark is the gap and the lag past its last
+ * session (a session is scored when it closes, up to the lag after its last event).
  */
 export class IncidentTracker {
   private readonly open: Tracked[] = []
@@ -67,6 +74,8 @@ export class IncidentTracker {
   resolved = 0
   /** Sessions scored so far (severity weighs an incident's size against it). */
   scoredSessions = 0
+  /** Watermark the sessions observed last closed at (closing()). */
+  private observedTo = Number.NEGATIVE_INFINITY
 
   constructor(private readonly options: TrackerOptions) {
     this.nextId = options.nextId ?? 1
@@ -91,6 +100,19 @@ export class IncidentTracker {
   annotate(id: string, summary: LiveIncident['summary']): void {
     const t = this.open.find((x) => x.incident.id === id)
     if (t && summary) t.incident.summary = summary
+  }
+
+  /**
+   * Before a session closed at `watermark` is observed (sessions come in the order they closed):
+   * once the watermark moves past the one the sessions before it closed at, every session closed
+   * at that one has been matched, and the incidents quiet by it resolve. So a session is matched
+   * before anything quiet by its own watermark resolves.
+   */
+  closing(watermark: number, now: number): IncidentEvent[] {
+    if (!(watermark > this.observedTo)) return []
+    const events = this.expire(this.observedTo, now)
+    this.observedTo = watermark
+    return events
   }
 
   /** An anomalous session; `now` is the engine clock (epoch ms) when it closed. */
@@ -149,12 +171,13 @@ export class IncidentTracker {
     return undefined
   }
 
-  /** Resolves incidents whose last session is more than the gap behind the watermark. */
+  /** Resolves incidents whose last session is more than the gap and the lag behind the watermark. */
   expire(watermark: number, now: number, reason: ResolvedReason = 'quiet'): IncidentEvent[] {
     const events: IncidentEvent[] = []
+    const quiet = this.options.gapMs + (this.options.lagMs ?? 0)
     for (let i = 0; i < this.open.length; i++) {
       const t = this.open[i]
-      if (t.last + this.options.gapMs >= watermark) continue
+      if (t.last + quiet >= watermark) continue
       this.open.splice(i--, 1)
       this.resolved++
       events.push(resolvedEvent(t.incident, iso(now), reason))
