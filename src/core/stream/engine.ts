@@ -9,7 +9,7 @@ import type {IncidentEvent, LiveIncident, LiveLine, ResolvedReason} from './cont
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
-import {IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
+import {episodeTemplates, IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
@@ -540,6 +540,7 @@ export class LiveEngine {
     this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
     const {scores, predicted} = scoreSessions(fitted.detector, fitted.rows)
+    const hot = episodeTemplates(fitted.detector, batch.length, model.vocabulary)
     const tracker = this.tracker!
     for (let i = 0; i < batch.length; i++) {
       const {closed, closedAt} = batch[i]
@@ -552,7 +553,7 @@ export class LiveEngine {
       this.events.push(...tracker.closing(closed.watermark, closedAt))
       if (anomalous) {
         this.anomalous++
-        const event = tracker.observe(s, scores[i], closedAt)
+        const event = tracker.observe(s, scores[i], closedAt, hot?.[i])
         if (event) this.events.push(event)
       }
       this.options.onScored?.({id: s.id, score: scores[i], anomalous, firstSeen: s.firstSeen, closedAt, reason: closed.reason, events: s.events})

@@ -1,7 +1,9 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+// @ts-expect-error -- a plain .mjs script without type declarations
+import {generate} from '../../../data/generate-multihost.mjs'
 import {Vocabulary} from '../../../src/core/features/vocabulary.js'
 import type {LogRecord} from '../../../src/core/ingest/record.js'
 import {loadBundle, saveBundle} from '../../../src/core/model-bundle.js'
@@ -36,7 +38,7 @@ function jaccard(a: readonly string[], b: readonly string[]): number {
 /**
  * Incidents raised as a second one of the same problem: [earlier, later] where the later one's
  * first session came within the gap of the earlier one's last (as it stood then), with half the
- * signature in common. Resolved ones count: resolving before such a session was
+ * signature in common or the same title. Resolved ones count: resolving before such a session was
  * matched is the defect.
  */
 function raisedTwice(events: readonly IncidentEvent[], gapMs: number): Array<[string, string]> {
@@ -46,7 +48,7 @@ function raisedTwice(events: readonly IncidentEvent[], gapMs: number): Array<[st
     if (e.kind === 'opened') {
       for (const a of seen.values()) {
         const near = Date.parse(e.incident.firstSeen) - Date.parse(a.lastSeen) <= gapMs
-        if (near && jaccard(a.signature, e.incident.signature) >= 0.5) pairs.push([a.id, e.incident.id])
+        if (near && (jaccard(a.signature, e.incident.signature) >= 0.5 || a.title === e.incident.title)) pairs.push([a.id, e.incident.id])
       }
     }
     seen.set(e.incident.id, e.incident)
@@ -77,6 +79,19 @@ describe('live incidents grow', () => {
     const anomalous = opened.length + events.filter((e) => e.kind === 'resolved').reduce((n, e) => n + e.incident.sessions - 1, 0)
     expect(anomalous).toBe(events.anomalous)
   })
+
+  it('windows: the windows of one problem on a host are one incident while they come within the gap (multi-host log, --train-for 4h)', async () => {
+    const log = join(dir, 'multihost.log')
+    await writeFile(log, (generate({seed: 1}) as {text: string}).text)
+    const events = await replay(log, {trainFor: {ms: 4 * 3_600_000}})
+    expect(raisedTwice(events, ENGINE_DEFAULTS.incidentGapMs)).toEqual([])
+    expect(openedAndQuiet(events)).toEqual([])
+    // the expired certificate (08:31–10:10 on web-01 and web-02): flagged windows more than the gap apart only
+    const cert = events.filter((e) => e.kind === 'resolved' && /SSL certificate/.test(e.incident.title)).map((e) => e.incident)
+    expect(cert.length).toBeGreaterThan(0)
+    expect(cert.reduce((n, i) => n + i.sessions, 0)).toBeGreaterThan(cert.length)
+    for (let k = 1; k < cert.length; k++) expect(Date.parse(cert[k].firstSeen) - Date.parse(cert[k - 1].lastSeen)).toBeGreaterThan(ENGINE_DEFAULTS.incidentGapMs)
+  }, 60_000)
 })
 
 describe('the tracker', () => {
@@ -116,5 +131,19 @@ describe('the tracker', () => {
     expect(tracker.closing(200_000, 200_000)).toEqual([])
     const later = tracker.closing(210_000, 210_000)
     expect(later.map((e) => [e.incident.id, e.incident.sessions, e.incident.lastSeen, e.reason])).toEqual([['INC-0001', 3, new Date(79_000).toISOString(), 'quiet']])
+  })
+
+  it('windows: signatures are the hot and unseen templates, and sessions with the same lead join', () => {
+    const tracker = new IncidentTracker(options)
+    // N1 is unseen in training: it leads both, whatever else is hot beside it
+    const first = tracker.observe(session('w1', [4, 0, 1, 3], 0, 50_000), 9, 60_000, new Set(['T1', 'T2']))
+    expect(first?.incident.signature).toEqual(['N1', 'T1', 'T2'])
+    expect(first?.incident.title).toBe('N1')
+    expect(tracker.observe(session('w2', [4, 2, 3], 60_000, 110_000), 9, 120_000, new Set(['T3', 'T4']))?.kind).toBe('updated')
+    // hot templates alone, less than half in common and another lead: another incident
+    expect(tracker.observe(session('w3', [0, 3], 120_000, 170_000), 9, 180_000, new Set(['T4']))?.kind).toBe('opened')
+    expect(tracker.openIncidents.map((i) => [i.id, i.sessions, i.title])).toEqual([['INC-0001', 2, 'N1'], ['INC-0002', 1, 'T4']])
+    // without hot templates (id sessions), the rare, unseen and error ones as before
+    expect(tracker.observe(session('s', [0, 2], 0), 5, 1000)?.incident.signature).toEqual(['T3'])
   })
 })
