@@ -76,9 +76,9 @@ const x10Runs = Math.max(1, Number(process.argv[process.argv.indexOf('--x10-runs
 await run(['detect', '-i', log, '--save-model', model, '--no-track'], 'detect --save-model')
 const batch = await run(['detect', '-i', log, '--model', model, '--labels', labels, '--json', '--no-track'], 'detect --model')
 const batchDoc = JSON.parse(batch.stdout)
-const head = ['run', 'lines', 'F1', 'flagged', 'lines/s', 'wall', 'CPU', 'steal', 'peak RSS', 'max open sessions', 'delay p50']
-const rows = [['batch detect --model', int(lines), f3(batchDoc.evaluation.f1), int(batchDoc.summary.anomalies), '—', secs(batch.wallMs), cpu(batch), stealText(batch).replace('steal ', ''), mb(batch.peakRssKb), '—', '—']]
-const replayRow = (name, r, doc, n) => [name, int(n), doc.evaluation ? f3(doc.evaluation.f1) : '—', int(doc.flagged.length), `${int(doc.summary.lines_per_second)} (${int(n / (r.wallMs / 1000))} incl. start-up; ${r.cpuMs ? int(n / (r.cpuMs / 1000)) : '?'} per CPU-s)`, secs(r.wallMs), cpu(r), stealText(r).replace('steal ', ''), mb(r.peakRssKb), int(doc.summary.engine.maxOpenSessions), minutes(doc.evaluation?.delay_ms.p50)]
+const head = ['run', 'lines', 'F1', 'flagged', 'incidents', 'lines/s', 'wall', 'CPU', 'steal', 'peak RSS', 'max open sessions', 'delay p50']
+const rows = [['batch detect --model', int(lines), f3(batchDoc.evaluation.f1), int(batchDoc.summary.anomalies), int(batchDoc.incidents.length), '—', secs(batch.wallMs), cpu(batch), stealText(batch).replace('steal ', ''), mb(batch.peakRssKb), '—', '—']]
+const replayRow = (name, r, doc, n) => [name, int(n), doc.evaluation ? f3(doc.evaluation.f1) : '—', int(doc.flagged.length), int(doc.summary.engine.incidentsOpened), `${int(doc.summary.lines_per_second)} (${int(n / (r.wallMs / 1000))} incl. start-up; ${r.cpuMs ? int(n / (r.cpuMs / 1000)) : '?'} per CPU-s)`, secs(r.wallMs), cpu(r), stealText(r).replace('steal ', ''), mb(r.peakRssKb), int(doc.summary.engine.maxOpenSessions), minutes(doc.evaluation?.delay_ms.p50)]
 
 for (const idle of x10Only ? [] : [undefined, '7d', '30m']) {
   const args = ['replay', '-i', log, '--max', '--model', model, '--labels', labels, '--json', ...(idle ? ['--idle', idle] : [])]

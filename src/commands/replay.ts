@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {ExitCode, FlareError} from '../core/errors.js'
 import type {LabelLookup} from '../core/evaluate/label-table.js'
-import {readLabels} from '../core/evaluate/labels.js'
+import {noSessionLabelled, readLabels} from '../core/evaluate/labels.js'
 import {detectFormat, readLineBatches} from '../core/ingest/index.js'
+import {formatDuration} from '../core/sessions/window.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
 import {Injector, parseInjection} from '../core/stream/inject.js'
 import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
@@ -134,6 +135,11 @@ export default class Replay extends FlareCommand {
       await Promise.all(sinks.map((s) => s.close()))
     }
     if (result.lines === 0) throw noRecords(flags.input)
+    // As detect refuses it: labels that name none of the sessions would evaluate nothing, all zeros.
+    if (labels && score.sessions > 0 && score.labelled(labels.labels) === 0) {
+      const m = engine.bundle!.manifest
+      throw noSessionLabelled(score.sessions, m.session_key === 'window' ? `window (${formatDuration(m.window_ms)})` : m.session_key, score.sessionIds[0], flags.labels!, labels.idColumn)
+    }
     const elapsed = performance.now() - started
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
     if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})

@@ -180,7 +180,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       const t1 = performance.now()
       const {idColumn, ...read} = await labelSessions(labelReader, options.labelsPath, store, sessions)
       if (!read.bySession.some((label) => label !== undefined)) {
-        throw new FlareError(`none of the ${sessions.length} session ids (${store.describe()}, e.g. ${sessions[0]?.id}) appears in ${options.labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${idColumn} column must hold the same ids; check --session-key`})
+        throw labelReader.noSessionLabelled(sessions.length, store.describe(), sessions[0]?.id, options.labelsPath, idColumn)
       }
       labels = read
       labelsMs = Math.round(performance.now() - t1)

@@ -1,4 +1,6 @@
 import {spawn} from 'node:child_process'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path, {join} from 'node:path'
@@ -69,6 +71,41 @@ describe('flare collect', () => {
     const after = JSON.parse(await readFile(state, 'utf8'))
     expect(after.open_incidents).toBeUndefined()
   })
+
+  it('at the end of stdin a webhook retries what is in flight, and the final line counts what it could not deliver', async () => {
+    // 503 to each body's first POST; `resolved` events are refused every time
+    const tries = new Map<string, number>()
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as {kind: string; incident: {id: string}}
+        const key = `${body.incident.id}:${body.kind}`
+        tries.set(key, (tries.get(key) ?? 0) + 1)
+        res.writeHead(body.kind === 'resolved' || tries.get(key) === 1 ? 503 : 200).end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const started = Date.now()
+      const r = await runCli(['collect', '-', '--model', join(dir, 'model'), '--sink', `webhook:http://127.0.0.1:${port}/h`], {input: await readFile('data/hdfs_sample.log'), env: {NO_COLOR: '1'}})
+      expect(r.code, r.stderr).toBe(0)
+      // within the webhook's bound at close (5 s) and start-up
+      expect(Date.now() - started).toBeLessThan(25_000)
+      const keys = [...tries.keys()]
+      const resolved = keys.filter((k) => k.endsWith(':resolved'))
+      expect(resolved.length).toBeGreaterThan(0)
+      // each other event retried once and delivered; the resolved ones retried too, and counted
+      for (const k of keys.filter((k) => !k.endsWith(':resolved'))) expect(tries.get(k), k).toBe(2)
+      for (const k of resolved) expect(tries.get(k), k).toBeGreaterThan(1)
+      const stopped = r.stderr.split('\n').find((l) => l.includes('stopped:'))
+      expect(stopped, r.stderr).toContain(`webhook:http://127.0.0.1:${port}/…: ${resolved.length} events not delivered`)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }, 60_000)
 
   it('ends at the end of stdin when stdin is the only source', async () => {
     const r = await runCli(['collect', '--model', join(dir, 'model'), '--json'], {input: await readFile('data/hdfs_sample.log')})

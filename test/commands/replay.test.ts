@@ -90,6 +90,18 @@ describe('flare replay', () => {
     expect(r.stderr + r.stdout).not.toMatch(/SECRET|T0001/)
   })
 
+  it('--labels that name none of the sessions: the error detect gives (exit 3), not an evaluation of nothing', async () => {
+    const args = ['-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--labels', 'data/service_sample_labels.csv']
+    const detect = await runCli(['detect', ...args, '--no-track'])
+    const replay = await runCli(['replay', ...args, '--json'])
+    const said = /none of the 360 session ids \(block, e\.g\. blk_-?\d+\) appears in data\/service_sample_labels\.csv\n.*the label file's RequestId column must hold the same ids/
+    expect(detect.code).toBe(3)
+    expect(detect.stderr).toMatch(said)
+    expect(replay.code, replay.stderr).toBe(3)
+    expect(replay.stderr).toMatch(said)
+    expect(replay.stdout).not.toContain('"evaluation"')
+  })
+
   it('refuses a bad --speed with a usage error', async () => {
     const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--speed', 'fast'])
     expect(r.code).toBe(2)

@@ -18,6 +18,15 @@ export interface LabelSet<S extends LabelSink = LabelTable> {
 
 export {parseLabelValue} from './label-rows.js'
 
+/**
+ * A label file that names none of the sessions scored (detect and replay --labels refuse it, exit
+ * 3: an evaluation of nothing would read as a model that finds nothing). `sessions`: how many,
+ * `key`: how they are keyed (block, window (5m), ...), `example`: one id.
+ */
+export function noSessionLabelled(sessions: number, key: string, example: string | undefined, labelsPath: string, idColumn: string): FlareError {
+  return new FlareError(`none of the ${sessions} session ids (${key}, e.g. ${example}) appears in ${labelsPath}`, {exitCode: ExitCode.badInput, hint: `the label file's ${idColumn} column must hold the same ids; check --session-key`})
+}
+
 export interface ReadLabelsOptions {
   /** false: always through csv-parse (the reference the plain-file reader is tested against). */
   fast?: boolean

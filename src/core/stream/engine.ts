@@ -9,10 +9,13 @@ import type {IncidentEvent, LiveIncident, LiveLine, ResolvedReason} from './cont
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
-import {IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
+import {episodeTemplates, IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
+import {defaultIdleMs, ENGINE_DEFAULTS} from './engine-limits.js'
+
+export {defaultIdleMs, ENGINE_DEFAULTS} from './engine-limits.js'
 
 /** Templates unseen in training that get a note each (the rest are counted; see noteUnseen). */
 const UNSEEN_NAMED = 50
@@ -63,24 +66,6 @@ export interface ScoredSession {
   reason: ClosedSession['reason']
   events: number
 }
-
-export const ENGINE_DEFAULTS = {idleMs: 30 * 60_000, maxSessionMs: 24 * 3_600_000, latenessMs: 30_000, maxOpen: 200_000, incidentGapMs: 10 * 60_000}
-
-/**
- * The --idle default: a little more than the longest quiet gap inside a training session (the
- * model's session_gap_ms), so the live stream cuts sessions where training did; at least 30m, at
- * most --max-session. HDFS blocks go quiet for up to ~13 h between writing a block and verifying
- * it: a fixed 30m split 8140 of HDFS_2percent's 11501 blocks.
- */
-export function defaultIdleMs(model: ModelBundle, maxSessionMs: number): number {
-  const gap = model.manifest.session_gap_ms
-  if (gap === undefined || model.manifest.session_key === 'window') return Math.min(ENGINE_DEFAULTS.idleMs, maxSessionMs)
-  const idle = Math.ceil((gap * IDLE_MARGIN) / 60_000) * 60_000
-  return Math.min(maxSessionMs, Math.max(ENGINE_DEFAULTS.idleMs, idle))
-}
-
-/** How far past the longest training gap a session may stay quiet before it closes. */
-const IDLE_MARGIN = 1.25
 
 /** Closed sessions are scored in batches of this many (or when the caller's batch of lines ends). */
 const SCORE_BATCH = 512
@@ -328,6 +313,8 @@ export class LiveEngine {
     if (!this.sessions && this.held.length > 0) this.resolveKeying()
     this.sessions?.closeAll()
     this.scorePending()
+    // (every session is matched: those quiet by the last watermark resolve as quiet)
+    if (this.tracker) this.events.push(...this.tracker.expire(this.sessions!.watermark, this.clock()))
     if (reason !== 'kept') {
       if (this.tracker) this.events.push(...this.tracker.resolveAll(this.clock(), reason))
       else if (this.restored.length > 0) {
@@ -523,6 +510,7 @@ export class LiveEngine {
     this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminalIds.size > 0 ? this.terminal : undefined}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
     this.tracker = new IncidentTracker({
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
+      lagMs: keying.mode === 'window' ? keying.windowMs : this.limits.idleMs,
       vocabulary: model.vocabulary,
       templates: this.parser.templates,
       templateText: (index) => this.parser.templates.text(index),
@@ -552,6 +540,7 @@ export class LiveEngine {
     this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
     const {scores, predicted} = scoreSessions(fitted.detector, fitted.rows)
+    const hot = episodeTemplates(fitted.detector, batch.length, model.vocabulary)
     const tracker = this.tracker!
     for (let i = 0; i < batch.length; i++) {
       const {closed, closedAt} = batch[i]
@@ -559,11 +548,12 @@ export class LiveEngine {
       this.scored++
       tracker.scoredSessions++
       const anomalous = predicted[i] === 1
-      // Incidents resolve on the watermark each session closed at: the same at any replay speed.
-      this.events.push(...tracker.expire(closed.watermark, closedAt))
+      // Incidents resolve on the watermarks sessions closed at (the same at any replay speed), each
+      // once the sessions closed at it are matched.
+      this.events.push(...tracker.closing(closed.watermark, closedAt))
       if (anomalous) {
         this.anomalous++
-        const event = tracker.observe(s, scores[i], closedAt)
+        const event = tracker.observe(s, scores[i], closedAt, hot?.[i])
         if (event) this.events.push(event)
       }
       this.options.onScored?.({id: s.id, score: scores[i], anomalous, firstSeen: s.firstSeen, closedAt, reason: closed.reason, events: s.events})

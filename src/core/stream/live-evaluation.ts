@@ -61,6 +61,13 @@ export class OnlineScore {
     return this.seen
   }
 
+  /** Distinct session ids scored that `labels` has a label for. */
+  labelled(labels: LabelLookup): number {
+    let n = 0
+    for (let i = 0; i < this.ids.length; i++) if (!Number.isNaN(this.firstSeen[i]) && labels.get(this.ids[i]) !== undefined) n++
+    return n
+  }
+
   evaluate(labels: LabelLookup): LiveEvaluation {
     const ids = this.sessionIds
     const evaluation = evaluate(ids, ids.map((id) => (Number.isNaN(this.flaggedAt[this.index.get(id)!]) ? 0 : 1)), labels)

@@ -1,3 +1,5 @@
+import type {Detector} from '../detect/detector.js'
+import {WindowRate} from '../detect/window-rate.js'
 import type {Vocabulary} from '../features/vocabulary.js'
 import {severityOf} from '../severity.js'
 import type {Incident, Severity} from '../results.js'
@@ -18,6 +20,8 @@ interface Tracked {
   /** Event time of the last session, epoch ms (lastSeen as a number). */
   last: number
   signature: Set<string>
+  /** The template its title names (the first session's most characteristic: describe()). */
+  lead?: string
   /** Sessions at the last `updated` event: updates are sent at 2, 4, 8, ... sessions or on a severity rise. */
   reported: number
 }
@@ -30,6 +34,7 @@ export interface OpenIncidentState {
   incident: LiveIncident
   last: number
   signature: string[]
+  lead?: string
   reported: number
 }
 
@@ -44,6 +49,12 @@ const DETAILS_KEPT = 1000
 export interface TrackerOptions {
   /** An anomalous session within this much event time of an incident's last one may join it. */
   gapMs: number
+  /**
+   * How long after its last event a session may still be open, unscored (--idle for id sessions, the
+   * window's length for windows): an incident resolves only once the watermark is this much past
+   * its quiet gap, so that the sessions with events within the gap have closed and been matched.
+   */
+  lagMs?: number
   vocabulary: Vocabulary
   templates: LiveTemplates
   templateText: (index: number) => string
@@ -55,8 +66,9 @@ export interface TrackerOptions {
 
 /**
  * Incidents over time: an anomalous session opens one, later sessions with the same signature
- * (the templates that set them apart from normal) within the gap grow it, and it resolves once the
- * watermark is a gap past its last session.
+ * (the templates that set them apart from normal) whose events come within the gap of its last
+ * session's grow it, and it resolves once the watermark is the gap and the lag past its last
+ * session (a session is scored when it closes, up to the lag after its last event).
  */
 export class IncidentTracker {
   private readonly open: Tracked[] = []
@@ -67,15 +79,17 @@ export class IncidentTracker {
   resolved = 0
   /** Sessions scored so far (severity weighs an incident's size against it). */
   scoredSessions = 0
+  /** Watermark the sessions observed last closed at (closing()). */
+  private observedTo = Number.NEGATIVE_INFINITY
 
   constructor(private readonly options: TrackerOptions) {
     this.nextId = options.nextId ?? 1
-    for (const r of options.restored ?? []) this.open.push({incident: {...r.incident}, last: r.last, signature: new Set(r.signature), reported: r.reported})
+    for (const r of options.restored ?? []) this.open.push({incident: {...r.incident}, last: r.last, signature: new Set(r.signature), ...(r.lead === undefined ? {} : {lead: r.lead}), reported: r.reported})
   }
 
   /** The open incidents as a --state file keeps them (restored by `TrackerOptions.restored`). */
   snapshot(): OpenIncidentState[] {
-    return this.open.map((t) => ({incident: {...t.incident}, last: t.last, signature: [...t.signature].sort(), reported: t.reported}))
+    return this.open.map((t) => ({incident: {...t.incident}, last: t.last, signature: [...t.signature].sort(), ...(t.lead === undefined ? {} : {lead: t.lead}), reported: t.reported}))
   }
 
   get openIncidents(): LiveIncident[] {
@@ -93,22 +107,41 @@ export class IncidentTracker {
     if (t && summary) t.incident.summary = summary
   }
 
-  /** An anomalous session; `now` is the engine clock (epoch ms) when it closed. */
-  observe(session: LiveSession, score: number, now: number): IncidentEvent | undefined {
-    const signature = this.signature(session)
+  /**
+   * Before a session closed at `watermark` is observed (sessions come in the order they closed):
+   * once the watermark moves past the one the sessions before it closed at, every session closed
+   * at that one has been matched, and the incidents quiet by it resolve. So a session is matched
+   * before anything quiet by its own watermark resolves.
+   */
+  closing(watermark: number, now: number): IncidentEvent[] {
+    if (!(watermark > this.observedTo)) return []
+    const events = this.expire(this.observedTo, now)
+    this.observedTo = watermark
+    return events
+  }
+
+  /**
+   * An anomalous session; `now` is the engine clock (epoch ms) when it closed. `hot`: the templates
+   * the detector found far from their normal rate in it (windows: episodeTemplates), its signature
+   * with the templates unseen in training; without them, its rare, unseen and warning/error ones.
+   */
+  observe(session: LiveSession, score: number, now: number, hot?: ReadonlySet<string>): IncidentEvent | undefined {
+    const signature = this.signature(session, hot)
     const first = Number.isFinite(session.firstSeen) ? session.firstSeen : now
     const last = Number.isFinite(session.lastSeen) ? session.lastSeen : now
+    const described = this.describe(session, signature)
+    // Similar: half the templates in common, or the same lead (a window's other unusual templates
+    // come and go from minute to minute); the same lead first, then the most in common.
     let best: Tracked | undefined
     let bestOverlap = 0
     for (const t of this.open) {
       if (first - t.last > this.options.gapMs) continue
-      const overlap = jaccard(signature, t.signature)
+      const overlap = jaccard(signature, t.signature) + (described.lead !== undefined && t.lead === described.lead ? 1 : 0)
       if (overlap >= MATCH_OVERLAP && overlap > bestOverlap) {
         best = t
         bestOverlap = overlap
       }
     }
-    const described = this.describe(session)
     if (!best) {
       const incident: LiveIncident = {
         id: `INC-${String(this.nextId++).padStart(4, '0')}`,
@@ -124,7 +157,7 @@ export class IncidentTracker {
         hosts: session.hosts ? [...session.hosts].sort() : [],
         sampleLines: described.samples,
       }
-      this.open.push({incident, last, signature, reported: 1})
+      this.open.push({incident, last, signature, lead: described.lead, reported: 1})
       this.details.set(incident.id, this.detail(incident, session, described))
       if (this.details.size > DETAILS_KEPT) this.details.delete(this.details.keys().next().value!)
       this.opened++
@@ -149,12 +182,13 @@ export class IncidentTracker {
     return undefined
   }
 
-  /** Resolves incidents whose last session is more than the gap behind the watermark. */
+  /** Resolves incidents whose last session is more than the gap and the lag behind the watermark. */
   expire(watermark: number, now: number, reason: ResolvedReason = 'quiet'): IncidentEvent[] {
     const events: IncidentEvent[] = []
+    const quiet = this.options.gapMs + (this.options.lagMs ?? 0)
     for (let i = 0; i < this.open.length; i++) {
       const t = this.open[i]
-      if (t.last + this.options.gapMs >= watermark) continue
+      if (t.last + quiet >= watermark) continue
       this.open.splice(i--, 1)
       this.resolved++
       events.push(resolvedEvent(t.incident, iso(now), reason))
@@ -167,18 +201,21 @@ export class IncidentTracker {
     return this.expire(Number.POSITIVE_INFINITY, now, reason)
   }
 
-  /** The templates that set the session apart: unseen in training, rare in it, or warning/error lines. */
-  private signature(s: LiveSession): Set<string> {
+  /**
+   * The templates that set the session apart: those the detector found hot (`hot`) and the ones
+   * unseen in training; without `hot`, the unseen, the rare in training and warning/error lines.
+   */
+  private signature(s: LiveSession, hot?: ReadonlySet<string>): Set<string> {
     const {vocabulary, templates} = this.options
     const all = new Set<string>()
-    const marked = new Set<string>()
+    const marked = new Set<string>(hot)
     const t = s.templates
     for (let k = 0; k < t.length; k += 3) {
       const index = t[k]
       const id = templates.id(index)
       all.add(id)
       const column = vocabulary.index.get(id)
-      if (column === undefined || vocabulary.sessionShare[column] < RARE_SHARE || levelClass(templates.metas[index].level) > 0) marked.add(id)
+      if (column === undefined || (!hot && (vocabulary.sessionShare[column] < RARE_SHARE || levelClass(templates.metas[index].level) > 0))) marked.add(id)
     }
     return marked.size > 0 ? marked : all
   }
@@ -205,7 +242,8 @@ export class IncidentTracker {
     }
   }
 
-  private describe(s: LiveSession) {
+  /** The session's templates in the batch incident order; the lead is the first of its signature. */
+  private describe(s: LiveSession, signature: ReadonlySet<string>) {
     const {vocabulary, templates} = this.options
     const tmpl = []
     const levels: Record<string, number> = {}
@@ -223,8 +261,26 @@ export class IncidentTracker {
     // The batch incident order: unseen first, then errors, then the rarest.
     tmpl.sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || a.share - b.share || b.count - a.count)
     const {severity, reason} = severityOf(tmpl, levels, 1, Math.max(1, this.scoredSessions))
-    return {severity, reason, tmpl, levels, title: tmpl[0]?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}
+    const lead = tmpl.find((t) => signature.has(t.id)) ?? tmpl[0]
+    return {severity, reason, tmpl, levels, lead: lead?.id, title: lead?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}
   }
+}
+
+/**
+ * Per row of the rows a detector has just scored: what it found far from normal in the row, for a
+ * window-rate detector (its episodes: a template's id, `silent:STREAM` or `silent:COMPONENT@STREAM`
+ * for a silence); undefined for other detectors, whose rows are judged as a whole. A window's other
+ * templates come and go from minute to minute, so signatures of all of them would not match.
+ */
+export function episodeTemplates(detector: Detector, rows: number, vocabulary: Vocabulary): Array<Set<string> | undefined> | undefined {
+  if (!(detector instanceof WindowRate)) return undefined
+  const hot: Array<Set<string> | undefined> = new Array(rows)
+  for (const e of detector.episodes()) {
+    const id = e.kind === 'silent' ? `silent:${e.component === undefined ? '' : `${e.component}@`}${e.stream}` : vocabulary.templateIds[e.column]
+    if (id === undefined) continue
+    for (const r of e.rows) if (r < rows) (hot[r] ??= new Set()).add(id)
+  }
+  return hot
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

@@ -51,6 +51,11 @@ const MAX_ENRICHING = 64
 
 /** Bounded waits at shutdown: a hung source or sink must not keep the process alive. */
 const STOP_TIMEOUT_MS = 1500
+/**
+ * Closing the sinks: a webhook retries the events still in flight for up to its closeTimeoutMs
+ * (5 s) and bounds itself; this bounds a sink that hangs.
+ */
+const SINK_CLOSE_TIMEOUT_MS = 6000
 /** The last commit of a source (Kafka offsets) and leaving its group. */
 const SETTLE_TIMEOUT_MS = 10_000
 
@@ -222,8 +227,9 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     await deliver(kept.map((incident) => resolvedEvent(incident, at, 'stopped')))
     await Promise.allSettled([...enriching])
   }
+  await withTimeout(Promise.all(sinks.map((s) => s.close())), SINK_CLOSE_TIMEOUT_MS)
+  // (once the sinks are closed: the events they could not deliver at the end are counted)
   const final = status()
-  await withTimeout(Promise.all(sinks.map((s) => s.close())), STOP_TIMEOUT_MS)
   options.onStatus?.(final)
   return final
 }

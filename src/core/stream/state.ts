@@ -68,6 +68,7 @@ const OPEN_INCIDENTS = z.array(
     }),
     last: z.number(),
     signature: z.array(z.string()),
+    lead: z.string().optional(),
     reported: z.number().int().positive(),
   }),
 )

@@ -202,6 +202,41 @@ describe('webhook sink', () => {
     expect([right.name, wrong.name, ...notes].join('\n')).not.toMatch(/Pa55|al%40rt|al@rt|secret-token/)
   })
 
+  it('close() retries the deliveries in flight (the input\'s end, a stop) instead of giving each one try', async () => {
+    // 503 to each body's first POST, 200 to its second
+    const tries = new Map<string, number>()
+    const {bodies, url} = await receiver((n, res) => {
+      const body = bodies[n - 1] as IncidentEvent
+      const key = `${body.incident.id}:${body.kind}`
+      tries.set(key, (tries.get(key) ?? 0) + 1)
+      if (tries.get(key) === 1) res.writeHead(503).end()
+      else ok(res)
+    })
+    const sink = new WebhookSink(url, {baseDelayMs: 50, seed: 3})
+    const sending = ['I1', 'I2', 'I3'].map((id) => sink.send(event(id)))
+    await sink.close()
+    await Promise.all(sending)
+    expect([...tries.values()]).toEqual([2, 2, 2])
+    expect(bodies).toHaveLength(6)
+    expect(sink.stats()).toEqual({delivered: 3, failed: 0, suppressed: 0})
+  })
+
+  it('close() retries within its bound, then counts what is still undelivered as failed', async () => {
+    const {bodies, url} = await receiver((_, res) => res.writeHead(503).end())
+    const sink = new WebhookSink(url, {baseDelayMs: 40, maxDelayMs: 80, maxAttempts: 1000, closeTimeoutMs: 400})
+    const sending = ['I1', 'I2'].map((id) => sink.send(event(id)))
+    const started = Date.now()
+    await sink.close()
+    await Promise.all(sending)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(bodies.length).toBeGreaterThan(4)
+    expect(sink.stats()).toEqual({delivered: 0, failed: 2, suppressed: 0})
+    // after close: refused, counted
+    await sink.send(event('I3'))
+    expect(sink.stats().failed).toBe(3)
+  })
+
   it('slack format: text and blocks', async () => {
     const {bodies, url} = await receiver((_, res) => ok(res))
     const [sink] = await openSinks([`slack:${url}`])

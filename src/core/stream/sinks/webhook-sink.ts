@@ -20,7 +20,10 @@ export interface WebhookOptions {
    * summed up in one digest message when the bucket has room again, or at close.
    */
   perMinute?: number
-  /** close() waits this long for deliveries in flight, then abandons them (ms). */
+  /**
+   * close() lets the deliveries in flight go on retrying for this long (a stop, the input's end),
+   * then abandons them, counted as failed (ms).
+   */
   closeTimeoutMs?: number
   /** Seeds the back-off jitter. */
   seed?: number
@@ -52,6 +55,8 @@ export class WebhookSink implements EventSink {
   private tokens: number
   private lastRefill = Date.now()
   private closing = false
+  /** Wall time (epoch ms) after which no retry starts: close()'s bound. */
+  private deadline = Number.POSITIVE_INFINITY
   private readonly lastNote = new Map<string, number>()
   /** Events held back by the rate limit since the last digest: how many, and the first few. */
   private held = {count: 0, lines: [] as string[]}
@@ -81,18 +86,25 @@ export class WebhookSink implements EventSink {
     return delivery
   }
 
+  /**
+   * Takes no more events; the ones in flight retry at once and then with back-off until
+   * closeTimeoutMs, when what is still undelivered is abandoned (counted as failed).
+   */
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    for (const wake of this.wakeSleepers) wake()
-    // What the rate limit held back is told once more before the sink goes.
-    if (this.held.count > 0) await this.sendDigest()
-    const settled = Promise.allSettled([...this.inFlight])
+    this.deadline = Date.now() + (this.options.closeTimeoutMs ?? 5000)
     let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 5000)))
-    await Promise.race([settled, deadline])
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deadline - Date.now())))
+    // A retry waiting out its back-off goes now: the process is about to end.
+    for (const wake of [...this.wakeSleepers]) wake()
+    // What the rate limit held back is told once more before the sink goes.
+    if (this.held.count > 0) await Promise.race([this.sendDigest(), bound])
+    const settled = Promise.allSettled([...this.inFlight])
+    await Promise.race([settled, bound])
     clearTimeout(timer)
     this.abort.abort()
+    for (const wake of [...this.wakeSleepers]) wake()
     await settled
     await this.agent.destroy().catch(() => {})
   }
@@ -127,9 +139,12 @@ export class WebhookSink implements EventSink {
         this.counts.delivered++
         return
       }
-      if (!last.retry || attempt === attempts || this.closing) break
-      await this.sleep(last.retryAfterMs ?? this.backoff(attempt))
-      if (this.closing) break
+      if (!last.retry || attempt === attempts) break
+      const wait = last.retryAfterMs ?? this.backoff(attempt)
+      // (closing: only a retry that can start within close()'s bound)
+      if (Date.now() + wait >= this.deadline) break
+      await this.sleep(wait)
+      if (this.abort.signal.aborted) break
     }
     // Not delivered, so an identical later event may try again.
     this.sent.delete(key)
