@@ -85,7 +85,7 @@ async function summarize(
   const choice = resolveProvider({provider: options.provider, model: options.model, baseURL: options.baseURL}, {...CLEAN_ENV, ...options.env})
   const stdout: string[] = []
   const stderr: string[] = []
-  const document = await runSummaries(
+  const {document} = await runSummaries(
     results,
     {provider: choice.provider, concurrency: options.concurrency ?? 4, maxCostUsd: parseMaxCost(options.maxCost), eval: options.eval ? {} : false, incidentIds: options.incidents},
     {source: input, autoOffline: choice.autoOffline, render: true, log: (text) => stdout.push(plain(text))},

@@ -1,11 +1,11 @@
-import {spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {createServer, request, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {constants, tmpdir} from 'node:os'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {repoRoot} from '../helpers/cli.js'
+import {runCli} from '../helpers/cli.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 
 /**
@@ -55,29 +55,16 @@ async function holdingProxy(target: string, onModelUpload: () => void): Promise<
 }
 
 /** Runs the built CLI against `mlflowUri` through a holding proxy, sends `signal` at the first model upload. */
-async function interruptWhileLogging(args: string[], mlflowUri: string, signal: NodeJS.Signals): Promise<{code: number | null; stderr: string; signalled: boolean; tempDir: string}> {
+async function interruptWhileLogging(args: string[], mlflowUri: string, signal: NodeJS.Signals): Promise<{code: number; stderr: string; signalled: boolean; tempDir: string}> {
   const tempDir = mkdtempSync(path.join(tmp, 'tmpdir-'))
   let signalled = false
-  let child: ReturnType<typeof spawn> | undefined
+  let child: ChildProcess | undefined
   const uri = await holdingProxy(mlflowUri, () => {
     signalled = true
     child?.kill(signal)
   })
-  child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], {
-    cwd: repoRoot,
-    env: {...process.env, TMPDIR: tempDir, NO_COLOR: '1', MLFLOW_TRACKING_URI: uri, FLARE_MLFLOW_RETRY_DELAY_MS: '1', FLARE_MLFLOW_TIMEOUT: '60'},
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += d))
-  child.stdout!.resume()
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child!.kill('SIGKILL'), 120_000)
-    child!.on('exit', (c, s) => {
-      clearTimeout(timer)
-      resolve(c ?? (s ? 128 + constants.signals[s] : null))
-    })
-  })
-  return {code, stderr, signalled, tempDir}
+  const r = await runCli(args, {env: {TMPDIR: tempDir, MLFLOW_TRACKING_URI: uri, FLARE_MLFLOW_TIMEOUT: '60'}, killAfterMs: 120_000, onSpawn: (c) => (child = c)})
+  return {code: r.code, stderr: r.stderr, signalled, tempDir}
 }
 
 // Reason: needs the mlflow binary (.ci/run installs it); without it reportMlflowMissing() registers a placeholder naming the fix.

@@ -149,7 +149,8 @@ export function summarizeIncidents(results: Results, options: SummarizeOptions &
 export function summarizeIncidents(results: Results, options?: SummarizeOptions & {dryRun?: false}): Promise<SummariesDocument>
 export function summarizeIncidents(results: Results, options?: SummarizeOptions): Promise<SummariesDocument | DryRunReport>
 /**
- * Explain every incident of a results document. Failures are per incident (status `error`); the
+ * Explain every incident of a results document. Failures are per incident (status `error`; those
+ * `signal` stopped, in flight or not started, are `interrupted`); the
  * run itself only throws for bad options (unknown incident ids, a budget on a model without a
  * price, missing credentials).
  */
@@ -198,18 +199,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   const records = await Promise.all(
     incidents.map((incident, index) =>
       semaphore.run(async (): Promise<IncidentSummaryRecord> => {
-        const skip = (status: 'skipped_budget' | 'error', error: string | null): IncidentSummaryRecord => ({
+        const skip = (status: 'skipped_budget' | 'interrupted', error: string | null): IncidentSummaryRecord => ({
           incident_id: incident.id,
           status,
           summary: null,
           usage: {...ZERO_USAGE},
-          cost_usd: status === 'skipped_budget' ? 0 : null,
+          cost_usd: 0,
           latency_ms: 0,
           attempts: 0,
           repaired: false,
           error,
         })
-        if (options.signal?.aborted) return done(skip('error', 'aborted before start'), index)
+        if (options.signal?.aborted) return done(skip('interrupted', 'not started: the run was interrupted'), index)
         const expected = budget === undefined ? 0 : estimate(provider, provider.preview ? provider.preview(incident, context) : null)
         if (stopped || !fits(expected)) {
           stopped = true
@@ -237,16 +238,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
           }
         } catch (error) {
           const spentOnIt = error instanceof ExplainError ? error.spent : undefined
+          // Cut off by the caller's signal: stopped, not a failure of the model or the server.
+          const interrupted = options.signal?.aborted === true
           record = {
             incident_id: incident.id,
-            status: 'error',
+            status: interrupted ? 'interrupted' : 'error',
             summary: null,
             usage: spentOnIt?.usage ?? {...ZERO_USAGE},
             cost_usd: spentOnIt ? spentOnIt.cost_usd : provider.remote ? null : 0,
             latency_ms: spentOnIt?.latency_ms ?? 0,
             attempts: spentOnIt?.attempts ?? 0,
             repaired: false,
-            error: errorText(error),
+            error: interrupted ? 'interrupted while being explained' : errorText(error),
           }
         } finally {
           reserved -= expected
@@ -308,6 +311,7 @@ function totals(records: IncidentSummaryRecord[], provider: ExplainProvider, wal
     ok: records.filter((r) => r.status === 'ok').length,
     failed: records.filter((r) => r.status === 'error').length,
     skipped_budget: records.filter((r) => r.status === 'skipped_budget').length,
+    interrupted: records.filter((r) => r.status === 'interrupted').length,
     ...usage,
     cost_usd: unknownCost ? null : round6(records.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0)),
     cost_note: costNote,
