@@ -1,5 +1,5 @@
 import {ExitCode, signalExitCode} from '../core/errors.js'
-import {summarizeIncidents, type IncidentSummaryRecord, type SummariesDocument, type SummarizeOptions} from '../core/explain/index.js'
+import {checkBudget, summarizeIncidents, type IncidentSummaryRecord, type SummariesDocument, type SummarizeOptions} from '../core/explain/index.js'
 import {summariesPathFor, writeSummaries} from '../core/explain/documents.js'
 import {parseMaxCost, resolveProvider} from '../core/explain/provider-choice.js'
 import {parseTimeoutSeconds} from '../core/explain/providers/index.js'
@@ -119,19 +119,36 @@ export function reportFailures(document: SummariesDocument, written: string | un
   return interrupted ? signalExitCode(interrupted) : ExitCode.dependency
 }
 
+/** `flare detect --summarize`'s LLM settings, checked before the detection. */
+export interface DetectSummaries {
+  choice: ReturnType<typeof resolveProvider>
+  maxCostUsd?: number
+  /** `<output minus .json>.summaries.json`, with -o. */
+  path?: string
+}
+
 /**
- * `flare detect --summarize`: explain the fresh results, print the blocks, write
- * `<output minus .json>.summaries.json`. Returns the document and the exit code failures make.
+ * `flare detect --summarize`: the provider, timeout and budget from the flags, before any work, so
+ * that a bad value (exit 2) costs no detection and writes nothing.
  */
-export async function summarizeAfterDetect(
-  results: Results,
+export function prepareDetectSummaries(
   flags: {'llm-provider'?: string; 'llm-model'?: string; 'llm-base-url'?: string; 'max-cost'?: string; 'llm-timeout'?: string; output?: string},
-  io: SummaryIO,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{document: SummariesDocument; exitCode?: number}> {
-  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')}, env)
-  const {document, interrupted} = await runSummaries(results, {provider: choice.provider, maxCostUsd: parseMaxCost(flags['max-cost'])}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
-  const path = flags.output ? summariesPathFor(flags.output) : undefined
+): DetectSummaries {
+  const deadlineMs = parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')
+  const maxCostUsd = parseMaxCost(flags['max-cost'])
+  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs}, env)
+  checkBudget(maxCostUsd, [choice.provider])
+  return {choice, maxCostUsd, path: flags.output ? summariesPathFor(flags.output) : undefined}
+}
+
+/**
+ * `flare detect --summarize`: explain the fresh results, print the blocks, write the summaries
+ * next to the results. Returns the document and the exit code failures (or a signal) make.
+ */
+export async function summarizeAfterDetect(results: Results, prepared: DetectSummaries, io: SummaryIO): Promise<{document: SummariesDocument; exitCode?: number}> {
+  const {choice, path} = prepared
+  const {document, interrupted} = await runSummaries(results, {provider: choice.provider, maxCostUsd: prepared.maxCostUsd}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
   if (path) {
     await writeSummaries(path, document)
     if (io.render) io.log(`${out.green('✔')} summaries written to ${path}`)

@@ -162,15 +162,7 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   const redactor = makeRedactor(provider, options.redaction)
   const {judge, skipped: judgeSkipped} = resolveJudge(provider, options.eval)
   const budget = options.maxCostUsd
-  if (budget !== undefined) {
-    const unknown = [provider, judge].find((p) => p && p.cost({input_tokens: 1_000_000, output_tokens: 0, cache_read: 0, cache_write: 0}) === null)
-    if (unknown) {
-      throw new FlareError(`Cannot enforce a cost limit: no price is known for ${unknown.name} model ${unknown.model}.`, {
-        exitCode: ExitCode.usage,
-        hint: 'Drop --max-cost, pick a model from the price table, or give the endpoint a price.',
-      })
-    }
-  }
+  checkBudget(budget, [provider, judge])
   const context: ExplainContext = {
     format: results.summary.format,
     detector: results.summary.detector,
@@ -290,6 +282,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   }
   if (options.eval) document.judge = judgeTotals(records, judge, judgeSkipped)
   return document
+}
+
+/** A budget needs a price for every model that would spend it (a usage error otherwise). */
+export function checkBudget(budget: number | undefined, providers: ReadonlyArray<ExplainProvider | undefined>): void {
+  if (budget === undefined) return
+  const unknown = providers.find((p) => p && p.cost({input_tokens: 1_000_000, output_tokens: 0, cache_read: 0, cache_write: 0}) === null)
+  if (unknown) {
+    throw new FlareError(`Cannot enforce a cost limit: no price is known for ${unknown.name} model ${unknown.model}.`, {
+      exitCode: ExitCode.usage,
+      hint: 'Drop --max-cost, pick a model from the price table, or give the endpoint a price.',
+    })
+  }
 }
 
 function errorText(error: unknown): string {
