@@ -59,6 +59,10 @@ export default class Parse extends FlareCommand {
   private async parseToCsv(flags: {input: string; output?: string; format: string; state?: string; jobs: number}, parserConfig: LoadedUserConfig): Promise<ParseSummary> {
     this.statePath = flags.state
     const output = flags.output ?? `${flags.input === '-' ? 'stdin' : basename(flags.input).replace(/\.gz$/, '')}_structured.csv`
+    // stdout holds one document: the CSV, or with --json the summary (never both, mixed).
+    if (this.jsonEnabled() && STDOUT_PATHS.has(output)) {
+      throw usage(`-o ${output} and --json both write to stdout: the CSV and the JSON summary would mix`, 'write the CSV to a file (-o parsed.csv) with --json, or drop --json (the summary then goes to stderr)')
+    }
     // Before any work: neither CSV may be the input (or the state file), nor a directory.
     const templatesOutput = defaultTemplatesPath(output)
     await checkOutputs(
@@ -173,6 +177,9 @@ export default class Parse extends FlareCommand {
     return report
   }
 }
+
+/** Names of stdout for -o. */
+const STDOUT_PATHS = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1'])
 
 function usage(message: string, hint?: string): FlareError {
   return new FlareError(message, {exitCode: ExitCode.usage, hint})

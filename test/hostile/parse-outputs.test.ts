@@ -85,3 +85,20 @@ describe('a failed `flare parse` leaves the previous CSVs byte for byte', () => 
     expect(fs.readFileSync(csvInput).equals(fs.readFileSync(sample))).toBe(true)
   })
 })
+
+describe('`flare parse` and stdout, --state checked up front', () => {
+  it('refuses -o - with --json (both on stdout): exit 2, stdout one JSON document, nothing parsed', async () => {
+    for (const target of ['-', '/dev/stdout']) {
+      const r = await runCli(['parse', '-i', sample, '-o', target, '--json'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).not.toContain('LineId')
+      expect(JSON.parse(r.stdout).error).toMatchObject({exit_code: 2, message: `-o ${target} and --json both write to stdout: the CSV and the JSON summary would mix`})
+      expect(r.stderr.split('\n')[0]).toBe(`Error: -o ${target} and --json both write to stdout: the CSV and the JSON summary would mix`)
+    }
+    // the CSV alone on stdout, the summary on stderr, stays as it was
+    const csvOnly = await runCli(['parse', '-i', sample, '-o', '-'])
+    expect(csvOnly.code, csvOnly.stderr).toBe(0)
+    expect(csvOnly.stdout.startsWith('LineId,EventId,')).toBe(true)
+    expect(csvOnly.stderr).toContain('templates')
+  })
+})
