@@ -63,11 +63,16 @@ export default class Parse extends FlareCommand {
     if (this.jsonEnabled() && STDOUT_PATHS.has(output)) {
       throw usage(`-o ${output} and --json both write to stdout: the CSV and the JSON summary would mix`, 'write the CSV to a file (-o parsed.csv) with --json, or drop --json (the summary then goes to stderr)')
     }
-    // Before any work: neither CSV may be the input (or the state file), nor a directory.
+    // Before any work: neither CSV nor the --state file may be the input, a directory or in a
+    // missing folder, nor one of them the other.
     const templatesOutput = defaultTemplatesPath(output)
     await checkOutputs(
-      [{path: output, flag: '-o'}, ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : [])],
-      [flags.input, flags.state ?? ''],
+      [
+        {path: output, flag: '-o'},
+        ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : []),
+        ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
+      ],
+      [flags.input],
     )
     const progress = new Progress('Parsing').start()
     let summary: ParseSummary

@@ -101,4 +101,19 @@ describe('`flare parse` and stdout, --state checked up front', () => {
     expect(csvOnly.stdout.startsWith('LineId,EventId,')).toBe(true)
     expect(csvOnly.stderr).toContain('templates')
   })
+
+  it('refuses a --state in a missing folder before parsing: exit 2, no CSV written', async () => {
+    const out = path.join(dir, 'state-missing.csv')
+    const state = path.join(dir, 'missing', 's.json')
+    const r = await runCli(['parse', '-i', sample, '-o', out, '--state', state])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe(`Error: cannot write ${state}: the folder ${path.dirname(state)} does not exist`)
+    expect(r.stderr).toContain('--state')
+    expect(fs.existsSync(out)).toBe(false)
+    expect(fs.existsSync(path.join(dir, 'state-missing_templates.csv'))).toBe(false)
+    // a --state that is the log, or the CSV, is refused too
+    expect((await runCli(['parse', '-i', sample, '-o', out, '--state', sample])).stderr).toMatch(/--state .* is the input/)
+    expect((await runCli(['parse', '-i', sample, '-o', out, '--state', out])).code).toBe(2)
+    expect(fs.existsSync(out)).toBe(false)
+  })
 })
