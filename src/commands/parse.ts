@@ -93,6 +93,8 @@ export default class Parse extends FlareCommand {
       })
     } catch (error) {
       progress.fail('Parsing failed')
+      // A full disk behind `-o - > file` is the user's to fix, as for detect: one line, exit 3.
+      if (output === '-' && (error as NodeJS.ErrnoException)?.syscall === 'write') this.stdoutFailed(error)
       throw error
     }
     progress.stop()

@@ -39,13 +39,19 @@ export abstract class FlareCommand extends Command {
     try {
       await writeJson(process.stdout, json, {secrets: configuredSecrets()})
     } catch (error) {
-      // A file or device as stdout is written synchronously and throws (`> /dev/full`): the one
-      // handler of stdout failures (bin/run.js: EPIPE ends quietly, anything else is one line and
-      // exit code 3) takes it as it takes the error a pipe emits.
-      if (process.stdout.listenerCount('error') > 0) process.stdout.emit('error', error)
+      this.stdoutFailed(error)
       throw error
     }
     this.jsonPrinted = true
+  }
+
+  /**
+   * A write to stdout failed. A file or device as stdout is written synchronously and throws
+   * (`> /dev/full`): the one handler of stdout failures (bin/run.js: EPIPE ends quietly, anything
+   * else is one line and exit code 3) takes it as it takes the error a pipe emits.
+   */
+  protected stdoutFailed(error: unknown): void {
+    if (process.stdout.listenerCount('error') > 0) process.stdout.emit('error', error)
   }
 
   /**

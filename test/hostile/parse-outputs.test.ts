@@ -116,4 +116,15 @@ describe('`flare parse` and stdout, --state checked up front', () => {
     expect((await runCli(['parse', '-i', sample, '-o', out, '--state', out])).code).toBe(2)
     expect(fs.existsSync(out)).toBe(false)
   })
+
+  it('-o - into a full device is one line and exit code 3, as for detect', async () => {
+    const {spawnSync} = await import('node:child_process')
+    const fd = fs.openSync('/dev/full', 'w')
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'parse', '-i', sample, '-o', '-'], {stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    fs.closeSync(fd)
+    expect(r.status, r.stderr).toBe(3)
+    expect(r.stderr.trim().split('\n')[0]).toBe('Error: cannot write standard output: no space left on the device')
+    expect(r.stderr).not.toContain('bug in Flare')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
 })
