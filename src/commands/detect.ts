@@ -5,7 +5,6 @@ import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {withKeys, writeJsonFileAtomic} from '../core/io/json-stream.js'
 import {checkOutputs} from '../core/io/output.js'
-import {summariesPathFor} from '../core/explain/documents.js'
 import {DEFAULT_CONFIG_FILE} from '../core/templates/user-config.js'
 import {loadBundle, modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
@@ -121,12 +120,16 @@ export default class Detect extends FlareCommand {
       features = {...recommended, sets: (sets ?? recommended.sets) as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
     }
 
+    // --summarize's LLM flags (provider, model, timeout, budget) fail now, not after the detection;
+    // the explain engine loads only for a run that uses it (start-up time).
+    const summaries = flags.summarize ? (await import('../ui/summarize-run.js')).prepareDetectSummaries(flags) : undefined
+
     // Before minutes of work: an output that is an input, a directory or in a missing folder.
     await checkOutputs(
       [
         ...(flags.output ? [{path: flags.output, flag: '-o'}] : []),
+        ...(summaries?.path ? [{path: summaries.path, flag: '-o (its .summaries.json)'}] : []),
         ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
-        ...(flags.output && flags.summarize ? [{path: summariesPathFor(flags.output), flag: '-o (its .summaries.json)'}] : []),
       ],
       [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : '', flags.config ?? DEFAULT_CONFIG_FILE],
     )
@@ -207,9 +210,9 @@ export default class Detect extends FlareCommand {
       ? {mlflow: {run_id: tracked.runId, experiment_id: tracked.experimentId, url: tracked.url, status: tracked.status, model_id: tracked.modelId, registered: tracked.registered}}
       : {}
     if (!trackingProblem && !mlflow && flags.track) stderrLine(err.dim(TRACKING_OFF_LINE))
-    if (flags.summarize) {
+    if (summaries) {
       const {summarizeAfterDetect} = await import('../ui/summarize-run.js')
-      const {document, exitCode} = await summarizeAfterDetect(results, flags, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
+      const {document, exitCode} = await summarizeAfterDetect(results, summaries, {render: !this.jsonEnabled(), log: (text) => this.log(text), warn: stderrLine})
       if (exitCode) process.exitCode = exitCode
       return this.printed(withKeys(results, {...mlflowDoc, summaries: document}))
     }

@@ -59,11 +59,19 @@ export default class Parse extends FlareCommand {
   private async parseToCsv(flags: {input: string; output?: string; format: string; state?: string; jobs: number}, parserConfig: LoadedUserConfig): Promise<ParseSummary> {
     this.statePath = flags.state
     const output = flags.output ?? `${flags.input === '-' ? 'stdin' : basename(flags.input).replace(/\.gz$/, '')}_structured.csv`
+    // stdout holds one document: the CSV, or with --json the summary (never both, mixed).
+    if (this.jsonEnabled() && STDOUT_PATHS.has(output)) {
+      throw usage(`-o ${output} and --json both write to stdout: the CSV and the JSON summary would mix`, 'write the CSV to a file (-o parsed.csv) with --json, or drop --json (the summary then goes to stderr)')
+    }
     // Before any work: no output may be an input (the log, the config), another output (the CSVs
-    // and the state file, which is read and then written), or a directory.
+    // and the state file, which is read and then written), a directory or in a missing folder.
     const templatesOutput = defaultTemplatesPath(output)
     await checkOutputs(
-      [{path: output, flag: '-o'}, ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : []), ...(flags.state ? [{path: flags.state, flag: '--state'}] : [])],
+      [
+        {path: output, flag: '-o'},
+        ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : []),
+        ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
+      ],
       [flags.input, parserConfig.path ?? ''],
     )
     const progress = new Progress('Parsing').start()
@@ -85,6 +93,8 @@ export default class Parse extends FlareCommand {
       })
     } catch (error) {
       progress.fail('Parsing failed')
+      // A full disk behind `-o - > file` is the user's to fix, as for detect: one line, exit 3.
+      if (output === '-' && (error as NodeJS.ErrnoException)?.syscall === 'write') this.stdoutFailed(error)
       throw error
     }
     progress.stop()
@@ -174,6 +184,9 @@ export default class Parse extends FlareCommand {
     return report
   }
 }
+
+/** Names of stdout for -o. */
+const STDOUT_PATHS = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1'])
 
 function usage(message: string, hint?: string): FlareError {
   return new FlareError(message, {exitCode: ExitCode.usage, hint})

@@ -60,7 +60,7 @@ export default class Summarize extends FlareCommand {
       return report
     }
 
-    const document = await runSummaries(results, options, {
+    const {document, interrupted} = await runSummaries(results, options, {
       source: flags.input,
       autoOffline: choice.autoOffline,
       render: !this.jsonEnabled(),
@@ -73,7 +73,7 @@ export default class Summarize extends FlareCommand {
       this.log(out.dim(`${written.incidents.length - document.incidents.length} earlier summaries in ${flags.output} kept`))
     }
     if (!this.jsonEnabled() && flags.output) this.log(`${out.green('✔')} summaries written to ${flags.output}`)
-    const exitCode = reportFailures(document, flags.output, (line) => process.stderr.write(`${line}\n`))
+    const exitCode = reportFailures(document, flags.output, (line) => process.stderr.write(`${line}\n`), interrupted)
     if (exitCode) process.exitCode = exitCode
     return document
   }

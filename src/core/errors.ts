@@ -1,3 +1,5 @@
+import {constants} from 'node:os'
+
 /**
  * The one error type users see. `message` is what went wrong in plain words, `hint` what to do next.
  * Commands print these without a stack trace; set DEBUG=flare* to see one.
@@ -21,6 +23,11 @@ export const ExitCode = {
   badInput: 3,
   dependency: 4,
 } as const
+
+/** The conventional exit status of a run stopped by `signal`: 130 for SIGINT, 143 for SIGTERM. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0)
+}
 
 export function isFlareError(error: unknown): error is FlareError {
   return error instanceof FlareError

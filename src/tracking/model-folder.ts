@@ -3,6 +3,7 @@ import {cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:f
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {ExitCode, FlareError} from '../core/errors.js'
+import {trackTemporary} from '../core/io/temp-files.js'
 import {joinArtifactPath} from './artifacts.js'
 import {MlflowApiError} from './http.js'
 import type {LoggedModel} from './logged-models-api.js'
@@ -154,6 +155,8 @@ export async function logModelFolder(
 ): Promise<{source: string; modelId?: string; modelUuid: string; files: string[]}> {
   const artifactPath = options.artifactPath ?? 'model'
   const staging = await mkdtemp(path.join(tmpdir(), 'flare-model-'))
+  // removed on every exit path, an interrupt while uploading included
+  const forget = trackTemporary(staging)
   try {
     const mlflowVersion = options.mlflowVersion ?? (await client.serverVersion())
     const logged = await createLoggedModelFor(client, runId, options)
@@ -173,6 +176,7 @@ export async function logModelFolder(
     return {source: logged.info.artifact_uri, modelId, modelUuid, files}
   } finally {
     await rm(staging, {recursive: true, force: true})
+    forget()
   }
 }
 

@@ -4,6 +4,7 @@ import {mkdir, mkdtemp, rename, rm, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import path from 'node:path'
 import {ExitCode, FlareError} from '../core/errors.js'
+import {trackTemporary} from '../core/io/temp-files.js'
 import {isMlflowErrorCode} from './http.js'
 import type {MlflowClient} from './mlflow-client.js'
 import type {ModelVersion} from './types.js'
@@ -110,6 +111,8 @@ export async function fetchRegisteredBundle(
   }
   await mkdir(path.dirname(dir), {recursive: true})
   const staging = await mkdtemp(path.join(path.dirname(dir), `.${version.version}-`))
+  // a download cut short (Ctrl-C) leaves no half folder in the cache
+  const forget = trackTemporary(staging)
   try {
     for (const file of files) {
       const target = path.join(staging, ...file.path.split('/').slice(1))
@@ -124,6 +127,7 @@ export async function fetchRegisteredBundle(
     }
   } finally {
     await rm(staging, {recursive: true, force: true})
+    forget()
   }
   return {...result, cached: false}
 }

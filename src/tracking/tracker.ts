@@ -4,6 +4,7 @@ import {tmpdir, userInfo} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import {FlareError} from '../core/errors.js'
+import {trackTemporary} from '../core/io/temp-files.js'
 import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {FLARE_VERSION} from '../core/version.js'
 import type {MetricInput} from './batch.js'
@@ -214,6 +215,8 @@ export function histogramPng(input: {scores: ArrayLike<number>; predicted: Array
  */
 export async function logBundleAsModel(client: MlflowClient, runId: string, bundle: ModelBundle): Promise<{source: string; modelId?: string}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'flare-bundle-'))
+  // removed on every exit path, an interrupt while uploading included
+  const forget = trackTemporary(dir)
   try {
     await saveBundle(dir, bundle)
     const {manifest} = bundle
@@ -233,6 +236,7 @@ export async function logBundleAsModel(client: MlflowClient, runId: string, bund
     return {source: logged.source, modelId: logged.modelId}
   } finally {
     await rm(dir, {recursive: true, force: true})
+    forget()
   }
 }
 

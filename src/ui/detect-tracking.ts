@@ -1,3 +1,4 @@
+import {signalExitCode} from '../core/errors.js'
 import type {DetectOutput} from '../core/pipeline.js'
 import {DEFAULT_DETECT_EXPERIMENT} from '../tracking/config.js'
 import {logDetectRun, type TrackedRun} from '../tracking/detect-run.js'
@@ -37,11 +38,12 @@ export async function trackDetection(
   const progress = new Progress(`Logging to MLflow at ${client.trackingUri}`).start()
   let tracked: TrackedRun | undefined
   let runId: string | undefined
-  // Interrupted while logging: the run is ended as KILLED (best effort, bounded) before exiting.
-  const onInterrupt = (): void => {
+  // Interrupted while logging: the run is ended as KILLED (best effort, bounded) before exiting
+  // with the signal's status (130, 143); temporary folders go at exit (core/io/temp-files.ts).
+  const onInterrupt = (signal: NodeJS.Signals): void => {
     progress.stop()
     const end = runId ? client.endRun(runId, 'KILLED').catch(() => undefined) : Promise.resolve()
-    void Promise.race([end, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => process.exit(130))
+    void Promise.race([end, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => process.exit(signalExitCode(signal)))
   }
   process.once('SIGINT', onInterrupt)
   process.once('SIGTERM', onInterrupt)

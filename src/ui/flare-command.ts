@@ -39,13 +39,19 @@ export abstract class FlareCommand extends Command {
     try {
       await writeJson(process.stdout, json, {secrets: configuredSecrets()})
     } catch (error) {
-      // A file or device as stdout is written synchronously and throws (`> /dev/full`): the one
-      // handler of stdout failures (bin/run.js: EPIPE ends quietly, anything else is one line and
-      // exit code 3) takes it as it takes the error a pipe emits.
-      if (process.stdout.listenerCount('error') > 0) process.stdout.emit('error', error)
+      this.stdoutFailed(error)
       throw error
     }
     this.jsonPrinted = true
+  }
+
+  /**
+   * A write to stdout failed. A file or device as stdout is written synchronously and throws
+   * (`> /dev/full`): the one handler of stdout failures (bin/run.js: EPIPE ends quietly, anything
+   * else is one line and exit code 3) takes it as it takes the error a pipe emits.
+   */
+  protected stdoutFailed(error: unknown): void {
+    if (process.stdout.listenerCount('error') > 0) process.stdout.emit('error', error)
   }
 
   /**
@@ -76,9 +82,28 @@ export abstract class FlareCommand extends Command {
     const exitCode = error instanceof FlareError ? error.exitCode : error.oclif?.exit !== undefined ? (error.oclif.exit === 0 ? 0 : 2) : 1
     if (exitCode === 0) return
     const secrets = configuredSecrets()
-    const hint = error instanceof FlareError ? error.hint : undefined
-    const body = {error: {message: scrubText(error.message.replace(/\u001B\[[0-9;]*m/g, ''), secrets), hint: hint ? scrubText(hint, secrets) : null, exit_code: exitCode}}
+    const usage = error instanceof FlareError ? undefined : this.usageError(error)
+    const hint = error instanceof FlareError ? error.hint : usage?.hint
+    const body = {error: {message: scrubText(usage?.message ?? error.message.replace(/\u001B\[[0-9;]*m/g, ''), secrets), hint: hint ? scrubText(hint, secrets) : null, exit_code: exitCode}}
     process.stdout.write(JSON.stringify(body, null, 2) + '\n')
+  }
+
+  /**
+   * An oclif usage error (exit code 2: a flag unknown, missing, or with a value it does not take)
+   * as one line: the message without oclif's "The following error occurred:" and "See more help"
+   * lines, and a hint naming this command's help. Undefined for anything else (an exit, an EPIPE).
+   */
+  private usageError(error: Error & {code?: string; oclif?: {exit?: number}}): {message: string; hint: string} | undefined {
+    if (error.oclif?.exit === undefined || error.oclif.exit === 0 || error.code === 'EEXIT' || error instanceof FlareError) return undefined
+    const lines = error.message
+      .replace(/\u001B\[[0-9;]*m/g, '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && line !== 'See more help with --help' && !/^The following errors? occurred:$/.test(line))
+    // "Parsing --jobs" + "Expected an integer…" is one sentence; separate failures are separated
+    const message = lines.reduce((text, line) => (text === '' ? line : `${text}${/:$/.test(text) ? ' ' : /^Parsing \S+$/.test(text) ? ': ' : '; '}${line}`), '')
+    const command = [this.config.bin, ...(this.id ?? '').split(':')].filter(Boolean).join(' ')
+    return {message: message || error.message, hint: `see ${command} --help`}
   }
 
   protected override async catch(error: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
@@ -94,13 +119,14 @@ export abstract class FlareCommand extends Command {
       process.exitCode = error.exitCode
       this.exit(error.exitCode)
     }
-    // oclif's own parse errors (unknown flag, missing required flag) already read well.
-    if (error.oclif?.exit !== undefined) {
-      // oclif's own catch would print its whole error object as JSON under --json
-      if (!json || error.oclif.exit === 0) return super.catch(error)
-      process.stderr.write(`${err.red('Error:')} ${error.message.split('\n')[0]}\n`)
-      this.exit(error.oclif.exit)
+    // oclif's own parse errors (unknown flag, missing required flag): one line and where the help
+    // is, not oclif's rendering (the whole usage after an unknown flag; its error object under --json).
+    const usage = this.usageError(error)
+    if (usage) {
+      process.stderr.write(`${err.red('Error:')} ${visible(usage.message)}\n${err.dim(`→ ${usage.hint}`)}\n`)
+      this.exit(error.oclif!.exit!)
     }
+    if (error.oclif?.exit !== undefined) return super.catch(error)
     if (process.env.DEBUG?.startsWith('flare')) process.stderr.write(`${error.stack}\n`)
     process.stderr.write(`${err.red('Error:')} ${visible(scrubText(error.message, configuredSecrets()))}\n${err.dim('→ this is a bug in Flare; rerun with DEBUG=flare* for the stack and report it')}\n`)
     this.exit(1)

@@ -70,6 +70,9 @@ export function renderRecord(record: IncidentSummaryRecord, incident: Incident |
   if (record.status === 'skipped_budget') {
     return `${rule(`${out.bold(record.incident_id)} ${out.dim('· skipped (budget)')}`)}\n${wrap(visible(record.error ?? 'skipped: the budget was reached'), width, '  ')}`
   }
+  if (record.status === 'interrupted') {
+    return rule(`${out.bold(record.incident_id)} ${out.dim('· not explained (interrupted)')}`)
+  }
   if (record.status === 'error' || !record.summary) {
     return `${rule(`${out.bold(record.incident_id)} ${out.red('· failed')}`)}\n${out.red(wrap(visible(record.error ?? 'failed without a message'), width, '  '))}`
   }
@@ -164,6 +167,11 @@ export function renderTotals(document: Pick<SummariesDocument, 'totals' | 'budge
   }
   const failed = document.incidents.filter((r) => r.status === 'error').map((r) => r.incident_id)
   if (failed.length > 0) lines.push(out.red(`Failed: ${failed.join(', ')}`))
+  const interrupted = document.incidents.filter((r) => r.status === 'interrupted').map((r) => r.incident_id)
+  if (interrupted.length > 0) {
+    lines.push(out.yellow(`Interrupted: ${interrupted.join(', ')} not explained`))
+    lines.push(out.dim(`→ explain them with --incident ${interrupted[0]}${interrupted.length > 1 ? ' …' : ''}`))
+  }
   return lines.join('\n')
 }
 

@@ -1,5 +1,5 @@
-import {ExitCode} from '../core/errors.js'
-import {summarizeIncidents, type IncidentSummaryRecord, type SummariesDocument, type SummarizeOptions} from '../core/explain/index.js'
+import {ExitCode, signalExitCode} from '../core/errors.js'
+import {checkBudget, summarizeIncidents, type IncidentSummaryRecord, type SummariesDocument, type SummarizeOptions} from '../core/explain/index.js'
 import {summariesPathFor, writeSummaries} from '../core/explain/documents.js'
 import {parseMaxCost, resolveProvider} from '../core/explain/provider-choice.js'
 import {parseTimeoutSeconds} from '../core/explain/providers/index.js'
@@ -20,12 +20,19 @@ export interface RunIO extends Omit<SummaryIO, 'warn'> {
   autoOffline: boolean
 }
 
+/** A summaries run: the document, and the signal that stopped it early, if one did. */
+export interface SummariesRun {
+  document: SummariesDocument
+  interrupted?: NodeJS.Signals
+}
+
 /**
  * Run the explain engine with a spinner on stderr and, when rendering, a block per incident on
- * stdout in results order as soon as it and every incident before it are done. Ctrl-C stops the
- * run; what finished is kept.
+ * stdout in results order as soon as it and every incident before it are done. Ctrl-C or SIGTERM
+ * stops the run: what finished is kept, the rest is marked `interrupted` (not failed), and the
+ * caller exits with the signal's status (`signalExitCode`).
  */
-export async function runSummaries(results: Results, options: SummarizeOptions, io: RunIO): Promise<SummariesDocument> {
+export async function runSummaries(results: Results, options: SummarizeOptions, io: RunIO): Promise<SummariesRun> {
   const provider = options.provider!
   const byId = new Map<string, Incident>(results.incidents.map((i) => [i.id, i]))
   const selected = options.incidentIds ? results.incidents.filter((i) => options.incidentIds!.includes(i.id)).length : results.incidents.length
@@ -45,12 +52,16 @@ export async function runSummaries(results: Results, options: SummarizeOptions, 
   }
 
   const controller = new AbortController()
-  const onInterrupt = () => {
+  let interrupted: NodeJS.Signals | undefined
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) return
+    interrupted = signal
     progress.stop()
-    process.stderr.write(`${err.yellow('Interrupted:')} stopping; finished summaries are kept (Ctrl-C again to quit at once)\n`)
+    process.stderr.write(`${err.yellow(signal === 'SIGINT' ? 'Interrupted:' : 'Terminated:')} stopping; finished summaries are kept (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit at once)\n`)
     controller.abort()
   }
   process.once('SIGINT', onInterrupt)
+  process.once('SIGTERM', onInterrupt)
   let document: SummariesDocument
   try {
     document = (await summarizeIncidents(results, {
@@ -65,7 +76,7 @@ export async function runSummaries(results: Results, options: SummarizeOptions, 
         const at = inFlight.indexOf(record.incident_id)
         if (at >= 0) inFlight.splice(at, 1)
         done++
-        if (record.status !== 'skipped_budget') {
+        if (record.status === 'ok' || record.status === 'error') {
           progress.label = record.incident_id
           progress.start()
           if (record.status === 'ok') progress.succeed(`${record.incident_id} explained ${err.dim(`(${(record.latency_ms / 1000).toFixed(1)}s)`)}`)
@@ -85,43 +96,62 @@ export async function runSummaries(results: Results, options: SummarizeOptions, 
   } finally {
     progress.stop()
     process.removeListener('SIGINT', onInterrupt)
+    process.removeListener('SIGTERM', onInterrupt)
   }
   if (io.render) {
     if (document.incidents.length === 0) io.log('No incidents to explain: the detector flagged nothing.')
     io.log(`\n${renderTotals(document)}`)
     if (document.judge) io.log(renderJudgeTotals(document.judge))
   }
-  return document
+  return {document, interrupted}
 }
 
 /**
- * Names the incidents that could not be explained, on `warn`. Returns the exit code they make
- * (4) for the command to set; the document is still returned and written.
+ * Names the incidents that could not be explained, on `warn`. Returns the exit code for the command
+ * to set: the signal's (130, 143) when one stopped the run, else 4 when some incident failed; the
+ * document is still returned and written. Incidents an interrupt stopped are not failures.
  */
-export function reportFailures(document: SummariesDocument, written: string | undefined, warn: (text: string) => void): number | undefined {
+export function reportFailures(document: SummariesDocument, written: string | undefined, warn: (text: string) => void, interrupted?: NodeJS.Signals): number | undefined {
   const failed = document.incidents.filter((r) => r.status === 'error')
-  if (failed.length === 0) return undefined
+  if (failed.length === 0) return interrupted ? signalExitCode(interrupted) : undefined
   warn(`${err.red('Error:')} ${failed.length} of ${document.incidents.length} incident${document.incidents.length === 1 ? '' : 's'} could not be explained (${failed.map((r) => r.incident_id).join(', ')})`)
   warn(err.dim(`→ ${written ? `the others are in ${written}; ` : ''}rerun those with --incident ${failed[0]!.incident_id}${failed.length > 1 ? ' …' : ''}, or use --llm-provider offline`))
-  return ExitCode.dependency
+  return interrupted ? signalExitCode(interrupted) : ExitCode.dependency
+}
+
+/** `flare detect --summarize`'s LLM settings, checked before the detection. */
+export interface DetectSummaries {
+  choice: ReturnType<typeof resolveProvider>
+  maxCostUsd?: number
+  /** `<output minus .json>.summaries.json`, with -o. */
+  path?: string
 }
 
 /**
- * `flare detect --summarize`: explain the fresh results, print the blocks, write
- * `<output minus .json>.summaries.json`. Returns the document and the exit code failures make.
+ * `flare detect --summarize`: the provider, timeout and budget from the flags, before any work, so
+ * that a bad value (exit 2) costs no detection and writes nothing.
  */
-export async function summarizeAfterDetect(
-  results: Results,
+export function prepareDetectSummaries(
   flags: {'llm-provider'?: string; 'llm-model'?: string; 'llm-base-url'?: string; 'max-cost'?: string; 'llm-timeout'?: string; output?: string},
-  io: SummaryIO,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{document: SummariesDocument; exitCode?: number}> {
-  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs: parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')}, env)
-  const document = await runSummaries(results, {provider: choice.provider, maxCostUsd: parseMaxCost(flags['max-cost'])}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
-  const path = flags.output ? summariesPathFor(flags.output) : undefined
+): DetectSummaries {
+  const deadlineMs = parseTimeoutSeconds(flags['llm-timeout'], '--llm-timeout')
+  const maxCostUsd = parseMaxCost(flags['max-cost'])
+  const choice = resolveProvider({provider: flags['llm-provider'], model: flags['llm-model'], baseURL: flags['llm-base-url'], deadlineMs}, env)
+  checkBudget(maxCostUsd, [choice.provider])
+  return {choice, maxCostUsd, path: flags.output ? summariesPathFor(flags.output) : undefined}
+}
+
+/**
+ * `flare detect --summarize`: explain the fresh results, print the blocks, write the summaries
+ * next to the results. Returns the document and the exit code failures (or a signal) make.
+ */
+export async function summarizeAfterDetect(results: Results, prepared: DetectSummaries, io: SummaryIO): Promise<{document: SummariesDocument; exitCode?: number}> {
+  const {choice, path} = prepared
+  const {document, interrupted} = await runSummaries(results, {provider: choice.provider, maxCostUsd: prepared.maxCostUsd}, {source: results.summary.input, autoOffline: choice.autoOffline, render: io.render, log: io.log})
   if (path) {
     await writeSummaries(path, document)
     if (io.render) io.log(`${out.green('✔')} summaries written to ${path}`)
   }
-  return {document, exitCode: reportFailures(document, path, io.warn)}
+  return {document, exitCode: reportFailures(document, path, io.warn, interrupted)}
 }

@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -85,7 +85,7 @@ async function summarize(
   const choice = resolveProvider({provider: options.provider, model: options.model, baseURL: options.baseURL}, {...CLEAN_ENV, ...options.env})
   const stdout: string[] = []
   const stderr: string[] = []
-  const document = await runSummaries(
+  const {document} = await runSummaries(
     results,
     {provider: choice.provider, concurrency: options.concurrency ?? 4, maxCostUsd: parseMaxCost(options.maxCost), eval: options.eval ? {} : false, incidentIds: options.incidents},
     {source: input, autoOffline: choice.autoOffline, render: true, log: (text) => stdout.push(plain(text))},
@@ -357,6 +357,27 @@ describe('flare summarize and detect --summarize (built CLI)', () => {
     const doc = SummariesDocument.parse(readJson(path))
     expect(doc.incidents.map((r) => r.incident_id)).toEqual(results.incidents.map((i) => i.id))
     expect([...blocks(run.stdout).keys()]).toEqual(results.incidents.map((i) => i.id))
+  })
+
+  it('detect --summarize refuses bad LLM flags before any work (exit 2, one line, nothing written or printed)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--llm-timeout', '0'], /^Error: --llm-timeout must be a number of seconds in \(0, 3600\], got "0"$/],
+      [['--max-cost', 'abc'], /^Error: --max-cost must be an amount in USD \(e\.g\. 0\.50\), got "abc"$/],
+      [['--llm-provider', 'openai-compatible'], /^Error: The openai-compatible provider needs a model name\.$/],
+      [['--llm-base-url', 'http://127.0.0.1:9/v1', '--llm-model', 'llama3.1:8b', '--max-cost', '1'], /^Error: Cannot enforce a cost limit: no price is known for openai-compatible model llama3\.1:8b\.$/],
+    ]
+    for (const [flags, message] of cases) {
+      const out = join(dir, 'refused.json')
+      const run = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--summarize', ...flags, '-o', out])
+      expect(run.code, run.stderr).toBe(2)
+      expect(run.stdout).toBe('')
+      const lines = run.stderr.trimEnd().split('\n')
+      expect(lines[0]).toMatch(message)
+      expect(lines.length, run.stderr).toBeLessThanOrEqual(2)
+      expect(existsSync(out)).toBe(false)
+      // detect's --model is the detection model: the hint names the LLM's flag
+      if (flags.includes('openai-compatible')) expect(lines[1]).toMatch(/^→ Pass --llm-model \(or set FLARE_MODEL\)/)
+    }
   })
 
   it('detect --json returns the results with the summaries attached; --llm-model needs --summarize', async () => {

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -17,14 +17,16 @@ const CLEARED = ['COLUMNS', 'FORCE_COLOR', 'DEBUG', 'MLFLOW_TRACKING_URI', 'MLFL
 /**
  * Runs the built CLI (vitest's global setup builds it) as a user would, colour off unless asked.
  * Retries of a failing MLflow server or LLM endpoint wait 1 ms instead of the real back-off.
+ * `onSpawn` gets the child (to signal it); a run that exits without handling a signal reports -1.
  */
-export function runCli(args: string[], options: {input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; killAfterMs?: number} = {}): Promise<CliResult & {elapsedMs: number; killed: boolean}> {
+export function runCli(args: string[], options: {input?: string | Buffer; env?: Record<string, string | undefined>; cwd?: string; killAfterMs?: number; onSpawn?: (child: ChildProcess) => void} = {}): Promise<CliResult & {elapsedMs: number; killed: boolean}> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     let killed = false
     const env: Record<string, string | undefined> = {...process.env, ...Object.fromEntries(CLEARED.map((k) => [k, undefined])), NO_COLOR: '1', FLARE_MLFLOW_RETRY_DELAY_MS: '1', FLARE_LLM_RETRY_DELAY_MS: '1', ...options.env}
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], {cwd: options.cwd ?? repoRoot, env: env as NodeJS.ProcessEnv})
+    options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -85,3 +85,46 @@ describe('a failed `flare parse` leaves the previous CSVs byte for byte', () => 
     expect(fs.readFileSync(csvInput).equals(fs.readFileSync(sample))).toBe(true)
   })
 })
+
+describe('`flare parse` and stdout, --state checked up front', () => {
+  it('refuses -o - with --json (both on stdout): exit 2, stdout one JSON document, nothing parsed', async () => {
+    for (const target of ['-', '/dev/stdout']) {
+      const r = await runCli(['parse', '-i', sample, '-o', target, '--json'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).not.toContain('LineId')
+      expect(JSON.parse(r.stdout).error).toMatchObject({exit_code: 2, message: `-o ${target} and --json both write to stdout: the CSV and the JSON summary would mix`})
+      expect(r.stderr.split('\n')[0]).toBe(`Error: -o ${target} and --json both write to stdout: the CSV and the JSON summary would mix`)
+    }
+    // the CSV alone on stdout, the summary on stderr, stays as it was
+    const csvOnly = await runCli(['parse', '-i', sample, '-o', '-'])
+    expect(csvOnly.code, csvOnly.stderr).toBe(0)
+    expect(csvOnly.stdout.startsWith('LineId,EventId,')).toBe(true)
+    expect(csvOnly.stderr).toContain('templates')
+  })
+
+  it('refuses a --state in a missing folder before parsing: exit 2, no CSV written', async () => {
+    const out = path.join(dir, 'state-missing.csv')
+    const state = path.join(dir, 'missing', 's.json')
+    const r = await runCli(['parse', '-i', sample, '-o', out, '--state', state])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe(`Error: cannot write ${state}: the folder ${path.dirname(state)} does not exist`)
+    expect(r.stderr).toContain('--state')
+    expect(fs.existsSync(out)).toBe(false)
+    expect(fs.existsSync(path.join(dir, 'state-missing_templates.csv'))).toBe(false)
+    // a --state that is the log, or the CSV, is refused too
+    expect((await runCli(['parse', '-i', sample, '-o', out, '--state', sample])).stderr).toMatch(/--state .* is the input/)
+    expect((await runCli(['parse', '-i', sample, '-o', out, '--state', out])).code).toBe(2)
+    expect(fs.existsSync(out)).toBe(false)
+  })
+
+  it('-o - into a full device is one line and exit code 3, as for detect', async () => {
+    const {spawnSync} = await import('node:child_process')
+    const fd = fs.openSync('/dev/full', 'w')
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'parse', '-i', sample, '-o', '-'], {stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    fs.closeSync(fd)
+    expect(r.status, r.stderr).toBe(3)
+    expect(r.stderr.trim().split('\n')[0]).toBe('Error: cannot write standard output: no space left on the device')
+    expect(r.stderr).not.toContain('bug in Flare')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+})

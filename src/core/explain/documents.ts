@@ -92,6 +92,7 @@ export function mergeSummaries(previous: SummariesDocument, next: SummariesDocum
       ok: ok.length,
       failed: records.filter((r) => r.status === 'error').length,
       skipped_budget: records.filter((r) => r.status === 'skipped_budget').length,
+      interrupted: records.filter((r) => r.status === 'interrupted').length,
       input_tokens: sum((r) => r.usage.input_tokens),
       output_tokens: sum((r) => r.usage.output_tokens),
       cache_read: sum((r) => r.usage.cache_read),

@@ -1,5 +1,5 @@
 /** Public surface of incident explanation: what commands and the server import. */
-export {summarizeIncidents, planSummaries, type SummarizeOptions, type DryRunReport, type DryRunRequest} from './summarize.js'
+export {summarizeIncidents, planSummaries, checkBudget, type SummarizeOptions, type DryRunReport, type DryRunRequest} from './summarize.js'
 export {createProvider, type ProviderOptions} from './providers/index.js'
 export {resolveProvider, parseMaxCost} from './provider-choice.js'
 export {loadResults, writeSummaries, summariesPathFor} from './documents.js'

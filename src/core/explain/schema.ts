@@ -106,7 +106,8 @@ export type IncidentJudgement = z.infer<typeof IncidentJudgement>
 // ---------------------------------------------------------------------------------------------
 // Summaries document
 
-export const SummaryStatus = z.enum(['ok', 'error', 'skipped_budget'])
+/** `interrupted`: the run was stopped (Ctrl-C, SIGTERM) before this incident was explained; not a failure of the model. */
+export const SummaryStatus = z.enum(['ok', 'error', 'skipped_budget', 'interrupted'])
 export type SummaryStatus = z.infer<typeof SummaryStatus>
 
 export const IncidentSummaryRecord = z.object({
@@ -150,6 +151,8 @@ export const SummaryTotals = z.object({
   ok: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
   skipped_budget: z.number().int().nonnegative(),
+  /** Not explained because the run was interrupted (absent in documents written before it existed). */
+  interrupted: z.number().int().nonnegative().optional(),
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),
   cache_read: z.number().int().nonnegative(),

@@ -149,7 +149,8 @@ export function summarizeIncidents(results: Results, options: SummarizeOptions &
 export function summarizeIncidents(results: Results, options?: SummarizeOptions & {dryRun?: false}): Promise<SummariesDocument>
 export function summarizeIncidents(results: Results, options?: SummarizeOptions): Promise<SummariesDocument | DryRunReport>
 /**
- * Explain every incident of a results document. Failures are per incident (status `error`); the
+ * Explain every incident of a results document. Failures are per incident (status `error`; those
+ * `signal` stopped, in flight or not started, are `interrupted`); the
  * run itself only throws for bad options (unknown incident ids, a budget on a model without a
  * price, missing credentials).
  */
@@ -161,15 +162,7 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   const redactor = makeRedactor(provider, options.redaction)
   const {judge, skipped: judgeSkipped} = resolveJudge(provider, options.eval)
   const budget = options.maxCostUsd
-  if (budget !== undefined) {
-    const unknown = [provider, judge].find((p) => p && p.cost({input_tokens: 1_000_000, output_tokens: 0, cache_read: 0, cache_write: 0}) === null)
-    if (unknown) {
-      throw new FlareError(`Cannot enforce a cost limit: no price is known for ${unknown.name} model ${unknown.model}.`, {
-        exitCode: ExitCode.usage,
-        hint: 'Drop --max-cost, pick a model from the price table, or give the endpoint a price.',
-      })
-    }
-  }
+  checkBudget(budget, [provider, judge])
   const context: ExplainContext = {
     format: results.summary.format,
     detector: results.summary.detector,
@@ -198,18 +191,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   const records = await Promise.all(
     incidents.map((incident, index) =>
       semaphore.run(async (): Promise<IncidentSummaryRecord> => {
-        const skip = (status: 'skipped_budget' | 'error', error: string | null): IncidentSummaryRecord => ({
+        const skip = (status: 'skipped_budget' | 'interrupted', error: string | null): IncidentSummaryRecord => ({
           incident_id: incident.id,
           status,
           summary: null,
           usage: {...ZERO_USAGE},
-          cost_usd: status === 'skipped_budget' ? 0 : null,
+          cost_usd: 0,
           latency_ms: 0,
           attempts: 0,
           repaired: false,
           error,
         })
-        if (options.signal?.aborted) return done(skip('error', 'aborted before start'), index)
+        if (options.signal?.aborted) return done(skip('interrupted', 'not started: the run was interrupted'), index)
         const expected = budget === undefined ? 0 : estimate(provider, provider.preview ? provider.preview(incident, context) : null)
         if (stopped || !fits(expected)) {
           stopped = true
@@ -237,16 +230,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
           }
         } catch (error) {
           const spentOnIt = error instanceof ExplainError ? error.spent : undefined
+          // Cut off by the caller's signal: stopped, not a failure of the model or the server.
+          const interrupted = options.signal?.aborted === true
           record = {
             incident_id: incident.id,
-            status: 'error',
+            status: interrupted ? 'interrupted' : 'error',
             summary: null,
             usage: spentOnIt?.usage ?? {...ZERO_USAGE},
             cost_usd: spentOnIt ? spentOnIt.cost_usd : provider.remote ? null : 0,
             latency_ms: spentOnIt?.latency_ms ?? 0,
             attempts: spentOnIt?.attempts ?? 0,
             repaired: false,
-            error: errorText(error),
+            error: interrupted ? 'interrupted while being explained' : errorText(error),
           }
         } finally {
           reserved -= expected
@@ -289,6 +284,18 @@ export async function summarizeIncidents(results: Results, options: SummarizeOpt
   return document
 }
 
+/** A budget needs a price for every model that would spend it (a usage error otherwise). */
+export function checkBudget(budget: number | undefined, providers: ReadonlyArray<ExplainProvider | undefined>): void {
+  if (budget === undefined) return
+  const unknown = providers.find((p) => p && p.cost({input_tokens: 1_000_000, output_tokens: 0, cache_read: 0, cache_write: 0}) === null)
+  if (unknown) {
+    throw new FlareError(`Cannot enforce a cost limit: no price is known for ${unknown.name} model ${unknown.model}.`, {
+      exitCode: ExitCode.usage,
+      hint: 'Drop --max-cost, pick a model from the price table, or give the endpoint a price.',
+    })
+  }
+}
+
 function errorText(error: unknown): string {
   if (error instanceof FlareError) return error.hint ? `${error.message} (${error.hint})` : error.message
   return error instanceof Error ? error.message : String(error)
@@ -308,6 +315,7 @@ function totals(records: IncidentSummaryRecord[], provider: ExplainProvider, wal
     ok: records.filter((r) => r.status === 'ok').length,
     failed: records.filter((r) => r.status === 'error').length,
     skipped_budget: records.filter((r) => r.status === 'skipped_budget').length,
+    interrupted: records.filter((r) => r.status === 'interrupted').length,
     ...usage,
     cost_usd: unknownCost ? null : round6(records.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0)),
     cost_note: costNote,

@@ -26,7 +26,9 @@ function install(): void {
   installed = true
   process.on('exit', removeAll)
   for (const [signal, number] of Object.entries(SIGNALS)) {
-    process.on(signal, () => {
+    // First in line, so that the count below still includes listeners added with `once` (Node
+    // removes those before calling them): a command's own handler may come before or after this.
+    process.prependListener(signal as NodeJS.Signals, () => {
       removeAll()
       // Others that listen (a command finishing its work on SIGINT) decide when to exit; alone,
       // exit as the signal would have, with its conventional status.

@@ -91,7 +91,7 @@ export function createProvider(options: ProviderOptions = {}): ExplainProvider {
       if (!model) {
         throw new FlareError('The openai-compatible provider needs a model name.', {
           exitCode: ExitCode.usage,
-          hint: 'Pass --model (or set FLARE_MODEL) to the model the server serves, e.g. "llama3.1:8b" for Ollama.',
+          hint: 'Pass --llm-model (or set FLARE_MODEL) to the model the server serves, e.g. "llama3.1:8b" for Ollama.',
         })
       }
       return new OpenAICompatibleProvider({

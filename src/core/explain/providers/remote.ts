@@ -186,7 +186,7 @@ export abstract class RemoteProvider implements ExplainProvider {
     throw new ExplainError(
       `${this.name} model ${this.model} returned invalid output twice (after one repair attempt): ${lastProblems.slice(0, 5).join('; ')}`,
       {usage, cost_usd: this.cost(usage), attempts, latency_ms: Math.round(performance.now() - started)},
-      {hint: 'Try a more capable model (--model), or a larger output budget.'},
+      {hint: 'Try a more capable model (--llm-model), or a larger output budget.'},
     )
   }
 
