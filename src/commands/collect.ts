@@ -12,7 +12,7 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, liveNote, nothingScoredWarning, statusLine} from '../ui/live-view.js'
+import {incidentLine, liveNote, liveStatus, nothingScoredWarning} from '../ui/live-view.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
 
@@ -110,13 +110,13 @@ export default class Collect extends FlareCommand {
         const now = Date.now()
         if (now - lastStatus < 10_000 && process.stderr.isTTY !== true) return
         lastStatus = now
-        note(statusLine(status))
+        liveStatus(status)
       },
     })
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
-    note(`stopped: ${statusLine(final)}`)
+    liveStatus(final, 'stopped: ')
     if (final.dropped > 0) note(`${int(final.dropped)} lines were dropped because the queue was full`)
     const unscored = nothingScoredWarning(final.engine)
     if (unscored) process.stderr.write(`${err.yellow('warning:')} ${unscored}\n`)

@@ -1,7 +1,10 @@
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import type {EngineStats} from '../core/stream/engine.js'
 import type {RunnerStatus} from '../core/stream/runner.js'
-import {int, truncate, visible} from './format.js'
+import {int, ms, truncate, visible} from './format.js'
+
+/** Detection delays above this are event times far from the wall clock (a replayed log), not delays. */
+const MAX_SHOWN_DELAY_MS = 86_400_000
 import {err, severityColor} from './style.js'
 
 /** One line per incident event, for the terminal (stderr when stdout is piped). */
@@ -18,11 +21,17 @@ export function incidentLine(event: IncidentEvent): string {
   const stopped = event.kind === 'resolved' && event.reason === 'stopped'
   const kind = event.kind === 'opened' ? err.bold('opened  ') : event.kind === 'updated' ? 'updated ' : stopped ? err.yellow('closed  ') : err.green('resolved')
   const color = severityColor[i.severity] ?? ((s: string) => s)
-  const delay = event.kind === 'opened' ? err.dim(` · +${Math.round(i.delayMs / 1000)}s after first line`) : stopped ? err.dim(' · Flare stopped watching; not seen to resolve') : event.reason === 'end of input' ? err.dim(' · end of input') : ''
+  // (a replayed old log has event times years before the wall clock: no delay worth showing)
+  const delay = event.kind === 'opened' ? (i.delayMs >= 0 && i.delayMs <= MAX_SHOWN_DELAY_MS ? err.dim(` · +${ms(i.delayMs)} after its first line`) : '') : stopped ? err.dim(' · Flare stopped watching; not seen to resolve') : event.reason === 'end of input' ? err.dim(' · end of input') : ''
   return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
 }
 
 /** The counters line of the live view. */
+/** The status line on stderr, after `prefix` (its styling kept: statusLine writes out what it quotes). */
+export function liveStatus(s: RunnerStatus, prefix = ''): void {
+  process.stderr.write(`${err.dim(prefix)}${statusLine(s)}\n`)
+}
+
 export function statusLine(s: RunnerStatus): string {
   const e = s.engine
   const closed = Object.values(e.sessions.closed).reduce((a, b) => a + b, 0)
@@ -38,8 +47,8 @@ export function statusLine(s: RunnerStatus): string {
   if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
   if (s.rejected) parts.push(err.yellow(`${int(s.rejected)} rejected (not log lines or malformed frames)`))
   for (const sink of s.sinks) {
-    if (sink.failed) parts.push(err.yellow(`${sink.name}: ${int(sink.failed)} events not delivered`))
-    if (sink.suppressed) parts.push(err.yellow(`${sink.name}: ${int(sink.suppressed)} events not sent (repeats, or over its rate limit)`))
+    if (sink.failed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.failed)} events not delivered`))
+    if (sink.suppressed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.suppressed)} events not sent (repeats, or over its rate limit)`))
   }
   return err.dim(parts.join(' · '))
 }

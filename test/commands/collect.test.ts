@@ -190,6 +190,18 @@ describe('flare collect', () => {
     expect(again.stderr).toMatch(/templates restored/)
   })
 
+  it('status lines keep their own colours (not written out as text), and an opened incident shows no delay that is only a replayed log\'s age', async () => {
+    const r = await runCli(['collect', '--model', join(dir, 'model')], {input: await readFile('data/hdfs_sample.log'), env: {FORCE_COLOR: '1'}})
+    expect(r.code, r.stderr).toBe(0)
+    const stopped = r.stderr.split('\n').find((l) => l.includes('stopped: '))
+    expect(stopped, r.stderr).toBeDefined()
+    expect(stopped).toContain('\x1b[2m')
+    expect(r.stderr).not.toContain('\\x1b')
+    expect(r.stderr).toMatch(/opened/)
+    // the sample's lines are from 2008: "+570096061s after first line" said nothing
+    expect(r.stderr + r.stdout).not.toMatch(/after (its )?first line/)
+  })
+
   it('refuses a directory as a source (exit 2, with the glob to use) instead of following nothing forever', async () => {
     const r = await runCli(['collect', dir, '--model', join(dir, 'model')], {killAfterMs: 20_000})
     expect(r.killed).toBe(false)
