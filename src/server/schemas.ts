@@ -62,6 +62,8 @@ export const SummarizeRequest = z.object({
 
 export const AnalyzeResponse = DetectResponse.extend({summaries: SummariesDocument})
 
+export const UploadResponse = DetectResponse.extend({summaries: SummariesDocument.optional().describe('with summarize=true: the summaries, stored with the run')})
+
 export const RunRecord = z.object({
   id: z.number().int(),
   created_at: z.string(),

@@ -83,6 +83,21 @@ describe('flare serve API', () => {
     expect(after).toBeLessThanOrEqual(before)
   })
 
+  it('POST /detect/upload?summarize=true explains the incidents and stores the summaries with the run', async () => {
+    const form = new FormData()
+    form.append('file', new Blob([hdfsSample]), 'explained.log')
+    const response = await fetch(`${server.url}/detect/upload?summarize=true`, {method: 'POST', body: form})
+    const body = await response.json()
+    expect(response.status).toBe(200)
+    expect(body.summaries.incidents.map((r: {incident_id: string}) => r.incident_id)).toEqual(body.incidents.map((i: {id: string}) => i.id))
+    const run = await (await fetch(`${server.url}/runs/${body.run_id}`)).json()
+    expect(run.input).toBe('explained.log')
+    expect(run.summaries).toEqual(body.summaries)
+    const plain = new FormData()
+    plain.append('file', new Blob([hdfsSample]), 'plain.log')
+    expect((await (await fetch(`${server.url}/detect/upload`, {method: 'POST', body: plain})).json()).summaries).toBeUndefined()
+  })
+
   it('upload errors: not multipart → 400, file over the limit → 413', async () => {
     const notMultipart = await postJson(`${server.url}/detect/upload`, {log_text: 'x'})
     expect(notMultipart.status).toBe(400)

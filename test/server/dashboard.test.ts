@@ -22,6 +22,37 @@ function watch(page: Page): {problems: string[]} {
   return {problems}
 }
 
+/** What the incident list and each incident's detail show: compared between a fresh analysis and its reopened run. */
+async function shownIncidents(page: Page): Promise<{id: string; badge: string; count: string; detail: string}[]> {
+  const shown = []
+  const ids = await page.locator('#incidents li[data-incident]').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.incident!))
+  for (const id of ids) {
+    const item = page.locator(`#incidents li[data-incident="${id}"]`)
+    await item.click()
+    await expect.poll(() => page.textContent('#detail h2')).toBe(`Incident ${id}`)
+    const detail = await page.locator('#detail').evaluate((d) => [...d.querySelectorAll('.cards, .explanation, .root-cause, .remediation, .evidence, .unexplained')].map((e) => e.textContent).join('\n'))
+    shown.push({id, badge: (await item.locator('.badge').textContent())!, count: (await item.locator('.count').textContent())!, detail})
+  }
+  return shown
+}
+
+const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth)
+
+/** Tab until the focused element matches, at most `limit` presses; returns what each press focused. */
+async function tabTo(page: Page, selector: string, limit = 20): Promise<string[]> {
+  const seen: string[] = []
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab')
+    const here = await page.evaluate((sel) => {
+      const a = document.activeElement as HTMLElement
+      return {name: a.id || a.dataset.tab || a.dataset.incident || a.dataset.run || a.tagName, hit: a.matches(sel)}
+    }, selector)
+    seen.push(here.name)
+    if (here.hit) return seen
+  }
+  throw new Error(`Tab never reached ${selector}: ${seen.join(' → ')}`)
+}
+
 describe.skipIf(skip)('dashboard in headless chromium', () => {
   let server: RunningServer
   let browser: Browser
@@ -35,6 +66,79 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     await browser?.close()
     await server?.close()
     tmp.remove()
+  })
+
+  // First: the database is still empty here.
+  it('fits a 375 px phone: no sideways scroll when empty, in History or after an analysis', async () => {
+    const page = await browser.newPage({viewport: {width: 375, height: 800}})
+    const {problems} = watch(page)
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.textContent('#status')).toMatch(/ok/)
+    expect(await overflow(page)).toBeLessThanOrEqual(375)
+    expect(await page.locator('button[data-tab="live"]').evaluate((b) => b.getBoundingClientRect().right)).toBeLessThanOrEqual(375)
+    await page.click('button[data-tab="history"]')
+    await expect.poll(() => page.locator('#runs tr').allTextContents()).toEqual(['No runs yet — analyse a log above'])
+    expect(await overflow(page)).toBeLessThanOrEqual(375)
+    await page.click('button[data-tab="analyze"]')
+    await page.locator('#log').evaluate((el, text) => void ((el as HTMLTextAreaElement).value = text), hdfsSample)
+    await page.click('#analyze')
+    await page.waitForSelector('#detail .explanation', {timeout: 60_000})
+    await page.click('#detail details summary')
+    expect(await overflow(page)).toBeLessThanOrEqual(375)
+    await page.click('button[data-tab="history"]')
+    await page.waitForSelector('#runs tr[data-run]')
+    expect(await overflow(page)).toBeLessThanOrEqual(375)
+    await page.screenshot({path: path.join(screenshotDir, 'phone.png'), fullPage: true})
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('works from the keyboard: Tab reaches every control, Enter / Space open incidents and runs, focus is visible', async () => {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}})
+    const {problems} = watch(page)
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.textContent('#status')).toMatch(/ok/)
+    const order = await tabTo(page, '#eval')
+    expect(order).toEqual(['analyze', 'history', 'live', 'log', 'analyze', 'upload', 'eval'])
+    // the focused control is outlined
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none')
+    await page.keyboard.press('Shift+Tab')
+    expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload')
+    expect(await page.locator('label.file').evaluate((l) => getComputedStyle(l).outlineStyle)).not.toBe('none')
+    for (const key of ['Enter', ' ']) {
+      const chooser = page.waitForEvent('filechooser', {timeout: 5_000}).catch(() => null)
+      await page.keyboard.press(key)
+      const opened = await chooser
+      expect(opened, `${JSON.stringify(key)} on Upload opens the file chooser`).not.toBeNull()
+      await opened!.setFiles([]) // cancel, as closing the dialog would
+    }
+
+    await page.locator('#log').evaluate((el, text) => void ((el as HTMLTextAreaElement).value = text), hdfsSample)
+    await page.focus('#analyze')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#incidents li[data-incident]', {timeout: 60_000})
+    await tabTo(page, '#incidents li[data-incident]')
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.textContent('#detail h2')).toBe('Incident INC-002')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press(' ')
+    await expect.poll(() => page.textContent('#detail h2')).toBe('Incident INC-003')
+    expect(await overflow(page)).toBeLessThanOrEqual(1280) // Space opened the item, it did not scroll the page
+
+    await page.focus('button[data-tab="history"]')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#runs tr[data-run]')
+    const newest = await page.locator('#runs tr[data-run]').first().getAttribute('data-run')
+    await tabTo(page, '#runs tr[data-run]')
+    expect(await page.isVisible('#tab-analyze')).toBe(false)
+    await page.keyboard.press('Enter')
+    // only opening the run brings the Analyze tab back here
+    await expect.poll(() => page.isVisible('#tab-analyze')).toBe(true)
+    expect(await page.textContent('#message')).toContain(`Run ${newest}:`)
+    expect(problems).toEqual([])
+    await page.close()
   })
 
   it('paste a sample, Analyze, open an incident: explanation, remediation, evidence and raw lines', async () => {
@@ -66,7 +170,7 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     await page.close()
   })
 
-  it('uploads a file and lists the run in the history tab', async () => {
+  it('uploads a file, lists the run in History, and reopening it shows the same incidents, severities, explanations and footer', async () => {
     const page = await browser.newPage()
     const {problems} = watch(page)
     await page.goto(`${server.url}/dashboard/`)
@@ -74,9 +178,19 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     writeFileSync(file, hdfsSample)
     await page.setInputFiles('#upload', file)
     await page.waitForSelector('#incidents li[data-incident]', {timeout: 60_000})
+    const live = await shownIncidents(page)
+    const footer = await page.textContent('#footer')
+    // the list counts the incident's log lines, not the 8 sample lines it shows
+    expect(live[0]).toMatchObject({id: 'INC-001', count: '2 sessions · 45 log lines'})
+    expect(live.filter((i) => i.detail.includes('Not explained.'))).toEqual([])
     await page.click('button[data-tab="history"]')
     await expect.poll(() => page.locator('#runs tr').allTextContents(), {timeout: 10_000}).toEqual(expect.arrayContaining([expect.stringContaining('upload-me.log')]))
     await page.screenshot({path: path.join(screenshotDir, 'history.png')})
+    // reopened from History, the run shows the same incidents, severities, explanations and footer
+    await page.locator('#runs tr', {hasText: 'upload-me.log'}).first().click()
+    await page.waitForSelector('#incidents li[data-incident]')
+    expect(await shownIncidents(page)).toEqual(live)
+    expect(await page.textContent('#footer')).toBe(footer)
     expect(problems).toEqual([])
     await page.close()
   })

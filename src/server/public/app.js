@@ -50,16 +50,23 @@ async function upload(file) {
   const form = new FormData()
   form.append('file', file)
   try {
-    const detected = await api('/detect/upload', {method: 'POST', body: form})
-    const summaries = await api('/summarize', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({results: stripExtras(detected), run_eval: $('eval').checked})})
-    show({...detected, summaries})
+    // summarize=true: the server explains the incidents and stores the summaries with the run,
+    // so reopening it from History shows the same severities and explanations.
+    show(await api(`/detect/upload?summarize=true&run_eval=${$('eval').checked}`, {method: 'POST', body: form}))
   } catch (error) {
     setMessage(error.message, true)
   }
 }
 
-function stripExtras({run_id, incident_keys, similar, warnings, summaries, ...results}) {
-  return results
+/** Enter and Space open a focusable list item or table row, as a click does. */
+function activate(handler) {
+  return {click: handler, keydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); handler() } }}
+}
+
+/** Log lines the incident spans (its sessions' lines by level), not the few sample lines shown. */
+function lineCount(incident) {
+  const byLevel = Object.values(incident.levels || {}).reduce((a, b) => a + b, 0)
+  return byLevel || incident.templates.reduce((a, t) => a + t.count, 0)
 }
 
 function show(analysis) {
@@ -71,9 +78,10 @@ function show(analysis) {
   analysis.incidents.forEach((incident, index) => {
     const summary = byId.get(incident.id)?.summary
     const severity = summary?.severity || incident.severity
-    const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, on: {click: () => select(incident.id)}},
+    const lines = lineCount(incident)
+    const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, tabindex: 0, role: 'button', on: activate(() => select(incident.id))},
       el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
-      el('div', {class: 'dim'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${incident.sample_lines.length} lines`))
+      el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`))
     list.append(item)
     if (index === 0) queueMicrotask(() => select(incident.id))
   })
@@ -93,10 +101,13 @@ function select(id) {
   if (!current) return
   const incident = current.incidents.find((i) => i.id === id)
   const record = current.summaries?.incidents.find((r) => r.incident_id === id)
-  for (const li of $('incidents').children) li.classList.toggle('selected', li.dataset.incident === id)
+  for (const li of $('incidents').children) {
+    li.classList.toggle('selected', li.dataset.incident === id)
+    if (li.dataset.incident) li.setAttribute('aria-pressed', String(li.dataset.incident === id))
+  }
   const s = record?.summary
   const detail = $('detail')
-  const raw = el('details', {}, el('summary', {}, `Show ${incident.sample_lines.length} raw log lines`),
+  const raw = el('details', {}, el('summary', {}, `Show ${incident.sample_lines.length} sample log lines (of ${lineCount(incident)})`),
     el('ul', {class: 'raw mono'}, incident.sample_lines.map((l) => el('li', {}, el('span', {class: 'lineno'}, String(l.line)), l.text))))
   const similar = current.similar?.[id] || []
   detail.replaceChildren(
@@ -110,7 +121,7 @@ function select(id) {
       el('h2', {}, 'Root cause'), el('p', {class: 'root-cause'}, s.root_cause),
       el('h2', {}, 'Remediation'), el('ul', {class: 'remediation'}, s.remediation.map((r) => el('li', {}, el('span', {class: 'prio'}, `[${r.priority.replace('_', '-')}]`), r.action))),
       el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
-    ] : [el('p', {class: 'dim'}, record?.error || 'Not explained.')]),
+    ] : [el('p', {class: 'dim unexplained'}, record?.error || 'Not explained.')]),
     el('h2', {}, 'Similar past incidents'),
     similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.resolved_by ? ` — resolved by: ${m.resolved_by}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
     raw,
@@ -120,7 +131,8 @@ function select(id) {
 async function loadHistory() {
   try {
     const {runs} = await api('/runs?limit=100')
-    $('runs').replaceChildren(...runs.map((run) => el('tr', {on: {click: () => openRun(run.id)}},
+    if (runs.length === 0) return $('runs').replaceChildren(el('tr', {class: 'empty'}, el('td', {colspan: 7, class: 'dim'}, 'No runs yet — analyse a log above')))
+    $('runs').replaceChildren(...runs.map((run) => el('tr', {tabindex: 0, 'data-run': run.id, on: activate(() => openRun(run.id))},
       el('td', {}, String(run.id)), el('td', {}, run.created_at.replace('T', ' ').slice(0, 19)), el('td', {}, run.input), el('td', {}, run.format),
       el('td', {}, String(run.lines)), el('td', {}, String(run.incidents)), el('td', {}, run.llm_cost_usd === null ? '—' : `$${run.llm_cost_usd.toFixed(4)}`))))
   } catch (error) {
@@ -129,9 +141,14 @@ async function loadHistory() {
 }
 
 async function openRun(id) {
-  const run = await api(`/runs/${id}`)
-  switchTab('analyze')
-  show({...run.results, run_id: run.id, similar: {}, summaries: run.summaries, warnings: []})
+  try {
+    const run = await api(`/runs/${id}`)
+    switchTab('analyze')
+    show({...run.results, run_id: run.id, similar: {}, summaries: run.summaries, warnings: []})
+  } catch (error) {
+    switchTab('analyze')
+    setMessage(error.message, true)
+  }
 }
 
 let live = null
@@ -163,6 +180,8 @@ function switchTab(name) {
 for (const button of document.querySelectorAll('.tab')) button.addEventListener('click', () => switchTab(button.dataset.tab))
 $('analyze').addEventListener('click', analyze)
 $('upload').addEventListener('change', (e) => { const file = e.target.files[0]; if (file) upload(file); e.target.value = '' })
+// Space opens a focused file input's chooser; Enter does too here, as on every other button.
+$('upload').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); e.target.click() } })
 $('live-start').addEventListener('click', startLive)
 $('live-stop').addEventListener('click', () => { stopLive(); $('live-status').textContent = 'stopped' })
 window.addEventListener('pagehide', stopLive)

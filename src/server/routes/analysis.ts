@@ -7,7 +7,7 @@ import {Results} from '../../core/results.js'
 import {SummariesDocument} from '../../core/explain/schema.js'
 import {TEMP_FILE_NAMES, withTempDir, type Analysis} from '../analysis.js'
 import {HttpError} from '../errors.js'
-import {AnalyzeRequest, AnalyzeResponse, DetectOptions, DetectRequest, DetectResponse, ErrorBody, SummarizeRequest} from '../schemas.js'
+import {AnalyzeRequest, AnalyzeResponse, DetectOptions, DetectRequest, DetectResponse, ErrorBody, SummarizeRequest, UploadResponse} from '../schemas.js'
 
 const errors = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 503: ErrorBody, 504: ErrorBody}
 
@@ -18,6 +18,8 @@ const UploadQuery = z.object({
   detector: DetectOptions.shape.detector,
   contamination: z.coerce.number().gt(0).lte(0.5).optional(),
   use_registry: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  summarize: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('also explain every incident (as /analyze) and store the summaries with the run'),
+  run_eval: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('with summarize: grade the summaries'),
 })
 
 export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody: number}> = async (app, {analysis, maxBody}) => {
@@ -34,7 +36,7 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
       description: 'The same for a log file sent as multipart/form-data (field `file`, .gz accepted); options in the query string',
       querystring: UploadQuery,
       consumes: ['multipart/form-data'],
-      response: {200: DetectResponse, ...errors},
+      response: {200: UploadResponse, ...errors},
     },
   }, async (request) => {
     if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: 'curl -F file=@app.log http://127.0.0.1:8000/detect/upload'})
@@ -56,8 +58,10 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
       const warnings: string[] = []
       const outcome = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
       const detected = {...outcome, results: {...outcome.results, warnings}}
-      const body = analysis.remember(detected.results, 'serve-upload')
-      return {...body, mlflow: await analysis.track('/detect/upload', detected, body.run_id)}
+      // Summaries made here are stored with the run, so reopening it from the history shows them too.
+      const summaries = request.query.summarize ? await analysis.summarize(detected.results, {runEval: request.query.run_eval}) : undefined
+      const body = analysis.remember(detected.results, 'serve-upload', summaries)
+      return {...body, ...(summaries ? {summaries} : {}), mlflow: await analysis.track('/detect/upload', detected, body.run_id, summaries)}
     }, `the uploaded file ${JSON.stringify(name)}`)
   })
 
