@@ -15,6 +15,8 @@ export const IncidentTemplate = z.object({
   /** Mean count of this template per normal session (0 when never seen in normal sessions). */
   normal_mean: z.number().nonnegative(),
   level: z.string().optional(),
+  /** Session incidents: count / sessions in the incident, the rate to set against normal_mean (both per session). */
+  per_session: z.number().nonnegative().optional(),
   /** Windowed incidents: the count expected over the incident's windows at the normal rate. */
   expected: z.number().nonnegative().optional(),
   /** Windowed incidents: how far from normal (weighted −log10 tail probability); templates are sorted by it. */

@@ -233,7 +233,7 @@ export class IncidentTracker {
       templates: described.tmpl.map((t) => {
         const column = vocabulary.index.get(t.id)
         const level = this.options.templates.metas[t.index].level
-        return {id: t.id, template: t.text, count: t.count, normal_mean: column === undefined ? 0 : round(vocabulary.meanCount[column]), ...(level ? {level} : {})}
+        return {id: t.id, template: t.text, count: t.count, per_session: t.count, normal_mean: column === undefined ? 0 : round(vocabulary.meanCount[column]), ...(level ? {level} : {})}
       }),
       sample_lines: described.tmpl.slice(0, SAMPLE_LINES).filter((t) => t.sample !== undefined).map((t) => ({line: t.line, text: t.sample!, template_id: t.id, session_id: s.id, reason: t.unseen ? 'template never seen in training' : t.cls === 2 ? 'error line' : 'template rare in training'})),
       reasons: described.tmpl.filter((t) => t.unseen).slice(0, 3).map((t) => ({feature: `template ${t.id}`, value: 1, normal: 0, note: `template ${t.id} never appears in the training sessions`})),

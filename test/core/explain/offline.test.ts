@@ -10,7 +10,7 @@ describe('offline explainer', () => {
     const incident = hdfsIncident()
     const summary = IncidentSummary.parse(explainOffline(incident, 'hdfs'))
     expect(summary.explanation).toContain('T3 "writeBlock <*> received exception java.io.IOException: Connection reset by peer" x2')
-    expect(summary.explanation).toContain('T2 "PacketResponder <*> for block <*> terminating" 1 vs 3 per normal session')
+    expect(summary.explanation).toContain('T2 "PacketResponder <*> for block <*> terminating" 0.5 per session vs 3 per normal session')
     expect(summary.explanation).toContain('dfs.DataNode$DataXceiver (10 lines)')
     expect(summary.explanation).toMatch(/line 1063/)
     expect(summary.explanation).toContain('2008-11-09T20:35:18Z')
@@ -26,7 +26,7 @@ describe('offline explainer', () => {
     const summary = explainOffline(serviceIncident(), 'json')
     expect(summary.root_cause).toMatch(/^Connection refused/)
     expect(summary.root_cause).toContain('payments-service')
-    expect(summary.explanation).toContain('T13 "retrying upstream payments-service attempt=<*>" 6 vs 0.05 per normal session')
+    expect(summary.explanation).toContain('T13 "retrying upstream payments-service attempt=<*>" 2 per session vs 0.05 per normal session')
     expect(summary.explanation).toContain('req-77f1')
     expect(summary.evidence.map((e) => `${e.kind}:${e.ref}`)).toEqual(expect.arrayContaining(['template:T11', 'line:91']))
   })
@@ -56,13 +56,26 @@ describe('offline explainer', () => {
     expect(strip(first)).toBe(strip(second))
   })
 
+  it('compares like with like: a total over 3 sessions is a per-session rate, not a per-session mean times 3', () => {
+    const base = hdfsIncident()
+    const incident = {...base, size: 3, session_ids: ['blk_1', 'blk_2', 'blk_3'], templates: base.templates.map((t) => (t.id === 'T5' ? {...t, count: 3, per_session: 1} : t))}
+    const exact = explainOffline(incident, 'hdfs')
+    expect(exact.explanation).not.toMatch(/Above normal[^.]*T5/)
+    expect(exact.explanation).not.toContain('T5 "BLOCK* NameSystem.allocateBlock: <*>" 3 vs 1')
+    // without the per_session field (older results files) the rate is count / size
+    const old = {...incident, templates: incident.templates.map(({per_session: _p, ...t}) => t)}
+    expect(explainOffline(old, 'hdfs').explanation).not.toMatch(/Above normal[^.]*T5/)
+    const high = {...incident, templates: incident.templates.map((t) => (t.id === 'T5' ? {...t, count: 9, per_session: 3} : t))}
+    expect(explainOffline(high, 'hdfs').explanation).toMatch(/Above normal[^.]*T5 "BLOCK\* NameSystem.allocateBlock: <\*>" 3 per session vs 1 per normal session/)
+  })
+
   it('says inconclusive, with low confidence, when no signature matches', () => {
     const summary = explainOffline(oddIncident(), 'generic')
     expect(summary.inconclusive).toBe(true)
     expect(summary.confidence).toBeLessThanOrEqual(0.35)
     expect(summary.root_cause).toMatch(/^Unknown/)
     expect(summary.root_cause).toContain('T20')
-    expect(summary.explanation).toContain('40 vs 2 per normal session')
+    expect(summary.explanation).toContain('40 per session vs 2 per normal session')
     expect(summary.explanation).toContain('unknown time')
   })
 

@@ -1,6 +1,6 @@
 import type {Incident, Severity} from '../../results.js'
 import {isCriticalLevel, isErrorLevel, mentionsFailure} from '../../severity.js'
-import {severityRank} from '../evidence.js'
+import {severityRank, templateRate} from '../evidence.js'
 import {ZERO_USAGE} from '../pricing.js'
 import {logFamily, rankLines, rankTemplates, type LogFamily} from '../prompts.js'
 import type {Evidence, IncidentSummary, Remediation, Usage} from '../schema.js'
@@ -96,8 +96,9 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const contributing = matches.filter((m) => m !== primary)
 
   const unseen = templates.filter((t) => t.normal_mean === 0 && t.count > 0)
-  const elevated = templates.filter((t) => t.normal_mean > 0 && t.count >= 2 * t.normal_mean)
-  const missing = templates.filter((t) => t.normal_mean > 0 && t.count <= 0.5 * t.normal_mean)
+  const rate = (t: Template) => templateRate(t, incident.size)
+  const elevated = templates.filter((t) => t.normal_mean > 0 && rate(t).value >= 2 * rate(t).normal)
+  const missing = templates.filter((t) => t.normal_mean > 0 && rate(t).value <= 0.5 * rate(t).normal)
   const errorTemplates = templates.filter(isErrorTemplate)
   const errorLevelCount = Object.entries(incident.levels)
     .filter(([level]) => isErrorLevel(level))
@@ -130,11 +131,11 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     parts.push(`Never seen in normal sessions: ${list(unseen.map((t) => `${describeTemplate(t)} x${t.count}`), 3)}.`)
   }
   if (elevated.length > 0) {
-    parts.push(`Above normal: ${list(elevated.map((t) => `${describeTemplate(t)} ${t.count} vs ${fmt(t.normal_mean)} per normal session`), 3)}.`)
+    parts.push(`Above normal: ${list(elevated.map((t) => `${describeTemplate(t)} ${rate(t).text}`), 3)}.`)
   }
   if (missing.length > 0) {
     parts.push(
-      `Below normal, so expected steps are missing or cut short: ${list(missing.map((t) => `${describeTemplate(t)} ${t.count} vs ${fmt(t.normal_mean)} per normal session`), 3)}.`,
+      `Below normal, so expected steps are missing or cut short: ${list(missing.map((t) => `${describeTemplate(t)} ${rate(t).text}`), 3)}.`,
     )
   }
   if (primary) {
@@ -167,7 +168,7 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     const weak = primaryStrength < UNUSUAL ? `; but ${anchor.split(' ')[0]} occurs at its normal rate, so this is a weak lead${leadTemplate && leadTemplate.id !== firstTemplate?.id ? ` — the most unusual evidence is ${describeTemplate(leadTemplate)}` : ''}` : ''
     rootCause = `${capitalise(primary.signature.name)}: ${primary.signature.cause}, evidenced by ${anchor}${primary.signature.id === 'exception' ? '; the exception type is the best lead, not a confirmed cause' : ''}${weak}.`
   } else if (leadTemplate) {
-    const comparison = leadTemplate.normal_mean === 0 ? 'which never occurs in normal sessions' : `at ${leadTemplate.count} vs ${fmt(leadTemplate.normal_mean)} per normal session`
+    const comparison = leadTemplate.normal_mean === 0 ? 'which never occurs in normal sessions' : `at ${rate(leadTemplate).text}`
     rootCause = `Unknown. Best hypothesis: the behaviour behind ${describeTemplate(leadTemplate)}, ${comparison}; no known failure signature matches.`
   } else {
     rootCause = 'Unknown: the incident carries no templates to reason from.'
