@@ -1,3 +1,4 @@
+import {Incident} from '../../../src/core/results.js'
 import {describe, expect, it} from 'vitest'
 import {deterministicChecks, evidenceOccurs} from '../../../src/core/explain/evidence.js'
 import {createProvider, explainOffline, OfflineProvider} from '../../../src/core/explain/providers/index.js'
@@ -67,6 +68,31 @@ describe('offline explainer', () => {
     expect(explainOffline(old, 'hdfs').explanation).not.toMatch(/Above normal[^.]*T5/)
     const high = {...incident, templates: incident.templates.map((t) => (t.id === 'T5' ? {...t, count: 9, per_session: 3} : t))}
     expect(explainOffline(high, 'hdfs').explanation).toMatch(/Above normal[^.]*T5 "BLOCK\* NameSystem.allocateBlock: <\*>" 3 per session vs 1 per normal session/)
+  })
+
+  it('gives a silence a root cause and remediation: host down, agent stopped or a network partition', () => {
+    const quiet = Incident.parse({
+      ...oddIncident('INC-4'),
+      severity: 'high',
+      severity_reason: 'worker-01 went quiet: 0 lines in 1h against ~290 normally',
+      time_range: {start: '2026-10-23T07:10:00.000Z', end: '2026-10-23T08:10:00.000Z'},
+      templates: [],
+      sample_lines: [],
+      reasons: [{feature: 'silence worker-01', value: 0, normal: 290, note: 'worker-01 logged 0 lines in 1h; ~290 expected'}],
+      levels: {},
+      silence: {source: 'worker-01', duration: '1h', lines: 0, expected: 290},
+    })
+    const summary = IncidentSummary.parse(explainOffline(quiet, 'syslog'))
+    expect(summary.root_cause).not.toMatch(/^Unknown/)
+    expect(summary.root_cause).toContain('Host silence: worker-01 went quiet (no lines from worker-01 for 1h)')
+    expect(summary.root_cause).toMatch(/host is down.*log agent.*network partition/)
+    expect(summary.inconclusive).toBe(false)
+    expect(summary.confidence).toBeGreaterThan(0.35)
+    expect(summary.explanation).toContain('no lines from worker-01 for 1h')
+    expect(summary.remediation.filter((r) => r.action.includes('worker-01')).map((r) => r.priority)).toEqual(expect.arrayContaining(['immediate', 'short_term', 'long_term']))
+    // without the silence the same incident has nothing to reason from
+    const {silence: _s, ...blank} = quiet
+    expect(explainOffline(blank, 'syslog').root_cause).toMatch(/^Unknown/)
   })
 
   it('says inconclusive, with low confidence, when no signature matches', () => {
