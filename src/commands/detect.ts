@@ -9,7 +9,7 @@ import {DEFAULT_CONFIG_FILE} from '../core/templates/user-config.js'
 import {loadBundle, modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
-import type {Results} from '../core/results.js'
+import {describeSilence, type Results} from '../core/results.js'
 import {DEFAULT_MAX_SESSIONS, MAX_WINDOWS_PER_LINE} from '../core/sessions/store.js'
 import {parseDuration} from '../core/sessions/window.js'
 import {parseStreamFields} from '../core/sessions/streams.js'
@@ -243,7 +243,7 @@ export default class Detect extends FlareCommand {
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
         const top = leadTemplate(inc)
-        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : ''])
+        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : inc.silence ? `(${describeSilence(inc.silence)})` : ''])
       }
       this.log(t.toString())
       if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))

@@ -142,9 +142,10 @@ const VocabularyFile = z
     mean_count: z.array(z.number().nonnegative()).optional(),
     bigrams: z.array(z.tuple([z.string(), z.string()])).optional(),
     training_sessions: z.number().int().nonnegative().optional(),
+    normal_mean: z.array(z.number().nonnegative()).optional(),
   })
   .superRefine((v, ctx) => {
-    for (const key of ['idf', 'session_share', 'mean_count'] as const) {
+    for (const key of ['idf', 'session_share', 'mean_count', 'normal_mean'] as const) {
       const a = v[key]
       if (a !== undefined) expectLength(ctx, [key], a.length, v.template_ids.length)
     }

@@ -348,6 +348,8 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     options.onStage?.('score')
     t0 = performance.now()
     const {scores, predicted} = scoreSessions(detector, X)
+    // a fitted model keeps the normal profile its batch incidents are described against (live uses it)
+    if (!model) vocabulary.fitNormalProfile(sessions, predicted, idOf)
     lap('score_ms', t0)
 
     options.onStage?.('incidents')

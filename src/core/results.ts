@@ -15,6 +15,8 @@ export const IncidentTemplate = z.object({
   /** Mean count of this template per normal session (0 when never seen in normal sessions). */
   normal_mean: z.number().nonnegative(),
   level: z.string().optional(),
+  /** Session incidents: count / sessions in the incident, the rate to set against normal_mean (both per session). */
+  per_session: z.number().nonnegative().optional(),
   /** Windowed incidents: the count expected over the incident's windows at the normal rate. */
   expected: z.number().nonnegative().optional(),
   /** Windowed incidents: how far from normal (weighted −log10 tail probability); templates are sorted by it. */
@@ -54,8 +56,15 @@ export const Incident = z.object({
   streams: z.array(z.string()).optional(),
   /** Windowed incidents: an earlier incident of the same leading template this one recurs after. */
   recurrence_of: z.string().optional(),
+  /** Windowed incidents led by a silence: which host (or component on a host) went quiet, for how long, lines logged against expected. */
+  silence: z.object({source: z.string(), duration: z.string(), lines: z.number().int().nonnegative(), expected: z.number().nonnegative()}).optional(),
 })
 export type Incident = z.infer<typeof Incident>
+
+/** What a silence was, in a few words: "no lines from worker-01 for 1h" or "3 lines from worker-01 in 1h, ~290 expected". */
+export function describeSilence(s: NonNullable<Incident['silence']>): string {
+  return s.lines === 0 ? `no lines from ${s.source} for ${s.duration}` : `${s.lines} line${s.lines === 1 ? '' : 's'} from ${s.source} in ${s.duration}, ~${Math.round(s.expected)} expected`
+}
 
 export const Anomaly = z.object({
   session_id: z.string(),

@@ -30,6 +30,29 @@ describe('flare replay', () => {
     for (const inc of out.incidents) expect(Date.parse(inc.lastSeen)).toBeGreaterThanOrEqual(Date.parse(inc.firstSeen))
   })
 
+  it('rates severity as batch detect does: the same rule on the same evidence (the model keeps the normal profile)', async () => {
+    const batch = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--json', '--no-track'])
+    expect(batch.code).toBe(0)
+    const batchSeverity = new Map<string, Set<string>>()
+    for (const inc of JSON.parse(batch.stdout).incidents as Array<{severity: string; templates: Array<{template: string}>}>) {
+      const lead = inc.templates[0].template
+      if (!batchSeverity.has(lead)) batchSeverity.set(lead, new Set())
+      batchSeverity.get(lead)!.add(inc.severity)
+    }
+    const live = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--max', '--model', join(dir, 'model'), '--json'])
+    expect(live.code, live.stderr).toBe(0)
+    const compared: string[] = []
+    for (const inc of JSON.parse(live.stdout).incidents as Array<{severity: string; title: string}>) {
+      const expected = batchSeverity.get(inc.title)
+      if (!expected) continue
+      compared.push(inc.title)
+      expect([inc.title, [...expected]]).toEqual([inc.title, [inc.severity]])
+    }
+    // the incidents that disagreed before: SocketTimeoutException (high vs low) and "Got exception" (high vs medium)
+    expect(compared.some((t) => t.includes('SocketTimeoutException'))).toBe(true)
+    expect(compared.some((t) => t.includes('Got exception'))).toBe(true)
+  })
+
   it('trains on the first stretch, saves that model, and writes incident events to a JSON-lines sink', async () => {
     const events = join(dir, 'events.jsonl')
     const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--train-for', '3000', '--save-model', join(dir, 'trained'), '--sink', `jsonl:${events}`, '--json'])

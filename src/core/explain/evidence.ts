@@ -71,3 +71,16 @@ export function deterministicChecks(incident: Incident, summary: IncidentSummary
     passed: evidencePresent && remediationPresent && severityConsistent,
   }
 }
+
+/**
+ * A template's rate in an incident against its normal rate, like with like: for a windowed
+ * incident its count against the count expected over those windows; for a session incident its
+ * count per incident session against its mean per normal session (a total of 3 over 3 sessions is
+ * 1 per session, exactly a normal session's 1).
+ */
+export function templateRate(t: Incident['templates'][number], sessions: number): {value: number; normal: number; text: string} {
+  const f = (x: number): string => String(Math.round(x * 100) / 100)
+  if (t.expected !== undefined) return {value: t.count, normal: t.expected, text: `${t.count} vs ~${f(t.expected)} expected at its normal rate`}
+  const value = t.per_session ?? t.count / Math.max(1, sessions)
+  return {value, normal: t.normal_mean, text: `${f(value)} per session vs ${f(t.normal_mean)} per normal session`}
+}

@@ -1,6 +1,7 @@
 import type {Incident} from '../results.js'
 import {isErrorLevel, levelClass, mentionsFailure} from '../severity.js'
 import {estimateTokens} from './pricing.js'
+import {templateRate} from './evidence.js'
 
 /**
  * Prompts for explaining one incident. The system prompt is static per log family (so it can be
@@ -76,11 +77,12 @@ function clip(text: string, max: number): string {
   return `${text.slice(0, half)} [...] ${text.slice(text.length - half)}`
 }
 
-function ratioNote(count: number, normalMean: number): string {
-  if (normalMean === 0) return count > 0 ? 'never in normal sessions' : 'absent'
-  const ratio = count / normalMean
-  if (ratio >= 1.5) return `${ratio.toFixed(1)}x normal`
-  if (ratio <= 0.5) return `${ratio.toFixed(2)}x normal (expected step missing or reduced)`
+function ratioNote(t: Incident['templates'][number], sessions: number): string {
+  const {value, normal, text} = templateRate(t, sessions)
+  if (t.normal_mean === 0) return t.count > 0 ? 'never in normal sessions' : 'absent'
+  const ratio = value / Math.max(normal, 1e-9)
+  if (ratio >= 1.5) return `${ratio.toFixed(1)}x normal (${text})`
+  if (ratio <= 0.5) return `${ratio.toFixed(2)}x normal (${text}; expected step missing or reduced)`
   return 'about normal'
 }
 
@@ -148,7 +150,7 @@ export function incidentPrompt(incident: Incident, format: string, options: Prom
   const templates = rankTemplates(incident)
   let omittedTemplates = 0
   for (const t of templates) {
-    const row = `- ${t.id} | count ${t.count} | normal mean ${round(t.normal_mean)} | ${ratioNote(t.count, t.normal_mean)}${t.level ? ` | ${t.level}` : ''} | ${clip(t.template, maxLineChars)}`
+    const row = `- ${t.id} | count ${t.count} | normal mean ${round(t.normal_mean)} | ${ratioNote(t, incident.size)}${t.level ? ` | ${t.level}` : ''} | ${clip(t.template, maxLineChars)}`
     const cost = estimateTokens(row) + 1
     if (templateTokens + cost > templateBudget || used + cost > budget) {
       omittedTemplates++

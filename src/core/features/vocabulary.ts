@@ -10,6 +10,13 @@ import type {Session} from '../sessions/store.js'
  */
 export class Vocabulary {
   readonly index: Map<string, number>
+  /**
+   * Mean count per column over the training sessions the detector did not flag (0: never seen in
+   * them) — the normal profile batch incidents are described against, so live incidents from this
+   * model say "never seen in normal sessions" and rate severity on the same evidence. Absent in
+   * models saved before it was kept.
+   */
+  normalMean?: Float64Array
 
   constructor(
     readonly templateIds: string[],
@@ -78,6 +85,26 @@ export class Vocabulary {
     return new Vocabulary(ids, idf, share, mean, bigrams, n)
   }
 
+  /** Sets normalMean from the fitted sessions and the detector's flags (1 = anomalous). */
+  fitNormalProfile(sessions: readonly Session[], anomalous: Uint8Array, idOf: (templateIndex: number) => string): void {
+    const sum = new Float64Array(this.size)
+    let normals = 0
+    const lists = new SessionLists()
+    const columnOf = new Map<number, number>()
+    sessions.forEach((s, i) => {
+      if (anomalous[i]) return
+      normals++
+      s.readLists(lists)
+      const t = lists.templates
+      for (let k = 0; k < lists.templateWords; k += 3) {
+        let column = columnOf.get(t[k])
+        if (column === undefined) columnOf.set(t[k], (column = this.index.get(idOf(t[k])) ?? -1))
+        if (column >= 0) sum[column] += t[k + 1]
+      }
+    })
+    this.normalMean = sum.map((x) => (normals ? x / normals : 0))
+  }
+
   toJSON(): VocabularyJSON {
     return {
       version: 1,
@@ -87,6 +114,7 @@ export class Vocabulary {
       mean_count: [...this.meanCount],
       bigrams: this.bigrams,
       training_sessions: this.trainingSessions,
+      ...(this.normalMean ? {normal_mean: [...this.normalMean]} : {}),
     }
   }
 
@@ -95,7 +123,7 @@ export class Vocabulary {
     if (!v || v.version !== 1 || !Array.isArray(v.template_ids) || !Array.isArray(v.idf) || v.idf.length !== v.template_ids.length) {
       throw new FlareError('the model\'s vocabulary is missing or malformed', {exitCode: ExitCode.badInput, hint: 'retrain with flare detect --save-model DIR'})
     }
-    return new Vocabulary(
+    const vocabulary = new Vocabulary(
       v.template_ids,
       Float64Array.from(v.idf),
       Float64Array.from(v.session_share ?? v.idf.map(() => 0)),
@@ -103,6 +131,8 @@ export class Vocabulary {
       v.bigrams ?? [],
       v.training_sessions ?? 0,
     )
+    if (Array.isArray(v.normal_mean) && v.normal_mean.length === v.template_ids.length) vocabulary.normalMean = Float64Array.from(v.normal_mean)
+    return vocabulary
   }
 }
 
@@ -114,6 +144,7 @@ export interface VocabularyJSON {
   mean_count: number[]
   bigrams: Array<[string, string]>
   training_sessions: number
+  normal_mean?: number[]
 }
 
 /**

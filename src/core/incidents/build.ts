@@ -158,6 +158,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
         id: templates[index].id,
         template: input.templateText(index),
         count,
+        per_session: round(count / members.length),
         normal_mean: round(normals ? normalSum[index] / normals : 0),
         ...(templates[index].level ? {level: templates[index].level} : {}),
       })),

@@ -65,10 +65,12 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     }
     const silent = group.filter((e) => e.kind === 'silent')
     let severity: {severity: Severity; reason: string}
+    let silence: Incident['silence']
     const scored = tmpl.map((t) => ({unseen: t.unseen, cls: levelClass(templates[t.index].level), failure: mentionsFailure(input.templateText(t.index)), count: t.count}))
     if (silent.length > 0 && (tmpl.length === 0 || silent[0].score >= tmpl[0].score)) {
       const s = silent[0]
       severity = {severity: 'high', reason: `${silentName(s)} went quiet: ${s.count} lines in ${formatDuration(s.endMs - s.startMs)} against ~${Math.round(s.expected)} normally`}
+      silence = {source: silentName(s), duration: formatDuration(s.endMs - s.startMs), lines: s.count, expected: round(s.expected)}
     } else severity = severityOf(scored, levels, rows.length, sessions.length)
 
     const lead = tmpl[0] ? templates[tmpl[0].index].id : silent[0] ? `silent:${silentName(silent[0])}` : ''
@@ -95,6 +97,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
       levels,
       streams: [...new Set(group.map((e) => e.stream))].filter(Boolean).sort(),
       pending: samplesOf(tmpl, sessions, templates, limit),
+      ...(silence ? {silence} : {}),
     })
   }
   // Most anomalous first; ids follow that order. Recurrences point at the earliest incident with the same lead.

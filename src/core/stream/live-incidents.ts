@@ -233,10 +233,10 @@ export class IncidentTracker {
       templates: described.tmpl.map((t) => {
         const column = vocabulary.index.get(t.id)
         const level = this.options.templates.metas[t.index].level
-        return {id: t.id, template: t.text, count: t.count, normal_mean: column === undefined ? 0 : round(vocabulary.meanCount[column]), ...(level ? {level} : {})}
+        return {id: t.id, template: t.text, count: t.count, per_session: t.count, normal_mean: column === undefined ? 0 : round(normalMeanOf(vocabulary, column)), ...(level ? {level} : {})}
       }),
-      sample_lines: described.tmpl.slice(0, SAMPLE_LINES).filter((t) => t.sample !== undefined).map((t) => ({line: t.line, text: t.sample!, template_id: t.id, session_id: s.id, reason: t.unseen ? 'template never seen in training' : t.cls === 2 ? 'error line' : 'template rare in training'})),
-      reasons: described.tmpl.filter((t) => t.unseen).slice(0, 3).map((t) => ({feature: `template ${t.id}`, value: 1, normal: 0, note: `template ${t.id} never appears in the training sessions`})),
+      sample_lines: described.tmpl.slice(0, SAMPLE_LINES).filter((t) => t.sample !== undefined).map((t) => ({line: t.line, text: t.sample!, template_id: t.id, session_id: s.id, reason: t.unseen ? 'template never seen in normal training sessions' : t.cls === 2 ? 'error line' : 'template rare in training'})),
+      reasons: described.tmpl.filter((t) => t.unseen).slice(0, 3).map((t) => ({feature: `template ${t.id}`, value: 1, normal: 0, note: `template ${t.id} never appears in the normal training sessions`})),
       components: [],
       levels: described.levels,
     }
@@ -254,7 +254,7 @@ export class IncidentTracker {
       const column = vocabulary.index.get(meta.id)
       const count = t[k + 1]
       const text = this.options.templateText(index)
-      tmpl.push({index, id: meta.id, line: t[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
+      tmpl.push({index, id: meta.id, line: t[k + 2], count, text, sample: s.texts[k / 3], unseen: column === undefined || normalMeanOf(vocabulary, column) === 0, share: column === undefined ? 0 : vocabulary.sessionShare[column], cls: levelClass(meta.level), failure: mentionsFailure(text)})
       const level = meta.level ?? 'NONE'
       levels[level] = (levels[level] ?? 0) + count
     }
@@ -281,6 +281,11 @@ export function episodeTemplates(detector: Detector, rows: number, vocabulary: V
     for (const r of e.rows) if (r < rows) (hot[r] ??= new Set()).add(id)
   }
   return hot
+}
+
+/** A template column's mean count per normal training session: the model's normal profile (as batch incidents use), or for older models the mean over all training sessions. */
+function normalMeanOf(vocabulary: Vocabulary, column: number): number {
+  return vocabulary.normalMean ? vocabulary.normalMean[column] : vocabulary.meanCount[column]
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

@@ -1,3 +1,4 @@
+import {Incident} from '../../../src/core/results.js'
 import {describe, expect, it} from 'vitest'
 import {deterministicChecks, evidenceOccurs} from '../../../src/core/explain/evidence.js'
 import {createProvider, explainOffline, OfflineProvider} from '../../../src/core/explain/providers/index.js'
@@ -10,7 +11,7 @@ describe('offline explainer', () => {
     const incident = hdfsIncident()
     const summary = IncidentSummary.parse(explainOffline(incident, 'hdfs'))
     expect(summary.explanation).toContain('T3 "writeBlock <*> received exception java.io.IOException: Connection reset by peer" x2')
-    expect(summary.explanation).toContain('T2 "PacketResponder <*> for block <*> terminating" 1 vs 3 per normal session')
+    expect(summary.explanation).toContain('T2 "PacketResponder <*> for block <*> terminating" 0.5 per session vs 3 per normal session')
     expect(summary.explanation).toContain('dfs.DataNode$DataXceiver (10 lines)')
     expect(summary.explanation).toMatch(/line 1063/)
     expect(summary.explanation).toContain('2008-11-09T20:35:18Z')
@@ -26,7 +27,7 @@ describe('offline explainer', () => {
     const summary = explainOffline(serviceIncident(), 'json')
     expect(summary.root_cause).toMatch(/^Connection refused/)
     expect(summary.root_cause).toContain('payments-service')
-    expect(summary.explanation).toContain('T13 "retrying upstream payments-service attempt=<*>" 6 vs 0.05 per normal session')
+    expect(summary.explanation).toContain('T13 "retrying upstream payments-service attempt=<*>" 2 per session vs 0.05 per normal session')
     expect(summary.explanation).toContain('req-77f1')
     expect(summary.evidence.map((e) => `${e.kind}:${e.ref}`)).toEqual(expect.arrayContaining(['template:T11', 'line:91']))
   })
@@ -56,13 +57,51 @@ describe('offline explainer', () => {
     expect(strip(first)).toBe(strip(second))
   })
 
+  it('compares like with like: a total over 3 sessions is a per-session rate, not a per-session mean times 3', () => {
+    const base = hdfsIncident()
+    const incident = {...base, size: 3, session_ids: ['blk_1', 'blk_2', 'blk_3'], templates: base.templates.map((t) => (t.id === 'T5' ? {...t, count: 3, per_session: 1} : t))}
+    const exact = explainOffline(incident, 'hdfs')
+    expect(exact.explanation).not.toMatch(/Above normal[^.]*T5/)
+    expect(exact.explanation).not.toContain('T5 "BLOCK* NameSystem.allocateBlock: <*>" 3 vs 1')
+    // without the per_session field (older results files) the rate is count / size
+    const old = {...incident, templates: incident.templates.map(({per_session: _p, ...t}) => t)}
+    expect(explainOffline(old, 'hdfs').explanation).not.toMatch(/Above normal[^.]*T5/)
+    const high = {...incident, templates: incident.templates.map((t) => (t.id === 'T5' ? {...t, count: 9, per_session: 3} : t))}
+    expect(explainOffline(high, 'hdfs').explanation).toMatch(/Above normal[^.]*T5 "BLOCK\* NameSystem.allocateBlock: <\*>" 3 per session vs 1 per normal session/)
+  })
+
+  it('gives a silence a root cause and remediation: host down, agent stopped or a network partition', () => {
+    const quiet = Incident.parse({
+      ...oddIncident('INC-4'),
+      severity: 'high',
+      severity_reason: 'worker-01 went quiet: 0 lines in 1h against ~290 normally',
+      time_range: {start: '2026-10-23T07:10:00.000Z', end: '2026-10-23T08:10:00.000Z'},
+      templates: [],
+      sample_lines: [],
+      reasons: [{feature: 'silence worker-01', value: 0, normal: 290, note: 'worker-01 logged 0 lines in 1h; ~290 expected'}],
+      levels: {},
+      silence: {source: 'worker-01', duration: '1h', lines: 0, expected: 290},
+    })
+    const summary = IncidentSummary.parse(explainOffline(quiet, 'syslog'))
+    expect(summary.root_cause).not.toMatch(/^Unknown/)
+    expect(summary.root_cause).toContain('Host silence: worker-01 went quiet (no lines from worker-01 for 1h)')
+    expect(summary.root_cause).toMatch(/host is down.*log agent.*network partition/)
+    expect(summary.inconclusive).toBe(false)
+    expect(summary.confidence).toBeGreaterThan(0.35)
+    expect(summary.explanation).toContain('no lines from worker-01 for 1h')
+    expect(summary.remediation.filter((r) => r.action.includes('worker-01')).map((r) => r.priority)).toEqual(expect.arrayContaining(['immediate', 'short_term', 'long_term']))
+    // without the silence the same incident has nothing to reason from
+    const {silence: _s, ...blank} = quiet
+    expect(explainOffline(blank, 'syslog').root_cause).toMatch(/^Unknown/)
+  })
+
   it('says inconclusive, with low confidence, when no signature matches', () => {
     const summary = explainOffline(oddIncident(), 'generic')
     expect(summary.inconclusive).toBe(true)
     expect(summary.confidence).toBeLessThanOrEqual(0.35)
     expect(summary.root_cause).toMatch(/^Unknown/)
     expect(summary.root_cause).toContain('T20')
-    expect(summary.explanation).toContain('40 vs 2 per normal session')
+    expect(summary.explanation).toContain('40 per session vs 2 per normal session')
     expect(summary.explanation).toContain('unknown time')
   })
 

@@ -55,7 +55,7 @@ describe('prompts', () => {
     const prompt = incidentPrompt(serviceIncident(), 'json').user
     expect(prompt).toContain('Time range: 2024-05-02T14:03:11.120Z to 2024-05-02T14:03:19.884Z')
     expect(prompt).toContain('- T11 | count 8 | normal mean 0 | never in normal sessions | error |')
-    expect(prompt).toContain('T13 | count 6 | normal mean 0.05 | 120.0x normal')
+    expect(prompt).toContain('T13 | count 6 | normal mean 0.05 | 40.0x normal (2 per session vs 0.05 per normal session)')
     expect(prompt).toContain('- T11: 8 vs 0 (template never seen in normal sessions)')
     expect(prompt).toMatch(/^line 91 \[T11\]/m)
   })

@@ -101,6 +101,18 @@ describe('incident severity (README "Severity")', () => {
   })
 })
 
+describe('incident template rates', () => {
+  it('per_session is the count over the incident sessions, comparable with normal_mean (per normal session)', () => {
+    // 3 anomalous sessions with 2 lines of template 0 each: 6 lines, 2 per session, against 1 per normal session
+    const drafts = run({normals: 40, anomalies: [[0, 0, 1, 3], [0, 0, 1, 3], [0, 0, 1, 3]]})
+    expect(drafts).toHaveLength(1)
+    const t0 = drafts[0].templates.find((t) => t.id === 'E0')!
+    expect([t0.count, t0.per_session, t0.normal_mean]).toEqual([6, 2, 1])
+    const t1 = drafts[0].templates.find((t) => t.id === 'E1')!
+    expect([t1.count, t1.per_session, t1.normal_mean]).toEqual([3, 1, 1])
+  })
+})
+
 describe('incident sample lines', () => {
   // Two identical anomalous sessions: lines 4100.. and 4200.. (templates 0, 1, 4, 3, 5 in that order).
   const anomalies = [[0, 1, 4, 3, 5], [0, 1, 4, 3, 5]]

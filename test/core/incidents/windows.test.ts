@@ -1,3 +1,4 @@
+import {describeSilence} from '../../../src/core/results.js'
 import {describe, expect, it} from 'vitest'
 import type {Episode} from '../../../src/core/detect/window-rate.js'
 import {buildWindowIncidents} from '../../../src/core/incidents/windows.js'
@@ -59,5 +60,8 @@ describe('windowed incidents', () => {
     expect(inc.severity).toBe('high')
     expect(inc.severity_reason).toMatch(/^b went quiet: 0 lines in 15m against ~90/)
     expect(inc.templates).toEqual([])
+    expect(inc.silence).toEqual({source: 'b', duration: '15m', lines: 0, expected: 90})
+    expect(describeSilence(inc.silence!)).toBe('no lines from b for 15m')
+    expect(describeSilence({...inc.silence!, lines: 3})).toBe('3 lines from b in 15m, ~90 expected')
   })
 })

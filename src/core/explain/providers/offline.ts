@@ -1,6 +1,6 @@
-import type {Incident, Severity} from '../../results.js'
+import {describeSilence, type Incident, type Severity} from '../../results.js'
 import {isCriticalLevel, isErrorLevel, mentionsFailure} from '../../severity.js'
-import {severityRank} from '../evidence.js'
+import {severityRank, templateRate} from '../evidence.js'
 import {ZERO_USAGE} from '../pricing.js'
 import {logFamily, rankLines, rankTemplates, type LogFamily} from '../prompts.js'
 import type {Evidence, IncidentSummary, Remediation, Usage} from '../schema.js'
@@ -96,8 +96,9 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const contributing = matches.filter((m) => m !== primary)
 
   const unseen = templates.filter((t) => t.normal_mean === 0 && t.count > 0)
-  const elevated = templates.filter((t) => t.normal_mean > 0 && t.count >= 2 * t.normal_mean)
-  const missing = templates.filter((t) => t.normal_mean > 0 && t.count <= 0.5 * t.normal_mean)
+  const rate = (t: Template) => templateRate(t, incident.size)
+  const elevated = templates.filter((t) => t.normal_mean > 0 && rate(t).value >= 2 * rate(t).normal)
+  const missing = templates.filter((t) => t.normal_mean > 0 && rate(t).value <= 0.5 * rate(t).normal)
   const errorTemplates = templates.filter(isErrorTemplate)
   const errorLevelCount = Object.entries(incident.levels)
     .filter(([level]) => isErrorLevel(level))
@@ -106,7 +107,9 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     .filter(([level]) => isCriticalLevel(level))
     .reduce((sum, [, n]) => sum + n, 0)
 
-  const inconclusive = matches.length === 0
+  // a host (or a component on one) that went quiet: no template to read, but a cause to name
+  const silence = !primary ? incident.silence : undefined
+  const inconclusive = matches.length === 0 && !silence
   const timeRange =
     incident.time_range.start || incident.time_range.end
       ? `between ${incident.time_range.start ?? '?'} and ${incident.time_range.end ?? '?'}`
@@ -130,11 +133,11 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     parts.push(`Never seen in normal sessions: ${list(unseen.map((t) => `${describeTemplate(t)} x${t.count}`), 3)}.`)
   }
   if (elevated.length > 0) {
-    parts.push(`Above normal: ${list(elevated.map((t) => `${describeTemplate(t)} ${t.count} vs ${fmt(t.normal_mean)} per normal session`), 3)}.`)
+    parts.push(`Above normal: ${list(elevated.map((t) => `${describeTemplate(t)} ${rate(t).text}`), 3)}.`)
   }
   if (missing.length > 0) {
     parts.push(
-      `Below normal, so expected steps are missing or cut short: ${list(missing.map((t) => `${describeTemplate(t)} ${t.count} vs ${fmt(t.normal_mean)} per normal session`), 3)}.`,
+      `Below normal, so expected steps are missing or cut short: ${list(missing.map((t) => `${describeTemplate(t)} ${rate(t).text}`), 3)}.`,
     )
   }
   if (primary) {
@@ -148,6 +151,8 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     if (contributing.length > 0) {
       parts.push(`Also present: ${list(contributing.map((m) => `${m.signature.name} (${list([...m.templateIds, ...m.lines.map((l) => `line ${l}`)], 3)})`), 3)}.`)
     }
+  } else if (silence) {
+    parts.push(`The detector found a silence: ${describeSilence(silence)}; a source that logs steadily does not stop on its own.`)
   } else {
     parts.push('No known failure signature matches these templates or lines.')
   }
@@ -166,8 +171,10 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     const anchor = firstTemplate ? `${firstTemplate.id} ${quote(firstTemplate.template, 90)}` : `line ${primary.lines[0]}`
     const weak = primaryStrength < UNUSUAL ? `; but ${anchor.split(' ')[0]} occurs at its normal rate, so this is a weak lead${leadTemplate && leadTemplate.id !== firstTemplate?.id ? ` — the most unusual evidence is ${describeTemplate(leadTemplate)}` : ''}` : ''
     rootCause = `${capitalise(primary.signature.name)}: ${primary.signature.cause}, evidenced by ${anchor}${primary.signature.id === 'exception' ? '; the exception type is the best lead, not a confirmed cause' : ''}${weak}.`
+  } else if (silence) {
+    rootCause = `Host silence: ${silence.source} went quiet (${describeSilence(silence)}): the host is down or rebooting, its log agent or the service stopped, or a network partition cut it off from the collector.`
   } else if (leadTemplate) {
-    const comparison = leadTemplate.normal_mean === 0 ? 'which never occurs in normal sessions' : `at ${leadTemplate.count} vs ${fmt(leadTemplate.normal_mean)} per normal session`
+    const comparison = leadTemplate.normal_mean === 0 ? 'which never occurs in normal sessions' : `at ${rate(leadTemplate).text}`
     rootCause = `Unknown. Best hypothesis: the behaviour behind ${describeTemplate(leadTemplate)}, ${comparison}; no known failure signature matches.`
   } else {
     rootCause = 'Unknown: the incident carries no templates to reason from.'
@@ -229,6 +236,9 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   } else if (primary) {
     confidence += 0.1
     confidenceReasons.push('only a generic exception signature matches')
+  } else if (silence) {
+    confidence += 0.2
+    confidenceReasons.push(`a silence of ${silence.source} (${silence.lines} lines against ~${Math.round(silence.expected)} expected)`)
   } else {
     confidenceReasons.push('no known signature matches')
   }
@@ -261,6 +271,11 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
       const first = m.signature.remediation.find((s) => s.priority === 'immediate')
       if (first) remediation.push({action: `${first.action} (${m.signature.name}: ${list([...m.templateIds, ...linesOf(m).map((l) => `line ${l}`)], 2)})`, priority: 'short_term'})
     }
+  } else if (silence) {
+    remediation.push({action: `Check that ${silence.source} is up and reachable (ping or ssh it, look at its console or cloud status, uptime for a reboot)`, priority: 'immediate'})
+    remediation.push({action: `On ${silence.source}, check the log agent and the service that writes these logs (systemctl status, journalctl), and the disk it logs to; restart what stopped`, priority: 'immediate'})
+    remediation.push({action: `Check the network path from ${silence.source} to the log collector (firewall, DNS, a partition) if the host itself is healthy`, priority: 'short_term'})
+    remediation.push({action: `Alert on missing heartbeats from ${silence.source} so a silence pages before its absence is noticed`, priority: 'long_term'})
   } else {
     if (leadTemplate) {
       remediation.push({action: `Find which component emits ${describeTemplate(leadTemplate)} and whether it is expected during deploys or maintenance`, priority: 'short_term'})
