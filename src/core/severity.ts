@@ -160,10 +160,9 @@ const MESSAGE_LEVEL = /(?:^|[\s[(<])(\[|<|\()?([A-Za-z]{3,13})(\]|>|\))?(:?)(?=\
  * The level a message states in its own text, for lines whose header carries none (BSD syslog
  * without `<PRI>`: `postgres[12]: FATAL: sorry, too many clients already`, nginx's
  * `2026/01/01 10:00:00 [error] 7#0: upstream timed out`). A level word counts when it is
- * bracketed (`[error]`), written in capitals (`ERROR`), or the message's first word followed by a
- * colon (`panic:`), and sits within the message's first MESSAGE_LEVEL_SPAN characters; only WARN
- * and worse count, the first one found wins. Ordinary words that happen to be levels ("a failure
- * in", "Setting Config:", "Configuration Notice:") do not count.
+ * bracketed (`[error]`), followed by a colon (`panic:`), or written in capitals (`ERROR`), and
+ * sits within the message's first MESSAGE_LEVEL_SPAN characters; the first one found wins.
+ * Ordinary words that happen to be levels ("a failure in", "the log") do not count.
  */
 export function levelInMessage(content: string): CanonicalLevel | undefined {
   const head = content.length > MESSAGE_LEVEL_SPAN ? content.slice(0, MESSAGE_LEVEL_SPAN) : content
@@ -171,12 +170,10 @@ export function levelInMessage(content: string): CanonicalLevel | undefined {
   for (let m = MESSAGE_LEVEL.exec(head); m; m = MESSAGE_LEVEL.exec(head)) {
     const [, open, word, close, colon] = m
     const bracketed = open !== undefined && close !== undefined
+    if (!bracketed && !colon && word !== word.toUpperCase()) continue
     if ((open === undefined) !== (close === undefined)) continue
-    // a lower-case word with a colon counts only as the message's first word ("panic: ...", not "Setting Config: ...")
-    if (!bracketed && word !== word.toUpperCase() && !(colon && m.index === 0)) continue
     const level = normalizeLevel(word)
-    // only WARN and worse: the levels severity reads; "Notice:" or "Config:" in a sentence says nothing
-    if (level && LEVEL_RANK[level] >= LEVEL_RANK.WARN) return level
+    if (level) return level
   }
   return undefined
 }
