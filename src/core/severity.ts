@@ -150,30 +150,3 @@ export function severityOf(tmpl: Array<{unseen: boolean; cls: number; failure: b
   if (size >= 10) return {severity: 'medium', reason: `${size} sessions share the same unusual pattern`}
   return {severity: 'low', reason: 'template counts differ from normal sessions; no failure lines'}
 }
-
-/** How far into a message a level word is looked for (a prefix such as nginx's date and time comes first). */
-const MESSAGE_LEVEL_SPAN = 48
-/** `FATAL:`, `ERROR`, `[error]`, `<crit>`, `panic:` — a level word as a token of its own near the message's start. */
-const MESSAGE_LEVEL = /(?:^|[\s[(<])(\[|<|\()?([A-Za-z]{3,13})(\]|>|\))?(:?)(?=\s|$)/g
-
-/**
- * The level a message states in its own text, for lines whose header carries none (BSD syslog
- * without `<PRI>`: `postgres[12]: FATAL: sorry, too many clients already`, nginx's
- * `2026/01/01 10:00:00 [error] 7#0: upstream timed out`). A level word counts when it is
- * bracketed (`[error]`), followed by a colon (`panic:`), or written in capitals (`ERROR`), and
- * sits within the message's first MESSAGE_LEVEL_SPAN characters; the first one found wins.
- * Ordinary words that happen to be levels ("a failure in", "the log") do not count.
- */
-export function levelInMessage(content: string): CanonicalLevel | undefined {
-  const head = content.length > MESSAGE_LEVEL_SPAN ? content.slice(0, MESSAGE_LEVEL_SPAN) : content
-  MESSAGE_LEVEL.lastIndex = 0
-  for (let m = MESSAGE_LEVEL.exec(head); m; m = MESSAGE_LEVEL.exec(head)) {
-    const [, open, word, close, colon] = m
-    const bracketed = open !== undefined && close !== undefined
-    if (!bracketed && !colon && word !== word.toUpperCase()) continue
-    if ((open === undefined) !== (close === undefined)) continue
-    const level = normalizeLevel(word)
-    if (level) return level
-  }
-  return undefined
-}

@@ -1,6 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {syslogFormat} from '../../../src/core/ingest/index.js'
-import {CANONICAL_LEVELS, isCriticalLevel, isErrorLevel, LEVEL_RANK, LEVEL_WORDS, levelClass, levelInMessage, mentionsFailure, normalizeLevel} from '../../../src/core/severity.js'
+import {CANONICAL_LEVELS, isCriticalLevel, isErrorLevel, LEVEL_RANK, LEVEL_WORDS, levelClass, mentionsFailure, normalizeLevel} from '../../../src/core/severity.js'
 
 describe('level vocabulary (core/severity.ts)', () => {
   it('every level word maps to a canonical level, ranked in order', () => {
@@ -67,31 +66,5 @@ describe('failure words', () => {
     ]) {
       expect([text, mentionsFailure(text)]).toEqual([text, false])
     }
-  })
-})
-
-describe('a level stated in the message (levelInMessage)', () => {
-  it('finds FATAL:, [error], CRIT and panic: near the start of the message', () => {
-    expect(levelInMessage('FATAL:  sorry, too many clients already')).toBe('FATAL')
-    expect(levelInMessage('2026/01/05 10:00:01 [error] 731#0: *18 upstream timed out (110: Connection timed out)')).toBe('ERROR')
-    expect(levelInMessage('CRIT disk /dev/sda1 is failing')).toBe('CRITICAL')
-    expect(levelInMessage('panic: runtime error: index out of range')).toBe('EMERGENCY')
-    expect(levelInMessage('<warn> link flapping on eth0')).toBe('WARN')
-  })
-
-  it('leaves ordinary words, half-bracketed words and late mentions alone', () => {
-    expect(levelInMessage('session opened for user root')).toBeUndefined()
-    expect(levelInMessage('recovered from a failure in the log shipper')).toBeUndefined()
-    expect(levelInMessage('[error while reading')).toBeUndefined()
-    expect(levelInMessage(`${'x'.repeat(60)} ERROR late`)).toBeUndefined()
-  })
-})
-
-describe('syslog lines without <PRI> take the level their message states', () => {
-  it('postgres FATAL is FATAL, nginx [error] is ERROR, a plain line has none; <PRI> still wins', () => {
-    expect(syslogFormat.parse('Jan  5 10:00:01 db-01 postgres[812]: FATAL:  sorry, too many clients already', 1)?.level).toBe('FATAL')
-    expect(syslogFormat.parse('Jan  5 10:00:01 web-01 nginx: 2026/01/05 10:00:01 [error] 731#0: *18 upstream timed out', 2)?.level).toBe('ERROR')
-    expect(syslogFormat.parse('Jan  5 10:00:01 web-01 CRON[99]: (root) CMD (run-parts /etc/cron.hourly)', 3)?.level).toBeUndefined()
-    expect(syslogFormat.parse('<14>Jan  5 10:00:01 db-01 postgres[812]: FATAL: x', 4)?.level).toBe('INFO')
   })
 })

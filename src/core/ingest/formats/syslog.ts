@@ -1,5 +1,4 @@
 import type {LogRecord} from '../record.js'
-import {levelInMessage} from '../../severity.js'
 import {findSessionKeys} from '../session-keys.js'
 import {digitsValue, isDigit, SYSLOG_SEVERITIES, skipSpaces, sliceTrim, tokenEnd, trimmedEnd, type LogFormat} from './format.js'
 import {monthAt, scanTimestamp, type TimestampMatch} from './timestamp.js'
@@ -202,8 +201,7 @@ export const syslogFormat: LogFormat = {
     const severity = pri
     const parts = parseBsdSyslog(line, i)
     if (!parts) return null
-    // no <PRI>: the level the message states itself (`FATAL:`, `[error]`), if any
-    return bsdRecord(parts, lineId, 'syslog', severity >= 0 ? SYSLOG_SEVERITIES[severity % 8] : levelInMessage(parts.content))
+    return bsdRecord(parts, lineId, 'syslog', severity >= 0 ? SYSLOG_SEVERITIES[severity % 8] : undefined)
   },
 }
 
