@@ -67,10 +67,11 @@ export function checkedDetector(entry: DetectorEntry, params: DetectorArgs, regi
   // The ranges a saved model's params must be in (entry.schema) hold for a new detector too: a
   // value outside them (nNeighbors -1) is refused here, not fitted into a meaningless result.
   const ranges = (entry.schema as {shape?: {params?: ZodType}}).shape?.params
-  const checked = ranges?.safeParse(d.params())
+  const given = d.params() as Record<string, unknown>
+  const checked = ranges?.safeParse(given)
   if (checked && !checked.success) {
     const issue = checked.error.issues[0]!
-    const value = issue.path.length > 0 ? ` ${JSON.stringify((d.params() as Record<string, unknown>)[String(issue.path[0])])}` : ''
+    const value = issue.path.length > 0 ? ` ${JSON.stringify(given[String(issue.path[0])])}` : ''
     throw new FlareError(`detector "${entry.name}": ${issue.path.join('.') || 'params'}${value}: ${issue.message}`, {exitCode: ExitCode.usage})
   }
   return d
