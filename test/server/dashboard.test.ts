@@ -106,7 +106,7 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload')
     expect(await page.locator('label.file').evaluate((l) => getComputedStyle(l).outlineStyle)).not.toBe('none')
     for (const key of ['Enter', ' ']) {
-      const chooser = page.waitForEvent('filechooser', {timeout: 5_000}).catch(() => null)
+      const chooser = page.waitForEvent('filechooser', {timeout: 20_000}).catch(() => null)
       await page.keyboard.press(key)
       const opened = await chooser
       expect(opened, `${JSON.stringify(key)} on Upload opens the file chooser`).not.toBeNull()
