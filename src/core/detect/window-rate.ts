@@ -273,9 +273,11 @@ export class WindowRate extends BaseDetector {
     let present = 0
     for (let k = 0; k < n; k++) if (values[k] > 0) present++
     const sparse = present <= n / 10
+    // gaps in windows of time, not rows: one stream keeps only busy windows, rows hours apart
+    const at = windowPositions(rows, ctx)
     // a busy series' excess must be contiguous: two spikes with a normal window between are two
     let gap = sparse ? shortGap : 1
-    if (sparse && recursRegularly(hot, n, gapWindows)) gap = gapWindows
+    if (sparse && recursRegularly(hot.map((k) => at[k]), at[n - 1] + 1, gapWindows)) gap = gapWindows
     let sumSq = 0
     for (let k = 0; k < n; k++) sumSq += values[k] * values[k]
     // the day arithmetic is on window indices: only for streams holding every window, empty ones too
@@ -285,13 +287,13 @@ export class WindowRate extends BaseDetector {
     const groups: Array<{members: number[]; first: number; last: number; peak: number; burst: number}> = []
     for (let i = 0; i < hot.length; ) {
       let j = i
-      while (j + 1 < hot.length && hot[j + 1] - hot[j] <= gap) j++
+      while (j + 1 < hot.length && at[hot[j + 1]] - at[hot[j]] <= gap) j++
       const members = hot.slice(i, j + 1)
       i = j + 1
       let peak = 0
       for (const m of members) peak = Math.max(peak, values[m])
       const prev = groups[groups.length - 1]
-      const burst = prev && members[0] - prev.last <= shortGap ? prev.burst : (prev?.burst ?? -1) + 1
+      const burst = prev && at[members[0]] - at[prev.last] <= shortGap ? prev.burst : (prev?.burst ?? -1) + 1
       groups.push({members, first: members[0], last: members[members.length - 1], peak, burst})
     }
     const days = (n * ctx.stepMs) / DAY_MS
@@ -316,7 +318,7 @@ export class WindowRate extends BaseDetector {
           break
         }
         otherBursts.add(g.burst)
-        if (Math.max(g.first - last, first - g.last) * ctx.stepMs < HOUR_MS) withinHour = true
+        if (Math.max(at[g.first] - at[last], at[first] - at[g.last]) * ctx.stepMs < HOUR_MS) withinHour = true
       }
       // (the day is only known with windows of an hour or less; in a log shorter than two days, the
       // other burst must be an hour away or more: bursts minutes apart are one restless series)
@@ -509,6 +511,14 @@ export function dailyExpected(values: ArrayLike<number>, first: number, last: nu
  * pace (no gap over the recurrence limit, nor over 2.5× the median gap) within half the log: the
  * signature of a periodic job failing at every run.
  */
+/** Each row's window, counted in steps from the stream's first (k itself when the stream holds every window). */
+function windowPositions(rows: number[], ctx: WindowContext): Float64Array {
+  const at = new Float64Array(rows.length)
+  const first = ctx.windowStart[rows[0]]
+  for (let k = 0; k < rows.length; k++) at[k] = Math.round((ctx.windowStart[rows[k]] - first) / ctx.stepMs)
+  return at
+}
+
 function recursRegularly(hot: number[], n: number, gapWindows: number): boolean {
   if (hot.length < 2 || hot[hot.length - 1] - hot[0] + 1 > n / 2) return false
   const gaps = hot.slice(1).map((k, i) => k - hot[i]).sort((a, b) => a - b)

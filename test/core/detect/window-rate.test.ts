@@ -200,3 +200,24 @@ describe('window-rate: the same failure on two days', () => {
     expect(twice(2)).toEqual(expect.arrayContaining([10, 39]))
   })
 })
+
+describe('window-rate on one stream that keeps only its busy windows', () => {
+  // One stream, 1-minute windows, and only windows holding lines are rows (no empty ones), as a
+  // log without hosts gives: two neighbouring rows can be hours apart.
+  const MINUTE = 60_000
+  const columns = [{text: 'heartbeat ok'}, {text: 'disk controller reset failed', level: 'ERROR'}]
+  const starts: number[] = []
+  for (let w = 0; w < 60; w++) starts.push(w * MINUTE) // an hour of traffic
+  const late = 20 * 60 // twenty hours later, an hour more
+  for (let w = 0; w < 60; w++) starts.push((late + w) * MINUTE)
+  const rows = starts.map((_, r) => [3, r === 59 || r === 60 ? 2 : 0])
+  const detector = new WindowRate()
+  detector.setContext({streams: starts.map(() => ''), windowStart: starts, stepMs: MINUTE, columns})
+  detector.fit(fromRows(rows))
+
+  it('does not join hot rows that are neighbours in the list but hours apart in time', () => {
+    const failures = detector.episodes().filter((e) => e.column === 1)
+    expect(failures.length).toBeGreaterThan(0)
+    for (const e of failures) expect(e.endMs - e.startMs).toBeLessThanOrEqual(MINUTE)
+  })
+})
