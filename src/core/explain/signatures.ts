@@ -23,7 +23,7 @@ import type {Remediation} from './schema.js'
  * | hdfs_block_transfer  | receiveBlock/writeBlock exception, PacketResponder, DataXceiver| medium   |
  * | dns                  | UnknownHostException, NXDOMAIN, Name or service not known      | medium   |
  * | tls                  | certificate, x509, SSL/TLS handshake failure, PKIX             | medium   |
- * | auth_failure         | Failed password, invalid user, authentication failure, 401     | medium   |
+ * | auth_failure         | Failed password, invalid user, Auth fail, BREAK-IN ATTEMPT, 401| medium   |
  * | permission_denied    | Permission denied, EACCES, access denied, 403                  | medium   |
  * | database             | deadlock, lock wait timeout, too many connections, pool        | medium   |
  * | connection_refused   | Connection refused, ECONNREFUSED                               | medium   |
@@ -120,7 +120,7 @@ export const FAILURE_SIGNATURES: readonly FailureSignature[] = [
   {
     id: 'dns',
     name: 'DNS resolution failure',
-    pattern: /UnknownHostException|Name or service not known|NXDOMAIN|name resolution|could not resolve|getaddrinfo|ENOTFOUND|no such host/i,
+    pattern: /UnknownHostException|Name or service not known|NXDOMAIN|name resolution|could not resolve|(?<!reverse mapping checking )getaddrinfo|ENOTFOUND|no such host/i,
     severity: 'medium',
     cause: 'host names could not be resolved, so connections never started',
     remediation: [
@@ -144,7 +144,7 @@ export const FAILURE_SIGNATURES: readonly FailureSignature[] = [
   {
     id: 'auth_failure',
     name: 'authentication failures',
-    pattern: /authentication fail|auth(?:entication)? failure|invalid user|illegal user|failed password|failed publickey|incorrect password|invalid credentials|login failed|unauthori[sz]ed|\b401\b|maximum authentication attempts/i,
+    pattern: /authentication fail|auth(?:entication)? fail(?:ure|ed)?\b|possible break-in attempt|invalid user|illegal user|failed password|failed publickey|incorrect password|invalid credentials|login failed|unauthori[sz]ed|\b401\b|maximum authentication attempts/i,
     severity: 'medium',
     cause: 'repeated failed logins or rejected credentials (a misconfigured client, expired credentials, or a brute-force attempt)',
     remediation: [

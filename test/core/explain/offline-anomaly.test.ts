@@ -36,3 +36,25 @@ describe('offline explainer rests on the most anomalous evidence', () => {
     expect(routine.confidence).toBeLessThan(clear.confidence)
   })
 })
+
+describe('offline explainer on an sshd break-in attempt', () => {
+  // OpenSSH_2k's INC-004: one connection from a scanner; sshd's reverse-DNS check of the client is
+  // a warning about the client, not a failure to resolve names
+  const attempt = Incident.parse({
+    ...hdfsIncident('INC-4'),
+    size: 1,
+    templates: [
+      {id: 'T16', template: 'error: Received disconnect from <*> <*> com.jcraft.jsch.JSchException: Auth fail [preauth]', count: 1, normal_mean: 0},
+      {id: 'T1', template: 'reverse mapping checking getaddrinfo for <*> <*> failed - POSSIBLE BREAK-IN ATTEMPT!', count: 1, normal_mean: 0.172},
+      {id: 'T2', template: 'Invalid user <*> from <*>', count: 1, normal_mean: 0.197},
+    ],
+    sample_lines: [],
+    reasons: [],
+  })
+
+  it('names the failed logins, not DNS', () => {
+    const summary = explainOffline(attempt, 'openssh')
+    expect(summary.root_cause).toMatch(/^Authentication failures/i)
+    expect(summary.root_cause).not.toMatch(/DNS/)
+  })
+})
