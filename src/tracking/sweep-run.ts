@@ -48,7 +48,9 @@ export class SweepRun {
   private stamp = ''
   /** Runs created and not yet ended: what `kill` ends as KILLED. */
   private readonly open = new Set<string>()
-  /** Creations and ends under way: `kill` lets them land first, so it knows which runs are open. */
+  /** Runs whose end as FINISHED is under way: `kill` lets it land rather than undo it. */
+  private readonly ending = new Set<string>()
+  /** Creations and ends under way: `kill` sees to their runs once they land. */
   private readonly changing = new Set<Promise<unknown>>()
 
   constructor(
@@ -146,15 +148,20 @@ export class SweepRun {
 
   /**
    * Ends the runs still open (the parent, the child being logged) as KILLED, after an interrupt.
-   * No later step is tried; a creation or end under way lands first. Resolves to how many runs it
+   * No later step is tried. The runs open now end at once; a run being created, or ended as
+   * FINISHED, is seen to once that lands (KILLED if it did not end). Resolves to how many runs it
    * ended; rejects when the server did not take one.
    */
   async kill(): Promise<number> {
     this.tracker.stop('the sweep was interrupted')
-    await Promise.allSettled(this.changing)
-    const open = [...this.open]
-    await Promise.all(open.map((runId) => this.client.endRun(runId, 'KILLED')))
-    return open.length
+    const killed = new Set<string>()
+    const killOpen = async (): Promise<void> => {
+      const runIds = [...this.open].filter((runId) => !this.ending.has(runId) && !killed.has(runId))
+      for (const runId of runIds) killed.add(runId)
+      await Promise.all(runIds.map((runId) => this.client.endRun(runId, 'KILLED')))
+    }
+    await Promise.all([killOpen(), Promise.allSettled(this.changing).then(killOpen)])
+    return killed.size
   }
 
   private async createRun(what: string, runName: string, tags: Record<string, string>): Promise<string | undefined> {
@@ -171,8 +178,13 @@ export class SweepRun {
   private async finishRun(what: string, runId: string): Promise<void> {
     await this.changingRuns(
       this.tracker.attempt(what, async () => {
-        await this.client.endRun(runId, 'FINISHED')
-        this.open.delete(runId)
+        this.ending.add(runId)
+        try {
+          await this.client.endRun(runId, 'FINISHED')
+          this.open.delete(runId)
+        } finally {
+          this.ending.delete(runId)
+        }
       }),
     )
   }
