@@ -121,8 +121,9 @@ export async function logDetectRun(tracker: Tracker, options: DetectRunOptions):
   tracked.status = tracker.complete ? 'FINISHED' : 'FAILED'
   if (tracked.status === 'FINISHED') {
     await tracker.attempt('the run status', () => client.endRun(runId, 'FINISHED'))
-  } else {
+  } else if (!tracker.stopped) {
     // Tried even after a failing step made the tracker give up: a run left RUNNING reads as alive.
+    // Not after an interrupt stopped it: the run is being ended as KILLED.
     try {
       await client.endRun(runId, 'FAILED')
     } catch {

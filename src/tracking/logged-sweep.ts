@@ -40,6 +40,8 @@ export interface LoggedSweepOptions extends Omit<SweepOptions, 'onChild' | 'metr
   metric: SweepMetric
   /** Register the best child's model and point this alias at it. */
   promote?: {name: string; alias: string}
+  /** Told the sweep's runs before any exists (to end them as KILLED on an interrupt: SweepRun.kill). */
+  onSweepRun?: (sweepRun: SweepRun) => void
   /** The parent run exists; the input is about to be read. */
   onStart?: () => void
   /** A child was fitted and scored (before it is logged), and then logged. */
@@ -62,10 +64,11 @@ export interface LoggedSweep {
  * (getOrCreateExperiment); failures after that are collected by the tracker and returned.
  */
 export async function runLoggedSweep(client: MlflowClient, options: LoggedSweepOptions): Promise<LoggedSweep> {
-  const {experiment: experimentName, detectors, metric, promote, onStart, onChildFitted, onChildLogged, onSwept, ...sweep} = options
+  const {experiment: experimentName, detectors, metric, promote, onSweepRun, onStart, onChildFitted, onChildLogged, onSwept, ...sweep} = options
   const experiment = await client.getOrCreateExperiment(experimentName)
   const tracker = new Tracker(client)
   const sweepRun = new SweepRun(tracker, {experiment, input: sweep.input, detectors, metric, candidates: sweep.candidates.length})
+  onSweepRun?.(sweepRun)
   await sweepRun.start()
   onStart?.()
   const result = await runSweep({

@@ -46,6 +46,12 @@ export class SweepRun {
   private dataset?: Dataset
   private baseTags: Record<string, string> = {}
   private stamp = ''
+  /** Runs created and not yet ended: what `kill` ends as KILLED. */
+  private readonly open = new Set<string>()
+  /** Runs whose end as FINISHED is under way: `kill` lets it land rather than undo it. */
+  private readonly ending = new Set<string>()
+  /** Creations and ends under way: `kill` sees to their runs once they land. */
+  private readonly changing = new Set<Promise<unknown>>()
 
   constructor(
     private readonly tracker: Tracker,
@@ -70,10 +76,7 @@ export class SweepRun {
     // names stay unique across sweeps of one dataset: the start time (UTC, to the second) tells them apart
     this.stamp = new Date().toISOString().slice(5, 19).replace(/[-:]/g, '').replace('T', '-')
     const runName = `sweep-${this.baseTags.dataset}-${this.stamp}`
-    const run = await this.tracker.attempt('the parent run', () =>
-      this.client.createRun({experimentId: this.experimentId, runName, tags: {...this.baseTags, 'mlflow.runName': runName}}),
-    )
-    this.parentRunId = run?.info.run_id
+    this.parentRunId = await this.createRun('the parent run', runName, {...this.baseTags, 'mlflow.runName': runName})
     if (this.parentRunId) {
       const params = {detectors: options.detectors.join(','), metric: options.metric, candidates: String(options.candidates)}
       await this.tracker.attempt('the parent run params', () => this.client.logBatch(this.parentRunId!, {params}))
@@ -93,9 +96,8 @@ export class SweepRun {
     const parentRunId = this.parentRunId
     const runName = `${child.detector}-${child.index}-${this.stamp}`
     const tags = {...this.baseTags, 'mlflow.runName': runName, 'mlflow.parentRunId': parentRunId, 'flare.run_kind': 'sweep-child', 'flare.detector': child.detector, 'flare.sweep_index': String(child.index)}
-    const run = await this.tracker.attempt(`${label} run`, () => this.client.createRun({experimentId: this.experimentId, runName, tags}))
-    if (!run) return logged
-    const runId = run.info.run_id
+    const runId = await this.createRun(`${label} run`, runName, tags)
+    if (!runId) return logged
     logged.runId = runId
     await this.tracker.attempt(`${label} params and metrics`, () => this.client.logBatch(runId, {params: childParams(child, shared), metrics: metricList(child.metrics)}))
     await this.tracker.attempt(`${label} dataset input`, async () => {
@@ -112,7 +114,7 @@ export class SweepRun {
       const bundle = child.bundle
       logged.model = await this.tracker.attempt(`${label} model folder`, () => logBundleAsModel(this.client, runId, bundle))
     }
-    await this.tracker.attempt(`${label} status`, () => this.client.endRun(runId, 'FINISHED'))
+    await this.finishRun(`${label} status`, runId)
     return logged
   }
 
@@ -141,7 +143,59 @@ export class SweepRun {
     const params = {format: result.prepared.mined.format, session_key: result.prepared.sessionDescription, vocabulary_size: String(result.vocabularySize)}
     await this.tracker.attempt('the parent run best child', () => this.client.logBatch(parentRunId, {params, metrics: metricList(metrics), tags}))
     if (this.dataset) await this.tracker.attempt('the parent run dataset input', () => this.client.logInputs(parentRunId, [{dataset: this.dataset!, context: 'training'}]))
-    await this.tracker.attempt('the parent run status', () => this.client.endRun(parentRunId, 'FINISHED'))
+    await this.finishRun('the parent run status', parentRunId)
+  }
+
+  /**
+   * Ends the runs still open (the parent, the child being logged) as KILLED, after an interrupt.
+   * No later step is tried. The runs open now end at once; a run being created, or ended as
+   * FINISHED, is seen to once that lands (KILLED if it did not end). Resolves to how many runs it
+   * ended; rejects when the server did not take one.
+   */
+  async kill(): Promise<number> {
+    this.tracker.stop('the sweep was interrupted')
+    const killed = new Set<string>()
+    const killOpen = async (): Promise<void> => {
+      const runIds = [...this.open].filter((runId) => !this.ending.has(runId) && !killed.has(runId))
+      for (const runId of runIds) killed.add(runId)
+      await Promise.all(runIds.map((runId) => this.client.endRun(runId, 'KILLED')))
+    }
+    await Promise.all([killOpen(), Promise.allSettled(this.changing).then(killOpen)])
+    return killed.size
+  }
+
+  private async createRun(what: string, runName: string, tags: Record<string, string>): Promise<string | undefined> {
+    const run = await this.changingRuns(
+      this.tracker.attempt(what, async () => {
+        const created = await this.client.createRun({experimentId: this.experimentId, runName, tags})
+        this.open.add(created.info.run_id)
+        return created
+      }),
+    )
+    return run?.info.run_id
+  }
+
+  private async finishRun(what: string, runId: string): Promise<void> {
+    await this.changingRuns(
+      this.tracker.attempt(what, async () => {
+        this.ending.add(runId)
+        try {
+          await this.client.endRun(runId, 'FINISHED')
+          this.open.delete(runId)
+        } finally {
+          this.ending.delete(runId)
+        }
+      }),
+    )
+  }
+
+  private async changingRuns<T>(step: Promise<T>): Promise<T> {
+    this.changing.add(step)
+    try {
+      return await step
+    } finally {
+      this.changing.delete(step)
+    }
   }
 
   /** Registers the best child's model as a new version of `name` and points `alias` at it. */

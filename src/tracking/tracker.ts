@@ -32,6 +32,7 @@ export interface LoggingFailure {
 export class Tracker {
   readonly failures: LoggingFailure[] = []
   private brokenBecause?: string
+  private halted = false
 
   constructor(readonly client: MlflowClient) {}
 
@@ -54,6 +55,20 @@ export class Tracker {
       if (serverIsDown(error)) this.brokenBecause = reason
       return undefined
     }
+  }
+
+  /**
+   * No later step is tried (each is recorded as not logged, for `reason`): an interrupted run ends
+   * its runs as KILLED itself, and a step still to come (a run's end as FINISHED) must not undo it.
+   */
+  stop(reason: string): void {
+    this.brokenBecause ??= reason
+    this.halted = true
+  }
+
+  /** `stop` was called: the caller ends the runs itself. */
+  get stopped(): boolean {
+    return this.halted
   }
 
   /** Records a step that could not run because an earlier one failed. */

@@ -1,4 +1,3 @@
-import {signalExitCode} from '../core/errors.js'
 import type {DetectOutput} from '../core/pipeline.js'
 import {DEFAULT_DETECT_EXPERIMENT} from '../tracking/config.js'
 import {logDetectRun, type TrackedRun} from '../tracking/detect-run.js'
@@ -7,6 +6,7 @@ import type {MlflowClient} from '../tracking/mlflow-client.js'
 import {Tracker} from '../tracking/tracker.js'
 import {TRACKING_OFF_LINE} from './mlflow-flags.js'
 import {Progress} from './progress.js'
+import {killRunsOnInterrupt} from './run-interrupt.js'
 import {err, out} from './style.js'
 
 /** Where `flare detect` reports its tracking: `log` is stdout, `warn` is stderr. */
@@ -38,15 +38,20 @@ export async function trackDetection(
   const progress = new Progress(`Logging to MLflow at ${client.trackingUri}`).start()
   let tracked: TrackedRun | undefined
   let runId: string | undefined
-  // Interrupted while logging: the run is ended as KILLED (best effort, bounded) before exiting
-  // with the signal's status (130, 143); temporary folders go at exit (core/io/temp-files.ts).
-  const onInterrupt = (signal: NodeJS.Signals): void => {
-    progress.stop()
-    const end = runId ? client.endRun(runId, 'KILLED').catch(() => undefined) : Promise.resolve()
-    void Promise.race([end, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => process.exit(signalExitCode(signal)))
-  }
-  process.once('SIGINT', onInterrupt)
-  process.once('SIGTERM', onInterrupt)
+  // Interrupted while logging: the run is ended as KILLED, and no later step may end it otherwise.
+  const interrupt = killRunsOnInterrupt({
+    what: 'logging the detection',
+    trackingUri: client.trackingUri,
+    stop: () => {
+      progress.stop()
+      tracker.stop('the run was interrupted')
+    },
+    killRuns: async () => {
+      if (!runId) return 0
+      await client.endRun(runId, 'KILLED')
+      return 1
+    },
+  })
   try {
     tracked = await logDetectRun(tracker, {
       experimentName: flags.experiment ?? client.config.experimentName ?? DEFAULT_DETECT_EXPERIMENT,
@@ -57,8 +62,7 @@ export async function trackDetection(
       onRun: (id) => void (runId = id),
     })
   } finally {
-    process.removeListener('SIGINT', onInterrupt)
-    process.removeListener('SIGTERM', onInterrupt)
+    await interrupt.release()
     if (tracker.complete) progress.succeed()
     else progress.stop()
     await client.close()

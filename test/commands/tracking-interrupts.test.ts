@@ -1,11 +1,10 @@
 import type {ChildProcess} from 'node:child_process'
 import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
-import {createServer, request, type Server, type ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
+import {holdingProxy, type HoldingProxy, isModelUpload} from '../helpers/holding-proxy.js'
 import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName, useMlflowServer} from '../tracking/mlflow-context.js'
 
 /**
@@ -16,42 +15,26 @@ import {mlflowAvailable, type MlflowTestServer, reportMlflowMissing, uniqueName,
  */
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'flare-tracking-interrupts-'))
-const servers: Server[] = []
-const held: ServerResponse[] = []
+const proxies: HoldingProxy[] = []
 
 afterAll(async () => {
-  for (const res of held) res.destroy()
-  for (const s of servers) {
-    s.closeAllConnections()
-    await new Promise((resolve) => s.close(resolve))
-  }
+  for (const proxy of proxies) await proxy.close()
   rmSync(tmp, {recursive: true, force: true})
 })
 
 /** A proxy to `target` that calls `onModelUpload` (and never answers) at the first upload into a model folder. */
-async function holdingProxy(target: string, onModelUpload: () => void): Promise<string> {
-  const upstreamUrl = new URL(target)
+async function modelUploadProxy(target: string, onModelUpload: () => void): Promise<string> {
   let fired = false
-  const server = createServer((req, res) => {
-    if (req.method === 'PUT' && /\/mlflow-artifacts\/.*\/artifacts\/model\//.test(req.url ?? '')) {
-      req.resume()
-      held.push(res)
-      if (!fired) {
-        fired = true
-        onModelUpload()
-      }
-      return
+  const proxy = await holdingProxy(target, (req) => {
+    if (!isModelUpload(req)) return false
+    if (!fired) {
+      fired = true
+      onModelUpload()
     }
-    const upstream = request({host: upstreamUrl.hostname, port: upstreamUrl.port, path: req.url, method: req.method, headers: req.headers}, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      up.pipe(res)
-    })
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
+    return true
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push(server)
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  proxies.push(proxy)
+  return proxy.uri
 }
 
 /** Runs the built CLI against `mlflowUri` through a holding proxy, sends `signal` at the first model upload. */
@@ -59,7 +42,7 @@ async function interruptWhileLogging(args: string[], mlflowUri: string, signal: 
   const tempDir = mkdtempSync(path.join(tmp, 'tmpdir-'))
   let signalled = false
   let child: ChildProcess | undefined
-  const uri = await holdingProxy(mlflowUri, () => {
+  const uri = await modelUploadProxy(mlflowUri, () => {
     signalled = true
     child?.kill(signal)
   })

@@ -9,9 +9,11 @@ import {DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, 
 import {DEFAULT_SWEEP_EXPERIMENT} from '../../tracking/config.js'
 import {requireMlflowClient} from '../../tracking/env-client.js'
 import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
+import type {SweepRun} from '../../tracking/sweep-run.js'
 import {FlareCommand} from '../../ui/flare-command.js'
 import {int, ms} from '../../ui/format.js'
 import {Progress} from '../../ui/progress.js'
+import {killRunsOnInterrupt} from '../../ui/run-interrupt.js'
 import {err, out} from '../../ui/style.js'
 import {textWidth, wrap} from '../../ui/summaries.js'
 import {fitLine, table} from '../../ui/table.js'
@@ -61,6 +63,18 @@ export default class ModelSweep extends FlareCommand {
 
     const client = requireMlflowClient('flare model sweep')
     const progress = new Progress('Reading and mining templates')
+    // Ctrl-C or SIGTERM: the sweep stops, and its parent run and the child being logged end as KILLED.
+    const controller = new AbortController()
+    let sweepRun: SweepRun | undefined
+    const interrupt = killRunsOnInterrupt({
+      what: 'the sweep',
+      trackingUri: client.trackingUri,
+      stop: () => {
+        progress.stop()
+        controller.abort()
+      },
+      killRuns: async () => (sweepRun ? sweepRun.kill() : 0),
+    })
     try {
       const {report, result, problems} = await runLoggedSweep(client, {
         experiment: flags.experiment,
@@ -74,6 +88,8 @@ export default class ModelSweep extends FlareCommand {
         windowMs,
         candidates,
         metric,
+        signal: controller.signal,
+        onSweepRun: (run) => void (sweepRun = run),
         onStart: () => progress.start(),
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
@@ -92,6 +108,7 @@ export default class ModelSweep extends FlareCommand {
         onChildLogged: (child, total) => progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`),
         onSwept: () => progress.succeed(`Swept ${candidates.length} runs`),
       })
+      await interrupt.release()
       if (!this.jsonEnabled()) this.render(report, result)
       if (problems) {
         // The ranking above is intact, but the sweep's purpose (runs in MLflow) was not met.
@@ -100,6 +117,7 @@ export default class ModelSweep extends FlareCommand {
       }
       return report
     } catch (error) {
+      await interrupt.release()
       progress.fail()
       throw error
     } finally {
