@@ -82,14 +82,15 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const templates = rankTemplates(incident)
   const lines = rankLines(incident)
   const byId = new Map(incident.templates.map((t) => [t.id, t]))
-  // Signatures ranked by how far from normal their evidence is (table order breaks ties): a
-  // signature resting on a template every normal session shows is the weakest lead, not the first.
+  // Signatures resting on unusual evidence first (a template every normal session shows is the
+  // weakest lead), then in table order, causes before the symptoms that follow them (a segfault
+  // before the connection refusals of its restart, however many more of those), then strength.
   const anomaly = templateAnomaly(incident)
   const lineTemplate = new Map(incident.sample_lines.map((l) => [l.line, l.template_id]))
   const strength = (m: SignatureMatch): number => Math.max(-1, ...m.templateIds.map((id) => anomaly.get(id) ?? -1), ...m.lines.map((l) => anomaly.get(lineTemplate.get(l) ?? '') ?? -1))
   const matches = matchSignatures(incident.templates, incident.sample_lines)
     .map((m, order) => ({m, order, strength: strength(m)}))
-    .sort((a, b) => Number(b.m.signature.id !== 'exception') - Number(a.m.signature.id !== 'exception') || Number(b.strength >= UNUSUAL) - Number(a.strength >= UNUSUAL) || b.strength - a.strength || a.order - b.order)
+    .sort((a, b) => Number(b.m.signature.id !== 'exception') - Number(a.m.signature.id !== 'exception') || Number(b.strength >= UNUSUAL) - Number(a.strength >= UNUSUAL) || a.order - b.order || b.strength - a.strength)
     .map(({m}) => m)
   const primary: SignatureMatch | undefined = matches[0]
   const primaryStrength = primary ? strength(primary) : -1
