@@ -90,7 +90,7 @@ export class FitTable {
   }
 
   /** One block of "header: value" lines per row, wrapped to `width` (see stackRows). */
-  stacked(width: number): string {
+  private stacked(width: number): string {
     return stackRows(this.head, this.rows, width, {label: (s) => out.cyan(s), rule: (s) => out.gray(s)})
   }
 
