@@ -11,9 +11,14 @@ import {fitLine, table, terminalWidth} from './table.js'
 
 const PRIORITY_LABEL: Record<string, string> = {immediate: 'immediate', short_term: 'short-term', long_term: 'long-term'}
 
-/** Width to wrap prose to: the terminal's (or $COLUMNS), kept between 60 and 120 columns; 100 when piped. */
+/**
+ * Width to wrap prose to: the terminal's (or $COLUMNS), at most 120 columns; 100 when piped. A
+ * terminal under 60 columns gets prose wrapped to its own width (at least 20), not to 60 columns
+ * that every line would then overflow.
+ */
 export function textWidth(columns = terminalWidth()): number {
-  return Math.max(60, Math.min(120, columns || 100))
+  if (!columns) return 100
+  return Math.min(120, Math.max(20, columns))
 }
 
 /** Greedy word wrap; every line gets `indent`, words longer than the width stay whole. */

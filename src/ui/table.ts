@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 import stringWidth from 'string-width'
+import {stackRows} from './stacked.js'
 import {colorEnabled, out} from './style.js'
 
 type Align = 'left' | 'right' | 'center'
@@ -42,12 +43,15 @@ const PADDING = 2
 /** Below this a wrapped text column stops being readable, so columns are dropped first. */
 const READABLE = 20
 const NARROWEST = 6
+/** Terminals narrower than this get stacked rows rather than a table that drops or cuts (see toString). */
+const STACK_BELOW = 80
 
 /**
  * A table with Flare's look that never comes out wider than the terminal. When the natural layout
  * is too wide it first lets long headers wrap, then wraps the text columns named in `wrap`, then
  * leaves out the columns named in `drop` (saying which), and only then narrows everything, which
- * cli-table3 shows with an ellipsis.
+ * cli-table3 shows with an ellipsis. In a terminal under 80 columns, a table that would have to
+ * leave out a column or cut a cell is stacked instead: one "header: value" block per row.
  */
 export class FitTable {
   readonly rows: Cell[][] = []
@@ -75,11 +79,30 @@ export class FitTable {
 
   toString(): string {
     const limit = this.options.width ?? terminalWidth()
+    if (limit === undefined || this.naturalWidth() <= limit) return this.render(this.columns(), undefined)
+    const {kept, widths, dropped} = this.fit(limit)
+    // Below 80 columns a table that would lose a column or cut a cell is stacked instead.
+    if (limit < STACK_BELOW && (dropped.length > 0 || kept.some((c) => !this.readable(c, widths[c]!)))) return this.stacked(limit)
+    const table = this.render(kept, widths)
+    if (dropped.length === 0) return table
+    const note = `(left out to fit: ${dropped.join(', ')}; --json has all)`
+    return `${table}\n${out.dim(note.length <= limit ? note : `(${dropped.length} column${dropped.length > 1 ? 's' : ''} left out)`)}`
+  }
+
+  /** One block of "header: value" lines per row, wrapped to `width` (see stackRows). */
+  private stacked(width: number): string {
+    return stackRows(this.head, this.rows, width, {label: (s) => out.cyan(s), rule: (s) => out.gray(s)})
+  }
+
+  /**
+   * The columns kept and their widths for a table too wide for `limit`: long headers wrap first,
+   * then the text columns named in `wrap`, then the columns named in `drop` are left out, and
+   * only then is everything narrowed, which cli-table3 shows with an ellipsis.
+   */
+  private fit(limit: number): {kept: number[]; widths: number[]; dropped: string[]} {
     const columns = this.columns()
     const natural = columns.map((c) => this.natural(c))
     const widths = natural.slice()
-    if (limit === undefined || this.frame(widths) <= limit) return this.render(columns, undefined)
-
     const kept = new Set(columns)
     const over = () => this.frame([...kept].map((c) => widths[c]!)) - limit
     const wrapped = (this.options.wrap ?? []).filter((c) => c < columns.length)
@@ -106,10 +129,18 @@ export class FitTable {
       if (!kept.has(c) || over() >= 0) continue
       widths[c] = Math.min(natural[c]!, widths[c]! - over())
     }
-    const table = this.render([...kept].sort((a, b) => a - b), widths)
-    if (dropped.length === 0) return table
-    const note = `(left out to fit: ${dropped.join(', ')}; --json has all)`
-    return `${table}\n${out.dim(note.length <= limit ? note : `(${dropped.length} column${dropped.length > 1 ? 's' : ''} left out)`)}`
+    return {kept: [...kept].sort((a, b) => a - b), widths, dropped}
+  }
+
+  /**
+   * Whether column `c` at `width` shows every cell and its header whole: each cell's lines fit, or
+   * (a column named in `wrap`) at least READABLE wide with every word fitting; header words fit.
+   */
+  private readable(c: number, width: number): boolean {
+    if (longestWord(this.head[c] ?? '') + PADDING > width) return false
+    if (this.contentWidth(c) <= width) return true
+    if (!(this.options.wrap ?? []).includes(c) || width < READABLE + PADDING) return false
+    return this.rows.every((row) => longestWord(row[c] ?? '') + PADDING <= width)
   }
 
   private natural(c: number): number {

@@ -28,11 +28,21 @@ describe('tables fit the width they are given', () => {
     })
   }
 
-  it('leaves out the columns named in drop, least useful first, and says so', () => {
+  it('leaves out the columns named in drop, least useful first, and says so (80 columns and wider)', () => {
+    const text = incidents(80).toString()
+    expect(widest(text)).toBeLessThanOrEqual(80)
+    expect(text).not.toMatch(/│ score/)
+    expect(text).toMatch(/│ sessions/)
+    expect(text).toContain('(left out to fit: score; --json has all)')
+  })
+
+  it('stacks the rows instead of leaving out columns below 80 columns', () => {
     const text = incidents(60).toString()
     expect(widest(text)).toBeLessThanOrEqual(60)
-    expect(text).not.toMatch(/│ score/)
-    expect(text).toContain('(left out to fit: score, sessions; --json has all)')
+    expect(text).not.toContain('│')
+    expect(text).not.toContain('left out')
+    expect(text).toMatch(/^score: +0\.931$/m)
+    expect(text).toMatch(/^sessions: +36$/m)
   })
 
   it('lets long headers wrap at their spaces before touching the data', () => {
