@@ -205,16 +205,14 @@ export class Redactor {
     return text.replace(PSEUDONYM, (match) => this.backward.get(match) ?? match)
   }
 
+  /** `redact` applied to every string value (not the keys) of a JSON-like value; the input is not modified. */
+  redactDeep<T>(value: T): T {
+    return mapStrings(value, (text) => this.redact(text))
+  }
+
   /** `restore` applied to every string inside a JSON-like value. */
   restoreDeep<T>(value: T): T {
-    if (typeof value === 'string') return this.restore(value) as T
-    if (Array.isArray(value)) return value.map((item) => this.restoreDeep(item)) as T
-    if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {}
-      for (const [key, item] of Object.entries(value)) out[key] = this.restoreDeep(item)
-      return out as T
-    }
-    return value
+    return mapStrings(value, (text) => this.restore(text))
   }
 
   /** Distinct values replaced so far, per kind. */
@@ -237,4 +235,24 @@ export class Redactor {
     this.backward.set(pseudonym, value)
     return pseudonym
   }
+}
+
+function mapStrings<T>(value: T, map: (text: string) => string): T {
+  if (typeof value === 'string') return map(value) as T
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map)) as T
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) out[key] = mapStrings(item, map)
+    return out as T
+  }
+  return value
+}
+
+/**
+ * Credentials, card numbers and SSNs masked (`password=<SECRET_1>`) in every string of `value`,
+ * for what Flare sends or shows outside a prompt (live incident events, notes); e-mails, users,
+ * IPs and hosts are kept, as the on-call engineer needs them. Pseudonyms are numbered per call.
+ */
+export function maskSecrets<T>(value: T): T {
+  return new Redactor({personal: false}).redactDeep(value)
 }
