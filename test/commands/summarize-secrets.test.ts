@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -23,21 +23,40 @@ function leakyLog(): string {
     const host = `app-${(i % 3) + 1}`
     const stamp = new Date(t).toISOString().replace('T', ' ').slice(0, 19)
     const leak = i > 1200 && i < 1300 && host === 'app-2'
-    lines.push(`${stamp} ${host} ${leak ? 'ERROR' : 'INFO'} ${leak ? SECRETS[i % SECRETS.length]![0] : `GET /api/v1/items 200 in ${5 + ((i * 13) % 75)}ms`}`)
+    lines.push(`${stamp} ${host} ${leak ? 'ERROR' : 'INFO'} ${leak ? SECRETS[Math.floor(i / 3) % SECRETS.length]![0] : `GET /api/v1/items 200 in ${5 + ((i * 13) % 75)}ms`}`)
   }
   return `${lines.join('\n')}\n`
 }
 
-describe('summarize --dry-run on a log with credentials', () => {
+describe('a log with credentials through detect and summarize --dry-run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flare-sum-secrets-'))
   afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  const log = join(dir, 'leak.log')
+  const results = join(dir, 'leak.json')
 
-  it('shows requests in which no secret, key or SSN is left', async () => {
-    const log = join(dir, 'leak.log')
+  it('detect masks them in -o, --json and the table', async () => {
     writeFileSync(log, leakyLog())
-    const detect = await runCli(['detect', '-i', log, '-o', join(dir, 'leak.json'), '--no-track'])
+    const detect = await runCli(['detect', '-i', log, '-o', results, '--no-track'])
     expect(detect.code, detect.stderr).toBe(0)
-    const dry = await runCli(['summarize', '-i', join(dir, 'leak.json'), '--dry-run'], {env: {ANTHROPIC_API_KEY: 'dummy-key-for-dry-run'}})
+    const json = await runCli(['detect', '-i', log, '--no-track', '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    const written = readFileSync(results, 'utf8')
+    // every kind of secret made it into the incident's sample lines, masked
+    const texts = JSON.parse(written).incidents.flatMap((i: any) => i.sample_lines.map((l: any) => l.text)).join('\n')
+    for (const [line] of SECRETS) expect(texts).toContain(line.split(' ').slice(0, 2).join(' '))
+    expect(texts).toContain('aws_secret_access_key=<SECRET_')
+    for (const [, secret] of SECRETS) for (const text of [written, json.stdout, detect.stdout, detect.stderr]) expect(text).not.toContain(secret)
+  }, 60_000)
+
+  it('summarize shows requests in which none is left, also from results that hold the raw lines', async () => {
+    // A results file as an older Flare wrote it: the sample lines as the log has them.
+    const raw = readFileSync(log, 'utf8').split('\n')
+    const doc = JSON.parse(readFileSync(results, 'utf8'))
+    for (const incident of doc.incidents) for (const sample of incident.sample_lines) sample.text = raw[sample.line - 1]
+    const rawResults = join(dir, 'raw.json')
+    writeFileSync(rawResults, JSON.stringify(doc))
+    expect(readFileSync(rawResults, 'utf8')).toContain('wJalrXUtnFEMI')
+    const dry = await runCli(['summarize', '-i', rawResults, '--dry-run'], {env: {ANTHROPIC_API_KEY: 'dummy-key-for-dry-run'}})
     expect(dry.code, dry.stderr).toBe(0)
     const out = dry.stdout + dry.stderr
     expect(out).toContain('aws_secret_access_key=<SECRET_')
