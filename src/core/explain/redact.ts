@@ -91,7 +91,7 @@ function isSsn(value: string): boolean {
  * A field name that names a secret (SECRET_KEY_WORDS): it ends with one of the words, glued to
  * its prefix for long words (`mysqlPassword`), after a separator for short ones (`x-auth-token`).
  */
-const SECRET_NAME = String.raw`(?<![A-Za-z0-9_./])(?:[A-Za-z0-9_.-]*?(?:${SECRET_KEY_WORDS.long.join('|')})|(?:[A-Za-z0-9_.-]*[_.-])?(?:${SECRET_KEY_WORDS.short.join('|')}))(?![A-Za-z0-9_])`
+const SECRET_NAME = String.raw`(?<![A-Za-z0-9_./-])(?:[A-Za-z0-9_.-]*?(?:${SECRET_KEY_WORDS.long.join('|')})|(?:[A-Za-z0-9_.-]*[_.-])?(?:${SECRET_KEY_WORDS.short.join('|')}))(?![A-Za-z0-9_])`
 /**
  * A value after `=`, `:` or `=>`: inside \"…\" (JSON in a JSON string), "…" or '…' up to the
  * closing quote (`&`, spaces and `;` included); bare up to whitespace, a quote, `,`, `;` or `}`,
@@ -133,8 +133,10 @@ const RULES: Rule[] = [
   {kind: 'SECRET', pattern: /\b(?:mysql|mysqladmin|mysqldump|mysqlimport|mysqlcheck|mariadb)\b[^\n|;&]*?\s-p(?:'([^'\n]*)'|"([^"\n]*)"|([^\s'"]+))/g, group: [1, 2, 3]},
   {kind: 'SECRET', pattern: /(?<![\w-])--(?:[a-z-]*-)?(?:password|passwd|passphrase|secret|token)[ \t]+(?:'([^'\n]*)'|"([^"\n]*)"|(?!-)([^\s'"]+))/gi, group: [1, 2, 3]},
   {kind: 'SECRET', pattern: /\bcurl\b[^\n|;&]*?\s(?:-u|--user)[ \t]+['"]?[^\s:'"]+:([^\s'"]+)/g, group: 1},
-  // Credentials embedded in URLs and connection strings: scheme://user:password@host
-  {kind: 'SECRET', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi, group: 1},
+  // Credentials embedded in URLs and connection strings: scheme://user:password@host. (Each
+  // pattern with a leading run starts only where the run does, not at each of its characters:
+  // a line of 64 KB of `a-a-a-…` takes milliseconds, not seconds.)
+  {kind: 'SECRET', pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi, group: 1},
   // Cookie and Set-Cookie headers: the whole value (names and values alike can identify a session).
   {kind: 'COOKIE', pattern: /\b(?:set-)?cookie["']?\s*[=:]\s*["']?([^\r\n"']+)/gi, group: 1},
   {kind: 'SESSION', pattern: new RegExp(String.raw`\b${SESSION_KEYS}["']?\s*[=:]\s*["']?([^\s"',;&}<]+)`, 'gi'), group: 1, accept: isSessionId},
@@ -145,7 +147,7 @@ const RULES: Rule[] = [
   {kind: 'SSN', pattern: /\b(?:ssn|social[ _-]?security(?:[ _-]?(?:number|no))?)\b["']?[ \t]*[=:#]?[ \t]*["']?(\d{3}([ -]?)\d{2}\2\d{4})(?![\w-])/gi, group: 1, accept: isSsn},
   {kind: 'SSN', pattern: /(?<![\w.-])\d{3}-\d{2}-\d{4}(?![\w-]|\.\d)/g, group: 0, accept: isSsn},
   {kind: 'IBAN', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g, group: 0, accept: isIban},
-  {kind: 'EMAIL', pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, group: 0, personal: true},
+  {kind: 'EMAIL', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, group: 0, personal: true},
   // user=alice, uid=1000, username: bob, "user_id": "u-123"
   {kind: 'USER', pattern: /\b(?:user(?:name|_?id)?|uid|login|account)["']?\s*[=:]\s*["']?([^\s"',;&}<]+)/gi, group: 1, personal: true},
   // sshd: "Failed password for invalid user admin from", "Accepted publickey for alice from"
@@ -160,7 +162,7 @@ const RULES: Rule[] = [
   {kind: 'PHONE', pattern: /(?<![\w)])\(\d{3}\) ?\d{3}[ .-]\d{4}\b/g, group: 0, personal: true},
   {
     kind: 'HOST',
-    pattern: /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|cloud|internal|local|lan|corp|intra|svc|cluster)\b/gi,
+    pattern: /(?<![a-z0-9.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|cloud|internal|local|lan|corp|intra|svc|cluster)\b/gi,
     group: 0,
     optional: 'hostnames',
     personal: true,
