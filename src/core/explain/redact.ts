@@ -126,12 +126,12 @@ const RULES: Rule[] = [
   // GitHub (ghp_, gho_, github_pat_), Slack (xoxb-, xoxp-…), Stripe (sk_live_, rk_test_, pk_live_, whsec_), Google (AIza…).
   {kind: 'API_KEY', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[a-z]-[A-Za-z0-9-]{10,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,})/g, group: 0},
   // Authorization: Bearer <token> / Basic <credentials>.
-  {kind: 'TOKEN', pattern: /\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi, group: 1},
+  {kind: 'TOKEN', pattern: /\b(?:Bearer|Basic)\s+(?!-)([A-Za-z0-9._~+/=-]{8,})/gi, group: 1},
   // key=value / key: value / "key": "value" / \"key\":\"value\" / key => 'value' for secret names: the whole value.
   {kind: 'SECRET', pattern: new RegExp(String.raw`${SECRET_NAME}(?:\\?["'])?[ \t]*(?:=>|[=:])[ \t]*${SECRET_VALUE}`, 'gi'), group: QUOTED_OR_BARE, accept: isSecretValue},
   // Command lines: mysql -pPASS, --password PASS (--password=PASS is a key=value above), curl -u user:PASS.
   {kind: 'SECRET', pattern: /\b(?:mysql|mysqladmin|mysqldump|mysqlimport|mysqlcheck|mariadb)\b[^\n|;&]*?\s-p(?:'([^'\n]*)'|"([^"\n]*)"|([^\s'"]+))/g, group: [1, 2, 3]},
-  {kind: 'SECRET', pattern: /(?<![\w-])--(?:[a-z-]*-)?(?:password|passwd|passphrase|secret|token)[ \t]+(?:'([^'\n]*)'|"([^"\n]*)"|(?!-)([^\s'"]+))/gi, group: [1, 2, 3]},
+  {kind: 'SECRET', pattern: new RegExp(String.raw`(?<![\w-])--(?:[a-z-]*-)?(?:${[...SECRET_KEY_WORDS.long, ...SECRET_KEY_WORDS.short].join('|')})[ \t]+(?:'([^'\n]*)'|"([^"\n]*)"|(?!-)([^\s'"]+))`, 'gi'), group: [1, 2, 3], accept: isSecretValue},
   {kind: 'SECRET', pattern: /\bcurl\b[^\n|;&]*?\s(?:-u|--user)[ \t]+['"]?[^\s:'"]+:([^\s'"]+)/g, group: 1},
   // Credentials embedded in URLs and connection strings: scheme://user:password@host. (Each
   // pattern with a leading run starts only where the run does, not at each of its characters:

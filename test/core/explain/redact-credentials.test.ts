@@ -31,6 +31,8 @@ const MUST_GO: Array<[string, string]> = [
   ["mysqladmin -u root -p'two words' status", 'two words'],
   ['deploy --password hunter2 --user bob', 'hunter2'],
   ['deploy --db-password=hunter3', 'hunter3'],
+  ['aws configure --aws-secret-access-key abcXYZ123 --region eu', 'abcXYZ123'],
+  ['gh auth --token t0kEnValue', 't0kEnValue'],
   ['curl -u admin:s3cretPW https://x', 's3cretPW'],
   ['Authorization: Bearer abcdefgh12345678.zzz', 'abcdefgh12345678.zzz'],
   ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXNpZw', 'eyJhbGciOiJIUzI1NiJ9'],
@@ -56,6 +58,7 @@ const MUST_STAY = [
   'Could not get event name for stream/token: com.apple.xpc.activity/4505: 132',
   'Processed session termination for sessionid: 0x14ede63a5a70002 (sid:1)',
   'password: required, token: null',
+  'proxy --auth basic --pass-through 3 --password --user bob', // a flag's value that is a method, or the next flag
 ]
 
 describe('redaction of credentials in log lines', () => {
