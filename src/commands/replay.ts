@@ -14,7 +14,7 @@ import {LivePool} from '../core/stream/live-pool.js'
 import {OnlineScore, type LiveEvaluation} from '../core/stream/live-evaluation.js'
 import {replayFile, type Pace} from '../core/stream/replay.js'
 import {fileTargetPath, openSender} from '../core/stream/senders.js'
-import {openSinks, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js'
+import {openSinks, outwardEvent, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
@@ -23,7 +23,7 @@ import {incidentLine, liveNote, nothingScoredWarning} from '../ui/live-view.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
-import {configuredSecrets, scrubDeep} from '../core/secrets.js'
+import {configuredSecrets} from '../core/secrets.js'
 
 export interface ReplayOutput {
   summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats}
@@ -111,8 +111,8 @@ export default class Replay extends FlareCommand {
     const handle = async (events: IncidentEvent[]): Promise<void> => {
       for (const raw of events) {
         await explainOpened(raw, engine!, summarizer)
-        // (as `collect` does: a configured key in a log line is not shown or sent)
-        const event = scrubDeep(raw, secrets)
+        // (as `collect` does: a password or a key in a log line is not shown or sent)
+        const event = outwardEvent(raw, secrets)
         final.set(event.incident.id, event.incident)
         if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
         await sendToSinks(sinks, event)

@@ -21,6 +21,7 @@ import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
 import {FLARE_VERSION} from './version.js'
+import {Redactor} from './explain/redact.js'
 import type {TemplateMinerOptions} from './templates/config.js'
 
 export type Stage = 'read' | 'labels' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
@@ -370,7 +371,12 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     t0 = performance.now()
     const texts = await fetchLines(prepared.source, drafts.flatMap((d) => d.pending.map((p) => p.line)))
     await reportInputChanges(prepared, options.onWarning)
-    const incidents: Incident[] = drafts.map(({pending, ...d}) => ({...d, sample_lines: pending.map((p) => ({...p, text: texts.get(p.line) ?? ''}))}))
+    // A password or key a log line holds is masked in the document (the table, -o, --json, serve,
+    // MLflow's results.json), with one numbering per incident; the log itself keeps it.
+    const incidents: Incident[] = drafts.map(({pending, ...d}) => {
+      const mask = new Redactor({personal: false})
+      return {...d, templates: d.templates.map((t) => ({...t, template: mask.redact(t.template)})), sample_lines: pending.map((p) => ({...p, text: mask.redact(texts.get(p.line) ?? '')}))}
+    })
     lap('samples_ms', t0)
 
     if (prepared.labels) options.onStage?.('evaluate')

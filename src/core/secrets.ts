@@ -40,8 +40,20 @@ export function maskUserinfo(spec: string): string {
   return spec.replace(/^(\s*(?:[a-z][a-z0-9+.-]*:\/\/)?)[^\s/?#@]+@/i, '$1***@')
 }
 
-/** Query parameters whose values are credentials: `api_key`, `token`, `sig`, `password`, Azure's `code`… */
-const SECRET_PARAM = /key|token|secret|pass|pwd|auth|sig|credential|session|^code$/i
+/**
+ * The one list of words that make a field name a secret's name (`password`, `DB_PASSWORD`,
+ * `aws_secret_access_key`, `"client_secret"`, `x-auth-token`). Read by the redactor of prompts
+ * and live events (explain/redact.ts) and by the masking of URL query parameters below.
+ * `LONG` words may end a name glued to its prefix (`mysqlPassword`); `SHORT` ones only after a
+ * separator or at the name's start, so `bypass`, `oauth` and `compass` are not secret names.
+ */
+export const SECRET_KEY_WORDS = {
+  long: ['password', 'passwd', 'passphrase', 'secret', 'credentials', 'credential', 'apikey', 'api_key', 'api-key', 'access_key', 'access-key', 'accesskey', 'secret_key', 'secretkey', 'private_key', 'privatekey', 'signing_key', 'encryption_key', 'client_secret'],
+  short: ['pass', 'pwd', 'token', 'auth'],
+} as const
+
+/** Query parameters whose values are credentials: the words above, and `key`, `sig`, `session`, Azure's `code`… */
+const SECRET_PARAM = new RegExp(`${[...SECRET_KEY_WORDS.long, ...SECRET_KEY_WORDS.short].join('|')}|key|sig|session|^code$`, 'i')
 
 /** A value that looks like a generated credential even under an ordinary name: long, letters and digits. */
 function looksGenerated(value: string): boolean {

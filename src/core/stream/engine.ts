@@ -8,6 +8,7 @@ import type {TemplateMiner, TemplateMinerOptions} from '../templates/index.js'
 import type {IncidentEvent, LiveIncident, LiveLine, ResolvedReason} from './contracts.js'
 import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
+import {maskSecrets} from '../explain/redact.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
 import {episodeTemplates, IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
@@ -457,7 +458,7 @@ export class LiveEngine {
     // Each of the first ones is named; past that, one note per power of ten (a log unlike the
     // model's would otherwise print a line per template, thousands of them).
     const n = this.unseen.size
-    if (n <= UNSEEN_NAMED) this.options.onNote?.(`template ${id} unseen in training: ${this.parser.templates.text(template)}`)
+    if (n <= UNSEEN_NAMED) this.options.onNote?.(`template ${id} unseen in training: ${maskSecrets(this.parser.templates.text(template))}`)
     else if (/^10+$/.test(String(n))) this.options.onNote?.(`${n.toLocaleString('en-US')} templates unseen in training so far (only the first ${UNSEEN_NAMED} are named): is this the log the model was fitted on?`)
   }
 

@@ -3,9 +3,9 @@ import type {EngineStats, LiveEngine} from './engine.js'
 import {resolvedEvent} from './live-incidents.js'
 import {isRegion, LineQueue, type Queued} from './queue.js'
 import {regionLines} from './sources/live-splitter.js'
-import {sendToSinks} from './sinks/index.js'
+import {outwardEvent, sendToSinks} from './sinks/index.js'
 import {saveLiveState} from './state.js'
-import {configuredSecrets, scrubDeep} from '../secrets.js'
+import {configuredSecrets} from '../secrets.js'
 
 export interface RunnerOptions {
   engine: LiveEngine
@@ -81,8 +81,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     if (event.kind !== 'updated') incidentsChanged = true
     try {
       if (options.enrich && !options.signal?.aborted) await options.enrich(event, options.signal)
-      // A log line may hold a key Flare is configured with: never on stdout, in a file or a webhook.
-      const out = scrubDeep(event, secrets)
+      // A log line may hold a password or a key: never on stdout, in a file or a webhook.
+      const out = outwardEvent(event, secrets)
       options.onEvent?.(out)
       await sendToSinks(sinks, out)
     } catch (error) {

@@ -65,17 +65,7 @@ export function zodProblems(error: z.ZodError): string[] {
 
 /** Every string of the incident through the redactor, so prompts built from it carry pseudonyms only. */
 export function redactIncident(incident: Incident, redactor: Redactor): Incident {
-  const walk = (value: unknown): unknown => {
-    if (typeof value === 'string') return redactor.redact(value)
-    if (Array.isArray(value)) return value.map(walk)
-    if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {}
-      for (const [key, item] of Object.entries(value)) out[key] = walk(item)
-      return out
-    }
-    return value
-  }
-  return walk(incident) as Incident
+  return redactor.redactDeep(incident)
 }
 
 /**

@@ -1,6 +1,7 @@
 import {ExitCode, FlareError} from '../../errors.js'
 import type {OutputSpec} from '../../io/output.js'
-import {maskUrlPath} from '../../secrets.js'
+import {maskSecrets} from '../../explain/redact.js'
+import {maskUrlPath, scrubDeep} from '../../secrets.js'
 import type {EventSink, IncidentEvent} from '../contracts.js'
 import {KafkaSink} from '../kafka/kafka-sink.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
@@ -46,6 +47,16 @@ export function parseSinkSpec(spec: string): SinkSpec {
     return {kind, url: rest}
   }
   throw badSpec(spec, 'unknown sink kind')
+}
+
+/**
+ * An incident event as it may leave the engine — shown on the terminal, printed by --json, sent
+ * to any sink: the keys Flare is configured with scrubbed, and credentials, card numbers and SSNs
+ * that log lines carry masked in its sample lines, title and summary (`password=<SECRET_1>`).
+ * The one place `collect` and `replay` mask events, so no sink or printer sees a raw one.
+ */
+export function outwardEvent(event: IncidentEvent, secrets: readonly string[]): IncidentEvent {
+  return maskSecrets(scrubDeep(event, secrets))
 }
 
 /** Sends one event to every sink; waits for the durable ones, not for background ones (webhooks). */
