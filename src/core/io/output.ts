@@ -24,6 +24,17 @@ export interface OutputSpec {
    * A folder holding anything else (a log, a labels file, a .git) is refused, not emptied.
    */
   replaces?: readonly string[]
+  /**
+   * A name Flare chose, not the user (`parse`'s default CSV, the `_templates.csv` beside a CSV,
+   * `.summaries.json` beside results): it never replaces an existing file. `companionOf`: the
+   * output it goes with; an earlier companion is replaced along with that output (a rerun).
+   */
+  chosen?: {why: string; companionOf?: string; hint: string}
+}
+
+/** A companion output (`X_templates.csv` beside `-o X.csv`): replaced only along with `of`, see OutputSpec.chosen. */
+export function companionOutput(path: string, flag: string, of: string, what: string): OutputSpec {
+  return {path, flag, chosen: {why: `${what} named after ${of} replaces a file only along with ${of} (a rerun)`, companionOf: of, hint: `move ${path} away, or choose another ${flag.split(' ')[0]}`}}
 }
 
 /** How many names a refusal lists before "…". */
@@ -61,6 +72,9 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
         throw new FlareError(`${output.flag} ${output.path} exists and is not a folder`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new folder path, or the folder of an earlier model`})
       }
       if (output.kind === 'folder') await checkReplaceable(output, inputs)
+      if (output.chosen && !(output.chosen.companionOf !== undefined && (await stat(output.chosen.companionOf).catch(() => undefined))?.isFile())) {
+        throw new FlareError(`${output.path} exists: ${output.chosen.why}`, {exitCode: ExitCode.usage, hint: output.chosen.hint})
+      }
     }
     const parent = dirname(output.path)
     const parentInfo = await stat(parent).catch(() => undefined)
