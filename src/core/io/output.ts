@@ -1,7 +1,7 @@
 import {once} from 'node:events'
-import {createWriteStream, type Stats, type WriteStream} from 'node:fs'
+import {createWriteStream, realpathSync, type Stats, type WriteStream} from 'node:fs'
 import {chmod, chown, mkdtemp, open, readdir, readlink, realpath, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join, resolve, sep} from 'node:path'
+import {basename, dirname, join, relative, resolve, sep} from 'node:path'
 import {ExitCode, FlareError} from '../errors.js'
 import {configuredSecrets, scrubText} from '../secrets.js'
 import {trackTemporary} from './temp-files.js'
@@ -37,6 +37,41 @@ export interface OutputSpec {
 /** A companion output (`X_templates.csv` beside `-o X.csv`): replaced only along with `of`, see OutputSpec.chosen. */
 export function companionOutput(path: string, flag: string, of: string, what: string): OutputSpec {
   return {path, flag, chosen: {why: `${what} named after ${of} replaces a file only along with ${of} (a rerun)`, companionOf: of, hint: `move ${path} away, or choose another ${flag.split(' ')[0]}`}}
+}
+
+/**
+ * The files this run writes, for sources that must not read them back (`collect 'logs/*'` with a
+ * sink or --state in logs/): an output, anything in an output folder, and what is made beside one
+ * while it is written (`.NAME.PID.tmp`, `.NAME.staging-…`, a kept `NAME.….bak`). Returns the output.
+ */
+export function ownFiles(outputs: readonly OutputSpec[]): (path: string) => OutputSpec | undefined {
+  const places: {output: OutputSpec; dir: string; name: string}[] = []
+  for (const output of outputs) {
+    if (output.path === '-') continue
+    const at = resolve(output.path)
+    places.push({output, dir: dirname(at), name: basename(at)})
+    // Also by its folder's real path (a glob through a linked folder names it that way).
+    const real = realFolder(dirname(at))
+    if (real !== undefined && real !== dirname(at)) places.push({output, dir: real, name: basename(at)})
+  }
+  return (path) => {
+    const at = resolve(path)
+    for (const {output, dir, name} of places) {
+      const rel = relative(dir, at)
+      if (rel === '' || rel.startsWith('..')) continue
+      const first = rel.split(sep)[0]
+      if (first === name || first.startsWith(`.${name}.`) || (first === rel && first.startsWith(`${name}.`) && first.endsWith('.bak'))) return output
+    }
+    return undefined
+  }
+}
+
+function realFolder(dir: string): string | undefined {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return undefined
+  }
 }
 
 /** How many names a refusal lists before "…". */
