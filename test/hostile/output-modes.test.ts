@@ -45,6 +45,14 @@ describe('a replaced file keeps its mode', () => {
     expect([mode(csv), mode(templates)]).toEqual([0o640, 0o604])
   })
 
+  it('a read-only (0444) file is replaced and stays 0444', async () => {
+    const out = path.join(folder('read-only'), 'ro.json')
+    fs.writeFileSync(out, 'x')
+    fs.chmodSync(out, 0o444)
+    await writeFileAtomic(out, '{"new": true}')
+    expect([fs.readFileSync(out, 'utf8'), mode(out)]).toEqual(['{"new": true}', 0o444])
+  })
+
   it('a new file gets the default mode under the umask', async () => {
     const previous = process.umask(0o027)
     try {

@@ -198,9 +198,12 @@ export function scratchBeside(dest: string, tag = 'tmp'): string {
   return join(dirname(dest), `.${basename(dest)}.${process.pid}.${tag}`)
 }
 
-/** The mode a scratch file is created with: never more open than the file it replaces (umask may narrow it until placed). */
+/**
+ * The mode a scratch file is created with: no more open to others than the file it replaces (umask
+ * may narrow it until placed), and writable by its writer (a read-only 0444 file is replaced too).
+ */
 export function scratchMode(dest: Destination): number | undefined {
-  return dest.existing?.isFile() ? dest.existing.mode & 0o777 : undefined
+  return dest.existing?.isFile() ? (dest.existing.mode & 0o777) | 0o600 : undefined
 }
 
 /** `path` (a finished scratch file or folder) gets the owner, where allowed, and the mode of what it replaces. */
