@@ -3,7 +3,7 @@ import {basename} from 'node:path'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {compareWithTruth, finalTemplates, parseIntoMemory, readGroundTruth, type TruthComparison} from '../core/evaluate/parse-truth.js'
 import {parseSweepSpec, runParserSweep, type SweepScore} from '../core/evaluate/parser-sweep.js'
-import {loadTemplateState} from '../core/mining/state-file.js'
+import {drain3StateOutput, loadTemplateState} from '../core/mining/state-file.js'
 import {explainLines, type LineExplanation} from '../core/mining/explain.js'
 import {configForFormat, TemplateMiner} from '../core/templates/index.js'
 import {writeDrainSettings} from '../core/mining/parser-config-file.js'
@@ -68,11 +68,13 @@ export default class Parse extends FlareCommand {
     // Before any work: no output may be an input (the log, the config), another output (the CSVs
     // and the state file, which is read and then written), a directory or in a missing folder.
     const templatesOutput = defaultTemplatesPath(output)
+    const imported = flags.state ? await drain3StateOutput(flags.state) : undefined
     await checkOutputs(
       [
         {path: output, flag: '-o', chosen},
         ...(templatesOutput ? [companionOutput(templatesOutput, '-o (its _templates.csv)', output, 'the templates CSV')] : []),
         ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
+        ...(imported ? [{path: imported, flag: '--state (Flare\'s state beside the Drain3 snapshot)', chosen: {why: 'Flare\'s state for an imported Drain3 snapshot never replaces a file (it may hold templates learnt since)', hint: `give --state ${imported} to go on from it, or move it away to import the snapshot afresh`}}] : []),
       ],
       [flags.input, parserConfig.path ?? ''],
     )
