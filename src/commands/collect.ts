@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {checkOutputs} from '../core/io/output.js'
+import {checkOutputs, ownFiles} from '../core/io/output.js'
 import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import {LiveEngine} from '../core/stream/engine.js'
@@ -42,11 +42,12 @@ export default class Collect extends FlareCommand {
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Collect)
     const specs = (argv as string[]).length > 0 ? (argv as string[]) : ['-']
-    await checkOutputs([
+    const outputs = [
       ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
       ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
       ...sinkOutputs(flags.sink),
-    ], specs)
+    ]
+    await checkOutputs(outputs, specs)
     const options = await engineOptionsFrom(flags)
     boundHeapGrowth()
     const state = flags.state ? await loadLiveState(flags.state) : undefined
@@ -69,7 +70,7 @@ export default class Collect extends FlareCommand {
     if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
     else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
     const summarizer = await summarizerFrom(flags, note)
-    const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start'], resume: state?.files})
+    const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start'], resume: state?.files, exclude: ownFiles(outputs)})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
     const controller = new AbortController()
     let lastSaved: string | undefined

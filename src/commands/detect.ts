@@ -4,7 +4,7 @@ import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {withKeys, writeJsonFileAtomic} from '../core/io/json-stream.js'
-import {checkOutputs} from '../core/io/output.js'
+import {checkOutputs, companionOutput} from '../core/io/output.js'
 import {DEFAULT_CONFIG_FILE} from '../core/templates/user-config.js'
 import {loadBundle, modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
@@ -128,7 +128,7 @@ export default class Detect extends FlareCommand {
     await checkOutputs(
       [
         ...(flags.output ? [{path: flags.output, flag: '-o'}] : []),
-        ...(summaries?.path ? [{path: summaries.path, flag: '-o (its .summaries.json)'}] : []),
+        ...(summaries?.path && flags.output ? [companionOutput(summaries.path, '-o (its .summaries.json)', flags.output, 'the summaries file')] : []),
         ...(flags['save-model'] ? [modelFolderOutput(flags['save-model'])] : []),
       ],
       [flags.input, flags.labels ?? '', flags.model && !flags.model.startsWith('models:/') ? flags.model : '', flags.config ?? DEFAULT_CONFIG_FILE],

@@ -3,7 +3,7 @@ import {basename} from 'node:path'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {compareWithTruth, finalTemplates, parseIntoMemory, readGroundTruth, type TruthComparison} from '../core/evaluate/parse-truth.js'
 import {parseSweepSpec, runParserSweep, type SweepScore} from '../core/evaluate/parser-sweep.js'
-import {loadTemplateState} from '../core/mining/state-file.js'
+import {drain3StateOutput, loadTemplateState} from '../core/mining/state-file.js'
 import {explainLines, type LineExplanation} from '../core/mining/explain.js'
 import {configForFormat, TemplateMiner} from '../core/templates/index.js'
 import {writeDrainSettings} from '../core/mining/parser-config-file.js'
@@ -11,7 +11,7 @@ import {DEFAULT_CONFIG_FILE, type LoadedUserConfig} from '../core/templates/user
 import {renderExplanation, renderSweep, renderTruth} from '../ui/parse-reports.js'
 import {parserConfigFlags, parserConfigFromFlags, parserTuningFlags} from '../ui/parser-flags.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
-import {checkOutputs} from '../core/io/output.js'
+import {checkOutputs, companionOutput} from '../core/io/output.js'
 import {MAX_JOBS} from '../core/mining/prestart.js'
 import {defaultTemplatesPath, parseToCsv, type ParseSummary} from '../core/mining/csv-export.js'
 import {int, ms, rate} from '../ui/format.js'
@@ -36,7 +36,7 @@ export default class Parse extends FlareCommand {
   static override enableJsonFlag = true
   static override flags = {
     input: Flags.string({char: 'i', description: 'log file (.gz ok), or - for stdin (required, except with --explain)'}),
-    output: Flags.string({char: 'o', description: 'CSV to write, or - for stdout [default: <input>_structured.csv in the current folder]'}),
+    output: Flags.string({char: 'o', description: 'CSV to write, or - for stdout [default: <input>_structured.csv in the current folder, which must not exist]'}),
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     state: Flags.string({description: "template state JSON: loaded if it exists, saved after the run (stable template ids across runs); a Drain3 snapshot is imported (Flare's state is then saved beside it as <name>.flare.json)"}),
     jobs: Flags.integer({char: 'j', description: 'threads for large HDFS files (0 = one per core, 1 = none); the output does not depend on it', default: 0, min: 0, max: MAX_JOBS}),
@@ -59,6 +59,8 @@ export default class Parse extends FlareCommand {
   private async parseToCsv(flags: {input: string; output?: string; format: string; state?: string; jobs: number}, parserConfig: LoadedUserConfig): Promise<ParseSummary> {
     this.statePath = flags.state
     const output = flags.output ?? `${flags.input === '-' ? 'stdin' : basename(flags.input).replace(/\.gz$/, '')}_structured.csv`
+    // A name Flare chose never replaces a file (for loghub data it is the ground truth's name).
+    const chosen = flags.output ? undefined : {why: 'a default output name never replaces a file', hint: `pass -o FILE to choose the output, or -o ${output} to replace it`}
     // stdout holds one document: the CSV, or with --json the summary (never both, mixed).
     if (this.jsonEnabled() && STDOUT_PATHS.has(output)) {
       throw usage(`-o ${output} and --json both write to stdout: the CSV and the JSON summary would mix`, 'write the CSV to a file (-o parsed.csv) with --json, or drop --json (the summary then goes to stderr)')
@@ -66,11 +68,13 @@ export default class Parse extends FlareCommand {
     // Before any work: no output may be an input (the log, the config), another output (the CSVs
     // and the state file, which is read and then written), a directory or in a missing folder.
     const templatesOutput = defaultTemplatesPath(output)
+    const imported = flags.state ? await drain3StateOutput(flags.state) : undefined
     await checkOutputs(
       [
-        {path: output, flag: '-o'},
-        ...(templatesOutput ? [{path: templatesOutput, flag: '-o (its _templates.csv)'}] : []),
+        {path: output, flag: '-o', chosen},
+        ...(templatesOutput ? [companionOutput(templatesOutput, '-o (its _templates.csv)', output, 'the templates CSV')] : []),
         ...(flags.state ? [{path: flags.state, flag: '--state'}] : []),
+        ...(imported ? [{path: imported, flag: '--state (Flare\'s state beside the Drain3 snapshot)', chosen: {why: 'Flare\'s state for an imported Drain3 snapshot never replaces a file (it may hold templates learnt since)', hint: `give --state ${imported} to go on from it, or move it away to import the snapshot afresh`}}] : []),
       ],
       [flags.input, parserConfig.path ?? ''],
     )

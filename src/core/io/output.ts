@@ -1,7 +1,7 @@
 import {once} from 'node:events'
-import {createWriteStream, type WriteStream} from 'node:fs'
-import {chmod, mkdtemp, open, readdir, realpath, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join, resolve, sep} from 'node:path'
+import {createWriteStream, realpathSync, type Stats, type WriteStream} from 'node:fs'
+import {chmod, chown, mkdtemp, open, readdir, readlink, realpath, rename, rm, stat} from 'node:fs/promises'
+import {basename, dirname, join, relative, resolve, sep} from 'node:path'
 import {ExitCode, FlareError} from '../errors.js'
 import {configuredSecrets, scrubText} from '../secrets.js'
 import {trackTemporary} from './temp-files.js'
@@ -10,7 +10,9 @@ import {trackTemporary} from './temp-files.js'
  * Every file Flare writes goes through here, so that nothing a user had is ever lost:
  * - an output that is one of the inputs (same file, also through links) is refused before any work;
  * - a regular file is written to a temporary file beside it and renamed into place only when the
- *   whole of it is written, so a failure or an interrupt leaves the previous file as it was;
+ *   whole of it is written, so a failure or an interrupt leaves the previous file as it was; the new
+ *   file keeps the replaced one's mode (a private file stays private) and, where allowed, its owner;
+ * - a symbolic link is written through: its target is replaced and the link stays a link;
  * - a device or pipe (/dev/stdout, /dev/full, a FIFO) is written directly — it cannot be renamed over;
  * - a full disk or a read-only folder is one clear line with exit code 3.
  */
@@ -24,6 +26,52 @@ export interface OutputSpec {
    * A folder holding anything else (a log, a labels file, a .git) is refused, not emptied.
    */
   replaces?: readonly string[]
+  /**
+   * A name Flare chose, not the user (`parse`'s default CSV, the `_templates.csv` beside a CSV,
+   * `.summaries.json` beside results): it never replaces an existing file. `companionOf`: the
+   * output it goes with; an earlier companion is replaced along with that output (a rerun).
+   */
+  chosen?: {why: string; companionOf?: string; hint: string}
+}
+
+/** A companion output (`X_templates.csv` beside `-o X.csv`): replaced only along with `of`, see OutputSpec.chosen. */
+export function companionOutput(path: string, flag: string, of: string, what: string): OutputSpec {
+  return {path, flag, chosen: {why: `${what} named after ${of} replaces a file only along with ${of} (a rerun)`, companionOf: of, hint: `move ${path} away, or choose another ${flag.split(' ')[0]}`}}
+}
+
+/**
+ * The files this run writes, for sources that must not read them back (`collect 'logs/*'` with a
+ * sink or --state in logs/): an output, anything in an output folder, and what is made beside one
+ * while it is written (`.NAME.PID.tmp`, `.NAME.staging-…`, a kept `NAME.….bak`). Returns the output.
+ */
+export function ownFiles(outputs: readonly OutputSpec[]): (path: string) => OutputSpec | undefined {
+  const places: {output: OutputSpec; dir: string; name: string}[] = []
+  for (const output of outputs) {
+    if (output.path === '-') continue
+    const at = resolve(output.path)
+    places.push({output, dir: dirname(at), name: basename(at)})
+    // Also by its folder's real path (a glob through a linked folder names it that way).
+    const real = realFolder(dirname(at))
+    if (real !== undefined && real !== dirname(at)) places.push({output, dir: real, name: basename(at)})
+  }
+  return (path) => {
+    const at = resolve(path)
+    for (const {output, dir, name} of places) {
+      const rel = relative(dir, at)
+      if (rel === '' || rel.startsWith('..')) continue
+      const first = rel.split(sep)[0]
+      if (first === name || first.startsWith(`.${name}.`) || (first === rel && first.startsWith(`${name}.`) && first.endsWith('.bak'))) return output
+    }
+    return undefined
+  }
+}
+
+function realFolder(dir: string): string | undefined {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return undefined
+  }
 }
 
 /** How many names a refusal lists before "…". */
@@ -61,6 +109,9 @@ export async function checkOutputs(outputs: readonly OutputSpec[], inputs: reado
         throw new FlareError(`${output.flag} ${output.path} exists and is not a folder`, {exitCode: ExitCode.usage, hint: `give ${output.flag} a new folder path, or the folder of an earlier model`})
       }
       if (output.kind === 'folder') await checkReplaceable(output, inputs)
+      if (output.chosen && !(output.chosen.companionOf !== undefined && (await stat(output.chosen.companionOf).catch(() => undefined))?.isFile())) {
+        throw new FlareError(`${output.path} exists: ${output.chosen.why}`, {exitCode: ExitCode.usage, hint: output.chosen.hint})
+      }
     }
     const parent = dirname(output.path)
     const parentInfo = await stat(parent).catch(() => undefined)
@@ -120,15 +171,65 @@ export interface PendingOutput {
   abort(): Promise<void>
 }
 
+/** Where writing `path` lands, and what is there now (see destinationOf). */
+export interface Destination {
+  path: string
+  existing?: Stats
+}
+
+/**
+ * Where writing `path` lands: through symbolic links (also one whose target does not exist yet) to
+ * the file or folder they name, so the link stays a link; devices and pipes as they are named.
+ */
+export async function destinationOf(path: string): Promise<Destination> {
+  const existing = await stat(path).catch(() => undefined)
+  if (existing) return {path: existing.isFile() || existing.isDirectory() ? await realpath(path) : path, existing}
+  let real = path
+  for (let hops = 0; hops < 40; hops++) {
+    const link = await readlink(real).catch(() => undefined)
+    if (link === undefined) break
+    real = resolve(dirname(real), link)
+  }
+  return {path: real}
+}
+
+/** A scratch name beside `dest` (one folder, so that the rename into place is atomic). */
+export function scratchBeside(dest: string, tag = 'tmp'): string {
+  return join(dirname(dest), `.${basename(dest)}.${process.pid}.${tag}`)
+}
+
+/**
+ * The mode a scratch file is created with: no more open to others than the file it replaces (umask
+ * may narrow it until placed), and writable by its writer (a read-only 0444 file is replaced too).
+ */
+export function scratchMode(dest: Destination): number | undefined {
+  return dest.existing?.isFile() ? (dest.existing.mode & 0o777) | 0o600 : undefined
+}
+
+/** `path` (a finished scratch file or folder) gets the owner, where allowed, and the mode of what it replaces. */
+export async function keepOwnerAndMode(path: string, old: Stats | undefined): Promise<void> {
+  if (!old) return
+  // Only root (or a member of the group) may give a file away: elsewhere it stays the writer's.
+  if (old.uid !== process.getuid?.() || old.gid !== process.getgid?.()) await chown(path, old.uid, old.gid).catch(() => {})
+  await chmod(path, old.mode & 0o7777)
+}
+
+/** Puts a complete scratch file in place of `dest`: on disk first, with the replaced file's mode and owner. */
+export async function placeFile(scratch: string, dest: Destination): Promise<void> {
+  await syncFile(scratch)
+  await keepOwnerAndMode(scratch, dest.existing)
+  await rename(scratch, dest.path)
+}
+
 export async function openOutput(path: string, options: {flag?: string; highWaterMark?: number} = {}): Promise<PendingOutput> {
-  const info = await stat(path).catch(() => undefined)
+  const dest = await destinationOf(path)
   // Devices, FIFOs and /dev/stdout are written as they are: there is nothing to keep, and
   // renaming a file over /dev/full would replace the device.
-  const direct = info !== undefined && !info.isFile()
-  const target = direct ? path : join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  const direct = dest.existing !== undefined && !dest.existing.isFile()
+  const target = direct ? path : scratchBeside(dest.path)
   const forget = direct ? () => {} : trackTemporary(target)
   let failure: unknown
-  const stream: WriteStream = createWriteStream(target, {highWaterMark: options.highWaterMark})
+  const stream: WriteStream = createWriteStream(target, {highWaterMark: options.highWaterMark, mode: (direct ? undefined : scratchMode(dest)) ?? 0o666})
   stream.on('error', (error) => (failure ??= error))
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve())
@@ -149,10 +250,7 @@ export async function openOutput(path: string, options: {flag?: string; highWate
     async commit() {
       try {
         await close()
-        if (!direct) {
-          await syncFile(target)
-          await rename(target, path)
-        }
+        if (!direct) await placeFile(target, dest)
       } catch (error) {
         if (!direct) await rm(target, {force: true})
         throw writeError(error, path, options.flag)
@@ -193,22 +291,24 @@ export async function writeStreamAtomic(path: string, fill: (stream: NodeJS.Writ
  * A folder written whole: `fill` writes into a staging folder beside `dir`, which then takes its
  * place (an earlier folder there is removed only after the new one is complete).
  */
-export async function writeFolderAtomic(dir: string, fill: (staging: string) => Promise<void>, options: {flag?: string} = {}): Promise<void> {
-  const parent = dirname(dir)
+export async function writeFolderAtomic(path: string, fill: (staging: string) => Promise<void>, options: {flag?: string} = {}): Promise<void> {
+  let dir = path
   let staging: string
   try {
-    staging = await mkdtemp(join(parent, `.${basename(dir)}.staging-`))
+    // A link to a folder: its target is replaced and the link stays.
+    dir = (await destinationOf(path)).path
+    staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}.staging-`))
   } catch (error) {
-    throw writeError(error, dir, options.flag)
+    throw writeError(error, path, options.flag)
   }
   const forgetStaging = trackTemporary(staging)
   // Not tracked for removal at exit: for a moment it is the user's only copy of the old folder.
-  const old = join(parent, `.${basename(dir)}.old-${process.pid}`)
+  const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}`)
   try {
     await fill(staging)
     const existing = await stat(dir).catch(() => undefined)
     // The new folder keeps the old one's permissions (mkdtemp made the staging folder 0700).
-    if (existing) await chmod(staging, existing.mode & 0o7777)
+    await keepOwnerAndMode(staging, existing)
     if (existing) await rename(dir, old)
     try {
       await rename(staging, dir)
@@ -219,7 +319,7 @@ export async function writeFolderAtomic(dir: string, fill: (staging: string) => 
     await rm(old, {recursive: true, force: true})
   } catch (error) {
     await rm(staging, {recursive: true, force: true})
-    throw writeError(error, dir, options.flag)
+    throw writeError(error, path, options.flag)
   } finally {
     forgetStaging()
   }

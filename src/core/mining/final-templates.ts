@@ -8,9 +8,8 @@
  * templates get their final id, text and parameters.
  */
 import {createReadStream, createWriteStream, type WriteStream} from 'node:fs'
-import {rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
-import {openOutput, syncFile, writeError, type PendingOutput} from '../io/output.js'
+import {rm} from 'node:fs/promises'
+import {destinationOf, openOutput, placeFile, scratchBeside, scratchMode, writeError, type PendingOutput} from '../io/output.js'
 import {trackTemporary} from '../io/temp-files.js'
 import type {Refinement, TemplateInfo, TemplateMiner} from '../templates/index.js'
 import {ByteOut, csvField, paramLists} from './fast-path.js'
@@ -38,15 +37,14 @@ export interface FinalRows {
 
 /** A scratch file beside `output`, so that it can be renamed into place; stdout and devices are written straight (see streamed()). */
 export async function openRowScratch(output: string, stdout: NodeJS.WritableStream, flag: string): Promise<RowScratch> {
-  const info = output === '-' ? undefined : await stat(output).catch(() => undefined)
-  const direct = output === '-' || (info !== undefined && !info.isFile())
-  if (direct) return streamed(output, stdout, flag)
-  const path = join(dirname(output), `.${basename(output)}.${process.pid}.rows.tmp`)
+  const dest = output === '-' ? undefined : await destinationOf(output)
+  if (dest === undefined || (dest.existing !== undefined && !dest.existing.isFile())) return streamed(output, stdout, flag)
+  const path = scratchBeside(dest.path, 'rows.tmp')
   const forget = trackTemporary(path)
   let failure: unknown
   // Rows come in buffers of megabytes (a worker's slot): with the default 16 KB mark every write
   // would wait for 'drain' before the next region can be sent out.
-  const stream: WriteStream = createWriteStream(path, {highWaterMark: 8 * CHUNK})
+  const stream: WriteStream = createWriteStream(path, {highWaterMark: 8 * CHUNK, mode: scratchMode(dest) ?? 0o666})
   stream.on('error', (error) => (failure ??= error))
   try {
     await new Promise<void>((resolve, reject) => {
@@ -80,8 +78,7 @@ export async function openRowScratch(output: string, stdout: NodeJS.WritableStre
             templates: miner.templates(),
             async commit() {
               try {
-                await syncFile(path)
-                await rename(path, output)
+                await placeFile(path, dest)
               } catch (error) {
                 throw writeError(error, output, flag)
               } finally {

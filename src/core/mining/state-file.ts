@@ -51,7 +51,28 @@ export function carryOrigin(from: TemplateMiner, to: TemplateMiner): void {
 
 /** Where a miner's state goes: `path`, or for an imported Drain3 snapshot `<path>.flare.json` beside it. */
 export function stateSavePath(path: string, miner: TemplateMiner): string {
-  return importedFromDrain3.has(miner) ? path.replace(/(\.json)?$/i, '.flare.json') : path
+  return importedFromDrain3.has(miner) ? flareStatePath(path) : path
+}
+
+function flareStatePath(snapshot: string): string {
+  return snapshot.replace(/(\.json)?$/i, '.flare.json')
+}
+
+/**
+ * Before a run that saves to --state `path`: where its state goes when `path` holds a Drain3
+ * snapshot (`<path>.flare.json`, a name Flare chose), else undefined.
+ */
+export async function drain3StateOutput(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined)
+  if (text === undefined || !text.includes('"py/object"')) return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const {isDrain3Snapshot} = await import('../templates/drain3-import.js')
+  return isDrain3Snapshot(json) ? flareStatePath(path) : undefined
 }
 
 /** Written next to the target then renamed, so an interrupted run never leaves half a file. */

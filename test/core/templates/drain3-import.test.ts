@@ -3,7 +3,7 @@
  * and kept in the temp folder). Skipped, saying why, when Python or PyPI is not available.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -112,6 +112,13 @@ describe('Drain3 snapshot import', () => {
 
     const log = path.join(tmp, 'more.log')
     writeFileSync(log, 'user erin logged in\n')
+    // The state saved beside the snapshot holds what was learnt since: a new import never replaces it.
+    const learnt = readFileSync(saved, 'utf8')
+    const refused = await runCli(['parse', '-i', log, '--state', file, '-o', path.join(tmp, 'more.csv')], {cwd: tmp})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(`→ give --state ${saved} to go on from it, or move it away to import the snapshot afresh`)
+    expect(readFileSync(saved, 'utf8')).toBe(learnt)
+    rmSync(saved)
     const cli = await runCli(['parse', '-i', log, '--state', file, '-o', path.join(tmp, 'more.csv')], {cwd: tmp})
     expect(cli.code).toBe(0)
     expect(cli.stdout).toContain('stays as it was')

@@ -22,6 +22,8 @@ export interface FileSourceOptions {
   arrivalClock?: () => number
   /** Where an earlier run stopped reading (collect --state): such a file is read on from there, not from its end. */
   resume?: readonly FileResumePoint[]
+  /** Files this run writes (sinks, state; io/output.ts ownFiles): never followed, also when a glob matches them. */
+  exclude?: (path: string) => {path: string; flag: string} | undefined
 }
 
 const CHUNK = 64 * 1024
@@ -384,7 +386,8 @@ export class FileSource implements LineSource {
     const found = new Set<string>()
     await this.walk(this.base, 0, found)
     for (const path of found) {
-      if (!this.followers.has(path)) this.followers.set(path, {path, initial, missingNoted: false})
+      if (this.followers.has(path) || this.isOwn(path)) continue
+      this.followers.set(path, {path, initial, missingNoted: false})
     }
     for (const [path, follower] of this.followers) {
       if (!found.has(path) && follower.file === undefined) this.followers.delete(path)
@@ -408,6 +411,19 @@ export class FileSource implements LineSource {
       }
     }
   }
+
+  /** A file this run writes: skipped, with one note per output (its scratch files included). */
+  private isOwn(path: string): boolean {
+    const own = this.options.exclude?.(path)
+    if (own === undefined) return false
+    if (!this.ownNoted.has(own.path)) {
+      this.ownNoted.add(own.path)
+      this.stats_.note(`not following ${own.path} (nor its temporary files): this run writes it (${own.flag})`)
+    }
+    return true
+  }
+
+  private readonly ownNoted = new Set<string>()
 
   private watchDir(dir: string): void {
     if (this.watchers.has(dir) || this.stopped) return

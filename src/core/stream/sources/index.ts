@@ -4,7 +4,7 @@ import {maskUrl} from '../../secrets.js'
 import type {FileResumePoint, LineSource} from '../contracts.js'
 import {KafkaSource} from '../kafka/kafka-source.js'
 import {isKafkaSpec, parseKafkaSpec, type KafkaSpec} from '../kafka/spec.js'
-import {FileSource} from './file-source.js'
+import {FileSource, type FileSourceOptions} from './file-source.js'
 import {OtlpSource} from './otlp-source.js'
 import {StreamSource} from './stream-source.js'
 import {SyslogSource} from './syslog-source.js'
@@ -24,6 +24,8 @@ export interface SourceOptions {
   group?: string
   /** Followed files' read positions from a --state (a file found there is read on from its point). */
   resume?: readonly FileResumePoint[]
+  /** Files this run writes, never followed (FileSourceOptions.exclude). */
+  exclude?: FileSourceOptions['exclude']
 }
 
 /** The consumer group when neither the spec nor --group names one. */
