@@ -20,6 +20,7 @@ import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.
 import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
+import {unassignedSummary, unassignedWarnings, type UnassignedLines} from './sessions/unassigned.js'
 import {FLARE_VERSION} from './version.js'
 import type {TemplateMinerOptions} from './templates/config.js'
 
@@ -107,6 +108,8 @@ export interface PreparedInput {
   /** With a label file: each session's label (see labelSessions). */
   labels?: SessionLabels
   labelsPath?: string
+  /** Records with no id of the session key: in no session, not scored (warned about). */
+  unassigned: UnassignedLines
   /** Template index (pipeline-local) → stable template id. */
   idOf: (templateIndex: number) => string
   /** Closes the input (and removes a spool file); call once when done. */
@@ -173,6 +176,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
     if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
     for (const w of fitWarnings) options.onWarning?.(w)
+    const unassigned = {lines: store.unassigned, errors: store.unassignedErrors}
+    for (const w of unassignedWarnings(unassigned, store.resolved ?? 'auto')) options.onWarning?.(w)
     let labels: SessionLabels | undefined
     let labelsMs = 0
     if (labelReader && options.labelsPath) {
@@ -201,6 +206,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       stepMs: store.stepMs,
       labels,
       labelsPath: options.labelsPath,
+      unassigned,
       idOf,
       cleanup,
       timings: {read_ms: readMs, ...(labels ? {labels_ms: labelsMs} : {})},
@@ -384,6 +390,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
         lines: mined.lines,
         parsed: mined.records,
         skipped: mined.skipped,
+        ...unassignedSummary(prepared.unassigned),
         sessions: sessions.length,
         anomalies: anomalyCount,
         incidents: incidents.length,
