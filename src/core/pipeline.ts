@@ -1,6 +1,6 @@
 import {BaseDetector, type Detector} from './detect/detector.js'
 import {expandRows, type UniqueRows} from './detect/dedupe.js'
-import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
+import {checkDetectorFitsSessions, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {evaluateLabels} from './evaluate/metrics.js'
@@ -326,6 +326,8 @@ export function sessionGapMs(sessions: ReadonlyArray<{gapMax: number}>): number 
  */
 export async function detect(options: DetectOptions): Promise<DetectOutput> {
   const started = performance.now()
+  // a time-window detector on id sessions: refused before the read when the key is given, after it when auto resolves it
+  if (options.detector && !options.model) checkDetectorFitsSessions(options.detector, options.sessionKey ?? 'auto', options.detectorParams)
   const prepared = await prepareInput(options)
   const timings: Record<string, number> = {...prepared.timings}
   const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
@@ -333,6 +335,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const {mined, sessions, idOf} = prepared
     const model = options.model
     const detectorName = options.detector ?? defaultDetectorFor(prepared.sessionKey)
+    if (!model) checkDetectorFitsSessions(detectorName, prepared.sessionKey, options.detectorParams)
 
     options.onStage?.('features', `${sessions.length} sessions`)
     let t0 = performance.now()

@@ -32,3 +32,15 @@ describe('flare detect: what it could not score is said', () => {
     expect(r.stderr).not.toContain('no block id')
   })
 })
+
+describe('flare detect: a detector that cannot score the sessions is refused', () => {
+  it('window-rate on block sessions: exit 2 naming the detectors that fit, given key or auto', async () => {
+    for (const key of [['--session-key', 'block'], []]) {
+      const r = await runCli(['detect', '-i', 'data/hdfs_sample.log', '--labels', 'data/hdfs_sample_labels.csv', '-d', 'window-rate', '--no-track', ...key])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stdout).not.toContain('No anomalous sessions')
+      expect(r.stderr).toContain('Error: --detector window-rate scores time windows, but the sessions here are by block id')
+      expect(r.stderr).toMatch(/→ for block sessions use one of .*invariants-mining/)
+    }
+  })
+})
