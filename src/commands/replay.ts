@@ -5,6 +5,7 @@ import {noSessionLabelled, readLabels} from '../core/evaluate/labels.js'
 import {detectFormat, readLineBatches} from '../core/ingest/index.js'
 import {formatDuration} from '../core/sessions/window.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
+import {checkModelFormat} from '../core/model-fit.js'
 import {Injector, parseInjection} from '../core/stream/inject.js'
 import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
@@ -86,6 +87,8 @@ export default class Replay extends FlareCommand {
 
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
     const options = await engineOptionsFrom(flags)
+    // As detect --model: a log of another format than the model's is refused before it is played.
+    if (options.model) await checkModelFormat(options.model, flags.input, flags.input)
     boundHeapGrowth()
     const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
     // Labelled ids indexed up front: what the replay keeps per session scored stays flat.

@@ -55,6 +55,11 @@ export function statusLine(s: RunnerStatus): string {
 
 /** A run whose every record went into training scored nothing: say so, or it reads as "no anomalies". */
 export function nothingScoredWarning(stats: EngineStats): string | undefined {
-  if (stats.scored > 0 || stats.trainingRecords === 0) return undefined
+  if (stats.scored > 0) return undefined
+  if (stats.trainingRecords === 0) {
+    if (stats.lines === 0) return undefined
+    const unassigned = stats.sessions.unassigned > 0 ? `, ${stats.sessions.unassigned.toLocaleString('en-US')} records carried no id of the model's sessions` : ''
+    return `${stats.lines.toLocaleString('en-US')} lines were read but no session was ever scored${unassigned}: no incident does not mean no anomaly → check that the log is the kind the model was fitted on (flare detect -i FILE --save-model DIR fits one on it)`
+  }
   return `every record (${stats.trainingRecords.toLocaleString('en-US')}) went into training, so nothing was scored: no incident does not mean no anomaly → train on a stretch shorter than the log (--train-for ${Math.max(10, Math.floor(stats.trainingRecords / 4))}), or score with a saved model (--model DIR)`
 }
