@@ -20,14 +20,15 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, liveNote, nothingScoredWarning} from '../ui/live-view.js'
+import {incidentLine, liveNote, nothingScoredWarning, sinkProblems} from '../ui/live-view.js'
+import {sinkStats, type RunnerStatus} from '../core/stream/runner.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {configuredSecrets, scrubDeep} from '../core/secrets.js'
 
 export interface ReplayOutput {
-  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats}
+  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats; sinks?: RunnerStatus['sinks']}
   incidents: LiveIncident[]
   /** Session ids scored anomalous, in order of detection. */
   flagged: string[]
@@ -154,7 +155,8 @@ export default class Replay extends FlareCommand {
       truth = injected
     }
     const output: ReplayOutput = {
-      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats()},
+      // (the sinks are closed: what they could not deliver at the end is counted, as collect counts it)
+      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats(), ...(sinks.length > 0 ? {sinks: sinkStats(sinks)} : {})},
       incidents: [...final.values()],
       flagged: score.flaggedIds,
       ...(truth ? {evaluation: score.evaluate(truth)} : {}),
@@ -163,6 +165,8 @@ export default class Replay extends FlareCommand {
     if (!this.jsonEnabled()) this.render(output, flags['save-model'] && trained ? flags['save-model'] : undefined)
     const unscored = nothingScoredWarning(output.summary.engine!)
     if (unscored) process.stderr.write(`${err.yellow('warning:')} ${unscored}\n`)
+    const undelivered = sinkProblems(output.summary.sinks ?? [])
+    if (undelivered.length > 0) process.stderr.write(`${err.yellow('warning:')} ${undelivered.join(' · ')}\n`)
     return output
   }
 

@@ -46,11 +46,18 @@ export function statusLine(s: RunnerStatus): string {
   if (e.sessions.closed['max-open']) parts.push(err.yellow(`${int(e.sessions.closed['max-open'])} closed early (--max-open)`))
   if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
   if (s.rejected) parts.push(err.yellow(`${int(s.rejected)} rejected (not log lines or malformed frames)`))
-  for (const sink of s.sinks) {
+  parts.push(...sinkProblems(s.sinks))
+  return err.dim(parts.join(' · '))
+}
+
+/** What the sinks could not deliver or did not send, one part per sink and kind (collect's status, replay's end). */
+export function sinkProblems(sinks: RunnerStatus['sinks']): string[] {
+  const parts: string[] = []
+  for (const sink of sinks) {
     if (sink.failed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.failed)} events not delivered`))
     if (sink.suppressed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.suppressed)} events not sent (repeats, or over its rate limit)`))
   }
-  return err.dim(parts.join(' · '))
+  return parts
 }
 
 /** A run whose every record went into training scored nothing: say so, or it reads as "no anomalies". */

@@ -1,3 +1,5 @@
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -58,4 +60,32 @@ describe('a model scores only logs of its format, live too', () => {
     expect(nothingScoredWarning({...stats, scored: 1})).toBeUndefined()
     expect(nothingScoredWarning({...stats, lines: 0})).toBeUndefined()
   })
+})
+
+describe('replay says what its sinks could not deliver', () => {
+  let server: Server
+  let port: number
+  beforeAll(async () => {
+    server = createServer((q, r) => {
+      q.resume()
+      q.on('end', () => {
+        r.writeHead(500)
+        r.end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('a webhook answering 500: counted in the summary (--json too) and in a final warning, exit 0 as collect', async () => {
+    const sink = `webhook:http://127.0.0.1:${port}/h`
+    const r = await runCli(['replay', '-i', 'data/hdfs_sample.log', '--model', join(dir, 'model'), '--sink', sink, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const {summary} = JSON.parse(r.stdout) as {summary: {engine: {incidentsOpened: number}; sinks: Array<{name: string; delivered: number; failed: number}>}}
+    expect(summary.sinks).toHaveLength(1)
+    expect(summary.sinks[0]).toMatchObject({name: `webhook:http://127.0.0.1:${port}/…`, delivered: 0})
+    expect(summary.sinks[0].failed).toBeGreaterThanOrEqual(summary.engine.incidentsOpened)
+    expect(r.stderr).toContain(`warning: webhook:http://127.0.0.1:${port}/…: ${summary.sinks[0].failed} events not delivered`)
+  }, 60_000)
 })

@@ -120,7 +120,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     // A refused push is counted by the queue and (network sources) by the source too: not twice.
     dropped: Math.max(queue.dropped, sources.reduce((n, s) => n + s.stats().dropped, 0)),
     rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
-    sinks: sinks.map((s) => ({name: s.name, ...s.stats()})),
+    sinks: sinkStats(sinks),
   })
   /** Writes the --state file; false when there is none to write or it could not be. */
   const saveState = async (): Promise<boolean> => {
@@ -270,6 +270,11 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   const final = status()
   options.onStatus?.(final)
   return final
+}
+
+/** Each sink's counts (delivered, failed, suppressed), by its name: a run's status, and replay's summary. */
+export function sinkStats(sinks: readonly EventSink[]): RunnerStatus['sinks'] {
+  return sinks.map((s) => ({name: s.name, ...s.stats()}))
 }
 
 /**
