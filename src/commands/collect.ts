@@ -99,6 +99,7 @@ export default class Collect extends FlareCommand {
       statePath: flags.state,
       signal: controller.signal,
       stopAtEnd: specs.every((s) => s === '-'),
+      inputName: specs.map((s) => (s === '-' ? 'stdin' : s)).join(' '),
       onNote: note,
       onStateSaved: () => (lastSaved = `at ${new Date().toISOString().slice(11, 19)}`),
       enrich: (event, signal) => explainOpened(event, engine, summarizer, signal),

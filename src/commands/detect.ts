@@ -232,6 +232,10 @@ export default class Detect extends FlareCommand {
     const counts = table(['lines', 'templates', 'sessions', 'anomalous', 'incidents', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right']})
     counts.push([int(summary.lines), int(summary.templates), int(summary.sessions), `${int(summary.anomalies)} (${pct(summary.sessions ? summary.anomalies / summary.sessions : 0)})`, int(summary.incidents), ms(summary.elapsed_ms)])
     this.log(counts.toString())
+    if (summary.unassigned) {
+      const errors = summary.unassigned_errors ? `, ${out.red(`${int(summary.unassigned_errors)} of them at ERROR level or worse`)}` : ''
+      this.log(out.yellow(`${int(summary.unassigned)} lines carried no session id and were not scored${errors}`))
+    }
 
     if (incidents.length === 0) {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))

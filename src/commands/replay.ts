@@ -5,6 +5,7 @@ import {noSessionLabelled, readLabels} from '../core/evaluate/labels.js'
 import {detectFormat, readLineBatches} from '../core/ingest/index.js'
 import {formatDuration} from '../core/sessions/window.js'
 import {checkOutputs, writeFileAtomic} from '../core/io/output.js'
+import {checkModelFormat} from '../core/model-fit.js'
 import {Injector, parseInjection} from '../core/stream/inject.js'
 import {modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import type {IncidentEvent, LiveIncident} from '../core/stream/contracts.js'
@@ -19,14 +20,15 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, liveNote, nothingScoredWarning} from '../ui/live-view.js'
+import {incidentLine, liveNote, nothingScoredWarning, sinkProblems} from '../ui/live-view.js'
+import {sinkStats, type RunnerStatus} from '../core/stream/runner.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {configuredSecrets} from '../core/secrets.js'
 
 export interface ReplayOutput {
-  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats}
+  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats; sinks?: RunnerStatus['sinks']}
   incidents: LiveIncident[]
   /** Session ids scored anomalous, in order of detection. */
   flagged: string[]
@@ -86,6 +88,8 @@ export default class Replay extends FlareCommand {
 
     const labels = flags.labels ? await readLabels(flags.labels) : undefined
     const options = await engineOptionsFrom(flags)
+    // As detect --model: a log of another format than the model's is refused before it is played.
+    if (options.model) await checkModelFormat(options.model, flags.input, flags.input)
     boundHeapGrowth()
     const injector = flags.inject ? new Injector(parseInjection(flags.inject), flags.format && flags.format !== 'auto' ? flags.format : options.model?.manifest.format ?? (await sniffFormat(flags.input))) : undefined
     // Labelled ids indexed up front: what the replay keeps per session scored stays flat.
@@ -151,7 +155,8 @@ export default class Replay extends FlareCommand {
       truth = injected
     }
     const output: ReplayOutput = {
-      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats()},
+      // (the sinks are closed: what they could not deliver at the end is counted, as collect counts it)
+      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats(), ...(sinks.length > 0 ? {sinks: sinkStats(sinks)} : {})},
       incidents: [...final.values()],
       flagged: score.flaggedIds,
       ...(truth ? {evaluation: score.evaluate(truth)} : {}),
@@ -160,6 +165,8 @@ export default class Replay extends FlareCommand {
     if (!this.jsonEnabled()) this.render(output, flags['save-model'] && trained ? flags['save-model'] : undefined)
     const unscored = nothingScoredWarning(output.summary.engine!)
     if (unscored) process.stderr.write(`${err.yellow('warning:')} ${unscored}\n`)
+    const undelivered = sinkProblems(output.summary.sinks ?? [])
+    if (undelivered.length > 0) process.stderr.write(`${err.yellow('warning:')} ${undelivered.join(' · ')}\n`)
     return output
   }
 

@@ -49,17 +49,33 @@ export function checkModelOptions(model: ModelBundle, options: {sessionKey?: str
 
 /** The first lines of the input must mostly be in the model's format (a JSON log scored by an HDFS model is refused). */
 export async function checkModelFormat(model: ModelBundle, path: ReaderInput, inputName: string): Promise<void> {
-  const formatName = model.manifest.format
-  const format = FORMATS.find((f) => f.name === formatName)
-  if (format === undefined || format.specificity === 0) return // generic text matches anything
-  const lines = [...(await fetchLines(path, Array.from({length: DETECTION_SAMPLE}, (_, i) => i + 1))).values()].filter((l) => l.trim().length > 0)
+  if (!formatOf(model)) return
+  checkFormatSample(model, [...(await fetchLines(path, Array.from({length: DETECTION_SAMPLE}, (_, i) => i + 1))).values()], inputName)
+}
+
+/** The model's format when lines can be told apart by it (generic text matches anything: undefined). */
+function formatOf(model: ModelBundle): (typeof FORMATS)[number] | undefined {
+  const format = FORMATS.find((f) => f.name === model.manifest.format)
+  return format === undefined || format.specificity === 0 ? undefined : format
+}
+
+/**
+ * checkModelFormat on lines at hand (a live stream's first DETECTION_SAMPLE lines): refused when
+ * fewer than FORMAT_MATCH_MIN of the non-blank ones are in the model's format. `refitOn`: the
+ * input to name in the hint (a stream has no file to name: `fitOn` says what to fit on instead).
+ */
+export function checkFormatSample(model: ModelBundle, sample: readonly string[], inputName: string, refitOn = inputName): void {
+  const format = formatOf(model)
+  if (!format) return
+  const formatName = format.name
+  const lines = sample.filter((l) => l.trim().length > 0)
   if (lines.length === 0) return
   const matched = lines.filter((l) => format.matches(l)).length
   if (matched / lines.length >= FORMAT_MATCH_MIN) return
   const looks = detectFormat(lines).format.name
   throw new FlareError(
     `${inputName} does not fit the model: it was fitted on ${formatName} logs, but only ${matched} of the first ${lines.length} lines are ${formatName}${looks !== formatName ? ` (the log looks like ${looks})` : ''}`,
-    {exitCode: ExitCode.badInput, hint: refit(inputName)},
+    {exitCode: ExitCode.badInput, hint: refit(refitOn)},
   )
 }
 

@@ -1,6 +1,6 @@
 import {BaseDetector, type Detector} from './detect/detector.js'
 import {expandRows, type UniqueRows} from './detect/dedupe.js'
-import {defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
+import {checkDetectorFitsSessions, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {evaluateLabels} from './evaluate/metrics.js'
@@ -20,6 +20,7 @@ import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.
 import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
+import {unassignedSummary, unassignedWarnings, type UnassignedLines} from './sessions/unassigned.js'
 import {FLARE_VERSION} from './version.js'
 import {Redactor} from './explain/redact.js'
 import type {TemplateMinerOptions} from './templates/config.js'
@@ -108,6 +109,8 @@ export interface PreparedInput {
   /** With a label file: each session's label (see labelSessions). */
   labels?: SessionLabels
   labelsPath?: string
+  /** Records with no id of the session key: in no session, not scored (warned about). */
+  unassigned: UnassignedLines
   /** Template index (pipeline-local) → stable template id. */
   idOf: (templateIndex: number) => string
   /** Closes the input (and removes a spool file); call once when done. */
@@ -174,6 +177,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     // (before the labels: a model's warnings may say why no label matches, e.g. another session key)
     if (model && fit) fitWarnings.push(...fit.checkVocabularyFit(model, fit.vocabularyFit(model, sessions, idOf), inputName))
     for (const w of fitWarnings) options.onWarning?.(w)
+    const unassigned = {lines: store.unassigned, errors: store.unassignedErrors}
+    for (const w of unassignedWarnings(unassigned, store.resolved ?? 'auto')) options.onWarning?.(w)
     let labels: SessionLabels | undefined
     let labelsMs = 0
     if (labelReader && options.labelsPath) {
@@ -202,6 +207,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       stepMs: store.stepMs,
       labels,
       labelsPath: options.labelsPath,
+      unassigned,
       idOf,
       cleanup,
       timings: {read_ms: readMs, ...(labels ? {labels_ms: labelsMs} : {})},
@@ -321,6 +327,8 @@ export function sessionGapMs(sessions: ReadonlyArray<{gapMax: number}>): number 
  */
 export async function detect(options: DetectOptions): Promise<DetectOutput> {
   const started = performance.now()
+  // a time-window detector on id sessions: refused before the read when the key is given, after it when auto resolves it
+  if (options.detector && !options.model) checkDetectorFitsSessions(options.detector, options.sessionKey ?? 'auto', options.detectorParams)
   const prepared = await prepareInput(options)
   const timings: Record<string, number> = {...prepared.timings}
   const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
@@ -328,6 +336,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const {mined, sessions, idOf} = prepared
     const model = options.model
     const detectorName = options.detector ?? defaultDetectorFor(prepared.sessionKey)
+    if (!model) checkDetectorFitsSessions(detectorName, prepared.sessionKey, options.detectorParams)
 
     options.onStage?.('features', `${sessions.length} sessions`)
     let t0 = performance.now()
@@ -390,6 +399,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
         lines: mined.lines,
         parsed: mined.records,
         skipped: mined.skipped,
+        ...unassignedSummary(prepared.unassigned),
         sessions: sessions.length,
         anomalies: anomalyCount,
         incidents: incidents.length,

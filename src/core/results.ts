@@ -93,6 +93,10 @@ export const Summary = z.object({
   lines: z.number().int(),
   parsed: z.number().int(),
   skipped: z.number().int(),
+  /** Records that carried no id of the session key, so went into no session (absent when none: older results lack it). */
+  unassigned: z.number().int().optional(),
+  /** Of those, the ones at ERROR level or worse. */
+  unassigned_errors: z.number().int().optional(),
   sessions: z.number().int(),
   anomalies: z.number().int(),
   incidents: z.number().int(),

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import * as z from './zod.js'
 import type {Detector, ParamValue} from './detect/detector.js'
 import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
+import {checkDetectorFitsSessions, detectorFitsSessions} from './detect/catalog.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
 import {type FeatureConfig, FeatureSetName} from './features/config.js'
@@ -177,6 +178,11 @@ export interface SweepOptions extends Omit<PrepareOptions, 'model' | 'labelsPath
   labelsPath: string
   candidates: readonly SweepCandidate[]
   metric?: SweepMetric
+  /**
+   * Candidates that do not fit the sessions (a time-window detector on id sessions): 'refuse'
+   * (default: named ones, exit 2) or 'drop' (a default list of every detector: the rest are swept).
+   */
+  unfit?: 'refuse' | 'drop'
   /** After each child is fitted and scored; awaited, so logging it to MLflow finishes first. */
   onChild?: (child: SweepChild, total: number, shared: SweepShared) => Promise<void> | void
 }
@@ -214,13 +220,21 @@ export function rankOrder(a: SweepChild, b: SweepChild, metric: SweepMetric, pre
   )
 }
 
+/** Refuses candidates that cannot score sessions of this key (given, or resolved; 'auto' passes), unless they are to be dropped. */
+export function checkCandidatesFit(candidates: readonly SweepCandidate[], sessionKey: string, unfit: SweepOptions['unfit']): void {
+  if (unfit !== 'drop') for (const c of candidates) checkDetectorFitsSessions(c.detector, sessionKey, c.overrides)
+}
+
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (options.candidates.length === 0) throw new FlareError('nothing to sweep: no detectors selected', {exitCode: ExitCode.usage})
   const metric = options.metric ?? 'f1'
   const started = performance.now()
+  checkCandidatesFit(options.candidates, options.sessionKey ?? 'auto', options.unfit)
   const prepared = await prepareInput(options)
   const timings: Record<string, number> = {...prepared.timings}
   try {
+    checkCandidatesFit(options.candidates, prepared.sessionKey, options.unfit)
+    const candidates = options.candidates.filter((c) => detectorFitsSessions(c.detector, prepared.sessionKey, c.overrides))
     let vocabulary: Vocabulary | undefined
     const matrices = new Map<string, FeatureMatrix>()
     const matrixFor = (features: FeatureConfig): FeatureMatrix => {
@@ -240,7 +254,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     const children: SweepChild[] = []
     let best: SweepChild | undefined
     const preferred = defaultDetectorFor(prepared.sessionKey)
-    for (const [i, candidate] of options.candidates.entries()) {
+    for (const [i, candidate] of candidates.entries()) {
       options.signal?.throwIfAborted()
       const recommended = detectorFeatures(candidate.detector, candidate.overrides)
       const features: FeatureConfig = candidate.featureVariant ? {...recommended, ...candidate.featureVariant} : recommended
@@ -274,7 +288,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         bundle,
       }
       const shared: SweepShared = {format: prepared.mined.format, sessionKey: prepared.sessionDescription, sessions: prepared.sessions.length, vocabularySize: vocabulary!.size}
-      await options.onChild?.(child, options.candidates.length, shared)
+      await options.onChild?.(child, candidates.length, shared)
       if (!best || rankOrder(child, best, metric, preferred) < 0) {
         if (best) best.bundle = undefined
         best = child

@@ -46,15 +46,27 @@ export function statusLine(s: RunnerStatus): string {
   if (e.sessions.closed['max-open']) parts.push(err.yellow(`${int(e.sessions.closed['max-open'])} closed early (--max-open)`))
   if (e.sessions.late) parts.push(`${int(e.sessions.late)} late`)
   if (s.rejected) parts.push(err.yellow(`${int(s.rejected)} rejected (not log lines or malformed frames)`))
-  for (const sink of s.sinks) {
+  parts.push(...sinkProblems(s.sinks))
+  return err.dim(parts.join(' · '))
+}
+
+/** What the sinks could not deliver or did not send, one part per sink and kind (collect's status, replay's end). */
+export function sinkProblems(sinks: RunnerStatus['sinks']): string[] {
+  const parts: string[] = []
+  for (const sink of sinks) {
     if (sink.failed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.failed)} events not delivered`))
     if (sink.suppressed) parts.push(err.yellow(`${visible(sink.name)}: ${int(sink.suppressed)} events not sent (repeats, or over its rate limit)`))
   }
-  return err.dim(parts.join(' · '))
+  return parts
 }
 
 /** A run whose every record went into training scored nothing: say so, or it reads as "no anomalies". */
 export function nothingScoredWarning(stats: EngineStats): string | undefined {
-  if (stats.scored > 0 || stats.trainingRecords === 0) return undefined
+  if (stats.scored > 0) return undefined
+  if (stats.trainingRecords === 0) {
+    if (stats.lines === 0) return undefined
+    const unassigned = stats.sessions.unassigned > 0 ? `, ${stats.sessions.unassigned.toLocaleString('en-US')} records carried no id of the model's sessions` : ''
+    return `${stats.lines.toLocaleString('en-US')} lines were read but no session was ever scored${unassigned}: no incident does not mean no anomaly → check that the log is the kind the model was fitted on (flare detect -i FILE --save-model DIR fits one on it)`
+  }
   return `every record (${stats.trainingRecords.toLocaleString('en-US')}) went into training, so nothing was scored: no incident does not mean no anomaly → train on a stretch shorter than the log (--train-for ${Math.max(10, Math.floor(stats.trainingRecords / 4))}), or score with a saved model (--model DIR)`
 }

@@ -4,5 +4,5 @@ import {err} from './style.js'
 
 /** Ingest warnings go to stderr, dim and prefixed, never mixed into machine output on stdout. */
 export function printWarning(warning: IngestWarning): void {
-  process.stderr.write(`${err.yellow('warning:')} ${visible(warning.message)}\n`)
+  process.stderr.write(`${err.yellow('warning:')} ${visible(warning.message)}\n${warning.hint ? `→ ${visible(warning.hint)}\n` : ''}`)
 }

@@ -98,3 +98,27 @@ describe('sweep dimensions beyond detector parameters', () => {
     expect(order([child(1, 'pca', 0.5, 1), child(2, 'lof', 0.9, 0.1)])).toEqual([2, 1])
   })
 })
+
+describe('sweep on id sessions', () => {
+  const candidates = () => expandGrid(['pca', 'window-rate'], {pca: {varianceRatio: [0.9]}})
+
+  it('refuses a named time-window detector once auto resolves to blocks, naming those that fit', async () => {
+    const error = await runSweep({input: sample, labelsPath: labels, candidates: candidates()}).then(() => undefined, (e: unknown) => e as FlareError)
+    expect(error).toBeInstanceOf(FlareError)
+    expect(error!.exitCode).toBe(2)
+    expect(error!.message).toBe('--detector window-rate scores time windows, but the sessions here are by block id: it would flag nothing')
+    expect(error!.hint).toContain('invariants-mining')
+    expect(error!.hint).not.toMatch(/one of [^(]*window-rate/)
+  })
+
+  it('refuses it before the read when the key is given', async () => {
+    const missing = path.join(repoRoot, 'no-such-log.log')
+    // (a read would fail on the missing file with exit 3: the refusal comes first)
+    await expect(runSweep({input: missing, labelsPath: labels, sessionKey: 'block', candidates: candidates()})).rejects.toMatchObject({exitCode: 2})
+  })
+
+  it('leaves it out of a default list of every detector', async () => {
+    const result = await runSweep({input: sample, labelsPath: labels, candidates: candidates(), unfit: 'drop'})
+    expect(result.ranked.map((c) => c.detector)).toEqual(['pca'])
+  })
+})

@@ -5,7 +5,7 @@ import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
-import {DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {checkCandidatesFit, DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
 import {DEFAULT_SWEEP_EXPERIMENT} from '../../tracking/config.js'
 import {requireMlflowClient} from '../../tracking/env-client.js'
 import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
@@ -59,6 +59,9 @@ export default class ModelSweep extends FlareCommand {
     const split = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean)
     const candidates = expandGrid(detectors, {...DEFAULT_GRIDS, ...fileGrid}, {features: split(flags.features), transform: split(flags.transform)})
     const metric = flags.metric as SweepMetric
+    // every detector by default: those that do not fit the sessions (window-rate on ids) are left out, named ones refused
+    const unfit = flags.detectors || flags.grid ? 'refuse' : 'drop'
+    checkCandidatesFit(candidates, flags['session-key'] ?? 'auto', unfit)
     const parserConfig = await parserConfigFromFlags(flags)
 
     const client = requireMlflowClient('flare model sweep')
@@ -87,6 +90,7 @@ export default class ModelSweep extends FlareCommand {
         sessionKey: flags['session-key'] as never,
         windowMs,
         candidates,
+        unfit,
         metric,
         signal: controller.signal,
         onSweepRun: (run) => void (sweepRun = run),

@@ -45,6 +45,29 @@ export function defaultDetectorFor(sessionKey: string): string {
   return sessionKey === 'window' ? DEFAULT_WINDOW_DETECTOR : DEFAULT_DETECTOR
 }
 
+/** Detectors that score time windows only (each window against its stream's earlier ones): on id sessions they find nothing. */
+export const WINDOW_ONLY_DETECTORS: readonly string[] = ['window-rate']
+
+/** True when `detector` (an ensemble by its `members` parameter) can score sessions of this key. */
+export function detectorFitsSessions(detector: string, sessionKey: string, params?: Record<string, unknown>): boolean {
+  if (sessionKey === 'window' || sessionKey === 'auto') return true
+  const names = detector === 'ensemble' && typeof params?.members === 'string' ? params.members.split(',').map((s) => s.trim()) : [detector]
+  return !names.some((name) => WINDOW_ONLY_DETECTORS.includes(name))
+}
+
+/**
+ * Refuses a time-window detector on id sessions (it would flag nothing and say all is well), naming
+ * the detectors that fit them. `sessionKey`: given or resolved ('auto' passes: checked once resolved).
+ */
+export function checkDetectorFitsSessions(detector: string, sessionKey: string, params?: Record<string, unknown>): void {
+  if (detectorFitsSessions(detector, sessionKey, params)) return
+  const fitting = detectorNames().filter((name) => !WINDOW_ONLY_DETECTORS.includes(name))
+  throw new FlareError(`${detector === 'ensemble' ? `an ensemble with ${WINDOW_ONLY_DETECTORS.join('/')}` : `--detector ${detector}`} scores time windows, but the sessions here are by ${sessionKey} id: it would flag nothing`, {
+    exitCode: ExitCode.usage,
+    hint: `for ${sessionKey} sessions use one of ${fitting.join(', ')} (default ${DEFAULT_DETECTOR}), or group lines by time with --session-key window`,
+  })
+}
+
 export function detectorNames(): string[] {
   return CATALOG.map((e) => e.name)
 }

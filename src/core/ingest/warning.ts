@@ -5,6 +5,8 @@ export interface IngestWarning {
   message: string
   /** 1-based physical line the warning is about, when it is about one line. */
   lineId?: number
+  /** What to do about it, printed after an arrow. */
+  hint?: string
 }
 
 export type IngestWarningCode =
@@ -18,6 +20,8 @@ export type IngestWarningCode =
   | 'format-mismatch'
   /** A --state file written while scoring with another model: its templates were not used. */
   | 'state-other-model'
+  /** Records that carry no id of the session key: they went into no session and were not scored. */
+  | 'unassigned-lines'
 
 export type WarningSink = (warning: IngestWarning) => void
 

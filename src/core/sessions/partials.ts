@@ -6,7 +6,8 @@
  * numbers, templates and transitions in the same order (see Session.merge for why).
  *
  * Built from a region's line events (fast-events.ts), as Float64 numbers:
- *   header: records, records without a block id, ordinals (clusters met), blocks, last record's line;
+ *   header: records, records without a block id, ordinals (clusters met), blocks, last record's line,
+ *     records without a block id at ERROR level or worse;
  *   per cluster ordinal: level code of its first line, component start, end (-1: none), worst level
  *     code (first of the highest rank; -1: none), lines;
  *   per block: id start, end (byte offsets in the region);
@@ -20,7 +21,9 @@ import {EVENT_HEAD} from '../mining/fast-events.js'
 import {CANONICAL_LEVELS, LEVEL_RANK, levelClass} from '../severity.js'
 import {widened} from '../templates/masking/classify.js'
 
-export const PARTIALS_HEAD = 5
+export const PARTIALS_HEAD = 6
+/** Header offset: records without a block id at ERROR level or worse. */
+export const PARTIALS_UNASSIGNED_ERRORS = 5
 export const ORDINAL_WORDS = 5
 /** Offsets in a block's partial. */
 export const P_EVENTS = 0
@@ -78,6 +81,7 @@ export function writePartials(words: Int32Array, count: number, blocks: number, 
   // Pass 1: where each record is, its time, how many lines name each block; and the ordinals.
   let ordinals = 0
   let unassigned = 0
+  let unassignedErrors = 0
   let refs = 0
   let r = 0
   for (let p = 0; p < table; p += EVENT_HEAD + words[p + 6]) {
@@ -86,7 +90,10 @@ export function writePartials(words: Int32Array, count: number, blocks: number, 
     const o = words[p + 1] >> 4
     if (o >= ordinals) ordinals = o + 1
     const nb = words[p + 6]
-    if (nb === 0) unassigned++
+    if (nb === 0) {
+      unassigned++
+      if (LEVEL_CLASS[words[p + 1] & 15] === 2) unassignedErrors++
+    }
     for (let b = 0; b < nb; b++) refCount[words[p + EVENT_HEAD + b] + 1]++
     refs += nb
     r++
@@ -98,6 +105,7 @@ export function writePartials(words: Int32Array, count: number, blocks: number, 
   out[2] = ordinals
   out[3] = blocks
   out[4] = records === 0 ? -1 : words[recPos[records - 1]]
+  out[PARTIALS_UNASSIGNED_ERRORS] = unassignedErrors
   const meta = PARTIALS_HEAD
   for (let o = 0; o < ordinals; o++) out[meta + ORDINAL_WORDS * o + 4] = 0
   for (let i = 0; i < records; i++) {

@@ -1,12 +1,13 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
-import {ByteKeys, type ByteStrings} from './byte-keys.js'
+import {BlockIds} from './block-ids.js'
+import {ByteKeys} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
 import {Session, SessionSlots} from './session.js'
-import {ORDINAL_WORDS, PARTIALS_HEAD} from './partials.js'
+import {ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {streamOf, type StreamField} from './streams.js'
@@ -91,6 +92,8 @@ export class SessionStore {
   reason = ''
   /** Records that could not be assigned to any session (no id of the chosen kind). */
   unassigned = 0
+  /** Of the unassigned records, those at ERROR level or worse (what a warning must not let vanish). */
+  unassignedErrors = 0
   /** True when window mode had to fall back to counting lines (no timestamps anywhere). */
   lineWindows = false
   private pending: Pending[] = []
@@ -360,6 +363,7 @@ export class SessionStore {
       const to = keyEnd[i]
       if (to === from || !kindMatches) {
         this.unassigned++
+        if (batch.level[i] >= 0 && LEVEL_CLASS_OF_CODE[batch.level[i]] === 2) this.unassignedErrors++
         continue
       }
       const lineId = batch.lineId[i]
@@ -393,6 +397,7 @@ export class SessionStore {
     if (!this.takesPartials) throw new Error('partial sessions given to a store that does not group by block')
     if (this.finished) throw afterFinish()
     this.unassigned += p[1] | 0
+    this.unassignedErrors += p[PARTIALS_UNASSIGNED_ERRORS] | 0
     const blocks = p[3] | 0
     const ordinals = p[2] | 0
     const ids = PARTIALS_HEAD + ORDINAL_WORDS * ordinals
@@ -442,6 +447,7 @@ export class SessionStore {
     }
     if (record.sessionKeys.length === 0 || record.sessionKind !== mode) {
       this.unassigned++
+      if (levelClass(record.level) === 2) this.unassignedErrors++
       return
     }
     for (const key of record.sessionKeys) this.session(key).add(templateIndex, record.lineId, record.level, record.timestamp)
@@ -534,32 +540,6 @@ export class SessionStore {
       exitCode: ExitCode.badInput,
       hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.4–1 KB of memory each: 0.4 for HDFS blocks, more for string ids and windows)`,
     })
-  }
-}
-
-/**
- * A store's block ids (SessionIdSource): the keys of its lookups by bytes, entry e the id of the
- * session of order e (every block session is made with its key). Once the store is finished, the
- * keys are kept and the lookups may go.
- */
-class BlockIds implements SessionIdSource {
-  private kept?: ByteStrings
-  /** The store's lookups until keep() (never the store: its sessions, and results' ids, would keep it). */
-  private lookups?: ByteKeys
-
-  constructor(lookups: ByteKeys) {
-    this.lookups = lookups
-  }
-
-  keep(): void {
-    this.kept = this.lookups!.keys()
-    this.lookups = undefined
-  }
-
-  at(order: number): string {
-    if (this.kept !== undefined) return this.kept.at(order)
-    const key = this.lookups!.keyBytes(order)
-    return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
   }
 }
 

@@ -1,5 +1,6 @@
 import type {EventSink, IncidentEvent, LineSink, LineSource, LiveLine, LiveRegion} from './contracts.js'
 import type {EngineStats, LiveEngine} from './engine.js'
+import {FormatGate} from './format-gate.js'
 import {resolvedEvent} from './live-incidents.js'
 import {isRegion, LineQueue, type Queued} from './queue.js'
 import {regionLines} from './sources/live-splitter.js'
@@ -35,6 +36,8 @@ export interface RunnerOptions {
   now?: () => number
   /** Credentials scrubbed from every event before it is shown or sent (default: configuredSecrets()). */
   secrets?: readonly string[]
+  /** What the refusal of a log of another format than the model's names (default: the sources' names). */
+  inputName?: string
 }
 
 export interface RunnerStatus {
@@ -117,7 +120,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     // A refused push is counted by the queue and (network sources) by the source too: not twice.
     dropped: Math.max(queue.dropped, sources.reduce((n, s) => n + s.stats().dropped, 0)),
     rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
-    sinks: sinks.map((s) => ({name: s.name, ...s.stats()})),
+    sinks: sinkStats(sinks),
   })
   /** Writes the --state file; false when there is none to write or it could not be. */
   const saveState = async (): Promise<boolean> => {
@@ -162,7 +165,31 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   })
   void aborted.then(() => queue.close())
 
+  // Scoring with a given model: a stream of another format is refused on its first lines (FormatGate).
+  const gate = engine.bundle ? new FormatGate(engine.bundle, options.inputName ?? sources.map((s) => s.name).join(' ')) : undefined
+  let refused: unknown
+  /** False once the stream is refused (the queue is closed: the run stops). */
+  const admitted = (items: Queued[]): boolean => {
+    if (!gate?.pending || refused !== undefined) return refused === undefined
+    try {
+      for (const item of items) {
+        if (!isRegion(item)) gate.observe([item.text])
+        else {
+          const texts: string[] = []
+          regionLines(item.bytes, 0, item.bytes.length, texts)
+          gate.observe(texts)
+        }
+        if (!gate.pending) break
+      }
+    } catch (error) {
+      refused = error
+      queue.close()
+    }
+    return refused === undefined
+  }
+
   const ingest = async (items: Queued[]): Promise<void> => {
+    if (!admitted(items)) return
     for (let i = 0; i < items.length; ) {
       const item = items[i]
       if (isRegion(item)) {
@@ -183,6 +210,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     const lines = await queue.take(4096, tickMs)
     if (lines.length > 0) await ingest(lines)
     else if (queue.isClosed) break
+    if (refused !== undefined) break
     if (flushes.length > 0) {
       const waiting = flushes
       flushes = []
@@ -209,6 +237,16 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   await withTimeout(Promise.all(sources.map((s) => s.stop())), STOP_TIMEOUT_MS)
   // Lines that arrived before the stop are still worth scoring.
   for (let rest = await queue.take(65_536, 0); rest.length > 0; rest = await queue.take(65_536, 0)) await ingest(rest)
+  try {
+    if (refused === undefined) gate?.end()
+  } catch (error) {
+    refused = error
+  }
+  if (refused !== undefined) {
+    // Nothing of another format is scored or saved: the sinks close and the refusal is the run's end.
+    await withTimeout(Promise.all(sinks.map((s) => s.close())), SINK_CLOSE_TIMEOUT_MS)
+    throw refused
+  }
   // A stop (not the input's end) with a --state file leaves the open incidents open: the state
   // keeps them and the next start goes on with them, so a restart does not resolve what is not.
   const stopped = options.signal?.aborted === true
@@ -232,6 +270,11 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   const final = status()
   options.onStatus?.(final)
   return final
+}
+
+/** Each sink's counts (delivered, failed, suppressed), by its name: a run's status, and replay's summary. */
+export function sinkStats(sinks: readonly EventSink[]): RunnerStatus['sinks'] {
+  return sinks.map((s) => ({name: s.name, ...s.stats()}))
 }
 
 /**

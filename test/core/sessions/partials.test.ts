@@ -86,6 +86,8 @@ describe('partial sessions', () => {
       expect(packed).toBeGreaterThan(50)
       expect(byRegion.finish().map(view)).toEqual(expected)
       expect(byRegion.unassigned).toBe(byLine.unassigned)
+      expect(byLine.unassignedErrors).toBeGreaterThan(0)
+      expect(byRegion.unassignedErrors).toBe(byLine.unassignedErrors)
       expect(expected.some((s) => s.numbers[1] > 0 && s.numbers[2] > 0)).toBe(true)
     })
   }

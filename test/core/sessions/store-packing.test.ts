@@ -75,6 +75,8 @@ describe('SessionStore packing', () => {
     expect(got.every((s) => s.isPacked)).toBe(true)
     expect(got.map(view)).toEqual(expected)
     expect(byBatch.unassigned).toBe(byRecord.unassigned)
+    expect(byRecord.unassignedErrors).toBeGreaterThan(0)
+    expect(byBatch.unassignedErrors).toBe(byRecord.unassignedErrors)
   })
 
   it('a packed session given another event grows again', () => {

@@ -10,11 +10,13 @@ const rec = (lineId: number, extra: Partial<LogRecord> = {}): LogRecord => ({lin
 describe('SessionStore', () => {
   it('auto picks the id kind most records carry and ignores lines without one', () => {
     const store = new SessionStore({mode: 'auto', autoSample: 10})
-    for (let i = 1; i <= 30; i++) store.add(rec(i, i % 3 === 0 ? {} : {sessionKeys: [`blk_${i % 4}`], sessionKind: 'block'}), i % 5)
+    for (let i = 1; i <= 30; i++) store.add(rec(i, i % 3 === 0 ? {level: i % 2 === 0 ? 'FATAL' : 'INFO'} : {sessionKeys: [`blk_${i % 4}`], sessionKind: 'block'}), i % 5)
     const sessions = store.finish()
     expect(store.resolved).toBe('block')
     expect(sessions.map((s) => s.id).sort()).toEqual(['blk_0', 'blk_1', 'blk_2', 'blk_3'])
     expect(store.unassigned).toBe(10)
+    // (6, 12, 18, 24, 30: the FATAL ones among the lines without a block id)
+    expect(store.unassignedErrors).toBe(5)
     expect(sessions.reduce((n, s) => n + s.events, 0)).toBe(20)
   })
 
