@@ -357,7 +357,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const templateText = (index: number): string => mined.miner.template(idOf(index))?.template ?? idOf(index)
     let drafts: DraftIncident[]
     if (detector instanceof WindowRate) {
-      const templateOfColumn = columnTemplates(prepared, vocabulary)
+      const templateOfColumn = columnTemplates(prepared, fitted.columnIds ?? vocabulary.templateIds)
       const {buildWindowIncidents} = await import('./incidents/windows.js')
       drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
     } else {
@@ -457,6 +457,8 @@ export interface FittedDetection {
   vocabulary: Vocabulary
   detector: Detector
   rows: SessionRows
+  /** Template id of each column the detector scored, when more than the vocabulary's (templates a model never saw). */
+  columnIds?: string[]
 }
 
 /**
@@ -486,22 +488,26 @@ function sessionRows(input: DetectionInput, vocabulary: Vocabulary, features: Fe
 /** A fitted model's features of `input`'s sessions, its detector ready to score them. */
 export function scoringDetection(input: DetectionInput, model: ModelBundle): FittedDetection {
   const features = model.manifest.features
-  const rows = sessionRows(input, model.vocabulary, features, model.detector)
-  if (model.detector instanceof WindowRate) model.detector.setContext(windowContext(input, model.vocabulary))
-  return {features, vocabulary: model.vocabulary, detector: model.detector, rows}
+  const detector = model.detector
+  // Windows scored one by one against the model's profiles also see the templates it never saw:
+  // a column each (batch detect --model and the live engine alike: this is where both score).
+  const columns = detector instanceof WindowRate && detector.scoresWindowsAlone ? model.vocabulary.withColumns(model.vocabulary.unseenIn(input.sessions, input.idOf)) : model.vocabulary
+  const rows = sessionRows(input, columns, features, detector)
+  if (detector instanceof WindowRate) detector.setContext(windowContext(input, columns))
+  return {features, vocabulary: model.vocabulary, detector, rows, columnIds: columns.templateIds}
 }
 
-/** Vocabulary column → pipeline template index (−1 when the model's template does not occur in this log). */
-function columnTemplates(prepared: DetectionInput, vocabulary: Vocabulary): number[] {
+/** Feature column (template id) → pipeline template index (−1 when the template does not occur in this log). */
+function columnTemplates(prepared: DetectionInput, ids: readonly string[]): number[] {
   const indexOf = new Map(prepared.mined.templates.map((t, i) => [t.id, i]))
-  return vocabulary.templateIds.map((id) => indexOf.get(id) ?? -1)
+  return ids.map((id) => indexOf.get(id) ?? -1)
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */
 function windowContext(prepared: DetectionInput, vocabulary: Vocabulary): WindowContext {
   const {mined, sessions} = prepared
-  const columns = columnTemplates(prepared, vocabulary).map((index, j) => {
-    if (index < 0) return {text: vocabulary.templateIds[j]}
+  const columns = columnTemplates(prepared, vocabulary.templateIds).map((index, j) => {
+    if (index < 0) return {text: mined.miner.template(vocabulary.templateIds[j])?.template ?? vocabulary.templateIds[j]}
     const meta = mined.templates[index]
     return {level: meta.level, component: meta.component, text: mined.miner.template(meta.id)?.template ?? meta.id}
   })

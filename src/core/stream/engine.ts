@@ -540,7 +540,7 @@ export class LiveEngine {
     this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
     const {scores, predicted} = scoreSessions(fitted.detector, fitted.rows)
-    const hot = episodeTemplates(fitted.detector, batch.length, model.vocabulary)
+    const hot = episodeTemplates(fitted.detector, batch.length, fitted.columnIds ?? model.vocabulary.templateIds)
     const tracker = this.tracker!
     for (let i = 0; i < batch.length; i++) {
       const {closed, closedAt} = batch[i]
