@@ -104,6 +104,8 @@ export interface PreparedInput {
   sessionReason: string
   windowMs: number
   stepMs: number
+  /** Windows: the fields they were split into streams by (empty: one stream). */
+  streamBy: StreamField[]
   /** With a label file: each session's label (see labelSessions). */
   labels?: SessionLabels
   labelsPath?: string
@@ -140,7 +142,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const windowMs = options.windowMs ?? model?.manifest.window_ms
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto', maxSessions: options.maxSessions})
+    // (a model's windows are split as at its fit: nothing re-decided from this log's sample)
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: (options.by === 'auto' ? undefined : options.by) ?? model?.manifest.window_by ?? 'auto', maxSessions: options.maxSessions})
     const inputName = options.input === '-' ? '<stdin>' : options.input
     // A model scores only logs like the one it was fitted on: check before the long read.
     const fit = model ? await import('./model-fit.js') : undefined
@@ -199,6 +202,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
+      streamBy: store.streamed ? store.streamFields : [],
       labels,
       labelsPath: options.labelsPath,
       idOf,
@@ -279,7 +283,7 @@ export function scoreSessions(detector: Detector, X: SessionRows): {scores: Floa
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'streamBy' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
   const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
   // Id sessions: the templates that always end one (live detection closes a session on them).
   const terminal = prepared.sessionKey === 'window' ? undefined : terminalTemplateIds(prepared.sessions, prepared.idOf)
@@ -292,6 +296,7 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
     session_key: prepared.sessionKey,
     window_ms: prepared.windowMs,
     step_ms: prepared.stepMs,
+    ...(prepared.sessionKey === 'window' ? {window_by: prepared.streamBy} : {}),
     features: fitted.features,
     detector: fitted.detector.name,
     threshold: fitted.detector.threshold,
@@ -400,7 +405,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const results: Results = withAnomalyRows(envelope, sessions.length, anomalyRow(sessions, scores, predicted))
     return {
       results,
-      bundle: fittedBundle(model?.manifest, {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}, {features, vocabulary, detector}),
+      bundle: fittedBundle(model?.manifest, {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, streamBy: prepared.streamBy, inputName: prepared.inputName, idOf, mined, sessions}, {features, vocabulary, detector}),
       mined,
       sessions,
       rows: X,
