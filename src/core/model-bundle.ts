@@ -8,6 +8,7 @@ import {describeIssues, expectLength} from './detect/schema.js'
 import {ExitCode, FlareError} from './errors.js'
 import {featureColumns} from './features/build.js'
 import {FeatureConfig} from './features/config.js'
+import {STREAM_FIELDS, type StreamField} from './sessions/streams.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {TemplateMiner} from './templates/index.js'
 import {parseTemplateState} from './templates/state-schema.js'
@@ -29,6 +30,8 @@ export const BundleManifest = z.object({
   session_key: z.string(),
   window_ms: z.number(),
   step_ms: z.number(),
+  /** Windows: the fields they were split into streams by at fit ([]: one stream); scoring splits the same way. Absent in older bundles. */
+  window_by: z.array(z.enum(STREAM_FIELDS as [StreamField, ...StreamField[]])).optional(),
   features: FeatureConfig,
   detector: z.string(),
   threshold: z.number(),

@@ -106,6 +106,8 @@ export interface PreparedInput {
   sessionReason: string
   windowMs: number
   stepMs: number
+  /** Windows: the fields they were split into streams by (empty: one stream). */
+  streamBy: StreamField[]
   /** With a label file: each session's label (see labelSessions). */
   labels?: SessionLabels
   labelsPath?: string
@@ -144,7 +146,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const windowMs = options.windowMs ?? model?.manifest.window_ms
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: options.by ?? 'auto', maxSessions: options.maxSessions})
+    // (a model's windows are split as at its fit: nothing re-decided from this log's sample)
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: (options.by === 'auto' ? undefined : options.by) ?? model?.manifest.window_by ?? 'auto', maxSessions: options.maxSessions})
     const inputName = options.input === '-' ? '<stdin>' : options.input
     // A model scores only logs like the one it was fitted on: check before the long read.
     const fit = model ? await import('./model-fit.js') : undefined
@@ -205,6 +208,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
+      streamBy: store.streamed ? store.streamFields : [],
       labels,
       labelsPath: options.labelsPath,
       unassigned,
@@ -286,7 +290,7 @@ export function scoreSessions(detector: Detector, X: SessionRows): {scores: Floa
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'streamBy' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
   const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
   // Id sessions: the templates that always end one (live detection closes a session on them).
   const terminal = prepared.sessionKey === 'window' ? undefined : terminalTemplateIds(prepared.sessions, prepared.idOf)
@@ -299,6 +303,7 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
     session_key: prepared.sessionKey,
     window_ms: prepared.windowMs,
     step_ms: prepared.stepMs,
+    ...(prepared.sessionKey === 'window' ? {window_by: prepared.streamBy} : {}),
     features: fitted.features,
     detector: fitted.detector.name,
     threshold: fitted.detector.threshold,
@@ -367,7 +372,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const templateText = (index: number): string => mined.miner.template(idOf(index))?.template ?? idOf(index)
     let drafts: DraftIncident[]
     if (detector instanceof WindowRate) {
-      const templateOfColumn = columnTemplates(prepared, vocabulary)
+      const templateOfColumn = columnTemplates(prepared, fitted.columnIds ?? vocabulary.templateIds)
       const {buildWindowIncidents} = await import('./incidents/windows.js')
       drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
     } else {
@@ -416,7 +421,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const results: Results = withAnomalyRows(envelope, sessions.length, anomalyRow(sessions, scores, predicted))
     return {
       results,
-      bundle: fittedBundle(model?.manifest, {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, inputName: prepared.inputName, idOf, mined, sessions}, {features, vocabulary, detector}),
+      bundle: fittedBundle(model?.manifest, {sessionKey: prepared.sessionKey, windowMs: prepared.windowMs, stepMs: prepared.stepMs, streamBy: prepared.streamBy, inputName: prepared.inputName, idOf, mined, sessions}, {features, vocabulary, detector}),
       mined,
       sessions,
       rows: X,
@@ -473,6 +478,8 @@ export interface FittedDetection {
   vocabulary: Vocabulary
   detector: Detector
   rows: SessionRows
+  /** Template id of each column the detector scored, when more than the vocabulary's (templates a model never saw). */
+  columnIds?: string[]
 }
 
 /**
@@ -502,22 +509,26 @@ function sessionRows(input: DetectionInput, vocabulary: Vocabulary, features: Fe
 /** A fitted model's features of `input`'s sessions, its detector ready to score them. */
 export function scoringDetection(input: DetectionInput, model: ModelBundle): FittedDetection {
   const features = model.manifest.features
-  const rows = sessionRows(input, model.vocabulary, features, model.detector)
-  if (model.detector instanceof WindowRate) model.detector.setContext(windowContext(input, model.vocabulary))
-  return {features, vocabulary: model.vocabulary, detector: model.detector, rows}
+  const detector = model.detector
+  // Windows scored one by one against the model's profiles also see the templates it never saw:
+  // a column each (batch detect --model and the live engine alike: this is where both score).
+  const columns = detector instanceof WindowRate && detector.scoresWindowsAlone ? model.vocabulary.withColumns(model.vocabulary.unseenIn(input.sessions, input.idOf)) : model.vocabulary
+  const rows = sessionRows(input, columns, features, detector)
+  if (detector instanceof WindowRate) detector.setContext(windowContext(input, columns))
+  return {features, vocabulary: model.vocabulary, detector, rows, columnIds: columns.templateIds}
 }
 
-/** Vocabulary column → pipeline template index (−1 when the model's template does not occur in this log). */
-function columnTemplates(prepared: DetectionInput, vocabulary: Vocabulary): number[] {
+/** Feature column (template id) → pipeline template index (−1 when the template does not occur in this log). */
+function columnTemplates(prepared: DetectionInput, ids: readonly string[]): number[] {
   const indexOf = new Map(prepared.mined.templates.map((t, i) => [t.id, i]))
-  return vocabulary.templateIds.map((id) => indexOf.get(id) ?? -1)
+  return ids.map((id) => indexOf.get(id) ?? -1)
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */
 function windowContext(prepared: DetectionInput, vocabulary: Vocabulary): WindowContext {
   const {mined, sessions} = prepared
-  const columns = columnTemplates(prepared, vocabulary).map((index, j) => {
-    if (index < 0) return {text: vocabulary.templateIds[j]}
+  const columns = columnTemplates(prepared, vocabulary.templateIds).map((index, j) => {
+    if (index < 0) return {text: mined.miner.template(vocabulary.templateIds[j])?.template ?? vocabulary.templateIds[j]}
     const meta = mined.templates[index]
     return {level: meta.level, component: meta.component, text: mined.miner.template(meta.id)?.template ?? meta.id}
   })

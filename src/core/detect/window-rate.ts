@@ -2,12 +2,16 @@ import * as z from '../zod.js'
 import {contamination, finite, nFeatures, savedDetector} from './schema.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'
-import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
+import {isCriticalLevel, mentionsFailure} from '../severity.js'
+import {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, type OutsideStats} from './window-series.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorEntry} from './entry.js'
-import {fleetAlike, type FleetLike, type StreamBurst} from './fleet-bursts.js'
+import {fleetAlike, type StreamBurst} from './fleet-bursts.js'
 import {lowerSurprisal, upperSurprisal} from './poisson.js'
+import {fitProfiles, scoreWindows, WindowProfilesJSON, type WindowProfiles} from './window-model.js'
 import type {ThresholdInfo} from './threshold.js'
+
+export {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, type OutsideStats} from './window-series.js'
 
 /**
  * Rates of templates in time windows, each against its own stream's robust baseline (Elastic ML's
@@ -77,7 +81,6 @@ export interface Episode {
   score: number
 }
 
-const TRIM = 0.05
 /** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
 const SHORT_GAP_MINUTES = 15
 const SILENCE_QUANTILE = 0.2
@@ -101,6 +104,10 @@ export class WindowRate extends BaseDetector {
   private rowScores = new Float64Array(0)
   /** Per stream → per column baseline [λ, φ], for scoring other logs with a saved model. */
   private baselines: Record<string, Array<[number, number]>> = {}
+  /** Per stream, its windows' counts per series: what other logs' windows are scored against, one by one (window-model.ts). */
+  private profiles?: WindowProfiles
+  /** The rows of the last fit: scoring them gives the fit's own analysis. */
+  private fittedOn?: FeatureMatrix
   /** During analyse: each column's family, and every hot burst found, for the fleet's verdict. */
   private families: number[] = []
   private bursts: Array<{episode: Episode; outside: OutsideStats; burst: StreamBurst}> = []
@@ -120,6 +127,11 @@ export class WindowRate extends BaseDetector {
     this.context = context
   }
 
+  /** True when rows other than the fitted ones are scored one window at a time against saved profiles (columns past the model's allowed). */
+  get scoresWindowsAlone(): boolean {
+    return this.profiles !== undefined
+  }
+
   /** The usual count per window of a column in a stream (the trimmed mean), 0 when unknown. */
   normalRate(stream: string, column: number): number {
     return this.baselines[stream]?.[column]?.[0] ?? 0
@@ -132,11 +144,29 @@ export class WindowRate extends BaseDetector {
 
   protected fitModel(X: FeatureMatrix): void {
     this.analyse(X, true)
+    this.profiles = fitProfiles(X, this.contextFor(X))
+    this.fittedOn = X
   }
 
+  /**
+   * The rows just fitted: the fit's analysis of the whole log. Other rows (another log, or a live
+   * engine's closed windows) with a model's profiles: each window against them alone, so a window
+   * scores the same whichever windows come with it; a model saved without profiles re-analyses
+   * the rows as a log of their own.
+   */
   protected scoreRows(X: FeatureMatrix): Float64Array {
-    if (X.rows !== this.rowScores.length) this.analyse(X, false)
+    if (X === this.fittedOn) return this.rowScores
+    if (this.profiles) {
+      const scored = scoreWindows(X, this.contextFor(X), this.profiles, this.minScore)
+      this.episodesFound = scored.episodes
+      this.rowScores = scored.rowScores
+    } else if (X.rows !== this.rowScores.length) this.analyse(X, false)
     return this.rowScores
+  }
+
+  /** With profiles, columns past the model's are templates it never saw (pipeline.ts scoringDetection appends them). */
+  protected override checkInput(X: FeatureMatrix): void {
+    super.checkInput(this.profiles && X.cols > this.nFeatures ? {...X, cols: this.nFeatures} : X)
   }
 
   protected override naturalThreshold(): ThresholdInfo {
@@ -422,41 +452,16 @@ export class WindowRate extends BaseDetector {
   }
 
   protected stateJSON(): unknown {
-    return {baselines: this.baselines}
+    return {baselines: this.baselines, ...(this.profiles ? {profiles: this.profiles} : {})}
   }
 
   protected restoreState(state: unknown): void {
-    this.baselines = (state as {baselines: WindowRate['baselines']}).baselines ?? {}
+    const s = state as {baselines: WindowRate['baselines']; profiles?: WindowProfiles}
+    this.baselines = s.baselines ?? {}
+    this.profiles = s.profiles
+    this.fittedOn = undefined
     this.rowScores = new Float64Array(0)
   }
-}
-
-/** A template's windows outside a burst (its baseline): mean, variance and count; and the burst's length in windows. */
-export interface OutsideStats {
-  mean: number
-  variance: number
-  windows: number
-  length: number
-}
-
-/**
- * Surprisal of a burst that the fleet's other streams show too: their like bursts join the
- * baseline outside it (its rate and over-dispersion) as if this stream had seen them, and every
- * like window divides the result, as a stream's own like bursts do.
- */
-export function routineSurprisal(count: number, expected: number, outside: OutsideStats, like: FleetLike): number {
-  let sum = outside.mean * outside.windows
-  let sq = (outside.variance + outside.mean * outside.mean) * outside.windows
-  for (const x of like.excess) {
-    sum += outside.mean + x
-    sq += (outside.mean + x) ** 2
-  }
-  const windows = outside.windows + like.excess.length
-  const mean = sum / windows
-  const phi = mean > 0 ? Math.max(1, (sq / windows - mean * mean) / mean) : 1
-  // the rate the fleet's bursts add, over the burst's windows, on top of the expectation without them
-  const e = expected + (mean - outside.mean) * outside.length
-  return Math.min(upperSurprisal(count / phi, e / phi), 300) / (1 + like.alike)
 }
 
 /** Windows per day and the half-width (in windows) of "the same time of day", when a stream spans two days or more of windows no longer than an hour. */
@@ -526,68 +531,11 @@ function recursRegularly(hot: number[], n: number, gapWindows: number): boolean 
   return gaps[gaps.length - 1] <= Math.min(gapWindows, 2.5 * median)
 }
 
-/**
- * Family of each template: the lowest index among templates of the same length (4 tokens or more)
- * that differ from it in one plain word — not a wildcard, not a failure word — so `Invalid user
- * admin from <*>` and `Invalid user oracle from <*>` are one series, `job done` and `job failed`
- * are not.
- */
-export function templateFamilies(texts: string[]): number[] {
-  const parent = texts.map((_, i) => i)
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
-    return i
-  }
-  const byKey = new Map<string, number>()
-  texts.forEach((text, i) => {
-    const tokens = text.split(/\s+/).filter(Boolean)
-    if (tokens.length < 4) return
-    for (let p = 0; p < tokens.length; p++) {
-      const t = tokens[p]
-      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t)) continue
-      const key = `${tokens.length}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
-      const other = byKey.get(key)
-      if (other === undefined) byKey.set(key, i)
-      else {
-        const a = find(i)
-        const b = find(other)
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
-      }
-    }
-  })
-  return texts.map((_, i) => find(i))
-}
-
-/**
- * How much a template's surprisal counts: 1 for an ordinary line, more when its level is WARN
- * (1.25), ERROR (1.5) or CRITICAL/FATAL (2), and ×1.5 when its text names a failure.
- */
-export function levelWeight(level: string | undefined, text: string): number {
-  const cls = levelClass(level)
-  const byLevel = isCriticalLevel(level) ? 2 : cls === 2 ? 1.5 : cls === 1 ? 1.25 : 1
-  return byLevel * (mentionsFailure(text) ? 1.5 : 1)
-}
-
-/** Mean and dispersion (variance / mean, at least 1) after dropping the busiest 5% of windows. */
-export function trimmedBaseline(values: ArrayLike<number>): {mean: number; dispersion: number} {
-  const sorted = Float64Array.from(values).sort()
-  const keep = Math.max(1, sorted.length - Math.ceil(TRIM * sorted.length))
-  let sum = 0
-  let sq = 0
-  for (let i = 0; i < keep; i++) {
-    sum += sorted[i]
-    sq += sorted[i] * sorted[i]
-  }
-  const mean = sum / keep
-  const variance = Math.max(0, sq / keep - mean * mean)
-  return {mean, dispersion: mean > 0 ? Math.max(1, variance / mean) : 1}
-}
-
 /** A saved window-rate model: per stream, per column, [mean rate, dispersion ≥ 1] of its baseline. */
 const WindowRateJSON = savedDetector(
   'window-rate',
   z.strictObject({minScore: finite.positive(), recurrenceMinutes: finite.nonnegative(), contamination}),
-  z.object({nFeatures, baselines: z.record(z.string(), z.array(z.tuple([finite.nonnegative(), finite.min(1)])))}),
+  z.object({nFeatures, baselines: z.record(z.string(), z.array(z.tuple([finite.nonnegative(), finite.min(1)]))), profiles: WindowProfilesJSON.optional()}),
   finite.positive(),
 )
 

@@ -105,6 +105,30 @@ export class Vocabulary {
     this.normalMean = sum.map((x) => (normals ? x / normals : 0))
   }
 
+  /** This vocabulary with a column more for each of `ids` (templates it never saw: no training statistics, zeros). */
+  withColumns(ids: readonly string[]): Vocabulary {
+    if (ids.length === 0) return this
+    const pad = (a: Float64Array): Float64Array => {
+      const out = new Float64Array(a.length + ids.length)
+      out.set(a)
+      return out
+    }
+    const wider = new Vocabulary([...this.templateIds, ...ids], pad(this.idf), pad(this.sessionShare), pad(this.meanCount), this.bigrams, this.trainingSessions)
+    if (this.normalMean) wider.normalMean = pad(this.normalMean)
+    return wider
+  }
+
+  /** Ids of the templates `sessions` hold that this vocabulary lacks, in order of template index. */
+  unseenIn(sessions: readonly Session[], idOf: (templateIndex: number) => string): string[] {
+    const lists = new SessionLists()
+    const found = new Set<number>()
+    for (const s of sessions) {
+      s.readLists(lists)
+      for (let k = 0; k < lists.templateWords; k += 3) found.add(lists.templates[k])
+    }
+    return [...found].sort((a, b) => a - b).map(idOf).filter((id) => !this.index.has(id))
+  }
+
   toJSON(): VocabularyJSON {
     return {
       version: 1,

@@ -483,18 +483,20 @@ export class LiveEngine {
     this.terminalIds = new Set(model.manifest.session_key === 'window' ? [] : (model.manifest.terminal_templates ?? []))
   }
 
-  /** With a model, only windows split by `auto` streams need a sample (how many hosts). */
+  /** With a model, only windows split by `auto` streams need a sample (how many hosts), and only when the model does not record its split. */
   private needsSample(): boolean {
     const m = this.model!.manifest
-    return m.session_key === 'window' && (this.options.by ?? 'auto') === 'auto'
+    return m.session_key === 'window' && (this.options.by ?? 'auto') === 'auto' && m.window_by === undefined
   }
 
   private resolveKeying(): void {
     const m = this.model!.manifest
     let by: StreamField[] = []
     if (m.session_key === 'window') {
+      // `auto`: the model's own split (as batch detect --model), else decided from the sample as at fit
       const option = this.options.by ?? 'auto'
-      if (option === 'auto') {
+      if (option === 'auto' && m.window_by) by = m.window_by
+      else if (option === 'auto') {
         const hosts = new Set(this.held.map((r) => r.record.host).filter((h) => h !== undefined))
         by = hosts.size >= 2 && hosts.size <= MAX_AUTO_HOSTS ? ['host'] : []
       } else by = option
@@ -541,7 +543,7 @@ export class LiveEngine {
     this.parser.templates.refresh()
     const fitted = scoringDetection({sessions, idOf, sessionKey: this.sessions!.keying.mode, stepMs: this.sessions!.keying.stepMs, mined: {templates: this.parser.templates.metas, miner: this.parser.miner!}}, model)
     const {scores, predicted} = scoreSessions(fitted.detector, fitted.rows)
-    const hot = episodeTemplates(fitted.detector, batch.length, model.vocabulary)
+    const hot = episodeTemplates(fitted.detector, batch.length, fitted.columnIds ?? model.vocabulary.templateIds)
     const tracker = this.tracker!
     for (let i = 0; i < batch.length; i++) {
       const {closed, closedAt} = batch[i]

@@ -272,11 +272,11 @@ export class IncidentTracker {
  * for a silence); undefined for other detectors, whose rows are judged as a whole. A window's other
  * templates come and go from minute to minute, so signatures of all of them would not match.
  */
-export function episodeTemplates(detector: Detector, rows: number, vocabulary: Vocabulary): Array<Set<string> | undefined> | undefined {
+export function episodeTemplates(detector: Detector, rows: number, columnIds: readonly string[]): Array<Set<string> | undefined> | undefined {
   if (!(detector instanceof WindowRate)) return undefined
   const hot: Array<Set<string> | undefined> = new Array(rows)
   for (const e of detector.episodes()) {
-    const id = e.kind === 'silent' ? `silent:${e.component === undefined ? '' : `${e.component}@`}${e.stream}` : vocabulary.templateIds[e.column]
+    const id = e.kind === 'silent' ? `silent:${e.component === undefined ? '' : `${e.component}@`}${e.stream}` : columnIds[e.column]
     if (id === undefined) continue
     for (const r of e.rows) if (r < rows) (hot[r] ??= new Set()).add(id)
   }

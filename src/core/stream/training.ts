@@ -57,7 +57,7 @@ export class TrainingStretch {
     const input = {sessions, idOf, sessionKey: this.store.resolved ?? 'window', stepMs: this.store.stepMs, mined: {templates: parser.templates.metas, miner}}
     const fitted = fitDetection(input, this.options, registry)
     const lines = parser.lines
-    const manifest: BundleManifest = bundleManifest({sessionKey: input.sessionKey, windowMs: this.store.windowMs, stepMs: this.store.stepMs, inputName, idOf, mined: {format: parser.formatName ?? 'generic', lines}, sessions}, fitted)
+    const manifest: BundleManifest = bundleManifest({sessionKey: input.sessionKey, windowMs: this.store.windowMs, stepMs: this.store.stepMs, streamBy: this.store.streamed ? this.store.streamFields : [], inputName, idOf, mined: {format: parser.formatName ?? 'generic', lines}, sessions}, fitted)
     const keying: SessionKeying = {mode: this.store.resolved ?? 'window', windowMs: this.store.windowMs, stepMs: this.store.stepMs, by: this.store.streamFields}
     return {bundle: {manifest, miner, vocabulary: fitted.vocabulary, detector: fitted.detector}, keying}
   }

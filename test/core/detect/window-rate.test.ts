@@ -16,8 +16,8 @@ const COLUMNS = [
 ]
 
 /** Two hosts, 288 five-minute windows: a segfault burst and a rate spike on a, host b silent for 40 minutes, scanner bursts all day. */
-function fleet(): {X: ReturnType<typeof fromRows>; context: WindowContext} {
-  const rand = mulberry32(7)
+function fleet(seed = 7): {X: ReturnType<typeof fromRows>; context: WindowContext} {
+  const rand = mulberry32(seed)
   const rows: number[][] = []
   const streams: string[] = []
   const windowStart: number[] = []
@@ -64,13 +64,29 @@ describe('window-rate', () => {
     expect(flagged).toEqual(new Set(episodes.flatMap((e) => e.rows)))
   })
 
-  it('scores a saved model the same way on the same log', () => {
+  it('a saved model scores each window of another log alone: the same in one batch or in pieces, and a template it never saw is news', () => {
     const restored = new WindowRate()
-    restored.restore(detector.toJSON())
-    restored.setContext(context)
-    const a = detector.score(X)
-    const b = restored.score(X)
-    expect(Array.from(b).filter((s) => s > restored.threshold).length).toBe(Array.from(a).filter((s) => s > detector.threshold).length)
+    restored.restore(JSON.parse(JSON.stringify(detector.toJSON())))
+    for (const seed of [11, 12, 13]) {
+      // another day of the same fleet, plus a template the model never saw: 4 lines in one window of host b
+      const other = fleet(seed)
+      const rows = Array.from({length: other.X.rows}, (_, i) => [...other.X.data.subarray(i * other.X.cols, (i + 1) * other.X.cols), other.context.streams[i] === 'b' && other.context.windowStart[i] === 40 * STEP ? 4 : 0])
+      const columns = [...COLUMNS, {text: 'kernel BUG at mm/slab.c:<*>', component: 'kernel'}]
+      restored.setContext({...other.context, columns})
+      const whole = restored.score(fromRows(rows))
+      const news = restored.episodes().filter((e) => e.column === COLUMNS.length)
+      expect(news.map((e) => [e.kind, e.stream, e.startMs])).toEqual([['new', 'b', 40 * STEP]])
+      // host a's segfault burst (3 lines, as in training) is no news to this model
+      expect(restored.episodes().some((e) => e.column === 2)).toBe(false)
+      // in pieces of 37 rows (a live engine closing windows as lines come), the same scores
+      const pieces: number[] = []
+      for (let at = 0; at < rows.length; at += 37) {
+        const part = rows.slice(at, at + 37)
+        restored.setContext({streams: other.context.streams.slice(at, at + 37), windowStart: other.context.windowStart.slice(at, at + 37), stepMs: STEP, columns})
+        pieces.push(...restored.score(fromRows(part)))
+      }
+      expect(pieces).toEqual(Array.from(whole))
+    }
   })
 })
 

@@ -78,7 +78,9 @@ const ZOOKEEPER = join(datasets, 'loghub-2k/Zookeeper/Zookeeper_2k.log')
 
 describe('the live engine against batch on a loghub-2k log', () => {
   // Windowed sessions (BGL: one-day windows, Zookeeper: 15 minutes) close on the watermark instead of an idle clock.
-  const flagsAsBatch = async (log: string): Promise<void> => {
+  // (a model scores each window against its training profile: Zookeeper's bursts, scored by the
+  // model fitted on them, are its normal, so none is flagged there; batch and live must still agree)
+  const flagsAsBatch = async (log: string, flags = true): Promise<void> => {
     const fitted = await detect({input: log})
     const batch = await detect({input: log, model: fitted.bundle})
     const batchFlagged = batch.results.anomalies.filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
@@ -87,12 +89,13 @@ describe('the live engine against batch on a loghub-2k log', () => {
     engine = new LiveEngine({model: await reloaded(fitted.bundle), idleMs: 7 * 86_400_000, clock: () => engine!.eventTime, onScored: (s) => s.anomalous && flagged.push(s.id)})
     await replayFile({input: log, pace: {kind: 'max'}, chunk: 251, deliver: (lines) => void engine!.ingest(lines)})
     engine.finish()
-    expect(batchFlagged.length).toBeGreaterThan(0)
+    if (flags) expect(batchFlagged.length).toBeGreaterThan(0)
+    expect(engine.stats().scored).toBe(batch.results.anomalies.length)
     expect(flagged.sort()).toEqual(batchFlagged)
     expect(engine.stats().sessions.lateDropped).toBe(0)
   }
   it.skipIf(!existsSync(BGL))('flags the windows batch detect --model flags (BGL; skipped when loghub-2k is not mounted)', () => flagsAsBatch(BGL))
-  it.skipIf(!existsSync(ZOOKEEPER))('flags the windows batch detect --model flags on a file of three logs one after another (Zookeeper; skipped when loghub-2k is not mounted)', () => flagsAsBatch(ZOOKEEPER))
+  it.skipIf(!existsSync(ZOOKEEPER))('flags the windows batch detect --model flags on a file of three logs one after another (Zookeeper; skipped when loghub-2k is not mounted)', () => flagsAsBatch(ZOOKEEPER, false))
 })
 
 /** A bundle as `--model DIR` loads it (the fitted one's miner has gone on mining the batch run). */

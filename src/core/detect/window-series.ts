@@ -1,0 +1,92 @@
+import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
+import type {FleetLike} from './fleet-bursts.js'
+import {upperSurprisal} from './poisson.js'
+
+/** What window-rate knows of a template's series: the family it belongs to, how much its surprisal weighs, its baseline rate. */
+
+const TRIM = 0.05
+
+/**
+ * Family of each template: the lowest index among templates of the same length (4 tokens or more)
+ * that differ from it in one plain word — not a wildcard, not a failure word — so `Invalid user
+ * admin from <*>` and `Invalid user oracle from <*>` are one series, `job done` and `job failed`
+ * are not.
+ */
+export function templateFamilies(texts: string[]): number[] {
+  const parent = texts.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  const byKey = new Map<string, number>()
+  texts.forEach((text, i) => {
+    const tokens = text.split(/\s+/).filter(Boolean)
+    if (tokens.length < 4) return
+    for (let p = 0; p < tokens.length; p++) {
+      const t = tokens[p]
+      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t)) continue
+      const key = `${tokens.length}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
+      const other = byKey.get(key)
+      if (other === undefined) byKey.set(key, i)
+      else {
+        const a = find(i)
+        const b = find(other)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      }
+    }
+  })
+  return texts.map((_, i) => find(i))
+}
+
+/**
+ * How much a template's surprisal counts: 1 for an ordinary line, more when its level is WARN
+ * (1.25), ERROR (1.5) or CRITICAL/FATAL (2), and ×1.5 when its text names a failure.
+ */
+export function levelWeight(level: string | undefined, text: string): number {
+  const cls = levelClass(level)
+  const byLevel = isCriticalLevel(level) ? 2 : cls === 2 ? 1.5 : cls === 1 ? 1.25 : 1
+  return byLevel * (mentionsFailure(text) ? 1.5 : 1)
+}
+
+/** Mean and dispersion (variance / mean, at least 1) after dropping the busiest 5% of windows. */
+export function trimmedBaseline(values: ArrayLike<number>): {mean: number; dispersion: number} {
+  const sorted = Float64Array.from(values).sort()
+  const keep = Math.max(1, sorted.length - Math.ceil(TRIM * sorted.length))
+  let sum = 0
+  let sq = 0
+  for (let i = 0; i < keep; i++) {
+    sum += sorted[i]
+    sq += sorted[i] * sorted[i]
+  }
+  const mean = sum / keep
+  const variance = Math.max(0, sq / keep - mean * mean)
+  return {mean, dispersion: mean > 0 ? Math.max(1, variance / mean) : 1}
+}
+
+/** A template's windows outside a burst (its baseline): mean, variance and count; and the burst's length in windows. */
+export interface OutsideStats {
+  mean: number
+  variance: number
+  windows: number
+  length: number
+}
+
+/**
+ * Surprisal of a burst that the fleet's other streams show too: their like bursts join the
+ * baseline outside it (its rate and over-dispersion) as if this stream had seen them, and every
+ * like window divides the result, as a stream's own like bursts do.
+ */
+export function routineSurprisal(count: number, expected: number, outside: OutsideStats, like: FleetLike): number {
+  let sum = outside.mean * outside.windows
+  let sq = (outside.variance + outside.mean * outside.mean) * outside.windows
+  for (const x of like.excess) {
+    sum += outside.mean + x
+    sq += (outside.mean + x) ** 2
+  }
+  const windows = outside.windows + like.excess.length
+  const mean = sum / windows
+  const phi = mean > 0 ? Math.max(1, (sq / windows - mean * mean) / mean) : 1
+  // the rate the fleet's bursts add, over the burst's windows, on top of the expectation without them
+  const e = expected + (mean - outside.mean) * outside.length
+  return Math.min(upperSurprisal(count / phi, e / phi), 300) / (1 + like.alike)
+}
