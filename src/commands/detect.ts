@@ -237,9 +237,9 @@ export default class Detect extends FlareCommand {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
       const shown = incidents.slice(0, 15)
-      // A log without timestamps: lines.
+      // Times are UTC (the results' ISO strings); said once, in the header. A log without timestamps: lines.
       const timed = shown.some((inc) => inc.time_range.start !== null)
-      const t = table(['incident', 'severity', 'sessions', 'score', timed ? 'time range' : 'lines', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
+      const t = table(['incident', 'severity', 'sessions', 'score', timed ? 'time range (UTC)' : 'lines', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
       for (const inc of shown) {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')

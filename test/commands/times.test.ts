@@ -19,6 +19,7 @@ describe('times in human output', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).not.toContain('1970')
     expect(r.stdout).toContain('lines 801–1000')
+    expect(r.stdout).not.toContain('UTC')
     const results = Results.parse(JSON.parse(readFileSync(out, 'utf8')))
     const incident = results.incidents[0]
     expect(incident.time_range).toEqual({start: null, end: null})
@@ -29,4 +30,24 @@ describe('times in human output', () => {
     expect(JSON.stringify(summary)).not.toContain('1970')
   })
 
+  it('says once that the table times are UTC; --json keeps ISO strings with Z (built CLI)', async () => {
+    // 11:00:00+02:00 is 09:00:00 UTC
+    const lines: string[] = []
+    for (let i = 0; i < 600; i++) {
+      const t = new Date(Date.UTC(2026, 2, 4, 8, 0, 0) + i * 6000)
+      const local = new Date(t.getTime() + 2 * 3600_000).toISOString().slice(0, 19) + '+02:00'
+      const burst = i >= 300 && i < 330
+      lines.push(JSON.stringify({time: local, level: burst ? 'error' : 'info', msg: burst ? 'disk /dev/sda1 full: write failed' : `request served in ${i % 7} ms`}))
+    }
+    const input = path.join(tmp, 'zoned.jsonl')
+    writeFileSync(input, lines.join('\n') + '\n')
+    const human = await runCli(['detect', '-i', input, '--no-track'])
+    expect(human.code, human.stderr).toBe(0)
+    expect(human.stdout).toContain('time range (UTC)')
+    expect(human.stdout.match(/UTC/g)).toHaveLength(1)
+    expect(human.stdout).toMatch(/2026-03-04 08:3\d:\d\d/)
+    const json = await runCli(['detect', '-i', input, '--no-track', '--json'])
+    const results = Results.parse(JSON.parse(json.stdout))
+    expect(results.incidents[0].time_range.start).toMatch(/^2026-03-04T08:3\d:\d\d\.\d{3}Z$/)
+  })
 })
