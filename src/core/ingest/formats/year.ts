@@ -3,12 +3,11 @@
  * `03-17 16:13:38`, Proxifier `10.30 16:49:06`). The per-line scanner (timestamp.ts) cannot see
  * the lines around it, so it dates such a timestamp in the marker year 0 (YEARLESS); the code
  * that sees the lines in order (the record assembler, replay's ordering) gives them real years
- * with a YearResolver, the way syslog readers do:
+ * with a YearResolver (replay's ordering with nearYear), the way syslog readers do:
  * - the first one gets the year of `now`, or the year before when that would put it more than a
  *   day after `now` (the day allows for a host's local time read as UTC);
- * - from then on the log reads forward: a date more than half a year before the previous one
- *   (Dec → Jan) starts the next year; one more than half a year after it (a late Dec 31 line
- *   after Jan 1) is the year before, without moving the year on.
+ * - each one after it takes the year that puts it nearest to the one before (nearYear): the log
+ *   reads forward, Dec → Jan is the next year, a late Dec 31 line after Jan 1 the year before.
  * Only the first line is checked against `now` (the decision is made while streaming): a log
  * that crosses New Year and ends after `now` is dated a year late.
  */
@@ -39,9 +38,22 @@ function inYear(ms: number, year: number): number {
   return shifted.getTime()
 }
 
+/**
+ * A year-less `ms` in the year that puts it nearest to `ref` (within half a year: Jan 1 after
+ * Dec 31 is the next year, a late Dec 31 after Jan 1 the year before); any other `ms`, or any
+ * `ms` without a finite `ref`, as it is.
+ */
+export function nearYear(ms: number, ref: number): number {
+  if (!isYearless(ms) || !Number.isFinite(ref)) return ms
+  const year = new Date(ref).getUTCFullYear()
+  const t = inYear(ms, year)
+  if (t < ref - HALF_YEAR) return inYear(ms, year + 1)
+  if (t > ref + HALF_YEAR) return inYear(ms, year - 1)
+  return t
+}
+
 /** Gives year-less times, seen in log order, real years (see the file comment). */
 export class YearResolver {
-  private year = Number.NaN
   private last = Number.NaN
 
   /** `now`: epoch ms the first year-less time must not be (a day) after; tests pin it. */
@@ -50,15 +62,12 @@ export class YearResolver {
   /** `ms` itself unless it is year-less; then the same month, day and time in its inferred year. */
   resolve(ms: number): number {
     if (!isYearless(ms)) return ms
-    if (Number.isNaN(this.year)) {
-      this.year = new Date(this.now).getUTCFullYear()
-      if (inYear(ms, this.year) > this.now + DAY) this.year--
-    }
-    let t = inYear(ms, this.year)
-    if (!Number.isNaN(this.last)) {
-      if (t < this.last - HALF_YEAR) t = inYear(ms, ++this.year)
-      else if (t > this.last + HALF_YEAR) return inYear(ms, this.year - 1)
-    }
+    let t: number
+    if (Number.isNaN(this.last)) {
+      const year = new Date(this.now).getUTCFullYear()
+      t = inYear(ms, year)
+      if (t > this.now + DAY) t = inYear(ms, year - 1)
+    } else t = nearYear(ms, this.last)
     this.last = t
     return t
   }
