@@ -9,7 +9,7 @@ import {DEFAULT_CONFIG_FILE} from '../core/templates/user-config.js'
 import {loadBundle, modelFolderOutput, saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {detect, type DetectOutput, type Stage} from '../core/pipeline.js'
 import type {SummariesDocument} from '../core/explain/schema.js'
-import {describeSilence, type Results} from '../core/results.js'
+import {describeLines, describeSilence, type Results} from '../core/results.js'
 import {DEFAULT_MAX_SESSIONS, MAX_WINDOWS_PER_LINE} from '../core/sessions/store.js'
 import {parseDuration} from '../core/sessions/window.js'
 import {parseStreamFields} from '../core/sessions/streams.js'
@@ -240,12 +240,14 @@ export default class Detect extends FlareCommand {
     if (incidents.length === 0) {
       this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
-      const t = table(['incident', 'severity', 'sessions', 'score', 'time range', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
       const shown = incidents.slice(0, 15)
+      // Times are UTC (the results' ISO strings); said once, in the header. A log without timestamps: lines.
+      const timed = shown.some((inc) => inc.time_range.start !== null)
+      const t = table(['incident', 'severity', 'sessions', 'score', timed ? 'time range (UTC)' : 'lines', 'top template'], {colAligns: ['left', 'left', 'right', 'right', 'left', 'left'], wrap: [4, 5], drop: [3, 2]})
       for (const inc of shown) {
         const {start, end} = inc.time_range
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
-        const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : '—'
+        const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : inc.line_range ? describeLines(inc.line_range) : '—'
         const top = leadTemplate(inc)
         t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : inc.silence ? `(${describeSilence(inc.silence)})` : ''])
       }

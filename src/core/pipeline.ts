@@ -53,6 +53,8 @@ export interface DetectOptions {
   onProgress?: (lines: number, bytesRead: number, totalBytes?: number) => void
   onWarning?: (warning: IngestWarning) => void
   signal?: AbortSignal
+  /** Epoch ms year-less timestamps are dated against (ingest/formats/year.ts). Default: now. */
+  now?: number
   /**
    * false: every line goes through the record assembler and the string miner (MineOptions.fast:
    * the reference the fast path is tested against). Default: HDFS logs take the byte fast path
@@ -124,7 +126,7 @@ const FULL_COLLECTION_LINES = 1_000_000
 /** Labelled ids from which reading them onto the sessions ends with a full collection. */
 const FULL_COLLECTION_LABELS = 250_000
 
-export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'fast' | 'jobs'>
+export type PrepareOptions = Pick<DetectOptions, 'input' | 'format' | 'parser' | 'sessionKey' | 'windowMs' | 'stepMs' | 'by' | 'maxSessions' | 'labelsPath' | 'model' | 'onStage' | 'onProgress' | 'onWarning' | 'signal' | 'now' | 'fast' | 'jobs'>
 
 /**
  * Stage one: read, mine templates and group sessions, then the labels (the top of their file is
@@ -157,7 +159,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     options.onStage?.('read')
     const t0 = performance.now()
     const mined = await mine(
-      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
+      {input: source, format: options.format ?? (model ? model.manifest.format : 'auto'), miner: model?.miner, parser: options.parser, onWarning: options.onWarning, signal: options.signal, now: options.now, onProgress: (p) => options.onProgress?.(p.lines, p.bytesRead, p.totalBytes), fast: options.fast, jobs: options.jobs},
       sessionSink(store),
     )
     const readMs = Math.round(performance.now() - t0)

@@ -46,7 +46,10 @@ export const Incident = z.object({
   severity: Severity,
   severity_reason: z.string(),
   score: z.number(),
+  /** ISO 8601 UTC; null when the incident's lines carry no timestamps (then see line_range). */
   time_range: z.object({start: z.string().nullable(), end: z.string().nullable()}),
+  /** Set only when the incident's lines carry no timestamps: its first and last line. */
+  line_range: z.object({first: z.number().int().positive(), last: z.number().int().positive()}).optional(),
   templates: z.array(IncidentTemplate),
   sample_lines: z.array(SampleLine),
   reasons: z.array(FeatureReason),
@@ -64,6 +67,26 @@ export type Incident = z.infer<typeof Incident>
 /** What a silence was, in a few words: "no lines from worker-01 for 1h" or "3 lines from worker-01 in 1h, ~290 expected". */
 export function describeSilence(s: NonNullable<Incident['silence']>): string {
   return s.lines === 0 ? `no lines from ${s.source} for ${s.duration}` : `${s.lines} line${s.lines === 1 ? '' : 's'} from ${s.source} in ${s.duration}, ~${Math.round(s.expected)} expected`
+}
+
+/** `lines 801–1000`: where an incident without timestamps is (its line_range). */
+export function describeLines(r: NonNullable<Incident['line_range']>): string {
+  return r.first === r.last ? `line ${r.first}` : `lines ${r.first}–${r.last}`
+}
+
+/**
+ * `{line_range}` (the sessions' first and last line) for an incident whose start time is not
+ * finite (its lines carry no timestamps); nothing otherwise.
+ */
+export function untimed(start: number, sessions: Iterable<{firstLine: number; lastLine: number}>): Pick<Incident, 'line_range'> {
+  if (Number.isFinite(start)) return {}
+  let first = Number.POSITIVE_INFINITY
+  let last = 0
+  for (const s of sessions) {
+    first = Math.min(first, s.firstLine)
+    last = Math.max(last, s.lastLine)
+  }
+  return Number.isFinite(first) && last >= first ? {line_range: {first, last}} : {}
 }
 
 export const Anomaly = z.object({

@@ -1,4 +1,4 @@
-import type {Incident} from '../results.js'
+import {describeLines, type Incident} from '../results.js'
 import {isErrorLevel, levelClass, mentionsFailure} from '../severity.js'
 import {estimateTokens} from './pricing.js'
 import {templateRate} from './evidence.js'
@@ -130,7 +130,9 @@ export function incidentPrompt(incident: Incident, format: string, options: Prom
   header.push(`Detector score: ${incident.score}; detector severity: ${incident.severity} (${incident.severity_reason})`)
   const sessions = incident.session_ids.slice(0, 10).join(', ')
   header.push(`Sessions: ${incident.size}${sessions ? ` (${sessions}${incident.session_ids.length > 10 ? `, +${incident.session_ids.length - 10} more` : ''})` : ''}`)
-  header.push(`Time range: ${incident.time_range.start ?? 'unknown'} to ${incident.time_range.end ?? 'unknown'}`)
+  const {start, end} = incident.time_range
+  if (start === null && end === null && incident.line_range) header.push(`Time range: unknown (the lines carry no timestamps); ${describeLines(incident.line_range)}`)
+  else header.push(`Time range: ${start ?? 'unknown'} to ${end ?? 'unknown'}`)
   if (incident.components.length > 0) {
     header.push(`Components: ${incident.components.map((c) => `${c.name} (${c.count})`).join(', ')}`)
   }

@@ -1,6 +1,6 @@
 import type {FeatureMatrix} from '../features/matrix.js'
 import type {TemplateMeta} from '../mining/mine.js'
-import type {Incident, Severity} from '../results.js'
+import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure, severityOf} from '../severity.js'
 import {SessionLists} from '../sessions/lists.js'
 import type {Session} from '../sessions/store.js'
@@ -154,6 +154,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
       severity_reason: severity.reason,
       score: round(maxScore),
       time_range: {start: Number.isFinite(first) ? new Date(first).toISOString() : null, end: Number.isFinite(last) ? new Date(last).toISOString() : null},
+      ...untimed(first, members.map((i) => sessions[i])),
       templates: tmpl.map(({index, count}) => ({
         id: templates[index].id,
         template: input.templateText(index),

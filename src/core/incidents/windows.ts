@@ -1,6 +1,6 @@
 import type {Episode} from '../detect/window-rate.js'
 import type {TemplateMeta} from '../mining/mine.js'
-import type {Incident, Severity} from '../results.js'
+import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {Session} from '../sessions/store.js'
 import {formatDuration} from '../sessions/window.js'
@@ -34,10 +34,13 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
   const {sessions, stepMs, templates} = input
   const limit = input.sampleLines ?? 8
   const groups = linkEpisodes(input.episodes, sessions, stepMs)
-  const drafts: Array<DraftIncident & {lead: string}> = []
+  // lead: the leading template (recurrences); at: where it starts (ms, or a row number without timestamps)
+  const drafts: Array<DraftIncident & {lead: string; at: number}> = []
   for (const group of groups) {
     group.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
     const rows = [...new Set(group.flatMap((e) => e.rows))].sort((a, b) => a - b)
+    // Line windows (a log without timestamps) have no windowStart: their episodes' times are row numbers.
+    const timed = rows.every((r) => sessions[r].windowStart !== undefined)
     const start = Math.min(...group.map((e) => e.startMs))
     const stop = Math.max(...group.map((e) => e.endMs))
     // one entry per template: its episodes' lines and expected lines summed, its best score
@@ -77,12 +80,14 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     drafts.push({
       id: '',
       lead,
+      at: start,
       session_ids: rows.map((r) => sessions[r].id),
       size: rows.length,
       severity: severity.severity,
       severity_reason: severity.reason,
       score: round(group[0].score),
-      time_range: {start: new Date(start).toISOString(), end: new Date(stop).toISOString()},
+      time_range: timed ? {start: new Date(start).toISOString(), end: new Date(stop).toISOString()} : {start: null, end: null},
+      ...untimed(timed ? start : Number.NaN, rows.map((r) => sessions[r])),
       templates: tmpl.map((t) => ({
         id: templates[t.index].id,
         template: input.templateText(t.index),
@@ -101,15 +106,15 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     })
   }
   // Most anomalous first; ids follow that order. Recurrences point at the earliest incident with the same lead.
-  drafts.sort((a, b) => b.score - a.score || (a.time_range.start! < b.time_range.start! ? -1 : 1))
+  drafts.sort((a, b) => b.score - a.score || (a.at < b.at ? -1 : 1))
   drafts.forEach((d, k) => (d.id = `INC-${String(k + 1).padStart(3, '0')}`))
   const firstOf = new Map<string, DraftIncident & {lead: string}>()
-  for (const d of [...drafts].sort((a, b) => (a.time_range.start! < b.time_range.start! ? -1 : 1))) {
+  for (const d of [...drafts].sort((a, b) => (a.at < b.at ? -1 : 1))) {
     const first = firstOf.get(d.lead)
     if (first && d.lead) d.recurrence_of = first.id
     else firstOf.set(d.lead, d)
   }
-  return drafts.map(({lead: _lead, ...d}) => d)
+  return drafts.map(({lead: _lead, at: _at, ...d}) => d)
 }
 
 /**

@@ -4,6 +4,7 @@ import {parseGeneric} from './formats/generic.js'
 import {DETECTION_SAMPLE, detectFormat, detectLineFormat, FORMATS, getFormat, type FormatDetection} from './formats/registry.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
 import {isContinuationLine} from './continuation.js'
+import {YearResolver} from './formats/year.js'
 
 export {isContinuationLine}
 
@@ -23,6 +24,8 @@ export interface AssemblerOptions {
   onWarning?: (warning: IngestWarning) => void
   /** Warnings forwarded per kind before they are summarised. Default 5. */
   maxWarningsPerKind?: number
+  /** Epoch ms year-less timestamps are dated against (formats/year.ts). Default: Date.now() at construction. */
+  now?: number
 }
 
 export interface AssemblerStats {
@@ -71,8 +74,11 @@ export class RecordAssembler {
   /** A forced format is checked on the first lines: how many were tried, and how many fit it. */
   private forcedChecked = 0
   private forcedFit = 0
+  /** Years for year-less timestamps, decided here because records arrive in log order. */
+  private readonly years: YearResolver
 
   constructor(private readonly options: AssemblerOptions = {}) {
+    this.years = new YearResolver(options.now)
     this.formats = options.formats ?? FORMATS
     this.sampleSize = Math.max(1, options.sampleSize ?? DETECTION_SAMPLE)
     this.maxRecordLines = Math.max(1, options.maxRecordLines ?? 500)
@@ -193,6 +199,7 @@ export class RecordAssembler {
 
   private open(record: LogRecord, out: LogRecord[]): void {
     if (this.pending) this.emit(out)
+    if (record.timestamp !== undefined) record.timestamp = this.years.resolve(record.timestamp)
     this.pending = record
   }
 

@@ -31,6 +31,8 @@ export interface MineOptions {
   onWarning?: (warning: IngestWarning) => void
   onProgress?: (progress: MineProgress) => void
   signal?: AbortSignal
+  /** Epoch ms year-less timestamps are dated against (ingest/formats/year.ts). Default: now. */
+  now?: number
   /** Awaited after each region of records: where a consumer applies backpressure (a slow pipe). */
   afterBatch?: () => Promise<void>
   /** Threads for the HDFS fast path: 0 or undefined = one per core, 1 = none. */

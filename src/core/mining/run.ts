@@ -94,7 +94,7 @@ export class MiningRun {
     private readonly inputBytes: number | undefined,
   ) {
     this.reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal})
-    this.assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning})
+    this.assembler = new RecordAssembler({format: options.format ?? 'auto', onWarning: options.onWarning, now: options.now})
     this.csv = visitor.csv
     // (A given miner that is not a FastMiner keeps every line on the string path: see run().)
     this.fastWanted = (this.csv !== undefined || visitor.events !== undefined) && options.fast !== false

@@ -1,4 +1,5 @@
 import {createRegionReader, detectFormat, getFormat, readLineBatches, type IngestWarning, type LogFormat} from '../ingest/index.js'
+import {nearYear} from '../ingest/formats/year.js'
 import {releaseRegion} from '../ingest/line-splitter.js'
 
 /**
@@ -11,6 +12,12 @@ import {releaseRegion} from '../ingest/line-splitter.js'
 export interface ReplayOrder {
   /** Line index (0-based) where each run starts; one run: the file plays in its order. */
   runStarts: number[]
+  /**
+   * The event time of each run's first line. Year-less times (formats/year.ts) are compared in
+   * the scanner's marker year, each line put in the year nearest the time before it, so a log
+   * crossing New Year is one run.
+   */
+  runTimes: number[]
   format: LogFormat | undefined
 }
 
@@ -36,11 +43,12 @@ export async function findRuns(source: Source): Promise<ReplayOrder> {
   if (source.format === 'hdfs') return findRunsInBytes(source, getFormat('hdfs'))
   let format: LogFormat | undefined = source.format && source.format !== 'auto' ? getFormat(source.format) : undefined
   const runStarts = [0]
+  const runTimes = [Number.NaN]
   let newest = Number.NEGATIVE_INFINITY
   let index = 0
   // The lines since the last sample (index - block.length .. index - 1), for finding a run's exact start.
   let block: string[] = []
-  const timeOf = (text: string, i: number): number => format!.parse(text, i + 1)?.timestamp ?? Number.NaN
+  const timeOf = (text: string, i: number): number => nearYear(format!.parse(text, i + 1)?.timestamp ?? Number.NaN, newest)
   const scanBlock = (): void => {
     const from = index - block.length
     for (let j = 0; j < block.length; j++) {
@@ -48,6 +56,7 @@ export async function findRuns(source: Source): Promise<ReplayOrder> {
       if (!Number.isFinite(u)) continue
       if (u < newest - source.latenessMs) {
         runStarts.push(from + j)
+        runTimes.push(u)
         newest = u
       } else if (u > newest) newest = u
     }
@@ -67,7 +76,7 @@ export async function findRuns(source: Source): Promise<ReplayOrder> {
     }
   }
   if (block.length > 0 && format) scanBlock()
-  return {runStarts, format}
+  return {runStarts, runTimes, format}
 }
 
 /**
@@ -76,6 +85,7 @@ export async function findRuns(source: Source): Promise<ReplayOrder> {
  */
 async function findRunsInBytes(source: Source, format: LogFormat): Promise<ReplayOrder> {
   const runStarts = [0]
+  const runTimes = [Number.NaN]
   let newest = Number.NEGATIVE_INFINITY
   let index = 0
   // The lines since the last sample: decoded (from an earlier region) or a range of the current region.
@@ -84,7 +94,7 @@ async function findRunsInBytes(source: Source, format: LogFormat): Promise<Repla
   const ends: number[] = []
   let buf: Buffer = Buffer.alloc(0)
   const text = (j: number): string => texts[j] ?? buf.utf8Slice(starts[j], ends[j])
-  const timeOf = (t: string, i: number): number => format.parse(t, i + 1)?.timestamp ?? Number.NaN
+  const timeOf = (t: string, i: number): number => nearYear(format.parse(t, i + 1)?.timestamp ?? Number.NaN, newest)
   const scanBlock = (): void => {
     const from = index - texts.length
     for (let j = 0; j < texts.length; j++) {
@@ -92,6 +102,7 @@ async function findRunsInBytes(source: Source, format: LogFormat): Promise<Repla
       if (!Number.isFinite(u)) continue
       if (u < newest - source.latenessMs) {
         runStarts.push(from + j)
+        runTimes.push(u)
         newest = u
       } else if (u > newest) newest = u
     }
@@ -133,7 +144,7 @@ async function findRunsInBytes(source: Source, format: LogFormat): Promise<Repla
     }
   }
   if (texts.length > 0) scanBlock()
-  return {runStarts, format}
+  return {runStarts, runTimes, format}
 }
 
 /** One line in this many is dated by findRuns (all of a block where time fell back). */
@@ -150,7 +161,9 @@ class Run {
   continues = false
   done = false
 
-  constructor(source: Source, private readonly format: LogFormat, private readonly start: number, private readonly end: number) {
+  /** `startTime`: the event time findRuns gave the run's first line (year-less times are read near it). */
+  constructor(source: Source, private readonly format: LogFormat, private readonly start: number, private readonly end: number, startTime = Number.NaN) {
+    if (Number.isFinite(startTime)) this.time = startTime
     this.batches = readLineBatches(source.input, {signal: source.signal, onWarning: start === 0 ? source.onWarning : undefined})
     this.index = 0
   }
@@ -180,7 +193,8 @@ class Run {
       return undefined
     }
     const text = this.batch[this.at]
-    const t = this.format.parse(text, this.index + 1)?.timestamp
+    const parsed = this.format.parse(text, this.index + 1)?.timestamp
+    const t = parsed === undefined ? undefined : nearYear(parsed, this.time)
     this.continues = t === undefined || !Number.isFinite(t)
     if (!this.continues) this.time = t!
     return text
@@ -194,12 +208,12 @@ class Run {
 
 /** The file's lines in batches, its runs merged by event time (ties: the earlier run first). */
 export async function* timeOrderedBatches(source: Source, order: ReplayOrder, batchSize = 4096): AsyncGenerator<string[], void, undefined> {
-  const {runStarts, format} = order
+  const {runStarts, runTimes, format} = order
   if (runStarts.length < 2 || !format) {
     yield* readLineBatches(source.input, {signal: source.signal, onWarning: source.onWarning})
     return
   }
-  const runs = runStarts.map((start, k) => new Run(source, format, start, runStarts[k + 1] ?? Number.POSITIVE_INFINITY))
+  const runs = runStarts.map((start, k) => new Run(source, format, start, runStarts[k + 1] ?? Number.POSITIVE_INFINITY, runTimes[k]))
   let out: string[] = []
   let last: Run | undefined
   while (true) {

@@ -12,12 +12,12 @@ afterAll(() => rm(dir, {recursive: true, force: true}))
 
 const line = (minute: number, text: string): string => `2015-07-29 10:${String(minute).padStart(2, '0')}:00,000 - INFO  [main:Node@1] - ${text}`
 
-async function replayed(lines: string[]): Promise<{played: string[]; notes: string[]}> {
+async function replayed(lines: string[], format = 'generic'): Promise<{played: string[]; notes: string[]}> {
   const path = join(dir, `log-${lines.length}-${Math.random().toString(36).slice(2)}.log`)
   await writeFile(path, lines.join('\n') + '\n')
   const played: string[] = []
   const notes: string[] = []
-  await replayFile({input: path, pace: {kind: 'max'}, format: 'generic', onNote: (n) => notes.push(n), deliver: (batch) => void played.push(...batch.map((l) => l.text))})
+  await replayFile({input: path, pace: {kind: 'max'}, format, onNote: (n) => notes.push(n), deliver: (batch) => void played.push(...batch.map((l) => l.text))})
   return {played, notes}
 }
 
@@ -35,6 +35,16 @@ describe('replay of a file that holds several logs one after another', () => {
     expect(times).toEqual([...times].sort((x, y) => x - y))
     const trace = played.indexOf('\tat org.Example.trace(Example.java:1)')
     expect(played[trace - 1]).toBe(b[100])
+  })
+
+  it('plays a year-less syslog log across New Year as one log, in file order (Jan 1 is the next year)', async () => {
+    const dec = Array.from({length: 150}, (_, i) => `Dec 31 23:${String(30 + Math.floor(i / 6)).padStart(2, '0')}:0${i % 6} web-01 cron[${i}]: tick ${i}`)
+    const jan = Array.from({length: 150}, (_, i) => `Jan  1 00:${String(Math.floor(i / 6)).padStart(2, '0')}:0${i % 6} web-01 cron[${i}]: tock ${i}`)
+    // a late Dec 31 line among the January ones stays where it is
+    jan.splice(10, 0, 'Dec 31 23:59:59 web-01 cron[9]: late')
+    const {played, notes} = await replayed([...dec, ...jan], 'syslog')
+    expect(notes.join()).not.toMatch(/one after another/)
+    expect(played).toEqual([...dec, ...jan])
   })
 
   it('plays a file in one time order as it is, with no note', async () => {

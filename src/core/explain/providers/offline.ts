@@ -1,4 +1,4 @@
-import {describeSilence, type Incident, type Severity} from '../../results.js'
+import {describeLines, describeSilence, type Incident, type Severity} from '../../results.js'
 import {isCriticalLevel, isErrorLevel, mentionsFailure} from '../../severity.js'
 import {severityRank, templateRate} from '../evidence.js'
 import {ZERO_USAGE} from '../pricing.js'
@@ -114,7 +114,9 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   const timeRange =
     incident.time_range.start || incident.time_range.end
       ? `between ${incident.time_range.start ?? '?'} and ${incident.time_range.end ?? '?'}`
-      : 'at an unknown time (the lines carry no timestamps)'
+      : incident.line_range
+        ? `in ${describeLines(incident.line_range)} (the lines carry no timestamps)`
+        : 'at an unknown time (the lines carry no timestamps)'
   const sessions = list(incident.session_ids, 3)
   const describeTemplate = (t: Template) => `${t.id} ${quote(t.template, 90)}`
   const linesOf = (m: SignatureMatch) => m.lines.slice(0, 3).map(String)

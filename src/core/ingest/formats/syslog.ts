@@ -186,7 +186,8 @@ export function bsdRecord(parts: SyslogParts, lineId: number, format: string, le
 /**
  * Syslog, RFC 3164 (`Jun 14 15:16:01 combo sshd(pam_unix)[19939]: msg`, with or without `<PRI>`,
  * also with an RFC 3339 timestamp) and RFC 5424 (`<34>1 2003-10-11T22:14:15.003Z host app - ID47
- * [sd] msg`). RFC 3164 carries no year: the current year is assumed.
+ * [sd] msg`). RFC 3164 carries no year: the record
+ * assembler infers it (year.ts).
  */
 export const syslogFormat: LogFormat = {
   name: 'syslog',

@@ -1,16 +1,11 @@
 import {isDigit} from './format.js'
+import {yearlessDay} from './year.js'
 
 /** Where a timestamp ended and the instant it names (NaN when it has no date, e.g. `12:00:01`). */
 export interface TimestampMatch {
   end: number
   ms: number
 }
-
-/**
- * Year assumed for timestamps that carry none (RFC 3164 syslog, Android logcat, Proxifier). The
- * current UTC year: such logs are usually recent, and a fixed guess keeps the day-of-week sane.
- */
-export const ASSUMED_YEAR = new Date().getUTCFullYear()
 
 const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 const DAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
@@ -267,9 +262,9 @@ function shortDate(s: string, i: number, sep: number, r: TimestampMatch): boolea
     if (Number.isNaN(day)) return false
     return timeAfterDate(s, numEnd, r, day, false)
   }
-  // MM-DD time (logcat), MM.DD time (Proxifier): no year
+  // MM-DD time (logcat), MM.DD time (Proxifier): no year, dated in the marker year (year.ts)
   if (s.charCodeAt(k) !== 32) return false
-  const day = dateMs(ASSUMED_YEAR, a, b)
+  const day = yearlessDay(a, b)
   if (Number.isNaN(day)) return false
   return timeAfterDate(s, k, r, day, false)
 }
@@ -277,9 +272,7 @@ function shortDate(s: string, i: number, sep: number, r: TimestampMatch): boolea
 /** `Jun 14 15:16:01 [2005]`, `Sun Dec 04 04:47:44 2005`, `Sun, 04 Dec 2005 04:47:44 GMT`. */
 function namedTimestamp(s: string, i: number, r: TimestampMatch): boolean {
   let j = i
-  let weekday = false
   if (dayNameAt(s, j) && !monthAt(s, j)) {
-    weekday = true
     let k = j + 3
     // full day names (Sunday) and the RFC 2822 comma
     while (k < s.length && ((s.charCodeAt(k) | 32) >= 97 && (s.charCodeAt(k) | 32) <= 122)) k++
@@ -313,16 +306,13 @@ function namedTimestamp(s: string, i: number, r: TimestampMatch): boolean {
   if (!time(s, k, 58, false)) return false
   const tEnd = timeEnd
   const tMs = timeMs
-  // an optional year after the time (ctime, Apache)
-  let year = ASSUMED_YEAR
+  // an optional year after the time (ctime, Apache); without one (RFC 3164), the marker year (year.ts)
+  let day: number
   let end = tEnd
   if (s.charCodeAt(tEnd) === 32 && digitRun(s, tEnd + 1) === 4 && boundary(s, tEnd + 5)) {
-    year = num(s, tEnd + 1, 4)
+    day = dateMs(num(s, tEnd + 1, 4), mon, d)
     end = tEnd + 5
-  } else if (weekday) {
-    // ctime without a year is unusual but harmless
-  }
-  const day = dateMs(year, mon, d)
+  } else day = yearlessDay(mon, d)
   if (Number.isNaN(day)) return false
   r.end = end
   r.ms = day + tMs

@@ -1,0 +1,57 @@
+import {describe, expect, it} from 'vitest'
+import {RecordAssembler} from '../../../src/core/ingest/index.js'
+import {isYearless, YearResolver, yearlessDay} from '../../../src/core/ingest/formats/year.js'
+
+const NOW = Date.parse('2026-12-04T10:00:00Z')
+
+/** The records' timestamps of year-less syslog lines, assembled in order against `now`. */
+function dates(stamps: string[], now = NOW, format = 'syslog'): string[] {
+  const a = new RecordAssembler({format, now})
+  const lines = stamps.map((s) => (format === 'syslog' ? `${s} web-01 cron[1]: tick` : `${s}  1702  1702 I Tag: tick`))
+  const records = [...a.push(lines, 1), ...a.finish()]
+  return records.map((r) => new Date(r.timestamp!).toISOString())
+}
+
+describe('year-less timestamps', () => {
+  it('take the year of now when that is not after now', () => {
+    expect(dates(['Jun 14 15:16:01'])).toEqual(['2026-06-14T15:16:01.000Z'])
+    expect(dates(['Jun 14 15:16:01'], Date.parse('2031-01-01T00:00:00Z'))).toEqual(['2030-06-14T15:16:01.000Z'])
+  })
+
+  it('take the year before when the first line would be in the future (more than a day)', () => {
+    expect(dates(['Dec 10 06:55:46'])).toEqual(['2025-12-10T06:55:46.000Z'])
+    // a day of slack: a host's local time read as UTC may be hours ahead
+    expect(dates(['Dec  4 20:00:00'])).toEqual(['2026-12-04T20:00:00.000Z'])
+  })
+
+  it('roll over into the next year where the month goes back from December to January', () => {
+    expect(dates(['Dec 31 23:59:58', 'Jan  1 00:00:03', 'Jan  1 02:00:00'])).toEqual(['2025-12-31T23:59:58.000Z', '2026-01-01T00:00:03.000Z', '2026-01-01T02:00:00.000Z'])
+    expect(dates(['12-31 23:59:58.100', '01-01 00:00:01.200'], NOW, 'generic')).toEqual(['2025-12-31T23:59:58.100Z', '2026-01-01T00:00:01.200Z'])
+  })
+
+  it('keep a late December line after January 1 in the year before, without moving on', () => {
+    expect(dates(['Dec 31 23:59:58', 'Jan  1 00:00:01', 'Dec 31 23:59:59', 'Jan  1 00:00:02'])).toEqual([
+      '2025-12-31T23:59:58.000Z',
+      '2026-01-01T00:00:01.000Z',
+      '2025-12-31T23:59:59.000Z',
+      '2026-01-01T00:00:02.000Z',
+    ])
+  })
+
+  it('read forward within a year (a month later is no rollover)', () => {
+    expect(dates(['Jun 14 15:16:01', 'Jul 27 14:41:59', 'Jun 15 00:00:00'])).toEqual(['2026-06-14T15:16:01.000Z', '2026-07-27T14:41:59.000Z', '2026-06-15T00:00:00.000Z'])
+  })
+
+  it('depend only on the now given, not on the day the test runs', () => {
+    expect(dates(['Dec 31 23:59:58', 'Jan  1 00:00:03'], Date.parse('2030-01-01T01:00:00Z'))).toEqual(['2029-12-31T23:59:58.000Z', '2030-01-01T00:00:03.000Z'])
+  })
+
+  it('leave timestamps with a year alone', () => {
+    const r = new YearResolver(NOW)
+    const full = Date.parse('2005-12-04T04:47:44Z')
+    expect(r.resolve(full)).toBe(full)
+    expect(isYearless(full)).toBe(false)
+    expect(isYearless(yearlessDay(2, 29))).toBe(true)
+    expect(new Date(r.resolve(yearlessDay(3, 1))).toISOString()).toBe('2026-03-01T00:00:00.000Z')
+  })
+})
