@@ -12,7 +12,7 @@ import {resolveProvider, type ExplainProvider} from '../core/explain/index.js'
 import {HistoryStore} from '../core/history/index.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {FLARE_VERSION} from '../core/version.js'
-import {Analysis} from './analysis.js'
+import {Analysis, removeTempDirsSync} from './analysis.js'
 import {checkToken} from './auth.js'
 import type {DemoSource} from './demo-events.js'
 import {HttpError, statusOfFlareError} from './errors.js'
@@ -52,11 +52,16 @@ export interface ServerOptions {
   experiment?: string
   /** Longest a response waits for its MLflow run to be logged (default 2000 ms). */
   trackWaitMs?: number
+  /** How long `close` lets requests in progress finish before it cuts their connections (default 10 s). */
+  shutdownGraceMs?: number
 }
 
 export interface FlareServer {
   app: FastifyInstance
+  /** Stops listening, lets requests in progress finish for the grace period, then cuts them; removes every temp file. */
   close: () => Promise<void>
+  /** Removes the temp files of requests in progress at once (synchronous): before a process quits without `close`. */
+  removeTempFiles: () => void
 }
 
 /**
@@ -152,13 +157,23 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
   await app.register(demoRoutes, {heartbeatMs: options.heartbeatMs ?? 15_000, demo: options.demo, analysis})
   await app.ready()
 
+  const graceMs = options.shutdownGraceMs ?? 10_000
   return {
     app,
     close: async () => {
-      await app.close()
+      // A client that stalls mid-upload (or an open live stream) would hold the close forever.
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs)
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(cut)
+      }
       await tracking?.drain()
       await pool.close()
       history?.close()
+      // A handler whose connection was cut may not have reached its own clean-up yet.
+      removeTempDirsSync()
     },
+    removeTempFiles: removeTempDirsSync,
   }
 }
