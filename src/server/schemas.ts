@@ -34,7 +34,8 @@ export const SimilarIncident = z.object({
   score: z.number().describe('the ranking similarity: the same Jaccard with templates weighted by rarity (IDF)'),
   shared_templates: z.number().int(),
   root_cause: z.string().nullable(),
-  resolved_by: z.string().nullable(),
+  suggested_last_time: z.string().nullable().describe("the first remediation step the explainer suggested for that incident: a suggestion, not a confirmed fix"),
+  resolved_by: z.string().nullable().describe('deprecated: the same value as suggested_last_time (nobody recorded a resolution); kept for existing clients'),
 })
 
 export const MlflowRunStatus = z.object({
