@@ -103,6 +103,7 @@ export default class Serve extends FlareCommand {
       this.log(`${out.bold('Flare')} listening on ${out.cyan(`${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`)} (every interface) ${out.dim('·')} locally ${address}`)
     }
     this.log(`${out.bold('Flare')} serving on ${out.cyan(address)} ${out.dim('·')} dashboard ${address}/dashboard ${out.dim('·')} docs ${address}/docs`)
+    if (token) this.log(out.dim(`the dashboard asks for the API token (--token / FLARE_API_TOKEN) at its first call and keeps it for that browser tab`))
     if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host) && !token) process.stderr.write(`${err.yellow('warning:')} listening on ${flags.host} without --token: anyone who can reach it can use the API\n`)
     // As `collect`: the first signal drains (exit 0), a second quits at once (130 / 143); temp files go either way.
     await new Promise<void>((resolve, reject) => {

@@ -16,15 +16,48 @@ function el(tag, props = {}, ...children) {
   return node
 }
 
-const token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('flare-token') || ''
-if (token) sessionStorage.setItem('flare-token', token)
+// The API token (flare serve --token) lives in this tab's sessionStorage, never in the URL: an old
+// `#token=` link is read once and taken out of the address bar.
+const fromLink = new URLSearchParams(location.hash.slice(1)).get('token')
+if (fromLink) {
+  sessionStorage.setItem('flare-token', fromLink)
+  history.replaceState(null, '', location.pathname + location.search)
+}
+let token = sessionStorage.getItem('flare-token') || ''
 const authHeaders = () => (token ? {authorization: `Bearer ${token}`} : {})
 
+/** Shows the token form and resolves with what the user enters (one pending question at a time). */
+let asking = null
+function askToken(reason) {
+  $('token-reason').textContent = reason
+  $('token-form').hidden = false
+  $('token').focus()
+  asking ??= new Promise((resolve) => {
+    $('token-form').onsubmit = (event) => {
+      event.preventDefault()
+      const given = $('token').value.trim()
+      if (!given) return
+      $('token').value = ''
+      $('token-form').hidden = true
+      asking = null
+      resolve(given)
+    }
+  })
+  return asking
+}
+
 async function api(path, init = {}) {
-  const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
-  const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
-  if (!response.ok) throw new Error(body.hint ? `${body.error} — ${body.hint}` : body.error)
-  return body
+  for (;;) {
+    const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
+    if (response.status === 401) {
+      token = await askToken(body.error || 'this server requires an API token')
+      sessionStorage.setItem('flare-token', token)
+      continue // a FormData or string body can be sent again
+    }
+    if (!response.ok) throw new Error(body.hint ? `${body.error} — ${body.hint}` : body.error)
+    return body
+  }
 }
 
 let current = null
@@ -153,8 +186,15 @@ async function openRun(id) {
 }
 
 let live = null
-function startLive() {
+async function startLive() {
   stopLive()
+  // EventSource cannot show a 401: ask the API first, so a missing token brings up the form.
+  try {
+    await api('/demo/streams')
+  } catch (error) {
+    $('live-status').textContent = error.message
+    return
+  }
   const list = $('live')
   list.replaceChildren()
   live = new EventSource(`/demo/stream${token ? `?access_token=${encodeURIComponent(token)}` : ''}`)
@@ -188,5 +228,6 @@ $('live-stop').addEventListener('click', () => { stopLive(); $('live-status').te
 window.addEventListener('pagehide', stopLive)
 api('/health').then((h) => {
   $('version').textContent = `v${h.version}`
-  $('status').textContent = `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}`
+  // Without the token (serve --token) /health says only status and version.
+  $('status').textContent = h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok'
 }).catch((error) => { $('status').textContent = error.message })
