@@ -17,6 +17,7 @@ import {checkToken} from './auth.js'
 import type {DemoSource} from './demo-events.js'
 import {HttpError, statusOfFlareError} from './errors.js'
 import {ServerMetrics} from './metrics.js'
+import {RouteMethods} from './methods.js'
 import {ServeTracking} from './tracking.js'
 import {DetectPool} from './pool.js'
 import {analysisRoutes} from './routes/analysis.js'
@@ -106,7 +107,14 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
     process.stderr.write(`flare serve: internal error: ${(error as Error).stack ?? String(error)}\n`)
     return send(500, 'internal error', 'this is a bug in Flare; the server log has the details')
   })
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({error: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404}))
+  const routeMethods = new RouteMethods()
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method))
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const allowed = routeMethods.allowed(path)
+    if (allowed.length > 0) return reply.code(405).header('allow', allowed.join(', ')).send({error: `${request.method} is not allowed on ${path}`, hint: `it answers ${allowed.join(', ')}`, statusCode: 405})
+    return reply.code(404).send({error: `no route ${request.method} ${path}`, statusCode: 404})
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     ;(request as {startedAt?: bigint}).startedAt = process.hrtime.bigint()
