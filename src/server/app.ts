@@ -112,7 +112,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!
     const allowed = routeMethods.allowed(path)
-    if (allowed.length > 0) return reply.code(405).header('allow', allowed.join(', ')).send({error: `${request.method} is not allowed on ${path}`, hint: `it answers ${allowed.join(', ')}`, statusCode: 405})
+    // A route that takes this method and found nothing (a missing dashboard file) is a 404, not a 405.
+    if (allowed.length > 0 && !allowed.includes(request.method)) return reply.code(405).header('allow', allowed.join(', ')).send({error: `${request.method} is not allowed on ${path}`, hint: `it answers ${allowed.join(', ')}`, statusCode: 405})
     return reply.code(404).send({error: `no route ${request.method} ${path}`, statusCode: 404})
   })
 

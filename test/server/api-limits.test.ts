@@ -53,6 +53,7 @@ describe('API limits, methods and /health', () => {
     const post = await fetch(`${open.url}/runs/3`, {method: 'POST'})
     expect(post.status).toBe(405)
     expect(post.headers.get('allow')).toMatch(/\bGET\b/)
+    expect((await fetch(`${open.url}/dashboard/no-such-file.js`)).status).toBe(404)
     const missing = await fetch(`${open.url}/nowhere`)
     expect(missing.status).toBe(404)
     expect(await missing.json()).toEqual({error: 'no route GET /nowhere', statusCode: 404})
