@@ -13,6 +13,7 @@ function upload(url: string, name: string, bytes: Buffer, headers: Record<string
 
 describe('API limits, methods and /health', () => {
   const tmp = tempDir()
+  const dbDir = tempDir() // outside tmp, which must stay empty
   const oldTmp = process.env.TMPDIR
   let open: RunningServer
   let guarded: RunningServer
@@ -20,7 +21,7 @@ describe('API limits, methods and /health', () => {
   beforeAll(async () => {
     // The servers' request folders go here, so the test can see that none is left behind.
     process.env.TMPDIR = tmp.dir
-    open = await startServer({dbPath: `${tmp.dir}/../${tmp.dir.split('/').pop()}-history.db`, maxBodyBytes: 1024 * 1024})
+    open = await startServer({dbPath: `${dbDir.dir}/history.db`, maxBodyBytes: 1024 * 1024})
     guarded = await startServer({token: TOKEN, dbPath: undefined})
   })
   afterAll(async () => {
@@ -29,6 +30,7 @@ describe('API limits, methods and /health', () => {
     if (oldTmp === undefined) delete process.env.TMPDIR
     else process.env.TMPDIR = oldTmp
     tmp.remove()
+    dbDir.remove()
   })
 
   it('a .gz that decompresses beyond --max-body answers 413 with the usual JSON error, and leaves no temp file', async () => {

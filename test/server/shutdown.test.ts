@@ -1,7 +1,7 @@
 import type {ChildProcess} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import net from 'node:net'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {tempDir} from './helpers.js'
 
@@ -24,6 +24,7 @@ describe('flare serve shutdown with a stalled upload', () => {
   const tmp = tempDir()
   let socket: net.Socket | undefined
   afterEach(() => socket?.destroy())
+  afterAll(() => tmp.remove())
 
   /** Starts `flare serve`, opens a stalled upload, waits for its temp file, then sends the signals. */
   async function stopWith(signals: NodeJS.Signals[], grace: number) {
