@@ -11,7 +11,9 @@ function parseSize(text: string): number {
   const match = SIZE.exec(text.trim())
   if (!match) throw new FlareError(`--max-body must be a size like 50mb, 512kb or 1g, got "${text}"`, {exitCode: ExitCode.usage})
   const unit = (match[2] ?? 'b').toLowerCase()[0]
-  return Math.round(Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1))
+  const bytes = Math.round(Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1))
+  if (bytes < 1) throw new FlareError(`--max-body must be more than 0 bytes, got "${text}"`, {exitCode: ExitCode.usage, hint: 'the default is 50mb'})
+  return bytes
 }
 
 /** --cors takes one origin (scheme://host[:port]), as the browser sends it: not '*', not a path. */
@@ -48,6 +50,7 @@ export default class Serve extends FlareCommand {
     timeout: Flags.integer({description: 'seconds one analysis may take', default: 120, min: 1}),
     track: Flags.boolean({description: 'log each analysis as an MLflow run when MLFLOW_TRACKING_URI is set; --no-track turns that off', default: true, allowNo: true}),
     experiment: Flags.string({description: `MLflow experiment for the runs [default: $MLFLOW_EXPERIMENT_NAME or ${DEFAULT_DETECT_EXPERIMENT}]`}),
+    grace: Flags.integer({description: 'seconds a stop (Ctrl-C, SIGTERM) lets requests in progress finish before cutting them', default: 10, min: 0, max: 3600}),
     'track-wait': Flags.integer({description: 'milliseconds a response waits for its MLflow run to be logged; logging goes on in the background after that', default: 2000, min: 0, max: 60_000}),
   }
 
@@ -81,6 +84,7 @@ export default class Serve extends FlareCommand {
       track,
       experiment: flags.experiment,
       trackWaitMs: flags['track-wait'],
+      shutdownGraceMs: flags.grace * 1000,
     })
     let address: string
     try {
@@ -99,14 +103,23 @@ export default class Serve extends FlareCommand {
       this.log(`${out.bold('Flare')} listening on ${out.cyan(`${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${port}`)} (every interface) ${out.dim('·')} locally ${address}`)
     }
     this.log(`${out.bold('Flare')} serving on ${out.cyan(address)} ${out.dim('·')} dashboard ${address}/dashboard ${out.dim('·')} docs ${address}/docs`)
+    if (token) this.log(out.dim(`the dashboard asks for the API token (--token / FLARE_API_TOKEN) at its first call and keeps it for that browser tab`))
     if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host) && !token) process.stderr.write(`${err.yellow('warning:')} listening on ${flags.host} without --token: anyone who can reach it can use the API\n`)
-    await new Promise<void>((resolve) => {
-      const shutdown = () => {
-        process.stderr.write(err.dim('stopping…\n'))
-        void server.close().then(resolve)
+    // As `collect`: the first signal drains (exit 0), a second quits at once (130 / 143); temp files go either way.
+    await new Promise<void>((resolve, reject) => {
+      let stopping = false
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          server.removeTempFiles()
+          process.stderr.write(err.dim('quit at once: requests in progress were dropped\n'))
+          process.exit(signal === 'SIGINT' ? 130 : 143)
+        }
+        stopping = true
+        process.stderr.write(err.dim(`stopping: finishing requests in progress (at most ${flags.grace} s; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`))
+        server.close().then(resolve, reject)
       }
-      process.once('SIGINT', shutdown)
-      process.once('SIGTERM', shutdown)
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
     })
   }
 

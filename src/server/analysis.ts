@@ -1,3 +1,4 @@
+import {rmSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -18,12 +19,24 @@ export interface Detected extends DetectOutcome {
   results: Results & {warnings: string[]}
 }
 
-/** A temp folder for one request's spooled input; removed whatever happens. */
 /** The files a request's work writes in its temp folder (longest first: upload.log is a prefix of upload.log.gz). */
 export const TEMP_FILE_NAMES = ['upload.log.gz', 'upload.log', 'request.log'] as const
 
+/** Temp folders of requests in progress, so a shutdown that cannot wait for them still removes them. */
+const liveTempDirs = new Set<string>()
+
+/** Removes every request's temp folder now, synchronously: for the last moments of a process. */
+export function removeTempDirsSync(): void {
+  for (const dir of liveTempDirs) {
+    rmSync(dir, {recursive: true, force: true})
+    liveTempDirs.delete(dir)
+  }
+}
+
+/** A temp folder for one request's spooled input; removed whatever happens. */
 export async function withTempDir<T>(work: (dir: string) => Promise<T>, shownAs = 'log_text'): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'flare-serve-'))
+  liveTempDirs.add(dir)
   try {
     return await work(dir)
   } catch (error) {
@@ -32,6 +45,7 @@ export async function withTempDir<T>(work: (dir: string) => Promise<T>, shownAs 
     throw error
   } finally {
     await rm(dir, {recursive: true, force: true})
+    liveTempDirs.delete(dir)
   }
 }
 

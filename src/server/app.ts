@@ -12,11 +12,12 @@ import {resolveProvider, type ExplainProvider} from '../core/explain/index.js'
 import {HistoryStore} from '../core/history/index.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
 import {FLARE_VERSION} from '../core/version.js'
-import {Analysis} from './analysis.js'
+import {Analysis, removeTempDirsSync} from './analysis.js'
 import {checkToken} from './auth.js'
 import type {DemoSource} from './demo-events.js'
 import {HttpError, statusOfFlareError} from './errors.js'
 import {ServerMetrics} from './metrics.js'
+import {RouteMethods} from './methods.js'
 import {ServeTracking} from './tracking.js'
 import {DetectPool} from './pool.js'
 import {analysisRoutes} from './routes/analysis.js'
@@ -52,11 +53,16 @@ export interface ServerOptions {
   experiment?: string
   /** Longest a response waits for its MLflow run to be logged (default 2000 ms). */
   trackWaitMs?: number
+  /** How long `close` lets requests in progress finish before it cuts their connections (default 10 s). */
+  shutdownGraceMs?: number
 }
 
 export interface FlareServer {
   app: FastifyInstance
+  /** Stops listening, lets requests in progress finish for the grace period, then cuts them; removes every temp file. */
   close: () => Promise<void>
+  /** Removes the temp files of requests in progress at once (synchronous): before a process quits without `close`. */
+  removeTempFiles: () => void
 }
 
 /**
@@ -101,7 +107,15 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
     process.stderr.write(`flare serve: internal error: ${(error as Error).stack ?? String(error)}\n`)
     return send(500, 'internal error', 'this is a bug in Flare; the server log has the details')
   })
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({error: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404}))
+  const routeMethods = new RouteMethods()
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method))
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const allowed = routeMethods.allowed(path)
+    // A route that takes this method and found nothing (a missing dashboard file) is a 404, not a 405.
+    if (allowed.length > 0 && !allowed.includes(request.method)) return reply.code(405).header('allow', allowed.join(', ')).send({error: `${request.method} is not allowed on ${path}`, hint: `it answers ${allowed.join(', ')}`, statusCode: 405})
+    return reply.code(404).send({error: `no route ${request.method} ${path}`, statusCode: 404})
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     ;(request as {startedAt?: bigint}).startedAt = process.hrtime.bigint()
@@ -152,13 +166,23 @@ export async function buildServer(options: ServerOptions = {}): Promise<FlareSer
   await app.register(demoRoutes, {heartbeatMs: options.heartbeatMs ?? 15_000, demo: options.demo, analysis})
   await app.ready()
 
+  const graceMs = options.shutdownGraceMs ?? 10_000
   return {
     app,
     close: async () => {
-      await app.close()
+      // A client that stalls mid-upload (or an open live stream) would hold the close forever.
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs)
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(cut)
+      }
       await tracking?.drain()
       await pool.close()
       history?.close()
+      // A handler whose connection was cut may not have reached its own clean-up yet.
+      removeTempDirsSync()
     },
+    removeTempFiles: removeTempDirsSync,
   }
 }

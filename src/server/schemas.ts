@@ -34,7 +34,8 @@ export const SimilarIncident = z.object({
   score: z.number().describe('the ranking similarity: the same Jaccard with templates weighted by rarity (IDF)'),
   shared_templates: z.number().int(),
   root_cause: z.string().nullable(),
-  resolved_by: z.string().nullable(),
+  suggested_last_time: z.string().nullable().describe("the first remediation step the explainer suggested for that incident: a suggestion, not a confirmed fix"),
+  resolved_by: z.string().nullable().describe('deprecated: the same value as suggested_last_time (nobody recorded a resolution); kept for existing clients'),
 })
 
 export const MlflowRunStatus = z.object({
@@ -83,14 +84,15 @@ export const RunDetail = RunRecord.extend({results: Results, summaries: Summarie
 
 export const ErrorBody = z.object({error: z.string(), hint: z.string().optional(), statusCode: z.number().int()})
 
+/** With serve --token, a request without the token gets only status and version. */
 export const Health = z.object({
   status: z.literal('ok'),
   version: z.string(),
-  llm: z.object({provider: z.string(), model: z.string(), remote: z.boolean(), reachable: z.boolean().nullable(), note: z.string()}),
-  mlflow: z.object({configured: z.boolean(), reachable: z.boolean().nullable(), tracking: z.boolean().describe('each analysis is logged as an MLflow run'), experiment: z.string().nullable()}),
-  model: z.object({loaded: z.boolean(), source: z.string().nullable(), detector: z.string().nullable()}),
-  history: z.object({enabled: z.boolean(), path: z.string().nullable()}),
-  queue: z.object({running: z.number().int(), waiting: z.number().int(), limit: z.number().int(), workers: z.number().int()}),
+  llm: z.object({provider: z.string(), model: z.string(), remote: z.boolean(), reachable: z.boolean().nullable(), note: z.string()}).optional(),
+  mlflow: z.object({configured: z.boolean(), reachable: z.boolean().nullable(), tracking: z.boolean().describe('each analysis is logged as an MLflow run'), experiment: z.string().nullable()}).optional(),
+  model: z.object({loaded: z.boolean(), source: z.string().nullable(), detector: z.string().nullable()}).optional(),
+  history: z.object({enabled: z.boolean(), path: z.string().nullable()}).optional(),
+  queue: z.object({running: z.number().int(), waiting: z.number().int(), limit: z.number().int(), workers: z.number().int()}).optional(),
 })
 
 export {IncidentSummaryRecord}

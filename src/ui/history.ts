@@ -14,7 +14,7 @@ export async function recordHistory(path: string, results: Results, log: (line: 
     log(`${out.green('✔')} recorded as run ${recorded.run_id} in ${path}`)
     for (const [id, entry] of Object.entries(recorded.incidents)) {
       const best = entry.similar[0]
-      if (best) log(`  ${id} ${out.dim(`seen before: ${best.incident_id} on ${best.created_at.slice(0, 10)} (run ${best.run_id}, ${Math.round(best.overlap * 100)}% overlap)${best.resolved_by ? `, resolved by: ${best.resolved_by}` : ''}`)}`)
+      if (best) log(`  ${id} ${out.dim(`seen before: ${best.incident_id} on ${best.created_at.slice(0, 10)} (run ${best.run_id}, ${Math.round(best.overlap * 100)}% overlap)${best.suggested_last_time ? `, suggested last time: ${best.suggested_last_time}` : ''}`)}`)
     }
   } catch (error) {
     const e = error as {message: string; hint?: string}

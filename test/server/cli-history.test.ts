@@ -41,9 +41,9 @@ describe('incident memory from the CLI', () => {
 
   it('the LLM prompt carries the seen-before lines', () => {
     const incident = Results.shape.incidents.element.parse({id: 'INC-001', session_ids: ['a'], size: 1, severity: 'high', severity_reason: 'x', score: 1, time_range: {start: null, end: null}, templates: [], sample_lines: [], reasons: [], components: [], levels: {}})
-    const prompt = incidentPrompt(incident, 'hdfs', {seenBefore: ['seen before: INC-007 on 2026-11-30 (run 4, 80% template overlap), resolved by: restart the DataNode']})
+    const prompt = incidentPrompt(incident, 'hdfs', {seenBefore: ['seen before: INC-007 on 2026-11-30 (run 4, 80% template overlap), suggested last time (not confirmed as the fix): restart the DataNode']})
     expect(prompt.user).toContain('Similar past incidents')
-    expect(prompt.user).toContain('resolved by: restart the DataNode')
+    expect(prompt.user).toContain('suggested last time (not confirmed as the fix): restart the DataNode')
     expect(incidentPrompt(incident, 'hdfs').user).not.toContain('Similar past incidents')
   })
 })

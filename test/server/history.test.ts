@@ -1,7 +1,8 @@
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {HistoryStore} from '../../src/core/history/index.js'
+import {HistoryStore, seenBeforeLine} from '../../src/core/history/index.js'
+import type {SummariesDocument} from '../../src/core/explain/index.js'
 import {FlareError} from '../../src/core/errors.js'
 import {Results, type Incident} from '../../src/core/results.js'
 import {tempDir} from './helpers.js'
@@ -52,6 +53,20 @@ describe('incident memory', () => {
     expect(reopened.listRuns().map((r) => r.id)).toEqual([2, 1])
     expect(reopened.getRun(1)!.results.incidents).toHaveLength(3)
     reopened.close()
+  })
+
+  it('calls the remediation stored with a past incident a suggestion, never a resolution', () => {
+    const store = HistoryStore.open(dbPath())
+    const summary = {severity: 'high', root_cause: 'the disk filled up', remediation: [{priority: 'immediate', action: 'free space on /data'}]}
+    const summaries = {incidents: [{incident_id: 'INC-001', summary}], totals: {cost_usd: null}} as unknown as SummariesDocument
+    store.recordRun(results([incident('INC-001', ['disk full on <*>'])]), {origin: 'test', summaries})
+    const [match] = store.recordRun(results([incident('INC-001', ['disk full on <*>'])]), {origin: 'test'}).incidents['INC-001']!.similar
+    expect(match!.suggested_last_time).toBe('free space on /data')
+    expect(match!.resolved_by).toBe('free space on /data') // deprecated alias, same value
+    const line = seenBeforeLine(match!)
+    expect(line).toContain('suggested last time (not confirmed as the fix): free space on /data')
+    expect(line).not.toMatch(/resolved/i)
+    store.close()
   })
 
   it('leaves templates at their normal rate out of the signature', () => {

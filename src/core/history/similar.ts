@@ -15,7 +15,9 @@ export interface SimilarIncident {
   score: number
   shared_templates: number
   root_cause: string | null
-  /** The first remediation step of its summary, when it had one. */
+  /** The first remediation step its explanation suggested, when it had one: a suggestion, not a record that it fixed anything. */
+  suggested_last_time: string | null
+  /** @deprecated the same value as `suggested_last_time`, kept for API clients that read it; nobody recorded a resolution. */
   resolved_by: string | null
 }
 
@@ -135,6 +137,7 @@ export function findSimilar(db: HistoryDatabase, probe: SimilarityProbe, limit: 
     score: round(score),
     shared_templates: count,
     root_cause: row.root_cause,
+    suggested_last_time: row.remediation,
     resolved_by: row.remediation,
   }))
 }

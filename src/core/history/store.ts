@@ -134,8 +134,11 @@ function leadTemplate(incident: Incident): string {
   return unusual?.template ?? ''
 }
 
-/** "seen before: INC-003 on 2026-11-30 (run 12, 80% overlap), resolved by: …" — one line per match. */
+/**
+ * "seen before: INC-003 on 2026-11-30 (run 12, 80% overlap), suggested last time: …" — one line per
+ * match. The memory keeps what the explainer suggested, not what anyone did: the line must not say "resolved".
+ */
 export function seenBeforeLine(similar: SimilarIncident): string {
-  const resolved = similar.resolved_by ? `, resolved by: ${similar.resolved_by}` : ''
-  return `seen before: ${similar.incident_id} on ${similar.created_at.slice(0, 10)} (run ${similar.run_id}, ${Math.round(similar.overlap * 100)}% template overlap)${resolved}`
+  const suggested = similar.suggested_last_time ? `, suggested last time (not confirmed as the fix): ${similar.suggested_last_time}` : ''
+  return `seen before: ${similar.incident_id} on ${similar.created_at.slice(0, 10)} (run ${similar.run_id}, ${Math.round(similar.overlap * 100)}% template overlap)${suggested}`
 }

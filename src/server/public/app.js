@@ -16,15 +16,48 @@ function el(tag, props = {}, ...children) {
   return node
 }
 
-const token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('flare-token') || ''
-if (token) sessionStorage.setItem('flare-token', token)
+// The API token (flare serve --token) lives in this tab's sessionStorage, never in the URL: an old
+// `#token=` link is read once and taken out of the address bar.
+const fromLink = new URLSearchParams(location.hash.slice(1)).get('token')
+if (fromLink) {
+  sessionStorage.setItem('flare-token', fromLink)
+  history.replaceState(null, '', location.pathname + location.search)
+}
+let token = sessionStorage.getItem('flare-token') || ''
 const authHeaders = () => (token ? {authorization: `Bearer ${token}`} : {})
 
+/** Shows the token form and resolves with what the user enters (one pending question at a time). */
+let asking = null
+function askToken(reason) {
+  $('token-reason').textContent = reason
+  $('token-form').hidden = false
+  $('token').focus()
+  asking ??= new Promise((resolve) => {
+    $('token-form').onsubmit = (event) => {
+      event.preventDefault()
+      const given = $('token').value.trim()
+      if (!given) return
+      $('token').value = ''
+      $('token-form').hidden = true
+      asking = null
+      resolve(given)
+    }
+  })
+  return asking
+}
+
 async function api(path, init = {}) {
-  const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
-  const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
-  if (!response.ok) throw new Error(body.hint ? `${body.error} — ${body.hint}` : body.error)
-  return body
+  for (;;) {
+    const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
+    if (response.status === 401) {
+      token = await askToken(body.error || 'this server requires an API token')
+      sessionStorage.setItem('flare-token', token)
+      continue // a FormData or string body can be sent again
+    }
+    if (!response.ok) throw new Error(body.hint ? `${body.error} — ${body.hint}` : body.error)
+    return body
+  }
 }
 
 let current = null
@@ -71,13 +104,13 @@ function lineCount(incident) {
 
 function show(analysis) {
   current = analysis
-  const byId = new Map((analysis.summaries?.incidents || []).map((r) => [r.incident_id, r]))
   const list = $('incidents')
   list.replaceChildren()
   $('incident-count').textContent = `(${analysis.incidents.length})`
   analysis.incidents.forEach((incident, index) => {
-    const summary = byId.get(incident.id)?.summary
-    const severity = summary?.severity || incident.severity
+    // The badge is the incident's severity (the documented rule, as in the API and `flare detect`);
+    // an explainer that rates it otherwise is shown as its suggestion in the detail only.
+    const severity = incident.severity
     const lines = lineCount(incident)
     const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, tabindex: 0, role: 'button', on: activate(() => select(incident.id))},
       el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
@@ -91,7 +124,7 @@ function show(analysis) {
   }
   drawTimeline($('timeline'), analysis)
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]))
-  for (const incident of analysis.incidents) counts[byId.get(incident.id)?.summary?.severity || incident.severity]++
+  for (const incident of analysis.incidents) counts[incident.severity]++
   const cost = analysis.summaries?.totals?.cost_usd
   $('footer').textContent = `Incidents: ${analysis.incidents.length} · ${SEVERITIES.map((s) => `${s[0].toUpperCase()}${s.slice(1)}: ${counts[s]}`).join(' · ')} · ${analysis.summary.lines} lines · ${analysis.summary.elapsed_ms} ms · LLM ${cost === null || cost === undefined ? 'cost n/a' : `$${cost.toFixed(4)}`}${analysis.summaries?.offline ? ' (offline)' : ''}`
   setMessage(analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`)
@@ -113,7 +146,8 @@ function select(id) {
   detail.replaceChildren(
     el('h2', {}, `Incident ${id}`),
     el('div', {class: 'cards'},
-      el('div', {class: 'card'}, 'Severity', el('b', {class: `badge ${s?.severity || incident.severity}`}, s?.severity || incident.severity)),
+      el('div', {class: 'card'}, 'Severity', el('b', {class: `badge ${incident.severity}`}, incident.severity),
+        s?.severity && s.severity !== incident.severity ? el('span', {class: 'dim suggested-severity'}, `explainer suggests: ${s.severity}`) : null),
       el('div', {class: 'card'}, 'Anomaly score', el('b', {}, incident.score.toFixed(4))),
       el('div', {class: 'card'}, 'Confidence', el('b', {}, s ? `${Math.round(s.confidence * 100)}%` : '—'))),
     ...(s ? [
@@ -123,7 +157,7 @@ function select(id) {
       el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
     ] : [el('p', {class: 'dim unexplained'}, record?.error || 'Not explained.')]),
     el('h2', {}, 'Similar past incidents'),
-    similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.resolved_by ? ` — resolved by: ${m.resolved_by}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
+    similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.suggested_last_time ? ` — suggested last time: ${m.suggested_last_time}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
     raw,
   )
 }
@@ -152,8 +186,15 @@ async function openRun(id) {
 }
 
 let live = null
-function startLive() {
+async function startLive() {
   stopLive()
+  // EventSource cannot show a 401: ask the API first, so a missing token brings up the form.
+  try {
+    await api('/demo/streams')
+  } catch (error) {
+    $('live-status').textContent = error.message
+    return
+  }
   const list = $('live')
   list.replaceChildren()
   live = new EventSource(`/demo/stream${token ? `?access_token=${encodeURIComponent(token)}` : ''}`)
@@ -187,5 +228,6 @@ $('live-stop').addEventListener('click', () => { stopLive(); $('live-status').te
 window.addEventListener('pagehide', stopLive)
 api('/health').then((h) => {
   $('version').textContent = `v${h.version}`
-  $('status').textContent = `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}`
+  // Without the token (serve --token) /health says only status and version.
+  $('status').textContent = h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok'
 }).catch((error) => { $('status').textContent = error.message })

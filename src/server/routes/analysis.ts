@@ -7,6 +7,7 @@ import {Results} from '../../core/results.js'
 import {SummariesDocument} from '../../core/explain/schema.js'
 import {TEMP_FILE_NAMES, withTempDir, type Analysis} from '../analysis.js'
 import {HttpError} from '../errors.js'
+import {inflatesWithin} from '../inflated-size.js'
 import {AnalyzeRequest, AnalyzeResponse, DetectOptions, DetectRequest, DetectResponse, ErrorBody, SummarizeRequest, UploadResponse} from '../schemas.js'
 
 const errors = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 503: ErrorBody, 504: ErrorBody}
@@ -55,6 +56,7 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
         throw new HttpError(400, `the upload ended early: ${error.message}`, {hint: 'send the whole file, as curl -F file=@app.log does'})
       })
       if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
+      if (!(await inflatesWithin(path, maxBody))) throw new HttpError(413, `the file decompresses to more than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body (it caps the log after decompression too), or send less of the log'})
       const warnings: string[] = []
       const outcome = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
       const detected = {...outcome, results: {...outcome.results, warnings}}

@@ -5,6 +5,7 @@ import type {HistoryStore} from '../../core/history/index.js'
 import {FLARE_VERSION} from '../../core/version.js'
 import type {Analysis} from '../analysis.js'
 import type {ServerOptions} from '../app.js'
+import {hasToken} from '../auth.js'
 import {HttpError} from '../errors.js'
 import type {ServerMetrics} from '../metrics.js'
 import type {DetectPool} from '../pool.js'
@@ -32,7 +33,13 @@ export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {hist
   const mlflow = mlflowUri ? new Reachability(`${mlflowUri.replace(/\/$/, '')}/health`) : undefined
   const llm = provider.remote ? new Reachability(llmProbeUrl(provider, env)) : undefined
 
-  app.get('/health', {schema: {description: 'Version, LLM provider, MLflow, model and queue; answers at once (reachability is probed in the background)', response: {200: Health}}}, async () => ({
+  app.get('/health', {schema: {description: 'Version, LLM provider, MLflow, model and queue; answers at once (reachability is probed in the background). With serve --token, only status and version unless the request carries the token', response: {200: Health}}}, async (request) => {
+    // The liveness probe needs no token; what the server is configured with (paths, provider) does.
+    if (options.token && !hasToken(request, options.token)) return {status: 'ok' as const, version: FLARE_VERSION}
+    return details()
+  })
+
+  const details = () => ({
     status: 'ok' as const,
     version: FLARE_VERSION,
     llm: {
@@ -46,7 +53,7 @@ export const statusRoutes: FastifyPluginAsyncZod<StatusDeps> = async (app, {hist
     model: {loaded: Boolean(options.modelPath), source: options.modelSource ?? null, detector: options.modelDetector ?? null},
     history: {enabled: Boolean(history), path: history?.path ?? null},
     queue: {running: pool.running, waiting: pool.queued, limit: options.queue ?? 8, workers: options.workers ?? 2},
-  }))
+  })
 
   app.get('/metrics', {schema: {description: 'Prometheus metrics (text exposition format)', produces: ['text/plain']}}, async (_request, reply) => {
     reply.type(metrics.registry.contentType)
