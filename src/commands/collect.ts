@@ -12,7 +12,8 @@ import {FlareCommand} from '../ui/flare-command.js'
 import {int} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, liveNote, liveStatus, nothingScoredWarning} from '../ui/live-view.js'
+import {liveNote, liveStatus, nothingScoredWarning, showEvent} from '../ui/live-view.js'
+import {stopOnSignals} from '../ui/live-stop.js'
 import {err} from '../ui/style.js'
 import {printWarning} from '../ui/warnings.js'
 
@@ -76,19 +77,10 @@ export default class Collect extends FlareCommand {
     let lastSaved: string | undefined
     // The first signal stops collection cleanly (sessions scored, state written, sinks closed);
     // a second one quits at once, saying what that leaves unsaved.
-    const stop = (signal: NodeJS.Signals): void => {
-      if (!controller.signal.aborted) {
-        note(`stopping: scoring open sessions${flags.state ? ', saving the state' : ''} (${signal} again to quit at once)`)
-        controller.abort()
-        return
-      }
-      note(`quit at once: open sessions were not scored${flags.state ? `; ${flags.state} is as saved ${lastSaved ?? 'at start'}` : ''}`)
-      process.exit(signal === 'SIGINT' ? 130 : 143)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-    // Incident lines on stdout for a person at a terminal; with --json or a pipe, stdout is data.
-    const toStdout = !flags.json && process.stdout.isTTY
+    const unlisten = stopOnSignals(controller, {
+      stopping: `scoring open sessions${flags.state ? ', saving the state' : ''}`,
+      quit: () => `open sessions were not scored${flags.state ? `; ${flags.state} is as saved ${lastSaved ?? 'at start'}` : ''}`,
+    })
     note(`collecting from ${sources.map((s) => s.name).join(', ')}${sinks.length ? ` → ${sinks.map((s) => s.name).join(', ')}` : ''} (Ctrl-C to stop)`)
     let lastStatus = 0
     const final: RunnerStatus = await runLive({
@@ -103,11 +95,7 @@ export default class Collect extends FlareCommand {
       onNote: note,
       onStateSaved: () => (lastSaved = `at ${new Date().toISOString().slice(11, 19)}`),
       enrich: (event, signal) => explainOpened(event, engine, summarizer, signal),
-      onEvent: (event: IncidentEvent) => {
-        if (flags.json) process.stdout.write(JSON.stringify(event) + '\n')
-        else if (toStdout) this.log(incidentLine(event))
-        else process.stderr.write(`${incidentLine(event)}\n`)
-      },
+      onEvent: (event: IncidentEvent) => showEvent(event, flags.json, (line) => this.log(line)),
       onStatus: (status) => {
         const now = Date.now()
         if (now - lastStatus < 10_000 && process.stderr.isTTY !== true) return
@@ -115,8 +103,7 @@ export default class Collect extends FlareCommand {
         liveStatus(status)
       },
     })
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    unlisten()
     if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
     liveStatus(final, 'stopped: ')
     if (final.dropped > 0) note(`${int(final.dropped)} lines were dropped because the queue was full`)

@@ -15,20 +15,21 @@ import {LivePool} from '../core/stream/live-pool.js'
 import {OnlineScore, type LiveEvaluation} from '../core/stream/live-evaluation.js'
 import {replayFile, type Pace} from '../core/stream/replay.js'
 import {fileTargetPath, openSender} from '../core/stream/senders.js'
+import {closeSinks, sinkStats, type RunnerStatus} from '../core/stream/runner.js'
 import {openSinks, outwardEvent, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
-import {incidentLine, liveNote, nothingScoredWarning, sinkProblems} from '../ui/live-view.js'
-import {sinkStats, type RunnerStatus} from '../core/stream/runner.js'
+import {liveNote, nothingScoredWarning, showEvent, sinkProblems} from '../ui/live-view.js'
+import {stopOnSignals} from '../ui/live-stop.js'
 import {err, out} from '../ui/style.js'
 import {table} from '../ui/table.js'
 import {printWarning} from '../ui/warnings.js'
 import {configuredSecrets} from '../core/secrets.js'
 
 export interface ReplayOutput {
-  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats; sinks?: RunnerStatus['sinks']}
+  summary: {input: string; lines: number; elapsed_ms: number; lines_per_second: number; pace: string; engine?: EngineStats; sinks?: RunnerStatus['sinks']; interrupted?: {at_line: number; event_time?: string}}
   incidents: LiveIncident[]
   /** Session ids scored anomalous, in order of detection. */
   flagged: string[]
@@ -112,13 +113,19 @@ export default class Replay extends FlareCommand {
     const sinks = await openSinks(flags.sink ?? [], {onNote: (note) => this.jsonEnabled() || liveNote(note)})
     const final = new Map<string, LiveIncident>()
     const secrets = configuredSecrets()
+    // As in `collect`: the first Ctrl-C or SIGTERM stops the replay cleanly (open sessions scored,
+    // open incidents resolved as stopped and delivered, sinks closed, a partial summary); a second quits.
+    const controller = new AbortController()
+    const unlisten = stopOnSignals(controller, {stopping: 'scoring open sessions, closing open incidents', quit: () => 'open sessions were not scored, open incidents not closed in the sinks'})
     const handle = async (events: IncidentEvent[]): Promise<void> => {
       for (const raw of events) {
-        await explainOpened(raw, engine!, summarizer)
+        // (a stop cancels an explanation in flight: the final events go out unexplained, as in collect)
+        if (!controller.signal.aborted) await explainOpened(raw, engine!, summarizer, controller.signal)
         // (as `collect` does: a password or a key in a log line is not shown or sent)
         const event = outwardEvent(raw, secrets)
         final.set(event.incident.id, event.incident)
-        if (!this.jsonEnabled() && event.kind !== 'resolved') process.stderr.write(`${incidentLine(event)}\n`)
+        // (--json: one summary document on stdout; the events go to --sink jsonl:)
+        if (!this.jsonEnabled()) showEvent(event, false, (line) => this.log(line))
         await sendToSinks(sinks, event)
       }
     }
@@ -127,20 +134,21 @@ export default class Replay extends FlareCommand {
     const pool = pace.kind === 'max' && !injector ? LivePool.open(engine, flags.input) : undefined
     let result
     try {
-      result = await replayFile({input: flags.input, pace, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || liveNote(note), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines)), deliverBytes: async (region, next) => {
+      result = await replayFile({input: flags.input, pace, signal: controller.signal, inject: injector, format: flags.format ?? options.model?.manifest.format, latenessMs: options.latenessMs, onNote: (note) => this.jsonEnabled() || liveNote(note), onWarning: (w) => printWarning(w), deliver: (lines) => handle(engine!.ingest(lines)), deliverBytes: async (region, next) => {
         const taken = pool ? await pool.take(region, next) : engine!.ingestBytes(region.buf, region.start, region.end, next)
         if (taken === undefined) return undefined
         await handle(taken.events)
         return taken.lines
       }, sendBytes: pool && {ahead: pool.ahead, send: (region, next, alone) => pool.send(region, next, alone)}})
-      await handle(engine.finish())
+      await handle(engine.finish(result.interrupted ? 'stopped' : 'end of input'))
     } finally {
       await pool?.close()
-      await Promise.all(sinks.map((s) => s.close()))
+      await closeSinks(sinks)
+      unlisten()
     }
-    if (result.lines === 0) throw noRecords(flags.input)
+    if (result.lines === 0 && !result.interrupted) throw noRecords(flags.input)
     // As detect refuses it: labels that name none of the sessions would evaluate nothing, all zeros.
-    if (labels && score.sessions > 0 && score.labelled(labels.labels) === 0) {
+    if (labels && !result.interrupted && score.sessions > 0 && score.labelled(labels.labels) === 0) {
       const m = engine.bundle!.manifest
       throw noSessionLabelled(score.sessions, m.session_key === 'window' ? `window (${formatDuration(m.window_ms)})` : m.session_key, score.sessionIds[0], flags.labels!, labels.idColumn)
     }
@@ -156,7 +164,7 @@ export default class Replay extends FlareCommand {
     }
     const output: ReplayOutput = {
       // (the sinks are closed: what they could not deliver at the end is counted, as collect counts it)
-      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats(), ...(sinks.length > 0 ? {sinks: sinkStats(sinks)} : {})},
+      summary: {input: flags.input, lines: result.lines, elapsed_ms: Math.round(elapsed), lines_per_second: Math.round(result.lines / Math.max(0.001, elapsed / 1000)), pace: describePace(pace), engine: engine.stats(), ...(sinks.length > 0 ? {sinks: sinkStats(sinks)} : {}), ...(result.interrupted ? {interrupted: interruptedAt(result.lines, engine.eventTime)} : {})},
       incidents: [...final.values()],
       flagged: score.flaggedIds,
       ...(truth ? {evaluation: score.evaluate(truth)} : {}),
@@ -175,6 +183,8 @@ export default class Replay extends FlareCommand {
     const closed = Object.values(e.sessions.closed).reduce((a, b) => a + b, 0)
     this.log('')
     this.log(`${out.bold('Flare replay')} ${out.dim('·')} ${o.summary.input} ${out.dim('·')} ${o.summary.pace}`)
+    const stop = o.summary.interrupted
+    if (stop) this.log(out.yellow(`interrupted at line ${int(stop.at_line)}${stop.event_time ? ` (log time ${stop.event_time})` : ''}: the figures below are for the log up to there`))
     const t = table(['lines', 'lines/s', 'sessions', 'anomalous', 'incidents', 'unseen templates', 'late', 'time'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})
     t.push([int(o.summary.lines), rate(o.summary.lines_per_second), int(closed), int(e.anomalous), int(e.incidentsOpened), int(e.unseenTemplates), int(e.sessions.late), ms(o.summary.elapsed_ms)])
     this.log(t.toString())
@@ -214,6 +224,10 @@ async function sniffFormat(input: string): Promise<string> {
 /** As `flare detect` says it: an empty log is bad input (exit 3), not a clean run. */
 function noRecords(input: string): FlareError {
   return new FlareError(`no log records in ${input === '-' ? 'stdin' : input}`, {exitCode: ExitCode.badInput, hint: 'the input is empty or holds only blank lines'})
+}
+
+function interruptedAt(lines: number, eventTime: number): {at_line: number; event_time?: string} {
+  return {at_line: lines, ...(Number.isFinite(eventTime) && eventTime > 0 ? {event_time: new Date(eventTime).toISOString()} : {})}
 }
 
 function describePace(pace: Pace): string {

@@ -26,6 +26,16 @@ export function incidentLine(event: IncidentEvent): string {
   return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
 }
 
+/**
+ * An incident event as the live commands show it: a JSON line on stdout with `json`; else a line on
+ * stdout for a person at a terminal (`log`), on stderr when stdout is piped (stdout is data then).
+ */
+export function showEvent(event: IncidentEvent, json: boolean, log: (line: string) => void): void {
+  if (json) process.stdout.write(JSON.stringify(event) + '\n')
+  else if (process.stdout.isTTY) log(incidentLine(event))
+  else process.stderr.write(`${incidentLine(event)}\n`)
+}
+
 /** The counters line of the live view. */
 /** The status line on stderr, after `prefix` (its styling kept: statusLine writes out what it quotes). */
 export function liveStatus(s: RunnerStatus, prefix = ''): void {

@@ -29,6 +29,7 @@ export interface ReplayOptions {
   /** Lines handed over at once at most (fewer when pacing sleeps between them). */
   chunk?: number
   onWarning?: (warning: IngestWarning) => void
+  /** Stops the replay (Ctrl-C): what was delivered stands, and the result says it was interrupted. */
   signal?: AbortSignal
   /** Rewrites the stream as it is replayed (anomaly injection): each line → the lines to play. */
   inject?: {apply(text: string, out: string[]): void; finish(out: string[]): void}
@@ -55,7 +56,10 @@ export interface ReplayOptions {
 }
 
 export interface ReplayResult {
+  /** Lines delivered (all of the log's, unless interrupted). */
   lines: number
+  /** Stopped by options.signal before the end of the log. */
+  interrupted: boolean
   /** Wall time the replay took, ms (the clock's). */
   elapsedMs: number
 }
@@ -68,10 +72,21 @@ export interface ReplayResult {
  */
 export async function replayFile(options: ReplayOptions): Promise<ReplayResult> {
   const clock = options.clock ?? realClock
+  const progress = {lines: 0}
+  const started = clock.now()
+  try {
+    await play(options, clock, started, progress)
+  } catch (error) {
+    // (the reader throws the signal's reason: a stop, not a failure)
+    if (!options.signal?.aborted) throw error
+  }
+  return {lines: progress.lines, interrupted: options.signal?.aborted === true, elapsedMs: clock.now() - started}
+}
+
+async function play(options: ReplayOptions, clock: ReplayClock, started: number, progress: {lines: number}): Promise<void> {
   const source = options.source ?? options.input
   const chunk = options.chunk ?? 4096
-  const started = clock.now()
-  let lines = 0
+  const signal = options.signal
   let format: LogFormat | undefined = options.format && options.format !== 'auto' ? getFormat(options.format) : undefined
   let firstTime = Number.NaN
   let lastTime = Number.NaN
@@ -97,11 +112,18 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
     order.runStarts = [0]
   } else if (order.runStarts.length > 1) options.onNote?.(`${options.input} holds ${order.runStarts.length} logs one after another (event time jumps back at lines ${order.runStarts.slice(1).map((i) => i + 1).join(', ')}): merged by event time, as they would have arrived live`)
   format ??= order.format
+  // Counted once delivered: an interrupted replay says how far it got.
+  const deliver = async (lines: LiveLine[]): Promise<void> => {
+    signal?.throwIfAborted()
+    await options.deliver(lines)
+    progress.lines += lines.length
+  }
   if (options.deliverBytes && pace.kind === 'max' && !options.inject && order.runStarts.length === 1 && format?.name === 'hdfs') {
-    lines = await replayRegions(options, options.deliverBytes, source, chunk)
-    return {lines, elapsedMs: clock.now() - started}
+    await replayRegions(options, options.deliverBytes, source, chunk, progress)
+    return
   }
   for await (const batch of timeOrderedBatches(file, order)) {
+    signal?.throwIfAborted()
     if (pace.kind === 'speed' && !format) format = detectFormat(batch).format
     let out: LiveLine[] = []
     let texts: readonly string[] = batch
@@ -111,25 +133,37 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
       texts = rewritten
     }
     for (const text of texts) {
-      const due = dueAt(text, lines)
+      const due = dueAt(text, progress.lines + out.length)
       const wait = started + due - clock.now()
       if (wait >= 1 || out.length >= chunk) {
-        if (out.length > 0) await options.deliver(out)
+        if (out.length > 0) await deliver(out)
         out = []
-        if (wait >= 1) await clock.sleep(wait)
+        if (wait >= 1) await sleep(clock, wait, signal)
       }
       out.push({text, source, arrivedAt: Number.NaN})
-      lines++
     }
-    if (out.length > 0) await options.deliver(out)
+    if (out.length > 0) await deliver(out)
   }
   if (options.inject) {
     const rest: string[] = []
     options.inject.finish(rest)
-    if (rest.length > 0) await options.deliver(rest.map((text) => ({text, source, arrivedAt: Number.NaN})))
-    lines += rest.length
+    if (rest.length > 0) await deliver(rest.map((text) => ({text, source, arrivedAt: Number.NaN})))
   }
-  return {lines, elapsedMs: clock.now() - started}
+}
+
+/** A pause that a stop cuts short (a slow --speed can wait minutes between lines). */
+async function sleep(clock: ReplayClock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted()
+  if (!signal) return clock.sleep(ms)
+  let onAbort!: () => void
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve))
+  signal.addEventListener('abort', onAbort, {once: true})
+  try {
+    await Promise.race([clock.sleep(ms), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+  signal.throwIfAborted()
 }
 
 /**
@@ -137,23 +171,27 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
  * `deliverBytes`, or, when that declines it, as lines to `deliver`. A region is held until the
  * next one shows whether it opens with a new record (else its last record may continue there).
  */
-async function replayRegions(options: ReplayOptions, deliverBytes: NonNullable<ReplayOptions['deliverBytes']>, source: string, chunk: number): Promise<number> {
+async function replayRegions(options: ReplayOptions, deliverBytes: NonNullable<ReplayOptions['deliverBytes']>, source: string, chunk: number, progress: {lines: number}): Promise<void> {
   const reader = createRegionReader(options.input, {onWarning: options.onWarning, signal: options.signal, chunkBytes: options.readBytes})
   const check = new HdfsFastPath(reader.splitter.maxLineBytes)
-  let lines = 0
   const texts: string[] = []
   const play = async (region: ByteRegion, nextStartsRecord: boolean): Promise<void> => {
     try {
+      options.signal?.throwIfAborted()
       const taken = region.truncated || region.carried ? undefined : await deliverBytes(region, nextStartsRecord)
       if (taken !== undefined) {
         reader.splitter.countLines(taken)
-        lines += taken
+        progress.lines += taken
         return
       }
       texts.length = 0
       reader.splitter.decode(region, texts)
-      for (let i = 0; i < texts.length; i += chunk) await options.deliver(texts.slice(i, i + chunk).map((text) => ({text, source, arrivedAt: Number.NaN})))
-      lines += texts.length
+      for (let i = 0; i < texts.length; i += chunk) {
+        options.signal?.throwIfAborted()
+        const lines = texts.slice(i, i + chunk).map((text) => ({text, source, arrivedAt: Number.NaN}))
+        await options.deliver(lines)
+        progress.lines += lines.length
+      }
     } finally {
       releaseRegion(region)
     }
@@ -184,5 +222,4 @@ async function replayRegions(options: ReplayOptions, deliverBytes: NonNullable<R
     // Stopped early (an abort, an error): what was read ahead is given back.
     for (const job of queue.splice(0)) releaseRegion(job.region)
   }
-  return lines
 }

@@ -265,7 +265,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     await deliver(kept.map((incident) => resolvedEvent(incident, at, 'stopped')))
     await Promise.allSettled([...enriching])
   }
-  await withTimeout(Promise.all(sinks.map((s) => s.close())), SINK_CLOSE_TIMEOUT_MS)
+  await closeSinks(sinks)
   // (once the sinks are closed: the events they could not deliver at the end are counted)
   const final = status()
   options.onStatus?.(final)
@@ -291,6 +291,11 @@ export function ingestRegion(engine: LiveEngine, region: LiveRegion): IncidentEv
   regionLines(bytes, taken ? lastStart : 0, bytes.length, texts)
   const events = engine.ingest(texts.map((text) => ({text, source, arrivedAt})))
   return taken ? [...taken.events, ...events] : events
+}
+
+/** Closes the sinks (their last deliveries), bounded by SINK_CLOSE_TIMEOUT_MS: a hung sink does not keep the process alive. */
+export async function closeSinks(sinks: readonly EventSink[]): Promise<void> {
+  await withTimeout(Promise.all(sinks.map((s) => s.close())), SINK_CLOSE_TIMEOUT_MS)
 }
 
 /** Resolves when every source has ended; undefined when one of them never ends by itself. */
