@@ -60,3 +60,32 @@ export async function findCopy(filePath: string, key: string, position: number, 
   }
   return undefined
 }
+
+/**
+ * The file an earlier run read at `filePath` when that name now holds another one: renamed beside
+ * it (logrotate's app.log → app.log.1, app.log-20240101) while Flare was stopped. Found by identity
+ * (`key`, dev:ino) among the folder's files.
+ */
+export async function findRenamed(filePath: string, key: string): Promise<{handle: FileHandle; path: string; size: number} | undefined> {
+  const dir = dirname(filePath)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return undefined
+  }
+  for (const candidate of names) {
+    if (candidate === basename(filePath)) continue
+    const path = join(dir, candidate)
+    let handle: FileHandle | undefined
+    try {
+      handle = await open(path, 'r')
+      const info = await handle.stat()
+      if (info.isFile() && keyOf(info) === key) return {handle, path, size: info.size}
+    } catch {
+      // Unreadable or gone: not it.
+    }
+    await handle?.close().catch(() => {})
+  }
+  return undefined
+}

@@ -3,7 +3,7 @@ import {open, readdir, stat, type FileHandle} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import picomatch from 'picomatch'
 import type {FileResumePoint, LineSink, LineSource} from '../contracts.js'
-import {findCopy, keyOf, lineStartBefore, readAt, sameBytes} from './file-bytes.js'
+import {findCopy, findRenamed, keyOf, lineStartBefore, readAt, sameBytes} from './file-bytes.js'
 import {LiveSplitter} from './live-splitter.js'
 import {StatsKeeper, type LiveSourceStats} from './source-stats.js'
 
@@ -69,13 +69,16 @@ export class FileSource implements LineSource {
   private readonly base: string
   private readonly globDepth: number
   private readonly followers = new Map<string, Follower>()
-  private readonly retired: {file: OpenFile; until: number}[] = []
+  /** Files no name leads to any more, read to their end; `backlog` ones (an earlier run's file, renamed while Flare was stopped) before any followed file. */
+  private readonly retired: {file: OpenFile; until: number; backlog?: boolean}[] = []
   /** Every open file by identity, so a file renamed into the glob is taken over, not read twice. */
   private readonly openByKey = new Map<string, {file: OpenFile; owner?: Follower}>()
   /** Read positions of files closed by this source, for a file that comes back under another name. */
   private readonly closedAt = new Map<string, {position: number; tail: Buffer}>()
   /** Files an earlier run stopped reading (options.resume), by identity, until each is opened once. */
   private readonly resumeAt = new Map<string, {position: number; tail: Buffer}>()
+  /** The same, by the path they were read at: that path may name another file now (rotated meanwhile). */
+  private readonly resumeByPath = new Map<string, {key: string; position: number; tail: Buffer}>()
   /** resumePoints() as they stood at stop() (the files are closed after it). */
   private stoppedAt?: FileResumePoint[]
   private readonly watchers = new Map<string, FSWatcher | null>()
@@ -104,7 +107,11 @@ export class FileSource implements LineSource {
     this.globDepth = scan.glob.includes('**') ? MAX_DEPTH : scan.glob.split('/').length
     if (this.isGlob) this.matcher = picomatch(pattern, {dot: true})
     else this.followers.set(pattern, {path: pattern, initial: true, missingNoted: false})
-    for (const point of options.resume ?? []) this.resumeAt.set(point.key, {position: point.position, tail: Buffer.from(point.tail, 'base64')})
+    for (const point of options.resume ?? []) {
+      const at = {position: point.position, tail: Buffer.from(point.tail, 'base64')}
+      this.resumeAt.set(point.key, at)
+      this.resumeByPath.set(point.path, {key: point.key, ...at})
+    }
   }
 
   async resumePoints(): Promise<FileResumePoint[]> {
@@ -186,12 +193,24 @@ export class FileSource implements LineSource {
   /** One look at every followed and retired file. */
   private async pass(): Promise<void> {
     let more = false
+    // An earlier run's file renamed while Flare was stopped: its unread lines come first (they are older).
+    for (const entry of this.retired.filter((e) => e.backlog)) {
+      if (await this.drain(entry.file)) more = true
+      else {
+        this.retired.splice(this.retired.indexOf(entry), 1)
+        await this.closeFile(entry.file, true)
+      }
+    }
+    if (more) {
+      this.pendingWake = true
+      return
+    }
     for (const follower of [...this.followers.values()]) {
       if (this.stopped) return
       more = (await this.check(follower)) || more
     }
     const now = Date.now()
-    for (const entry of [...this.retired]) {
+    for (const entry of this.retired.filter((e) => !e.backlog)) {
       more = (await this.drain(entry.file)) || more
       if (now >= entry.until) {
         this.retired.splice(this.retired.indexOf(entry), 1)
@@ -267,7 +286,14 @@ export class FileSource implements LineSource {
     const closed = this.closedAt.get(key)
     const resumed = this.resumeAt.get(key)
     this.resumeAt.delete(key)
-    if (closed !== undefined && closed.position <= info.size && (await sameBytes(handle, closed.position, closed.tail))) position = closed.position
+    const before = this.resumeByPath.get(follower.path)
+    this.resumeByPath.delete(follower.path)
+    const rotated = resumed === undefined && before !== undefined && before.key !== key && this.resumeAt.delete(before.key)
+    if (rotated) {
+      // The path names another file than the last run read: rotated while Flare was stopped. The
+      // new one is read whole; the old one, if renamed beside it, from where the last run stopped first.
+      this.stats_.note(`${follower.path} is another file than the last run read (rotated while Flare was stopped); ${await this.resumeRenamed(follower.path, before)}`, `resume:${follower.path}`)
+    } else if (closed !== undefined && closed.position <= info.size && (await sameBytes(handle, closed.position, closed.tail))) position = closed.position
     else if (resumed !== undefined && resumed.position <= info.size && (await sameBytes(handle, resumed.position, resumed.tail))) {
       position = resumed.position
       const since = info.size - position
@@ -277,17 +303,7 @@ export class FileSource implements LineSource {
       if (initial && this.options.fromStart !== true) position = await lineStartBefore(handle, info.size)
     }
     const tail = await readAt(handle, Math.max(0, position - FINGERPRINT), Math.min(position, FINGERPRINT))
-    const file: OpenFile = {
-      handle,
-      key,
-      path: follower.path,
-      position,
-      tail,
-      splitter: new LiveSplitter(this.maxLineBytes, () => {
-        this.stats_.truncated++
-        this.stats_.note(`${file.path}: a line longer than ${this.maxLineBytes} bytes was cut`, `cut:${file.path}`)
-      }),
-    }
+    const file = this.openFile(handle, key, follower.path, position, tail)
     follower.file = file
     follower.missingNoted = false
     this.openByKey.set(key, {file, owner: follower})
@@ -330,6 +346,38 @@ export class FileSource implements LineSource {
       else file.splitter.push(chunk, emit)
     }
     return !this.stopped
+  }
+
+  private openFile(handle: FileHandle, key: string, path: string, position: number, tail: Buffer): OpenFile {
+    const file: OpenFile = {
+      handle,
+      key,
+      path,
+      position,
+      tail,
+      splitter: new LiveSplitter(this.maxLineBytes, () => {
+        this.stats_.truncated++
+        this.stats_.note(`${file.path}: a line longer than ${this.maxLineBytes} bytes was cut`, `cut:${file.path}`)
+      }),
+    }
+    return file
+  }
+
+  /**
+   * The file an earlier run read at `path`, now renamed beside it (logrotate's app.log → app.log.1):
+   * queued to be read from where that run stopped, before any followed file. Says what it did.
+   */
+  private async resumeRenamed(path: string, before: {key: string; position: number; tail: Buffer}): Promise<string> {
+    const old = this.openByKey.has(before.key) ? undefined : await findRenamed(path, before.key)
+    if (old !== undefined && old.size >= before.position && (await sameBytes(old.handle, before.position, before.tail))) {
+      const file = this.openFile(old.handle, before.key, old.path, before.position, before.tail)
+      this.openByKey.set(before.key, {file})
+      this.retired.push({file, until: 0, backlog: true})
+      return `reading on in ${old.path}, where it is now, from byte ${before.position} (${old.size - before.position} bytes unread), then ${path} from its start`
+    }
+    await old?.handle.close().catch(() => {})
+    const why = old === undefined ? `not found beside it under another name` : `${old.path} was rewritten since`
+    return `reading it from its start; the old file's unread lines could not be read (${why})`
   }
 
   /**
