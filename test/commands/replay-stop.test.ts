@@ -1,5 +1,7 @@
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {createServer, type IncomingMessage} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -65,6 +67,59 @@ describe('flare replay, stopped', () => {
     const written = await readEvents(events)
     expect(written.filter((e) => e.kind === 'resolved').map((e) => e.incident.id).sort()).toEqual(written.filter((e) => e.kind === 'opened').map((e) => e.incident.id).sort())
     expect((doc.incidents as Array<{id: string}>).map((i) => i.id).sort()).toEqual(written.filter((e) => e.kind === 'opened').map((e) => e.incident.id).sort())
+  }, 90_000)
+
+  it('with a webhook that never answers, one SIGINT still ends the replay within the sinks\' close bound (exit 0, summary printed)', async () => {
+    const held: IncomingMessage[] = []
+    const server = createServer((req) => void held.push(req))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+      let child!: import('node:child_process').ChildProcess
+      const run = runCli(['replay', '-i', 'data/hdfs_sample.log', '--rate', '2000/s', '--model', join(dir, 'model'), '--sink', `webhook:${url}`], {killAfterMs: 60_000, onSpawn: (c) => (child = c)})
+      const deadline = Date.now() + 40_000
+      while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      const signalled = Date.now()
+      child.kill('SIGINT')
+      const r = await run
+      expect(r.code, r.stderr).toBe(0)
+      // collect's bound: SINK_CLOSE_TIMEOUT_MS (6 s), plus start-up slack on a busy machine.
+      expect(Date.now() - signalled).toBeLessThan(9000)
+      expect(r.stdout).toMatch(/interrupted at line [\d,]+/)
+    } finally {
+      for (const req of held) req.socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }, 90_000)
+
+  it('a second SIGINT quits at once (130), saying what that left undone, while a webhook that never answers holds the clean stop', async () => {
+    // A 127.0.0.1 receiver that takes every request and never answers: closing the sink waits for it.
+    const held: IncomingMessage[] = []
+    const server = createServer((req) => void held.push(req))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+      let child!: import('node:child_process').ChildProcess
+      let stderr = ''
+      const run = runCli(['replay', '-i', 'data/hdfs_sample.log', '--rate', '2000/s', '--model', join(dir, 'model'), '--sink', `webhook:${url}`], {killAfterMs: 60_000, onSpawn: (c) => {
+        child = c
+        c.stderr!.on('data', (d) => (stderr += d))
+      }})
+      const deadline = Date.now() + 40_000
+      while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(held.length).toBeGreaterThan(0)
+      child.kill('SIGINT')
+      while (!stderr.includes('stopping:') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      const signalled = Date.now()
+      child.kill('SIGINT')
+      const r = await run
+      expect(r.code, r.stderr).toBe(130)
+      expect(Date.now() - signalled).toBeLessThan(2000)
+      expect(r.stderr).toContain('quit at once: open sessions were not scored, open incidents not closed in the sinks')
+    } finally {
+      for (const req of held) req.socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
   }, 90_000)
 })
 
