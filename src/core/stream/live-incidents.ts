@@ -40,7 +40,15 @@ export interface OpenIncidentState {
 
 /** A `resolved` event of an incident as it stands (a copy), at the ISO time `at`. */
 export function resolvedEvent(incident: LiveIncident, at: string, reason: ResolvedReason): IncidentEvent {
-  return {kind: 'resolved', at, incident: {...incident}, reason}
+  return {kind: 'resolved', at, incident: snapshot(incident), reason}
+}
+
+/**
+ * An event's copy of an incident: its lists too, as the tracker goes on growing the incident's
+ * (an event kept by a sink or a caller must not change after it was emitted).
+ */
+function snapshot(incident: LiveIncident): LiveIncident {
+  return {...incident, signature: [...incident.signature], hosts: [...incident.hosts], sampleLines: [...incident.sampleLines]}
 }
 
 /** Incident details kept for the explainer, newest last. */
@@ -161,7 +169,7 @@ export class IncidentTracker {
       this.details.set(incident.id, this.detail(incident, session, described))
       if (this.details.size > DETAILS_KEPT) this.details.delete(this.details.keys().next().value!)
       this.opened++
-      return {kind: 'opened', at: iso(now), incident: {...incident}}
+      return {kind: 'opened', at: iso(now), incident: snapshot(incident)}
     }
     const inc = best.incident
     inc.sessions++
@@ -177,7 +185,7 @@ export class IncidentTracker {
     if (rose) inc.severity = described.severity
     if (rose || inc.sessions >= best.reported * 2) {
       best.reported = inc.sessions
-      return {kind: 'updated', at: iso(now), incident: {...inc}}
+      return {kind: 'updated', at: iso(now), incident: snapshot(inc)}
     }
     return undefined
   }
