@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {writeFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {Browser, Page} from 'playwright-core'
+import type {Browser, FileChooser, Page} from 'playwright-core'
 import {hdfsSample, startServer, tempDir, type RunningServer} from './helpers.js'
 import {launch, noBrowserReason, screenshotDir} from './browser.js'
 
@@ -105,12 +105,17 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     await page.keyboard.press('Shift+Tab')
     expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload')
     expect(await page.locator('label.file').evaluate((l) => getComputedStyle(l).outlineStyle)).not.toBe('none')
+    // A listener turns Chromium's file-chooser interception on, asynchronously: the evaluate after
+    // it makes sure that is done before the key press (waitForEvent right before the press raced:
+    // the dialog opened uncaught and no event came).
+    const choosers: FileChooser[] = []
+    page.on('filechooser', (c) => void choosers.push(c))
+    await page.evaluate(() => 0)
     for (const key of ['Enter', ' ']) {
-      const chooser = page.waitForEvent('filechooser', {timeout: 20_000}).catch(() => null)
+      const before = choosers.length
       await page.keyboard.press(key)
-      const opened = await chooser
-      expect(opened, `${JSON.stringify(key)} on Upload opens the file chooser`).not.toBeNull()
-      await opened!.setFiles([]) // cancel, as closing the dialog would
+      await expect.poll(() => choosers.length, {message: `${JSON.stringify(key)} on Upload opens the file chooser`, timeout: 20_000}).toBe(before + 1)
+      await choosers[before].setFiles([]) // cancel, as closing the dialog would
     }
 
     await page.locator('#log').evaluate((el, text) => void ((el as HTMLTextAreaElement).value = text), hdfsSample)
