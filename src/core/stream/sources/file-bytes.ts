@@ -1,3 +1,4 @@
+import type {Stats} from 'node:fs'
 import {open, readdir, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
@@ -35,6 +36,21 @@ export async function lineStartBefore(handle: FileHandle, size: number): Promise
  */
 export async function findCopy(filePath: string, key: string, position: number, tail: Buffer): Promise<{handle: FileHandle; path: string} | undefined> {
   if (tail.length === 0) return undefined
+  const name = basename(filePath)
+  return findSibling(filePath, (candidate) => candidate.startsWith(name), async (handle, info) => keyOf(info) !== key && info.size >= position && (await sameBytes(handle, position, tail)))
+}
+
+/**
+ * The file an earlier run read at `filePath` when that name now holds another one: renamed beside
+ * it (logrotate's app.log → app.log.1, app.log-20240101) while Flare was stopped. Found by identity
+ * (`key`, dev:ino) among the folder's files.
+ */
+export async function findRenamed(filePath: string, key: string): Promise<{handle: FileHandle; path: string; size: number} | undefined> {
+  return findSibling(filePath, () => true, async (_, info) => keyOf(info) === key)
+}
+
+/** The first other regular file beside `filePath` whose name passes `named` and that `fits`, open (the caller closes it). */
+async function findSibling(filePath: string, named: (candidate: string) => boolean, fits: (handle: FileHandle, info: Stats) => Promise<boolean>): Promise<{handle: FileHandle; path: string; size: number} | undefined> {
   const dir = dirname(filePath)
   const name = basename(filePath)
   let names: string[]
@@ -44,44 +60,13 @@ export async function findCopy(filePath: string, key: string, position: number, 
     return undefined
   }
   for (const candidate of names) {
-    if (candidate === name || !candidate.startsWith(name)) continue
+    if (candidate === name || !named(candidate)) continue
     const path = join(dir, candidate)
     let handle: FileHandle | undefined
     try {
       handle = await open(path, 'r')
       const info = await handle.stat()
-      if (info.isFile() && keyOf(info) !== key && info.size >= position && (await sameBytes(handle, position, tail))) {
-        return {handle, path}
-      }
-    } catch {
-      // Unreadable or gone: not the copy.
-    }
-    await handle?.close().catch(() => {})
-  }
-  return undefined
-}
-
-/**
- * The file an earlier run read at `filePath` when that name now holds another one: renamed beside
- * it (logrotate's app.log → app.log.1, app.log-20240101) while Flare was stopped. Found by identity
- * (`key`, dev:ino) among the folder's files.
- */
-export async function findRenamed(filePath: string, key: string): Promise<{handle: FileHandle; path: string; size: number} | undefined> {
-  const dir = dirname(filePath)
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch {
-    return undefined
-  }
-  for (const candidate of names) {
-    if (candidate === basename(filePath)) continue
-    const path = join(dir, candidate)
-    let handle: FileHandle | undefined
-    try {
-      handle = await open(path, 'r')
-      const info = await handle.stat()
-      if (info.isFile() && keyOf(info) === key) return {handle, path, size: info.size}
+      if (info.isFile() && (await fits(handle, info))) return {handle, path, size: info.size}
     } catch {
       // Unreadable or gone: not it.
     }
