@@ -11,6 +11,7 @@ import {FeatureConfig} from './features/config.js'
 import {STREAM_FIELDS, type StreamField} from './sessions/streams.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {TemplateMiner} from './templates/index.js'
+import {stateWithoutSecrets} from './templates/saved-state.js'
 import {parseTemplateState} from './templates/state-schema.js'
 
 /**
@@ -81,7 +82,8 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
 
 async function writeBundleFiles(dir: string, bundle: ModelBundle): Promise<void> {
   const files: Record<string, unknown> = {
-    'templates.json': bundle.miner.toJSON(),
+    // (a model travels: to an MLflow server, to other instances; its templates go without credentials)
+    'templates.json': stateWithoutSecrets(bundle.miner.toJSON()),
     'vocab.json': bundle.vocabulary.toJSON(),
     'detector.json': bundle.detector.toJSON(),
     // manifest last: a folder with a manifest is complete
