@@ -9,7 +9,7 @@ import {openSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {openSources} from '../core/stream/sources/index.js'
 import {keepOtherModelState, loadLiveState} from '../core/stream/state.js'
 import {FlareCommand} from '../ui/flare-command.js'
-import {int} from '../ui/format.js'
+import {int, utcClock} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
 import {liveSummaryFlags} from '../ui/summary-flags.js'
 import {liveNote, liveStatus, nothingScoredWarning, showEvent} from '../ui/live-view.js'
@@ -93,7 +93,7 @@ export default class Collect extends FlareCommand {
       stopAtEnd: specs.every((s) => s === '-'),
       inputName: specs.map((s) => (s === '-' ? 'stdin' : s)).join(' '),
       onNote: note,
-      onStateSaved: () => (lastSaved = `at ${new Date().toISOString().slice(11, 19)}`),
+      onStateSaved: () => (lastSaved = `at ${utcClock(new Date().toISOString())}`),
       enrich: (event, signal) => explainOpened(event, engine, summarizer, signal),
       onEvent: (event: IncidentEvent) => showEvent(event, flags.json, (line) => this.log(line)),
       onStatus: (status) => {

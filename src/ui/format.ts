@@ -23,6 +23,15 @@ export function ms(milliseconds: number): string {
   return `${milliseconds.toFixed(0)}ms`
 }
 
+/**
+ * The time of day of an ISO 8601 UTC time (`2026-12-03T05:00:07.123Z` → `05:00:07 UTC`), for lines
+ * that stand alone (the live commands' incident lines). The batch tables say UTC once, in the
+ * column header (`time range (UTC)`); a line on its own says it itself.
+ */
+export function utcClock(iso: string): string {
+  return `${iso.slice(11, 19)} UTC`
+}
+
 export function pct(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`
 }

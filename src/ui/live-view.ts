@@ -1,7 +1,7 @@
 import type {IncidentEvent} from '../core/stream/contracts.js'
 import type {EngineStats} from '../core/stream/engine.js'
 import type {RunnerStatus} from '../core/stream/runner.js'
-import {int, ms, truncate, visible} from './format.js'
+import {int, ms, truncate, utcClock, visible} from './format.js'
 
 /** Detection delays above this are event times far from the wall clock (a replayed log), not delays. */
 const MAX_SHOWN_DELAY_MS = 86_400_000
@@ -23,7 +23,7 @@ export function incidentLine(event: IncidentEvent): string {
   const color = severityColor[i.severity] ?? ((s: string) => s)
   // (a replayed old log has event times years before the wall clock: no delay worth showing)
   const delay = event.kind === 'opened' ? (i.delayMs >= 0 && i.delayMs <= MAX_SHOWN_DELAY_MS ? err.dim(` · +${ms(i.delayMs)} after its first line`) : '') : stopped ? err.dim(' · Flare stopped watching; not seen to resolve') : event.reason === 'end of input' ? err.dim(' · end of input') : ''
-  return `${err.dim(event.at.slice(11, 19))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n          ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
+  return `${err.dim(utcClock(event.at))} ${kind} ${i.id} ${color(i.severity.padEnd(8))} ${int(i.sessions).padStart(5)} sess  ${truncate(visible(i.title), 70)}${delay}${i.summary ? `\n              ${err.dim('→')} ${truncate(visible(i.summary.rootCause), 110)}` : ''}`
 }
 
 /**

@@ -26,6 +26,16 @@ describe('the live view', () => {
     expect(line).toContain('91 events not sent')
   })
 
+  it('says that the time of an incident line is UTC, as the batch tables do', () => {
+    const event = {kind: 'opened', at: '2026-12-03T05:00:07.123Z', incident: {id: 'INC-0001', severity: 'high', title: 'disk full', sessions: 2, delayMs: 1000, summary: {rootCause: 'the disk filled up', remediation: [], provider: 'offline'}}} as unknown as IncidentEvent
+    const [line, cause] = incidentLine(event).replaceAll(/\x1b\[[0-9;]*m/g, '').split('\n')
+    expect(line).toMatch(/^05:00:07 UTC opened {3}INC-0001 high /)
+    // The root cause stays indented under the event kind.
+    expect(cause).toBe(`${' '.repeat(14)}→ the disk filled up`)
+    const resolved = {...event, kind: 'resolved', reason: 'quiet', at: '2026-12-03T23:59:59.999Z'} as unknown as IncidentEvent
+    expect(incidentLine(resolved).replaceAll(/\x1b\[[0-9;]*m/g, '')).toMatch(/^23:59:59 UTC resolved INC-0001 /)
+  })
+
   it('writes the control characters of a title out instead of sending them to the terminal', () => {
     const event = {kind: 'opened', at: '2026-12-03T05:00:00.000Z', incident: {id: 'INC-0001', severity: 'high', title: 'evil \x1b]0;PWNED\x07 \x1b[2J title', sessions: 1, delayMs: 1000}} as unknown as IncidentEvent
     // (the view's own colours, when on, are the only escapes allowed)

@@ -3,7 +3,7 @@ import type {LogFormat} from './formats/format.js'
 import {parseGeneric} from './formats/generic.js'
 import {DETECTION_SAMPLE, detectFormat, detectLineFormat, FORMATS, getFormat, type FormatDetection} from './formats/registry.js'
 import {limitWarnings, type IngestWarning} from './warning.js'
-import {isContinuationLine} from './continuation.js'
+import {continuesRecord, isContinuationLine} from './continuation.js'
 import {YearResolver} from './formats/year.js'
 
 export {isContinuationLine}
@@ -55,9 +55,10 @@ const FORCED_FORMAT_MIN_FIT = 0.5
 
 /**
  * Turns physical lines into complete records. A line that starts a record of the file's format
- * opens a new record; a continuation line (see isContinuationLine) is joined to the open record
- * with "\n"; any other line is parsed by the first format that matches it, or kept whole as a
- * generic record, so nothing is dropped. Blank lines are counted and skipped. The last record is
+ * opens a new record; a continuation line of the open record (see continuesRecord: after a JSON
+ * Lines or logfmt record, only indented lines are) is joined to it with "\n"; any other line is
+ * parsed by the first format that matches it, or kept whole as a generic record, so nothing is
+ * dropped. Blank lines are counted and skipped. The last record is
  * held until the next record starts or `finish()` is called.
  */
 export class RecordAssembler {
@@ -160,7 +161,7 @@ export class RecordAssembler {
     }
     if (this.forcedChecked === FORCED_FORMAT_CHECK && checking) this.judgeForcedFormat(format)
     const pending = this.pending
-    if (pending && isContinuationLine(line)) {
+    if (pending && continuesRecord(pending.format, line)) {
       if (pending.lineCount < this.maxRecordLines && pending.content.length + line.length < this.maxRecordChars) {
         pending.content += '\n' + trimEnd(line)
         pending.lineCount = lineId - pending.lineId + 1

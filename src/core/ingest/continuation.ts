@@ -13,6 +13,25 @@ export function isContinuationLine(line: string): boolean {
   return exceptionHeader(line)
 }
 
+/** Formats whose loggers write each event whole on one line, a stack trace inside it (see continuesRecord). */
+const ONE_LINE_FORMATS: ReadonlySet<string> = new Set(['jsonl', 'logfmt'])
+
+/**
+ * Whether `line` continues the open record, one parsed by the format named `format`. A JSON Lines
+ * or logfmt logger writes an event whole on its line, its stack trace inside it, so an unindented
+ * plain-text line after such a record was printed past the logger (an uncaught `TypeError: x`, a
+ * `Traceback (most recent call last):`, `panic: ...`): it is an event of its own, not part of the
+ * record before it. Only indented lines (stack frames) still join a one-line record; after a
+ * plain-text record every continuation line of isContinuationLine does.
+ */
+export function continuesRecord(format: string, line: string): boolean {
+  if (ONE_LINE_FORMATS.has(format)) {
+    const c = line.charCodeAt(0)
+    return c === 32 || c === 9
+  }
+  return isContinuationLine(line)
+}
+
 /** `pkg.Name(Exception|Error|Throwable)` or `NameError` followed by `:` or the end of the line. */
 function exceptionHeader(line: string): boolean {
   let i = 0

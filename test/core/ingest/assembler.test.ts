@@ -2,6 +2,7 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 import {isContinuationLine, RecordAssembler, hdfsFormat, type FormatDetection, type IngestWarning} from '../../../src/core/ingest/index.js'
+import {continuesRecord} from '../../../src/core/ingest/continuation.js'
 import {fixtures, readAllRecords, tempDir, writeTemp} from './helpers.js'
 
 const dir = tempDir()
@@ -25,6 +26,23 @@ describe('continuation lines', () => {
     ['plain message', false],
   ])('%s -> %s', (line, expected) => {
     expect(isContinuationLine(line)).toBe(expected)
+  })
+})
+
+describe('continuation lines after a one-line structured record (JSON Lines, logfmt)', () => {
+  it.each([
+    ['\tat com.example.Job.run(Job.java:42)', true],
+    ['  File "app.py", line 3, in <module>', true],
+    ['Traceback (most recent call last):', false],
+    ['TypeError: Cannot read properties of undefined', false],
+    ['java.lang.OutOfMemoryError: Java heap space', false],
+    ['at com.example.Job.run(Job.java:42)', false],
+    ['FATAL: out of memory', false],
+  ])('%s -> %s', (line, expected) => {
+    expect(continuesRecord('jsonl', line)).toBe(expected)
+    expect(continuesRecord('logfmt', line)).toBe(expected)
+    // After a plain-text record every continuation shape still joins.
+    expect(continuesRecord('generic', line)).toBe(isContinuationLine(line))
   })
 })
 
@@ -138,6 +156,69 @@ describe('RecordAssembler', () => {
     expect(records).toHaveLength(80)
     expect(records[50]).toMatchObject({lineId: 51, format: 'jsonl', content: 'json 0', sessionKeys: ['t0abc']})
     expect(stream.stats.assembler.reparsedLines).toBe(30)
+  })
+
+  it('keeps a plain-text line in a JSON Lines log as its own record, with its own level', () => {
+    const json = (i: number, level = 'info') => JSON.stringify({time: `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`, level, msg: `request ${i} handled`})
+    const a = new RecordAssembler()
+    const out = a.push(
+      [
+        json(0),
+        'FATAL: out of memory',
+        json(1),
+        'Error: ENOENT: no such file or directory',
+        json(2, 'error'),
+        '\tat com.example.Job.run(Job.java:42)',
+        json(3),
+        'Traceback (most recent call last):',
+        '  File "app.py", line 3, in <module>',
+        'ValueError: invalid literal',
+        json(4),
+        'java.lang.OutOfMemoryError: Java heap space',
+        '\tat com.example.Cache.grow(Cache.java:7)',
+        json(5),
+      ],
+      1,
+    )
+    a.finish(out)
+    expect(a.format?.name).toBe('jsonl')
+    expect(out.map((r) => [r.lineId, r.lineCount, r.format, r.level, r.content])).toEqual([
+      [1, 1, 'jsonl', 'INFO', 'request 0 handled'],
+      [2, 1, 'generic', 'FATAL', 'out of memory'],
+      [3, 1, 'jsonl', 'INFO', 'request 1 handled'],
+      [4, 1, 'generic', 'ERROR', 'no such file or directory'],
+      // An indented stack frame right after a record still belongs to it.
+      [5, 2, 'jsonl', 'ERROR', 'request 2 handled\n\tat com.example.Job.run(Job.java:42)'],
+      [7, 1, 'jsonl', 'INFO', 'request 3 handled'],
+      // A traceback printed past the JSON logger is one plain-text record of its own.
+      [8, 3, 'generic', undefined, 'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\nValueError: invalid literal'],
+      [11, 1, 'jsonl', 'INFO', 'request 4 handled'],
+      [12, 2, 'generic', undefined, 'java.lang.OutOfMemoryError: Java heap space\n\tat com.example.Cache.grow(Cache.java:7)'],
+      [14, 1, 'jsonl', 'INFO', 'request 5 handled'],
+    ])
+    expect(a.stats).toMatchObject({records: 10, joinedLines: 4})
+  })
+
+  it('keeps a plain-text line in a logfmt log as its own record', () => {
+    const a = new RecordAssembler({format: 'logfmt'})
+    const lines = [
+      'time=2024-01-01T00:00:00Z level=info msg="started"',
+      'panic: runtime error: index out of range',
+      'time=2024-01-01T00:00:01Z level=info msg="restarted"',
+      'Traceback (most recent call last):',
+      '  File "worker.py", line 9, in run',
+      'KeyError: job',
+      'time=2024-01-01T00:00:02Z level=info msg="restarted"',
+    ]
+    const out = a.finish(a.push(lines, 1))
+    expect(out.map((r) => [r.lineId, r.lineCount, r.format])).toEqual([
+      [1, 1, 'logfmt'],
+      [2, 1, 'generic'],
+      [3, 1, 'logfmt'],
+      [4, 3, 'generic'],
+      [7, 1, 'logfmt'],
+    ])
+    expect(out[1].level).toBe('EMERGENCY')
   })
 
   it('reads CRLF input into records without trailing CRs', async () => {

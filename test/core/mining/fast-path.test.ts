@@ -159,6 +159,35 @@ describe('flare parse fast path', () => {
     expect(row.split(',')[1]).toBe(opener.split(',')[1])
   })
 
+  it('matches the string path on a JSON Lines log with plain-text lines, each its own row and template', async () => {
+    // JSON Lines never takes the byte path; whatever CSV writing path is asked for, a plain-text
+    // line printed past the JSON logger is its own record (its own EventId and Level), not a
+    // continuation of the JSON record before it. 600 lines: past the detection sample's cut.
+    const lines: string[] = []
+    for (let i = 0; lines.length < 600; i++) {
+      lines.push(JSON.stringify({time: `2024-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`, level: 'info', msg: `request ${i} handled in ${i % 17} ms`}))
+      if (i % 40 === 7) lines.push('FATAL: out of memory')
+      if (i % 40 === 19) lines.push('TypeError: Cannot read properties of undefined', '    at handler (/app/server.js:12:5)')
+      if (i % 40 === 31) lines.push(JSON.stringify({level: 'error', msg: `request ${i} failed`}), '\tat com.example.Job.run(Job.java:42)')
+    }
+    const r = await both('plain-in.jsonl', lines.join('\n') + '\n')
+    expect(r.summary.format).toBe('jsonl')
+    expect(r.fast).toBe(r.slow)
+    expect(r.fastTemplates).toBe(r.slowTemplates)
+    const rows = r.fast.trimEnd().split('\n').slice(1)
+    const row = (text: string) => rows.find((l) => l.includes(text))!.split(',')
+    const fatal = row(',FATAL,,out of memory,')
+    expect(fatal.slice(2, 5)).toEqual(['out of memory', '', 'FATAL'])
+    const typeError = row(',TypeError: Cannot read properties of undefined,')
+    expect(typeError[2]).toBe('TypeError: Cannot read properties of undefined at handler <*>')
+    // The indented frame after the TypeError is its continuation, on a row with its EventId.
+    expect(row('at handler (/app/server.js:12:5)')[1]).toBe(typeError[1])
+    // An indented frame right after a JSON record still continues that record.
+    const frame = rows.findIndex((l) => l.includes('at com.example.Job.run(Job.java:42)'))
+    expect(rows[frame].split(',')[1]).toBe(rows[frame - 1].split(',')[1])
+    expect(r.summary.joined).toBe(lines.filter((l) => l.startsWith(' ') || l.startsWith('\t')).length)
+  })
+
   it('matches the string path on the first 200k lines of HDFS_2percent', async (ctx) => {
     const file = path.join(datasets, 'hdfs/HDFS_2percent.log')
     if (!existsSync(file)) return ctx.skip(`${file} is absent (../shared/datasets not mounted)`)
