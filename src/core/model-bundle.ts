@@ -11,7 +11,7 @@ import {FeatureConfig} from './features/config.js'
 import {STREAM_FIELDS, type StreamField} from './sessions/streams.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {TemplateMiner} from './templates/index.js'
-import {stateWithoutSecrets} from './templates/saved-state.js'
+import {stateWithoutSecrets} from './mining/saved-state.js'
 import {parseTemplateState} from './templates/state-schema.js'
 
 /**

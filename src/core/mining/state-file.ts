@@ -5,7 +5,7 @@
 import {readFile} from 'node:fs/promises'
 import {writeFileAtomic} from '../io/output.js'
 import {ExitCode, FlareError} from '../errors.js'
-import {stateWithoutSecrets} from '../templates/saved-state.js'
+import {stateWithoutSecrets} from './saved-state.js'
 import {TemplateMiner, configForFormat, type TemplateMinerOptions} from '../templates/index.js'
 
 /**

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadBundle, saveBundle} from '../../../src/core/model-bundle.js'
 import {saveTemplateState} from '../../../src/core/mining/state-file.js'
 import {detect, type DetectOutput} from '../../../src/core/pipeline.js'
-import {templateWithoutSecrets} from '../../../src/core/templates/saved-state.js'
+import {templateWithoutSecrets} from '../../../src/core/mining/saved-state.js'
 
 // Credentials a service logs word for word on every line: Drain keeps such a token as a constant.
 const PASSWORD = 'hunter2secret'

@@ -5,8 +5,8 @@
  * model travels (to an MLflow server as a registered version, to other Flare instances).
  */
 import {maskSecrets} from '../explain/redact.js'
-import {WILDCARD} from './masking/classify.js'
-import type {TemplateState} from './state.js'
+import {WILDCARD} from '../templates/masking/classify.js'
+import type {TemplateState} from '../templates/state.js'
 
 /**
  * `template` with every token that holds a credential (what maskSecrets masks: secret-named
