@@ -16,9 +16,14 @@ export interface IncidentOptions {
   minPts: number
   /** Representative lines kept per incident. */
   sampleLines: number
+  /**
+   * Clusters led by the same template that normal sessions never show are one incident when their
+   * time spans are at most this far apart (ms); see mergeSameFailure.
+   */
+  mergeGapMs: number
 }
 
-export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = {eps: 4.0, minPts: 2, sampleLines: 8}
+export const DEFAULT_INCIDENT_OPTIONS: IncidentOptions = {eps: 4.0, minPts: 2, sampleLines: 8, mergeGapMs: 3_600_000}
 
 /** Added to each column's normal standard deviation before scaling, so constant columns stay finite. */
 const SCALE_FLOOR = 0.25
@@ -118,8 +123,8 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   })
 
   const totalCount = templates.map((t) => t.count)
-  const drafts: DraftIncident[] = []
-  for (const members of groups.values()) {
+  /** A group's templates, most telling first (unseen in normal sessions, then by level, then rarest), and its time span. */
+  const describe = (members: number[]) => {
     const counts = new Map<number, number>()
     let first = Number.POSITIVE_INFINITY
     let last = Number.NEGATIVE_INFINITY
@@ -135,6 +140,11 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
     const tmpl = [...counts.entries()]
       .map(([index, count]) => ({index, count, unseen: !inNormal[index], cls: levelClass(templates[index].level), failure: mentionsFailure(input.templateText(index))}))
       .sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || totalCount[a.index] - totalCount[b.index] || b.count - a.count)
+    return {tmpl, first, last, maxScore}
+  }
+  const drafts: DraftIncident[] = []
+  for (const members of mergeSameFailure([...groups.values()], describe, options.mergeGapMs)) {
+    const {tmpl, first, last, maxScore} = describe(members)
 
     const levels: Record<string, number> = {}
     const components = new Map<string, number>()
@@ -174,6 +184,46 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   drafts.sort((a, b) => rank[b.severity] - rank[a.severity] || b.score - a.score || b.size - a.size || (a.session_ids[0] < b.session_ids[0] ? -1 : 1))
   drafts.forEach((d, k) => (d.id = `INC-${String(k + 1).padStart(3, '0')}`))
   return drafts
+}
+
+/**
+ * Clusters (lists of session indices, in order) as incidents: those led by the same template that
+ * normal sessions never show, whose time spans lie within `gapMs` of each other, join into one.
+ * DBSCAN parts sessions that fail the same way when their routine lines differ (a block served
+ * twice against one served once), and a lone session is a cluster of its own: the on-call
+ * engineer would get the same failure as two incidents side by side. The same failure hours
+ * apart stays two incidents (a recurrence); sessions without times join others of their failure.
+ */
+function mergeSameFailure(groups: number[][], describe: (members: number[]) => {tmpl: Array<{index: number; unseen: boolean}>; first: number; last: number}, gapMs: number): number[][] {
+  const byLead = new Map<number, Array<{members: number[]; first: number; last: number}>>()
+  const out: number[][] = []
+  for (const members of groups) {
+    const {tmpl, first, last} = describe(members)
+    const lead = tmpl[0]
+    if (lead === undefined || !lead.unseen) out.push(members)
+    else {
+      let same = byLead.get(lead.index)
+      if (same === undefined) byLead.set(lead.index, (same = []))
+      same.push({members, first, last})
+    }
+  }
+  for (const same of byLead.values()) {
+    // (by start; untimed ones, with infinite bounds, first: they join the first timed span)
+    same.sort((a, b) => (Number.isFinite(a.first) ? a.first : -Infinity) - (Number.isFinite(b.first) ? b.first : -Infinity))
+    let current: {members: number[]; last: number} | undefined
+    for (const g of same) {
+      if (current !== undefined && (!Number.isFinite(g.first) || !Number.isFinite(current.last) || g.first - current.last <= gapMs)) {
+        current.members.push(...g.members)
+        if (Number.isFinite(g.last)) current.last = Number.isFinite(current.last) ? Math.max(current.last, g.last) : g.last
+        continue
+      }
+      current = {members: [...g.members], last: g.last}
+      out.push(current.members)
+    }
+  }
+  // (members in session order, as DBSCAN's clusters list them)
+  for (const members of out) members.sort((a, b) => a - b)
+  return out
 }
 
 /** `starts`: where each member's features start in X.data. */

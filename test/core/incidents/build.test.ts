@@ -24,19 +24,21 @@ interface Scenario {
   /** Anomalous sessions, each a list of template indices (one line each). */
   anomalies: number[][]
   sampleLines?: number
+  /** Per anomalous session, the time of its lines (epoch ms; none: untimed). */
+  anomalyTimes?: number[]
 }
 
-function run({normals, warnNormals = 0, anomalies, sampleLines}: Scenario): DraftIncident[] {
+function run({normals, warnNormals = 0, anomalies, sampleLines, anomalyTimes}: Scenario): DraftIncident[] {
   const sessions: Session[] = []
   let line = 0
-  const session = (templates: number[]): void => {
+  const session = (templates: number[], time?: number): void => {
     const s = new Session(`blk_${sessions.length}`, sessions.length)
     line = Math.ceil((line + 1) / 100) * 100
-    for (const t of templates) s.add(t, line++, TEMPLATES[t][1], undefined)
+    for (const t of templates) s.add(t, line++, TEMPLATES[t][1], time)
     sessions.push(s)
   }
   for (let i = 0; i < normals; i++) session(i < warnNormals ? [0, 1, 4] : [0, 1])
-  for (const a of anomalies) session(a)
+  anomalies.forEach((a, k) => session(a, anomalyTimes?.[k]))
   const X = fromRows(
     sessions.map((s) => {
       const row = new Array(TEMPLATES.length).fill(0)
@@ -131,5 +133,36 @@ describe('incident sample lines', () => {
     expect(incident.pending.map((p) => p.line)).toEqual([4100, 4101, 4102, 4103, 4104, 4204])
     expect(incident.pending.map((p) => p.session_id)).toEqual(['blk_40', 'blk_40', 'blk_40', 'blk_40', 'blk_40', 'blk_41'])
     expect(incident.pending[0].reason).toBe('template seen 1000 times in the log')
+  })
+})
+
+describe('one failure, one incident', () => {
+  // Two sessions fail the same way (template 2, which normal sessions never show), one of them
+  // after ten routine lines: far apart in feature space, so DBSCAN leaves each a cluster of its own.
+  const routine = [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+  const HOUR = 3_600_000
+  const T0 = Date.UTC(2026, 11, 1, 10)
+
+  it('clusters led by the same unseen template, close in time, are one incident', () => {
+    const drafts = run({normals: 40, anomalies: [routine, [2], [2, 1]], anomalyTimes: [T0, T0 + 5 * 60_000, T0 + 40 * 60_000]})
+    expect(drafts).toHaveLength(1)
+    expect(drafts[0].session_ids).toEqual(['blk_40', 'blk_41', 'blk_42'])
+    expect(drafts[0].size).toBe(3)
+    expect(drafts[0].templates[0]).toMatchObject({id: 'E2', count: 3})
+    expect(drafts[0].time_range.start).toBe(new Date(T0).toISOString())
+  })
+
+  it('the same failure hours later is a recurrence: an incident of its own', () => {
+    const drafts = run({normals: 40, anomalies: [routine, [2]], anomalyTimes: [T0, T0 + 3 * HOUR]})
+    expect(drafts.map((d) => d.session_ids)).toEqual([['blk_40'], ['blk_41']])
+  })
+
+  it('untimed sessions of one failure join, and different failures stay apart', () => {
+    const drafts = run({normals: 40, anomalies: [routine, [2], [0, 1, 5, 5, 5, 5, 5, 5]]})
+    // (both high, same score: the larger first)
+    expect(drafts.map((d) => [d.templates[0].id, d.session_ids])).toEqual([
+      ['E2', ['blk_40', 'blk_41']],
+      ['E5', ['blk_42']],
+    ])
   })
 })
