@@ -46,9 +46,21 @@ function askToken(reason) {
   return asking
 }
 
+/** A request that got no answer at all (server stopped, network gone): says so, and marks the server down. */
+async function send(path, init) {
+  try {
+    return await fetch(path, init)
+  } catch (error) {
+    if (error.name === 'AbortError' || error.name === 'TimeoutError') throw error
+    serverDown()
+    throw new Error(`the Flare server is unreachable (${error.message}) — is flare serve still running?`)
+  }
+}
+
 async function api(path, init = {}) {
   for (;;) {
-    const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    const response = await send(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    if (!serverUp) checkHealth() // it answered again: the header says so now, not at the next poll
     const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
     if (response.status === 401) {
       token = await askToken(body.error || 'this server requires an API token')
@@ -226,8 +238,49 @@ $('upload').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.prev
 $('live-start').addEventListener('click', startLive)
 $('live-stop').addEventListener('click', () => { stopLive(); $('live-status').textContent = 'stopped' })
 window.addEventListener('pagehide', stopLive)
-api('/health').then((h) => {
-  $('version').textContent = `v${h.version}`
-  // Without the token (serve --token) /health says only status and version.
-  $('status').textContent = h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok'
-}).catch((error) => { $('status').textContent = error.message })
+// The header's server status: /health asked at load and then every few seconds (more often while the
+// server is down, so it shows as back soon after it is), and marked down at once when any request
+// gets no answer. It never keeps saying "ok" for a server that stopped answering.
+const POLL_UP_MS = 5000
+const POLL_DOWN_MS = 2000
+let serverUp = true
+let pollTimer = null
+
+function setStatus(text, state) {
+  $('status').textContent = text
+  $('status').className = state === 'ok' ? 'dim' : 'error'
+}
+
+function serverDown() {
+  serverUp = false
+  setStatus('● server unreachable — retrying', 'down')
+}
+
+let checking = null
+function checkHealth() {
+  checking ??= probeHealth().finally(() => { checking = null })
+  return checking
+}
+
+async function probeHealth() {
+  clearTimeout(pollTimer)
+  try {
+    // /health never asks for the token; sent when known, it also answers the provider and model.
+    const response = await send('/health', {headers: authHeaders(), cache: 'no-store', signal: AbortSignal.timeout(POLL_DOWN_MS * 2)})
+    const h = await response.json().catch(() => ({}))
+    if (!response.ok || h.status !== 'ok') {
+      serverUp = false
+      setStatus(`● server error: ${h.error || `HTTP ${response.status}`}`, 'error')
+    } else {
+      serverUp = true
+      $('version').textContent = `v${h.version}`
+      // Without the token (serve --token) /health says only status and version.
+      setStatus(h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok', 'ok')
+    }
+  } catch {
+    serverDown() // no answer in time, or none at all
+  }
+  pollTimer = setTimeout(checkHealth, serverUp ? POLL_UP_MS : POLL_DOWN_MS)
+}
+document.addEventListener('visibilitychange', () => { if (!document.hidden) checkHealth() })
+checkHealth()
