@@ -114,6 +114,15 @@ function lineCount(incident) {
   return byLevel || incident.templates.reduce((a, t) => a + t.count, 0)
 }
 
+/** An explainer's error as one line: a provider's message can carry line breaks (a JSON body, a stack). */
+function oneLine(text, max = 400) {
+  const flat = String(text ?? '').replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** The summaries record of an incident whose explanation was attempted and failed (status error). */
+const failedRecord = (analysis, id) => analysis.summaries?.incidents.find((r) => r.incident_id === id && r.status === 'error')
+
 function show(analysis) {
   current = analysis
   const list = $('incidents')
@@ -126,7 +135,8 @@ function show(analysis) {
     const lines = lineCount(incident)
     const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, tabindex: 0, role: 'button', on: activate(() => select(incident.id))},
       el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
-      el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`))
+      el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`),
+      failedRecord(analysis, incident.id) ? el('div', {class: 'error failed-mark'}, '⚠ explanation failed') : null)
     list.append(item)
     if (index === 0) queueMicrotask(() => select(incident.id))
   })
@@ -139,7 +149,10 @@ function show(analysis) {
   for (const incident of analysis.incidents) counts[incident.severity]++
   const cost = analysis.summaries?.totals?.cost_usd
   $('footer').textContent = `Incidents: ${analysis.incidents.length} · ${SEVERITIES.map((s) => `${s[0].toUpperCase()}${s.slice(1)}: ${counts[s]}`).join(' · ')} · ${analysis.summary.lines} lines · ${analysis.summary.elapsed_ms} ms · LLM ${cost === null || cost === undefined ? 'cost n/a' : `$${cost.toFixed(4)}`}${analysis.summaries?.offline ? ' (offline)' : ''}`
-  setMessage(analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`)
+  const said = analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`
+  const failed = analysis.incidents.filter((i) => failedRecord(analysis, i.id)).length
+  if (failed) setMessage(`${said} ${failed} of ${analysis.incidents.length} explanations failed: select an incident for why.`, true)
+  else setMessage(said)
 }
 
 function select(id) {
@@ -167,7 +180,9 @@ function select(id) {
       el('h2', {}, 'Root cause'), el('p', {class: 'root-cause'}, s.root_cause),
       el('h2', {}, 'Remediation'), el('ul', {class: 'remediation'}, s.remediation.map((r) => el('li', {}, el('span', {class: 'prio'}, `[${r.priority.replace('_', '-')}]`), r.action))),
       el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
-    ] : [el('p', {class: 'dim unexplained'}, record?.error || 'Not explained.')]),
+    ] : record?.status === 'error'
+      ? [el('p', {class: 'error explain-failed'}, `Explanation failed: ${oneLine(record.error) || 'the explainer gave no reason'}`)]
+      : [el('p', {class: 'dim unexplained'}, oneLine(record?.error) || 'Not explained.')]),
     el('h2', {}, 'Similar past incidents'),
     similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.suggested_last_time ? ` — suggested last time: ${m.suggested_last_time}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
     raw,
