@@ -47,6 +47,28 @@ describe('API limits, methods and /health', () => {
     expect(readdirSync(tmp.dir)).toEqual([])
   }, 60_000)
 
+  it('an upload with a second file is refused with a 400 saying one file per request, and nothing is analysed or recorded', async () => {
+    const runs = async () => (await (await fetch(`${open.url}/runs`)).json()).runs.length
+    const before = await runs()
+    for (const second of ['file', 'other']) {
+      const form = new FormData()
+      form.append('file', new Blob([hdfsSample]), 'one.log')
+      form.append(second, new Blob(['another log\n']), 'two.log')
+      const response = await fetch(`${open.url}/detect/upload`, {method: 'POST', body: form})
+      expect(response.status, `second file in field ${second}`).toBe(400)
+      expect(await response.json()).toEqual({error: 'one file per request: this upload has more than one file', hint: expect.stringContaining('a request of its own'), statusCode: 400})
+      expect(readdirSync(tmp.dir)).toEqual([])
+    }
+    expect(await runs()).toBe(before)
+    // one file and a text field is still one file
+    const form = new FormData()
+    form.append('file', new Blob([hdfsSample]), 'one.log')
+    form.append('note', 'just a field')
+    const response = await fetch(`${open.url}/detect/upload`, {method: 'POST', body: form})
+    expect(response.status).toBe(200)
+    expect((await response.json()).summary.input).toBe('one.log')
+  }, 60_000)
+
   it('a wrong method answers 405 with an Allow header and the usual JSON body; an unknown path is still 404', async () => {
     const get = await fetch(`${open.url}/detect`)
     expect(get.status).toBe(405)

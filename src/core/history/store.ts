@@ -64,8 +64,10 @@ export class HistoryStore {
         for (const incident of results.incidents) {
           const signature = incidentSignature(incident)
           const summary = summaries.get(incident.id)
-          const similar = findSimilar(this.db, {signature, severity: summary?.severity ?? incident.severity, format: s.format, excludeRun: runId}, MAX_SIMILAR)
-          const row = Number(insertIncident.run(runId, incident.id, createdAt, summary?.severity ?? incident.severity, incident.score, incident.size, leadTemplate(incident), signature.length, summary?.root_cause ?? null, summary?.remediation[0]?.action ?? null).lastInsertRowid)
+          // The incident's own severity (the documented rule), as the API, the dashboard and `flare detect`
+          // show it; an explainer that rates it otherwise is kept as its suggestion in summaries_json only.
+          const similar = findSimilar(this.db, {signature, severity: incident.severity, format: s.format, excludeRun: runId}, MAX_SIMILAR)
+          const row = Number(insertIncident.run(runId, incident.id, createdAt, incident.severity, incident.score, incident.size, leadTemplate(incident), signature.length, summary?.root_cause ?? null, summary?.remediation[0]?.action ?? null).lastInsertRowid)
           for (const hash of signature) insertTemplate.run(hash, row)
           recorded.incidents[incident.id] = {key: `${runId}.${incident.id}`, similar}
         }

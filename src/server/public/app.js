@@ -46,9 +46,21 @@ function askToken(reason) {
   return asking
 }
 
+/** A request that got no answer at all (server stopped, network gone): says so, and marks the server down. */
+async function send(path, init) {
+  try {
+    return await fetch(path, init)
+  } catch (error) {
+    if (error.name === 'AbortError' || error.name === 'TimeoutError') throw error
+    serverDown()
+    throw new Error(`the Flare server is unreachable (${error.message}) — is flare serve still running?`)
+  }
+}
+
 async function api(path, init = {}) {
   for (;;) {
-    const response = await fetch(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    const response = await send(path, {...init, headers: {...authHeaders(), ...(init.headers || {})}})
+    if (!serverUp) checkHealth() // it answered again: the header says so now, not at the next poll
     const body = await response.json().catch(() => ({error: `HTTP ${response.status}`}))
     if (response.status === 401) {
       token = await askToken(body.error || 'this server requires an API token')
@@ -102,6 +114,15 @@ function lineCount(incident) {
   return byLevel || incident.templates.reduce((a, t) => a + t.count, 0)
 }
 
+/** An explainer's error as one line: a provider's message can carry line breaks (a JSON body, a stack). */
+function oneLine(text, max = 400) {
+  const flat = String(text ?? '').replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** The summaries record of an incident whose explanation was attempted and failed (status error). */
+const failedRecord = (analysis, id) => analysis.summaries?.incidents.find((r) => r.incident_id === id && r.status === 'error')
+
 function show(analysis) {
   current = analysis
   const list = $('incidents')
@@ -114,7 +135,8 @@ function show(analysis) {
     const lines = lineCount(incident)
     const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, tabindex: 0, role: 'button', on: activate(() => select(incident.id))},
       el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
-      el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`))
+      el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`),
+      failedRecord(analysis, incident.id) ? el('div', {class: 'error failed-mark'}, '⚠ explanation failed') : null)
     list.append(item)
     if (index === 0) queueMicrotask(() => select(incident.id))
   })
@@ -127,7 +149,10 @@ function show(analysis) {
   for (const incident of analysis.incidents) counts[incident.severity]++
   const cost = analysis.summaries?.totals?.cost_usd
   $('footer').textContent = `Incidents: ${analysis.incidents.length} · ${SEVERITIES.map((s) => `${s[0].toUpperCase()}${s.slice(1)}: ${counts[s]}`).join(' · ')} · ${analysis.summary.lines} lines · ${analysis.summary.elapsed_ms} ms · LLM ${cost === null || cost === undefined ? 'cost n/a' : `$${cost.toFixed(4)}`}${analysis.summaries?.offline ? ' (offline)' : ''}`
-  setMessage(analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`)
+  const said = analysis.warnings?.length ? analysis.warnings.join('; ') : `Run ${analysis.run_id ?? '—'}: ${analysis.summary.sessions} sessions, ${analysis.summary.anomalies} anomalous.`
+  const failed = analysis.incidents.filter((i) => failedRecord(analysis, i.id)).length
+  if (failed) setMessage(`${said} ${failed} of ${analysis.incidents.length} explanations failed: select an incident for why.`, true)
+  else setMessage(said)
 }
 
 function select(id) {
@@ -155,7 +180,9 @@ function select(id) {
       el('h2', {}, 'Root cause'), el('p', {class: 'root-cause'}, s.root_cause),
       el('h2', {}, 'Remediation'), el('ul', {class: 'remediation'}, s.remediation.map((r) => el('li', {}, el('span', {class: 'prio'}, `[${r.priority.replace('_', '-')}]`), r.action))),
       el('h2', {}, 'Evidence'), el('ul', {class: 'evidence mono'}, s.evidence.map((e) => el('li', {}, el('span', {class: 'lineno'}, e.kind === 'line' ? `line ${e.ref}` : e.ref), e.text))),
-    ] : [el('p', {class: 'dim unexplained'}, record?.error || 'Not explained.')]),
+    ] : record?.status === 'error'
+      ? [el('p', {class: 'error explain-failed'}, `Explanation failed: ${oneLine(record.error) || 'the explainer gave no reason'}`)]
+      : [el('p', {class: 'dim unexplained'}, oneLine(record?.error) || 'Not explained.')]),
     el('h2', {}, 'Similar past incidents'),
     similar.length ? el('ul', {class: 'similar'}, similar.map((m) => el('li', {}, `seen before: ${m.incident_id} on ${m.created_at.slice(0, 10)} (run ${m.run_id}, ${Math.round(m.overlap * 100)}% overlap)${m.suggested_last_time ? ` — suggested last time: ${m.suggested_last_time}` : ''}`))) : el('p', {class: 'dim'}, 'None recorded.'),
     raw,
@@ -226,8 +253,49 @@ $('upload').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.prev
 $('live-start').addEventListener('click', startLive)
 $('live-stop').addEventListener('click', () => { stopLive(); $('live-status').textContent = 'stopped' })
 window.addEventListener('pagehide', stopLive)
-api('/health').then((h) => {
-  $('version').textContent = `v${h.version}`
-  // Without the token (serve --token) /health says only status and version.
-  $('status').textContent = h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok'
-}).catch((error) => { $('status').textContent = error.message })
+// The header's server status: /health asked at load and then every few seconds (more often while the
+// server is down, so it shows as back soon after it is), and marked down at once when any request
+// gets no answer. It never keeps saying "ok" for a server that stopped answering.
+const POLL_UP_MS = 5000
+const POLL_DOWN_MS = 2000
+let serverUp = true
+let pollTimer = null
+
+function setStatus(text, state) {
+  $('status').textContent = text
+  $('status').className = state === 'ok' ? 'dim' : 'error'
+}
+
+function serverDown() {
+  serverUp = false
+  setStatus('● server unreachable — retrying', 'down')
+}
+
+let checking = null
+function checkHealth() {
+  checking ??= probeHealth().finally(() => { checking = null })
+  return checking
+}
+
+async function probeHealth() {
+  clearTimeout(pollTimer)
+  try {
+    // /health never asks for the token; sent when known, it also answers the provider and model.
+    const response = await send('/health', {headers: authHeaders(), cache: 'no-store', signal: AbortSignal.timeout(POLL_DOWN_MS * 2)})
+    const h = await response.json().catch(() => ({}))
+    if (!response.ok || h.status !== 'ok') {
+      serverUp = false
+      setStatus(`● server error: ${h.error || `HTTP ${response.status}`}`, 'error')
+    } else {
+      serverUp = true
+      $('version').textContent = `v${h.version}`
+      // Without the token (serve --token) /health says only status and version.
+      setStatus(h.llm ? `● ok · ${h.llm.provider}${h.model.loaded ? ' · model loaded' : ''}` : '● ok', 'ok')
+    }
+  } catch {
+    serverDown() // no answer in time, or none at all
+  }
+  pollTimer = setTimeout(checkHealth, serverUp ? POLL_UP_MS : POLL_DOWN_MS)
+}
+document.addEventListener('visibilitychange', () => { if (!document.hidden) checkHealth() })
+checkHealth()

@@ -1,3 +1,4 @@
+import type {Multipart, MultipartFile} from '@fastify/multipart'
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 import {createWriteStream} from 'node:fs'
 import {basename, join} from 'node:path'
@@ -23,6 +24,22 @@ const UploadQuery = z.object({
   run_eval: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('with summarize: grade the summaries'),
 })
 
+/** One log per upload: a form with more (the plugin's files limit is 1) is answered with this. */
+const tooManyFiles = () => new HttpError(400, 'one file per request: this upload has more than one file', {hint: 'send each log in a request of its own (curl -F file=@app.log http://127.0.0.1:8000/detect/upload)'})
+
+/** The form's next part; the multipart errors a client causes are 400s that say what was wrong. */
+async function nextPart(parts: AsyncIterator<Multipart>): Promise<IteratorResult<Multipart>> {
+  try {
+    return await parts.next()
+  } catch (error) {
+    const failure = error as Error & {statusCode?: number; code?: string}
+    if (failure.code === 'FST_FILES_LIMIT') throw tooManyFiles()
+    if (failure.statusCode) throw error
+    // A malformed multipart header (no boundary) is the client's mistake, not a server error.
+    throw new HttpError(400, `malformed multipart body: ${failure.message}`, {hint: 'send multipart/form-data with a boundary, as curl -F file=@app.log does'})
+  }
+}
+
 export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody: number}> = async (app, {analysis, maxBody}) => {
   app.post('/detect', {
     schema: {description: 'Detect anomalous sessions and incidents in a log sent as text', body: DetectRequest, response: {200: DetectResponse, ...errors}},
@@ -34,19 +51,20 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
 
   app.post('/detect/upload', {
     schema: {
-      description: 'The same for a log file sent as multipart/form-data (field `file`, .gz accepted); options in the query string',
+      description: 'The same for a log file sent as multipart/form-data (field `file`, .gz accepted; one file per request: a form with a second file is refused with 400); options in the query string',
       querystring: UploadQuery,
       consumes: ['multipart/form-data'],
       response: {200: UploadResponse, ...errors},
     },
   }, async (request) => {
     if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: 'curl -F file=@app.log http://127.0.0.1:8000/detect/upload'})
-    // A malformed multipart header (no boundary) is the client's mistake, not a server error.
-    const file = await request.file().catch((error: Error & {statusCode?: number}) => {
-      if (error.statusCode) throw error
-      throw new HttpError(400, `malformed multipart body: ${error.message}`, {hint: 'send multipart/form-data with a boundary, as curl -F file=@app.log does'})
-    })
-    if (!file) throw new HttpError(400, 'the form has no file', {hint: 'send the log in a field named file'})
+    const parts = request.parts()[Symbol.asyncIterator]()
+    let file: MultipartFile | undefined
+    while (!file) {
+      const next = await nextPart(parts)
+      if (next.done) throw new HttpError(400, 'the form has no file', {hint: 'send the log in a field named file'})
+      if (next.value.type === 'file') file = next.value
+    }
     const name = basename(file.filename || 'upload.log')
     return withTempDir(async (dir) => {
       // The reader detects gzip by its magic bytes; the name keeps .gz for the humans reading results.
@@ -56,6 +74,10 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
         throw new HttpError(400, `the upload ended early: ${error.message}`, {hint: 'send the whole file, as curl -F file=@app.log does'})
       })
       if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
+      // The rest of the form, before any work: a second file is refused, never silently left out.
+      for (let next = await nextPart(parts); !next.done; next = await nextPart(parts)) {
+        if (next.value.type === 'file') throw tooManyFiles()
+      }
       if (!(await inflatesWithin(path, maxBody))) throw new HttpError(413, `the file decompresses to more than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body (it caps the log after decompression too), or send less of the log'})
       const warnings: string[] = []
       const outcome = await analysis.detectFile(analysis.jobFor(path, name, request.query, warnings))
