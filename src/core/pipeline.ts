@@ -19,6 +19,7 @@ import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type In
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
+import type {LineBins} from './sessions/line-bins.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
 import {unassignedSummary, unassignedWarnings, type UnassignedLines} from './sessions/unassigned.js'
 import {FLARE_VERSION} from './version.js'
@@ -108,6 +109,8 @@ export interface PreparedInput {
   sessionReason: string
   windowMs: number
   stepMs: number
+  /** Sliding windows (step < window): each line once, by stream, template and time (incidents count lines with it). */
+  lineBins?: LineBins
   /** Windows: the fields they were split into streams by (empty: one stream). */
   streamBy: StreamField[]
   /** With a label file: each session's label (see labelSessions). */
@@ -210,6 +213,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       sessionReason: store.windowReason ? `${store.reason}; ${store.windowReason}` : store.reason,
       windowMs: store.windowMs,
       stepMs: store.stepMs,
+      lineBins: store.lineBins,
       streamBy: store.streamed ? store.streamFields : [],
       labels,
       labelsPath: options.labelsPath,
@@ -376,7 +380,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     if (detector instanceof WindowRate) {
       const templateOfColumn = columnTemplates(prepared, fitted.columnIds ?? vocabulary.templateIds)
       const {buildWindowIncidents} = await import('./incidents/windows.js')
-      drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), stepMs: prepared.stepMs, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
+      drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), windowMs: prepared.windowMs, stepMs: prepared.stepMs, lines: prepared.lineBins, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
     } else {
       const {buildIncidents} = await import('./incidents/build.js')
       drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(isUnique(X) ? X.unique : X), rowOf: isUnique(X) ? X.inverse : undefined, templates: mined.templates, templateText, options: options.incidents})

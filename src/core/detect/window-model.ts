@@ -130,7 +130,7 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
       if (isCritical && sparse && cols.some((j) => alarming[j])) surprisal = Math.max(surprisal, CRITICAL_FAILURE_SURPRISAL)
       const weight = Math.max(...cols.map((j) => weights[j]))
       const start = ctx.windowStart[i]
-      const episode: Episode = {kind: present === 0 ? 'new' : 'rate', stream, column: lead, rows: [i], startMs: start, endMs: start + ctx.stepMs, count, expected: lambda, surprisal, weight, score: surprisal * weight}
+      const episode: Episode = {kind: present === 0 ? 'new' : 'rate', stream, column: lead, ...(cols.length > 1 ? {columns: cols} : {}), rows: [i], startMs: start, endMs: start + ctx.stepMs, count, expected: lambda, surprisal, weight, score: surprisal * weight}
       if (key >= profiles.families.length) fresh.push(episode)
       else if (episode.score > minScore) episodes.push(episode)
       if (episode.score > rowScores[i]) rowScores[i] = episode.score

@@ -68,6 +68,8 @@ export interface Episode {
   stream: string
   /** Column (template) for 'new' / 'rate'; -1 for silence. */
   column: number
+  /** The columns its count sums, when they are a family of templates (its column is one of them); absent: its column alone. */
+  columns?: number[]
   /** Silent component, when the silence is of one component in a stream. */
   component?: string
   /** Rows (windows) it spans where it is hot (or silent), in time order. */
@@ -261,6 +263,7 @@ export class WindowRate extends BaseDetector {
             }
           }
           e.column = best
+          e.columns = members
           episodes.push(e)
         }
       }

@@ -2,16 +2,25 @@ import type {Episode} from '../detect/window-rate.js'
 import type {TemplateMeta} from '../mining/mine.js'
 import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
+import type {LineBins} from '../sessions/line-bins.js'
 import type {Session} from '../sessions/store.js'
 import {formatDuration} from '../sessions/window.js'
 import {severityOf} from '../severity.js'
 import type {DraftIncident, PendingSample} from './build.js'
+import {WindowLines, type EpisodeLines} from './window-lines.js'
 
 export interface WindowIncidentInput {
   sessions: Session[]
   /** Anomalous episodes (window-rate), any order. */
   episodes: Episode[]
   stepMs: number
+  /** Window length in ms (default stepMs: tumbling windows). */
+  windowMs?: number
+  /**
+   * With sliding windows (step < window), every line once (SessionStore.lineBins): an episode's
+   * count sums its windows, which overlap, so incidents count their lines here (window-lines.ts).
+   */
+  lines?: LineBins
   /** Feature column → pipeline template index (−1 when the column's template is not in this log). */
   templateOfColumn: number[]
   templates: TemplateMeta[]
@@ -34,6 +43,8 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
   const {sessions, stepMs, templates} = input
   const limit = input.sampleLines ?? 8
   const groups = linkEpisodes(input.episodes, sessions, stepMs)
+  const windowMs = input.windowMs ?? stepMs
+  const recount = input.lines && windowMs > stepMs ? new WindowLines(input.lines, windowMs, stepMs, input.templateOfColumn, templates) : undefined
   // lead: the leading template (recurrences); at: where it starts (ms, or a row number without timestamps)
   const drafts: Array<DraftIncident & {lead: string; at: number}> = []
   for (const group of groups) {
@@ -41,23 +52,29 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     const rows = [...new Set(group.flatMap((e) => e.rows))].sort((a, b) => a - b)
     // Line windows (a log without timestamps) have no windowStart: their episodes' times are row numbers.
     const timed = rows.every((r) => sessions[r].windowStart !== undefined)
+    // an episode's lines as told: with sliding windows, each line once (window-lines.ts)
+    const lines = timed ? recount : undefined
+    const told = (e: Episode): EpisodeLines => lines?.of(e) ?? {count: e.count, expected: e.expected, ms: e.endMs - e.startMs}
     const start = Math.min(...group.map((e) => e.startMs))
     const stop = Math.max(...group.map((e) => e.endMs))
     // one entry per template: its episodes' lines and expected lines summed, its best score
-    const byTemplate = new Map<number, {column: number; index: number; count: number; expected: number; score: number; rate: number; rows: number[]; unseen: boolean}>()
+    const byTemplate = new Map<number, {column: number; index: number; count: number; expected: number; score: number; rate: number; rows: number[]; unseen: boolean; episodes: Episode[]}>()
     for (const e of group) {
       if (e.kind === 'silent') continue
       const index = input.templateOfColumn[e.column]
       if (index === undefined || index < 0) continue
       let t = byTemplate.get(index)
-      if (!t) byTemplate.set(index, (t = {column: e.column, index, count: 0, expected: 0, score: 0, rate: 0, rows: [], unseen: true}))
+      if (!t) byTemplate.set(index, (t = {column: e.column, index, count: 0, expected: 0, score: 0, rate: 0, rows: [], unseen: true, episodes: []}))
       t.count += e.count
       t.expected += e.expected
       t.score = Math.max(t.score, e.score)
       t.rate += input.normalRate(e.stream, e.column)
       t.rows.push(...e.rows)
+      t.episodes.push(e)
       if (e.kind !== 'new') t.unseen = false
     }
+    // overlapping windows: a template's lines once, whichever of its episodes' windows hold them
+    if (lines) for (const t of byTemplate.values()) Object.assign(t, lines.together(t.episodes))
     const tmpl = [...byTemplate.values()].sort((a, b) => b.score - a.score || b.count - a.count)
     const levels: Record<string, number> = {}
     const components = new Map<string, number>()
@@ -72,8 +89,9 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     const scored = tmpl.map((t) => ({unseen: t.unseen, cls: levelClass(templates[t.index].level), failure: mentionsFailure(input.templateText(t.index)), count: t.count}))
     if (silent.length > 0 && (tmpl.length === 0 || silent[0].score >= tmpl[0].score)) {
       const s = silent[0]
-      severity = {severity: 'high', reason: `${silentName(s)} went quiet: ${s.count} lines in ${formatDuration(s.endMs - s.startMs)} against ~${Math.round(s.expected)} normally`}
-      silence = {source: silentName(s), duration: formatDuration(s.endMs - s.startMs), lines: s.count, expected: round(s.expected)}
+      const quiet = told(s)
+      severity = {severity: 'high', reason: `${silentName(s)} went quiet: ${quiet.count} lines in ${formatDuration(quiet.ms)} against ~${Math.round(quiet.expected)} normally`}
+      silence = {source: silentName(s), duration: formatDuration(quiet.ms), lines: quiet.count, expected: round(quiet.expected)}
     } else severity = severityOf(scored, levels, rows.length, sessions.length)
 
     const lead = tmpl[0] ? templates[tmpl[0].index].id : silent[0] ? `silent:${silentName(silent[0])}` : ''
@@ -97,7 +115,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
         expected: round(t.expected),
         score: round(t.score),
       })),
-      reasons: group.slice(0, 6).map((e) => reasonOf(e, templates, input.templateOfColumn)),
+      reasons: group.slice(0, 6).map((e) => reasonOf(e, told(e), templates, input.templateOfColumn)),
       components: [...components.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({name, count})),
       levels,
       streams: [...new Set(group.map((e) => e.stream))].filter(Boolean).sort(),
@@ -155,17 +173,19 @@ function silentName(e: Episode): string {
   return e.component ? `${e.component} on ${e.stream}` : e.stream || 'the log'
 }
 
-function reasonOf(e: Episode, templates: TemplateMeta[], templateOfColumn: number[]): Incident['reasons'][number] {
+/** `seen`: the episode's lines as told (told() in buildWindowIncidents). */
+function reasonOf(e: Episode, seen: EpisodeLines, templates: TemplateMeta[], templateOfColumn: number[]): Incident['reasons'][number] {
   const where = e.stream ? ` on ${e.stream}` : ''
+  const {count, expected} = seen
   if (e.kind === 'silent') {
-    return {feature: `silence ${silentName(e)}`, value: e.count, normal: round(e.expected), note: `${silentName(e)} logged ${e.count} lines in ${formatDuration(e.endMs - e.startMs)}; ~${Math.round(e.expected)} expected`}
+    return {feature: `silence ${silentName(e)}`, value: count, normal: round(expected), note: `${silentName(e)} logged ${count} lines in ${formatDuration(seen.ms)}; ~${Math.round(expected)} expected`}
   }
   const id = templates[templateOfColumn[e.column]]?.id ?? `column ${e.column}`
   const note =
     e.kind === 'new'
-      ? `template ${id}: ${e.count} lines${where}, never seen there outside this stretch`
-      : `template ${id}: ${e.count} lines${where} against ~${round(e.expected)} at its normal rate (×${(e.count / Math.max(e.expected, 1e-9)).toFixed(1)})`
-  return {feature: `template ${id}${e.stream ? `@${e.stream}` : ''}`, value: e.count, normal: round(e.expected), note}
+      ? `template ${id}: ${count} lines${where}, never seen there outside this stretch`
+      : `template ${id}: ${count} lines${where} against ~${round(expected)} at its normal rate (×${(count / Math.max(expected, 1e-9)).toFixed(1)})`
+  return {feature: `template ${id}${e.stream ? `@${e.stream}` : ''}`, value: count, normal: round(expected), note}
 }
 
 /** One line of each unusual template first (most anomalous first), then more lines of the leading ones. */

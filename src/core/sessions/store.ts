@@ -3,6 +3,7 @@ import type {LineBatch, SessionFields} from '../mining/line-batch.js'
 import {BlockIds} from './block-ids.js'
 import {ByteKeys} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
+import {LineBins} from './line-bins.js'
 import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
@@ -120,6 +121,8 @@ export class SessionStore {
   private by: StreamField[] | 'auto'
   private readonly streams = new Set<string>()
   private readonly hosts = new Set<string>()
+  /** Sliding windows: each line once, by stream, template and time (what incidents count lines with). */
+  private bins?: LineBins
   private windowChoice?: WindowChoice
   private readonly autoSample: number
   private readonly linesPerWindow: number
@@ -263,6 +266,11 @@ export class SessionStore {
 
   get stepMs(): number {
     return this.stepSize ?? this.windowMs
+  }
+
+  /** Sliding windows (step < window): the lines by stream, template and time; undefined otherwise. */
+  get lineBins(): LineBins | undefined {
+    return this.bins
   }
 
   describe(): string {
@@ -483,6 +491,7 @@ export class SessionStore {
   private addToWindows(templateIndex: number, lineId: number, level: string | undefined, t: number, stream?: string): void {
     const {first, last} = windowsContaining(t, this.windowMs, this.stepMs)
     if (stream !== undefined) this.streams.add(stream)
+    if (this.stepMs < this.windowMs) (this.bins ??= new LineBins(this.windowMs, this.stepMs)).add(stream ?? '', templateIndex, t)
     for (let k = first; k <= last; k++) {
       const s = stream === undefined ? this.session(new Date(k * this.stepMs).toISOString()) : this.windowSession(stream, k)
       s.windowStart ??= k * this.stepMs
