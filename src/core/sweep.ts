@@ -9,7 +9,7 @@ import {type FeatureConfig, FeatureSetName} from './features/config.js'
 import type {FeatureMatrix} from './features/matrix.js'
 import type {Vocabulary} from './features/vocabulary.js'
 import type {ModelBundle} from './model-bundle.js'
-import {bundleManifest, evaluatePredictions, type PrepareOptions, type PreparedInput, prepareInput, scoreSessions, sessionFeatures} from './pipeline.js'
+import {bundleManifest, evaluatePredictions, giveContext, type PrepareOptions, type PreparedInput, prepareInput, scoreSessions, sessionFeatures} from './pipeline.js'
 import type {Evaluation} from './results.js'
 
 /**
@@ -261,6 +261,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       const X = matrixFor(features)
       let t0 = performance.now()
       const detector: Detector = createDetector(candidate.detector, candidate.overrides)
+      // (as detect fits it: window-rate is told each row's stream and window, each column's template)
+      giveContext(detector, prepared, vocabulary!)
       detector.fit(X)
       const fitMs = performance.now() - t0
       t0 = performance.now()

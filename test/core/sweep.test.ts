@@ -1,5 +1,8 @@
+import {spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {FlareError} from '../../src/core/errors.js'
 import {detect, type Stage} from '../../src/core/pipeline.js'
 import {DEFAULT_GRIDS, expandGrid, parseGrid, rankOrder, runSweep, type SweepChild} from '../../src/core/sweep.js'
@@ -120,5 +123,48 @@ describe('sweep on id sessions', () => {
   it('leaves it out of a default list of every detector', async () => {
     const result = await runSweep({input: sample, labelsPath: labels, candidates: candidates(), unfit: 'drop'})
     expect(result.ranked.map((c) => c.detector)).toEqual(['pca'])
+  })
+})
+
+describe('sweep on time windows (a multi-host syslog, no session ids)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-sweep-windows-'))
+  const log = path.join(dir, 'fleet.log')
+  const windowLabels = path.join(dir, 'fleet_labels.csv')
+  afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+  beforeAll(async () => {
+    const made = spawnSync(process.execPath, ['data/generate-multihost.mjs', '--seed', '2', '--hours', '4', '--hosts', '4', '--out', log, '--truth', `${log}.json`], {cwd: repoRoot, encoding: 'utf8'})
+    expect(made.status, made.stderr).toBe(0)
+    // each window (host + start) is anomalous when it overlaps a real incident on its host
+    const truth = JSON.parse(fs.readFileSync(`${log}.json`, 'utf8')) as {incidents: Array<{hosts: string[]; start: string; end: string}>}
+    const windows = await detect({input: log})
+    expect(windows.results.summary.session_key).toMatch(/^window \(auto: \w+ per host, 4 streams\)$/)
+    const windowMs = windows.bundle.manifest.window_ms!
+    const rows = windows.results.anomalies.map(({session_id: id}) => {
+      const cut = id.lastIndexOf(' ')
+      const host = id.slice(0, cut)
+      const start = Date.parse(id.slice(cut + 1))
+      const bad = truth.incidents.some((i) => i.hosts.includes(host) && Date.parse(i.start) < start + windowMs && Date.parse(i.end) >= start)
+      return `${id},${bad ? 'Anomaly' : 'Normal'}`
+    })
+    expect(rows.filter((r) => r.endsWith('Anomaly')).length).toBeGreaterThan(0)
+    fs.writeFileSync(windowLabels, `SessionId,Label\n${rows.join('\n')}\n`)
+  })
+
+  it('runs every window-rate candidate, scored as flare detect -d window-rate scores the same file (same scores, same F1)', async () => {
+    const candidates = expandGrid(['window-rate', 'rare-template'], {'window-rate': {minScore: [4, 6]}, 'rare-template': {maxRareShare: [0.05]}})
+    const result = await runSweep({input: log, labelsPath: windowLabels, candidates, unfit: 'drop'})
+    expect(result.ranked.map((c) => c.detector).sort()).toEqual(['rare-template', 'window-rate', 'window-rate'])
+    for (const minScore of [4, 6]) {
+      const child = result.ranked.find((c) => c.detector === 'window-rate' && c.overrides.minScore === minScore)!
+      const single = await detect({input: log, labelsPath: windowLabels, detector: 'window-rate', detectorParams: {minScore}})
+      expect(Array.from(child.scores), `minScore ${minScore}: scores`).toEqual(Array.from(single.scores))
+      expect(child.evaluation, `minScore ${minScore}: evaluation`).toEqual(single.results.evaluation)
+      expect(child.metrics.f1).toBe(single.results.evaluation!.f1)
+      expect(child.metrics.anomalies).toBe(single.results.summary.anomalies)
+    }
+    // and the other kind of candidate is unchanged by it: rare-template as detect fits it
+    const rare = await detect({input: log, labelsPath: windowLabels, detector: 'rare-template', detectorParams: {maxRareShare: 0.05}})
+    expect(result.ranked.find((c) => c.detector === 'rare-template')!.metrics.f1).toBe(rare.results.evaluation!.f1)
   })
 })
