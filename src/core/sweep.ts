@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import * as z from './zod.js'
 import type {Detector, ParamValue} from './detect/detector.js'
 import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
-import {checkDetectorFitsSessions, detectorFitsSessions} from './detect/catalog.js'
+import {checkDetectorFitsSessions, detectorFitsSessions, WINDOW_ONLY_DETECTORS} from './detect/catalog.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
 import {type FeatureConfig, FeatureSetName} from './features/config.js'
@@ -183,8 +183,31 @@ export interface SweepOptions extends Omit<PrepareOptions, 'model' | 'labelsPath
    * (default: named ones, exit 2) or 'drop' (a default list of every detector: the rest are swept).
    */
   unfit?: 'refuse' | 'drop'
+  /** Once the sessions are known, before the first child, when candidates that do not fit them were dropped (unfit 'drop'). */
+  onLeftOut?: (leftOut: LeftOut) => void
   /** After each child is fitted and scored; awaited, so logging it to MLflow finishes first. */
   onChild?: (child: SweepChild, total: number, shared: SweepShared) => Promise<void> | void
+}
+
+/** Candidates a sweep dropped (unfit 'drop'): they cannot score the sessions the log was cut into. */
+export interface LeftOut {
+  /** Their detectors, each once, in sweep order. */
+  detectors: string[]
+  /** How many candidates were left out, of how many given: the sweep runs `of - runs`. */
+  runs: number
+  of: number
+  /** Why, in a line: "window-rate scores time windows, but the sessions here are by request id". */
+  reason: string
+}
+
+/** The candidates that fit sessions of this key, and what was left out (undefined: nothing). */
+export function fittingCandidates(candidates: readonly SweepCandidate[], sessionKey: string): {fit: SweepCandidate[]; leftOut?: LeftOut} {
+  const fit = candidates.filter((c) => detectorFitsSessions(c.detector, sessionKey, c.overrides))
+  if (fit.length === candidates.length) return {fit}
+  const detectors = [...new Set(candidates.filter((c) => !fit.includes(c)).map((c) => c.detector))]
+  const what = detectors.map((d) => (d === 'ensemble' ? `ensemble (with ${WINDOW_ONLY_DETECTORS.join('/')})` : d)).join(', ')
+  const reason = `${what} ${detectors.length === 1 ? 'scores' : 'score'} time windows, but the sessions here are by ${sessionKey} id`
+  return {fit, leftOut: {detectors, runs: candidates.length - fit.length, of: candidates.length, reason}}
 }
 
 /** What every child of a sweep shares: one parse, one session grouping, one vocabulary. */
@@ -200,6 +223,8 @@ export interface SweepResult {
   vocabularySize: number
   /** Best first by the metric; ties broken by TIE_RULE. */
   ranked: SweepChild[]
+  /** Candidates dropped because they do not fit the sessions (unfit 'drop'); undefined when none were. */
+  leftOut?: LeftOut
   best: SweepChild
   metric: SweepMetric
   timings: Record<string, number>
@@ -234,7 +259,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const timings: Record<string, number> = {...prepared.timings}
   try {
     checkCandidatesFit(options.candidates, prepared.sessionKey, options.unfit)
-    const candidates = options.candidates.filter((c) => detectorFitsSessions(c.detector, prepared.sessionKey, c.overrides))
+    const {fit: candidates, leftOut} = fittingCandidates(options.candidates, prepared.sessionKey)
+    if (candidates.length === 0) throw new FlareError(`nothing to sweep: ${leftOut!.reason}`, {exitCode: ExitCode.usage, hint: 'group lines by time with --session-key window, or name detectors that fit these sessions'})
+    if (leftOut) options.onLeftOut?.(leftOut)
     let vocabulary: Vocabulary | undefined
     const matrices = new Map<string, FeatureMatrix>()
     const matrixFor = (features: FeatureConfig): FeatureMatrix => {
@@ -302,7 +329,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     timings.elapsed_ms = Math.round(performance.now() - started)
     const ranked = [...children].sort((a, b) => rankOrder(a, b, metric, preferred))
     const {cleanup: _cleanup, idOf: _idOf, ...info} = prepared
-    return {prepared: info, vocabularySize: vocabulary?.size ?? 0, ranked, best: best!, metric, timings}
+    return {prepared: info, vocabularySize: vocabulary?.size ?? 0, ranked, ...(leftOut ? {leftOut} : {}), best: best!, metric, timings}
   } finally {
     await prepared.cleanup?.()
   }

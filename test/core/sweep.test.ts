@@ -1,4 +1,3 @@
-import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,6 +6,7 @@ import {FlareError} from '../../src/core/errors.js'
 import {detect, type Stage} from '../../src/core/pipeline.js'
 import {DEFAULT_GRIDS, expandGrid, parseGrid, rankOrder, runSweep, type SweepChild} from '../../src/core/sweep.js'
 import {repoRoot} from '../helpers/cli.js'
+import {fleetLogWithLabels} from '../helpers/fleet-labels.js'
 
 const sample = path.join(repoRoot, 'data/hdfs_sample.log')
 const labels = path.join(repoRoot, 'data/hdfs_sample_labels.csv')
@@ -120,40 +120,50 @@ describe('sweep on id sessions', () => {
     await expect(runSweep({input: missing, labelsPath: labels, sessionKey: 'block', candidates: candidates()})).rejects.toMatchObject({exitCode: 2})
   })
 
-  it('leaves it out of a default list of every detector', async () => {
-    const result = await runSweep({input: sample, labelsPath: labels, candidates: candidates(), unfit: 'drop'})
+  it('leaves it out of a default list of every detector, and says so before the first child', async () => {
+    const events: string[] = []
+    const result = await runSweep({
+      input: sample,
+      labelsPath: labels,
+      candidates: expandGrid(['pca', 'window-rate'], {pca: {varianceRatio: [0.9]}, 'window-rate': {minScore: [4, 6]}}),
+      unfit: 'drop',
+      onLeftOut: (leftOut) => events.push(`left out ${leftOut.runs} of ${leftOut.of}: ${leftOut.detectors.join(',')}`),
+      onChild: (child, total) => void events.push(`child ${child.index}/${total}`),
+    })
     expect(result.ranked.map((c) => c.detector)).toEqual(['pca'])
+    // the count the sweep goes by is what it runs; what it left out, and why, is said once
+    expect(events).toEqual(['left out 2 of 3: window-rate', 'child 1/1'])
+    expect(result.leftOut).toMatchObject({detectors: ['window-rate'], runs: 2, of: 3})
+    expect(result.leftOut!.reason).toBe('window-rate scores time windows, but the sessions here are by block id')
+  })
+
+  it('leaves nothing out when every candidate fits', async () => {
+    let called = false
+    const result = await runSweep({input: sample, labelsPath: labels, candidates: expandGrid(['pca'], {pca: {varianceRatio: [0.9]}}), unfit: 'drop', onLeftOut: () => void (called = true)})
+    expect(result.leftOut).toBeUndefined()
+    expect(called).toBe(false)
   })
 })
 
 describe('sweep on time windows (a multi-host syslog, no session ids)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-sweep-windows-'))
-  const log = path.join(dir, 'fleet.log')
-  const windowLabels = path.join(dir, 'fleet_labels.csv')
+  let log = ''
+  let windowLabels = ''
   afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
 
   beforeAll(async () => {
-    const made = spawnSync(process.execPath, ['data/generate-multihost.mjs', '--seed', '2', '--hours', '4', '--hosts', '4', '--out', log, '--truth', `${log}.json`], {cwd: repoRoot, encoding: 'utf8'})
-    expect(made.status, made.stderr).toBe(0)
-    // each window (host + start) is anomalous when it overlaps a real incident on its host
-    const truth = JSON.parse(fs.readFileSync(`${log}.json`, 'utf8')) as {incidents: Array<{hosts: string[]; start: string; end: string}>}
-    const windows = await detect({input: log})
-    expect(windows.results.summary.session_key).toMatch(/^window \(auto: \w+ per host, 4 streams\)$/)
-    const windowMs = windows.bundle.manifest.window_ms!
-    const rows = windows.results.anomalies.map(({session_id: id}) => {
-      const cut = id.lastIndexOf(' ')
-      const host = id.slice(0, cut)
-      const start = Date.parse(id.slice(cut + 1))
-      const bad = truth.incidents.some((i) => i.hosts.includes(host) && Date.parse(i.start) < start + windowMs && Date.parse(i.end) >= start)
-      return `${id},${bad ? 'Anomaly' : 'Normal'}`
-    })
-    expect(rows.filter((r) => r.endsWith('Anomaly')).length).toBeGreaterThan(0)
-    fs.writeFileSync(windowLabels, `SessionId,Label\n${rows.join('\n')}\n`)
+    const made = await fleetLogWithLabels(dir)
+    log = made.log
+    windowLabels = made.labels
+    expect(made.sessionKey).toMatch(/^window \(auto: \w+ per host, 4 streams\)$/)
   })
 
   it('runs every window-rate candidate, scored as flare detect -d window-rate scores the same file (same scores, same F1)', async () => {
     const candidates = expandGrid(['window-rate', 'rare-template'], {'window-rate': {minScore: [4, 6]}, 'rare-template': {maxRareShare: [0.05]}})
-    const result = await runSweep({input: log, labelsPath: windowLabels, candidates, unfit: 'drop'})
+    let left = false
+    const result = await runSweep({input: log, labelsPath: windowLabels, candidates, unfit: 'drop', onLeftOut: () => void (left = true)})
+    expect(left).toBe(false)
+    expect(result.leftOut).toBeUndefined()
     expect(result.ranked.map((c) => c.detector).sort()).toEqual(['rare-template', 'window-rate', 'window-rate'])
     for (const minScore of [4, 6]) {
       const child = result.ranked.find((c) => c.detector === 'window-rate' && c.overrides.minScore === minScore)!

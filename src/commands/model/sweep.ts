@@ -5,7 +5,7 @@ import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
-import {checkCandidatesFit, DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {checkCandidatesFit, DEFAULT_GRIDS, expandGrid, type LeftOut, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
 import {DEFAULT_SWEEP_EXPERIMENT} from '../../tracking/config.js'
 import {requireMlflowClient} from '../../tracking/env-client.js'
 import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
@@ -95,6 +95,11 @@ export default class ModelSweep extends FlareCommand {
         signal: controller.signal,
         onSweepRun: (run) => void (sweepRun = run),
         onStart: () => progress.start(),
+        onLeftOut: (leftOut) => {
+          progress.stop()
+          process.stderr.write(`${err.dim(leftOutLine(leftOut))}\n`)
+          progress.start()
+        },
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
           progress.stop()
@@ -110,7 +115,7 @@ export default class ModelSweep extends FlareCommand {
           progress.update(child.index - 0.5, total, `${child.index}/${total} ${child.detector} · logging`)
         },
         onChildLogged: (child, total) => progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`),
-        onSwept: () => progress.succeed(`Swept ${candidates.length} runs`),
+        onSwept: (runs) => progress.succeed(`Swept ${runs} runs`),
       })
       await interrupt.release()
       if (!this.jsonEnabled()) this.render(report, result)
@@ -154,4 +159,10 @@ export default class ModelSweep extends FlareCommand {
       this.log(`${out.green('✔')} registered ${out.bold(`${p.name} version ${p.version}`)} and pointed ${out.bold(`@${p.alias}`)} at it ${out.dim(`— use it: flare detect -i LOG --model models:/${p.name}@${p.alias}`)}`)
     }
   }
+}
+
+/** One line: what a default sweep of every detector left out, and why. */
+function leftOutLine(leftOut: LeftOut): string {
+  const runs = leftOut.runs === 1 ? 'run' : 'runs'
+  return `left out ${leftOut.runs} of ${leftOut.of} ${runs} (${leftOut.reason}); sweeping ${leftOut.of - leftOut.runs}`
 }
