@@ -76,6 +76,9 @@ export function parseGrid(json: unknown, source = 'grid'): SweepGrid {
     grid[detector] = {}
     for (const [param, values] of Object.entries(params)) {
       if ((FEATURE_KEYS as readonly string[]).includes(param)) {
+        if (WINDOW_ONLY_DETECTORS.includes(detector)) {
+          throw new FlareError(`${source}: ${detector} reads raw template counts per window: "${param}" is not one of its dimensions (at "${detector}.${param}")`, {exitCode: ExitCode.usage, hint: `Parameters of ${detector}: ${known.join(', ')}`})
+        }
         const list = Array.isArray(values) ? values : [values]
         checkFeatureValues(param as (typeof FEATURE_KEYS)[number], list, `${source} at "${detector}.${param}"`)
         grid[detector][param] = list
@@ -144,9 +147,12 @@ export function expandGrid(detectors: readonly string[], grid: SweepGrid, dimens
     for (const [param, values] of Object.entries(params)) {
       combos = combos.flatMap((combo) => values.map((value) => ({...combo, [param]: value})))
     }
-    // ensemble's members each bring their own features: it is not a feature dimension's to vary
-    const featureList = detector === 'ensemble' ? [undefined] : (features ?? dimensions.features)?.map((v) => parseFeatureVariant(String(v))) ?? [undefined]
-    const transformList = detector === 'ensemble' ? [undefined] : ((transform ?? dimensions.transform) as Array<'none' | 'log1p'> | undefined) ?? [undefined]
+    // ensemble's members each bring their own features, and window-rate reads each window's raw
+    // template counts (as flare detect fits it: other columns would leave it without its context):
+    // neither is a feature dimension's to vary
+    const fixed = detector === 'ensemble' || WINDOW_ONLY_DETECTORS.includes(detector)
+    const featureList = fixed ? [undefined] : (features ?? dimensions.features)?.map((v) => parseFeatureVariant(String(v))) ?? [undefined]
+    const transformList = fixed ? [undefined] : ((transform ?? dimensions.transform) as Array<'none' | 'log1p'> | undefined) ?? [undefined]
     for (const overrides of combos) {
       for (const sets of featureList) {
         for (const t of transformList) {

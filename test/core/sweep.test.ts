@@ -85,6 +85,18 @@ describe('sweep dimensions beyond detector parameters', () => {
     expect(() => expandGrid(['lof'], {}, {transform: ['foo']})).toThrow(/--transform: transform must be one of none, log1p, got "foo"/)
   })
 
+  it('window-rate is not varied by feature sets or transforms: it reads raw template counts per window, as flare detect fits it', () => {
+    const cli = expandGrid(['window-rate', 'pca'], {'window-rate': {minScore: [4, 6]}, pca: {varianceRatio: [0.9]}}, {features: ['counts', 'counts+extras'], transform: ['none', 'log1p']})
+    expect(cli.filter((c) => c.detector === 'window-rate')).toEqual([
+      {detector: 'window-rate', overrides: {minScore: 4}},
+      {detector: 'window-rate', overrides: {minScore: 6}},
+    ])
+    expect(cli.filter((c) => c.detector === 'pca')).toHaveLength(4)
+    // a grid file that sets them for it is refused, naming the key
+    expect(() => parseGrid({'window-rate': {features: ['counts+extras']}}, 'grid file g.json')).toThrow('grid file g.json: window-rate reads raw template counts per window: "features" is not one of its dimensions (at "window-rate.features")')
+    expect(() => parseGrid({'window-rate': {transform: 'log1p'}})).toThrow(/"transform" is not one of its dimensions/)
+  })
+
   it('refuses parameter values outside the ranges a saved model must keep (not fitted into a meaningless result)', () => {
     expect(() => parseGrid({lof: {nNeighbors: [-1]}}, 'grid file g.json')).toThrow(/grid file g\.json: bad value -1 at "lof\.nNeighbors": detector "lof": nNeighbors -1: Too small/)
     expect(() => parseGrid({'isolation-forest': {nEstimators: [0]}})).toThrow(/nEstimators 0/)

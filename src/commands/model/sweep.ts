@@ -40,7 +40,7 @@ export default class ModelSweep extends FlareCommand {
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: as flare detect]'}),
-    features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector"}),
+    features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector (ensemble and window-rate keep their own)"}),
     transform: Flags.string({description: 'count transforms to sweep, comma separated: none, log1p [default: each detector\'s recommendation]'}),
     ...parserConfigFlags,
   }
