@@ -501,7 +501,7 @@ export function fitDetection(input: DetectionInput, options: Pick<DetectOptions,
   const detector = registry.create(detectorName, params)
   const rows = sessionRows(input, vocabulary, features, detector)
   hooks.onFeatures?.()
-  if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
+  giveContext(detector, input, vocabulary)
   if (isUnique(rows)) (detector as BaseDetector).fitUnique(rows)
   else detector.fit(rows)
   return {features, vocabulary, detector, rows}
@@ -520,7 +520,7 @@ export function scoringDetection(input: DetectionInput, model: ModelBundle): Fit
   // a column each (batch detect --model and the live engine alike: this is where both score).
   const columns = detector instanceof WindowRate && detector.scoresWindowsAlone ? model.vocabulary.withColumns(model.vocabulary.unseenIn(input.sessions, input.idOf)) : model.vocabulary
   const rows = sessionRows(input, columns, features, detector)
-  if (detector instanceof WindowRate) detector.setContext(windowContext(input, columns))
+  giveContext(detector, input, columns)
   return {features, vocabulary: model.vocabulary, detector, rows, columnIds: columns.templateIds}
 }
 
@@ -528,6 +528,17 @@ export function scoringDetection(input: DetectionInput, model: ModelBundle): Fit
 function columnTemplates(prepared: DetectionInput, ids: readonly string[]): number[] {
   const indexOf = new Map(prepared.mined.templates.map((t, i) => [t.id, i]))
   return ids.map((id) => indexOf.get(id) ?? -1)
+}
+
+/**
+ * What a detector must know of the rows beyond their features, given before it fits or scores
+ * them: window-rate, each row's stream and window and each column's template (`vocabulary`: the
+ * one the rows' columns were built from). Every fit goes through here (detect, a sweep's
+ * children, a model's scoring): without it window-rate takes the rows as one stream of
+ * unlevelled templates, and scores them otherwise than `flare detect` does.
+ */
+export function giveContext(detector: Detector, input: DetectionInput, vocabulary: Vocabulary): void {
+  if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */

@@ -2,14 +2,14 @@ import {readFile} from 'node:fs/promises'
 import * as z from './zod.js'
 import type {Detector, ParamValue} from './detect/detector.js'
 import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, detectorNames} from './detect/registry.js'
-import {checkDetectorFitsSessions, detectorFitsSessions} from './detect/catalog.js'
+import {checkDetectorFitsSessions, detectorFitsSessions, WINDOW_ONLY_DETECTORS} from './detect/catalog.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
 import {type FeatureConfig, FeatureSetName} from './features/config.js'
 import type {FeatureMatrix} from './features/matrix.js'
 import type {Vocabulary} from './features/vocabulary.js'
 import type {ModelBundle} from './model-bundle.js'
-import {bundleManifest, evaluatePredictions, type PrepareOptions, type PreparedInput, prepareInput, scoreSessions, sessionFeatures} from './pipeline.js'
+import {bundleManifest, evaluatePredictions, giveContext, type PrepareOptions, type PreparedInput, prepareInput, scoreSessions, sessionFeatures} from './pipeline.js'
 import type {Evaluation} from './results.js'
 
 /**
@@ -76,6 +76,9 @@ export function parseGrid(json: unknown, source = 'grid'): SweepGrid {
     grid[detector] = {}
     for (const [param, values] of Object.entries(params)) {
       if ((FEATURE_KEYS as readonly string[]).includes(param)) {
+        if (WINDOW_ONLY_DETECTORS.includes(detector)) {
+          throw new FlareError(`${source}: ${detector} reads raw template counts per window: "${param}" is not one of its dimensions (at "${detector}.${param}")`, {exitCode: ExitCode.usage, hint: `Parameters of ${detector}: ${known.join(', ')}`})
+        }
         const list = Array.isArray(values) ? values : [values]
         checkFeatureValues(param as (typeof FEATURE_KEYS)[number], list, `${source} at "${detector}.${param}"`)
         grid[detector][param] = list
@@ -144,9 +147,12 @@ export function expandGrid(detectors: readonly string[], grid: SweepGrid, dimens
     for (const [param, values] of Object.entries(params)) {
       combos = combos.flatMap((combo) => values.map((value) => ({...combo, [param]: value})))
     }
-    // ensemble's members each bring their own features: it is not a feature dimension's to vary
-    const featureList = detector === 'ensemble' ? [undefined] : (features ?? dimensions.features)?.map((v) => parseFeatureVariant(String(v))) ?? [undefined]
-    const transformList = detector === 'ensemble' ? [undefined] : ((transform ?? dimensions.transform) as Array<'none' | 'log1p'> | undefined) ?? [undefined]
+    // ensemble's members each bring their own features, and window-rate reads each window's raw
+    // template counts (as flare detect fits it: other columns would leave it without its context):
+    // neither is a feature dimension's to vary
+    const fixed = detector === 'ensemble' || WINDOW_ONLY_DETECTORS.includes(detector)
+    const featureList = fixed ? [undefined] : (features ?? dimensions.features)?.map((v) => parseFeatureVariant(String(v))) ?? [undefined]
+    const transformList = fixed ? [undefined] : ((transform ?? dimensions.transform) as Array<'none' | 'log1p'> | undefined) ?? [undefined]
     for (const overrides of combos) {
       for (const sets of featureList) {
         for (const t of transformList) {
@@ -183,8 +189,31 @@ export interface SweepOptions extends Omit<PrepareOptions, 'model' | 'labelsPath
    * (default: named ones, exit 2) or 'drop' (a default list of every detector: the rest are swept).
    */
   unfit?: 'refuse' | 'drop'
+  /** Once the sessions are known, before the first child, when candidates that do not fit them were dropped (unfit 'drop'). */
+  onLeftOut?: (leftOut: LeftOut) => void
   /** After each child is fitted and scored; awaited, so logging it to MLflow finishes first. */
   onChild?: (child: SweepChild, total: number, shared: SweepShared) => Promise<void> | void
+}
+
+/** Candidates a sweep dropped (unfit 'drop'): they cannot score the sessions the log was cut into. */
+export interface LeftOut {
+  /** Their detectors, each once, in sweep order. */
+  detectors: string[]
+  /** How many candidates were left out, of how many given: the sweep runs `of - runs`. */
+  runs: number
+  of: number
+  /** Why, in a line: "window-rate scores time windows, but the sessions here are by request id". */
+  reason: string
+}
+
+/** The candidates that fit sessions of this key, and what was left out (undefined: nothing). */
+export function fittingCandidates(candidates: readonly SweepCandidate[], sessionKey: string): {fit: SweepCandidate[]; leftOut?: LeftOut} {
+  const fit = candidates.filter((c) => detectorFitsSessions(c.detector, sessionKey, c.overrides))
+  if (fit.length === candidates.length) return {fit}
+  const detectors = [...new Set(candidates.filter((c) => !fit.includes(c)).map((c) => c.detector))]
+  const what = detectors.map((d) => (d === 'ensemble' ? `ensemble (with ${WINDOW_ONLY_DETECTORS.join('/')})` : d)).join(', ')
+  const reason = `${what} ${detectors.length === 1 ? 'scores' : 'score'} time windows, but the sessions here are by ${sessionKey} id`
+  return {fit, leftOut: {detectors, runs: candidates.length - fit.length, of: candidates.length, reason}}
 }
 
 /** What every child of a sweep shares: one parse, one session grouping, one vocabulary. */
@@ -200,6 +229,8 @@ export interface SweepResult {
   vocabularySize: number
   /** Best first by the metric; ties broken by TIE_RULE. */
   ranked: SweepChild[]
+  /** Candidates dropped because they do not fit the sessions (unfit 'drop'); undefined when none were. */
+  leftOut?: LeftOut
   best: SweepChild
   metric: SweepMetric
   timings: Record<string, number>
@@ -234,7 +265,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const timings: Record<string, number> = {...prepared.timings}
   try {
     checkCandidatesFit(options.candidates, prepared.sessionKey, options.unfit)
-    const candidates = options.candidates.filter((c) => detectorFitsSessions(c.detector, prepared.sessionKey, c.overrides))
+    const {fit: candidates, leftOut} = fittingCandidates(options.candidates, prepared.sessionKey)
+    if (candidates.length === 0) throw new FlareError(`nothing to sweep: ${leftOut!.reason}`, {exitCode: ExitCode.usage, hint: 'group lines by time with --session-key window, or name detectors that fit these sessions'})
+    if (leftOut) options.onLeftOut?.(leftOut)
     let vocabulary: Vocabulary | undefined
     const matrices = new Map<string, FeatureMatrix>()
     const matrixFor = (features: FeatureConfig): FeatureMatrix => {
@@ -261,6 +294,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       const X = matrixFor(features)
       let t0 = performance.now()
       const detector: Detector = createDetector(candidate.detector, candidate.overrides)
+      // (as detect fits it: window-rate is told each row's stream and window, each column's template)
+      giveContext(detector, prepared, vocabulary!)
       detector.fit(X)
       const fitMs = performance.now() - t0
       t0 = performance.now()
@@ -300,7 +335,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     timings.elapsed_ms = Math.round(performance.now() - started)
     const ranked = [...children].sort((a, b) => rankOrder(a, b, metric, preferred))
     const {cleanup: _cleanup, idOf: _idOf, ...info} = prepared
-    return {prepared: info, vocabularySize: vocabulary?.size ?? 0, ranked, best: best!, metric, timings}
+    return {prepared: info, vocabularySize: vocabulary?.size ?? 0, ranked, ...(leftOut ? {leftOut} : {}), best: best!, metric, timings}
   } finally {
     await prepared.cleanup?.()
   }

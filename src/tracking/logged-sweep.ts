@@ -1,4 +1,4 @@
-import {runSweep, TIE_RULE, type SweepChild, type SweepMetric, type SweepOptions, type SweepResult} from '../core/sweep.js'
+import {runSweep, TIE_RULE, type LeftOut, type SweepChild, type SweepMetric, type SweepOptions, type SweepResult} from '../core/sweep.js'
 import type {MlflowClient} from './mlflow-client.js'
 import {SweepRun} from './sweep-run.js'
 import {Tracker} from './tracker.js'
@@ -13,6 +13,8 @@ export interface SweepReport {
   tie_rule: string
   best: SweepRow
   children: SweepRow[]
+  /** Candidates dropped because they do not fit the sessions (a default list of every detector on id sessions). */
+  left_out?: LeftOut
   promoted?: {name: string; version: string; alias: string}
   not_logged: string[]
   timings: Record<string, number>
@@ -47,8 +49,8 @@ export interface LoggedSweepOptions extends Omit<SweepOptions, 'onChild' | 'metr
   /** A child was fitted and scored (before it is logged), and then logged. */
   onChildFitted?: (child: SweepChild, total: number) => void
   onChildLogged?: (child: SweepChild, total: number) => void
-  /** Every child is fitted; the parent is about to be finished. */
-  onSwept?: () => void
+  /** Every child is fitted (`runs` of them); the parent is about to be finished. */
+  onSwept?: (runs: number) => void
 }
 
 export interface LoggedSweep {
@@ -80,7 +82,7 @@ export async function runLoggedSweep(client: MlflowClient, options: LoggedSweepO
       onChildLogged?.(child, total)
     },
   })
-  onSwept?.()
+  onSwept?.(result.ranked.length)
   await sweepRun.finish(result)
   const promoted = promote ? await sweepRun.promoteBest(result, promote.name, promote.alias) : undefined
 
@@ -94,6 +96,7 @@ export async function runLoggedSweep(client: MlflowClient, options: LoggedSweepO
     tie_rule: TIE_RULE,
     best: rows[0]!,
     children: rows,
+    ...(result.leftOut ? {left_out: result.leftOut} : {}),
     promoted: promoted && promote ? {name: promote.name, ...promoted} : undefined,
     not_logged: tracker.failures.map((f) => f.what),
     timings: result.timings,

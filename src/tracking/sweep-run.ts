@@ -135,6 +135,8 @@ export class SweepRun {
       ...result.timings,
     }
     const tags: Record<string, string> = {'flare.best_detector': result.best.detector, 'flare.best_metric': metric, 'flare.best_index': String(result.best.index)}
+    // (the `candidates` param counts those given; `children` those run; this says why they differ)
+    if (result.leftOut) tags['flare.left_out'] = `${result.leftOut.runs} of ${result.leftOut.of}: ${result.leftOut.reason}`
     if (best?.runId) {
       tags['flare.best_run_id'] = best.runId
       tags.best_run_id = best.runId

@@ -1,9 +1,12 @@
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {FlareError} from '../../src/core/errors.js'
 import {detect, type Stage} from '../../src/core/pipeline.js'
 import {DEFAULT_GRIDS, expandGrid, parseGrid, rankOrder, runSweep, type SweepChild} from '../../src/core/sweep.js'
 import {repoRoot} from '../helpers/cli.js'
+import {fleetLogWithLabels} from '../helpers/fleet-labels.js'
 
 const sample = path.join(repoRoot, 'data/hdfs_sample.log')
 const labels = path.join(repoRoot, 'data/hdfs_sample_labels.csv')
@@ -82,6 +85,18 @@ describe('sweep dimensions beyond detector parameters', () => {
     expect(() => expandGrid(['lof'], {}, {transform: ['foo']})).toThrow(/--transform: transform must be one of none, log1p, got "foo"/)
   })
 
+  it('window-rate is not varied by feature sets or transforms: it reads raw template counts per window, as flare detect fits it', () => {
+    const cli = expandGrid(['window-rate', 'pca'], {'window-rate': {minScore: [4, 6]}, pca: {varianceRatio: [0.9]}}, {features: ['counts', 'counts+extras'], transform: ['none', 'log1p']})
+    expect(cli.filter((c) => c.detector === 'window-rate')).toEqual([
+      {detector: 'window-rate', overrides: {minScore: 4}},
+      {detector: 'window-rate', overrides: {minScore: 6}},
+    ])
+    expect(cli.filter((c) => c.detector === 'pca')).toHaveLength(4)
+    // a grid file that sets them for it is refused, naming the key
+    expect(() => parseGrid({'window-rate': {features: ['counts+extras']}}, 'grid file g.json')).toThrow('grid file g.json: window-rate reads raw template counts per window: "features" is not one of its dimensions (at "window-rate.features")')
+    expect(() => parseGrid({'window-rate': {transform: 'log1p'}})).toThrow(/"transform" is not one of its dimensions/)
+  })
+
   it('refuses parameter values outside the ranges a saved model must keep (not fitted into a meaningless result)', () => {
     expect(() => parseGrid({lof: {nNeighbors: [-1]}}, 'grid file g.json')).toThrow(/grid file g\.json: bad value -1 at "lof\.nNeighbors": detector "lof": nNeighbors -1: Too small/)
     expect(() => parseGrid({'isolation-forest': {nEstimators: [0]}})).toThrow(/nEstimators 0/)
@@ -117,8 +132,61 @@ describe('sweep on id sessions', () => {
     await expect(runSweep({input: missing, labelsPath: labels, sessionKey: 'block', candidates: candidates()})).rejects.toMatchObject({exitCode: 2})
   })
 
-  it('leaves it out of a default list of every detector', async () => {
-    const result = await runSweep({input: sample, labelsPath: labels, candidates: candidates(), unfit: 'drop'})
+  it('leaves it out of a default list of every detector, and says so before the first child', async () => {
+    const events: string[] = []
+    const result = await runSweep({
+      input: sample,
+      labelsPath: labels,
+      candidates: expandGrid(['pca', 'window-rate'], {pca: {varianceRatio: [0.9]}, 'window-rate': {minScore: [4, 6]}}),
+      unfit: 'drop',
+      onLeftOut: (leftOut) => events.push(`left out ${leftOut.runs} of ${leftOut.of}: ${leftOut.detectors.join(',')}`),
+      onChild: (child, total) => void events.push(`child ${child.index}/${total}`),
+    })
     expect(result.ranked.map((c) => c.detector)).toEqual(['pca'])
+    // the count the sweep goes by is what it runs; what it left out, and why, is said once
+    expect(events).toEqual(['left out 2 of 3: window-rate', 'child 1/1'])
+    expect(result.leftOut).toMatchObject({detectors: ['window-rate'], runs: 2, of: 3})
+    expect(result.leftOut!.reason).toBe('window-rate scores time windows, but the sessions here are by block id')
+  })
+
+  it('leaves nothing out when every candidate fits', async () => {
+    let called = false
+    const result = await runSweep({input: sample, labelsPath: labels, candidates: expandGrid(['pca'], {pca: {varianceRatio: [0.9]}}), unfit: 'drop', onLeftOut: () => void (called = true)})
+    expect(result.leftOut).toBeUndefined()
+    expect(called).toBe(false)
+  })
+})
+
+describe('sweep on time windows (a multi-host syslog, no session ids)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-sweep-windows-'))
+  let log = ''
+  let windowLabels = ''
+  afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+  beforeAll(async () => {
+    const made = await fleetLogWithLabels(dir)
+    log = made.log
+    windowLabels = made.labels
+    expect(made.sessionKey).toMatch(/^window \(auto: \w+ per host, 4 streams\)$/)
+  })
+
+  it('runs every window-rate candidate, scored as flare detect -d window-rate scores the same file (same scores, same F1)', async () => {
+    const candidates = expandGrid(['window-rate', 'rare-template'], {'window-rate': {minScore: [4, 6]}, 'rare-template': {maxRareShare: [0.05]}})
+    let left = false
+    const result = await runSweep({input: log, labelsPath: windowLabels, candidates, unfit: 'drop', onLeftOut: () => void (left = true)})
+    expect(left).toBe(false)
+    expect(result.leftOut).toBeUndefined()
+    expect(result.ranked.map((c) => c.detector).sort()).toEqual(['rare-template', 'window-rate', 'window-rate'])
+    for (const minScore of [4, 6]) {
+      const child = result.ranked.find((c) => c.detector === 'window-rate' && c.overrides.minScore === minScore)!
+      const single = await detect({input: log, labelsPath: windowLabels, detector: 'window-rate', detectorParams: {minScore}})
+      expect(Array.from(child.scores), `minScore ${minScore}: scores`).toEqual(Array.from(single.scores))
+      expect(child.evaluation, `minScore ${minScore}: evaluation`).toEqual(single.results.evaluation)
+      expect(child.metrics.f1).toBe(single.results.evaluation!.f1)
+      expect(child.metrics.anomalies).toBe(single.results.summary.anomalies)
+    }
+    // and the other kind of candidate is unchanged by it: rare-template as detect fits it
+    const rare = await detect({input: log, labelsPath: windowLabels, detector: 'rare-template', detectorParams: {maxRareShare: 0.05}})
+    expect(result.ranked.find((c) => c.detector === 'rare-template')!.metrics.f1).toBe(rare.results.evaluation!.f1)
   })
 })

@@ -5,7 +5,7 @@ import {detectorHelp, detectorNames} from '../../core/detect/registry.js'
 import {ExitCode, FlareError} from '../../core/errors.js'
 import {FORMAT_NAMES} from '../../core/ingest/index.js'
 import {parseDuration} from '../../core/sessions/window.js'
-import {checkCandidatesFit, DEFAULT_GRIDS, expandGrid, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
+import {checkCandidatesFit, DEFAULT_GRIDS, expandGrid, type LeftOut, readGridFile, SWEEP_METRICS, type SweepGrid, type SweepMetric, type SweepResult} from '../../core/sweep.js'
 import {DEFAULT_SWEEP_EXPERIMENT} from '../../tracking/config.js'
 import {requireMlflowClient} from '../../tracking/env-client.js'
 import {runLoggedSweep, type SweepReport} from '../../tracking/logged-sweep.js'
@@ -40,7 +40,7 @@ export default class ModelSweep extends FlareCommand {
     format: Flags.string({char: 'f', description: 'log format', options: ['auto', ...FORMAT_NAMES], default: 'auto'}),
     'session-key': Flags.string({description: 'how lines group into sessions', options: ['auto', 'block', 'request', 'pid', 'window'], default: 'auto'}),
     window: Flags.string({description: 'window length when sessions are time windows (e.g. 5m, 30s) [default: as flare detect]'}),
-    features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector"}),
+    features: Flags.string({description: "feature sets to sweep, comma separated, sets within one joined with + (e.g. counts,counts+extras,tfidf) [default: each detector's recommendation]; a grid file can set them per detector (ensemble and window-rate keep their own)"}),
     transform: Flags.string({description: 'count transforms to sweep, comma separated: none, log1p [default: each detector\'s recommendation]'}),
     ...parserConfigFlags,
   }
@@ -95,6 +95,11 @@ export default class ModelSweep extends FlareCommand {
         signal: controller.signal,
         onSweepRun: (run) => void (sweepRun = run),
         onStart: () => progress.start(),
+        onLeftOut: (leftOut) => {
+          progress.stop()
+          process.stderr.write(`${err.dim(leftOutLine(leftOut))}\n`)
+          progress.start()
+        },
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
           progress.stop()
@@ -110,7 +115,7 @@ export default class ModelSweep extends FlareCommand {
           progress.update(child.index - 0.5, total, `${child.index}/${total} ${child.detector} · logging`)
         },
         onChildLogged: (child, total) => progress.update(child.index, total, `${child.index}/${total} ${child.detector} · ${metric} ${child.metrics[metric]!.toFixed(3)}`),
-        onSwept: () => progress.succeed(`Swept ${candidates.length} runs`),
+        onSwept: (runs) => progress.succeed(`Swept ${runs} runs`),
       })
       await interrupt.release()
       if (!this.jsonEnabled()) this.render(report, result)
@@ -154,4 +159,10 @@ export default class ModelSweep extends FlareCommand {
       this.log(`${out.green('✔')} registered ${out.bold(`${p.name} version ${p.version}`)} and pointed ${out.bold(`@${p.alias}`)} at it ${out.dim(`— use it: flare detect -i LOG --model models:/${p.name}@${p.alias}`)}`)
     }
   }
+}
+
+/** One line: what a default sweep of every detector left out, and why. */
+function leftOutLine(leftOut: LeftOut): string {
+  const runs = leftOut.runs === 1 ? 'run' : 'runs'
+  return `left out ${leftOut.runs} of ${leftOut.of} ${runs} (${leftOut.reason}); sweeping ${leftOut.of - leftOut.runs}`
 }
