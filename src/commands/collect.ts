@@ -8,6 +8,7 @@ import {runLive, type RunnerStatus} from '../core/stream/runner.js'
 import {openSinks, sinkOutputs} from '../core/stream/sinks/index.js'
 import {openSources} from '../core/stream/sources/index.js'
 import {keepOtherModelState, loadLiveState} from '../core/stream/state.js'
+import {warnCredentialTemplates} from '../ui/credential-warning.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, utcClock} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
@@ -104,7 +105,10 @@ export default class Collect extends FlareCommand {
       },
     })
     unlisten()
-    if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
+    if (trained && flags['save-model']) {
+      await saveBundle(flags['save-model'], trained)
+      warnCredentialTemplates(trained.miner, 'the saved model')
+    }
     liveStatus(final, 'stopped: ')
     if (final.dropped > 0) note(`${int(final.dropped)} lines were dropped because the queue was full`)
     const unscored = nothingScoredWarning(final.engine)

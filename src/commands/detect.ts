@@ -20,6 +20,7 @@ import {leadTemplate} from '../ui/lead-template.js'
 import {fitLine, table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
+import {warnCredentialTemplates} from '../ui/credential-warning.js'
 import {detectTrackingFlags, TRACKING_OFF_LINE} from '../ui/mlflow-flags.js'
 import {detectSummaryFlags} from '../ui/summary-flags.js'
 import {parserConfigFlags, parserConfigFromFlags} from '../ui/parser-flags.js'
@@ -189,6 +190,9 @@ export default class Detect extends FlareCommand {
     // the results are written (at a million sessions, hundreds of megabytes the collector can take
     // back while the document is written; the results' rows keep only ids and counts).
     let forTracking: DetectOutput | undefined = !trackingProblem && mlflow ? output : undefined
+    // (a model that leaves this run, to a folder or to MLflow, says so when it holds credentials)
+    const kept = bundle ?? forTracking?.bundle
+    if (kept) warnCredentialTemplates(kept.miner, bundle ? 'the saved model' : 'the model logged to MLflow')
     output = undefined
 
     // Write what was computed before anything else can fail.

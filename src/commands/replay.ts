@@ -17,6 +17,7 @@ import {replayFile, type Pace} from '../core/stream/replay.js'
 import {fileTargetPath, openSender} from '../core/stream/senders.js'
 import {closeSinks, sinkStats, type RunnerStatus} from '../core/stream/runner.js'
 import {openSinks, outwardEvent, sendToSinks, sinkOutputs} from '../core/stream/sinks/index.js'
+import {warnCredentialTemplates} from '../ui/credential-warning.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {int, ms, rate} from '../ui/format.js'
 import {engineOptionsFrom, explainOpened, liveEngineFlags, summarizerFrom} from '../ui/live-flags.js'
@@ -153,7 +154,10 @@ export default class Replay extends FlareCommand {
       throw noSessionLabelled(score.sessions, m.session_key === 'window' ? `window (${formatDuration(m.window_ms)})` : m.session_key, score.sessionIds[0], flags.labels!, labels.idColumn)
     }
     const elapsed = performance.now() - started
-    if (trained && flags['save-model']) await saveBundle(flags['save-model'], trained)
+    if (trained && flags['save-model']) {
+      await saveBundle(flags['save-model'], trained)
+      warnCredentialTemplates(trained.miner, 'the saved model')
+    }
     if (injector && flags.truth) await writeFileAtomic(flags.truth, injector.truthCsv(), {flag: '--truth'})
     // Injected sessions are anomalies; without --labels every other session counts as normal.
     let truth: LabelLookup | undefined = labels?.labels

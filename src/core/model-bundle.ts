@@ -11,7 +11,6 @@ import {FeatureConfig} from './features/config.js'
 import {STREAM_FIELDS, type StreamField} from './sessions/streams.js'
 import {Vocabulary} from './features/vocabulary.js'
 import {TemplateMiner} from './templates/index.js'
-import {stateWithoutSecrets} from './mining/saved-state.js'
 import {parseTemplateState} from './templates/state-schema.js'
 
 /**
@@ -82,8 +81,7 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
 
 async function writeBundleFiles(dir: string, bundle: ModelBundle): Promise<void> {
   const files: Record<string, unknown> = {
-    // (a model travels: to an MLflow server, to other instances; its templates go without credentials)
-    'templates.json': stateWithoutSecrets(bundle.miner.toJSON()),
+    'templates.json': bundle.miner.toJSON(),
     'vocab.json': bundle.vocabulary.toJSON(),
     'detector.json': bundle.detector.toJSON(),
     // manifest last: a folder with a manifest is complete

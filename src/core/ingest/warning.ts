@@ -22,6 +22,8 @@ export type IngestWarningCode =
   | 'state-other-model'
   /** Records that carry no id of the session key: they went into no session and were not scored. */
   | 'unassigned-lines'
+  /** A saved model or template state holds templates with credentials in them (src/ui/credential-warning.ts). */
+  | 'credential-templates'
 
 export type WarningSink = (warning: IngestWarning) => void
 

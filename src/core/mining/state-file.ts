@@ -5,7 +5,6 @@
 import {readFile} from 'node:fs/promises'
 import {writeFileAtomic} from '../io/output.js'
 import {ExitCode, FlareError} from '../errors.js'
-import {stateWithoutSecrets} from './saved-state.js'
 import {TemplateMiner, configForFormat, type TemplateMinerOptions} from '../templates/index.js'
 
 /**
@@ -79,6 +78,6 @@ export async function drain3StateOutput(path: string): Promise<string | undefine
 /** Written next to the target then renamed, so an interrupted run never leaves half a file. */
 export async function saveTemplateState(path: string, miner: TemplateMiner): Promise<string> {
   const target = stateSavePath(path, miner)
-  await writeFileAtomic(target, JSON.stringify(stateWithoutSecrets(miner.toJSON())), {flag: '--state'})
+  await writeFileAtomic(target, JSON.stringify(miner.toJSON()), {flag: '--state'})
   return target
 }
