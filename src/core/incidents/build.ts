@@ -17,8 +17,8 @@ export interface IncidentOptions {
   /** Representative lines kept per incident. */
   sampleLines: number
   /**
-   * Clusters led by the same template that normal sessions never show are one incident when their
-   * time spans are at most this far apart (ms); see mergeSameFailure.
+   * Clusters that share most of the templates normal sessions never show are one incident when
+   * their time spans are at most this far apart (ms); see mergeSameFailure.
    */
   mergeGapMs: number
 }
@@ -187,43 +187,48 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
 }
 
 /**
- * Clusters (lists of session indices, in order) as incidents: those led by the same template that
- * normal sessions never show, whose time spans lie within `gapMs` of each other, join into one.
- * DBSCAN parts sessions that fail the same way when their routine lines differ (a block served
- * twice against one served once), and a lone session is a cluster of its own: the on-call
- * engineer would get the same failure as two incidents side by side. The same failure hours
- * apart stays two incidents (a recurrence); sessions without times join others of their failure.
+ * Clusters (lists of session indices, in order) as incidents: clusters that share most of the
+ * templates normal sessions never show (Jaccard ≥ 0.5 of those sets), whose time spans lie within
+ * `gapMs` of each other, join into one. DBSCAN parts sessions that fail the same way when their
+ * routine lines differ (a block served twice against one served once), and a lone session is a
+ * cluster of its own: the on-call engineer would get the same failure as two incidents side by
+ * side. Failures that share only a generic line (a `request failed` that ends both a pool
+ * exhaustion and a TLS timeout) stay apart, and so does the same failure hours later (a
+ * recurrence); sessions without times join others of their failure.
  */
 function mergeSameFailure(groups: number[][], describe: (members: number[]) => {tmpl: Array<{index: number; unseen: boolean}>; first: number; last: number}, gapMs: number): number[][] {
-  const byLead = new Map<number, Array<{members: number[]; first: number; last: number}>>()
   const out: number[][] = []
+  const failing: Array<{members: number[]; first: number; last: number; unseen: Set<number>}> = []
   for (const members of groups) {
     const {tmpl, first, last} = describe(members)
-    const lead = tmpl[0]
-    if (lead === undefined || !lead.unseen) out.push(members)
-    else {
-      let same = byLead.get(lead.index)
-      if (same === undefined) byLead.set(lead.index, (same = []))
-      same.push({members, first, last})
-    }
+    const unseen = new Set(tmpl.filter((t) => t.unseen).map((t) => t.index))
+    if (unseen.size === 0) out.push(members)
+    else failing.push({members, first, last, unseen})
   }
-  for (const same of byLead.values()) {
-    // (by start; untimed ones, with infinite bounds, first: they join the first timed span)
-    same.sort((a, b) => (Number.isFinite(a.first) ? a.first : -Infinity) - (Number.isFinite(b.first) ? b.first : -Infinity))
-    let current: {members: number[]; last: number} | undefined
-    for (const g of same) {
-      if (current !== undefined && (!Number.isFinite(g.first) || !Number.isFinite(current.last) || g.first - current.last <= gapMs)) {
-        current.members.push(...g.members)
-        if (Number.isFinite(g.last)) current.last = Number.isFinite(current.last) ? Math.max(current.last, g.last) : g.last
-        continue
-      }
-      current = {members: [...g.members], last: g.last}
-      out.push(current.members)
+  // (by start; untimed ones, with infinite bounds, first: they join the first timed span of their failure)
+  const startOf = (g: {first: number}): number => (Number.isFinite(g.first) ? g.first : Number.NEGATIVE_INFINITY)
+  failing.sort((a, b) => startOf(a) - startOf(b))
+  const chains: Array<{members: number[]; last: number; unseen: Set<number>}> = []
+  for (const g of failing) {
+    const chain = chains.find((c) => (!Number.isFinite(g.first) || !Number.isFinite(c.last) || g.first - c.last <= gapMs) && jaccard(c.unseen, g.unseen) >= 0.5)
+    if (chain === undefined) {
+      chains.push({members: [...g.members], last: g.last, unseen: new Set(g.unseen)})
+      continue
     }
+    chain.members.push(...g.members)
+    for (const t of g.unseen) chain.unseen.add(t)
+    if (Number.isFinite(g.last)) chain.last = Number.isFinite(chain.last) ? Math.max(chain.last, g.last) : g.last
   }
+  for (const c of chains) out.push(c.members)
   // (members in session order, as DBSCAN's clusters list them)
   for (const members of out) members.sort((a, b) => a - b)
   return out
+}
+
+function jaccard(a: Set<number>, b: Set<number>): number {
+  let both = 0
+  for (const x of a) if (b.has(x)) both++
+  return both / (a.size + b.size - both)
 }
 
 /** `starts`: where each member's features start in X.data. */

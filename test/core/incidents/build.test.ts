@@ -157,6 +157,12 @@ describe('one failure, one incident', () => {
     expect(drafts.map((d) => d.session_ids)).toEqual([['blk_40'], ['blk_41']])
   })
 
+  it('failures that share only a generic error line stay apart', () => {
+    // E2 (a failure of its own) and E3 (another) each end in the same ERROR line E5, close in time
+    const drafts = run({normals: 40, anomalies: [[2, 5], [2, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1]], anomalyTimes: [T0, T0 + 60_000, T0 + 30 * 60_000]})
+    expect(drafts.map((d) => d.session_ids).sort()).toEqual([['blk_40', 'blk_41'], ['blk_42']])
+  })
+
   it('untimed sessions of one failure join, and different failures stay apart', () => {
     const drafts = run({normals: 40, anomalies: [routine, [2], [0, 1, 5, 5, 5, 5, 5, 5]]})
     // (both high, same score: the larger first)
