@@ -60,6 +60,7 @@ export default class Collect extends FlareCommand {
       minerModel: state?.model,
       nextIncident: state?.nextIncident,
       openIncidents: state?.openIncidents,
+      openSessions: state?.sessions,
       inputName: specs.join(' '),
       onWarning: (w) => printWarning(w),
       onNote: note,
@@ -70,6 +71,9 @@ export default class Collect extends FlareCommand {
     const resumed = state?.openIncidents ?? []
     if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
     else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
+    const carried = state?.sessions?.sessions.length ?? 0
+    if (carried > 0 && engine.stateUsed && state!.model === engine.modelFingerprint) note(`state ${flags.state}: ${carried} session${carried === 1 ? '' : 's'} open at the last stop go${carried === 1 ? 'es' : ''} on`)
+    else if (carried > 0) note(`state ${flags.state}: ${carried} session${carried === 1 ? '' : 's'} open at the last stop start${carried === 1 ? 's' : ''} anew (cut for another model)`)
     const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start'], resume: state?.files, exclude: ownFiles(outputs)})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
