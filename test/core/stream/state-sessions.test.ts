@@ -83,7 +83,8 @@ describe('collect --state: a stop and a restart detect what one run does', () =>
       expect(whole.scored.some((s) => s.anomalous)).toBe(true)
       expect(whole.events.some((e) => e.startsWith('opened'))).toBe(true)
       if (idleMs) expect(whole.scored.filter((s) => s.reason === 'idle').length).toBeGreaterThan(100)
-      for (const stops of [[1], [150], [3300], [5000, 5001], [777, 2500, 4100, 6000], [lines.length - 1]]) {
+      const each = Array.from({length: Math.floor(lines.length / 250)}, (_, k) => [(k + 1) * 250])
+      for (const stops of [[1], [150], [3300], [5000, 5001], [777, 2500, 4100, 6000], [lines.length - 1], ...each]) {
         const restarted = await run(stops, options)
         // In the order they were scored, and as a whole.
         expect(restarted.scored.map((s) => s.id), `stopped at ${stops}`).toEqual(whole.scored.map((s) => s.id))
@@ -93,13 +94,16 @@ describe('collect --state: a stop and a restart detect what one run does', () =>
     })
   }
 
-  it('the same through the byte path (how a followed file is read)', async () => {
-    const whole = await run([], {}, true, 500)
-    expect(whole.scored.length).toBeGreaterThan(300)
-    for (const stops of [[1500], [2000, 4500]]) {
-      const restarted = await run(stops, {}, true, 500)
-      expect(byId(restarted), `stopped at ${stops}`).toEqual(byId(whole))
-      expect(restarted.events, `stopped at ${stops}`).toEqual(whole.events)
+  it('the same through the byte path (how a followed file or stdin is read)', async () => {
+    for (const idleMs of [undefined, 5 * 60_000]) {
+      const options = idleMs ? {idleMs} : {}
+      const whole = await run([], options, true, 500)
+      expect(whole.scored.length).toBeGreaterThan(300)
+      for (const stops of [[1500], [2000, 4500], [3300]]) {
+        const restarted = await run(stops, options, true, 500)
+        expect(byId(restarted), `stopped at ${stops}`).toEqual(byId(whole))
+        expect(restarted.events, `stopped at ${stops}`).toEqual(whole.events)
+      }
     }
   })
 
