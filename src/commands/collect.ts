@@ -31,7 +31,7 @@ export default class Collect extends FlareCommand {
   }
   static override flags = {
     sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL, kafka://H:P/TOPIC', multiple: true}),
-    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers and the incidents open at a stop survive a restart (a stop does not resolve them)'}),
+    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers, and the incidents and sessions open at a stop survive a restart (a stop neither resolves nor scores them early)'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
     'from-start': Flags.boolean({description: 'read the files that already exist from their first line (default: from their end, like tail -F; files that appear later are read whole)'}),
@@ -82,7 +82,7 @@ export default class Collect extends FlareCommand {
     // The first signal stops collection cleanly (sessions scored, state written, sinks closed);
     // a second one quits at once, saying what that leaves unsaved.
     const unlisten = stopOnSignals(controller, {
-      stopping: `scoring open sessions${flags.state ? ', saving the state' : ''}`,
+      stopping: flags.state ? 'keeping open sessions, saving the state' : 'scoring open sessions',
       quit: () => `open sessions were not scored${flags.state ? `; ${flags.state} is as saved ${lastSaved ?? 'at start'}` : ''}`,
     })
     note(`collecting from ${sources.map((s) => s.name).join(', ')}${sinks.length ? ` → ${sinks.map((s) => s.name).join(', ')}` : ''} (Ctrl-C to stop)`)
