@@ -12,15 +12,24 @@ import {loadLiveState, saveLiveState} from '../../../src/core/stream/state.js'
 // go on after it (the state keeps them), so each is scored once, whole, as one uninterrupted run does.
 
 const HDFS = 'data/hdfs_sample.log'
+/** Request-id sessions (service_sample: request ids), and windows (syslog_sample: 5-minute windows scored by window-rate). */
+const OTHERS = {request: 'data/service_sample.jsonl', window: 'data/syslog_sample.log'}
 let dir: string
 let lines: string[]
 let modelDir: string
+const logs: Record<string, {lines: string[]; model: string}> = {}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flare-state-sessions-'))
   modelDir = join(dir, 'model')
   await saveBundle(modelDir, (await detect({input: HDFS})).bundle)
   lines = (await readFile(HDFS, 'utf8')).split('\n').filter((l) => l !== '')
+  for (const [key, path] of Object.entries(OTHERS)) {
+    const fitted = await detect({input: path})
+    expect(fitted.bundle.manifest.session_key).toBe(key)
+    await saveBundle(join(dir, key), fitted.bundle)
+    logs[key] = {lines: (await readFile(path, 'utf8')).split('\n').filter((l) => l !== ''), model: join(dir, key)}
+  }
 })
 afterAll(() => rm(dir, {recursive: true, force: true}))
 
@@ -48,11 +57,21 @@ function feed(engine: LiveEngine, from: number, to: number, chunk: number, bytes
 const eventOf = (e: IncidentEvent): string => `${e.kind} ${e.incident.id} ${e.reason ?? ''} sessions=${e.incident.sessions} score=${e.incident.score} ${e.incident.firstSeen}..${e.incident.lastSeen} [${e.incident.signature.join(',')}] ${e.incident.title}`
 
 /** One run over every line, stopped (finish 'kept', state saved and loaded) before each of `stops`. */
-async function run(stops: number[], options: Partial<EngineOptions>, bytes = false, chunk = 97): Promise<Outcome> {
+async function run(stops: number[], options: Partial<EngineOptions>, bytes = false, chunk = 97, log?: string): Promise<Outcome> {
+  const all = lines
+  if (log) lines = logs[log].lines
+  try {
+    return await runOn(stops, options, bytes, chunk, log ? logs[log].model : modelDir)
+  } finally {
+    lines = all
+  }
+}
+
+async function runOn(stops: number[], options: Partial<EngineOptions>, bytes: boolean, chunk: number, modelPath: string): Promise<Outcome> {
   const scored: Outcome['scored'] = []
   const events: IncidentEvent[] = []
   const onScored = ({closedAt: _, ...s}: ScoredSession): void => void scored.push(s)
-  const model: ModelBundle = await loadBundle(modelDir)
+  const model: ModelBundle = await loadBundle(modelPath)
   const path = join(dir, `state-${stops.join('-')}-${bytes}.json`)
   await rm(path, {force: true})
   let from = 0
@@ -106,6 +125,20 @@ describe('collect --state: a stop and a restart detect what one run does', () =>
       }
     }
   })
+
+  for (const key of Object.keys(OTHERS)) {
+    it(`the same with ${key} sessions`, async () => {
+      const whole = await run([], {}, false, 97, key)
+      expect(whole.scored.length).toBeGreaterThan(10)
+      const n = logs[key].lines.length
+      for (const stops of [[1], [Math.floor(n / 3)], [Math.floor(n / 2), Math.floor(n / 2) + 1], [100, 600, 1200], ...Array.from({length: Math.floor(n / 200)}, (_, k) => [(k + 1) * 200])]) {
+        const restarted = await run(stops, {}, false, 97, key)
+        expect(restarted.scored.map((s) => s.id), `stopped at ${stops}`).toEqual(whole.scored.map((s) => s.id))
+        expect(byId(restarted), `stopped at ${stops}`).toEqual(byId(whole))
+        expect(restarted.events, `stopped at ${stops}`).toEqual(whole.events)
+      }
+    })
+  }
 
   it('a state file without open sessions (an older Flare, or none open) loads as before; sessions cut for another keying start anew, saying so', async () => {
     const path = join(dir, 'old.json')
