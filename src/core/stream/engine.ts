@@ -310,8 +310,8 @@ export class LiveEngine {
 
   /**
    * The end of the stream or a stop: held records out, every session closed and scored; then every
-   * open incident resolved with `reason`, or, with 'kept' (a stop with a --state file to keep
-   * them), left open for openIncidentStates to save.
+   * open incident resolved with `reason`. With 'kept' (a stop with a --state file to keep them) the
+   * sessions and incidents are left open for keptSessions and openIncidentStates to save.
    */
   finish(reason: Exclude<ResolvedReason, 'quiet'> | 'kept' = 'end of input'): IncidentEvent[] {
     const records: LiveRecord[] = []
