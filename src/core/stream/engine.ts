@@ -370,9 +370,9 @@ export class LiveEngine {
     return this.tracker?.openIncidents ?? this.restored.map((r) => r.incident)
   }
 
-  /** The sessions a stop with a --state file left open (finish('kept')), as the file keeps them. */
+  /** The sessions a stop with a --state file left open (finish('kept')), or those restored and not taken yet (no line since), as the file keeps them. */
   get keptSessions(): SavedSessions | undefined {
-    return this.kept
+    return this.kept ?? this.carried?.saved
   }
 
   /** The open incidents as a --state file keeps them (the restored ones until scoring starts). */
