@@ -32,7 +32,7 @@ export default class Collect extends FlareCommand {
   }
   static override flags = {
     sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL, kafka://H:P/TOPIC', multiple: true}),
-    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers and the incidents open at a stop survive a restart (a stop does not resolve them)'}),
+    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers, and the incidents and sessions open at a stop survive a restart (a stop neither resolves nor scores them early)'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
     'from-start': Flags.boolean({description: 'read the files that already exist from their first line (default: from their end, like tail -F; files that appear later are read whole)'}),
@@ -61,6 +61,7 @@ export default class Collect extends FlareCommand {
       minerModel: state?.model,
       nextIncident: state?.nextIncident,
       openIncidents: state?.openIncidents,
+      openSessions: state?.sessions,
       inputName: specs.join(' '),
       onWarning: (w) => printWarning(w),
       onNote: note,
@@ -71,6 +72,9 @@ export default class Collect extends FlareCommand {
     const resumed = state?.openIncidents ?? []
     if (resumed.length > 0 && !engine.stateUsed) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop resolve${resumed.length === 1 ? 's' : ''} as stopped (another model: nothing of this run can join ${resumed.length === 1 ? 'it' : 'them'})`)
     else if (resumed.length > 0) note(`state ${flags.state}: ${resumed.length} incident${resumed.length === 1 ? '' : 's'} open at the last stop go${resumed.length === 1 ? 'es' : ''} on (${resumed.map((r) => r.incident.id).join(', ')})`)
+    const carried = state?.sessions?.sessions.length ?? 0
+    if (carried > 0 && engine.stateUsed && state!.model === engine.modelFingerprint) note(`state ${flags.state}: ${carried} session${carried === 1 ? '' : 's'} open at the last stop go${carried === 1 ? 'es' : ''} on`)
+    else if (carried > 0) note(`state ${flags.state}: ${carried} session${carried === 1 ? '' : 's'} open at the last stop start${carried === 1 ? 's' : ''} anew (cut for another model)`)
     const summarizer = await summarizerFrom(flags, note)
     const sources = openSources(specs, {onNote: note, group: flags.group, fromStart: flags['from-start'], resume: state?.files, exclude: ownFiles(outputs)})
     const sinks = await openSinks(flags.sink ?? [], {onNote: note})
@@ -79,7 +83,7 @@ export default class Collect extends FlareCommand {
     // The first signal stops collection cleanly (sessions scored, state written, sinks closed);
     // a second one quits at once, saying what that leaves unsaved.
     const unlisten = stopOnSignals(controller, {
-      stopping: `scoring open sessions${flags.state ? ', saving the state' : ''}`,
+      stopping: flags.state ? 'keeping open sessions, saving the state' : 'scoring open sessions',
       quit: () => `open sessions were not scored${flags.state ? `; ${flags.state} is as saved ${lastSaved ?? 'at start'}` : ''}`,
     })
     note(`collecting from ${sources.map((s) => s.name).join(', ')}${sinks.length ? ` → ${sinks.map((s) => s.name).join(', ')}` : ''} (Ctrl-C to stop)`)

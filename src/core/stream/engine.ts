@@ -14,6 +14,7 @@ import {episodeTemplates, IncidentTracker, resolvedEvent, type OpenIncidentState
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
 import {TrainingStretch, type TrainFor, type TrainingOptions} from './training.js'
+import {CarriedSessions, saveSessions, type SavedSessions} from './session-state.js'
 import {defaultIdleMs, ENGINE_DEFAULTS} from './engine-limits.js'
 
 export {defaultIdleMs, ENGINE_DEFAULTS} from './engine-limits.js'
@@ -45,6 +46,8 @@ export interface EngineOptions extends TrainingOptions {
   nextIncident?: number
   /** Incidents open when the last run stopped (a restored state): they go on open. */
   openIncidents?: readonly OpenIncidentState[]
+  /** Sessions open when the last run stopped (a restored state): they go on open when cut for this model (session-state.ts). */
+  openSessions?: SavedSessions
   /** The engine's "now", epoch ms: the wall clock live, the replay's position in a replay. */
   clock?: () => number
   /** Name of the stream for a model trained on it (its manifest's training input). */
@@ -147,6 +150,9 @@ export class LiveEngine {
   private bytes: LiveBytes | undefined
   /** Records the model was fitted on in the stream (0 with a given model). */
   private trainedOn = 0
+  /** options.openSessions until the sessions take them (startScoring); the sessions a stop with 'kept' left open (finish). */
+  private carried: CarriedSessions | undefined
+  private kept: SavedSessions | undefined
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now
@@ -172,6 +178,7 @@ export class LiveEngine {
     }
     const kept = options.model ? new Set(options.model.miner.templates().map((t) => t.id)) : undefined
     this.parser = new LiveParser({format: options.format ?? options.model?.manifest.format, miner: miner ?? options.model?.miner, parser: options.parser, kept, onWarning: options.onWarning})
+    if (options.openSessions && miner && options.minerModel === this.fingerprint) this.carried = new CarriedSessions(options.openSessions, this.parser)
     this.limits = {
       idleMs: options.idleMs ?? ENGINE_DEFAULTS.idleMs,
       maxSessionMs: options.maxSessionMs ?? ENGINE_DEFAULTS.maxSessionMs,
@@ -303,16 +310,17 @@ export class LiveEngine {
 
   /**
    * The end of the stream or a stop: held records out, every session closed and scored; then every
-   * open incident resolved with `reason`, or, with 'kept' (a stop with a --state file to keep
-   * them), left open for openIncidentStates to save.
+   * open incident resolved with `reason`. With 'kept' (a stop with a --state file to keep them) the
+   * sessions and incidents are left open for keptSessions and openIncidentStates to save.
    */
   finish(reason: Exclude<ResolvedReason, 'quiet'> | 'kept' = 'end of input'): IncidentEvent[] {
     const records: LiveRecord[] = []
     this.parser.flush(records)
     for (const r of records) this.route(r)
     if (this.training && this.training.size > 0) this.endTraining()
-    if (!this.sessions && this.held.length > 0) this.resolveKeying()
-    this.sessions?.closeAll()
+    if (!this.sessions && (this.held.length > 0 || (this.carried && reason !== 'kept'))) this.resolveKeying()
+    if (reason === 'kept') this.kept = this.sessions ? saveSessions(this.sessions, this.parser, this.lastEvent) : this.carried?.saved
+    else this.sessions?.closeAll()
     this.scorePending()
     // (every session is matched: those quiet by the last watermark resolve as quiet)
     if (this.tracker) this.events.push(...this.tracker.expire(this.sessions!.watermark, this.clock()))
@@ -360,6 +368,11 @@ export class LiveEngine {
 
   get openIncidents(): LiveIncident[] {
     return this.tracker?.openIncidents ?? this.restored.map((r) => r.incident)
+  }
+
+  /** The sessions a stop with a --state file left open (finish('kept')), or those restored and not taken yet (no line since), as the file keeps them. */
+  get keptSessions(): SavedSessions | undefined {
+    return this.kept ?? this.carried?.saved
   }
 
   /** The open incidents as a --state file keeps them (the restored ones until scoring starts). */
@@ -511,6 +524,10 @@ export class LiveEngine {
       if (model.manifest.session_gap_ms !== undefined) this.options.onNote?.(`sessions close after ${Math.round(this.limits.idleMs / 60_000)} min without a line (the longest quiet gap in a training session was ${Math.round(model.manifest.session_gap_ms / 60_000)} min)`)
     }
     this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminalIds.size > 0 ? this.terminal : undefined}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
+    const carried = this.carried
+    this.carried = undefined
+    if (carried?.into(this.sessions)) this.lastEvent = Math.max(this.lastEvent, carried.lastEvent)
+    else if (carried) this.options.onNote?.(`${carried.size} session${carried.size === 1 ? '' : 's'} open at the last stop dropped: sessions are cut otherwise now`)
     this.tracker = new IncidentTracker({
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
       lagMs: keying.mode === 'window' ? keying.windowMs : this.limits.idleMs,

@@ -61,16 +61,33 @@ export class LiveTemplates {
   }
 
   index(templateId: string, record: Pick<LogRecord, 'level' | 'component'>): number {
-    let index = this.indexOf.get(templateId)
-    if (index === undefined) {
-      index = this.metas.length
-      this.indexOf.set(templateId, index)
-      this.metas.push({id: templateId, level: record.level, component: record.component, count: 1})
-      this.minerIds.push(templateId)
-      const derived = this.kept !== undefined && !this.kept.has(templateId) && this.miner !== undefined
-      this.namedAt.push(derived ? Number.NaN : -1)
-    } else this.count(index, record.level)
+    const index = this.indexOf.get(templateId)
+    if (index === undefined) return this.register(templateId, record.level, record.component, 1)
+    this.count(index, record.level)
     return index
+  }
+
+  /**
+   * A template as an earlier run saw it (a --state file's open sessions, session-state.ts): its
+   * index, registered with that run's level, component and count when new to this run.
+   */
+  restore(templateId: string, level: string | undefined, component: string | undefined, count: number): number {
+    return this.indexOf.get(templateId) ?? this.register(templateId, level, component, count)
+  }
+
+  private register(templateId: string, level: string | undefined, component: string | undefined, count: number): number {
+    const index = this.metas.length
+    this.indexOf.set(templateId, index)
+    this.metas.push({id: templateId, level, component, count})
+    this.minerIds.push(templateId)
+    const derived = this.kept !== undefined && !this.kept.has(templateId) && this.miner !== undefined
+    this.namedAt.push(derived ? Number.NaN : -1)
+    return index
+  }
+
+  /** The miner's own id of a template (id() may name it by its text instead). */
+  minerId(index: number): string {
+    return this.minerIds[index]
   }
 
   /** One more record of a known template (what index() does for it). */
@@ -190,6 +207,16 @@ export class LiveParser {
     if (format !== 'hdfs') return undefined
     const miner = this.minerValue ?? this.useMiner(new LiveMiner(configForFormat(format, this.options.parser)))
     return miner.preprocesses ? undefined : miner
+  }
+
+  /** The id the next line gets. */
+  get nextLine(): number {
+    return this.nextLineId
+  }
+
+  /** Line ids go on from `next` (an earlier run's, whose open sessions hold its line ids: session-state.ts). */
+  continueLines(next: number): void {
+    if (next > this.nextLineId) this.nextLineId = next
   }
 
   /** Line ids for `n` lines the byte path reads itself: the first of them. */

@@ -49,6 +49,12 @@ export class LiveSession extends Session {
   touchAt = -1
   /** Its entry in the byte path's keys (OpenSessions.byEntry), -1 for none. */
   byteEntry = -1
+  /**
+   * Its newest event's template and newest timestamp (NaN: none yet) in line order: where its
+   * transitions and gaps go on from, which a --state file keeps (session-state.ts).
+   */
+  lastTemplate = -1
+  lastTimed = Number.NaN
 
   track(r: LiveRecord): void {
     if (r.acks) {
@@ -66,6 +72,8 @@ export class LiveSession extends Session {
   event(template: number, lineId: number, level: string | undefined, time: number): boolean {
     const before = this.templateCount
     this.add(template, lineId, level, time)
+    this.lastTemplate = template
+    if (Number.isFinite(time)) this.lastTimed = time
     if (time > this.lastSeen) this.lastSeen = time
     if (time < this.firstSeen) this.firstSeen = time
     return this.templateCount > before
@@ -73,10 +81,25 @@ export class LiveSession extends Session {
 
   /** The session was scored: its lines are done with, and its lists' room goes back to the shared arena. */
   release(): void {
-    releaseAll(this.acks)
-    this.acks = undefined
+    this.releaseAcks()
     this.releaseLists()
   }
+
+  /** Its lines are done with (scored, or kept in a --state file). */
+  releaseAcks(): void {
+    releaseAll(this.acks)
+    this.acks = undefined
+  }
+}
+
+/** The open sessions and their clock, as a --state file keeps them at a stop (session-state.ts). */
+export interface OpenSessionsState {
+  maxTime: number
+  closedWindows: number
+  streams: string[]
+  nextOrder: number
+  /** In the order closeAll() would close them (id sessions: least recently active first). */
+  sessions: LiveSession[]
 }
 
 export interface ClosedSession {
@@ -219,6 +242,31 @@ export class OpenSessions {
       this.maxTime = time
       this.expire()
     }
+  }
+
+  /** The open sessions, left open, with their clock: what a stop with a --state file keeps (resume() goes on from it). */
+  saved(): OpenSessionsState {
+    const sessions = [...this.open.values()]
+    if (this.keying.mode !== 'window') sessions.sort((a, b) => a.touchAt - b.touchAt)
+    return {maxTime: this.maxTime, closedWindows: this.closedWindows, streams: [...this.streams], nextOrder: this.order, sessions}
+  }
+
+  /** An empty session of these sessions' arena, for restored numbers (session-state.ts fills it, resume() takes it). */
+  restoredSession(id: string, order: number): LiveSession {
+    return new LiveSession(ownCopy(id), order, new SessionSlots(1, this.arena))
+  }
+
+  /** Goes on from an earlier run's saved(), before any record: its sessions open again, its clock where it stood. */
+  resume(state: OpenSessionsState): void {
+    if (state.maxTime > this.maxTime) this.maxTime = state.maxTime
+    if (state.closedWindows > this.closedWindows) this.closedWindows = state.closedWindows
+    for (const stream of state.streams) this.streams.add(stream)
+    this.order = Math.max(this.order, state.nextOrder)
+    for (const s of state.sessions) {
+      this.open.set(s.id, s)
+      if (this.keying.mode !== 'window') this.touched.touch(s)
+    }
+    this.maxSize = Math.max(this.maxSize, this.open.size)
   }
 
   /** Closes every open session (shutdown, the end of a replay). */

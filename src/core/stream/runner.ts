@@ -128,7 +128,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     if (!options.statePath || !miner) return false
     try {
       const files = (await Promise.all(sources.map((s) => s.resumePoints?.() ?? []))).flat()
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates, files})
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates, sessions: engine.keptSessions, files})
       options.onStateSaved?.()
       return true
     } catch (error) {
@@ -257,12 +257,15 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   for (const resolve of flushes) resolve()
   await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
   const kept = engine.openIncidents
+  const open = engine.keptSessions?.sessions.length ?? 0
   if (await saveState()) {
     if (keep && kept.length > 0) options.onNote?.(`${kept.length} open incident${kept.length === 1 ? '' : 's'} (${kept.map((i) => i.id).join(', ')}) kept in ${options.statePath}: the next start goes on with ${kept.length === 1 ? 'it' : 'them'}`)
-  } else if (keep && kept.length > 0) {
-    // Not saved after all: resolve them as a stop without a state would, so no sink is left with an incident open for good.
+    if (open > 0) options.onNote?.(`${open} open session${open === 1 ? '' : 's'} kept in ${options.statePath}: the next start goes on with ${open === 1 ? 'it' : 'them'}`)
+  } else if (keep) {
+    // Not saved after all: the sessions kept open are scored, and the incidents resolve, as a stop without a state would.
+    if (open > 0) await deliver(engine.flushSessions())
     const at = new Date(now()).toISOString()
-    await deliver(kept.map((incident) => resolvedEvent(incident, at, 'stopped')))
+    await deliver(engine.openIncidents.map((incident) => resolvedEvent(incident, at, 'stopped')))
     await Promise.allSettled([...enriching])
   }
   await closeSinks(sinks)

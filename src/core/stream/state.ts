@@ -7,6 +7,7 @@ import {parseTemplateState} from '../templates/state-schema.js'
 import * as z from '../zod.js'
 import type {FileResumePoint} from './contracts.js'
 import type {OpenIncidentState} from './live-incidents.js'
+import {SAVED_SESSIONS, type SavedSessions} from './session-state.js'
 
 /**
  * What survives a restart of `flare collect`: the template miner (so ids stay), the incident
@@ -24,6 +25,8 @@ export interface LiveState {
    */
   model?: string
   openIncidents?: OpenIncidentState[]
+  /** Sessions open at the stop (session-state.ts): the next start goes on with them. Absent in files of an older Flare. */
+  sessions?: SavedSessions
   /** Followed files' read positions (LineSource.resumePoints): the next start reads on from them. */
   files?: FileResumePoint[]
 }
@@ -40,6 +43,8 @@ interface LiveStateFile {
   model_fingerprint?: string
   /** Incidents open when it was saved (OpenIncidentState). */
   open_incidents?: OpenIncidentState[]
+  /** Sessions open when it was saved (LiveState.sessions; a Flare without it ignores it and starts them anew). */
+  open_sessions?: SavedSessions
   /** Where each followed file was read to (LiveState.files). */
   files?: FileResumePoint[]
 }
@@ -74,7 +79,7 @@ const OPEN_INCIDENTS = z.array(
 )
 
 export async function saveLiveState(path: string, state: LiveState): Promise<void> {
-  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {}), ...(state.openIncidents && state.openIncidents.length > 0 ? {open_incidents: state.openIncidents} : {}), ...(state.files && state.files.length > 0 ? {files: state.files} : {})}
+  const file: LiveStateFile = {kind: 'flare-live-state', version: 1, saved: new Date().toISOString(), next_incident: state.nextIncident, ...(state.model ? {model_fingerprint: state.model} : {}), templates: state.miner.toJSON(), ...(state.names && Object.keys(state.names).length > 0 ? {template_names: state.names} : {}), ...(state.openIncidents && state.openIncidents.length > 0 ? {open_incidents: state.openIncidents} : {}), ...(state.sessions && state.sessions.sessions.length > 0 ? {open_sessions: state.sessions} : {}), ...(state.files && state.files.length > 0 ? {files: state.files} : {})}
   await writeFileAtomic(path, JSON.stringify(file), {flag: '--state'})
 }
 
@@ -110,8 +115,14 @@ export async function loadLiveState(path: string): Promise<LiveState | undefined
     if (!parsed.success) throw bad(`files: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
     files = parsed.data
   }
+  let sessions: SavedSessions | undefined
+  if (json.open_sessions !== undefined) {
+    const parsed = SAVED_SESSIONS.safeParse(json.open_sessions)
+    if (!parsed.success) throw bad(`open_sessions: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
+    sessions = parsed.data as SavedSessions
+  }
   try {
-    return {...(files ? {files} : {}), miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: nextIncidentAfter(Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, openIncidents ?? []), ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
+    return {...(files ? {files} : {}), ...(sessions ? {sessions} : {}), miner: TemplateMiner.fromJSON(parseTemplateState(json.templates)), nextIncident: nextIncidentAfter(Number.isInteger(json.next_incident) && json.next_incident! > 0 ? json.next_incident! : 1, openIncidents ?? []), ...(typeof json.model_fingerprint === 'string' && json.model_fingerprint !== '' ? {model: json.model_fingerprint} : {}), ...(openIncidents ? {openIncidents} : {})}
   } catch (error) {
     if (error instanceof FlareError) throw error
     throw bad((error as Error).message)
