@@ -1,6 +1,6 @@
 import {BaseDetector, type Detector} from './detect/detector.js'
 import {expandRows, type UniqueRows} from './detect/dedupe.js'
-import {checkDetectorFitsSessions, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
+import {checkDetectorFitsSessions, checkWindowFeatures, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {evaluateLabels} from './evaluate/metrics.js'
@@ -340,6 +340,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   const started = performance.now()
   // a time-window detector on id sessions: refused before the read when the key is given, after it when auto resolves it
   if (options.detector && !options.model) checkDetectorFitsSessions(options.detector, options.sessionKey ?? 'auto', options.detectorParams)
+  if (options.detector && !options.model) checkWindowFeatures(options.detector, options.features && resolveFeatures(options.features), options.detectorParams)
   const prepared = await prepareInput(options)
   const timings: Record<string, number> = {...prepared.timings}
   const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
@@ -495,6 +496,7 @@ export interface FittedDetection {
 export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
   const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
   const features = resolveFeatures(options.features ?? registry.features(detectorName, options.detectorParams))
+  checkWindowFeatures(detectorName, features, options.detectorParams)
   const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
   const params = {...options.detectorParams}
   if (options.contamination !== undefined) params.contamination = options.contamination
