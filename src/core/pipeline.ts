@@ -5,7 +5,7 @@ import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {evaluateLabels} from './evaluate/metrics.js'
 import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
-import {resolveFeatures, type FeatureConfig} from './features/config.js'
+import {editedFeatures, resolveFeatures, type FeatureConfig, type FeatureEdits} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
 import type {DraftIncident, IncidentOptions} from './incidents/build.js'
@@ -46,6 +46,8 @@ export interface DetectOptions {
   detectorParams?: Record<string, unknown>
   contamination?: number
   features?: FeatureConfig
+  /** Without `features`: changes to the recommendation of the detector the run resolves (auto: by the session key). */
+  featureEdits?: FeatureEdits
   labelsPath?: string
   /** Score with a fitted bundle instead of fitting (template state, vocabulary, detector). */
   model?: ModelBundle
@@ -493,9 +495,9 @@ export interface FittedDetection {
  * Vocabulary, features and a detector fitted on `input`'s sessions (what detect does without
  * --model). `registry`: registry.ts's, or catalog.ts's registryFor(detector) (that one's module alone).
  */
-export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
+export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features' | 'featureEdits'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
   const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
-  const features = resolveFeatures(options.features ?? registry.features(detectorName, options.detectorParams))
+  const features = resolveFeatures(options.features ?? editedFeatures(registry.features(detectorName, options.detectorParams), options.featureEdits))
   checkWindowFeatures(detectorName, features, options.detectorParams)
   const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
   const params = {...options.detectorParams}

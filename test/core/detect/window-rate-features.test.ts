@@ -44,6 +44,17 @@ describe('window-rate and features other than raw template counts', () => {
     checkWindowFeatures('isolation-forest', COUNTS_EXTRAS)
   })
 
+  it('--detector auto resolves window-rate on time windows, and the feature flags apply to its recommendation, not to the id detector\'s', async () => {
+    // extras: refused once the windows are known
+    await expect(detect({input: log, featureEdits: {sets: ['counts', 'extras']}})).rejects.toMatchObject({exitCode: ExitCode.usage, message: REFUSAL})
+    // --transform none is window-rate's own: the same results as no flag (it used to add
+    // invariants-mining's unseen column, and window-rate lost its context)
+    const plain = await detect({input: log})
+    const none = await detect({input: log, featureEdits: {transform: 'none'}})
+    expect(Array.from(none.scores)).toEqual(Array.from(plain.scores))
+    expect(none.results.incidents.map((i) => i.time_range)).toEqual(plain.results.incidents.map((i) => i.time_range))
+  })
+
   it('a context that does not describe the matrix is a bug, not a cue to read every column as lines of one stream', () => {
     const d = new WindowRate()
     d.setContext({streams: ['a', 'a', 'a'], windowStart: [0, 60_000, 120_000], stepMs: 60_000, columns: [{text: 'request served'}, {text: 'disk full', level: 'ERROR'}]})
@@ -57,5 +68,15 @@ describe('window-rate and features other than raw template counts', () => {
     expect(run.stdout).toBe('')
     expect(run.stderr.trim()).toBe(`Error: ${REFUSAL}`)
   })
-})
 
+  it('the CLI with --detector auto and --transform none fits window-rate as without the flag (incidents at their times, not 1970)', async () => {
+    const plain = path.join(dir, 'plain.json')
+    const none = path.join(dir, 'none.json')
+    expect((await runCli(['detect', '-i', log, '-o', plain, '--no-track'])).code).toBe(0)
+    const run = await runCli(['detect', '-i', log, '--transform', 'none', '-o', none, '--no-track'])
+    expect(run.code, run.stderr).toBe(0)
+    const incidents = (file: string) => (JSON.parse(fs.readFileSync(file, 'utf8')) as {incidents: Array<{time_range: unknown}>}).incidents.map((i) => i.time_range)
+    expect(incidents(plain).length).toBeGreaterThan(0)
+    expect(incidents(none)).toEqual(incidents(plain))
+  })
+})
