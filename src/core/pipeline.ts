@@ -1,4 +1,4 @@
-import {BaseDetector, type Detector} from './detect/detector.js'
+import {BaseDetector, hasMembers, type Detector} from './detect/detector.js'
 import {expandRows, type UniqueRows} from './detect/dedupe.js'
 import {checkDetectorFitsSessions, checkWindowFeatures, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
@@ -538,11 +538,13 @@ function columnTemplates(prepared: DetectionInput, ids: readonly string[]): numb
  * What a detector must know of the rows beyond their features, given before it fits or scores
  * them: window-rate, each row's stream and window and each column's template (`vocabulary`: the
  * one the rows' columns were built from). Every fit goes through here (detect, a sweep's
- * children, a model's scoring): without it window-rate takes the rows as one stream of
- * unlevelled templates, and scores them otherwise than `flare detect` does.
+ * children, a model's scoring), and an ensemble passes it on to its members: without it
+ * window-rate takes the rows as one stream of unlevelled templates, and scores them otherwise
+ * than `flare detect -d window-rate` does.
  */
 export function giveContext(detector: Detector, input: DetectionInput, vocabulary: Vocabulary): void {
   if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
+  else if (hasMembers(detector)) detector.prepareMembers((member) => giveContext(member, input, vocabulary))
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */
