@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
-import {DEFAULT_DETECTOR, detectorHelp, detectorNames, registryFor} from '../core/detect/catalog.js'
+import {detectorHelp, detectorNames, registryFor} from '../core/detect/catalog.js'
 import {ExitCode, FlareError} from '../core/errors.js'
 import {FeatureSetName, type FeatureConfig} from '../core/features/build.js'
+import {editedFeatures, type FeatureEdits} from '../core/features/config.js'
 import {FORMAT_NAMES} from '../core/ingest/index.js'
 import {withKeys, writeJsonFileAtomic} from '../core/io/json-stream.js'
 import {checkOutputs, companionOutput} from '../core/io/output.js'
@@ -114,12 +115,12 @@ export default class Detect extends FlareCommand {
     const sets = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : undefined
     for (const s of sets ?? []) if (!FeatureSetName.safeParse(s).success) throw new FlareError(`unknown feature set "${s}"`, {exitCode: ExitCode.usage, hint: `choose from ${FeatureSetName.options.join(', ')}`})
     if (sets?.length === 0) throw new FlareError('--features needs at least one feature set', {exitCode: ExitCode.usage})
+    const featureEdits: FeatureEdits = {...(sets ? {sets: sets as FeatureSetName[]} : {}), ...(flags.transform ? {transform: flags.transform as FeatureEdits['transform']} : {})}
     let features: FeatureConfig | undefined
-    if (detectorName !== undefined || sets !== undefined || flags.transform) {
-      // The detector's own features, changed by the flags (its module loads only for this).
-      const recommended = (await registryFor(detectorName ?? DEFAULT_DETECTOR)).features(detectorName ?? DEFAULT_DETECTOR)
-      features = {...recommended, sets: (sets ?? recommended.sets) as FeatureConfig['sets'], transform: (flags.transform as FeatureConfig['transform'] | undefined) ?? recommended.transform}
-    }
+    // The detector's own features, changed by the flags (its module loads only for this). With
+    // --detector auto the detector is known once the log is cut into sessions (a windowed log's
+    // window-rate, not invariants-mining): the pipeline applies the flags to its recommendation.
+    if (detectorName !== undefined) features = editedFeatures((await registryFor(detectorName)).features(detectorName), featureEdits)
 
     // --summarize's LLM flags (provider, model, timeout, budget) fail now, not after the detection;
     // the explain engine loads only for a run that uses it (start-up time).
@@ -168,6 +169,7 @@ export default class Detect extends FlareCommand {
         detector: detectorName,
         contamination,
         features,
+        featureEdits,
         labelsPath: flags.labels,
         model,
         onStage: (stage, detail) => progress.next(`${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`),

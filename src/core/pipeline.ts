@@ -1,11 +1,11 @@
-import {BaseDetector, type Detector} from './detect/detector.js'
+import {BaseDetector, hasMembers, type Detector} from './detect/detector.js'
 import {expandRows, type UniqueRows} from './detect/dedupe.js'
-import {checkDetectorFitsSessions, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
+import {checkDetectorFitsSessions, checkWindowFeatures, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
 import {evaluateLabels} from './evaluate/metrics.js'
 import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
-import {resolveFeatures, type FeatureConfig} from './features/config.js'
+import {editedFeatures, resolveFeatures, type FeatureConfig, type FeatureEdits} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
 import {Vocabulary} from './features/vocabulary.js'
 import type {DraftIncident, IncidentOptions} from './incidents/build.js'
@@ -46,6 +46,8 @@ export interface DetectOptions {
   detectorParams?: Record<string, unknown>
   contamination?: number
   features?: FeatureConfig
+  /** Without `features`: changes to the recommendation of the detector the run resolves (auto: by the session key). */
+  featureEdits?: FeatureEdits
   labelsPath?: string
   /** Score with a fitted bundle instead of fitting (template state, vocabulary, detector). */
   model?: ModelBundle
@@ -340,6 +342,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
   const started = performance.now()
   // a time-window detector on id sessions: refused before the read when the key is given, after it when auto resolves it
   if (options.detector && !options.model) checkDetectorFitsSessions(options.detector, options.sessionKey ?? 'auto', options.detectorParams)
+  if (options.detector && !options.model) checkWindowFeatures(options.detector, options.features && resolveFeatures(options.features), options.detectorParams)
   const prepared = await prepareInput(options)
   const timings: Record<string, number> = {...prepared.timings}
   const lap = (name: string, t0: number): void => void (timings[name] = Math.round(performance.now() - t0))
@@ -492,9 +495,10 @@ export interface FittedDetection {
  * Vocabulary, features and a detector fitted on `input`'s sessions (what detect does without
  * --model). `registry`: registry.ts's, or catalog.ts's registryFor(detector) (that one's module alone).
  */
-export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
+export function fitDetection(input: DetectionInput, options: Pick<DetectOptions, 'detector' | 'detectorParams' | 'contamination' | 'features' | 'featureEdits'>, registry: DetectorMaker, hooks: {onFeatures?: () => void} = {}): FittedDetection {
   const detectorName = options.detector ?? defaultDetectorFor(input.sessionKey)
-  const features = resolveFeatures(options.features ?? registry.features(detectorName, options.detectorParams))
+  const features = resolveFeatures(options.features ?? editedFeatures(registry.features(detectorName, options.detectorParams), options.featureEdits))
+  checkWindowFeatures(detectorName, features, options.detectorParams)
   const vocabulary = Vocabulary.fit(input.sessions, input.idOf, features.maxBigrams)
   const params = {...options.detectorParams}
   if (options.contamination !== undefined) params.contamination = options.contamination
@@ -534,11 +538,13 @@ function columnTemplates(prepared: DetectionInput, ids: readonly string[]): numb
  * What a detector must know of the rows beyond their features, given before it fits or scores
  * them: window-rate, each row's stream and window and each column's template (`vocabulary`: the
  * one the rows' columns were built from). Every fit goes through here (detect, a sweep's
- * children, a model's scoring): without it window-rate takes the rows as one stream of
- * unlevelled templates, and scores them otherwise than `flare detect` does.
+ * children, a model's scoring), and an ensemble passes it on to its members: without it
+ * window-rate takes the rows as one stream of unlevelled templates, and scores them otherwise
+ * than `flare detect -d window-rate` does.
  */
 export function giveContext(detector: Detector, input: DetectionInput, vocabulary: Vocabulary): void {
   if (detector instanceof WindowRate) detector.setContext(windowContext(input, vocabulary))
+  else if (hasMembers(detector)) detector.prepareMembers((member) => giveContext(member, input, vocabulary))
 }
 
 /** What window-rate must know: each row's stream and window, each column's template. */

@@ -5,6 +5,7 @@
  * registry.ts loads every entry, for the sweep, saved models and anything built on other detectors.
  */
 import {ExitCode, FlareError} from '../errors.js'
+import type {FeatureBlock, FeatureConfig} from '../features/config.js'
 import type {ZodType} from '../zod.js'
 import type {BaseDetector} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
@@ -66,6 +67,28 @@ export function checkDetectorFitsSessions(detector: string, sessionKey: string, 
     exitCode: ExitCode.usage,
     hint: `for ${sessionKey} sessions use one of ${fitting.join(', ')} (default ${DEFAULT_DETECTOR}), or group lines by time with --session-key window`,
   })
+}
+
+/**
+ * Refuses features a time-window detector cannot score (exit 2). Window-rate reads each window's raw
+ * template counts, one column per template (its context: each column's level, text, component):
+ * extras (durations, gaps in seconds, totals), bigrams, an unseen column, tf-idf, presence or log1p
+ * are not lines of a template, and fitted on them it would model seconds and damped counts as
+ * Poisson counts of lines. `features`: resolved (resolveFeatures); an ensemble's window-rate member
+ * is checked on its own block.
+ */
+export function checkWindowFeatures(detector: string, features: FeatureConfig | undefined, params?: Record<string, unknown>): void {
+  if (!features) return
+  const names = detector === 'ensemble' ? (typeof params?.members === 'string' ? params.members.split(',').map((s) => s.trim()) : []) : [detector]
+  const windowOnly = names.filter((name) => WINDOW_ONLY_DETECTORS.includes(name))
+  if (windowOnly.length === 0) return
+  const blocks: FeatureBlock[] = features.members ? features.members.filter((b) => windowOnly.includes(b.detector)) : [{sets: features.sets, transform: features.transform as FeatureBlock['transform'], maxBigrams: features.maxBigrams}]
+  const bad = blocks.find((b) => b.sets.join() !== 'counts' || b.transform !== 'none')
+  if (!bad) return
+  const flags = [...(bad.sets.join() === 'counts' ? [] : [['--features', bad.sets.join(',')]]), ...(bad.transform === 'none' ? [] : [['--transform', bad.transform]])]
+  const drop = `drop ${flags.map((f) => f[0]).join(' and ')}`
+  const instead = detector === 'ensemble' ? `${drop} (each member then reads its own features), or leave ${windowOnly[0]} out of the members` : `${drop} (it reads counts alone), or use a detector that does, such as -d isolation-forest`
+  throw new FlareError(`${detector === 'ensemble' ? `an ensemble's ${windowOnly[0]} member` : windowOnly[0]} scores raw template counts per window and cannot use ${flags.map((f) => f.join(' ')).join(' ')}: ${instead}`, {exitCode: ExitCode.usage})
 }
 
 export function detectorNames(): string[] {

@@ -27,6 +27,18 @@ export interface Detector {
   toJSON(): DetectorJSON
 }
 
+/**
+ * A detector built on others (ensemble): `prepare` is applied to each member it holds and to each it
+ * makes, before the member fits or scores (pipeline.ts giveContext: a window-rate member's rows).
+ */
+export interface WithMembers {
+  prepareMembers(prepare: (member: Detector) => void): void
+}
+
+export function hasMembers(d: Detector): d is Detector & WithMembers {
+  return typeof (d as Partial<WithMembers>).prepareMembers === 'function'
+}
+
 export type ParamValue = number | string | boolean | null
 export type DetectorParams = Record<string, ParamValue>
 

@@ -1,7 +1,7 @@
 import {FlareError, ExitCode} from '../errors.js'
 import {combineMemberFeatures} from '../features/config.js'
 import {columnSlice, type FeatureMatrix} from '../features/matrix.js'
-import {BaseDetector, type Detector, type DetectorJSON, type DetectorParams, type ThresholdParams} from './detector.js'
+import {BaseDetector, type Detector, type DetectorJSON, type DetectorParams, type ThresholdParams, type WithMembers} from './detector.js'
 import type {DetectorArgs, DetectorEntry, DetectorRegistry} from './entry.js'
 import * as z from '../zod.js'
 import {contamination, expectLength, finite, finiteArray, nFeatures, savedDetector, seed} from './schema.js'
@@ -34,7 +34,7 @@ export function memberNames(members: string): string[] {
   return members.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
-export class Ensemble extends BaseDetector {
+export class Ensemble extends BaseDetector implements WithMembers {
   readonly name = 'ensemble'
   readonly members: string
   readonly combine: 'max' | 'mean'
@@ -44,6 +44,14 @@ export class Ensemble extends BaseDetector {
   private scale: Float64Array = new Float64Array(0)
   /** Member k reads columns [start, start + width) of the matrix. */
   private slices: Array<[number, number]> = []
+  /** What each member is told before it fits or scores (prepareMembers). */
+  private prepare?: (member: Detector) => void
+  /**
+   * Each member's block of the matrices it fitted on: scoring those rows hands a member the very
+   * matrix it fitted (window-rate gives its fit's own analysis for it, as `-d window-rate` does;
+   * another matrix, even a copy, it scores window by window against its profiles).
+   */
+  private fittedInputs = new WeakMap<FeatureMatrix, FeatureMatrix[]>()
 
   constructor(
     p: EnsembleParams,
@@ -59,6 +67,16 @@ export class Ensemble extends BaseDetector {
     if (names.includes('ensemble')) throw new FlareError('an ensemble cannot have an ensemble as a member', {exitCode: ExitCode.usage})
   }
 
+  /**
+   * Tells each member what it must know of the rows beyond its columns, now (a saved ensemble's
+   * members) and as fit() makes them: a window-rate member its rows' streams and windows, so that
+   * it scores as `-d window-rate` does, not as one stream of rows numbered in order.
+   */
+  prepareMembers(prepare: (member: Detector) => void): void {
+    this.prepare = prepare
+    for (const d of this.detectors) prepare(d)
+  }
+
   params(): DetectorParams {
     return {members: this.members, combine: this.combine, seed: this.seed, contamination: this.contamination}
   }
@@ -69,6 +87,7 @@ export class Ensemble extends BaseDetector {
       const plain = this.registry.create(n, {})
       return this.seed !== null && 'seed' in plain.params() ? this.registry.create(n, {seed: this.seed}) : plain
     })
+    for (const d of this.detectors) this.prepare?.(d)
     const blocks = X.blocks?.length === names.length ? X.blocks : names.map(() => X.cols)
     let start = 0
     this.slices = blocks.map((width) => {
@@ -78,6 +97,7 @@ export class Ensemble extends BaseDetector {
     })
     this.centre = new Float64Array(names.length)
     this.scale = new Float64Array(names.length)
+    this.fittedInputs = new WeakMap([[X, this.slices.map(([start, width]) => columnSlice(X, start, width))]])
     this.detectors.forEach((d, k) => {
       const Xk = this.memberInput(X, k)
       d.fit(Xk)
@@ -106,6 +126,8 @@ export class Ensemble extends BaseDetector {
   }
 
   private memberInput(X: FeatureMatrix, k: number): FeatureMatrix {
+    const fitted = this.fittedInputs.get(X)
+    if (fitted) return fitted[k]
     const [start, width] = this.slices[k]
     return columnSlice(X, start, width)
   }

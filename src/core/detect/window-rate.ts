@@ -178,6 +178,9 @@ export class WindowRate extends BaseDetector {
   private contextFor(X: FeatureMatrix): WindowContext {
     const c = this.context
     if (c && c.streams.length === X.rows && c.columns.length === X.cols) return c
+    // A context for other rows or columns is a caller's bug: read without it, columns that are not
+    // a template's lines (extras, durations) would be summed as lines, rows' times as row numbers.
+    if (c) throw new Error(`window-rate: its context describes ${c.streams.length} rows × ${c.columns.length} template columns, the matrix is ${X.rows} × ${X.cols} (checkWindowFeatures refuses features other than raw counts)`)
     // Without a context every row is one window of one stream, in order.
     return {streams: new Array(X.rows).fill(''), windowStart: Array.from({length: X.rows}, (_, i) => i), stepMs: 1, columns: Array.from({length: X.cols}, () => ({text: ''}))}
   }

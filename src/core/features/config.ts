@@ -68,6 +68,17 @@ export function combineMemberFeatures(perMember: ReadonlyArray<{detector: string
   return {sets, transform: 'per-member', maxBigrams: Math.max(...blocks.map((b) => b.maxBigrams)), members: blocks}
 }
 
+/** A user's changes to a detector's recommended features (`flare detect --features/--transform`). */
+export interface FeatureEdits {
+  sets?: FeatureSetName[]
+  transform?: FeatureTransform
+}
+
+/** The recommendation with the user's sets and transform (resolveFeatures then applies them to every member). */
+export function editedFeatures(recommended: FeatureConfig, edits: FeatureEdits = {}): FeatureConfig {
+  return {...recommended, sets: edits.sets ?? recommended.sets, transform: edits.transform ?? recommended.transform}
+}
+
 /**
  * The config to build, given one that may have been edited after it was recommended (`flare detect
  * --features/--transform` spread over the recommendation): a per-member config whose sets or
