@@ -27,8 +27,8 @@ function poisson(lambda: number, rand: () => number): number {
 
 /**
  * A seeded syslog of the fleet over `hours` from `start` (UTC), each host logging Poisson counts per
- * 5-minute window at uniform times; `dark`: per host, the [from, to) stretches (ms from the start)
- * it logs nothing in (to = Infinity: it never comes back).
+ * 5-minute window at uniform times; `dark`: per host (or PROGRAM@HOST: one program of it), the
+ * [from, to) stretches (ms from the start) it logs nothing in (to = Infinity: it never comes back).
  */
 export function fleetLog(seed: number, start: string, hours: number, dark: Record<string, Array<[number, number]>> = {}): string {
   const rand = mulberry32(seed)
@@ -40,7 +40,8 @@ export function fleetLog(seed: number, start: string, hours: number, dark: Recor
       for (let i = 0; i < n; i++) {
         const at = w * WINDOW_MS + Math.floor(rand() * WINDOW_MS / 1000) * 1000
         const text = host.messages[Math.floor(rand() * host.messages.length)].replace('<ms>', String(1 + Math.floor(rand() * 90)))
-        if ((dark[host.name] ?? []).some(([from, to]) => at >= from && at < to)) continue
+        const program = text.slice(0, text.indexOf('['))
+        if ([...(dark[host.name] ?? []), ...(dark[`${program}@${host.name}`] ?? [])].some(([from, to]) => at >= from && at < to)) continue
         lines.push([t0 + at, `${host.name} ${text}`])
       }
     }

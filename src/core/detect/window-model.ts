@@ -5,7 +5,7 @@ import type {FleetLike} from './fleet-bursts.js'
 import {finite} from './schema.js'
 import {levelWeight, routineSurprisal, templateFamilies, type OutsideStats} from './window-series.js'
 import type {Episode, WindowContext} from './window-rate.js'
-import {lowCount} from './window-silence.js'
+import {componentLows, lowCount} from './window-silence.js'
 
 /**
  * Scoring windows with a saved window-rate model, one window at a time: each window against the
@@ -35,6 +35,8 @@ export interface StreamProfile {
   series: Record<string, Array<[number, number]>>
   /** The 20th percentile of its windows' line counts, what its silence is judged against (absent in models saved before it: window-silence.ts lowFromSeries). */
   low?: number
+  /** Per component, when it has two or more, the same of the component's lines (only those of 3 or more: the ones whose silence is judged). */
+  components?: Record<string, number>
 }
 
 export interface WindowProfiles {
@@ -45,7 +47,7 @@ export interface WindowProfiles {
 
 export const WindowProfilesJSON = z.object({
   families: z.array(z.number().int().nonnegative()),
-  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional()})),
+  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional()})),
 })
 
 const TRIM = 0.05
@@ -58,6 +60,7 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
   const streams: Record<string, StreamProfile> = {}
   const sums = new Map<string, Map<number, Map<number, number>>>()
   const totals = new Map<string, number[]>()
+  const parts = new Map<string, Map<string, number[]>>()
   for (let i = 0; i < X.rows; i++) {
     const stream = ctx.streams[i]
     const profile = (streams[stream] ??= {windows: 0, series: {}})
@@ -74,10 +77,22 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
     let t = totals.get(stream)
     if (!t) totals.set(stream, (t = []))
     t.push(total)
+    // each component's lines in the window (zeros too: its quiet windows are its baseline)
+    let byComponent = parts.get(stream)
+    if (!byComponent) parts.set(stream, (byComponent = new Map()))
+    const inWindow = new Map<string, number>()
+    for (let j = 0; j < X.cols; j++) {
+      const component = ctx.columns[j].component
+      if (component !== undefined && X.data[i * X.cols + j] !== 0) inWindow.set(component, (inWindow.get(component) ?? 0) + X.data[i * X.cols + j])
+    }
+    for (const component of inWindow.keys()) if (!byComponent.has(component)) byComponent.set(component, new Array(t.length - 1).fill(0))
+    for (const [component, counts] of byComponent) counts.push(inWindow.get(component) ?? 0)
   }
   for (const [stream, bySeries] of sums) {
     for (const [key, hist] of bySeries) streams[stream].series[key] = [...hist.entries()].sort((a, b) => a[0] - b[0])
     streams[stream].low = lowCount(totals.get(stream)!)
+    const components = componentLows(parts.get(stream)!)
+    if (components) streams[stream].components = components
   }
   return {families, streams}
 }

@@ -168,7 +168,7 @@ export class WindowRate extends BaseDetector {
       const ctx = this.contextFor(X)
       const scored = scoreWindows(X, ctx, this.profiles, this.minScore)
       const streams = this.profiles.streams
-      const silent = silentWindows(X, ctx, (s) => (streams[s] ? streams[s].low ?? lowFromSeries(streams[s].windows, streams[s].series) : undefined), this.quiet, this.minScore)
+      const silent = silentWindows(X, ctx, (s) => (streams[s] ? {low: streams[s].low ?? lowFromSeries(streams[s].windows, streams[s].series), components: streams[s].components} : undefined), this.quiet, this.minScore)
       for (const e of silent) if (e.score > scored.rowScores[e.rows[0]]) scored.rowScores[e.rows[0]] = e.score
       this.episodesFound = [...scored.episodes, ...silent].sort((a, b) => b.score - a.score || a.startMs - b.startMs || a.column - b.column)
       this.rowScores = scored.rowScores

@@ -84,28 +84,62 @@ export class QuietRuns {
   }
 }
 
+/** What a stream's silence is judged against: its low count, and its components' (each a part of its lines) when it has two or more. */
+export interface StreamLows {
+  low: number
+  components?: Record<string, number>
+}
+
+/** Per component of a stream's windows (two or more components), its low count; undefined with fewer. */
+export function componentLows(totals: Map<string, number[]>): Record<string, number> | undefined {
+  if (totals.size < 2) return undefined
+  const out: Record<string, number> = {}
+  for (const [component, counts] of totals) {
+    const low = lowCount(counts)
+    if (low >= MIN_SILENT_BASELINE) out[component] = low
+  }
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
 /**
  * Silent episodes of the scored rows (every stream's every window, empty ones included), each
- * window against its stream's low; `lowOf`: undefined for a stream the model does not know.
+ * window against its stream's low, and against its components' (a component quiet while its
+ * host logs on: a hung worker); `lowsOf`: undefined for a stream the model does not know. A
+ * silent host silences its components: only a component quiet on its own is news.
  */
-export function silentWindows(X: FeatureMatrix, ctx: WindowContext, lowOf: (stream: string) => number | undefined, runs: QuietRuns, minScore: number): Episode[] {
+export function silentWindows(X: FeatureMatrix, ctx: WindowContext, lowsOf: (stream: string) => StreamLows | undefined, runs: QuietRuns, minScore: number): Episode[] {
   const out: Episode[] = []
   // only rows of real windows split by stream: one stream keeps only its busy windows
   if (ctx.stepMs <= 1) return out
   const order = Array.from({length: X.rows}, (_, i) => i).sort((a, b) => ctx.windowStart[a] - ctx.windowStart[b])
-  for (const i of order) {
-    const stream = ctx.streams[i]
-    const low = lowOf(stream)
-    if (low === undefined || low < MIN_SILENT_BASELINE) continue
-    let count = 0
-    for (let j = 0; j < X.cols; j++) count += X.data[i * X.cols + j]
+  const judge = (i: number, key: string, count: number, low: number, base: Omit<Episode, 'rows' | 'startMs' | 'endMs' | 'count' | 'expected' | 'surprisal' | 'weight' | 'score'>): boolean => {
     const window = Math.round(ctx.windowStart[i] / ctx.stepMs)
-    const run = runs.next(stream, window, count, low)
-    if (!run || run.length < MIN_QUIET_WINDOWS) continue
+    const run = runs.next(key, window, count, low)
+    if (!run) return false
+    if (run.length < MIN_QUIET_WINDOWS) return true
     const expected = low * run.length
     const surprisal = Math.min(lowerSurprisal(run.count, expected), 300)
-    if (surprisal <= minScore) continue
-    out.push({kind: 'silent', stream, column: -1, rows: [i], startMs: run.start * ctx.stepMs, endMs: ctx.windowStart[i] + ctx.stepMs, count: run.count, expected, surprisal, weight: 1, score: surprisal})
+    if (surprisal > minScore) out.push({...base, rows: [i], startMs: run.start * ctx.stepMs, endMs: ctx.windowStart[i] + ctx.stepMs, count: run.count, expected, surprisal, weight: 1, score: surprisal})
+    return true
+  }
+  for (const i of order) {
+    const stream = ctx.streams[i]
+    const lows = lowsOf(stream)
+    if (!lows) continue
+    let count = 0
+    const parts = new Map<string, number>()
+    for (let j = 0; j < X.cols; j++) {
+      const v = X.data[i * X.cols + j]
+      count += v
+      const component = ctx.columns[j].component
+      if (v !== 0 && component !== undefined) parts.set(component, (parts.get(component) ?? 0) + v)
+    }
+    const hostQuiet = lows.low >= MIN_SILENT_BASELINE && judge(i, stream, count, lows.low, {kind: 'silent', stream, column: -1})
+    for (const [component, low] of Object.entries(lows.components ?? {})) {
+      const before = out.length
+      judge(i, `${component}\u0000${stream}`, parts.get(component) ?? 0, low, {kind: 'silent', stream, column: -1, component})
+      if (hostQuiet) out.length = before
+    }
   }
   return out
 }

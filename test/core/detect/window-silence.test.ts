@@ -48,6 +48,11 @@ describe('a saved window-rate model and a host that goes dark', () => {
     expect(silences(never.results).map((s) => s.source)).toEqual(['mq-01'])
   }, 60_000)
 
+  it('raises a program that stops while its host logs on, not the host', async () => {
+    const hung = await detect({input: log('hung', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'app@api-01': [[3 * HOUR, 4 * HOUR]]})), model})
+    expect(silences(hung.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['app on api-01', Date.parse('2026-09-11T03:00:00Z'), Date.parse('2026-09-11T04:00:00Z')]])
+  }, 60_000)
+
   it('never raises a sparse host for its ordinary gaps, however long', async () => {
     // bastion-01 logs about once in three windows: hours without a line are its normal
     for (const seed of [2, 3, 4, 5]) {
