@@ -15,6 +15,7 @@ import {fetchLines} from './ingest/spool.js'
 import {collectFully} from './io/full-collection.js'
 import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
+import {expectedStreams} from './model-streams.js'
 import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
 import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
 import {sessionIds} from './sessions/ids.js'
@@ -154,7 +155,8 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
     const stepMs = options.stepMs ?? model?.manifest.step_ms
     const sessionKey = options.sessionKey ?? (model?.manifest.session_key as SessionKeyMode | undefined) ?? 'auto'
     // (a model's windows are split as at its fit: nothing re-decided from this log's sample)
-    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by: (options.by === 'auto' ? undefined : options.by) ?? model?.manifest.window_by ?? 'auto', maxSessions: options.maxSessions})
+    const by = (options.by === 'auto' ? undefined : options.by) ?? model?.manifest.window_by ?? 'auto'
+    const store = new SessionStore({mode: sessionKey, windowMs, stepMs, by, expectedStreams: model ? expectedStreams(model, by) : undefined, maxSessions: options.maxSessions})
     const inputName = options.input === '-' ? '<stdin>' : options.input
     // A model scores only logs like the one it was fitted on: check before the long read.
     const fit = model ? await import('./model-fit.js') : undefined

@@ -5,6 +5,7 @@ import type {FleetLike} from './fleet-bursts.js'
 import {finite} from './schema.js'
 import {levelWeight, routineSurprisal, templateFamilies, type OutsideStats} from './window-series.js'
 import type {Episode, WindowContext} from './window-rate.js'
+import {componentLows, lowCount} from './window-silence.js'
 
 /**
  * Scoring windows with a saved window-rate model, one window at a time: each window against the
@@ -24,14 +25,18 @@ import type {Episode, WindowContext} from './window-rate.js'
  * X ~ Poisson(λ/φ) (λ at least half a line per training log), divided by one plus the training
  * windows that held at least half as many (its own stream's and the fleet's: a scanner wave that
  * reached the hosts before is routine), except for a FATAL/CRITICAL template sparse in training;
- * times the level weight. Templates the model never saw in one window add their scores up. Silence is not judged this way (a window alone cannot tell a quiet
- * host from one whose log starts late): only the fitted log's own analysis finds it.
+ * times the level weight. Templates the model never saw in one window add their scores up.
+ * Silence is judged apart, against each stream's lowest usual count (`low`), by window-silence.ts.
  */
 
 /** One stream's training profile: its windows, and per series key (a column index) [count, windows] of its nonzero counts, ascending. */
 export interface StreamProfile {
   windows: number
   series: Record<string, Array<[number, number]>>
+  /** The 20th percentile of its windows' line counts, what its silence is judged against (absent in models saved before it: window-silence.ts lowFromSeries). */
+  low?: number
+  /** Per component, when it has two or more, the same of the component's lines (only those of 3 or more: the ones whose silence is judged). */
+  components?: Record<string, number>
 }
 
 export interface WindowProfiles {
@@ -42,7 +47,7 @@ export interface WindowProfiles {
 
 export const WindowProfilesJSON = z.object({
   families: z.array(z.number().int().nonnegative()),
-  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)])))})),
+  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional()})),
 })
 
 const TRIM = 0.05
@@ -54,20 +59,40 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
   const families = templateFamilies(ctx.columns.map((c) => c.text))
   const streams: Record<string, StreamProfile> = {}
   const sums = new Map<string, Map<number, Map<number, number>>>()
+  const totals = new Map<string, number[]>()
+  const parts = new Map<string, Map<string, number[]>>()
   for (let i = 0; i < X.rows; i++) {
     const stream = ctx.streams[i]
     const profile = (streams[stream] ??= {windows: 0, series: {}})
     profile.windows++
     let bySeries = sums.get(stream)
     if (!bySeries) sums.set(stream, (bySeries = new Map()))
+    let total = 0
     for (const [key, count] of rowSeries(X, i, families, X.cols)) {
       let hist = bySeries.get(key)
       if (!hist) bySeries.set(key, (hist = new Map()))
       hist.set(count, (hist.get(count) ?? 0) + 1)
+      total += count
     }
+    let t = totals.get(stream)
+    if (!t) totals.set(stream, (t = []))
+    t.push(total)
+    // each component's lines in the window (zeros too: its quiet windows are its baseline)
+    let byComponent = parts.get(stream)
+    if (!byComponent) parts.set(stream, (byComponent = new Map()))
+    const inWindow = new Map<string, number>()
+    for (let j = 0; j < X.cols; j++) {
+      const component = ctx.columns[j].component
+      if (component !== undefined && X.data[i * X.cols + j] !== 0) inWindow.set(component, (inWindow.get(component) ?? 0) + X.data[i * X.cols + j])
+    }
+    for (const component of inWindow.keys()) if (!byComponent.has(component)) byComponent.set(component, new Array(t.length - 1).fill(0))
+    for (const [component, counts] of byComponent) counts.push(inWindow.get(component) ?? 0)
   }
   for (const [stream, bySeries] of sums) {
     for (const [key, hist] of bySeries) streams[stream].series[key] = [...hist.entries()].sort((a, b) => a[0] - b[0])
+    streams[stream].low = lowCount(totals.get(stream)!)
+    const components = componentLows(parts.get(stream)!)
+    if (components) streams[stream].components = components
   }
   return {families, streams}
 }

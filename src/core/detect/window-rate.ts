@@ -9,6 +9,7 @@ import type {DetectorEntry} from './entry.js'
 import {fleetAlike, type StreamBurst} from './fleet-bursts.js'
 import {lowerSurprisal, upperSurprisal} from './poisson.js'
 import {fitProfiles, scoreWindows, WindowProfilesJSON, type WindowProfiles} from './window-model.js'
+import {lowFromSeries, MIN_SILENT_BASELINE, QuietRuns, SILENCE_QUANTILE, silentWindows} from './window-silence.js'
 import type {ThresholdInfo} from './threshold.js'
 
 export {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, type OutsideStats} from './window-series.js'
@@ -85,9 +86,6 @@ export interface Episode {
 
 /** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
 const SHORT_GAP_MINUTES = 15
-const SILENCE_QUANTILE = 0.2
-/** Silence is only judged on a series whose usual low count is at least this. */
-const MIN_SILENT_BASELINE = 3
 /** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
 const CRITICAL_FAILURE_SURPRISAL = 3.5
 const HOUR_MS = 3_600_000
@@ -108,6 +106,8 @@ export class WindowRate extends BaseDetector {
   private baselines: Record<string, Array<[number, number]>> = {}
   /** Per stream, its windows' counts per series: what other logs' windows are scored against, one by one (window-model.ts). */
   private profiles?: WindowProfiles
+  /** Quiet stretches of the streams, from one scoring with the profiles to the next (window-silence.ts). */
+  private quiet = new QuietRuns()
   /** The rows of the last fit: scoring them gives the fit's own analysis. */
   private fittedOn?: FeatureMatrix
   /** During analyse: each column's family, and every hot burst found, for the fleet's verdict. */
@@ -134,6 +134,11 @@ export class WindowRate extends BaseDetector {
     return this.profiles !== undefined
   }
 
+  /** The streams whose windows are scored against saved profiles: each must show every window, empty ones too (a host dark for a whole log is silent). */
+  get expectedStreams(): string[] {
+    return this.profiles ? Object.keys(this.profiles.streams).filter((s) => s !== '').sort() : []
+  }
+
   /** The usual count per window of a column in a stream (the trimmed mean), 0 when unknown. */
   normalRate(stream: string, column: number): number {
     return this.baselines[stream]?.[column]?.[0] ?? 0
@@ -147,6 +152,7 @@ export class WindowRate extends BaseDetector {
   protected fitModel(X: FeatureMatrix): void {
     this.analyse(X, true)
     this.profiles = fitProfiles(X, this.contextFor(X))
+    this.quiet = new QuietRuns()
     this.fittedOn = X
   }
 
@@ -159,8 +165,12 @@ export class WindowRate extends BaseDetector {
   protected scoreRows(X: FeatureMatrix): Float64Array {
     if (X === this.fittedOn) return this.rowScores
     if (this.profiles) {
-      const scored = scoreWindows(X, this.contextFor(X), this.profiles, this.minScore)
-      this.episodesFound = scored.episodes
+      const ctx = this.contextFor(X)
+      const scored = scoreWindows(X, ctx, this.profiles, this.minScore)
+      const streams = this.profiles.streams
+      const silent = silentWindows(X, ctx, (s) => (streams[s] ? {low: streams[s].low ?? lowFromSeries(streams[s].windows, streams[s].series), components: streams[s].components} : undefined), this.quiet, this.minScore)
+      for (const e of silent) if (e.score > scored.rowScores[e.rows[0]]) scored.rowScores[e.rows[0]] = e.score
+      this.episodesFound = [...scored.episodes, ...silent].sort((a, b) => b.score - a.score || a.startMs - b.startMs || a.column - b.column)
       this.rowScores = scored.rowScores
     } else if (X.rows !== this.rowScores.length) this.analyse(X, false)
     return this.rowScores
@@ -465,6 +475,7 @@ export class WindowRate extends BaseDetector {
     const s = state as {baselines: WindowRate['baselines']; profiles?: WindowProfiles}
     this.baselines = s.baselines ?? {}
     this.profiles = s.profiles
+    this.quiet = new QuietRuns()
     this.fittedOn = undefined
     this.rowScores = new Float64Array(0)
   }

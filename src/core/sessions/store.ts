@@ -39,6 +39,8 @@ export interface SessionStoreOptions {
    * host when the log names two hosts or more. Undefined or empty: one stream (the old behaviour).
    */
   by?: StreamField[] | 'auto'
+  /** Streams that get every window though the log may not name them (a model's hosts: one dark all along is windows of zero lines). */
+  expectedStreams?: string[]
   /** A run stops with an error rather than hold more sessions than this. Default DEFAULT_MAX_SESSIONS. */
   maxSessions?: number
   /** Packing of quiet sessions during a batch-fed read (see sweep()); defaults for real runs, small in tests. */
@@ -250,7 +252,7 @@ export class SessionStore {
     const step = this.stepMs
     const lo = Math.min(...starts) / step
     const hi = Math.max(...starts) / step
-    const streams = [...this.streams].sort()
+    const streams = [...new Set([...this.streams, ...(this.options.expectedStreams ?? [])])].sort()
     if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list
     const out: Session[] = []
     for (let k = lo; k <= hi; k++) {

@@ -10,6 +10,7 @@ import {releaseAll} from './line-acks.js'
 import {DEFAULT_MAX_LINE} from '../ingest/reader.js'
 import {maskSecrets} from '../explain/redact.js'
 import {LiveBytes, type LiveByteBatch, type MinedRegion} from './live-bytes.js'
+import {expectedStreams} from '../model-streams.js'
 import {episodeTemplates, IncidentTracker, resolvedEvent, type OpenIncidentState} from './live-incidents.js'
 import {LiveParser, type LiveMiner, type LiveRecord} from './live-parse.js'
 import {OpenSessions, type ClosedSession, type SessionCounters, type SessionKeying, type SessionLimits} from './live-sessions.js'
@@ -524,6 +525,7 @@ export class LiveEngine {
       if (model.manifest.session_gap_ms !== undefined) this.options.onNote?.(`sessions close after ${Math.round(this.limits.idleMs / 60_000)} min without a line (the longest quiet gap in a training session was ${Math.round(model.manifest.session_gap_ms / 60_000)} min)`)
     }
     this.sessions = new OpenSessions(keying, {...this.limits, terminal: this.terminalIds.size > 0 ? this.terminal : undefined}, (closed) => this.toScore.push({closed, closedAt: this.clock()}))
+    this.sessions.expect(expectedStreams(model, keying.by) ?? [])
     const carried = this.carried
     this.carried = undefined
     if (carried?.into(this.sessions)) this.lastEvent = Math.max(this.lastEvent, carried.lastEvent)

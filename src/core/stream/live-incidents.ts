@@ -135,8 +135,9 @@ export class IncidentTracker {
    */
   observe(session: LiveSession, score: number, now: number, hot?: ReadonlySet<string>): IncidentEvent | undefined {
     const signature = this.signature(session, hot)
-    const first = Number.isFinite(session.firstSeen) ? session.firstSeen : now
-    const last = Number.isFinite(session.lastSeen) ? session.lastSeen : now
+    // a window without a line (a silent stream) spans its own time, not the clock's
+    const first = Number.isFinite(session.firstSeen) ? session.firstSeen : session.windowStart ?? now
+    const last = Number.isFinite(session.lastSeen) ? session.lastSeen : session.windowStart !== undefined ? session.windowStart + (this.options.lagMs ?? 0) : now
     const described = this.describe(session, signature)
     // Similar: half the templates in common, or the same lead (a window's other unusual templates
     // come and go from minute to minute); the same lead first, then the most in common.
@@ -268,6 +269,11 @@ export class IncidentTracker {
     }
     // The batch incident order: unseen first, then errors, then the rarest.
     tmpl.sort((a, b) => Number(b.unseen) - Number(a.unseen) || b.cls - a.cls || a.share - b.share || b.count - a.count)
+    // a stream (or a component of it) gone quiet and nothing else unusual, as batch tells it: high, named after it
+    const quiet = signature.size > 0 && [...signature].every((id) => id.startsWith('silent:')) ? [...signature].sort()[0] : undefined
+    // (silent:STREAM, or silent:COMPONENT@STREAM: the component on the stream)
+    const source = quiet?.slice(7).replace('@', ' on ')
+    if (quiet) return {severity: 'high' as Severity, reason: `${source} went quiet: no lines in a window it normally fills`, tmpl, levels, lead: quiet, title: `no lines from ${source}`, samples: [] as string[]}
     const {severity, reason} = severityOf(tmpl, levels, 1, Math.max(1, this.scoredSessions))
     const lead = tmpl.find((t) => signature.has(t.id)) ?? tmpl[0]
     return {severity, reason, tmpl, levels, lead: lead?.id, title: lead?.text ?? s.id, samples: tmpl.slice(0, SAMPLE_LINES).map((t) => t.sample).filter((x): x is string => x !== undefined)}

@@ -148,6 +148,11 @@ export class OpenSessions {
     return this.open.size
   }
 
+  /** Streams that get every window though no line names them yet (a model's hosts: one dark from the start is still judged). */
+  expect(streams: Iterable<string>): void {
+    if (this.keying.mode === 'window' && this.keying.by.length > 0) for (const s of streams) this.streams.add(s)
+  }
+
   /** Most sessions open at once so far. */
   maxSize = 0
 

@@ -1,0 +1,112 @@
+import {spawn} from 'node:child_process'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path, {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {mulberry32} from '../../src/core/detect/random.js'
+import {repoRoot, runCli} from '../helpers/cli.js'
+import {fleetLog} from '../helpers/silent-hosts.js'
+
+// Differential: a host that goes dark, scored with a saved model by batch `detect --model`, by
+// `replay --model` and by `collect - --model` fed in random chunks: the same silent windows, the
+// same incidents. Each window is judged against the model and the quiet windows before it alone.
+
+const HOUR = 3_600_000
+let dir: string
+
+const CASES = {
+  // db-01 stops for 45 minutes and comes back
+  mid: {'db-01': [[3 * HOUR, 3.75 * HOUR]]},
+  // api-01 stops for good at 05:00
+  gone: {'api-01': [[5 * HOUR, Number.POSITIVE_INFINITY]]},
+  // mq-01 never logs in this log at all
+  never: {'mq-01': [[0, Number.POSITIVE_INFINITY]]},
+  // the app on api-01 hangs for an hour, its nginx logging on
+  hung: {'app@api-01': [[3 * HOUR, 4 * HOUR]]},
+} as const satisfies Record<string, Record<string, Array<[number, number]>>>
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flare-silent-live-'))
+  await writeFile(join(dir, 'clean.log'), fleetLog(1, '2026-09-10T00:00:00Z', 8))
+  for (const [name, dark] of Object.entries(CASES)) await writeFile(join(dir, `${name}.log`), fleetLog(2, '2026-09-11T00:00:00Z', 8, dark as Record<string, Array<[number, number]>>))
+  const fit = await runCli(['detect', '-i', join(dir, 'clean.log'), '--by', 'host', '--save-model', join(dir, 'model'), '--no-track'])
+  expect(fit.code, fit.stderr).toBe(0)
+}, 120_000)
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+interface LiveIncident {
+  id: string
+  signature: string[]
+  sessions: number
+  firstSeen: string
+  lastSeen: string
+  severity: string
+  title: string
+}
+
+/** `collect - --model` fed the log in seeded random chunks; its incidents as last reported. */
+async function collect(log: Buffer, seed: number): Promise<LiveIncident[]> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'collect', '-', '--model', join(dir, 'model'), '--json'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const rand = mulberry32(seed)
+  for (let at = 0; at < log.length; ) {
+    const chunk = log.subarray(at, at + Math.max(1, Math.floor(rand() ** 3 * 65_536)))
+    at += chunk.length
+    if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once('drain', resolve))
+    if (rand() < 0.05) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 50)))
+  }
+  child.stdin.end()
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  expect(code, stderr).toBe(0)
+  const last = new Map<string, LiveIncident>()
+  for (const line of stdout.trim().split('\n').filter(Boolean)) {
+    const event = JSON.parse(line) as {incident: LiveIncident}
+    last.set(event.incident.id, event.incident)
+  }
+  return [...last.values()]
+}
+
+describe('a dark host scored with a saved model, batch against live', () => {
+  for (const [name, dark] of Object.entries(CASES)) {
+    // a host's silence, or PROGRAM@HOST's: the program's on that host
+    const key = Object.keys(dark)[0]
+    const host = key.slice(key.indexOf('@') + 1)
+    const source = key.replace('@', ' on ')
+    it(`${name}: replay flags the windows detect --model flags, and collect raises the same silence whatever the chunks`, async () => {
+      const file = join(dir, `${name}.log`)
+      const batch = await runCli(['detect', '-i', file, '--model', join(dir, 'model'), '--json', '--no-track'])
+      expect(batch.code, batch.stderr).toBe(0)
+      const results = JSON.parse(batch.stdout) as {anomalies: Array<{session_id: string; is_anomaly: boolean}>; incidents: Array<{silence?: {source: string}}>}
+      const flagged = results.anomalies.filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
+      // the dark host's windows, and nothing else
+      expect(results.incidents.filter((i) => i.silence).map((i) => i.silence!.source)).toEqual([source])
+      expect(flagged.length).toBeGreaterThanOrEqual(5)
+      for (const id of flagged) expect(id.split(' ')[0]).toBe(host)
+      const replay = await runCli(['replay', '-i', file, '--model', join(dir, 'model'), '--max', '--json'])
+      expect(replay.code, replay.stderr).toBe(0)
+      const live = JSON.parse(replay.stdout) as {flagged: string[]; incidents: LiveIncident[]}
+      expect([...live.flagged].sort()).toEqual(flagged)
+      expect(live.incidents.map((i) => [i.signature, i.sessions, i.severity, i.title])).toEqual([[[`silent:${key}`], flagged.length, 'high', `no lines from ${source}`]])
+      // the incident spans the flagged windows: their own time, not the clock's (a window without a
+      // line from its start to its end, one with other programs' lines from its first to its last)
+      const starts = flagged.map((id) => Date.parse(id.split(' ')[1]))
+      const [first, last] = [Date.parse(live.incidents[0].firstSeen), Date.parse(live.incidents[0].lastSeen)]
+      expect(first).toBeGreaterThanOrEqual(Math.min(...starts))
+      expect(first).toBeLessThan(Math.min(...starts) + 5 * 60_000)
+      expect(last).toBeGreaterThanOrEqual(Math.max(...starts))
+      expect(last).toBeLessThanOrEqual(Math.max(...starts) + 5 * 60_000)
+      if (key === host) expect([first, last]).toEqual([Math.min(...starts), Math.max(...starts) + 5 * 60_000])
+      const runs = new Set<string>()
+      for (const seed of [1, 2]) {
+        const chunked = await collect(await readFile(file), seed)
+        expect(chunked.map((i) => [i.signature, i.sessions])).toEqual([[[`silent:${key}`], flagged.length]])
+        // (detectedAt is the wall clock's: the rest is the log's own time)
+        runs.add(JSON.stringify(chunked.map((i) => [i.id, i.firstSeen, i.lastSeen, i.sessions, i.severity, i.title])))
+      }
+      expect(runs.size).toBe(1)
+    }, 120_000)
+  }
+})

@@ -1,0 +1,78 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {loadBundle, saveBundle, type ModelBundle} from '../../../src/core/model-bundle.js'
+import {detect} from '../../../src/core/pipeline.js'
+import {fleetLog} from '../../helpers/silent-hosts.js'
+
+// A host that goes dark, scored with a saved model (each window against the model alone): the
+// model's per-host low count judges it, a sparse host's ordinary gaps are not raised.
+
+const HOUR = 3_600_000
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-window-silence-'))
+let model: ModelBundle
+const log = (name: string, text: string): string => {
+  const file = path.join(dir, `${name}.log`)
+  fs.writeFileSync(file, text)
+  return file
+}
+
+beforeAll(async () => {
+  const fitted = await detect({input: log('clean', fleetLog(1, '2026-09-10T00:00:00Z', 8)), by: ['host']})
+  expect(fitted.results.summary.detector).toBe('window-rate')
+  await saveBundle(path.join(dir, 'model'), fitted.bundle)
+  model = await loadBundle(path.join(dir, 'model'))
+}, 60_000)
+afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+function silences(results: Awaited<ReturnType<typeof detect>>['results']): Array<{source: string; start: string; end: string}> {
+  return results.incidents.filter((i) => i.silence).map((i) => ({source: i.silence!.source, start: i.time_range.start, end: i.time_range.end}))
+}
+
+describe('a saved window-rate model and a host that goes dark', () => {
+  it('raises a host that stops logging for 45 minutes mid-way, and nothing on a clean log of another day', async () => {
+    const clean = await detect({input: log('next', fleetLog(2, '2026-09-11T00:00:00Z', 8)), model})
+    expect(silences(clean.results)).toEqual([])
+    const dark = await detect({input: log('dark', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'db-01': [[3 * HOUR, 3.75 * HOUR]]})), model})
+    const found = silences(dark.results)
+    expect(found.map((s) => s.source)).toEqual(['db-01'])
+    expect(Date.parse(found[0].start)).toBe(Date.parse('2026-09-11T03:00:00Z'))
+    expect(Date.parse(found[0].end)).toBe(Date.parse('2026-09-11T03:45:00Z'))
+  }, 60_000)
+
+  it('raises a host that stops for good before the log ends, and one the log never names', async () => {
+    const gone = await detect({input: log('gone', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'api-01': [[5 * HOUR, Number.POSITIVE_INFINITY]]})), model})
+    expect(silences(gone.results).map((s) => [s.source, Date.parse(s.start)])).toEqual([['api-01', Date.parse('2026-09-11T05:00:00Z')]])
+    const never = await detect({input: log('never', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'mq-01': [[0, Number.POSITIVE_INFINITY]]})), model})
+    expect(silences(never.results).map((s) => s.source)).toEqual(['mq-01'])
+  }, 60_000)
+
+  it('raises a program that stops while its host logs on, not the host', async () => {
+    const hung = await detect({input: log('hung', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'app@api-01': [[3 * HOUR, 4 * HOUR]]})), model})
+    expect(silences(hung.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['app on api-01', Date.parse('2026-09-11T03:00:00Z'), Date.parse('2026-09-11T04:00:00Z')]])
+  }, 60_000)
+
+  it('never raises a sparse host for its ordinary gaps, however long', async () => {
+    // bastion-01 logs about once in three windows: hours without a line are its normal
+    for (const seed of [2, 3, 4, 5]) {
+      const run = await detect({input: log(`sparse-${seed}`, fleetLog(seed, '2026-09-11T00:00:00Z', 8, {'bastion-01': [[HOUR, 4 * HOUR]]})), model})
+      expect(silences(run.results)).toEqual([])
+    }
+  }, 60_000)
+
+  it('a model saved before hosts had a low count still loads and raises the dark host', async () => {
+    const folder = path.join(dir, 'model-old')
+    fs.cpSync(path.join(dir, 'model'), folder, {recursive: true})
+    const file = path.join(folder, 'detector.json')
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'))
+    for (const stream of Object.values(json.state.profiles.streams) as Array<{low?: number}>) {
+      expect(stream.low).toBeGreaterThanOrEqual(0)
+      delete stream.low
+    }
+    fs.writeFileSync(file, JSON.stringify(json))
+    const old = await loadBundle(folder)
+    const dark = await detect({input: log('dark-old', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'db-01': [[3 * HOUR, 3.75 * HOUR]]})), model: old})
+    expect(silences(dark.results).map((s) => s.source)).toEqual(['db-01'])
+  }, 60_000)
+})
