@@ -11,7 +11,7 @@ import {Session, SessionSlots} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
-import {streamOf, type StreamField} from './streams.js'
+import {expectedIn, streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
 export {Session, SessionSlots, type SessionNumbers} from './session.js'
@@ -252,7 +252,7 @@ export class SessionStore {
     const step = this.stepMs
     const lo = Math.min(...starts) / step
     const hi = Math.max(...starts) / step
-    const streams = [...new Set([...this.streams, ...(this.options.expectedStreams ?? [])])].sort()
+    const streams = [...new Set([...this.streams, ...expectedIn(this.options.expectedStreams, this.streams)])].sort()
     if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list
     const out: Session[] = []
     for (let k = lo; k <= hi; k++) {

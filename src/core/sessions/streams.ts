@@ -20,3 +20,14 @@ export function parseStreamFields(text: string): StreamField[] | 'auto' | undefi
   if (!fields.every((f) => (STREAM_FIELDS as readonly string[]).includes(f))) return undefined
   return [...new Set(fields)] as StreamField[]
 }
+
+/**
+ * The model's streams a log must show (empty windows included), when the log names at least half
+ * of them: a log filtered to one host of a fleet model says nothing of the others' silence.
+ */
+export function expectedIn(expected: readonly string[] | undefined, named: ReadonlySet<string>): readonly string[] {
+  if (!expected || expected.length === 0) return []
+  let seen = 0
+  for (const s of expected) if (named.has(s)) seen++
+  return 2 * seen >= expected.length ? expected : []
+}

@@ -2,7 +2,7 @@ import {ownCopy} from '../ingest/own-copy.js'
 import {ByteKeys} from '../sessions/byte-keys.js'
 import {GrowArena} from '../sessions/grow-arena.js'
 import {Session, SessionSlots, type ResolvedSessionKey} from '../sessions/store.js'
-import {streamOf, type StreamField} from '../sessions/streams.js'
+import {expectedIn, streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
 import {releaseAll, type LineAck} from './line-acks.js'
 import type {LiveByteBatch} from './live-bytes.js'
@@ -148,9 +148,23 @@ export class OpenSessions {
     return this.open.size
   }
 
-  /** Streams that get every window though no line names them yet (a model's hosts: one dark from the start is still judged). */
+  /** A model's streams not yet given every window (expect()), until the stream names half of them. */
+  private expected: string[] = []
+
+  /**
+   * Streams that get every window though no line names them yet (a model's hosts: one dark from
+   * the start is still judged), once lines have named at least half of them (expectedIn: a stream
+   * of one host of a fleet model says nothing of the others).
+   */
   expect(streams: Iterable<string>): void {
-    if (this.keying.mode === 'window' && this.keying.by.length > 0) for (const s of streams) this.streams.add(s)
+    if (this.keying.mode === 'window' && this.keying.by.length > 0) this.expected = [...streams]
+    this.takeExpected()
+  }
+
+  private takeExpected(): void {
+    if (this.expected.length === 0 || expectedIn(this.expected, this.streams).length === 0) return
+    for (const s of this.expected) this.streams.add(s)
+    this.expected = []
   }
 
   /** Most sessions open at once so far. */
@@ -266,6 +280,7 @@ export class OpenSessions {
     if (state.maxTime > this.maxTime) this.maxTime = state.maxTime
     if (state.closedWindows > this.closedWindows) this.closedWindows = state.closedWindows
     for (const stream of state.streams) this.streams.add(stream)
+    this.takeExpected()
     this.order = Math.max(this.order, state.nextOrder)
     for (const s of state.sessions) {
       this.open.set(s.id, s)
@@ -312,7 +327,10 @@ export class OpenSessions {
       return
     }
     const stream = by.length > 0 ? streamOf(r.record, by) : undefined
-    if (stream !== undefined) this.streams.add(stream)
+    if (stream !== undefined && !this.streams.has(stream)) {
+      this.streams.add(stream)
+      this.takeExpected()
+    }
     const {first, last} = windowsContaining(t, windowMs, stepMs)
     for (let k = first; k <= last; k++) {
       if (k < this.closedWindows) {

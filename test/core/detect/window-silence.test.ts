@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadBundle, saveBundle, type ModelBundle} from '../../../src/core/model-bundle.js'
 import {detect} from '../../../src/core/pipeline.js'
 import {fleetLog} from '../../helpers/silent-hosts.js'
+import {runCli} from '../../helpers/cli.js'
 
 // A host that goes dark, scored with a saved model (each window against the model alone): the
 // model's per-host low count judges it, a sparse host's ordinary gaps are not raised.
@@ -75,4 +76,19 @@ describe('a saved window-rate model and a host that goes dark', () => {
     const dark = await detect({input: log('dark-old', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'db-01': [[3 * HOUR, 3.75 * HOUR]]})), model: old})
     expect(silences(dark.results).map((s) => s.source)).toEqual(['db-01'])
   }, 60_000)
+
+  it('a log of one host of the fleet (grep web-01 app.log) raises none of the others as silent, in batch and live', async () => {
+    // (the hosts the model knows are judged when the log names at least half of them)
+    const whole = fleetLog(2, '2026-09-11T00:00:00Z', 8, {'db-01': [[3 * HOUR, 3.75 * HOUR]]})
+    const one = log('one-host', whole.split('\n').filter((line) => line.includes(' api-01 ')).join('\n') + '\n')
+    expect(silences((await detect({input: one, model})).results)).toEqual([])
+    const replay = await runCli(['replay', '-i', one, '--model', path.join(dir, 'model'), '--max', '--json'])
+    expect(replay.code, replay.stderr).toBe(0)
+    const live = JSON.parse(replay.stdout) as {incidents: Array<{title: string}>}
+    expect(live.incidents.filter((i) => /no lines from/.test(i.title))).toEqual([])
+    // two of four hosts named: the absent ones are judged (mq-01, which logs every window, raised)
+    const two = log('two-hosts', whole.split('\n').filter((line) => / (api-01|db-01) /.test(line)).join('\n') + '\n')
+    const judged = (await detect({input: two, model})).results
+    expect(silences(judged).map((s) => s.source)).toContain('mq-01')
+  }, 120_000)
 })
