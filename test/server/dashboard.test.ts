@@ -186,7 +186,7 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     const live = await shownIncidents(page)
     const footer = await page.textContent('#footer')
     // the list counts the incident's log lines, not the 8 sample lines it shows
-    expect(live[0]).toMatchObject({id: 'INC-001', count: '2 sessions · 45 log lines'})
+    expect(live[0]).toMatchObject({id: 'INC-001', count: '3 sessions · 67 log lines'})
     expect(live.filter((i) => i.detail.includes('Not explained.'))).toEqual([])
     await page.click('button[data-tab="history"]')
     await expect.poll(() => page.locator('#runs tr').allTextContents(), {timeout: 10_000}).toEqual(expect.arrayContaining([expect.stringContaining('upload-me.log')]))
