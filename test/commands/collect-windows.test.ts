@@ -1,9 +1,9 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import path, {join} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {mulberry32} from '../../src/core/detect/random.js'
+import {collectInChunks} from '../helpers/chunked-collect.js'
 import {repoRoot, runCli} from '../helpers/cli.js'
 
 // Differential: live `collect` from stdin against batch `detect --model` on a generated windowed
@@ -37,28 +37,7 @@ interface LiveIncident {
 
 /** `collect - --model` fed the log in seeded random chunks (1 byte to 64 KB), a few ms apart; its incidents as last reported. */
 async function collect(log: Buffer, seed: number, extra: string[]): Promise<LiveIncident[]> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'collect', '-', '--model', join(dir, 'model'), '--json', ...extra], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const rand = mulberry32(seed)
-  for (let at = 0; at < log.length; ) {
-    const size = Math.max(1, Math.floor(rand() ** 3 * 65_536))
-    const chunk = log.subarray(at, at + size)
-    at += chunk.length
-    if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once('drain', resolve))
-    if (rand() < 0.05) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 50)))
-  }
-  child.stdin.end()
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  expect(code, stderr).toBe(0)
-  const last = new Map<string, LiveIncident>()
-  for (const line of stdout.trim().split('\n').filter(Boolean)) {
-    const event = JSON.parse(line) as {incident: LiveIncident}
-    last.set(event.incident.id, event.incident)
-  }
-  return [...last.values()]
+  return collectInChunks<LiveIncident>(log, seed, ['--model', join(dir, 'model'), ...extra])
 }
 
 describe('collect on a windowed log against batch detect --model', () => {

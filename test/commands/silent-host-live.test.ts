@@ -1,10 +1,9 @@
-import {spawn} from 'node:child_process'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import path, {join} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {mulberry32} from '../../src/core/detect/random.js'
-import {repoRoot, runCli} from '../helpers/cli.js'
+import {collectInChunks} from '../helpers/chunked-collect.js'
+import {runCli} from '../helpers/cli.js'
 import {fleetLog} from '../helpers/silent-hosts.js'
 
 // Differential: a host that goes dark, scored with a saved model by batch `detect --model`, by
@@ -46,27 +45,7 @@ interface LiveIncident {
 
 /** `collect - --model` fed the log in seeded random chunks; its incidents as last reported. */
 async function collect(log: Buffer, seed: number): Promise<LiveIncident[]> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'collect', '-', '--model', join(dir, 'model'), '--json'], {cwd: repoRoot, env: {...process.env, NO_COLOR: '1'}})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const rand = mulberry32(seed)
-  for (let at = 0; at < log.length; ) {
-    const chunk = log.subarray(at, at + Math.max(1, Math.floor(rand() ** 3 * 65_536)))
-    at += chunk.length
-    if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once('drain', resolve))
-    if (rand() < 0.05) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 50)))
-  }
-  child.stdin.end()
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  expect(code, stderr).toBe(0)
-  const last = new Map<string, LiveIncident>()
-  for (const line of stdout.trim().split('\n').filter(Boolean)) {
-    const event = JSON.parse(line) as {incident: LiveIncident}
-    last.set(event.incident.id, event.incident)
-  }
-  return [...last.values()]
+  return collectInChunks<LiveIncident>(log, seed, ['--model', join(dir, 'model')])
 }
 
 describe('a dark host scored with a saved model, batch against live', () => {
