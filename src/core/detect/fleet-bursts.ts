@@ -47,14 +47,32 @@ export function fleetAlike(bursts: StreamBurst[], gapMs: number): Array<FleetLik
     if (!list) bySeries.set(b.series, (list = []))
     list.push(i)
   })
-  const near = (a: StreamBurst, o: StreamBurst) => o.endMs + gapMs > a.startMs && o.startMs - gapMs < a.endMs
+  // Per series, its bursts by start, and per stream the spans of its own bursts: whether a burst
+  // lies within gapMs of any of a stream's is a binary search, not a walk of them (a noisy week
+  // has thousands of bursts of one template).
+  const indexOf = new Map<number, {series: StreamBurst[]; own: Map<string, OwnSpans>}>()
+  const index = (b: StreamBurst) => {
+    let found = indexOf.get(b.series)
+    if (!found) {
+      const series = bySeries.get(b.series)!.map((k) => bursts[k]).sort((x, y) => x.startMs - y.startMs)
+      const byStream = new Map<string, StreamBurst[]>()
+      for (const o of series) {
+        let list = byStream.get(o.stream)
+        if (!list) byStream.set(o.stream, (list = []))
+        list.push(o)
+      }
+      found = {series, own: new Map([...byStream].map(([stream, list]) => [stream, new OwnSpans(list)]))}
+      indexOf.set(b.series, found)
+    }
+    return found
+  }
   return bursts.map((b) => {
     if (b.exempt) return undefined
-    const series = bySeries.get(b.series)!.map((k) => bursts[k])
+    const {series, own} = index(b)
     // its own stream's bursts (itself included): like bursts elsewhere at those times are the
     // same incidents seen on other hosts, not other occurrences
-    const own = series.filter((o) => o.stream === b.stream)
-    const like = series.filter((o) => o.stream !== b.stream && o.excess >= b.excess / 2 && !own.some((x) => near(x, o))).sort((x, y) => x.startMs - y.startMs)
+    const mine = own.get(b.stream)!
+    const like = series.filter((o) => o.stream !== b.stream && o.excess >= b.excess / 2 && !mine.near(o, gapMs))
     if (like.length === 0) return undefined
     // the pieces of one burst on a host (a short calm apart) are one like burst; a port scan that
     // reaches two hosts in the same minutes is two
@@ -68,4 +86,31 @@ export function fleetAlike(bursts: StreamBurst[], gapMs: number): Array<FleetLik
     const excess = like.flatMap((o) => o.excessValues)
     return {alike: b.ownAlike + excess.length, excess}
   })
+}
+
+/** A stream's bursts of one series, by start, with the latest end so far: near() in log time. */
+class OwnSpans {
+  private readonly starts: Float64Array
+  private readonly endsSoFar: Float64Array
+
+  /** `bursts`: sorted by start. */
+  constructor(bursts: StreamBurst[]) {
+    this.starts = Float64Array.from(bursts, (x) => x.startMs)
+    this.endsSoFar = new Float64Array(bursts.length)
+    let end = Number.NEGATIVE_INFINITY
+    bursts.forEach((x, i) => (this.endsSoFar[i] = end = Math.max(end, x.endMs)))
+  }
+
+  /** True when `o` and one of the bursts are less than `gapMs` apart (start before o's end + gap, end after o's start − gap). */
+  near(o: StreamBurst, gapMs: number): boolean {
+    // the last burst starting before o.endMs + gapMs: any of those ending after o.startMs − gapMs
+    let lo = 0
+    let hi = this.starts.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.starts[mid] < o.endMs + gapMs) lo = mid + 1
+      else hi = mid
+    }
+    return lo > 0 && this.endsSoFar[lo - 1] > o.startMs - gapMs
+  }
 }
