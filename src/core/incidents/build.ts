@@ -123,8 +123,15 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   })
 
   const totalCount = templates.map((t) => t.count)
-  /** A group's templates, most telling first (unseen in normal sessions, then by level, then rarest), and its time span. */
+  // (each cluster described once: mergeSameFailure reads the description, and a cluster it leaves alone keeps its list)
+  const described = new Map<number[], ReturnType<typeof describeAnew>>()
   const describe = (members: number[]) => {
+    let d = described.get(members)
+    if (!d) described.set(members, (d = describeAnew(members)))
+    return d
+  }
+  /** A group's templates, most telling first (unseen in normal sessions, then by level, then rarest), and its time span. */
+  function describeAnew(members: number[]) {
     const counts = new Map<number, number>()
     let first = Number.POSITIVE_INFINITY
     let last = Number.NEGATIVE_INFINITY
@@ -212,10 +219,11 @@ function mergeSameFailure(groups: number[][], describe: (members: number[]) => {
   for (const g of failing) {
     const chain = chains.find((c) => (!Number.isFinite(g.first) || !Number.isFinite(c.last) || g.first - c.last <= gapMs) && jaccard(c.unseen, g.unseen) >= 0.5)
     if (chain === undefined) {
-      chains.push({members: [...g.members], last: g.last, unseen: new Set(g.unseen)})
+      chains.push({members: g.members, last: g.last, unseen: new Set(g.unseen)})
       continue
     }
-    chain.members.push(...g.members)
+    // (a new list: a cluster left alone keeps its own, whose description buildIncidents has already)
+    chain.members = chain.members.concat(g.members)
     for (const t of g.unseen) chain.unseen.add(t)
     if (Number.isFinite(g.last)) chain.last = Number.isFinite(chain.last) ? Math.max(chain.last, g.last) : g.last
   }
