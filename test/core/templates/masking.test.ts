@@ -79,6 +79,25 @@ describe('Masker', () => {
     expect(mask('May I ask').tokens).toEqual(['May', 'I', 'ask'])
   })
 
+  it('masks access-log dates whole, so a new day makes no new template', () => {
+    // HAProxy, Apache and nginx write dd/Mon/yyyy:hh:mm:ss; its month name kept it literal before.
+    const day1 = mask('1.2.3.4:1037 [03/Apr/2026:00:00:00.228] fe_https~ be/app-2 200')
+    const day2 = mask('1.2.3.4:1037 [04/May/2026:23:59:59.001] fe_https~ be/app-2 200')
+    expect(day1.tokens).toEqual(['<*>', '<*>', 'fe_https~', '<*>', '<*>'])
+    expect(day2.tokens).toEqual(day1.tokens)
+    expect(day1.params[1]).toEqual([{value: '03/Apr/2026:00:00:00.228', type: 'time'}])
+    expect(mask('at [10/Oct/2000:13:55:36 -0700] "GET').tokens).toEqual(['at', '<*>', '<*>', '"GET'])
+    expect(cls('03-Apr-2026')).toBe('time')
+    expect(cls('3/apr/2026')).toBe('time')
+    // Not a month, or not a date: what it was before.
+    expect(mask('x 03/Apx/2026:00:00 y').tokens).toEqual(['x', '03/Apx/2026:<*>:<*>', 'y'])
+    expect(cls('03/Apr/26')).toBeNull()
+    expect(cls('03/Apr/2026:later')).toBeNull()
+    // ISO times in UTC are one time, also after a key.
+    expect(cls('2026-04-03T00:00:00Z')).toBe('time')
+    expect(mask('at date=2026-04-03T00:00:00.5Z').params[1]).toEqual([{value: '2026-04-03T00:00:00.5Z', type: 'time'}])
+  })
+
   it('collapses tokens made only of parameters', () => {
     expect(mask('10.11.21.123,10.11.10.1 x 1514038440000##7023##548365').tokens).toEqual(['<*>', 'x', '<*>'])
   })

@@ -167,12 +167,33 @@ export function isTime(s: Bytes, a: number, b: number): boolean {
     if (c === COLON || c === DASH || c === SLASH || c === DOT || c === PLUS) {
       if (i === a) return false
       seps++
-    } else if ((c === 84 || c === 90) && !sawT) {
-      sawT = c === 84
+    } else if (c === 84 ? !sawT : c === 90 && (!sawT || i === b - 1)) {
+      // One T (between date and clock); a Z before it, or last (UTC: 2026-04-03T00:00:00Z).
+      if (c === 84) sawT = true
     } else return false
     i++
   }
   return groups >= 2 && seps >= 1 && hasTimeShape(s, a, b)
+}
+
+/** Three-letter month names, lower case, each as its three bytes in one number. */
+const MONTHS = new Set('jan feb mar apr may jun jul aug sep oct nov dec'.split(' ').map((w) => (w.charCodeAt(0) << 16) | (w.charCodeAt(1) << 8) | w.charCodeAt(2)))
+
+/**
+ * dd/Mon/yyyy or dd-Mon-yyyy, with a clock after a ':' or not: the date of Apache, nginx and
+ * HAProxy access logs (10/Oct/2000:13:55:36). Its month name would otherwise stay literal, and
+ * every day would make new templates.
+ */
+export function isNamedMonthDate(s: Bytes, a: number, b: number): boolean {
+  let i = a
+  while (i < b && i - a < 2 && isDigit(s[i])) i++
+  if (i === a || i + 9 > b) return false
+  const sep = s[i]
+  if (sep !== SLASH && sep !== DASH) return false
+  if (!MONTHS.has(((s[i + 1] | 32) << 16) | ((s[i + 2] | 32) << 8) | (s[i + 3] | 32)) || s[i + 4] !== sep) return false
+  i += 5
+  for (const end = i + 4; i < end; i++) if (!isDigit(s[i])) return false
+  return i === b || (s[i] === COLON && isTime(s, i + 1, b))
 }
 
 export function hasTimeShape(s: Bytes, a: number, b: number): boolean {
@@ -244,7 +265,7 @@ export function classifyBytes(s: Bytes, a: number, b: number, cfg: MaskingConfig
   if (cfg.number && letters - hexLetters <= 3 && isNumber(s, a, b)) return 'number'
   if (cfg.ip && letters === 0 && isIp(s, a, b)) return 'ip'
   if (cfg.uuid && n === 36 && isUuid(s, a, b)) return 'uuid'
-  if (cfg.time && letters <= 2 && isTime(s, a, b)) return 'time'
+  if (cfg.time && (letters <= 2 ? isTime(s, a, b) : letters === 3 && isNamedMonthDate(s, a, b))) return 'time'
   if (cfg.host && colons === 1 && isHostPort(s, a, b)) return 'host'
   if (cfg.hex) {
     if (n > 2 && c0 === 48 && (s[a + 1] | 32) === 120) {
