@@ -13,8 +13,8 @@ export function isContinuationLine(line: string): boolean {
   return exceptionHeader(line)
 }
 
-/** Formats whose loggers write each event whole on one line, a stack trace inside it (see continuesRecord). */
-const ONE_LINE_FORMATS: ReadonlySet<string> = new Set(['jsonl', 'logfmt'])
+/** Formats whose writers put each event whole on one line, a stack trace inside it (see continuesRecord). */
+const ONE_LINE_FORMATS: ReadonlySet<string> = new Set(['jsonl', 'logfmt', 'access'])
 
 /**
  * Whether `line` continues the open record, one parsed by the format named `format`. A JSON Lines

@@ -1,5 +1,6 @@
 import {ExitCode, FlareError} from '../../errors.js'
 import {isContinuationLine} from '../continuation.js'
+import {accessFormat} from './access.js'
 import {bglFormat} from './bgl.js'
 import type {LogFormat} from './format.js'
 import {genericFormat, genericFormatFor, sniffGenericColumns} from './generic.js'
@@ -10,7 +11,7 @@ import {opensshFormat} from './openssh.js'
 import {syslogFormat} from './syslog.js'
 
 /** Every built-in format, most specific first; generic (which accepts anything) last. */
-export const FORMATS: readonly LogFormat[] = [jsonlFormat, logfmtFormat, hdfsFormat, bglFormat, opensshFormat, syslogFormat, genericFormat]
+export const FORMATS: readonly LogFormat[] = [jsonlFormat, logfmtFormat, hdfsFormat, bglFormat, accessFormat, opensshFormat, syslogFormat, genericFormat]
 
 export const FORMAT_NAMES: readonly string[] = FORMATS.map((f) => f.name)
 
