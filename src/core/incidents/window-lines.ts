@@ -78,6 +78,18 @@ export class WindowLines {
     return {count, expected}
   }
 
+  /**
+   * [from, to) ms: when the episode happened, for its incident's time range. The time its windows
+   * cover is up to a window longer than its lines on each side (a burst at 12:00 is in every
+   * 10-minute window from 11:51 on, with a 1-minute step), so the lines it counts bound it, to a
+   * bin; a silent stream's is its windows' whole time (none of them saw a line).
+   */
+  timeSpan(e: Episode): [number, number] {
+    const [from, to] = this.span(e)
+    if (e.kind === 'silent') return [from, to]
+    return this.lines.extent(e.stream, this.templatesOf(e), from, to) ?? [from, to]
+  }
+
   /** [from, to) ms: the time the episode's windows cover. */
   private span(e: Episode): [number, number] {
     return [e.startMs, e.endMs - this.stepMs + this.windowMs]

@@ -55,8 +55,10 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     // an episode's lines as told: with sliding windows, each line once (window-lines.ts)
     const lines = timed ? recount : undefined
     const told = (e: Episode): EpisodeLines => lines?.of(e) ?? {count: e.count, expected: e.expected, ms: e.endMs - e.startMs}
-    const start = Math.min(...group.map((e) => e.startMs))
-    const stop = Math.max(...group.map((e) => e.endMs))
+    // with sliding windows, when its lines were (window-lines.ts), not all its windows' time
+    const spans = group.map((e): [number, number] => (lines ? lines.timeSpan(e) : [e.startMs, e.endMs]))
+    const start = Math.min(...spans.map((x) => x[0]))
+    const stop = Math.max(...spans.map((x) => x[1]))
     // one entry per template: its episodes' lines and expected lines summed, its best score
     const byTemplate = new Map<number, {column: number; index: number; count: number; expected: number; score: number; rate: number; rows: number[]; unseen: boolean; episodes: Episode[]}>()
     for (const e of group) {

@@ -44,6 +44,28 @@ export class LineBins {
     }
     return lines
   }
+
+  /**
+   * [from, to) ms of the bins in [from, to) (on bin edges) that hold lines of `stream` of the
+   * templates `which` (every template when undefined): from the first such bin's start to the last
+   * one's end. Undefined when none does.
+   */
+  extent(stream: string, which: Iterable<number> | undefined, from: number, to: number): [number, number] | undefined {
+    const templates = this.byStream.get(stream)
+    if (!templates) return undefined
+    const a = Math.ceil(from / this.binMs)
+    const b = Math.ceil(to / this.binMs)
+    let first = Number.POSITIVE_INFINITY
+    let last = Number.NEGATIVE_INFINITY
+    for (const template of which ?? templates.keys()) {
+      const bins = templates.get(template)
+      if (!bins) continue
+      if (b - a < bins.size) {
+        for (let bin = a; bin < b; bin++) if (bins.has(bin)) (first = Math.min(first, bin)), (last = Math.max(last, bin))
+      } else for (const bin of bins.keys()) if (bin >= a && bin < b) (first = Math.min(first, bin)), (last = Math.max(last, bin))
+    }
+    return first <= last ? [first * this.binMs, (last + 1) * this.binMs] : undefined
+  }
 }
 
 /** Sorted, disjoint [from, to) spans covering the same bins. */

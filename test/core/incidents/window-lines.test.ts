@@ -69,4 +69,14 @@ describe('incidents of sliding windows', () => {
     expect(ratio).toBeLessThan(3)
     expect(sliding.incident.reasons[0].normal).toBe(sliding.template.expected)
   })
+
+  it('time an incident by its lines, not by all its windows', async () => {
+    // The burst runs 04:00:00–04:05:56; a 10-minute window from 03:51 on holds some of it, and
+    // the windows flagged reached from about 03:51 to 04:15.
+    expect((await run()).incident.time_range).toEqual({start: '2024-03-01T04:00:00.000Z', end: '2024-03-01T04:10:00.000Z'})
+    for (const stepMs of [MIN, 2 * MIN, 3 * MIN]) {
+      const {incident} = await run(stepMs)
+      expect(incident.time_range, `--window 10m --step ${stepMs / MIN}m`).toEqual({start: '2024-03-01T04:00:00.000Z', end: '2024-03-01T04:06:00.000Z'})
+    }
+  })
 })
