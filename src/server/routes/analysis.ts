@@ -1,4 +1,5 @@
 import type {Multipart, MultipartFile} from '@fastify/multipart'
+import type {FastifyRequest} from 'fastify'
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 import {createWriteStream} from 'node:fs'
 import {basename, join} from 'node:path'
@@ -24,16 +25,21 @@ const UploadQuery = z.object({
   run_eval: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('with summarize: grade the summaries'),
 })
 
+/** How to upload a log to this server, as the client reached it (its address and port, not the default's). */
+function uploadCommand(request: FastifyRequest): string {
+  return `curl -F file=@app.log ${request.protocol}://${request.host}/detect/upload`
+}
+
 /** One log per upload: a form with more (the plugin's files limit is 1) is answered with this. */
-const tooManyFiles = () => new HttpError(400, 'one file per request: this upload has more than one file', {hint: 'send each log in a request of its own (curl -F file=@app.log http://127.0.0.1:8000/detect/upload)'})
+const tooManyFiles = (request: FastifyRequest) => new HttpError(400, 'one file per request: this upload has more than one file', {hint: `send each log in a request of its own (${uploadCommand(request)})`})
 
 /** The form's next part; the multipart errors a client causes are 400s that say what was wrong. */
-async function nextPart(parts: AsyncIterator<Multipart>): Promise<IteratorResult<Multipart>> {
+async function nextPart(request: FastifyRequest, parts: AsyncIterator<Multipart>): Promise<IteratorResult<Multipart>> {
   try {
     return await parts.next()
   } catch (error) {
     const failure = error as Error & {statusCode?: number; code?: string}
-    if (failure.code === 'FST_FILES_LIMIT') throw tooManyFiles()
+    if (failure.code === 'FST_FILES_LIMIT') throw tooManyFiles(request)
     if (failure.statusCode) throw error
     // A malformed multipart header (no boundary) is the client's mistake, not a server error.
     throw new HttpError(400, `malformed multipart body: ${failure.message}`, {hint: 'send multipart/form-data with a boundary, as curl -F file=@app.log does'})
@@ -57,11 +63,11 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
       response: {200: UploadResponse, ...errors},
     },
   }, async (request) => {
-    if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: 'curl -F file=@app.log http://127.0.0.1:8000/detect/upload'})
+    if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a file field', {hint: uploadCommand(request)})
     const parts = request.parts()[Symbol.asyncIterator]()
     let file: MultipartFile | undefined
     while (!file) {
-      const next = await nextPart(parts)
+      const next = await nextPart(request, parts)
       if (next.done) throw new HttpError(400, 'the form has no file', {hint: 'send the log in a field named file'})
       if (next.value.type === 'file') file = next.value
     }
@@ -75,8 +81,8 @@ export const analysisRoutes: FastifyPluginAsyncZod<{analysis: Analysis; maxBody:
       })
       if (file.file.truncated) throw new HttpError(413, `the file is larger than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body'})
       // The rest of the form, before any work: a second file is refused, never silently left out.
-      for (let next = await nextPart(parts); !next.done; next = await nextPart(parts)) {
-        if (next.value.type === 'file') throw tooManyFiles()
+      for (let next = await nextPart(request, parts); !next.done; next = await nextPart(request, parts)) {
+        if (next.value.type === 'file') throw tooManyFiles(request)
       }
       if (!(await inflatesWithin(path, maxBody))) throw new HttpError(413, `the file decompresses to more than the server's limit of ${maxBody} bytes`, {hint: 'start flare serve with a larger --max-body (it caps the log after decompression too), or send less of the log'})
       const warnings: string[] = []
