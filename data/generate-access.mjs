@@ -155,7 +155,7 @@ function rng(seed) {
     return xs[xs.length - 1]
   }
   const publicIp = () => pick([`81.${int(2, 250)}`, `93.${int(100, 250)}`, `176.${int(0, 250)}`, `2.${int(24, 250)}`, `86.${int(128, 200)}`, `73.${int(1, 250)}`, `24.${int(16, 250)}`, `109.${int(60, 250)}`]) + `.${int(1, 254)}.${int(1, 254)}`
-  const scannerIp = () => pick([`45.${int(9, 250)}`, `185.${int(10, 250)}`, `103.${int(20, 250)}`, `194.${int(1, 200)}`, `167.94.${int(138, 146)}`, '162.142.125']) + `.${int(1, 254)}`
+  const scannerIp = () => pick([`45.${int(9, 250)}.${int(1, 254)}`, `185.${int(10, 250)}.${int(1, 254)}`, `103.${int(20, 250)}.${int(1, 254)}`, `194.${int(1, 200)}.${int(1, 254)}`, `167.94.${int(138, 146)}`, '162.142.125']) + `.${int(1, 254)}`
   return {next, int, pick, hex, chance, poisson, weighted, publicIp, scannerIp}
 }
 
@@ -223,9 +223,10 @@ function request(w, v, ep, t, c, retry = 0) {
   let status = okStatus
   let bytes = R.int(lo, hi)
   let inc
-  // ordinary outcomes: 304 revalidations, redirects, the odd 404, client aborts, steady bad logins
+  // ordinary outcomes: 304 revalidations, the odd 404 or 301 (old links, trailing slashes), client aborts, steady bad logins
   if (method === 'GET' && (v.role === 'static' ? R.chance(0.3) : R.chance(0.04)) && okStatus === 200) (status = 304), (bytes = 0)
   else if (v.role !== 'static' && method === 'GET' && R.chance(0.012)) (status = 404), (bytes = ERROR_BYTES[404])
+  else if (v.role === 'storefront' && method === 'GET' && R.chance(0.004)) (status = 301), (bytes = 169)
   else if (v.role === 'static' && R.chance(0.004)) (status = 404), (bytes = ERROR_BYTES[404])
   else if (tmpl === v.login && method === 'POST' && R.chance(0.06)) (status = 401), (bytes = ERROR_BYTES[401])
   else if (tmpl.startsWith('/checkout') && R.chance(0.01)) (status = 400), (bytes = ERROR_BYTES[400])
