@@ -2,13 +2,14 @@
 // Incident-level accuracy of `flare detect` on generated multi-host syslog (issue 14): was each real
 // incident raised, as one incident of about the right span, and how many raised incidents were false.
 //
-//   node bench/incidents.mjs [--generator multihost|ops] [--seeds 1,2,3] [--hours 24] [--hosts 5] [--slack 5m]
+//   node bench/incidents.mjs [--generator multihost|ops|access] [--seeds 1,2,3] [--hours 24] [--hosts 5] [--slack 5m]
 //                            [--strict-host] [--log FILE --truth FILE] [--results FILE] [--keep] [--json] [-- DETECT FLAGS]
 //
 // Logs come from data/generate-multihost.mjs (default) or, with `--generator ops`, from the
 // independent data/generate-ops.mjs (its own fleet, words and incident shapes; five fixed hosts, so
-// --hosts does not apply), into a temp dir (seed 1 = "dev", the set to tune on;
-// every other seed = "check", to confirm that a change generalises). `--log F --truth T` scores an
+// --hosts does not apply), or, with `--generator access`, from data/generate-access.mjs (web access
+// logs in vhost_combined: four fixed virtual hosts are the hosts), into a temp dir (seed 1 = "dev",
+// the set to tune on; every other seed = "check", to confirm that a change generalises). `--log F --truth T` scores an
 // existing log instead, `--results R --truth T` an existing `flare detect --json` document. Each log
 // goes through the built CLI with default settings: `./bin/run.js detect -i FILE --json --no-track`
 // plus whatever follows `--` (e.g. `-- --session-key window --window 5m`).
@@ -85,7 +86,7 @@ function detect(file, extra) {
 }
 
 /** Generator script and whether it takes --hosts. */
-const GENERATORS = {multihost: ['data/generate-multihost.mjs', true], ops: ['data/generate-ops.mjs', false]}
+const GENERATORS = {multihost: ['data/generate-multihost.mjs', true], ops: ['data/generate-ops.mjs', false], access: ['data/generate-access.mjs', false]}
 
 function generate(dir, generator, seed, hours, hosts) {
   const [script, takesHosts] = GENERATORS[generator]

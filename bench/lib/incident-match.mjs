@@ -11,11 +11,15 @@ export function inYear(iso, year) {
   return d.getTime()
 }
 
-/** Hosts named by a raised incident's sample lines (`Mon DD HH:MM:SS host prog: ...`). */
+/**
+ * Hosts named by a raised incident's sample lines: syslog (`Mon DD HH:MM:SS host prog: ...`), or
+ * an access line with a virtual host first (`shop.example.com:443 1.2.3.4 - - [04/Dec/2026:...`).
+ */
 export function raisedHosts(incident) {
   const hosts = new Set()
   for (const s of incident.sample_lines ?? []) {
-    const m = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+) /.exec(s.text ?? '')
+    const text = s.text ?? ''
+    const m = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+) /.exec(text) ?? /^(\S+) \S+ - \S+ \[\d\d\/[A-Z][a-z]{2}\/\d{4}:/.exec(text)
     if (m) hosts.add(m[1])
   }
   return [...hosts]

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 // @ts-expect-error -- a plain .mjs bench helper without type declarations
-import {matchIncidents} from '../../bench/lib/incident-match.mjs'
+import {matchIncidents, raisedHosts} from '../../bench/lib/incident-match.mjs'
 
 const real = [
   {id: 'I1', kind: 'oom', hosts: ['worker-01'], start: '2026-03-04T01:10:00.000Z', end: '2026-03-04T01:20:00.000Z'},
@@ -46,5 +46,14 @@ describe('incident matching', () => {
     expect(matchIncidents(real, wrongHost, {year: 2026}).detected).toBe(2)
     const strict = matchIncidents(real, wrongHost, {year: 2026, strictHost: true})
     expect(strict.perReal.map((r: {raised: string[]}) => r.raised)).toEqual([[], [], ['Q']])
+  })
+  it('reads hosts from syslog lines and from access lines that start with a virtual host', () => {
+    const lines = [
+      'Mar  4 01:10:00 worker-01 kernel: x',
+      'shop.example.com:443 203.0.113.9 - - [04/Dec/2026:16:10:37 +0000] "GET /x HTTP/1.1" 502 157 "-" "curl/8.0"',
+      'admin.example.com:443 2a02:1:2::3 - mkovac [04/Dec/2026:16:10:38 +0000] "GET /admin/ HTTP/2.0" 200 9 "-" "curl/8.0"',
+      '203.0.113.9 - - [04/Dec/2026:16:10:37 +0000] "GET /x HTTP/1.1" 200 5',
+    ]
+    expect(raisedHosts({sample_lines: lines.map((text) => ({text}))})).toEqual(['worker-01', 'shop.example.com:443', 'admin.example.com:443'])
   })
 })
