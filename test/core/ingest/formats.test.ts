@@ -168,6 +168,26 @@ describe('jsonl', () => {
     expect(records[4].content).toBe('GET /healthz 200')
   })
 
+  it('reads the host and pid pino, bunyan and ECS write', () => {
+    expect(jsonlFormat.parse('{"level":30,"time":1700000000000,"pid":812,"hostname":"web-02","msg":"up"}', 1)).toMatchObject({host: 'web-02', pid: '812', level: 'INFO', content: 'up'})
+    expect(jsonlFormat.parse('{"@timestamp":"2026-12-04T16:10:37Z","host":{"name":"db-1"},"process":{"pid":7},"log.level":"warn","message":"slow"}', 1)).toMatchObject({host: 'db-1', pid: '7', level: 'WARN'})
+  })
+
+  it('reads journalctl -o json: MESSAGE, PRIORITY, _HOSTNAME, SYSLOG_IDENTIFIER, _PID, __REALTIME_TIMESTAMP (µs)', () => {
+    const line = '{"__REALTIME_TIMESTAMP":"1796400637123456","_HOSTNAME":"web-01","PRIORITY":"3","SYSLOG_IDENTIFIER":"nginx","_PID":"812","_BOOT_ID":"9f3","MESSAGE":"upstream timed out"}'
+    expect(jsonlFormat.parse(line, 1)).toMatchObject({content: 'upstream timed out', level: 'ERROR', host: 'web-01', component: 'nginx', pid: '812', timestamp: 1796400637123})
+    expect(jsonlFormat.parse(line.replace('"PRIORITY":"3"', '"PRIORITY":"6"'), 1)?.level).toBe('INFO')
+  })
+
+  it('reads the level and time of a plain-text line inside a record without a level field (Docker json-file)', () => {
+    const app = jsonlFormat.parse('{"log":"2026-12-04T16:10:37.123Z WARN  [main] c.e.App - pool at 90%\\n","stream":"stdout","time":"2026-12-04T16:10:37.5Z"}', 1)
+    expect(app).toMatchObject({level: 'WARN', component: 'c.e.App', content: 'pool at 90%', timestamp: Date.parse('2026-12-04T16:10:37.5Z')})
+    expect(jsonlFormat.parse('{"log":"ERROR: connection to db-1:5432 refused\\n","stream":"stderr","time":"2026-12-04T16:10:38Z"}', 2)).toMatchObject({level: 'ERROR', content: 'connection to db-1:5432 refused'})
+    // a message without a header stays whole; a level field wins over words in the message
+    expect(jsonlFormat.parse('{"log":"GET /healthz 200\\n","time":"2026-12-04T16:10:38Z"}', 3)).toMatchObject({level: undefined, content: 'GET /healthz 200'})
+    expect(jsonlFormat.parse('{"level":"info","msg":"ERROR: counted, not raised"}', 4)).toMatchObject({level: 'INFO', content: 'ERROR: counted, not raised'})
+  })
+
   it('rejects non-objects and broken JSON', () => {
     for (const line of ['[1,2]', '{"a": 1', 'plain text', '"string"']) expect(jsonlFormat.matches(line), line).toBe(false)
     expect(jsonlFormat.parse('{"a": ', 1)).toBeNull()

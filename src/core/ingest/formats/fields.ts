@@ -1,14 +1,19 @@
 import type {LogRecord} from '../record.js'
 import {findSessionKeys} from '../session-keys.js'
-import {NUMERIC_LEVELS} from '../../severity.js'
+import {NUMERIC_LEVELS, SYSLOG_SEVERITIES} from '../../severity.js'
 import {normalizeLevel} from './format.js'
+import {parseGeneric} from './generic.js'
 
 export type Json = Record<string, unknown>
 
-const MESSAGE = ['msg', 'message', 'log', 'text', 'body', 'event.original', 'error.message']
-const LEVEL = ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'levelname', 'log.level', 'severity_text', 'severityText']
-const TIME = ['time', 'timestamp', '@timestamp', 'ts', 't', 'datetime', 'date', 'eventTime']
-const COMPONENT = ['logger', 'component', 'service', 'logger_name', 'loggerName', 'name', 'module', 'app', 'source', 'service.name', 'log.logger']
+// journald's fields (journalctl -o json) last: MESSAGE, PRIORITY, __REALTIME_TIMESTAMP, ...
+const MESSAGE = ['msg', 'message', 'log', 'text', 'body', 'event.original', 'error.message', 'MESSAGE']
+const LEVEL = ['level', 'severity', 'lvl', 'loglevel', 'log_level', 'levelname', 'log.level', 'severity_text', 'severityText', 'PRIORITY']
+const TIME = ['time', 'timestamp', '@timestamp', 'ts', 't', 'datetime', 'date', 'eventTime', '__REALTIME_TIMESTAMP']
+const COMPONENT = ['logger', 'component', 'service', 'logger_name', 'loggerName', 'name', 'module', 'app', 'source', 'service.name', 'log.logger', 'SYSLOG_IDENTIFIER', '_COMM']
+/** pino and bunyan write hostname, ECS host.name, journald _HOSTNAME; a bare host is a collector's (or, in a web server's JSON, the virtual host). */
+const HOST = ['hostname', 'host.name', 'host.hostname', '_HOSTNAME', 'host']
+const PID = ['pid', 'process.pid', '_PID']
 /** In preference order: a trace groups a whole request, a span only one operation. */
 const SESSION = [
   'trace_id',
@@ -86,7 +91,9 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
   const time = pick(obj, TIME)
   const component = pick(obj, COMPONENT)
   const session = pick(obj, SESSION)
-  for (const f of [msg, level, time, component]) if (f) used.add(f.name.split('.')[0])
+  const host = pick(obj, HOST)
+  const pid = pick(obj, PID)
+  for (const f of [msg, level, time, component, host, pid]) if (f) used.add(f.name.split('.')[0])
 
   let content: string
   if (msg && typeof msg.value === 'string') content = msg.value.replace(/\r?\n$/, '')
@@ -101,12 +108,23 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
   }
 
   let levelName: string | undefined
-  if (level) {
+  let inner: LogRecord | undefined
+  if (level?.name === 'PRIORITY') levelName = SYSLOG_SEVERITIES[Number(level.value)]
+  else if (level) {
     if (typeof level.value === 'number' || /^\d{2}$/.test(String(level.value))) levelName = NUMERIC_LEVELS[Number(level.value)]
     else {
       const text = String(level.value)
       levelName = normalizeLevel(text) ?? text.toUpperCase()
     }
+  } else if (msg && typeof msg.value === 'string') {
+    // No level field: the message is a plain-text line a program wrote to its output (Docker's
+    // json-file `log`, a collector's `message`), level and all (`ERROR: ...`, `2026-12-04 16:10:37
+    // WARN [main] x.Y - ...`): its header is read as a plain-text log's would be, and peeled off.
+    inner = parseGeneric(content, lineId)
+    if (inner.level !== undefined || inner.timestamp !== undefined) {
+      levelName = inner.level
+      content = inner.content
+    } else inner = undefined
   }
 
   let sessionKeys: string[] = []
@@ -123,16 +141,19 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
     sessionKind = found.kind
   }
 
+  const timestamp = time ? toMillis(time.value) : undefined
   return {
     lineId,
     lineCount: 1,
-    timestamp: time ? toMillis(time.value) : undefined,
-    rawTimestamp: time ? scalarText(time.value) : undefined,
+    timestamp: timestamp ?? inner?.timestamp,
+    rawTimestamp: time ? scalarText(time.value) : inner?.rawTimestamp,
     level: levelName,
-    component: component ? scalarText(component.value) : undefined,
+    component: component ? scalarText(component.value) : inner?.component,
     content,
     sessionKeys,
     sessionKind,
     format,
+    ...(host ? {host: scalarText(host.value)} : {}),
+    ...(pid ? {pid: scalarText(pid.value)} : {}),
   }
 }
