@@ -56,7 +56,7 @@ const CRITICAL_FAILURE_SURPRISAL = 3.5
 
 /** The profiles of the fitted rows: per stream, per series, the histogram of its window counts. */
 export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfiles {
-  const families = templateFamilies(ctx.columns.map((c) => c.text))
+  const families = templateFamilies(ctx.columns.map((c) => c.text), ctx.columns.map((c) => c.level))
   const streams: Record<string, StreamProfile> = {}
   const sums = new Map<string, Map<number, Map<number, number>>>()
   const totals = new Map<string, number[]>()
@@ -179,7 +179,7 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
  */
 function columnKeys(ctx: WindowContext, trained: number[]): number[] {
   const texts = ctx.columns.map((c) => c.text)
-  const families = templateFamilies(texts)
+  const families = templateFamilies(texts, ctx.columns.map((c) => c.level))
   const known = new Map<number, number>()
   const digitless = new Map<string, number>()
   for (let j = 0; j < Math.min(trained.length, families.length); j++) {

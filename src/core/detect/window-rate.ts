@@ -206,7 +206,7 @@ export class WindowRate extends BaseDetector {
     const weights = ctx.columns.map((c) => levelWeight(c.level, c.text))
     const critical = ctx.columns.map((c) => isCriticalLevel(c.level))
     const alarming = ctx.columns.map((c, j) => critical[j] && mentionsFailure(c.text))
-    const families = (this.families = templateFamilies(ctx.columns.map((c) => c.text)))
+    const families = (this.families = templateFamilies(ctx.columns.map((c) => c.text), ctx.columns.map((c) => c.level)))
     this.bursts = []
     const gapWindows = Math.max(1, Math.round((this.recurrenceMinutes * 60_000) / ctx.stepMs))
     const episodes: Episode[] = []

@@ -8,11 +8,13 @@ const TRIM = 0.05
 
 /**
  * Family of each template: the lowest index among templates of the same length (4 tokens or more)
- * that differ from it in one plain word — not a wildcard, not a failure word — so `Invalid user
- * admin from <*>` and `Invalid user oracle from <*>` are one series, `job done` and `job failed`
- * are not.
+ * and level class (levelClass: error, warning, other) that differ from it in one plain word — not
+ * a wildcard, not a failure word — so `Invalid user admin from <*>` and `Invalid user oracle from
+ * <*>` are one series, `job done` and `job failed` are not, nor `GET <*> <*> <*> OK` (INFO) and
+ * `GET <*> <*> <*> Unauthorized` (WARN): a burst of the one would drown in the other's traffic.
+ * `levels[i]`: template i's level (none given: every template's class is the same).
  */
-export function templateFamilies(texts: string[]): number[] {
+export function templateFamilies(texts: string[], levels: ReadonlyArray<string | undefined> = []): number[] {
   const parent = texts.map((_, i) => i)
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]]
@@ -25,7 +27,7 @@ export function templateFamilies(texts: string[]): number[] {
     for (let p = 0; p < tokens.length; p++) {
       const t = tokens[p]
       if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t)) continue
-      const key = `${tokens.length}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
+      const key = `${tokens.length}|${levelClass(levels[i])}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
       const other = byKey.get(key)
       if (other === undefined) byKey.set(key, i)
       else {

@@ -111,6 +111,15 @@ describe('window-rate pieces', () => {
     expect(f[3]).not.toBe(f[2])
     expect(f[4]).toBe(4)
   })
+
+  it('keeps templates of other level classes apart: a burst of refusals is not lost among the successes', () => {
+    const texts = ['POST <*> <*> <*> OK', 'POST <*> <*> <*> Unauthorized', 'POST <*> <*> <*> Forbidden', 'GET <*> <*> <*> Not Found', 'GET <*> <*> <*> Not Modified', 'GET <*> <*> <*> Bad Gateway', 'GET <*> <*> <*> Bad Request']
+    // (the access format's levels: 2xx/3xx INFO, 4xx WARN, 5xx ERROR)
+    const f = templateFamilies(texts, ['INFO', 'WARN', 'WARN', 'WARN', 'INFO', 'ERROR', 'WARN'])
+    expect(f).toEqual([0, 1, 1, 3, 4, 5, 6])
+    // without levels, as before: one word apart is one family
+    expect(templateFamilies(texts)).toEqual([0, 0, 0, 3, 3, 5, 5])
+  })
 })
 
 describe('window-rate: a sparse FATAL template', () => {
