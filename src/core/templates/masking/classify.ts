@@ -217,7 +217,7 @@ export function classifyBytes(s: Bytes, a: number, b: number, cfg: MaskingConfig
   const n = b - a
   if (n <= 0) return null
   const c0 = s[a]
-  if (c0 === SLASH && cfg.path && n > 1) {
+  if (c0 === SLASH && cfg.path) {
     // A token opening with '/' is a URL (a scheme after its start), an /ip[:port] or a path; the
     // character counts below would not change that (most tokens masked whole in HDFS are paths).
     if (cfg.url) {
