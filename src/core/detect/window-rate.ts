@@ -86,6 +86,8 @@ export interface Episode {
 
 /** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
 const SHORT_GAP_MINUTES = 15
+/** Hot windows with calm ones between chain when the smaller holds at least 1/CHAIN_RATIO of the larger's lines (the chain's peak so far). */
+const CHAIN_RATIO = 4
 /** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
 const CRITICAL_FAILURE_SURPRISAL = 3.5
 const HOUR_MS = 3_600_000
@@ -333,11 +335,18 @@ export class WindowRate extends BaseDetector {
     const groups: Array<{members: number[]; first: number; last: number; peak: number; burst: number}> = []
     for (let i = 0; i < hot.length; ) {
       let j = i
-      while (j + 1 < hot.length && at[hot[j + 1]] - at[hot[j]] <= gap) j++
+      let peak = values[hot[i]]
+      // Across calm windows only hot windows of a like size chain (a job failing each run): a
+      // stray line or two minutes before a burst of hundreds is not when the burst began.
+      while (j + 1 < hot.length) {
+        const step = at[hot[j + 1]] - at[hot[j]]
+        const next = values[hot[j + 1]]
+        if (step > gap || (step > 1 && Math.min(next, peak) * CHAIN_RATIO < Math.max(next, peak))) break
+        peak = Math.max(peak, next)
+        j++
+      }
       const members = hot.slice(i, j + 1)
       i = j + 1
-      let peak = 0
-      for (const m of members) peak = Math.max(peak, values[m])
       const prev = groups[groups.length - 1]
       const burst = prev && at[members[0]] - at[prev.last] <= shortGap ? prev.burst : (prev?.burst ?? -1) + 1
       groups.push({members, first: members[0], last: members[members.length - 1], peak, burst})

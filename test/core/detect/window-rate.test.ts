@@ -122,6 +122,30 @@ describe('window-rate pieces', () => {
   })
 })
 
+describe('window-rate: where a burst begins', () => {
+  /**
+   * One host, 288 five-minute windows of traffic; a 502 line strays in now and then all day (one
+   * line, three windows apart before the outage), then 300 a window for three windows.
+   */
+  function outage(): {X: ReturnType<typeof fromRows>; context: WindowContext} {
+    const rand = mulberry32(11)
+    const rows: number[][] = []
+    const strays = new Set([10, 60, 110, 150, 180, 183, 186, 189, 240])
+    for (let w = 0; w < 288; w++) rows.push([poisson(rand, 50), w >= 192 && w < 195 ? 300 : strays.has(w) ? 1 : 0])
+    const columns = [{text: 'GET <*> <*> <*> OK', level: 'INFO'}, {text: 'GET <*> <*> <*> Bad Gateway', level: 'ERROR'}]
+    return {X: fromRows(rows), context: {streams: rows.map(() => 'api'), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns}}
+  }
+
+  it('starts with the burst, not with the stray lines minutes before it', () => {
+    const {X, context} = outage()
+    const detector = new WindowRate()
+    detector.setContext(context)
+    detector.fit(X)
+    const burst = detector.episodes().filter((e) => e.column === 1)
+    expect(burst.map((e) => [e.startMs / STEP, e.endMs / STEP])).toEqual([[192, 195]])
+  })
+})
+
 describe('window-rate: a sparse FATAL template', () => {
   /** One stream, 400 daily windows of steady traffic; a template appears once on day 50 and once on day 300. */
   function scattered(level: string | undefined) {
