@@ -9,7 +9,7 @@ const lines = (name: string) => readFileSync(path.join(fixtures, name), 'utf8').
 
 describe('format registry', () => {
   it('lists formats by name and refuses unknown ones with the valid names', () => {
-    expect(FORMAT_NAMES).toEqual(['jsonl', 'logfmt', 'hdfs', 'bgl', 'access', 'openssh', 'syslog', 'generic'])
+    expect(FORMAT_NAMES).toEqual(['jsonl', 'logfmt', 'hdfs', 'bgl', 'access', 'cri', 'openssh', 'syslog', 'generic'])
     expect(getFormat('HDFS').name).toBe('hdfs')
     expect(() => getFormat('log4j')).toThrow(FlareError)
     try {

@@ -2,6 +2,7 @@ import {ExitCode, FlareError} from '../../errors.js'
 import {isContinuationLine} from '../continuation.js'
 import {accessFormat} from './access.js'
 import {bglFormat} from './bgl.js'
+import {criFormat} from './cri.js'
 import type {LogFormat} from './format.js'
 import {genericFormat, genericFormatFor, sniffGenericColumns} from './generic.js'
 import {hdfsFormat} from './hdfs.js'
@@ -11,7 +12,7 @@ import {opensshFormat} from './openssh.js'
 import {syslogFormat} from './syslog.js'
 
 /** Every built-in format, most specific first; generic (which accepts anything) last. */
-export const FORMATS: readonly LogFormat[] = [jsonlFormat, logfmtFormat, hdfsFormat, bglFormat, accessFormat, opensshFormat, syslogFormat, genericFormat]
+export const FORMATS: readonly LogFormat[] = [jsonlFormat, logfmtFormat, hdfsFormat, bglFormat, accessFormat, criFormat, opensshFormat, syslogFormat, genericFormat]
 
 export const FORMAT_NAMES: readonly string[] = FORMATS.map((f) => f.name)
 

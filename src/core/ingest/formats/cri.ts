@@ -1,0 +1,54 @@
+import type {LogRecord} from '../record.js'
+import {isDigit, type LogFormat} from './format.js'
+import {parseGeneric} from './generic.js'
+import {scanTimestamp, type TimestampMatch} from './timestamp.js'
+
+const stamp: TimestampMatch = {end: 0, ms: 0}
+// One-entry cache: the assembler calls matches() then parse() on the same line.
+let lastLine = ''
+let lastMessage = -1
+
+/**
+ * Where the message of a CRI line starts (`2026-12-04T16:10:37.123456789Z stdout F message`), or
+ * -1: an RFC 3339 time with its zone, the stream, and F (a full line) or P (part of one).
+ */
+function messageStart(line: string): number {
+  if (line === lastLine) return lastMessage
+  lastLine = line
+  lastMessage = -1
+  if (!isDigit(line.charCodeAt(0)) || line.charCodeAt(10) !== 84 /* T */ || !scanTimestamp(line, 0, stamp) || Number.isNaN(stamp.ms)) return -1
+  let i = stamp.end
+  if (line.charCodeAt(i) !== 32) return -1
+  i++
+  if (line.startsWith('stdout ', i)) i += 7
+  else if (line.startsWith('stderr ', i)) i += 7
+  else return -1
+  const tag = line.charCodeAt(i)
+  if ((tag !== 70 /* F */ && tag !== 80) /* P */ || (line.length > i + 1 && line.charCodeAt(i + 1) !== 32)) return -1
+  lastMessage = Math.min(line.length, i + 2)
+  return lastMessage
+}
+
+/**
+ * Container logs as the kubelet keeps them (CRI: containerd, CRI-O; the files under
+ * /var/log/containers and /var/log/pods): the runtime's time, the stream and a tag before what the
+ * program wrote, which is read as a plain-text line (its level, component and own time, the
+ * runtime's time kept). A line the runtime split (tag P, over 16 KiB) is a record per part.
+ */
+export const criFormat: LogFormat = {
+  name: 'cri',
+  description: 'Kubernetes container logs (CRI: "2026-12-04T16:10:37.1Z stdout F message"), the message read as a plain-text line',
+  specificity: 3,
+  parseChecksMatch: true,
+  matches(line) {
+    return messageStart(line) >= 0
+  },
+  parse(line, lineId): LogRecord | null {
+    const at = messageStart(line)
+    if (at < 0) return null
+    const time = stamp.ms
+    const raw = line.slice(0, stamp.end)
+    const inner = parseGeneric(line.slice(at), lineId, 'cri')
+    return {...inner, timestamp: time, rawTimestamp: raw}
+  },
+}

@@ -1,0 +1,20 @@
+import {describe, expect, it} from 'vitest'
+import {criFormat, detectFormat} from '../../../src/core/ingest/index.js'
+
+describe('cri format (Kubernetes container log files)', () => {
+  it("reads the runtime's time and the program's line: level, component and message, its own time peeled off", () => {
+    const r = criFormat.parse('2026-12-04T16:10:37.123456789Z stdout F 2026-12-04 16:10:36,900 WARN  [main] c.e.Pool - pool at 90%', 3)
+    expect(r).toMatchObject({lineId: 3, timestamp: Date.parse('2026-12-04T16:10:37.123Z'), rawTimestamp: '2026-12-04T16:10:37.123456789Z', level: 'WARN', component: 'c.e.Pool', content: 'pool at 90%', format: 'cri'})
+    expect(criFormat.parse('2026-12-04T17:10:38.5+01:00 stderr F ERROR: connection to db-1:5432 refused', 4)).toMatchObject({timestamp: Date.parse('2026-12-04T16:10:38.5Z'), level: 'ERROR', content: 'connection to db-1:5432 refused'})
+    // a part of a long line (P), and an empty line, are records too
+    expect(criFormat.parse('2026-12-04T16:10:39Z stdout P {"a":', 5)?.content).toBe('{"a":')
+    expect(criFormat.parse('2026-12-04T16:10:39Z stdout F', 6)?.content).toBe('')
+  })
+
+  it('refuses other lines, and is what detection picks for a container log', () => {
+    for (const line of ['2026-12-04T16:10:37Z stdin F x', '2026-12-04T16:10:37Z stdout X x', '2026-12-04 16:10:37 stdout F x', 'stdout F x'])
+      expect(criFormat.matches(line), line).toBe(false)
+    const lines = Array.from({length: 40}, (_, i) => `2026-12-04T16:${String(i).padStart(2, '0')}:00.${i}Z ${i % 5 ? 'stdout' : 'stderr'} F ${i % 5 ? 'INFO' : 'ERROR'} request ${i} done`)
+    expect(detectFormat(lines).format.name).toBe('cri')
+  })
+})
