@@ -32,7 +32,7 @@ export default class Collect extends FlareCommand {
   }
   static override flags = {
     sink: Flags.string({description: 'deliver incident events here: jsonl:PATH, webhook:URL, slack:URL, kafka://H:P/TOPIC', multiple: true}),
-    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers, and the incidents and sessions open at a stop survive a restart (a stop neither resolves nor scores them early)'}),
+    state: Flags.string({description: 'state file: loaded at start, saved every 30s and at shutdown; template ids, incident numbers, and the incidents and sessions open at a stop (or, after a crash, at the last save) survive a restart (a stop neither resolves nor scores them early)'}),
     json: Flags.boolean({description: 'print incident events as JSON lines on stdout (the status goes to stderr)'}),
     group: Flags.string({description: 'consumer group of kafka:// sources that name none (?group=NAME); instances in one group split the partitions [default: flare]'}),
     'from-start': Flags.boolean({description: 'read the files that already exist from their first line (default: from their end, like tail -F; files that appear later are read whole)'}),

@@ -371,9 +371,9 @@ export class LiveEngine {
     return this.tracker?.openIncidents ?? this.restored.map((r) => r.incident)
   }
 
-  /** The sessions a stop with a --state file left open (finish('kept')), or those restored and not taken yet (no line since), as the file keeps them. */
-  get keptSessions(): SavedSessions | undefined {
-    return this.kept ?? this.carried?.saved
+  /** The sessions a stop with a --state file left open (finish('kept')), those restored and not taken yet (no line since), or (`now`: a periodic save) those open now, as the file keeps them. */
+  keptSessions(now = false): SavedSessions | undefined {
+    return this.kept ?? (now && this.sessions ? saveSessions(this.sessions, this.parser, this.lastEvent, false) : this.carried?.saved)
   }
 
   /** The open incidents as a --state file keeps them (the restored ones until scoring starts). */

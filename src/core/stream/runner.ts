@@ -122,13 +122,17 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     rejected: sources.reduce((n, s) => n + s.stats().rejected, 0),
     sinks: sinkStats(sinks),
   })
-  /** Writes the --state file; false when there is none to write or it could not be. */
-  const saveState = async (): Promise<boolean> => {
+  // A periodic save keeps the sessions open then too, so a crash does not cut them in two: only
+  // with sources that read on from where the state says (files) or cannot (listeners), not with a
+  // source whose lines are acknowledged once scored (Kafka redelivers what was not: twice counted).
+  const periodicSessions = !sources.some((s) => s.settled !== undefined)
+  /** Writes the --state file (`final`: at the stop); false when there is none to write or it could not be. */
+  const saveState = async (final: boolean): Promise<boolean> => {
     const miner = engine.parser.miner
     if (!options.statePath || !miner) return false
     try {
       const files = (await Promise.all(sources.map((s) => s.resumePoints?.() ?? []))).flat()
-      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates, sessions: engine.keptSessions, files})
+      await saveLiveState(options.statePath, {miner, nextIncident: engine.nextIncident, names: engine.parser.templates.derivedNames(), model: engine.modelFingerprint, openIncidents: engine.openIncidentStates, sessions: engine.keptSessions(!final && periodicSessions), files})
       options.onStateSaved?.()
       return true
     } catch (error) {
@@ -231,7 +235,7 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
     if (options.statePath && (t - lastState >= stateEvery || (incidentsChanged && t - lastState >= 1000))) {
       lastState = t
       incidentsChanged = false
-      await saveState()
+      await saveState(false)
     }
   }
   await withTimeout(Promise.all(sources.map((s) => s.stop())), STOP_TIMEOUT_MS)
@@ -257,8 +261,8 @@ export async function runLive(options: RunnerOptions): Promise<RunnerStatus> {
   for (const resolve of flushes) resolve()
   await withTimeout(settle(true), SETTLE_TIMEOUT_MS)
   const kept = engine.openIncidents
-  const open = engine.keptSessions?.sessions.length ?? 0
-  if (await saveState()) {
+  const open = engine.keptSessions()?.sessions.length ?? 0
+  if (await saveState(true)) {
     if (keep && kept.length > 0) options.onNote?.(`${kept.length} open incident${kept.length === 1 ? '' : 's'} (${kept.map((i) => i.id).join(', ')}) kept in ${options.statePath}: the next start goes on with ${kept.length === 1 ? 'it' : 'them'}`)
     if (open > 0) options.onNote?.(`${open} open session${open === 1 ? '' : 's'} kept in ${options.statePath}: the next start goes on with ${open === 1 ? 'it' : 'them'}`)
   } else if (keep) {

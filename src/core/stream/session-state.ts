@@ -98,8 +98,9 @@ const num = (x: number): Num => (Number.isFinite(x) ? x : null)
 /**
  * The open sessions of a stop with a --state file, which stay open (see OpenSessions.saved): their
  * lines are done with (acks released: a Kafka source commits them, as the state holds them now).
+ * Without `release` (a periodic save, the run going on) the sessions are only copied.
  */
-export function saveSessions(sessions: OpenSessions, parser: LiveParser, lastEvent: number): SavedSessions {
+export function saveSessions(sessions: OpenSessions, parser: LiveParser, lastEvent: number, release = true): SavedSessions {
   const state = sessions.saved()
   const t = parser.templates
   t.refresh()
@@ -113,7 +114,7 @@ export function saveSessions(sessions: OpenSessions, parser: LiveParser, lastEve
     lastEvent: num(lastEvent),
     templates: t.metas.map((m, i) => ({id: t.minerId(i), ...(m.level !== undefined ? {level: m.level} : {}), ...(m.component !== undefined ? {component: m.component} : {}), count: m.count})),
     sessions: state.sessions.map((s) => {
-      s.releaseAcks()
+      if (release) s.releaseAcks()
       return saveSession(s)
     }),
   }

@@ -275,7 +275,7 @@ describe('state and the queue', () => {
     engine.ingest((await readFile('data/hdfs_sample.log', 'utf8')).trim().split('\n').map((text) => ({text, source: 'x', arrivedAt: 0})))
     // (every session scored first, as a Kafka rebalance does: a stop with 'kept' leaves them open, for the state to keep)
     const events = [...engine.flushSessions(), ...engine.finish('kept')]
-    expect(engine.keptSessions?.sessions ?? []).toEqual([])
+    expect(engine.keptSessions()?.sessions ?? []).toEqual([])
     expect(events.filter((e) => e.kind === 'resolved').every((e) => e.reason === 'quiet')).toBe(true)
     const open = engine.openIncidentStates
     expect(open.length).toBeGreaterThan(0)
