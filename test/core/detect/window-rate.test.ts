@@ -144,6 +144,30 @@ describe('window-rate: where a burst begins', () => {
     const burst = detector.episodes().filter((e) => e.column === 1)
     expect(burst.map((e) => [e.startMs / STEP, e.endMs / STEP])).toEqual([[192, 195]])
   })
+
+  /** The failing template's episodes when it logs counts[k] lines in window 100 + k*every, nothing before or after (a new failure). */
+  function failing(counts: number[], every: number): Array<{kind: string; from: number; to: number}> {
+    const rand = mulberry32(5)
+    const rows: number[][] = []
+    for (let w = 0; w < 288; w++) {
+      const k = (w - 100) / every
+      rows.push([poisson(rand, 50), Number.isInteger(k) && k >= 0 && k < counts.length ? counts[k] : 0])
+    }
+    const columns = [{text: 'backup ok', level: 'INFO'}, {text: 'ERROR write failed on chunk <*> No space left on device', level: 'ERROR'}]
+    const detector = new WindowRate()
+    detector.setContext({streams: rows.map(() => 'db'), windowStart: rows.map((_, w) => w * STEP), stepMs: STEP, columns})
+    detector.fit(fromRows(rows))
+    return detector.episodes().filter((e) => e.column === 1).map((e) => ({kind: e.kind, from: e.startMs / STEP, to: e.endMs / STEP}))
+  }
+
+  it('keeps a failure never seen before whole, however its counts vary: the first lines of an outage, a job failing every run, a flapping link', () => {
+    // a few lines, a calm quarter of an hour, then hundreds: the failure began with the few
+    expect(failing([3, 0, 0, 200, 150, 180], 1)).toEqual([{kind: 'new', from: 100, to: 106}])
+    // a backup failing every half hour (six windows apart) with 1 to 50 lines a run
+    expect(failing([30, 3, 50, 2, 8, 40], 6)).toEqual([{kind: 'new', from: 100, to: 131}])
+    // up, down, up: one outage
+    expect(failing([40, 0, 8, 0, 40, 0, 5, 0, 50], 1)).toEqual([{kind: 'new', from: 100, to: 109}])
+  })
 })
 
 describe('window-rate: a sparse FATAL template', () => {
