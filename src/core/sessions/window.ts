@@ -35,7 +35,12 @@ export function windowsContaining(t: number, size: number, step: number): {first
 export const DEFAULT_WINDOW_MS = 5 * 60_000
 
 const WINDOW_CHOICES = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400].map((s) => s * 1000)
-/** At most this many windows over the log's span: enough to learn a baseline, few enough to hold a rate. */
+/**
+ * At most this many windows a day of the log's span (a day or less: over the span; and no more
+ * than one for every 10 lines): enough to learn a baseline, few enough to hold a rate. A day gets
+ * 5-minute windows, and so does a busy week: an outage of minutes is as short in a long log (one
+ * window in 300 over a week would be 34 minutes).
+ */
 const MAX_WINDOWS = 300
 /** Sparse logs get longer windows while they keep at least this many. */
 const MIN_WINDOWS = 24
@@ -49,8 +54,8 @@ export interface WindowChoice {
 
 /**
  * Window length for a log without session ids, from its timestamps (and, when windows are split
- * into streams, each record's stream): the shortest window that gives at most 300 windows (over
- * the span with streams, non-empty ones without), lengthened while its non-empty windows hold a median of fewer than 3 events and
+ * into streams, each record's stream): the shortest window that gives at most 300 windows a day
+ * (over the span with streams, non-empty ones without), lengthened while its non-empty windows hold a median of fewer than 3 events and
  * at least 24 windows remain. A day of syslog gets 5m; a few busy minutes get seconds; months of
  * sparse alerts get a day.
  */
@@ -77,7 +82,9 @@ export function chooseWindow(times: number[], streams?: string[]): WindowChoice 
   }
   let k = 0
   let at = stats(WINDOW_CHOICES[0])
-  while (at.windows > MAX_WINDOWS && k + 1 < WINDOW_CHOICES.length) at = stats(WINDOW_CHOICES[++k])
+  // (a long log only when it has the lines for them: one window for every 10 of its lines)
+  const most = Math.max(MAX_WINDOWS, Math.min(MAX_WINDOWS * (span / 86_400_000), times.length / 10))
+  while (at.windows > most && k + 1 < WINDOW_CHOICES.length) at = stats(WINDOW_CHOICES[++k])
   while (at.median < MIN_MEDIAN_EVENTS && k + 1 < WINDOW_CHOICES.length) {
     const next = stats(WINDOW_CHOICES[k + 1])
     if (next.windows < MIN_WINDOWS) break

@@ -55,6 +55,18 @@ describe('SessionStore', () => {
     expect(store.describe()).toBe('window (auto: 5m)')
   })
 
+  it('gives a busy week the windows of a day, not 300 over the week; a sparse week keeps its longer ones', () => {
+    const t0 = Date.UTC(2026, 0, 1)
+    // a week at 3 lines a minute: 5-minute windows, as for one day of it (300 over the week would be an hour)
+    const busy = Array.from({length: 7 * 24 * 60 * 3}, (_, i) => t0 + i * 20_000)
+    expect(chooseWindow(busy).windowMs).toBe(300_000)
+    expect(chooseWindow(busy.slice(0, 24 * 60 * 3)).windowMs).toBe(300_000)
+    expect(chooseWindow(busy, busy.map((_, i) => `host-${i % 2}`)).windowMs).toBe(300_000)
+    // 2,000 lines of two hosts over the same week: too few for 2,000 windows; 300 over the week, as before
+    const sparse = Array.from({length: 2000}, (_, i) => t0 + i * 302_400)
+    expect(chooseWindow(sparse, sparse.map((_, i) => `host-${i % 2}`)).windowMs).toBe(3_600_000)
+  })
+
   it('counts lines when there are no timestamps at all', () => {
     const store = new SessionStore({mode: 'window', windowMs: 60_000, linesPerWindow: 4})
     for (let i = 1; i <= 10; i++) store.add(rec(i), 0)
