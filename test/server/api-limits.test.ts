@@ -61,6 +61,18 @@ describe('API limits, methods and /health', () => {
       expect(readdirSync(tmp.dir)).toEqual([])
     }
     expect(await runs()).toBe(before)
+    // a Host that is not a host[:port] never reaches the command to copy: the server's own address does
+    const {request} = await import('node:http')
+    const hint = await new Promise<string>((resolve, reject) => {
+      const req = request(`${open.url}/detect/upload`, {method: 'POST', headers: {host: 'evil"; rm -rf ~ #', 'content-type': 'text/plain'}}, (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve(JSON.parse(body).hint))
+      })
+      req.on('error', reject)
+      req.end('x')
+    })
+    expect(hint).toBe(`curl -F file=@app.log ${open.url}/detect/upload`)
     // one file and a text field is still one file
     const form = new FormData()
     form.append('file', new Blob([hdfsSample]), 'one.log')

@@ -25,9 +25,20 @@ const UploadQuery = z.object({
   run_eval: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('with summarize: grade the summaries'),
 })
 
-/** How to upload a log to this server, as the client reached it (its address and port, not the default's). */
+/**
+ * How to upload a log to this server, as the client reached it (its address and port, not the
+ * default's): the request's Host when it is a host[:port] and nothing else (it is the client's
+ * text, put in a command to copy), else the address the server listens on.
+ */
 function uploadCommand(request: FastifyRequest): string {
-  return `curl -F file=@app.log ${request.protocol}://${request.host}/detect/upload`
+  const host = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(request.host) ? request.host : serverAddress(request)
+  return `curl -F file=@app.log ${request.protocol}://${host}/detect/upload`
+}
+
+function serverAddress(request: FastifyRequest): string {
+  const address = request.server.server.address()
+  if (address === null || typeof address === 'string') return '127.0.0.1:8000'
+  return `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 }
 
 /** One log per upload: a form with more (the plugin's files limit is 1) is answered with this. */

@@ -30,6 +30,11 @@ describe('access format', () => {
     expect(accessFormat.parse('1.2.3.4 - - [04/Dec/2026:16:10:37 +0000] "-" 499 0 "-" "-"', 3)?.content).toBe('- 499 Client Closed Request')
     expect(accessFormat.parse('1.2.3.4 - - [04/Dec/2026:16:10:37 +0000] "GET /a"b HTTP/1.1" 400 0', 4)?.content).toBe('GET /a"b HTTP/1.1 400 Bad Request')
     expect(statusReason(599)).toBe('Server Error')
+    expect(accessFormat.parse('1.2.3.4 - - [04/Dec/2026:16:10:37 +0000] "GET / HTTP/1.1" 999 0', 5)).toMatchObject({content: 'GET / HTTP/1.1 999 Unknown Status', level: undefined})
+    // a word before the client that is no host is not the host: docker logs -t, a forwarded-for list
+    for (const first of ['2026-12-04T16:10:37.123456789Z', '203.0.113.5,'])
+      expect(accessFormat.parse(`${first} 10.0.0.1 - - [04/Dec/2026:16:10:37 +0000] "GET / HTTP/1.1" 200 5`, 6)).toMatchObject({content: 'GET / HTTP/1.1 200 OK', host: undefined})
+    expect(accessFormat.parse('web-2 10.0.0.1 - - [04/Dec/2026:16:10:37 +0000] "GET / HTTP/1.1" 200 5', 7)?.host).toBe('web-2')
     expect(statusReason(299)).toBe('Success')
   })
 

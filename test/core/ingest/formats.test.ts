@@ -177,6 +177,8 @@ describe('jsonl', () => {
     const line = '{"__REALTIME_TIMESTAMP":"1796400637123456","_HOSTNAME":"web-01","PRIORITY":"3","SYSLOG_IDENTIFIER":"nginx","_PID":"812","_BOOT_ID":"9f3","MESSAGE":"upstream timed out"}'
     expect(jsonlFormat.parse(line, 1)).toMatchObject({content: 'upstream timed out', level: 'ERROR', host: 'web-01', component: 'nginx', pid: '812', timestamp: 1796400637123})
     expect(jsonlFormat.parse(line.replace('"PRIORITY":"3"', '"PRIORITY":"6"'), 1)?.level).toBe('INFO')
+    // a MESSAGE journald could not write as a string comes as its bytes
+    expect(jsonlFormat.parse('{"MESSAGE":[104,105,32,226,156,147],"PRIORITY":"3","__REALTIME_TIMESTAMP":"1775210400000000"}', 2)?.content).toBe('hi ✓')
   })
 
   it('reads the level and time of a plain-text line inside a record without a level field (Docker json-file)', () => {
@@ -186,6 +188,11 @@ describe('jsonl', () => {
     // a message without a header stays whole; a level field wins over words in the message
     expect(jsonlFormat.parse('{"log":"GET /healthz 200\\n","time":"2026-12-04T16:10:38Z"}', 3)).toMatchObject({level: undefined, content: 'GET /healthz 200'})
     expect(jsonlFormat.parse('{"level":"info","msg":"ERROR: counted, not raised"}', 4)).toMatchObject({level: 'INFO', content: 'ERROR: counted, not raised'})
+    // a word that is a level only when written as one
+    for (const msg of ['Critical path computed in 3 ms', 'Error rate back to normal', 'Debug mode disabled'])
+      expect(jsonlFormat.parse(JSON.stringify({msg, ts: '2026-04-03T10:00:00Z'}), 5), msg).toMatchObject({level: undefined, content: msg})
+    for (const [msg, level] of [['Error: disk full', 'ERROR'], ['[warn] slow', 'WARN'], ['FATAL out of memory', 'FATAL']])
+      expect(jsonlFormat.parse(JSON.stringify({msg}), 6)?.level, msg).toBe(level)
   })
 
   it('rejects non-objects and broken JSON', () => {

@@ -16,9 +16,18 @@ export function statusReason(status: number): string {
   return STATUS_CODES[status] ?? EXTRA_REASONS[status] ?? CLASS_REASONS[Math.floor(status / 100)] ?? 'Unknown Status'
 }
 
-/** The level of a response: a server error is an ERROR, a client error a WARN. */
-function statusLevel(status: number): string {
-  return status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO'
+/** The level of a response: a server error is an ERROR, a client error a WARN; none for a code past 599 (no class). */
+function statusLevel(status: number): string | undefined {
+  return status >= 600 ? undefined : status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO'
+}
+
+/**
+ * A virtual host as Apache's vhost_combined writes it (`shop.example.com:443`, `10.0.0.7`): a host
+ * name or address and a port. Not a time (`docker logs -t` puts one first) nor the first address
+ * of a forwarded-for list (`203.0.113.5,`): those are not hosts, and every line would be a stream.
+ */
+function isVhost(word: string): boolean {
+  return /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/.test(word)
 }
 
 /** What parseAccess reads off a line. */
@@ -90,7 +99,7 @@ export function parseAccess(line: string): AccessParts | null {
   }
   if (status < 100 || after < 0) return null
   lastParts = {
-    vhost: words.length === 4 ? words[0] : undefined,
+    vhost: words.length === 4 && isVhost(words[0]) ? words[0] : undefined,
     client: words[words.length - 3],
     rawTimestamp: line.slice(t, close),
     timestamp: stamp.ms,

@@ -37,6 +37,17 @@ const SESSION = [
 
 /** pino / bunyan numeric levels. */
 
+/** True when the text starts with a word written as a level is: `ERROR`, `Error:`, `[error]` (not `Error rate is back`). */
+function levelWritten(text: string): boolean {
+  const m = /^\s*(\[?)([A-Za-z]+)(\]?)(:?)(?:\s|$)/.exec(text)
+  return m !== null && ((m[1] === '[' && m[3] === ']') || m[4] === ':' || m[2] === m[2].toUpperCase())
+}
+
+/** journald's MESSAGE of bytes (not valid UTF-8 as JSON text, or with control characters) as text. */
+function bytesText(value: unknown): unknown {
+  return Array.isArray(value) && value.length > 0 && value.every((b) => Number.isInteger(b) && b >= 0 && b < 256) ? Buffer.from(value as number[]).toString('utf8') : value
+}
+
 /** A field by name: a literal key (`log.level`) or a dotted path into nested objects. */
 function pick(obj: Json, names: readonly string[]): {name: string; value: unknown} | undefined {
   for (const name of names) {
@@ -86,6 +97,7 @@ function scalarText(value: unknown): string {
  */
 export function structuredRecord(obj: Json, lineId: number, format: string): LogRecord {
   const used = new Set<string>()
+  if (Array.isArray(obj.MESSAGE)) obj = {...obj, MESSAGE: bytesText(obj.MESSAGE)}
   const msg = pick(obj, MESSAGE)
   const level = pick(obj, LEVEL)
   const time = pick(obj, TIME)
@@ -119,9 +131,10 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
   } else if (msg && typeof msg.value === 'string') {
     // No level field: the message is a plain-text line a program wrote to its output (Docker's
     // json-file `log`, a collector's `message`), level and all (`ERROR: ...`, `2026-12-04 16:10:37
-    // WARN [main] x.Y - ...`): its header is read as a plain-text log's would be, and peeled off.
+    // WARN [main] x.Y - ...`): its header is read as a plain-text log's would be, and peeled off —
+    // when it is one: a time first, or a level word written as one (not `Critical path computed`).
     inner = parseGeneric(content, lineId)
-    if (inner.level !== undefined || inner.timestamp !== undefined) {
+    if (inner.timestamp !== undefined || (inner.level !== undefined && levelWritten(content))) {
       levelName = inner.level
       content = inner.content
     } else inner = undefined
