@@ -1,6 +1,7 @@
 import type {LogRecord} from '../record.js'
 import {isDigit, type LogFormat} from './format.js'
-import {parseGeneric} from './generic.js'
+import {findSessionKeys} from '../session-keys.js'
+import {lineInside} from './fields.js'
 import {scanTimestamp, type TimestampMatch} from './timestamp.js'
 
 const stamp: TimestampMatch = {end: 0, ms: 0}
@@ -32,8 +33,8 @@ function messageStart(line: string): number {
 /**
  * Container logs as the kubelet keeps them (CRI: containerd, CRI-O; the files under
  * /var/log/containers and /var/log/pods): the runtime's time, the stream and a tag before what the
- * program wrote, which is read as a plain-text line (its level, component and own time, the
- * runtime's time kept). A line the runtime split (tag P, over 16 KiB) is a record per part.
+ * program wrote, which is read as what it is (lineInside: JSON by its fields, an access line, a
+ * plain-text line by its level, component and own time; the runtime's time kept). A line the runtime split (tag P, over 16 KiB) is a record per part.
  */
 export const criFormat: LogFormat = {
   name: 'cri',
@@ -48,7 +49,12 @@ export const criFormat: LogFormat = {
     if (at < 0) return null
     const time = stamp.ms
     const raw = line.slice(0, stamp.end)
-    const inner = parseGeneric(line.slice(at), lineId, 'cri')
+    const text = line.slice(at)
+    const inner = lineInside(text, lineId, 'cri') ?? {lineId, lineCount: 1, content: text.trim(), sessionKeys: [], format: 'cri'}
+    if (inner.sessionKeys.length === 0) {
+      const keys = findSessionKeys(text)
+      if (keys) Object.assign(inner, {sessionKeys: keys.keys, sessionKind: keys.kind})
+    }
     return {...inner, timestamp: time, rawTimestamp: raw}
   },
 }

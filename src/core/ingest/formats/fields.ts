@@ -2,6 +2,7 @@ import type {LogRecord} from '../record.js'
 import {findSessionKeys} from '../session-keys.js'
 import {NUMERIC_LEVELS, SYSLOG_SEVERITIES} from '../../severity.js'
 import {normalizeLevel} from './format.js'
+import {accessFormat} from './access.js'
 import {parseGeneric} from './generic.js'
 
 export type Json = Record<string, unknown>
@@ -129,20 +130,18 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
       levelName = normalizeLevel(text) ?? text.toUpperCase()
     }
   } else if (msg && typeof msg.value === 'string') {
-    // No level field: the message is a plain-text line a program wrote to its output (Docker's
-    // json-file `log`, a collector's `message`), level and all (`ERROR: ...`, `2026-12-04 16:10:37
-    // WARN [main] x.Y - ...`): its header is read as a plain-text log's would be, and peeled off —
-    // when it is one: a time first, or a level word written as one (not `Critical path computed`).
-    inner = parseGeneric(content, lineId)
-    if (inner.timestamp !== undefined || (inner.level !== undefined && levelWritten(content))) {
+    // No level field: the message is a line a program wrote to its output (Docker's json-file
+    // `log`, a collector's `message`), read as what it is (lineInside)
+    inner = lineInside(content, lineId, format)
+    if (inner) {
       levelName = inner.level
       content = inner.content
-    } else inner = undefined
+    }
   }
 
   let sessionKeys: string[] = []
   let sessionKind: LogRecord['sessionKind']
-  const found = findSessionKeys(content)
+  const found = inner && inner.sessionKeys.length > 0 ? {keys: inner.sessionKeys, kind: inner.sessionKind ?? 'request'} : findSessionKeys(content)
   if (found?.kind === 'block') {
     sessionKeys = found.keys
     sessionKind = 'block'
@@ -166,7 +165,30 @@ export function structuredRecord(obj: Json, lineId: number, format: string): Log
     sessionKeys,
     sessionKind,
     format,
-    ...(host ? {host: scalarText(host.value)} : {}),
-    ...(pid ? {pid: scalarText(pid.value)} : {}),
+    ...(host ? {host: scalarText(host.value)} : inner?.host !== undefined ? {host: inner.host} : {}),
+    ...(pid ? {pid: scalarText(pid.value)} : inner?.pid !== undefined ? {pid: inner.pid} : {}),
   }
+}
+
+/**
+ * The record of a line a program wrote, as a container runtime or a collector wraps it (Docker's
+ * json-file `log`, a CRI line's message): a JSON object read by its fields, an access log line as
+ * one, a plain-text line by its header (`ERROR: ...`, `2026-12-04 16:10:37 WARN [main] x.Y -
+ * ...`, peeled off) — when it has one: a time first, or a level word written as one (`ERROR`,
+ * `Error:`, `[error]`; not `Critical path computed`). Undefined for a line with none of these.
+ */
+export function lineInside(text: string, lineId: number, format: string): LogRecord | undefined {
+  const t = text.trim()
+  if (t.startsWith('{') && t.endsWith('}')) {
+    try {
+      const obj: unknown = JSON.parse(t)
+      if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) return structuredRecord(obj as Json, lineId, format)
+    } catch {
+      // not JSON: read as plain text
+    }
+  }
+  const access = accessFormat.parse(text, lineId)
+  if (access) return {...access, format}
+  const plain = parseGeneric(text, lineId, format)
+  return plain.timestamp !== undefined || (plain.level !== undefined && levelWritten(text)) ? plain : undefined
 }
