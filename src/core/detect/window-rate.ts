@@ -3,7 +3,7 @@ import {contamination, finite, nFeatures, savedDetector} from './schema.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'
 import {isCriticalLevel, mentionsFailure} from '../severity.js'
-import {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, type OutsideStats} from './window-series.js'
+import {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, withoutStrays, type OutsideStats} from './window-series.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorEntry} from './entry.js'
 import {fleetAlike, type StreamBurst} from './fleet-bursts.js'
@@ -86,14 +86,6 @@ export interface Episode {
 
 /** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
 const SHORT_GAP_MINUTES = 15
-/**
- * A hot window at the edge of a chain, across calm windows from the rest, is a stray (not when the
- * burst began or ended) when it holds less than 1/STRAY_RATIO of the chain's peak and is no
- * surprise at the template's usual rate (surprisal below STRAY_SURPRISAL: the odd 502 of a busy
- * site, not the first lines of a failure never seen before).
- */
-const STRAY_RATIO = 4
-const STRAY_SURPRISAL = 3
 /** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
 const CRITICAL_FAILURE_SURPRISAL = 3.5
 const HOUR_MS = 3_600_000
@@ -338,7 +330,7 @@ export class WindowRate extends BaseDetector {
     const contiguous = ctx.windowStart[rows[n - 1]] - ctx.windowStart[rows[0]] === (n - 1) * ctx.stepMs
     const daily = contiguous ? dailyLayout(n, ctx.stepMs) : undefined
     // groups of hot windows; a burst is groups at most a short gap apart (one incident's pieces)
-    // (stray: an edge window of a chain, apart from it and no burst of its own; see STRAY_RATIO)
+    // (stray: an edge window of a chain, apart from it and no burst of its own; see withoutStrays)
     const groups: Array<{members: number[]; first: number; last: number; peak: number; burst: number; stray?: boolean}> = []
     for (let i = 0; i < hot.length; ) {
       let j = i
@@ -346,28 +338,8 @@ export class WindowRate extends BaseDetector {
       const chain = hot.slice(i, j + 1)
       i = j + 1
       let peak = 0
-      let inChain = 0
-      for (const m of chain) {
-        peak = Math.max(peak, values[m])
-        inChain += values[m]
-      }
-      // its runs of adjacent windows; those at its edges that are strays are left out of it,
-      // measured against the template's rate outside the chain (the odd line it has all day)
-      const runs: Array<[number, number]> = []
-      chain.forEach((m, k) => (k > 0 && at[m] - at[chain[k - 1]] <= 1 ? (runs[runs.length - 1][1] = k) : runs.push([k, k])))
-      const background = Math.max((total - inChain) / Math.max(1, n - chain.length), floor)
-      const stray = ([a, b]: [number, number]): boolean => {
-        let sum = 0
-        let top = 0
-        for (let k = a; k <= b; k++) (sum += values[chain[k]]), (top = Math.max(top, values[chain[k]]))
-        return top * STRAY_RATIO < peak && upperSurprisal(sum, background * (b - a + 1)) < STRAY_SURPRISAL
-      }
-      let r0 = 0
-      let r1 = runs.length - 1
-      while (r0 < r1 && stray(runs[r0])) r0++
-      while (r1 > r0 && stray(runs[r1])) r1--
-      const lo = runs[r0][0]
-      const hi = runs[r1][1]
+      for (const m of chain) peak = Math.max(peak, values[m])
+      const [lo, hi] = withoutStrays(chain, values, at, total, n, floor)
       const members = chain.slice(lo, hi + 1)
       const prev = groups[groups.length - 1]
       const burst = prev && at[chain[0]] - at[prev.last] <= shortGap ? prev.burst : (prev?.burst ?? -1) + 1
@@ -420,7 +392,7 @@ export class WindowRate extends BaseDetector {
       // windows like it in this stream, its rare recurrences included (for the fleet's verdict)
       let alikeAll = 0
       for (let k = 0; k < n; k++) if (values[k] >= peak / 2 && (k < first || k > last)) alikeAll++
-      // its own strays' lines (see STRAY_RATIO): a template seen nowhere else is still new
+      // its own strays' lines (see withoutStrays): a template seen nowhere else is still new
       let strayCount = 0
       for (const g of others) {
         for (let m = g.first; m <= g.last; m++) {

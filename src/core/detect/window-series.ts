@@ -92,3 +92,41 @@ export function routineSurprisal(count: number, expected: number, outside: Outsi
   const e = expected + (mean - outside.mean) * outside.length
   return Math.min(upperSurprisal(count / phi, e / phi), 300) / (1 + like.alike)
 }
+
+/**
+ * A hot window at the edge of a chain, across calm windows from the rest, is a stray (not when the
+ * burst began or ended) when it holds less than 1/STRAY_RATIO of the chain's peak and is no
+ * surprise at the template's usual rate (surprisal below STRAY_SURPRISAL: the odd 502 of a busy
+ * site, not the first lines of a failure never seen before).
+ */
+const STRAY_RATIO = 4
+const STRAY_SURPRISAL = 3
+
+/**
+ * [lo, hi]: the part of `chain` (indices into `values`, hot windows at most a gap apart; `at`
+ * their positions in windows) left when the runs of adjacent windows at its edges that are strays
+ * are taken off, measured against the template's rate outside the chain (`total` lines in `n`
+ * windows, at least `floor` a window: the odd line it has all day).
+ */
+export function withoutStrays(chain: number[], values: ArrayLike<number>, at: ArrayLike<number>, total: number, n: number, floor: number): [number, number] {
+  let peak = 0
+  let inChain = 0
+  for (const m of chain) {
+    peak = Math.max(peak, values[m])
+    inChain += values[m]
+  }
+  const runs: Array<[number, number]> = []
+  chain.forEach((m, k) => (k > 0 && at[m] - at[chain[k - 1]] <= 1 ? (runs[runs.length - 1][1] = k) : runs.push([k, k])))
+  const background = Math.max((total - inChain) / Math.max(1, n - chain.length), floor)
+  const stray = ([a, b]: [number, number]): boolean => {
+    let sum = 0
+    let top = 0
+    for (let k = a; k <= b; k++) (sum += values[chain[k]]), (top = Math.max(top, values[chain[k]]))
+    return top * STRAY_RATIO < peak && upperSurprisal(sum, background * (b - a + 1)) < STRAY_SURPRISAL
+  }
+  let r0 = 0
+  let r1 = runs.length - 1
+  while (r0 < r1 && stray(runs[r0])) r0++
+  while (r1 > r0 && stray(runs[r1])) r1--
+  return [runs[r0][0], runs[r1][1]]
+}
