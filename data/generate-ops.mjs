@@ -18,9 +18,8 @@
 // (haproxy marks servers down for maintenance), health checks answering 503, GC pauses incl. rare
 // full GCs, gunicorn worker timeouts, aborted DB connections, page_cleaner notes, EDAC corrected
 // errors, SYN-cookie warnings, smartd, chrony, DHCP, postfix deferrals, logrotate, apt, cron.
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {dirname, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {runGenerator} from './lib/generator-cli.mjs'
+import {logSpan, rng as seededStream, shuffledKinds} from './lib/random.mjs'
 
 const SEC = 1000
 const MIN = 60 * SEC
@@ -47,38 +46,12 @@ const LEDGER_ROUTES = [
 const PAIRS = ['EURUSD', 'GBPUSD', 'USDJPY', 'EURGBP', 'USDCHF', 'AUDUSD', 'USDCAD']
 const SCAN_NAMES = ['admin', 'root', 'test', 'user', 'ubuntu', 'oracle', 'centos', 'nagios', 'zabbix', 'ftp', 'mysql', 'es', 'kafka', 'sonar', 'vagrant', 'pi', 'odoo', 'gitlab-runner']
 
-/** xoshiro128**: a seeded stream, the same on every platform. */
+/** The seeded stream (data/lib/random.mjs) and this fleet's public addresses. */
 function rng(seed) {
-  let a = 0x9e3779b9 ^ seed
-  let b = 0x243f6a88 + seed * 7
-  let c = 0xb7e15162 ^ (seed << 5)
-  let d = 0x3c6ef372 + seed
-  const next = () => {
-    const r = Math.imul(Math.imul(b, 5) << 7 | Math.imul(b, 5) >>> 25, 9) >>> 0
-    const t = b << 9
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t
-    d = d << 11 | d >>> 21
-    return r / 4294967296
-  }
-  for (let i = 0; i < 20; i++) next()
-  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1))
-  const pick = (xs) => xs[Math.floor(next() * xs.length)]
-  const hex = (n) => Array.from({length: n}, () => '0123456789abcdef'[Math.floor(next() * 16)]).join('')
-  const chance = (p) => next() < p
-  const poisson = (l) => {
-    if (l <= 0) return 0
-    if (l > 40) return Math.max(0, Math.round(l + Math.sqrt(l) * Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next())))
-    let k = 0
-    for (let p = next(), lim = Math.exp(-l); p > lim; p *= next()) k++
-    return k
-  }
-  const weighted = (xs, w) => {
-    let x = next() * xs.reduce((s, v) => s + w(v), 0)
-    for (const v of xs) if ((x -= w(v)) < 0) return v
-    return xs[xs.length - 1]
-  }
+  const r = seededStream(seed)
+  const {int, pick} = r
   const publicIp = () => pick([`45.${int(9, 250)}`, `185.${int(10, 250)}`, `103.${int(20, 250)}`, `194.${int(1, 200)}`, `61.${int(128, 190)}`]) + `.${int(1, 254)}.${int(1, 254)}`
-  return {next, int, pick, hex, chance, poisson, weighted, publicIp}
+  return {...r, publicIp}
 }
 
 /** Traffic over the day (UTC): a night trough near 0.15, a morning rise, a peak mid-afternoon. */
@@ -505,19 +478,10 @@ function inject(f, kind, start, dur, inc) {
 
 /** The log text and truth document; no files touched. */
 export function generate({seed = 1, hours = 24, incidents, start} = {}) {
-  if (!(hours > 0)) throw new Error('--hours must be positive')
-  const R0 = rng(seed * 31 + 7)
-  const T0 = start ? Date.parse(`${start}T00:00:00Z`) : Date.UTC(2026, R0.int(0, 10), R0.int(1, 28))
-  if (Number.isNaN(T0)) throw new Error(`--start ${start}: expected YYYY-MM-DD`)
-  const T1 = T0 + hours * HOUR
+  const {T0, T1} = logSpan({seed, hours, start}, HOUR)
   const f = createFleet(seed, T0, T1)
   const count = incidents ?? Math.max(1, Math.round((10 * hours) / 24))
-  const kinds = Object.keys(SPAN)
-  const bag = Array.from({length: count}, (_, i) => kinds[i % kinds.length])
-  for (let i = bag.length - 1; i > 0; i--) {
-    const j = f.R.int(0, i)
-    ;[bag[i], bag[j]] = [bag[j], bag[i]]
-  }
+  const bag = shuffledKinds(count, Object.keys(SPAN), f.R)
   deploy(f)
   const slot = (T1 - T0) / count
   const planned = bag.map((kind, i) => {
@@ -557,43 +521,9 @@ export function generate({seed = 1, hours = 24, incidents, start} = {}) {
   return {text: lines.join('\n') + '\n', truth: doc}
 }
 
-function parseArgs(argv) {
-  const opts = {}
-  for (let i = 0; i < argv.length; i += 2) {
-    const [a, v] = [argv[i], argv[i + 1]]
-    const num = () => {
-      if (!Number.isFinite(Number(v))) throw new Error(`${a} ${v}: expected a number`)
-      return Number(v)
-    }
-    if (a === '--seed') opts.seed = num()
-    else if (a === '--hours') opts.hours = num()
-    else if (a === '--incidents') opts.incidents = num()
-    else if (a === '--start') opts.start = v
-    else if (a === '--out') opts.out = v
-    else if (a === '--truth') opts.truth = v
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node data/generate-ops.mjs [--seed N] [--hours H] [--incidents N] [--start YYYY-MM-DD] [--out FILE] [--truth FILE]')
-      process.exit(0)
-    } else throw new Error(`unknown argument ${a}`)
-    if (v === undefined) throw new Error(`${a} needs a value`)
-  }
-  return opts
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  let opts
-  try {
-    opts = parseArgs(process.argv.slice(2))
-    const out = opts.out ?? 'ops_sample.log'
-    const truthPath = opts.truth ?? out.replace(/\.log$/, '') + '.truth.json'
-    const {text, truth} = generate(opts)
-    mkdirSync(dirname(resolve(out)), {recursive: true})
-    writeFileSync(out, text)
-    writeFileSync(truthPath, JSON.stringify(truth, null, 2) + '\n')
-    console.error(`${out}: ${truth.lines} lines, ${truth.start} .. ${truth.end}, ${truth.incidents.length} incidents (truth: ${truthPath})`)
-    for (const inc of truth.incidents) console.error(`  ${inc.id} ${inc.kind.padEnd(12)} ${inc.start.slice(11, 19)}-${inc.end.slice(11, 19)} ${inc.hosts.join(',')}: ${inc.title}`)
-  } catch (e) {
-    console.error(e.message)
-    process.exit(2)
-  }
-}
+runGenerator(import.meta, {
+  script: 'data/generate-ops.mjs',
+  defaultOut: 'ops_sample.log',
+  generate,
+  describe: (inc) => `${inc.id} ${inc.kind.padEnd(12)} ${inc.start.slice(11, 19)}-${inc.end.slice(11, 19)} ${inc.hosts.join(',')}: ${inc.title}`,
+})

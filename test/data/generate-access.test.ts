@@ -1,33 +1,9 @@
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
+import type {Truth} from '../helpers/generator-truth.js'
 import {accessFormat} from '../../src/core/ingest/index.js'
 // @ts-expect-error -- a plain .mjs script without type declarations
 import {generate} from '../../data/generate-access.mjs'
 
-interface TruthIncident {
-  id: string
-  kind: string
-  variant: string
-  hosts: string[]
-  start: string
-  end: string
-  marker: string | null
-  silent?: {host: string; program: string | null}
-  lines: number
-}
-interface Truth {
-  generator: string
-  start: string
-  end: string
-  lines: number
-  hosts: {name: string; role: string}[]
-  incidents: TruthIncident[]
-}
-
-const repoRoot = path.resolve(import.meta.dirname, '../..')
 const KINDS = ['upstream-down', 'overload', 'deploy-bug', 'auth-outage', 'rate-limit', 'quiet']
 
 // Six hours with one incident of each kind: fast, and every kind appears.
@@ -91,30 +67,5 @@ describe('generate-access', () => {
         expect(inc.lines).toBeGreaterThan(0)
       }
     }
-  })
-
-  describe('command line', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'flare-access-'))
-    afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-    it('writes the log and its truth next to it, the same as generate()', () => {
-      const out = path.join(dir, 'access.log')
-      execFileSync(process.execPath, [path.join(repoRoot, 'data/generate-access.mjs'), '--seed', '4', '--hours', '6', '--incidents', '6', '--start', '2026-04-14', '--out', out], {stdio: 'pipe'})
-      expect(readFileSync(out, 'utf8')).toBe(a.text)
-      expect(JSON.parse(readFileSync(path.join(dir, 'access.truth.json'), 'utf8'))).toEqual(a.truth)
-    })
-
-    it('rejects a bad option with one line and exit code 2', () => {
-      let status = 0
-      let stderr = ''
-      try {
-        execFileSync(process.execPath, [path.join(repoRoot, 'data/generate-access.mjs'), '--hours', 'many'], {stdio: 'pipe'})
-      } catch (e) {
-        status = (e as {status: number}).status
-        stderr = String((e as {stderr: Buffer}).stderr)
-      }
-      expect(status).toBe(2)
-      expect(stderr.trim().split('\n')).toHaveLength(1)
-    })
   })
 })

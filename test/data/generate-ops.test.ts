@@ -1,32 +1,8 @@
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
+import type {Truth} from '../helpers/generator-truth.js'
 // @ts-expect-error -- a plain .mjs script without type declarations
 import {generate} from '../../data/generate-ops.mjs'
 
-interface TruthIncident {
-  id: string
-  kind: string
-  variant: string
-  hosts: string[]
-  start: string
-  end: string
-  marker: string | null
-  silent?: {host: string; program: string | null}
-  lines: number
-}
-interface Truth {
-  generator: string
-  start: string
-  end: string
-  lines: number
-  hosts: {name: string; role: string}[]
-  incidents: TruthIncident[]
-}
-
-const repoRoot = path.resolve(import.meta.dirname, '../..')
 const LINE = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) ([\w.-]+) ([\w./-]+)(?:\[(\d+)\])?: (.+)$/
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const KINDS = ['new-failure', 'rate-spike', 'flapping', 'job-failing', 'quiet']
@@ -88,30 +64,5 @@ describe('generate-ops', () => {
         expect(inc.lines).toBeGreaterThan(0)
       }
     }
-  })
-
-  describe('command line', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'flare-ops-'))
-    afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-    it('writes the log and its truth next to it, the same as generate()', () => {
-      const out = path.join(dir, 'ops.log')
-      execFileSync(process.execPath, [path.join(repoRoot, 'data/generate-ops.mjs'), '--seed', '4', '--hours', '5', '--incidents', '5', '--start', '2026-04-14', '--out', out], {stdio: 'pipe'})
-      expect(readFileSync(out, 'utf8')).toBe(a.text)
-      expect(JSON.parse(readFileSync(path.join(dir, 'ops.truth.json'), 'utf8'))).toEqual(a.truth)
-    })
-
-    it('rejects a bad option with one line and exit code 2', () => {
-      let status = 0
-      let stderr = ''
-      try {
-        execFileSync(process.execPath, [path.join(repoRoot, 'data/generate-ops.mjs'), '--hours', 'many'], {stdio: 'pipe'})
-      } catch (e) {
-        status = (e as {status: number}).status
-        stderr = String((e as {stderr: Buffer}).stderr)
-      }
-      expect(status).toBe(2)
-      expect(stderr.trim().split('\n')).toHaveLength(1)
-    })
   })
 })
