@@ -176,8 +176,12 @@ export function isTime(s: Bytes, a: number, b: number): boolean {
   return groups >= 2 && seps >= 1 && hasTimeShape(s, a, b)
 }
 
+/** Month and weekday names as logs abbreviate them (the masker's; ingest's timestamp reader keeps its own, as templates import nothing from ingest). */
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+
 /** Three-letter month names, lower case, each as its three bytes in one number. */
-const MONTHS = new Set('jan feb mar apr may jun jul aug sep oct nov dec'.split(' ').map((w) => (w.charCodeAt(0) << 16) | (w.charCodeAt(1) << 8) | w.charCodeAt(2)))
+const MONTHS = new Set(MONTH_NAMES.map((m) => m.toLowerCase()).map((w) => (w.charCodeAt(0) << 16) | (w.charCodeAt(1) << 8) | w.charCodeAt(2)))
 
 /**
  * dd/Mon/yyyy or dd-Mon-yyyy, with a clock after a ':' or not: the date of Apache, nginx and
@@ -334,7 +338,7 @@ export function allDigits(s: Bytes, a: number, b: number): boolean {
 export const CALENDAR = 1
 export const UNIT = 2
 export const contextWords = new Map<string, number>()
-for (const w of 'Jan Feb Mar Apr May Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun'.split(' ')) {
+for (const w of [...MONTH_NAMES, 'Sept', ...WEEKDAY_NAMES]) {
   contextWords.set(w, CALENDAR)
 }
 for (const w of 'January February March April June July August September October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday'.split(' ')) {
