@@ -17,7 +17,7 @@ import {parseStreamFields} from '../core/sessions/streams.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
-import {leadTemplate} from '../ui/lead-template.js'
+import {leadTemplate, whereText} from '../ui/lead-template.js'
 import {fitLine, table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
@@ -255,7 +255,10 @@ export default class Detect extends FlareCommand {
         const endText = end && start && end.slice(0, 10) === start.slice(0, 10) ? end.slice(11, 19) : (end ?? '').slice(5, 19).replace('T', ' ')
         const range = start ? `${start.slice(0, 19).replace('T', ' ')} → ${endText}` : inc.line_range ? describeLines(inc.line_range) : '—'
         const top = leadTemplate(inc)
-        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, top ? truncate(`${top.template} ×${top.count}`, 160) : inc.silence ? `(${describeSilence(inc.silence)})` : ''])
+        const where = whereText(inc)
+        const what = top ? `${top.as_seen ?? top.template} ×${top.count}` : inc.silence ? `(${describeSilence(inc.silence)})` : ''
+        // (truncate writes control characters out: the colour goes on after it)
+        t.push([inc.id, severityColor[inc.severity](inc.severity), int(inc.size), inc.score.toFixed(3), range, where && top ? `${out.cyan(truncate(where, 60))} ${truncate(what, 160)}` : truncate(what, 160)])
       }
       this.log(t.toString())
       if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))

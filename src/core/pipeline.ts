@@ -395,12 +395,15 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     options.onStage?.('samples')
     t0 = performance.now()
     const texts = await fetchLines(prepared.source, drafts.flatMap((d) => d.pending.map((p) => p.line)))
+    const {describedTemplate, profileParameters} = await import('./incidents/parameters.js')
+    const profiles = await profileParameters(drafts, {source: prepared.source, format: mined.format, miner: mined.miner, sessions, streamBy: prepared.streamBy})
     await reportInputChanges(prepared, options.onWarning)
     // A password or key a log line holds is masked in the document (the table, -o, --json, serve,
     // MLflow's results.json), with one numbering per incident; the log itself keeps it.
-    const incidents: Incident[] = drafts.map(({pending, ...d}) => {
+    const incidents: Incident[] = drafts.map(({pending, ...d}, i) => {
       const mask = new Redactor({personal: false})
-      return {...d, templates: d.templates.map((t) => ({...t, template: mask.redact(t.template)})), sample_lines: pending.map((p) => ({...p, text: mask.redact(texts.get(p.line) ?? '')}))}
+      const redact = (text: string): string => mask.redact(text)
+      return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles[i].get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
     })
     lap('samples_ms', t0)
 

@@ -21,6 +21,24 @@ export const IncidentTemplate = z.object({
   expected: z.number().nonnegative().optional(),
   /** Windowed incidents: how far from normal (weighted −log10 tail probability); templates are sorted by it. */
   score: z.number().optional(),
+  /**
+   * Windowed incidents: what each `<*>` held in the incident's lines (its streams, its time), in
+   * order: the type, the lines counted, the distinct values, the most common (paths with their ids
+   * as `{id}`; secrets masked).
+   */
+  parameters: z
+    .array(
+      z.object({
+        position: z.number().int().nonnegative(),
+        type: z.string(),
+        lines: z.number().int().nonnegative(),
+        distinct: z.number().int().nonnegative(),
+        values: z.array(z.object({value: z.string(), count: z.number().int().positive()})),
+      }),
+    )
+    .optional(),
+  /** The template with each `<*>` that held one value in most of its lines written in (`GET / HTTP/2.0 504 Gateway Timeout`). */
+  as_seen: z.string().optional(),
 })
 
 export const SampleLine = z.object({

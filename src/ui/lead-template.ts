@@ -20,3 +20,17 @@ export function leadTemplate(incident: Incident): Template | undefined {
   }
   return best
 }
+
+/** Streams named in a table before more are counted (`web-01, web-02 +3`). */
+const WHERE_NAMED = 2
+
+/**
+ * Where a windowed incident happened, for a table: its streams (hosts, host/component), the first
+ * few named and the rest counted; empty when the log was one stream.
+ */
+export function whereText(incident: Incident): string {
+  const streams = (incident.streams ?? []).filter((s) => s !== '' && s !== '-')
+  if (streams.length === 0) return ''
+  const named = streams.slice(0, WHERE_NAMED).join(', ')
+  return streams.length > WHERE_NAMED ? `${named} +${streams.length - WHERE_NAMED}` : named
+}

@@ -1,0 +1,224 @@
+/**
+ * What an incident's templates held at their `<*>`: a template says `GET <*> <*> <*> Gateway
+ * Timeout`, the on-call engineer wants to know that it was `GET / HTTP/2.0 504` on one virtual
+ * host, or `Connection refused to <*>` always the same database. For incidents of time windows
+ * (a log without session ids: a window's lines are the incident's, by stream and time), the lines
+ * of the incident's streams in its time are read again, matched to their templates, and each
+ * parameter's most common values counted. Id sessions' lines lie scattered over the whole log, so
+ * their incidents are not read again (their sample lines show their values).
+ */
+import type {Incident} from '../results.js'
+import type {ReaderInput} from '../ingest/reader.js'
+import {getFormat} from '../ingest/formats/registry.js'
+import {visitLines} from '../ingest/spool.js'
+import type {Session} from '../sessions/store.js'
+import {streamOf, type StreamField} from '../sessions/streams.js'
+import type {TemplateMiner} from '../templates/index.js'
+
+/** One `<*>` of a template over an incident's lines: its type, the lines counted, its distinct values and the most common. */
+export interface ParameterProfile {
+  position: number
+  type: string
+  lines: number
+  /** Distinct values (at most MAX_DISTINCT are told apart). */
+  distinct: number
+  values: Array<{value: string; count: number}>
+}
+
+/** Values kept per parameter. */
+const TOP_VALUES = 3
+/** Distinct values told apart per parameter; past it, new values only add to `lines`. */
+const MAX_DISTINCT = 10_000
+/** Lines read again for all incidents of a run, at most: a long incident of a big log is profiled on its first lines. */
+const MAX_LINES = 1_000_000
+/** Templates profiled per incident (its most anomalous ones). */
+const TEMPLATES_PER_INCIDENT = 3
+/** A parameter is written into `as_seen` when one value holds this share of the lines counted. */
+const AS_SEEN_SHARE = 0.8
+
+export interface ParameterInput {
+  source: ReaderInput
+  /** The format the lines were parsed with (a name of the format registry). */
+  format: string
+  miner: TemplateMiner
+  sessions: readonly Session[]
+  /** The fields windows were split into streams by (empty: one stream). */
+  streamBy: readonly StreamField[]
+}
+
+type Draft = Pick<Incident, 'session_ids' | 'templates' | 'time_range' | 'streams'>
+
+/**
+ * Per incident (by index), per template id: its parameters' profiles. Only incidents of window
+ * sessions (see the module's comment); an empty map for the others.
+ */
+export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<Array<Map<string, ParameterProfile[]>>> {
+  const out = incidents.map(() => new Map<string, ParameterProfile[]>())
+  if (incidents.length === 0 || input.sessions[0]?.windowStart === undefined) return out
+  const byId = new Map<string, Session>()
+  for (const s of input.sessions) byId.set(s.id, s)
+  // what each incident reads: its lines' range, its streams and time, its templates' counters
+  const plans: Plan[] = []
+  let budget = MAX_LINES
+  incidents.forEach((inc, i) => {
+    let first = Number.POSITIVE_INFINITY
+    let last = 0
+    for (const id of inc.session_ids) {
+      const s = byId.get(id)
+      if (s === undefined || s.events === 0) continue
+      first = Math.min(first, s.firstLine)
+      last = Math.max(last, s.lastLine)
+    }
+    const templates = [...inc.templates].sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, TEMPLATES_PER_INCIDENT)
+    if (last === 0 || templates.length === 0 || budget <= 0) return
+    last = Math.min(last, first + budget - 1)
+    budget -= last - first + 1
+    const from = inc.time_range.start === null ? Number.NEGATIVE_INFINITY : Date.parse(inc.time_range.start)
+    const to = inc.time_range.end === null ? Number.POSITIVE_INFINITY : Date.parse(inc.time_range.end)
+    const counters = new Map(templates.map((t) => [t.id, [] as Counter[]]))
+    const needles = templates.map((t) => longestLiteral(t.template))
+    plans.push({index: i, first, last, from, to, streams: input.streamBy.length > 0 && inc.streams ? new Set(inc.streams) : undefined, counters, needles: needles.includes('') ? undefined : needles})
+  })
+  if (plans.length === 0) return out
+  const format = getFormat(input.format)
+  const {miner} = input
+  await visitLines(
+    input.source,
+    plans.map((p) => [p.first, p.last]),
+    (line, text) => {
+      let record: ReturnType<typeof format.parse> | undefined
+      let stream: string | undefined
+      let templateId: string | null | undefined
+      for (const p of plans) {
+        if (line < p.first || line > p.last) continue
+        if (record === undefined) record = format.parse(text, line)
+        if (record === null) return
+        const time = record.timestamp
+        if (time !== undefined && (time < p.from || time > p.to)) continue
+        if (p.streams) {
+          stream ??= streamOf(record, input.streamBy)
+          if (!p.streams.has(stream)) continue
+        }
+        // (most lines are of other templates: a literal word of one of the incident's is looked for first)
+        if (p.needles && !p.needles.some((w) => record!.content.includes(w))) continue
+        if (templateId === undefined) templateId = miner.match(record.content)?.templateId ?? null
+        if (templateId === null) return
+        const counters = p.counters.get(templateId)
+        if (counters === undefined) continue
+        const params = miner.extractParams(record.content, templateId)
+        if (params === null) continue
+        params.forEach((param, k) => count((counters[k] ??= {type: param.type, lines: 0, values: new Map()}), param.value, param.type))
+      }
+    },
+  )
+  for (const p of plans) {
+    for (const [id, counters] of p.counters) {
+      if (counters.length === 0) continue
+      out[p.index].set(
+        id,
+        counters.map((c, position) => ({
+          position,
+          type: c.type,
+          lines: c.lines,
+          distinct: c.values.size,
+          values: [...c.values]
+            .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+            .slice(0, TOP_VALUES)
+            .map(([value, n]) => ({value, count: n})),
+        })),
+      )
+    }
+  }
+  return out
+}
+
+/**
+ * The template with each parameter that held one value in most of the lines (AS_SEEN_SHARE)
+ * written in: `GET / HTTP/2.0 504 Gateway Timeout`, `GET <*> HTTP/1.1 503 Service Unavailable`
+ * when the paths varied. Undefined when no parameter held one value, or the template's `<*>`
+ * are not the profiles' (a template revised after the lines were read).
+ */
+export function asSeen(template: string, profiles: readonly ParameterProfile[]): string | undefined {
+  const parts = template.split('<*>')
+  if (parts.length - 1 !== profiles.length) return undefined
+  let out = parts[0]
+  let filled = 0
+  for (let k = 0; k < profiles.length; k++) {
+    const p = profiles[k]
+    const top = p.values[0]
+    const one = top !== undefined && p.lines >= 2 && top.count >= AS_SEEN_SHARE * p.lines
+    if (one) filled++
+    out += (one ? top.value : '<*>') + parts[k + 1]
+  }
+  return filled > 0 ? out : undefined
+}
+
+interface Counter {
+  type: string
+  lines: number
+  values: Map<string, number>
+}
+
+interface Plan {
+  index: number
+  first: number
+  last: number
+  from: number
+  to: number
+  streams?: Set<string>
+  counters: Map<string, Counter[]>
+  /** A literal word of each template (undefined: one has none), one of which a line must hold. */
+  needles?: string[]
+}
+
+/** The template's longest word without a parameter ('' when every word has one). */
+function longestLiteral(template: string): string {
+  let best = ''
+  for (const w of template.split(' ')) if (!w.includes('<*>') && w.length > best.length) best = w
+  return best
+}
+
+function count(c: Counter, raw: string, type: string): void {
+  c.lines++
+  const value = type === 'path' || type === 'url' ? pathShape(raw) : raw
+  const n = c.values.get(value)
+  if (n !== undefined) c.values.set(value, n + 1)
+  else if (c.values.size < MAX_DISTINCT) c.values.set(value, 1)
+}
+
+/**
+ * A path with its ids as `{id}`: `/api/v1/orders/4812` → `/api/v1/orders/{id}`, so one endpoint
+ * is one value. An id is a segment (between `/`, `?`, `&`, `=`, `;`) of digits, a UUID, or hex of
+ * eight characters or more holding a digit.
+ */
+export function pathShape(path: string): string {
+  return path.replace(/(?<=^|[/?&=;])(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[0-9a-f]*\d)[0-9a-f]{8,})(?=$|[/?&=;#])/gi, '{id}')
+}
+
+/**
+ * An incident template as the document tells it: its text, and with a profile its parameters and
+ * `as_seen`, every text passed through `redact` (a password a line held is masked there too).
+ */
+export function describedTemplate<T extends {template: string}>(t: T, profile: readonly ParameterProfile[] | undefined, redact: (text: string) => string): T & {parameters?: ParameterProfile[]; as_seen?: string} {
+  const template = redact(t.template)
+  if (profile === undefined) return {...t, template}
+  const seen = asSeen(t.template, profile)
+  const parts = t.template.split('<*>')
+  // a value is masked in its place in the template: `password=<*>`'s `hunter2` alone is no secret to a redactor
+  const before = (k: number): string => (parts.length - 1 === profile.length ? parts.slice(0, k + 1).join('<*>') : '')
+  return {
+    ...t,
+    template,
+    parameters: profile.map((p) => ({...p, values: p.values.map((v) => ({value: redactInPlace(before(p.position), v.value, redact), count: v.count}))})),
+    ...(seen === undefined ? {} : {as_seen: redact(seen)}),
+  }
+}
+
+/** `value` as `redact` leaves it after `prefix` (the template up to it); the whole value masked when the mask reaches into the prefix. */
+function redactInPlace(prefix: string, value: string, redact: (text: string) => string): string {
+  const alone = redact(value)
+  if (alone !== value || prefix === '') return alone
+  const inPlace = redact(prefix + value)
+  if (inPlace === prefix + value) return value
+  return inPlace.startsWith(prefix) ? inPlace.slice(prefix.length) : '<SECRET>'
+}
