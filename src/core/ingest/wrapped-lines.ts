@@ -16,7 +16,10 @@ const MAX_HELD = 64
 interface Held {
   stream: string
   lineId: number
-  lastLineId: number
+  /** Its physical lines so far, in order (another stream's may lie between them). */
+  ids: number[]
+  /** Blank lines of its stream since its last line: its own once a continuation line follows them. */
+  blanks?: number[]
   /** The record once its line is whole; null while parts arrive. */
   record: LogRecord | null
   /** The first part's physical line (for a line in parts, rewrapped around the joined text). */
@@ -75,14 +78,14 @@ export class WrappedLines {
     const parts = this.partial.get(stream)
     if (parts) {
       parts.parts!.push(wrapped.text)
-      parts.lastLineId = lineId
+      parts.ids.push(lineId)
       this.stats.joinedLines++
       if (!wrapped.partial || this.partsLength(parts) >= this.limits.maxRecordChars) this.complete(parts)
     } else if (wrapped.partial) {
-      const h: Held = {stream, lineId, lastLineId: lineId, record: null, firstLine: line, parts: [wrapped.text], firstText: '', open: true, dropped: false}
+      const h: Held = {stream, lineId, ids: [lineId], record: null, firstLine: line, parts: [wrapped.text], firstText: '', open: true, dropped: false}
       this.held.push(h)
       this.partial.set(stream, h)
-    } else this.whole(stream, line, wrapped.text, lineId, lineId, null)
+    } else this.whole(stream, line, wrapped.text, [lineId], null)
     this.release(out)
   }
 
@@ -104,14 +107,18 @@ export class WrappedLines {
     this.partial.delete(h.stream)
     const text = h.parts!.join('')
     h.parts = null
-    this.whole(h.stream, this.format.wrapping.rewrap(h.firstLine, text), text, h.lineId, h.lastLineId, h)
+    this.whole(h.stream, this.format.wrapping.rewrap(h.firstLine, text), text, h.ids, h)
   }
 
-  /** A whole line `text` of `stream` (lines lineId..lastLineId), in `slot` when it came in parts. */
-  private whole(stream: string, line: string, text: string, lineId: number, lastLineId: number, slot: Held | null): void {
+  /** A whole line `text` of `stream` (physical lines `ids`), in `slot` when it came in parts. */
+  private whole(stream: string, line: string, text: string, ids: number[], slot: Held | null): void {
+    const lineId = ids[0]
     if (isBlank(text)) {
       this.stats.emptyLines++
       if (slot) slot.dropped = true
+      // (as in plain text, a blank line is the record's when a line after it continues the record)
+      const open = this.last.get(stream)
+      if (open) (open.blanks ??= []).push(...ids)
       return
     }
     const last = this.last.get(stream)
@@ -119,8 +126,9 @@ export class WrappedLines {
       const record = last.record!
       if (record.lineCount < this.limits.maxRecordLines && record.content.length + text.length < this.limits.maxRecordChars) {
         record.content += '\n' + trimEnd(text)
-        last.lastLineId = lastLineId
-        record.lineCount = lastLineId - record.lineId + 1
+        last.ids.push(...(last.blanks ?? []), ...ids)
+        last.blanks = undefined
+        setLines(record, last.ids)
         this.stats.joinedLines++
         if (slot) slot.dropped = true
         return
@@ -132,9 +140,9 @@ export class WrappedLines {
       })
     }
     const record = this.format.parse(line, lineId) ?? parseGeneric(text, lineId, this.format.name)
-    record.lineCount = lastLineId - lineId + 1
+    setLines(record, ids)
     if (last) last.open = false
-    const h: Held = slot ?? {stream, lineId, lastLineId, record: null, firstLine: line, parts: null, firstText: '', open: true, dropped: false}
+    const h: Held = slot ?? {stream, lineId, ids, record: null, firstLine: line, parts: null, firstText: '', open: true, dropped: false}
     h.record = record
     h.firstText = text
     h.open = true
@@ -175,6 +183,13 @@ export class WrappedLines {
     }
     if (i > 0) held.splice(0, i)
   }
+}
+
+/** The record holds the physical lines `ids` (ascending): lineCount, and lineIds when another stream's lie between them. */
+function setLines(record: LogRecord, ids: readonly number[]): void {
+  record.lineCount = ids.length
+  if (ids[ids.length - 1] - ids[0] + 1 === ids.length) delete record.lineIds
+  else record.lineIds = [...ids]
 }
 
 /** What a program wrote, as a format of its own for continuesRecord: a JSON object or an access line is one whole event. */

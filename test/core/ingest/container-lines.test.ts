@@ -12,7 +12,8 @@ function assemble(lines: readonly string[], format = 'auto', options: {maxRecord
   return {records, assembler}
 }
 
-const brief = (r: LogRecord) => ({lineId: r.lineId, lineCount: r.lineCount, level: r.level, content: r.content})
+// (lineIds: only on a record whose lines are not lineCount lines in a row: another stream's lie between)
+const brief = (r: LogRecord) => ({lineId: r.lineId, lineCount: r.lineCount, ...(r.lineIds ? {lineIds: r.lineIds} : {}), level: r.level, content: r.content})
 
 /** A CRI line at second `s` of 16:10 on `stream` with tag `tag`. */
 const cri = (s: number, stream: 'stdout' | 'stderr', tag: 'F' | 'P', text: string) => `2026-12-04T16:10:${String(s).padStart(2, '0')}.000000001Z ${stream} ${tag} ${text}`
@@ -58,8 +59,8 @@ describe('CRI lines in parts (tag P, then F)', () => {
       cri(39, 'stdout', 'F', 'INFO idle'),
     ]
     expect(assemble(lines).records.map(brief)).toEqual([
-      {lineId: 1, lineCount: 3, level: 'INFO', content: 'upload done'},
-      {lineId: 2, lineCount: 4, level: 'ERROR', content: 'disk /var/data is full'},
+      {lineId: 1, lineCount: 2, lineIds: [1, 3], level: 'INFO', content: 'upload done'},
+      {lineId: 2, lineCount: 3, lineIds: [2, 4, 5], level: 'ERROR', content: 'disk /var/data is full'},
       {lineId: 6, lineCount: 1, level: 'INFO', content: 'idle'},
     ])
   })
@@ -88,7 +89,7 @@ describe('stack traces inside CRI lines', () => {
   it("joins a trace to its own stream's record while the other stream writes between its lines", () => {
     const lines = [cri(38, 'stderr', 'F', JAVA_TRACE[0]), cri(38, 'stdout', 'F', 'INFO heartbeat'), cri(38, 'stderr', 'F', JAVA_TRACE[1]), cri(38, 'stderr', 'F', JAVA_TRACE[2]), cri(39, 'stdout', 'F', 'INFO heartbeat')]
     expect(assemble(lines).records.map(brief)).toEqual([
-      {lineId: 1, lineCount: 4, level: 'ERROR', content: ['order 17 failed', JAVA_TRACE[1], JAVA_TRACE[2]].join('\n')},
+      {lineId: 1, lineCount: 3, lineIds: [1, 3, 4], level: 'ERROR', content: ['order 17 failed', JAVA_TRACE[1], JAVA_TRACE[2]].join('\n')},
       {lineId: 2, lineCount: 1, level: 'INFO', content: 'heartbeat'},
       {lineId: 5, lineCount: 1, level: 'INFO', content: 'heartbeat'},
     ])
@@ -141,8 +142,8 @@ describe('Docker json-file records', () => {
     const {records, assembler} = assemble(lines)
     expect(assembler.format?.name).toBe('jsonl')
     expect(records.map(brief)).toEqual([
-      {lineId: 1, lineCount: 3, level: 'WARN', content: 'pool at 90%'},
-      {lineId: 2, lineCount: 3, level: 'ERROR', content: 'db down'},
+      {lineId: 1, lineCount: 2, lineIds: [1, 3], level: 'WARN', content: 'pool at 90%'},
+      {lineId: 2, lineCount: 2, lineIds: [2, 4], level: 'ERROR', content: 'db down'},
       {lineId: 5, lineCount: 1, level: 'INFO', content: 'ok'},
     ])
     expect(records[0]).toMatchObject({sessionKeys: ['r-81'], timestamp: Date.parse('2026-12-04T16:10:37.5Z')})
@@ -195,5 +196,24 @@ describe('container logs, batch and live', () => {
     const run = await runCli(['parse', '-i', file, '-o', csv, '--json'])
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({format: 'cri', lines: lines.length, records: 3, joined: JAVA_TRACE.length - 1})
+  })
+
+  it("flare parse writes one row per line, each with its own record's template, when stdout writes between a trace's lines", async () => {
+    const lines = [cri(37, 'stderr', 'F', JAVA_TRACE[0]), cri(37, 'stdout', 'F', 'INFO heartbeat 1'), cri(37, 'stderr', 'F', JAVA_TRACE[1]), cri(38, 'stdout', 'F', 'INFO heartbeat 2'), cri(38, 'stderr', 'F', JAVA_TRACE[2]), cri(39, 'stdout', 'F', 'INFO heartbeat 3')]
+    const file = writeTemp(dir, 'mixed.log', lines.join('\n') + '\n')
+    const csv = `${dir}/mixed.csv`
+    const run = await runCli(['parse', '-i', file, '-o', csv])
+    expect(run.code, run.stderr).toBe(0)
+    const rows = (await import('node:fs')).readFileSync(csv, 'utf8').trimEnd().split('\n').slice(1)
+    const byLine = new Map(rows.map((r) => [Number(r.split(',')[0]), r]))
+    // every physical line once, the trace's three under one template, the heartbeats under another
+    expect([...byLine.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(rows).toHaveLength(6)
+    const template = (line: number) => byLine.get(line)!.split(',')[1]
+    expect(new Set([1, 3, 5].map(template)).size).toBe(1)
+    expect(new Set([2, 4, 6].map(template)).size).toBe(1)
+    expect(template(1)).not.toBe(template(2))
+    expect(byLine.get(3)).toContain('IllegalStateException')
+    expect(byLine.get(4)).toContain('heartbeat')
   })
 })
