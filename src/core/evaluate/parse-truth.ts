@@ -54,6 +54,8 @@ export interface ParsedLog {
   /** First physical line of each record, and how many lines it spans. */
   lineIds: number[]
   lineCounts: number[]
+  /** By record index: its physical lines, for a record whose lines are not lineCounts[k] from lineIds[k] (LogRecord.lineIds). */
+  spread?: Map<number, number[]>
   contents: string[]
   templateIds: string[]
   miner: TemplateMiner
@@ -64,6 +66,7 @@ export interface ParsedLog {
 export async function parseIntoMemory(options: Omit<MineOptions, 'afterBatch'>): Promise<ParsedLog> {
   const parsed: Omit<ParsedLog, 'miner' | 'format' | 'lines'> = {lineIds: [], lineCounts: [], contents: [], templateIds: []}
   const mined = await mine(options, (record, _index, added) => {
+    if (record.lineIds) (parsed.spread ??= new Map()).set(parsed.lineIds.length, record.lineIds)
     parsed.lineIds.push(record.lineId)
     parsed.lineCounts.push(record.lineCount)
     parsed.contents.push(record.content)
@@ -82,10 +85,12 @@ export interface TruthComparison extends ParsingMetrics {
  * Metrics of template ids per record against the truth. `templateIds[k]` is record k's template
  * (records as in `parsed`), `templates` the final template text of each id.
  */
-export function compareWithTruth(parsed: Pick<ParsedLog, 'lineIds' | 'lineCounts'>, templateIds: readonly string[], templates: ReadonlyMap<string, string>, truth: GroundTruth): TruthComparison {
+export function compareWithTruth(parsed: Pick<ParsedLog, 'lineIds' | 'lineCounts' | 'spread'>, templateIds: readonly string[], templates: ReadonlyMap<string, string>, truth: GroundTruth): TruthComparison {
   const byLine = new Map<number, string>()
   for (let k = 0; k < parsed.lineIds.length; k++) {
-    for (let j = 0; j < parsed.lineCounts[k]; j++) byLine.set(parsed.lineIds[k] + j, templateIds[k])
+    const spread = parsed.spread?.get(k)
+    if (spread) for (const id of spread) byLine.set(id, templateIds[k])
+    else for (let j = 0; j < parsed.lineCounts[k]; j++) byLine.set(parsed.lineIds[k] + j, templateIds[k])
   }
   const predicted: string[] = []
   let unmatched = 0

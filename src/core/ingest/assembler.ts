@@ -5,6 +5,7 @@ import {DETECTION_SAMPLE, detectFormat, detectLineFormat, FORMATS, getFormat, ty
 import {limitWarnings, type IngestWarning} from './warning.js'
 import {continuesRecord, isContinuationLine} from './continuation.js'
 import {YearResolver} from './formats/year.js'
+import {isBlank, trimEnd, WrappedLines} from './wrapped-lines.js'
 
 export {isContinuationLine}
 
@@ -41,14 +42,6 @@ export interface AssemblerStats {
   unrecognizedLines: number
 }
 
-function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i)
-    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false
-  }
-  return true
-}
-
 /** Lines of the input a forced --format is checked against, and the share that must fit it. */
 const FORCED_FORMAT_CHECK = 1000
 const FORCED_FORMAT_MIN_FIT = 0.5
@@ -59,7 +52,9 @@ const FORCED_FORMAT_MIN_FIT = 0.5
  * Lines or logfmt record, only indented lines are) is joined to it with "\n"; any other line is
  * parsed by the first format that matches it, or kept whole as a generic record, so nothing is
  * dropped. Blank lines are counted and skipped. The last record is
- * held until the next record starts or `finish()` is called.
+ * held until the next record starts or `finish()` is called. The lines of a format that wraps
+ * what a program wrote (container logs: CRI, Docker json-file) are joined by what is inside them,
+ * per stream (wrapped-lines.ts): a line split into parts, and a stack trace written line by line.
  */
 export class RecordAssembler {
   readonly stats: AssemblerStats = {records: 0, emptyLines: 0, joinedLines: 0, reparsedLines: 0, unrecognizedLines: 0}
@@ -70,6 +65,8 @@ export class RecordAssembler {
   private readonly maxRecordLines: number
   private readonly maxRecordChars: number
   private pending: LogRecord | null = null
+  /** The lines of a wrapping format, joined per stream; made on the first such line. */
+  private wrapped?: WrappedLines
   private sample: Array<{line: string; lineId: number}> | null = null
   private readonly warn: (w: IngestWarning) => void
   /** A forced format is checked on the first lines: how many were tried, and how many fit it. */
@@ -123,7 +120,7 @@ export class RecordAssembler {
 
   /** True while a record (or a detection sample) waits for the lines after it; finish() emits it. */
   get holding(): boolean {
-    return this.pending !== null || (this.sample !== null && this.sample.length > 0)
+    return this.pending !== null || (this.sample !== null && this.sample.length > 0) || this.wrapped?.holding === true
   }
 
   /** Flushes the open record (and, in auto mode with a short input, detects from what was seen). */
@@ -131,6 +128,7 @@ export class RecordAssembler {
     if (this.sample) this.detect(out)
     if (this.forcedChecked > 0 && this.forcedChecked < FORCED_FORMAT_CHECK && this.formatValue) this.judgeForcedFormat(this.formatValue)
     if (this.pending) this.emit(out)
+    this.wrapped?.finish(out)
     return out
   }
 
@@ -150,6 +148,16 @@ export class RecordAssembler {
   private accept(line: string, lineId: number, format: LogFormat, out: LogRecord[]): void {
     const checking = this.detectionValue?.source === 'explicit' && this.forcedChecked < FORCED_FORMAT_CHECK
     if (checking) this.forcedChecked++
+    const inside = format.wrapping?.unwrap(line)
+    if (inside) {
+      if (checking) this.forcedFit++
+      if (this.forcedChecked === FORCED_FORMAT_CHECK && checking) this.judgeForcedFormat(format)
+      if (this.pending) this.emit(out)
+      this.wrappedLines(format).push(line, inside, lineId, out)
+      return
+    }
+    // A line that wraps nothing: what the wrapped lines held comes first.
+    this.wrapped?.finish(out)
     if (format.parseChecksMatch || format.matches(line)) {
       const record = format.parse(line, lineId)
       if (record) {
@@ -204,15 +212,22 @@ export class RecordAssembler {
     this.pending = record
   }
 
+  private wrappedLines(format: LogFormat): WrappedLines {
+    // one per assembler: the file's format is decided once
+    if (!this.wrapped) {
+      const limits = {maxRecordLines: this.maxRecordLines, maxRecordChars: this.maxRecordChars}
+      this.wrapped = new WrappedLines(format as LogFormat & {wrapping: NonNullable<LogFormat['wrapping']>}, limits, this.stats, this.warn, (record, out) => {
+        if (record.timestamp !== undefined) record.timestamp = this.years.resolve(record.timestamp)
+        out.push(record)
+        this.stats.records++
+      })
+    }
+    return this.wrapped
+  }
+
   private emit(out: LogRecord[]): void {
     out.push(this.pending!)
     this.pending = null
     this.stats.records++
   }
-}
-
-function trimEnd(line: string): string {
-  let e = line.length
-  while (e > 0 && line.charCodeAt(e - 1) <= 32) e--
-  return e === line.length ? line : line.slice(0, e)
 }

@@ -1,12 +1,17 @@
 /**
- * One log event after format parsing. A multi-line event (a stack trace) is one record spanning
- * `lineCount` physical lines starting at `lineId`.
+ * One log event after format parsing. A multi-line event (a stack trace) is one record of
+ * `lineCount` physical lines starting at `lineId` (which lineIds lists when others lie between them).
  */
 export interface LogRecord {
   /** 1-based line number of the record's first physical line in the input. */
   lineId: number
-  /** Number of physical lines this record spans (1 unless continuation lines were joined). */
+  /** Number of physical lines this record holds (1 unless continuation lines were joined). */
   lineCount: number
+  /**
+   * Set only when the record's lines are not the lineCount lines from lineId: its physical lines,
+   * in order (a container's stack trace on stderr while stdout wrote between its lines).
+   */
+  lineIds?: number[]
   /** Epoch milliseconds, when the format carries a timestamp that could be read. */
   timestamp?: number
   /** The timestamp text as it appeared in the line. */

@@ -115,7 +115,8 @@ async function writeCsv(options: ParseOptions, out: RowScratch): Promise<ParseSu
     const parts = record.lineCount === 1 ? undefined : record.content.split('\n')
     const head = `,${templateId},${template},${record.rawTimestamp === undefined ? '' : csvField(record.rawTimestamp)},${record.level ?? ''},${record.component === undefined ? '' : csvField(record.component)},`
     const tail = `,${keys.length === 0 ? '' : keys.length === 1 ? keys[0] : csvField(keys.join(' '))}${lists}`
-    for (let k = 0; k < record.lineCount; k++) sink.text(`${record.lineId + k}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
+    const ids = record.lineIds
+    for (let k = 0; k < record.lineCount; k++) sink.text(`${ids === undefined ? record.lineId + k : ids[k]}${head}${csvField(parts === undefined ? record.content : (parts[k] ?? ''))}${tail}`)
   }
   const mined = await mine(options, {record: row, csv: {sink, stream: out.stream}})
   const miner = mined.miner

@@ -6,7 +6,7 @@ describe('cri format (Kubernetes container log files)', () => {
     const r = criFormat.parse('2026-12-04T16:10:37.123456789Z stdout F 2026-12-04 16:10:36,900 WARN  [main] c.e.Pool - pool at 90%', 3)
     expect(r).toMatchObject({lineId: 3, timestamp: Date.parse('2026-12-04T16:10:37.123Z'), rawTimestamp: '2026-12-04T16:10:37.123456789Z', level: 'WARN', component: 'c.e.Pool', content: 'pool at 90%', format: 'cri'})
     expect(criFormat.parse('2026-12-04T17:10:38.5+01:00 stderr F ERROR: connection to db-1:5432 refused', 4)).toMatchObject({timestamp: Date.parse('2026-12-04T16:10:38.5Z'), level: 'ERROR', content: 'connection to db-1:5432 refused'})
-    // a part of a long line (P), and an empty line, are records too
+    // parsed alone, a part of a long line (P) and an empty line are records too (the assembler joins parts: container-lines.test.ts)
     expect(criFormat.parse('2026-12-04T16:10:39Z stdout P {"a":', 5)?.content).toBe('{"a":')
     expect(criFormat.parse('2026-12-04T16:10:39Z stdout F', 6)?.content).toBe('')
   })

@@ -1,5 +1,5 @@
 import type {LogRecord} from '../record.js'
-import {isDigit, type LogFormat} from './format.js'
+import {isDigit, type LogFormat, type WrappedLine} from './format.js'
 import {findSessionKeys} from '../session-keys.js'
 import {lineInside} from './fields.js'
 import {scanTimestamp, type TimestampMatch} from './timestamp.js'
@@ -34,7 +34,9 @@ function messageStart(line: string): number {
  * Container logs as the kubelet keeps them (CRI: containerd, CRI-O; the files under
  * /var/log/containers and /var/log/pods): the runtime's time, the stream and a tag before what the
  * program wrote, which is read as what it is (lineInside: JSON by its fields, an access line, a
- * plain-text line by its level, component and own time; the runtime's time kept). A line the runtime split (tag P, over 16 KiB) is a record per part.
+ * plain-text line by its level, component and own time; the runtime's time kept). Each physical
+ * line parses alone here; the assembler joins the parts of a line the runtime split (tag P, over
+ * 16 KiB) and a stack trace written a line at a time, by `wrapping` (wrapped-lines.ts).
  */
 export const criFormat: LogFormat = {
   name: 'cri',
@@ -56,5 +58,18 @@ export const criFormat: LogFormat = {
       if (keys) Object.assign(inner, {sessionKeys: keys.keys, sessionKind: keys.kind})
     }
     return {...inner, timestamp: time, rawTimestamp: raw}
+  },
+  wrapping: {
+    unwrap(line): WrappedLine | undefined {
+      const at = messageStart(line)
+      if (at < 0) return undefined
+      // stamp.end is the space before the stream; the tag follows `stdout ` / `stderr `
+      const stream = line.charCodeAt(stamp.end + 4) === 111 /* o */ ? 'stdout' : 'stderr'
+      return {stream, text: line.slice(at), partial: line.charCodeAt(stamp.end + 8) === 80 /* P */}
+    },
+    rewrap(line, text) {
+      if (messageStart(line) < 0) return line
+      return `${line.slice(0, stamp.end + 8)}F ${text}`
+    },
   },
 }

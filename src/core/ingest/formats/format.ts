@@ -25,6 +25,29 @@ export interface LogFormat {
   matches(line: string): boolean
   /** The record for one physical line, or null when the line does not fit the format. */
   parse(line: string, lineId: number): LogRecord | null
+  /**
+   * For a format that wraps the lines a program wrote (container logs: CRI, Docker json-file):
+   * what is inside a line, so the assembler joins a long line the runtime split into parts, and a
+   * stack trace the program wrote one line at a time (wrapped-lines.ts).
+   */
+  readonly wrapping?: LineWrapping
+}
+
+/** One physical line of a wrapping format, unwrapped. */
+export interface WrappedLine {
+  /** The stream the program wrote to (stdout, stderr): parts and continuation lines join within one. */
+  stream: string
+  /** What the program wrote (this part of it, for a part), without the line's terminator. */
+  text: string
+  /** A part of a longer line, continued by the next line of the same stream (CRI tag P, a Docker `log` without "\n"). */
+  partial: boolean
+}
+
+export interface LineWrapping {
+  /** The line unwrapped, or undefined for a line of the format that wraps nothing (a JSON line that is no Docker record). */
+  unwrap(line: string): WrappedLine | undefined
+  /** A line of the format like `line` (its time, its stream) wrapping `text` instead: a line joined from its parts. */
+  rewrap(line: string, text: string): string
 }
 
 // Level vocabulary lives in core/severity.ts; formats read it from here as before.

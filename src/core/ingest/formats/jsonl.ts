@@ -1,5 +1,5 @@
 import type {LogRecord} from '../record.js'
-import type {LogFormat} from './format.js'
+import type {LogFormat, WrappedLine} from './format.js'
 import {structuredRecord, type Json} from './fields.js'
 
 // One-entry cache: the assembler calls matches() then parse() on the same line.
@@ -37,5 +37,21 @@ export const jsonlFormat: LogFormat = {
   parse(line, lineId): LogRecord | null {
     const obj = parseObject(line)
     return obj ? structuredRecord(obj, lineId, 'jsonl') : null
+  },
+  // Docker's json-file: {"log":"what the program wrote\n","stream":"stderr","time":"..."}; a
+  // `log` without its "\n" is a part of a long line (Docker splits at 16 KiB) the next record of
+  // the stream continues.
+  wrapping: {
+    unwrap(line): WrappedLine | undefined {
+      const obj = parseObject(line)
+      if (obj === null || typeof obj.log !== 'string' || typeof obj.stream !== 'string') return undefined
+      const log = obj.log
+      const partial = !log.endsWith('\n')
+      return {stream: obj.stream, text: partial ? log : log.slice(0, log.endsWith('\r\n') ? -2 : -1), partial}
+    },
+    rewrap(line, text) {
+      const obj = parseObject(line)
+      return obj === null ? line : JSON.stringify({...obj, log: `${text}\n`})
+    },
   },
 }
