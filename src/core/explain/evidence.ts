@@ -26,7 +26,7 @@ export function evidenceOccurs(incident: Incident, evidence: Evidence): boolean 
     return line !== undefined && normalise(line.text).includes(quoted)
   }
   const template = incident.templates.find((t) => t.id === evidence.ref)
-  return template !== undefined && normalise(template.template).includes(quoted)
+  return template !== undefined && (normalise(template.template).includes(quoted) || (template.as_seen !== undefined && normalise(template.as_seen).includes(quoted)))
 }
 
 /** Problems with a summary's evidence, phrased for the model in a repair request. Empty when all is grounded. */

@@ -136,6 +136,7 @@ export function incidentPrompt(incident: Incident, format: string, options: Prom
   if (incident.components.length > 0) {
     header.push(`Components: ${incident.components.map((c) => `${c.name} (${c.count})`).join(', ')}`)
   }
+  if (incident.streams && incident.streams.length > 0) header.push(`Streams (hosts) it happened on: ${incident.streams.slice(0, 10).join(', ')}${incident.streams.length > 10 ? `, +${incident.streams.length - 10} more` : ''}`)
   const levels = Object.entries(incident.levels).sort(([a], [b]) => a.localeCompare(b))
   if (levels.length > 0) header.push(`Levels: ${levels.map(([level, n]) => `${level} ${n}`).join(', ')}`)
   if (options.seenBefore?.length) header.push('', 'Similar past incidents (from the incident memory):', ...options.seenBefore.map((line) => `- ${line}`))
@@ -152,7 +153,8 @@ export function incidentPrompt(incident: Incident, format: string, options: Prom
   const templates = rankTemplates(incident)
   let omittedTemplates = 0
   for (const t of templates) {
-    const row = `- ${t.id} | count ${t.count} | normal mean ${round(t.normal_mean)} | ${ratioNote(t, incident.size)}${t.level ? ` | ${t.level}` : ''} | ${clip(t.template, maxLineChars)}`
+    // (as seen: the template with the values most of its lines held, `GET /api/v1/cart HTTP/2.0 500 ...`)
+    const row = `- ${t.id} | count ${t.count} | normal mean ${round(t.normal_mean)} | ${ratioNote(t, incident.size)}${t.level ? ` | ${t.level}` : ''} | ${clip(t.template, maxLineChars)}${t.as_seen ? ` | as seen: ${clip(t.as_seen, maxLineChars)}` : ''}`
     const cost = estimateTokens(row) + 1
     if (templateTokens + cost > templateBudget || used + cost > budget) {
       omittedTemplates++

@@ -32,6 +32,19 @@ describe('offline explainer', () => {
     expect(summary.evidence.map((e) => `${e.kind}:${e.ref}`)).toEqual(expect.arrayContaining(['template:T11', 'line:91']))
   })
 
+  it('names where a windowed incident happened and its templates as seen (the values most of their lines held)', () => {
+    const base = serviceIncident()
+    const seen = 'upstream call to payments-service failed: connect ECONNREFUSED 10.0.4.2:8443'
+    const incident = Incident.parse({...base, streams: ['api.example.com:443'], templates: base.templates.map((t) => (t.id === 'T11' ? {...t, as_seen: seen} : t))})
+    const summary = explainOffline(incident, 'json')
+    expect(summary.explanation).toContain('It happened on api.example.com:443.')
+    expect(summary.explanation).toContain(`T11 "${seen}" x8`)
+    expect(explainOffline(base, 'json').explanation).not.toContain('It happened on')
+    // a model quoting the template as seen quotes the incident; without as_seen it does not
+    expect(evidenceOccurs(incident, {kind: 'template', ref: 'T11', text: seen})).toBe(true)
+    expect(evidenceOccurs(base, {kind: 'template', ref: 'T11', text: seen})).toBe(false)
+  })
+
   it('cites only evidence that occurs in the incident and passes the deterministic checks', () => {
     for (const [incident, format] of [
       [hdfsIncident(), 'hdfs'],

@@ -118,7 +118,8 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
         ? `in ${describeLines(incident.line_range)} (the lines carry no timestamps)`
         : 'at an unknown time (the lines carry no timestamps)'
   const sessions = list(incident.session_ids, 3)
-  const describeTemplate = (t: Template) => `${t.id} ${quote(t.template, 90)}`
+  // (as seen: with the values most of its lines held, which say where: `GET /api/v1/cart HTTP/2.0 500 ...`)
+  const describeTemplate = (t: Template) => `${t.id} ${quote(t.as_seen ?? t.template, 90)}`
   const linesOf = (m: SignatureMatch) => m.lines.slice(0, 3).map(String)
 
   // ---- explanation
@@ -130,6 +131,8 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
     const components = [...incident.components].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
     parts.push(`Components involved: ${list(components.map((c) => `${c.name} (${c.count} line${c.count === 1 ? '' : 's'})`), 4)}.`)
   }
+  const streams = (incident.streams ?? []).filter((x) => x !== '' && x !== '-')
+  if (streams.length > 0) parts.push(`It happened on ${list(streams, 4)}.`)
   const levels = Object.entries(incident.levels).sort(([, a], [, b]) => b - a)
   if (levels.length > 0) parts.push(`Levels: ${levels.map(([level, n]) => `${level} ${n}`).join(', ')}.`)
   if (unseen.length > 0) {
