@@ -4,6 +4,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Browser, FileChooser, Page} from 'playwright-core'
 import {hdfsSample, startServer, tempDir, type RunningServer} from './helpers.js'
 import {launch, noBrowserReason, screenshotDir} from './browser.js'
+// @ts-expect-error -- a plain .mjs script without type declarations
+import {generate as generateAccess} from '../../data/generate-access.mjs'
 
 const skip = Boolean(noBrowserReason)
 if (skip) console.warn(noBrowserReason)
@@ -196,6 +198,22 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     await page.waitForSelector('#incidents li[data-incident]')
     expect(await shownIncidents(page)).toEqual(live)
     expect(await page.textContent('#footer')).toBe(footer)
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('lists each incident with where and what: its hosts and its lead template as seen (an access log)', async () => {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}})
+    const {problems} = watch(page)
+    await page.goto(`${server.url}/`)
+    const file = path.join(tmp.dir, 'access.log')
+    writeFileSync(file, (generateAccess({seed: 4, hours: 6, incidents: 6, start: '2026-04-14'}) as {text: string}).text)
+    await page.setInputFiles('#upload', file)
+    await page.waitForSelector('#incidents li[data-incident]', {timeout: 60_000})
+    const what = await page.locator('#incidents li[data-incident] .what').allTextContents()
+    // the auth outage (401s on the API's token endpoint) and the deploy bug (500s on one endpoint), named
+    expect(what).toEqual(expect.arrayContaining([expect.stringMatching(/^api\.example\.com:443 POST \/api\/v1\/auth\/token HTTP\/2\.0 401 Unauthorized/), expect.stringMatching(/^api\.example\.com:443 GET \/api\/v1\/orders\/\{id\} HTTP\/\d\.\d 500 Internal Server Error/)]))
+    expect(await page.locator('#incidents li[data-incident] .what .where').first().textContent()).toMatch(/\.example\.com:443/)
     expect(problems).toEqual([])
     await page.close()
   })

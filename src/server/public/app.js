@@ -109,6 +109,17 @@ function activate(handler) {
 }
 
 /** Log lines the incident spans (its sessions' lines by level), not the few sample lines shown. */
+// What the incident is about, in one line: its hosts (windowed logs) and its most anomalous
+// template as seen (the values most of its lines held written in), as `flare detect`'s table shows.
+function whatAndWhere(incident) {
+  const lead = incident.templates.reduce((best, t) => (best === null || (t.score ?? 0) > (best.score ?? 0) ? t : best), null)
+  const streams = (incident.streams || []).filter((s) => s && s !== '-')
+  const where = streams.length > 2 ? `${streams.slice(0, 2).join(', ')} +${streams.length - 2}` : streams.join(', ')
+  const what = lead ? lead.as_seen || lead.template : ''
+  if (!where && !what) return null
+  return el('div', {class: 'mono what'}, where ? el('span', {class: 'where'}, where) : null, where && what ? ' ' : null, what)
+}
+
 function lineCount(incident) {
   const byLevel = Object.values(incident.levels || {}).reduce((a, b) => a + b, 0)
   return byLevel || incident.templates.reduce((a, t) => a + t.count, 0)
@@ -136,6 +147,7 @@ function show(analysis) {
     const item = el('li', {class: `sev-${severity}`, 'data-incident': incident.id, tabindex: 0, role: 'button', on: activate(() => select(incident.id))},
       el('span', {class: `badge ${severity}`}, severity), ' ', el('strong', {}, incident.id),
       el('div', {class: 'dim count'}, `${incident.size} session${incident.size === 1 ? '' : 's'} · ${lines} log line${lines === 1 ? '' : 's'}`),
+      whatAndWhere(incident),
       failedRecord(analysis, incident.id) ? el('div', {class: 'error failed-mark'}, '⚠ explanation failed') : null)
     list.append(item)
     if (index === 0) queueMicrotask(() => select(incident.id))
