@@ -21,6 +21,7 @@ import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.
 import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
 import type {LineBins} from './sessions/line-bins.js'
+import type {LineEdges} from './sessions/line-edges.js'
 import {terminalTemplateIds} from './sessions/terminal.js'
 import {unassignedSummary, unassignedWarnings, type UnassignedLines} from './sessions/unassigned.js'
 import {FLARE_VERSION} from './version.js'
@@ -114,6 +115,8 @@ export interface PreparedInput {
   stepMs: number
   /** Sliding windows (step < window): each line once, by stream, template and time (incidents count lines with it). */
   lineBins?: LineBins
+  /** Timed windows: each stream's first and last line per step and template (where a silence's incident starts and ends). */
+  lineEdges?: LineEdges
   /** Windows: the fields they were split into streams by (empty: one stream). */
   streamBy: StreamField[]
   /** With a label file: each session's label (see labelSessions). */
@@ -218,6 +221,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       windowMs: store.windowMs,
       stepMs: store.stepMs,
       lineBins: store.lineBins,
+      lineEdges: store.lineEdges,
       streamBy: store.streamed ? store.streamFields : [],
       labels,
       labelsPath: options.labelsPath,
@@ -385,7 +389,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     if (detector instanceof WindowRate) {
       const templateOfColumn = columnTemplates(prepared, fitted.columnIds ?? vocabulary.templateIds)
       const {buildWindowIncidents} = await import('./incidents/windows.js')
-      drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), windowMs: prepared.windowMs, stepMs: prepared.stepMs, lines: prepared.lineBins, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
+      drafts = buildWindowIncidents({sessions, episodes: detector.episodes(), windowMs: prepared.windowMs, stepMs: prepared.stepMs, lines: prepared.lineBins, edges: prepared.lineEdges, templateOfColumn, templates: mined.templates, templateText, normalRate: (stream, column) => detector.normalRate(stream, column), sampleLines: options.incidents?.sampleLines})
     } else {
       const {buildIncidents} = await import('./incidents/build.js')
       drafts = buildIncidents({sessions, scores, anomalous: predicted, X: incidentFeatures(isUnique(X) ? X.unique : X), rowOf: isUnique(X) ? X.inverse : undefined, templates: mined.templates, templateText, options: options.incidents})

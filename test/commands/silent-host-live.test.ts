@@ -8,7 +8,10 @@ import {fleetLog} from '../helpers/silent-hosts.js'
 
 // Differential: a host that goes dark, scored with a saved model by batch `detect --model`, by
 // `replay --model` and by `collect - --model` fed in random chunks: the same silent windows, the
-// same incidents. Each window is judged against the model and the quiet windows before it alone.
+// same incidents, over the same time. Each window is judged against the model and the quiet windows
+// before it alone; the incident runs from when the quiet began (the source's last line before its
+// quiet windows; the first window's start when it never logged) to when its lines resumed (the end
+// of its last silent window when they never did).
 
 const HOUR = 3_600_000
 let dir: string
@@ -43,6 +46,21 @@ interface LiveIncident {
   title: string
 }
 
+/** The last line of `key` (HOST or PROGRAM@HOST) before `from` and its first at or after `to` (ms) in a fleetLog (undefined: none). */
+function edgesOf(lines: string[], key: string, from: number, to: number): {before?: number; after?: number} {
+  const [program, host] = key.includes('@') ? key.split('@') : [undefined, key]
+  let before: number | undefined
+  let after: number | undefined
+  for (const line of lines) {
+    const [month, day, hms, lineHost, text] = line.split(/\s+/)
+    if (lineHost !== host || (program !== undefined && !text.startsWith(`${program}[`))) continue
+    const t = Date.parse(`${month} ${day} 2026 ${hms} UTC`)
+    if (t < from) before = Math.max(before ?? t, t)
+    if (t >= to) after = Math.min(after ?? t, t)
+  }
+  return {before, after}
+}
+
 /** `collect - --model` fed the log in seeded random chunks; its incidents as last reported. */
 async function collect(log: Buffer, seed: number): Promise<LiveIncident[]> {
   return collectInChunks<LiveIncident>(log, seed, ['--model', join(dir, 'model')])
@@ -58,7 +76,7 @@ describe('a dark host scored with a saved model, batch against live', () => {
       const file = join(dir, `${name}.log`)
       const batch = await runCli(['detect', '-i', file, '--model', join(dir, 'model'), '--json', '--no-track'])
       expect(batch.code, batch.stderr).toBe(0)
-      const results = JSON.parse(batch.stdout) as {anomalies: Array<{session_id: string; is_anomaly: boolean}>; incidents: Array<{silence?: {source: string}}>}
+      const results = JSON.parse(batch.stdout) as {anomalies: Array<{session_id: string; is_anomaly: boolean}>; incidents: Array<{silence?: {source: string}; time_range: {start: string; end: string}}>}
       const flagged = results.anomalies.filter((a) => a.is_anomaly).map((a) => a.session_id).sort()
       // the dark host's windows, and nothing else
       expect(results.incidents.filter((i) => i.silence).map((i) => i.silence!.source)).toEqual([source])
@@ -69,19 +87,25 @@ describe('a dark host scored with a saved model, batch against live', () => {
       const live = JSON.parse(replay.stdout) as {flagged: string[]; incidents: LiveIncident[]}
       expect([...live.flagged].sort()).toEqual(flagged)
       expect(live.incidents.map((i) => [i.signature, i.sessions, i.severity, i.title])).toEqual([[[`silent:${key}`], flagged.length, 'high', `no lines from ${source}`]])
-      // the incident spans the flagged windows: their own time, not the clock's (a window without a
-      // line from its start to its end, one with other programs' lines from its first to its last)
+      // batch and live tell the same time: the log's own, not the clock's
+      const range = results.incidents[0].time_range
+      expect(live.incidents.map((i) => [i.firstSeen, i.lastSeen])).toEqual([[range.start, range.end]])
+      // ... the source's own: from its last line before the quiet (the log's first window when it
+      // never logged) to its first line after (the last flagged window's end when it never came
+      // back). Live used to start at the first flagged window's start and end at its last line there
+      // (another program's, for a hung one); batch at the first quiet window's start (a flagged
+      // window follows one quiet window at least) and the last flagged window's end.
       const starts = flagged.map((id) => Date.parse(id.split(' ')[1]))
-      const [first, last] = [Date.parse(live.incidents[0].firstSeen), Date.parse(live.incidents[0].lastSeen)]
-      expect(first).toBeGreaterThanOrEqual(Math.min(...starts))
-      expect(first).toBeLessThan(Math.min(...starts) + 5 * 60_000)
-      expect(last).toBeGreaterThanOrEqual(Math.max(...starts))
-      expect(last).toBeLessThanOrEqual(Math.max(...starts) + 5 * 60_000)
-      if (key === host) expect([first, last]).toEqual([Math.min(...starts), Math.max(...starts) + 5 * 60_000])
+      const {before, after} = edgesOf((await readFile(file, 'utf8')).split('\n'), key, Math.min(...starts), Math.max(...starts) + 5 * 60_000)
+      const expected = [before ?? Date.parse('2026-09-11T00:00:00Z'), after ?? Math.max(...starts) + 5 * 60_000].map((t) => new Date(t).toISOString())
+      expect([range.start, range.end]).toEqual(expected)
+      expect(before === undefined).toBe(name === 'never')
+      expect(after === undefined).toBe(name === 'never' || name === 'gone')
       const runs = new Set<string>()
       for (const seed of [1, 2]) {
         const chunked = await collect(await readFile(file), seed)
         expect(chunked.map((i) => [i.signature, i.sessions])).toEqual([[[`silent:${key}`], flagged.length]])
+        expect(chunked.map((i) => [i.firstSeen, i.lastSeen])).toEqual([[range.start, range.end]])
         // (detectedAt is the wall clock's: the rest is the log's own time)
         runs.add(JSON.stringify(chunked.map((i) => [i.id, i.firstSeen, i.lastSeen, i.sessions, i.severity, i.title])))
       }

@@ -3,6 +3,7 @@ import type {TemplateMeta} from '../mining/mine.js'
 import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {LineBins} from '../sessions/line-bins.js'
+import {silenceSpan, type LineEdges} from '../sessions/line-edges.js'
 import type {Session} from '../sessions/store.js'
 import {formatDuration} from '../sessions/window.js'
 import {severityOf} from '../severity.js'
@@ -21,6 +22,8 @@ export interface WindowIncidentInput {
    * count sums its windows, which overlap, so incidents count their lines here (window-lines.ts).
    */
   lines?: LineBins
+  /** Timed windows: the lines' first and last times (SessionStore.lineEdges): a silence runs from its source's last line to its next one. */
+  edges?: LineEdges
   /** Feature column → pipeline template index (−1 when the column's template is not in this log). */
   templateOfColumn: number[]
   templates: TemplateMeta[]
@@ -56,7 +59,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     const lines = timed ? recount : undefined
     const told = (e: Episode): EpisodeLines => lines?.of(e) ?? {count: e.count, expected: e.expected, ms: e.endMs - e.startMs}
     // with sliding windows, when its lines were (window-lines.ts), not all its windows' time
-    const spans = group.map((e): [number, number] => (lines ? lines.timeSpan(e) : [e.startMs, e.endMs]))
+    const spans = group.map((e): [number, number] => (e.kind === 'silent' && timed && input.edges ? quietSpan(e, input.edges, windowMs, stepMs, templates) : lines ? lines.timeSpan(e) : [e.startMs, e.endMs]))
     const start = Math.min(...spans.map((x) => x[0]))
     const stop = Math.max(...spans.map((x) => x[1]))
     // one entry per template: its episodes' lines and expected lines summed, its best score
@@ -169,6 +172,15 @@ function linkEpisodes(episodes: Episode[], sessions: Session[], stepMs: number):
     g.push(e)
   })
   return [...groups.values()]
+}
+
+/**
+ * A silent episode's time: from when the quiet began (its source's last line before its windows)
+ * to when its lines resumed (its first line after them), as the live tracker tells it.
+ */
+function quietSpan(e: Episode, edges: LineEdges, windowMs: number, stepMs: number, templates: TemplateMeta[]): [number, number] {
+  const which = e.component === undefined ? undefined : (t: number) => templates[t]?.component === e.component
+  return silenceSpan(edges, e.stream, which, e.startMs, e.endMs - stepMs + windowMs, windowMs)
 }
 
 function silentName(e: Episode): string {

@@ -4,6 +4,7 @@ import {BlockIds} from './block-ids.js'
 import {ByteKeys} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {LineBins} from './line-bins.js'
+import {LineEdges} from './line-edges.js'
 import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
@@ -125,6 +126,8 @@ export class SessionStore {
   private readonly hosts = new Set<string>()
   /** Sliding windows: each line once, by stream, template and time (what incidents count lines with). */
   private bins?: LineBins
+  /** Windows: each stream's first and last line per step and template (a silence's edges). */
+  private edges?: LineEdges
   private windowChoice?: WindowChoice
   private readonly autoSample: number
   private readonly linesPerWindow: number
@@ -273,6 +276,11 @@ export class SessionStore {
   /** Sliding windows (step < window): the lines by stream, template and time; undefined otherwise. */
   get lineBins(): LineBins | undefined {
     return this.bins
+  }
+
+  /** Timed windows: the lines' first and last times by stream, step and template; undefined otherwise. */
+  get lineEdges(): LineEdges | undefined {
+    return this.edges
   }
 
   describe(): string {
@@ -494,6 +502,8 @@ export class SessionStore {
     const {first, last} = windowsContaining(t, this.windowMs, this.stepMs)
     if (stream !== undefined) this.streams.add(stream)
     if (this.stepMs < this.windowMs) (this.bins ??= new LineBins(this.windowMs, this.stepMs)).add(stream ?? '', templateIndex, t)
+    this.edges ??= new LineEdges(this.stepMs)
+    this.edges.add(stream ?? '', templateIndex, t)
     for (let k = first; k <= last; k++) {
       const s = stream === undefined ? this.session(new Date(k * this.stepMs).toISOString()) : this.windowSession(stream, k)
       s.windowStart ??= k * this.stepMs

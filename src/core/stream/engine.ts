@@ -533,6 +533,7 @@ export class LiveEngine {
     this.tracker = new IncidentTracker({
       gapMs: this.options.incidentGapMs ?? ENGINE_DEFAULTS.incidentGapMs,
       lagMs: keying.mode === 'window' ? keying.windowMs : this.limits.idleMs,
+      ...(keying.mode === 'window' ? {edges: this.sessions.edges, windowMs: keying.windowMs} : {}),
       vocabulary: model.vocabulary,
       templates: this.parser.templates,
       templateText: (index) => this.parser.templates.text(index),

@@ -1,6 +1,7 @@
 import type {Detector} from '../detect/detector.js'
 import {WindowRate} from '../detect/window-rate.js'
 import type {Vocabulary} from '../features/vocabulary.js'
+import {silenceSpan, type LineEdges} from '../sessions/line-edges.js'
 import {severityOf} from '../severity.js'
 import type {Incident, Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
@@ -13,6 +14,8 @@ const MATCH_OVERLAP = 0.5
 /** A template in fewer than this share of training sessions is characteristic of an anomaly. */
 const RARE_SHARE = 0.5
 const SAMPLE_LINES = 8
+/** Windows behind the watermark whose line edges are kept (a silence's start is looked up in the window before its quiet ones). */
+const EDGE_WINDOWS_KEPT = 48
 const RANK: Record<Severity, number> = {low: 0, medium: 1, high: 2, critical: 3}
 
 interface Tracked {
@@ -24,6 +27,21 @@ interface Tracked {
   lead?: string
   /** Sessions at the last `updated` event: updates are sent at 2, 4, 8, ... sessions or on a severity rise. */
   reported: number
+  /** Its silences (by their silent:... id) to the end of their last silent window, where lastSeen looks for their lines resuming once it resolves. */
+  quietTo?: Map<string, Quiet>
+}
+
+/** A silence's source (a stream, or a component on it) and [from, to) ms of its quiet windows. */
+interface Quiet {
+  stream: string
+  component?: string
+  from: number
+  to: number
+}
+
+/** A row's hot templates, and its silences (by their `silent:` ids) as episodeTemplates found them. */
+export class HotTemplates extends Set<string> {
+  readonly quiet = new Map<string, Quiet>()
 }
 
 /**
@@ -70,6 +88,9 @@ export interface TrackerOptions {
   nextId?: number
   /** Incidents open when the last run stopped (a restored state): they go on open. */
   restored?: readonly OpenIncidentState[]
+  /** Windows: the lines' first and last times (OpenSessions.edges) and the window length: a silence runs from its source's last line to its next one, as batch tells it. */
+  edges?: LineEdges
+  windowMs?: number
 }
 
 /**
@@ -125,6 +146,9 @@ export class IncidentTracker {
     if (!(watermark > this.observedTo)) return []
     const events = this.expire(this.observedTo, now)
     this.observedTo = watermark
+    // a silence's edges are looked up when its windows are scored and when its incident resolves
+    const {edges, windowMs, gapMs, lagMs} = this.options
+    if (edges && windowMs !== undefined) edges.prune(watermark - Math.max(EDGE_WINDOWS_KEPT * windowMs, gapMs + (lagMs ?? 0) + 2 * windowMs))
     return events
   }
 
@@ -133,11 +157,17 @@ export class IncidentTracker {
    * the detector found far from their normal rate in it (windows: episodeTemplates), its signature
    * with the templates unseen in training; without them, its rare, unseen and warning/error ones.
    */
-  observe(session: LiveSession, score: number, now: number, hot?: ReadonlySet<string>): IncidentEvent | undefined {
+  observe(session: LiveSession, score: number, now: number, hot?: ReadonlySet<string> | HotTemplates): IncidentEvent | undefined {
     const signature = this.signature(session, hot)
     // a window without a line (a silent stream) spans its own time, not the clock's
-    const first = Number.isFinite(session.firstSeen) ? session.firstSeen : session.windowStart ?? now
-    const last = Number.isFinite(session.lastSeen) ? session.lastSeen : session.windowStart !== undefined ? session.windowStart + (this.options.lagMs ?? 0) : now
+    let first = Number.isFinite(session.firstSeen) ? session.firstSeen : session.windowStart ?? now
+    let last = Number.isFinite(session.lastSeen) ? session.lastSeen : session.windowStart !== undefined ? session.windowStart + (this.options.lagMs ?? 0) : now
+    // a silence: from its source's last line before its quiet windows (to the end of this one, for now)
+    const quiet = hot instanceof HotTemplates ? this.quietWindows(hot, session) : undefined
+    for (const q of quiet?.values() ?? []) {
+      first = Math.min(first, this.silenceSpan(q)?.[0] ?? q.from)
+      last = Math.max(last, q.to)
+    }
     const described = this.describe(session, signature)
     // Similar: half the templates in common, or the same lead (a window's other unusual templates
     // come and go from minute to minute); the same lead first, then the most in common.
@@ -166,7 +196,7 @@ export class IncidentTracker {
         hosts: session.hosts ? [...session.hosts].sort() : [],
         sampleLines: described.samples,
       }
-      this.open.push({incident, last, signature, lead: described.lead, reported: 1})
+      this.open.push({incident, last, signature, lead: described.lead, reported: 1, ...(quiet?.size ? {quietTo: quiet} : {})})
       this.details.set(incident.id, this.detail(incident, session, described))
       if (this.details.size > DETAILS_KEPT) this.details.delete(this.details.keys().next().value!)
       this.opened++
@@ -174,6 +204,7 @@ export class IncidentTracker {
     }
     const inc = best.incident
     inc.sessions++
+    for (const [id, q] of quiet ?? []) if (!(q.to <= (best.quietTo?.get(id)?.to ?? Number.NEGATIVE_INFINITY))) (best.quietTo ??= new Map()).set(id, q)
     if (last > best.last) {
       best.last = last
       inc.lastSeen = iso(last)
@@ -200,6 +231,7 @@ export class IncidentTracker {
       if (t.last + quiet >= watermark) continue
       this.open.splice(i--, 1)
       this.resolved++
+      this.resumed(t)
       events.push(resolvedEvent(t.incident, iso(now), reason))
     }
     return events
@@ -208,6 +240,30 @@ export class IncidentTracker {
   /** Resolves everything (the input's end, a stop with no --state): the final state of every open incident. */
   resolveAll(now: number, reason: Exclude<ResolvedReason, 'quiet'>): IncidentEvent[] {
     return this.expire(Number.POSITIVE_INFINITY, now, reason)
+  }
+
+  /**
+   * [start, end] of a silence: its source's last line before its quiet windows and first after them
+   * (silenceSpan, as batch incidents tell it); undefined without line edges (sessions by id).
+   */
+  private silenceSpan(q: Quiet): [number, number] | undefined {
+    const {edges, windowMs, templates} = this.options
+    if (!edges || windowMs === undefined) return undefined
+    return silenceSpan(edges, q.stream, q.component === undefined ? undefined : (t) => templates.metas[t]?.component === q.component, q.from, q.to, windowMs)
+  }
+
+  /** The row's silences, to this window's end (its length past its start: sliding windows). */
+  private quietWindows(hot: HotTemplates, s: LiveSession): Map<string, Quiet> {
+    const end = s.windowStart !== undefined && this.options.windowMs !== undefined ? s.windowStart + this.options.windowMs : undefined
+    return new Map([...hot.quiet].map(([id, q]) => [id, {...q, to: end ?? q.to}]))
+  }
+
+  /** A resolving incident's silences end when their source's lines resumed (the windows after them are closed by then). */
+  private resumed(t: Tracked): void {
+    if (!t.quietTo) return
+    let end = Date.parse(t.incident.lastSeen)
+    for (const q of t.quietTo.values()) end = Math.max(end, this.silenceSpan(q)?.[1] ?? q.to)
+    t.incident.lastSeen = iso(end)
   }
 
   /**
@@ -288,11 +344,16 @@ export class IncidentTracker {
  */
 export function episodeTemplates(detector: Detector, rows: number, columnIds: readonly string[]): Array<Set<string> | undefined> | undefined {
   if (!(detector instanceof WindowRate)) return undefined
-  const hot: Array<Set<string> | undefined> = new Array(rows)
+  const hot: Array<HotTemplates | undefined> = new Array(rows)
   for (const e of detector.episodes()) {
     const id = e.kind === 'silent' ? `silent:${e.component === undefined ? '' : `${e.component}@`}${e.stream}` : columnIds[e.column]
     if (id === undefined) continue
-    for (const r of e.rows) if (r < rows) (hot[r] ??= new Set()).add(id)
+    for (const r of e.rows) {
+      if (r >= rows) continue
+      const row = (hot[r] ??= new HotTemplates())
+      row.add(id)
+      if (e.kind === 'silent') row.quiet.set(id, {stream: e.stream, ...(e.component === undefined ? {} : {component: e.component}), from: e.startMs, to: e.endMs})
+    }
   }
   return hot
 }

@@ -1,6 +1,7 @@
 import {ownCopy} from '../ingest/own-copy.js'
 import {ByteKeys} from '../sessions/byte-keys.js'
 import {GrowArena} from '../sessions/grow-arena.js'
+import {LineEdges} from '../sessions/line-edges.js'
 import {Session, SessionSlots, type ResolvedSessionKey} from '../sessions/store.js'
 import {expectedIn, streamOf, type StreamField} from '../sessions/streams.js'
 import {windowsContaining} from '../sessions/window.js'
@@ -137,12 +138,16 @@ export class OpenSessions {
   /** Windows before this index are closed (windowed keys). */
   private closedWindows = Number.NEGATIVE_INFINITY
   private readonly streams = new Set<string>()
+  /** Windows: each stream's first and last line per step and template (a silence's edges, as batch keeps them; the incident tracker forgets old ones). */
+  readonly edges: LineEdges | undefined
   /** The byte path's session keys (addFromBatch): entry → the session last open under it. */
   private byBytes = new ByteKeys()
   private byEntry: Array<LiveSession | undefined> = []
   readonly counters: SessionCounters = {opened: 0, closed: {idle: 0, terminal: 0, 'max-age': 0, window: 0, 'max-open': 0, end: 0}, late: 0, lateDropped: 0, unassigned: 0}
 
-  constructor(readonly keying: SessionKeying, private readonly limits: SessionLimits, private readonly onClose: (closed: ClosedSession) => void) {}
+  constructor(readonly keying: SessionKeying, private readonly limits: SessionLimits, private readonly onClose: (closed: ClosedSession) => void) {
+    if (keying.mode === 'window') this.edges = new LineEdges(keying.stepMs)
+  }
 
   get size(): number {
     return this.open.size
@@ -332,6 +337,7 @@ export class OpenSessions {
       this.takeExpected()
     }
     const {first, last} = windowsContaining(t, windowMs, stepMs)
+    if (last >= this.closedWindows) this.edges?.add(stream ?? '', r.template, t)
     for (let k = first; k <= last; k++) {
       if (k < this.closedWindows) {
         this.counters.lateDropped++

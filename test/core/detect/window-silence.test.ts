@@ -38,20 +38,24 @@ describe('a saved window-rate model and a host that goes dark', () => {
     const dark = await detect({input: log('dark', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'db-01': [[3 * HOUR, 3.75 * HOUR]]})), model})
     const found = silences(dark.results)
     expect(found.map((s) => s.source)).toEqual(['db-01'])
-    expect(Date.parse(found[0].start)).toBe(Date.parse('2026-09-11T03:00:00Z'))
-    expect(Date.parse(found[0].end)).toBe(Date.parse('2026-09-11T03:45:00Z'))
+    // from its last line before the quiet to its first after (not its quiet windows' edges, 03:00-03:45)
+    expect(Date.parse(found[0].start)).toBe(Date.parse('2026-09-11T02:59:19Z'))
+    expect(Date.parse(found[0].end)).toBe(Date.parse('2026-09-11T03:45:11Z'))
   }, 60_000)
 
   it('raises a host that stops for good before the log ends, and one the log never names', async () => {
     const gone = await detect({input: log('gone', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'api-01': [[5 * HOUR, Number.POSITIVE_INFINITY]]})), model})
-    expect(silences(gone.results).map((s) => [s.source, Date.parse(s.start)])).toEqual([['api-01', Date.parse('2026-09-11T05:00:00Z')]])
+    // (its last line; it never comes back: the log's end)
+    expect(silences(gone.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['api-01', Date.parse('2026-09-11T04:59:45Z'), Date.parse('2026-09-11T08:00:00Z')]])
     const never = await detect({input: log('never', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'mq-01': [[0, Number.POSITIVE_INFINITY]]})), model})
-    expect(silences(never.results).map((s) => s.source)).toEqual(['mq-01'])
+    // (no line at all: from the log's first window)
+    expect(silences(never.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['mq-01', Date.parse('2026-09-11T00:00:00Z'), Date.parse('2026-09-11T08:00:00Z')]])
   }, 60_000)
 
   it('raises a program that stops while its host logs on, not the host', async () => {
     const hung = await detect({input: log('hung', fleetLog(2, '2026-09-11T00:00:00Z', 8, {'app@api-01': [[3 * HOUR, 4 * HOUR]]})), model})
-    expect(silences(hung.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['app on api-01', Date.parse('2026-09-11T03:00:00Z'), Date.parse('2026-09-11T04:00:00Z')]])
+    // the app's own last line and first line back, not nginx's
+    expect(silences(hung.results).map((s) => [s.source, Date.parse(s.start), Date.parse(s.end)])).toEqual([['app on api-01', Date.parse('2026-09-11T02:59:53Z'), Date.parse('2026-09-11T04:00:36Z')]])
   }, 60_000)
 
   it('never raises a sparse host for its ordinary gaps, however long', async () => {
