@@ -2,9 +2,9 @@
  * What an incident's templates held at their `<*>`: a template says `GET <*> <*> <*> Gateway
  * Timeout`, the on-call engineer wants to know that it was `GET / HTTP/2.0 504` on one virtual
  * host, or `Connection refused to <*>` always the same database. For incidents of time windows
- * (a log without session ids: a window's lines are the incident's, by stream and time), the lines
- * of the incident's streams in its time are read again, matched to their templates, and each
- * parameter's most common values counted. Id sessions' lines lie scattered over the whole log, so
+ * (a log without session ids), the lines of the incident's windows (on each of its streams, the
+ * lines of that stream from a window's first line to its last) are read again, matched to their
+ * templates, and each parameter's most common values counted. Id sessions' lines lie scattered over the whole log, so
  * their incidents are not read again (their sample lines show their values).
  */
 import type {Incident} from '../results.js'
@@ -46,7 +46,7 @@ export interface ParameterInput {
   streamBy: readonly StreamField[]
 }
 
-type Draft = Pick<Incident, 'session_ids' | 'templates' | 'time_range' | 'streams'>
+type Draft = Pick<Incident, 'session_ids' | 'templates'>
 
 /**
  * Per incident (by index), per template id: its parameters' profiles. Only incidents of window
@@ -61,11 +61,18 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
   const plans: Plan[] = []
   let budget = MAX_LINES
   incidents.forEach((inc, i) => {
+    // per stream, the line ranges of the incident's windows on it (a line of that stream between
+    // a window's first and last line is in the window: no clock needed, a syslog line has no year)
+    const byStream = new Map<string, Array<[number, number]>>()
     let first = Number.POSITIVE_INFINITY
     let last = 0
     for (const id of inc.session_ids) {
       const s = byId.get(id)
       if (s === undefined || s.events === 0) continue
+      const stream = input.streamBy.length > 0 ? (s.stream ?? '') : ''
+      let ranges = byStream.get(stream)
+      if (!ranges) byStream.set(stream, (ranges = []))
+      ranges.push([s.firstLine, s.lastLine])
       first = Math.min(first, s.firstLine)
       last = Math.max(last, s.lastLine)
     }
@@ -73,11 +80,9 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
     if (last === 0 || templates.length === 0 || budget <= 0) return
     last = Math.min(last, first + budget - 1)
     budget -= last - first + 1
-    const from = inc.time_range.start === null ? Number.NEGATIVE_INFINITY : Date.parse(inc.time_range.start)
-    const to = inc.time_range.end === null ? Number.POSITIVE_INFINITY : Date.parse(inc.time_range.end)
     const counters = new Map(templates.map((t) => [t.id, [] as Counter[]]))
     const needles = templates.map((t) => longestLiteral(t.template))
-    plans.push({index: i, first, last, from, to, streams: input.streamBy.length > 0 && inc.streams ? new Set(inc.streams) : undefined, counters, needles: needles.includes('') ? undefined : needles})
+    plans.push({index: i, first, last, byStream, counters, needles: needles.includes('') ? undefined : needles})
   })
   if (plans.length === 0) return out
   const format = getFormat(input.format)
@@ -93,12 +98,9 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
         if (line < p.first || line > p.last) continue
         if (record === undefined) record = format.parse(text, line)
         if (record === null) return
-        const time = record.timestamp
-        if (time !== undefined && (time < p.from || time > p.to)) continue
-        if (p.streams) {
-          stream ??= streamOf(record, input.streamBy)
-          if (!p.streams.has(stream)) continue
-        }
+        stream ??= input.streamBy.length > 0 ? streamOf(record, input.streamBy) : ''
+        const ranges = p.byStream.get(stream)
+        if (ranges === undefined || !ranges.some(([a, b]) => line >= a && line <= b)) continue
         // (most lines are of other templates: a literal word of one of the incident's is looked for first)
         if (p.needles && !p.needles.some((w) => record!.content.includes(w))) continue
         if (templateId === undefined) templateId = miner.match(record.content)?.templateId ?? null
@@ -163,9 +165,8 @@ interface Plan {
   index: number
   first: number
   last: number
-  from: number
-  to: number
-  streams?: Set<string>
+  /** Stream → the line ranges of the incident's windows on it. */
+  byStream: Map<string, Array<[number, number]>>
   counters: Map<string, Counter[]>
   /** A literal word of each template (undefined: one has none), one of which a line must hold. */
   needles?: string[]

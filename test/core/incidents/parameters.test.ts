@@ -105,6 +105,34 @@ describe('incidents of an access log say what their lines held', () => {
     }
   }, 60_000)
 
+  it('reads a syslog log (its times have no year): the database a burst of failures could not reach, on its host', async () => {
+    const path = join(dir, 'fleet.log')
+    const lines: string[] = []
+    const start = Date.parse('2026-10-20T00:00:00Z')
+    const stamp = (t: number) => {
+      const d = new Date(t)
+      return `Oct 20 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')}`
+    }
+    for (let t = start, i = 0; t < start + 8 * 3_600_000; t += 4000, i++) {
+      const host = `web${(i % 3) + 1}`
+      lines.push(`${stamp(t)} ${host} app[${200 + (i % 3)}]: INFO request ${i} served in ${i % 97} ms`)
+      // the odd failure against one database or another, all day
+      if (i % 900 === 450) lines.push(`${stamp(t + 1)} ${host} app[${200 + (i % 3)}]: ERROR connect to db-${i % 5}.internal:5432 failed: Connection refused`)
+      // 04:00-04:20 on web2: every second request fails against db-7
+      if (host === 'web2' && t >= start + 4 * 3_600_000 && t < start + 4.33 * 3_600_000) lines.push(`${stamp(t + 2)} web2 app[201]: ERROR connect to db-7.internal:5432 failed: Connection refused`)
+    }
+    writeFileSync(path, lines.join('\n') + '\n')
+    const {results} = await detect({input: path})
+    expect(results.summary.format).toBe('syslog')
+    const burst = results.incidents.find((i) => i.templates.some((t) => t.template.includes('failed: Connection refused')))
+    expect(burst, JSON.stringify(results.incidents.map((i) => i.templates[0]?.template))).toBeDefined()
+    const t = burst!.templates.find((x) => x.template.includes('failed: Connection refused'))!
+    expect(t.template).toContain('connect to <*> failed')
+    expect(t.as_seen).toMatch(/^(ERROR )?connect to db-7\.internal:5432 failed: Connection refused$/)
+    expect(burst!.streams).toEqual(['web2'])
+    expect(t.parameters![0].values[0]).toEqual({value: 'db-7.internal:5432', count: t.parameters![0].lines})
+  }, 60_000)
+
   it('does not read again the lines of id sessions (their incidents keep no parameters)', async () => {
     const path = join(dir, 'ids.log')
     const lines: string[] = []
