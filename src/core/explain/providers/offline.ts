@@ -174,7 +174,7 @@ export function explainOffline(incident: Incident, format: string): IncidentSumm
   let rootCause: string
   if (primary) {
     const firstTemplate = primary.templateIds[0] ? byId.get(primary.templateIds[0]) : undefined
-    const anchor = firstTemplate ? `${firstTemplate.id} ${quote(firstTemplate.template, 90)}` : `line ${primary.lines[0]}`
+    const anchor = firstTemplate ? describeTemplate(firstTemplate) : `line ${primary.lines[0]}`
     const weak = primaryStrength < UNUSUAL ? `; but ${anchor.split(' ')[0]} occurs at its normal rate, so this is a weak lead${leadTemplate && leadTemplate.id !== firstTemplate?.id ? ` — the most unusual evidence is ${describeTemplate(leadTemplate)}` : ''}` : ''
     rootCause = `${capitalise(primary.signature.name)}: ${primary.signature.cause}, evidenced by ${anchor}${primary.signature.id === 'exception' ? '; the exception type is the best lead, not a confirmed cause' : ''}${weak}.`
   } else if (silence) {
