@@ -28,7 +28,8 @@ if (process.argv[2] === 'parse' || process.argv[2] === 'detect') {
     // The command's own flags, as the build wrote them down for oclif.
     const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8'))
     prestart = await import('../dist/core/mining/prestart.js')
-    prestart.prestartParse(process.argv.slice(3), manifest.commands[process.argv[2]].flags)
+    // (`flare detect` asks its workers for line events, not rows: they warm that path up.)
+    prestart.prestartParse(process.argv.slice(3), manifest.commands[process.argv[2]].flags, process.argv[2] === 'detect')
   } catch {
     // Not built (no manifest), or threads cannot start: the run starts its workers itself, as usual.
   }

@@ -105,8 +105,11 @@ export function looksLikeHdfs(path: string): boolean {
   return seen > 0
 }
 
-/** Starts the workers a `flare parse` (or `flare detect`) run with these arguments will use; see the module comment. */
-export function prestartParse(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>): number {
+/**
+ * Starts the workers a `flare parse` (or `flare detect`) run with these arguments will use; see the
+ * module comment. `events`: a `flare detect` run (its workers warm up the line-event path).
+ */
+export function prestartParse(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>, events = false): number {
   const args = peekParseArgs(argv, flags)
   if (args === null || args.input === '-' || (args.format !== 'auto' && args.format !== 'hdfs')) return 0
   let bytes: number
@@ -119,6 +122,6 @@ export function prestartParse(argv: readonly string[], flags: Readonly<Record<st
   }
   const n = poolSize(args.jobs, bytes)
   if (n === 0 || (args.format === 'auto' && !looksLikeHdfs(args.input))) return 0
-  prestartWorkers(n, DEFAULT_MAX_LINE)
+  prestartWorkers(n, DEFAULT_MAX_LINE, events)
   return n
 }

@@ -133,7 +133,7 @@ export class MiningRun {
     this.eventOut = new fm.EventWords(new Int32Array(1 << 16), true)
     this.threads = fm.poolSize(options.jobs, inputBytes)
     if (this.threads === 0 || this.regionsDone) return dropStandby()
-    this.pool = new fm.ParsePool(this.threads, maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined)
+    this.pool = new fm.ParsePool(this.threads, maxLineBytes, inputBytes !== undefined ? (typeof options.input === 'string' ? options.input : options.input.path) : undefined, undefined, this.csv === undefined)
     // Workers replay this miner's misses from its starting state.
     this.setup = {state: options.statePath || options.miner ? miner.toJSON() : null, config: miner.config}
     miner.missLog = []
@@ -281,8 +281,9 @@ export class MiningRun {
     if (fast && !this.warmed && !this.pool && (this.inputBytes ?? 0) >= 8 * 2 ** 20) {
       // Alone on a big file, warm the fast path up first: V8 then optimises it once, with the
       // feedback of every token shape, instead of again each time a new branch turns up.
-      fm.warmUp(fast, false)
-      fm.warmUpOn(fast, buf, start, end, 300)
+      // (Line events, not rows, for a run without CSV: the path it will take.)
+      fm.warmUp(fast, false, undefined, this.csv === undefined)
+      fm.warmUpOn(fast, buf, start, end, 300, undefined, this.csv === undefined)
       this.warmed = true
     }
     if (fast && isUtf8(buf.subarray(start, end)) && fast.validate(buf, start, end)) {

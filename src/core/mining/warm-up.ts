@@ -8,6 +8,8 @@ import {nthNewline} from '../ingest/line-splitter.js'
 import {configForFormat} from '../templates/index.js'
 import {ByteOut, HdfsFastPath, scratchOut, wideCopiesExact} from './fast-path.js'
 import {FastMiner, type FastCluster} from './fast-miner.js'
+import {EventWords, writeEvents} from './fast-events.js'
+import {writePartials} from '../sessions/partials.js'
 
 /**
  * Three HDFS lines of every token shape the fast path meets (numbers, ip:port, /ip, block ids,
@@ -65,10 +67,11 @@ const WARM_ROUNDS = 10
  * Runs `fast` over warmUpSample() WARM_ROUNDS times, looking lines up and mining them (now and then with a
  * fresh miner, so the tree's insert and search paths run too), before real regions arrive.
  * `shared`: the sample lives in a SharedArrayBuffer, as a worker's regions do. `counts` must be
- * the array the real calls will pass (its shape is part of what V8 optimises for).
+ * the array the real calls will pass (its shape is part of what V8 optimises for). `events`: the
+ * thread will write line events and partial sessions (`flare detect`), not CSV rows (see WarmOut).
  */
-export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: FastCluster[]): void {
-  const plain = warmUpSample()
+export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: FastCluster[], events = false): void {
+  const plain = events ? eventSample() : warmUpSample()
   let sample = plain
   if (shared) {
     sample = Buffer.from(new SharedArrayBuffer(plain.length))
@@ -76,15 +79,52 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: FastCluster
   }
   // Checked before the rounds too, so that they run the eight-byte steps the rows will take (code
   // optimised without them would be thrown away at the first real row), and again once optimised.
-  wideCopiesExact(shared)
+  if (!events) wideCopiesExact(shared)
   let warm = new FastMiner()
-  const into = scratchOut(sample.length * 4, shared)
+  const into = warmOut(sample.length * 4, shared, events)
   for (let round = 0; round < WARM_ROUNDS; round++) {
     if (round % 10 === 9) warm = new FastMiner()
     const mine = counts === undefined || round % 2 === 0 || round % 10 === 9
     if (!warmRound(fast, sample, 0, sample.length, warm, into, counts, mine)) break
   }
-  wideCopiesExact(shared)
+  // (Rows only: line events copy no bytes.)
+  if (!events) wideCopiesExact(shared)
+}
+
+/**
+ * Where a warm-up round's output goes: CSV rows (`rows`), or line events (`events`) and the
+ * partial sessions they make (`partials`). A `flare detect` thread warms the event path only: it
+ * never writes a row, and the row writer's optimised code (the costliest compile of the fast path)
+ * would be made for nothing, while the event writers would be optimised, and thrown away and
+ * optimised again, on the real regions' partial feedback (measured at HDFS ×10: 341 compiles and
+ * 2.4 s of CPU in V8's compiler threads; see the commit).
+ */
+interface WarmOut {
+  rows?: Buffer
+  events?: EventWords
+  partials?: Float64Array
+}
+
+/** As a worker's partials job writes them: events into a growable array of its own, partial sessions into the (shared) slot. */
+function warmOut(bytes: number, shared: boolean, events: boolean): WarmOut {
+  if (!events) return {rows: scratchOut(bytes, shared)}
+  const numbers = Math.max(1 << 16, bytes >> 1)
+  // Room for few events and block ids, so that their arrays grow here: grown on the first real
+  // region instead, they threw the event writer's optimised code away (V8 had taken the fields
+  // for constants), and it was optimised again, twice per worker.
+  const out = new EventWords(new Int32Array(256), true)
+  out.blockStart = new Int32Array(4)
+  out.blockEnd = new Int32Array(4)
+  return {events: out, partials: shared ? new Float64Array(new SharedArrayBuffer(8 * numbers)) : new Float64Array(numbers)}
+}
+
+/**
+ * warmUpSample() with a handful of block ids, each on several lines: the partial sessions of a
+ * block of many lines (its templates and transitions) then run in the warm-up too, rather than
+ * first on a real region, where writePartials was thrown away and optimised again.
+ */
+function eventSample(): Buffer {
+  return Buffer.from(warmUpSample().toString('latin1').replace(/blk_(-?)(\d+)/g, (_, sign: string, digits: string) => `blk_${sign}${Number(digits) % 5}`), 'latin1')
 }
 
 
@@ -92,9 +132,18 @@ export function warmUp(fast: HdfsFastPath, shared: boolean, counts?: FastCluster
  * One warm-up pass over buf[start, end), its rows and counts thrown away; false if it does not
  * validate. The rows go to a fresh ByteOut over `into`, as a worker's job does into its slot.
  */
-function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: FastMiner, into: Buffer, counts: FastCluster[] | undefined, mine: boolean): boolean {
+function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, miner: FastMiner, into: WarmOut, counts: FastCluster[] | undefined, mine: boolean): boolean {
   if (!fast.validate(buf, start, end)) return false
-  fast.write(buf, 1, miner, new ByteOut(into.length, into), {lines: 0, records: 0, blank: 0}, counts, mine)
+  const stats = {lines: 0, records: 0, blank: 0}
+  if (into.rows) fast.write(buf, 1, miner, new ByteOut(into.rows.length, into.rows), stats, counts, mine)
+  else {
+    const out = into.events!
+    out.n = 0
+    const list = counts ?? []
+    if (writeEvents(fast, buf, start, miner, out, stats, list, mine)) writePartials(out.words, out.n, out.blocks.size, into.partials!)
+    for (const c of list) c.tally = 0
+    list.length = 0
+  }
   if (counts) {
     for (const c of counts) c.tally = 0
     counts.length = 0
@@ -109,11 +158,11 @@ function warmRound(fast: HdfsFastPath, buf: Buffer, start: number, end: number, 
  * are not optimised yet. `buf[start, end)` must be complete lines, in the memory the real regions
  * use; the caller validates the region again afterwards.
  */
-export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: FastCluster[]): void {
+export function warmUpOn(fast: HdfsFastPath, buf: Buffer, start: number, end: number, lines: number, counts?: FastCluster[], events = false): void {
   let cut = nthNewline(buf, start, end, lines)
   if (cut < 0) cut = buf.lastIndexOf(10, end - 1)
   if (cut <= start || !isUtf8(buf.subarray(start, cut))) return
   const warm = new FastMiner(configForFormat('hdfs'))
-  const into = scratchOut(4 * (cut - start) + (1 << 16), buf.buffer instanceof SharedArrayBuffer)
+  const into = warmOut(4 * (cut - start) + (1 << 16), buf.buffer instanceof SharedArrayBuffer, events)
   for (const mine of [true, false]) if (!warmRound(fast, buf, start, cut, warm, into, counts, mine || counts === undefined)) return
 }

@@ -34,6 +34,8 @@ export interface WorkerSetup {
 /** What a worker is started with (the rest comes in its first message, a SharedSetup). */
 export interface WorkerData {
   maxLineBytes: number
+  /** The jobs will ask for line events (`flare detect`), not rows: the warm-up runs that path (warm-up.ts). */
+  events: boolean
 }
 
 export interface SharedSetup {
@@ -138,12 +140,12 @@ export const SLOT_INPUT = 2 << 20
  * that makes no pool exits as it would have (after stopping them: standby.ts dropStandby), and a
  * pool that needs fewer (or other) workers stops the rest.
  */
-export function prestartWorkers(count: number, maxLineBytes: number): Worker[] {
+export function prestartWorkers(count: number, maxLineBytes: number, events = false): Worker[] {
   const url = workerUrl()
   if (!url) return []
   const started: Worker[] = []
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(url, {workerData: {maxLineBytes} satisfies WorkerData})
+    const worker = new Worker(url, {workerData: {maxLineBytes, events} satisfies WorkerData})
     const entry: Standby = {worker, maxLineBytes, ready: false, dead: false, detach: () => {}}
     const onMessage = (m: unknown): void => {
       if (typeof m === 'object' && m !== null && 'ready' in m) entry.ready = true
@@ -212,7 +214,8 @@ export class ParsePool {
    * detected); start() hands them the miner before the first job.
    */
   /** `path`: the input file, when regions that carry an offset may be read from it by the workers. */
-  constructor(size: number, maxLineBytes: number, path?: string, slots = 3 * size + 2) {
+  /** `events`: the jobs will ask for line events (the workers it starts warm that path up). */
+  constructor(size: number, maxLineBytes: number, path?: string, slots = 3 * size + 2, events = false) {
     const url = workerUrl()
     if (!url) throw new Error('parse worker script not built')
     this.path = path
@@ -232,7 +235,7 @@ export class ParsePool {
     for (const s of ahead.splice(size)) void s.worker.terminate()
     for (let i = 0; i < size; i++) {
       const early = ahead[i]
-      const worker = early?.worker ?? new Worker(url, {workerData: {maxLineBytes} satisfies WorkerData})
+      const worker = early?.worker ?? new Worker(url, {workerData: {maxLineBytes, events} satisfies WorkerData})
       worker.ref()
       worker.postMessage({setup: shared})
       const thread: Thread = {worker, initialized: false, sent: 0, inflight: 0, ready: early?.ready ?? false, dead: false}

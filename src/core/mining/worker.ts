@@ -32,7 +32,7 @@ let warmed = false
 function warm(): void {
   if (warmed) return
   warmed = true
-  warmUp(fast, true, counts)
+  warmUp(fast, true, counts, (workerData as WorkerData).events)
   // Warmed up: the pool may send this thread jobs without them waiting behind the warm-up.
   parentPort!.postMessage({ready: true})
 }
@@ -75,7 +75,7 @@ parentPort!.on('message', (job: RegionJob | {setup: SharedSetup} | {warm: true})
   if (job.offset !== undefined && !readRegion(job, buf)) return reply({id: job.id, status: 'slow'})
   if (!warmedOnReal) {
     warmedOnReal = true
-    warmUpOn(fast, buf, 0, buf.length, 300, counts)
+    warmUpOn(fast, buf, 0, buf.length, 300, counts, job.events === true)
   }
   if (!isUtf8(buf) || !fast.validate(buf, 0, buf.length)) return reply({id: job.id, status: 'slow'})
   // What the main thread counted and saw must be what was read (a file rewritten meanwhile is not).
