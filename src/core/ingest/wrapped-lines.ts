@@ -24,8 +24,9 @@ interface Held {
   record: LogRecord | null
   /** The first part's physical line (for a line in parts, rewrapped around the joined text). */
   firstLine: string
-  /** The parts so far of a line in parts. */
+  /** The parts so far of a line in parts, and their length. */
   parts: string[] | null
+  chars?: number
   /** What the program wrote on the record's first line (decides which lines may continue it). */
   firstText: string
   kind?: string
@@ -80,9 +81,11 @@ export class WrappedLines {
       parts.parts!.push(wrapped.text)
       parts.ids.push(lineId)
       this.stats.joinedLines++
-      if (!wrapped.partial || this.partsLength(parts) >= this.limits.maxRecordChars) this.complete(parts)
+      parts.chars! += wrapped.text.length
+      // (a line in more parts than a record has lines, or longer than a record, is let go as it is)
+      if (!wrapped.partial || parts.chars! >= this.limits.maxRecordChars || parts.parts!.length >= this.limits.maxRecordLines) this.complete(parts)
     } else if (wrapped.partial) {
-      const h: Held = {stream, lineId, ids: [lineId], record: null, firstLine: line, parts: [wrapped.text], firstText: '', open: true, dropped: false}
+      const h: Held = {stream, lineId, ids: [lineId], record: null, firstLine: line, parts: [wrapped.text], chars: wrapped.text.length, firstText: '', open: true, dropped: false}
       this.held.push(h)
       this.partial.set(stream, h)
     } else this.whole(stream, line, wrapped.text, [lineId], null)
@@ -95,12 +98,6 @@ export class WrappedLines {
     for (const h of this.held) h.open = false
     this.last.clear()
     this.release(out)
-  }
-
-  private partsLength(h: Held): number {
-    let n = 0
-    for (const p of h.parts!) n += p.length
-    return n
   }
 
   private complete(h: Held): void {

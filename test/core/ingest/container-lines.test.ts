@@ -135,6 +135,33 @@ describe('stack traces inside CRI lines', () => {
   })
 })
 
+describe("a log shipper's records of container lines", () => {
+  const meta = {kubernetes: {pod_name: 'api-7d9f', namespace_name: 'shop', container_name: 'api'}}
+  it('are a record each when they carry more than Docker writes and no part flag (Vector, Fluentd: no newline in log)', () => {
+    const lines = Array.from({length: 2000}, (_, i) => JSON.stringify({time: `2026-12-04T16:10:${String(i % 60).padStart(2, '0')}.5Z`, stream: 'stdout', log: `request ${i} served path=/api/v1/items/${i} status=200`, ...meta}))
+    const {records} = assemble(lines)
+    expect(records).toHaveLength(2000)
+    expect(records.every((r, i) => r.lineId === i + 1 && r.lineCount === 1)).toBe(true)
+  })
+
+  it("join a line's parts by Fluent Bit's CRI flag (_p P, then F), per stream", () => {
+    const fb = (stream: string, p: 'P' | 'F', log: string) => JSON.stringify({time: '2026-12-04T16:10:37.5Z', stream, _p: p, log, ...meta})
+    const lines = [fb('stdout', 'P', 'ERROR payment '), fb('stderr', 'F', 'INFO tick'), fb('stdout', 'F', 'declined for order 17'), fb('stdout', 'F', 'INFO next')]
+    expect(assemble(lines).records.map(brief)).toEqual([
+      {lineId: 1, lineCount: 2, lineIds: [1, 3], level: 'ERROR', content: 'payment declined for order 17'},
+      {lineId: 2, lineCount: 1, level: 'INFO', content: 'tick'},
+      {lineId: 4, lineCount: 1, level: 'INFO', content: 'next'},
+    ])
+  })
+
+  it('let a line in more parts than a record may have lines go as it is, at that many parts', () => {
+    const lines = Array.from({length: 12}, (_, i) => docker(37, 'stdout', `part${i} `))
+    const {records} = assemble(lines, 'auto', {maxRecordLines: 5})
+    expect(records.map((r) => r.lineCount)).toEqual([5, 5, 2])
+    expect(records[0].content.trimEnd()).toBe('part0 part1 part2 part3 part4')
+  })
+})
+
 describe('Docker json-file records', () => {
   it('joins partial log values (no trailing newline) per stream into one record read whole', () => {
     const json = '{"level":"warn","msg":"pool at 90%","request_id":"r-81"}'

@@ -38,20 +38,35 @@ export const jsonlFormat: LogFormat = {
     const obj = parseObject(line)
     return obj ? structuredRecord(obj, lineId, 'jsonl') : null
   },
-  // Docker's json-file: {"log":"what the program wrote\n","stream":"stderr","time":"..."}; a
-  // `log` without its "\n" is a part of a long line (Docker splits at 16 KiB) the next record of
-  // the stream continues.
+  // Docker's json-file: {"log":"what the program wrote\n","stream":"stderr","time":"..."} and
+  // nothing else; a `log` without its "\n" is a part of a long line (Docker splits at 16 KiB) the
+  // next record of the stream continues. A shipper's record of a container line (Fluent Bit's CRI
+  // parser: `_p` "P" or "F", and kubernetes fields) says whether it is a part by `_p`; without `_p`,
+  // a shipper's `log` has no "\n" whole or not (Vector, Fluentd), so its records are lines of their own.
   wrapping: {
     unwrap(line): WrappedLine | undefined {
       const obj = parseObject(line)
       if (obj === null || typeof obj.log !== 'string' || typeof obj.stream !== 'string') return undefined
       const log = obj.log
-      const partial = !log.endsWith('\n')
-      return {stream: obj.stream, text: partial ? log : log.slice(0, log.endsWith('\r\n') ? -2 : -1), partial}
+      const flag = obj._p
+      let partial: boolean
+      if (flag === 'P' || flag === 'F') partial = flag === 'P'
+      else if (isDockerRecord(obj)) partial = !log.endsWith('\n')
+      else return undefined
+      const end = log.endsWith('\r\n') ? -2 : log.endsWith('\n') ? -1 : log.length
+      return {stream: obj.stream, text: log.slice(0, end), partial}
     },
     rewrap(line, text) {
       const obj = parseObject(line)
       return obj === null ? line : JSON.stringify({...obj, log: `${text}\n`})
     },
   },
+}
+
+/** The fields Docker's json-file logging driver writes, and nothing else. */
+const DOCKER_FIELDS: ReadonlySet<string> = new Set(['log', 'stream', 'time', 'attrs'])
+
+function isDockerRecord(obj: Record<string, unknown>): boolean {
+  for (const key in obj) if (!DOCKER_FIELDS.has(key)) return false
+  return true
 }
