@@ -205,21 +205,35 @@ export function describedTemplate<T extends {template: string}>(t: T, profile: r
   if (profile === undefined) return {...t, template}
   const seen = asSeen(t.template, profile)
   const parts = t.template.split('<*>')
-  // a value is masked in its place in the template: `password=<*>`'s `hunter2` alone is no secret to a redactor
-  const before = (k: number): string => (parts.length - 1 === profile.length ? parts.slice(0, k + 1).join('<*>') : '')
+  // a value is masked in its place in the template: `password=<*>`'s `hunter2` alone is no secret
+  // to a redactor, nor the first word of a quoted `password: "<*> horse battery"`
+  const around = (k: number): [string, string] => (parts.length - 1 === profile.length ? [parts.slice(0, k + 1).join('<*>'), parts.slice(k + 1).join('<*>')] : ['', ''])
   return {
     ...t,
     template,
-    parameters: profile.map((p) => ({...p, values: p.values.map((v) => ({value: redactInPlace(before(p.position), v.value, redact), count: v.count}))})),
+    parameters: profile.map((p) => ({...p, values: p.values.map((v) => ({value: redactInPlace(around(p.position), v.value, redact), count: v.count}))})),
     ...(seen === undefined ? {} : {as_seen: redact(seen)}),
   }
 }
 
-/** `value` as `redact` leaves it after `prefix` (the template up to it); the whole value masked when the mask reaches into the prefix. */
-function redactInPlace(prefix: string, value: string, redact: (text: string) => string): string {
+/**
+ * `value` as `redact` leaves it where it stands, between `before` and `after` (the template around
+ * it): itself when the redaction of the whole leaves its span alone (a secret elsewhere in the
+ * template is not this value's), else the pseudonym the redaction put there (`<SECRET_1>`), or
+ * `<SECRET>` when the masked text reaches past the value.
+ */
+function redactInPlace([before, after]: [string, string], value: string, redact: (text: string) => string): string {
   const alone = redact(value)
-  if (alone !== value || prefix === '') return alone
-  const inPlace = redact(prefix + value)
-  if (inPlace === prefix + value) return value
-  return inPlace.startsWith(prefix) ? inPlace.slice(prefix.length) : '<SECRET>'
+  if (alone !== value) return alone
+  const whole = before + value + after
+  const masked = redact(whole)
+  if (masked === whole) return value
+  // the unchanged text at each end: the value is untouched when either reaches across it
+  let head = 0
+  while (head < whole.length && head < masked.length && whole[head] === masked[head]) head++
+  let tail = 0
+  while (tail < whole.length - head && tail < masked.length - head && whole[whole.length - 1 - tail] === masked[masked.length - 1 - tail]) tail++
+  if (head >= before.length + value.length || tail >= after.length + value.length) return value
+  const put = masked.slice(head, masked.length - tail)
+  return /^<[A-Z_]+(?:_\d+)?>$/.test(put) && head >= before.length && tail >= after.length ? put : '<SECRET>'
 }

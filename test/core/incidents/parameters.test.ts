@@ -53,6 +53,23 @@ describe('describedTemplate', () => {
     expect(d.parameters![0].values.map((v) => v.count)).toEqual([4, 3, 2])
     expect(d.parameters![0].values[0].value).toMatch(/^<SECRET(_\d+)?>$/)
   })
+
+  it('masks the first word of a quoted secret with spaces, whose closing quote lies after the value', () => {
+    const mask = new Redactor({personal: false})
+    const t = {id: 'T4', template: 'login failed password: <*> horse <*> battery" attempt', count: 4}
+    const d = describedTemplate(t, [profile(0, 4, [['"Pwb6sou5Zq', 2], ['"Pw10fb8vZq', 2]]), profile(1, 4, [['509x', 4]])], (s) => mask.redact(s))
+    expect(JSON.stringify(d.parameters)).not.toMatch(/Pw/)
+    expect(d.parameters![0].values.every((v) => /^<SECRET(_\d+)?>$/.test(v.value))).toBe(true)
+  })
+
+  it("keeps a value that is no secret though the template holds one elsewhere (a constant password, a url after it)", () => {
+    const mask = new Redactor({personal: false})
+    const t = {id: 'T5', template: 'curl -u admin:hunter2xyz https://<*> password=hunter2xyz attempt <*>', count: 6}
+    const d = describedTemplate(t, [profile(0, 6, [['api.example.com/v1', 6]]), profile(1, 6, [['3', 4], ['4', 2]])], (s) => mask.redact(s))
+    expect(d.parameters![1].values.map((v) => v.value)).toEqual(['3', '4'])
+    expect(d.template).not.toContain('hunter2xyz')
+    expect(JSON.stringify(d)).not.toContain('hunter2xyz')
+  })
 })
 
 describe('visitLines', () => {
