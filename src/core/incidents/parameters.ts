@@ -9,7 +9,8 @@
  */
 import type {Incident} from '../results.js'
 import type {ReaderInput} from '../ingest/reader.js'
-import {getFormat} from '../ingest/formats/registry.js'
+import {RecordAssembler} from '../ingest/assembler.js'
+import type {LogRecord} from '../ingest/record.js'
 import {visitLines} from '../ingest/spool.js'
 import type {Session} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
@@ -31,6 +32,8 @@ const TOP_VALUES = 3
 const MAX_DISTINCT = 10_000
 /** Lines read again for all incidents of a run, at most: a long incident of a big log is profiled on its first lines. */
 const MAX_LINES = 1_000_000
+/** Lines handed to the record assembler at once. */
+const RUN_LINES = 8192
 /** Templates profiled per incident (its most anomalous ones). */
 const TEMPLATES_PER_INCIDENT = 3
 /** A parameter is written into `as_seen` when one value holds this share of the lines counted. */
@@ -85,34 +88,58 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
     plans.push({index: i, first, last, byStream, counters, needles: needles.includes('') ? undefined : needles})
   })
   if (plans.length === 0) return out
-  const format = getFormat(input.format)
   const {miner} = input
+  // One record: counted for every incident whose windows hold its first line on its stream.
+  const take = (record: LogRecord): void => {
+    const line = record.lineId
+    let stream: string | undefined
+    let templateId: string | null | undefined
+    for (const p of plans) {
+      if (line < p.first || line > p.last) continue
+      stream ??= input.streamBy.length > 0 ? streamOf(record, input.streamBy) : ''
+      const ranges = p.byStream.get(stream)
+      if (ranges === undefined || !ranges.some(([a, b]) => line >= a && line <= b)) continue
+      // (most lines are of other templates: a literal word of one of the incident's is looked for first)
+      if (p.needles && !p.needles.some((w) => record.content.includes(w))) continue
+      if (templateId === undefined) templateId = miner.match(record.content)?.templateId ?? null
+      if (templateId === null) return
+      const counters = p.counters.get(templateId)
+      if (counters === undefined) continue
+      const params = miner.extractParams(record.content, templateId)
+      if (params === null) continue
+      params.forEach((param, k) => count((counters[k] ??= {type: param.type, lines: 0, values: new Map()}), param.value, param.type))
+    }
+  }
+  // The lines become records as the read made them (a stack trace one record, a container line's
+  // parts one line), by an assembler of the log's format over each run of consecutive lines read.
+  let assembler: RecordAssembler | undefined
+  let run: string[] = []
+  let runFirst = 0
+  let next = -1
+  const flush = (end: boolean): void => {
+    assembler ??= new RecordAssembler({format: input.format, onWarning: () => {}})
+    for (const record of assembler.push(run, runFirst)) take(record)
+    run = []
+    if (!end) return
+    for (const record of assembler.finish()) take(record)
+    assembler = undefined
+  }
   await visitLines(
     input.source,
     plans.map((p) => [p.first, p.last]),
     (line, text) => {
-      let record: ReturnType<typeof format.parse> | undefined
-      let stream: string | undefined
-      let templateId: string | null | undefined
-      for (const p of plans) {
-        if (line < p.first || line > p.last) continue
-        if (record === undefined) record = format.parse(text, line)
-        if (record === null) return
-        stream ??= input.streamBy.length > 0 ? streamOf(record, input.streamBy) : ''
-        const ranges = p.byStream.get(stream)
-        if (ranges === undefined || !ranges.some(([a, b]) => line >= a && line <= b)) continue
-        // (most lines are of other templates: a literal word of one of the incident's is looked for first)
-        if (p.needles && !p.needles.some((w) => record!.content.includes(w))) continue
-        if (templateId === undefined) templateId = miner.match(record.content)?.templateId ?? null
-        if (templateId === null) return
-        const counters = p.counters.get(templateId)
-        if (counters === undefined) continue
-        const params = miner.extractParams(record.content, templateId)
-        if (params === null) continue
-        params.forEach((param, k) => count((counters[k] ??= {type: param.type, lines: 0, values: new Map()}), param.value, param.type))
+      if (line !== next) {
+        if (next !== -1) flush(true)
+        runFirst = line
+      } else if (run.length >= RUN_LINES) {
+        flush(false)
+        runFirst = line
       }
+      run.push(text)
+      next = line + 1
     },
   )
+  if (next !== -1) flush(true)
   for (const p of plans) {
     for (const [id, counters] of p.counters) {
       if (counters.length === 0) continue

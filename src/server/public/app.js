@@ -108,7 +108,6 @@ function activate(handler) {
   return {click: handler, keydown: (event) => { if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); handler() } }}
 }
 
-/** Log lines the incident spans (its sessions' lines by level), not the few sample lines shown. */
 // What the incident is about, in one line: its hosts (windowed logs) and its most anomalous
 // template as seen (the values most of its lines held written in), as `flare detect`'s table shows.
 function whatAndWhere(incident) {
@@ -120,6 +119,7 @@ function whatAndWhere(incident) {
   return el('div', {class: 'mono what'}, where ? el('span', {class: 'where'}, where) : null, where && what ? ' ' : null, what)
 }
 
+/** Log lines the incident spans (its sessions' lines by level), not the few sample lines shown. */
 function lineCount(incident) {
   const byLevel = Object.values(incident.levels || {}).reduce((a, b) => a + b, 0)
   return byLevel || incident.templates.reduce((a, t) => a + t.count, 0)

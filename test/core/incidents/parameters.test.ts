@@ -150,6 +150,30 @@ describe('incidents of an access log say what their lines held', () => {
     expect(t.parameters![0].values[0]).toEqual({value: 'db-7.internal:5432', count: t.parameters![0].lines})
   }, 60_000)
 
+  it('reads a stack trace as the read did, one record: its template gets its profile', async () => {
+    const path = join(dir, 'traces.log')
+    const lines: string[] = []
+    const start = Date.parse('2026-10-20T00:00:00Z')
+    for (let t = start, i = 0; t < start + 8 * 3_600_000; t += 4000, i++) {
+      const host = `web${(i % 3) + 1}`
+      const at = new Date(t).toISOString()
+      lines.push(`${at} ${host} app[77]: INFO request ${i} served in ${i % 97} ms`)
+      const burst = host === 'web1' && t >= start + 5 * 3_600_000 && t < start + 5.3 * 3_600_000
+      if (burst || i % 1200 === 600) {
+        lines.push(`${at} ${host} app[77]: ERROR query failed on ${burst ? 'db-primary' : `db-replica-${i % 4}`} attempt ${i % 3}`)
+        lines.push('java.lang.IllegalStateException: pool exhausted', '    at com.x.Pool.get(Pool.java:42)', '    at com.x.Svc.run(Svc.java:7)')
+      }
+    }
+    writeFileSync(path, lines.join('\n') + '\n')
+    const {results} = await detect({input: path})
+    const t = results.incidents.flatMap((i) => i.templates).find((x) => x.template.includes('query failed on'))
+    expect(t, JSON.stringify(results.incidents.map((i) => i.templates[0]?.template))).toBeDefined()
+    // (the trace's lines are one record, one template)
+    expect(t!.template).toContain('at com.x.Pool.get(')
+    expect(t!.parameters).toBeDefined()
+    expect(t!.as_seen).toMatch(/query failed on db-primary attempt \d java\.lang\.IllegalStateException: pool exhausted at com\.x\.Pool\.get\(Pool\.java:42\)/)
+  }, 60_000)
+
   it('does not read again the lines of id sessions (their incidents keep no parameters)', async () => {
     const path = join(dir, 'ids.log')
     const lines: string[] = []
