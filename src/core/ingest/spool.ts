@@ -9,28 +9,14 @@ import {createRegionReader, type ReaderInput} from './reader.js'
  * thousand strings, not eleven million.
  */
 export async function fetchLines(path: ReaderInput, wanted: Iterable<number>): Promise<Map<number, string>> {
-  const want = [...new Set(wanted)].filter((n) => Number.isInteger(n) && n >= 1).sort((a, b) => a - b)
   const found = new Map<number, string>()
-  if (want.length === 0) return found
-  const last = want[want.length - 1]
-  let next = 0 // want[next]: the first wanted line not read yet
-  let line = 0 // lines before the region at hand
-  const reader = createRegionReader(path)
-  const decoded: string[] = []
-  for await (const regions of reader.regions()) {
-    for (const region of regions) {
-      const n = region.carried ? 1 : countNewlines(region) + 1
-      if (next < want.length && want[next] <= line + n) {
-        decoded.length = 0
-        reader.splitter.decode(region, decoded)
-        // a slice of its read chunk would keep the whole chunk (a megabyte) alive for one line
-        for (; next < want.length && want[next] <= line + n; next++) found.set(want[next], ownCopy(decoded[want[next] - line - 1]))
-      } else reader.splitter.countLines(n)
-      line += n
-      releaseRegion(region)
-    }
-    if (line >= last) break
-  }
+  const want = [...new Set(wanted)].filter((n) => Number.isInteger(n) && n >= 1)
+  // a slice of its read chunk would keep the whole chunk (a megabyte) alive for one line
+  await visitLines(
+    path,
+    want.map((n) => [n, n]),
+    (line, text) => found.set(line, ownCopy(text)),
+  )
   return found
 }
 
