@@ -5,6 +5,7 @@ import {ByteKeys} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {LineBins} from './line-bins.js'
 import {LineEdges} from './line-edges.js'
+import {LastWindows} from './last-windows.js'
 import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
@@ -126,6 +127,7 @@ export class SessionStore {
   private readonly hosts = new Set<string>()
   /** Sliding windows: each line once, by stream, template and time (what incidents count lines with). */
   private bins?: LineBins
+  private readonly lastWindows = new LastWindows()
   /** Windows: each stream's first and last line per step and template (a silence's edges). */
   private edges?: LineEdges
   private windowChoice?: WindowChoice
@@ -225,6 +227,7 @@ export class SessionStore {
   release(): void {
     this.released = true
     this.byId.clear()
+    this.lastWindows.clear()
     this.byBytes = new ByteKeys()
     this.handed = []
   }
@@ -505,7 +508,7 @@ export class SessionStore {
     this.edges ??= new LineEdges(this.stepMs)
     this.edges.add(stream ?? '', templateIndex, t)
     for (let k = first; k <= last; k++) {
-      const s = stream === undefined ? this.session(new Date(k * this.stepMs).toISOString()) : this.windowSession(stream, k)
+      const s = this.lastWindows.get(stream, k) ?? this.lastWindows.set(stream, k, stream === undefined ? this.session(new Date(k * this.stepMs).toISOString()) : this.windowSession(stream, k))
       s.windowStart ??= k * this.stepMs
       s.add(templateIndex, lineId, level, t)
     }

@@ -70,13 +70,9 @@ export function chooseWindow(times: number[], streams?: string[]): WindowChoice 
   const span = hi - lo
   // Streams get every window of the span (a silent stream must show); one stream only its
   // non-empty windows, so a log of a few bursts is judged by the windows it fills.
+  const sorted = timesByStream(times, streams)
   const stats = (w: number): {windows: number; median: number} => {
-    const counts = new Map<string, number>()
-    for (let i = 0; i < times.length; i++) {
-      const k = `${streams?.[i] ?? ''} ${Math.floor(times[i] / w)}`
-      counts.set(k, (counts.get(k) ?? 0) + 1)
-    }
-    const sizes = [...counts.values()].sort((a, b) => a - b)
+    const sizes = windowSizes(sorted, w)
     const windows = streams ? Math.floor(hi / w) - Math.floor(lo / w) + 1 : sizes.length
     return {windows, median: sizes[Math.floor(sizes.length / 2)]}
   }
@@ -96,4 +92,52 @@ export function chooseWindow(times: number[], streams?: string[]): WindowChoice 
   const w = WINDOW_CHOICES[k]
   const per = streams ? 'stream window' : 'window'
   return {windowMs: w, reason: `${formatDuration(w)} windows: ${windowsOf(w)} over a ${formatDuration(Math.max(1000, Math.round(span / 1000) * 1000))} span, median ${median} events per non-empty ${per}`}
+}
+
+/** Each stream's times, sorted (one group without streams; a missing stream is the stream ''). */
+function timesByStream(times: number[], streams?: string[]): Float64Array[] {
+  if (!streams) return [Float64Array.from(times).sort()]
+  const index = new Map<string, number>()
+  const of = new Int32Array(times.length)
+  const counts: number[] = []
+  for (let i = 0; i < times.length; i++) {
+    const stream = streams[i] ?? ''
+    let g = index.get(stream)
+    if (g === undefined) {
+      g = counts.length
+      index.set(stream, g)
+      counts.push(0)
+    }
+    of[i] = g
+    counts[g]++
+  }
+  const groups = counts.map((n) => new Float64Array(n))
+  const fill = new Int32Array(counts.length)
+  for (let i = 0; i < times.length; i++) groups[of[i]][fill[of[i]]++] = times[i]
+  for (const g of groups) g.sort()
+  return groups
+}
+
+/**
+ * The number of lines in each non-empty window of length w of each stream, sorted: the times of a
+ * window are a run of a stream's sorted times with one Math.floor(t / w). (NaN times, sorted last,
+ * make one window of their own.)
+ */
+function windowSizes(groups: Float64Array[], w: number): Int32Array {
+  let total = 0
+  for (const g of groups) total += g.length
+  const sizes = new Int32Array(total)
+  let n = 0
+  for (const g of groups) {
+    let i = 0
+    while (i < g.length) {
+      const k = Math.floor(g[i] / w)
+      let j = i + 1
+      // (k !== k: NaN, every NaN in one window, as String(NaN) made them one key)
+      while (j < g.length && (Math.floor(g[j] / w) === k || (k !== k && g[j] !== g[j]))) j++
+      sizes[n++] = j - i
+      i = j
+    }
+  }
+  return sizes.subarray(0, n).sort()
 }
