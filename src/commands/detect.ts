@@ -17,7 +17,7 @@ import {parseStreamFields} from '../core/sessions/streams.js'
 import {int, ms, pct, truncate} from '../ui/format.js'
 import {Progress} from '../ui/progress.js'
 import {err, out, severityColor} from '../ui/style.js'
-import {leadTemplate, whereText} from '../ui/lead-template.js'
+import {clientBurstsText, leadTemplate, whereText} from '../ui/lead-template.js'
 import {fitLine, table} from '../ui/table.js'
 import {FlareCommand} from '../ui/flare-command.js'
 import {printWarning} from '../ui/warnings.js'
@@ -78,6 +78,7 @@ export default class Detect extends FlareCommand {
     model: Flags.string({description: 'score with a saved model folder, or a registered one (models:/flare-detector@champion, models:/NAME/VERSION), instead of fitting'}),
     history: Flags.boolean({description: 'record the run in the incident memory and show similar past incidents (file: --db, $FLARE_HISTORY_DB or ~/.local/share/flare/history.db)'}),
     db: Flags.string({description: 'incident memory (SQLite) to record in; implies --history'}),
+    'raise-client-bursts': Flags.boolean({description: "web access logs: raise one client network's bursts (a scanner's 404s, a crawler's redirects) as incidents, instead of listing them apart"}),
     ...parserConfigFlags,
     ...detectTrackingFlags,
     ...detectSummaryFlags,
@@ -172,6 +173,7 @@ export default class Detect extends FlareCommand {
         featureEdits,
         labelsPath: flags.labels,
         model,
+        raiseClientBursts: flags['raise-client-bursts'],
         onStage: (stage, detail) => progress.next(`${STAGE_LABEL[stage]}${detail ? ` (${detail})` : ''}`),
         onProgress: (lines, bytesRead, totalBytes) => progress.update(bytesRead, totalBytes ?? 0, `${int(lines)} lines`),
         onWarning: (w) => {
@@ -263,6 +265,7 @@ export default class Detect extends FlareCommand {
       this.log(t.toString())
       if (incidents.length > shown.length) this.log(out.dim(`… and ${incidents.length - shown.length} more incidents (see -o results.json or --json)`))
     }
+    if (results.client_bursts?.length) this.log(clientBurstsText(results.client_bursts, (s) => out.dim(s)))
 
     if (evaluation) {
       const e = table(['precision', 'recall', 'F1', 'TP', 'FP', 'FN', 'TN', 'labelled'], {colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']})

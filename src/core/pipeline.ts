@@ -26,6 +26,7 @@ import {terminalTemplateIds} from './sessions/terminal.js'
 import {unassignedSummary, unassignedWarnings, type UnassignedLines} from './sessions/unassigned.js'
 import {FLARE_VERSION} from './version.js'
 import {Redactor} from './explain/redact.js'
+import {setAsideClientBursts} from './incidents/client-bursts.js'
 import type {TemplateMinerOptions} from './templates/config.js'
 
 export type Stage = 'read' | 'labels' | 'features' | 'fit' | 'score' | 'incidents' | 'samples' | 'evaluate'
@@ -68,6 +69,8 @@ export interface DetectOptions {
   fast?: boolean
   /** Worker threads for the fast path (MineOptions.jobs): 0 or undefined = one per core, 1 = none. */
   jobs?: number
+  /** Raise one client network's bursts (scans, crawls) as incidents too, not apart (incidents/client-bursts.ts). */
+  raiseClientBursts?: boolean
 }
 
 export interface DetectOutput {
@@ -404,11 +407,12 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     await reportInputChanges(prepared, options.onWarning)
     // A password or key a log line holds is masked in the document (the table, -o, --json, serve,
     // MLflow's results.json), with one numbering per incident; the log itself keeps it.
-    const incidents: Incident[] = drafts.map(({pending, ...d}, i) => {
+    const described: Incident[] = drafts.map(({pending, ...d}, i) => {
       const mask = new Redactor({personal: false})
       const redact = (text: string): string => mask.redact(text)
-      return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles[i].get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
+      return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles[i].parameters.get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
     })
+    const {raised: incidents, bursts} = options.raiseClientBursts ? {raised: described, bursts: []} : setAsideClientBursts(described, profiles.map((p) => p.clients))
     lap('samples_ms', t0)
 
     if (prepared.labels) options.onStage?.('evaluate')
@@ -426,6 +430,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
         sessions: sessions.length,
         anomalies: anomalyCount,
         incidents: incidents.length,
+        ...(bursts.length > 0 ? {client_bursts: bursts.length} : {}),
         templates: mined.miner.size,
         format: mined.format,
         session_key: prepared.sessionDescription,
@@ -434,6 +439,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
         elapsed_ms: Math.round(performance.now() - started),
       },
       incidents,
+      ...(bursts.length > 0 ? {client_bursts: bursts} : {}),
       ...(evaluation ? {evaluation} : {}),
     })
     const results: Results = withAnomalyRows(envelope, sessions.length, anomalyRow(sessions, scores, predicted))

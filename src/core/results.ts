@@ -82,6 +82,24 @@ export const Incident = z.object({
 })
 export type Incident = z.infer<typeof Incident>
 
+/**
+ * An incident set aside as one client network's burst (a scan, a crawl): four in five of its
+ * requests above the normal rate came from that network, and the server answered them as it
+ * should (incidents/client-bursts.ts).
+ */
+export const ClientBurst = Incident.extend({
+  client: z.object({
+    network: z.string(),
+    /** The network's lines. */
+    lines: z.number().int().nonnegative(),
+    /** The leading templates' lines from every client, and of those the lines above their normal rate. */
+    requests: z.number().int().nonnegative(),
+    above_normal: z.number().int().nonnegative(),
+    statuses: z.array(z.object({status: z.number().int(), count: z.number().int()})),
+  }),
+})
+export type ClientBurst = z.infer<typeof ClientBurst>
+
 /** What a silence was, in a few words: "no lines from worker-01 for 1h" or "3 lines from worker-01 in 1h, ~290 expected". */
 export function describeSilence(s: NonNullable<Incident['silence']>): string {
   return s.lines === 0 ? `no lines from ${s.source} for ${s.duration}` : `${s.lines} line${s.lines === 1 ? '' : 's'} from ${s.source} in ${s.duration}, ~${Math.round(s.expected)} expected`
@@ -141,6 +159,8 @@ export const Summary = z.object({
   sessions: z.number().int(),
   anomalies: z.number().int(),
   incidents: z.number().int(),
+  /** Incidents set aside as one client network's bursts (absent when none). */
+  client_bursts: z.number().int().optional(),
   templates: z.number().int(),
   format: z.string(),
   session_key: z.string(),
@@ -153,6 +173,8 @@ export const Results = z.object({
   version: z.literal(1),
   summary: Summary,
   incidents: z.array(Incident),
+  /** Incidents set aside as one client network's bursts (absent when none). */
+  client_bursts: z.array(ClientBurst).optional(),
   anomalies: z.array(Anomaly),
   evaluation: Evaluation.optional(),
 })
@@ -171,8 +193,8 @@ export type ResultsEnvelope = z.infer<typeof ResultsEnvelope>
  * without being made by writeJson (deferredArray).
  */
 export function withAnomalyRows(envelope: ResultsEnvelope, count: number, row: (i: number) => Anomaly): Results {
-  const {version, summary, incidents, evaluation} = envelope
-  const results = {version, summary, incidents} as Results
+  const {version, summary, incidents, client_bursts: bursts, evaluation} = envelope
+  const results = {version, summary, incidents, ...(bursts === undefined ? {} : {client_bursts: bursts})} as Results
   deferredArray(results, 'anomalies', count, row)
   if (evaluation !== undefined) results.evaluation = evaluation
   return results

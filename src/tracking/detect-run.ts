@@ -54,6 +54,7 @@ export function detectMetrics(output: DetectOutput): Record<string, number> {
   return finiteMetrics({
     ...detectionMetrics({scores: output.scores, predicted: output.predicted, threshold: output.bundle.detector.threshold, evaluation}),
     incidents: summary.incidents,
+    client_bursts: summary.client_bursts ?? 0,
     lines: summary.lines,
     templates: summary.templates,
     elapsed_ms: elapsed,

@@ -1,4 +1,5 @@
-import type {Incident} from '../core/results.js'
+import type {ClientBurst, Incident} from '../core/results.js'
+import {truncate} from './format.js'
 
 type Template = Incident['templates'][number]
 
@@ -33,4 +34,28 @@ export function whereText(incident: Incident): string {
   if (streams.length === 0) return ''
   const named = streams.slice(0, WHERE_NAMED).join(', ')
   return streams.length > WHERE_NAMED ? `${named} +${streams.length - WHERE_NAMED}` : named
+}
+
+/** Client bursts listed under the incident table before the rest are counted. */
+const BURSTS_LISTED = 5
+
+/**
+ * The client bursts a run set aside, a few lines under the incidents: when, where, which network,
+ * how many requests and what they got (`CB-002 13:20–13:40 shop.example.com:443 66.249.79.0/24: 13 of
+ * 21 requests (301 ×21): GET <*> HTTP/1.1 301 Moved Permanently`). `dim` styles the lines.
+ */
+export function clientBurstsText(bursts: readonly ClientBurst[], dim: (text: string) => string, width = 160): string {
+  const n = bursts.length
+  const lines = [`${n} client burst${n === 1 ? '' : 's'} set aside, not raised (a scan or a crawl: one client network, answered as it should be; --raise-client-bursts raises them)`]
+  for (const b of bursts.slice(0, BURSTS_LISTED)) {
+    const {start, end} = b.time_range
+    const when = start ? `${start.slice(0, 16).replace('T', ' ')}–${(end ?? start).slice(11, 16)}` : ''
+    const statuses = b.client.statuses.slice(0, 3).map((s) => `${s.status} ×${s.count}`).join(', ')
+    const top = leadTemplate(b)
+    const what = top ? `: ${top.as_seen ?? top.template}` : ''
+    const {lines: sent, requests} = b.client
+    lines.push(`${[b.id, when, whereText(b)].filter(Boolean).join(' ')} ${b.client.network}: ${sent === requests ? '' : `${sent} of `}${requests} request${requests === 1 ? '' : 's'} (${statuses})${what}`)
+  }
+  if (n > BURSTS_LISTED) lines.push(`… and ${n - BURSTS_LISTED} more (see -o results.json or --json: client_bursts)`)
+  return lines.map((line, i) => dim(`${i === 0 ? '' : '  '}${truncate(line, width - (i === 0 ? 0 : 2))}`)).join('\n')
 }

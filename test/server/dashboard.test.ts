@@ -214,6 +214,13 @@ describe.skipIf(skip)('dashboard in headless chromium', () => {
     // the auth outage (401s on the API's token endpoint) and the deploy bug (500s on one endpoint), named
     expect(what).toEqual(expect.arrayContaining([expect.stringMatching(/^api\.example\.com:443 POST \/api\/v1\/auth\/token HTTP\/2\.0 401 Unauthorized/), expect.stringMatching(/^api\.example\.com:443 GET \/api\/v1\/orders\/\{id\} HTTP\/\d\.\d 500 Internal Server Error/)]))
     expect(await page.locator('#incidents li[data-incident] .what .where').first().textContent()).toMatch(/\.example\.com:443/)
+    // a scanner's 404s from one network are set aside under the list, folded, not raised
+    expect(await page.locator('#client-bursts').isVisible()).toBe(true)
+    expect(await page.locator('#client-bursts li[data-burst]').count()).toBeGreaterThan(0)
+    await page.click('#client-bursts summary')
+    const burst = await page.locator('#client-bursts li[data-burst]').first().textContent()
+    expect(burst).toMatch(/^CB-001 \d+\.\d+\.\d+\.0\/24.*\d+ requests \(404 ×\d+/)
+    expect(await page.locator('#incidents li[data-incident="CB-001"]').count()).toBe(0)
     expect(problems).toEqual([])
     await page.close()
   })

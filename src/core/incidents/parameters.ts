@@ -15,6 +15,7 @@ import {visitLines} from '../ingest/spool.js'
 import type {Session} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import type {TemplateMiner} from '../templates/index.js'
+import {newClientTally, tallyClient, type ClientTally} from './client-bursts.js'
 
 /** One `<*>` of a template over an incident's lines: its type, the lines counted, its distinct values and the most common. */
 export interface ParameterProfile {
@@ -51,12 +52,20 @@ export interface ParameterInput {
 
 type Draft = Pick<Incident, 'session_ids' | 'templates'>
 
+/** What an incident's lines were read again for: its templates' parameters, and who asked (web access logs). */
+export interface IncidentProfile {
+  /** Per template id: its parameters' profiles. */
+  parameters: Map<string, ParameterProfile[]>
+  /** The clients of the profiled templates' lines and the statuses they got, when the lines name them. */
+  clients?: ClientTally
+}
+
 /**
- * Per incident (by index), per template id: its parameters' profiles. Only incidents of window
- * sessions (see the module's comment); an empty map for the others.
+ * Per incident (by index): its profile. Only incidents of window sessions (see the module's
+ * comment); an empty one for the others.
  */
-export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<Array<Map<string, ParameterProfile[]>>> {
-  const out = incidents.map(() => new Map<string, ParameterProfile[]>())
+export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<IncidentProfile[]> {
+  const out: IncidentProfile[] = incidents.map(() => ({parameters: new Map<string, ParameterProfile[]>()}))
   if (incidents.length === 0 || input.sessions[0]?.windowStart === undefined) return out
   const byId = new Map<string, Session>()
   for (const s of input.sessions) byId.set(s.id, s)
@@ -107,6 +116,7 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
       if (counters === undefined) continue
       const params = miner.extractParams(record.content, templateId)
       if (params === null) continue
+      if (record.client !== undefined && record.status !== undefined) tallyClient((out[p.index].clients ??= newClientTally()), templateId, record.client, record.status)
       params.forEach((param, k) => count((counters[k] ??= {type: param.type, lines: 0, values: new Map()}), param.value, param.type))
     }
   }
@@ -143,7 +153,7 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
   for (const p of plans) {
     for (const [id, counters] of p.counters) {
       if (counters.length === 0) continue
-      out[p.index].set(
+      out[p.index].parameters.set(
         id,
         counters.map((c, position) => ({
           position,

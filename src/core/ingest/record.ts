@@ -32,6 +32,10 @@ export interface LogRecord {
   host?: string
   /** Process id as written in the line (syslog `prog[pid]`, HDFS, Android), when present. */
   pid?: string
+  /** Web access records: the address of the client that made the request, as written. */
+  client?: string
+  /** Web access records: the response's HTTP status. */
+  status?: number
   /** BGL-family per-line alert category (`-` = not an alert), kept for evaluation. */
   alertLabel?: string
 }

@@ -156,6 +156,7 @@ function show(analysis) {
     list.append(el('li', {class: 'dim'}, 'No anomalies: nothing stands out.'))
     $('detail').replaceChildren(el('p', {class: 'dim'}, 'No incidents.'))
   }
+  showClientBursts(analysis.client_bursts || [])
   drawTimeline($('timeline'), analysis)
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]))
   for (const incident of analysis.incidents) counts[incident.severity]++
@@ -165,6 +166,20 @@ function show(analysis) {
   const failed = analysis.incidents.filter((i) => failedRecord(analysis, i.id)).length
   if (failed) setMessage(`${said} ${failed} of ${analysis.incidents.length} explanations failed: select an incident for why.`, true)
   else setMessage(said)
+}
+
+// Incidents the run set aside as one client network's burst (a scan, a crawl), folded under the list.
+function showClientBursts(bursts) {
+  const box = $('client-bursts')
+  box.hidden = bursts.length === 0
+  box.replaceChildren(
+    el('summary', {class: 'dim'}, `${bursts.length} client burst${bursts.length === 1 ? '' : 's'} set aside (a scan or a crawl: one client network, answered as it should be)`),
+    el('ul', {class: 'list'}, bursts.map((b) => {
+      const statuses = b.client.statuses.slice(0, 3).map((s) => `${s.status} ×${s.count}`).join(', ')
+      const requests = `${b.client.lines === b.client.requests ? '' : `${b.client.lines} of `}${b.client.requests} request${b.client.requests === 1 ? '' : 's'}`
+      return el('li', {'data-burst': b.id}, el('strong', {}, b.id), ' ', el('span', {class: 'mono network'}, b.client.network),
+        el('div', {class: 'dim count'}, `${(b.time_range.start || '').slice(0, 16).replace('T', ' ')} · ${requests} (${statuses})`), whatAndWhere(b))
+    })))
 }
 
 function select(id) {

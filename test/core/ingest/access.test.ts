@@ -18,14 +18,18 @@ describe('access format', () => {
       sessionKind: undefined,
       format: 'access',
       host: undefined,
+      client: '203.0.113.9',
+      status: 502,
     })
   })
 
   it('reads common lines, a virtual host, odd requests and the statuses servers invent', () => {
     const common = accessFormat.parse('::1 - - [04/Dec/2026:16:10:37 +0000] "POST /login HTTP/2.0" 404 -', 1)
-    expect(common).toMatchObject({content: 'POST /login HTTP/2.0 404 Not Found', level: 'WARN', host: undefined})
+    expect(common).toMatchObject({content: 'POST /login HTTP/2.0 404 Not Found', level: 'WARN', host: undefined, client: '::1', status: 404})
     const vhost = accessFormat.parse('shop.example.com:443 10.0.0.7 - - [04/Dec/2026:16:10:37 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.0"', 2)
-    expect(vhost).toMatchObject({content: 'GET / HTTP/1.1 200 OK', level: 'INFO', host: 'shop.example.com:443'})
+    expect(vhost).toMatchObject({content: 'GET / HTTP/1.1 200 OK', level: 'INFO', host: 'shop.example.com:443', client: '10.0.0.7', status: 200})
+    // (a client written as `-`: none)
+    expect(accessFormat.parse('- - - [04/Dec/2026:16:10:37 +0000] "GET / HTTP/1.1" 200 512', 4)?.client).toBeUndefined()
     // nginx logs a client that hung up as 499, and a request of junk as it came, quotes and all.
     expect(accessFormat.parse('1.2.3.4 - - [04/Dec/2026:16:10:37 +0000] "-" 499 0 "-" "-"', 3)?.content).toBe('- 499 Client Closed Request')
     expect(accessFormat.parse('1.2.3.4 - - [04/Dec/2026:16:10:37 +0000] "GET /a"b HTTP/1.1" 400 0', 4)?.content).toBe('GET /a"b HTTP/1.1 400 Bad Request')

@@ -139,6 +139,8 @@ export const accessFormat: LogFormat = {
       sessionKind: keys?.kind,
       format: 'access',
       host: p.vhost,
+      client: p.client === '-' ? undefined : p.client,
+      status: p.status,
     }
   },
 }

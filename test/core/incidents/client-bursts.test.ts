@@ -1,0 +1,124 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {clientBurst, clientNetwork, newClientTally, setAsideClientBursts, tallyClient, type ClientTally} from '../../../src/core/incidents/client-bursts.js'
+import {detect} from '../../../src/core/pipeline.js'
+import type {Incident} from '../../../src/core/results.js'
+import {seededRand} from '../../helpers/hdfs-like.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'flare-bursts-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+/** A tally of `lines`: [template id, client, status, how many]. */
+function tally(lines: Array<[string, string, number, number]>): ClientTally {
+  const t = newClientTally()
+  for (const [id, client, status, n] of lines) for (let i = 0; i < n; i++) tallyClient(t, id, client, status)
+  return t
+}
+const judged = (expected: Record<string, number> = {}, silence?: Incident['silence']): Pick<Incident, 'templates' | 'silence'> => ({
+  templates: Object.entries(expected).map(([id, e]) => ({id, template: id, count: 0, normal_mean: 0, expected: e})),
+  ...(silence ? {silence} : {}),
+})
+
+describe('clientNetwork', () => {
+  it('is an IPv4 address\'s /24, an IPv6 address\'s /64, and anything else as written', () => {
+    expect(clientNetwork('66.249.66.17')).toBe('66.249.66.0/24')
+    expect(clientNetwork('2a02:c7c:1234:0:5::9')).toBe('2a02:c7c:1234:0::/64')
+    expect(clientNetwork('2A02:0C7C:1234:0000:0000:0000:0000:0009')).toBe('2a02:c7c:1234:0::/64')
+    expect(clientNetwork('::1')).toBe('0:0:0:0::/64')
+    expect(clientNetwork('crawl-66-249-66-1.googlebot.com')).toBe('crawl-66-249-66-1.googlebot.com')
+    // (not addresses: kept as written)
+    expect(clientNetwork('1:2:3')).toBe('1:2:3')
+    expect(clientNetwork('1::2::3')).toBe('1::2::3')
+  })
+})
+
+describe('clientBurst', () => {
+  it("is a scanner's 404s, all from one network", () => {
+    const burst = clientBurst(tally([['404', '45.9.20.7', 404, 70], ['405', '45.9.20.7', 405, 8], ['404', '81.2.3.4', 404, 2]]), judged({404: 1.5}))
+    expect(burst).toEqual({network: '45.9.20.0/24', lines: 78, requests: 80, above_normal: 79, statuses: [{status: 404, count: 72}, {status: 405, count: 8}]})
+  })
+
+  it("is a crawler's redirects above the redirects everyone gets, from addresses of one network", () => {
+    const crawler = Array.from({length: 13}, (_, i) => ['301', `66.249.79.${i + 1}`, 301, 1] as [string, string, number, number])
+    const others = Array.from({length: 8}, (_, i) => ['301', `${20 + i}.1.2.3`, 301, 1] as [string, string, number, number])
+    // 21 redirects where 8 were expected: the 13 above normal are the crawler's
+    expect(clientBurst(tally([...crawler, ...others]), judged({301: 8}))).toMatchObject({network: '66.249.79.0/24', lines: 13, requests: 21, above_normal: 13})
+    // ... but not when the redirects above normal came from many clients
+    expect(clientBurst(tally([...crawler.slice(0, 6), ...others]), judged({301: 2}))).toBeUndefined()
+  })
+
+  it('is no burst when the server failed or turned clients away, when a source fell silent, or with a few lines', () => {
+    const scan: Array<[string, string, number, number]> = [['404', '45.9.20.7', 404, 60]]
+    expect(clientBurst(tally(scan), judged())).toBeDefined()
+    for (const status of [500, 503, 401, 407, 429]) expect(clientBurst(tally([...scan, ['x', '45.9.20.7', status, 1]]), judged()), String(status)).toBeUndefined()
+    expect(clientBurst(tally(scan), judged({}, {source: 'shop.example.com:443', duration: '20m', lines: 0, expected: 300}))).toBeUndefined()
+    expect(clientBurst(tally([['404', '45.9.20.7', 404, 4]]), judged())).toBeUndefined()
+    expect(clientBurst(undefined, judged())).toBeUndefined()
+  })
+})
+
+describe('setAsideClientBursts', () => {
+  it('numbers the raised incidents and the bursts anew, and a recurrence follows its incident', () => {
+    const inc = (id: string, recurrence_of?: string): Pick<Incident, 'id' | 'recurrence_of' | 'templates'> => ({id, templates: [], ...(recurrence_of ? {recurrence_of} : {})})
+    const scan = tally([['404', '45.9.20.7', 404, 30]])
+    const {raised, bursts} = setAsideClientBursts([inc('INC-001'), inc('INC-002'), inc('INC-003', 'INC-001'), inc('INC-004', 'INC-002')], [undefined, scan, undefined, scan])
+    expect(raised.map((i) => [i.id, i.recurrence_of])).toEqual([['INC-001', undefined], ['INC-002', 'INC-001']])
+    expect(bursts.map((i) => [i.id, i.recurrence_of, i.client.network])).toEqual([['CB-001', undefined, '45.9.20.0/24'], ['CB-002', 'CB-001', '45.9.20.0/24']])
+  })
+})
+
+/**
+ * Six hours of a shop's access log: 40 clients browsing, a few redirects and 404s for everyone; at
+ * 02:00 a scanner (one address) probes 90 paths in two minutes, at 03:00 a crawler (one /24) gets
+ * 40 redirects on top of the usual, and at 04:30 the shop fails for everyone (500s, 20 minutes).
+ */
+function shopLog(): string {
+  const rand = seededRand(11)
+  const t0 = Date.UTC(2026, 10, 2)
+  const lines: Array<[number, string]> = []
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+  const stamp = (t: number): string => {
+    const d = new Date(t)
+    const p = (n: number): string => String(n).padStart(2, '0')
+    return `${p(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
+  }
+  const add = (t: number, client: string, request: string, status: number): void => {
+    lines.push([t, `shop.example.com:443 ${client} - - [${stamp(t)}] "${request}" ${status} ${status === 200 ? 5120 + rand(4000) : 162} "-" "Mozilla/5.0"`])
+  }
+  const clients = Array.from({length: 40}, (_, i) => `${23 + i}.${rand(250)}.${rand(250)}.${1 + rand(250)}`)
+  const hour = 3_600_000
+  for (let t = t0; t < t0 + 6 * hour; t += 1500 + rand(1000)) {
+    const client = clients[rand(clients.length)]
+    const failing = t >= t0 + 4.5 * hour && t < t0 + 4.5 * hour + 20 * 60_000 && rand(3) > 0
+    const roll = rand(100)
+    if (failing) add(t, client, `GET /products/${rand(900)} HTTP/2.0`, 500)
+    else if (roll === 0) add(t, client, `GET /products/${rand(900)}/ HTTP/2.0`, 301)
+    else if (roll === 1) add(t, client, `GET /static/old-${rand(50)}.css HTTP/2.0`, 404)
+    else add(t, client, `GET /products/${rand(900)} HTTP/2.0`, 200)
+  }
+  for (let i = 0; i < 90; i++) add(t0 + 2 * hour + rand(120_000), '45.9.20.7', `GET /${['wp-login.php', '.env', '.git/config', 'admin/setup.php', 'cgi-bin/luci'][rand(5)]}?x=${rand(1000)} HTTP/1.1`, 404)
+  for (let i = 0; i < 40; i++) add(t0 + 3 * hour + rand(600_000), `66.249.66.${1 + rand(250)}`, `GET /products/${rand(900)}/ HTTP/1.1`, 301)
+  return lines.sort((a, b) => a[0] - b[0]).map(([, line]) => line).join('\n') + '\n'
+}
+
+describe('detect on a web access log', () => {
+  it("raises the shop's failure and sets aside the scan and the crawl; --raise-client-bursts raises them too", async () => {
+    const path = join(dir, 'shop.log')
+    writeFileSync(path, shopLog())
+    const at = (inc: Pick<Incident, 'time_range'>): number => new Date(inc.time_range.start!).getUTCHours()
+    const {results} = await detect({input: path})
+    expect(results.incidents.map((i) => [i.id, at(i)])).toEqual([['INC-001', 4]])
+    expect(results.incidents[0].templates.some((t) => t.template.includes('Internal Server Error'))).toBe(true)
+    const bursts = results.client_bursts ?? []
+    expect(bursts.map((b) => [b.id, at(b), b.client.network])).toEqual([['CB-001', 2, '45.9.20.0/24'], ['CB-002', 3, '66.249.66.0/24']])
+    expect(bursts[0].client.statuses).toEqual([{status: 404, count: bursts[0].client.requests}])
+    expect(results.summary.client_bursts).toBe(2)
+
+    const raisedAll = (await detect({input: path, raiseClientBursts: true})).results
+    expect(raisedAll.client_bursts).toBeUndefined()
+    expect(raisedAll.summary.client_bursts).toBeUndefined()
+    expect(raisedAll.incidents.map((i) => at(i)).sort()).toEqual([2, 3, 4])
+  }, 60_000)
+})
