@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {RecordAssembler} from '../../../src/core/ingest/index.js'
-import {isYearless, YearResolver, yearlessDay} from '../../../src/core/ingest/formats/year.js'
+import {isYearless, nearYear, YearResolver, yearlessDay} from '../../../src/core/ingest/formats/year.js'
 
 const NOW = Date.parse('2026-12-04T10:00:00Z')
 
@@ -53,5 +53,45 @@ describe('year-less timestamps', () => {
     expect(isYearless(full)).toBe(false)
     expect(isYearless(yearlessDay(2, 29))).toBe(true)
     expect(new Date(r.resolve(yearlessDay(3, 1))).toISOString()).toBe('2026-03-01T00:00:00.000Z')
+  })
+})
+
+describe('nearYear against the Date arithmetic it saves', () => {
+  // The way nearYear dated a year-less time before it kept a day's shift and a year's bounds:
+  // two Dates a call. Kept here as the reference the cached one must equal.
+  const DAY = 86_400_000
+  const inYearByDates = (ms: number, year: number): number => {
+    const d = new Date(ms)
+    const shifted = new Date(d)
+    shifted.setUTCFullYear(year + d.getUTCFullYear())
+    return shifted.getTime()
+  }
+  const reference = (ms: number, ref: number): number => {
+    if (!isYearless(ms) || !Number.isFinite(ref)) return ms
+    const year = new Date(ref).getUTCFullYear()
+    const t = inYearByDates(ms, year)
+    if (t < ref - 183 * DAY) return inYearByDates(ms, year + 1)
+    if (t > ref + 183 * DAY) return inYearByDates(ms, year - 1)
+    return t
+  }
+
+  it('gives the same times over seeded year-less stamps (Feb 29, New Year, fractions of a ms) and references before 1970 too', () => {
+    let x = 12345
+    const rand = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      return (x >>> 8) % n
+    }
+    const stamps = [yearlessDay(2, 29), yearlessDay(1, 1), yearlessDay(12, 31), yearlessDay(3, 1), yearlessDay(2, 28)]
+    const refs = [Date.UTC(2025, 0, 1), Date.UTC(2024, 11, 31, 23, 59, 59, 999), Date.UTC(2023, 5, 1), -86_400_000 * 400.5, Date.UTC(1969, 11, 31, 23, 59, 59, 999) + 0.5, Date.UTC(2100, 1, 28)]
+    let compared = 0
+    // (in order and out of order: a day met again after another keeps no stale shift)
+    for (let i = 0; i < 20_000; i++) {
+      const day = i % 7 === 0 ? stamps[rand(stamps.length)] : yearlessDay(1 + rand(12), 1 + rand(28))
+      const ms = day + rand(DAY) + (i % 3 === 0 ? rand(1000) / 1000 : 0) - (i % 11 === 0 ? 0.5 : 0)
+      const ref = i % 5 === 0 ? refs[rand(refs.length)] + rand(1000) / 7 : Date.UTC(1900 + rand(200), rand(12), 1 + rand(28)) + rand(DAY) - (i % 13 === 0 ? 0.25 : 0)
+      expect(nearYear(ms, ref), `ms ${ms} ref ${ref}`).toBe(reference(ms, ref))
+      compared++
+    }
+    expect(compared).toBe(20_000)
   })
 })

@@ -30,12 +30,37 @@ export function isYearless(ms: number): boolean {
   return ms >= YEARLESS_START - 2 * DAY && ms < YEARLESS_START + 368 * DAY
 }
 
+/** inYear's last day: its start in the marker year, the year it went to, and where it landed. */
+const moved = {day: Number.NaN, year: Number.NaN, to: 0}
+/** utcYear's last year and its bounds. */
+const lastYear = {start: Number.NaN, end: Number.NaN, year: 0}
+
 /** The marker-year time `ms` moved to `year` (same month, day and time of day). */
 function inYear(ms: number, year: number): number {
-  const d = new Date(ms)
-  const shifted = new Date(d)
-  shifted.setUTCFullYear(year + d.getUTCFullYear() - YEARLESS_YEAR)
-  return shifted.getTime()
+  // A day's lines all move by as much: the Date arithmetic is done once a day (and a Date keeps
+  // whole milliseconds, the fraction dropped toward zero).
+  const t = Math.trunc(ms)
+  const day = Math.floor(t / DAY) * DAY
+  if (day !== moved.day || year !== moved.year) {
+    const d = new Date(day)
+    d.setUTCFullYear(year + d.getUTCFullYear() - YEARLESS_YEAR)
+    moved.day = day
+    moved.year = year
+    moved.to = d.getTime()
+  }
+  return moved.to + (t - day)
+}
+
+/** The UTC year of `ms`, as `new Date(ms).getUTCFullYear()`, the last year's bounds kept. */
+function utcYear(ms: number): number {
+  const t = Math.trunc(ms)
+  if (t >= lastYear.start && t < lastYear.end) return lastYear.year
+  const year = new Date(t).getUTCFullYear()
+  const d = new Date(0)
+  lastYear.start = d.setUTCFullYear(year, 0, 1)
+  lastYear.end = d.setUTCFullYear(year + 1, 0, 1)
+  lastYear.year = year
+  return year
 }
 
 /**
@@ -45,7 +70,7 @@ function inYear(ms: number, year: number): number {
  */
 export function nearYear(ms: number, ref: number): number {
   if (!isYearless(ms) || !Number.isFinite(ref)) return ms
-  const year = new Date(ref).getUTCFullYear()
+  const year = utcYear(ref)
   const t = inYear(ms, year)
   if (t < ref - HALF_YEAR) return inYear(ms, year + 1)
   if (t > ref + HALF_YEAR) return inYear(ms, year - 1)
