@@ -246,7 +246,7 @@ export default class Detect extends FlareCommand {
     }
 
     if (incidents.length === 0) {
-      this.log(out.green('No anomalous sessions: nothing stands out from the normal pattern.'))
+      this.log(out.green(results.client_bursts?.length ? 'No incidents raised: only client bursts, below.' : 'No anomalous sessions: nothing stands out from the normal pattern.'))
     } else {
       const shown = incidents.slice(0, 15)
       // Times are UTC (the results' ISO strings); said once, in the header. A log without timestamps: lines.

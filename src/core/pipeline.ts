@@ -410,9 +410,9 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     const described: Incident[] = drafts.map(({pending, ...d}, i) => {
       const mask = new Redactor({personal: false})
       const redact = (text: string): string => mask.redact(text)
-      return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles[i].parameters.get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
+      return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles.incidents[i].parameters.get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
     })
-    const {raised: incidents, bursts} = options.raiseClientBursts ? {raised: described, bursts: []} : setAsideClientBursts(described, profiles.map((p) => p.clients))
+    const {raised: incidents, bursts} = options.raiseClientBursts ? {raised: described, bursts: []} : setAsideClientBursts(described, profiles.incidents.map((p) => p.clients), profiles.clients)
     lap('samples_ms', t0)
 
     if (prepared.labels) options.onStage?.('evaluate')

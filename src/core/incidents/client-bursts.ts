@@ -4,34 +4,58 @@
  * other client saw is that client's doing, and nothing the service's on-call engineer can or should
  * fix. An incident of a web access log is set aside (kept in the document as a client burst, not
  * raised) when, over its leading templates' lines (those its parameters were profiled on,
- * parameters.ts):
- * - one client network sent four in five of the lines above the templates' normal rate (the
- *   lines a crawler adds to the redirects that other clients get all day);
- * - the server answered every one as it should: no 5xx, and no 401, 407 or 429, which say the
- *   service turned clients away;
+ * parameters.ts, read whole):
+ * - at least MIN_LINES of them are above the templates' normal rate, and one client network sent
+ *   four in five of those, and at least MIN_LINES: its lines less its usual share (of lines
+ *   sampled over the whole log) of the lines expected (a crawler adds its redirects to the ones
+ *   every client gets all day);
+ * - no network sends half of the sampled traffic (a log written behind a proxy or load balancer
+ *   names the proxy on every line: one network is then no sign of one client);
+ * - the server answered as it should: none of the incident's templates is a server error, a
+ *   refusal (401, 407, 429) or a wait cut short (408, 499), and no line of the leading ones;
  * - and no host or program fell silent in it (a silence is never a client's doing).
  */
+import {statusReason} from '../ingest/formats/access.js'
 import type {Incident} from '../results.js'
+import {levelClass} from '../severity.js'
 
-/** Lines a burst's network sent at least (a few requests are no burst). */
-const MIN_LINES = 5
+/** Lines above the normal rate a burst has at least, and its network sent above its usual share (a few requests are no burst). */
+const MIN_LINES = 4
 /** Share of the lines above the normal rate one client network must have sent. */
 const MIN_SHARE = 0.8
+/** A network with this share of the sampled traffic is a proxy's (or the only client's): no bursts. */
+const PROXY_SHARE = 0.5
+/** Statuses that say the service failed or turned clients away: an incident with any is raised. */
+const REFUSED = [401, 407, 408, 429, 499]
+const REFUSED_REASONS = REFUSED.map((s) => ` ${statusReason(s)}`)
+
+function refused(status: number): boolean {
+  return status >= 500 || REFUSED.includes(status)
+}
 
 /** The clients of an incident's leading templates' lines, and what the server answered them. */
 export interface ClientTally {
   lines: number
   /** Lines per template id. */
   templates: Map<string, number>
-  /** Lines the server answered with an error of its own or a refusal (5xx, 401, 407, 429). */
+  /** Lines the server answered with an error of its own or a refusal (refused()). */
   refused: number
   networks: Map<string, number>
   statuses: Map<number, number>
+  /** The incident's lines were not all read (the profiles' line budget ran out): not judged. */
+  cut?: boolean
+}
+
+/** Client networks of lines sampled over the whole log: who the site's traffic usually comes from. */
+export interface ClientSample {
+  lines: number
+  networks: Map<string, number>
 }
 
 export interface ClientBurst {
   /** The client network (`45.155.3.0/24`, `2a02:1:2:3::/64`, or the client as written). */
   network: string
+  /** The network's lines. */
   lines: number
   /** The leading templates' lines, from every client. */
   requests: number
@@ -48,22 +72,32 @@ export function newClientTally(): ClientTally {
 export function tallyClient(t: ClientTally, templateId: string, client: string, status: number): void {
   t.lines++
   t.templates.set(templateId, (t.templates.get(templateId) ?? 0) + 1)
-  if (status >= 500 || status === 401 || status === 407 || status === 429) t.refused++
+  if (refused(status)) t.refused++
   const net = clientNetwork(client)
   t.networks.set(net, (t.networks.get(net) ?? 0) + 1)
   t.statuses.set(status, (t.statuses.get(status) ?? 0) + 1)
 }
 
+export function sampleClient(s: ClientSample, client: string): void {
+  s.lines++
+  const net = clientNetwork(client)
+  s.networks.set(net, (s.networks.get(net) ?? 0) + 1)
+}
+
 /**
  * The network a client address belongs to, as crawlers and scanners use them: an IPv4 address's
- * /24 (a crawler spreads over the addresses of one), an IPv6 address's /64 (one site's), anything
- * else (a host name) as it is.
+ * /24 (a crawler spreads over the addresses of one; an IPv4-mapped IPv6 address, a port or a zone
+ * is read through), an IPv6 address's /64 (one site's), anything else (a host name) as it is.
  */
 export function clientNetwork(client: string): string {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(client)
-  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`
-  if (client.includes(':') && /^[0-9a-f:.]+$/i.test(client)) {
-    const groups = expandV6(client)
+  let address = client
+  const zone = address.indexOf('%')
+  if (zone > 0) address = address.slice(0, zone)
+  if (address.startsWith('[')) address = address.slice(1, address.indexOf(']') > 0 ? address.indexOf(']') : undefined)
+  const v4 = /^(?:::ffff:|::ffff:0:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/i.exec(address)
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? `${v4[1]}.${v4[2]}.${v4[3]}.0/24` : client
+  if (address.includes(':') && /^[0-9a-f:.]+$/i.test(address)) {
+    const groups = expandV6(address)
     if (groups) return `${groups.slice(0, 4).join(':')}::/64`
   }
   return client
@@ -76,7 +110,7 @@ function expandV6(address: string): string[] | null {
   const parts = (h: string): string[] => (h === '' ? [] : h.split(':'))
   const head = parts(halves[0])
   const tail = halves.length === 2 ? parts(halves[1]) : []
-  // (an IPv4 tail, ::ffff:1.2.3.4, is two groups)
+  // (an IPv4 tail, 64:ff9b::1.2.3.4, is two groups)
   const groupsOf = (list: string[]): number => list.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0)
   const missing = 8 - groupsOf(head) - groupsOf(tail)
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null
@@ -87,31 +121,60 @@ function expandV6(address: string): string[] | null {
 
 type Judged = Pick<Incident, 'templates' | 'silence'>
 
-/** The burst the tally of the incident's lines shows, when it is one client network's (see the file comment); undefined otherwise. */
-export function clientBurst(t: ClientTally | undefined, incident: Judged): ClientBurst | undefined {
-  if (t === undefined || t.lines < MIN_LINES || t.refused > 0 || incident.silence !== undefined) return undefined
-  let above = 0
-  for (const [id, lines] of t.templates) above += Math.max(0, lines - (incident.templates.find((x) => x.id === id)?.expected ?? 0))
+/** The most lines one network has in `networks`, and which (the first by name on a tie). */
+function top(networks: ReadonlyMap<string, number>): [string, number] {
   let network = ''
   let most = 0
-  for (const [net, n] of t.networks) {
+  for (const [net, n] of networks) {
     if (n > most || (n === most && net < network)) {
       network = net
       most = n
     }
   }
-  if (most < MIN_LINES || most < MIN_SHARE * above) return undefined
+  return [network, most]
+}
+
+/** A template of a server error or a refusal: by its level (5xx are errors) or the status words its text ends in. */
+function refusedTemplate(t: Incident['templates'][number]): boolean {
+  return levelClass(t.level) === 2 || REFUSED_REASONS.some((words) => t.template.endsWith(words))
+}
+
+/**
+ * The burst the tally of the incident's lines shows, when it is one client network's (see the
+ * file comment); undefined otherwise. `sample`: the log's sampled traffic (none: no network's usual share is known).
+ */
+export function clientBurst(t: ClientTally | undefined, incident: Judged, sample?: ClientSample): ClientBurst | undefined {
+  if (t === undefined || t.cut || t.refused > 0 || incident.silence !== undefined || incident.templates.some(refusedTemplate)) return undefined
+  if (sample && sample.lines > 0 && top(sample.networks)[1] >= PROXY_SHARE * sample.lines) return undefined
+  let above = 0
+  let expected = 0
+  for (const [id, lines] of t.templates) {
+    const e = incident.templates.find((x) => x.id === id)?.expected ?? 0
+    above += Math.max(0, lines - e)
+    expected += e
+  }
+  const [network, most] = top(t.networks)
+  // (the network's own normal lines: its share of the sampled traffic of the lines expected)
+  const usual = sample && sample.lines > 0 ? (sample.networks.get(network) ?? 0) / sample.lines : 0
+  const own = most - usual * expected
+  if (above < MIN_LINES || own < MIN_LINES || own < MIN_SHARE * above) return undefined
   const statuses = [...t.statuses].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([status, count]) => ({status, count}))
   return {network, lines: most, requests: t.lines, above_normal: Math.round(above), statuses}
 }
 
 /**
  * The incidents split into those raised (numbered INC-001… again, in order) and the client bursts
- * set aside (numbered CB-001…), each with its burst; `recurrence_of` follows the new numbers.
+ * set aside (numbered CB-001…), each with its burst. `recurrence_of` follows the new numbers within
+ * each list; a link from one list into the other is dropped (a raised incident does not recur after
+ * a burst, nor a burst after an incident).
  */
-export function setAsideClientBursts<T extends Pick<Incident, 'id' | 'recurrence_of'> & Judged>(incidents: readonly T[], tallies: ReadonlyArray<ClientTally | undefined>): {raised: T[]; bursts: Array<T & {client: ClientBurst}>} {
+export function setAsideClientBursts<T extends Pick<Incident, 'id' | 'recurrence_of'> & Judged>(
+  incidents: readonly T[],
+  tallies: ReadonlyArray<ClientTally | undefined>,
+  sample?: ClientSample,
+): {raised: T[]; bursts: Array<T & {client: ClientBurst}>} {
   const renamed = new Map<string, string>()
-  const burstOf = incidents.map((inc, i) => clientBurst(tallies[i], inc))
+  const burstOf = incidents.map((inc, i) => clientBurst(tallies[i], inc, sample))
   let raisedCount = 0
   let burstCount = 0
   for (const [i, inc] of incidents.entries()) {
@@ -120,7 +183,11 @@ export function setAsideClientBursts<T extends Pick<Incident, 'id' | 'recurrence
   const raised: T[] = []
   const bursts: Array<T & {client: ClientBurst}> = []
   for (const [i, inc] of incidents.entries()) {
-    const renumbered = {...inc, id: renamed.get(inc.id)!, ...(inc.recurrence_of === undefined ? {} : {recurrence_of: renamed.get(inc.recurrence_of) ?? inc.recurrence_of})}
+    const id = renamed.get(inc.id)!
+    const earlier = inc.recurrence_of === undefined ? undefined : renamed.get(inc.recurrence_of)
+    const {recurrence_of: _dropped, ...rest} = inc
+    const sameList = earlier !== undefined && earlier.slice(0, 3) === id.slice(0, 3)
+    const renumbered = (inc.recurrence_of === undefined ? {...inc, id} : sameList ? {...inc, id, recurrence_of: earlier} : {...rest, id}) as T
     const burst = burstOf[i]
     if (burst === undefined) raised.push(renumbered)
     else bursts.push({...renumbered, client: burst})

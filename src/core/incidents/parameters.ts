@@ -15,7 +15,7 @@ import {visitLines} from '../ingest/spool.js'
 import type {Session} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import type {TemplateMiner} from '../templates/index.js'
-import {newClientTally, tallyClient, type ClientTally} from './client-bursts.js'
+import {newClientTally, sampleClient, tallyClient, type ClientSample, type ClientTally} from './client-bursts.js'
 
 /** One `<*>` of a template over an incident's lines: its type, the lines counted, its distinct values and the most common. */
 export interface ParameterProfile {
@@ -39,6 +39,9 @@ const RUN_LINES = 8192
 const TEMPLATES_PER_INCIDENT = 3
 /** A parameter is written into `as_seen` when one value holds this share of the lines counted. */
 const AS_SEEN_SHARE = 0.8
+/** A web access log's clients are sampled in this many runs of lines spread over the log, of SAMPLE_RUN lines each. */
+const SAMPLE_RUNS = 20
+const SAMPLE_RUN = 500
 
 export interface ParameterInput {
   source: ReaderInput
@@ -60,13 +63,20 @@ export interface IncidentProfile {
   clients?: ClientTally
 }
 
+export interface ParameterProfiles {
+  /** Per incident (by index): its profile. */
+  incidents: IncidentProfile[]
+  /** A web access log's clients, sampled over the whole log (what client-bursts.ts sets a burst against). */
+  clients?: ClientSample
+}
+
 /**
  * Per incident (by index): its profile. Only incidents of window sessions (see the module's
  * comment); an empty one for the others.
  */
-export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<IncidentProfile[]> {
+export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<ParameterProfiles> {
   const out: IncidentProfile[] = incidents.map(() => ({parameters: new Map<string, ParameterProfile[]>()}))
-  if (incidents.length === 0 || input.sessions[0]?.windowStart === undefined) return out
+  if (incidents.length === 0 || input.sessions[0]?.windowStart === undefined) return {incidents: out}
   const byId = new Map<string, Session>()
   for (const s of input.sessions) byId.set(s.id, s)
   // what each incident reads: its lines' range, its streams and time, its templates' counters
@@ -90,17 +100,21 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
     }
     const templates = [...inc.templates].sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, TEMPLATES_PER_INCIDENT)
     if (last === 0 || templates.length === 0 || budget <= 0) return
+    const whole = last
     last = Math.min(last, first + budget - 1)
     budget -= last - first + 1
     const counters = new Map(templates.map((t) => [t.id, [] as Counter[]]))
     const needles = templates.map((t) => longestLiteral(t.template))
-    plans.push({index: i, first, last, byStream, counters, needles: needles.includes('') ? undefined : needles})
+    plans.push({index: i, first, last, cut: last < whole, byStream, counters, needles: needles.includes('') ? undefined : needles})
   })
-  if (plans.length === 0) return out
+  if (plans.length === 0) return {incidents: out}
+  const sample = input.format === 'access' ? sampleRuns(input.sessions) : []
+  const clients: ClientSample | undefined = sample.length > 0 ? {lines: 0, networks: new Map()} : undefined
   const {miner} = input
   // One record: counted for every incident whose windows hold its first line on its stream.
   const take = (record: LogRecord): void => {
     const line = record.lineId
+    if (clients && record.client !== undefined && sample.some(([a, b]) => line >= a && line <= b)) sampleClient(clients, record.client)
     let stream: string | undefined
     let templateId: string | null | undefined
     for (const p of plans) {
@@ -136,7 +150,7 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
   }
   await visitLines(
     input.source,
-    plans.map((p) => [p.first, p.last]),
+    [...plans.map((p): [number, number] => [p.first, p.last]), ...sample],
     (line, text) => {
       if (line !== next) {
         if (next !== -1) flush(true)
@@ -151,6 +165,8 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
   )
   if (next !== -1) flush(true)
   for (const p of plans) {
+    const tally = out[p.index].clients
+    if (tally && p.cut) tally.cut = true
     for (const [id, counters] of p.counters) {
       if (counters.length === 0) continue
       out[p.index].parameters.set(
@@ -168,7 +184,7 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
       )
     }
   }
-  return out
+  return {incidents: out, ...(clients ? {clients} : {})}
 }
 
 /**
@@ -198,10 +214,22 @@ interface Counter {
   values: Map<string, number>
 }
 
+/** The runs of lines a web access log's clients are sampled in: SAMPLE_RUNS spread over its lines (the last session's last). */
+function sampleRuns(sessions: readonly Session[]): Array<[number, number]> {
+  let lines = 0
+  for (const s of sessions) if (s.lastLine > lines) lines = s.lastLine
+  if (lines === 0) return []
+  if (lines <= SAMPLE_RUNS * SAMPLE_RUN) return [[1, lines]]
+  const gap = lines / SAMPLE_RUNS
+  return Array.from({length: SAMPLE_RUNS}, (_, k): [number, number] => [Math.floor(k * gap) + 1, Math.floor(k * gap) + SAMPLE_RUN])
+}
+
 interface Plan {
   index: number
   first: number
   last: number
+  /** The budget cut the incident's lines short: its clients are not judged. */
+  cut: boolean
   /** Stream → the line ranges of the incident's windows on it. */
   byStream: Map<string, Array<[number, number]>>
   counters: Map<string, Counter[]>

@@ -153,7 +153,7 @@ function show(analysis) {
     if (index === 0) queueMicrotask(() => select(incident.id))
   })
   if (analysis.incidents.length === 0) {
-    list.append(el('li', {class: 'dim'}, 'No anomalies: nothing stands out.'))
+    list.append(el('li', {class: 'dim'}, analysis.client_bursts?.length ? 'No incidents raised: only client bursts, below.' : 'No anomalies: nothing stands out.'))
     $('detail').replaceChildren(el('p', {class: 'dim'}, 'No incidents.'))
   }
   showClientBursts(analysis.client_bursts || [])

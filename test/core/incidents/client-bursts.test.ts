@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {clientBurst, clientNetwork, newClientTally, setAsideClientBursts, tallyClient, type ClientTally} from '../../../src/core/incidents/client-bursts.js'
+import {clientBurst, clientNetwork, newClientTally, sampleClient, setAsideClientBursts, tallyClient, type ClientSample, type ClientTally} from '../../../src/core/incidents/client-bursts.js'
 import {detect} from '../../../src/core/pipeline.js'
 import type {Incident} from '../../../src/core/results.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
@@ -16,10 +16,16 @@ function tally(lines: Array<[string, string, number, number]>): ClientTally {
   for (const [id, client, status, n] of lines) for (let i = 0; i < n; i++) tallyClient(t, id, client, status)
   return t
 }
-const judged = (expected: Record<string, number> = {}, silence?: Incident['silence']): Pick<Incident, 'templates' | 'silence'> => ({
-  templates: Object.entries(expected).map(([id, e]) => ({id, template: id, count: 0, normal_mean: 0, expected: e})),
+const judged = (expected: Record<string, number> = {}, silence?: Incident['silence'], extra: Incident['templates'] = []): Pick<Incident, 'templates' | 'silence'> => ({
+  templates: [...Object.entries(expected).map(([id, e]) => ({id, template: id, count: 0, normal_mean: 0, expected: e})), ...extra],
   ...(silence ? {silence} : {}),
 })
+/** Sampled traffic: [client, lines]. */
+function sample(lines: Array<[string, number]>): ClientSample {
+  const s: ClientSample = {lines: 0, networks: new Map()}
+  for (const [client, n] of lines) for (let i = 0; i < n; i++) sampleClient(s, client)
+  return s
+}
 
 describe('clientNetwork', () => {
   it('is an IPv4 address\'s /24, an IPv6 address\'s /64, and anything else as written', () => {
@@ -28,7 +34,14 @@ describe('clientNetwork', () => {
     expect(clientNetwork('2A02:0C7C:1234:0000:0000:0000:0000:0009')).toBe('2a02:c7c:1234:0::/64')
     expect(clientNetwork('::1')).toBe('0:0:0:0::/64')
     expect(clientNetwork('crawl-66-249-66-1.googlebot.com')).toBe('crawl-66-249-66-1.googlebot.com')
+    // an IPv4 address mapped into IPv6, with a port, in brackets or with a zone: its /24
+    expect(clientNetwork('::ffff:23.1.2.3')).toBe('23.1.2.0/24')
+    expect(clientNetwork('::FFFF:99.8.7.6')).toBe('99.8.7.0/24')
+    expect(clientNetwork('23.1.2.3:51234')).toBe('23.1.2.0/24')
+    expect(clientNetwork('[2a02:c7c:1234::9]')).toBe('2a02:c7c:1234:0::/64')
+    expect(clientNetwork('fe80::1%eth0')).toBe('fe80:0:0:0::/64')
     // (not addresses: kept as written)
+    expect(clientNetwork('999.1.1.1')).toBe('999.1.1.1')
     expect(clientNetwork('1:2:3')).toBe('1:2:3')
     expect(clientNetwork('1::2::3')).toBe('1::2::3')
   })
@@ -52,10 +65,33 @@ describe('clientBurst', () => {
   it('is no burst when the server failed or turned clients away, when a source fell silent, or with a few lines', () => {
     const scan: Array<[string, string, number, number]> = [['404', '45.9.20.7', 404, 60]]
     expect(clientBurst(tally(scan), judged())).toBeDefined()
-    for (const status of [500, 503, 401, 407, 429]) expect(clientBurst(tally([...scan, ['x', '45.9.20.7', status, 1]]), judged()), String(status)).toBeUndefined()
+    for (const status of [500, 503, 401, 407, 408, 429, 499]) expect(clientBurst(tally([...scan, ['x', '45.9.20.7', status, 1]]), judged()), String(status)).toBeUndefined()
+    // ... nor in any of the incident's templates, its lines profiled or not (a 5xx is an ERROR; a refusal says so in words)
+    const other = (template: string, level?: string): Incident['templates'] => [{id: 'other', template, count: 3, normal_mean: 0, ...(level ? {level} : {})}]
+    expect(clientBurst(tally(scan), judged({}, undefined, other('GET <*> <*> <*> Internal Server Error', 'ERROR')))).toBeUndefined()
+    expect(clientBurst(tally(scan), judged({}, undefined, other('POST <*> <*> <*> Too Many Requests', 'WARN')))).toBeUndefined()
+    expect(clientBurst(tally(scan), judged({}, undefined, other('GET <*> <*> <*> Client Closed Request', 'WARN')))).toBeUndefined()
+    expect(clientBurst(tally(scan), judged({}, undefined, other('GET <*> <*> <*> Forbidden', 'WARN')))).toBeDefined()
+    // a profile the line budget cut short is not judged
+    expect(clientBurst({...tally(scan), cut: true}, judged())).toBeUndefined()
     expect(clientBurst(tally(scan), judged({}, {source: 'shop.example.com:443', duration: '20m', lines: 0, expected: 300}))).toBeUndefined()
-    expect(clientBurst(tally([['404', '45.9.20.7', 404, 4]]), judged())).toBeUndefined()
+    expect(clientBurst(tally([['404', '45.9.20.7', 404, 3]]), judged())).toBeUndefined()
     expect(clientBurst(undefined, judged())).toBeUndefined()
+    // lines at their normal rate, however many from one network, are no burst
+    expect(clientBurst(tally([['404', '45.9.20.7', 404, 20]]), judged({404: 18}))).toBeUndefined()
+  })
+
+  it("sets a network's lines against its usual share of the traffic, and judges nothing behind a proxy", () => {
+    const everyone = Array.from({length: 50}, (_, i) => [`${30 + i}.7.7.7`, 20] as [string, number])
+    // a carrier's NAT that sends a fifth of all traffic sent 160 of 1000 404s, 200 above the 800 expected
+    const nat: Array<[string, string, number, number]> = [['404', '100.64.1.9', 404, 160], ...Array.from({length: 84}, (_, i) => ['404', `${30 + i}.7.7.7`, 404, 10] as [string, string, number, number])]
+    expect(clientBurst(tally(nat), judged({404: 800}))).toBeDefined()
+    expect(clientBurst(tally(nat), judged({404: 800}), sample([...everyone, ['100.64.1.9', 250]]))).toBeUndefined()
+    // behind a load balancer every line names it: one network is no sign of one client
+    const scan: Array<[string, string, number, number]> = [['404', '10.0.0.5', 404, 60]]
+    expect(clientBurst(tally(scan), judged(), sample([...everyone, ['10.0.0.5', 5000]]))).toBeUndefined()
+    // a scanner is no one the site usually hears from
+    expect(clientBurst(tally([['404', '45.9.20.7', 404, 60]]), judged(), sample(everyone))).toMatchObject({network: '45.9.20.0/24', lines: 60})
   })
 })
 
@@ -66,6 +102,10 @@ describe('setAsideClientBursts', () => {
     const {raised, bursts} = setAsideClientBursts([inc('INC-001'), inc('INC-002'), inc('INC-003', 'INC-001'), inc('INC-004', 'INC-002')], [undefined, scan, undefined, scan])
     expect(raised.map((i) => [i.id, i.recurrence_of])).toEqual([['INC-001', undefined], ['INC-002', 'INC-001']])
     expect(bursts.map((i) => [i.id, i.recurrence_of, i.client.network])).toEqual([['CB-001', undefined, '45.9.20.0/24'], ['CB-002', 'CB-001', '45.9.20.0/24']])
+    // a recurrence of an incident in the other list is no longer told
+    const crossed = setAsideClientBursts([inc('INC-001'), inc('INC-002', 'INC-001'), inc('INC-003', 'INC-002')], [scan, undefined, scan])
+    expect(crossed.raised.map((i) => [i.id, 'recurrence_of' in i])).toEqual([['INC-001', false]])
+    expect(crossed.bursts.map((i) => [i.id, 'recurrence_of' in i])).toEqual([['CB-001', false], ['CB-002', false]])
   })
 })
 
@@ -74,7 +114,7 @@ describe('setAsideClientBursts', () => {
  * 02:00 a scanner (one address) probes 90 paths in two minutes, at 03:00 a crawler (one /24) gets
  * 40 redirects on top of the usual, and at 04:30 the shop fails for everyone (500s, 20 minutes).
  */
-function shopLog(): string {
+function shopLog({outage = 500, proxy}: {outage?: number; proxy?: string} = {}): string {
   const rand = seededRand(11)
   const t0 = Date.UTC(2026, 10, 2)
   const lines: Array<[number, string]> = []
@@ -85,7 +125,7 @@ function shopLog(): string {
     return `${p(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
   }
   const add = (t: number, client: string, request: string, status: number): void => {
-    lines.push([t, `shop.example.com:443 ${client} - - [${stamp(t)}] "${request}" ${status} ${status === 200 ? 5120 + rand(4000) : 162} "-" "Mozilla/5.0"`])
+    lines.push([t, `shop.example.com:443 ${proxy ?? client} - - [${stamp(t)}] "${request}" ${status} ${status === 200 ? 5120 + rand(4000) : 162} "-" "Mozilla/5.0"`])
   }
   const clients = Array.from({length: 40}, (_, i) => `${23 + i}.${rand(250)}.${rand(250)}.${1 + rand(250)}`)
   const hour = 3_600_000
@@ -93,7 +133,7 @@ function shopLog(): string {
     const client = clients[rand(clients.length)]
     const failing = t >= t0 + 4.5 * hour && t < t0 + 4.5 * hour + 20 * 60_000 && rand(3) > 0
     const roll = rand(100)
-    if (failing) add(t, client, `GET /products/${rand(900)} HTTP/2.0`, 500)
+    if (failing) add(t, client, `GET /products/${rand(900)} HTTP/2.0`, outage)
     else if (roll === 0) add(t, client, `GET /products/${rand(900)}/ HTTP/2.0`, 301)
     else if (roll === 1) add(t, client, `GET /static/old-${rand(50)}.css HTTP/2.0`, 404)
     else add(t, client, `GET /products/${rand(900)} HTTP/2.0`, 200)
@@ -120,5 +160,15 @@ describe('detect on a web access log', () => {
     expect(raisedAll.client_bursts).toBeUndefined()
     expect(raisedAll.summary.client_bursts).toBeUndefined()
     expect(raisedAll.incidents.map((i) => at(i)).sort()).toEqual([2, 3, 4])
+  }, 60_000)
+
+  it('behind a load balancer (every line names it) a broken deploy answering 404 to everyone is raised, not set aside', async () => {
+    const path = join(dir, 'shop-behind-lb.log')
+    writeFileSync(path, shopLog({outage: 404, proxy: '10.0.0.5'}))
+    const {results} = await detect({input: path})
+    expect(results.client_bursts).toBeUndefined()
+    const outage = results.incidents.filter((i) => new Date(i.time_range.start!).getUTCHours() === 4)
+    expect(outage.length).toBe(1)
+    expect(outage[0].templates.some((t) => t.template.endsWith('Not Found'))).toBe(true)
   }, 60_000)
 })
