@@ -407,12 +407,12 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
     await reportInputChanges(prepared, options.onWarning)
     // A password or key a log line holds is masked in the document (the table, -o, --json, serve,
     // MLflow's results.json), with one numbering per incident; the log itself keeps it.
-    const described: Incident[] = drafts.map(({pending, ...d}, i) => {
+    const described: Incident[] = drafts.map(({pending, quiet: _quiet, ...d}, i) => {
       const mask = new Redactor({personal: false})
       const redact = (text: string): string => mask.redact(text)
       return {...d, templates: d.templates.map((t) => describedTemplate(t, profiles.incidents[i].parameters.get(t.id), redact)), sample_lines: pending.map((p) => ({...p, text: redact(texts.get(p.line) ?? '')}))}
     })
-    const {raised: incidents, bursts} = options.raiseClientBursts ? {raised: described, bursts: []} : setAsideClientBursts(described, profiles.incidents.map((p) => p.clients), profiles.clients)
+    const {raised: incidents, bursts} = options.raiseClientBursts ? {raised: described, bursts: []} : setAsideClientBursts(described, profiles.incidents.map((p, i) => (drafts[i].quiet ? undefined : p.clients)), profiles.clients)
     lap('samples_ms', t0)
 
     if (prepared.labels) options.onStage?.('evaluate')

@@ -92,7 +92,7 @@ export const ClientBurst = Incident.extend({
     network: z.string(),
     /** The network's lines. */
     lines: z.number().int().nonnegative(),
-    /** The leading templates' lines from every client, and of those the lines above their normal rate. */
+    /** The incident's lines (all its templates') from every client, and of those the lines above their normal rate. */
     requests: z.number().int().nonnegative(),
     above_normal: z.number().int().nonnegative(),
     statuses: z.array(z.object({status: z.number().int(), count: z.number().int()})),

@@ -52,6 +52,8 @@ export interface PendingSample {
 
 export interface DraftIncident extends Omit<Incident, 'sample_lines'> {
   pending: PendingSample[]
+  /** Some episode of it is a silence, whether or not one leads it (`silence`): never a client's doing (client-bursts.ts). Not in the document. */
+  quiet?: boolean
 }
 
 /**

@@ -3,17 +3,22 @@
  * times a day, and crawlers walk its catalogue into old links: a burst of 404s or redirects that no
  * other client saw is that client's doing, and nothing the service's on-call engineer can or should
  * fix. An incident of a web access log is set aside (kept in the document as a client burst, not
- * raised) when, over its leading templates' lines (those its parameters were profiled on,
+ * raised) when, over its lines (all its templates', read again with its parameters,
  * parameters.ts, read whole):
  * - at least MIN_LINES of them are above the templates' normal rate, and one client network sent
  *   four in five of those, and at least MIN_LINES: its lines less its usual share (of lines
  *   sampled over the whole log) of the lines expected (a crawler adds its redirects to the ones
  *   every client gets all day);
- * - no network sends half of the sampled traffic (a log written behind a proxy or load balancer
- *   names the proxy on every line: one network is then no sign of one client);
+ * - that network is no part of the site: it sends less than a tenth of the sampled traffic (a
+ *   load balancer's or proxy's node, a health checker, sends far more), and no network sends half
+ *   of it (a log written behind a proxy names the proxy on every line: one network is then no
+ *   sign of one client);
  * - the server answered as it should: none of the incident's templates is a server error, a
- *   refusal (401, 407, 429) or a wait cut short (408, 499), and no line of the leading ones;
- * - and no host or program fell silent in it (a silence is never a client's doing).
+ *   refusal (401, 407, 429) or a wait cut short (408, 499), and none of its lines;
+ * - and no host or program fell silent in it, leading it or not (a silence is never a client's
+ *   doing: the pipeline hands no tally for such an incident).
+ * 403 Forbidden is an answer a server gives clients as it should (a scanner probing hidden paths
+ * gets it), so a firewall rule shutting one network out is set aside too: `--raise-client-bursts`.
  */
 import {statusReason} from '../ingest/formats/access.js'
 import type {Incident} from '../results.js'
@@ -23,8 +28,10 @@ import {levelClass} from '../severity.js'
 const MIN_LINES = 4
 /** Share of the lines above the normal rate one client network must have sent. */
 const MIN_SHARE = 0.8
-/** A network with this share of the sampled traffic is a proxy's (or the only client's): no bursts. */
+/** A network with this share of the sampled traffic is a proxy's (or the only client's): no bursts at all. */
 const PROXY_SHARE = 0.5
+/** A network with this share of the sampled traffic is part of the site (a balancer's node, a health checker): not a client. */
+const SITE_SHARE = 0.1
 /** Statuses that say the service failed or turned clients away: an incident with any is raised. */
 const REFUSED = [401, 407, 408, 429, 499]
 const REFUSED_REASONS = REFUSED.map((s) => ` ${statusReason(s)}`)
@@ -33,7 +40,7 @@ function refused(status: number): boolean {
   return status >= 500 || REFUSED.includes(status)
 }
 
-/** The clients of an incident's leading templates' lines, and what the server answered them. */
+/** The clients of an incident's lines, and what the server answered them. */
 export interface ClientTally {
   lines: number
   /** Lines per template id. */
@@ -57,7 +64,7 @@ export interface ClientBurst {
   network: string
   /** The network's lines. */
   lines: number
-  /** The leading templates' lines, from every client. */
+  /** The incident's lines, from every client. */
   requests: number
   /** Of those, the lines above the templates' normal rate. */
   above_normal: number
@@ -157,7 +164,7 @@ export function clientBurst(t: ClientTally | undefined, incident: Judged, sample
   // (the network's own normal lines: its share of the sampled traffic of the lines expected)
   const usual = sample && sample.lines > 0 ? (sample.networks.get(network) ?? 0) / sample.lines : 0
   const own = most - usual * expected
-  if (above < MIN_LINES || own < MIN_LINES || own < MIN_SHARE * above) return undefined
+  if (usual >= SITE_SHARE || above < MIN_LINES || own < MIN_LINES || own < MIN_SHARE * above) return undefined
   const statuses = [...t.statuses].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([status, count]) => ({status, count}))
   return {network, lines: most, requests: t.lines, above_normal: Math.round(above), statuses}
 }

@@ -59,7 +59,7 @@ type Draft = Pick<Incident, 'session_ids' | 'templates'>
 export interface IncidentProfile {
   /** Per template id: its parameters' profiles. */
   parameters: Map<string, ParameterProfile[]>
-  /** The clients of the profiled templates' lines and the statuses they got, when the lines name them. */
+  /** The clients of the incident's lines (all its templates') and the statuses they got, when the lines name them (web access logs). */
   clients?: ClientTally
 }
 
@@ -105,7 +105,9 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
     budget -= last - first + 1
     const counters = new Map(templates.map((t) => [t.id, [] as Counter[]]))
     const needles = templates.map((t) => longestLiteral(t.template))
-    plans.push({index: i, first, last, cut: last < whole, byStream, counters, needles: needles.includes('') ? undefined : needles})
+    // a web access log's clients are tallied over every template of the incident: each line is matched
+    const tallied = input.format === 'access' ? new Set(inc.templates.map((t) => t.id)) : undefined
+    plans.push({index: i, first, last, cut: last < whole, byStream, counters, tallied, needles: tallied || needles.includes('') ? undefined : needles})
   })
   if (plans.length === 0) return {incidents: out}
   const sample = input.format === 'access' ? sampleRuns(input.sessions) : []
@@ -126,11 +128,11 @@ export async function profileParameters(incidents: readonly Draft[], input: Para
       if (p.needles && !p.needles.some((w) => record.content.includes(w))) continue
       if (templateId === undefined) templateId = miner.match(record.content)?.templateId ?? null
       if (templateId === null) return
+      if (p.tallied?.has(templateId) && record.client !== undefined && record.status !== undefined) tallyClient((out[p.index].clients ??= newClientTally()), templateId, record.client, record.status)
       const counters = p.counters.get(templateId)
       if (counters === undefined) continue
       const params = miner.extractParams(record.content, templateId)
       if (params === null) continue
-      if (record.client !== undefined && record.status !== undefined) tallyClient((out[p.index].clients ??= newClientTally()), templateId, record.client, record.status)
       params.forEach((param, k) => count((counters[k] ??= {type: param.type, lines: 0, values: new Map()}), param.value, param.type))
     }
   }
@@ -233,6 +235,8 @@ interface Plan {
   /** Stream → the line ranges of the incident's windows on it. */
   byStream: Map<string, Array<[number, number]>>
   counters: Map<string, Counter[]>
+  /** A web access log's: the incident's templates (all of them), whose lines' clients are tallied. */
+  tallied?: Set<string>
   /** A literal word of each template (undefined: one has none), one of which a line must hold. */
   needles?: string[]
 }

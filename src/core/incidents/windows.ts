@@ -126,6 +126,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
       streams: [...new Set(group.map((e) => e.stream))].filter(Boolean).sort(),
       pending: samplesOf(tmpl, sessions, templates, limit),
       ...(silence ? {silence} : {}),
+      ...(silent.length > 0 ? {quiet: true} : {}),
     })
   }
   // Most anomalous first; ids follow that order. Recurrences point at the earliest incident with the same lead.

@@ -114,7 +114,7 @@ describe('setAsideClientBursts', () => {
  * 02:00 a scanner (one address) probes 90 paths in two minutes, at 03:00 a crawler (one /24) gets
  * 40 redirects on top of the usual, and at 04:30 the shop fails for everyone (500s, 20 minutes).
  */
-function shopLog({outage = 500, proxy}: {outage?: number; proxy?: string} = {}): string {
+function shopLog({outage = 500, proxy, nodes, quietApi = false, scan = 90, scanStatuses = [404]}: {outage?: number; proxy?: string; nodes?: string[]; quietApi?: boolean; scan?: number; scanStatuses?: number[]} = {}): string {
   const rand = seededRand(11)
   const t0 = Date.UTC(2026, 10, 2)
   const lines: Array<[number, string]> = []
@@ -124,21 +124,27 @@ function shopLog({outage = 500, proxy}: {outage?: number; proxy?: string} = {}):
     const p = (n: number): string => String(n).padStart(2, '0')
     return `${p(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
   }
-  const add = (t: number, client: string, request: string, status: number): void => {
-    lines.push([t, `shop.example.com:443 ${proxy ?? client} - - [${stamp(t)}] "${request}" ${status} ${status === 200 ? 5120 + rand(4000) : 162} "-" "Mozilla/5.0"`])
+  const add = (t: number, client: string, request: string, status: number, vhost = 'shop.example.com:443'): void => {
+    lines.push([t, `${vhost} ${proxy ?? client} - - [${stamp(t)}] "${request}" ${status} ${status === 200 ? 5120 + rand(4000) : 162} "-" "Mozilla/5.0"`])
   }
   const clients = Array.from({length: 40}, (_, i) => `${23 + i}.${rand(250)}.${rand(250)}.${1 + rand(250)}`)
   const hour = 3_600_000
   for (let t = t0; t < t0 + 6 * hour; t += 1500 + rand(1000)) {
-    const client = clients[rand(clients.length)]
-    const failing = t >= t0 + 4.5 * hour && t < t0 + 4.5 * hour + 20 * 60_000 && rand(3) > 0
+    // (behind balancer nodes: each request through one of them, and the outage is the first node's)
+    const node = nodes ? rand(nodes.length) : -1
+    const client = nodes ? nodes[node] : clients[rand(clients.length)]
+    const outageTime = t >= t0 + 4.5 * hour && t < t0 + 4.5 * hour + 20 * 60_000
+    const failing = outageTime && (nodes ? node === 0 : rand(3) > 0)
     const roll = rand(100)
     if (failing) add(t, client, `GET /products/${rand(900)} HTTP/2.0`, outage)
     else if (roll === 0) add(t, client, `GET /products/${rand(900)}/ HTTP/2.0`, 301)
     else if (roll === 1) add(t, client, `GET /static/old-${rand(50)}.css HTTP/2.0`, 404)
     else add(t, client, `GET /products/${rand(900)} HTTP/2.0`, 200)
   }
-  for (let i = 0; i < 90; i++) add(t0 + 2 * hour + rand(120_000), '45.9.20.7', `GET /${['wp-login.php', '.env', '.git/config', 'admin/setup.php', 'cgi-bin/luci'][rand(5)]}?x=${rand(1000)} HTTP/1.1`, 404)
+  // an API beside the shop, which serves nothing from 02:00 to 02:40 when `quietApi`
+  const apiQuiet = (t: number): boolean => quietApi && t >= t0 + 2 * hour && t < t0 + 2 * hour + 40 * 60_000
+  for (let t = t0; t < t0 + 6 * hour; t += 10_000 + rand(10_000)) if (!apiQuiet(t)) add(t, clients[rand(clients.length)], 'POST /api/v1/orders HTTP/2.0', 201, 'api.example.com:443')
+  for (let i = 0; i < scan; i++) add(t0 + 2 * hour + rand(scan > 90 ? 600_000 : 120_000), '45.9.20.7', `GET /${['wp-login.php', '.env', '.git/config', 'admin/setup.php', 'cgi-bin/luci'][rand(5)]}?x=${rand(1000)} HTTP/1.1`, scanStatuses[i % scanStatuses.length])
   for (let i = 0; i < 40; i++) add(t0 + 3 * hour + rand(600_000), `66.249.66.${1 + rand(250)}`, `GET /products/${rand(900)}/ HTTP/1.1`, 301)
   return lines.sort((a, b) => a[0] - b[0]).map(([, line]) => line).join('\n') + '\n'
 }
@@ -170,5 +176,42 @@ describe('detect on a web access log', () => {
     const outage = results.incidents.filter((i) => new Date(i.time_range.start!).getUTCHours() === 4)
     expect(outage.length).toBe(1)
     expect(outage[0].templates.some((t) => t.template.endsWith('Not Found'))).toBe(true)
+  }, 60_000)
+
+  it('behind three balancer nodes in three networks, one node answering 404 to everything is raised, not set aside', async () => {
+    const path = join(dir, 'shop-behind-nodes.log')
+    writeFileSync(path, shopLog({outage: 404, nodes: ['10.0.1.5', '10.0.2.5', '10.0.3.5']}))
+    const {results} = await detect({input: path})
+    const outage = results.incidents.filter((i) => new Date(i.time_range.start!).getUTCHours() === 4)
+    expect(outage.length).toBe(1)
+    expect(outage[0].templates.some((t) => t.template.endsWith('Not Found'))).toBe(true)
+    expect((results.client_bursts ?? []).filter((b) => new Date(b.time_range.start!).getUTCHours() === 4)).toEqual([])
+  }, 60_000)
+
+  it("tallies the clients of every template of the incident: a scan answered with four statuses", async () => {
+    const path = join(dir, 'shop-scan-statuses.log')
+    writeFileSync(path, shopLog({scanStatuses: [404, 405, 400, 403, 404, 404]}))
+    const {results} = await detect({input: path})
+    const scan = (results.client_bursts ?? []).filter((b) => b.client.network === '45.9.20.0/24')
+    expect(scan.length).toBe(1)
+    // (four templates or more: more than the three its parameters are profiled on)
+    expect(scan[0].templates.length).toBeGreaterThan(3)
+    expect(scan[0].client.requests).toBe(scan[0].templates.reduce((n, t) => n + t.count, 0))
+    expect(scan[0].client.statuses.map((s) => s.status).sort()).toEqual([400, 403, 404, 405])
+  }, 60_000)
+
+  it('a host falling silent is raised though a louder scan on another host makes the same incident', async () => {
+    const path = join(dir, 'shop-scan-api-quiet.log')
+    writeFileSync(path, shopLog({quietApi: true, scan: 400}))
+    const {results} = await detect({input: path})
+    // (incidents holding 02:10, when the scan ran and the API was quiet)
+    const at = Date.UTC(2026, 10, 2, 2, 10)
+    const then = (list: Incident[]): Incident[] => list.filter((i) => Date.parse(i.time_range.start!) <= at && at <= Date.parse(i.time_range.end!))
+    const raised = then(results.incidents)
+    expect(raised.length).toBe(1)
+    // the scan leads it; the silence is in it without leading it
+    expect(raised[0].silence).toBeUndefined()
+    expect(raised[0].reasons.map((r) => r.feature)).toContain('silence api.example.com:443')
+    expect(then(results.client_bursts ?? [])).toEqual([])
   }, 60_000)
 })

@@ -94,4 +94,19 @@ describe('nearYear against the Date arithmetic it saves', () => {
     }
     expect(compared).toBe(20_000)
   })
+
+  it('gives NaN past the last time a Date holds, as the Dates did (references in its first and last years)', () => {
+    const last = 8.64e15
+    const first = -8.64e15
+    for (const [month, day] of [[9, 13], [9, 12], [12, 31], [4, 19], [4, 20], [1, 1]]) {
+      for (const ref of [last, last - 86_400_000 * 30, first, first + 86_400_000 * 30]) {
+        for (const hour of [0, 10, 23]) {
+          const ms = yearlessDay(month, day) + hour * 3_600_000
+          expect(nearYear(ms, ref), `${month}-${day} ${hour}h ref ${ref}`).toBe(reference(ms, ref))
+        }
+      }
+    }
+    // (the case that differed: a day in range whose later hours are not)
+    expect(nearYear(yearlessDay(9, 13) + 10 * 3_600_000, last)).toBeNaN()
+  })
 })

@@ -30,6 +30,8 @@ export function isYearless(ms: number): boolean {
   return ms >= YEARLESS_START - 2 * DAY && ms < YEARLESS_START + 368 * DAY
 }
 
+/** The greatest time a Date holds, ms from the epoch either way. */
+const MAX_TIME = 8.64e15
 /** inYear's last day: its start in the marker year, the year it went to, and where it landed. */
 const moved = {day: Number.NaN, year: Number.NaN, to: 0}
 /** utcYear's last year and its bounds. */
@@ -48,7 +50,9 @@ function inYear(ms: number, year: number): number {
     moved.year = year
     moved.to = d.getTime()
   }
-  return moved.to + (t - day)
+  const to = moved.to + (t - day)
+  // (past the last time a Date holds, as the Date arithmetic said: NaN)
+  return Math.abs(to) <= MAX_TIME ? to : Number.NaN
 }
 
 /** The UTC year of `ms`, as `new Date(ms).getUTCFullYear()`, the last year's bounds kept. */
