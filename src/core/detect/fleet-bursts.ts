@@ -4,7 +4,11 @@
  * reach every host in turn — even when this host saw it only once or twice that day. Bursts at the
  * same time on several hosts are one incident (a database failure shows on every web host), so
  * they never make each other routine; nor does a single like burst elsewhere (the same failure
- * twice is two incidents, see window-rate's rare recurrences).
+ * twice is two incidents, see window-rate's rare recurrences). Only other hosts' bursts count: the
+ * host's own other bursts were judged on the host (window-rate), and one of them with one burst
+ * elsewhere is three failures in a day, not its routine (logins failing on two sites of a fleet, and
+ * an attacker's failed logins on one of them). (Requiring two other hosts as well raised scanners
+ * that reach two hosts several times a day: multihost and ops seeds 1-10, false 15 -> 36.)
  */
 export interface StreamBurst {
   /** Template series: the column, or its family's lowest column. */
@@ -16,8 +20,6 @@ export interface StreamBurst {
   excess: number
   /** Per window of the burst, its count above the stream's usual rate. */
   excessValues: number[]
-  /** Other bursts of the series in its own stream that reach half its peak. */
-  ownBursts: number
   /** Windows of its own stream, outside it, that reach half its peak (its in-stream "alike"). */
   ownAlike: number
   /** Excluded: never made routine (a sparse FATAL/CRITICAL template). */
@@ -38,7 +40,7 @@ export interface FleetLike {
  * Per burst, what the fleet adds to its baseline, or undefined when the fleet changes nothing:
  * like bursts on other streams (reaching half its excess) count when they are at least `gapMs`
  * away from it and from its own stream's other bursts (the pieces of one burst on a host as one),
- * and only when, with its own other bursts, they are at least `minRoutine`.
+ * and only when they are at least `minRoutine` (its own stream's other bursts are not counted).
  */
 export function fleetAlike(bursts: StreamBurst[], gapMs: number): Array<FleetLike | undefined> {
   const bySeries = new Map<number, number[]>()
@@ -82,7 +84,7 @@ export function fleetAlike(bursts: StreamBurst[], gapMs: number): Array<FleetLik
       if (o.startMs - gapMs >= (until.get(o.stream) ?? -Infinity)) others++
       until.set(o.stream, Math.max(until.get(o.stream) ?? -Infinity, o.endMs))
     }
-    if (b.ownBursts + others < b.minRoutine) return undefined
+    if (others < b.minRoutine) return undefined
     const excess = like.flatMap((o) => o.excessValues)
     return {alike: b.ownAlike + excess.length, excess}
   })

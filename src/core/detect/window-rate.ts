@@ -442,7 +442,7 @@ export class WindowRate extends BaseDetector {
       out.push(episode)
       const excessValues: number[] = []
       for (let m = first; m <= last; m++) excessValues.push(Math.max(0, values[m] - lambda))
-      this.bursts.push({episode, outside: {mean: meanOut, variance: varOut, windows: nOut, length}, burst: {series: this.families[column], stream, startMs: episode.startMs, endMs: episode.endMs, excess: peak - lambda, excessValues, ownBursts: otherBursts.size, ownAlike: alikeAll, exempt: critical && sparse, minRoutine: Math.max(days, MIN_ROUTINE_BURSTS)}})
+      this.bursts.push({episode, outside: {mean: meanOut, variance: varOut, windows: nOut, length}, burst: {series: this.families[column], stream, startMs: episode.startMs, endMs: episode.endMs, excess: peak - lambda, excessValues, ownAlike: alikeAll, exempt: critical && sparse, minRoutine: Math.max(days, MIN_ROUTINE_BURSTS)}})
     }
   }
 

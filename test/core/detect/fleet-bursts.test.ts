@@ -17,7 +17,7 @@ function byWalking(bursts: StreamBurst[], gapMs: number): Array<FleetLike | unde
       if (o.startMs - gapMs >= (until.get(o.stream) ?? -Infinity)) others++
       until.set(o.stream, Math.max(until.get(o.stream) ?? -Infinity, o.endMs))
     }
-    if (b.ownBursts + others < b.minRoutine) return undefined
+    if (others < b.minRoutine) return undefined
     const excess = like.flatMap((o) => o.excessValues)
     return {alike: b.ownAlike + excess.length, excess}
   })
@@ -38,7 +38,6 @@ function randomBursts(seed: number, n: number): StreamBurst[] {
       endMs: start + windows * step,
       excess: Math.max(...excessValues),
       excessValues,
-      ownBursts: Math.floor(rand() * 3),
       ownAlike: Math.floor(rand() * 4),
       exempt: rand() < 0.1,
       minRoutine: 1 + Math.floor(rand() * 3),

@@ -66,6 +66,14 @@ describe('window-rate: bursts across a fleet', () => {
     expect(day(hosts, text, (h, w, r) => (h === 'h2' && w === 90 ? 150 : poisson(r, 1)))).toEqual(['h2@7'])
   })
 
+  it("a host's failure twice in a day is raised both times though another host failed alike once", () => {
+    // logins failing on h1 at 02:30 and 17:30, on h2 at 10:00 (h3 and h4 never); for h2, h1's two
+    // failures are two like bursts elsewhere: routine
+    const at = {h1: [30, 210], h2: [120]} as Record<string, number[]>
+    const failed = day(hosts, 'POST /login 401 Unauthorized', (h, w, r) => ((at[h] ?? []).some((a) => w >= a && w < a + 3) ? 60 + poisson(r, 5) : poisson(r, 0.3)))
+    expect(failed).toEqual(['h1@17', 'h1@2'])
+  })
+
   it('bursts at the same time on several hosts are one incident, not routine for each other', () => {
     expect(day(hosts, text, (h, w, r) => (w === 90 || w === 91 ? 150 : poisson(r, 1)))).toEqual(['h1@7', 'h2@7', 'h3@7', 'h4@7'])
   })
@@ -79,7 +87,6 @@ describe('fleetAlike', () => {
     endMs: (startMin + 10) * 60_000,
     excess,
     excessValues: [excess, excess / 2],
-    ownBursts: 0,
     ownAlike: 0,
     exempt: false,
     minRoutine: 2,
@@ -97,7 +104,7 @@ describe('fleetAlike', () => {
 
   it('does not count the same incident seen on another host: a like burst elsewhere at the time of one of its own', () => {
     // a failure on a and b together, twice: for a, b's bursts are the same two incidents
-    const twice = [burst('a', 0, 100, {ownBursts: 1}), burst('a', 900, 100, {ownBursts: 1}), burst('b', 0, 100, {ownBursts: 1}), burst('b', 900, 100, {ownBursts: 1})]
+    const twice = [burst('a', 0, 100), burst('a', 900, 100), burst('b', 0, 100), burst('b', 900, 100)]
     expect(fleetAlike(twice, GAP)).toEqual([undefined, undefined, undefined, undefined])
   })
 
@@ -109,8 +116,13 @@ describe('fleetAlike', () => {
     expect(fleetAlike([burst('a', 0, 100, {exempt: true}), burst('b', 300, 100), burst('c', 600, 100)], GAP)[0]).toBeUndefined()
   })
 
-  it('with its own other bursts, one like burst elsewhere is enough', () => {
-    const r = fleetAlike([burst('a', 0, 100, {ownBursts: 1, ownAlike: 3}), burst('b', 300, 100)], GAP)
-    expect(r[0]).toEqual({alike: 5, excess: [100, 50]})
+  it("counts only other streams' bursts: its own other burst and one like burst elsewhere are not enough, two elsewhere are", () => {
+    // a fails at 00:00 and 10:00, b at 05:00: for a, its other failure and b's are not routine
+    // (for b, a's two are: two like bursts elsewhere)
+    const three = fleetAlike([burst('a', 0, 100, {ownAlike: 3}), burst('a', 600, 100, {ownAlike: 3}), burst('b', 300, 100)], GAP)
+    expect(three.slice(0, 2)).toEqual([undefined, undefined])
+    expect(three[2]).toEqual({alike: 4, excess: [100, 50, 100, 50]})
+    const r = fleetAlike([burst('a', 0, 100, {ownAlike: 3}), burst('a', 600, 100, {ownAlike: 3}), burst('b', 300, 100), burst('c', 900, 100)], GAP)
+    expect(r[0]).toEqual({alike: 7, excess: [100, 50, 100, 50]})
   })
 })
