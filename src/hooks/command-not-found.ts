@@ -13,11 +13,39 @@ export function suggestCommands(typed: string, ids: string[]): string[] {
   return scored.sort((a, b) => a.edits - b.edits || a.id.localeCompare(b.id)).map((s) => s.id)
 }
 
+/** `word` as a shell would need it typed again (quoted when it holds anything but plain characters). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
+}
+
+/**
+ * The command `typed` starts with, and what follows it (`detect app.log`: a command that takes no
+ * arguments, so oclif read the file as a subcommand); the longest command id wins.
+ */
+export function commandWithArgument(typed: string, ids: string[]): {id: string; rest: string} | undefined {
+  const id = ids.filter((c) => typed.startsWith(`${c} `)).sort((a, b) => b.length - a.length)[0]
+  return id === undefined ? undefined : {id, rest: typed.slice(id.length + 1)}
+}
+
 /** `flare detct`: say what was meant instead of a bare "not a command" (exit 2, a usage error). */
 const hook: Hook.CommandNotFound = async function (options) {
   const separator = options.config.topicSeparator ?? ' '
   const typed = options.id.replaceAll(':', separator)
   const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]).map((id) => id.replaceAll(':', separator))
+  // `flare detect app.log`: the log goes in -i
+  const given = commandWithArgument(typed, ids)
+  if (given) {
+    const takesInput = options.config.findCommand(given.id.replaceAll(separator, ':'))?.flags.input?.char === 'i'
+    if (takesInput) {
+      const again = [options.config.bin, given.id, ...['-i', given.rest, ...(options.argv ?? [])].map(shellWord)].join(' ')
+      process.stderr.write(`${err.red('Error:')} ${options.config.bin} ${given.id} reads its input from -i, not from an argument.\n`)
+      process.stderr.write(`${err.dim(`→ ${again}`)}\n`)
+    } else {
+      process.stderr.write(`${err.red('Error:')} Unexpected argument: ${given.rest}\n`)
+      process.stderr.write(`${err.dim(`→ see ${options.config.bin} ${given.id} --help`)}\n`)
+    }
+    process.exit(2)
+  }
   const [best, ...others] = suggestCommands(typed, ids)
   process.stderr.write(`${err.red('Error:')} "${typed}" is not a ${options.config.bin} command.\n`)
   if (best) process.stderr.write(`${err.dim(`→ did you mean: ${options.config.bin} ${best}${others.length > 0 ? ` (or ${others.slice(0, 2).join(', ')})` : ''}?`)}\n`)

@@ -29,6 +29,21 @@ describe('flare in a real terminal', () => {
     expect(nothing.stderr).toContain('flare --help')
   })
 
+  it('a log given as an argument is shown where it goes: the command again with -i (exit 2)', async () => {
+    const r = await runCli(['detect', 'my app.log', '--json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('flare detect reads its input from -i, not from an argument')
+    expect(r.stderr).toContain("→ flare detect -i 'my app.log' --json")
+    expect(r.stderr).not.toContain('is not a flare command')
+    const sweep = await runCli(['model', 'sweep', 'x.log'])
+    expect(sweep.stderr).toContain('→ flare model sweep -i x.log')
+    // a command without an input: the argument is unexpected
+    const list = await runCli(['model', 'list', 'extra'])
+    expect(list.code).toBe(2)
+    expect(list.stderr).toContain('Unexpected argument: extra')
+    expect(list.stderr).toContain('flare model list --help')
+  })
+
   it('a usage error is one line and where the help is, not the whole help (exit 2)', async () => {
     const cases: Array<[string[], string, string]> = [
       [['detect', '-i', 'x.log', '--bogus'], 'Nonexistent flag: --bogus', 'flare detect --help'],
