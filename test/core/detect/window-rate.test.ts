@@ -116,9 +116,15 @@ describe('window-rate pieces', () => {
     const texts = ['POST <*> <*> <*> OK', 'POST <*> <*> <*> Unauthorized', 'POST <*> <*> <*> Forbidden', 'GET <*> <*> <*> Not Found', 'GET <*> <*> <*> Not Modified', 'GET <*> <*> <*> Bad Gateway', 'GET <*> <*> <*> Bad Request']
     // (the access format's levels: 2xx/3xx INFO, 4xx WARN, 5xx ERROR)
     const f = templateFamilies(texts, ['INFO', 'WARN', 'WARN', 'WARN', 'INFO', 'ERROR', 'WARN'])
-    expect(f).toEqual([0, 1, 1, 3, 4, 5, 6])
-    // without levels, as before: one word apart is one family
-    expect(templateFamilies(texts)).toEqual([0, 0, 0, 3, 3, 5, 5])
+    expect(f).toEqual([0, 1, 2, 3, 4, 5, 6])
+  })
+
+  it("keeps HTTP statuses apart, a status's words being the status: logins failing (401) are not a firewall's refusals (403)", () => {
+    const texts = ['POST <*> <*> <*> OK', 'POST <*> <*> <*> Unauthorized', 'POST <*> <*> <*> Forbidden', 'GET <*> <*> <*> Not Found', 'GET <*> <*> <*> Not Modified', 'GET <*> <*> <*> Bad Gateway', 'GET <*> <*> <*> Bad Request']
+    expect(templateFamilies(texts, texts.map(() => 'WARN'))).toEqual([0, 1, 2, 3, 4, 5, 6])
+    // other words still vary within a family, capitalized or not
+    const f = templateFamilies(['export job nightly finished in <*> ms', 'export job hourly finished in <*> ms', 'Invalid user Admin from <*> port <*>', 'Invalid user Oracle from <*> port <*>'])
+    expect(f).toEqual([0, 0, 2, 2])
   })
 })
 

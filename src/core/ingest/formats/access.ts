@@ -9,6 +9,14 @@ const EXTRA_REASONS: Readonly<Record<number, string>> = {444: 'No Response', 499
 const CLASS_REASONS = ['', 'Informational', 'Success', 'Redirection', 'Client Error', 'Server Error']
 
 /**
+ * The capitalized words of HTTP statuses' reasons (Unauthorized, Forbidden, Gateway, ...): in a
+ * template of a web access log such a word is the status itself, never a parameter (window-series.ts).
+ */
+export const STATUS_WORDS: ReadonlySet<string> = new Set(
+  [...Object.values(STATUS_CODES), ...Object.values(EXTRA_REASONS), ...CLASS_REASONS].flatMap((reason) => (reason ?? '').split(' ')).filter((word) => /^[A-Z][\w-]+$/.test(word)),
+)
+
+/**
  * The words of an HTTP status (502: Bad Gateway). The masker makes the code a parameter, as it
  * does every number; its words stay, so each status is a template of its own.
  */
