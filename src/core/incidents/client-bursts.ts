@@ -8,7 +8,7 @@
  * - at least MIN_LINES of them are above the templates' normal rate, and one client network sent
  *   four in five of those, and at least MIN_LINES: its lines less its usual share (of lines
  *   sampled over the whole log) of the lines expected (a crawler adds its redirects to the ones
- *   every client gets all day);
+ *   every client gets all day); four in five of the lead template's lines above normal too;
  * - that network is no part of the site: it sends less than a tenth of the sampled traffic (a
  *   load balancer's or proxy's node, a health checker, sends far more), and no network sends half
  *   of it (a log written behind a proxy names the proxy on every line: one network is then no
@@ -48,6 +48,8 @@ export interface ClientTally {
   /** Lines the server answered with an error of its own or a refusal (refused()). */
   refused: number
   networks: Map<string, number>
+  /** Per template id, its lines' networks. */
+  byTemplate: Map<string, Map<string, number>>
   statuses: Map<number, number>
   /** The incident's lines were not all read (the profiles' line budget ran out): not judged. */
   cut?: boolean
@@ -73,7 +75,7 @@ export interface ClientBurst {
 }
 
 export function newClientTally(): ClientTally {
-  return {lines: 0, templates: new Map(), refused: 0, networks: new Map(), statuses: new Map()}
+  return {lines: 0, templates: new Map(), refused: 0, networks: new Map(), byTemplate: new Map(), statuses: new Map()}
 }
 
 export function tallyClient(t: ClientTally, templateId: string, client: string, status: number): void {
@@ -82,6 +84,9 @@ export function tallyClient(t: ClientTally, templateId: string, client: string, 
   if (refused(status)) t.refused++
   const net = clientNetwork(client)
   t.networks.set(net, (t.networks.get(net) ?? 0) + 1)
+  let nets = t.byTemplate.get(templateId)
+  if (!nets) t.byTemplate.set(templateId, (nets = new Map()))
+  nets.set(net, (nets.get(net) ?? 0) + 1)
   t.statuses.set(status, (t.statuses.get(status) ?? 0) + 1)
 }
 
@@ -165,6 +170,15 @@ export function clientBurst(t: ClientTally | undefined, incident: Judged, sample
   const usual = sample && sample.lines > 0 ? (sample.networks.get(network) ?? 0) / sample.lines : 0
   const own = most - usual * expected
   if (usual >= SITE_SHARE || above < MIN_LINES || own < MIN_LINES || own < MIN_SHARE * above) return undefined
+  // ... and of the lead template's own lines above normal too: a crawler's redirects in a 4th
+  // template do not outvote a deploy's 404s for everyone that lead it
+  const lead = incident.templates[0]
+  if (lead !== undefined) {
+    const e = lead.expected ?? 0
+    const aboveLead = Math.max(0, (t.templates.get(lead.id) ?? 0) - e)
+    const ownLead = (t.byTemplate.get(lead.id)?.get(network) ?? 0) - usual * e
+    if (ownLead < MIN_SHARE * aboveLead) return undefined
+  }
   const statuses = [...t.statuses].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([status, count]) => ({status, count}))
   return {network, lines: most, requests: t.lines, above_normal: Math.round(above), statuses}
 }

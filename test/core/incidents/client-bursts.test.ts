@@ -81,6 +81,16 @@ describe('clientBurst', () => {
     expect(clientBurst(tally([['404', '45.9.20.7', 404, 20]]), judged({404: 18}))).toBeUndefined()
   })
 
+  it("is no burst when the lead template's lines above normal came from everyone, however many a 4th template's crawler sent", () => {
+    // a deploy's 404s for 30 networks lead the incident; a crawler's 370 redirects are its 4th template
+    const bug = Array.from({length: 30}, (_, i) => ['lead404', `${30 + i}.7.7.7`, 404, i < 10 ? 2 : 1] as [string, string, number, number])
+    const crawl: [string, string, number, number] = ['crawl301', '66.249.66.9', 301, 370]
+    expect(clientBurst(tally([...bug, crawl]), judged({lead404: 0, crawl301: 10}))).toBeUndefined()
+    // the crawler's burst alone, or leading, is one
+    expect(clientBurst(tally([crawl]), judged({crawl301: 10}))).toMatchObject({network: '66.249.66.0/24', lines: 370})
+    expect(clientBurst(tally([crawl, ...bug.slice(0, 3)]), judged({crawl301: 10, lead404: 0}))).toMatchObject({network: '66.249.66.0/24'})
+  })
+
   it("sets a network's lines against its usual share of the traffic, and judges nothing behind a proxy", () => {
     const everyone = Array.from({length: 50}, (_, i) => [`${30 + i}.7.7.7`, 20] as [string, number])
     // a carrier's NAT that sends a fifth of all traffic sent 160 of 1000 404s, 200 above the 800 expected
