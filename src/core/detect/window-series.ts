@@ -1,4 +1,4 @@
-import {STATUS_WORDS} from '../ingest/formats/access.js'
+import {isStatusWord} from '../ingest/formats/access.js'
 import {isCriticalLevel, levelClass, mentionsFailure, normalizeLevel} from '../severity.js'
 import type {FleetLike} from './fleet-bursts.js'
 import {upperSurprisal} from './poisson.js'
@@ -13,8 +13,9 @@ const TRIM = 0.05
  * a wildcard, not a failure word — so `Invalid user admin from <*>` and `Invalid user oracle from
  * <*>` are one series, `job done` and `job failed` are not, nor `GET <*> <*> <*> OK` (INFO) and
  * `GET <*> <*> <*> Unauthorized` (WARN): a burst of the one would drown in the other's traffic.
- * Nor do the words of an HTTP status vary (STATUS_WORDS): `POST <*> <*> <*> Unauthorized` (logins
- * failing) and `POST <*> <*> <*> Forbidden` (a firewall rule) are two statuses, not one series.
+ * Nor do the words of the HTTP status an access line's template ends with (isStatusWord):
+ * `POST <*> <*> <*> Unauthorized` (logins failing) and `POST <*> <*> <*> Forbidden` (a firewall
+ * rule) are two statuses, not one series.
  * `levels[i]`: template i's level (none given: every template's class is the same).
  */
 export function templateFamilies(texts: string[], levels: ReadonlyArray<string | undefined> = []): number[] {
@@ -29,7 +30,7 @@ export function templateFamilies(texts: string[], levels: ReadonlyArray<string |
     if (tokens.length < 4) return
     for (let p = 0; p < tokens.length; p++) {
       const t = tokens[p]
-      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t) || STATUS_WORDS.has(t)) continue
+      if (t.includes('<*>') || !/^[\w.@-]+$/.test(t) || mentionsFailure(t) || normalizeLevel(t) || isStatusWord(tokens, p)) continue
       const key = `${tokens.length}|${levelClass(levels[i])}|${p}|${tokens.slice(0, p).join(' ')}|${tokens.slice(p + 1).join(' ')}`
       const other = byKey.get(key)
       if (other === undefined) byKey.set(key, i)

@@ -8,13 +8,19 @@ import {scanTimestamp, type TimestampMatch} from './timestamp.js'
 const EXTRA_REASONS: Readonly<Record<number, string>> = {444: 'No Response', 499: 'Client Closed Request', 520: 'Unknown Error', 521: 'Web Server Down', 522: 'Connection Timed Out', 524: 'A Timeout Occurred'}
 const CLASS_REASONS = ['', 'Informational', 'Success', 'Redirection', 'Client Error', 'Server Error']
 
+/** Every HTTP status's reason (`Bad Gateway`), as an access line's template ends with it. */
+const REASONS: ReadonlySet<string> = new Set([...Object.values(STATUS_CODES), ...Object.values(EXTRA_REASONS), ...CLASS_REASONS].filter((r): r is string => Boolean(r)))
+
 /**
- * The capitalized words of HTTP statuses' reasons (Unauthorized, Forbidden, Gateway, ...): in a
- * template of a web access log such a word is the status itself, never a parameter (window-series.ts).
+ * Whether token `p` of a template's tokens is a word of the HTTP status its line ends with: the
+ * template ends in `<*> Reason` (the code masked, its reason's words kept), and `p` is in the
+ * reason. Such a word is the status itself, never a parameter (window-series.ts); the same word
+ * elsewhere (`Invalid user Server from <*>`) is not.
  */
-export const STATUS_WORDS: ReadonlySet<string> = new Set(
-  [...Object.values(STATUS_CODES), ...Object.values(EXTRA_REASONS), ...CLASS_REASONS].flatMap((reason) => (reason ?? '').split(' ')).filter((word) => /^[A-Z][\w-]+$/.test(word)),
-)
+export function isStatusWord(tokens: readonly string[], p: number): boolean {
+  for (let q = Math.max(1, tokens.length - 5); q <= p; q++) if (tokens[q - 1] === '<*>' && REASONS.has(tokens.slice(q).join(' '))) return true
+  return false
+}
 
 /**
  * The words of an HTTP status (502: Bad Gateway). The masker makes the code a parameter, as it
