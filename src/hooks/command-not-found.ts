@@ -27,6 +27,33 @@ export function commandWithArgument(typed: string, ids: string[]): {id: string; 
   return id === undefined ? undefined : {id, rest: typed.slice(id.length + 1)}
 }
 
+/**
+ * `args` (what followed the command's words) split into its positional arguments and the rest
+ * (flags, each with its value when `flags` says it takes one; all after `--` is positional).
+ */
+export function splitArguments(args: readonly string[], flags: Record<string, {char?: string; type: string}>): {positional: string[]; others: string[]} {
+  const takesValue = new Set<string>()
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.type !== 'option') continue
+    takesValue.add(`--${name}`)
+    if (f.char) takesValue.add(`-${f.char}`)
+  }
+  const positional: string[] = []
+  const others: string[] = []
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]
+    if (a === '--') {
+      positional.push(...args.slice(k + 1))
+      break
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      others.push(a)
+      if (takesValue.has(a) && k + 1 < args.length) others.push(args[++k])
+    } else positional.push(a)
+  }
+  return {positional, others}
+}
+
 /** `flare detct`: say what was meant instead of a bare "not a command" (exit 2, a usage error). */
 const hook: Hook.CommandNotFound = async function (options) {
   const separator = options.config.topicSeparator ?? ' '
@@ -35,10 +62,17 @@ const hook: Hook.CommandNotFound = async function (options) {
   // `flare detect app.log`: the log goes in -i
   const given = commandWithArgument(typed, ids)
   if (given) {
-    const takesInput = options.config.findCommand(given.id.replaceAll(separator, ':'))?.flags.input?.char === 'i'
-    if (takesInput) {
-      const again = [options.config.bin, given.id, ...['-i', given.rest, ...(options.argv ?? [])].map(shellWord)].join(' ')
-      process.stderr.write(`${err.red('Error:')} ${options.config.bin} ${given.id} reads its input from -i, not from an argument.\n`)
+    const flags = options.config.findCommand(given.id.replaceAll(separator, ':'))?.flags ?? {}
+    if (flags.input?.char === 'i') {
+      // (the words as typed: oclif's id and argv have lost colons in a file name, and flags after the second word)
+      const words = given.id.split(' ').length
+      const asTyped = process.argv.slice(2, 2 + words).join(' ') === given.id
+      const typedArgs = asTyped ? process.argv.slice(2 + words) : [given.rest, ...(options.argv ?? [])]
+      const {positional, others} = splitArguments(typedArgs, flags)
+      const [first = given.rest, ...more] = positional
+      const again = [options.config.bin, given.id, ...['-i', first, ...others].map(shellWord)].join(' ')
+      const extra = more.length > 0 ? ` (one input: ${positional.length} were given)` : ''
+      process.stderr.write(`${err.red('Error:')} ${options.config.bin} ${given.id} reads its input from -i, not from an argument${extra}.\n`)
       process.stderr.write(`${err.dim(`→ ${again}`)}\n`)
     } else {
       process.stderr.write(`${err.red('Error:')} Unexpected argument: ${given.rest}\n`)

@@ -37,6 +37,12 @@ describe('flare in a real terminal', () => {
     expect(r.stderr).not.toContain('is not a flare command')
     const sweep = await runCli(['model', 'sweep', 'x.log'])
     expect(sweep.stderr).toContain('→ flare model sweep -i x.log')
+    // a file name with colons, a flag with its value after it, and two files (a shell glob)
+    const odd = await runCli(['detect', 'logs/2024-01-01T00:00:00.log', '-o', 'out.json', '--json'])
+    expect(odd.stderr).toContain('→ flare detect -i logs/2024-01-01T00:00:00.log -o out.json --json')
+    const two = await runCli(['detect', 'a.log', 'b.log', '--window', '10m'])
+    expect(two.stderr).toContain('(one input: 2 were given)')
+    expect(two.stderr).toContain('→ flare detect -i a.log --window 10m')
     // a command without an input: the argument is unexpected
     const list = await runCli(['model', 'list', 'extra'])
     expect(list.code).toBe(2)
