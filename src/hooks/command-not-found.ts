@@ -1,5 +1,6 @@
 import type {Hook} from '@oclif/core'
 import {distance} from 'fastest-levenshtein'
+import {shellWord} from '../ui/format.js'
 import {err} from '../ui/style.js'
 
 /** Suggestions further than this many edits from what was typed are noise, not help. */
@@ -11,11 +12,6 @@ export function suggestCommands(typed: string, ids: string[]): string[] {
   // a typed prefix of exactly one command ("det") is as good as a typo
   for (const id of ids) if (typed.length >= 2 && id.startsWith(typed) && !scored.some((s) => s.id === id)) scored.push({id, edits: MAX_EDITS})
   return scored.sort((a, b) => a.edits - b.edits || a.id.localeCompare(b.id)).map((s) => s.id)
-}
-
-/** `word` as a shell would need it typed again (quoted when it holds anything but plain characters). */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
 }
 
 /**

@@ -3,7 +3,7 @@ import {FlareError} from '../core/errors.js'
 import {allowFullCollections} from '../core/io/full-collection.js'
 import {writeJson} from '../core/io/json-stream.js'
 import {configuredSecrets, scrubText} from '../core/secrets.js'
-import {visible} from './format.js'
+import {shellWord, visible} from './format.js'
 import {softWrap, terminalWidth} from './table.js'
 import {colorEnabled, err} from './style.js'
 
@@ -103,6 +103,11 @@ export abstract class FlareCommand extends Command {
     // "Parsing --jobs" + "Expected an integer…" is one sentence; separate failures are separated
     const message = lines.reduce((text, line) => (text === '' ? line : `${text}${/:$/.test(text) ? ' ' : /^Parsing \S+$/.test(text) ? ': ' : '; '}${line}`), '')
     const command = [this.config.bin, ...(this.id ?? '').split(':')].filter(Boolean).join(' ')
+    // `flare detect --json app.log`: the log given as an argument, and no -i
+    const unexpected = /^Unexpected arguments?: ([^,]+)/.exec(message)
+    const input = (this.constructor as {flags?: Record<string, {char?: string}>}).flags?.input
+    const hasInput = process.argv.some((a) => a === '-i' || a === '--input' || a.startsWith('--input=') || /^-i./.test(a))
+    if (unexpected && input?.char === 'i' && !hasInput) return {message: `${command} reads its input from -i, not from an argument`, hint: `${command} -i ${shellWord(unexpected[1].trim())} …`}
     return {message: message || error.message, hint: `see ${command} --help`}
   }
 

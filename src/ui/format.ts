@@ -57,3 +57,8 @@ export function visible(text: string, keepColours = false): string {
     return `\\x${m.charCodeAt(0).toString(16).padStart(2, '0')}`
   })
 }
+
+/** `word` as a shell would need it typed again (quoted when it holds anything but plain characters). */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
+}

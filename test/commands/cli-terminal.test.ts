@@ -43,6 +43,14 @@ describe('flare in a real terminal', () => {
     const two = await runCli(['detect', 'a.log', 'b.log', '--window', '10m'])
     expect(two.stderr).toContain('(one input: 2 were given)')
     expect(two.stderr).toContain('→ flare detect -i a.log --window 10m')
+    // flags before the file: oclif parses the command, and the log is its unexpected argument
+    const after = await runCli(['detect', '--window', '5m', 'x.log'])
+    expect(after.code).toBe(2)
+    expect(after.stderr).toContain('flare detect reads its input from -i, not from an argument')
+    expect(after.stderr).toContain('→ flare detect -i x.log')
+    const json = await runCli(['detect', '--json', 'x.log'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error).toMatchObject({message: 'flare detect reads its input from -i, not from an argument', exit_code: 2})
     // a command without an input: the argument is unexpected
     const list = await runCli(['model', 'list', 'extra'])
     expect(list.code).toBe(2)
