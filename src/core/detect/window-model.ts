@@ -27,7 +27,8 @@ import {componentLows, lowCount} from './window-silence.js'
  * reached the hosts before is routine), except for a FATAL/CRITICAL template sparse in training;
  * times the level weight. (The histograms keep no bursts, so the batch fit's rules on them, rare
  * recurrences and the fleet's like bursts on other hosts at other times, fleet-bursts.ts, are not
- * applied: every like training window counts, which is stricter than a batch `detect`.) Templates the model never saw in one window add their scores up.
+ * applied: every like training window counts, which is stricter than a batch `detect`.)
+ * Templates the model never saw in one window add their scores up.
  * Silence is judged apart, against each stream's lowest usual count (`low`), by window-silence.ts.
  */
 
