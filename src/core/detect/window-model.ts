@@ -25,9 +25,12 @@ import {componentLows, lowCount} from './window-silence.js'
  * X ~ Poisson(λ/φ) (λ at least half a line per training log), divided by one plus the training
  * windows that held at least half as many (its own stream's and the fleet's: a scanner wave that
  * reached the hosts before is routine), except for a FATAL/CRITICAL template sparse in training;
- * times the level weight. (The histograms keep no bursts, so the batch fit's rules on them, rare
- * recurrences and the fleet's like bursts on other hosts at other times, fleet-bursts.ts, are not
- * applied: every like training window counts, which is stricter than a batch `detect`.)
+ * times the level weight. The profile also keeps the peaks of each series' training bursts, so
+ * the fit's rules apply: like bursts on its own stream, some but fewer than one a day (two at
+ * least), are other anomalies (rare recurrences: they do not divide it, and its hot windows leave
+ * its baseline), and the fleet's like windows count only when its other streams had as many like
+ * bursts (fleet-bursts.ts). A model saved before it keeps no bursts: every like training window
+ * counts, stricter than a fit.
  * Templates the model never saw in one window add their scores up.
  * Silence is judged apart, against each stream's lowest usual count (`low`), by window-silence.ts.
  */
@@ -40,6 +43,12 @@ export interface StreamProfile {
   low?: number
   /** Per component, when it has two or more, the same of the component's lines (only those of 3 or more: the ones whose silence is judged). */
   components?: Record<string, number>
+  /**
+   * Per series key, the peaks of its training bursts (hot windows a short gap apart), greatest
+   * first: how many like bursts training saw, here and on the fleet's other streams (absent in
+   * models saved before it: every like training window counts, as it did).
+   */
+  bursts?: Record<string, number[]>
 }
 
 export interface WindowProfiles {
@@ -50,10 +59,15 @@ export interface WindowProfiles {
 
 export const WindowProfilesJSON = z.object({
   families: z.array(z.number().int().nonnegative()),
-  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional()})),
+  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional(), bursts: z.record(z.string(), z.array(finite.positive())).optional()})),
 })
 
 const TRIM = 0.05
+/** Hot windows at most this far apart are one burst (window-rate's SHORT_GAP_MINUTES). */
+const SHORT_GAP_MS = 15 * 60_000
+const DAY_MS = 86_400_000
+/** Fewest like bursts that make a window routine, however short the training (window-rate's MIN_ROUTINE_BURSTS). */
+const MIN_ROUTINE_BURSTS = 2
 /** Least surprisal of a sparse FATAL/CRITICAL template naming a failure (as window-rate's analysis). */
 const CRITICAL_FAILURE_SURPRISAL = 3.5
 
@@ -64,18 +78,25 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
   const sums = new Map<string, Map<number, Map<number, number>>>()
   const totals = new Map<string, number[]>()
   const parts = new Map<string, Map<string, number[]>>()
+  // per stream, per series: its nonzero windows [start, count] (its bursts are found from them)
+  const timelines = new Map<string, Map<number, Array<[number, number]>>>()
   for (let i = 0; i < X.rows; i++) {
     const stream = ctx.streams[i]
     const profile = (streams[stream] ??= {windows: 0, series: {}})
     profile.windows++
     let bySeries = sums.get(stream)
     if (!bySeries) sums.set(stream, (bySeries = new Map()))
+    let timeline = timelines.get(stream)
+    if (!timeline) timelines.set(stream, (timeline = new Map()))
     let total = 0
     for (const [key, count] of rowSeries(X, i, families, X.cols)) {
       let hist = bySeries.get(key)
       if (!hist) bySeries.set(key, (hist = new Map()))
       hist.set(count, (hist.get(count) ?? 0) + 1)
       total += count
+      let points = timeline.get(key)
+      if (!points) timeline.set(key, (points = []))
+      points.push([ctx.windowStart[i], count])
     }
     let t = totals.get(stream)
     if (!t) totals.set(stream, (t = []))
@@ -96,8 +117,42 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
     streams[stream].low = lowCount(totals.get(stream)!)
     const components = componentLows(parts.get(stream)!)
     if (components) streams[stream].components = components
+    const bursts: Record<string, number[]> = {}
+    for (const [key, points] of timelines.get(stream)!) {
+      const peaks = burstPeaks(points, streams[stream].series[key], streams[stream].windows, ctx.stepMs)
+      if (peaks.length > 0) bursts[key] = peaks
+    }
+    streams[stream].bursts = bursts
   }
   return {families, streams}
+}
+
+/** Where a series is hot: clearly above its usual rate (window-rate's mark). */
+function hotMark(hist: ReadonlyArray<[number, number]>, n: number): {lambda: number; hot: number} {
+  const base = histBaseline(hist, n)
+  const lambda = Math.max(base.mean, 0.5 / n)
+  return {lambda, hot: lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5}
+}
+
+/** The peaks of a series' bursts in training: its hot windows, those a short gap apart one burst; greatest first. */
+function burstPeaks(points: Array<[number, number]>, hist: ReadonlyArray<[number, number]>, n: number, stepMs: number): number[] {
+  const {hot} = hotMark(hist, n)
+  const hotPoints = points.filter(([, count]) => count > hot).sort((a, b) => a[0] - b[0])
+  const gap = Math.max(1, Math.round(SHORT_GAP_MS / stepMs)) * stepMs
+  const peaks: number[] = []
+  let last = Number.NEGATIVE_INFINITY
+  for (const [start, count] of hotPoints) {
+    if (start - last <= gap) peaks[peaks.length - 1] = Math.max(peaks[peaks.length - 1], count)
+    else peaks.push(count)
+    last = start
+  }
+  return peaks.sort((a, b) => b - a)
+}
+
+function burstsAtLeast(peaks: readonly number[] | undefined, least: number): number {
+  let k = 0
+  for (const peak of peaks ?? []) if (peak >= least) k++
+  return k
 }
 
 /** Each window scored against the profiles: its score (the largest of its series') and its episodes above `minScore`. */
@@ -132,28 +187,42 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
       }
       const hist = key < profiles.families.length ? profile.series[key] ?? [] : []
       const n = profile.windows
-      const base = histBaseline(hist, n)
-      const lambda = Math.max(base.mean, 0.5 / n)
-      if (count <= lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5) continue
+      const {lambda, hot} = hotMark(hist, n)
+      if (count <= hot) continue
       const present = hist.reduce((a, [, w]) => a + w, 0)
       const isCritical = cols.some((j) => critical[j])
       const sparse = present <= n / 10
       // The training windows are this one's "outside" (all of them, its bursts included, as the
       // fit's analysis takes the rest of the log); windows like it there, on this stream and on
       // the fleet's others (their excess joins the baseline), make it routine (routineSurprisal).
-      const like: FleetLike = {alike: windowsAtLeast(hist, count / 2), excess: []}
+      // With the training's bursts known, as the fit's analysis judges them: its own stream's like
+      // bursts, some but fewer than `routine`, are other anomalies (its hot windows leave its
+      // baseline and do not make it routine), and the fleet's count only when other streams had
+      // `routine` of them.
+      const known = own?.bursts !== undefined
+      const routine = Math.max((n * ctx.stepMs) / DAY_MS, MIN_ROUTINE_BURSTS)
+      const ownLike = known ? burstsAtLeast(own.bursts?.[key], count / 2) : 0
+      const rare = ownLike > 0 && ownLike < routine
+      const ownAlike = windowsAtLeast(hist, count / 2)
+      const like: FleetLike = {alike: rare ? 0 : ownAlike, excess: []}
       if (own && key < profiles.families.length) {
+        let others = 0
         for (const [other, p] of Object.entries(profiles.streams)) {
           if (other === stream) continue
+          others += burstsAtLeast(p.bursts?.[key], count / 2)
           const theirs = p.series[key] ?? []
           const rate = histBaseline(theirs, p.windows).mean
           for (const [value, w] of theirs) if (value >= count / 2) for (let k = 0; k < w; k++) like.excess.push(value - rate)
         }
+        if (known && others < routine) like.excess.length = 0
+        // (the fleet's verdict counts its own like windows too, rare or not: fleet-bursts.ts's ownAlike)
+        else if (like.excess.length > 0) like.alike = ownAlike
         like.alike += like.excess.length
       }
       // (a sparse FATAL/CRITICAL template is news each time: its other bursts do not make it routine)
       if (isCritical && sparse) like.alike = like.excess.length = 0
-      const outside = histStats(hist, n)
+      const calm = hist.filter(([value]) => value <= hot)
+      const outside = rare ? histStats(calm, Math.max(1, n - (present - calm.reduce((a, [, w]) => a + w, 0)))) : histStats(hist, n)
       let surprisal = routineSurprisal(count, Math.max(outside.mean, 0.5 / n), outside, like)
       if (isCritical && sparse && cols.some((j) => alarming[j])) surprisal = Math.max(surprisal, CRITICAL_FAILURE_SURPRISAL)
       const weight = Math.max(...cols.map((j) => weights[j]))

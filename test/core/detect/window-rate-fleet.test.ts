@@ -34,6 +34,53 @@ function day(hosts: string[], text: string, series: (host: string, w: number, ra
     .sort()
 }
 
+/** A model fitted on one day of `hosts`, then another day scored with it: the scored day's episodes of column 1, as `host@hour` (each once: one a window). */
+function scoredWithModel(hosts: string[], text: string, trained: (host: string, w: number, rand: () => number) => number, scored: (host: string, w: number, rand: () => number) => number): string[] {
+  const rand = mulberry32(33)
+  const build = (series: typeof trained, day0: number) => {
+    const rows: number[][] = []
+    const streams: string[] = []
+    const windowStart: number[] = []
+    for (let w = 0; w < DAY; w++) {
+      for (const host of hosts) {
+        rows.push([poisson(rand, 40), series(host, w, rand)])
+        streams.push(host)
+        windowStart.push((day0 + w) * STEP)
+      }
+    }
+    return {X: fromRows(rows), context: {streams, windowStart, stepMs: STEP, columns: [{text: 'request served'}, {text}]}}
+  }
+  const training = build(trained, 0)
+  const d = new WindowRate()
+  d.setContext(training.context)
+  d.fit(training.X)
+  const next = build(scored, DAY)
+  d.setContext(next.context)
+  d.score(next.X)
+  return d
+    .episodes()
+    .filter((e) => e.column === 1)
+    .map((e) => `${e.stream}@${Math.floor((e.startMs - DAY * STEP) / 3_600_000)}`)
+    .filter((x, i, all) => all.indexOf(x) === i)
+    .sort()
+}
+
+describe('window-rate: a fitted model scoring another day, window by window', () => {
+  const hosts = ['h1', 'h2', 'h3', 'h4']
+  const text = 'POST /login <*> 401 Unauthorized'
+  const outage = (at: Record<string, number>) => (h: string, w: number, r: () => number) => (at[h] !== undefined && w >= at[h] && w < at[h] + 3 ? 60 + poisson(r, 5) : poisson(r, 0.3))
+
+  it("raises an outage on a host though another host had one in training (one like burst elsewhere is no routine)", () => {
+    expect(scoredWithModel(hosts, text, outage({h2: 120}), outage({h1: 60}))).toEqual(['h1@5'])
+  })
+
+  it('raises an outage on a host that had one in training (the same failure again), and not a wave every host saw in turn', () => {
+    expect(scoredWithModel(hosts, text, outage({h1: 120}), outage({h1: 60}))).toEqual(['h1@5'])
+    // a scan that reached every host at its own time in training reaches h1 again: routine
+    expect(scoredWithModel(hosts, text, outage({h1: 30, h2: 90, h3: 150, h4: 230}), outage({h1: 60}))).toEqual([])
+  })
+})
+
 describe('window-rate: the same failure twice in one day', () => {
   it('is raised both times (a job failing at every run for an hour, twice): the other one is not its normal', () => {
     const failing = (w: number) => (w >= 96 && w < 108) || (w >= 200 && w < 212)
