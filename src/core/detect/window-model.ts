@@ -25,12 +25,14 @@ import {componentLows, lowCount} from './window-silence.js'
  * X ~ Poisson(λ/φ) (λ at least half a line per training log), divided by one plus the training
  * windows that held at least half as many (its own stream's and the fleet's: a scanner wave that
  * reached the hosts before is routine), except for a FATAL/CRITICAL template sparse in training;
- * times the level weight. The profile also keeps the peaks of each series' training bursts, so
- * the fit's rules apply: like bursts on its own stream, some but fewer than one a day (two at
+ * times the level weight. The profile also keeps each series' training bursts (peak and time),
+ * so the fit's rules apply: like bursts on its own stream, some but fewer than one a day (two at
  * least), are other anomalies (rare recurrences: they do not divide it, and its hot windows leave
- * its baseline), and the fleet's like windows count only when its other streams had as many like
- * bursts (fleet-bursts.ts). A model saved before it keeps no bursts: every like training window
- * counts, stricter than a fit.
+ * its baseline) unless one came at this time of day on another day (a schedule, with two days of
+ * training or more and windows of an hour or less); the fleet's like windows count only when its
+ * other streams had as many like bursts (fleet-bursts.ts); a stream the model never saw takes the
+ * whole fleet's bursts as its own. A model saved before it keeps no bursts: every like training
+ * window counts.
  * Templates the model never saw in one window add their scores up.
  * Silence is judged apart, against each stream's lowest usual count (`low`), by window-silence.ts.
  */
@@ -44,11 +46,12 @@ export interface StreamProfile {
   /** Per component, when it has two or more, the same of the component's lines (only those of 3 or more: the ones whose silence is judged). */
   components?: Record<string, number>
   /**
-   * Per series key, the peaks of its training bursts (hot windows a short gap apart), greatest
-   * first: how many like bursts training saw, here and on the fleet's other streams (absent in
-   * models saved before it: every like training window counts, as it did).
+   * Per series key, its training bursts (hot windows a short gap apart) as [peak, first window's
+   * start, last window's start], greatest peak first, MAX_BURSTS at most: how many like bursts
+   * training saw, here and on the fleet's other streams, and when (absent in models saved before
+   * it: every like training window counts, as it did).
    */
-  bursts?: Record<string, number[]>
+  bursts?: Record<string, Array<[number, number, number]>>
 }
 
 export interface WindowProfiles {
@@ -59,13 +62,18 @@ export interface WindowProfiles {
 
 export const WindowProfilesJSON = z.object({
   families: z.array(z.number().int().nonnegative()),
-  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional(), bursts: z.record(z.string(), z.array(finite.positive())).optional()})),
+  streams: z.record(z.string(), z.object({windows: z.number().int().min(1), series: z.record(z.string(), z.array(z.tuple([finite.positive(), z.number().int().min(1)]))), low: finite.nonnegative().optional(), components: z.record(z.string(), finite.nonnegative()).optional(), bursts: z.record(z.string(), z.array(z.tuple([finite.positive(), finite, finite]))).optional()})),
 })
 
 const TRIM = 0.05
 /** Hot windows at most this far apart are one burst (window-rate's SHORT_GAP_MINUTES). */
 const SHORT_GAP_MS = 15 * 60_000
 const DAY_MS = 86_400_000
+const HOUR_MS = 3_600_000
+/** Bursts kept per series and stream, the greatest (a like burst reaches half a hot window's count: more than this many is routine whatever the training's length). */
+const MAX_BURSTS = 256
+/** Bursts this close to the same time of day are a schedule (window-rate's SAME_TIME_MINUTES). */
+const SAME_TIME_MS = 30 * 60_000
 /** Fewest like bursts that make a window routine, however short the training (window-rate's MIN_ROUTINE_BURSTS). */
 const MIN_ROUTINE_BURSTS = 2
 /** Least surprisal of a sparse FATAL/CRITICAL template naming a failure (as window-rate's analysis). */
@@ -117,7 +125,7 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
     streams[stream].low = lowCount(totals.get(stream)!)
     const components = componentLows(parts.get(stream)!)
     if (components) streams[stream].components = components
-    const bursts: Record<string, number[]> = {}
+    const bursts: Record<string, Array<[number, number, number]>> = {}
     for (const [key, points] of timelines.get(stream)!) {
       const peaks = burstPeaks(points, streams[stream].series[key], streams[stream].windows, ctx.stepMs)
       if (peaks.length > 0) bursts[key] = peaks
@@ -134,25 +142,34 @@ function hotMark(hist: ReadonlyArray<[number, number]>, n: number): {lambda: num
   return {lambda, hot: lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5}
 }
 
-/** The peaks of a series' bursts in training: its hot windows, those a short gap apart one burst; greatest first. */
-function burstPeaks(points: Array<[number, number]>, hist: ReadonlyArray<[number, number]>, n: number, stepMs: number): number[] {
+/** A series' bursts in training: its hot windows, those a short gap apart one burst, as [peak, first start, last start]; greatest first, MAX_BURSTS at most. */
+function burstPeaks(points: Array<[number, number]>, hist: ReadonlyArray<[number, number]>, n: number, stepMs: number): Array<[number, number, number]> {
   const {hot} = hotMark(hist, n)
   const hotPoints = points.filter(([, count]) => count > hot).sort((a, b) => a[0] - b[0])
   const gap = Math.max(1, Math.round(SHORT_GAP_MS / stepMs)) * stepMs
-  const peaks: number[] = []
-  let last = Number.NEGATIVE_INFINITY
+  const bursts: Array<[number, number, number]> = []
   for (const [start, count] of hotPoints) {
-    if (start - last <= gap) peaks[peaks.length - 1] = Math.max(peaks[peaks.length - 1], count)
-    else peaks.push(count)
-    last = start
+    const b = bursts[bursts.length - 1]
+    if (b !== undefined && start - b[2] <= gap) {
+      b[0] = Math.max(b[0], count)
+      b[2] = start
+    } else bursts.push([count, start, start])
   }
-  return peaks.sort((a, b) => b - a)
+  return bursts.sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, MAX_BURSTS)
 }
 
-function burstsAtLeast(peaks: readonly number[] | undefined, least: number): number {
-  let k = 0
-  for (const peak of peaks ?? []) if (peak >= least) k++
-  return k
+/** The bursts reaching `least` at their peak. */
+function burstsAtLeast(bursts: ReadonlyArray<[number, number, number]> | undefined, least: number): Array<[number, number, number]> {
+  return (bursts ?? []).filter(([peak]) => peak >= least)
+}
+
+/** Whether a burst is at the time of day of the window starting at `start` (± SAME_TIME_MS and half the burst), on another day: a schedule. */
+function sameTimeOfDay([, first, last]: [number, number, number], start: number, stepMs: number): boolean {
+  const centre = (first + last + stepMs) / 2
+  const at = start + stepMs / 2
+  if (Math.abs(at - centre) < DAY_MS / 2) return false
+  const apart = Math.abs((((at - centre) % DAY_MS) + DAY_MS) % DAY_MS)
+  return Math.min(apart, DAY_MS - apart) <= SAME_TIME_MS + (last - first) / 2
 }
 
 /** Each window scored against the profiles: its score (the largest of its series') and its episodes above `minScore`. */
@@ -162,6 +179,7 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
   const critical = ctx.columns.map((c) => isCriticalLevel(c.level))
   const alarming = ctx.columns.map((c, j) => critical[j] && mentionsFailure(c.text))
   const pooled = pooledProfile(profiles.streams)
+  const knownBursts = Object.values(profiles.streams).some((p) => p.bursts !== undefined)
   const rowScores = new Float64Array(X.rows)
   const episodes: Episode[] = []
   const fresh: Episode[] = []
@@ -199,17 +217,26 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
       // bursts, some but fewer than `routine`, are other anomalies (its hot windows leave its
       // baseline and do not make it routine), and the fleet's count only when other streams had
       // `routine` of them.
-      const known = own?.bursts !== undefined
-      const routine = Math.max((n * ctx.stepMs) / DAY_MS, MIN_ROUTINE_BURSTS)
-      const ownLike = known ? burstsAtLeast(own.bursts?.[key], count / 2) : 0
-      const rare = ownLike > 0 && ownLike < routine
+      // (as the fit: rare recurrences are judged in training under two days, or over two days or
+      // more with windows of an hour or less, where a like burst at the same time of day on
+      // another day is a schedule, and routine)
+      const known = own ? own.bursts !== undefined : knownBursts
+      const days = (n * ctx.stepMs) / DAY_MS
+      const routine = Math.max(days, MIN_ROUTINE_BURSTS)
+      const daily = days >= 2 && ctx.stepMs <= HOUR_MS
+      const ownLike = own && known ? burstsAtLeast(own.bursts?.[key], count / 2) : []
+      const scheduled = daily && ownLike.some((b) => sameTimeOfDay(b, ctx.windowStart[i], ctx.stepMs))
+      // (a host the model never saw is scored on the fleet's pooled profile: the fleet's like
+      // bursts are its own, rare when fewer than `routine`)
+      const fleetLike = !own && known ? Object.values(profiles.streams).reduce((k, p) => k + burstsAtLeast(p.bursts?.[key], count / 2).length, 0) : 0
+      const rare = ((days < 2 || daily) && !scheduled && ownLike.length > 0 && ownLike.length < routine) || (fleetLike > 0 && fleetLike < routine)
       const ownAlike = windowsAtLeast(hist, count / 2)
       const like: FleetLike = {alike: rare ? 0 : ownAlike, excess: []}
       if (own && key < profiles.families.length) {
         let others = 0
         for (const [other, p] of Object.entries(profiles.streams)) {
           if (other === stream) continue
-          others += burstsAtLeast(p.bursts?.[key], count / 2)
+          others += burstsAtLeast(p.bursts?.[key], count / 2).length
           const theirs = p.series[key] ?? []
           const rate = histBaseline(theirs, p.windows).mean
           for (const [value, w] of theirs) if (value >= count / 2) for (let k = 0; k < w; k++) like.excess.push(value - rate)

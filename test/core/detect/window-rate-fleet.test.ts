@@ -35,14 +35,14 @@ function day(hosts: string[], text: string, series: (host: string, w: number, ra
 }
 
 /** A model fitted on one day of `hosts`, then another day scored with it: the scored day's episodes of column 1, as `host@hour` (each once: one a window). */
-function scoredWithModel(hosts: string[], text: string, trained: (host: string, w: number, rand: () => number) => number, scored: (host: string, w: number, rand: () => number) => number): string[] {
+function scoredWithModel(hosts: string[], text: string, trained: (host: string, w: number, rand: () => number) => number, scored: (host: string, w: number, rand: () => number) => number, {trainDays = 1, scoredHosts = hosts}: {trainDays?: number; scoredHosts?: string[]} = {}): string[] {
   const rand = mulberry32(33)
-  const build = (series: typeof trained, day0: number) => {
+  const build = (series: typeof trained, day0: number, days: number, on: string[]) => {
     const rows: number[][] = []
     const streams: string[] = []
     const windowStart: number[] = []
-    for (let w = 0; w < DAY; w++) {
-      for (const host of hosts) {
+    for (let w = 0; w < days * DAY; w++) {
+      for (const host of on) {
         rows.push([poisson(rand, 40), series(host, w, rand)])
         streams.push(host)
         windowStart.push((day0 + w) * STEP)
@@ -50,17 +50,17 @@ function scoredWithModel(hosts: string[], text: string, trained: (host: string, 
     }
     return {X: fromRows(rows), context: {streams, windowStart, stepMs: STEP, columns: [{text: 'request served'}, {text}]}}
   }
-  const training = build(trained, 0)
+  const training = build(trained, 0, trainDays, hosts)
   const d = new WindowRate()
   d.setContext(training.context)
   d.fit(training.X)
-  const next = build(scored, DAY)
+  const next = build(scored, trainDays * DAY, 1, scoredHosts)
   d.setContext(next.context)
   d.score(next.X)
   return d
     .episodes()
     .filter((e) => e.column === 1)
-    .map((e) => `${e.stream}@${Math.floor((e.startMs - DAY * STEP) / 3_600_000)}`)
+    .map((e) => `${e.stream}@${Math.floor((e.startMs - trainDays * DAY * STEP) / 3_600_000)}`)
     .filter((x, i, all) => all.indexOf(x) === i)
     .sort()
 }
@@ -78,6 +78,18 @@ describe('window-rate: a fitted model scoring another day, window by window', ()
     expect(scoredWithModel(hosts, text, outage({h1: 120}), outage({h1: 60}))).toEqual(['h1@5'])
     // a scan that reached every host at its own time in training reaches h1 again: routine
     expect(scoredWithModel(hosts, text, outage({h1: 30, h2: 90, h3: 150, h4: 230}), outage({h1: 60}))).toEqual([])
+  })
+
+  it('takes a burst at the same time of day on most training days for a schedule: routine (a week of a 02:00 job, one night skipped)', () => {
+    const job = (h: string, w: number, r: () => number) => (h === 'h1' && w % DAY >= 24 && w % DAY < 26 && Math.floor(w / DAY) !== 3 ? 30 + poisson(r, 3) : poisson(r, 0.3))
+    expect(scoredWithModel(hosts, 'backup job wrote <*> files', job, (h, w, r) => job(h, w + 7 * DAY, r), {trainDays: 7})).toEqual([])
+    // the same burst at 14:00 instead is news
+    const late = (h: string, w: number, r: () => number) => (h === 'h1' && w >= 168 && w < 170 ? 30 + poisson(r, 3) : poisson(r, 0.3))
+    expect(scoredWithModel(hosts, 'backup job wrote <*> files', job, late, {trainDays: 7})).toEqual(['h1@14'])
+  })
+
+  it('raises an outage on a host the model never saw, though one host had one in training', () => {
+    expect(scoredWithModel(hosts, text, outage({h2: 120}), outage({h5: 60}), {scoredHosts: [...hosts, 'h5']})).toEqual(['h5@5'])
   })
 })
 
