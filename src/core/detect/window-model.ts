@@ -3,7 +3,7 @@ import type {FeatureMatrix} from '../features/matrix.js'
 import {isCriticalLevel, mentionsFailure} from '../severity.js'
 import type {FleetLike} from './fleet-bursts.js'
 import {finite} from './schema.js'
-import {levelWeight, routineSurprisal, templateFamilies, type OutsideStats} from './window-series.js'
+import {CRITICAL_FAILURE_SURPRISAL, DAY_MS, HOUR_MS, hotMark, levelWeight, MIN_ROUTINE_BURSTS, routineSurprisal, SAME_TIME_MINUTES, SHORT_GAP_MINUTES, templateFamilies, type OutsideStats} from './window-series.js'
 import type {Episode, WindowContext} from './window-rate.js'
 import {componentLows, lowCount} from './window-silence.js'
 
@@ -66,18 +66,10 @@ export const WindowProfilesJSON = z.object({
 })
 
 const TRIM = 0.05
-/** Hot windows at most this far apart are one burst (window-rate's SHORT_GAP_MINUTES). */
-const SHORT_GAP_MS = 15 * 60_000
-const DAY_MS = 86_400_000
-const HOUR_MS = 3_600_000
 /** Bursts kept per series and stream, the greatest (a like burst reaches half a hot window's count: more than this many is routine whatever the training's length). */
 const MAX_BURSTS = 256
-/** Bursts this close to the same time of day are a schedule (window-rate's SAME_TIME_MINUTES). */
-const SAME_TIME_MS = 30 * 60_000
-/** Fewest like bursts that make a window routine, however short the training (window-rate's MIN_ROUTINE_BURSTS). */
-const MIN_ROUTINE_BURSTS = 2
-/** Least surprisal of a sparse FATAL/CRITICAL template naming a failure (as window-rate's analysis). */
-const CRITICAL_FAILURE_SURPRISAL = 3.5
+const SHORT_GAP_MS = SHORT_GAP_MINUTES * 60_000
+const SAME_TIME_MS = SAME_TIME_MINUTES * 60_000
 
 /** The profiles of the fitted rows: per stream, per series, the histogram of its window counts. */
 export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfiles {
@@ -135,16 +127,9 @@ export function fitProfiles(X: FeatureMatrix, ctx: WindowContext): WindowProfile
   return {families, streams}
 }
 
-/** Where a series is hot: clearly above its usual rate (window-rate's mark). */
-function hotMark(hist: ReadonlyArray<[number, number]>, n: number): {lambda: number; hot: number} {
-  const base = histBaseline(hist, n)
-  const lambda = Math.max(base.mean, 0.5 / n)
-  return {lambda, hot: lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5}
-}
-
 /** A series' bursts in training: its hot windows, those a short gap apart one burst, as [peak, first start, last start]; greatest first, MAX_BURSTS at most. */
 function burstPeaks(points: Array<[number, number]>, hist: ReadonlyArray<[number, number]>, n: number, stepMs: number): Array<[number, number, number]> {
-  const {hot} = hotMark(hist, n)
+  const {hot} = hotMark(histBaseline(hist, n), n)
   const hotPoints = points.filter(([, count]) => count > hot).sort((a, b) => a[0] - b[0])
   const gap = Math.max(1, Math.round(SHORT_GAP_MS / stepMs)) * stepMs
   const bursts: Array<[number, number, number]> = []
@@ -205,7 +190,7 @@ export function scoreWindows(X: FeatureMatrix, ctx: WindowContext, profiles: Win
       }
       const hist = key < profiles.families.length ? profile.series[key] ?? [] : []
       const n = profile.windows
-      const {lambda, hot} = hotMark(hist, n)
+      const {lambda, hot} = hotMark(histBaseline(hist, n), n)
       if (count <= hot) continue
       const present = hist.reduce((a, [, w]) => a + w, 0)
       const isCritical = cols.some((j) => critical[j])

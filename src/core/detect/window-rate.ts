@@ -3,7 +3,7 @@ import {contamination, finite, nFeatures, savedDetector} from './schema.js'
 import {RAW_COUNTS} from '../features/config.js'
 import type {FeatureMatrix} from '../features/matrix.js'
 import {isCriticalLevel, mentionsFailure} from '../severity.js'
-import {levelWeight, routineSurprisal, templateFamilies, trimmedBaseline, withoutStrays, type OutsideStats} from './window-series.js'
+import {CRITICAL_FAILURE_SURPRISAL, DAY_MS, HOUR_MS, hotMark, levelWeight, MIN_ROUTINE_BURSTS, routineSurprisal, SAME_TIME_MINUTES, SHORT_GAP_MINUTES, templateFamilies, trimmedBaseline, withoutStrays, type OutsideStats} from './window-series.js'
 import {BaseDetector, type DetectorParams, type ThresholdParams} from './detector.js'
 import type {DetectorEntry} from './entry.js'
 import {fleetAlike, type StreamBurst} from './fleet-bursts.js'
@@ -84,16 +84,6 @@ export interface Episode {
   score: number
 }
 
-/** Hot windows of a template at most this far apart are one episode (unless it recurs as a chain, see hotEpisodes). */
-const SHORT_GAP_MINUTES = 15
-/** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
-const CRITICAL_FAILURE_SURPRISAL = 3.5
-const HOUR_MS = 3_600_000
-const DAY_MS = 86_400_000
-/** Windows this close to the same time of day on another day are its daily baseline. */
-const SAME_TIME_MINUTES = 30
-/** Fewest other bursts of a template that make its bursts routine, however short the log (one other burst is the same failure twice). */
-const MIN_ROUTINE_BURSTS = 2
 
 export class WindowRate extends BaseDetector {
   readonly name = 'window-rate'
@@ -307,9 +297,8 @@ export class WindowRate extends BaseDetector {
   private hotEpisodes(stream: string, column: number, rows: number[], values: Float64Array, total: number, base: {mean: number; dispersion: number}, weight: number, critical: boolean, alarming: boolean, gapWindows: number, ctx: WindowContext, out: Episode[]): void {
     const n = rows.length
     const floor = 0.5 / n
-    const lambda = Math.max(base.mean, floor)
     // clearly above the usual rate: rare templates are hot wherever they appear
-    const hotAbove = lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5
+    const {lambda, hot: hotAbove} = hotMark(base, n)
     const hot: number[] = []
     for (let k = 0; k < n; k++) if (values[k] > hotAbove) hot.push(k)
     if (hot.length === 0) return

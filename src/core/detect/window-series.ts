@@ -7,6 +7,27 @@ import {upperSurprisal} from './poisson.js'
 
 const TRIM = 0.05
 
+/** Hot windows of a template at most this far apart are one burst (window-rate's episodes, a model's training bursts). */
+export const SHORT_GAP_MINUTES = 15
+/** Least surprisal (−log10 p) of a sparse critical template naming a failure: with its level weight (≥ 3) it clears the default threshold. */
+export const CRITICAL_FAILURE_SURPRISAL = 3.5
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 86_400_000
+/** Windows this close to the same time of day on another day are its daily baseline (and bursts there a schedule). */
+export const SAME_TIME_MINUTES = 30
+/** Fewest other bursts of a template that make its bursts routine, however short the log (one other burst is the same failure twice). */
+export const MIN_ROUTINE_BURSTS = 2
+
+/**
+ * Where a series is hot, over `n` windows with its baseline (trimmedBaseline): its usual rate λ (at
+ * least half a line a log) and the mark clearly above it, λ + 2√(φλ) + 0.5 (a rare template is hot
+ * wherever it appears).
+ */
+export function hotMark(base: {mean: number; dispersion: number}, n: number): {lambda: number; hot: number} {
+  const lambda = Math.max(base.mean, 0.5 / n)
+  return {lambda, hot: lambda + 2 * Math.sqrt(base.dispersion * lambda) + 0.5}
+}
+
 /**
  * Family of each template: the lowest index among templates of the same length (4 tokens or more)
  * and level class (levelClass: error, warning, other) that differ from it in one plain word — not

@@ -43,12 +43,9 @@ function refused(status: number): boolean {
 /** The clients of an incident's lines, and what the server answered them. */
 export interface ClientTally {
   lines: number
-  /** Lines per template id. */
-  templates: Map<string, number>
   /** Lines the server answered with an error of its own or a refusal (refused()). */
   refused: number
-  networks: Map<string, number>
-  /** Per template id, its lines' networks. */
+  /** Per template id, its lines per client network. */
   byTemplate: Map<string, Map<string, number>>
   statuses: Map<number, number>
   /** The incident's lines were not all read (the profiles' line budget ran out): not judged. */
@@ -75,15 +72,13 @@ export interface ClientBurst {
 }
 
 export function newClientTally(): ClientTally {
-  return {lines: 0, templates: new Map(), refused: 0, networks: new Map(), byTemplate: new Map(), statuses: new Map()}
+  return {lines: 0, refused: 0, byTemplate: new Map(), statuses: new Map()}
 }
 
 export function tallyClient(t: ClientTally, templateId: string, client: string, status: number): void {
   t.lines++
-  t.templates.set(templateId, (t.templates.get(templateId) ?? 0) + 1)
   if (refused(status)) t.refused++
   const net = clientNetwork(client)
-  t.networks.set(net, (t.networks.get(net) ?? 0) + 1)
   let nets = t.byTemplate.get(templateId)
   if (!nets) t.byTemplate.set(templateId, (nets = new Map()))
   nets.set(net, (nets.get(net) ?? 0) + 1)
@@ -160,12 +155,15 @@ export function clientBurst(t: ClientTally | undefined, incident: Judged, sample
   if (sample && sample.lines > 0 && top(sample.networks)[1] >= PROXY_SHARE * sample.lines) return undefined
   let above = 0
   let expected = 0
-  for (const [id, lines] of t.templates) {
+  const networks = new Map<string, number>()
+  const linesOf = (nets: ReadonlyMap<string, number> | undefined): number => [...(nets?.values() ?? [])].reduce((a, b) => a + b, 0)
+  for (const [id, nets] of t.byTemplate) {
     const e = incident.templates.find((x) => x.id === id)?.expected ?? 0
-    above += Math.max(0, lines - e)
+    above += Math.max(0, linesOf(nets) - e)
     expected += e
+    for (const [net, n] of nets) networks.set(net, (networks.get(net) ?? 0) + n)
   }
-  const [network, most] = top(t.networks)
+  const [network, most] = top(networks)
   // (the network's own normal lines: its share of the sampled traffic of the lines expected)
   const usual = sample && sample.lines > 0 ? (sample.networks.get(network) ?? 0) / sample.lines : 0
   const own = most - usual * expected
@@ -175,7 +173,7 @@ export function clientBurst(t: ClientTally | undefined, incident: Judged, sample
   const lead = incident.templates[0]
   if (lead !== undefined) {
     const e = lead.expected ?? 0
-    const aboveLead = Math.max(0, (t.templates.get(lead.id) ?? 0) - e)
+    const aboveLead = Math.max(0, linesOf(t.byTemplate.get(lead.id)) - e)
     const ownLead = (t.byTemplate.get(lead.id)?.get(network) ?? 0) - usual * e
     if (ownLead < MIN_SHARE * aboveLead) return undefined
   }
@@ -206,9 +204,9 @@ export function setAsideClientBursts<T extends Pick<Incident, 'id' | 'recurrence
   for (const [i, inc] of incidents.entries()) {
     const id = renamed.get(inc.id)!
     const earlier = inc.recurrence_of === undefined ? undefined : renamed.get(inc.recurrence_of)
-    const {recurrence_of: _dropped, ...rest} = inc
-    const sameList = earlier !== undefined && earlier.slice(0, 3) === id.slice(0, 3)
-    const renumbered = (inc.recurrence_of === undefined ? {...inc, id} : sameList ? {...inc, id, recurrence_of: earlier} : {...rest, id}) as T
+    const {recurrence_of: _old, ...rest} = inc
+    // (a link into the other list is dropped: INC- and CB- numbers)
+    const renumbered = {...rest, id, ...(earlier?.slice(0, 3) === id.slice(0, 3) ? {recurrence_of: earlier} : {})} as T
     const burst = burstOf[i]
     if (burst === undefined) raised.push(renumbered)
     else bursts.push({...renumbered, client: burst})
