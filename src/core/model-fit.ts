@@ -4,7 +4,7 @@ import {DETECTION_SAMPLE, detectFormat, FORMATS, type IngestWarning} from './ing
 import {fetchLines} from './ingest/spool.js'
 import type {ModelBundle} from './model-bundle.js'
 import {SessionLists} from './sessions/lists.js'
-import type {Session} from './sessions/store.js'
+import type {Session, Sessions} from './sessions/store.js'
 
 /**
  * Does a log fit a saved model? A model knows the sessions it was fitted on and nothing else:
@@ -89,7 +89,7 @@ export interface VocabularyFit {
 }
 
 /** How much of the log the model's vocabulary covers. */
-export function vocabularyFit(model: ModelBundle, sessions: readonly Session[], idOf: (templateIndex: number) => string): VocabularyFit {
+export function vocabularyFit(model: ModelBundle, sessions: Sessions, idOf: (templateIndex: number) => string): VocabularyFit {
   const known = model.vocabulary.index
   let events = 0
   let unseenEvents = 0

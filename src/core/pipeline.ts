@@ -17,7 +17,7 @@ import {mine, type MineResult, type MineVisitor} from './mining/mine.js'
 import type {BundleManifest, ModelBundle} from './model-bundle.js'
 import {expectedStreams} from './model-streams.js'
 import {ResultsEnvelope, withAnomalyRows, type Anomaly, type Evaluation, type Incident, type Results} from './results.js'
-import {SessionStore, type Session, type SessionKeyMode} from './sessions/store.js'
+import {sessionAt, SessionStore, type Session, type SessionKeyMode, type Sessions} from './sessions/store.js'
 import {sessionIds} from './sessions/ids.js'
 import type {StreamField} from './sessions/streams.js'
 import type {LineBins} from './sessions/line-bins.js'
@@ -77,7 +77,7 @@ export interface DetectOutput {
   results: Results
   bundle: ModelBundle
   mined: MineResult
-  sessions: Session[]
+  sessions: Sessions
   /** The session features as the detector took them (SessionRows). */
   rows: SessionRows
   /** The dense feature matrix, a row per session: made from `rows` on each access (tests, tools). */
@@ -109,7 +109,7 @@ export interface PreparedInput {
   /** The input, opened once for the run: every pass reads through it (streams are spooled). */
   source: OpenedInput
   mined: MineResult
-  sessions: Session[]
+  sessions: Sessions
   /** The session key actually used (auto resolved), and how it reads in a summary. */
   sessionKey: string
   sessionDescription: string
@@ -204,7 +204,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       const t1 = performance.now()
       const {idColumn, ...read} = await labelSessions(labelReader, options.labelsPath, store, sessions)
       if (!read.bySession.some((label) => label !== undefined)) {
-        throw labelReader.noSessionLabelled(sessions.length, store.describe(), sessions[0]?.id, options.labelsPath, idColumn)
+        throw labelReader.noSessionLabelled(sessions.length, store.describe(), sessions.at(0)?.id, options.labelsPath, idColumn)
       }
       labels = read
       labelsMs = Math.round(performance.now() - t1)
@@ -264,7 +264,7 @@ export function sessionFeatures(prepared: PreparedInput, features: FeatureConfig
  * through the store's lookups by id (SessionStore.labelSink): no table of every id is made, and
  * the labels serve every evaluation and the caller.
  */
-async function labelSessions(reader: typeof import('./evaluate/labels.js'), path: string, store: SessionStore, sessions: readonly Session[]): Promise<SessionLabels & {idColumn: string}> {
+async function labelSessions(reader: typeof import('./evaluate/labels.js'), path: string, store: SessionStore, sessions: Sessions): Promise<SessionLabels & {idColumn: string}> {
   const set = await reader.readLabelsInto(path, () => store.labelSink())
   return {bySession: set.labels.labelsOf(sessions), count: set.labels.size, idColumn: set.idColumn}
 }
@@ -307,7 +307,7 @@ export function scoreSessions(detector: Detector, X: SessionRows): {scores: Floa
 }
 
 /** The manifest of a bundle fitted on `prepared`. */
-export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'streamBy' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: readonly Session[]}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
+export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'windowMs' | 'stepMs' | 'streamBy' | 'inputName' | 'idOf'> & {mined: Pick<MineResult, 'format' | 'lines'>; sessions: Sessions}, fitted: {features: FeatureConfig; vocabulary: Vocabulary; detector: Detector}, created = new Date().toISOString()): BundleManifest {
   const gap = prepared.sessionKey === 'window' ? undefined : sessionGapMs(prepared.sessions)
   // Id sessions: the templates that always end one (live detection closes a session on them).
   const terminal = prepared.sessionKey === 'window' ? undefined : terminalTemplateIds(prepared.sessions, prepared.idOf)
@@ -335,10 +335,10 @@ export function bundleManifest(prepared: Pick<PreparedInput, 'sessionKey' | 'win
  * The longest quiet gap inside a session that is not a rare outlier: the 99.9th percentile of the
  * sessions' longest gaps between consecutive events (undefined without sessions).
  */
-export function sessionGapMs(sessions: ReadonlyArray<{gapMax: number}>): number | undefined {
+export function sessionGapMs(sessions: Sessions): number | undefined {
   if (sessions.length === 0) return undefined
   const gaps = new Float64Array(sessions.length)
-  for (let i = 0; i < sessions.length; i++) gaps[i] = sessions[i].gapMax
+  for (let i = 0; i < sessions.length; i++) gaps[i] = sessionAt(sessions, i).gapMax
   gaps.sort()
   return gaps[Math.min(gaps.length - 1, Math.floor(0.999 * gaps.length))]
 }
@@ -469,10 +469,10 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
  * here, apart from detect(), so that it keeps the ids and counts it needs, not the sessions (a
  * closure of detect() would share its context, and keep them and the feature rows too).
  */
-function anomalyRow(sessions: readonly Session[], scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
+function anomalyRow(sessions: Sessions, scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
   const idOf = sessionIds(sessions)
   const events = new Float64Array(sessions.length)
-  for (let i = 0; i < sessions.length; i++) events[i] = sessions[i].events
+  for (let i = 0; i < sessions.length; i++) events[i] = sessionAt(sessions, i).events
   return (i) => ({session_id: idOf(i), score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
 }
 
@@ -571,9 +571,9 @@ function windowContext(prepared: DetectionInput, vocabulary: Vocabulary): Window
     return {level: meta.level, component: meta.component, text: mined.miner.template(meta.id)?.template ?? meta.id}
   })
   return {
-    streams: sessions.map((s) => s.stream ?? ''),
-    windowStart: sessions.map((s, i) => s.windowStart ?? i),
-    stepMs: prepared.sessionKey === 'window' && sessions[0]?.windowStart !== undefined ? prepared.stepMs : 1,
+    streams: Array.from(sessions, (s) => s.stream ?? ''),
+    windowStart: Array.from(sessions, (s, i) => s.windowStart ?? i),
+    stepMs: prepared.sessionKey === 'window' && sessions.at(0)?.windowStart !== undefined ? prepared.stepMs : 1,
     columns,
   }
 }

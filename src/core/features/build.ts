@@ -1,5 +1,5 @@
 import {SessionLists} from '../sessions/lists.js'
-import type {Session} from '../sessions/store.js'
+import {sessionAt, type Session, type Sessions} from '../sessions/store.js'
 import {featureBlocks, type FeatureBlock, type FeatureConfig} from './config.js'
 import {RowSet, type UniqueRows} from '../detect/dedupe.js'
 import {createMatrix, type FeatureMatrix} from './matrix.js'
@@ -41,11 +41,11 @@ function blockColumns(vocab: Vocabulary, config: FeatureBlock): string[] {
  * Session → feature vectors, with the vocabulary's columns. `idOf` resolves template indices.
  * A per-member config gives each member's block side by side, their widths in `blocks`.
  */
-export function buildFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): FeatureMatrix {
+export function buildFeatures(sessions: Sessions, vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): FeatureMatrix {
   const rows = rowWriter(vocab, config, idOf)
   const m = createMatrix(sessions.length, rows.cols, rows.columns)
   if (rows.blocks) m.blocks = rows.blocks
-  for (let i = 0; i < sessions.length; i++) rows.write(sessions[i], m.data, i * m.cols)
+  for (let i = 0; i < sessions.length; i++) rows.write(sessionAt(sessions, i), m.data, i * m.cols)
   return m
 }
 
@@ -54,14 +54,14 @@ export function buildFeatures(sessions: Session[], vocab: Vocabulary, config: Fe
  * among them (uniqueRows of buildFeatures, without the dense matrix in between): sessions repeat
  * the same few hundred vectors, so this holds a few numbers per session instead of a row.
  */
-export function buildUniqueFeatures(sessions: Session[], vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): UniqueRows {
+export function buildUniqueFeatures(sessions: Sessions, vocab: Vocabulary, config: FeatureConfig, idOf: (templateIndex: number) => string): UniqueRows {
   const rows = rowWriter(vocab, config, idOf)
   const set = new RowSet(rows.cols)
   const scratch = new Float64Array(rows.cols)
   const inverse = new Int32Array(sessions.length)
   for (let i = 0; i < sessions.length; i++) {
     scratch.fill(0)
-    rows.write(sessions[i], scratch, 0)
+    rows.write(sessionAt(sessions, i), scratch, 0)
     inverse[i] = set.add(scratch)
   }
   const {unique, weights} = set.result(rows.columns)

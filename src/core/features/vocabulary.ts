@@ -1,7 +1,7 @@
 import {ExitCode, FlareError} from '../errors.js'
 import {widened} from '../templates/masking/classify.js'
 import {SessionLists} from '../sessions/lists.js'
-import type {Session} from '../sessions/store.js'
+import type {Session, Sessions} from '../sessions/store.js'
 
 /**
  * Maps template ids (stable strings from the template miner) to feature columns. Fitted once on
@@ -38,7 +38,7 @@ export class Vocabulary {
   }
 
   /** Fit on sessions whose template indices resolve to ids through `idOf`. */
-  static fit(sessions: Session[], idOf: (templateIndex: number) => string, maxBigrams: number): Vocabulary {
+  static fit(sessions: Sessions, idOf: (templateIndex: number) => string, maxBigrams: number): Vocabulary {
     // Counted by template index in typed arrays (a million sessions: a string-keyed Map per
     // template occurrence took most of a second), then gathered by id.
     let byIndex: Float64Array = new Float64Array(128) // [sessions, lines] per template index
@@ -86,13 +86,15 @@ export class Vocabulary {
   }
 
   /** Sets normalMean from the fitted sessions and the detector's flags (1 = anomalous). */
-  fitNormalProfile(sessions: readonly Session[], anomalous: Uint8Array, idOf: (templateIndex: number) => string): void {
+  fitNormalProfile(sessions: Sessions, anomalous: Uint8Array, idOf: (templateIndex: number) => string): void {
     const sum = new Float64Array(this.size)
     let normals = 0
     const lists = new SessionLists()
     const columnOf = new Map<number, number>()
-    sessions.forEach((s, i) => {
-      if (anomalous[i]) return
+    let i = -1
+    for (const s of sessions) {
+      i++
+      if (anomalous[i]) continue
       normals++
       s.readLists(lists)
       const t = lists.templates
@@ -101,7 +103,7 @@ export class Vocabulary {
         if (column === undefined) columnOf.set(t[k], (column = this.index.get(idOf(t[k])) ?? -1))
         if (column >= 0) sum[column] += t[k + 1]
       }
-    })
+    }
     this.normalMean = sum.map((x) => (normals ? x / normals : 0))
   }
 
@@ -119,7 +121,7 @@ export class Vocabulary {
   }
 
   /** Ids of the templates `sessions` hold that this vocabulary lacks, in order of template index. */
-  unseenIn(sessions: readonly Session[], idOf: (templateIndex: number) => string): string[] {
+  unseenIn(sessions: Sessions, idOf: (templateIndex: number) => string): string[] {
     const lists = new SessionLists()
     const found = new Set<number>()
     for (const s of sessions) {

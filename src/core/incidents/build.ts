@@ -3,7 +3,7 @@ import type {TemplateMeta} from '../mining/mine.js'
 import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure, severityOf} from '../severity.js'
 import {SessionLists} from '../sessions/lists.js'
-import type {Session} from '../sessions/store.js'
+import {sessionAt, type Session, type Sessions} from '../sessions/store.js'
 import {dbscan} from './dbscan.js'
 
 export interface IncidentOptions {
@@ -30,7 +30,7 @@ const SCALE_FLOOR = 0.25
 
 
 export interface IncidentInput {
-  sessions: Session[]
+  sessions: Sessions
   scores: Float64Array
   anomalous: Uint8Array
   /** The sessions' features: row i is session i's, or row rowOf[i] when given (distinct rows). */
@@ -88,7 +88,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
   for (let i = 0; i < sessions.length; i++) {
     if (anomalous[i]) continue
     normals++
-    sessions[i].readLists(lists, false)
+    sessionAt(sessions, i).readLists(lists, false)
     const t = lists.templates
     for (let k = 0; k < lists.templateWords; k += 3) {
       normalSum[t[k]] += t[k + 1]
@@ -139,7 +139,7 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
     let last = Number.NEGATIVE_INFINITY
     let maxScore = Number.NEGATIVE_INFINITY
     for (const i of members) {
-      const s = sessions[i]
+      const s = sessionAt(sessions, i)
       const t = s.templates
       for (let k = 0; k < t.length; k += 3) counts.set(t[k], (counts.get(t[k]) ?? 0) + t[k + 1])
       if (!Number.isNaN(s.firstTime)) first = Math.min(first, s.firstTime)
@@ -167,13 +167,13 @@ export function buildIncidents(input: IncidentInput): DraftIncident[] {
     const severity = severityOf(tmpl, levels, members.length, sessions.length)
     drafts.push({
       id: '',
-      session_ids: members.map((i) => sessions[i].id),
+      session_ids: members.map((i) => sessionAt(sessions, i).id),
       size: members.length,
       severity: severity.severity,
       severity_reason: severity.reason,
       score: round(maxScore),
       time_range: {start: Number.isFinite(first) ? new Date(first).toISOString() : null, end: Number.isFinite(last) ? new Date(last).toISOString() : null},
-      ...untimed(first, members.map((i) => sessions[i])),
+      ...untimed(first, members.map((i) => sessionAt(sessions, i))),
       templates: tmpl.map(({index, count}) => ({
         id: templates[index].id,
         template: input.templateText(index),
@@ -261,7 +261,7 @@ function reasonsFor(starts: number[], X: FeatureMatrix, mean: Float64Array, std:
   return reasons
 }
 
-function pickSamples(members: number[], sessions: Session[], templates: TemplateMeta[], totalCount: number[], inNormal: Uint8Array, limit: number): PendingSample[] {
+function pickSamples(members: number[], sessions: Sessions, templates: TemplateMeta[], totalCount: number[], inNormal: Uint8Array, limit: number): PendingSample[] {
   // Every (member, template) is a candidate: kept as numbers (an incident of thousands of sessions
   // has hundreds of thousands), its sample made only when picked.
   const rank: number[] = []
@@ -270,7 +270,7 @@ function pickSamples(members: number[], sessions: Session[], templates: Template
   const index: number[] = []
   const lists = new SessionLists()
   for (const i of members) {
-    sessions[i].readLists(lists, false)
+    sessionAt(sessions, i).readLists(lists, false)
     const t = lists.templates
     for (let k = 0; k < lists.templateWords; k += 3) {
       const x = t[k]
@@ -288,7 +288,7 @@ function pickSamples(members: number[], sessions: Session[], templates: Template
     const x = index[c]
     const cls = levelClass(templates[x].level)
     const reason = cls === 2 ? `${templates[x].level} line` : cls === 1 ? 'warning' : inNormal[x] ? `template seen ${totalCount[x]} times in the log` : 'template never seen in normal sessions'
-    return {line: line[c], template_id: templates[x].id, session_id: sessions[member[c]].id, reason}
+    return {line: line[c], template_id: templates[x].id, session_id: sessionAt(sessions, member[c]).id, reason}
   }
   const picked: PendingSample[] = []
   const seen = new Set<number>()

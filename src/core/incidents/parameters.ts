@@ -12,7 +12,7 @@ import type {ReaderInput} from '../ingest/reader.js'
 import {RecordAssembler} from '../ingest/assembler.js'
 import type {LogRecord} from '../ingest/record.js'
 import {visitLines} from '../ingest/spool.js'
-import type {Session} from '../sessions/store.js'
+import type {Session, Sessions} from '../sessions/store.js'
 import {streamOf, type StreamField} from '../sessions/streams.js'
 import type {TemplateMiner} from '../templates/index.js'
 import {newClientTally, sampleClient, tallyClient, type ClientSample, type ClientTally} from './client-bursts.js'
@@ -48,7 +48,7 @@ export interface ParameterInput {
   /** The format the lines were parsed with (a name of the format registry). */
   format: string
   miner: TemplateMiner
-  sessions: readonly Session[]
+  sessions: Sessions
   /** The fields windows were split into streams by (empty: one stream). */
   streamBy: readonly StreamField[]
 }
@@ -76,7 +76,7 @@ export interface ParameterProfiles {
  */
 export async function profileParameters(incidents: readonly Draft[], input: ParameterInput): Promise<ParameterProfiles> {
   const out: IncidentProfile[] = incidents.map(() => ({parameters: new Map<string, ParameterProfile[]>()}))
-  if (incidents.length === 0 || input.sessions[0]?.windowStart === undefined) return {incidents: out}
+  if (incidents.length === 0 || input.sessions.at(0)?.windowStart === undefined) return {incidents: out}
   const byId = new Map<string, Session>()
   for (const s of input.sessions) byId.set(s.id, s)
   // what each incident reads: its lines' range, its streams and time, its templates' counters
@@ -217,7 +217,7 @@ interface Counter {
 }
 
 /** The runs of lines a web access log's clients are sampled in: SAMPLE_RUNS spread over its lines (the last session's last). */
-function sampleRuns(sessions: readonly Session[]): Array<[number, number]> {
+function sampleRuns(sessions: Sessions): Array<[number, number]> {
   let lines = 0
   for (const s of sessions) if (s.lastLine > lines) lines = s.lastLine
   if (lines === 0) return []

@@ -4,14 +4,14 @@ import {untimed, type Incident, type Severity} from '../results.js'
 import {levelClass, mentionsFailure} from '../severity.js'
 import type {LineBins} from '../sessions/line-bins.js'
 import {silenceSpan, type LineEdges} from '../sessions/line-edges.js'
-import type {Session} from '../sessions/store.js'
+import {sessionAt, type Session, type Sessions} from '../sessions/store.js'
 import {formatDuration} from '../sessions/window.js'
 import {severityOf} from '../severity.js'
 import type {DraftIncident, PendingSample} from './build.js'
 import {WindowLines, type EpisodeLines} from './window-lines.js'
 
 export interface WindowIncidentInput {
-  sessions: Session[]
+  sessions: Sessions
   /** Anomalous episodes (window-rate), any order. */
   episodes: Episode[]
   stepMs: number
@@ -54,7 +54,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
     group.sort((a, b) => b.score - a.score || a.startMs - b.startMs)
     const rows = [...new Set(group.flatMap((e) => e.rows))].sort((a, b) => a - b)
     // Line windows (a log without timestamps) have no windowStart: their episodes' times are row numbers.
-    const timed = rows.every((r) => sessions[r].windowStart !== undefined)
+    const timed = rows.every((r) => sessionAt(sessions, r).windowStart !== undefined)
     // an episode's lines as told: with sliding windows, each line once (window-lines.ts)
     const lines = timed ? recount : undefined
     const told = (e: Episode): EpisodeLines => lines?.of(e) ?? {count: e.count, expected: e.expected, ms: e.endMs - e.startMs}
@@ -104,13 +104,13 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
       id: '',
       lead,
       at: start,
-      session_ids: rows.map((r) => sessions[r].id),
+      session_ids: rows.map((r) => sessionAt(sessions, r).id),
       size: rows.length,
       severity: severity.severity,
       severity_reason: severity.reason,
       score: round(group[0].score),
       time_range: timed ? {start: new Date(start).toISOString(), end: new Date(stop).toISOString()} : {start: null, end: null},
-      ...untimed(timed ? start : Number.NaN, rows.map((r) => sessions[r])),
+      ...untimed(timed ? start : Number.NaN, rows.map((r) => sessionAt(sessions, r))),
       templates: tmpl.map((t) => ({
         id: templates[t.index].id,
         template: input.templateText(t.index),
@@ -145,7 +145,7 @@ export function buildWindowIncidents(input: WindowIncidentInput): DraftIncident[
  * Episodes whose anomalous windows touch (same or neighbouring window, any stream) are one
  * incident; a periodic episode's quiet gaps do not pull in what happens between its runs.
  */
-function linkEpisodes(episodes: Episode[], sessions: Session[], stepMs: number): Episode[][] {
+function linkEpisodes(episodes: Episode[], sessions: Sessions, stepMs: number): Episode[][] {
   const parent = episodes.map((_, i) => i)
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]]
@@ -154,7 +154,7 @@ function linkEpisodes(episodes: Episode[], sessions: Session[], stepMs: number):
   const atWindow = new Map<number, number>()
   episodes.forEach((e, i) => {
     for (const r of e.rows) {
-      const w = Math.round((sessions[r].windowStart ?? r) / stepMs)
+      const w = Math.round((sessionAt(sessions, r).windowStart ?? r) / stepMs)
       for (const k of [w - 1, w, w + 1]) {
         const other = atWindow.get(k)
         if (other === undefined) continue
@@ -204,11 +204,11 @@ function reasonOf(e: Episode, seen: EpisodeLines, templates: TemplateMeta[], tem
 }
 
 /** One line of each unusual template first (most anomalous first), then more lines of the leading ones. */
-function samplesOf(tmpl: Array<{index: number; rows: number[]; unseen: boolean}>, sessions: Session[], templates: TemplateMeta[], limit: number): PendingSample[] {
+function samplesOf(tmpl: Array<{index: number; rows: number[]; unseen: boolean}>, sessions: Sessions, templates: TemplateMeta[], limit: number): PendingSample[] {
   const picked: PendingSample[] = []
   const lines = new Set<number>()
   const take = (t: {index: number; unseen: boolean}, row: number): void => {
-    const s = sessions[row]
+    const s = sessionAt(sessions, row)
     const tr = s.templates
     for (let k = 0; k < tr.length; k += 3) {
       if (tr[k] !== t.index || lines.has(tr[k + 2])) continue

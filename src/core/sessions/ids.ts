@@ -1,5 +1,5 @@
 /** Where sessions find their ids when they do not keep a string each. */
-import type {Session} from './session.js'
+import type {Session, Sessions} from './session.js'
 
 /**
  * Where sessions that share it keep their ids, each found by its session's order: a store's block
@@ -14,9 +14,15 @@ export interface SessionIdSource {
  * The ids of `sessions` by index, without keeping the sessions: when they are a store's list
  * whose ids are kept together (each session's order its index), that keeping; else their strings.
  */
-export function sessionIds(sessions: readonly Session[]): (i: number) => string {
-  const source = sessions[0]?.idSource
-  if (source !== undefined && sessions.every((s, i) => s.idSource === source && s.order === i)) return (i) => source.at(i)
-  const ids = sessions.map((s) => s.id)
+export function sessionIds(sessions: Sessions): (i: number) => string {
+  const source = sessions.at(0)?.idSource
+  let inOrder = source !== undefined
+  let i = 0
+  for (const s of sessions) {
+    if (!inOrder) break
+    inOrder = s.idSource === source && s.order === i++
+  }
+  if (inOrder) return (i) => source!.at(i)
+  const ids = Array.from(sessions, (s) => s.id)
   return (i) => ids[i]
 }

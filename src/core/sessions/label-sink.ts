@@ -7,7 +7,7 @@
  */
 import type {LabelSink} from '../evaluate/label-rows.js'
 import {LabelTable} from '../evaluate/label-table.js'
-import type {Session} from './session.js'
+import type {Session, Sessions} from './session.js'
 
 /** How the store finds a session by its id (undefined: none has it). */
 export interface SessionLookup {
@@ -66,8 +66,8 @@ export class SessionLabelSink implements LabelSink {
   }
 
   /** Each of `sessions`' label: true/false when its id is labelled, undefined otherwise. */
-  labelsOf(sessions: readonly Session[]): Array<boolean | undefined> {
-    return sessions.map((s) => decode(this.byOrder[s.order]))
+  labelsOf(sessions: Sessions): Array<boolean | undefined> {
+    return Array.from(sessions, (s) => decode(this.byOrder[s.order]))
   }
 
   private set(s: Session, label: boolean): void {

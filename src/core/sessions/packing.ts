@@ -18,7 +18,7 @@ export class PackedBatch {
  * distinct one stored once), their first lines one typed array. A plain array costs 8 bytes an
  * element plus its headers, and hundreds of thousands of them are objects every collection walks.
  */
-export function packSessions(list: Session[], profiles: ProfileTable = new ProfileTable()): void {
+export function packSessions(list: Iterable<Session>, profiles: ProfileTable = new ProfileTable()): void {
   let growing = 0
   let total = 0
   let fits = true

@@ -1,170 +1,121 @@
-/** One session's running tallies (Session), in slots of shared typed arrays (packed into shared profiles by packing.ts). */
+/** One session's running tallies (Session): a view of its slot in SessionSlots (packed into shared profiles by packing.ts). */
 import {levelClass} from '../severity.js'
-import {GrowArena} from './grow-arena.js'
 import type {SessionIdSource} from './ids.js'
 import {SessionLists} from './lists.js'
 import type {PackedBatch} from './packing.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
+import {F_FIRST_LINE, F_FIRST_TIME, F_GAP_MAX, F_GAP_SUM, F_LAST_LINE, F_LAST_TIME, F_PREV_TIME, F_WORDS, I_A, I_B, I_ERRORS, I_EVENTS, I_GAPS, I_PREV_TEMPLATE, I_T_LEN, I_TR_LEN, I_WARNINGS, I_WORDS, SessionSlots, type SlotChunk} from './slots.js'
+
+export {SessionSlots} from './slots.js'
 
 /** A session's transitions (Session.transitions: a view of its profile when packed, a copy while growing). */
 export type SessionNumbers = Int32Array | Float64Array
 
-/**
- * A session's numbers in its slot (SessionSlots): Float64 words (line ids, which a live stream may
- * take past 2^31, and times), then Int32 words (counts: a session of 2^31 lines would be a
- * mistake of its key long before).
- */
-const F_FIRST_LINE = 0
-const F_LAST_LINE = 1
-const F_FIRST_TIME = 2
-const F_LAST_TIME = 3
-const F_PREV_TIME = 4
-const F_GAP_SUM = 5
-const F_GAP_MAX = 6
-const F_WORDS = 7
-const I_PREV_TEMPLATE = 0
-/**
- * A packed session: where its first lines are in its batch's lines (I_A), and its profile
- * (ProfileTable offset, I_B). A growing session: its templates' block in the arena (I_A, -1: none
- * yet), its transitions' (I_B), and their lengths in words.
- */
-const I_A = 1
-const I_B = 2
-const I_T_LEN = 3
-const I_TR_LEN = 4
-const I_EVENTS = 5
-const I_ERRORS = 6
-const I_WARNINGS = 7
-const I_GAPS = 8
-const I_WORDS = 9
 /** What `templates` reads a session's lists into before copying them out (never handed out). */
 const SCRATCH_LISTS = new SessionLists()
-/** Sessions a chunk of slots holds. */
-const SLOTS_PER_CHUNK = 8192
+/** Passed as a Session's id: a view of a slot already taken (Session.of), not a new session. */
+const EXISTING: unique symbol = Symbol('existing session')
 
 /**
- * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
- * order. A million sessions as object fields would be a million objects' worth of fields and boxed
- * doubles for every collection to walk; in slots they are 92 bytes each that no collection reads.
- * A chunk lives as long as a session in it (the slots keep only the newest chunk); every chunk
- * shares the slots' GrowArena.
+ * Sessions in order, read by index: a store's sessions (SessionList, a view made at each read) or
+ * a plain array of them.
  */
-export class SessionSlots {
-  /** The lists of the growing sessions of these slots. */
-  private readonly arena: GrowArena
-  private chunk: SlotChunk
-  private next = SLOTS_PER_CHUNK
+export interface Sessions extends Iterable<Session> {
+  readonly length: number
+  at(index: number): Session | undefined
+}
 
-  /**
-   * `arena`: where the growing sessions keep their lists, when shared with other slots (a live
-   * stream's sessions each have a slot of their own and share one arena, OpenSessions).
-   */
+/**
+ * The sessions of orders 0 … length - 1 of `slots` (a store's, in order of first appearance):
+ * each read makes a view (Session.of), so a million sessions are no million objects.
+ */
+export class SessionList implements Sessions {
   constructor(
-    private readonly perChunk = SLOTS_PER_CHUNK,
-    arena?: GrowArena,
-  ) {
-    // (a session finds its slot from its order: Session.slot)
-    if (!Number.isInteger(Math.log2(perChunk))) throw new RangeError(`SessionSlots: ${perChunk} slots a chunk is not a power of two`)
-    this.next = perChunk
-    this.arena = arena ?? new GrowArena(perChunk === 1 ? 48 : 1024)
-    this.chunk = new SlotChunk(0, this.arena)
+    private readonly slots: SessionSlots,
+    readonly length: number,
+  ) {}
+
+  at(index: number): Session | undefined {
+    if (index < 0) index += this.length
+    return index >= 0 && index < this.length ? Session.of(this.slots, index) : undefined
   }
 
-  /** The chunk of the next slot (take() hands out its number), holding a session's starting numbers. */
-  get current(): SlotChunk {
-    if (this.next === this.perChunk) {
-      this.chunk = new SlotChunk(this.perChunk, this.arena)
-      this.next = 0
-    }
-    return this.chunk
-  }
-
-  /** A new slot of `current` (read that first). */
-  take(): number {
-    const slot = this.next++
-    const f = slot * F_WORDS
-    const num = this.chunk.num
-    num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
-    num[f + F_FIRST_TIME] = Number.NaN
-    num[f + F_LAST_TIME] = Number.NaN
-    num[f + F_PREV_TIME] = Number.NaN
-    const int = this.chunk.int
-    const i = slot * I_WORDS
-    int[i + I_PREV_TEMPLATE] = -1
-    int[i + I_A] = -1
-    int[i + I_B] = -1
-    return slot
+  *[Symbol.iterator](): Iterator<Session> {
+    for (let i = 0; i < this.length; i++) yield Session.of(this.slots, i)
   }
 }
 
-/** The typed arrays of a chunk of slots (a session keeps its chunk, and finds its slot from its order). */
-export class SlotChunk {
-  readonly num: Float64Array
-  readonly int: Int32Array
-  /** A session's slot in the chunk is its order & mask (slots go out in order, a power of two a chunk). */
-  readonly mask: number
-  constructor(
-    slots: number,
-    readonly arena: GrowArena,
-  ) {
-    this.num = new Float64Array(slots * F_WORDS)
-    this.int = new Int32Array(slots * I_WORDS)
-    this.mask = Math.max(0, slots - 1)
-  }
+/** `sessions.at(i)`, which must be there. */
+export function sessionAt(sessions: Sessions, i: number): Session {
+  const s = sessions.at(i)
+  if (s === undefined) throw new RangeError(`session ${i} of ${sessions.length}`)
+  return s
 }
 
 /**
  * What Flare remembers of one session while streaming: per template its count and first line,
- * transitions between consecutive templates, levels and timing. Compact on purpose so that a
- * million sessions fit comfortably in memory: its scalar numbers in a slot of shared typed arrays
- * (SessionSlots); its templates and transitions as flat lists with linear scans (a session rarely
- * has more than a few dozen distinct templates), in blocks of the slots' GrowArena while it grows
- * and as a shared profile once packed. No JS array of its own: a session is one small object.
+ * transitions between consecutive templates, levels and timing. Everything of it is in its slot
+ * of shared typed arrays (SessionSlots), found by its order: its scalar numbers; its templates and
+ * transitions as flat lists with linear scans (a session rarely has more than a few dozen distinct
+ * templates), in blocks of the slots' GrowArena while it grows and as a shared profile once
+ * packed; its id, and a window's stream and start. A Session object is a view of the slot, made
+ * where it is read (two views of one slot are the same session: compare `order`s, not objects).
  */
 export class Session {
-  /**
-   * Undefined while the session grows (its lists in its slots' arena, GrowArena); the store packs
-   * quiet and complete sessions (packSessions): a shared profile (ProfileTable) and the session's
-   * first lines in a typed array of this batch.
-   */
-  private packed?: PackedBatch
-  /** Where the session's slot is: num[f, f + F_WORDS) and int[i, i + I_WORDS) of this chunk. */
-  private readonly chunk: SlotChunk
+  /** Where the session is kept (everything but its order). */
+  readonly #slots: SessionSlots
 
   /**
-   * Windowed sessions: the stream (host, component, ...) and the window's start, epoch ms. Set on
-   * window sessions only (declared, not defined: an id session has no room for them).
+   * A new session: `id` its id, or (a store's block sessions) where its id is found by its order;
+   * `slots`: the store's (a session made alone gets slots of its own).
    */
-  declare stream?: string
-  declare windowStart?: number
+  constructor(id: string | SessionIdSource | typeof EXISTING, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
+    this.#slots = slots
+    if (id !== EXISTING) slots.take(order, id)
+  }
 
-  /**
-   * The session's id, or where it is kept among its store's (by `order`); #private, so that a copy
-   * or a print of a session does not walk its store's ids.
-   */
-  readonly #name: string | SessionIdSource
+  /** The session of `order` in `slots` (a view of a slot already taken). */
+  static of(slots: SessionSlots, order: number): Session {
+    return new Session(EXISTING, order, slots)
+  }
 
-  /**
-   * `id`: the session's id, or (a store's block sessions) the store's ids, where this session's is
-   * found by its order; `slots`: the store's (a session made alone gets slots of its own).
-   */
-  constructor(id: string | SessionIdSource, readonly order: number, slots: SessionSlots = new SessionSlots(1)) {
-    this.#name = id
-    this.chunk = slots.current
-    // The slot is not kept (8 bytes a session): it follows from the order, as slots go out in order.
-    if (slots.take() !== this.slot) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
+  /** The slots the session is kept in. */
+  get slots(): SessionSlots {
+    return this.#slots
   }
 
   /** The session's id (made at each call when kept among the store's ids: read it once per use). */
   get id(): string {
-    const name = this.#name
+    const name = this.#slots.name(this.order)
     return typeof name === 'string' ? name : name.at(this.order)
   }
 
   /** Where the session's id is kept when kept among its store's (undefined: a string of its own). */
   get idSource(): SessionIdSource | undefined {
-    const name = this.#name
+    const name = this.#slots.name(this.order)
     return typeof name === 'string' ? undefined : name
+  }
+
+  /** Windowed sessions: the stream (host, component, ...); undefined for id sessions. */
+  get stream(): string | undefined {
+    return this.#slots.stream(this.order)
+  }
+
+  set stream(stream: string | undefined) {
+    this.#slots.setStream(this.order, stream)
+  }
+
+  /** Windowed sessions: the window's start, epoch ms; undefined for id sessions. */
+  get windowStart(): number | undefined {
+    return this.#slots.windowStart(this.order)
+  }
+
+  set windowStart(ms: number | undefined) {
+    this.#slots.setWindowStart(this.order, ms)
+  }
+
+  private get chunk(): SlotChunk {
+    return this.#slots.chunk(this.order)
   }
 
   private get num(): Float64Array {
@@ -175,16 +126,18 @@ export class Session {
     return this.chunk.int
   }
 
-  private get slot(): number {
-    return this.order & this.chunk.mask
-  }
-
   private get f(): number {
-    return this.slot * F_WORDS
+    return this.#slots.slot(this.order) * F_WORDS
   }
 
   private get i(): number {
-    return this.slot * I_WORDS
+    return this.#slots.slot(this.order) * I_WORDS
+  }
+
+  /** The batch of a packed session (undefined while it grows). */
+  private get packed(): PackedBatch | undefined {
+    const word = this.int[this.i + I_T_LEN]
+    return word < 0 ? this.#slots.batch(word) : undefined
   }
 
   get events(): number {
@@ -283,7 +236,7 @@ export class Session {
     const int = this.int
     const i = this.i
     int[i + I_EVENTS]++
-    if (this.packed !== undefined) this.unpack()
+    if (this.isPacked) this.unpack()
     this.addTemplate(templateIndex, 1, lineId)
     const prevTemplate = int[i + I_PREV_TEMPLATE]
     if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + templateIndex, 1)
@@ -337,7 +290,7 @@ export class Session {
     const int = this.int
     const i = this.i
     int[i + I_EVENTS] += p[at + P_EVENTS] | 0
-    if (this.packed !== undefined) this.unpack()
+    if (this.isPacked) this.unpack()
     const nt = p[at + P_TEMPLATES] | 0
     const ntr = p[at + P_TRANSITIONS] | 0
     let q = at + PARTIAL_HEAD
@@ -369,7 +322,7 @@ export class Session {
   private mergeFresh(p: Float64Array, q: number, nt: number, ntr: number, firstLineId: number, index: Int32Array): number {
     const int = this.int
     const i = this.i
-    const arena = this.chunk.arena
+    const arena = this.#slots.arena
     let at = (int[i + I_A] = arena.room(int[i + I_A], 0, 3 * nt))
     int[i + I_T_LEN] = 3 * nt
     let d = arena.data
@@ -407,7 +360,7 @@ export class Session {
   private addTo(atWord: number, lenWord: number, stride: number, key: number, count: number, third: number): void {
     const int = this.int
     const i = this.i
-    const arena = this.chunk.arena
+    const arena = this.#slots.arena
     let d = arena.data
     let at = int[i + atWord]
     const len = int[i + lenWord]
@@ -445,8 +398,9 @@ export class Session {
   readLists(into: SessionLists, transitions = true): void {
     const int = this.int
     const i = this.i
-    if (this.packed === undefined) {
-      const d = this.chunk.arena.data
+    const packed = this.packed
+    if (packed === undefined) {
+      const d = this.#slots.arena.data
       const tLen = int[i + I_T_LEN]
       const t = into.templateRoom(tLen)
       for (let k = 0, at = int[i + I_A]; k < tLen; k++) t[k] = d[at + k]
@@ -456,8 +410,8 @@ export class Session {
       for (let k = 0, at = int[i + I_B]; k < trLen; k++) tr[k] = d[at + k]
       return
     }
-    const d = this.packed.profiles.data
-    const lines = this.packed.lines
+    const d = packed.profiles.data
+    const lines = packed.lines
     const q = int[i + I_B]
     const tLen = 3 * d[q]
     const t = into.templateRoom(tLen)
@@ -478,11 +432,12 @@ export class Session {
    * profile, a growing one's a copy (its block is reused once it moves).
    */
   get transitions(): SessionNumbers {
-    if (this.packed === undefined) {
+    const packed = this.packed
+    if (packed === undefined) {
       const at = this.int[this.i + I_B]
-      return at < 0 ? new Float64Array(0) : this.chunk.arena.data.slice(at, at + this.int[this.i + I_TR_LEN])
+      return at < 0 ? new Float64Array(0) : this.#slots.arena.data.slice(at, at + this.int[this.i + I_TR_LEN])
     }
-    const d = this.packed.profiles.data
+    const d = packed.profiles.data
     const q = this.int[this.i + I_B]
     const from = q + 2 + 2 * d[q]
     return d.subarray(from, from + 2 * d[q + 1])
@@ -490,18 +445,20 @@ export class Session {
 
   /** True once packed (until another event comes). */
   get isPacked(): boolean {
-    return this.packed !== undefined
+    return this.int[this.i + I_T_LEN] < 0
   }
 
   /** Distinct templates (packSessions sizes its batch by them). */
   get templateCount(): number {
-    return this.packed === undefined ? this.int[this.i + I_T_LEN] / 3 : this.packed.profiles.data[this.int[this.i + I_B]]
+    const packed = this.packed
+    return packed === undefined ? this.int[this.i + I_T_LEN] / 3 : packed.profiles.data[this.int[this.i + I_B]]
   }
 
   /** True when every first line id of the session fits an Int32 (a packed session's batch says). */
   get linesFitInt32(): boolean {
-    if (this.packed !== undefined) return this.packed.lines instanceof Int32Array
-    const d = this.chunk.arena.data
+    const packed = this.packed
+    if (packed !== undefined) return packed.lines instanceof Int32Array
+    const d = this.#slots.arena.data
     const at = this.int[this.i + I_A]
     const len = this.int[this.i + I_T_LEN]
     for (let k = at + 2; k < at + len; k += 3) if (d[k] !== (d[k] | 0)) return false
@@ -515,10 +472,10 @@ export class Session {
    * (its templates). A packed session is left as it is.
    */
   packWith(batch: PackedBatch, at: number): number {
-    if (this.packed !== undefined) return 0
+    if (this.isPacked) return 0
     const int = this.int
     const i = this.i
-    const d = this.chunk.arena.data
+    const d = this.#slots.arena.data
     const tAt = int[i + I_A]
     const tLen = int[i + I_T_LEN]
     const trAt = int[i + I_B]
@@ -528,9 +485,9 @@ export class Session {
     let l = at
     for (let k = tAt + 2; k < tAt + tLen; k += 3) lines[l++] = d[k]
     this.releaseLists()
-    this.packed = batch
     int[i + I_A] = at
     int[i + I_B] = profile
+    int[i + I_T_LEN] = this.#slots.batchWord(batch)
     return l - at
   }
 
@@ -545,7 +502,7 @@ export class Session {
     const nt = p[q]
     const ntr = p[q + 1]
     let l = int[i + I_A]
-    const arena = this.chunk.arena
+    const arena = this.#slots.arena
     const tAt = nt === 0 ? -1 : arena.room(-1, 0, 3 * nt)
     const trAt = ntr === 0 ? -1 : arena.room(-1, 0, 2 * ntr)
     const d = arena.data
@@ -560,7 +517,6 @@ export class Session {
     int[i + I_B] = trAt
     int[i + I_T_LEN] = 3 * nt
     int[i + I_TR_LEN] = 2 * ntr
-    this.packed = undefined
   }
 
   /**
@@ -568,10 +524,10 @@ export class Session {
    * arena is shared with sessions that outlive it, once nothing will read it again.
    */
   releaseLists(): void {
-    if (this.packed !== undefined) return
+    if (this.isPacked) return
     const int = this.int
     const i = this.i
-    const arena = this.chunk.arena
+    const arena = this.#slots.arena
     arena.give(int[i + I_A], int[i + I_T_LEN])
     arena.give(int[i + I_B], int[i + I_TR_LEN])
     int[i + I_A] = int[i + I_B] = -1
@@ -579,14 +535,15 @@ export class Session {
   }
 
   count(templateIndex: number): number {
-    if (this.packed === undefined) {
-      const d = this.chunk.arena.data
+    const packed = this.packed
+    if (packed === undefined) {
+      const d = this.#slots.arena.data
       const at = this.int[this.i + I_A]
       const len = this.int[this.i + I_T_LEN]
       for (let k = at; k < at + len; k += 3) if (d[k] === templateIndex) return d[k + 1]
       return 0
     }
-    const d = this.packed.profiles.data
+    const d = packed.profiles.data
     const q = this.int[this.i + I_B]
     for (let k = 0, r = q + 2; k < d[q]; k++, r += 2) if (d[r] === templateIndex) return d[r + 1]
     return 0

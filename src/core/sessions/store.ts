@@ -9,14 +9,14 @@ import {LastWindows} from './last-windows.js'
 import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
-import {Session, SessionSlots} from './session.js'
+import {Session, SessionList, SessionSlots, type Sessions} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {expectedIn, streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
-export {Session, SessionSlots, type SessionNumbers} from './session.js'
+export {Session, SessionList, SessionSlots, sessionAt, type SessionNumbers, type Sessions} from './session.js'
 
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
@@ -84,14 +84,12 @@ function afterFinish(): Error {
 }
 
 export class SessionStore {
-  /** Every session, in order of first appearance. */
-  private list: Session[] = []
-  /** Where the sessions keep their numbers. */
+  /** Where the sessions are kept, in order of first appearance (a session is its order there). */
   private readonly slots = new SessionSlots()
   /** The distinct profiles of the packed sessions (session.ts), shared by every packing. */
   private readonly profiles = new ProfileTable()
   /** Sessions by id, for every mode but `block` (whose sessions byBytes finds by their id's bytes). */
-  private readonly byId = new Map<string, Session>()
+  private readonly byId = new Map<string, number>()
   resolved?: ResolvedSessionKey
   /** Why `auto` chose what it chose, for the summary. */
   reason = ''
@@ -104,16 +102,16 @@ export class SessionStore {
   private pending: Pending[] = []
   /**
    * Block sessions by the bytes of their id, for batches of line events (addBatch): the entry of
-   * a session's id is its order (its place in `list`, and in the list finish() hands over).
+   * a session's id is its order (its place in the list finish() hands over).
    */
   private byBytes = new ByteKeys()
   /** The list finish() handed over, while labelSink() may look sessions up in it (until release()). */
-  private handed: Session[] = []
+  private handed: Sessions = []
   /** Where block sessions find their ids: the bytes byBytes keeps (a block session's order is its key's entry). */
   private readonly blockIds = new BlockIds(this.byBytes)
   private readonly batchSessions: Array<Session | undefined> = []
-  /** Sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
-  private growing: Session[] = []
+  /** Orders of the sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
+  private growing: number[] = []
   /** growing.length after the last sweep: a sweep comes once SWEEP_SESSIONS more sessions grow (new, or packed ones touched again). */
   private growingAtSweep = 0
   private lastTime = Number.NaN
@@ -168,7 +166,7 @@ export class SessionStore {
    * Call once after the last record. Returns sessions in order of first appearance. The lookups by
    * id are dropped unless `keepLookups` (for labelSink(); release() then drops them).
    */
-  finish(options: {keepLookups?: boolean} = {}): Session[] {
+  finish(options: {keepLookups?: boolean} = {}): Sessions {
     if (this.finished) throw new Error('SessionStore.finish() called twice')
     this.finished = true
     if (this.resolved === undefined) this.resolve()
@@ -176,11 +174,10 @@ export class SessionStore {
     if (this.by === 'auto') this.by = []
     this.growing = []
     this.growingAtSweep = 0
-    packSessions(this.list.filter((s) => !s.isPacked), this.profiles)
-    const sessions = this.streamed ? this.completeStreams() : this.list
-    // The list is handed over (dropped now, not with the store).
-    this.made = this.list.length
-    this.list = []
+    const list = new SessionList(this.slots, this.slots.size)
+    packSessions(list, this.profiles)
+    const sessions = this.streamed ? this.completeStreams(list) : list
+    this.made = list.length
     // (block ids stay as the bytes the lookups kept, after the lookups go)
     if (this.byBytes.size > 0) {
       this.blockIds.keep()
@@ -201,23 +198,28 @@ export class SessionStore {
     const inBlocks = (buf: Uint8Array, a: number, b: number): Session | undefined => {
       const e = this.byBytes.entryOf(buf, a, b)
       if (e < 0) return undefined
-      const s = handed[e]
+      const s = handed.at(e)
       // (the list finish() handed over is looked up by entry: reordered, labels would land on the wrong sessions)
-      if (s.order !== e) throw new Error('SessionStore.labelSink(): the sessions finish() handed over were reordered before their labels were read')
+      if (s?.order !== e) throw new Error('SessionStore.labelSink(): the sessions finish() handed over were reordered before their labels were read')
       return s
     }
     const byBytes = (buf: Uint8Array, a: number, b: number): Session | undefined => {
       if (this.resolved === 'block') return inBlocks(buf, a, b)
-      return this.byId.get(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8'))
+      return this.byOrder(this.byId.get(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8')))
     }
     const byId = (id: string): Session | undefined => {
-      if (this.resolved !== 'block') return this.byId.get(id)
+      if (this.resolved !== 'block') return this.byOrder(this.byId.get(id))
       // Block ids are ASCII: a string with any other character is none of them.
       for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 127) return undefined
       const bytes = Buffer.from(id, 'latin1')
       return inBlocks(bytes, 0, bytes.length)
     }
     return new SessionLabelSink({byBytes, byId}, this.made)
+  }
+
+  /** The session of `order` (undefined: none). */
+  private byOrder(order: number | undefined): Session | undefined {
+    return order === undefined ? undefined : Session.of(this.slots, order)
   }
 
   /** Set by release(). */
@@ -232,9 +234,9 @@ export class SessionStore {
     this.handed = []
   }
 
-  /** The sessions so far, in order of first appearance (a view: do not change it); none after finish(). */
-  get all(): readonly Session[] {
-    return this.list
+  /** The sessions so far, in order of first appearance; none after finish(). */
+  get all(): Sessions {
+    return this.finished ? [] : new SessionList(this.slots, this.slots.size)
   }
 
   /** True when windows are split into streams (host, component): sessions then carry `stream`. */
@@ -252,14 +254,14 @@ export class SessionStore {
    * goes silent must show as a window with zero lines, not as a missing row. Ordered by window,
    * then stream.
    */
-  private completeStreams(): Session[] {
-    const starts = this.list.map((s) => s.windowStart ?? 0)
+  private completeStreams(list: SessionList): Sessions {
+    const starts = Array.from(list, (s) => s.windowStart ?? 0)
     if (starts.length === 0) return []
     const step = this.stepMs
     const lo = Math.min(...starts) / step
     const hi = Math.max(...starts) / step
     const streams = [...new Set([...this.streams, ...expectedIn(this.options.expectedStreams, this.streams)])].sort()
-    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return this.list
+    if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return list
     const out: Session[] = []
     for (let k = lo; k <= hi; k++) {
       for (const stream of streams) out.push(this.windowSession(stream, k))
@@ -435,11 +437,11 @@ export class SessionStore {
       const session = this.newSession(this.blockIds)
       // (a block session's id is the key of the entry of its order: BlockIds)
       if (this.byBytes.add(bytes, a, b) !== session.order) throw new Error('SessionStore: a block session whose key entry is not its order')
-      this.growing.push(session)
+      this.growing.push(session.order)
       return session
     }
-    const session = this.list[e]
-    if (session.isPacked) this.growing.push(session)
+    const session = Session.of(this.slots, e)
+    if (session.isPacked) this.growing.push(e)
     return session
   }
 
@@ -449,11 +451,12 @@ export class SessionStore {
    */
   private sweep(lineId: number): void {
     const quiet: Session[] = []
-    const still: Session[] = []
-    for (const s of this.growing) {
+    const still: number[] = []
+    for (const order of this.growing) {
+      const s = Session.of(this.slots, order)
       if (s.isPacked) continue
       if (s.lastLine < lineId - (this.options.packing?.quietLines ?? QUIET_LINES)) quiet.push(s)
-      else still.push(s)
+      else still.push(order)
     }
     this.growing = still
     this.growingAtSweep = still.length
@@ -516,7 +519,7 @@ export class SessionStore {
 
   private windowSession(stream: string, k: number): Session {
     const id = `${stream} ${new Date(k * this.stepMs).toISOString()}`
-    let s = this.byId.get(id)
+    let s = this.byOrder(this.byId.get(id))
     if (!s) {
       s = this.session(id)
       s.stream = stream
@@ -531,22 +534,20 @@ export class SessionStore {
       const bytes = Buffer.from(id, 'latin1')
       return this.blockSession(bytes, 0, bytes.length)
     }
-    let s = this.byId.get(id)
+    let s = this.byOrder(this.byId.get(id))
     if (!s) {
       // An id cut out of a line by a regex is a slice of the decoded read buffer (megabytes): kept as
       // is, every session would keep its region of the input alive, and memory would grow with the
       // lines instead of the sessions. A copy of its own holds only the id.
       s = this.newSession(ownString(id))
-      this.byId.set(s.id, s)
+      this.byId.set(s.id, s.order)
     }
     return s
   }
 
   private newSession(id: string | SessionIdSource): Session {
-    if (this.list.length >= this.maxSessions) throw this.tooManySessions()
-    const s = new Session(id, this.list.length, this.slots)
-    this.list.push(s)
-    return s
+    if (this.slots.size >= this.maxSessions) throw this.tooManySessions()
+    return new Session(id, this.slots.size, this.slots)
   }
 
   /** Stops the run before the sessions run it out of memory, saying how to get fewer of them. */

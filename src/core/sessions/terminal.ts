@@ -1,6 +1,6 @@
 import {widened} from '../templates/masking/classify.js'
 import {SessionLists} from './lists.js'
-import type {Session} from './session.js'
+import type {Session, Sessions} from './session.js'
 
 /** A template that ends training sessions must show in at least this many of them to end live ones. */
 export const MIN_TERMINAL_SESSIONS = 20
@@ -11,7 +11,7 @@ export const MIN_TERMINAL_SESSIONS = 20
  * only: a time window does not end on a line. Computed where a model is fitted (detect's batch fit
  * and a live training stretch) and saved in its manifest (`terminal_templates`).
  */
-export function terminalTemplates(sessions: readonly Session[]): Set<number> {
+export function terminalTemplates(sessions: Sessions): Set<number> {
   // Per template index (typed arrays, grown as indices come): sessions holding it, and whether
   // any line ever followed it.
   let sessionsWith = new Float64Array(128)
@@ -45,6 +45,6 @@ export function terminalTemplates(sessions: readonly Session[]): Set<number> {
 }
 
 /** The ids of the terminal templates, sorted: what a manifest records. */
-export function terminalTemplateIds(sessions: readonly Session[], idOf: (templateIndex: number) => string): string[] {
+export function terminalTemplateIds(sessions: Sessions, idOf: (templateIndex: number) => string): string[] {
   return [...terminalTemplates(sessions)].map(idOf).sort()
 }

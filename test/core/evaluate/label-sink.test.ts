@@ -24,7 +24,7 @@ function storeOf(mode: SessionKeyMode, ids: string[]) {
   const store = new SessionStore({mode})
   const kind = mode === 'block' ? 'block' : mode === 'request' ? 'request' : 'pid'
   ids.forEach((id, i) => store.add({lineId: i + 1, lineCount: 1, content: 'x', format: 'test', sessionKeys: [id], sessionKind: kind} as LogRecord, i % 3), 0)
-  return {store, sessions: store.finish({keepLookups: true})}
+  return {store, sessions: [...store.finish({keepLookups: true})]}
 }
 
 async function outcome<T>(run: () => Promise<T>): Promise<{value?: T; error?: string}> {

@@ -67,10 +67,10 @@ describe('SessionStore packing', () => {
     let packedWhileReading = 0
     for (let i = 0; i < all.length; i += 100) {
       byBatch.addBatch(batchOf(all.slice(i, i + 100)))
-      packedWhileReading = Math.max(packedWhileReading, byBatch.all.filter((s) => s.isPacked).length)
+      packedWhileReading = Math.max(packedWhileReading, [...byBatch.all].filter((s) => s.isPacked).length)
     }
-    const expected = byRecord.finish().map(view)
-    const got = byBatch.finish()
+    const expected = [...byRecord.finish()].map(view)
+    const got = [...byBatch.finish()]
     expect(packedWhileReading).toBeGreaterThan(100)
     expect(got.every((s) => s.isPacked)).toBe(true)
     expect(got.map(view)).toEqual(expected)
@@ -103,11 +103,11 @@ describe('SessionStore packing', () => {
     let unpackedLate = 0
     for (let i = 0; i < all.length; i += 100) {
       byBatch.addBatch(batchOf(all.slice(i, i + 100)))
-      if (i >= 5000) unpackedLate = Math.max(unpackedLate, byBatch.all.filter((s) => !s.isPacked).length)
+      if (i >= 5000) unpackedLate = Math.max(unpackedLate, [...byBatch.all].filter((s) => !s.isPacked).length)
     }
     const sessions = byBatch.all.length
     expect(unpackedLate).toBeLessThan(sessions / 4)
-    expect(byBatch.finish().map(view)).toEqual(byRecord.finish().map(view))
+    expect([...byBatch.finish()].map(view)).toEqual([...byRecord.finish()].map(view))
   })
 })
 

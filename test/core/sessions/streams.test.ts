@@ -32,7 +32,7 @@ describe('streams', () => {
       store.add(rec(++line, {host: 'web', timestamp: T0 + m * 60_000}), 0)
       if (m < 3 || m > 6) store.add(rec(++line, {host: 'db', timestamp: T0 + m * 60_000 + 5}), 1)
     }
-    const sessions = store.finish()
+    const sessions = [...store.finish()]
     expect(sessions).toHaveLength(20)
     const db = sessions.filter((s) => s.stream === 'db')
     expect(db.map((s) => s.events)).toEqual([1, 1, 1, 0, 0, 0, 0, 1, 1, 1])
@@ -43,7 +43,7 @@ describe('streams', () => {
   it('keeps one stream when the log names a single host', () => {
     const store = new SessionStore({mode: 'window', windowMs: 60_000, by: 'auto'})
     for (let i = 0; i < 5; i++) store.add(rec(i + 1, {host: 'h', timestamp: T0 + i * 60_000}), 0)
-    expect(store.finish().every((s) => s.stream === undefined)).toBe(true)
+    expect([...store.finish()].every((s) => s.stream === undefined)).toBe(true)
     expect(store.streamed).toBe(false)
   })
 

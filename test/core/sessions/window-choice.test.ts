@@ -78,7 +78,7 @@ describe('window sessions', () => {
       const store = new SessionStore({mode: 'window', windowMs: 300_000, by: [...by]})
       const lines = [[t0, 'a'], [t0 + 1000, 'b'], [t0 + 400_000, 'a'], [t0 + 2000, 'a'], [t0 + 401_000, 'a'], [t0 + 3000, 'b'], [t0 + 650_000, 'b'], [t0 + 4000, 'b']] as const
       lines.forEach(([t, host], i) => store.add(rec(i + 1, t, host), 0))
-      const events = Object.fromEntries(store.finish().filter((s) => s.events > 0).map((s) => [s.id, s.events]))
+      const events = Object.fromEntries([...store.finish()].filter((s) => s.events > 0).map((s) => [s.id, s.events]))
       const at = (ms: number): string => new Date(t0 + ms).toISOString()
       if (by.length > 0) expect(events).toEqual({[`a ${at(0)}`]: 2, [`b ${at(0)}`]: 3, [`a ${at(300_000)}`]: 2, [`b ${at(600_000)}`]: 1})
       else expect(events).toEqual({[at(0)]: 5, [at(300_000)]: 2, [at(600_000)]: 1})

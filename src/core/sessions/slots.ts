@@ -1,0 +1,175 @@
+/**
+ * Where sessions keep everything of theirs (SessionSlots): their numbers in slots of shared typed
+ * arrays, and their ids, packed batches and windows by order. A Session (session.ts) is a view
+ * of a slot, made when read: a million sessions are a million slots, not a million objects.
+ */
+import {GrowArena} from './grow-arena.js'
+import type {SessionIdSource} from './ids.js'
+import type {PackedBatch} from './packing.js'
+
+/**
+ * A session's numbers in its slot: Float64 words (line ids, which a live stream may take past
+ * 2^31, and times), then Int32 words (counts: a session of 2^31 lines would be a mistake of its
+ * key long before).
+ */
+export const F_FIRST_LINE = 0
+export const F_LAST_LINE = 1
+export const F_FIRST_TIME = 2
+export const F_LAST_TIME = 3
+export const F_PREV_TIME = 4
+export const F_GAP_SUM = 5
+export const F_GAP_MAX = 6
+export const F_WORDS = 7
+export const I_PREV_TEMPLATE = 0
+/**
+ * A packed session: where its first lines are in its batch's lines (I_A), and its profile
+ * (ProfileTable offset, I_B). A growing session: its templates' block in the arena (I_A, -1: none
+ * yet), its transitions' (I_B), and their lengths in words (I_T_LEN, I_TR_LEN).
+ */
+export const I_A = 1
+export const I_B = 2
+/** A growing session's template words (≥ 0); a packed one's batch as -1 - its index in SessionSlots.batch(). */
+export const I_T_LEN = 3
+export const I_TR_LEN = 4
+export const I_EVENTS = 5
+export const I_ERRORS = 6
+export const I_WARNINGS = 7
+export const I_GAPS = 8
+export const I_WORDS = 9
+/** Sessions a chunk of slots holds. */
+const SLOTS_PER_CHUNK = 8192
+
+/**
+ * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
+ * order (a session finds its slot from its order). A million sessions as objects would be a
+ * million objects' worth of fields and boxed doubles for every collection to walk; in slots they
+ * are 92 bytes each that no collection reads. Every chunk shares the slots' GrowArena.
+ *
+ * Slots of one (`perChunk` 1) are a session alone: its order may be any number.
+ */
+export class SessionSlots {
+  /** The lists of the growing sessions of these slots. */
+  readonly arena: GrowArena
+  private readonly chunks: SlotChunk[] = []
+  private readonly shift: number
+  private next: number
+  /** The ids kept by order, for sessions whose id is a string (or a source other than `source`). */
+  private readonly names: Array<string | SessionIdSource | undefined> = []
+  /** Where the sessions that do not keep a string find their ids (a store's block ids). */
+  private source?: SessionIdSource
+  /** Windowed sessions' streams and window starts (epoch ms), by order; empty for id sessions. */
+  private readonly streams: Array<string | undefined> = []
+  private readonly starts: Array<number | undefined> = []
+  /** The batches sessions were packed into (PackedBatch); a packed session's I_T_LEN word names its own. */
+  private readonly batches: PackedBatch[] = []
+
+  /**
+   * `arena`: where the growing sessions keep their lists, when shared with other slots (a live
+   * stream's sessions each have a slot of their own and share one arena, OpenSessions).
+   */
+  constructor(
+    private readonly perChunk = SLOTS_PER_CHUNK,
+    arena?: GrowArena,
+  ) {
+    if (!Number.isInteger(Math.log2(perChunk))) throw new RangeError(`SessionSlots: ${perChunk} slots a chunk is not a power of two`)
+    this.shift = Math.log2(perChunk)
+    this.next = perChunk
+    this.arena = arena ?? new GrowArena(perChunk === 1 ? 48 : 1024)
+  }
+
+  /**
+   * A new slot for the session of `order` and id `id`. Slots go out in order, from order 0 (but
+   * any order for slots of one): a session's slot is its order's place in its chunk.
+   */
+  take(order: number, id: string | SessionIdSource): void {
+    if (this.next === this.perChunk) {
+      this.chunks.push(new SlotChunk(this.perChunk, this.arena))
+      this.next = 0
+    }
+    const slot = this.next
+    const expected = this.perChunk === 1 ? this.chunks.length - 1 : (this.chunks.length - 1) * this.perChunk + slot
+    if (this.perChunk > 1 && order !== expected) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
+    if (this.perChunk === 1 && this.chunks.length > 1) throw new Error('Session: slots of one hold one session')
+    this.next++
+    const chunk = this.chunks[this.chunks.length - 1]
+    const f = slot * F_WORDS
+    const num = chunk.num
+    num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
+    num[f + F_FIRST_TIME] = Number.NaN
+    num[f + F_LAST_TIME] = Number.NaN
+    num[f + F_PREV_TIME] = Number.NaN
+    const int = chunk.int
+    const i = slot * I_WORDS
+    int[i + I_PREV_TEMPLATE] = -1
+    int[i + I_A] = -1
+    int[i + I_B] = -1
+    if (typeof id !== 'string' && (this.source === undefined || this.source === id) && this.names.length === 0) this.source = id
+    else this.names[this.index(order)] = id
+  }
+
+  /** The chunk of the session of `order`. */
+  chunk(order: number): SlotChunk {
+    return this.perChunk === 1 ? this.chunks[0] : this.chunks[order >>> this.shift]
+  }
+
+  /** The session of `order`'s slot in its chunk. */
+  slot(order: number): number {
+    return this.perChunk === 1 ? 0 : order & (this.perChunk - 1)
+  }
+
+  /** Sessions taken (for slots from order 0: one past the greatest order). */
+  get size(): number {
+    return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * this.perChunk + this.next
+  }
+
+  /** Where the session of `order` keeps its id: a string, or a source that finds it by order. */
+  name(order: number): string | SessionIdSource {
+    return this.names[this.index(order)] ?? this.source!
+  }
+
+  stream(order: number): string | undefined {
+    return this.streams[this.index(order)]
+  }
+
+  setStream(order: number, stream: string | undefined): void {
+    this.streams[this.index(order)] = stream
+  }
+
+  windowStart(order: number): number | undefined {
+    return this.starts[this.index(order)]
+  }
+
+  setWindowStart(order: number, ms: number | undefined): void {
+    this.starts[this.index(order)] = ms
+  }
+
+  /** The batch a packed session's I_T_LEN word names (-1 - its index). */
+  batch(word: number): PackedBatch {
+    return this.batches[-1 - word]
+  }
+
+  /** The I_T_LEN word of a session packed into `batch` (its index among these slots' batches, -1 - it). */
+  batchWord(batch: PackedBatch): number {
+    let k = this.batches.lastIndexOf(batch)
+    if (k < 0) k = this.batches.push(batch) - 1
+    return -1 - k
+  }
+
+  /** Where the per-order lists keep a session (slots of one keep one, whatever its order). */
+  private index(order: number): number {
+    return this.perChunk === 1 ? 0 : order
+  }
+}
+
+/** The typed arrays of a chunk of slots. */
+export class SlotChunk {
+  readonly num: Float64Array
+  readonly int: Int32Array
+  constructor(
+    slots: number,
+    readonly arena: GrowArena,
+  ) {
+    this.num = new Float64Array(slots * F_WORDS)
+    this.int = new Int32Array(slots * I_WORDS)
+  }
+}
