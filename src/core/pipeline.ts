@@ -3,7 +3,7 @@ import {expandRows, type UniqueRows} from './detect/dedupe.js'
 import {checkDetectorFitsSessions, checkWindowFeatures, defaultDetectorFor, registryFor, type DetectorMaker} from './detect/catalog.js'
 import {WindowRate, type WindowContext} from './detect/window-rate.js'
 import {ExitCode, FlareError} from './errors.js'
-import {evaluateLabels} from './evaluate/metrics.js'
+import {evaluateLabels, labelledAny, type LabelList} from './evaluate/metrics.js'
 import {buildFeatures, buildUniqueFeatures, featureColumns} from './features/build.js'
 import {editedFeatures, resolveFeatures, type FeatureConfig, type FeatureEdits} from './features/config.js'
 import {columnSlice, type FeatureMatrix} from './features/matrix.js'
@@ -85,7 +85,7 @@ export interface DetectOutput {
   scores: Float64Array
   predicted: Uint8Array
   /** Per session: true/false when labelled, undefined otherwise. */
-  labels?: Array<boolean | undefined>
+  labels?: LabelList
   /** How the session key was chosen. */
   sessionReason: string
   timings: Record<string, number>
@@ -95,7 +95,7 @@ export interface DetectOutput {
 /** A label file as a run uses it: each session's label, read once (see labelSessions). */
 export interface SessionLabels {
   /** Per session: true/false when its id is labelled, undefined otherwise. */
-  bySession: Array<boolean | undefined>
+  bySession: LabelList
   /** Distinct ids the file labels (some may name no session of this log). */
   count: number
 }
@@ -203,7 +203,7 @@ export async function prepareInput(options: PrepareOptions): Promise<PreparedInp
       options.onStage?.('labels')
       const t1 = performance.now()
       const {idColumn, ...read} = await labelSessions(labelReader, options.labelsPath, store, sessions)
-      if (!read.bySession.some((label) => label !== undefined)) {
+      if (!labelledAny(read.bySession)) {
         throw labelReader.noSessionLabelled(sessions.length, store.describe(), sessions.at(0)?.id, options.labelsPath, idColumn)
       }
       labels = read
@@ -270,7 +270,7 @@ async function labelSessions(reader: typeof import('./evaluate/labels.js'), path
 }
 
 /** Precision/recall/F1 of per-session predictions against the prepared labels (none without labels). */
-export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Array): {evaluation?: Evaluation; labels?: Array<boolean | undefined>} {
+export function evaluatePredictions(prepared: PreparedInput, predicted: Uint8Array): {evaluation?: Evaluation; labels?: LabelList} {
   const labels = prepared.labels
   if (!labels) return {}
   return {evaluation: evaluateLabels(labels.bySession, predicted, labels.count), labels: labels.bySession}

@@ -5,6 +5,7 @@ import {createDetector, defaultDetectorFor, detectorFeatures, detectorGrids, det
 import {checkDetectorFitsSessions, detectorFitsSessions, WINDOW_ONLY_DETECTORS} from './detect/catalog.js'
 import {ExitCode, FlareError} from './errors.js'
 import {detectionMetrics} from './evaluate/run-metrics.js'
+import type {LabelList} from './evaluate/metrics.js'
 import {type FeatureConfig, FeatureSetName} from './features/config.js'
 import type {FeatureMatrix} from './features/matrix.js'
 import type {Vocabulary} from './features/vocabulary.js'
@@ -175,7 +176,7 @@ export interface SweepChild extends SweepCandidate {
   evaluation: Evaluation
   scores: Float64Array
   predicted: Uint8Array
-  labels: Array<boolean | undefined>
+  labels: LabelList
   /** The fitted pipeline, for logging as a model; released after `onChild` unless it is the best so far. */
   bundle?: ModelBundle
 }

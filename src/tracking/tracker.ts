@@ -7,6 +7,7 @@ import {FlareError} from '../core/errors.js'
 import {trackTemporary} from '../core/io/temp-files.js'
 import {saveBundle, type ModelBundle} from '../core/model-bundle.js'
 import {FLARE_VERSION} from '../core/version.js'
+import type {LabelList} from '../core/evaluate/metrics.js'
 import type {MetricInput} from './batch.js'
 import {renderConfusionMatrix, renderScoreHistogram} from './charts.js'
 import {datasetDigest, localFileDataset} from './datasets.js'
@@ -212,11 +213,11 @@ export function confusionPng(counts: {tp: number; fp: number; fn: number; tn: nu
 }
 
 /** The score histogram PNG: labelled runs split by the true class, unlabelled ones by the prediction. */
-export function histogramPng(input: {scores: ArrayLike<number>; predicted: ArrayLike<number>; labels?: ReadonlyArray<boolean | undefined>; threshold: number}): Buffer {
+export function histogramPng(input: {scores: ArrayLike<number>; predicted: ArrayLike<number>; labels?: LabelList; threshold: number}): Buffer {
   const normal: number[] = []
   const anomalous: number[] = []
   for (let i = 0; i < input.scores.length; i++) {
-    const positive = input.labels ? input.labels[i] : Boolean(input.predicted[i])
+    const positive = input.labels ? input.labels.at(i) : Boolean(input.predicted[i])
     if (positive === undefined) continue
     ;(positive ? anomalous : normal).push(input.scores[i]!)
   }

@@ -39,13 +39,25 @@ export function evaluate(sessionIds: string[], predicted: ArrayLike<boolean | nu
   return evaluateLabels(sessionIds.map((id) => labels.get(id)), predicted, labels.size)
 }
 
+/** Each session's label by index (undefined: none): an array, or a run's labels kept a byte a session (SessionLabelSink.labelsOf). */
+export interface LabelList {
+  readonly length: number
+  at(index: number): boolean | undefined
+}
+
+/** True when any session has a label. */
+export function labelledAny(labels: LabelList): boolean {
+  for (let i = 0; i < labels.length; i++) if (labels.at(i) !== undefined) return true
+  return false
+}
+
 /** evaluate() with each session's label looked up already (undefined: none); `labelCount`: rows of the label file. */
-export function evaluateLabels(sessionLabels: ReadonlyArray<boolean | undefined>, predicted: ArrayLike<boolean | number>, labelCount: number): Evaluation {
+export function evaluateLabels(sessionLabels: LabelList, predicted: ArrayLike<boolean | number>, labelCount: number): Evaluation {
   const c = {tp: 0, fp: 0, fn: 0, tn: 0}
   let unlabelled = 0
   let matched = 0
   for (let i = 0; i < sessionLabels.length; i++) {
-    const label = sessionLabels[i]
+    const label = sessionLabels.at(i)
     if (label === undefined) {
       unlabelled++
       continue

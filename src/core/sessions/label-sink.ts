@@ -6,6 +6,7 @@
  * every id, and no string is made per session to look it up. See SessionStore.labelSink.
  */
 import type {LabelSink} from '../evaluate/label-rows.js'
+import type {LabelList} from '../evaluate/metrics.js'
 import {LabelTable} from '../evaluate/label-table.js'
 import type {Session, Sessions} from './session.js'
 
@@ -65,14 +66,30 @@ export class SessionLabelSink implements LabelSink {
     this.others.trim()
   }
 
-  /** Each of `sessions`' label: true/false when its id is labelled, undefined otherwise. */
-  labelsOf(sessions: Sessions): Array<boolean | undefined> {
-    return Array.from(sessions, (s) => decode(this.byOrder[s.order]))
+  /** Each of `sessions`' label: true/false when its id is labelled, undefined otherwise (a byte a session). */
+  labelsOf(sessions: Sessions): LabelList {
+    const codes = new Uint8Array(sessions.length)
+    let i = 0
+    for (const s of sessions) codes[i++] = this.byOrder[s.order]
+    return new CodedLabels(codes)
   }
 
   private set(s: Session, label: boolean): void {
     this.byOrder[s.order] = label ? ANOMALOUS : NORMAL
     this.labelled++
+  }
+}
+
+/** Labels as codes (0 none, NORMAL, ANOMALOUS): a byte a session where an array of booleans takes eight. */
+class CodedLabels implements LabelList {
+  constructor(private readonly codes: Uint8Array) {}
+
+  get length(): number {
+    return this.codes.length
+  }
+
+  at(index: number): boolean | undefined {
+    return decode(this.codes[index < 0 ? index + this.codes.length : index])
   }
 }
 
