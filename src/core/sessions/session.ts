@@ -2,7 +2,7 @@
 import {levelClass} from '../severity.js'
 import type {SessionIdSource} from './ids.js'
 import {SessionLists} from './lists.js'
-import type {PackedBatch} from './packing.js'
+import {readVarint, unzigzag, VARINT, varintBytes, writeVarint, zigzag, type PackedBatch} from './packing.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
 import {F_FIRST_LINE, F_FIRST_TIME, F_GAP_MAX, F_GAP_SUM, F_LAST_LINE, F_LAST_TIME, F_PREV_TIME, F_WORDS, I_A, I_B, I_ERRORS, I_EVENTS, I_GAPS, I_PREV_TEMPLATE, I_T_LEN, I_TR_LEN, I_WARNINGS, I_WORDS, SessionSlots, type SlotChunk} from './slots.js'
 
@@ -416,10 +416,13 @@ export class Session {
     const tLen = 3 * d[q]
     const t = into.templateRoom(tLen)
     let p = q + 2
+    let line = this.num[this.f + F_FIRST_LINE]
     for (let o = 0, l = int[i + I_A]; o < tLen; o += 3, p += 2) {
       t[o] = d[p]
       t[o + 1] = d[p + 1]
-      t[o + 2] = lines[l++]
+      readVarint(lines, l)
+      l = VARINT.next
+      t[o + 2] = line += unzigzag(VARINT.value)
     }
     if (!transitions) return
     const trLen = 2 * d[q + 1]
@@ -454,21 +457,25 @@ export class Session {
     return packed === undefined ? this.int[this.i + I_T_LEN] / 3 : packed.profiles.data[this.int[this.i + I_B]]
   }
 
-  /** True when every first line id of the session fits an Int32 (a packed session's batch says). */
-  get linesFitInt32(): boolean {
-    const packed = this.packed
-    if (packed !== undefined) return packed.lines instanceof Int32Array
+  /** Bytes a growing session's first lines take packed (PackedBatch: varints of their steps); 0 when packed. */
+  get packedLineBytes(): number {
+    if (this.isPacked) return 0
     const d = this.#slots.arena.data
     const at = this.int[this.i + I_A]
     const len = this.int[this.i + I_T_LEN]
-    for (let k = at + 2; k < at + len; k += 3) if (d[k] !== (d[k] | 0)) return false
-    return true
+    let line = this.num[this.f + F_FIRST_LINE]
+    let bytes = 0
+    for (let k = at + 2; k < at + len; k += 3) {
+      bytes += varintBytes(zigzag(d[k] - line))
+      line = d[k]
+    }
+    return bytes
   }
 
   /**
    * Packs the session into `batch`: its templates' and transitions' numbers become a profile of
    * the batch's table (shared with every session that has the same), its first lines go to
-   * batch.lines from `at`, and its arena blocks are given back. Returns how many lines it wrote
+   * batch.lines from `at`, and its arena blocks are given back. Returns how many bytes it wrote
    * (its templates). A packed session is left as it is.
    */
   packWith(batch: PackedBatch, at: number): number {
@@ -483,7 +490,11 @@ export class Session {
     const profile = batch.profiles.intern(d, tAt, tLen, d, trAt, trLen)
     const lines = batch.lines
     let l = at
-    for (let k = tAt + 2; k < tAt + tLen; k += 3) lines[l++] = d[k]
+    let line = this.num[this.f + F_FIRST_LINE]
+    for (let k = tAt + 2; k < tAt + tLen; k += 3) {
+      l = writeVarint(lines, l, zigzag(d[k] - line))
+      line = d[k]
+    }
     this.releaseLists()
     int[i + I_A] = at
     int[i + I_B] = profile
@@ -507,10 +518,13 @@ export class Session {
     const trAt = ntr === 0 ? -1 : arena.room(-1, 0, 2 * ntr)
     const d = arena.data
     q += 2
+    let line = this.num[this.f + F_FIRST_LINE]
     for (let k = 0; k < nt; k++, q += 2) {
       d[tAt + 3 * k] = p[q]
       d[tAt + 3 * k + 1] = p[q + 1]
-      d[tAt + 3 * k + 2] = lines[l++]
+      readVarint(lines, l)
+      l = VARINT.next
+      d[tAt + 3 * k + 2] = line += unzigzag(VARINT.value)
     }
     for (let k = 0; k < 2 * ntr; k++) d[trAt + k] = p[q + k]
     int[i + I_A] = tAt

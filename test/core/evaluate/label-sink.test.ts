@@ -6,6 +6,9 @@ import type {LogRecord} from '../../../src/core/ingest/record.js'
 import {readLabels, readLabelsInto} from '../../../src/core/evaluate/labels.js'
 import {SessionStore, type SessionKeyMode} from '../../../src/core/sessions/store.js'
 
+/** A run's labels (LabelList) as an array. */
+const listed = (labels: {length: number; at(i: number): boolean | undefined} | undefined): Array<boolean | undefined> => Array.from({length: labels?.length ?? 0}, (_, i) => labels!.at(i))
+
 /**
  * Labels read straight onto the sessions (SessionStore.labelSink, what `detect` does) against the
  * table of every id looked up per session (readLabels): the same label for every session, the
@@ -65,7 +68,7 @@ describe('labels read onto the sessions', () => {
         })
         const sink = await outcome(async () => {
           const set = await readLabelsInto(labelsPath, () => store.labelSink())
-          return {bySession: set.labels.labelsOf(sessions), count: set.labels.size, anomalies: set.anomalies, idColumn: set.idColumn}
+          return {bySession: listed(set.labels.labelsOf(sessions)), count: set.labels.size, anomalies: set.anomalies, idColumn: set.idColumn}
         })
         expect(sink).toEqual(table)
         // Not vacuous: the good files label sessions, the bad ones fail.
@@ -83,7 +86,7 @@ describe('labels read onto the sessions', () => {
     expect(first.get(blockIds[0])).toBe(true)
     expect(first.sessionsLabelled).toBe(1)
     expect(first.others.size).toBe(0)
-    expect(first.labelsOf(sessions)[0]).toBe(true)
+    expect(first.labelsOf(sessions).at(0)).toBe(true)
     expect(store.labelSink().get(blockIds[0])).toBeUndefined()
     store.release()
     expect(() => store.labelSink()).toThrow(/released/)

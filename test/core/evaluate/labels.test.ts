@@ -7,6 +7,9 @@ import {SimpleCsvLines} from '../../../src/core/evaluate/label-rows.js'
 import {checkLabels, readLabels} from '../../../src/core/evaluate/labels.js'
 import {prepareInput, type Stage} from '../../../src/core/pipeline.js'
 
+/** A run's labels (LabelList) as an array. */
+const listed = (labels: {length: number; at(i: number): boolean | undefined} | undefined): Array<boolean | undefined> => Array.from({length: labels?.length ?? 0}, (_, i) => labels!.at(i))
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flare-labels-'))
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
 const file = (name: string, text: string) => {
@@ -51,7 +54,7 @@ describe('labels checked before the read, read after it', () => {
     const stages: Stage[] = []
     let anomalies: number | undefined
     const error = await prepareInput({input: 'data/hdfs_sample.log', labelsPath, onStage: (s) => stages.push(s)}).then(async (prepared) => {
-      anomalies = prepared.labels?.bySession.filter((label) => label === true).length
+      anomalies = listed(prepared.labels?.bySession).filter((label) => label === true).length
       await prepared.cleanup()
     }, (e: unknown) => e)
     return {stages, anomalies, error: error as FlareError | undefined}

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {LineBatch} from '../../../src/core/mining/line-batch.js'
 import {ProfileTable} from '../../../src/core/sessions/profiles.js'
-import {packSessions} from '../../../src/core/sessions/packing.js'
-import {Session as PlainSession} from '../../../src/core/sessions/session.js'
+import {packSessions, readVarint, unzigzag, VARINT, varintBytes, writeVarint, zigzag} from '../../../src/core/sessions/packing.js'
+import {Session as PlainSession, SessionSlots} from '../../../src/core/sessions/session.js'
 import {SessionStore, type Session} from '../../../src/core/sessions/store.js'
 import {seededRand} from '../../helpers/hdfs-like.js'
 
@@ -89,6 +89,47 @@ describe('SessionStore packing', () => {
     expect([...s.templates]).toEqual([0, 1, 1, 1, 1, 2])
     expect(s.transitions.length).toBe(2)
     expect(s.warnings).toBe(1)
+  })
+
+  it('packs first lines as varint steps: line ids past 2^31, 2^40 and 2^50, lines added out of order, and back again', () => {
+    const slots = new SessionSlots(4)
+    const big = 2 ** 31 + 5
+    const cases = [
+      [7, 8, 9, 200_000],
+      [big, big + 1, big + 300, 2 ** 40 + 3],
+      [500, 20, 40_000, 3],
+      [2 ** 51 - 10, 1, 2 ** 51 - 9, 0],
+    ]
+    const shared = cases.map((_, i) => new PlainSession(`s${i}`, i, slots))
+    cases.forEach((lineIds, i) => lineIds.forEach((line, k) => shared[i].add(k, line, 'INFO', undefined)))
+    const expected = shared.map((s) => [...s.templates])
+    packSessions(shared)
+    expect(shared.every((s) => s.isPacked)).toBe(true)
+    expect(shared.map((s) => [...s.templates])).toEqual(expected)
+    // the first lines: each template's line as added (none was added twice)
+    expect(shared.map((s) => [...s.templates].filter((_, k) => k % 3 === 2))).toEqual(cases)
+    // unpacked by another event, then packed again into another batch
+    shared[1].add(9, 2 ** 45, 'INFO', undefined)
+    packSessions(shared)
+    expect([...shared[1].templates].slice(-3)).toEqual([9, 1, 2 ** 45])
+    expect([...shared[0].templates]).toEqual(expected[0])
+  })
+
+  it('varints round-trip every whole number below 2^53 they are given, and a zigzag step of either sign', () => {
+    const values = [0, 1, 127, 128, 16_383, 16_384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, 2 ** 52 + 1, Number.MAX_SAFE_INTEGER]
+    const out = new Uint8Array(values.reduce((n, v) => n + varintBytes(v), 0))
+    let at = 0
+    for (const v of values) at = writeVarint(out, at, v)
+    expect(at).toBe(out.length)
+    const back: number[] = []
+    for (let r = 0; r < out.length; r = VARINT.next) {
+      readVarint(out, r)
+      back.push(VARINT.value)
+    }
+    expect(back).toEqual(values)
+    expect([varintBytes(127), varintBytes(128), varintBytes(2 ** 31)]).toEqual([1, 2, 5])
+    for (const step of [0, 1, -1, 2, -2, 2 ** 40, -(2 ** 40)]) expect(unzigzag(zigzag(step))).toBe(step)
+    expect([0, -1, 1, -2].map(zigzag)).toEqual([0, 1, 2, 3])
   })
 
   it('sessions that come back after new ones stop are packed again while reading (a log replayed twice)', () => {
