@@ -273,6 +273,11 @@ export class ByteStrings {
     this.text = Buffer.from(arena.buffer, arena.byteOffset, arena.length)
   }
 
+  /** The e-th string's bytes (0 <= e < size), a view. */
+  view(e: number): Uint8Array {
+    return this.text.subarray(this.bounds[e], this.bounds[e + 1])
+  }
+
   /** The e-th string (0 <= e < size), made at each call. */
   at(e: number): string {
     return this.text.latin1Slice(this.bounds[e], this.bounds[e + 1])

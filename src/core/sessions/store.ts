@@ -1,6 +1,6 @@
 import {ExitCode, FlareError} from '../errors.js'
 import type {LineBatch, SessionFields} from '../mining/line-batch.js'
-import {BlockIds} from './block-ids.js'
+import {blockKey, BlockIds} from './block-ids.js'
 import {ByteKeys} from './byte-keys.js'
 import {SessionLabelSink} from './label-sink.js'
 import {LineBins} from './line-bins.js'
@@ -12,7 +12,7 @@ import {packSessions} from './packing.js'
 import {Session, SessionList, SessionSlots, type Sessions} from './session.js'
 import {ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
-import {chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
+import {checkWindows, chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {expectedIn, streamOf, type StreamField} from './streams.js'
 
 export {levelClass} from '../severity.js'
@@ -21,7 +21,7 @@ export {Session, SessionList, SessionSlots, sessionAt, type SessionNumbers, type
 export type SessionKeyMode = 'auto' | 'block' | 'request' | 'pid' | 'window'
 export type ResolvedSessionKey = Exclude<SessionKeyMode, 'auto'>
 
-export {chooseWindow, DEFAULT_WINDOW_MS} from './window.js'
+export {chooseWindow, DEFAULT_WINDOW_MS, MAX_WINDOWS_PER_LINE} from './window.js'
 
 export interface SessionStoreOptions {
   mode: SessionKeyMode
@@ -59,8 +59,6 @@ export const DEFAULT_MAX_SESSIONS = 1_000_000
 const SWEEP_SESSIONS = 16_384
 /** Lines without an event after which a session counts as quiet (packed; see sweep()). */
 const QUIET_LINES = 262_144
-/** Sliding windows each line may fall in (window / step). */
-export const MAX_WINDOWS_PER_LINE = 100
 
 interface Pending {
   record: SessionFields
@@ -110,6 +108,8 @@ export class SessionStore {
   /** Where block sessions find their ids: the bytes byBytes keeps (a block session's order is its key's entry). */
   private readonly blockIds = new BlockIds(this.byBytes)
   private readonly batchSessions: Array<Session | undefined> = []
+  /** Where keyOf() writes a block id's key. */
+  private keyScratch = new Uint8Array(64)
   /** Orders of the sessions with growable arrays, packed by sweep() once quiet (batches of line events only). */
   private growing: number[] = []
   /** growing.length after the last sweep: a sweep comes once SWEEP_SESSIONS more sessions grow (new, or packed ones touched again). */
@@ -196,7 +196,7 @@ export class SessionStore {
     if (this.released) throw new Error('SessionStore.labelSink() after its lookups were released')
     const handed = this.handed
     const inBlocks = (buf: Uint8Array, a: number, b: number): Session | undefined => {
-      const e = this.byBytes.entryOf(buf, a, b)
+      const e = this.byBytes.entryOf(this.keyScratch, 0, this.keyOf(buf, a, b))
       if (e < 0) return undefined
       const s = handed.at(e)
       // (the list finish() handed over is looked up by entry: reordered, labels would land on the wrong sessions)
@@ -432,17 +432,24 @@ export class SessionStore {
 
   /** The session of the id bytes[a, b) (made when new), listed as growing when it is about to grow. */
   private blockSession(bytes: Buffer, a: number, b: number): Session {
-    const e = this.byBytes.entryOf(bytes, a, b)
+    const n = this.keyOf(bytes, a, b)
+    const e = this.byBytes.entryOf(this.keyScratch, 0, n)
     if (e < 0) {
       const session = this.newSession(this.blockIds)
       // (a block session's id is the key of the entry of its order: BlockIds)
-      if (this.byBytes.add(bytes, a, b) !== session.order) throw new Error('SessionStore: a block session whose key entry is not its order')
+      if (this.byBytes.add(this.keyScratch, 0, n) !== session.order) throw new Error('SessionStore: a block session whose key entry is not its order')
       this.growing.push(session.order)
       return session
     }
     const session = Session.of(this.slots, e)
     if (session.isPacked) this.growing.push(e)
     return session
+  }
+
+  /** Writes the key block id bytes[a, b) is looked up by (blockKey) to keyScratch; returns its length. */
+  private keyOf(bytes: Uint8Array, a: number, b: number): number {
+    if (this.keyScratch.length < b - a + 1) this.keyScratch = new Uint8Array(2 * (b - a + 1))
+    return blockKey(bytes, a, b, this.keyScratch)
   }
 
   /**
@@ -574,17 +581,6 @@ const LEVEL_CLASS_OF_CODE = Int8Array.from(CANONICAL_LEVELS, (level) => levelCla
 /** `text` as a string of its own, not a view into a larger one (V8 slices strings of 13+ characters). */
 function ownString(text: string): string {
   return (' ' + text).slice(1)
-}
-
-/** Window and step lengths (from flags or a model file) that every later step can live with. */
-function checkWindows(windowMs: number | undefined, stepMs: number | undefined): void {
-  const ok = (ms: number | undefined): boolean => ms === undefined || (Number.isSafeInteger(ms) && ms > 0)
-  const size = windowMs ?? DEFAULT_WINDOW_MS
-  if (ok(windowMs) && ok(stepMs) && (stepMs === undefined || size / stepMs <= MAX_WINDOWS_PER_LINE)) return
-  throw new FlareError(`unusable session windows: window ${windowMs ?? 'auto'} ms, step ${stepMs ?? 'the window'} ms (each a whole number of ms > 0; a line may fall in at most ${MAX_WINDOWS_PER_LINE} windows)`, {
-    exitCode: ExitCode.badInput,
-    hint: 'a model file with these values is damaged: save the model again (flare detect --save-model DIR)',
-  })
 }
 
 /**

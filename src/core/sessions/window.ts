@@ -141,3 +141,17 @@ function windowSizes(groups: Float64Array[], w: number): Int32Array {
   }
   return sizes.subarray(0, n).sort()
 }
+
+/** Sliding windows each line may fall in (window / step). */
+export const MAX_WINDOWS_PER_LINE = 100
+
+/** Window and step lengths (from flags or a model file) that every later step can live with. */
+export function checkWindows(windowMs: number | undefined, stepMs: number | undefined): void {
+  const ok = (ms: number | undefined): boolean => ms === undefined || (Number.isSafeInteger(ms) && ms > 0)
+  const size = windowMs ?? DEFAULT_WINDOW_MS
+  if (ok(windowMs) && ok(stepMs) && (stepMs === undefined || size / stepMs <= MAX_WINDOWS_PER_LINE)) return
+  throw new FlareError(`unusable session windows: window ${windowMs ?? 'auto'} ms, step ${stepMs ?? 'the window'} ms (each a whole number of ms > 0; a line may fall in at most ${MAX_WINDOWS_PER_LINE} windows)`, {
+    exitCode: ExitCode.badInput,
+    hint: 'a model file with these values is damaged: save the model again (flare detect --save-model DIR)',
+  })
+}
