@@ -471,7 +471,7 @@ export async function detect(options: DetectOptions): Promise<DetectOutput> {
  */
 function anomalyRow(sessions: Sessions, scores: Float64Array, predicted: Uint8Array): (i: number) => Anomaly {
   const idOf = sessionIds(sessions)
-  const events = new Float64Array(sessions.length)
+  const events = new Int32Array(sessions.length) // (an Int32 in a session's slot too)
   for (let i = 0; i < sessions.length; i++) events[i] = sessionAt(sessions, i).events
   return (i) => ({session_id: idOf(i), score: round(scores[i]), is_anomaly: predicted[i] === 1, event_count: events[i]})
 }

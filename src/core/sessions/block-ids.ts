@@ -58,17 +58,23 @@ export function blockKey(buf: Uint8Array, a: number, b: number, out: Uint8Array)
   return n
 }
 
+/** Where blockIdOf() spells a packed id out (a string made of it is flat, not a rope of a piece a digit). */
+let spelled = Buffer.alloc(64)
+
 /** The id of a key blockKey() made. */
 export function blockIdOf(key: Uint8Array): string {
   if (key.length === 0) return ''
   if (key[0] === ESCAPED) return Buffer.from(key.buffer, key.byteOffset + 1, key.length - 1).toString('latin1')
   if (key[0] !== PACKED) return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')
-  let id = 'blk_'
+  if (spelled.length < 2 * key.length + 4) spelled = Buffer.alloc(4 * key.length + 8)
+  const out = spelled
+  for (let k = 0; k < 4; k++) out[k] = PREFIX[k]
+  let n = 4
   for (let k = 1; k < key.length; k++) {
-    id += symbol(key[k] >> 4)
-    if ((key[k] & 15) !== FILL) id += symbol(key[k] & 15)
+    out[n++] = symbol(key[k] >> 4)
+    if ((key[k] & 15) !== FILL) out[n++] = symbol(key[k] & 15)
   }
-  return id
+  return out.latin1Slice(0, n)
 }
 
 /** `blk_`, an optional minus, and one digit or more. */
@@ -86,6 +92,7 @@ function code(byte: number): number {
   return byte === 0x2d ? MINUS : byte - 0x30
 }
 
-function symbol(nibble: number): string {
-  return nibble === MINUS ? '-' : String.fromCharCode(0x30 + nibble)
+/** The byte of a nibble code. */
+function symbol(nibble: number): number {
+  return nibble === MINUS ? 0x2d : 0x30 + nibble
 }
