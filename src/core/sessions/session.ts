@@ -4,7 +4,7 @@ import type {SessionIdSource} from './ids.js'
 import {SessionLists} from './lists.js'
 import {readVarint, unzigzag, VARINT, varintBytes, writeVarint, zigzag, type PackedBatch} from './packing.js'
 import {P_ERRORS, P_EVENTS, P_FIRST_LINE, P_FIRST_ORDINAL, P_GAP_MAX, P_GAP_SUM, P_GAPS, P_LAST_LINE, P_LAST_ORDINAL, P_MAX_TIME, P_MIN_TIME, P_SEQ_FIRST_TIME, P_SEQ_LAST_TIME, P_TEMPLATES, P_TRANSITIONS, P_WARNINGS, PARTIAL_HEAD} from './partials.js'
-import {F_FIRST_LINE, F_FIRST_TIME, F_GAP_MAX, F_GAP_SUM, F_LAST_LINE, F_LAST_TIME, F_PREV_TIME, F_WORDS, I_A, I_B, I_ERRORS, I_EVENTS, I_GAPS, I_PREV_TEMPLATE, I_T_LEN, I_TR_LEN, I_WARNINGS, I_WORDS, SessionSlots, type SlotChunk} from './slots.js'
+import {F_FIRST_TIME, F_GAP_MAX, F_GAP_SUM, F_LAST_TIME, F_PREV_TIME, F_WORDS, L_FIRST, L_LAST, L_WORDS, I_A, I_B, I_ERRORS, I_EVENTS, I_GAPS, I_PREV_TEMPLATE, I_T_LEN, I_TR_LEN, I_WARNINGS, I_WORDS, SessionSlots, type SlotChunk} from './slots.js'
 
 export {SessionSlots} from './slots.js'
 
@@ -130,6 +130,10 @@ export class Session {
     return this.#slots.slot(this.order) * F_WORDS
   }
 
+  private get l(): number {
+    return this.#slots.slot(this.order) * L_WORDS
+  }
+
   private get i(): number {
     return this.#slots.slot(this.order) * I_WORDS
   }
@@ -166,19 +170,19 @@ export class Session {
 
   /** Line ids (MAX_SAFE_INTEGER and 0 before any line). */
   get firstLine(): number {
-    return this.num[this.f + F_FIRST_LINE]
+    return this.chunk.line(this.l + L_FIRST)
   }
 
   set firstLine(n: number) {
-    this.num[this.f + F_FIRST_LINE] = n
+    this.chunk.setLine(this.l + L_FIRST, n)
   }
 
   get lastLine(): number {
-    return this.num[this.f + F_LAST_LINE]
+    return this.chunk.line(this.l + L_LAST)
   }
 
   set lastLine(n: number) {
-    this.num[this.f + F_LAST_LINE] = n
+    this.chunk.setLine(this.l + L_LAST, n)
   }
 
   /** Epoch ms (NaN: no timestamp). */
@@ -231,8 +235,6 @@ export class Session {
    * number (NaN: none): what a batch of line events has without making a string per line.
    */
   addEvent(templateIndex: number, lineId: number, levelCode: number, time: number): void {
-    const num = this.num
-    const f = this.f
     const int = this.int
     const i = this.i
     int[i + I_EVENTS]++
@@ -241,8 +243,8 @@ export class Session {
     const prevTemplate = int[i + I_PREV_TEMPLATE]
     if (prevTemplate >= 0) this.addTransition(prevTemplate * 1_048_576 + templateIndex, 1)
     int[i + I_PREV_TEMPLATE] = templateIndex
-    if (lineId < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = lineId
-    if (lineId > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lineId
+    if (lineId < this.firstLine) this.firstLine = lineId
+    if (lineId > this.lastLine) this.lastLine = lineId
     if (levelCode === 2) int[i + I_ERRORS]++
     else if (levelCode === 1) int[i + I_WARNINGS]++
     if (Number.isFinite(time)) this.addTime(time, time, time, time, 0, 0, 0)
@@ -285,8 +287,6 @@ export class Session {
    * templates (SessionStore.addPartials checks), so a first merge may copy its lists whole.
    */
   merge(p: Float64Array, at: number, firstLineId: number, index: Int32Array, distinct = false): number {
-    const num = this.num
-    const f = this.f
     const int = this.int
     const i = this.i
     int[i + I_EVENTS] += p[at + P_EVENTS] | 0
@@ -304,8 +304,8 @@ export class Session {
     int[i + I_PREV_TEMPLATE] = index[p[at + P_LAST_ORDINAL] | 0]
     const firstLine = firstLineId + (p[at + P_FIRST_LINE] | 0)
     const lastLine = firstLineId + (p[at + P_LAST_LINE] | 0)
-    if (firstLine < num[f + F_FIRST_LINE]) num[f + F_FIRST_LINE] = firstLine
-    if (lastLine > num[f + F_LAST_LINE]) num[f + F_LAST_LINE] = lastLine
+    if (firstLine < this.firstLine) this.firstLine = firstLine
+    if (lastLine > this.lastLine) this.lastLine = lastLine
     int[i + I_ERRORS] += p[at + P_ERRORS] | 0
     int[i + I_WARNINGS] += p[at + P_WARNINGS] | 0
     const seqFirst = p[at + P_SEQ_FIRST_TIME]
@@ -416,7 +416,7 @@ export class Session {
     const tLen = 3 * d[q]
     const t = into.templateRoom(tLen)
     let p = q + 2
-    let line = this.num[this.f + F_FIRST_LINE]
+    let line = this.firstLine
     for (let o = 0, l = int[i + I_A]; o < tLen; o += 3, p += 2) {
       t[o] = d[p]
       t[o + 1] = d[p + 1]
@@ -463,7 +463,7 @@ export class Session {
     const d = this.#slots.arena.data
     const at = this.int[this.i + I_A]
     const len = this.int[this.i + I_T_LEN]
-    let line = this.num[this.f + F_FIRST_LINE]
+    let line = this.firstLine
     let bytes = 0
     for (let k = at + 2; k < at + len; k += 3) {
       bytes += varintBytes(zigzag(d[k] - line))
@@ -490,7 +490,7 @@ export class Session {
     const profile = batch.profiles.intern(d, tAt, tLen, d, trAt, trLen)
     const lines = batch.lines
     let l = at
-    let line = this.num[this.f + F_FIRST_LINE]
+    let line = this.firstLine
     for (let k = tAt + 2; k < tAt + tLen; k += 3) {
       l = writeVarint(lines, l, zigzag(d[k] - line))
       line = d[k]
@@ -518,7 +518,7 @@ export class Session {
     const trAt = ntr === 0 ? -1 : arena.room(-1, 0, 2 * ntr)
     const d = arena.data
     q += 2
-    let line = this.num[this.f + F_FIRST_LINE]
+    let line = this.firstLine
     for (let k = 0; k < nt; k++, q += 2) {
       d[tAt + 3 * k] = p[q]
       d[tAt + 3 * k + 1] = p[q + 1]

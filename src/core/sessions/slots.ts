@@ -8,18 +8,19 @@ import type {SessionIdSource} from './ids.js'
 import type {PackedBatch} from './packing.js'
 
 /**
- * A session's numbers in its slot: Float64 words (line ids, which a live stream may take past
- * 2^31, and times), then Int32 words (counts: a session of 2^31 lines would be a mistake of its
- * key long before).
+ * A session's numbers in its slot: two line ids (SlotChunk.line: Int32 until a live stream takes
+ * one past 2^31 - 2), Float64 words (times), then Int32 words (counts: a session of 2^31 lines
+ * would be a mistake of its key long before).
  */
-export const F_FIRST_LINE = 0
-export const F_LAST_LINE = 1
-export const F_FIRST_TIME = 2
-export const F_LAST_TIME = 3
-export const F_PREV_TIME = 4
-export const F_GAP_SUM = 5
-export const F_GAP_MAX = 6
-export const F_WORDS = 7
+export const L_FIRST = 0
+export const L_LAST = 1
+export const L_WORDS = 2
+export const F_FIRST_TIME = 0
+export const F_LAST_TIME = 1
+export const F_PREV_TIME = 2
+export const F_GAP_SUM = 3
+export const F_GAP_MAX = 4
+export const F_WORDS = 5
 export const I_PREV_TEMPLATE = 0
 /**
  * A packed session: where its first lines are in its batch's lines (I_A), and its profile
@@ -43,7 +44,7 @@ const SLOTS_PER_CHUNK = 8192
  * Where sessions keep their numbers: typed arrays in chunks, a slot per session, handed out in
  * order (a session finds its slot from its order). A million sessions as objects would be a
  * million objects' worth of fields and boxed doubles for every collection to walk; in slots they
- * are 92 bytes each that no collection reads. Every chunk shares the slots' GrowArena.
+ * are 84 bytes each that no collection reads. Every chunk shares the slots' GrowArena.
  *
  * Slots of one (`perChunk` 1) are a session alone: its order may be any number.
  */
@@ -94,7 +95,7 @@ export class SessionSlots {
     const chunk = this.chunks[this.chunks.length - 1]
     const f = slot * F_WORDS
     const num = chunk.num
-    num[f + F_FIRST_LINE] = Number.MAX_SAFE_INTEGER
+    chunk.setLine(slot * L_WORDS + L_FIRST, Number.MAX_SAFE_INTEGER)
     num[f + F_FIRST_TIME] = Number.NaN
     num[f + F_LAST_TIME] = Number.NaN
     num[f + F_PREV_TIME] = Number.NaN
@@ -161,15 +162,46 @@ export class SessionSlots {
   }
 }
 
+/** An Int32 first line that stands for "none yet" (Number.MAX_SAFE_INTEGER once widened); no line id is kept as it. */
+const NO_LINE = 2 ** 31 - 1
+
 /** The typed arrays of a chunk of slots. */
 export class SlotChunk {
   readonly num: Float64Array
   readonly int: Int32Array
+  /**
+   * Line ids, L_WORDS a slot: Int32 (a file's lines) until one does not fit, then Float64 for
+   * the whole chunk (a live stream's); read and written through line() and setLine().
+   */
+  private lines: Int32Array | Float64Array
+  private wide = false
   constructor(
     slots: number,
     readonly arena: GrowArena,
   ) {
     this.num = new Float64Array(slots * F_WORDS)
     this.int = new Int32Array(slots * I_WORDS)
+    this.lines = new Int32Array(slots * L_WORDS)
+  }
+
+  /** Line word k (slot * L_WORDS + L_FIRST or L_LAST). */
+  line(k: number): number {
+    const v = this.lines[k]
+    return v === NO_LINE && !this.wide ? Number.MAX_SAFE_INTEGER : v
+  }
+
+  setLine(k: number, v: number): void {
+    if (!this.wide) {
+      if (v === Number.MAX_SAFE_INTEGER) v = NO_LINE
+      else if ((v | 0) !== v || v === NO_LINE) this.widen()
+    }
+    this.lines[k] = v
+  }
+
+  private widen(): void {
+    const wide = new Float64Array(this.lines.length)
+    for (let k = 0; k < wide.length; k++) wide[k] = this.line(k)
+    this.lines = wide
+    this.wide = true
   }
 }

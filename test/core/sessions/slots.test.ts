@@ -68,3 +68,29 @@ describe('session numbers in shared slots (SessionSlots)', () => {
     expect([a.gapMax, b.gapMax, c.gapMax]).toEqual([0, 1.5, 0])
   })
 })
+
+describe('line ids in a chunk of slots (SlotChunk)', () => {
+  it('keeps them as Int32 until one does not fit, then widens the whole chunk without changing any', () => {
+    const slots = new SessionSlots(4)
+    const [a, b, c] = [0, 1, 2].map((i) => new Session(`s${i}`, i, slots))
+    a.add(0, 7, 'INFO', undefined)
+    b.add(0, 2 ** 31 - 3, 'INFO', undefined)
+    expect([a.firstLine, a.lastLine, b.firstLine, b.lastLine]).toEqual([7, 7, 2 ** 31 - 3, 2 ** 31 - 3])
+    // no line yet: MAX_SAFE_INTEGER and 0, before and after the chunk widens
+    expect([c.firstLine, c.lastLine]).toEqual([Number.MAX_SAFE_INTEGER, 0])
+    b.add(1, 2 ** 31 - 1, 'INFO', undefined)
+    b.add(2, 2 ** 40 + 5, 'INFO', undefined)
+    expect([a.firstLine, a.lastLine, b.firstLine, b.lastLine]).toEqual([7, 7, 2 ** 31 - 3, 2 ** 40 + 5])
+    expect([c.firstLine, c.lastLine]).toEqual([Number.MAX_SAFE_INTEGER, 0])
+    c.add(0, 3, 'INFO', undefined)
+    expect([c.firstLine, c.lastLine]).toEqual([3, 3])
+    // a session of the next chunk (four a chunk): Int32 lines again, where the sentinel's own value is a line like any other
+    new Session('s3', 3, slots)
+    const e = new Session('s4', 4, slots)
+    expect([e.firstLine, e.lastLine]).toEqual([Number.MAX_SAFE_INTEGER, 0])
+    e.add(0, 2 ** 31 - 1, 'INFO', undefined)
+    expect([e.firstLine, e.lastLine]).toEqual([2 ** 31 - 1, 2 ** 31 - 1])
+    e.add(0, 2 ** 31 - 2, 'INFO', undefined)
+    expect([e.firstLine, e.lastLine]).toEqual([2 ** 31 - 2, 2 ** 31 - 1])
+  })
+})
