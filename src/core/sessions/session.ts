@@ -118,10 +118,6 @@ export class Session {
     return this.#slots.chunk(this.order)
   }
 
-  private get num(): Float64Array {
-    return this.chunk.num
-  }
-
   private get int(): Int32Array {
     return this.chunk.int
   }
@@ -187,35 +183,35 @@ export class Session {
 
   /** Epoch ms (NaN: no timestamp). */
   get firstTime(): number {
-    return this.num[this.f + F_FIRST_TIME]
+    return this.chunk.time(this.f + F_FIRST_TIME)
   }
 
   set firstTime(t: number) {
-    this.num[this.f + F_FIRST_TIME] = t
+    this.chunk.setTime(this.f + F_FIRST_TIME, t)
   }
 
   get lastTime(): number {
-    return this.num[this.f + F_LAST_TIME]
+    return this.chunk.time(this.f + F_LAST_TIME)
   }
 
   set lastTime(t: number) {
-    this.num[this.f + F_LAST_TIME] = t
+    this.chunk.setTime(this.f + F_LAST_TIME, t)
   }
 
   get gapSum(): number {
-    return this.num[this.f + F_GAP_SUM]
+    return this.chunk.span(this.f + F_GAP_SUM)
   }
 
   set gapSum(ms: number) {
-    this.num[this.f + F_GAP_SUM] = ms
+    this.chunk.setSpan(this.f + F_GAP_SUM, ms)
   }
 
   get gapMax(): number {
-    return this.num[this.f + F_GAP_MAX]
+    return this.chunk.span(this.f + F_GAP_MAX)
   }
 
   set gapMax(ms: number) {
-    this.num[this.f + F_GAP_MAX] = ms
+    this.chunk.setSpan(this.f + F_GAP_MAX, ms)
   }
 
   get gaps(): number {
@@ -255,25 +251,25 @@ export class Session {
    * the gaps between them (sum, greatest, how many).
    */
   private addTime(min: number, max: number, seqFirst: number, seqLast: number, gapSum: number, gapMax: number, gaps: number): void {
-    const num = this.num
+    const c = this.chunk
     const f = this.f
     const int = this.int
     const i = this.i
-    const first = num[f + F_FIRST_TIME]
-    const last = num[f + F_LAST_TIME]
-    if (Number.isNaN(first) || min < first) num[f + F_FIRST_TIME] = min
-    if (Number.isNaN(last) || max > last) num[f + F_LAST_TIME] = max
-    const prevTime = num[f + F_PREV_TIME]
+    const first = c.time(f + F_FIRST_TIME)
+    const last = c.time(f + F_LAST_TIME)
+    if (Number.isNaN(first) || min < first) c.setTime(f + F_FIRST_TIME, min)
+    if (Number.isNaN(last) || max > last) c.setTime(f + F_LAST_TIME, max)
+    const prevTime = c.time(f + F_PREV_TIME)
     if (!Number.isNaN(prevTime)) {
       const gap = Math.max(0, seqFirst - prevTime)
-      num[f + F_GAP_SUM] += gap
+      c.setSpan(f + F_GAP_SUM, c.span(f + F_GAP_SUM) + gap)
       int[i + I_GAPS]++
-      if (gap > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gap
+      if (gap > c.span(f + F_GAP_MAX)) c.setSpan(f + F_GAP_MAX, gap)
     }
-    num[f + F_GAP_SUM] += gapSum
+    c.setSpan(f + F_GAP_SUM, c.span(f + F_GAP_SUM) + gapSum)
     int[i + I_GAPS] += gaps
-    if (gapMax > num[f + F_GAP_MAX]) num[f + F_GAP_MAX] = gapMax
-    num[f + F_PREV_TIME] = seqLast
+    if (gapMax > c.span(f + F_GAP_MAX)) c.setSpan(f + F_GAP_MAX, gapMax)
+    c.setTime(f + F_PREV_TIME, seqLast)
   }
 
   /**

@@ -8,9 +8,10 @@ import type {SessionIdSource} from './ids.js'
 import type {PackedBatch} from './packing.js'
 
 /**
- * A session's numbers in its slot: two line ids (SlotChunk.line: Int32 until a live stream takes
- * one past 2^31 - 2), Float64 words (times), then Int32 words (counts: a session of 2^31 lines
- * would be a mistake of its key long before).
+ * A session's numbers in its slot: two line ids (SlotChunk.line), times and spans of time
+ * (SlotChunk.time, SlotChunk.span; each kind Int32 in a chunk until one does not fit, then
+ * Float64 for the chunk), then Int32 words (counts: a session of 2^31 lines would be a mistake of
+ * its key long before).
  */
 export const L_FIRST = 0
 export const L_LAST = 1
@@ -21,6 +22,8 @@ export const F_PREV_TIME = 2
 export const F_GAP_SUM = 3
 export const F_GAP_MAX = 4
 export const F_WORDS = 5
+/** Words F_FIRST_TIME … F_PREV_TIME are times (SlotChunk.time), the others spans of time (SlotChunk.span). */
+const F_LAST_TIME_WORD = F_PREV_TIME
 export const I_PREV_TEMPLATE = 0
 /**
  * A packed session: where its first lines are in its batch's lines (I_A), and its profile
@@ -94,11 +97,10 @@ export class SessionSlots {
     this.next++
     const chunk = this.chunks[this.chunks.length - 1]
     const f = slot * F_WORDS
-    const num = chunk.num
     chunk.setLine(slot * L_WORDS + L_FIRST, Number.MAX_SAFE_INTEGER)
-    num[f + F_FIRST_TIME] = Number.NaN
-    num[f + F_LAST_TIME] = Number.NaN
-    num[f + F_PREV_TIME] = Number.NaN
+    chunk.setTime(f + F_FIRST_TIME, Number.NaN)
+    chunk.setTime(f + F_LAST_TIME, Number.NaN)
+    chunk.setTime(f + F_PREV_TIME, Number.NaN)
     const int = chunk.int
     const i = slot * I_WORDS
     int[i + I_PREV_TEMPLATE] = -1
@@ -164,10 +166,17 @@ export class SessionSlots {
 
 /** An Int32 first line that stands for "none yet" (Number.MAX_SAFE_INTEGER once widened); no line id is kept as it. */
 const NO_LINE = 2 ** 31 - 1
+/** An Int32 time or span that stands for NaN (no time); no number is kept as it. */
+const NO_NUMBER = -(2 ** 31)
 
-/** The typed arrays of a chunk of slots. */
+/**
+ * The typed arrays of a chunk of slots. Line ids, times and spans are Int32 (times less the
+ * chunk's first time: ±24 days of milliseconds) while every one written fits exactly, which a
+ * file's whole-millisecond times over a few weeks do; the first that does not (a later line past
+ * 2^31, a fraction of a millisecond, a time a month away) widens that kind to Float64 for the
+ * chunk, every number kept as it was. 12 bytes a slot where Float64 took 28.
+ */
 export class SlotChunk {
-  readonly num: Float64Array
   readonly int: Int32Array
   /**
    * Line ids, L_WORDS a slot: Int32 (a file's lines) until one does not fit, then Float64 for
@@ -175,13 +184,70 @@ export class SlotChunk {
    */
   private lines: Int32Array | Float64Array
   private wide = false
+  /** Times and spans, F_WORDS a slot (see time(), span()). */
+  private nums: Int32Array | Float64Array
+  private numsWide = false
+  /** What an Int32 time is kept less of: the first time written (NaN: none yet). */
+  private timeBase = Number.NaN
   constructor(
     slots: number,
     readonly arena: GrowArena,
   ) {
-    this.num = new Float64Array(slots * F_WORDS)
+    this.nums = new Int32Array(slots * F_WORDS)
     this.int = new Int32Array(slots * I_WORDS)
     this.lines = new Int32Array(slots * L_WORDS)
+  }
+
+  /** Time word k (slot * F_WORDS + F_FIRST_TIME, F_LAST_TIME or F_PREV_TIME): epoch ms, NaN for none. */
+  time(k: number): number {
+    const v = this.nums[k]
+    if (this.numsWide) return v
+    return v === NO_NUMBER ? Number.NaN : v + this.timeBase
+  }
+
+  setTime(k: number, v: number): void {
+    if (!this.numsWide) {
+      if (Number.isNaN(v)) {
+        this.nums[k] = NO_NUMBER
+        return
+      }
+      if (Number.isNaN(this.timeBase) && Number.isSafeInteger(v)) this.timeBase = v
+      const d = v - this.timeBase
+      if ((d | 0) === d && d !== NO_NUMBER && d + this.timeBase === v) {
+        this.nums[k] = d
+        return
+      }
+      this.widenNums()
+    }
+    this.nums[k] = v
+  }
+
+  /** Span word k (slot * F_WORDS + F_GAP_SUM or F_GAP_MAX): ms. */
+  span(k: number): number {
+    const v = this.nums[k]
+    return !this.numsWide && v === NO_NUMBER ? Number.NaN : v
+  }
+
+  setSpan(k: number, v: number): void {
+    if (!this.numsWide) {
+      if (Number.isNaN(v)) {
+        this.nums[k] = NO_NUMBER
+        return
+      }
+      if ((v | 0) === v && v !== NO_NUMBER) {
+        this.nums[k] = v
+        return
+      }
+      this.widenNums()
+    }
+    this.nums[k] = v
+  }
+
+  private widenNums(): void {
+    const wide = new Float64Array(this.nums.length)
+    for (let k = 0; k < wide.length; k++) wide[k] = k % F_WORDS <= F_LAST_TIME_WORD ? this.time(k) : this.span(k)
+    this.nums = wide
+    this.numsWide = true
   }
 
   /** Line word k (slot * L_WORDS + L_FIRST or L_LAST). */

@@ -94,3 +94,42 @@ describe('line ids in a chunk of slots (SlotChunk)', () => {
     expect([e.firstLine, e.lastLine]).toEqual([2 ** 31 - 2, 2 ** 31 - 1])
   })
 })
+
+describe('times in a chunk of slots (SlotChunk)', () => {
+  it('keeps times less the chunk\'s first and spans as Int32 until one does not fit, then widens without changing any', () => {
+    const rand = seededRand(23)
+    const t0 = Date.UTC(2026, 0, 1)
+    // each session's times as Float64 arithmetic makes them, against the shared chunk's
+    for (const late of [20 * 86_400_000, 30 * 86_400_000, 0.5, -(40 * 86_400_000)]) {
+      const slots = new SessionSlots(8)
+      const shared = Array.from({length: 8}, (_, i) => new Session(`s${i}`, i, slots))
+      const seen: number[][] = Array.from({length: 8}, () => [])
+      for (let line = 1; line <= 400; line++) {
+        const k = rand(8)
+        const time = rand(10) === 0 ? undefined : line === 300 ? t0 + late : t0 + 1000 * line + rand(5000)
+        shared[k].add(0, line, 'INFO', time)
+        if (time !== undefined) seen[k].push(time)
+      }
+      for (let k = 0; k < 8; k++) {
+        const ts = seen[k]
+        let gapSum = 0
+        let gapMax = 0
+        for (let j = 1; j < ts.length; j++) {
+          const gap = Math.max(0, ts[j] - ts[j - 1])
+          gapSum += gap
+          gapMax = Math.max(gapMax, gap)
+        }
+        const s = shared[k]
+        expect([s.firstTime, s.lastTime, s.gapSum, s.gapMax, s.gaps], `late ${late}, session ${k}`).toEqual([Math.min(...ts), Math.max(...ts), gapSum, gapMax, Math.max(0, ts.length - 1)])
+      }
+    }
+    const slots = new SessionSlots(2)
+    const [a, b] = [0, 1].map((i) => new Session(`s${i}`, i, slots))
+    expect([a.firstTime, a.lastTime, a.gapSum]).toEqual([Number.NaN, Number.NaN, 0])
+    a.add(0, 1, 'INFO', t0)
+    b.add(0, 2, 'INFO', t0 + 1.25)
+    a.add(0, 3, 'INFO', t0 + 2 ** 40)
+    expect([a.firstTime, a.lastTime, a.gapSum, a.gapMax]).toEqual([t0, t0 + 2 ** 40, 2 ** 40, 2 ** 40])
+    expect([b.firstTime, b.lastTime]).toEqual([t0 + 1.25, t0 + 1.25])
+  })
+})
