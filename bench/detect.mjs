@@ -90,7 +90,7 @@ async function accuracy() {
       const stem = `hdfs2pct-matrix-${key.replace(/\W+/g, '_')}`
       const bin = benchOut(`${stem}.f64`)
       fs.writeFileSync(bin, Buffer.from(out.matrix.data.buffer, out.matrix.data.byteOffset, out.matrix.data.byteLength))
-      const meta = {rows: out.matrix.rows, cols: out.matrix.cols, columns: out.matrix.columns, labels: out.labels.map((l) => (l ? 1 : 0))}
+      const meta = {rows: out.matrix.rows, cols: out.matrix.cols, columns: out.matrix.columns, labels: Array.from({length: out.labels.length}, (_, i) => (out.labels.at(i) ? 1 : 0))}
       fs.writeFileSync(benchOut(`${stem}.json`), JSON.stringify(meta))
       matrices.set(key, {bin, meta: benchOut(`${stem}.json`), rows: meta.rows, cols: meta.cols})
     }

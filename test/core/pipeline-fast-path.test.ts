@@ -24,7 +24,7 @@ async function outcome(pipeline: Pipeline, options: Parameters<Pipeline['detect'
   return {
     results,
     templates: out.mined.templates,
-    sessions: out.sessions.map((s) => ({
+    sessions: Array.from(out.sessions, (s) => ({
       id: s.id,
       order: s.order,
       counts: [s.events, s.errors, s.warnings, s.firstLine, s.lastLine, s.firstTime, s.lastTime, s.gapSum, s.gapMax, s.gaps],

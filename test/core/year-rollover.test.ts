@@ -39,7 +39,7 @@ describe('a year-less log across New Year', () => {
     const range = out.results.incidents[0].time_range
     expect(range.start?.slice(0, 10)).toBe('2025-12-31')
     expect(Date.parse(range.end!) - Date.parse(range.start!)).toBeLessThan(3600_000)
-    const last = Math.max(...out.sessions.map((s) => s.windowStart ?? 0))
+    const last = Math.max(...Array.from(out.sessions, (s) => s.windowStart ?? 0))
     expect(new Date(last).toISOString().slice(0, 10)).toBe('2026-01-01')
   })
 })

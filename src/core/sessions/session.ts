@@ -494,7 +494,7 @@ export class Session {
     this.releaseLists()
     int[i + I_A] = at
     int[i + I_B] = profile
-    int[i + I_T_LEN] = this.#slots.batchWord(batch)
+    int[i + I_T_LEN] = this.#slots.packInto(batch)
     return l - at
   }
 
@@ -502,6 +502,7 @@ export class Session {
   private unpack(): void {
     const int = this.int
     const i = this.i
+    const word = int[i + I_T_LEN]
     const packed = this.packed!
     const p = packed.profiles.data
     const lines = packed.lines
@@ -527,6 +528,7 @@ export class Session {
     int[i + I_B] = trAt
     int[i + I_T_LEN] = 3 * nt
     int[i + I_TR_LEN] = 2 * ntr
+    this.#slots.unpackFrom(word)
   }
 
   /**

@@ -54,18 +54,25 @@ const SLOTS_PER_CHUNK = 8192
 export class SessionSlots {
   /** The lists of the growing sessions of these slots. */
   readonly arena: GrowArena
-  private readonly chunks: SlotChunk[] = []
   private readonly shift: number
   private next: number
-  /** The ids kept by order, for sessions whose id is a string (or a source other than `source`). */
-  private readonly names: Array<string | SessionIdSource | undefined> = []
-  /** Where the sessions that do not keep a string find their ids (a store's block ids). */
-  private source?: SessionIdSource
-  /** Windowed sessions' streams and window starts (epoch ms), by order; empty for id sessions. */
-  private readonly streams: Array<string | undefined> = []
-  private readonly starts: Array<number | undefined> = []
-  /** The batches sessions were packed into (PackedBatch); a packed session's I_T_LEN word names its own. */
-  private readonly batches: PackedBatch[] = []
+  /** The newest chunk (slots of one: the only one). */
+  private last?: SlotChunk
+  /** Every chunk, by order >>> shift (not for slots of one). */
+  private chunks?: SlotChunk[]
+  /** The ids kept by order, for sessions whose id is not `id0` (made when first needed). */
+  private names?: Array<string | SessionIdSource | undefined>
+  /** Where sessions that keep no id of their own find it (a store's block ids), or the only session's id. */
+  private id0?: string | SessionIdSource
+  /** Windowed sessions' streams and window starts (epoch ms), by order (made when first set). */
+  private streams?: Array<string | undefined>
+  private starts?: Array<number | undefined>
+  /**
+   * The batches sessions were packed into (PackedBatch), and how many sessions each still holds: a
+   * packed session's I_T_LEN word names its own; a batch whose sessions all grew again is dropped.
+   */
+  private batches?: Array<PackedBatch | undefined>
+  private packedIn?: number[]
 
   /**
    * `arena`: where the growing sessions keep their lists, when shared with other slots (a live
@@ -86,16 +93,17 @@ export class SessionSlots {
    * any order for slots of one): a session's slot is its order's place in its chunk.
    */
   take(order: number, id: string | SessionIdSource): void {
+    if (this.perChunk === 1) {
+      if (this.last !== undefined) throw new Error('Session: slots of one hold one session')
+      this.id0 = id
+    } else if (order !== this.size) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
     if (this.next === this.perChunk) {
-      this.chunks.push(new SlotChunk(this.perChunk, this.arena))
+      this.last = new SlotChunk(this.perChunk, this.arena)
+      if (this.perChunk > 1) (this.chunks ??= []).push(this.last)
       this.next = 0
     }
-    const slot = this.next
-    const expected = this.perChunk === 1 ? this.chunks.length - 1 : (this.chunks.length - 1) * this.perChunk + slot
-    if (this.perChunk > 1 && order !== expected) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
-    if (this.perChunk === 1 && this.chunks.length > 1) throw new Error('Session: slots of one hold one session')
-    this.next++
-    const chunk = this.chunks[this.chunks.length - 1]
+    const slot = this.next++
+    const chunk = this.last!
     const f = slot * F_WORDS
     chunk.setLine(slot * L_WORDS + L_FIRST, Number.MAX_SAFE_INTEGER)
     chunk.setTime(f + F_FIRST_TIME, Number.NaN)
@@ -106,13 +114,14 @@ export class SessionSlots {
     int[i + I_PREV_TEMPLATE] = -1
     int[i + I_A] = -1
     int[i + I_B] = -1
-    if (typeof id !== 'string' && (this.source === undefined || this.source === id) && this.names.length === 0) this.source = id
-    else this.names[this.index(order)] = id
+    if (this.perChunk === 1) return
+    if (typeof id !== 'string' && (this.id0 === undefined || this.id0 === id) && this.names === undefined) this.id0 = id
+    else (this.names ??= [])[order] = id
   }
 
   /** The chunk of the session of `order`. */
   chunk(order: number): SlotChunk {
-    return this.perChunk === 1 ? this.chunks[0] : this.chunks[order >>> this.shift]
+    return this.perChunk === 1 ? this.last! : this.chunks![order >>> this.shift]
   }
 
   /** The session of `order`'s slot in its chunk. */
@@ -122,40 +131,64 @@ export class SessionSlots {
 
   /** Sessions taken (for slots from order 0: one past the greatest order). */
   get size(): number {
-    return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * this.perChunk + this.next
+    if (this.last === undefined) return 0
+    return this.perChunk === 1 ? 1 : (this.chunks!.length - 1) * this.perChunk + this.next
   }
 
   /** Where the session of `order` keeps its id: a string, or a source that finds it by order. */
   name(order: number): string | SessionIdSource {
-    return this.names[this.index(order)] ?? this.source!
+    return this.names?.[this.index(order)] ?? this.id0!
   }
 
   stream(order: number): string | undefined {
-    return this.streams[this.index(order)]
+    return this.streams?.[this.index(order)]
   }
 
   setStream(order: number, stream: string | undefined): void {
-    this.streams[this.index(order)] = stream
+    const k = this.index(order)
+    // (a literal of one: an array grown from empty takes room for 16, and a session alone has one)
+    if (this.streams === undefined && k === 0) this.streams = [stream]
+    else (this.streams ??= [])[k] = stream
   }
 
   windowStart(order: number): number | undefined {
-    return this.starts[this.index(order)]
+    return this.starts?.[this.index(order)]
   }
 
   setWindowStart(order: number, ms: number | undefined): void {
-    this.starts[this.index(order)] = ms
+    const k = this.index(order)
+    if (this.starts === undefined && k === 0) this.starts = [ms]
+    else (this.starts ??= [])[k] = ms
   }
 
   /** The batch a packed session's I_T_LEN word names (-1 - its index). */
   batch(word: number): PackedBatch {
-    return this.batches[-1 - word]
+    return this.batches![-1 - word]!
   }
 
-  /** The I_T_LEN word of a session packed into `batch` (its index among these slots' batches, -1 - it). */
-  batchWord(batch: PackedBatch): number {
-    let k = this.batches.lastIndexOf(batch)
-    if (k < 0) k = this.batches.push(batch) - 1
+  /** The I_T_LEN word of a session packed into `batch` (its index among these slots' batches, -1 - it), counted as one it holds. */
+  packInto(batch: PackedBatch): number {
+    const batches = (this.batches ??= [])
+    const held = (this.packedIn ??= [])
+    let k = batches.length - 1
+    if (batches[k] !== batch) k = batches.lastIndexOf(batch)
+    if (k < 0) {
+      k = batches.push(batch) - 1
+      held[k] = 0
+    }
+    held[k]++
     return -1 - k
+  }
+
+  /** A session packed into the batch of `word` grows again: a batch that holds no session is dropped (its first lines with it). */
+  unpackFrom(word: number): void {
+    const k = -1 - word
+    if (--this.packedIn![k] === 0) this.batches![k] = undefined
+  }
+
+  /** Batches that still hold a packed session (the others were dropped). */
+  get batchesHeld(): number {
+    return this.batches?.filter((b) => b !== undefined).length ?? 0
   }
 
   /** Where the per-order lists keep a session (slots of one keep one, whatever its order). */
@@ -193,9 +226,11 @@ export class SlotChunk {
     slots: number,
     readonly arena: GrowArena,
   ) {
-    this.nums = new Int32Array(slots * F_WORDS)
-    this.int = new Int32Array(slots * I_WORDS)
-    this.lines = new Int32Array(slots * L_WORDS)
+    // one buffer for the three while they are Int32 (a session alone has a chunk of its own)
+    const words = new Int32Array(slots * (I_WORDS + L_WORDS + F_WORDS))
+    this.int = words.subarray(0, slots * I_WORDS)
+    this.lines = words.subarray(slots * I_WORDS, slots * (I_WORDS + L_WORDS))
+    this.nums = words.subarray(slots * (I_WORDS + L_WORDS))
   }
 
   /** Time word k (slot * F_WORDS + F_FIRST_TIME, F_LAST_TIME or F_PREV_TIME): epoch ms, NaN for none. */

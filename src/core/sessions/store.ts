@@ -159,7 +159,7 @@ export class SessionStore {
 
   /** Set by finish(): the store has handed its sessions over and takes no more records. */
   private finished = false
-  /** Sessions made (a session's `order` is below this). */
+  /** Sessions made, the streams' empty windows included (every session's `order` is below this). */
   private made = 0
 
   /**
@@ -177,7 +177,7 @@ export class SessionStore {
     const list = new SessionList(this.slots, this.slots.size)
     packSessions(list, this.profiles)
     const sessions = this.streamed ? this.completeStreams(list) : list
-    this.made = list.length
+    this.made = this.slots.size
     // (block ids stay as the bytes the lookups kept, after the lookups go)
     if (this.byBytes.size > 0) {
       this.blockIds.keep()

@@ -47,7 +47,7 @@ async function knownGood(log: string, labels: string, dir: string, detector: str
   const model = await loadBundle(join(dir, detector))
   const scored = await detect({input: test, model, labelsPath: labels})
   const known = model.vocabulary.index
-  const withUnseen = scored.sessions.map((s) => {
+  const withUnseen = Array.from(scored.sessions, (s) => {
     for (let k = 0; k < s.templates.length; k += 3) if (!known.has(scored.mined.templates[s.templates[k]].id)) return true
     return false
   })
@@ -68,7 +68,7 @@ describe('known-good protocol', () => {
       const {scored, withUnseen} = await knownGood('data/hdfs_sample.log', 'data/hdfs_sample_labels.csv', dir, detector)
       expect(withUnseen.filter(Boolean).length).toBeGreaterThan(0)
       withUnseen.forEach((u, i) => {
-        if (u) expect(scored.predicted[i], scored.sessions[i].id).toBe(1)
+        if (u) expect(scored.predicted[i], scored.sessions.at(i)!.id).toBe(1)
       })
     }, 60_000)
   }

@@ -59,6 +59,23 @@ describe('session numbers in shared slots (SessionSlots)', () => {
     expect([alone.events, alone.errors, alone.firstTime]).toEqual([1, 1, 1000])
   })
 
+  it('drops a batch once every session packed into it grew again (its first lines with it)', () => {
+    const slots = new SessionSlots(4)
+    const sessions = [0, 1, 2, 3, 4].map((i) => new Session(`s${i}`, i, slots))
+    sessions.forEach((s, i) => s.add(i, 10 + i, 'INFO', undefined))
+    packSessions(sessions.slice(0, 3))
+    packSessions(sessions.slice(3))
+    expect(slots.batchesHeld).toBe(2)
+    sessions[0].add(7, 20, 'INFO', undefined)
+    sessions[1].add(7, 21, 'INFO', undefined)
+    expect(slots.batchesHeld).toBe(2)
+    sessions[2].add(7, 22, 'INFO', undefined)
+    expect(slots.batchesHeld).toBe(1)
+    packSessions(sessions)
+    expect(slots.batchesHeld).toBe(2)
+    expect(sessions.map((s) => [...s.templates])).toEqual([0, 1, 2, 3, 4].map((i) => (i < 3 ? [i, 1, 10 + i, 7, 1, 20 + i] : [i, 1, 10 + i])))
+  })
+
   it('setting a number changes that session only', () => {
     const slots = new SessionSlots(2)
     const [a, b, c] = [0, 1, 2].map((i) => new Session(`s${i}`, i, slots))

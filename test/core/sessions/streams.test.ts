@@ -40,6 +40,20 @@ describe('streams', () => {
     expect(store.describe()).toBe('window (1m per host, 2 streams)')
   })
 
+  it('reads labels onto the windows a host was silent in too', () => {
+    const store = new SessionStore({mode: 'window', windowMs: 60_000, by: ['host']})
+    // host a in windows 0 and 2, b in window 0 only: a's window 1 and b's 1 and 2 are made empty at finish()
+    ;[['a', 0], ['b', 1000], ['a', 120_000]].forEach(([host, t], i) => store.add(rec(i + 1, {host: host as string, timestamp: T0 + (t as number)}), 0))
+    const sessions = store.finish({keepLookups: true})
+    expect(sessions.length).toBe(6)
+    const sink = store.labelSink()
+    for (const s of sessions) sink.add(s.id, s.events === 0)
+    expect(sink.sessionsLabelled).toBe(6)
+    const labels = sink.labelsOf(sessions)
+    expect(Array.from(sessions, (s, i) => [s.events, labels.at(i), sink.get(s.id)])).toEqual(Array.from(sessions, (s) => [s.events, s.events === 0, s.events === 0]))
+    expect(Array.from(sessions, (s) => s.events).filter((n) => n === 0)).toHaveLength(3)
+  })
+
   it('keeps one stream when the log names a single host', () => {
     const store = new SessionStore({mode: 'window', windowMs: 60_000, by: 'auto'})
     for (let i = 0; i < 5; i++) store.add(rec(i + 1, {host: 'h', timestamp: T0 + i * 60_000}), 0)
