@@ -1,8 +1,8 @@
 import {widened} from '../templates/masking/classify.js'
 
 /**
- * Byte strings (session ids as they lie in a read buffer) numbered in the order they were added:
- * a line's id is looked up without making a string of it, so a run of millions of lines over a
+ * Byte strings (session ids as they lie in a read buffer, or a store's keys of them) numbered in
+ * the order they were added: a line's id is looked up without making a string of it, so a run of millions of lines over a
  * few hundred thousand sessions allocates per session, not per line. Open addressing, keys copied
  * into one arena. What a key stands for is the caller's, by its entry (a session store's list, a
  * region's block numbers): no value is kept per key.

@@ -3,8 +3,8 @@ import type {Session, Sessions} from './session.js'
 
 /**
  * Where sessions that share it keep their ids, each found by its session's order: a store's block
- * ids, kept as their bytes end to end (~30 bytes a session) instead of a string each (~48 bytes
- * on the heap, and one more object for every collection to walk).
+ * ids, kept as the packed keys of its lookups end to end (~16 bytes a session, BlockIds) instead of
+ * a string each (~48 bytes on the heap, and one more object for every collection to walk).
  */
 export interface SessionIdSource {
   at(order: number): string

@@ -229,3 +229,13 @@ export function writePartials(words: Int32Array, count: number, blocks: number, 
   }
   return at
 }
+
+/**
+ * True when the region's ordinals 0..n-1 name n different templates (index). Two clusters of one
+ * template (the miner keeps a template's token-length variants apart) make it false: a partial's
+ * lists, distinct by ordinal, may then repeat a template.
+ */
+export function oneToOne(index: Int32Array, n: number): boolean {
+  for (let a = 1; a < n; a++) for (let b = 0; b < a; b++) if (index[a] === index[b]) return false
+  return true
+}

@@ -10,7 +10,7 @@ import {ProfileTable} from './profiles.js'
 import type {SessionIdSource} from './ids.js'
 import {packSessions} from './packing.js'
 import {Session, SessionList, SessionSlots, type Sessions} from './session.js'
-import {ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
+import {oneToOne, ORDINAL_WORDS, PARTIALS_HEAD, PARTIALS_UNASSIGNED_ERRORS} from './partials.js'
 import {CANONICAL_LEVELS, levelClass} from '../severity.js'
 import {checkWindows, chooseWindow, DEFAULT_WINDOW_MS, formatDuration, windowsContaining, type WindowChoice} from './window.js'
 import {expectedIn, streamOf, type StreamField} from './streams.js'
@@ -50,9 +50,10 @@ export interface SessionStoreOptions {
 }
 
 /**
- * Sessions a run holds before it stops (at a run's peak about 0.4 KB each for HDFS blocks, measured
- * with `node bench/scale.mjs`, up to ~1 KB for string ids such as request ids): well above the half million of the whole HDFS dataset, well
- * below what runs the default Node heap out of memory.
+ * Sessions a run holds before it stops (at a run's peak about 0.13 KB each for HDFS blocks,
+ * measured with `node bench/scale.mjs`; more for string ids, up to ~1 KB for windows): well above
+ * the half million of the whole HDFS dataset, well below what runs the default Node heap out of
+ * memory.
  */
 export const DEFAULT_MAX_SESSIONS = 1_000_000
 /** Sessions that start growing (new ones, or packed ones given another line) between two packing sweeps of a batch-fed store. */
@@ -99,8 +100,9 @@ export class SessionStore {
   lineWindows = false
   private pending: Pending[] = []
   /**
-   * Block sessions by the bytes of their id, for batches of line events (addBatch): the entry of
-   * a session's id is its order (its place in the list finish() hands over).
+   * Block sessions by their id's key (blockKey: the id packed, from the bytes batches of line
+   * events name it by): the entry of a session's key is its order (its place in the list
+   * finish() hands over).
    */
   private byBytes = new ByteKeys()
   /** The list finish() handed over, while labelSink() may look sessions up in it (until release()). */
@@ -255,11 +257,18 @@ export class SessionStore {
    * then stream.
    */
   private completeStreams(list: SessionList): Sessions {
-    const starts = Array.from(list, (s) => s.windowStart ?? 0)
-    if (starts.length === 0) return []
+    if (list.length === 0) return []
+    // (a loop: Math.min(...starts) overflows the stack past ~120K windows)
+    let first = Number.POSITIVE_INFINITY
+    let last = Number.NEGATIVE_INFINITY
+    for (const s of list) {
+      const start = s.windowStart ?? 0
+      if (start < first) first = start
+      if (start > last) last = start
+    }
     const step = this.stepMs
-    const lo = Math.min(...starts) / step
-    const hi = Math.max(...starts) / step
+    const lo = first / step
+    const hi = last / step
     const streams = [...new Set([...this.streams, ...expectedIn(this.options.expectedStreams, this.streams)])].sort()
     if ((hi - lo + 1) * streams.length > MAX_STREAM_WINDOWS) return list
     const out: Session[] = []
@@ -570,7 +579,7 @@ export class SessionStore {
     }
     return new FlareError(`more than ${limit} sessions (${this.describe()}): stopped before they run Flare out of memory`, {
       exitCode: ExitCode.badInput,
-      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.4–1 KB of memory each: 0.4 for HDFS blocks, more for string ids and windows)`,
+      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.15–1 KB of memory each: 0.15 for HDFS blocks, more for string ids and windows)`,
     })
   }
 }
@@ -581,14 +590,4 @@ const LEVEL_CLASS_OF_CODE = Int8Array.from(CANONICAL_LEVELS, (level) => levelCla
 /** `text` as a string of its own, not a view into a larger one (V8 slices strings of 13+ characters). */
 function ownString(text: string): string {
   return (' ' + text).slice(1)
-}
-
-/**
- * True when the region's ordinals 0..n-1 name n different templates (index). Two clusters of one
- * template (the miner keeps a template's token-length variants apart) make it false: a partial's
- * lists, distinct by ordinal, may then repeat a template.
- */
-function oneToOne(index: Int32Array, n: number): boolean {
-  for (let a = 1; a < n; a++) for (let b = 0; b < a; b++) if (index[a] === index[b]) return false
-  return true
 }

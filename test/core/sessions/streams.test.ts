@@ -40,6 +40,15 @@ describe('streams', () => {
     expect(store.describe()).toBe('window (1m per host, 2 streams)')
   })
 
+  it('completes the streams of hundreds of thousands of windows (no spread of every start into one call)', () => {
+    const store = new SessionStore({mode: 'window', windowMs: 60_000, by: ['host']})
+    let line = 1
+    for (let w = 0; w < 1500; w++) for (let h = 0; h < 100; h++) if ((w + h) % 7 !== 0) store.add(rec(line++, {host: `h${h}`, timestamp: T0 + w * 60_000}), 0)
+    const sessions = store.finish()
+    expect(sessions.length).toBe(150_000)
+    expect(Array.from(sessions, (s) => s.events).filter((n) => n === 0)).toHaveLength(150_000 - line + 1)
+  })
+
   it('reads labels onto the windows a host was silent in too', () => {
     const store = new SessionStore({mode: 'window', windowMs: 60_000, by: ['host']})
     // host a in windows 0 and 2, b in window 0 only: a's window 1 and b's 1 and 2 are made empty at finish()
