@@ -579,7 +579,7 @@ export class SessionStore {
     }
     return new FlareError(`more than ${limit} sessions (${this.describe()}): stopped before they run Flare out of memory`, {
       exitCode: ExitCode.badInput,
-      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.15–1 KB of memory each: 0.15 for HDFS blocks, more for string ids and windows)`,
+      hint: `make fewer, larger sessions with ${fewer}; or raise the limit with --max-sessions N (0.13–1 KB of memory each: 0.13 for HDFS blocks, more for string ids and windows)`,
     })
   }
 }
