@@ -50,6 +50,11 @@ export function splitArguments(args: readonly string[], flags: Record<string, {c
   return {positional, others}
 }
 
+/** A usage error (exit 2) as the JSON document a command's --json gives for one (FlareCommand). */
+function writeJsonError(message: string, hint: string): void {
+  process.stdout.write(JSON.stringify({error: {message, hint, exit_code: 2}}, null, 2) + '\n')
+}
+
 /** `flare detct`: say what was meant instead of a bare "not a command" (exit 2, a usage error). */
 const hook: Hook.CommandNotFound = async function (options) {
   const separator = options.config.topicSeparator ?? ' '
@@ -58,7 +63,10 @@ const hook: Hook.CommandNotFound = async function (options) {
   // `flare detect app.log`: the log goes in -i
   const given = commandWithArgument(typed, ids)
   if (given) {
-    const flags = options.config.findCommand(given.id.replaceAll(separator, ':'))?.flags ?? {}
+    const command = options.config.findCommand(given.id.replaceAll(separator, ':'))
+    const flags = command?.flags ?? {}
+    // (with --json, stdout is one JSON document, errors included, as each command's own errors are)
+    const json = command?.enableJsonFlag === true && [given.rest, ...process.argv.slice(2)].includes('--json')
     if (flags.input?.char === 'i') {
       // (the words as typed: oclif's id and argv have lost colons in a file name, and flags after the second word)
       const words = given.id.split(' ').length
@@ -68,11 +76,14 @@ const hook: Hook.CommandNotFound = async function (options) {
       const [first = given.rest, ...more] = positional
       const again = [options.config.bin, given.id, ...['-i', first, ...others].map(shellWord)].join(' ')
       const extra = more.length > 0 ? ` (one input: ${positional.length} were given)` : ''
-      process.stderr.write(`${err.red('Error:')} ${options.config.bin} ${given.id} reads its input from -i, not from an argument${extra}.\n`)
+      const message = `${options.config.bin} ${given.id} reads its input from -i, not from an argument${extra}`
+      process.stderr.write(`${err.red('Error:')} ${message}.\n`)
       process.stderr.write(`${err.dim(`→ ${again}`)}\n`)
+      if (json) writeJsonError(message, again)
     } else {
       process.stderr.write(`${err.red('Error:')} Unexpected argument: ${given.rest}\n`)
       process.stderr.write(`${err.dim(`→ see ${options.config.bin} ${given.id} --help`)}\n`)
+      if (json) writeJsonError(`Unexpected argument: ${given.rest}`, `see ${options.config.bin} ${given.id} --help`)
     }
     process.exit(2)
   }

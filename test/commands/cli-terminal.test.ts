@@ -35,6 +35,13 @@ describe('flare in a real terminal', () => {
     expect(r.stderr).toContain('flare detect reads its input from -i, not from an argument')
     expect(r.stderr).toContain("→ flare detect -i 'my app.log' --json")
     expect(r.stderr).not.toContain('is not a flare command')
+    // --json: stdout is the JSON error a command gives, whichever side of the file the flag is
+    expect(JSON.parse(r.stdout).error).toEqual({message: 'flare detect reads its input from -i, not from an argument', hint: "flare detect -i 'my app.log' --json", exit_code: 2})
+    const plain = await runCli(['detect', 'my app.log'])
+    expect(plain.stdout).toBe('')
+    const listJson = await runCli(['model', 'list', 'extra', '--json'])
+    expect(listJson.code).toBe(2)
+    expect(JSON.parse(listJson.stdout).error).toMatchObject({message: 'Unexpected argument: extra', exit_code: 2})
     const sweep = await runCli(['model', 'sweep', 'x.log'])
     expect(sweep.stderr).toContain('→ flare model sweep -i x.log')
     // a file name with colons, a flag with its value after it, and two files (a shell glob)
