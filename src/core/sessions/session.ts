@@ -170,6 +170,8 @@ export class Session {
   }
 
   set firstLine(n: number) {
+    // (a packed session's first lines are steps from its first line: unpacked before it moves)
+    if (this.isPacked) this.unpack()
     this.chunk.setLine(this.l + L_FIRST, n)
   }
 

@@ -230,11 +230,15 @@ export class SlotChunk {
     slots: number,
     readonly arena: GrowArena,
   ) {
-    // one buffer for the three while they are Int32 (a session alone has a chunk of its own)
-    const words = new Int32Array(slots * (I_WORDS + L_WORDS + F_WORDS))
-    this.int = words.subarray(0, slots * I_WORDS)
-    this.lines = words.subarray(slots * I_WORDS, slots * (I_WORDS + L_WORDS))
-    this.nums = words.subarray(slots * (I_WORDS + L_WORDS))
+    this.int = new Int32Array(slots * I_WORDS)
+    // Lines and times in one buffer: Int32 while both fit (the first to widen gives the other a
+    // buffer of its own, so the shared one is freed); Float64 from the start for a session alone
+    // (a live one: its chunk is two buffers, as before, and never widens)
+    const wide = slots === 1
+    const words = wide ? new Float64Array(slots * (L_WORDS + F_WORDS)) : new Int32Array(slots * (L_WORDS + F_WORDS))
+    this.wide = this.numsWide = wide
+    this.lines = words.subarray(0, slots * L_WORDS)
+    this.nums = words.subarray(slots * L_WORDS)
   }
 
   /** Time word k (slot * F_WORDS + F_FIRST_TIME, F_LAST_TIME or F_PREV_TIME): epoch ms, NaN for none. */
@@ -287,6 +291,7 @@ export class SlotChunk {
     for (let k = 0; k < wide.length; k++) wide[k] = k % F_WORDS <= F_LAST_TIME_WORD ? this.time(k) : this.span(k)
     this.nums = wide
     this.numsWide = true
+    if (!this.wide) this.lines = this.lines.slice()
   }
 
   /** Line word k (slot * L_WORDS + L_FIRST or L_LAST). */
@@ -308,5 +313,6 @@ export class SlotChunk {
     for (let k = 0; k < wide.length; k++) wide[k] = this.line(k)
     this.lines = wide
     this.wide = true
+    if (!this.numsWide) this.nums = this.nums.slice()
   }
 }

@@ -76,6 +76,16 @@ describe('session numbers in shared slots (SessionSlots)', () => {
     expect(sessions.map((s) => [...s.templates])).toEqual([0, 1, 2, 3, 4].map((i) => (i < 3 ? [i, 1, 10 + i, 7, 1, 20 + i] : [i, 1, 10 + i])))
   })
 
+  it('a packed session given a new first line keeps its templates\' first lines', () => {
+    const slots = new SessionSlots(2)
+    const s = new Session('s', 0, slots)
+    s.add(3, 100, 'INFO', undefined)
+    s.add(4, 250, 'INFO', undefined)
+    packSessions([s])
+    s.firstLine = 40
+    expect([s.firstLine, [...s.templates]]).toEqual([40, [3, 1, 100, 4, 1, 250]])
+  })
+
   it('setting a number changes that session only', () => {
     const slots = new SessionSlots(2)
     const [a, b, c] = [0, 1, 2].map((i) => new Session(`s${i}`, i, slots))
