@@ -79,11 +79,6 @@ export class Session {
     return new Session(EXISTING, order, slots)
   }
 
-  /** The slots the session is kept in. */
-  get slots(): SessionSlots {
-    return this.#slots
-  }
-
   /** The session's id (made at each call when kept among the store's ids: read it once per use). */
   get id(): string {
     const name = this.#slots.name(this.order)

@@ -211,7 +211,7 @@ const NO_NUMBER = -(2 ** 31)
  * chunk's first time: ±24 days of milliseconds) while every one written fits exactly, which a
  * file's whole-millisecond times over a few weeks do; the first that does not (a later line past
  * 2^31, a fraction of a millisecond, a time a month away) widens that kind to Float64 for the
- * chunk, every number kept as it was. 12 bytes a slot where Float64 took 28.
+ * chunk, every number kept as it was: 28 bytes a slot where Float64 took 56.
  */
 export class SlotChunk {
   readonly int: Int32Array
@@ -220,7 +220,7 @@ export class SlotChunk {
    * the whole chunk (a live stream's); read and written through line() and setLine().
    */
   private lines: Int32Array | Float64Array
-  private wide = false
+  private linesWide = false
   /** Times and spans, F_WORDS a slot (see time(), span()). */
   private nums: Int32Array | Float64Array
   private numsWide = false
@@ -236,7 +236,7 @@ export class SlotChunk {
     // (a live one: its chunk is two buffers, as before, and never widens)
     const wide = slots === 1
     const words = wide ? new Float64Array(slots * (L_WORDS + F_WORDS)) : new Int32Array(slots * (L_WORDS + F_WORDS))
-    this.wide = this.numsWide = wide
+    this.linesWide = this.numsWide = wide
     this.lines = words.subarray(0, slots * L_WORDS)
     this.nums = words.subarray(slots * L_WORDS)
   }
@@ -291,17 +291,17 @@ export class SlotChunk {
     for (let k = 0; k < wide.length; k++) wide[k] = k % F_WORDS <= F_LAST_TIME_WORD ? this.time(k) : this.span(k)
     this.nums = wide
     this.numsWide = true
-    if (!this.wide) this.lines = this.lines.slice()
+    if (!this.linesWide) this.lines = this.lines.slice()
   }
 
   /** Line word k (slot * L_WORDS + L_FIRST or L_LAST). */
   line(k: number): number {
     const v = this.lines[k]
-    return v === NO_LINE && !this.wide ? Number.MAX_SAFE_INTEGER : v
+    return v === NO_LINE && !this.linesWide ? Number.MAX_SAFE_INTEGER : v
   }
 
   setLine(k: number, v: number): void {
-    if (!this.wide) {
+    if (!this.linesWide) {
       if (v === Number.MAX_SAFE_INTEGER) v = NO_LINE
       else if ((v | 0) !== v || v === NO_LINE) this.widen()
     }
@@ -312,7 +312,7 @@ export class SlotChunk {
     const wide = new Float64Array(this.lines.length)
     for (let k = 0; k < wide.length; k++) wide[k] = this.line(k)
     this.lines = wide
-    this.wide = true
+    this.linesWide = true
     if (!this.numsWide) this.nums = this.nums.slice()
   }
 }
