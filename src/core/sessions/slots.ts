@@ -65,9 +65,11 @@ export class SessionSlots {
   private names?: Array<string | SessionIdSource | undefined>
   /** Where sessions that keep no id of their own find it (a store's block ids), or the only session's id. */
   private id0?: string | SessionIdSource
-  /** Windowed sessions' streams and window starts (epoch ms), by order (made when first set). */
+  /** Windowed sessions' streams and window starts (epoch ms), by order (made when first set; slots of one: stream0, start0). */
   private streams?: Array<string | undefined>
   private starts?: Array<number | undefined>
+  private stream0?: string
+  private start0?: number
   /**
    * The batches sessions were packed into (PackedBatch), and how many sessions each still holds: a
    * packed session's I_T_LEN word names its own; a batch whose sessions all grew again is dropped.
@@ -138,23 +140,25 @@ export class SessionSlots {
 
   /** Where the session of `order` keeps its id: a string, or a source that finds it by order. */
   name(order: number): string | SessionIdSource {
-    return this.names?.[this.index(order)] ?? this.id0!
+    return this.names?.[order] ?? this.id0!
   }
 
   stream(order: number): string | undefined {
-    return this.streams?.[this.index(order)]
+    return this.perChunk === 1 ? this.stream0 : this.streams?.[order]
   }
 
   setStream(order: number, stream: string | undefined): void {
-    this.streams = setAt(this.streams, this.index(order), stream)
+    if (this.perChunk === 1) this.stream0 = stream
+    else (this.streams ??= [])[order] = stream
   }
 
   windowStart(order: number): number | undefined {
-    return this.starts?.[this.index(order)]
+    return this.perChunk === 1 ? this.start0 : this.starts?.[order]
   }
 
   setWindowStart(order: number, ms: number | undefined): void {
-    this.starts = setAt(this.starts, this.index(order), ms)
+    if (this.perChunk === 1) this.start0 = ms
+    else (this.starts ??= [])[order] = ms
   }
 
   /** The batch a packed session's I_T_LEN word names (-1 - its index). */
@@ -186,19 +190,6 @@ export class SessionSlots {
   get batchesHeld(): number {
     return this.batches?.filter((b) => b !== undefined).length ?? 0
   }
-
-  /** Where the per-order lists keep a session (slots of one keep one, whatever its order). */
-  private index(order: number): number {
-    return this.perChunk === 1 ? 0 : order
-  }
-}
-
-/** `list` (made when undefined) with `value` at k: a new list of one is a literal (an array grown from empty takes room for 16, and a session alone has one). */
-function setAt<T>(list: T[] | undefined, k: number, value: T): T[] {
-  if (list === undefined && k === 0) return [value]
-  const out = list ?? []
-  out[k] = value
-  return out
 }
 
 /** An Int32 first line that stands for "none yet" (Number.MAX_SAFE_INTEGER once widened); no line id is kept as it. */
