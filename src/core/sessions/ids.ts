@@ -16,13 +16,13 @@ export interface SessionIdSource {
  */
 export function sessionIds(sessions: Sessions): (i: number) => string {
   const source = sessions.at(0)?.idSource
-  let inOrder = source !== undefined
-  let i = 0
-  for (const s of sessions) {
-    if (!inOrder) break
-    inOrder = s.idSource === source && s.order === i++
+  // (the sessions in order that keep their ids in `source`: all of them, or the ids are copied)
+  let inOrder = 0
+  if (source !== undefined) for (const s of sessions) {
+    if (s.idSource !== source || s.order !== inOrder) break
+    inOrder++
   }
-  if (inOrder) return (i) => source!.at(i)
+  if (source !== undefined && inOrder === sessions.length) return (i) => source.at(i)
   const ids = Array.from(sessions, (s) => s.id)
   return (i) => ids[i]
 }

@@ -4,7 +4,7 @@ import type {Session} from './session.js'
 
 /**
  * Where packed sessions keep their numbers (packSessions): the table of distinct profiles, and
- * the first line of each template of each session packed at once, as varints (lineVarint): each
+ * the first line of each template of each session packed at once, as varints (writeVarint): each
  * the step from the one before (the session's first line before its first), a byte or two for
  * most where an Int32 takes four.
  */

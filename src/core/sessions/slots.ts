@@ -48,7 +48,7 @@ const SLOTS_PER_CHUNK = 8192
  * order (a session finds its slot from its order). A million sessions as objects would be a
  * million objects' worth of fields and boxed doubles for every collection to walk; in slots they
  * are 64 bytes each (92 in a chunk whose times and lines went past Int32) that no collection
- * reads. Every chunk shares the slots' GrowArena.
+ * reads. The growing sessions' lists share the slots' GrowArena.
  *
  * Slots of one (`perChunk` 1) are a session alone: its order may be any number.
  */
@@ -101,7 +101,7 @@ export class SessionSlots {
       this.id0 = id
     } else if (order !== this.size) throw new Error(`Session: order ${order} does not match its slot (sessions of shared slots are made in order)`)
     if (this.next === this.perChunk) {
-      this.last = new SlotChunk(this.perChunk, this.arena)
+      this.last = new SlotChunk(this.perChunk)
       if (this.perChunk > 1) (this.chunks ??= []).push(this.last)
       this.next = 0
     }
@@ -217,10 +217,7 @@ export class SlotChunk {
   private numsWide = false
   /** What an Int32 time is kept less of: the first time written (NaN: none yet). */
   private timeBase = Number.NaN
-  constructor(
-    slots: number,
-    readonly arena: GrowArena,
-  ) {
+  constructor(slots: number) {
     this.int = new Int32Array(slots * I_WORDS)
     // Lines and times in one buffer: Int32 while both fit (the first to widen gives the other a
     // buffer of its own, so the shared one is freed); Float64 from the start for a session alone
